@@ -1,0 +1,34 @@
+/** Edge errors: stable codes (docs/errors.md), plain messages, never a stack. */
+import type { Context } from 'hono';
+
+/** Machine-readable error codes the edge answers with. */
+export type EdgeErrorCode = 'not_found' | 'bad_request' | 'internal' | 'not_available_yet';
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: { code: EdgeErrorCode; message: string };
+}
+
+/** A caller-facing error: thrown by handlers, turned into JSON by the router. */
+export class EdgeError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409 | 413 | 429 | 500 | 501,
+    readonly code: EdgeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EdgeError';
+  }
+}
+
+/** Builds the JSON error body. */
+export function errorBody(code: EdgeErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** Router error handler: EdgeErrors become their JSON answer; anything else a 500 without a stack. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof EdgeError) return c.json(errorBody(err.code, err.message), err.status);
+  console.error('edge: unhandled error', err);
+  return c.json(errorBody('internal', 'edge: internal error; the request was not completed'), 500);
+}

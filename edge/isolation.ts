@@ -1,0 +1,30 @@
+/** Cross-origin isolation headers for every page we serve (dev server and built Worker alike). */
+
+/** Path prefix of the embeddable viewer. */
+export const EMBED_PATH = '/embed';
+
+/** True for the embed route: `/embed`, `/embed/`, `/embed?…`, `/embed/anything`. */
+export function isEmbedPath(pathname: string): boolean {
+  return pathname === EMBED_PATH || pathname.startsWith(`${EMBED_PATH}/`);
+}
+
+/**
+ * Headers that make a document cross-origin isolated.
+ *
+ * Top-level pages use COOP + COEP. The embed route is framed by other sites that are not isolated
+ * themselves, where COOP/COEP cannot isolate a frame; Document-Isolation-Policy can, so the embed
+ * route carries it instead, plus CORP so that hosts which are themselves isolated may frame it.
+ */
+export function isolationHeaders(pathname: string): Record<string, string> {
+  if (isEmbedPath(pathname)) {
+    return {
+      'Document-Isolation-Policy': 'isolate-and-require-corp',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    };
+  }
+  return {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  };
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Dependency-boundary check: the layer rules of docs/ARCHITECTURE.md and no import cycles.
+//   shared/      imports nothing from web/ or edge/
+//   edge/        never imports web/
+//   web/engine/  imports only itself and shared/ (the engine core has no DOM and no higher layer)
+//   web/{render,physics,net,ai,plugins,embed-sdk} never import web/ui
+// Cycles are found over value imports (type-only imports vanish at runtime and are ignored).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SOURCE = /\.(ts|tsx|mts|mjs|js)$/;
+const IMPORT =
+  /(?:^|[\s;])(import|export)\s+(type\s+)?(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url/g;
+
+/** Files under `dir`, recursively, skipping node_modules and dot folders. */
+function walk(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...walk(path));
+    else if (SOURCE.test(name) && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** Resolves a relative specifier to a file, as the bundler would. */
+function resolveSpecifier(from, spec) {
+  const base = resolve(dirname(from), spec);
+  const candidates = [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), base.replace(/\.js$/, '.ts')];
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? null;
+}
+
+/** Which layer a repository-relative path belongs to. */
+function layerOf(rel) {
+  const parts = rel.split(sep);
+  if (parts[0] === 'shared') return 'shared';
+  if (parts[0] === 'edge') return 'edge';
+  if (parts[0] === 'web') {
+    if (parts[1] === 'engine') return 'web/engine';
+    if (parts[1] === 'ui' || parts.length === 2) return 'web/ui';
+    return `web/${parts[1]}`;
+  }
+  return parts[0] ?? '';
+}
+
+/** Returns a reason when an import from layer `from` to layer `to` breaks a rule, else null. */
+function ruleBroken(from, to) {
+  if (from === to) return null;
+  if (from === 'shared' && (to.startsWith('web') || to === 'edge')) return 'shared/ must not import web/ or edge/';
+  if (from === 'edge' && to.startsWith('web')) return 'edge/ must not import web/';
+  if (from === 'web/engine' && to !== 'shared') return 'web/engine may import only shared/';
+  if (from.startsWith('web/') && from !== 'web/ui' && to === 'web/ui') return `${from} must not import web/ui`;
+  return null;
+}
+
+/**
+ * Checks the tree under `root`. Returns a list of human-readable violations (empty when clean).
+ * @param {string} root
+ * @returns {string[]}
+ */
+export function checkBoundaries(root) {
+  const files = ['shared', 'edge', 'web'].flatMap((d) => walk(join(root, d)));
+  const violations = [];
+  /** @type {Map<string, string[]>} */
+  const graph = new Map();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const rel = relative(root, file);
+    const edges = [];
+    for (const m of text.matchAll(IMPORT)) {
+      const typeOnly = Boolean(m[2]);
+      const spec = m[3] ?? m[4] ?? m[5];
+      if (!spec?.startsWith('.')) continue;
+      const target = resolveSpecifier(file, spec);
+      if (!target) continue;
+      const targetRel = relative(root, target);
+      const reason = ruleBroken(layerOf(rel), layerOf(targetRel));
+      if (reason) violations.push(`${rel} imports ${targetRel}: ${reason}`);
+      if (!typeOnly) edges.push(target);
+    }
+    graph.set(file, edges);
+  }
+  for (const cycle of findCycles(graph)) {
+    violations.push(`import cycle: ${cycle.map((f) => relative(root, f)).join(' -> ')}`);
+  }
+  return violations;
+}
+
+/** Strongly connected components with more than one file (or a self-import), via Tarjan. */
+function findCycles(graph) {
+  let index = 0;
+  const stack = [];
+  const onStack = new Set();
+  const idx = new Map();
+  const low = new Map();
+  const cycles = [];
+  const visit = (v) => {
+    idx.set(v, index);
+    low.set(v, index);
+    index += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc = [];
+      let w;
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(scc.reverse());
+    }
+  };
+  for (const v of graph.keys()) if (!idx.has(v)) visit(v);
+  return cycles;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const violations = checkBoundaries(root);
+  if (violations.length > 0) {
+    console.error(`boundaries: ${violations.length} violation(s):\n  ${violations.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log('boundaries: ok (layers respected, no import cycles)');
+}

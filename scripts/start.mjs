@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// npm start: one process tree, one port. Vite serves the viewer; the Cloudflare Vite plugin runs the
+// edge Worker (and its Durable Objects) inside workerd on the same port. Ctrl-C stops everything.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+
+// The edge signs access tokens with TOKEN_KEY; locally it comes from .dev.vars, made once here.
+const devVars = `${root}.dev.vars`;
+if (!existsSync(devVars) || !/^TOKEN_KEY=/m.test(readFileSync(devVars, 'utf8'))) {
+  writeFileSync(devVars, `TOKEN_KEY=${randomBytes(32).toString('base64url')}\n`, { flag: 'a', mode: 0o600 });
+  console.error('stormcore: wrote a development signing key to .dev.vars');
+}
+
+const port = Number(process.env.PORT ?? 5173);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`stormcore: PORT must be a TCP port number, got ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
+
+const server = await createServer({ configFile: `${root}vite.config.ts`, server: { port } });
+await server.listen();
+console.error(`stormcore: viewer and edge on http://localhost:${port}/ (Ctrl-C stops)`);
+
+let closing = false;
+const stop = async () => {
+  if (closing) return;
+  closing = true;
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,41 @@
+/** One dev server for the viewer (Vite) and the edge Worker (workerd, via the Cloudflare plugin). */
+import { fileURLToPath } from 'node:url';
+import { cloudflare } from '@cloudflare/vite-plugin';
+import { type Connect, defineConfig, type Plugin } from 'vite';
+import solid from 'vite-plugin-solid';
+import { isolationHeaders } from './edge/isolation.ts';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** Puts the same isolation headers the Worker sets on everything Vite serves itself (modules, workers). */
+function isolation(): Plugin {
+  const setHeaders: Connect.NextHandleFunction = (req, res, next) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    for (const [name, value] of Object.entries(isolationHeaders(pathname))) res.setHeader(name, value);
+    next();
+  };
+  return {
+    name: 'stormcore:isolation-headers',
+    configureServer: (server) => void server.middlewares.use(setHeaders),
+    configurePreviewServer: (server) => void server.middlewares.use(setHeaders),
+  };
+}
+
+export default defineConfig({
+  root: `${root}web`,
+  publicDir: `${root}public`,
+  envDir: root,
+  build: { outDir: `${root}dist`, emptyOutDir: true, target: 'es2023' },
+  worker: { format: 'es' },
+  server: {
+    host: '127.0.0.1',
+    port: Number(process.env.PORT ?? 5173),
+    strictPort: true,
+  },
+  preview: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true },
+  plugins: [
+    isolation(),
+    solid(),
+    cloudflare({ configPath: `${root}wrangler.toml`, persistState: { path: `${root}.wrangler/state` } }),
+  ],
+});

@@ -1,0 +1,8 @@
+/** Page entry: mounts the solid-js shell over the full-window canvas. */
+import { render } from 'solid-js/web';
+import { App } from './ui/App';
+
+const canvas = document.getElementById('viewport');
+const root = document.getElementById('app');
+if (!(canvas instanceof HTMLCanvasElement) || !root) throw new Error('stormcore: index.html lacks #viewport or #app');
+render(() => <App canvas={canvas} />, root);
