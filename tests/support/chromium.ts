@@ -36,8 +36,11 @@ export function chromiumPath(): string {
   return path;
 }
 
+/** Flags that hide WebGPU from pages and workers, to test the no-WebGPU path deterministically. */
+export const NO_WEBGPU_ARGS = ['--disable-blink-features=WebGPU'];
+
 /** Launches headless Chromium (Playwright gives it a fresh temporary profile), with WebGPU unless asked not to. */
 export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
-  const args = [...BASE_ARGS, ...(options.webgpu === false ? [] : WEBGPU_ARGS)];
+  const args = [...BASE_ARGS, ...(options.webgpu === false ? NO_WEBGPU_ARGS : WEBGPU_ARGS)];
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args });
 }

@@ -1,0 +1,23 @@
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+const get = (path: string) => exports.default.fetch(new Request(`http://edge.test${path}`));
+
+describe('the built Worker puts isolation headers on what it serves', () => {
+  it('sends COOP + COEP on pages and assets', async () => {
+    for (const path of ['/', '/assets/anything.js', '/#/fv/plaza/128/128/25']) {
+      const res = await get(path);
+      expect(res.headers.get('cross-origin-opener-policy'), path).toBe('same-origin');
+      expect(res.headers.get('cross-origin-embedder-policy'), path).toBe('require-corp');
+      expect(res.headers.get('document-isolation-policy'), path).toBeNull();
+    }
+  });
+
+  it('sends Document-Isolation-Policy on the embed route instead of COOP/COEP', async () => {
+    for (const path of ['/embed', '/embed/', '/embed?x=1']) {
+      const res = await get(path);
+      expect(res.headers.get('document-isolation-policy'), path).toBe('isolate-and-require-corp');
+      expect(res.headers.get('cross-origin-opener-policy'), path).toBeNull();
+    }
+  });
+});
