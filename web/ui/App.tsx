@@ -1,15 +1,29 @@
-/** The viewer shell: starts the render worker on the page canvas and shows the status line. */
-import { createSignal, onCleanup, onMount } from 'solid-js';
+/** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
+import { createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RenderEvent } from '../render/render-protocol';
+import { BadLinkNotice } from './components/BadLinkNotice';
+import { CopyLinkButton } from './components/CopyLinkButton';
+import { HelpPanel } from './components/HelpPanel';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
+import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import './hud.css';
+
+function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
+  if (!route.ok) return 'No place';
+  const p = route.place;
+  const where = p.kind === 'fv' ? `Finalverse world “${p.world}”` : p.kind === 'os' ? `${p.region} on ${p.grid}` : p.region;
+  return p.position ? `${where} at ${p.position.map((n) => Math.round(n)).join(', ')}` : where;
+}
 
 export function App(props: { canvas: HTMLCanvasElement }) {
   const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
   const [edge, setEdge] = createSignal<EdgeHealth>({ state: 'checking' });
   const [workerIsolated, setWorkerIsolated] = createSignal<boolean | null>(null);
   const [frames, setFrames] = createSignal(0);
+  const [help, setHelp] = createSignal(false);
+  const route = createRoute();
 
   const onRenderEvent = (event: RenderEvent): void => {
     switch (event.type) {
@@ -39,8 +53,29 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     void checkEdgeHealth().then(setEdge);
   });
 
+  const link = (): string => {
+    const r = route();
+    return r.ok ? shareUrl(r.place, location.origin, location.pathname) : `${location.origin}/`;
+  };
+
   return (
-    <div data-frames={frames()} data-testid="viewer">
+    <div class="sc-hud" data-frames={frames()} data-testid="viewer">
+      <div class="sc-topbar">
+        <div class="sc-place" data-testid="place-title">
+          {placeTitle(route())}
+        </div>
+        <div class="sc-spacer" />
+        <CopyLinkButton url={link} />
+        <button type="button" data-testid="help-button" onClick={() => setHelp(!help())} aria-expanded={help()}>
+          Help
+        </button>
+      </div>
+      <Show when={help()}>
+        <HelpPanel onClose={() => setHelp(false)} />
+      </Show>
+      <Show when={route()} keyed>
+        {(r) => (r.ok ? null : <BadLinkNotice link={r.link} message={r.message} />)}
+      </Show>
       <StatusLine pageIsolated={self.crossOriginIsolated} workerIsolated={workerIsolated()} gpu={gpu()} edge={edge()} />
     </div>
   );
