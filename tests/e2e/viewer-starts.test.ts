@@ -1,7 +1,6 @@
 /** First e2e: the landing page is isolated, reaches the edge, gets a WebGPU adapter and shows the clear colour. */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CLEAR_COLOR } from '../../web/render/render-protocol';
 import { launchChromium, WEBGPU_ARGS } from '../support/chromium';
 import { pixelAt } from '../support/png';
 
@@ -40,16 +39,22 @@ describe('the landing page', () => {
     expect(text).toMatch(/^GPU: \S+ \S+/);
   });
 
-  it('shows the clear colour on the canvas in a screenshot', async () => {
-    await expect.poll(() => page.getByTestId('viewer').getAttribute('data-frames'), { timeout: 30_000 }).not.toBe('0');
-    const png = await page.screenshot({ clip: { x: 600, y: 300, width: 40, height: 40 } });
-    const [r, g, b] = pixelAt(png, 20, 20);
-    const want = [CLEAR_COLOR.r, CLEAR_COLOR.g, CLEAR_COLOR.b].map((c) => Math.round(c * 255));
-    const close = Math.abs(r - (want[0] ?? 0)) <= 3 && Math.abs(g - (want[1] ?? 0)) <= 3 && Math.abs(b - (want[2] ?? 0)) <= 3;
-    if (!close) {
-      throw new Error(
-        `e2e: the canvas pixel is rgb(${r},${g},${b}), not the clear colour rgb(${want.join(',')}). The WebGPU canvas did not reach the screenshot with flags: ${WEBGPU_ARGS.join(' ')}`,
-      );
+  it('shows the rendered test scene in a screenshot: blue sky above, a red box in the middle, green terrain below', async () => {
+    const scenePage = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    try {
+      await scenePage.goto(`${inject('baseUrl')}/?scene=test`);
+      await expect.poll(() => scenePage.getByTestId('viewer').getAttribute('data-frames'), { timeout: 60_000 }).not.toBe('0');
+      const png = await scenePage.screenshot();
+      const sky = pixelAt(png, 400, 40);
+      const box = pixelAt(png, 400, 330);
+      const ground = pixelAt(png, 400, 560);
+      const report = `sky rgb(${sky.slice(0, 3).join(',')}), box rgb(${box.slice(0, 3).join(',')}), ground rgb(${ground.slice(0, 3).join(',')}) with flags ${WEBGPU_ARGS.join(' ')}`;
+      const isBlue = sky[2] > 150 && sky[2] > sky[0] + 40;
+      const isRed = box[0] > 60 && box[0] > box[1] * 3 && box[0] > box[2] * 3;
+      const isGreen = ground[1] > 100 && ground[1] > ground[0] + 30 && ground[1] > ground[2] + 30;
+      if (!(isBlue && isRed && isGreen)) throw new Error(`e2e: the WebGPU canvas did not show the test scene: ${report}`);
+    } finally {
+      await scenePage.close();
     }
   });
 });

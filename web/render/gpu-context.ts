@@ -1,5 +1,5 @@
-/** Acquires a WebGPU adapter and device for an OffscreenCanvas and clears frames; device loss handled here. */
-import { type AdapterSummary, CLEAR_COLOR } from './render-protocol';
+/** Acquires a WebGPU adapter and device for an OffscreenCanvas, with the optional features the renderer uses. */
+import type { AdapterSummary } from './render-protocol';
 
 /** Result of trying to get a GPU: either a usable context or a plain reason why not. */
 export type GpuAcquisition =
@@ -16,7 +16,9 @@ export async function acquireGpu(gpu: GPU | undefined, canvas: OffscreenCanvas):
     return { ok: false, reason: `The browser refused a WebGPU adapter: ${String(err)}` };
   }
   if (!adapter) return { ok: false, reason: 'No WebGPU adapter is available on this device.' };
-  const device = await adapter.requestDevice();
+  // Optional features: GPU-driven indirect draws need firstInstance; timestamps time the cull pass.
+  const requiredFeatures = (['indirect-first-instance', 'timestamp-query'] as const).filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredFeatures });
   const context = canvas.getContext('webgpu');
   if (!context) return { ok: false, reason: 'The canvas could not create a WebGPU context.' };
   const format = gpu.getPreferredCanvasFormat();
@@ -34,16 +36,4 @@ export async function acquireGpu(gpu: GPU | undefined, canvas: OffscreenCanvas):
       isFallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
     },
   };
-}
-
-/** Records and submits one frame that clears the canvas to CLEAR_COLOR. */
-export function clearFrame(device: GPUDevice, context: GPUCanvasContext): void {
-  const encoder = device.createCommandEncoder({ label: 'clear-frame' });
-  const pass = encoder.beginRenderPass({
-    colorAttachments: [
-      { view: context.getCurrentTexture().createView(), clearValue: CLEAR_COLOR, loadOp: 'clear', storeOp: 'store' },
-    ],
-  });
-  pass.end();
-  device.queue.submit([encoder.finish()]);
 }

@@ -1,4 +1,5 @@
 /** Messages between the main thread and the render worker. */
+import type { CameraIntent } from './camera';
 
 /** What the renderer reports about the GPU it got. */
 export interface AdapterSummary {
@@ -8,10 +9,26 @@ export interface AdapterSummary {
   isFallback: boolean;
 }
 
+/** Which built-in scene to show while no world feeds the renderer. */
+export type LocalSceneName = 'preview' | 'test';
+
 /** Main thread → render worker. */
 export type RenderCommand =
-  | { type: 'init'; canvas: OffscreenCanvas; width: number; height: number; devicePixelRatio: number }
-  | { type: 'resize'; width: number; height: number; devicePixelRatio: number };
+  | { type: 'init'; canvas: OffscreenCanvas; width: number; height: number; devicePixelRatio: number; scene: LocalSceneName }
+  | { type: 'resize'; width: number; height: number; devicePixelRatio: number }
+  | { type: 'input'; intent: CameraIntent; toggleCamera: boolean }
+  /** Test hook: destroys the GPU device to exercise device-loss recovery. */
+  | { type: 'lose-device' };
+
+/** Per-second figures for the performance overlay. */
+export interface RenderStats {
+  fps: number;
+  frameMsP50: number;
+  frameMsP95: number;
+  instances: number;
+  visible: number;
+  drawCalls: number;
+}
 
 /** Render worker → main thread. */
 export type RenderEvent =
@@ -19,7 +36,5 @@ export type RenderEvent =
   | { type: 'unavailable'; reason: string; crossOriginIsolated: boolean }
   | { type: 'device-lost'; reason: string }
   | { type: 'frame'; frames: number }
+  | { type: 'stats'; stats: RenderStats }
   | { type: 'error'; message: string };
-
-/** The colour a frame is cleared to before anything is drawn (linear RGBA, written as-is to an unorm target). */
-export const CLEAR_COLOR = { r: 0.24, g: 0.47, b: 0.72, a: 1 } as const;

@@ -6,6 +6,7 @@ import { CopyLinkButton } from './components/CopyLinkButton';
 import { HelpPanel } from './components/HelpPanel';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
+import { captureInput } from './input';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 import './hud.css';
@@ -44,12 +45,25 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       case 'error':
         setGpu({ state: 'unavailable', reason: event.message });
         break;
+      case 'stats':
+        break;
     }
   };
 
   onMount(() => {
-    const stop = startRenderWorker(props.canvas, onRenderEvent);
-    onCleanup(stop);
+    const scene = new URLSearchParams(location.search).get('scene') === 'test' ? 'test' : 'preview';
+    const render = startRenderWorker(props.canvas, scene, onRenderEvent);
+    const stopInput = captureInput(props.canvas, (intent) =>
+      render.send({
+        type: 'input',
+        intent: { move: intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
+        toggleCamera: intent.toggleCamera,
+      }),
+    );
+    onCleanup(() => {
+      stopInput();
+      render.stop();
+    });
     void checkEdgeHealth().then(setEdge);
   });
 

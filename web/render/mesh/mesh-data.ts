@@ -1,0 +1,250 @@
+/** Mesh data as the renderer uploads it, a growable builder that computes smooth-per-face normals, and packing. */
+
+/** A triangle mesh in typed arrays. Vertex i: positions[3i..3i+3], normals[3i..3i+3], faces[i] (per-face colour). */
+export interface MeshData {
+  positions: Float32Array;
+  normals: Float32Array;
+  /** Face index per vertex (Second Life numbering for prims: see prim-mesh.ts). */
+  faces: Uint8Array;
+  /** Uint16Array when every index fits, else Uint32Array. */
+  indices: Uint16Array | Uint32Array;
+  vertexCount: number;
+  indexCount: number;
+  /** Number of face indices the shape has (faces[i] < faceCount). */
+  faceCount: number;
+  /** Axis-aligned bounds and a bounding sphere around their centre, in mesh units. */
+  bounds: { min: [number, number, number]; max: [number, number, number]; center: [number, number, number]; radius: number };
+}
+
+/** Triangles smaller than this (twice the area) are dropped: collapsed edges at poles, tapers to a point. */
+const MIN_DOUBLE_AREA = 1e-10;
+
+/** Builds a mesh group by group; each group is smooth inside and sharp at its border. */
+export class MeshBuilder {
+  private pos = new Float32Array(1024);
+  private nrm = new Float32Array(1024);
+  private face = new Uint8Array(342);
+  private idx = new Uint32Array(1024);
+  private vcount = 0;
+  private icount = 0;
+  private groupStart = 0;
+  private groupIndexStart = 0;
+
+  get vertexCount(): number {
+    return this.vcount;
+  }
+
+  /** Adds a vertex and returns its index. */
+  vertex(x: number, y: number, z: number, face: number): number {
+    if (this.vcount * 3 + 3 > this.pos.length) {
+      const grow = (a: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> => {
+        const b = new Float32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.pos = grow(this.pos);
+      this.nrm = grow(this.nrm);
+      const f = new Uint8Array(this.face.length * 2 + 3);
+      f.set(this.face);
+      this.face = f;
+    }
+    const v = this.vcount++;
+    this.pos[v * 3] = x;
+    this.pos[v * 3 + 1] = y;
+    this.pos[v * 3 + 2] = z;
+    this.face[v] = face;
+    return v;
+  }
+
+  /** Adds triangle (a, b, c), counter-clockwise seen from the front, unless it is degenerate. */
+  triangle(a: number, b: number, c: number): void {
+    const p = this.pos;
+    const ux = (p[b * 3] ?? 0) - (p[a * 3] ?? 0);
+    const uy = (p[b * 3 + 1] ?? 0) - (p[a * 3 + 1] ?? 0);
+    const uz = (p[b * 3 + 2] ?? 0) - (p[a * 3 + 2] ?? 0);
+    const vx = (p[c * 3] ?? 0) - (p[a * 3] ?? 0);
+    const vy = (p[c * 3 + 1] ?? 0) - (p[a * 3 + 1] ?? 0);
+    const vz = (p[c * 3 + 2] ?? 0) - (p[a * 3 + 2] ?? 0);
+    const nx = uy * vz - uz * vy;
+    const ny = uz * vx - ux * vz;
+    const nz = ux * vy - uy * vx;
+    if (Math.hypot(nx, ny, nz) < MIN_DOUBLE_AREA) return;
+    if (this.icount + 3 > this.idx.length) {
+      const b2 = new Uint32Array(this.idx.length * 2);
+      b2.set(this.idx);
+      this.idx = b2;
+    }
+    this.idx[this.icount++] = a;
+    this.idx[this.icount++] = b;
+    this.idx[this.icount++] = c;
+    // Area-weighted normals: the cross product's length is twice the area.
+    for (const v of [a, b, c]) {
+      this.nrm[v * 3] = (this.nrm[v * 3] ?? 0) + nx;
+      this.nrm[v * 3 + 1] = (this.nrm[v * 3 + 1] ?? 0) + ny;
+      this.nrm[v * 3 + 2] = (this.nrm[v * 3 + 2] ?? 0) + nz;
+    }
+  }
+
+  /** Adds quad a-b-c-d (counter-clockwise) as two triangles. */
+  quad(a: number, b: number, c: number, d: number): void {
+    this.triangle(a, b, c);
+    this.triangle(a, c, d);
+  }
+
+  /**
+   * Closes the current smoothing group: vertices of the group at the same position (seams, poles) share one normal,
+   * the sum of their triangles' normals.
+   */
+  endGroup(): void {
+    const start = this.groupStart;
+    const end = this.vcount;
+    const sums = new Map<string, number>();
+    const acc: number[] = [];
+    const keys: number[] = [];
+    for (let v = start; v < end; v++) {
+      const key = `${Math.round((this.pos[v * 3] ?? 0) * 1e5)},${Math.round((this.pos[v * 3 + 1] ?? 0) * 1e5)},${Math.round((this.pos[v * 3 + 2] ?? 0) * 1e5)}`;
+      let slot = sums.get(key);
+      if (slot === undefined) {
+        slot = acc.length / 3;
+        sums.set(key, slot);
+        acc.push(0, 0, 0);
+      }
+      keys.push(slot);
+      acc[slot * 3] = (acc[slot * 3] ?? 0) + (this.nrm[v * 3] ?? 0);
+      acc[slot * 3 + 1] = (acc[slot * 3 + 1] ?? 0) + (this.nrm[v * 3 + 1] ?? 0);
+      acc[slot * 3 + 2] = (acc[slot * 3 + 2] ?? 0) + (this.nrm[v * 3 + 2] ?? 0);
+    }
+    for (let v = start; v < end; v++) {
+      const slot = keys[v - start] ?? 0;
+      let x = acc[slot * 3] ?? 0;
+      let y = acc[slot * 3 + 1] ?? 0;
+      let z = acc[slot * 3 + 2] ?? 0;
+      let len = Math.hypot(x, y, z);
+      if (len < 1e-20) {
+        // Opposite sheets cancelled out: fall back to the vertex's own triangles.
+        x = this.nrm[v * 3] ?? 0;
+        y = this.nrm[v * 3 + 1] ?? 0;
+        z = this.nrm[v * 3 + 2] ?? 0;
+        len = Math.hypot(x, y, z);
+      }
+      if (len < 1e-20) {
+        x = 0;
+        y = 0;
+        z = 1;
+        len = 1;
+      }
+      this.nrm[v * 3] = x / len;
+      this.nrm[v * 3 + 1] = y / len;
+      this.nrm[v * 3 + 2] = z / len;
+    }
+    this.groupStart = end;
+    this.groupIndexStart = this.icount;
+  }
+
+  /** True when the current group has produced at least one triangle so far. */
+  groupHasTriangles(): boolean {
+    return this.icount > this.groupIndexStart;
+  }
+
+  /** Drops unreferenced vertices, picks the index width and computes bounds. */
+  finish(faceCount: number): MeshData {
+    if (this.groupStart !== this.vcount) this.endGroup();
+    const remap = new Int32Array(this.vcount).fill(-1);
+    let n = 0;
+    for (let i = 0; i < this.icount; i++) {
+      const v = this.idx[i] ?? 0;
+      if (remap[v] === -1) remap[v] = n++;
+    }
+    const positions = new Float32Array(n * 3);
+    const normals = new Float32Array(n * 3);
+    const faces = new Uint8Array(n);
+    for (let v = 0; v < this.vcount; v++) {
+      const to = remap[v] ?? -1;
+      if (to < 0) continue;
+      positions.set(this.pos.subarray(v * 3, v * 3 + 3), to * 3);
+      normals.set(this.nrm.subarray(v * 3, v * 3 + 3), to * 3);
+      faces[to] = this.face[v] ?? 0;
+    }
+    const indices = n <= 0xffff ? new Uint16Array(this.icount) : new Uint32Array(this.icount);
+    for (let i = 0; i < this.icount; i++) indices[i] = remap[this.idx[i] ?? 0] ?? 0;
+    return {
+      positions,
+      normals,
+      faces,
+      indices,
+      vertexCount: n,
+      indexCount: this.icount,
+      faceCount,
+      bounds: computeBounds(positions),
+    };
+  }
+}
+
+/** Axis-aligned bounds of xyz triples and the sphere around their centre that holds them all. */
+export function computeBounds(positions: Float32Array): MeshData['bounds'] {
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  const n = positions.length / 3;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) {
+      const c = positions[i * 3 + k] ?? 0;
+      if (c < (lo[k] ?? 0)) lo[k] = c;
+      if (c > (hi[k] ?? 0)) hi[k] = c;
+    }
+  }
+  const min: [number, number, number] = [lo[0] ?? 0, lo[1] ?? 0, lo[2] ?? 0];
+  const max: [number, number, number] = [hi[0] ?? 0, hi[1] ?? 0, hi[2] ?? 0];
+  if (n === 0) return { min: [0, 0, 0], max: [0, 0, 0], center: [0, 0, 0], radius: 0 };
+  const center: [number, number, number] = [(min[0] + max[0]) / 2, (min[1] + max[1]) / 2, (min[2] + max[2]) / 2];
+  let r2 = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (positions[i * 3] ?? 0) - center[0];
+    const dy = (positions[i * 3 + 1] ?? 0) - center[1];
+    const dz = (positions[i * 3 + 2] ?? 0) - center[2];
+    r2 = Math.max(r2, dx * dx + dy * dy + dz * dz);
+  }
+  return { min, max, center, radius: Math.sqrt(r2) };
+}
+
+/** Several meshes (each with its LODs) in one vertex and one index buffer, with the ranges the cull pass draws. */
+export interface PackedMeshes {
+  positions: Float32Array;
+  normals: Float32Array;
+  faces: Uint8Array;
+  indices: Uint32Array;
+  /** ranges[mesh][lod]: where that LOD lives (baseVertex is added to every index by drawIndexed). */
+  ranges: { indexCount: number; firstIndex: number; baseVertex: number }[][];
+}
+
+/** Packs `meshes[mesh][lod]` into shared buffers (indices stay relative to each LOD's baseVertex). */
+export function packMeshes(meshes: readonly (readonly MeshData[])[]): PackedMeshes {
+  let vertices = 0;
+  let indexTotal = 0;
+  for (const lods of meshes) {
+    for (const m of lods) {
+      vertices += m.vertexCount;
+      indexTotal += m.indexCount;
+    }
+  }
+  const positions = new Float32Array(vertices * 3);
+  const normals = new Float32Array(vertices * 3);
+  const faces = new Uint8Array(vertices);
+  const indices = new Uint32Array(indexTotal);
+  const ranges: PackedMeshes['ranges'] = [];
+  let v = 0;
+  let i = 0;
+  for (const lods of meshes) {
+    const row: PackedMeshes['ranges'][number] = [];
+    for (const m of lods) {
+      positions.set(m.positions, v * 3);
+      normals.set(m.normals, v * 3);
+      faces.set(m.faces, v);
+      indices.set(m.indices, i);
+      row.push({ indexCount: m.indexCount, firstIndex: i, baseVertex: v });
+      v += m.vertexCount;
+      i += m.indexCount;
+    }
+    ranges.push(row);
+  }
+  return { positions, normals, faces, indices, ranges };
+}

@@ -1,0 +1,115 @@
+/** The render worker's loop: acquires the GPU, recovers from device loss, feeds the renderer a scene and a camera. */
+import { type CameraIntent, type CameraState, cameraView, createCameraState, updateCamera } from './camera';
+import { FrameTimer } from './frame-stats';
+import { acquireGpu } from './gpu-context';
+import { type LocalScene, previewScene, testScene } from './local-scene';
+import type { RenderCommand, RenderEvent } from './render-protocol';
+import { createWorldRenderer, type WorldRenderer } from './world-renderer';
+
+/** What the loop needs from its worker. */
+export interface RenderHost {
+  gpu: GPU | undefined;
+  crossOriginIsolated: boolean;
+  post: (event: RenderEvent) => void;
+  requestFrame: (callback: (now: number) => void) => void;
+}
+
+export interface RenderLoop {
+  handle(command: Exclude<RenderCommand, { type: 'init' }>): void;
+}
+
+const IDLE_INTENT: CameraIntent = { move: [0, 0, 0], yaw: 0, pitch: 0, run: false };
+
+/** Starts rendering into `init.canvas`; reports readiness, stats and device loss through `host.post`. */
+export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>, host: RenderHost): RenderLoop {
+  const canvas = init.canvas;
+  let size = { width: init.width, height: init.height, dpr: init.devicePixelRatio };
+  const scene: LocalScene = init.scene === 'test' ? testScene() : previewScene();
+  const camera: CameraState = createCameraState([...scene.camera.eye]);
+  const look = [
+    scene.camera.target[0] - scene.camera.eye[0],
+    scene.camera.target[1] - scene.camera.eye[1],
+    scene.camera.target[2] - scene.camera.eye[2],
+  ] as const;
+  camera.yaw = Math.atan2(look[1], look[0]);
+  camera.pitch = Math.atan2(look[2], Math.hypot(look[0], look[1]));
+  camera.fovY = scene.camera.fovY;
+  let intent: CameraIntent = IDLE_INTENT;
+  let device: GPUDevice | null = null;
+  let renderer: WorldRenderer | null = null;
+  let generation = 0;
+  let frames = 0;
+  let lastStats = 0;
+  let last = 0;
+  const timer = new FrameTimer();
+
+  const applySize = (): void => {
+    canvas.width = Math.max(1, Math.round(size.width * size.dpr));
+    canvas.height = Math.max(1, Math.round(size.height * size.dpr));
+  };
+
+  const start = async (): Promise<void> => {
+    const mine = ++generation;
+    const gpu = await acquireGpu(host.gpu, canvas);
+    if (!gpu.ok) {
+      host.post({ type: 'unavailable', reason: gpu.reason, crossOriginIsolated: host.crossOriginIsolated });
+      return;
+    }
+    device = gpu.device;
+    renderer = createWorldRenderer(gpu.device, gpu.context, gpu.format);
+    renderer.setMeshes(scene.meshes);
+    renderer.setTerrain(scene.terrain);
+    renderer.setInstances(scene.instances);
+    host.post({ type: 'ready', adapter: gpu.adapter, crossOriginIsolated: host.crossOriginIsolated });
+    gpu.device.lost.then((info) => {
+      if (mine !== generation) return;
+      renderer = null;
+      device = null;
+      host.post({ type: 'device-lost', reason: info.message || info.reason || 'unknown' });
+      // One place recovers: acquire a new device on the same canvas and rebuild every GPU resource.
+      start().catch((err: unknown) => host.post({ type: 'error', message: String(err) }));
+    });
+  };
+
+  const frame = (now: number): void => {
+    const dt = last ? Math.min(0.1, (now - last) / 1000) : 0;
+    last = now;
+    if (renderer) {
+      updateCamera(camera, intent, dt);
+      intent = { ...intent, yaw: 0, pitch: 0 };
+      const stats = renderer.render(cameraView(camera, null), canvas.width, canvas.height);
+      timer.tick(now);
+      frames += 1;
+      if (frames === 1 || frames % 120 === 0) host.post({ type: 'frame', frames });
+      if (now - lastStats > 1000) {
+        lastStats = now;
+        const t = timer.summary();
+        host.post({ type: 'stats', stats: { fps: t.fps, frameMsP50: t.p50, frameMsP95: t.p95, ...stats } });
+      }
+    }
+    host.requestFrame(frame);
+  };
+
+  applySize();
+  start()
+    .then(() => host.requestFrame(frame))
+    .catch((err: unknown) => host.post({ type: 'error', message: String(err) }));
+
+  return {
+    handle(command) {
+      switch (command.type) {
+        case 'resize':
+          size = { width: command.width, height: command.height, dpr: command.devicePixelRatio };
+          applySize();
+          break;
+        case 'input':
+          intent = { ...command.intent, yaw: intent.yaw + command.intent.yaw, pitch: intent.pitch + command.intent.pitch };
+          if (command.toggleCamera) camera.mode = camera.mode === 'free' ? 'follow' : 'free';
+          break;
+        case 'lose-device':
+          device?.destroy();
+          break;
+      }
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** GPU structs of the draw passes: one typegpu schema gives the TS type and the WGSL struct (injected into shaders/). */
+import tgpu from 'typegpu';
+import * as d from 'typegpu/data';
+
+/** Per-frame uniforms shared by the sky, terrain and prim passes. */
+export const FrameSchema = d
+  .struct({
+    viewProj: d.mat4x4f,
+    invViewProj: d.mat4x4f,
+    /** Eye position (xyz) and fog density per metre (w). */
+    eyeFog: d.vec4f,
+    /** Unit vector towards the sun (xyz), w unused. */
+    sunDir: d.vec4f,
+    sunColor: d.vec4f,
+    ambient: d.vec4f,
+    skyZenith: d.vec4f,
+    skyHorizon: d.vec4f,
+    /** Water level in metres (x); y: 1 when a water plane is drawn. */
+    water: d.vec4f,
+  })
+  .$name('Frame');
+export type Frame = d.Infer<typeof FrameSchema>;
+
+/** One drawn prim or avatar: transform plus where its face colours start in the face-colour table. */
+export const InstanceSchema = d
+  .struct({
+    position: d.vec3f,
+    faceBase: d.u32,
+    scale: d.vec3f,
+    faceCount: d.u32,
+    rotation: d.vec4f,
+  })
+  .$name('Instance');
+export type Instance = d.Infer<typeof InstanceSchema>;
+
+/** Bytes per instance record and its float offsets, derived from the schema (no hand-kept numbers). */
+export const INSTANCE_BYTES = d.sizeOf(InstanceSchema);
+export const INSTANCE_FLOATS = INSTANCE_BYTES / 4;
+export const FRAME_BYTES = d.sizeOf(FrameSchema);
+
+/** WGSL text of a shader file with the schema structs it references declared in front. */
+export function withStructs(source: string): string {
+  return tgpu.resolve({ template: source, externals: { Frame: FrameSchema, Instance: InstanceSchema } });
+}

@@ -1,0 +1,430 @@
+/** The world renderer: sky, terrain and instanced prims, culled per frame and drawn by mesh/LOD slot. */
+import primWgsl from '../../shaders/prim.wgsl?raw';
+import skyWgsl from '../../shaders/sky.wgsl?raw';
+import terrainWgsl from '../../shaders/terrain.wgsl?raw';
+import { cullLodCpu } from './cull/cpu-cull-lod';
+import { DRAW_ARGS_WORDS } from './cull/cull-schema';
+import {
+  type CullResult,
+  createCullParams,
+  createDrawLayout,
+  DEFAULT_LOD_POLICY,
+  type DrawLayout,
+  type MeshLodRange,
+} from './cull/cull-types';
+import { projectionScale } from './cull/frustum';
+import type { InstanceBatch } from './instance-batch';
+import { lookAt, mat4Invert, multiplyMat4, perspective, type Vec3 } from './math';
+import { type MeshData, packMeshes } from './mesh/mesh-data';
+import {
+  createTerrainPatchGrid,
+  generateTerrainPatch,
+  type Heightfield,
+  TERRAIN_LOD_COUNT,
+  type TerrainPatchGrid,
+} from './mesh/terrain-mesh';
+import { FRAME_BYTES, INSTANCE_FLOATS, withStructs } from './schemas';
+
+/** Patches at or beyond these distances (metres) use LOD 1, 2, 3. */
+const TERRAIN_LOD_DISTANCES = [96, 192, 384] as const;
+/** Above this many patches only the two coarsest LODs are built (an 8192 m var region has 16384 patches). */
+const TERRAIN_FULL_LOD_PATCHES = 256;
+
+/** What the camera does this frame. */
+export interface CameraView {
+  eye: Vec3;
+  target: Vec3;
+  /** Vertical field of view in radians. */
+  fovY: number;
+  near?: number;
+  far?: number;
+}
+
+/** Lighting and atmosphere. */
+export interface Environment {
+  sunDir: Vec3;
+  sunColor: Vec3;
+  ambient: Vec3;
+  skyZenith: Vec3;
+  skyHorizon: Vec3;
+  fogDensity: number;
+  /** Water level in metres, or null for none. */
+  waterLevel: number | null;
+}
+
+export const DEFAULT_ENVIRONMENT: Environment = {
+  sunDir: normalize3([-0.35, -0.5, 0.8]),
+  sunColor: [0.85, 0.82, 0.75],
+  ambient: [0.38, 0.4, 0.45],
+  skyZenith: [0.16, 0.38, 0.78],
+  skyHorizon: [0.62, 0.75, 0.9],
+  fogDensity: 0.0025,
+  waterLevel: null,
+};
+
+/** Per-frame figures for the performance overlay and tests. */
+export interface FrameStats {
+  instances: number;
+  visible: number;
+  drawCalls: number;
+}
+
+const DEPTH_FORMAT: GPUTextureFormat = 'depth24plus';
+
+function normalize3(v: Vec3): Vec3 {
+  const l = Math.hypot(v[0], v[1], v[2]) || 1;
+  return [v[0] / l, v[1] / l, v[2] / l];
+}
+
+/** A view WebGPU can upload from: the view itself when backed by an ArrayBuffer, else a copy (SharedArrayBuffer). */
+function uploadable<T extends Float32Array | Uint32Array | Uint16Array>(view: T): ArrayBufferView<ArrayBuffer> {
+  if (view.buffer instanceof ArrayBuffer) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+}
+
+/** Grows a buffer to at least `bytes` (power-of-two steps), destroying the old one. */
+function ensureBuffer(
+  device: GPUDevice,
+  current: GPUBuffer | null,
+  bytes: number,
+  usage: GPUBufferUsageFlags,
+  label: string,
+): GPUBuffer {
+  const need = Math.max(256, bytes);
+  if (current && current.size >= need) return current;
+  current?.destroy();
+  return device.createBuffer({ label, size: 2 ** Math.ceil(Math.log2(need)), usage });
+}
+
+/** The renderer bound to one device and canvas. Every GPU object it makes is released by destroy(). */
+export interface WorldRenderer {
+  /** Replaces the mesh set: meshes[m][lod]; every mesh has the same LOD count. */
+  setMeshes(meshes: readonly (readonly MeshData[])[]): void;
+  /** Replaces the terrain mesh (world metres), or removes it. */
+  setTerrain(field: Heightfield | null): void;
+  /** Replaces the instances drawn from the next frame on. */
+  setInstances(batch: InstanceBatch): void;
+  setEnvironment(env: Environment): void;
+  /** Renders one frame to the canvas. */
+  render(camera: CameraView, widthPx: number, heightPx: number): FrameStats;
+  destroy(): void;
+}
+
+/** Creates the renderer for a configured canvas context. */
+export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext, format: GPUTextureFormat): WorldRenderer {
+  let env = DEFAULT_ENVIRONMENT;
+  const frameBuffer = device.createBuffer({
+    label: 'frame',
+    size: FRAME_BYTES,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const frameData = new Float32Array(FRAME_BYTES / 4);
+
+  const frameLayout = device.createBindGroupLayout({
+    label: 'frame-only',
+    entries: [{ binding: 0, visibility: GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } }],
+  });
+  const primLayout = device.createBindGroupLayout({
+    label: 'prim',
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
+      { binding: 1, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+      { binding: 2, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+      { binding: 3, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+    ],
+  });
+  const frameGroup = device.createBindGroup({
+    layout: frameLayout,
+    entries: [{ binding: 0, resource: { buffer: frameBuffer } }],
+  });
+
+  const module = (label: string, code: string) => device.createShaderModule({ label, code: withStructs(code) });
+  const skyModule = module('sky', skyWgsl);
+  const terrainModule = module('terrain', terrainWgsl);
+  const primModule = module('prim', primWgsl);
+  const depthStencil = (write: boolean): GPUDepthStencilState => ({
+    format: DEPTH_FORMAT,
+    depthWriteEnabled: write,
+    depthCompare: 'less',
+  });
+
+  const skyPipeline = device.createRenderPipeline({
+    label: 'sky',
+    layout: device.createPipelineLayout({ bindGroupLayouts: [frameLayout] }),
+    vertex: { module: skyModule, entryPoint: 'vs' },
+    fragment: { module: skyModule, entryPoint: 'fs', targets: [{ format }] },
+    depthStencil: { format: DEPTH_FORMAT, depthWriteEnabled: false, depthCompare: 'always' },
+  });
+  const terrainPipeline = device.createRenderPipeline({
+    label: 'terrain',
+    layout: device.createPipelineLayout({ bindGroupLayouts: [frameLayout] }),
+    vertex: {
+      module: terrainModule,
+      entryPoint: 'vs',
+      buffers: [
+        { arrayStride: 12, attributes: [{ shaderLocation: 0, offset: 0, format: 'float32x3' }] },
+        { arrayStride: 12, attributes: [{ shaderLocation: 1, offset: 0, format: 'float32x3' }] },
+      ],
+    },
+    fragment: { module: terrainModule, entryPoint: 'fs', targets: [{ format }] },
+    primitive: { topology: 'triangle-list', cullMode: 'back' },
+    depthStencil: depthStencil(true),
+  });
+  const primPipeline = device.createRenderPipeline({
+    label: 'prim',
+    layout: device.createPipelineLayout({ bindGroupLayouts: [primLayout] }),
+    vertex: {
+      module: primModule,
+      entryPoint: 'vs',
+      buffers: [
+        { arrayStride: 12, attributes: [{ shaderLocation: 0, offset: 0, format: 'float32x3' }] },
+        { arrayStride: 12, attributes: [{ shaderLocation: 1, offset: 0, format: 'float32x3' }] },
+        { arrayStride: 4, attributes: [{ shaderLocation: 2, offset: 0, format: 'uint32' }] },
+      ],
+    },
+    fragment: {
+      module: primModule,
+      entryPoint: 'fs',
+      targets: [
+        {
+          format,
+          blend: {
+            color: { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' },
+            alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha', operation: 'add' },
+          },
+        },
+      ],
+    },
+    primitive: { topology: 'triangle-list', cullMode: 'none' },
+    depthStencil: depthStencil(true),
+  });
+
+  let depth: GPUTexture | null = null;
+  let meshPositions: GPUBuffer | null = null;
+  let meshNormals: GPUBuffer | null = null;
+  let meshFaces: GPUBuffer | null = null;
+  let meshIndex: GPUBuffer | null = null;
+  let meshLods: MeshLodRange[][] = [];
+  let terrainPositions: GPUBuffer | null = null;
+  let terrainNormals: GPUBuffer | null = null;
+  let terrainIndex: GPUBuffer | null = null;
+  let terrainGrid: TerrainPatchGrid | null = null;
+  /** terrainRanges[patch][lod], with lods below terrainMinLod absent. */
+  let terrainRanges: { indexCount: number; firstIndex: number; baseVertex: number }[][] = [];
+  let terrainMinLod = 0;
+  let instanceBuffer: GPUBuffer | null = null;
+  let faceBuffer: GPUBuffer | null = null;
+  let visibleBuffer: GPUBuffer | null = null;
+  let primGroup: GPUBindGroup | null = null;
+  let batch: InstanceBatch | null = null;
+  let layout: DrawLayout | null = null;
+  let cull: CullResult | undefined;
+
+  const rebuildLayout = (): void => {
+    layout = batch && meshLods.length > 0 ? createDrawLayout(batch.meshIds, batch.count, meshLods) : null;
+    cull = undefined;
+    if (!layout || !batch || !instanceBuffer || !faceBuffer) return;
+    visibleBuffer = ensureBuffer(
+      device,
+      visibleBuffer,
+      layout.visibleCapacity * 4,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      'visible',
+    );
+    primGroup = device.createBindGroup({
+      layout: primLayout,
+      entries: [
+        { binding: 0, resource: { buffer: frameBuffer } },
+        { binding: 1, resource: { buffer: instanceBuffer } },
+        { binding: 2, resource: { buffer: faceBuffer } },
+        { binding: 3, resource: { buffer: visibleBuffer } },
+      ],
+    });
+  };
+
+  const writeFrame = (camera: CameraView, aspect: number): Float32Array => {
+    const proj = perspective(camera.fovY, aspect, camera.near ?? 0.2, camera.far ?? 2048);
+    const view = lookAt(camera.eye, camera.target, [0, 0, 1]);
+    const viewProj = multiplyMat4(proj, view);
+    const f = frameData;
+    f.set(viewProj, 0);
+    f.set(mat4Invert(viewProj), 16);
+    f.set([...camera.eye, env.fogDensity], 32);
+    f.set([...env.sunDir, 0], 36);
+    f.set([...env.sunColor, 1], 40);
+    f.set([...env.ambient, 1], 44);
+    f.set([...env.skyZenith, 1], 48);
+    f.set([...env.skyHorizon, 1], 52);
+    f.set([env.waterLevel ?? 0, env.waterLevel === null ? 0 : 1, 0, 0], 56);
+    device.queue.writeBuffer(frameBuffer, 0, f);
+    return viewProj;
+  };
+
+  return {
+    setMeshes(meshes) {
+      const packed = packMeshes(meshes);
+      meshLods = packed.ranges;
+      const vertexUsage = GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST;
+      meshPositions = ensureBuffer(device, meshPositions, packed.positions.byteLength, vertexUsage, 'mesh-positions');
+      meshNormals = ensureBuffer(device, meshNormals, packed.normals.byteLength, vertexUsage, 'mesh-normals');
+      meshFaces = ensureBuffer(device, meshFaces, packed.faces.length * 4, vertexUsage, 'mesh-faces');
+      meshIndex = ensureBuffer(
+        device,
+        meshIndex,
+        packed.indices.byteLength,
+        GPUBufferUsage.INDEX | GPUBufferUsage.COPY_DST,
+        'mesh-indices',
+      );
+      device.queue.writeBuffer(meshPositions, 0, uploadable(packed.positions));
+      device.queue.writeBuffer(meshNormals, 0, uploadable(packed.normals));
+      device.queue.writeBuffer(meshFaces, 0, Uint32Array.from(packed.faces));
+      device.queue.writeBuffer(meshIndex, 0, uploadable(packed.indices));
+      rebuildLayout();
+    },
+    setTerrain(field) {
+      terrainGrid = field ? createTerrainPatchGrid(field) : null;
+      terrainRanges = [];
+      if (!field || !terrainGrid) return;
+      const patches = terrainGrid.patchesX * terrainGrid.patchesY;
+      terrainMinLod = patches > TERRAIN_FULL_LOD_PATCHES ? TERRAIN_LOD_COUNT - 2 : 0;
+      const meshes: MeshData[][] = [];
+      for (let py = 0; py < terrainGrid.patchesY; py++) {
+        for (let px = 0; px < terrainGrid.patchesX; px++) {
+          const lods: MeshData[] = [];
+          for (let lod = terrainMinLod; lod < TERRAIN_LOD_COUNT; lod++) lods.push(generateTerrainPatch(field, px, py, lod));
+          meshes.push(lods);
+        }
+      }
+      const packed = packMeshes(meshes);
+      terrainRanges = packed.ranges;
+      const vertexUsage = GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST;
+      terrainPositions = ensureBuffer(device, terrainPositions, packed.positions.byteLength, vertexUsage, 'terrain-positions');
+      terrainNormals = ensureBuffer(device, terrainNormals, packed.normals.byteLength, vertexUsage, 'terrain-normals');
+      terrainIndex = ensureBuffer(
+        device,
+        terrainIndex,
+        packed.indices.byteLength,
+        GPUBufferUsage.INDEX | GPUBufferUsage.COPY_DST,
+        'terrain-indices',
+      );
+      device.queue.writeBuffer(terrainPositions, 0, uploadable(packed.positions));
+      device.queue.writeBuffer(terrainNormals, 0, uploadable(packed.normals));
+      device.queue.writeBuffer(terrainIndex, 0, uploadable(packed.indices));
+    },
+    setInstances(next) {
+      batch = next;
+      instanceBuffer = ensureBuffer(
+        device,
+        instanceBuffer,
+        next.records.byteLength,
+        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+        'instances',
+      );
+      faceBuffer = ensureBuffer(
+        device,
+        faceBuffer,
+        next.faceColorCount * 16,
+        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+        'face-colours',
+      );
+      device.queue.writeBuffer(instanceBuffer, 0, uploadable(next.records.subarray(0, next.count * INSTANCE_FLOATS)));
+      device.queue.writeBuffer(faceBuffer, 0, uploadable(next.faceColors.subarray(0, next.faceColorCount * 4)));
+      rebuildLayout();
+    },
+    setEnvironment(next) {
+      env = next;
+    },
+    render(camera, widthPx, heightPx) {
+      const target = context.getCurrentTexture();
+      if (!depth || depth.width !== target.width || depth.height !== target.height) {
+        depth?.destroy();
+        depth = device.createTexture({
+          size: [target.width, target.height],
+          format: DEPTH_FORMAT,
+          usage: GPUTextureUsage.RENDER_ATTACHMENT,
+        });
+      }
+      const viewProj = writeFrame(camera, widthPx / Math.max(1, heightPx));
+      let visible = 0;
+      let drawCalls = 0;
+      if (layout && batch) {
+        const params = createCullParams(
+          { viewProj, eye: camera.eye, projScale: projectionScale(camera.fovY, heightPx) },
+          DEFAULT_LOD_POLICY,
+          1,
+          layout.lodCount,
+        );
+        cull = cullLodCpu({ count: batch.count, spheres: batch.spheres, meshIds: batch.meshIds }, layout, params, cull);
+        if (visibleBuffer)
+          device.queue.writeBuffer(visibleBuffer, 0, uploadable(cull.visible.subarray(0, layout.visibleCapacity)));
+        visible = cull.visibleCount;
+      }
+      const encoder = device.createCommandEncoder({ label: 'frame' });
+      const pass = encoder.beginRenderPass({
+        colorAttachments: [
+          { view: target.createView(), clearValue: { r: 0, g: 0, b: 0, a: 1 }, loadOp: 'clear', storeOp: 'store' },
+        ],
+        depthStencilAttachment: { view: depth.createView(), depthClearValue: 1, depthLoadOp: 'clear', depthStoreOp: 'store' },
+      });
+      pass.setBindGroup(0, frameGroup);
+      pass.setPipeline(skyPipeline);
+      pass.draw(3);
+      drawCalls += 1;
+      if (terrainGrid && terrainPositions && terrainNormals && terrainIndex) {
+        pass.setPipeline(terrainPipeline);
+        pass.setVertexBuffer(0, terrainPositions);
+        pass.setVertexBuffer(1, terrainNormals);
+        pass.setIndexBuffer(terrainIndex, 'uint32');
+        const sph = terrainGrid.spheres;
+        for (let p = 0; p < terrainRanges.length; p++) {
+          const d = Math.hypot(
+            (sph[p * 4] ?? 0) - camera.eye[0],
+            (sph[p * 4 + 1] ?? 0) - camera.eye[1],
+            (sph[p * 4 + 2] ?? 0) - camera.eye[2],
+          );
+          const wanted = TERRAIN_LOD_DISTANCES.filter((limit) => d >= limit).length;
+          const range = terrainRanges[p]?.[Math.max(0, wanted - terrainMinLod)];
+          if (!range) continue;
+          pass.drawIndexed(range.indexCount, 1, range.firstIndex, range.baseVertex);
+          drawCalls += 1;
+        }
+      }
+      if (layout && cull && primGroup && meshPositions && meshNormals && meshFaces && meshIndex) {
+        pass.setPipeline(primPipeline);
+        pass.setBindGroup(0, primGroup);
+        pass.setVertexBuffer(0, meshPositions);
+        pass.setVertexBuffer(1, meshNormals);
+        pass.setVertexBuffer(2, meshFaces);
+        pass.setIndexBuffer(meshIndex, 'uint32');
+        for (let s = 0; s < layout.slotCount; s++) {
+          const a = cull.drawArgs;
+          const o = s * DRAW_ARGS_WORDS;
+          const instances = a[o + 1] ?? 0;
+          if (instances === 0) continue;
+          pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, layout.slotBase[s] ?? 0);
+          drawCalls += 1;
+        }
+      }
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      return { instances: batch?.count ?? 0, visible, drawCalls };
+    },
+    destroy() {
+      for (const b of [
+        frameBuffer,
+        meshPositions,
+        meshNormals,
+        meshFaces,
+        meshIndex,
+        terrainPositions,
+        terrainNormals,
+        terrainIndex,
+        instanceBuffer,
+        faceBuffer,
+        visibleBuffer,
+      ])
+        b?.destroy();
+      depth?.destroy();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/** What the UI shows of the world: a throttled snapshot the world worker posts a few times a second. */
+
+export type ConnectionState =
+  | { state: 'idle' }
+  | { state: 'connecting' }
+  | { state: 'in-world' }
+  | { state: 'reconnecting'; reason: string; attempt: number }
+  | { state: 'failed'; reason: string };
+
+export interface PersonView {
+  id: number;
+  name: string;
+  position: [number, number, number];
+  self: boolean;
+}
+
+export interface ChatLine {
+  id: number;
+  from: string;
+  text: string;
+  /** ms since epoch. */
+  at: number;
+}
+
+export interface PerfView {
+  fps: number;
+  frameMsP50: number;
+  frameMsP95: number;
+  entities: number;
+  netInKBs: number;
+  netOutKBs: number;
+  workers: number;
+}
+
+export interface WorldView {
+  connection: ConnectionState;
+  world: { kind: 'fv' | 'os'; name: string; size: [number, number] } | null;
+  self: PersonView | null;
+  people: PersonView[];
+  /** Minimap points: x, y per prim (region metres), capped. */
+  mapPoints: number[];
+  perf: PerfView;
+}
+
+export const EMPTY_WORLD_VIEW: WorldView = {
+  connection: { state: 'idle' },
+  world: null,
+  self: null,
+  people: [],
+  mapPoints: [],
+  perf: { fps: 0, frameMsP50: 0, frameMsP95: 0, entities: 0, netInKBs: 0, netOutKBs: 0, workers: 0 },
+};
+
+/** Plain words for the connection badge. */
+export function connectionLabel(c: ConnectionState): string {
+  switch (c.state) {
+    case 'idle':
+      return 'Not connected';
+    case 'connecting':
+      return 'Connecting…';
+    case 'in-world':
+      return 'In world';
+    case 'reconnecting':
+      return `Reconnecting (attempt ${c.attempt}): ${c.reason}`;
+    case 'failed':
+      return `Could not connect: ${c.reason}`;
+  }
+}
