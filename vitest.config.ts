@@ -1,14 +1,13 @@
 /** Test projects: unit (Node), edge (inside workerd), e2e (headless Chromium against `npm start`'s server). */
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
-import solid from 'vite-plugin-solid';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [solid()],
-        test: { name: 'unit', include: ['tests/unit/**/*.test.{ts,tsx}'], environment: 'node' },
+        // No solid plugin here: it resolves packages with browser conditions (ws would load its browser stub).
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],

@@ -2,7 +2,21 @@
 import type { Context } from 'hono';
 
 /** Machine-readable error codes the edge answers with. */
-export type EdgeErrorCode = 'not_found' | 'bad_request' | 'internal' | 'not_available_yet';
+export type EdgeErrorCode =
+  | 'not_found'
+  | 'bad_request'
+  | 'internal'
+  | 'not_available_yet'
+  | 'world_not_found'
+  | 'world_exists'
+  | 'token_key_missing'
+  | 'token_missing'
+  | 'token_malformed'
+  | 'token_forged'
+  | 'token_expired'
+  | 'token_wrong_world'
+  | 'permission_denied'
+  | 'upgrade_required';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -12,7 +26,7 @@ export interface ErrorBody {
 /** A caller-facing error: thrown by handlers, turned into JSON by the router. */
 export class EdgeError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409 | 413 | 429 | 500 | 501,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 426 | 429 | 500 | 501 | 503,
     readonly code: EdgeErrorCode,
     message: string,
   ) {

@@ -1,5 +1,6 @@
 /** The edge Worker: routes only. Logic lives in the modules it mounts. */
 import { Hono } from 'hono';
+import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
 import { isolationHeaders } from './isolation';
 
@@ -19,6 +20,8 @@ app.use('*', async (c, next) => {
 });
 
 app.get('/api/health', (c) => c.json({ ok: true, service: 'stormcore-edge', version: c.env.BUILD_VERSION, time: Date.now() }));
+
+app.route('/', worldRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

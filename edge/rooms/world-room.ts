@@ -1,16 +1,601 @@
-/** WorldRoom: the Durable Object that hosts one Finalverse world (SQLite-backed). */
-import { DurableObject } from 'cloudflare:workers';
-
 /**
- * One instance per world name. The binding and its SQLite migration are declared in wrangler.toml;
- * the room protocol (Storm wire protocol, WorldSync, World Tool Protocol) lands with the world-room
- * issue. Until then the room answers every request with 501 and a plain message.
+ * WorldRoom: the Durable Object that hosts one Finalverse world (SQLite-backed, WebSocket hibernation).
+ * The Worker verifies the access token and forwards the upgrade with the verified claims; the room
+ * greets each socket with welcome then snapshot (or a delta when a session resumes), moves avatars
+ * from input, relays chat, runs World Tool Protocol operations, and streams deltas at 20 Hz.
  */
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import {
+  type ClientMessage,
+  DEFAULT_BOUNDS,
+  decodeClientMessage,
+  type EntityUpdate,
+  encodeServerMessage,
+  MAX_CLIENT_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  Quat,
+  type ServerMessage,
+  SHAPE_PRESETS,
+  Vec3,
+} from '../../shared/protocol';
+import { createSqlWorldStore } from '../adapters/sql-world-store';
+import type { WorldStore } from '../adapters/world-store';
+import { hasPermission, PERMISSION } from '../auth/permissions';
+import { TokenClaims } from '../auth/tokens';
+import { DEFAULT_INTEREST, type InterestConfig, type KnownMover, type Mover, selectMovers } from '../world/interest';
+import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
+import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
+import { terrainPatches } from '../world/terrain';
+import type { StoredEntity } from '../world/types';
+import { WorldState } from '../world/world-state';
+
+/** Headers the Worker sets when it forwards a verified upgrade. */
+export const CLAIMS_HEADER = 'x-storm-claims';
+export const WORLD_HEADER = 'x-storm-world';
+
+/** Simulation and send rate. */
+export const TICK_MS = 50;
+/** Frames a socket may send: a burst of FLOOD_BURST, refilled at FLOOD_RATE per second. */
+export const FLOOD_BURST = 60;
+export const FLOOD_RATE = 40;
+/** A warned socket that floods again within this time is closed with 1008. */
+export const FLOOD_WARNING_MS = 10_000;
+/** How long a closed session can be resumed. */
+export const SESSION_RESUME_MS = 2 * 60 * 1000;
+/** Most entities per snapshot frame. */
+const SNAPSHOT_PART = 1000;
+/** Keep ticking this long after the last movement or edit, so budget-delayed updates still go out. */
+const LINGER_MS = 1000;
+
+/** What a hibernated socket remembers. */
+const Attachment = z.object({
+  session: z.string(),
+  actor: z.string(),
+  perm: z.number(),
+  avatar: z.number().int().min(1),
+  name: z.string(),
+  position: Vec3,
+  rotation: Quat,
+  acked: z.number(),
+  sentTick: z.number(),
+});
+type Attachment = z.infer<typeof Attachment>;
+
+interface Client {
+  ws: WebSocket;
+  session: string;
+  actor: string;
+  perm: number;
+  avatar: number;
+  name: string;
+  move: Vec3;
+  flags: number;
+  lastSeq: number;
+  acked: number;
+  sentTick: number;
+  known: Map<number, KnownMover>;
+  tokens: number;
+  refilledAt: number;
+  warnedAt: number | null;
+  attachedAt: number;
+}
+
+const randomId = (bytes: number): string =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** The full wire record of an entity. */
+function full(e: StoredEntity): EntityUpdate {
+  return { ...e.entity };
+}
+
+/** Changes of prims since `baseline`: new ones in full, others by changed field group. */
+function primChangesSince(world: WorldState, baseline: number): EntityUpdate[] {
+  const out: EntityUpdate[] = [];
+  for (const e of world.entities.values()) {
+    if (e.entity.kind !== 'prim') continue;
+    if (e.createdTick > baseline) out.push(full(e));
+    else if (e.transformTick > baseline || e.appearanceTick > baseline) {
+      const u: EntityUpdate = { id: e.entity.id };
+      if (e.transformTick > baseline) {
+        u.position = e.entity.position;
+        u.rotation = e.entity.rotation;
+      }
+      if (e.appearanceTick > baseline) {
+        u.name = e.entity.name;
+        u.description = e.entity.description;
+        u.scale = e.entity.scale;
+        u.shape = e.entity.shape;
+        u.colors = e.entity.colors;
+        u.parent = e.entity.parent;
+      }
+      out.push(u);
+    }
+  }
+  return out;
+}
+
+/** One colour per visitor, from their actor id. */
+function avatarColor(actor: string): [number, number, number, number] {
+  let h = 0;
+  for (let i = 0; i < actor.length; i++) h = (h * 31 + actor.charCodeAt(i)) >>> 0;
+  const hue = (h % 360) / 60;
+  const f = hue - Math.floor(hue);
+  const rgb = [
+    [1, f, 0],
+    [1 - f, 1, 0],
+    [0, 1, f],
+    [0, 1 - f, 1],
+    [f, 0, 1],
+    [1, 0, 1 - f],
+  ][Math.floor(hue) % 6] ?? [1, 1, 1];
+  return [Math.round(60 + (rgb[0] ?? 1) * 180), Math.round(60 + (rgb[1] ?? 1) * 180), Math.round(60 + (rgb[2] ?? 1) * 180), 255];
+}
+
+/** One instance per world name (the binding and its SQLite migration are in wrangler.toml). */
 export class WorldRoom extends DurableObject<Env> {
-  override async fetch(_request: Request): Promise<Response> {
-    return Response.json(
-      { error: { code: 'not_available_yet', message: 'edge: world rooms are not available yet' } },
-      { status: 501 },
+  private readonly store: WorldStore;
+  private world: WorldState | null;
+  private readonly clients = new Map<WebSocket, Client>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastStep = Date.now();
+  private lastActivity = 0;
+  private lastFlushTick: number;
+  private readonly interest: InterestConfig;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = createSqlWorldStore(ctx.storage);
+    this.world = WorldState.open(this.store);
+    this.lastFlushTick = this.world?.tick ?? 0;
+    this.interest = { ...DEFAULT_INTEREST, deadReckoning: env.STORM_DEAD_RECKONING !== 'off' };
+    // Sockets that survived hibernation come back with their attachments.
+    for (const ws of ctx.getWebSockets()) this.restore(ws);
+  }
+
+  /** The world, created on first use when it is the demo world. */
+  private ensureWorld(name: string): WorldState | null {
+    if (!this.world && name === DEMO_WORLD) {
+      this.world = WorldState.create(this.store, name, WORLD_BOUNDS, plazaSeed()) ?? WorldState.open(this.store);
+      this.lastFlushTick = this.world?.tick ?? 0;
+    }
+    return this.world;
+  }
+
+  /** RPC: does this world exist? (The demo world always does.) */
+  async exists(name: string): Promise<boolean> {
+    return this.ensureWorld(name) !== null;
+  }
+
+  /** RPC: creates an empty world; false when it already exists. */
+  async createWorld(name: string): Promise<boolean> {
+    if (this.ensureWorld(name)) return false;
+    this.world = WorldState.create(this.store, name, WORLD_BOUNDS, emptySeed());
+    this.lastFlushTick = this.world?.tick ?? 0;
+    return this.world !== null;
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const name = request.headers.get(WORLD_HEADER) ?? '';
+    const claimsJson = request.headers.get(CLAIMS_HEADER);
+    const claims = claimsJson === null ? null : TokenClaims.safeParse(parseJson(claimsJson));
+    if (!claims?.success) return jsonError(400, 'bad_request', 'world-room: requests must come through the edge router');
+    const world = this.ensureWorld(name);
+    if (!world) return jsonError(404, 'world_not_found', `world-room: no world named "${name}"; create it with POST /api/worlds`);
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      return jsonError(426, 'upgrade_required', 'world-room: connect with a WebSocket');
+    }
+    const url = new URL(request.url);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    this.join(server, world, claims.data, url.searchParams.get('resume') ?? '', Number(url.searchParams.get('baseline') ?? '0'));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  private newClient(ws: WebSocket, a: Attachment): Client {
+    const now = Date.now();
+    return {
+      ws,
+      session: a.session,
+      actor: a.actor,
+      perm: a.perm,
+      avatar: a.avatar,
+      name: a.name,
+      move: [0, 0, 0],
+      flags: 0,
+      lastSeq: -1,
+      acked: a.acked,
+      sentTick: a.sentTick,
+      known: new Map(),
+      tokens: FLOOD_BURST,
+      refilledAt: now,
+      warnedAt: null,
+      attachedAt: now,
+    };
+  }
+
+  private spawnAvatar(world: WorldState, c: Client, position: Vec3, rotation: Quat): void {
+    world.entities.set(c.avatar, {
+      entity: {
+        id: c.avatar,
+        kind: 'avatar',
+        parent: 0,
+        name: c.name,
+        description: '',
+        position,
+        rotation,
+        scale: [0.6, 0.6, AVATAR_HALF_HEIGHT * 2],
+        velocity: [0, 0, 0],
+        shape: SHAPE_PRESETS.cylinder,
+        colors: [avatarColor(c.actor)],
+      },
+      shapeName: 'avatar',
+      version: {},
+      createdTick: world.tick,
+      transformTick: world.tick,
+      appearanceTick: world.tick,
+    });
+  }
+
+  private restore(ws: WebSocket): void {
+    const a = Attachment.safeParse(ws.deserializeAttachment());
+    if (!a.success || !this.world) {
+      ws.close(1011, 'world-room: the session could not be restored; reconnect');
+      return;
+    }
+    const c = this.newClient(ws, a.data);
+    this.clients.set(ws, c);
+    this.spawnAvatar(this.world, c, a.data.position, a.data.rotation);
+  }
+
+  private attach(c: Client): void {
+    const e = this.world?.entities.get(c.avatar);
+    if (!e) return;
+    const a: Attachment = {
+      session: c.session,
+      actor: c.actor,
+      perm: c.perm,
+      avatar: c.avatar,
+      name: c.name,
+      position: e.entity.position,
+      rotation: e.entity.rotation,
+      acked: c.acked,
+      sentTick: c.sentTick,
+    };
+    c.ws.serializeAttachment(a);
+    c.attachedAt = Date.now();
+  }
+
+  private send(c: Client, msg: ServerMessage): void {
+    try {
+      c.ws.send(encodeServerMessage(msg, this.world?.bounds ?? DEFAULT_BOUNDS));
+    } catch (err) {
+      // A socket closing under us: its close handler cleans up.
+      if (err instanceof ProtocolError) console.error('world-room: could not encode a frame', err.message);
+    }
+  }
+
+  /** Admits a socket: a resumed session gets welcome + delta, a new one welcome + snapshot + terrain. */
+  private join(ws: WebSocket, world: WorldState, claims: TokenClaims, resumeId: string, baseline: number): void {
+    const now = Date.now();
+    this.store.dropSessionsBefore(now - SESSION_RESUME_MS);
+    const previous = resumeId ? this.store.getSession(resumeId) : null;
+    const resumable =
+      previous !== null &&
+      previous.actor === claims.sub &&
+      ![...this.clients.values()].some((c) => c.session === previous.id) &&
+      Number.isInteger(baseline) &&
+      baseline >= world.minBaseline &&
+      baseline <= world.tick;
+    const session = resumable && previous ? previous.id : `s_${randomId(12)}`;
+    const avatar = resumable && previous ? previous.avatar : world.allocateId();
+    const name = `Visitor ${claims.sub.slice(0, 4)}`;
+    const position = resumable && previous ? previous.position : world.spawn;
+    const rotation: Quat = resumable && previous ? previous.rotation : [0, 0, 0, 1];
+    const c = this.newClient(ws, {
+      session,
+      actor: claims.sub,
+      perm: claims.perm,
+      avatar,
+      name,
+      position,
+      rotation,
+      acked: 0,
+      sentTick: 0,
+    });
+    this.clients.set(ws, c);
+    this.spawnAvatar(world, c, position, rotation);
+    this.greet(c, world, resumable ? baseline : null);
+    this.attach(c);
+    this.lastActivity = now;
+    this.schedule();
+  }
+
+  /** Welcome, then the state: a delta from `baseline` when resuming, else a snapshot and the terrain. */
+  private greet(c: Client, world: WorldState, baseline: number | null): void {
+    this.send(c, {
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      session: c.session,
+      avatar: c.avatar,
+      bounds: world.bounds,
+      serverTime: Date.now(),
+      tick: world.tick,
+      resumed: baseline !== null,
+      permissions: c.perm,
+    });
+    c.known.clear();
+    const movers = selectMovers(
+      this.viewer(c),
+      c.avatar,
+      this.movers(),
+      c.known,
+      Date.now(),
+      Number.POSITIVE_INFINITY,
+      this.interest,
     );
+    if (baseline !== null) {
+      const gone = world.tombstones.filter((t) => t.tick > baseline).map((t) => t.id);
+      this.send(c, {
+        type: 'delta',
+        baseline,
+        tick: world.tick,
+        entities: [...primChangesSince(world, baseline), ...movers.updates],
+      });
+      if (gone.length > 0) this.send(c, { type: 'despawn', tick: world.tick, ids: gone });
+    } else {
+      const entities = [...[...world.entities.values()].filter((e) => e.entity.kind === 'prim').map((e) => e.entity)];
+      const avatars = movers.updates.flatMap((u) => {
+        const e = world.entities.get(u.id);
+        return e ? [e.entity] : [];
+      });
+      const all = [...entities, ...avatars];
+      const parts = Math.max(1, Math.ceil(all.length / SNAPSHOT_PART));
+      for (let p = 0; p < parts; p++) {
+        this.send(c, {
+          type: 'snapshot',
+          tick: world.tick,
+          part: p,
+          parts,
+          entities: all.slice(p * SNAPSHOT_PART, (p + 1) * SNAPSHOT_PART),
+        });
+      }
+      for (const patch of terrainPatches(world.terrain)) this.send(c, patch);
+    }
+    c.sentTick = world.tick;
+  }
+
+  private viewer(c: Client): Vec3 {
+    return this.world?.entities.get(c.avatar)?.entity.position ?? [0, 0, 0];
+  }
+
+  private *movers(): Generator<Mover> {
+    if (!this.world) return;
+    for (const c of this.clients.values()) {
+      const e = this.world.entities.get(c.avatar);
+      if (!e) continue;
+      yield {
+        id: c.avatar,
+        position: e.entity.position,
+        velocity: e.entity.velocity,
+        rotation: e.entity.rotation,
+        full: () => ({ ...e.entity }),
+      };
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer !== null || this.clients.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tick();
+    }, TICK_MS);
+  }
+
+  /** One simulation step: move avatars, then send each client what changed for it. */
+  private tick(): void {
+    const world = this.world;
+    if (!world) return;
+    const now = Date.now();
+    const dt = Math.min(0.25, (now - this.lastStep) / 1000);
+    this.lastStep = now;
+    let moved = false;
+    for (const c of this.clients.values()) {
+      const e = world.entities.get(c.avatar);
+      if (!e) continue;
+      const v = velocityFor(c.move, e.entity.rotation, c.flags);
+      const flying = (c.flags & 4) !== 0;
+      const next = world.clamp(step(e.entity.position, v, dt, flying, (x, y) => world.groundAt(x, y)));
+      const changed =
+        next.some((p, i) => Math.abs(p - (e.entity.position[i] ?? 0)) > 1e-6) || v.some((x, i) => x !== e.entity.velocity[i]);
+      e.entity.position = next;
+      e.entity.velocity = v;
+      if (changed) moved = true;
+    }
+    if (moved) {
+      world.advance();
+      this.lastActivity = now;
+    }
+    this.flush(now);
+    if (now - this.lastActivity < LINGER_MS || [...this.clients.values()].some((c) => c.move.some((m) => m !== 0)))
+      this.schedule();
+  }
+
+  /** Sends prim changes since the last flush and each client's selection of movers. */
+  private flush(now: number): void {
+    const world = this.world;
+    if (!world) return;
+    const prims = primChangesSince(world, this.lastFlushTick);
+    const gone = world.tombstones.filter((t) => t.tick > this.lastFlushTick).map((t) => t.id);
+    this.lastFlushTick = world.tick;
+    const budget = (this.interest.bytesPerSecond * TICK_MS) / 1000;
+    for (const c of this.clients.values()) {
+      const sel = selectMovers(this.viewer(c), c.avatar, this.movers(), c.known, now, budget, this.interest);
+      const entities = [...prims, ...sel.updates];
+      if (entities.length > 0) {
+        this.send(c, { type: 'delta', baseline: c.sentTick, tick: world.tick, entities });
+        c.sentTick = world.tick;
+      }
+      const ids = [...gone, ...sel.despawn];
+      if (ids.length > 0) this.send(c, { type: 'despawn', tick: world.tick, ids });
+      if (now - c.attachedAt > 1000) this.attach(c);
+    }
+  }
+
+  /** Token bucket per socket: true when the frame may be handled. Closes a repeat offender with 1008. */
+  private admit(c: Client): boolean {
+    const now = Date.now();
+    c.tokens = Math.min(FLOOD_BURST, c.tokens + ((now - c.refilledAt) / 1000) * FLOOD_RATE);
+    c.refilledAt = now;
+    if (c.tokens >= 1) {
+      c.tokens -= 1;
+      if (c.warnedAt !== null && now - c.warnedAt > FLOOD_WARNING_MS) c.warnedAt = null;
+      return true;
+    }
+    if (c.warnedAt !== null && now - c.warnedAt <= FLOOD_WARNING_MS) {
+      c.ws.close(1008, 'world-room: too many frames; closed after a warning');
+      this.leave(c.ws);
+      return false;
+    }
+    c.warnedAt = now;
+    this.send(c, {
+      type: 'error',
+      code: 'rate_limited',
+      message: `world-room: more than ${FLOOD_RATE} frames per second; frames are being dropped, and the socket closes if this goes on`,
+    });
+    return false;
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const c = this.clients.get(ws);
+    if (!c || !this.world) {
+      ws.close(1011, 'world-room: unknown socket; reconnect');
+      return;
+    }
+    const size = typeof message === 'string' ? message.length * 3 : message.byteLength;
+    if (size > MAX_CLIENT_FRAME_BYTES) {
+      ws.close(1009, `world-room: frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+      this.leave(ws);
+      return;
+    }
+    if (!this.admit(c)) return;
+    if (typeof message === 'string') {
+      this.send(c, {
+        type: 'error',
+        code: 'protocol_text_frame',
+        message: 'world-room: send binary Storm protocol frames, not text',
+      });
+      return;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = decodeClientMessage(new Uint8Array(message));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.send(c, { type: 'error', code: err.code, message: err.message });
+      return;
+    }
+    this.handle(c, this.world, msg);
+  }
+
+  private handle(c: Client, world: WorldState, msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        if (msg.world !== world.name) {
+          this.send(c, {
+            type: 'error',
+            code: 'world_mismatch',
+            message: `world-room: this socket is in "${world.name}", not "${msg.world}"`,
+          });
+          return;
+        }
+        this.greet(c, world, null);
+        return;
+      case 'input': {
+        if (msg.seq <= c.lastSeq && c.lastSeq - msg.seq < 0x80000000) return; // stale or repeated
+        c.lastSeq = msg.seq;
+        c.move = msg.move;
+        c.flags = msg.flags;
+        const e = world.entities.get(c.avatar);
+        if (e) e.entity.rotation = msg.rotation;
+        this.lastActivity = Date.now();
+        this.schedule();
+        return;
+      }
+      case 'chat': {
+        if (!hasPermission(c.perm, PERMISSION.chat)) {
+          this.send(c, { type: 'error', code: 'permission_denied', message: 'world-room: your token does not allow chat' });
+          return;
+        }
+        const line: ServerMessage = { type: 'chat', from: c.avatar, name: c.name, text: msg.text, time: Date.now() };
+        for (const other of this.clients.values()) this.send(other, line);
+        return;
+      }
+      case 'action': {
+        const change = world.operate(msg.body, c.actor, c.perm);
+        this.send(c, { type: 'action_result', id: msg.id, result: change.result });
+        if (change.changed) {
+          this.lastActivity = Date.now();
+          this.flush(Date.now());
+        }
+        return;
+      }
+      case 'ack':
+        if (msg.tick <= c.sentTick) c.acked = Math.max(c.acked, msg.tick);
+        return;
+      case 'ping':
+        this.send(c, { type: 'pong', nonce: msg.nonce, clientTime: msg.clientTime, serverTime: Date.now() });
+        return;
+    }
+  }
+
+  /** Forgets a socket: its avatar leaves the world, its session stays resumable for a while. */
+  private leave(ws: WebSocket): void {
+    const c = this.clients.get(ws);
+    if (!c) return;
+    this.clients.delete(ws);
+    const world = this.world;
+    const e = world?.entities.get(c.avatar);
+    if (world && e) {
+      world.entities.delete(c.avatar);
+      this.store.putSession({
+        id: c.session,
+        actor: c.actor,
+        avatar: c.avatar,
+        position: e.entity.position,
+        rotation: e.entity.rotation,
+        acked: c.acked,
+        lastSeen: Date.now(),
+      });
+    }
+    this.lastActivity = Date.now();
+    if (this.clients.size > 0) this.flush(Date.now());
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.leave(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.leave(ws);
   }
 }

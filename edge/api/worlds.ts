@@ -1,0 +1,76 @@
+/** World routes: POST /api/session (a token for a world), POST /api/worlds (create one), /ws/world/<name> (join). */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { isWorldName, WORLD_NAME_PATTERN } from '../../shared/protocol';
+import { parsePermissions } from '../auth/permissions';
+import { issueToken, signingSecret, TOKEN_TTL_S } from '../auth/tokens';
+import { EdgeError } from '../errors';
+import { CLAIMS_HEADER, WORLD_HEADER } from '../rooms/world-room';
+import { bearer, requireToken } from './access';
+
+const WorldName = z.string().regex(WORLD_NAME_PATTERN, 'a world name is 1–32 of a-z, 0-9 and -');
+const SessionRequest = z.object({ world: WorldName });
+const CreateWorldRequest = z.object({ name: WorldName });
+
+/** Reads a JSON body with a schema; a 400 that names the field otherwise. */
+async function body<S extends z.ZodType>(req: Request, schema: S, route: string): Promise<z.infer<S>> {
+  let json: unknown;
+  try {
+    json = await req.json();
+  } catch {
+    throw new EdgeError(400, 'bad_request', `edge: ${route} expects a JSON body`);
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new EdgeError(400, 'bad_request', `edge: ${route}: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return r.data;
+}
+
+function room(env: Env, name: string) {
+  return env.WORLD_ROOM.getByName(name);
+}
+
+function notFound(name: string): EdgeError {
+  return new EdgeError(
+    404,
+    'world_not_found',
+    `edge: no world named "${name}"; create it with POST /api/worlds {"name": "${name}"}`,
+  );
+}
+
+/** The world routes, mounted by the router. */
+export const worldRoutes = new Hono<{ Bindings: Env }>();
+
+worldRoutes.post('/api/session', async (c) => {
+  const { world } = await body(c.req.raw, SessionRequest, 'POST /api/session');
+  const secret = signingSecret(c.env);
+  if (!(await room(c.env, world).exists(world))) throw notFound(world);
+  const permissions = parsePermissions(c.env.GUEST_PERMISSIONS);
+  const now = Date.now();
+  const token = await issueToken(world, permissions, secret, now);
+  return c.json({ token, world, permissions, expiresAt: Math.floor(now / 1000) * 1000 + TOKEN_TTL_S * 1000 });
+});
+
+worldRoutes.post('/api/worlds', async (c) => {
+  await requireToken(c.env, bearer(c.req.header('authorization')), 'create');
+  const { name } = await body(c.req.raw, CreateWorldRequest, 'POST /api/worlds');
+  if (!(await room(c.env, name).createWorld(name))) {
+    throw new EdgeError(409, 'world_exists', `edge: a world named "${name}" exists already; join it or pick another name`);
+  }
+  return c.json({ name, created: true }, 201);
+});
+
+worldRoutes.get('/ws/world/:name', async (c) => {
+  const name = c.req.param('name');
+  if (!isWorldName(name)) throw new EdgeError(400, 'bad_request', 'edge: a world name is 1–32 of a-z, 0-9 and -');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    throw new EdgeError(426, 'upgrade_required', 'edge: /ws/world/<name> takes a WebSocket upgrade');
+  }
+  const claims = await requireToken(c.env, c.req.query('token'), 'join', name);
+  const headers = new Headers(c.req.raw.headers);
+  headers.set(CLAIMS_HEADER, JSON.stringify(claims));
+  headers.set(WORLD_HEADER, name);
+  return room(c.env, name).fetch(new Request(c.req.raw.url, { method: 'GET', headers }));
+});

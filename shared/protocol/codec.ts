@@ -1,0 +1,490 @@
+/**
+ * Storm protocol v1 codec: binary little-endian frames. Byte 0 is the message tag; the payload
+ * follows. Every decoder either returns a message that satisfies its schema or throws ProtocolError.
+ */
+import type { z } from 'zod';
+import { ByteReader, ByteWriter, decodeUtf8, encodeUtf8 } from './byte-io';
+import type { Bounds, EntityUpdate, PrimShape } from './entity';
+import { ProtocolError } from './errors';
+import {
+  MAX_ACTION_BYTES,
+  MAX_ACTION_RESULT_BYTES,
+  MAX_CHAT_BYTES,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_DESCRIPTION_BYTES,
+  MAX_DESPAWN_IDS,
+  MAX_ENTITIES_PER_FRAME,
+  MAX_ERROR_CODE_BYTES,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_FACES,
+  MAX_NAME_BYTES,
+  MAX_SERVER_FRAME_BYTES,
+  MAX_SESSION_BYTES,
+  MAX_TERRAIN_PATCH_SIDE,
+  MAX_TOKEN_BYTES,
+  PROTOCOL_VERSION,
+} from './limits';
+import { ClientMessage, DEFAULT_BOUNDS, ServerMessage } from './messages';
+import {
+  dequantizeAxis,
+  packRotation,
+  quantizeAxis,
+  quantizeIntent,
+  quantizeVelocity,
+  unpackRotation,
+  VELOCITY_UNIT,
+} from './quantize';
+
+/** Message tags: client → edge below 0x80, edge → client from 0x80. */
+export const CLIENT_TAGS = { hello: 0x01, input: 0x02, chat: 0x03, action: 0x04, ack: 0x05, ping: 0x06 } as const;
+export const SERVER_TAGS = {
+  welcome: 0x81,
+  snapshot: 0x82,
+  delta: 0x83,
+  despawn: 0x84,
+  terrain: 0x85,
+  chat: 0x86,
+  action_result: 0x87,
+  error: 0x88,
+  pong: 0x89,
+} as const;
+
+/** Bits of an entity record's field mask. */
+export const FIELD = {
+  kind: 1,
+  parent: 2,
+  name: 4,
+  description: 8,
+  position: 16,
+  rotation: 32,
+  scale: 64,
+  velocity: 128,
+  shape: 256,
+  colors: 512,
+} as const;
+/** Every field: how an entity travels in a snapshot or when it is new to the receiver. */
+export const FIELD_ALL = 1023;
+
+const MIN_SCALE = 0.001;
+const MAX_SCALE = 65536;
+const SHAPE_KEYS = [
+  ['pathCurve', 'u8'],
+  ['profileCurve', 'u8'],
+  ['pathBegin', 'u16'],
+  ['pathEnd', 'u16'],
+  ['pathScaleX', 'u8'],
+  ['pathScaleY', 'u8'],
+  ['pathShearX', 'u8'],
+  ['pathShearY', 'u8'],
+  ['pathTwist', 'i8'],
+  ['pathTwistBegin', 'i8'],
+  ['pathRadiusOffset', 'i8'],
+  ['pathTaperX', 'i8'],
+  ['pathTaperY', 'i8'],
+  ['pathRevolutions', 'u8'],
+  ['pathSkew', 'i8'],
+  ['profileBegin', 'u16'],
+  ['profileEnd', 'u16'],
+  ['profileHollow', 'u16'],
+] as const satisfies ReadonlyArray<readonly [keyof PrimShape, 'u8' | 'i8' | 'u16']>;
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new ProtocolError('protocol_invalid', `${what} is malformed${where}: ${issue?.message ?? 'schema mismatch'}`);
+}
+
+function writeLongString(w: ByteWriter, text: string, max: number, what: string): void {
+  const b = encodeUtf8(text);
+  if (b.length > max) throw new ProtocolError('protocol_too_large', `${what} is ${b.length} bytes, the limit is ${max}`);
+  w.u32(b.length);
+  w.bytes(b);
+}
+
+function readLongString(r: ByteReader, max: number, what: string): string {
+  const n = r.u32();
+  if (n > max) throw new ProtocolError('protocol_too_large', `${what} is ${n} bytes, the limit is ${max}`);
+  return decodeUtf8(r.bytes(n));
+}
+
+function readJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError('protocol_invalid', `${what} is not valid JSON`);
+  }
+}
+
+const clampScale = (v: number): number => (Number.isNaN(v) ? MIN_SCALE : Math.min(MAX_SCALE, Math.max(MIN_SCALE, v)));
+
+/** Writes one entity record: id, field mask, then the fields the mask names. */
+function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
+  const has = (v: unknown, bit: number): number => (v === undefined ? 0 : bit);
+  const mask =
+    has(e.kind, FIELD.kind) |
+    has(e.parent, FIELD.parent) |
+    has(e.name, FIELD.name) |
+    has(e.description, FIELD.description) |
+    has(e.position, FIELD.position) |
+    has(e.rotation, FIELD.rotation) |
+    has(e.scale, FIELD.scale) |
+    has(e.velocity, FIELD.velocity) |
+    has(e.shape, FIELD.shape) |
+    has(e.colors, FIELD.colors);
+  w.u32(e.id);
+  w.u16(mask);
+  if (e.kind !== undefined) w.u8(e.kind === 'avatar' ? 1 : 0);
+  if (e.parent !== undefined) w.u32(e.parent);
+  if (e.name !== undefined) w.string(e.name, MAX_NAME_BYTES, 'an entity name');
+  if (e.description !== undefined) w.string(e.description, MAX_DESCRIPTION_BYTES, 'an entity description');
+  if (e.position !== undefined)
+    for (let i = 0; i < 3; i++) w.u16(quantizeAxis(e.position[i] ?? 0, bounds.min[i] ?? 0, bounds.max[i] ?? 0));
+  if (e.rotation !== undefined) w.u32(packRotation(e.rotation));
+  if (e.scale !== undefined) for (const v of e.scale) w.f32(clampScale(v));
+  if (e.velocity !== undefined) for (const v of e.velocity) w.i16(quantizeVelocity(v));
+  if (e.shape !== undefined) {
+    const shape = e.shape;
+    for (const [key, kind] of SHAPE_KEYS) w[kind](shape[key]);
+  }
+  if (e.colors !== undefined) {
+    if (e.colors.length > MAX_FACES)
+      throw new ProtocolError('protocol_too_large', `an entity has ${e.colors.length} face colours, the limit is ${MAX_FACES}`);
+    w.u8(e.colors.length);
+    for (const c of e.colors) for (const v of c) w.u8(v);
+  }
+}
+
+/** Reads one entity record into a plain object (checked by the message schema afterwards). */
+function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: r.u32() };
+  const mask = r.u16();
+  if (mask & ~FIELD_ALL) throw new ProtocolError('protocol_invalid', `entity field mask 0x${mask.toString(16)} has unknown bits`);
+  if (mask & FIELD.kind) {
+    const k = r.u8();
+    if (k > 1) throw new ProtocolError('protocol_invalid', `entity kind ${k} is unknown`);
+    out.kind = k === 1 ? 'avatar' : 'prim';
+  }
+  if (mask & FIELD.parent) out.parent = r.u32();
+  if (mask & FIELD.name) out.name = r.string(MAX_NAME_BYTES, 'an entity name');
+  if (mask & FIELD.description) out.description = r.string(MAX_DESCRIPTION_BYTES, 'an entity description');
+  if (mask & FIELD.position) {
+    out.position = [0, 1, 2].map((i) => dequantizeAxis(r.u16(), bounds.min[i] ?? 0, bounds.max[i] ?? 0));
+  }
+  if (mask & FIELD.rotation) out.rotation = unpackRotation(r.u32());
+  if (mask & FIELD.scale) out.scale = [r.f32(), r.f32(), r.f32()];
+  if (mask & FIELD.velocity) out.velocity = [r.i16() * VELOCITY_UNIT, r.i16() * VELOCITY_UNIT, r.i16() * VELOCITY_UNIT];
+  if (mask & FIELD.shape) {
+    const shape: Record<string, number> = {};
+    for (const [key, kind] of SHAPE_KEYS) shape[key] = r[kind]();
+    out.shape = shape;
+  }
+  if (mask & FIELD.colors) {
+    const n = r.u8();
+    if (n > MAX_FACES)
+      throw new ProtocolError('protocol_too_large', `an entity has ${n} face colours, the limit is ${MAX_FACES}`);
+    const colors: number[][] = [];
+    for (let i = 0; i < n; i++) colors.push([r.u8(), r.u8(), r.u8(), r.u8()]);
+    out.colors = colors;
+  }
+  return out;
+}
+
+/** Encodes a client → edge message. */
+export function encodeClientMessage(msg: ClientMessage): Uint8Array {
+  const w = new ByteWriter(64);
+  w.u8(CLIENT_TAGS[msg.type]);
+  switch (msg.type) {
+    case 'hello':
+      w.u16(msg.version);
+      w.string(msg.token, MAX_TOKEN_BYTES, 'the token');
+      w.string(msg.world, 32, 'the world name');
+      w.string(msg.resumeId, MAX_SESSION_BYTES, 'the resume id');
+      w.u32(msg.baseline);
+      break;
+    case 'input':
+      w.u32(msg.seq);
+      for (const v of msg.move) w.i8(quantizeIntent(v));
+      w.u32(packRotation(msg.rotation));
+      w.u8(msg.flags);
+      break;
+    case 'chat':
+      w.string(msg.text, MAX_CHAT_BYTES, 'a chat line');
+      break;
+    case 'action':
+      w.u32(msg.id);
+      w.string(JSON.stringify(msg.body), MAX_ACTION_BYTES, 'an action body');
+      break;
+    case 'ack':
+      w.u32(msg.tick);
+      break;
+    case 'ping':
+      w.u32(msg.nonce);
+      w.f64(msg.clientTime);
+      break;
+  }
+  const out = w.finish();
+  if (out.length > MAX_CLIENT_FRAME_BYTES) {
+    throw new ProtocolError(
+      'protocol_too_large',
+      `a ${msg.type} frame is ${out.length} bytes, the limit is ${MAX_CLIENT_FRAME_BYTES}`,
+    );
+  }
+  return out;
+}
+
+/** Decodes a client → edge frame; throws ProtocolError (and nothing else) on any bad input. */
+export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
+  if (bytes.length > MAX_CLIENT_FRAME_BYTES) {
+    throw new ProtocolError('protocol_too_large', `frame is ${bytes.length} bytes, the limit is ${MAX_CLIENT_FRAME_BYTES}`);
+  }
+  const r = new ByteReader(bytes);
+  const tag = r.u8();
+  let raw: Record<string, unknown>;
+  switch (tag) {
+    case CLIENT_TAGS.hello: {
+      const version = r.u16();
+      if (version !== PROTOCOL_VERSION) {
+        throw new ProtocolError(
+          'protocol_version',
+          `hello speaks version ${version}; this side speaks ${PROTOCOL_VERSION}; reload the viewer`,
+        );
+      }
+      raw = {
+        type: 'hello',
+        version,
+        token: r.string(MAX_TOKEN_BYTES, 'the token'),
+        world: r.string(32, 'the world name'),
+        resumeId: r.string(MAX_SESSION_BYTES, 'the resume id'),
+        baseline: r.u32(),
+      };
+      break;
+    }
+    case CLIENT_TAGS.input:
+      raw = {
+        type: 'input',
+        seq: r.u32(),
+        move: [r.i8(), r.i8(), r.i8()].map((v) => Math.max(-1, v / 127)),
+        rotation: unpackRotation(r.u32()),
+        flags: r.u8(),
+      };
+      break;
+    case CLIENT_TAGS.chat:
+      raw = { type: 'chat', text: r.string(MAX_CHAT_BYTES, 'a chat line') };
+      break;
+    case CLIENT_TAGS.action:
+      raw = { type: 'action', id: r.u32(), body: readJson(r.string(MAX_ACTION_BYTES, 'an action body'), 'an action body') };
+      break;
+    case CLIENT_TAGS.ack:
+      raw = { type: 'ack', tick: r.u32() };
+      break;
+    case CLIENT_TAGS.ping:
+      raw = { type: 'ping', nonce: r.u32(), clientTime: r.f64() };
+      break;
+    default:
+      throw new ProtocolError('protocol_unknown_type', `client message tag 0x${tag.toString(16).padStart(2, '0')} is unknown`);
+  }
+  r.end();
+  return parse(ClientMessage, raw, `a ${String(raw.type)} frame`);
+}
+
+/** Encodes an edge → client message; positions are quantized within `bounds` (the welcome's). */
+export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT_BOUNDS): Uint8Array {
+  const w = new ByteWriter(msg.type === 'snapshot' || msg.type === 'delta' ? 1024 : 64);
+  w.u8(SERVER_TAGS[msg.type]);
+  switch (msg.type) {
+    case 'welcome':
+      w.u16(msg.version);
+      w.string(msg.session, MAX_SESSION_BYTES, 'the session id');
+      w.u32(msg.avatar);
+      for (const v of [...msg.bounds.min, ...msg.bounds.max]) w.f64(v);
+      w.f64(msg.serverTime);
+      w.u32(msg.tick);
+      w.u8(msg.resumed ? 1 : 0);
+      w.u32(msg.permissions);
+      break;
+    case 'snapshot':
+      w.u32(msg.tick);
+      w.u16(msg.part);
+      w.u16(msg.parts);
+      if (msg.entities.length > MAX_ENTITIES_PER_FRAME) {
+        throw new ProtocolError(
+          'protocol_too_large',
+          `a snapshot holds ${msg.entities.length} entities, the limit is ${MAX_ENTITIES_PER_FRAME}; split it`,
+        );
+      }
+      w.u16(msg.entities.length);
+      for (const e of msg.entities) writeEntity(w, e, bounds);
+      break;
+    case 'delta':
+      w.u32(msg.baseline);
+      w.u32(msg.tick);
+      if (msg.entities.length > MAX_ENTITIES_PER_FRAME) {
+        throw new ProtocolError(
+          'protocol_too_large',
+          `a delta holds ${msg.entities.length} entities, the limit is ${MAX_ENTITIES_PER_FRAME}; split it`,
+        );
+      }
+      w.u16(msg.entities.length);
+      for (const e of msg.entities) writeEntity(w, e, bounds);
+      break;
+    case 'despawn':
+      w.u32(msg.tick);
+      if (msg.ids.length > MAX_DESPAWN_IDS)
+        throw new ProtocolError('protocol_too_large', `a despawn holds ${msg.ids.length} ids, the limit is ${MAX_DESPAWN_IDS}`);
+      w.u16(msg.ids.length);
+      for (const id of msg.ids) w.u32(id);
+      break;
+    case 'terrain': {
+      w.f32(msg.x);
+      w.f32(msg.y);
+      w.u8(msg.size);
+      w.f32(msg.spacing);
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const h of msg.heights) {
+        if (h < lo) lo = h;
+        if (h > hi) hi = h;
+      }
+      if (!Number.isFinite(lo)) lo = 0;
+      if (!Number.isFinite(hi)) hi = lo;
+      const step = (hi - lo) / 65535;
+      w.f32(lo);
+      w.f32(step);
+      for (const h of msg.heights) w.u16(step > 0 ? Math.round((h - lo) / step) : 0);
+      break;
+    }
+    case 'chat':
+      w.u32(msg.from);
+      w.string(msg.name, MAX_NAME_BYTES, 'a speaker name');
+      w.string(msg.text, MAX_CHAT_BYTES, 'a chat line');
+      w.f64(msg.time);
+      break;
+    case 'action_result':
+      w.u32(msg.id);
+      writeLongString(w, JSON.stringify(msg.result), MAX_ACTION_RESULT_BYTES, 'an action result');
+      break;
+    case 'error':
+      w.string(msg.code, MAX_ERROR_CODE_BYTES, 'an error code');
+      w.string(msg.message, MAX_ERROR_MESSAGE_BYTES, 'an error message');
+      break;
+    case 'pong':
+      w.u32(msg.nonce);
+      w.f64(msg.clientTime);
+      w.f64(msg.serverTime);
+      break;
+  }
+  const out = w.finish();
+  if (out.length > MAX_SERVER_FRAME_BYTES) {
+    throw new ProtocolError(
+      'protocol_too_large',
+      `a ${msg.type} frame is ${out.length} bytes, the limit is ${MAX_SERVER_FRAME_BYTES}; split it`,
+    );
+  }
+  return out;
+}
+
+/** Decodes an edge → client frame (positions within `bounds`, the welcome's); throws only ProtocolError. */
+export function decodeServerMessage(bytes: Uint8Array, bounds: Bounds = DEFAULT_BOUNDS): ServerMessage {
+  if (bytes.length > MAX_SERVER_FRAME_BYTES) {
+    throw new ProtocolError('protocol_too_large', `frame is ${bytes.length} bytes, the limit is ${MAX_SERVER_FRAME_BYTES}`);
+  }
+  const r = new ByteReader(bytes);
+  const tag = r.u8();
+  let raw: Record<string, unknown>;
+  switch (tag) {
+    case SERVER_TAGS.welcome: {
+      const version = r.u16();
+      if (version !== PROTOCOL_VERSION) {
+        throw new ProtocolError(
+          'protocol_version',
+          `welcome speaks version ${version}; this viewer speaks ${PROTOCOL_VERSION}; reload the page`,
+        );
+      }
+      raw = {
+        type: 'welcome',
+        version,
+        session: r.string(MAX_SESSION_BYTES, 'the session id'),
+        avatar: r.u32(),
+        bounds: { min: [r.f64(), r.f64(), r.f64()], max: [r.f64(), r.f64(), r.f64()] },
+        serverTime: r.f64(),
+        tick: r.u32(),
+        resumed: r.u8() === 1,
+        permissions: r.u32(),
+      };
+      break;
+    }
+    case SERVER_TAGS.snapshot: {
+      const tick = r.u32();
+      const part = r.u16();
+      const parts = r.u16();
+      const n = r.count(MAX_ENTITIES_PER_FRAME, 'a snapshot');
+      const entities: Record<string, unknown>[] = [];
+      for (let i = 0; i < n; i++) entities.push(readEntity(r, bounds));
+      raw = { type: 'snapshot', tick, part, parts, entities };
+      break;
+    }
+    case SERVER_TAGS.delta: {
+      const baseline = r.u32();
+      const tick = r.u32();
+      const n = r.count(MAX_ENTITIES_PER_FRAME, 'a delta');
+      const entities: Record<string, unknown>[] = [];
+      for (let i = 0; i < n; i++) entities.push(readEntity(r, bounds));
+      raw = { type: 'delta', baseline, tick, entities };
+      break;
+    }
+    case SERVER_TAGS.despawn: {
+      const tick = r.u32();
+      const n = r.count(MAX_DESPAWN_IDS, 'a despawn');
+      const ids: number[] = [];
+      for (let i = 0; i < n; i++) ids.push(r.u32());
+      raw = { type: 'despawn', tick, ids };
+      break;
+    }
+    case SERVER_TAGS.terrain: {
+      const x = r.f32();
+      const y = r.f32();
+      const size = r.u8();
+      if (size > MAX_TERRAIN_PATCH_SIDE)
+        throw new ProtocolError('protocol_too_large', `terrain patch side ${size} exceeds ${MAX_TERRAIN_PATCH_SIDE}`);
+      const spacing = r.f32();
+      const lo = r.f32();
+      const step = r.f32();
+      const heights: number[] = [];
+      for (let i = 0; i < size * size; i++) heights.push(lo + r.u16() * step);
+      raw = { type: 'terrain', x, y, size, spacing, heights };
+      break;
+    }
+    case SERVER_TAGS.chat:
+      raw = {
+        type: 'chat',
+        from: r.u32(),
+        name: r.string(MAX_NAME_BYTES, 'a speaker name'),
+        text: r.string(MAX_CHAT_BYTES, 'a chat line'),
+        time: r.f64(),
+      };
+      break;
+    case SERVER_TAGS.action_result:
+      raw = {
+        type: 'action_result',
+        id: r.u32(),
+        result: readJson(readLongString(r, MAX_ACTION_RESULT_BYTES, 'an action result'), 'an action result'),
+      };
+      break;
+    case SERVER_TAGS.error:
+      raw = {
+        type: 'error',
+        code: r.string(MAX_ERROR_CODE_BYTES, 'an error code'),
+        message: r.string(MAX_ERROR_MESSAGE_BYTES, 'an error message'),
+      };
+      break;
+    case SERVER_TAGS.pong:
+      raw = { type: 'pong', nonce: r.u32(), clientTime: r.f64(), serverTime: r.f64() };
+      break;
+    default:
+      throw new ProtocolError('protocol_unknown_type', `server message tag 0x${tag.toString(16).padStart(2, '0')} is unknown`);
+  }
+  r.end();
+  return parse(ServerMessage, raw, `a ${String(raw.type)} frame`);
+}

@@ -1,0 +1,140 @@
+/** Entity schemas of the Storm protocol: what a renderer needs for prims and avatars, from either world source. */
+import { z } from 'zod';
+import { utf8Length } from './byte-io';
+import { MAX_DESCRIPTION_BYTES, MAX_FACES, MAX_NAME_BYTES } from './limits';
+
+/** A string of at most `max` UTF-8 bytes. */
+export const boundedString = (max: number) =>
+  z.string().refine((s) => utf8Length(s) <= max, { message: `at most ${max} UTF-8 bytes` });
+
+/** An unsigned integer of `bits` bits. */
+export const uint = (bits: 8 | 16 | 32) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** bits - 1);
+/** A signed integer of 8 bits. */
+export const int8 = z.number().int().min(-128).max(127);
+
+/** A server-assigned entity id (never 0; 0 means "none"). */
+export const EntityId = z.number().int().min(1).max(0xffffffff);
+export type EntityId = z.infer<typeof EntityId>;
+
+/** A point or extent in region metres (x east, y north, z up: the OpenSim convention). */
+export const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
+export type Vec3 = z.infer<typeof Vec3>;
+
+/** A rotation quaternion (x, y, z, w). */
+export const Quat = z.tuple([
+  z.number().min(-1).max(1),
+  z.number().min(-1).max(1),
+  z.number().min(-1).max(1),
+  z.number().min(-1).max(1),
+]);
+export type Quat = z.infer<typeof Quat>;
+
+/** An sRGB colour with alpha, 0–255 each. */
+export const Color = z.tuple([uint(8), uint(8), uint(8), uint(8)]);
+export type Color = z.infer<typeof Color>;
+
+/** The axis-aligned box a world's positions are quantized within. */
+export const Bounds = z
+  .object({ min: Vec3, max: Vec3 })
+  .refine((b) => b.max[0] > b.min[0] && b.max[1] > b.min[1] && b.max[2] > b.min[2], {
+    message: 'max must exceed min on every axis',
+  });
+export type Bounds = z.infer<typeof Bounds>;
+
+/** Entity kinds. */
+export const EntityKind = z.enum(['prim', 'avatar']);
+export type EntityKind = z.infer<typeof EntityKind>;
+
+/**
+ * Prim shape parameters in OpenSim wire units, exactly as ObjectUpdate carries them, so the OpenSim
+ * source maps 1:1: pathCurve 16 line / 32 circle / 48 circle2 / 128 test; profileCurve low nibble
+ * 0 circle / 1 square / 2 isometric triangle / 3 equilateral triangle / 4 right triangle / 5 half circle,
+ * high nibble the hollow shape; begin/end/hollow in units of 1/50000; scale (taper) 0–200 as
+ * 100 = none; shear, twist, taper, radius offset, skew as signed steps of 1/100.
+ */
+export const PrimShape = z.object({
+  pathCurve: uint(8),
+  profileCurve: uint(8),
+  pathBegin: uint(16),
+  pathEnd: uint(16),
+  pathScaleX: uint(8),
+  pathScaleY: uint(8),
+  pathShearX: uint(8),
+  pathShearY: uint(8),
+  pathTwist: int8,
+  pathTwistBegin: int8,
+  pathRadiusOffset: int8,
+  pathTaperX: int8,
+  pathTaperY: int8,
+  pathRevolutions: uint(8),
+  pathSkew: int8,
+  profileBegin: uint(16),
+  profileEnd: uint(16),
+  profileHollow: uint(16),
+});
+export type PrimShape = z.infer<typeof PrimShape>;
+
+const baseShape: PrimShape = {
+  pathCurve: 16,
+  profileCurve: 1,
+  pathBegin: 0,
+  pathEnd: 0,
+  pathScaleX: 100,
+  pathScaleY: 100,
+  pathShearX: 0,
+  pathShearY: 0,
+  pathTwist: 0,
+  pathTwistBegin: 0,
+  pathRadiusOffset: 0,
+  pathTaperX: 0,
+  pathTaperY: 0,
+  pathRevolutions: 0,
+  pathSkew: 0,
+  profileBegin: 0,
+  profileEnd: 0,
+  profileHollow: 0,
+};
+
+/** Named basic shapes (the viewer's build menu), as OpenSim parameters. */
+export const SHAPE_PRESETS = {
+  box: baseShape,
+  cylinder: { ...baseShape, profileCurve: 0 },
+  prism: { ...baseShape, profileCurve: 3, pathScaleX: 0 },
+  sphere: { ...baseShape, pathCurve: 32, profileCurve: 5 },
+  torus: { ...baseShape, pathCurve: 32, profileCurve: 0, pathScaleY: 175 },
+  tube: { ...baseShape, pathCurve: 32, profileCurve: 1, pathScaleY: 175 },
+  ring: { ...baseShape, pathCurve: 32, profileCurve: 3, pathScaleY: 175 },
+} as const satisfies Record<string, PrimShape>;
+export type ShapePreset = keyof typeof SHAPE_PRESETS;
+
+/** Colours of an entity's faces: face i uses colors[i], or colors[0] when the list is shorter. */
+export const FaceColors = z.array(Color).min(1).max(MAX_FACES);
+export type FaceColors = z.infer<typeof FaceColors>;
+
+/** Everything a renderer needs to draw one entity. */
+export const Entity = z.object({
+  id: EntityId,
+  kind: EntityKind,
+  /** The parent's id (position and rotation are then relative to it), or 0 for none. */
+  parent: uint(32),
+  name: boundedString(MAX_NAME_BYTES),
+  description: boundedString(MAX_DESCRIPTION_BYTES),
+  position: Vec3,
+  rotation: Quat,
+  /** Size in metres along each axis (positive). */
+  scale: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  /** Metres per second, for dead reckoning between updates. */
+  velocity: Vec3,
+  shape: PrimShape,
+  colors: FaceColors,
+});
+export type Entity = z.infer<typeof Entity>;
+
+/** A change to one entity: its id and the fields that changed (all fields when it is new to the receiver). */
+export const EntityUpdate = Entity.partial().extend({ id: EntityId });
+export type EntityUpdate = z.infer<typeof EntityUpdate>;

@@ -1,0 +1,41 @@
+/** Storm protocol v1 constants: version, size limits, world-name rule. */
+
+/** The protocol version carried in hello and welcome. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame a client may send (bytes); the edge closes the socket with 1009 above this. */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
+/** Largest frame the edge sends (bytes); larger snapshots are split into several frames. */
+export const MAX_SERVER_FRAME_BYTES = 1024 * 1024;
+/** Longest chat line, in UTF-8 bytes. */
+export const MAX_CHAT_BYTES = 1024;
+/** Longest entity name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 64;
+/** Longest entity description, in UTF-8 bytes. */
+export const MAX_DESCRIPTION_BYTES = 256;
+/** Longest access token, in UTF-8 bytes. */
+export const MAX_TOKEN_BYTES = 1024;
+/** Longest resume id / session id, in UTF-8 bytes. */
+export const MAX_SESSION_BYTES = 64;
+/** Longest error code and message, in UTF-8 bytes. */
+export const MAX_ERROR_CODE_BYTES = 64;
+export const MAX_ERROR_MESSAGE_BYTES = 512;
+/** Longest JSON body of an action or action result, in UTF-8 bytes. */
+export const MAX_ACTION_BYTES = 12 * 1024;
+export const MAX_ACTION_RESULT_BYTES = 256 * 1024;
+/** Most entities in one snapshot or delta frame. */
+export const MAX_ENTITIES_PER_FRAME = 4096;
+/** Most ids in one despawn frame. */
+export const MAX_DESPAWN_IDS = 4096;
+/** Most faces with their own colour on one entity (OpenSim prims have up to 9, meshes more). */
+export const MAX_FACES = 32;
+/** Largest terrain patch side, in samples. */
+export const MAX_TERRAIN_PATCH_SIDE = 64;
+
+/** A world name: 1–32 of [a-z0-9-]. */
+export const WORLD_NAME_PATTERN = /^[a-z0-9-]{1,32}$/;
+
+/** True when `name` is a valid world name. */
+export function isWorldName(name: string): boolean {
+  return WORLD_NAME_PATTERN.test(name);
+}

@@ -1,0 +1,163 @@
+/** Storm protocol v1 messages: tagged unions with runtime schemas, the types inferred under the same names. */
+import { z } from 'zod';
+import { Bounds, boundedString, Entity, EntityId, EntityUpdate, Quat, uint } from './entity';
+import {
+  MAX_CHAT_BYTES,
+  MAX_DESPAWN_IDS,
+  MAX_ENTITIES_PER_FRAME,
+  MAX_ERROR_CODE_BYTES,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_NAME_BYTES,
+  MAX_SESSION_BYTES,
+  MAX_TERRAIN_PATCH_SIDE,
+  MAX_TOKEN_BYTES,
+  PROTOCOL_VERSION,
+  WORLD_NAME_PATTERN,
+} from './limits';
+import { OperationResult, WorldOperation } from './world-tool';
+
+/** Movement flags of an input frame. */
+export const INPUT_FLAGS = { run: 1, jump: 2, fly: 4 } as const;
+
+// ---- client → edge ----
+
+/** The handshake: protocol version, access token, world, and a resume id (empty for a new session). */
+export const Hello = z.object({
+  type: z.literal('hello'),
+  version: z.literal(PROTOCOL_VERSION),
+  token: boundedString(MAX_TOKEN_BYTES),
+  world: z.string().regex(WORLD_NAME_PATTERN),
+  /** The session id of an earlier welcome, to resume it; '' for none. */
+  resumeId: boundedString(MAX_SESSION_BYTES),
+  /** The last tick the client acknowledged in that session (0 for none). */
+  baseline: uint(32),
+});
+export type Hello = z.infer<typeof Hello>;
+
+/** Movement intent: forward/back, left/right, up/down in [-1, 1], plus the avatar's facing. */
+export const Input = z.object({
+  type: z.literal('input'),
+  seq: uint(32),
+  move: z.tuple([z.number().min(-1).max(1), z.number().min(-1).max(1), z.number().min(-1).max(1)]),
+  rotation: Quat,
+  flags: uint(8),
+});
+export type Input = z.infer<typeof Input>;
+
+/** A chat line from the client. */
+export const ClientChat = z.object({ type: z.literal('chat'), text: boundedString(MAX_CHAT_BYTES).refine((s) => s.length > 0) });
+export type ClientChat = z.infer<typeof ClientChat>;
+
+/** A World Tool Protocol operation; `id` pairs it with its action_result. */
+export const Action = z.object({ type: z.literal('action'), id: uint(32), body: WorldOperation });
+export type Action = z.infer<typeof Action>;
+
+/** The newest tick the client has applied: the baseline for the next delta. */
+export const Ack = z.object({ type: z.literal('ack'), tick: uint(32) });
+export type Ack = z.infer<typeof Ack>;
+
+/** Round-trip probe. */
+export const Ping = z.object({ type: z.literal('ping'), nonce: uint(32), clientTime: z.number() });
+export type Ping = z.infer<typeof Ping>;
+
+/** Every message a client sends. */
+export const ClientMessage = z.discriminatedUnion('type', [Hello, Input, ClientChat, Action, Ack, Ping]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// ---- edge → client ----
+
+/** The answer to hello: the session (keep it to resume), your avatar, the world's bounds, the clock. */
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  version: z.literal(PROTOCOL_VERSION),
+  session: boundedString(MAX_SESSION_BYTES),
+  avatar: EntityId,
+  bounds: Bounds,
+  /** Milliseconds since the Unix epoch on the edge. */
+  serverTime: z.number(),
+  tick: uint(32),
+  /** True when the session resumed from the client's baseline (no snapshot follows). */
+  resumed: z.boolean(),
+  /** The token's permission bits (see edge/auth). */
+  permissions: uint(32),
+});
+export type Welcome = z.infer<typeof Welcome>;
+
+/** Entities in full. `part`/`parts` split large snapshots; the state is complete after the last part. */
+export const Snapshot = z.object({
+  type: z.literal('snapshot'),
+  tick: uint(32),
+  part: uint(16),
+  parts: uint(16).min(1),
+  entities: z.array(Entity).max(MAX_ENTITIES_PER_FRAME),
+});
+export type Snapshot = z.infer<typeof Snapshot>;
+
+/** Changes since `baseline` (a tick the client acknowledged); entities new to the client come in full. */
+export const Delta = z.object({
+  type: z.literal('delta'),
+  baseline: uint(32),
+  tick: uint(32),
+  entities: z.array(EntityUpdate).max(MAX_ENTITIES_PER_FRAME),
+});
+export type Delta = z.infer<typeof Delta>;
+
+/** Entities gone (deleted, left, or out of interest). */
+export const Despawn = z.object({ type: z.literal('despawn'), tick: uint(32), ids: z.array(EntityId).max(MAX_DESPAWN_IDS) });
+export type Despawn = z.infer<typeof Despawn>;
+
+/** A square of terrain heights: `size`×`size` samples, row-major (y rows of x), `spacing` metres apart, from (x, y). */
+export const TerrainPatch = z
+  .object({
+    type: z.literal('terrain'),
+    x: z.number().min(-65536).max(65536),
+    y: z.number().min(-65536).max(65536),
+    size: z.number().int().min(1).max(MAX_TERRAIN_PATCH_SIDE),
+    spacing: z.number().positive().max(1024),
+    heights: z.array(z.number()),
+  })
+  .refine((p) => p.heights.length === p.size * p.size, { message: 'heights must hold size×size samples' });
+export type TerrainPatch = z.infer<typeof TerrainPatch>;
+
+/** A chat line heard in the world. */
+export const ServerChat = z.object({
+  type: z.literal('chat'),
+  from: uint(32),
+  name: boundedString(MAX_NAME_BYTES),
+  text: boundedString(MAX_CHAT_BYTES),
+  time: z.number(),
+});
+export type ServerChat = z.infer<typeof ServerChat>;
+
+/** The result of an action, paired by id. */
+export const ActionResult = z.object({ type: z.literal('action_result'), id: uint(32), result: OperationResult });
+export type ActionResult = z.infer<typeof ActionResult>;
+
+/** A refusal: stable code (docs/errors.md) and a plain message. */
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  code: boundedString(MAX_ERROR_CODE_BYTES),
+  message: boundedString(MAX_ERROR_MESSAGE_BYTES),
+});
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+
+/** The answer to ping. */
+export const Pong = z.object({ type: z.literal('pong'), nonce: uint(32), clientTime: z.number(), serverTime: z.number() });
+export type Pong = z.infer<typeof Pong>;
+
+/** Every message the edge sends. */
+export const ServerMessage = z.discriminatedUnion('type', [
+  Welcome,
+  Snapshot,
+  Delta,
+  Despawn,
+  TerrainPatch,
+  ServerChat,
+  ActionResult,
+  ErrorFrame,
+  Pong,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** Default bounds (one 256 m OpenSim-sized region, -64…448 m high) when a world names none. */
+export const DEFAULT_BOUNDS: Bounds = { min: [0, 0, -64], max: [256, 256, 448] };

@@ -1,0 +1,337 @@
+import { abortAllDurableObjects, evictDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { PERMISSION } from '../../edge/auth/permissions';
+import {
+  type EntityUpdate,
+  MAX_CLIENT_FRAME_BYTES,
+  type OperationResult,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+} from '../../shared/protocol';
+import { call, connect, operate, post, sessionToken, type TestSocket, tokenWith } from './support';
+
+async function join(world = 'plaza') {
+  const token = await sessionToken(world);
+  const s = await connect(world, token);
+  const welcome = await s.next('welcome');
+  const snapshot = await s.next('snapshot');
+  return { s, token, welcome, snapshot };
+}
+
+function expectOp<T extends OperationResult['op']>(r: OperationResult, op: T): Extract<OperationResult, { op: T }> {
+  if (r.op !== op) throw new Error(`expected ${op}, got ${JSON.stringify(r)}`);
+  return r as Extract<OperationResult, { op: T }>;
+}
+
+async function createBox(s: TestSocket, id: number, position: [number, number, number]) {
+  const plan = expectOp(
+    await operate(s, id, { op: 'prepare', actions: [{ tool: 'create_primitive', shape: 'box', position, name: 'Test box' }] }),
+    'prepare',
+  );
+  const commit = expectOp(await operate(s, id + 1, { op: 'commit', planId: plan.planId }), 'commit');
+  return { plan, commit };
+}
+
+describe('world sessions and tokens', () => {
+  it('POST /api/session gives a token for plaza, 400 for a bad name, 404 for an unknown world', async () => {
+    const ok = await post('/api/session', { world: 'plaza' });
+    expect(ok.status).toBe(200);
+    expect((await ok.json<{ token: string }>()).token).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+    const bad = await post('/api/session', { world: 'Not A Name!' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json<{ error: { code: string } }>()).error.code).toBe('bad_request');
+    const missing = await post('/api/session', { world: 'nowhere' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'world_not_found' } });
+  });
+
+  it('refuses the world socket without a token, with a forged one, an expired one, or one for another world', async () => {
+    const ws = (q: string) => call(`/ws/world/plaza${q}`, { headers: { Upgrade: 'websocket' } });
+    const code = async (res: Response) => [res.status, (await res.json<{ error: { code: string } }>()).error.code];
+    expect(await code(await ws(''))).toEqual([401, 'token_missing']);
+    const good = await sessionToken('plaza');
+    const forged = `${good.slice(0, -3)}${good.endsWith('A') ? 'B' : 'A'}AA`;
+    expect(await code(await ws(`?token=${forged}`))).toEqual([401, 'token_forged']);
+    expect(await code(await ws('?token=garbage'))).toEqual([401, 'token_malformed']);
+    const expired = await tokenWith('plaza', PERMISSION.join, Date.now() - 2 * 3600 * 1000);
+    expect(await code(await ws(`?token=${expired}`))).toEqual([401, 'token_expired']);
+    const other = await tokenWith('elsewhere', PERMISSION.join);
+    expect(await code(await ws(`?token=${other}`))).toEqual([403, 'token_wrong_world']);
+    const noJoin = await tokenWith('plaza', PERMISSION.chat);
+    expect(await code(await ws(`?token=${noJoin}`))).toEqual([403, 'permission_denied']);
+  });
+
+  it('answers an unknown world socket with 404 and a message', async () => {
+    const token = await tokenWith('nowhere', PERMISSION.join);
+    const res = await call(`/ws/world/nowhere?token=${token}`, { headers: { Upgrade: 'websocket' } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'world_not_found' } });
+  });
+
+  it('answers 503 with how to fix it when TOKEN_KEY is not set', async () => {
+    const { TOKEN_KEY: _unused, ...noKey } = (await import('./support')).testEnv;
+    const res = await call('/api/session', { method: 'POST', body: JSON.stringify({ world: 'plaza' }) }, noKey);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'token_key_missing' } });
+  });
+});
+
+describe('WorldRoom: plaza', () => {
+  it('greets with welcome then a snapshot of the seeded plaza, then terrain', async () => {
+    const { s, welcome, snapshot } = await join();
+    expect(welcome).toMatchObject({ version: PROTOCOL_VERSION, resumed: false });
+    expect(welcome.bounds.max[0]).toBe(256);
+    const prims = snapshot.entities.filter((e) => e.kind === 'prim');
+    expect(prims.length).toBeGreaterThanOrEqual(24);
+    expect(new Set(prims.map((e) => JSON.stringify(e.shape))).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(prims.map((e) => JSON.stringify(e.colors[0]))).size).toBeGreaterThanOrEqual(5);
+    expect(snapshot.entities.some((e) => e.id === welcome.avatar && e.kind === 'avatar')).toBe(true);
+    const terrain = await s.next('terrain');
+    expect(terrain.size).toBe(17);
+    s.ws.close(1000);
+  });
+
+  it('moves your avatar from input and shows it moving (dead-reckoned) to another visitor, and leaving', async () => {
+    const a = await join();
+    const b = await join();
+    const startA = a.snapshot.entities.find((e) => e.id === a.welcome.avatar)?.position ?? [0, 0, 0];
+    const isA = (m: ServerMessage, pred: (e: EntityUpdate) => boolean) =>
+      m.type === 'delta' && m.entities.some((e) => e.id === a.welcome.avatar && pred(e));
+    a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
+    // B learns A's velocity, so it can extrapolate; no further updates are needed while it holds.
+    await b.s.until((m) => isA(m, (e) => (e.velocity?.[0] ?? 0) > 2.9));
+    await new Promise((r) => setTimeout(r, 200));
+    a.s.send({ type: 'input', seq: 2, move: [0, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
+    const stopped = await b.s.until((m) => isA(m, (e) => e.velocity?.[0] === 0));
+    const at = stopped.type === 'delta' ? stopped.entities.find((e) => e.id === a.welcome.avatar)?.position : undefined;
+    expect(at?.[0]).toBeGreaterThan(startA[0] + 0.5);
+    a.s.ws.close(1000);
+    const gone = await b.s.until((m) => m.type === 'despawn' && m.ids.includes(a.welcome.avatar));
+    expect(gone.type).toBe('despawn');
+    b.s.ws.close(1000);
+  });
+
+  it('relays chat to everyone in the world', async () => {
+    const a = await join();
+    const b = await join();
+    a.s.send({ type: 'chat', text: 'hello plaza' });
+    const line = await b.s.next('chat');
+    expect(line).toMatchObject({ from: a.welcome.avatar, text: 'hello plaza' });
+    a.s.ws.close(1000);
+    b.s.ws.close(1000);
+  });
+
+  it('answers ping with pong', async () => {
+    const { s } = await join();
+    s.send({ type: 'ping', nonce: 77, clientTime: 5 });
+    expect(await s.next('pong')).toMatchObject({ nonce: 77, clientTime: 5 });
+    s.ws.close(1000);
+  });
+});
+
+describe('WorldRoom: World Tool Protocol', () => {
+  it('prepare → commit creates a box the other visitor sees; a repeated commit returns the original result', async () => {
+    const a = await join();
+    const b = await join();
+    const { plan, commit } = await createBox(a.s, 1, [100, 100, 25]);
+    expect(plan.expiresAt).toBeGreaterThan(Date.now());
+    expect(commit.created).toHaveLength(1);
+    const boxId = commit.created[0] ?? 0;
+    const seen = await b.s.until((m) => m.type === 'delta' && m.entities.some((e) => e.id === boxId && e.kind === 'prim'));
+    expect(seen.type).toBe('delta');
+    const again = await operate(a.s, 3, { op: 'commit', planId: plan.planId });
+    expect(again).toEqual(commit);
+    const journal = expectOp(await operate(a.s, 4, { op: 'journal', limit: 10 }), 'journal');
+    const states = journal.entries.filter((e) => e.planId === plan.planId).map((e) => e.state);
+    expect(states).toEqual(['committed', 'prepared']);
+    a.s.ws.close(1000);
+    b.s.ws.close(1000);
+  });
+
+  it('reports a concurrent edit to the loser and applies only the winner', async () => {
+    const a = await join();
+    const b = await join();
+    const { commit } = await createBox(a.s, 1, [110, 100, 25]);
+    const id = commit.created[0] ?? 0;
+    const pa = expectOp(
+      await operate(a.s, 3, { op: 'prepare', actions: [{ tool: 'set_name', entity: id, name: 'A wins' }] }),
+      'prepare',
+    );
+    const pb = expectOp(
+      await operate(b.s, 3, { op: 'prepare', actions: [{ tool: 'set_name', entity: id, name: 'B loses' }] }),
+      'prepare',
+    );
+    expectOp(await operate(a.s, 4, { op: 'commit', planId: pa.planId }), 'commit');
+    const lost = expectOp(await operate(b.s, 4, { op: 'commit', planId: pb.planId }), 'failed');
+    expect(lost.code).toBe('world_conflict');
+    expect(lost.conflicts?.[0]?.entity).toBe(id);
+    const look = expectOp(await operate(b.s, 5, { op: 'inspect', center: [110, 100, 25], radius: 1 }), 'inspect');
+    expect(look.entities.find((e) => e.id === id)?.name).toBe('A wins');
+    a.s.ws.close(1000);
+    b.s.ws.close(1000);
+  });
+
+  it('undo removes what a plan created, and refuses when someone changed it since', async () => {
+    const a = await join();
+    const b = await join();
+    const first = await createBox(a.s, 1, [120, 100, 25]);
+    const undo = expectOp(await operate(a.s, 3, { op: 'undo', planId: first.plan.planId }), 'undo');
+    expect(undo.removed).toEqual(first.commit.created);
+    const gone = await b.s.until((m) => m.type === 'despawn' && m.ids.includes(first.commit.created[0] ?? -1));
+    expect(gone.type).toBe('despawn');
+    expect(await operate(a.s, 4, { op: 'undo', planId: first.plan.planId })).toEqual(undo);
+
+    const second = await createBox(a.s, 5, [121, 100, 25]);
+    const id = second.commit.created[0] ?? 0;
+    const pb = expectOp(
+      await operate(b.s, 7, { op: 'prepare', actions: [{ tool: 'move_entity', entity: id, position: [122, 100, 25] }] }),
+      'prepare',
+    );
+    expectOp(await operate(b.s, 8, { op: 'commit', planId: pb.planId }), 'commit');
+    const refused = expectOp(await operate(a.s, 9, { op: 'undo', planId: second.plan.planId }), 'failed');
+    expect(refused.code).toBe('world_undo_conflict');
+    a.s.ws.close(1000);
+    b.s.ws.close(1000);
+  });
+
+  it('bounds inspect and refuses edits without the edit permission', async () => {
+    const token = await tokenWith('plaza', PERMISSION.join | PERMISSION.chat);
+    const s = await connect('plaza', token);
+    await s.next('snapshot');
+    const look = expectOp(await operate(s, 1, { op: 'inspect', center: [128, 128, 21], radius: 64, limit: 5 }), 'inspect');
+    expect(look.entities).toHaveLength(5);
+    expect(look.truncated).toBe(true);
+    const denied = expectOp(
+      await operate(s, 2, { op: 'prepare', actions: [{ tool: 'create_primitive', shape: 'sphere', position: [1, 1, 30] }] }),
+      'failed',
+    );
+    expect(denied.code).toBe('world_permission_denied');
+    s.ws.close(1000);
+  });
+});
+
+describe('WorldRoom: bad input', () => {
+  it('answers a malformed or unknown frame with an error frame and keeps the socket open', async () => {
+    const { s } = await join();
+    s.ws.send(Uint8Array.of(0x7e, 1, 2, 3));
+    expect(await s.next('error')).toMatchObject({ code: 'protocol_unknown_type' });
+    s.ws.send(Uint8Array.of(0x05, 1));
+    expect(await s.next('error')).toMatchObject({ code: 'protocol_truncated' });
+    s.ws.send('{"type":"chat"}');
+    expect(await s.next('error')).toMatchObject({ code: 'protocol_text_frame' });
+    s.send({ type: 'ping', nonce: 1, clientTime: 0 });
+    expect(await s.next('pong')).toMatchObject({ nonce: 1 });
+    s.ws.close(1000);
+  });
+
+  it('closes with 1009 on a frame over the size limit', async () => {
+    const { s } = await join();
+    s.ws.send(new Uint8Array(MAX_CLIENT_FRAME_BYTES + 1));
+    expect((await s.closed).code).toBe(1009);
+  });
+
+  it('warns a flooding socket, then closes it with 1008', async () => {
+    const { s } = await join();
+    for (let i = 0; i < 200; i++) s.send({ type: 'ping', nonce: i, clientTime: 0 });
+    expect(await s.next('error')).toMatchObject({ code: 'rate_limited' });
+    expect((await s.closed).code).toBe(1008);
+  });
+});
+
+describe('WorldRoom: persistence and world creation', () => {
+  it('keeps a committed box across a restart of every Durable Object', async () => {
+    const a = await join();
+    const { commit } = await createBox(a.s, 1, [130, 90, 25]);
+    const id = commit.created[0] ?? 0;
+    a.s.ws.close(1000);
+    await abortAllDurableObjects();
+    const b = await join();
+    expect(b.snapshot.entities.some((e) => e.id === id && e.name === 'Test box')).toBe(true);
+    const journal = expectOp(await operate(b.s, 1, { op: 'journal', limit: 100 }), 'journal');
+    expect(journal.entries.some((e) => e.planId === commit.planId && e.state === 'committed')).toBe(true);
+    b.s.ws.close(1000);
+  });
+
+  it('creates a world with the create permission only, once', async () => {
+    const noCreate = await tokenWith('*', PERMISSION.join);
+    expect((await post('/api/worlds', { name: 'garden' })).status).toBe(401);
+    const denied = await post('/api/worlds', { name: 'garden' }, { authorization: `Bearer ${noCreate}` });
+    expect(denied.status).toBe(403);
+    const creator = await tokenWith('*', PERMISSION.join | PERMISSION.create);
+    const made = await post('/api/worlds', { name: 'garden' }, { authorization: `Bearer ${creator}` });
+    expect(made.status).toBe(201);
+    const again = await post('/api/worlds', { name: 'garden' }, { authorization: `Bearer ${creator}` });
+    expect(again.status).toBe(409);
+    const { welcome, snapshot, s } = await join('garden');
+    expect(snapshot.entities.filter((e) => e.kind === 'prim')).toHaveLength(0);
+    expect(snapshot.entities.some((e) => e.id === welcome.avatar)).toBe(true);
+    s.ws.close(1000);
+  });
+
+  it('resumes a session from its acknowledged tick with a delta instead of a snapshot', async () => {
+    const a = await join();
+    a.s.send({ type: 'ack', tick: a.welcome.tick });
+    a.s.ws.close(1000);
+    await new Promise((r) => setTimeout(r, 50));
+    const other = await join();
+    await createBox(other.s, 1, [140, 90, 25]);
+    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
+    const welcome = await again.next('welcome');
+    expect(welcome).toMatchObject({ resumed: true, session: a.welcome.session, avatar: a.welcome.avatar });
+    const first = await again.next();
+    expect(first.type).toBe('delta');
+    again.ws.close(1000);
+    other.s.ws.close(1000);
+  });
+
+  it('keeps sockets across hibernation: the room restores them from their attachments', async () => {
+    const a = await join();
+    await evictDurableObject(env.WORLD_ROOM.getByName('plaza'), { webSockets: 'hibernate' });
+    a.s.send({ type: 'ping', nonce: 9, clientTime: 1 });
+    expect(await a.s.next('pong')).toMatchObject({ nonce: 9 });
+    a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
+    const moved = await a.s.until(
+      (m) => m.type === 'delta' && m.entities.some((e) => e.id === a.welcome.avatar && (e.velocity?.[0] ?? 0) > 2.9),
+    );
+    expect(moved.type).toBe('delta');
+    a.s.ws.close(1000);
+  });
+
+  it('answers a resume whose baseline the room no longer holds (after a restart) with a fresh snapshot', async () => {
+    const a = await join();
+    a.s.send({ type: 'ack', tick: a.welcome.tick });
+    a.s.ws.close(1000);
+    await new Promise((r) => setTimeout(r, 50));
+    await abortAllDurableObjects();
+    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
+    expect(await again.next('welcome')).toMatchObject({ resumed: false });
+    expect((await again.next()).type).toBe('snapshot');
+    again.ws.close(1000);
+  });
+});
+
+describe('WorldRoom: bandwidth', () => {
+  it('costs another visitor under 1 KB/s for an avatar walking and turning (dead reckoning on)', async () => {
+    const a = await join();
+    const b = await join();
+    for (let i = 0; i < 16; i++) await b.s.next('terrain'); // the greeting is not part of the stream
+    await new Promise((r) => setTimeout(r, 100));
+    let bytes = 0;
+    b.s.ws.addEventListener('message', (e) => {
+      if (e.data instanceof ArrayBuffer) bytes += e.data.byteLength;
+    });
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const yaw = i * 0.05; // turning at 1 rad/s while walking
+      a.s.send({ type: 'input', seq: i + 1, move: [1, 0, 0], rotation: [0, 0, Math.sin(yaw / 2), Math.cos(yaw / 2)], flags: 0 });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const perSecond = bytes / seconds;
+    console.log(`bandwidth: ${perSecond.toFixed(0)} B/s for one walking, turning avatar`);
+    expect(perSecond).toBeLessThan(1024);
+    a.s.ws.close(1000);
+    b.s.ws.close(1000);
+  });
+});

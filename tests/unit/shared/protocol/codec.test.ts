@@ -1,0 +1,305 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type Bounds,
+  type ClientMessage,
+  DEFAULT_BOUNDS,
+  decodeClientMessage,
+  decodeServerMessage,
+  type Entity,
+  encodeClientMessage,
+  encodeServerMessage,
+  MAX_CLIENT_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  positionStep,
+  rotationAngle,
+  type ServerMessage,
+  SHAPE_PRESETS,
+} from '../../../../shared/protocol';
+
+const bounds: Bounds = { min: [0, 0, -16], max: [256, 256, 240] };
+
+const entity = (id: number, over: Partial<Entity> = {}): Entity => ({
+  id,
+  kind: 'prim',
+  parent: 0,
+  name: `prim ${id}`,
+  description: 'a test prim ✓',
+  position: [128, 64, 22.5],
+  rotation: [0, 0, Math.SQRT1_2, Math.SQRT1_2],
+  scale: [1, 2, 0.5],
+  velocity: [0, 0, 0],
+  shape: SHAPE_PRESETS.sphere,
+  colors: [
+    [255, 0, 0, 255],
+    [0, 128, 255, 200],
+  ],
+  ...over,
+});
+
+/** Positions within one quantization step, rotations within 0.3°, everything else exact. */
+function expectEntityClose(actual: Partial<Entity>, expected: Partial<Entity>, b: Bounds): void {
+  const step = positionStep(b);
+  const { position: ap, rotation: ar, velocity: av, scale: as, ...arest } = actual;
+  const { position: ep, rotation: er, velocity: ev, scale: es, ...erest } = expected;
+  expect(arest).toEqual(erest);
+  if (ep && ap)
+    for (let i = 0; i < 3; i++) expect(Math.abs((ap[i] ?? 0) - (ep[i] ?? 0))).toBeLessThanOrEqual((step[i] ?? 0) / 2 + 1e-9);
+  if (er && ar) expect(rotationAngle(ar, er)).toBeLessThan((0.3 * Math.PI) / 180);
+  if (ev && av) for (let i = 0; i < 3; i++) expect(Math.abs((av[i] ?? 0) - (ev[i] ?? 0))).toBeLessThanOrEqual(0.005 + 1e-9);
+  if (es && as) for (let i = 0; i < 3; i++) expect(as[i]).toBeCloseTo(es[i] ?? 0, 5);
+}
+
+describe('storm protocol codec: client messages', () => {
+  const cases: ClientMessage[] = [
+    { type: 'hello', version: PROTOCOL_VERSION, token: 'v1.abc.def', world: 'plaza', resumeId: '', baseline: 0 },
+    { type: 'hello', version: PROTOCOL_VERSION, token: 't', world: 'my-world-2', resumeId: 'sess-123', baseline: 77 },
+    { type: 'chat', text: 'hello, plaza 👋' },
+    { type: 'action', id: 9, body: { op: 'inspect', center: [10, 10, 20], radius: 16 } },
+    {
+      type: 'action',
+      id: 10,
+      body: { op: 'prepare', actions: [{ tool: 'create_primitive', shape: 'box', position: [1, 2, 3], color: [1, 2, 3, 255] }] },
+    },
+    { type: 'ack', tick: 4_000_000_000 },
+    { type: 'ping', nonce: 42, clientTime: 1234.5 },
+  ];
+  for (const msg of cases) {
+    it(`round-trips ${msg.type} exactly`, () => {
+      expect(decodeClientMessage(encodeClientMessage(msg))).toEqual(msg);
+    });
+  }
+
+  it('round-trips input with the intent to 1/127 and the rotation to smallest-three precision', () => {
+    const msg: ClientMessage = { type: 'input', seq: 7, move: [1, -0.5, 0], rotation: [0, 0, 0.3826834, 0.9238795], flags: 3 };
+    const back = decodeClientMessage(encodeClientMessage(msg));
+    if (back.type !== 'input') throw new Error('expected input');
+    expect(back.seq).toBe(7);
+    expect(back.flags).toBe(3);
+    back.move.forEach((v, i) => {
+      expect(Math.abs(v - (msg.move[i] ?? 0))).toBeLessThanOrEqual(1 / 254 + 1e-9);
+    });
+    expect(rotationAngle(back.rotation, msg.rotation)).toBeLessThan(0.005);
+  });
+
+  it('refuses a hello of another protocol version with protocol_version', () => {
+    const bytes = encodeClientMessage({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      token: 't',
+      world: 'plaza',
+      resumeId: '',
+      baseline: 0,
+    });
+    bytes[1] = 2;
+    expect(() => decodeClientMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_version' }));
+  });
+
+  it('names unknown tags, truncation, trailing bytes, bad JSON and schema breaks with their codes', () => {
+    const code = (b: Uint8Array) => {
+      try {
+        decodeClientMessage(b);
+        return 'ok';
+      } catch (err) {
+        return err instanceof ProtocolError ? err.code : 'foreign';
+      }
+    };
+    expect(code(Uint8Array.of(0x7f))).toBe('protocol_unknown_type');
+    expect(code(Uint8Array.of())).toBe('protocol_truncated');
+    expect(code(Uint8Array.of(0x05, 1, 0))).toBe('protocol_truncated');
+    expect(code(Uint8Array.of(0x05, 1, 0, 0, 0, 9))).toBe('protocol_trailing_bytes');
+    const json = new TextEncoder().encode('{nope');
+    expect(code(Uint8Array.of(0x04, 1, 0, 0, 0, json.length, 0, ...json))).toBe('protocol_invalid');
+    const badWorld = encodeClientMessage({ type: 'hello', version: 1, token: 't', world: 'plaza', resumeId: '', baseline: 0 });
+    badWorld[badWorld.indexOf(0x70)] = 0x50; // 'plaza' → 'Plaza': not a valid world name
+    expect(code(badWorld)).toBe('protocol_invalid');
+    expect(code(new Uint8Array(MAX_CLIENT_FRAME_BYTES + 1))).toBe('protocol_too_large');
+    const badUtf8 = Uint8Array.of(0x03, 2, 0, 0xc0, 0x80);
+    expect(code(badUtf8)).toBe('protocol_invalid');
+  });
+
+  it('refuses to encode a chat line over the limit', () => {
+    expect(() => encodeClientMessage({ type: 'chat', text: 'x'.repeat(2000) })).toThrow(ProtocolError);
+  });
+});
+
+describe('storm protocol codec: server messages', () => {
+  it('round-trips welcome, despawn, chat, action_result, error and pong exactly', () => {
+    const cases: ServerMessage[] = [
+      {
+        type: 'welcome',
+        version: PROTOCOL_VERSION,
+        session: 's-1',
+        avatar: 1001,
+        bounds,
+        serverTime: 1_764_000_000_000,
+        tick: 5,
+        resumed: false,
+        permissions: 7,
+      },
+      { type: 'despawn', tick: 9, ids: [1, 2, 4_000_000_000] },
+      { type: 'chat', from: 3, name: 'Ada', text: 'hi', time: 12.25 },
+      { type: 'action_result', id: 3, result: { op: 'failed', code: 'world_conflict', message: 'world: lost', conflicts: [] } },
+      { type: 'action_result', id: 4, result: { op: 'journal', entries: [] } },
+      { type: 'error', code: 'protocol_invalid', message: 'protocol: bad' },
+      { type: 'pong', nonce: 1, clientTime: 2, serverTime: 3 },
+    ];
+    for (const msg of cases) expect(decodeServerMessage(encodeServerMessage(msg, bounds), bounds)).toEqual(msg);
+  });
+
+  it('round-trips a snapshot: positions within one step of the bounds, rotations within 0.3°', () => {
+    const entities = [
+      entity(1),
+      entity(2, { kind: 'avatar', shape: SHAPE_PRESETS.box, velocity: [1.25, -3, 0], parent: 0 }),
+      entity(3, { parent: 1, position: [0, 0, -16], rotation: [0, 0, 0, 1], colors: [[9, 9, 9, 9]] }),
+    ];
+    const back = decodeServerMessage(
+      encodeServerMessage({ type: 'snapshot', tick: 12, part: 0, parts: 1, entities }, bounds),
+      bounds,
+    );
+    if (back.type !== 'snapshot') throw new Error('expected snapshot');
+    expect(back.tick).toBe(12);
+    back.entities.forEach((e, i) => {
+      expectEntityClose(e, entities[i] ?? {}, bounds);
+    });
+  });
+
+  it('round-trips a delta carrying only the changed fields', () => {
+    const back = decodeServerMessage(
+      encodeServerMessage(
+        {
+          type: 'delta',
+          baseline: 3,
+          tick: 4,
+          entities: [{ id: 5, position: [10, 20, 30] }, { id: 6, name: 'renamed' }, entity(7)],
+        },
+        bounds,
+      ),
+      bounds,
+    );
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[1]).toEqual({ id: 6, name: 'renamed' });
+    expect(Object.keys(back.entities[0] ?? {}).sort()).toEqual(['id', 'position']);
+    expectEntityClose(back.entities[2] ?? {}, entity(7), bounds);
+  });
+
+  it('clamps positions outside the bounds onto them', () => {
+    const back = decodeServerMessage(
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, position: [-50, 999, 0] }] }, bounds),
+      bounds,
+    );
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[0]?.position).toEqual([0, 256, 0 + (back.entities[0]?.position?.[2] ?? 0)]);
+  });
+
+  it('round-trips a terrain patch to 1/65535 of its height range', () => {
+    const heights = Array.from({ length: 16 * 16 }, (_, i) => 20 + Math.sin(i / 10) * 5);
+    const back = decodeServerMessage(encodeServerMessage({ type: 'terrain', x: 0, y: 16, size: 16, spacing: 1, heights }));
+    if (back.type !== 'terrain') throw new Error('expected terrain');
+    expect(back.size).toBe(16);
+    back.heights.forEach((h, i) => {
+      expect(Math.abs(h - (heights[i] ?? 0))).toBeLessThan(0.001);
+    });
+  });
+
+  it('refuses a delta whose field mask has unknown bits', () => {
+    const bytes = encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, name: 'a' }] });
+    bytes[1 + 4 + 4 + 2 + 4 + 1] = 0xff; // high byte of the mask
+    expect(() => decodeServerMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
+  });
+});
+
+describe('storm protocol codec: properties', () => {
+  const onlyProtocolErrors = (decode: (b: Uint8Array) => unknown) => (bytes: Uint8Array) => {
+    try {
+      decode(bytes);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+    }
+  };
+
+  it('random bytes never throw anything but ProtocolError (client decoder)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), onlyProtocolErrors(decodeClientMessage)), { numRuns: 3000 });
+  });
+
+  it('random bytes never throw anything but ProtocolError (server decoder)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        onlyProtocolErrors((b) => decodeServerMessage(b, bounds)),
+      ),
+      {
+        numRuns: 3000,
+      },
+    );
+  });
+
+  it('random bytes after a valid tag never throw anything but ProtocolError', () => {
+    const tags = fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89);
+    fc.assert(
+      fc.property(tags, fc.uint8Array({ maxLength: 200 }), (tag, rest) => {
+        const bytes = Uint8Array.of(tag, ...rest);
+        onlyProtocolErrors(decodeClientMessage)(bytes);
+        onlyProtocolErrors((b) => decodeServerMessage(b, DEFAULT_BOUNDS))(bytes);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a valid frame with one byte flipped never throws anything but ProtocolError', () => {
+    const frame = encodeServerMessage({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [entity(1), entity(2)] }, bounds);
+    fc.assert(
+      fc.property(fc.nat(frame.length - 1), fc.integer({ min: 0, max: 255 }), (at, value) => {
+        const copy = frame.slice();
+        copy[at] = value;
+        onlyProtocolErrors((b) => decodeServerMessage(b, bounds))(copy);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('chat text of any string round-trips (lone surrogates become U+FFFD)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        fc.pre(text.length > 0);
+        const back = decodeClientMessage(encodeClientMessage({ type: 'chat', text }));
+        expect(back).toEqual({ type: 'chat', text: new TextDecoder().decode(new TextEncoder().encode(text)) });
+      }),
+    );
+  });
+
+  it('arbitrary entities round-trip within quantization error', () => {
+    const coord = (lo: number, hi: number) => fc.double({ min: lo, max: hi, noNaN: true });
+    const arbEntity = fc.record({
+      id: fc.integer({ min: 1, max: 0xffffffff }),
+      kind: fc.constantFrom('prim' as const, 'avatar' as const),
+      parent: fc.nat(),
+      name: fc.string({ maxLength: 20 }),
+      description: fc.string({ maxLength: 60 }),
+      position: fc.tuple(coord(0, 256), coord(0, 256), coord(-16, 240)),
+      rotation: fc
+        .tuple(coord(-1, 1), coord(-1, 1), coord(-1, 1), coord(-1, 1))
+        .filter((q) => Math.hypot(...q) > 0.1)
+        .map((q): [number, number, number, number] => {
+          const l = Math.hypot(...q);
+          return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
+        }),
+      scale: fc.tuple(coord(0.01, 64), coord(0.01, 64), coord(0.01, 64)),
+      velocity: fc.tuple(coord(-300, 300), coord(-300, 300), coord(-300, 300)),
+      shape: fc.constantFrom(...Object.values(SHAPE_PRESETS)),
+      colors: fc.array(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), { minLength: 1, maxLength: 32 }),
+    });
+    fc.assert(
+      fc.property(arbEntity, (e) => {
+        const back = decodeServerMessage(
+          encodeServerMessage({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [e] }, bounds),
+          bounds,
+        );
+        if (back.type !== 'snapshot') throw new Error('expected snapshot');
+        expectEntityClose(back.entities[0] ?? {}, e, bounds);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

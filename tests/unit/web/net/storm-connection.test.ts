@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ClientMessage,
+  decodeClientMessage,
+  type Entity,
+  encodeServerMessage,
+  type ServerMessage,
+  SHAPE_PRESETS,
+} from '../../../../shared/protocol';
+import { createBackoff } from '../../../../web/net/backoff';
+import { NetError } from '../../../../web/net/errors';
+import { serveNetWorker } from '../../../../web/net/net-worker-runtime';
+import { createStormConnection, type SocketLike } from '../../../../web/net/storm-connection';
+
+const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
+
+class FakeSocket implements SocketLike {
+  sent: ClientMessage[] = [];
+  closedWith: number | null = null;
+  onopen: SocketLike['onopen'] = null;
+  onmessage: SocketLike['onmessage'] = null;
+  onclose: SocketLike['onclose'] = null;
+  onerror: SocketLike['onerror'] = null;
+  constructor(readonly url: string) {}
+  send(data: Uint8Array) {
+    this.sent.push(decodeClientMessage(data));
+  }
+  close(code = 1000) {
+    this.closedWith = code;
+  }
+  push(msg: ServerMessage) {
+    const bytes = encodeServerMessage(msg, bounds);
+    this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+  }
+  drop(code = 1006) {
+    this.onclose?.({ code, reason: '' });
+  }
+}
+
+const prim = (id: number, kind: Entity['kind'] = 'prim'): Entity => ({
+  id,
+  kind,
+  parent: 0,
+  name: `p${id}`,
+  description: '',
+  position: [10, 10, 20],
+  rotation: [0, 0, 0, 1],
+  scale: [1, 1, 1],
+  velocity: [0, 0, 0],
+  shape: SHAPE_PRESETS.box,
+  colors: [[1, 2, 3, 255]],
+});
+
+function harness(getToken: (world: string) => Promise<string> = async () => 'tok') {
+  const sockets: FakeSocket[] = [];
+  const timers: { fn: () => void; ms: number }[] = [];
+  const states: string[] = [];
+  let tokenCalls = 0;
+  const conn = createStormConnection({
+    origin: 'http://viewer.test',
+    world: 'plaza',
+    getToken: (w) => {
+      tokenCalls++;
+      return getToken(w);
+    },
+    createSocket: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    backoff: createBackoff({ baseMs: 100, random: () => 0 }),
+    setTimer: (fn, ms) => timers.push({ fn, ms }),
+    clearTimer: () => {},
+    now: () => 0,
+    onState: (s) => states.push(s),
+  });
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+  return { conn, sockets, timers, states, flush, tokenCalls: () => tokenCalls };
+}
+
+const welcome = (resumed: boolean, tick = 1): ServerMessage => ({
+  type: 'welcome',
+  version: 1,
+  session: 'sess-1',
+  avatar: 100,
+  bounds,
+  serverTime: 0,
+  tick,
+  resumed,
+  permissions: 7,
+});
+
+describe('storm connection', () => {
+  it('connects with the token, acknowledges the snapshot, and reconnects with resume after a drop', async () => {
+    const h = harness();
+    await h.flush();
+    const first = h.sockets[0];
+    if (!first) throw new Error('no socket');
+    expect(first.url).toBe('ws://viewer.test/ws/world/plaza?token=tok');
+    first.push(welcome(false));
+    first.push({ type: 'snapshot', tick: 7, part: 0, parts: 1, entities: [prim(1), prim(100, 'avatar'), prim(101, 'avatar')] });
+    expect(h.conn.state).toBe('open');
+    expect(first.sent).toContainEqual({ type: 'ack', tick: 7 });
+
+    first.drop();
+    expect(h.conn.state).toBe('reconnecting');
+    expect(h.timers[0]?.ms).toBe(50);
+    h.timers[0]?.fn();
+    await h.flush();
+    const second = h.sockets[1];
+    if (!second) throw new Error('no second socket');
+    expect(second.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7');
+    second.push(welcome(true, 9));
+    second.push({ type: 'delta', baseline: 7, tick: 9, entities: [{ id: 1, name: 'changed while away' }] });
+    expect(h.conn.mirror.entities.get(1)?.name).toBe('changed while away');
+    expect(h.conn.mirror.entities.has(101)).toBe(false);
+    expect(h.tokenCalls()).toBe(1);
+  });
+
+  it('fetches a new token when a socket closes before any welcome, backing off each time', async () => {
+    const h = harness();
+    await h.flush();
+    h.sockets[0]?.drop(1006);
+    h.timers[0]?.fn();
+    await h.flush();
+    h.sockets[1]?.drop(1006);
+    expect(h.timers.map((t) => t.ms)).toEqual([50, 100]);
+    expect(h.tokenCalls()).toBe(2);
+  });
+
+  it('stops on a fatal token error (no such world)', async () => {
+    const h = harness(async () => {
+      throw new NetError('net_world_not_found', 'there is no world "plaza"', true);
+    });
+    await h.flush();
+    expect(h.conn.state).toBe('closed');
+    expect(h.timers).toHaveLength(0);
+  });
+
+  it('pairs operations with their results and rejects them when the socket drops', async () => {
+    const h = harness();
+    await h.flush();
+    const s = h.sockets[0];
+    if (!s) throw new Error('no socket');
+    s.push(welcome(false));
+    const done = h.conn.operate({ op: 'journal' });
+    const sent = s.sent.find((m) => m.type === 'action');
+    expect(sent).toMatchObject({ type: 'action', body: { op: 'journal' } });
+    s.push({ type: 'action_result', id: sent?.type === 'action' ? sent.id : 0, result: { op: 'journal', entries: [] } });
+    expect(await done).toEqual({ op: 'journal', entries: [] });
+    const lost = h.conn.operate({ op: 'journal' });
+    s.drop();
+    await expect(lost).rejects.toMatchObject({ code: 'net_disconnected' });
+  });
+
+  it('close() ends the connection and schedules no reconnect', async () => {
+    const h = harness();
+    await h.flush();
+    h.sockets[0]?.push(welcome(false));
+    h.conn.close();
+    expect(h.sockets[0]?.closedWith).toBe(1000);
+    expect(h.conn.state).toBe('closed');
+    expect(h.timers).toHaveLength(0);
+  });
+
+  it('sends input with increasing sequence numbers', async () => {
+    const h = harness();
+    await h.flush();
+    h.sockets[0]?.push(welcome(false));
+    h.conn.sendInput([1, 0, 0], [0, 0, 0, 1], 0);
+    h.conn.sendInput([0, 1, 0], [0, 0, 0, 1], 1);
+    const seqs = h.sockets[0]?.sent.flatMap((m) => (m.type === 'input' ? [m.seq] : []));
+    expect(seqs).toEqual([1, 2]);
+  });
+});
+
+describe('net worker runtime', () => {
+  it('refuses malformed commands and reports entities as they arrive', async () => {
+    const events: unknown[] = [];
+    const sockets: FakeSocket[] = [];
+    const handle = serveNetWorker((e) => events.push(e), {
+      getToken: async () => 'tok',
+      createSocket: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+      setTimer: () => 0,
+    });
+    handle({ type: 'teleport' });
+    expect(events[0]).toMatchObject({ type: 'error', code: 'net_bad_command' });
+    handle({ type: 'connect', origin: 'http://viewer.test', world: 'plaza' });
+    await new Promise((r) => setTimeout(r, 0));
+    sockets[0]?.push(welcome(false));
+    sockets[0]?.push({ type: 'snapshot', tick: 2, part: 0, parts: 1, entities: [prim(1)] });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'welcome', avatar: 100 }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'entities', tick: 2, despawned: [] }));
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * A Storm protocol connection to one world: gets a token, opens /ws/world/<name>, applies frames to a
+ * WorldMirror, acknowledges ticks, and on a drop reconnects with backoff and resumes the session
+ * (the room answers with a delta instead of a snapshot while the baseline is still valid).
+ */
+import { z } from 'zod';
+import {
+  type ClientMessage,
+  decodeServerMessage,
+  encodeClientMessage,
+  type OperationResult,
+  ProtocolError,
+  type Quat,
+  type ServerMessage,
+  type Vec3,
+  type WorldOperation,
+} from '../../shared/protocol';
+import { type Backoff, createBackoff } from './backoff';
+import { NetError } from './errors';
+import { type MirrorChange, WorldMirror } from './world-mirror';
+
+/** The part of WebSocket the connection uses (a fake in tests). */
+export interface SocketLike {
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ConnectionOptions {
+  /** The page origin, e.g. "http://localhost:5173" (ws/wss is derived from it). */
+  origin: string;
+  world: string;
+  /** A fresh access token for the world (POST /api/session); throw a fatal NetError to stop. */
+  getToken: (world: string) => Promise<string>;
+  createSocket?: (url: string) => SocketLike;
+  backoff?: Backoff;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+  now?: () => number;
+  /** Acknowledge at most this often (ms). */
+  ackEveryMs?: number;
+  onMessage?: (msg: ServerMessage, change: MirrorChange) => void;
+  onState?: (state: ConnectionState, detail?: string) => void;
+}
+
+/** A live connection. */
+export interface StormConnection {
+  readonly mirror: WorldMirror;
+  readonly state: ConnectionState;
+  /** The session id of the last welcome (kept across reconnects to resume). */
+  readonly session: string;
+  sendInput(move: Vec3, rotation: Quat, flags: number): void;
+  chat(text: string): void;
+  /** Runs a World Tool Protocol operation; rejects with net_disconnected if the socket drops first. */
+  operate(body: WorldOperation): Promise<OperationResult>;
+  ping(): void;
+  close(): void;
+}
+
+const SessionAnswer = z.object({ token: z.string() });
+
+/** POST /api/session {world} → token; a 404 is fatal (no such world). */
+export async function fetchSessionToken(origin: string, world: string, fetchFn: typeof fetch = fetch): Promise<string> {
+  const res = await fetchFn(`${origin}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ world }),
+  });
+  if (res.status === 404) throw new NetError('net_world_not_found', `there is no world "${world}"`, true);
+  if (!res.ok) throw new NetError('net_token_failed', `POST /api/session answered ${res.status}; retrying`);
+  const body = SessionAnswer.safeParse(await res.json());
+  if (!body.success) throw new NetError('net_token_failed', 'POST /api/session answered without a token; retrying');
+  return body.data.token;
+}
+
+/** Wraps the platform WebSocket (binary frames as ArrayBuffer) as a SocketLike. */
+export function browserSocket(url: string): SocketLike {
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  const like: SocketLike = {
+    send: (data) => ws.send(data),
+    close: (code, reason) => ws.close(code, reason),
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+  };
+  ws.onopen = (ev) => like.onopen?.(ev);
+  ws.onmessage = (ev) => like.onmessage?.({ data: ev.data });
+  ws.onclose = (ev) => like.onclose?.({ code: ev.code, reason: ev.reason });
+  ws.onerror = (ev) => like.onerror?.(ev);
+  return like;
+}
+
+/** Opens a connection and keeps it open until close(). */
+export function createStormConnection(options: ConnectionOptions): StormConnection {
+  const createSocket = options.createSocket ?? browserSocket;
+  const backoff = options.backoff ?? createBackoff();
+  const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer =
+    options.clearTimer ??
+    ((h: unknown) => {
+      if (typeof h === 'number') clearTimeout(h);
+    });
+  const now = options.now ?? Date.now;
+  const ackEvery = options.ackEveryMs ?? 100;
+  const mirror = new WorldMirror();
+  const wsOrigin = options.origin.replace(/^http/, 'ws');
+
+  let state: ConnectionState = 'connecting';
+  let socket: SocketLike | null = null;
+  let session = '';
+  let token: string | null = null;
+  let welcomed = false;
+  let stopped = false;
+  let retry: unknown = null;
+  let seq = 0;
+  let nextActionId = 1;
+  let lastAckAt = Number.NEGATIVE_INFINITY;
+  let ackedTick = 0;
+  let bounds: Extract<ServerMessage, { type: 'welcome' }>['bounds'] | undefined;
+  const pending = new Map<number, { resolve: (r: OperationResult) => void; reject: (e: Error) => void }>();
+
+  const setState = (s: ConnectionState, detail?: string) => {
+    state = s;
+    options.onState?.(s, detail);
+  };
+
+  const send = (msg: ClientMessage): boolean => {
+    if (!socket || !welcomed) return false;
+    socket.send(encodeClientMessage(msg));
+    return true;
+  };
+
+  const ack = (force: boolean) => {
+    if (mirror.tick <= ackedTick) return;
+    const t = now();
+    if (!force && t - lastAckAt < ackEvery) return;
+    if (send({ type: 'ack', tick: mirror.tick })) {
+      ackedTick = mirror.tick;
+      lastAckAt = t;
+    }
+  };
+
+  const onFrame = (data: unknown) => {
+    if (!(data instanceof ArrayBuffer)) return;
+    let msg: ServerMessage;
+    try {
+      msg = decodeServerMessage(new Uint8Array(data), bounds);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        options.onState?.(state, err.message);
+        return;
+      }
+      throw err;
+    }
+    if (msg.type === 'welcome') {
+      bounds = msg.bounds;
+      session = msg.session;
+      welcomed = true;
+      backoff.reset();
+      setState('open', msg.resumed ? 'resumed' : 'joined');
+    }
+    const change = mirror.apply(msg, now());
+    if (msg.type === 'action_result') {
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
+      p?.resolve(msg.result);
+    }
+    options.onMessage?.(msg, change);
+    if (change.complete) ack(msg.type === 'snapshot');
+  };
+
+  const scheduleReconnect = (detail: string) => {
+    if (stopped) return;
+    setState('reconnecting', detail);
+    retry = setTimer(() => {
+      retry = null;
+      void open();
+    }, backoff.next());
+  };
+
+  const open = async () => {
+    if (stopped) return;
+    try {
+      token ??= await options.getToken(options.world);
+    } catch (err) {
+      if (err instanceof NetError && err.fatal) {
+        stopped = true;
+        setState('closed', err.message);
+        return;
+      }
+      scheduleReconnect(err instanceof Error ? err.message : 'net: could not get a token');
+      return;
+    }
+    if (stopped) return;
+    const query = new URLSearchParams({ token });
+    if (session) {
+      query.set('resume', session);
+      query.set('baseline', String(ackedTick));
+    }
+    welcomed = false;
+    const ws = createSocket(`${wsOrigin}/ws/world/${options.world}?${query}`);
+    socket = ws;
+    ws.onmessage = (ev) => onFrame(ev.data);
+    ws.onclose = (ev) => {
+      if (socket !== ws) return;
+      socket = null;
+      for (const p of pending.values())
+        p.reject(new NetError('net_disconnected', 'the connection dropped before the action was answered'));
+      pending.clear();
+      // Refused before any welcome: the token may be stale or refused; fetch a new one next time.
+      if (!welcomed) token = null;
+      welcomed = false;
+      if (stopped) setState('closed', ev.reason);
+      else scheduleReconnect(`closed ${ev.code}${ev.reason ? `: ${ev.reason}` : ''}`);
+    };
+    ws.onerror = () => {};
+  };
+
+  setState('connecting');
+  void open();
+
+  return {
+    mirror,
+    get state() {
+      return state;
+    },
+    get session() {
+      return session;
+    },
+    sendInput(move, rotation, flags) {
+      seq = (seq + 1) >>> 0;
+      send({ type: 'input', seq, move, rotation, flags });
+      ack(false);
+    },
+    chat(text) {
+      send({ type: 'chat', text });
+    },
+    operate(body) {
+      const id = nextActionId++;
+      return new Promise((resolve, reject) => {
+        if (!send({ type: 'action', id, body })) {
+          reject(new NetError('net_disconnected', 'not connected; try again when the world is open'));
+          return;
+        }
+        pending.set(id, { resolve, reject });
+      });
+    },
+    ping() {
+      send({ type: 'ping', nonce: seq, clientTime: now() });
+    },
+    close() {
+      stopped = true;
+      if (retry !== null) clearTimer(retry);
+      const ws = socket;
+      socket = null;
+      ws?.close(1000, 'bye');
+      setState('closed', 'closed by the viewer');
+    },
+  };
+}
