@@ -1,6 +1,6 @@
 /** Local chat: the last lines and a field to speak. Enter focuses the field; Escape leaves it. */
 import { createSignal, For, onCleanup, onMount } from 'solid-js';
-import type { ChatLine } from '../world-view';
+import type { ChatLine } from '../../world/world-snapshot';
 
 export const MAX_CHAT_LENGTH = 1023;
 

@@ -1,6 +1,6 @@
 /** A small top-down map of the region: prims as dots, people as rings, you in yellow. */
 import { createEffect } from 'solid-js';
-import type { PersonView } from '../world-view';
+import type { PersonView } from '../../world/world-snapshot';
 
 const SIZE = 140;
 

@@ -1,6 +1,6 @@
 /** Who is here: you first, then the others by distance. */
 import { For, Show } from 'solid-js';
-import type { PersonView } from '../world-view';
+import type { PersonView } from '../../world/world-snapshot';
 
 export function PeopleList(props: { people: PersonView[]; self: PersonView | null }) {
   const sorted = () => {

@@ -1,5 +1,5 @@
 /** Performance figures: frame rate and times, entities, network rate, workers. */
-import type { PerfView } from '../world-view';
+import type { PerfView } from '../../world/world-snapshot';
 
 export function PerfOverlay(props: { perf: PerfView }) {
   const p = () => props.perf;
