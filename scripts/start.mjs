@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm start: one process tree, one port. Vite serves the viewer; the Cloudflare Vite plugin runs the
-// edge Worker (and its Durable Objects) inside workerd on the same port. Ctrl-C stops everything.
+// edge Worker (and its Durable Objects) inside workerd on the same port; beside them the UDP relay
+// (edge/relay, loopback only) lets you log into an OpenSim grid on this machine. Ctrl-C stops everything.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,14 +24,30 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2);
 }
 
+// The relay is optional for the viewer: when it cannot start (its port is taken, say), OpenSim logins fail
+// with a clear message and everything else works. STORM_NO_RELAY=1 skips it.
+let closing = false;
+let relay = null;
+if (process.env.STORM_NO_RELAY !== '1') {
+  relay = spawn(process.execPath, ['--import', 'tsx', 'edge/relay/main.ts'], {
+    cwd: root,
+    env: { ...process.env, RELAY_LOG_LEVEL: process.env.RELAY_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  relay.on('exit', (code, signal) => {
+    if (!closing && code !== 0) console.error(`stormcore: the UDP relay stopped (${signal ?? `exit ${code}`}); OpenSim visits need it`);
+    relay = null;
+  });
+}
+
 const server = await createServer({ configFile: `${root}vite.config.ts`, server: { port } });
 await server.listen();
 console.error(`stormcore: viewer and edge on http://localhost:${port}/ (Ctrl-C stops)`);
 
-let closing = false;
 const stop = async () => {
   if (closing) return;
   closing = true;
+  relay?.kill('SIGTERM');
   await server.close();
   process.exit(0);
 };
