@@ -1,5 +1,6 @@
 /** Plain data shared by the CPU reference and the GPU pass: instances, draw layout, per-frame parameters. */
 import { DRAW_ARGS_WORDS, MAX_LODS } from './cull-schema';
+import { CullCode, cullError } from './errors';
 import { frustumPlanes, type Mat4 } from './frustum';
 
 /** Instances to cull, struct-of-arrays: spheres = (x, y, z, radius) per instance in world space; meshIds = which mesh. */
@@ -31,31 +32,40 @@ export interface DrawLayout {
   slotBase: Uint32Array;
   /** DRAW_ARGS_WORDS u32 per slot (instanceCount = 0). */
   drawTemplate: Uint32Array;
-  /** Length of the visible-index buffer: lodCount × instances. */
+  /** Length of the visible-index buffer: lodCount × instances (plus padding for aligned regions). */
   visibleCapacity: number;
+  /** The largest region (instances of the most used mesh); with regionAlign, slotBase + maxRegion always fits. */
+  maxRegion: number;
 }
 
 /**
  * Builds the draw layout for `instances` over meshes whose LOD ranges are `meshLods[mesh][lod]` (every mesh must
- * have the same number of LODs). With `firstInstanceIsBase` (device feature 'indirect-first-instance') each draw's
- * firstInstance is its region start; otherwise it is 0 and the renderer binds the visible buffer at slotBase·4.
+ * have the same number of LODs). How a draw finds its region of visible indices, pick one:
+ * - `firstInstanceIsBase` (device feature 'indirect-first-instance'): firstInstance = region start, so
+ *   instance_index indexes the visible buffer directly;
+ * - `regionAlign: 64`: regions start on 256-byte boundaries, so the visible buffer can be bound per draw with a
+ *   dynamic storage offset slotBase·4 (minStorageBufferOffsetAlignment is at most 256);
+ * - neither: bind the visible buffer as an instance-rate vertex buffer at offset slotBase·4 (firstInstance 0).
  */
 export function createDrawLayout(
   meshIds: Uint32Array,
   count: number,
   meshLods: readonly (readonly MeshLodRange[])[],
-  options: { firstInstanceIsBase?: boolean } = {},
+  options: { firstInstanceIsBase?: boolean; regionAlign?: number } = {},
 ): DrawLayout {
   const meshCount = meshLods.length;
   const lodCount = meshLods[0]?.length ?? 1;
-  if (lodCount < 1 || lodCount > MAX_LODS) throw new Error(`cull: ${lodCount} LODs per mesh; use 1 to ${MAX_LODS}`);
+  if (lodCount < 1 || lodCount > MAX_LODS) throw cullError(CullCode.BadInput, `${lodCount} LODs per mesh; use 1 to ${MAX_LODS}`);
   for (const lods of meshLods) {
-    if (lods.length !== lodCount) throw new Error('cull: every mesh needs the same number of LODs; repeat the last LOD to pad');
+    if (lods.length !== lodCount)
+      throw cullError(CullCode.BadInput, 'every mesh needs the same number of LODs; repeat the last LOD to pad');
   }
+  const align = Math.max(1, Math.trunc(options.regionAlign ?? 1));
   const perMesh = new Uint32Array(meshCount);
   for (let i = 0; i < count; i++) {
     const m = meshIds[i] ?? 0;
-    if (m >= meshCount) throw new Error(`cull: instance ${i} uses mesh ${m}, but only ${meshCount} meshes are known`);
+    if (m >= meshCount)
+      throw cullError(CullCode.BadInput, `instance ${i} uses mesh ${m}, but only ${meshCount} meshes are known`);
     perMesh[m] = (perMesh[m] ?? 0) + 1;
   }
   const slotCount = meshCount * lodCount;
@@ -74,9 +84,15 @@ export function createDrawLayout(
       drawTemplate[s * DRAW_ARGS_WORDS + 3] = range.baseVertex >>> 0;
       drawTemplate[s * DRAW_ARGS_WORDS + 4] = options.firstInstanceIsBase ? base : 0;
       base += perMesh[m] ?? 0;
+      base = Math.ceil(base / align) * align;
     }
   }
-  return { meshCount, lodCount, slotCount, slotBase, drawTemplate, visibleCapacity: base };
+  let maxRegion = 0;
+  for (const c of perMesh) maxRegion = Math.max(maxRegion, c);
+  // With aligned regions a binding of maxRegion words at any region start must stay inside the buffer.
+  const lastBase = slotCount > 0 ? (slotBase[slotCount - 1] ?? 0) : 0;
+  const visibleCapacity = align > 1 ? Math.max(base, lastBase + maxRegion) : base;
+  return { meshCount, lodCount, slotCount, slotBase, drawTemplate, visibleCapacity, maxRegion };
 }
 
 /** Per-frame parameters, already rounded to f32 exactly as the GPU sees them. */
@@ -113,7 +129,10 @@ export const DEFAULT_LOD_POLICY: LodPolicy = { thresholdsPx: [120, 30], detailPx
 /** Turns a view, a LOD policy and the adaptive bias (>1 coarser, <1 finer) into the pass's parameters. */
 export function createCullParams(view: CullView, policy: LodPolicy, bias: number, lodCount: number): CullParams {
   if (policy.thresholdsPx.length < lodCount - 1) {
-    throw new Error(`cull: the LOD policy has ${policy.thresholdsPx.length} thresholds; ${lodCount} LODs need ${lodCount - 1}`);
+    throw cullError(
+      CullCode.BadInput,
+      `the LOD policy has ${policy.thresholdsPx.length} thresholds; ${lodCount} LODs need ${lodCount - 1}`,
+    );
   }
   const lodK = new Float32Array(4);
   for (let l = 0; l < Math.min(lodCount - 1, 4); l++) {

@@ -4,6 +4,7 @@ import * as d from 'typegpu/data';
 import shaderTemplate from '../../../shaders/cull-lod.wgsl?raw';
 import { CULL_WORKGROUP_SIZE, CullParamsSchema, cullLayout, DRAW_ARGS_WORDS, DrawIndexedArgsSchema } from './cull-schema';
 import type { CullInstances, CullParams, CullResult, DrawLayout } from './cull-types';
+import { CullCode, cullError } from './errors';
 
 /** Most workgroups per dispatch dimension WebGPU guarantees. */
 const MAX_GROUPS_PER_DIM = 65535;
@@ -26,9 +27,9 @@ export function cullDispatchSize(count: number): { x: number; y: number; width: 
 
 /** The GPU buffers the render pass needs after the cull pass. */
 export interface GpuCullBuffers {
-  /** DrawIndexedArgs per slot (usage INDIRECT): drawIndexedIndirect(draws, slot * 20). */
+  /** DrawIndexedArgs per slot (usage INDIRECT): drawIndexedIndirect(draws, slot * 20). Re-read after setLayout. */
   draws: GPUBuffer;
-  /** Visible instance indices (usage STORAGE | VERTEX), slot s from layout.slotBase[s]. */
+  /** Visible instance indices (usage STORAGE | VERTEX), slot s from layout.slotBase[s]. Re-read after setLayout. */
   visible: GPUBuffer;
   /** LOD per instance or CULLED (STORAGE). */
   instanceLod: GPUBuffer;
@@ -64,10 +65,14 @@ export function createGpuCullLod(device: GPUDevice, capacity: number, layout: Dr
   const spheres = root.createBuffer(d.arrayOf(d.vec4f, n)).$usage('storage');
   const meshIds = root.createBuffer(d.arrayOf(d.u32, n)).$usage('storage');
   const instanceLod = root.createBuffer(d.arrayOf(d.u32, n)).$usage('storage');
-  const visible = root
-    .createBuffer(d.arrayOf(d.u32, n * Math.max(1, layout.lodCount)))
-    .$usage('storage')
-    .$addFlags(GPUBufferUsage.VERTEX);
+  const createVisible = (words: number) =>
+    root
+      .createBuffer(d.arrayOf(d.u32, Math.max(1, words)))
+      .$usage('storage')
+      .$addFlags(GPUBufferUsage.VERTEX);
+  // Room for every instance at every LOD, or what the layout asks (aligned regions need a little more).
+  let visibleWords = Math.max(n * Math.max(1, layout.lodCount), layout.visibleCapacity);
+  let visible = createVisible(visibleWords);
   let slots = createSlotBuffers(layout);
   let currentLayout = layout;
   let count = 0;
@@ -114,7 +119,9 @@ export function createGpuCullLod(device: GPUDevice, capacity: number, layout: Dr
     get draws() {
       return root.unwrap(slots.draws);
     },
-    visible: root.unwrap(visible),
+    get visible() {
+      return root.unwrap(visible);
+    },
     instanceLod: root.unwrap(instanceLod),
     spheres: root.unwrap(spheres),
   };
@@ -139,14 +146,17 @@ export function createGpuCullLod(device: GPUDevice, capacity: number, layout: Dr
       return currentLayout;
     },
     writeInstances(instances, from = 0, len = instances.count - from) {
-      if (from + len > n) throw new Error(`cull: ${from + len} instances exceed the capacity ${n}; create a larger pass`);
+      if (from + len > n)
+        throw cullError(CullCode.Capacity, `${from + len} instances exceed the capacity ${n}; create a larger pass`);
       if (len <= 0) return;
       writeWords(root.unwrap(spheres), from * 16, instances.spheres, from * 4, len * 4);
       writeWords(root.unwrap(meshIds), from * 4, instances.meshIds, from, len);
     },
     setLayout(l) {
-      if (l.visibleCapacity > n * Math.max(1, layout.lodCount)) {
-        throw new Error(`cull: the layout needs ${l.visibleCapacity} visible slots; create a pass with more LODs or capacity`);
+      if (l.visibleCapacity > visibleWords) {
+        visible.destroy();
+        visibleWords = l.visibleCapacity;
+        visible = createVisible(visibleWords);
       }
       slots.slotBase.destroy();
       slots.draws.destroy();
@@ -156,7 +166,7 @@ export function createGpuCullLod(device: GPUDevice, capacity: number, layout: Dr
       bindGroup = makeBindGroup();
     },
     setParams(p, c) {
-      if (c > n) throw new Error(`cull: ${c} instances exceed the capacity ${n}`);
+      if (c > n) throw cullError(CullCode.Capacity, `${c} instances exceed the capacity ${n}; create a larger pass`);
       count = c;
       const planes = [];
       for (let i = 0; i < 6; i++) {

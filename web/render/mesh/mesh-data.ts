@@ -78,11 +78,25 @@ export class MeshBuilder {
     this.idx[this.icount++] = b;
     this.idx[this.icount++] = c;
     // Area-weighted normals: the cross product's length is twice the area.
-    for (const v of [a, b, c]) {
-      this.nrm[v * 3] = (this.nrm[v * 3] ?? 0) + nx;
-      this.nrm[v * 3 + 1] = (this.nrm[v * 3 + 1] ?? 0) + ny;
-      this.nrm[v * 3 + 2] = (this.nrm[v * 3 + 2] ?? 0) + nz;
-    }
+    this.addNormal(a, nx, ny, nz);
+    this.addNormal(b, nx, ny, nz);
+    this.addNormal(c, nx, ny, nz);
+  }
+
+  private addNormal(v: number, nx: number, ny: number, nz: number): void {
+    this.nrm[v * 3] = (this.nrm[v * 3] ?? 0) + nx;
+    this.nrm[v * 3 + 1] = (this.nrm[v * 3 + 1] ?? 0) + ny;
+    this.nrm[v * 3 + 2] = (this.nrm[v * 3 + 2] ?? 0) + nz;
+  }
+
+  /** A map key for the vertex's position rounded to 1e-4 (a number when it fits in 48 bits, else a string). */
+  private positionKey(v: number): number | string {
+    const qx = Math.round((this.pos[v * 3] ?? 0) * 1e4);
+    const qy = Math.round((this.pos[v * 3 + 1] ?? 0) * 1e4);
+    const qz = Math.round((this.pos[v * 3 + 2] ?? 0) * 1e4);
+    const r = 32768;
+    if (qx > -r && qx < r && qy > -r && qy < r && qz > -r && qz < r) return (qx + r) * 4294967296 + (qy + r) * 65536 + (qz + r);
+    return `${qx},${qy},${qz}`;
   }
 
   /** Adds quad a-b-c-d (counter-clockwise) as two triangles. */
@@ -98,11 +112,11 @@ export class MeshBuilder {
   endGroup(): void {
     const start = this.groupStart;
     const end = this.vcount;
-    const sums = new Map<string, number>();
+    const sums = new Map<number | string, number>();
     const acc: number[] = [];
     const keys: number[] = [];
     for (let v = start; v < end; v++) {
-      const key = `${Math.round((this.pos[v * 3] ?? 0) * 1e5)},${Math.round((this.pos[v * 3 + 1] ?? 0) * 1e5)},${Math.round((this.pos[v * 3 + 2] ?? 0) * 1e5)}`;
+      const key = this.positionKey(v);
       let slot = sums.get(key);
       if (slot === undefined) {
         slot = acc.length / 3;
@@ -161,8 +175,10 @@ export class MeshBuilder {
     for (let v = 0; v < this.vcount; v++) {
       const to = remap[v] ?? -1;
       if (to < 0) continue;
-      positions.set(this.pos.subarray(v * 3, v * 3 + 3), to * 3);
-      normals.set(this.nrm.subarray(v * 3, v * 3 + 3), to * 3);
+      for (let k = 0; k < 3; k++) {
+        positions[to * 3 + k] = this.pos[v * 3 + k] ?? 0;
+        normals[to * 3 + k] = this.nrm[v * 3 + k] ?? 0;
+      }
       faces[to] = this.face[v] ?? 0;
     }
     const indices = n <= 0xffff ? new Uint16Array(this.icount) : new Uint32Array(this.icount);

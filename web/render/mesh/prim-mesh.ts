@@ -208,19 +208,35 @@ function taperScale(taper: number, t: number): number {
 function linePath(p: PrimParams, lod: number): Rows {
   const twist = Math.abs(p.twistEnd - p.twistBegin) * (p.pathEnd - p.pathBegin);
   const steps = twist > 1e-6 ? Math.max(2, Math.ceil((twist / TAU) * (PATH_STEPS[lod] ?? 8))) : 1;
-  const ts = Array.from({ length: steps + 1 }, (_, s) => p.pathBegin + ((p.pathEnd - p.pathBegin) * s) / steps);
+  // Per row: x scale, y scale, cos, sin of the twist, x and y offsets, z.
+  const row = new Float64Array((steps + 1) * 7);
+  for (let r = 0; r <= steps; r++) {
+    const t = p.pathBegin + ((p.pathEnd - p.pathBegin) * r) / steps;
+    const a = p.twistBegin + (p.twistEnd - p.twistBegin) * t;
+    row.set(
+      [
+        taperScale(p.taperX, t),
+        taperScale(p.taperY, t),
+        Math.cos(a),
+        Math.sin(a),
+        p.shearX * (t - 0.5),
+        p.shearY * (t - 0.5),
+        t - 0.5,
+      ],
+      r * 7,
+    );
+  }
   return {
     count: steps + 1,
     place(r, x, y, out, at) {
-      const t = ts[r] ?? 0;
-      const sx = x * taperScale(p.taperX, t);
-      const sy = y * taperScale(p.taperY, t);
-      const a = p.twistBegin + (p.twistEnd - p.twistBegin) * t;
-      const c = Math.cos(a);
-      const s = Math.sin(a);
-      out[at] = sx * c - sy * s + p.shearX * (t - 0.5);
-      out[at + 1] = sx * s + sy * c + p.shearY * (t - 0.5);
-      out[at + 2] = t - 0.5;
+      const o = r * 7;
+      const sx = x * (row[o] ?? 1);
+      const sy = y * (row[o + 1] ?? 1);
+      const c = row[o + 2] ?? 1;
+      const s = row[o + 3] ?? 0;
+      out[at] = sx * c - sy * s + (row[o + 4] ?? 0);
+      out[at + 1] = sx * s + sy * c + (row[o + 5] ?? 0);
+      out[at + 2] = row[o + 6] ?? 0;
     },
   };
 }
@@ -247,23 +263,39 @@ function circlePath(p: PrimParams, lod: number): Rows {
   const ts = Array.from({ length: steps + 1 }, (_, s) => p.pathBegin + ((p.pathEnd - p.pathBegin) * s) / steps);
   const r0 = 0.5 - 0.5 * p.holeSizeY;
   const along = p.holeSizeX / p.revolutions;
+  // Per row: x scale, y scale, cos, sin of the twist, path radius, axis offset, cos, sin of the path angle.
+  const row = new Float64Array((steps + 1) * 8);
+  for (let r = 0; r <= steps; r++) {
+    // The last row of a closed path is the first one again, exactly.
+    const t = closed && r === steps ? (ts[0] ?? 0) : (ts[r] ?? 0);
+    const a = p.twistBegin + (p.twistEnd - p.twistBegin) * t;
+    const phi = TAU * p.revolutions * t;
+    row.set(
+      [
+        along * taperScale(p.taperX, t),
+        p.holeSizeY * taperScale(p.taperY, t),
+        Math.cos(a),
+        Math.sin(a),
+        r0 * (1 + p.radiusOffset * (1 - t)),
+        (t - 0.5) * (1 - 1 / p.revolutions) + p.skew * 0.5 * (t - 0.5),
+        Math.cos(phi),
+        Math.sin(phi),
+      ],
+      r * 8,
+    );
+  }
   return {
     count: steps + 1,
     place(r, x, y, out, at) {
-      // The last row of a closed path is the first one again, exactly.
-      const t = closed && r === steps ? (ts[0] ?? 0) : (ts[r] ?? 0);
-      const sx = x * along * taperScale(p.taperX, t);
-      const sy = y * p.holeSizeY * taperScale(p.taperY, t);
-      const a = p.twistBegin + (p.twistEnd - p.twistBegin) * t;
-      const c = Math.cos(a);
-      const s = Math.sin(a);
-      const px = sx * c - sy * s;
-      const py = sx * s + sy * c;
-      const radius = r0 * (1 + p.radiusOffset * (1 - t)) + py;
-      const phi = TAU * p.revolutions * t;
-      out[at] = px + (t - 0.5) * (1 - 1 / p.revolutions) + p.skew * 0.5 * (t - 0.5);
-      out[at + 1] = radius * Math.cos(phi);
-      out[at + 2] = radius * Math.sin(phi);
+      const o = r * 8;
+      const sx = x * (row[o] ?? 1);
+      const sy = y * (row[o + 1] ?? 1);
+      const c = row[o + 2] ?? 1;
+      const s = row[o + 3] ?? 0;
+      const radius = (row[o + 4] ?? 0) + sx * s + sy * c;
+      out[at] = sx * c - sy * s + (row[o + 5] ?? 0);
+      out[at + 1] = radius * (row[o + 6] ?? 1);
+      out[at + 2] = radius * (row[o + 7] ?? 0);
     },
   };
 }
@@ -274,13 +306,14 @@ export function generatePrimMesh(p: PrimParams, lod: number): MeshData {
   const outer = curveOf(p.profileCurve, level);
   const hollow = p.hollow > 1e-6;
   const innerCurve = hollowCurveOf(p, level);
-  const innerScale = hollow ? p.hollow * fitScale(outer, innerCurve) : 0;
+  const sameShape = p.hollowShape === 'same' || p.profileCurve === 'halfCircle';
+  const innerScale = hollow ? p.hollow * (sameShape ? 1 : fitScale(outer, innerCurve)) : 0;
   const begin = p.profileBegin;
   const end = p.profileEnd;
   const closedProfile = outer.loop && begin <= 0 && end >= 1;
   const circular = p.pathCurve === 'circle';
   const rows = circular ? circlePath(p, level) : linePath(p, level);
-  const ts = sampleParams(begin, end, hollow && innerCurve !== outer ? [outer.breaks, innerCurve.breaks] : [outer.breaks]);
+  const ts = sampleParams(begin, end, hollow && !sameShape ? [outer.breaks, innerCurve.breaks] : [outer.breaks]);
   const n = ts.length;
 
   // Profile points (2D) for the outer and inner curves at the shared parameters.

@@ -2,6 +2,8 @@
  * Terrain meshes from a heightfield, in square patches with LODs so that large var regions (up to 8192 m) never
  * become one giant buffer: the renderer builds only the patches it draws, at the LOD it needs. Z is up.
  */
+
+import { MeshCode, meshError } from './errors';
 import { computeBounds, type MeshData } from './mesh-data';
 
 /** Heights in metres, row-major: heights[y * width + x] is the sample at (x·spacing, y·spacing). */
@@ -34,7 +36,11 @@ export interface TerrainPatchGrid {
 
 function checkField(field: Heightfield): void {
   if (!(field.width >= 2 && field.height >= 2) || field.heights.length < field.width * field.height) {
-    throw new Error(`terrain: a ${field.width}×${field.height} heightfield needs at least 2×2 samples and width·height heights`);
+    throw meshError(
+      MeshCode.BadInput,
+      'terrain',
+      `a ${field.width}×${field.height} heightfield needs at least 2×2 samples and width·height heights`,
+    );
   }
 }
 

@@ -169,3 +169,18 @@ describe('createDrawLayout', () => {
     expect(createDrawLayout(ids, 3, meshLods(2), { firstInstanceIsBase: true }).drawTemplate[3 * 5 + 4]).toBe(3);
   });
 });
+
+describe('createDrawLayout with aligned regions', () => {
+  it('starts every region on a multiple of regionAlign (for dynamic storage offsets) and culls the same', () => {
+    const inst = createRandomInstances(5, 3000, 4, 256);
+    const plain = createDrawLayout(inst.meshIds, inst.count, meshLods(4));
+    const aligned = createDrawLayout(inst.meshIds, inst.count, meshLods(4), { regionAlign: 64 });
+    for (const b of aligned.slotBase) expect(b % 64).toBe(0);
+    expect(aligned.visibleCapacity).toBeGreaterThanOrEqual(plain.visibleCapacity);
+    const params = createCullParams(createRandomView(5, 256), DEFAULT_LOD_POLICY, 1, 3);
+    const a = cullLodCpu(inst, plain, params);
+    const b = cullLodCpu(inst, aligned, params);
+    expect(Array.from(b.instanceLod)).toEqual(Array.from(a.instanceLod));
+    expect(compareCullResults(inst, aligned, params, b, b).mismatches).toEqual([]);
+  });
+});

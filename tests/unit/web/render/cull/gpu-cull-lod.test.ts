@@ -1,6 +1,6 @@
 import * as d from 'typegpu/data';
 import { describe, expect, it } from 'vitest';
-import { CullParamsSchema } from '../../../../../web/render/cull/cull-schema';
+import { CULL_WORKGROUP_SIZE, CullParamsSchema } from '../../../../../web/render/cull/cull-schema';
 import { cullDispatchSize, cullLodShaderCode } from '../../../../../web/render/cull/gpu-cull-lod';
 
 describe('the cull-lod shader (resolved without a GPU)', () => {
@@ -12,6 +12,7 @@ describe('the cull-lod shader (resolved without a GPU)', () => {
     expect(code).toMatch(/@group\(0\) @binding\(4\) var<storage, read_write> draws: array<DrawIndexedArgs>;/);
     expect(code).toMatch(/@group\(0\) @binding\(6\) var<storage, read_write> instanceLod: array<u32>;/);
     expect(code).not.toContain('layout.$');
+    expect(code).toContain(`@workgroup_size(${CULL_WORKGROUP_SIZE})`);
   });
 
   it('has the uniform layout the CPU side writes (planes, camera, lodK, then four scalars)', () => {

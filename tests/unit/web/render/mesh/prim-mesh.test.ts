@@ -66,6 +66,11 @@ const CLOSED_VARIANTS: Partial<PrimParams>[] = [
   { twistBegin: -0.5, twistEnd: 1.5 },
   { taperX: 0.5, taperY: -0.3, shearX: 0.2, shearY: -0.1 },
   { twistEnd: 1, taperX: 0.5, shearY: 0.2, hollow: 0.3 },
+  // Circular-path parameters (no effect on line paths).
+  { revolutions: 2 },
+  { radiusOffset: 0.5, hollow: 0.3 },
+  { revolutions: 3, radiusOffset: -0.3, skew: 0.2, pathEnd: 0.8 },
+  { holeSizeX: 0.5, holeSizeY: 0.1 },
 ];
 
 describe('prim meshes', () => {
@@ -88,8 +93,10 @@ describe('prim meshes', () => {
           const m = generatePrimMesh(primParams(type, variant), lod);
           const what = `${type} ${JSON.stringify(variant)} LOD ${lod}`;
           expect(basicProblems(m), what).toEqual([]);
-          // A tapered sphere spirals in: its path caps meet the pole line in T-junctions (closed, but not welded).
-          const tJunctions = type === 'sphere' && (variant.taperX ?? 0) !== 0;
+          // A tapered, skewed or coiled sphere spirals: its poles sweep lines along the axis that the path caps meet
+          // in T-junctions (closed, but not welded).
+          const tJunctions =
+            type === 'sphere' && ((variant.taperX ?? 0) !== 0 || (variant.revolutions ?? 1) !== 1 || (variant.skew ?? 0) !== 0);
           if (!tJunctions) expect(openEdges(m).slice(0, 3), what).toEqual([]);
           expect(signedVolume(m), what).toBeGreaterThan(0);
         }
