@@ -35,7 +35,8 @@ if (process.env.STORM_NO_RELAY !== '1') {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   relay.on('exit', (code, signal) => {
-    if (!closing && code !== 0) console.error(`stormcore: the UDP relay stopped (${signal ?? `exit ${code}`}); OpenSim visits need it`);
+    if (!closing && code !== 0)
+      console.error(`stormcore: the UDP relay stopped (${signal ?? `exit ${code}`}); OpenSim visits need it`);
     relay = null;
   });
 }
