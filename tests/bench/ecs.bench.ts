@@ -1,0 +1,357 @@
+/**
+ * ECS suite (issue 3): creation, the movement pass against bitECS and the packed hand loop, 1- and
+ * 2-worker movement, query iteration, structural churn under a live query, and the query-cache
+ * eviction policy against LRU on a recorded query trace.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { addComponent, addEntity, query as bitQuery, createWorld as createBitWorld } from 'bitecs';
+import { and, has, not, or, type QuerySpec } from '../../web/engine/query';
+import { createLruPolicy, createPredictedReusePolicy, simulateCache } from '../../web/engine/query-cache';
+import { createScheduler } from '../../web/engine/schedule';
+import { defineComponent } from '../../web/engine/schema';
+import { createWorkerPool } from '../../web/engine/worker-pool';
+import { createWorld } from '../../web/engine/world';
+import { Health, Position, Velocity } from '../unit/engine/fixtures';
+import { move } from '../unit/engine/kernels';
+import { KERNELS, spawnNodeWorker } from '../unit/engine/node-pool';
+import { type BenchCase, type CaseResult, caseNamed, measure, writeReport } from './report';
+
+const loadStart = loadavg()[0] ?? 0;
+const M = 1_000_000;
+const K100 = 100_000;
+const DT = 1 / 60;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+let sink = 0;
+
+// ---- creation ----
+function createCase(n: number) {
+  let world = createWorld({ components: [Position, Velocity] });
+  return {
+    name: `create_${n === M ? '1m' : '100k'}_position_velocity`,
+    beforeEach: () => {
+      world = createWorld({ components: [Position, Velocity] });
+      gc();
+    },
+    fn: () => {
+      for (let i = 0; i < n; i++) world.create(Position, Velocity);
+      sink += world.size;
+    },
+  };
+}
+const creation = await measure([createCase(K100), createCase(M)], { timeMs: 300, iterations: 8 });
+
+// ---- movement ----
+function fillVelocity(vel: Float32Array) {
+  for (let i = 0; i < vel.length; i++) vel[i] = (i % 7) - 3;
+}
+
+const ecsWorlds = [K100, M].map((n) => {
+  const world = createWorld({ components: [Position, Velocity, Health], capacity: n, initialCapacity: n });
+  for (let i = 0; i < n; i++) world.create(Position, Velocity);
+  fillVelocity(world.column(Velocity, 'value'));
+  const single = createScheduler(world);
+  single.add({ name: 'move', query: { all: [Position, Velocity] }, reads: [Velocity], writes: [Position], kernel: move });
+  return { n, world, single };
+});
+const big = ecsWorlds[1];
+if (!big) throw new Error('bench: no 1m world');
+
+const moveRef = { module: KERNELS, export: 'move' };
+const pool2 = await createWorkerPool({ world: big.world.memory, size: 2, spawn: spawnNodeWorker, kernels: [moveRef] });
+const pool1 = await createWorkerPool({ world: big.world.memory, size: 1, spawn: spawnNodeWorker, kernels: [moveRef] });
+const onWorkers = (pool: typeof pool1) => {
+  const s = createScheduler(big.world, { pool });
+  s.add({
+    name: 'move',
+    query: { all: [Position, Velocity] },
+    reads: [Velocity],
+    writes: [Position],
+    kernel: move,
+    worker: moveRef,
+  });
+  return s;
+};
+const twoWorkers = onWorkers(pool2);
+const oneWorker = onWorkers(pool1);
+
+// bitECS 0.4: its idiomatic layout, one Float32Array per scalar field.
+function bitWorld(n: number) {
+  const world = createBitWorld();
+  const P = { x: new Float32Array(n), y: new Float32Array(n), z: new Float32Array(n) };
+  const V = { x: new Float32Array(n), y: new Float32Array(n), z: new Float32Array(n) };
+  for (let i = 0; i < n; i++) {
+    const e = addEntity(world);
+    addComponent(world, e, P);
+    addComponent(world, e, V);
+    V.x[e] = (i % 7) - 3;
+    V.y[e] = (i % 5) - 2;
+    V.z[e] = 1;
+  }
+  return { world, P, V };
+}
+const bit = [K100, M].map(bitWorld);
+function bitMove(b: ReturnType<typeof bitWorld>, dt: number) {
+  const { P, V } = b;
+  const ents = bitQuery(b.world, [P, V]);
+  for (let i = 0; i < ents.length; i++) {
+    const e = ents[i] as number;
+    P.x[e] = (P.x[e] as number) + (V.x[e] as number) * dt;
+    P.y[e] = (P.y[e] as number) + (V.y[e] as number) * dt;
+    P.z[e] = (P.z[e] as number) + (V.z[e] as number) * dt;
+  }
+}
+
+// The ceiling: one packed Float32Array per vec3 component, iterated linearly.
+const hand = [K100, M].map((n) => {
+  const pos = new Float32Array(n * 3);
+  const vel = new Float32Array(n * 3);
+  fillVelocity(vel);
+  return { n, pos, vel };
+});
+function handMove(pos: Float32Array, vel: Float32Array, n: number, dt: number) {
+  const end = n * 3;
+  for (let i = 0; i < end; i += 3) {
+    pos[i] = (pos[i] as number) + (vel[i] as number) * dt;
+    pos[i + 1] = (pos[i + 1] as number) + (vel[i + 1] as number) * dt;
+    pos[i + 2] = (pos[i + 2] as number) + (vel[i + 2] as number) * dt;
+  }
+}
+
+const movementCases: BenchCase[] = [];
+for (const [k, label] of [
+  [0, '100k'],
+  [1, '1m'],
+] as const) {
+  const e = ecsWorlds[k];
+  const b = bit[k];
+  const h = hand[k];
+  if (!e || !b || !h) throw new Error('bench: missing movement fixture');
+  movementCases.push(
+    { name: `movement_${label}_ecs`, fn: () => e.single.frame(DT) },
+    { name: `movement_${label}_bitecs`, fn: () => bitMove(b, DT) },
+    { name: `movement_${label}_handloop`, fn: () => handMove(h.pos, h.vel, h.n, DT) },
+  );
+}
+movementCases.push(
+  { name: 'movement_1m_ecs_1worker', fn: () => oneWorker.frame(DT) },
+  { name: 'movement_1m_ecs_2workers', fn: () => twoWorkers.frame(DT) },
+);
+// Interleaved rounds: on a shared machine a load burst then hits every case a little instead of one
+// case a lot. Each case reports the median of its round medians, and min/max over all samples.
+const movementRounds: CaseResult[][] = [];
+async function rounds(list: BenchCase[], n: number, timeMs: number): Promise<CaseResult[]> {
+  const all = movementRounds;
+  for (let r = 0; r < n; r++) all.push(await measure(list, { timeMs, iterations: 10 }));
+  return list.map((c) => {
+    const per = all.map((round) => caseNamed(round, c.name));
+    const medians = per.map((p) => p.median_ms).sort((a, b) => a - b);
+    return {
+      name: c.name,
+      median_ms: medians[Math.floor(medians.length / 2)] ?? Number.NaN,
+      min_ms: Math.min(...per.map((p) => p.min_ms)),
+      max_ms: Math.max(...per.map((p) => p.max_ms)),
+      samples: per.reduce((k, p) => k + p.samples, 0),
+    };
+  });
+}
+const movement = await rounds(movementCases, 7, 200);
+/** Median over rounds of a/b computed within each round (both cases measured in the same few seconds). */
+function pairedRatio(a: string, b: string): number {
+  const r = movementRounds.map((round) => caseNamed(round, a).median_ms / caseNamed(round, b).median_ms).sort((x, y) => x - y);
+  return r[Math.floor(r.length / 2)] ?? Number.NaN;
+}
+pool1.close();
+pool2.close();
+for (const s of [oneWorker, twoWorkers, big.single]) if (s.failures.length) throw new Error(`bench: ${s.failures[0]?.message}`);
+
+// ---- queries ----
+// A mixed world of 1M entities over 8 archetypes (Position + any subset of three tags); the query
+// all(TagA, TagB) matches 2 of them. Entities arrive in batches, as spawns do.
+const TagA = defineComponent('TagA', {});
+const TagB = defineComponent('TagB', {});
+const TagC = defineComponent('TagC', {});
+const mixed = createWorld({ components: [Position, Health, TagA, TagB, TagC], capacity: M, initialCapacity: M });
+const tags = [TagA, TagB, TagC];
+for (let i = 0; i < M; i++) {
+  const arch = (i >>> 10) & 7;
+  mixed.create(Position, ...tags.filter((_, t) => (arch >> t) & 1));
+}
+const twoOfEight = mixed.query({ all: [TagA, TagB] });
+mixed.pin(twoOfEight);
+function sumX(pos: Float32Array, runs: Uint32Array): number {
+  let s = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    const end = (runs[r + 1] as number) * 3;
+    for (let i = (runs[r] as number) * 3; i < end; i += 3) s += pos[i] as number;
+  }
+  return s;
+}
+
+// query_100k: 100k entities with Health among 200k, created in batches of 1,000.
+const q100 = createWorld({ components: [Position, Health], capacity: 2 * K100, initialCapacity: 2 * K100 });
+for (let i = 0; i < 2 * K100; i++) {
+  if ((i / 1000) & 1) q100.create(Position);
+  else q100.create(Position, Health);
+}
+const healthQ = q100.query({ all: [Health] });
+q100.pin(healthQ);
+function sumRuns(hp: Float32Array, runs: Uint32Array): number {
+  let s = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    const end = runs[r + 1] as number;
+    for (let i = runs[r] as number; i < end; i++) s += hp[i] as number;
+  }
+  return s;
+}
+function sumDense(hp: Float32Array, ids: Uint32Array): number {
+  let s = 0;
+  for (let k = 0; k < ids.length; k++) s += hp[ids[k] as number] as number;
+  return s;
+}
+const handIds = Uint32Array.from(healthQ.entities());
+const handHp = new Float32Array(2 * K100);
+
+// Churn: add + remove a component on 10k entities per frame while all(Position, Health) is cached.
+const churnWorld = createWorld({ components: [Position, Health, TagA], capacity: K100, initialCapacity: K100 });
+const churnIds: number[] = [];
+for (let i = 0; i < K100; i++) churnIds.push(churnWorld.create(Position, TagA));
+const liveQ = churnWorld.query({ all: [Position, Health] });
+churnWorld.pin(liveQ);
+let churnAt = 0;
+
+const queryCases = [
+  {
+    name: 'query_2of8_archetypes_1m',
+    fn: () => {
+      const q = mixed.query({ all: [TagA, TagB] });
+      sink += sumX(mixed.column(Position, 'value'), mixed.runsOf(q));
+    },
+  },
+  { name: 'query_100k', fn: () => (sink += sumRuns(q100.column(Health, 'hp'), q100.runsOf(healthQ))) },
+  { name: 'query_100k_dense_list', fn: () => (sink += sumDense(q100.column(Health, 'hp'), healthQ.entities())) },
+  { name: 'query_100k_handloop_id_list', fn: () => (sink += sumDense(handHp, handIds)) },
+  {
+    name: 'churn_10k_add_remove_live_query',
+    fn: () => {
+      for (let k = 0; k < 10_000; k++) churnWorld.add(churnIds[(churnAt + k) % K100] ?? 0, Health);
+      for (let k = 0; k < 10_000; k++) churnWorld.remove(churnIds[(churnAt + k) % K100] ?? 0, Health);
+      churnAt = (churnAt + 10_000) % K100;
+      sink += liveQ.count;
+    },
+  },
+];
+const queries = await measure(queryCases, { timeMs: 500, iterations: 30 });
+
+// ---- query cache: predicted reuse against LRU on a recorded trace ----
+// A recorded frame loop: 6 per-frame system queries, 4 every 10 frames, 3 every 45 frames, plus 3
+// one-off inspector/tool queries per frame drawn from a large space (the traffic that flushes LRU).
+const traceComps = [Position, Velocity, Health, TagA, TagB, TagC];
+const traceWorld = createWorld({ components: traceComps, capacity: 1024, recordQueryTrace: true, maxCachedQueries: 1_000_000 });
+for (let i = 0; i < 1000; i++) traceWorld.create(...traceComps.filter((_, c) => (i >> c) & 1));
+let seed = 12345;
+const rand = () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed / 2 ** 32;
+};
+const hot: QuerySpec[] = [
+  { all: [Position, Velocity] },
+  { all: [Health] },
+  { all: [Position], none: [TagA] },
+  { any: [TagA, TagB] },
+  { all: [Position, TagC] },
+  { where: or(and(has(Position), has(TagA)), and(has(Position), has(TagB))) },
+];
+const periodic10 = [
+  { all: [Velocity, Health] },
+  { all: [TagB, TagC] },
+  { none: [Health] },
+  { all: [Position, Velocity, Health] },
+];
+const periodic45 = [{ all: [TagA, TagB, TagC] }, { any: [Velocity, TagC] }, { where: and(has(Health), not(has(TagC))) }];
+for (let frame = 0; frame < 900; frame++) {
+  for (const q of hot) traceWorld.query(q);
+  if (frame % 10 === 0) for (const q of periodic10) traceWorld.query(q);
+  if (frame % 45 === 0) for (const q of periodic45) traceWorld.query(q);
+  for (let k = 0; k < 3; k++) {
+    const all = traceComps.filter(() => rand() < 0.4);
+    const none = traceComps.filter((c) => !all.includes(c) && rand() < 0.3);
+    traceWorld.query({ all, none });
+  }
+}
+const trace = traceWorld.queryTrace ?? [];
+const cacheCapacity = 12;
+const lru = simulateCache(trace, cacheCapacity, createLruPolicy());
+const predicted = simulateCache(trace, cacheCapacity, createPredictedReusePolicy());
+// The ceiling for calibration: Belady's policy, which knows the future (evicts the key used furthest ahead).
+const nextUse = new Array<number>(trace.length).fill(Number.POSITIVE_INFINITY);
+const seenAt = new Map<string, number>();
+for (let i = trace.length - 1; i >= 0; i--) {
+  const key = trace[i] ?? '';
+  nextUse[i] = seenAt.get(key) ?? Number.POSITIVE_INFINITY;
+  seenAt.set(key, i);
+}
+const nextOf = new Map<string, number>();
+const optimal = simulateCache(trace, cacheCapacity, {
+  name: 'belady-optimal',
+  touch: (key, now) => {
+    nextOf.set(key, nextUse[now] ?? Number.POSITIVE_INFINITY);
+  },
+  victim: (candidates) => {
+    let best = candidates[0] ?? '';
+    let bestNext = -1;
+    for (const k of candidates) {
+      const at = nextOf.get(k) ?? Number.POSITIVE_INFINITY;
+      if (at > bestNext) {
+        bestNext = at;
+        best = k;
+      }
+    }
+    return best;
+  },
+});
+
+// ---- report ----
+const cases: CaseResult[] = [...creation, ...movement, ...queries];
+const med = (name: string) => caseNamed(cases, name).median_ms;
+const min = (name: string) => caseNamed(cases, name).min_ms;
+writeReport({
+  suite: 'ecs',
+  cases,
+  ratios: {
+    movement_1m_vs_handloop: pairedRatio('movement_1m_ecs', 'movement_1m_handloop'),
+    movement_1m_speedup_vs_bitecs: pairedRatio('movement_1m_bitecs', 'movement_1m_ecs'),
+    movement_1m_2workers_speedup: pairedRatio('movement_1m_ecs_1worker', 'movement_1m_ecs_2workers'),
+    movement_1m_2workers_vs_single_thread: pairedRatio('movement_1m_ecs', 'movement_1m_ecs_2workers'),
+    movement_100k_vs_handloop: pairedRatio('movement_100k_ecs', 'movement_100k_handloop'),
+    query_cache_hit_rate_predicted: predicted.hitRate,
+    query_cache_hit_rate_lru: lru.hitRate,
+  },
+  ms: { query_100k: med('query_100k') },
+  extra: {
+    ratio_method:
+      'movement ratios: median over 7 interleaved rounds of the per-round ratio of medians; case medians: median of round medians',
+    ratios_from_case_medians: {
+      movement_1m_vs_handloop: med('movement_1m_ecs') / med('movement_1m_handloop'),
+      movement_1m_speedup_vs_bitecs: med('movement_1m_bitecs') / med('movement_1m_ecs'),
+      movement_1m_2workers_speedup: med('movement_1m_ecs_1worker') / med('movement_1m_ecs_2workers'),
+    },
+    // The same ratios from the fastest sample of each case: less sensitive to other load on a shared machine.
+    ratios_from_min: {
+      movement_1m_vs_handloop: min('movement_1m_ecs') / min('movement_1m_handloop'),
+      movement_1m_speedup_vs_bitecs: min('movement_1m_bitecs') / min('movement_1m_ecs'),
+      movement_1m_2workers_speedup: min('movement_1m_ecs_1worker') / min('movement_1m_ecs_2workers'),
+    },
+    query_cache: {
+      trace_lookups: trace.length,
+      distinct_keys: new Set(trace).size,
+      capacity: cacheCapacity,
+      lru,
+      predicted,
+      optimal,
+    },
+    hardware_concurrency: availableParallelism(),
+    // 1-minute load average before and after: above the core count, timings (workers most) are contended.
+    load_average: { start: loadStart, end: loadavg()[0] ?? 0 },
+    sink,
+  },
+});

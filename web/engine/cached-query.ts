@@ -1,0 +1,129 @@
+/** A cached query result: dense list + sparse index of matching slots, maintained by the world. */
+import type { Expr, MaskTest } from './query';
+
+/**
+ * One cached query result: a dense list of matching entity indices plus a sparse index
+ * (slot → position in the dense list), kept up to date on every structural change.
+ */
+export class CachedQuery {
+  dense = new Uint32Array(1024);
+  count = 0;
+  sparse: Int32Array;
+  /** Bumped on every membership change (consumers cache derived data against it). */
+  version = 0;
+  /** Pinned queries (used by systems) are never evicted. */
+  pins = 0;
+  evicted = false;
+  visit = 0;
+  private runsCache = new Uint32Array(0);
+  private runsVersion = -1;
+
+  constructor(
+    readonly key: string,
+    readonly expr: Expr,
+    readonly test: MaskTest,
+    readonly componentIds: readonly number[],
+    readonly matchesEmpty: boolean,
+    capacity: number,
+  ) {
+    this.sparse = new Int32Array(capacity).fill(-1);
+  }
+
+  /** Matching entity indices (a view; valid until the next structural change). */
+  entities(): Uint32Array {
+    return this.dense.subarray(0, this.count);
+  }
+
+  /** Whether slot `index` is in the result. */
+  includes(index: number): boolean {
+    return (this.sparse[index] ?? -1) >= 0;
+  }
+
+  /**
+   * The result as sorted runs of consecutive slots: [lo0, hi0, lo1, hi1, …] (hi exclusive). Systems
+   * iterate these linearly over the columns; rebuilt only after a structural change.
+   */
+  runs(scratch: Uint32Array): Uint32Array {
+    if (this.runsVersion === this.version) return this.runsCache;
+    const n = this.count;
+    const dense = this.dense;
+    let max = 0;
+    for (let k = 0; k < n; k++) {
+      const i = dense[k] as number;
+      if (i > max) max = i;
+    }
+    const words = (max >>> 5) + 1;
+    const bits = scratch.length >= words ? scratch : new Uint32Array(words);
+    bits.fill(0, 0, words);
+    for (let k = 0; k < n; k++) {
+      const i = dense[k] as number;
+      bits[i >>> 5] = (bits[i >>> 5] as number) | (1 << (i & 31));
+    }
+    const out = this.runsCache.length >= 2 * n + 2 ? this.runsCache : new Uint32Array(2 * n + 2);
+    let r = 0;
+    let open = -1;
+    for (let w = 0; w < words; w++) {
+      const v = bits[w] as number;
+      if (v === -1 >>> 0 || v === -1) {
+        if (open < 0) open = w << 5;
+        continue;
+      }
+      if (v === 0) {
+        if (open >= 0) {
+          out[r++] = open;
+          out[r++] = w << 5;
+          open = -1;
+        }
+        continue;
+      }
+      for (let b = 0; b < 32; b++) {
+        const set = (v & (1 << b)) !== 0;
+        if (set && open < 0) open = (w << 5) + b;
+        else if (!set && open >= 0) {
+          out[r++] = open;
+          out[r++] = (w << 5) + b;
+          open = -1;
+        }
+      }
+    }
+    if (open >= 0) {
+      out[r++] = open;
+      out[r++] = words << 5;
+    }
+    this.runsCache = out.subarray(0, r);
+    this.runsVersion = this.version;
+    return this.runsCache;
+  }
+
+  /** @internal */
+  insert(index: number): void {
+    if (index >= this.sparse.length) this.growSparse(index + 1);
+    if (this.count === this.dense.length) {
+      const next = new Uint32Array(this.dense.length * 2);
+      next.set(this.dense);
+      this.dense = next;
+    }
+    this.sparse[index] = this.count;
+    this.dense[this.count++] = index;
+    this.version++;
+  }
+
+  /** @internal Swap-remove. */
+  delete(index: number): void {
+    const at = this.sparse[index] ?? -1;
+    if (at < 0) return;
+    const last = this.dense[--this.count] as number;
+    this.dense[at] = last;
+    this.sparse[last] = at;
+    this.sparse[index] = -1;
+    this.version++;
+  }
+
+  /** @internal */
+  growSparse(capacity: number): void {
+    if (capacity <= this.sparse.length) return;
+    const next = new Int32Array(Math.max(capacity, this.sparse.length * 2)).fill(-1);
+    next.set(this.sparse);
+    this.sparse = next;
+  }
+}

@@ -1,0 +1,24 @@
+/** The engine core's public surface (ECS): one barrel, explicit named exports. */
+export { type AllocationInput, type AllocationPlan, bytesPerEntity, createAllocationPlan } from './allocation';
+export { CachedQuery } from './cached-query';
+export { CommandBuffer, type CommandMemory, CommandOp } from './command-buffer';
+export { EngineCode, EngineError } from './errors';
+export {
+  attachWorld,
+  computeLayout,
+  DEFAULT_CAPACITY,
+  growableSupported,
+  MAX_CAPACITY,
+  type WorldLayout,
+  type WorldMemory,
+  WorldView,
+} from './layout';
+export { and, type Expr, has, keyOf, normalize, not, or, type QuerySpec } from './query';
+export { createLruPolicy, createPredictedReusePolicy, type EvictionPolicy, simulateCache } from './query-cache';
+export { createScheduler, PHASES, type Phase, Scheduler, type SystemDef, type SystemFailure, splitRuns } from './schedule';
+export { type ComponentDef, defineComponent, type FieldKind } from './schema';
+export { deserializeEntity, serializeEntity, validateEntityBytes } from './serialize';
+export { createWorkerPool, WorkerPool, type WorkerPort } from './worker-pool';
+export type { FrameInfo, Kernel, KernelRef } from './worker-protocol';
+export { serveEcsWorker, type WorkerScope } from './worker-runtime';
+export { createWorld, type EntityId, NO_ENTITY, World, type WorldOptions } from './world';

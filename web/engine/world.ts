@@ -1,0 +1,597 @@
+/**
+ * The world (owner thread only): entity ids, component add/remove, cached queries maintained
+ * incrementally, and the sync point that applies commands queued by other threads.
+ */
+import { CachedQuery } from './cached-query';
+import { CommandOp } from './command-buffer';
+import { EngineCode, type EngineError, ecsError } from './errors';
+import {
+  allocateMemory,
+  computeLayout,
+  type FieldLayout,
+  growMemory,
+  HEADER,
+  INDEX_BITS,
+  type WorldMemory,
+  WorldView,
+} from './layout';
+import { checkFilters, compile, componentsOf, type Expr, keyOf, normalize, type QuerySpec, specExpr } from './query';
+import { createLruPolicy, createPredictedReusePolicy, type EvictionPolicy } from './query-cache';
+import type { ColumnArray, ComponentDef, ComponentFields, FieldKind } from './schema';
+
+// Module-local copies of imported constants: hot paths read them per entity, and some loaders
+// (tsx) turn imported bindings into getter calls.
+const H_ALIVE = HEADER.alive;
+const H_TICK = HEADER.tick;
+const ID_BITS = INDEX_BITS;
+
+/** A 32-bit entity id: slot index in the low 22 bits, generation in the high 10. */
+export type EntityId = number;
+/** "No entity" for entity-reference fields. */
+export const NO_ENTITY = 0xffffffff;
+const INDEX_MASK = (1 << ID_BITS) - 1;
+const GEN_MASK = 0x3ff;
+const ALIVE = 0x8000;
+const MAX_REMOVED_LOG = 1 << 20;
+
+/** Value of one field when read or written through the convenience API. */
+export type FieldValue<K extends FieldKind> = K extends 'vec3' | 'quat'
+  ? ArrayLike<number>
+  : K extends { bytes: number }
+    ? ArrayLike<number>
+    : number;
+/** Values of a component's fields (all optional when writing). */
+export type ComponentValues<F extends ComponentFields> = { [K in keyof F]: FieldValue<F[K]> };
+
+/** Options of `createWorld`. */
+export interface WorldOptions {
+  /** Every component this world can hold; their order fixes the component ids (and the layout hash). */
+  readonly components: readonly ComponentDef[];
+  /** Most entities the world can hold (default 1,048,576). */
+  readonly capacity?: number;
+  /** Slots allocated up front when buffers can grow (default: min(capacity, 65,536)); ignored otherwise. */
+  readonly initialCapacity?: number;
+  /** Size of the command ring in 32-bit words (default 65,536). */
+  readonly commandWords?: number;
+  /** Unpinned cached queries kept before eviction (default 64). */
+  readonly maxCachedQueries?: number;
+  /** Eviction policy for cached queries (default 'predicted-reuse'). */
+  readonly eviction?: 'lru' | 'predicted-reuse' | EvictionPolicy;
+  /** How many ticks removal records are kept for `removed` filters (default 1024; the scheduler ticks once per stage). */
+  readonly removedRetentionTicks?: number;
+  /** Record every query lookup key in `queryTrace` (for cache studies). */
+  readonly recordQueryTrace?: boolean;
+}
+
+interface RemovedLog {
+  index: number[];
+  gen: number[];
+  tick: number[];
+}
+
+/** Result of applying queued commands. */
+export interface AppliedCommands {
+  applied: number;
+  /** Commands that were refused (stale ids, missing components); they are reported, not thrown. */
+  errors: EngineError[];
+}
+
+/** The owner's world. Create with `createWorld`. Other threads use `attachWorld(world.memory)`. */
+export class World extends WorldView {
+  /** Slots ever used (the high-water mark). */
+  private next = 0;
+  private freeQueue: Uint32Array;
+  private freeHead = 0;
+  private freeCount = 0;
+  private gen: Uint16Array;
+  private mask: Uint32Array;
+  private readonly maskWords: number;
+  private readonly cache = new Map<string, CachedQuery>();
+  private readonly byComponent: CachedQuery[][];
+  private readonly emptyMatchers = new Set<CachedQuery>();
+  private readonly memo = new WeakMap<object, { key: string; expr: Expr }>();
+  private readonly removedLogs: RemovedLog[];
+  private readonly policy: EvictionPolicy;
+  private readonly maxCached: number;
+  private readonly retention: number;
+  private readonly idByName = new Map<string, number>();
+  private clock = 0;
+  private visitEpoch = 0;
+  private runsScratch = new Uint32Array(0);
+  private readonly idsScratch = new Int32Array(64);
+  private ownerTick = 1;
+  /** Lookup keys in order, when `recordQueryTrace` is set. */
+  readonly queryTrace: string[] | null;
+  /** Lookup statistics of the query cache. */
+  readonly cacheStats = { hits: 0, misses: 0, evictions: 0 };
+
+  constructor(options: WorldOptions) {
+    const capacity = options.capacity;
+    const layout = computeLayout(options.components, {
+      ...(capacity === undefined ? {} : { capacity }),
+      initialCapacity: options.initialCapacity ?? Math.min(65_536, capacity ?? 65_536),
+    });
+    super(allocateMemory(layout, options.commandWords));
+    Atomics.store(this.header, H_TICK, 1);
+    this.maskWords = layout.maskWords;
+    this.freeQueue = new Uint32Array(0);
+    this.gen = this.views[layout.generationColumn] as Uint16Array;
+    this.mask = this.views[layout.maskColumn] as Uint32Array;
+    this.byComponent = layout.components.map(() => []);
+    this.removedLogs = layout.components.map(() => ({ index: [], gen: [], tick: [] }));
+    for (const c of layout.components) this.idByName.set(c.name, c.id);
+    const ev = options.eviction ?? 'predicted-reuse';
+    this.policy = typeof ev === 'object' ? ev : ev === 'lru' ? createLruPolicy() : createPredictedReusePolicy();
+    this.maxCached = options.maxCachedQueries ?? 64;
+    this.retention = options.removedRetentionTicks ?? 1024;
+    this.queryTrace = options.recordQueryTrace ? [] : null;
+  }
+
+  /** The world tick (owner-local copy of the shared one). */
+  override get tick(): number {
+    return this.ownerTick;
+  }
+
+  /** Live entities. */
+  get size(): number {
+    return Atomics.load(this.header, H_ALIVE);
+  }
+
+  /** Slots in use so far (entity indices are below this). */
+  get highWater(): number {
+    return this.next;
+  }
+
+  /** The id of the live entity in slot `index`, or NO_ENTITY. */
+  idAt(index: number): EntityId {
+    const g = this.gen[index] ?? 0;
+    if ((g & ALIVE) === 0) return NO_ENTITY;
+    return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+  }
+
+  /** Whether `id` names a live entity (false for stale ids). */
+  isAlive(id: EntityId): boolean {
+    const index = id & INDEX_MASK;
+    if (index >= this.next) return false;
+    const g = this.gen[index] ?? 0;
+    return (g & ALIVE) !== 0 && (g & GEN_MASK) === (id >>> ID_BITS) >>> 0;
+  }
+
+  /** The slot of a live entity; throws StaleEntity for a destroyed or recycled id. */
+  indexOf(id: EntityId): number {
+    if (!this.isAlive(id)) {
+      const index = id & INDEX_MASK;
+      const g = this.gen[index] ?? 0;
+      const why =
+        index >= this.next
+          ? 'no entity was ever created in that slot'
+          : (g & ALIVE) === 0
+            ? 'it was destroyed'
+            : `the slot now holds generation ${g & GEN_MASK} (the entity was destroyed and the slot reused)`;
+      throw ecsError(
+        EngineCode.StaleEntity,
+        `entity ${id >>> 0} (slot ${index}, generation ${id >>> ID_BITS}) is stale: ${why}; drop references to an entity when it is destroyed`,
+      );
+    }
+    return id & INDEX_MASK;
+  }
+
+  /** Creates an entity holding `defs` (fields zeroed). Throws WorldFull (-3) at capacity. */
+  create(...defs: ComponentDef[]): EntityId {
+    const ids = defs.length <= this.idsScratch.length ? this.idsScratch : new Int32Array(defs.length);
+    for (let k = 0; k < defs.length; k++) ids[k] = this.componentId(defs[k] as ComponentDef);
+    const index = this.allocate();
+    const g = ((this.gen[index] ?? 0) & GEN_MASK) | ALIVE;
+    this.gen[index] = g;
+    // Plain store: other threads read the count only between frames.
+    this.header[H_ALIVE] = (this.header[H_ALIVE] ?? 0) + 1;
+    const epoch = ++this.visitEpoch;
+    for (let k = 0; k < defs.length; k++) this.attach(index, ids[k] as number);
+    if (this.emptyMatchers.size > 0)
+      for (const q of this.emptyMatchers) if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
+    for (let k = 0; k < defs.length; k++) this.updateQueries(index, ids[k] as number, epoch);
+    return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+  }
+
+  /** Destroys an entity; its id becomes stale and the slot is recycled. */
+  destroy(id: EntityId): void {
+    const index = this.indexOf(id);
+    const base = index * this.maskWords;
+    const tick = this.tick;
+    for (let w = 0; w < this.maskWords; w++) {
+      let bits = this.mask[base + w] ?? 0;
+      while (bits !== 0) {
+        const b = 31 - Math.clz32(bits);
+        bits &= ~(1 << b);
+        this.logRemoval((w << 5) + b, index, tick);
+      }
+      this.mask[base + w] = 0;
+    }
+    this.gen[index] = ((this.gen[index] ?? 0) + 1) & GEN_MASK;
+    this.header[H_ALIVE] = (this.header[H_ALIVE] ?? 0) - 1;
+    for (const q of this.cache.values()) q.delete(index);
+    this.release(index);
+  }
+
+  /** Whether a live entity has a component. */
+  has(id: EntityId, def: ComponentDef): boolean {
+    return this.hasBit(this.indexOf(id), this.componentId(def));
+  }
+
+  /** Adds a component (fields zeroed, then `values` written). Adding one it already has only writes values. */
+  add<F extends ComponentFields>(id: EntityId, def: ComponentDef<F>, values?: Partial<ComponentValues<F>>): void {
+    const index = this.indexOf(id);
+    const cid = this.componentId(def);
+    if (!this.hasBit(index, cid)) {
+      this.attach(index, cid);
+      this.updateQueries(index, cid, ++this.visitEpoch);
+    }
+    if (values) this.write(index, cid, values);
+  }
+
+  /** Removes a component; returns false when the entity did not have it. */
+  remove(id: EntityId, def: ComponentDef): boolean {
+    const index = this.indexOf(id);
+    const cid = this.componentId(def);
+    if (!this.hasBit(index, cid)) return false;
+    const at = index * this.maskWords + (cid >>> 5);
+    this.mask[at] = (this.mask[at] ?? 0) & ~(1 << (cid & 31));
+    this.logRemoval(cid, index, this.tick);
+    this.updateQueries(index, cid, ++this.visitEpoch);
+    return true;
+  }
+
+  /** Reads a component's fields (vectors and bytes are copied into plain arrays). */
+  get<F extends ComponentFields>(id: EntityId, def: ComponentDef<F>): ComponentValues<F> {
+    const index = this.indexOf(id);
+    const c = this.component(def);
+    if (!this.hasBit(index, c.id))
+      throw ecsError(EngineCode.MissingComponent, `entity ${id >>> 0} has no ${c.name}; add it first`);
+    const out: Record<string, number | number[]> = {};
+    for (const f of c.fields) {
+      const col = this.views[f.column] as ColumnArray;
+      out[f.name] =
+        f.lanes === 1 && !f.kind.startsWith('bytes')
+          ? (col[index] ?? 0)
+          : Array.from(col.subarray(index * f.lanes, (index + 1) * f.lanes));
+    }
+    return out as ComponentValues<F>;
+  }
+
+  /** Writes some fields of a component the entity has, and marks it changed. */
+  set<F extends ComponentFields>(id: EntityId, def: ComponentDef<F>, values: Partial<ComponentValues<F>>): void {
+    const index = this.indexOf(id);
+    const cid = this.componentId(def);
+    if (!this.hasBit(index, cid))
+      throw ecsError(EngineCode.MissingComponent, `entity ${id >>> 0} has no ${def.name}; add it first`);
+    this.write(index, cid, values);
+  }
+
+  /** Marks a component of slot `index` changed at the current tick (systems writing columns directly may call it). */
+  markChanged(index: number, def: ComponentDef): void {
+    const c = this.component(def);
+    if (c.changedColumn >= 0) (this.views[c.changedColumn] as Uint32Array)[index] = this.tick;
+  }
+
+  /**
+   * The cached result of a query (normalized, so equivalent expressions share one result). Pin it with
+   * `pin` to keep it from eviction while you hold it.
+   */
+  query(spec: QuerySpec | Expr): CachedQuery {
+    const { key, expr } = this.normalized(spec);
+    if (!('op' in spec)) checkFilters(spec);
+    this.queryTrace?.push(key);
+    this.policy.touch(key, this.clock++);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cacheStats.hits++;
+      return hit;
+    }
+    this.cacheStats.misses++;
+    const q = this.build(key, expr);
+    this.cache.set(key, q);
+    this.evict();
+    return q;
+  }
+
+  /** Pins a query (never evicted) until `unpin`. */
+  pin(q: CachedQuery): void {
+    q.pins++;
+  }
+  /** Releases a pin. */
+  unpin(q: CachedQuery): void {
+    q.pins = Math.max(0, q.pins - 1);
+  }
+
+  /** Canonical key of a query (equivalent expressions give the same key). */
+  keyOf(spec: QuerySpec | Expr): string {
+    return this.normalized(spec).key;
+  }
+
+  /** Number of cached query results. */
+  get cachedQueries(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Entities matching `spec` including its added/changed/removed filters, relative to tick `since`
+   * (typically the tick a system last ran). Without filters, the cached result itself.
+   */
+  read(spec: QuerySpec, since: number): Uint32Array {
+    const q = this.query(spec);
+    const added = (spec.added ?? []).map((c) => this.views[this.component(c).addedColumn] as Uint32Array);
+    const changed = (spec.changed ?? []).map((c) => this.views[this.component(c).changedColumn] as Uint32Array);
+    const removed = spec.removed ?? [];
+    if (added.length === 0 && changed.length === 0 && removed.length === 0) return q.entities();
+    const out: number[] = [];
+    const pass = (i: number): boolean => added.every((t) => (t[i] ?? 0) > since) && changed.every((t) => (t[i] ?? 0) > since);
+    if (removed.length === 0) {
+      const ents = q.entities();
+      for (let k = 0; k < ents.length; k++) {
+        const i = ents[k] as number;
+        if (pass(i)) out.push(i);
+      }
+      return Uint32Array.from(out);
+    }
+    const seen = new Set<number>();
+    removed.forEach((def, n) => {
+      const cid = this.componentId(def);
+      const log = this.removedLogs[cid] as RemovedLog;
+      for (let k = 0; k < log.index.length; k++) {
+        const i = log.index[k] as number;
+        if ((log.tick[k] ?? 0) <= since || seen.has(i)) continue;
+        const g = this.gen[i] ?? 0;
+        if ((g & ALIVE) === 0 || (g & GEN_MASK) !== log.gen[k] || this.hasBit(i, cid) || !q.includes(i) || !pass(i)) continue;
+        // With several removed filters, the entity must have lost every one of them.
+        const others = removed.every((d, m) => m === n || this.lostSince(this.componentId(d), i, since));
+        if (!others) continue;
+        seen.add(i);
+        out.push(i);
+      }
+    });
+    return Uint32Array.from(out);
+  }
+
+  /** Sorted runs of a query's slots (see CachedQuery.runs). */
+  runsOf(q: CachedQuery): Uint32Array {
+    const words = (this.next >>> 5) + 1;
+    if (this.runsScratch.length < words) this.runsScratch = new Uint32Array(words * 2);
+    return q.runs(this.runsScratch);
+  }
+
+  /** Advances the world tick (the scheduler does it after every stage) and trims old removal records. */
+  advanceTick(): number {
+    const tick = Atomics.add(this.header, H_TICK, 1) + 1;
+    this.ownerTick = tick;
+    const oldest = tick - this.retention;
+    for (const log of this.removedLogs) {
+      let drop = 0;
+      while (drop < log.tick.length && (log.tick[drop] ?? 0) < oldest) drop++;
+      if (drop > 0) {
+        log.index.splice(0, drop);
+        log.gen.splice(0, drop);
+        log.tick.splice(0, drop);
+      }
+    }
+    return tick;
+  }
+
+  /** The sync point: applies every command other threads queued. Refused commands are returned, not thrown. */
+  applyCommands(): AppliedCommands {
+    const errors: EngineError[] = [];
+    const comps = this.layout.components;
+    const applied = this.commands.drain((op, words, at, len) => {
+      try {
+        const id = (words[at] ?? 0) >>> 0;
+        const cid = words[at + 1] ?? -1;
+        if (op === CommandOp.spawn) {
+          const defs = Array.from(words.subarray(at, at + len), (c) => this.defOf(c, comps.length));
+          this.create(...defs);
+        } else if (op === CommandOp.destroy) this.destroy(id);
+        else if (op === CommandOp.add) this.add(id, this.defOf(cid, comps.length));
+        else if (op === CommandOp.remove) this.remove(id, this.defOf(cid, comps.length));
+      } catch (e) {
+        if (e instanceof Error && 'numericCode' in e) errors.push(e as EngineError);
+        else throw e;
+      }
+    });
+    return { applied, errors };
+  }
+
+  // ---- internals ----
+
+  private lostSince(cid: number, index: number, since: number): boolean {
+    const log = this.removedLogs[cid] as RemovedLog;
+    for (let k = log.index.length - 1; k >= 0; k--) {
+      if ((log.tick[k] ?? 0) <= since) return false;
+      if (log.index[k] === index) return !this.hasBit(index, cid);
+    }
+    return false;
+  }
+
+  private defOf(cid: number, n: number): ComponentDef {
+    const c = cid >= 0 && cid < n ? this.layout.components[cid] : undefined;
+    if (!c)
+      throw ecsError(EngineCode.MissingComponent, `queued command names component id ${cid}, which this world does not have`);
+    return { name: c.name, fields: {}, trackChanges: c.changedColumn >= 0 };
+  }
+
+  private componentId(def: ComponentDef): number {
+    const id = this.idByName.get(def.name);
+    if (id === undefined)
+      throw ecsError(
+        EngineCode.MissingComponent,
+        `component ${def.name} is not part of this world; list it in createWorld({ components })`,
+      );
+    return id;
+  }
+
+  private normalized(spec: QuerySpec | Expr): { key: string; expr: Expr } {
+    const memo = this.memo.get(spec);
+    if (memo) return memo;
+    const expr = normalize('op' in spec ? (spec as Expr) : specExpr(spec as QuerySpec));
+    const out = { key: keyOf(expr), expr };
+    this.memo.set(spec, out);
+    return out;
+  }
+
+  private build(key: string, expr: Expr): CachedQuery {
+    const names = [...componentsOf(expr)];
+    const ids = names.map((n) => {
+      const id = this.idByName.get(n);
+      if (id === undefined)
+        throw ecsError(EngineCode.MissingComponent, `query names component ${n}, which is not part of this world`);
+      return id;
+    });
+    const test = compile(expr, (n) => this.idByName.get(n) ?? 0);
+    const empty = new Uint32Array(this.maskWords);
+    const q = new CachedQuery(key, expr, test, ids, test(empty, 0), this.viewCapacity);
+    for (const id of ids) this.byComponent[id]?.push(q);
+    if (q.matchesEmpty) this.emptyMatchers.add(q);
+    const mw = this.maskWords;
+    for (let i = 0; i < this.next; i++) {
+      if (((this.gen[i] ?? 0) & ALIVE) !== 0 && test(this.mask, i * mw)) q.insert(i);
+    }
+    return q;
+  }
+
+  private evict(): void {
+    while (this.cache.size > this.maxCached) {
+      const candidates = [...this.cache.values()].filter((q) => q.pins === 0).map((q) => q.key);
+      if (candidates.length === 0) return;
+      const key = this.policy.victim(candidates, this.clock);
+      const q = this.cache.get(key);
+      if (!q) return;
+      this.cache.delete(key);
+      q.evicted = true;
+      this.cacheStats.evictions++;
+      this.emptyMatchers.delete(q);
+      for (const id of q.componentIds) {
+        const list = this.byComponent[id];
+        if (list) list.splice(list.indexOf(q), 1);
+      }
+    }
+  }
+
+  private allocate(): number {
+    if (this.freeCount > 0) {
+      const index = this.freeQueue[this.freeHead] as number;
+      this.freeHead = (this.freeHead + 1) % this.freeQueue.length;
+      this.freeCount--;
+      return index;
+    }
+    if (this.next >= this.viewCapacity) this.grow();
+    return this.next++;
+  }
+
+  private release(index: number): void {
+    if (this.freeCount === this.freeQueue.length) {
+      const next = new Uint32Array(Math.max(1024, this.freeQueue.length * 2));
+      for (let k = 0; k < this.freeCount; k++) next[k] = this.freeQueue[(this.freeHead + k) % this.freeQueue.length] as number;
+      this.freeQueue = next;
+      this.freeHead = 0;
+    }
+    this.freeQueue[(this.freeHead + this.freeCount) % this.freeQueue.length] = index;
+    this.freeCount++;
+  }
+
+  private grow(): void {
+    const cap = this.layout.capacity;
+    if (this.viewCapacity >= cap) {
+      throw ecsError(
+        EngineCode.WorldFull,
+        `world full: all ${cap} entity slots are in use; destroy entities or create the world with a larger capacity`,
+      );
+    }
+    const next = Math.min(cap, this.viewCapacity * 2);
+    if (!growMemory(this.memory, next)) {
+      throw ecsError(
+        EngineCode.WorldFull,
+        `world full at ${this.viewCapacity} slots: this runtime cannot grow shared buffers; set initialCapacity = capacity`,
+      );
+    }
+    this.refresh();
+    this.gen = this.views[this.layout.generationColumn] as Uint16Array;
+    this.mask = this.views[this.layout.maskColumn] as Uint32Array;
+  }
+
+  private attach(index: number, cid: number): void {
+    const c = this.layout.components[cid];
+    if (!c) return;
+    const at = index * this.maskWords + (cid >>> 5);
+    this.mask[at] = (this.mask[at] ?? 0) | (1 << (cid & 31));
+    const tick = this.ownerTick;
+    (this.views[c.addedColumn] as Uint32Array)[index] = tick;
+    if (c.changedColumn >= 0) (this.views[c.changedColumn] as Uint32Array)[index] = tick;
+    const fields = c.fields;
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k] as FieldLayout;
+      const col = this.views[f.column] as ColumnArray;
+      const lanes = f.lanes;
+      if (lanes === 1) col[index] = f.kind === 'entity' ? NO_ENTITY : 0;
+      else for (let l = index * lanes, end = l + lanes; l < end; l++) col[l] = 0;
+    }
+  }
+
+  private write(index: number, cid: number, values: Readonly<Record<string, unknown>>): void {
+    const c = this.layout.components[cid];
+    if (!c) return;
+    for (const f of c.fields) {
+      const v = values[f.name];
+      if (v === undefined) continue;
+      const col = this.views[f.column] as ColumnArray;
+      if (typeof v === 'number') {
+        col[index * f.lanes] = v;
+      } else {
+        const arr = v as ArrayLike<number>;
+        if (arr.length !== f.lanes) {
+          throw ecsError(EngineCode.InvalidConfig, `${c.name}.${f.name} takes ${f.lanes} values, got ${arr.length}`);
+        }
+        for (let l = 0; l < f.lanes; l++) col[index * f.lanes + l] = arr[l] ?? 0;
+      }
+    }
+    if (c.changedColumn >= 0) (this.views[c.changedColumn] as Uint32Array)[index] = this.tick;
+  }
+
+  private logRemoval(cid: number, index: number, tick: number): void {
+    const log = this.removedLogs[cid];
+    if (!log) return;
+    log.index.push(index);
+    log.gen.push((this.gen[index] ?? 0) & GEN_MASK);
+    log.tick.push(tick);
+    // A world that never advances its tick must not grow the log without bound: keep the newest half.
+    if (log.index.length > MAX_REMOVED_LOG) {
+      const drop = log.index.length >>> 1;
+      log.index.splice(0, drop);
+      log.gen.splice(0, drop);
+      log.tick.splice(0, drop);
+    }
+  }
+
+  private updateQueries(index: number, cid: number, epoch: number): void {
+    const list = this.byComponent[cid];
+    if (!list) return;
+    for (let k = 0; k < list.length; k++) {
+      const q = list[k] as CachedQuery;
+      if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
+    }
+  }
+
+  private refreshMembership(q: CachedQuery, index: number, epoch: number): void {
+    q.visit = epoch;
+    const match = ((this.gen[index] ?? 0) & ALIVE) !== 0 && q.test(this.mask, index * this.maskWords);
+    const inside = (q.sparse[index] ?? -1) >= 0;
+    if (match && !inside) q.insert(index);
+    else if (!match && inside) q.delete(index);
+  }
+}
+
+/** Creates a world that can hold `options.components`. */
+export function createWorld(options: WorldOptions): World {
+  return new World(options);
+}
+
+/** The shared memory of a world, for `attachWorld` in another thread. */
+export function shareWorld(world: World): WorldMemory {
+  return world.memory;
+}
