@@ -36,6 +36,9 @@ export default defineConfig({
   plugins: [
     isolation(),
     solid(),
-    cloudflare({ configPath: `${root}wrangler.toml`, persistState: { path: `${root}.wrangler/state` } }),
+    cloudflare({
+      configPath: `${root}wrangler.toml`,
+      persistState: { path: process.env.STORM_STATE_DIR ?? `${root}.wrangler/state` },
+    }),
   ],
 });

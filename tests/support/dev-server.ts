@@ -1,6 +1,9 @@
 /** Starts `npm start`'s server (scripts/start.mjs) on a free loopback port for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,7 +32,14 @@ export async function startDevServer(timeoutMs = 90_000): Promise<RunningServer>
   const port = await freePort();
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    // A fresh Durable Object state per server: tests never see (or leave) another run's worlds.
+    env: {
+      ...process.env,
+      PORT: String(port),
+      CI: 'true',
+      WRANGLER_SEND_METRICS: 'false',
+      STORM_STATE_DIR: mkdtempSync(join(tmpdir(), 'stormcore-state-')),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -26,7 +26,7 @@ export interface CameraState {
 }
 
 export function createCameraState(eye: Vec3, yaw = Math.PI / 2, pitch = -0.25): CameraState {
-  return { mode: 'free', eye: [...eye], yaw, pitch, distance: 8, fovY: Math.PI / 3 };
+  return { mode: 'free', eye: [...eye], yaw, pitch, distance: 5, fovY: Math.PI / 3 };
 }
 
 /** The unit view direction for a yaw/pitch. */

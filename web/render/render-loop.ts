@@ -4,7 +4,8 @@ import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
 import type { RenderCommand, RenderEvent } from './render-protocol';
-import { createWorldRenderer, type WorldRenderer } from './world-renderer';
+import { WorldExtractor } from './world-extract';
+import { createWorldRenderer, DEFAULT_ENVIRONMENT, type WorldRenderer } from './world-renderer';
 
 /** What the loop needs from its worker. */
 export interface RenderHost {
@@ -35,6 +36,9 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   camera.pitch = Math.atan2(look[2], Math.hypot(look[0], look[1]));
   camera.fovY = scene.camera.fovY;
   let intent: CameraIntent = IDLE_INTENT;
+  let extractor: WorldExtractor | null = null;
+  let terrain = scene.terrain;
+  let waterLevel: number | null = null;
   let device: GPUDevice | null = null;
   let renderer: WorldRenderer | null = null;
   let generation = 0;
@@ -57,9 +61,16 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     }
     device = gpu.device;
     renderer = createWorldRenderer(gpu.device, gpu.context, gpu.format);
-    renderer.setMeshes(scene.meshes);
-    renderer.setTerrain(scene.terrain);
-    renderer.setInstances(scene.instances);
+    if (extractor) {
+      // A new device after loss: everything is uploaded again on the next extraction.
+      extractor.meshesChanged = true;
+      worldStructure = -1;
+    } else {
+      renderer.setMeshes(scene.meshes);
+      renderer.setInstances(scene.instances);
+    }
+    renderer.setTerrain(terrain);
+    renderer.setEnvironment({ ...DEFAULT_ENVIRONMENT, waterLevel });
     host.post({ type: 'ready', adapter: gpu.adapter, crossOriginIsolated: host.crossOriginIsolated });
     gpu.device.lost.then((info) => {
       if (mine !== generation) return;
@@ -71,13 +82,27 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     });
   };
 
+  let worldStructure = 0;
+  const pullWorld = (r: WorldRenderer, ex: WorldExtractor): void => {
+    const change = ex.extract();
+    if (change === 'none' && worldStructure !== -1) return;
+    if (ex.meshesChanged && ex.meshes.length > 0) {
+      r.setMeshes(ex.meshes);
+      ex.meshesChanged = false;
+    }
+    if (change === 'structure' || worldStructure === -1) r.setInstances(ex.batch);
+    else r.updateTransforms(ex.batch);
+    worldStructure = 0;
+  };
+
   const frame = (now: number): void => {
     const dt = last ? Math.min(0.1, (now - last) / 1000) : 0;
     last = now;
     if (renderer) {
+      if (extractor) pullWorld(renderer, extractor);
       updateCamera(camera, intent, dt);
       intent = { ...intent, yaw: 0, pitch: 0 };
-      const stats = renderer.render(cameraView(camera, null), canvas.width, canvas.height);
+      const stats = renderer.render(cameraView(camera, extractor?.selfPosition() ?? null), canvas.width, canvas.height);
       timer.tick(now);
       frames += 1;
       if (frames === 1 || frames % 120 === 0) host.post({ type: 'frame', frames });
@@ -105,6 +130,18 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         case 'input':
           intent = { ...command.intent, yaw: intent.yaw + command.intent.yaw, pitch: intent.pitch + command.intent.pitch };
           if (command.toggleCamera) camera.mode = camera.mode === 'free' ? 'follow' : 'free';
+          break;
+        case 'attach-world':
+          extractor = new WorldExtractor(command.memory, command.sync);
+          camera.mode = 'follow';
+          worldStructure = -1;
+          renderer?.setInstances(extractor.batch);
+          break;
+        case 'terrain':
+          terrain = command.field ?? terrain;
+          waterLevel = command.waterLevel;
+          if (command.field) renderer?.setTerrain(command.field);
+          renderer?.setEnvironment({ ...DEFAULT_ENVIRONMENT, waterLevel });
           break;
         case 'lose-device':
           device?.destroy();

@@ -1,5 +1,7 @@
 /** Messages between the main thread and the render worker. */
+import type { WorldMemory } from '../engine';
 import type { CameraIntent } from './camera';
+import type { Heightfield } from './mesh/terrain-mesh';
 
 /** What the renderer reports about the GPU it got. */
 export interface AdapterSummary {
@@ -17,6 +19,10 @@ export type RenderCommand =
   | { type: 'init'; canvas: OffscreenCanvas; width: number; height: number; devicePixelRatio: number; scene: LocalSceneName }
   | { type: 'resize'; width: number; height: number; devicePixelRatio: number }
   | { type: 'input'; intent: CameraIntent; toggleCamera: boolean }
+  /** Draw the world whose ECS columns live in `memory` (instead of the local scene); `sync` is its sequence lock. */
+  | { type: 'attach-world'; memory: WorldMemory; sync: SharedArrayBuffer }
+  /** The world's terrain (null: none yet), and its water level. */
+  | { type: 'terrain'; field: Heightfield | null; waterLevel: number | null }
   /** Test hook: destroys the GPU device to exercise device-loss recovery. */
   | { type: 'lose-device' };
 

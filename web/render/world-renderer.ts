@@ -104,6 +104,8 @@ export interface WorldRenderer {
   setTerrain(field: Heightfield | null): void;
   /** Replaces the instances drawn from the next frame on. */
   setInstances(batch: InstanceBatch): void;
+  /** Re-uploads the records of the current batch after its transforms changed (same instances, same meshes). */
+  updateTransforms(batch: InstanceBatch): void;
   setEnvironment(env: Environment): void;
   /** Renders one frame to the canvas. */
   render(camera: CameraView, widthPx: number, heightPx: number): FrameStats;
@@ -330,6 +332,13 @@ export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext
       device.queue.writeBuffer(instanceBuffer, 0, uploadable(next.records.subarray(0, next.count * INSTANCE_FLOATS)));
       device.queue.writeBuffer(faceBuffer, 0, uploadable(next.faceColors.subarray(0, next.faceColorCount * 4)));
       rebuildLayout();
+    },
+    updateTransforms(next) {
+      if (next !== batch || !instanceBuffer) {
+        this.setInstances(next);
+        return;
+      }
+      device.queue.writeBuffer(instanceBuffer, 0, uploadable(next.records.subarray(0, next.count * INSTANCE_FLOATS)));
     },
     setEnvironment(next) {
       env = next;

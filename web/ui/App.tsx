@@ -1,14 +1,21 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
-import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RenderEvent } from '../render/render-protocol';
+import type { WorldCommand } from '../world/world-host';
+import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
 import { BadLinkNotice } from './components/BadLinkNotice';
+import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
 import { HelpPanel } from './components/HelpPanel';
+import { Minimap } from './components/Minimap';
+import { PeopleList } from './components/PeopleList';
+import { PerfOverlay } from './components/PerfOverlay';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { captureInput } from './input';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import { startWorldWorker, type WorldClient } from './world-host-client';
 import './hud.css';
 
 function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
@@ -24,7 +31,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [workerIsolated, setWorkerIsolated] = createSignal<boolean | null>(null);
   const [frames, setFrames] = createSignal(0);
   const [help, setHelp] = createSignal(false);
+  const [view, setView] = createSignal<WorldView>(EMPTY_WORLD_VIEW);
+  const [chat, setChat] = createSignal<ChatLine[]>([]);
+  const [notice, setNotice] = createSignal('');
+  createEffect(() => {
+    if (!notice()) return;
+    const timer = setTimeout(() => setNotice(''), 4000);
+    onCleanup(() => clearTimeout(timer));
+  });
+  const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const route = createRoute();
+  let world: WorldClient | null = null;
+  const worldSend = (command: WorldCommand): void => world?.send(command);
 
   const onRenderEvent = (event: RenderEvent): void => {
     switch (event.type) {
@@ -46,23 +64,58 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         setGpu({ state: 'unavailable', reason: event.message });
         break;
       case 'stats':
+        setRenderPerf({ fps: event.stats.fps, frameMsP50: event.stats.frameMsP50, frameMsP95: event.stats.frameMsP95 });
         break;
     }
   };
 
   onMount(() => {
-    const scene = new URLSearchParams(location.search).get('scene') === 'test' ? 'test' : 'preview';
-    const render = startRenderWorker(props.canvas, scene, onRenderEvent);
-    const stopInput = captureInput(props.canvas, (intent) =>
+    const testScene = new URLSearchParams(location.search).get('scene') === 'test';
+    const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent);
+    // The fixed test scene stays local; every other visit joins the world its link names.
+    world = testScene
+      ? null
+      : startWorldWorker((event) => {
+          switch (event.type) {
+            case 'memory':
+              render.send({ type: 'attach-world', memory: event.memory, sync: event.sync });
+              break;
+            case 'view':
+              setView(event.view);
+              break;
+            case 'chat':
+              setChat((lines) => [...lines.slice(-49), event.line]);
+              break;
+            case 'terrain':
+              render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
+              break;
+            case 'error':
+              setView((v) =>
+                v.connection.state === 'in-world' ? v : { ...v, connection: { state: 'failed', reason: event.message } },
+              );
+              break;
+          }
+        });
+    // Your avatar faces where the camera looks: both start facing +Y and turn by the same deltas.
+    let yaw = Math.PI / 2;
+    const stopInput = captureInput(props.canvas, (intent) => {
+      yaw += intent.yaw;
       render.send({
         type: 'input',
-        intent: { move: intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
+        intent: { move: world ? [0, 0, 0] : intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
         toggleCamera: intent.toggleCamera,
-      }),
-    );
+      });
+      world?.send({ type: 'input', move: intent.move, yaw, run: intent.run, fly: intent.fly });
+    });
+    createEffect(() => {
+      const r = route();
+      if (world && r.ok && r.place.kind === 'fv')
+        world.send({ type: 'connect', origin: location.origin, world: r.place.world, kind: 'fv' });
+    });
     onCleanup(() => {
       stopInput();
       render.stop();
+      world?.stop();
     });
     void checkEdgeHealth().then(setEdge);
   });
@@ -73,17 +126,49 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   };
 
   return (
-    <div class="sc-hud" data-frames={frames()} data-testid="viewer">
+    <div
+      class="sc-hud"
+      data-frames={frames()}
+      data-entities={view().perf.entities}
+      data-prims={view().mapPoints.length / 2}
+      data-testid="viewer"
+    >
       <div class="sc-topbar">
         <div class="sc-place" data-testid="place-title">
           {placeTitle(route())}
         </div>
+        <div class="sc-connection" data-testid="connection" data-state={view().connection.state}>
+          {connectionLabel(view().connection)}
+        </div>
         <div class="sc-spacer" />
+        <Show when={view().connection.state === 'in-world'}>
+          <button
+            type="button"
+            data-testid="build-box"
+            onClick={() => worldSend({ type: 'build', shape: 'box' })}
+            title="Build a box in front of you"
+          >
+            + Box
+          </button>
+        </Show>
         <CopyLinkButton url={link} />
         <button type="button" data-testid="help-button" onClick={() => setHelp(!help())} aria-expanded={help()}>
           Help
         </button>
       </div>
+      <Minimap size={view().world?.size ?? [256, 256]} points={view().mapPoints} people={view().people} self={view().self} />
+      <PeopleList people={view().people} self={view().self} />
+      <PerfOverlay perf={{ ...view().perf, ...renderPerf() }} />
+      <ChatPanel
+        lines={chat()}
+        disabled={view().connection.state !== 'in-world'}
+        onSend={(text) => worldSend({ type: 'chat', text })}
+      />
+      <Show when={notice()}>
+        <div class="sc-panel sc-notice" role="status" data-testid="notice">
+          {notice()}
+        </div>
+      </Show>
       <Show when={help()}>
         <HelpPanel onClose={() => setHelp(false)} />
       </Show>

@@ -15,7 +15,12 @@ export function PeopleList(props: { people: PersonView[]; self: PersonView | nul
         <ul>
           <For each={sorted()}>
             {(p) => (
-              <li data-testid="person">
+              <li
+                data-testid="person"
+                data-self={String(p.self)}
+                data-x={p.position[0].toFixed(2)}
+                data-y={p.position[1].toFixed(2)}
+              >
                 {p.name}
                 {p.self ? ' (you)' : ''}
               </li>

@@ -1,0 +1,180 @@
+/**
+ * Render-side extraction: attaches to the world worker's ECS columns and turns them into an instance batch,
+ * rebuilding meshes and colours only when the structure version moves, and transforms every frame.
+ */
+import { attachWorld, type WorldMemory, type WorldView } from '../engine';
+import { Avatar, Faces, MAX_FACE_COLORS, Shape, Transform } from '../world/components';
+import { SyncReader } from '../world/sync-header';
+import { createInstanceBatch, type InstanceBatch, pushInstance, type Rgba } from './instance-batch';
+import type { Vec3 } from './math';
+import { generateAvatarMesh } from './mesh/avatar-mesh';
+import type { MeshData } from './mesh/mesh-data';
+import { primParamsFromWire, type WireShape } from './mesh/prim-from-wire';
+import { generatePrimLods, PRIM_LOD_COUNT } from './mesh/prim-mesh';
+import { primParamsKey } from './mesh/prim-params';
+import { INSTANCE_FLOATS } from './schemas';
+
+/** What changed since the last extraction. */
+export type ExtractChange = 'none' | 'transforms' | 'structure';
+
+const SHAPE_FIELDS: readonly (keyof WireShape)[] = [
+  'pathCurve',
+  'profileCurve',
+  'pathBegin',
+  'pathEnd',
+  'pathScaleX',
+  'pathScaleY',
+  'pathShearX',
+  'pathShearY',
+  'pathTwist',
+  'pathTwistBegin',
+  'pathRadiusOffset',
+  'pathTaperX',
+  'pathTaperY',
+  'pathRevolutions',
+  'pathSkew',
+  'profileBegin',
+  'profileEnd',
+  'profileHollow',
+];
+
+const AVATAR_KEY = 'avatar';
+
+function zeroWire(): WireShape {
+  const wire = {} as Record<keyof WireShape, number>;
+  for (const f of SHAPE_FIELDS) wire[f] = 0;
+  return wire;
+}
+
+export class WorldExtractor {
+  readonly meshes: MeshData[][] = [];
+  meshesChanged = false;
+  batch: InstanceBatch = createInstanceBatch(1);
+  private readonly view: WorldView;
+  private readonly sync: SyncReader;
+  private readonly meshIds = new Map<string, number>();
+  /** ECS slot of each instance, in batch order. */
+  private slots = new Uint32Array(0);
+  private structure = -1;
+
+  constructor(memory: WorldMemory, syncBuffer: SharedArrayBuffer) {
+    this.view = attachWorld(memory);
+    this.sync = new SyncReader(syncBuffer);
+  }
+
+  /** Reads the columns into the batch; returns what changed (the caller re-uploads accordingly). */
+  extract(): ExtractChange {
+    let change: ExtractChange = 'none';
+    const ok = this.sync.readConsistent(() => {
+      this.view.refresh();
+      const structure = this.sync.structure();
+      if (structure !== this.structure) {
+        this.rebuild();
+        this.structure = structure;
+        change = 'structure';
+      } else {
+        this.copyTransforms();
+        change = 'transforms';
+      }
+    });
+    return ok ? change : 'none';
+  }
+
+  /** World position of your avatar, for the follow camera (null when you have none yet). */
+  selfPosition(): Vec3 | null {
+    const index = this.sync.self();
+    if (index < 0) return null;
+    const p = this.view.column(Transform, 'position');
+    return [p[index * 3] ?? 0, p[index * 3 + 1] ?? 0, p[index * 3 + 2] ?? 0];
+  }
+
+  private meshFor(key: string, make: () => MeshData[]): number {
+    let id = this.meshIds.get(key);
+    if (id === undefined) {
+      id = this.meshes.length;
+      this.meshes.push(make());
+      this.meshIds.set(key, id);
+      this.meshesChanged = true;
+    }
+    return id;
+  }
+
+  private rebuild(): void {
+    const view = this.view;
+    const transformId = view.component(Transform).id;
+    const shapeId = view.component(Shape).id;
+    const avatarId = view.component(Avatar).id;
+    const capacity = view.viewCapacity;
+    const slots: number[] = [];
+    for (let i = 0; i < capacity; i++) {
+      if (view.hasBit(i, transformId) && (view.hasBit(i, shapeId) || view.hasBit(i, avatarId))) slots.push(i);
+    }
+    const batch = createInstanceBatch(Math.max(1, slots.length), Math.max(1, slots.length) * 4);
+    const count = view.column(Faces, 'count');
+    const rgba = view.column(Faces, 'rgba');
+    const shapeColumns = SHAPE_FIELDS.map((f) => view.column(Shape, f));
+    const kept: number[] = [];
+    for (const i of slots) {
+      const avatar = view.hasBit(i, avatarId);
+      let mesh: number;
+      if (avatar) {
+        mesh = this.meshFor(AVATAR_KEY, () => Array.from({ length: PRIM_LOD_COUNT }, (_, lod) => generateAvatarMesh(lod)));
+      } else {
+        const wire = zeroWire();
+        SHAPE_FIELDS.forEach((f, k) => {
+          wire[f] = shapeColumns[k]?.[i] ?? 0;
+        });
+        const params = primParamsFromWire(wire);
+        mesh = this.meshFor(primParamsKey(params), () => generatePrimLods(params));
+      }
+      const n = Math.min(MAX_FACE_COLORS, count[i] ?? 0);
+      const colors: Rgba[] = [];
+      for (let f = 0; f < Math.max(1, n); f++) {
+        const o = (i * MAX_FACE_COLORS + f) * 4;
+        colors.push(
+          n === 0
+            ? [0.8, 0.8, 0.8, 1]
+            : [(rgba[o] ?? 0) / 255, (rgba[o + 1] ?? 0) / 255, (rgba[o + 2] ?? 0) / 255, (rgba[o + 3] ?? 255) / 255],
+        );
+      }
+      pushInstance(batch, { mesh, position: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1], faceColors: colors });
+      kept.push(i);
+    }
+    this.slots = Uint32Array.from(kept);
+    this.batch = batch;
+    this.copyTransforms();
+  }
+
+  /** Copies pose and size from the columns into the batch records and cull spheres. */
+  private copyTransforms(): void {
+    const view = this.view;
+    const pos = view.column(Transform, 'position');
+    const rot = view.column(Transform, 'rotation');
+    const scl = view.column(Transform, 'scale');
+    const avatarId = view.component(Avatar).id;
+    const { records, spheres } = this.batch;
+    for (let k = 0; k < this.slots.length; k++) {
+      const i = this.slots[k] ?? 0;
+      const o = k * INSTANCE_FLOATS;
+      let sx = scl[i * 3] ?? 1;
+      let sy = scl[i * 3 + 1] ?? 1;
+      const sz = scl[i * 3 + 2] ?? 1;
+      // The avatar figure is unit height: scale it uniformly by the avatar's height.
+      if (view.hasBit(i, avatarId)) sx = sy = sz;
+      records[o] = pos[i * 3] ?? 0;
+      records[o + 1] = pos[i * 3 + 1] ?? 0;
+      records[o + 2] = pos[i * 3 + 2] ?? 0;
+      records[o + 4] = sx;
+      records[o + 5] = sy;
+      records[o + 6] = sz;
+      records[o + 8] = rot[i * 4] ?? 0;
+      records[o + 9] = rot[i * 4 + 1] ?? 0;
+      records[o + 10] = rot[i * 4 + 2] ?? 0;
+      records[o + 11] = rot[i * 4 + 3] ?? 1;
+      spheres[k * 4] = records[o] ?? 0;
+      spheres[k * 4 + 1] = records[o + 1] ?? 0;
+      spheres[k * 4 + 2] = records[o + 2] ?? 0;
+      spheres[k * 4 + 3] = 0.5 * Math.hypot(sx, sy, sz);
+    }
+  }
+}

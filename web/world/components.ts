@@ -1,0 +1,45 @@
+/** The viewer's ECS components: declared once, shared by the world worker (owner) and the render worker (reader). */
+import { defineComponent } from '../engine';
+
+/** Most face colours kept per entity (the Storm protocol's MAX_FACES). */
+export const MAX_FACE_COLORS = 32;
+
+/** World-space pose: what the renderer draws (linkset children already resolved against their parent). */
+export const Transform = defineComponent('Transform', { position: 'vec3', rotation: 'quat', scale: 'vec3' });
+
+/** Velocity for dead reckoning between network updates. */
+export const Motion = defineComponent('Motion', { velocity: 'vec3' });
+
+/** Prim shape parameters in OpenSim wire units (see shared/protocol PrimShape). */
+export const Shape = defineComponent('Shape', {
+  pathCurve: 'u8',
+  profileCurve: 'u8',
+  pathBegin: 'u16',
+  pathEnd: 'u16',
+  pathScaleX: 'u8',
+  pathScaleY: 'u8',
+  pathShearX: 'u8',
+  pathShearY: 'u8',
+  pathTwist: 'i8',
+  pathTwistBegin: 'i8',
+  pathRadiusOffset: 'i8',
+  pathTaperX: 'i8',
+  pathTaperY: 'i8',
+  pathRevolutions: 'u8',
+  pathSkew: 'i8',
+  profileBegin: 'u16',
+  profileEnd: 'u16',
+  profileHollow: 'u16',
+});
+
+/** Face colours as RGBA bytes; `count` of them are set. */
+export const Faces = defineComponent('Faces', { count: 'u8', rgba: { bytes: MAX_FACE_COLORS * 4 } });
+
+/** Marks an avatar (drawn with the avatar mesh, listed among people). */
+export const Avatar = defineComponent('Avatar', { self: 'u8' });
+
+/** The server's id of this entity and of its parent (0: none). */
+export const NetId = defineComponent('NetId', { id: 'u32', parent: 'u32' });
+
+/** Every component, in the order that fixes component ids (owner and readers must agree). */
+export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId] as const;
