@@ -1,5 +1,6 @@
 /** The render worker's loop: acquires the GPU, recovers from device loss, feeds the renderer a scene and a camera. */
 import { type CameraIntent, type CameraState, cameraView, createCameraState, updateCamera } from './camera';
+import { createLodBudget, updateLodBudget } from './cull/lod-budget';
 import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
@@ -46,6 +47,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let lastStats = 0;
   let last = 0;
   const timer = new FrameTimer();
+  // The LOD budget moves the detail thresholds with measured frame time toward 16.6 ms.
+  let budget = createLodBudget();
 
   const applySize = (): void => {
     canvas.width = Math.max(1, Math.round(size.width * size.dpr));
@@ -102,6 +105,10 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       if (extractor) pullWorld(renderer, extractor);
       updateCamera(camera, intent, dt);
       intent = { ...intent, yaw: 0, pitch: 0 };
+      if (dt > 0) {
+        budget = updateLodBudget(budget, dt * 1000);
+        renderer.setLodBias(budget.bias);
+      }
       const stats = renderer.render(cameraView(camera, extractor?.selfPosition() ?? null), canvas.width, canvas.height);
       timer.tick(now);
       frames += 1;

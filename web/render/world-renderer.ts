@@ -13,6 +13,7 @@ import {
   type MeshLodRange,
 } from './cull/cull-types';
 import { projectionScale } from './cull/frustum';
+import { createGpuCullLod, type GpuCullLod } from './cull/gpu-cull-lod';
 import type { InstanceBatch } from './instance-batch';
 import { lookAt, mat4Invert, multiplyMat4, perspective, type Vec3 } from './math';
 import { type MeshData, packMeshes } from './mesh/mesh-data';
@@ -65,8 +66,14 @@ export const DEFAULT_ENVIRONMENT: Environment = {
 /** Per-frame figures for the performance overlay and tests. */
 export interface FrameStats {
   instances: number;
+  /** Visible instances when culled on the CPU; -1 when the GPU culled (the count stays on the GPU). */
   visible: number;
   drawCalls: number;
+}
+
+/** How the renderer culls: on the GPU with indirect draws (default), or with the CPU reference. */
+export interface RendererOptions {
+  cull: 'gpu' | 'cpu';
 }
 
 const DEPTH_FORMAT: GPUTextureFormat = 'depth24plus';
@@ -106,6 +113,8 @@ export interface WorldRenderer {
   setInstances(batch: InstanceBatch): void;
   /** Re-uploads the records of the current batch after its transforms changed (same instances, same meshes). */
   updateTransforms(batch: InstanceBatch): void;
+  /** LOD bias from the adaptive budget: > 1 coarser, < 1 finer. */
+  setLodBias(bias: number): void;
   setEnvironment(env: Environment): void;
   /** Renders one frame to the canvas. */
   render(camera: CameraView, widthPx: number, heightPx: number): FrameStats;
@@ -113,7 +122,12 @@ export interface WorldRenderer {
 }
 
 /** Creates the renderer for a configured canvas context. */
-export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext, format: GPUTextureFormat): WorldRenderer {
+export function createWorldRenderer(
+  device: GPUDevice,
+  context: GPUCanvasContext,
+  format: GPUTextureFormat,
+  options: RendererOptions = { cull: 'gpu' },
+): WorldRenderer {
   let env = DEFAULT_ENVIRONMENT;
   const frameBuffer = device.createBuffer({
     label: 'frame',
@@ -132,7 +146,8 @@ export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext
       { binding: 0, visibility: GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
       { binding: 1, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
       { binding: 2, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
-      { binding: 3, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
+      // The visible-index region of one draw slot: bound per draw at the slot's (256-byte aligned) start.
+      { binding: 3, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
     ],
   });
   const frameGroup = device.createBindGroup({
@@ -221,25 +236,40 @@ export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext
   let batch: InstanceBatch | null = null;
   let layout: DrawLayout | null = null;
   let cull: CullResult | undefined;
+  let gpuCull: GpuCullLod | null = null;
+  let lodBias = 1;
 
   const rebuildLayout = (): void => {
-    layout = batch && meshLods.length > 0 ? createDrawLayout(batch.meshIds, batch.count, meshLods) : null;
+    layout = batch && meshLods.length > 0 ? createDrawLayout(batch.meshIds, batch.count, meshLods, { regionAlign: 64 }) : null;
     cull = undefined;
     if (!layout || !batch || !instanceBuffer || !faceBuffer) return;
-    visibleBuffer = ensureBuffer(
-      device,
-      visibleBuffer,
-      layout.visibleCapacity * 4,
-      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-      'visible',
-    );
+    let visible: GPUBuffer;
+    if (options.cull === 'gpu') {
+      if (!gpuCull || gpuCull.capacity < batch.count) {
+        gpuCull?.destroy();
+        gpuCull = createGpuCullLod(device, Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, batch.count)))), layout);
+      } else {
+        gpuCull.setLayout(layout);
+      }
+      gpuCull.writeInstances({ count: batch.count, spheres: batch.spheres, meshIds: batch.meshIds });
+      visible = gpuCull.buffers.visible;
+    } else {
+      visibleBuffer = ensureBuffer(
+        device,
+        visibleBuffer,
+        layout.visibleCapacity * 4,
+        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+        'visible',
+      );
+      visible = visibleBuffer;
+    }
     primGroup = device.createBindGroup({
       layout: primLayout,
       entries: [
         { binding: 0, resource: { buffer: frameBuffer } },
         { binding: 1, resource: { buffer: instanceBuffer } },
         { binding: 2, resource: { buffer: faceBuffer } },
-        { binding: 3, resource: { buffer: visibleBuffer } },
+        { binding: 3, resource: { buffer: visible, size: Math.max(1, layout.maxRegion) * 4 } },
       ],
     });
   };
@@ -339,6 +369,10 @@ export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext
         return;
       }
       device.queue.writeBuffer(instanceBuffer, 0, uploadable(next.records.subarray(0, next.count * INSTANCE_FLOATS)));
+      gpuCull?.writeInstances({ count: next.count, spheres: next.spheres, meshIds: next.meshIds });
+    },
+    setLodBias(bias) {
+      lodBias = bias;
     },
     setEnvironment(next) {
       env = next;
@@ -354,21 +388,27 @@ export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext
         });
       }
       const viewProj = writeFrame(camera, widthPx / Math.max(1, heightPx));
-      let visible = 0;
+      let visible = -1;
       let drawCalls = 0;
+      const encoder = device.createCommandEncoder({ label: 'frame' });
       if (layout && batch) {
         const params = createCullParams(
           { viewProj, eye: camera.eye, projScale: projectionScale(camera.fovY, heightPx) },
           DEFAULT_LOD_POLICY,
-          1,
+          lodBias,
           layout.lodCount,
         );
-        cull = cullLodCpu({ count: batch.count, spheres: batch.spheres, meshIds: batch.meshIds }, layout, params, cull);
-        if (visibleBuffer)
-          device.queue.writeBuffer(visibleBuffer, 0, uploadable(cull.visible.subarray(0, layout.visibleCapacity)));
-        visible = cull.visibleCount;
+        if (gpuCull) {
+          // GPU-driven: the compute pass writes the visible indices and the indirect draw arguments.
+          gpuCull.setParams(params, batch.count);
+          gpuCull.encode(encoder);
+        } else {
+          cull = cullLodCpu({ count: batch.count, spheres: batch.spheres, meshIds: batch.meshIds }, layout, params, cull);
+          if (visibleBuffer)
+            device.queue.writeBuffer(visibleBuffer, 0, uploadable(cull.visible.subarray(0, layout.visibleCapacity)));
+          visible = cull.visibleCount;
+        }
       }
-      const encoder = device.createCommandEncoder({ label: 'frame' });
       const pass = encoder.beginRenderPass({
         colorAttachments: [
           { view: target.createView(), clearValue: { r: 0, g: 0, b: 0, a: 1 }, loadOp: 'clear', storeOp: 'store' },
@@ -398,19 +438,24 @@ export function createWorldRenderer(device: GPUDevice, context: GPUCanvasContext
           drawCalls += 1;
         }
       }
-      if (layout && cull && primGroup && meshPositions && meshNormals && meshFaces && meshIndex) {
+      if (layout && (cull || gpuCull) && primGroup && meshPositions && meshNormals && meshFaces && meshIndex) {
         pass.setPipeline(primPipeline);
-        pass.setBindGroup(0, primGroup);
         pass.setVertexBuffer(0, meshPositions);
         pass.setVertexBuffer(1, meshNormals);
         pass.setVertexBuffer(2, meshFaces);
         pass.setIndexBuffer(meshIndex, 'uint32');
         for (let s = 0; s < layout.slotCount; s++) {
-          const a = cull.drawArgs;
-          const o = s * DRAW_ARGS_WORDS;
-          const instances = a[o + 1] ?? 0;
-          if (instances === 0) continue;
-          pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, layout.slotBase[s] ?? 0);
+          pass.setBindGroup(0, primGroup, [(layout.slotBase[s] ?? 0) * 4]);
+          if (gpuCull) {
+            // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
+            pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
+          } else if (cull) {
+            const a = cull.drawArgs;
+            const o = s * DRAW_ARGS_WORDS;
+            const instances = a[o + 1] ?? 0;
+            if (instances === 0) continue;
+            pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
+          }
           drawCalls += 1;
         }
       }

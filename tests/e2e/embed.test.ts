@@ -1,0 +1,316 @@
+/**
+ * The embeddable viewer: a host page on ANOTHER origin (a second port) mounts /embed with the SDK and
+ * calls the message API; a page on a third origin is refused; isolation inside the frame is reported.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BASE_ARGS, chromiumPath, launchChromium, WEBGPU_ARGS } from '../support/chromium';
+
+/** A host page: no isolation headers at all, the SDK loaded from the viewer's dev server. */
+function hostPage(viewer: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Host page</title>
+<style>body{margin:0;background:#f4f1ea;font:14px system-ui} #slot{width:640px;height:360px}</style></head>
+<body><div id="slot"></div>
+<script type="module">
+  import * as sdk from '${viewer}/embed-sdk/index.ts';
+  window.sdk = sdk;
+  window.sdkLoaded = true;
+</script></body></html>`;
+}
+
+/** Starts a plain node:http server on a free 127.0.0.1 port that serves one page at /host.html. */
+async function startHost(viewer: string): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/host.html')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(hostPage(viewer));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Opens /embed once and waits until it stops navigating: a fresh dev server may discover the render
+ * worker's dependencies on first use and reload the page, which would reset a frame under test.
+ */
+async function warmUp(browser: Browser, viewer: string): Promise<void> {
+  const page = await browser.newPage();
+  let lastNavigation = Date.now();
+  page.on('framenavigated', () => {
+    lastNavigation = Date.now();
+  });
+  try {
+    await page.goto(`${viewer}/embed#/fv/plaza`);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const engine = await page
+        .getByTestId('embed-isolation')
+        .getAttribute('data-engine')
+        .catch(() => null);
+      if (engine && engine !== 'starting' && Date.now() - lastNavigation > 4000) return;
+      await page.waitForTimeout(250);
+    }
+  } finally {
+    await page.close();
+  }
+}
+
+interface Outcome {
+  ok: boolean;
+  code?: number;
+  message?: string;
+  value?: unknown;
+}
+
+/** Opens the host page and mounts the viewer through the SDK; returns what `ready` reported. */
+async function mount(page: Page, host: string, viewer: string, place = '#/fv/plaza'): Promise<Record<string, unknown>> {
+  await page.goto(`${host}/host.html`);
+  await page.waitForFunction(() => (window as any).sdkLoaded === true, undefined, { timeout: 60_000 });
+  return page.evaluate(
+    async ({ viewer, place }) => {
+      const w = window as any;
+      w.viewer = await w.sdk.mountViewer(document.getElementById('slot'), { viewer, place, readyTimeoutMs: 60_000 });
+      w.call = async (name: string, ...args: unknown[]) => {
+        try {
+          const value = await w.viewer[name](...args);
+          return { ok: true, value: value instanceof Uint8Array ? Array.from(value) : value };
+        } catch (err: any) {
+          return { ok: false, code: err.code, message: err.message };
+        }
+      };
+      return w.viewer.ready;
+    },
+    { viewer, place },
+  );
+}
+
+function call(page: Page, name: string, ...args: unknown[]): Promise<Outcome> {
+  return page.evaluate(([name, args]) => (window as any).call(name, ...(args as unknown[])), [name, args] as const);
+}
+
+describe('the embedded viewer on another origin', () => {
+  let browser: Browser;
+  let allowed: { server: Server; origin: string };
+  let stranger: { server: Server; origin: string };
+  let page: Page;
+  let ready: Record<string, unknown>;
+  const viewer = inject('baseUrl');
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    await warmUp(browser, viewer);
+    allowed = await startHost(viewer);
+    stranger = await startHost(viewer);
+    page = await browser.newPage({ viewport: { width: 800, height: 500 } });
+    ready = await mount(page, allowed.origin, viewer);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => allowed?.server.close(r));
+    await new Promise((r) => stranger?.server.close(r));
+  });
+
+  it('reports crossOriginIsolated inside the frame while the host page is not isolated', async () => {
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
+    const frame = page.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+    expect(frame).toBeDefined();
+    const inside = await frame?.evaluate(() => ({ isolated: self.crossOriginIsolated, sab: typeof SharedArrayBuffer }));
+    // Which path ran is printed for the report: Document-Isolation-Policy (shared memory) or the fallback.
+    console.info(
+      `embed isolation: frame crossOriginIsolated=${inside?.isolated}, SharedArrayBuffer=${inside?.sab}, engine=${ready.engine}`,
+    );
+    expect(ready.crossOriginIsolated).toBe(inside?.isolated);
+    expect(ready.engine).toBe(inside?.isolated ? 'shared-memory' : 'single-worker');
+    expect(inside?.isolated).toBe(true);
+    await expect.poll(() => frame?.getByTestId('embed-isolation').getAttribute('data-isolated')).toBe('true');
+  });
+
+  it('answers init, createEntity, queryEntity and updateComponent with real results from the ECS', async () => {
+    const init = await call(page, 'init');
+    expect(init.ok).toBe(true);
+    const info = init.value as { version: number; components: { id: number; name: string; bytes: number }[] };
+    expect(info.version).toBe(1);
+    expect(info.components.map((c) => c.name)).toEqual(['Transform', 'Tint']);
+
+    const created = await call(page, 'createEntity', ['Transform']);
+    expect(created.ok).toBe(true);
+    const id = created.value as number;
+
+    // Transform = position vec3, rotation quat, scale vec3 (40 bytes of little-endian f32).
+    const values = [1.5, 2, -3, 0, 0, 0, 1, 1, 1, 1];
+    const bytes = Array.from(new Uint8Array(new Float32Array(values).buffer));
+    const updated = await page.evaluate(
+      ([id, bytes]) => (window as any).call('updateComponent', id, 'Transform', new Uint8Array(bytes as number[])),
+      [id, bytes] as const,
+    );
+    expect(updated).toEqual({ ok: true });
+
+    const queried = await call(page, 'queryEntity', id);
+    expect(queried.ok).toBe(true);
+    const out = new Uint8Array(queried.value as number[]);
+    const dv = new DataView(out.buffer);
+    expect(dv.getUint32(0, true)).toBe(0x31454353); // "SCE1"
+    expect(dv.getUint16(8, true)).toBe(1); // one component
+    expect(Array.from(new Float32Array(out.buffer.slice(20, 60)))).toEqual(values);
+  });
+
+  it('answers configure with bad JSON with -2 and getLastError returns that error', async () => {
+    const bad = await call(page, 'configure', '{"maxEntities": ');
+    expect(bad).toMatchObject({ ok: false, code: -2 });
+    expect(bad.message).toMatch(/^embed: configure: the config is not JSON/);
+    const last = await call(page, 'getLastError');
+    expect(last).toEqual({ ok: true, value: { code: -2, message: bad.message } });
+  });
+
+  it('answers -3 when the configured entity limit is reached and -10 for an unknown entity', async () => {
+    const conf = await call(page, 'configure', { maxEntities: 2 });
+    expect(conf.ok).toBe(true);
+    expect(await call(page, 'createEntity')).toMatchObject({ ok: true });
+    expect(await call(page, 'createEntity')).toMatchObject({ ok: false, code: -3 });
+    expect(await call(page, 'queryEntity', 4_000_000)).toMatchObject({ ok: false, code: -10 });
+    expect(await call(page, 'getLastError')).toMatchObject({ ok: true, value: { code: -10 } });
+  });
+
+  it('answers the later capabilities with the documented -20 code, aiEnhance also with its completion event', async () => {
+    const later = await page.evaluate(async () => {
+      const w = window as any;
+      const event = new Promise((resolve) => w.viewer.on('aiEnhanceComplete', resolve));
+      const enhance = await w.call('aiEnhance', new Uint8Array([1, 2, 3]));
+      return {
+        enhance,
+        event: await event,
+        dispatch: await w.call('aiDispatch', { prompt: 'hi' }),
+        connect: await w.call('connectProtocol', 0, 'http://127.0.0.1:9000', {}),
+        packet: await w.call('sendPacket', new Uint8Array([0])),
+        token: await w.call('generateToken', 3, 3600),
+      };
+    });
+    for (const r of [later.enhance, later.dispatch, later.connect, later.packet, later.token])
+      expect(r).toMatchObject({ ok: false, code: -20 });
+    expect(later.event).toMatchObject({ ok: false, error: { code: -20 } });
+  });
+
+  it('answers a malformed message from the allowed host with -21 and its id', async () => {
+    const answer = await page.evaluate(
+      (viewer) =>
+        new Promise((resolve) => {
+          const frame = document.querySelector('iframe') as HTMLIFrameElement;
+          addEventListener('message', (e) => {
+            if (e.source === frame.contentWindow && (e.data as { id?: unknown }).id === 'raw-1') resolve(e.data);
+          });
+          frame.contentWindow?.postMessage({ v: 1, id: 'raw-1', method: 'queryEntity', params: { id: 'seven' } }, viewer);
+        }),
+      viewer,
+    );
+    expect(answer).toMatchObject({ v: 1, id: 'raw-1', ok: false, error: { code: -21 } });
+  });
+
+  it('refuses a message from an origin that is not on the allowlist', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${stranger.origin}/host.html`);
+      const answer = await other.evaluate(
+        ({ viewer, allowedOrigin }) =>
+          new Promise((resolve) => {
+            const frame = document.createElement('iframe');
+            // The frame allows only the other host; this page is not it.
+            frame.src = `${viewer}/embed?allow=${encodeURIComponent(allowedOrigin)}#/fv/plaza`;
+            addEventListener('message', (e) => {
+              if (e.source === frame.contentWindow && (e.data as { id?: unknown }).id === 7) resolve(e.data);
+            });
+            frame.onload = () => {
+              const send = () => frame.contentWindow?.postMessage({ v: 1, id: 7, method: 'init', params: {} }, viewer);
+              send();
+              setInterval(send, 500); // until the bridge has started
+            };
+            document.body.append(frame);
+          }),
+        { viewer, allowedOrigin: allowed.origin },
+      );
+      expect(answer).toMatchObject({ v: 1, id: 7, ok: false, error: { code: -22 } });
+      expect((answer as { error: { message: string } }).error.message).toContain(stranger.origin);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('shows a compact, readable overlay at 640x360 (screenshot)', async () => {
+    const shotPage = await browser.newPage({ viewport: { width: 640, height: 360 } });
+    try {
+      await shotPage.goto(`${allowed.origin}/host.html`);
+      await shotPage.addStyleTag({ content: 'body{margin:0} #slot{width:640px;height:360px}' });
+      await mount(shotPage, allowed.origin, viewer, '#/fv/plaza/128/128/25');
+      const frame = shotPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      await expect.poll(() => frame?.getByTestId('embed-place').textContent()).toBe('plaza');
+      // Shoot once the GPU has answered and, with an adapter, the scene has been drawn.
+      await expect
+        .poll(() => frame?.getByTestId('embed-isolation').getAttribute('data-gpu'), { timeout: 60_000 })
+        .not.toBe('starting');
+      if ((await frame?.getByTestId('embed-isolation').getAttribute('data-gpu')) === 'ready') {
+        await expect
+          .poll(() => frame?.getByTestId('embed-overlay').getAttribute('data-frames'), { timeout: 60_000 })
+          .not.toBe('0');
+      }
+      await shotPage.waitForTimeout(500);
+      const png = await shotPage.locator('#slot').screenshot();
+      mkdirSync('test-results', { recursive: true });
+      writeFileSync('test-results/embed-640x360.png', png);
+      expect(png.length).toBeGreaterThan(1000);
+    } finally {
+      await shotPage.close();
+    }
+  });
+});
+
+describe('the example host page (public/embed-host.html)', () => {
+  it('mounts the viewer, calls init and shows -2 for configure with bad JSON', async () => {
+    const browser = await launchChromium({ webgpu: false });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${inject('baseUrl')}/embed-host.html`);
+      await expect.poll(() => page.locator('#log').textContent(), { timeout: 60_000 }).toContain('init →');
+      await page.click('#bad-config');
+      await expect.poll(() => page.locator('#log').textContent()).toContain('configure failed → {"code":-2');
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('the embedded viewer without Document-Isolation-Policy', () => {
+  it('runs the single-worker fallback and still answers the API', async () => {
+    const viewer = inject('baseUrl');
+    // Playwright puts its own --disable-features first; Chromium keeps the last list, so ours wins.
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: [...BASE_ARGS, ...WEBGPU_ARGS, '--disable-features=DocumentIsolationPolicy'],
+    });
+    const host = await startHost(viewer);
+    try {
+      const page = await browser.newPage({ viewport: { width: 800, height: 500 } });
+      const ready = await mount(page, host.origin, viewer);
+      console.info(`embed without DIP: crossOriginIsolated=${ready.crossOriginIsolated}, engine=${ready.engine}`);
+      expect(ready.engine).toBe(ready.crossOriginIsolated ? 'shared-memory' : 'single-worker');
+      expect(await call(page, 'init')).toMatchObject({ ok: true });
+      const created = await call(page, 'createEntity', ['Tint']);
+      expect(created.ok).toBe(true);
+      const queried = await call(page, 'queryEntity', created.value);
+      expect(queried.ok).toBe(true);
+      expect(await call(page, 'configure', 'not json')).toMatchObject({ ok: false, code: -2 });
+    } finally {
+      await browser.close();
+      await new Promise((r) => host.server.close(r));
+    }
+  });
+});

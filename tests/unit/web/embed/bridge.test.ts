@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { createEmbedApi } from '../../../../web/embed/api-handler';
+import { createHostBridge, type EngineLink, MAX_PENDING, type ReplyTarget } from '../../../../web/embed/bridge';
+import { EMBED_COMPONENTS } from '../../../../web/embed/components';
+import type { EngineMessage, EngineRequest } from '../../../../web/embed/engine-protocol';
+import { createWorld } from '../../../../web/engine';
+
+const SELF = 'https://viewer.example';
+const HOST = 'https://host.example';
+
+/** An in-process engine: the real handler over a real world, with a switch to hold answers back. */
+function fakeEngine() {
+  const world = createWorld({ components: EMBED_COMPONENTS, capacity: 16 });
+  let handler: (m: EngineMessage) => void = () => {};
+  const api = createEmbedApi({ world, memory: 'shared-memory', emit: (event) => handler({ type: 'embed-event', event }) });
+  const sent: EngineRequest[] = [];
+  let hold = false;
+  const link: EngineLink = {
+    send: (m) => {
+      sent.push(m);
+      if (!hold) handler({ type: 'embed-response', response: api.handleMessage(m.request) });
+    },
+    onMessage: (h) => {
+      handler = h;
+    },
+    stop: () => {},
+  };
+  return {
+    link,
+    sent,
+    ready: () => handler({ type: 'embed-ready', engine: 'shared-memory', crossOriginIsolated: true }),
+    fail: (message: string) => handler({ type: 'embed-failed', message }),
+    holdAnswers: () => {
+      hold = true;
+    },
+  };
+}
+
+function recorder() {
+  const got: { message: unknown; origin: string }[] = [];
+  const target: ReplyTarget = { postMessage: (message, origin) => got.push({ message, origin }) };
+  return { got, target };
+}
+
+function setup(allow: string[] = [HOST]) {
+  const engine = fakeEngine();
+  const parent = recorder();
+  const host = recorder();
+  const bridge = createHostBridge({ selfOrigin: SELF, allow, engine: engine.link, parent: parent.target, place: '#/fv/plaza' });
+  const send = (data: unknown, origin = HOST) => bridge.receive({ data, origin, source: host.target });
+  return { engine, parent, host, bridge, send };
+}
+
+describe('the host-message bridge', () => {
+  it('refuses a message from an origin not on the allowlist with -22 and never forwards it', () => {
+    const { engine, host, send } = setup();
+    engine.ready();
+    send({ v: 1, id: 9, method: 'init', params: {} }, 'https://evil.example');
+    expect(engine.sent).toEqual([]);
+    expect(host.got).toEqual([
+      {
+        origin: 'https://evil.example',
+        message: { v: 1, id: 9, ok: false, error: { code: -22, message: expect.stringContaining('https://evil.example') } },
+      },
+    ]);
+  });
+
+  it('answers a malformed message from an allowed origin with -21 without reaching the engine', () => {
+    const { engine, host, send } = setup();
+    engine.ready();
+    send({ v: 1, id: 'q', method: 'queryEntity', params: { id: '1; DROP' } });
+    expect(engine.sent).toEqual([]);
+    expect(host.got[0]).toMatchObject({ origin: HOST, message: { id: 'q', ok: false, error: { code: -21 } } });
+  });
+
+  it('forwards parsed requests under its own ids and answers the host with the host id, at the host origin', () => {
+    const { engine, host, send } = setup();
+    engine.ready();
+    send({ v: 1, id: 'a', method: 'init', params: {} });
+    send({ v: 1, id: 'a', method: 'createEntity' });
+    expect(engine.sent.map((s) => s.request.id)).toEqual([1, 2]);
+    expect(
+      host.got.map((g) => [g.origin, (g.message as { id: unknown; ok: boolean }).id, (g.message as { ok: boolean }).ok]),
+    ).toEqual([
+      [HOST, 'a', true],
+      [HOST, 'a', true],
+    ]);
+  });
+
+  it('holds requests until the engine is ready, then tells allowed origins only that it is ready', () => {
+    const { engine, host, parent, send } = setup();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    expect(host.got).toEqual([]);
+    engine.ready();
+    expect(host.got).toHaveLength(1);
+    expect(parent.got.map((g) => g.origin).sort()).toEqual([HOST, SELF]);
+    expect(parent.got[0]?.message).toMatchObject({
+      v: 1,
+      event: 'ready',
+      data: { crossOriginIsolated: true, engine: 'shared-memory', place: '#/fv/plaza' },
+    });
+  });
+
+  it('adds the origins configure names to the allowlist and reports the whole list', () => {
+    const { engine, host, send } = setup();
+    engine.ready();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 2, method: 'configure', params: { json: '{"allowOrigins": ["https://second.example"]}' } });
+    expect(host.got[1]?.message).toMatchObject({ ok: true, result: { allowOrigins: [SELF, HOST, 'https://second.example'] } });
+    send({ v: 1, id: 3, method: 'getLastError', params: {} }, 'https://second.example');
+    expect(host.got[2]).toMatchObject({ origin: 'https://second.example', message: { ok: true } });
+  });
+
+  it('sends the aiEnhance completion event to the host that asked, with its id', async () => {
+    const { engine, host, send } = setup();
+    engine.ready();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 'enh', method: 'aiEnhance', params: { bytes: new Uint8Array([1]) } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(host.got.slice(1).map((g) => g.message)).toEqual([
+      { v: 1, id: 'enh', ok: false, error: expect.objectContaining({ code: -20 }) },
+      { v: 1, event: 'aiEnhanceComplete', data: { id: 'enh', ok: false, error: expect.objectContaining({ code: -20 }) } },
+    ]);
+  });
+
+  it('answers -27 to requests in flight and later ones when the engine fails', () => {
+    const { engine, host, send } = setup();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    engine.fail('embed: the engine worker failed (boom)');
+    send({ v: 1, id: 2, method: 'init', params: {} });
+    expect(host.got.map((g) => g.message)).toMatchObject([
+      { id: 1, ok: false, error: { code: -27 } },
+      { id: 2, ok: false, error: { code: -27 } },
+    ]);
+  });
+
+  it(`answers -28 once ${MAX_PENDING} requests are in flight`, () => {
+    const { engine, host, send } = setup();
+    engine.ready();
+    engine.holdAnswers();
+    for (let i = 0; i < MAX_PENDING; i++) send({ v: 1, id: i, method: 'getLastError' });
+    expect(host.got).toEqual([]);
+    send({ v: 1, id: 'one-too-many', method: 'getLastError' });
+    expect(host.got).toMatchObject([{ message: { id: 'one-too-many', ok: false, error: { code: -28 } } }]);
+  });
+});

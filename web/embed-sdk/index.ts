@@ -1,0 +1,229 @@
+/**
+ * StormCore embed SDK for host pages: `mountViewer(element, options)` puts the viewer in an iframe and
+ * returns a typed handle whose methods are the embed message API. No dependencies.
+ */
+import {
+  EMBED_PROTOCOL_VERSION,
+  EmbedCode,
+  type EmbedEventMessage,
+  type EmbedEvents,
+  type EmbedMethod,
+  type EmbedMethods,
+  type EmbedResponseMessage,
+  type WireError,
+} from './protocol';
+
+export * from './protocol';
+
+/** A failed call: `code` is one of EmbedCode (docs/errors.md), `message` says what to do. */
+export class EmbedApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EmbedApiError';
+  }
+}
+
+/** Options of `mountViewer`. */
+export interface MountOptions {
+  /** Origin (or any URL on it) of the StormCore viewer, e.g. https://stormcore.example. */
+  viewer: string;
+  /** A place link: `#/fv/<world>/…`, `#/os/<grid>/<Region>/…`, or hop:// / secondlife:// / SLURL. Default: the demo world. */
+  place?: string;
+  /** Ms to wait for the frame's `ready` (default 20000) and for each answer (default 15000). */
+  readyTimeoutMs?: number;
+  callTimeoutMs?: number;
+  /** The iframe's accessible title. */
+  title?: string;
+}
+
+type Listener<E extends keyof EmbedEvents> = (data: EmbedEvents[E]) => void;
+type Call<M extends EmbedMethod> =
+  Record<string, never> extends EmbedMethods[M]['params']
+    ? (params?: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>
+    : (params: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>;
+
+/** A mounted viewer. Every method returns a promise that rejects with EmbedApiError. */
+export interface Viewer {
+  readonly iframe: HTMLIFrameElement;
+  /** What the frame reported when it became ready (isolation, engine mode, place). */
+  readonly ready: EmbedEvents['ready'];
+  init(): Promise<EmbedMethods['init']['result']>;
+  configure(config: string | object): Promise<EmbedMethods['configure']['result']>;
+  createEntity(components?: (string | number)[]): Promise<number>;
+  queryEntity(id: number): Promise<Uint8Array>;
+  updateComponent(id: number, type: string | number, bytes: Uint8Array): Promise<void>;
+  aiDispatch(json: string | object): Promise<string>;
+  /** Resolves or rejects like the others; an `aiEnhanceComplete` event follows with the same outcome. */
+  aiEnhance(bytes: Uint8Array): Promise<Uint8Array>;
+  connectProtocol(protocol: 0 | 1, url: string, creds: string | object): Promise<void>;
+  sendPacket(bytes: Uint8Array): Promise<void>;
+  generateToken(perms: number, expiry: number): Promise<string>;
+  getLastError(): Promise<WireError>;
+  /** Low level: any method by name with raw params (what the typed methods call). */
+  call: { [M in EmbedMethod]: Call<M> };
+  on<E extends keyof EmbedEvents>(event: E, listener: Listener<E>): () => void;
+  /** Removes the iframe; calls in flight reject with ViewerClosed. */
+  destroy(): void;
+}
+
+function viewerOrigin(viewer: string): string {
+  try {
+    return new URL(viewer).origin;
+  } catch {
+    throw new EmbedApiError(
+      EmbedCode.InvalidConfig,
+      `embed-sdk: viewer "${viewer}" is not a URL; pass e.g. https://stormcore.example`,
+    );
+  }
+}
+
+/** The iframe URL for a place (exported for hosts that write their own iframe). */
+export function embedUrl(viewer: string, place = '#/fv/plaza', allow: readonly string[] = []): string {
+  const url = new URL('/embed', viewerOrigin(viewer));
+  if (allow.length > 0) url.searchParams.set('allow', allow.join(','));
+  url.hash = place.startsWith('#') ? place.slice(1) : encodeURIComponent(place);
+  return url.toString();
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/** Mounts the viewer in `element` and resolves once the frame is ready for calls. */
+export function mountViewer(element: HTMLElement, options: MountOptions): Promise<Viewer> {
+  const origin = viewerOrigin(options.viewer);
+  const callTimeout = options.callTimeoutMs ?? 15_000;
+  const iframe = document.createElement('iframe');
+  iframe.src = embedUrl(origin, options.place, [location.origin]);
+  iframe.title = options.title ?? 'StormCore 3D viewer';
+  iframe.allow = 'cross-origin-isolated; fullscreen; clipboard-write';
+  iframe.style.cssText = 'border:0;width:100%;height:100%;display:block';
+  // A host that is itself isolated (COEP) may only frame documents that also send COEP, unless the
+  // frame is credentialless; /embed sends Document-Isolation-Policy instead, so mark the frame.
+  if (self.crossOriginIsolated) iframe.setAttribute('credentialless', '');
+
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: EmbedApiError) => void; timer: ReturnType<typeof setTimeout> }
+  >();
+  const listeners = new Map<string, Set<(data: unknown) => void>>();
+  let nextId = 1;
+  let closed = false;
+  let onReady: ((data: EmbedEvents['ready']) => void) | null = null;
+
+  const rejectAll = (code: number, message: string): void => {
+    for (const p of pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new EmbedApiError(code, message));
+    }
+    pending.clear();
+  };
+  const onMessage = (e: MessageEvent<unknown>): void => {
+    if (e.source !== iframe.contentWindow || e.origin !== origin || !isObject(e.data) || e.data.v !== EMBED_PROTOCOL_VERSION)
+      return;
+    const msg = e.data;
+    if (typeof msg.event === 'string') {
+      const event = msg as unknown as EmbedEventMessage;
+      if (event.event === 'ready') {
+        if (onReady) onReady(event.data as EmbedEvents['ready']);
+        // A second `ready` means the frame reloaded: its world is new, calls in flight are lost.
+        else rejectAll(EmbedCode.EngineUnavailable, 'embed-sdk: the viewer reloaded; its world was reset, call init again');
+      }
+      for (const l of listeners.get(event.event) ?? []) l(event.data);
+      return;
+    }
+    const response = msg as unknown as EmbedResponseMessage;
+    const p = typeof response.id === 'number' ? pending.get(response.id) : undefined;
+    if (!p || typeof response.id !== 'number') return;
+    pending.delete(response.id);
+    clearTimeout(p.timer);
+    if (response.ok) p.resolve(response.result);
+    else p.reject(new EmbedApiError(response.error.code, response.error.message));
+  };
+  window.addEventListener('message', onMessage);
+
+  const send = (method: EmbedMethod, params: unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const target = iframe.contentWindow;
+      if (closed || !target) {
+        reject(new EmbedApiError(EmbedCode.ViewerClosed, 'embed-sdk: the viewer was destroyed'));
+        return;
+      }
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new EmbedApiError(EmbedCode.Timeout, `embed-sdk: ${method} got no answer within ${callTimeout} ms`));
+      }, callTimeout);
+      pending.set(id, { resolve, reject, timer });
+      target.postMessage({ v: EMBED_PROTOCOL_VERSION, id, method, params: params ?? {} }, origin);
+    });
+  const call = Object.fromEntries(
+    (
+      [
+        'init',
+        'configure',
+        'createEntity',
+        'queryEntity',
+        'updateComponent',
+        'aiDispatch',
+        'aiEnhance',
+        'connectProtocol',
+        'sendPacket',
+        'generateToken',
+        'getLastError',
+      ] as const
+    ).map((m) => [m, (params?: unknown) => send(m, params)]),
+  ) as Viewer['call'];
+  const json = (v: string | object): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+  const destroy = (): void => {
+    closed = true;
+    window.removeEventListener('message', onMessage);
+    rejectAll(EmbedCode.ViewerClosed, 'embed-sdk: the viewer was destroyed');
+    iframe.remove();
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      destroy();
+      reject(
+        new EmbedApiError(
+          EmbedCode.Timeout,
+          `embed-sdk: the viewer at ${origin} was not ready within ${options.readyTimeoutMs ?? 20_000} ms`,
+        ),
+      );
+    }, options.readyTimeoutMs ?? 20_000);
+    onReady = (ready) => {
+      onReady = null;
+      clearTimeout(timer);
+      resolve({
+        iframe,
+        ready,
+        init: () => call.init(),
+        configure: (config) => call.configure({ json: json(config) }),
+        createEntity: async (components) => (await call.createEntity(components ? { components } : {})).id,
+        queryEntity: async (id) => (await call.queryEntity({ id })).bytes,
+        updateComponent: async (id, type, bytes) => void (await call.updateComponent({ id, type, bytes })),
+        aiDispatch: async (req) => (await call.aiDispatch({ json: json(req) })).json,
+        aiEnhance: async (bytes) => (await call.aiEnhance({ bytes })).bytes,
+        connectProtocol: async (protocol, url, creds) => void (await call.connectProtocol({ protocol, url, creds: json(creds) })),
+        sendPacket: async (bytes) => void (await call.sendPacket({ bytes })),
+        generateToken: async (perms, expiry) => (await call.generateToken({ perms, expiry })).token,
+        getLastError: () => call.getLastError(),
+        call,
+        on: (event, listener) => {
+          const set = listeners.get(event) ?? new Set();
+          listeners.set(event, set);
+          const l = listener as (data: unknown) => void;
+          set.add(l);
+          return () => set.delete(l);
+        },
+        destroy,
+      });
+    };
+    element.append(iframe);
+  });
+}

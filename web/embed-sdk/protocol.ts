@@ -1,0 +1,105 @@
+/** The embed message protocol v1 as plain types: the contract between a host page and the `/embed` frame. */
+
+/** Protocol version carried by every message. */
+export const EMBED_PROTOCOL_VERSION = 1;
+
+/**
+ * Numeric error codes. -1..-3 are the seed's FFI codes, -10..-16 the ECS codes (docs/errors.md,
+ * "ECS"), -20.. the embed API's own codes (docs/errors.md, "Embed API").
+ */
+export const EmbedCode = {
+  AllocFailed: -1,
+  InvalidConfig: -2,
+  WorldFull: -3,
+  StaleEntity: -10,
+  MissingComponent: -11,
+  BadBytes: -12,
+  SchemaMismatch: -14,
+  NotAvailableYet: -20,
+  MalformedMessage: -21,
+  OriginRefused: -22,
+  UnknownMethod: -23,
+  TooLarge: -24,
+  NotInitialized: -25,
+  UnsupportedVersion: -26,
+  EngineUnavailable: -27,
+  Busy: -28,
+  Timeout: -29,
+  ViewerClosed: -30,
+  Internal: -31,
+} as const;
+
+/** An error on the wire: a stable numeric code and a plain message (never a stack). */
+export interface WireError {
+  code: number;
+  message: string;
+}
+
+/** Protocols `connectProtocol` names (seed 16.2): 0 OpenSim, 1 Finalverse. */
+export type ProtocolCode = 0 | 1;
+
+/** What `init` answers. */
+export interface InitResult {
+  /** Protocol version the frame speaks. */
+  version: number;
+  /** Whether the engine runs with SharedArrayBuffer (true) or in the single-worker fallback (false). */
+  crossOriginIsolated: boolean;
+  engine: 'shared-memory' | 'single-worker';
+  /** Most entities the embed world can hold (also the `maxEntities` ceiling of `configure`). */
+  capacity: number;
+  /** Components the world knows, by component id (the `type` of `updateComponent`). */
+  components: { id: number; name: string; bytes: number }[];
+}
+
+/** What `configure` answers: the settings now in force. */
+export interface ConfigureResult {
+  maxEntities: number;
+  allowOrigins: string[];
+}
+
+/** Params and results per method. Bytes travel as Uint8Array (structured clone). */
+export interface EmbedMethods {
+  init: { params: Record<string, never>; result: InitResult };
+  configure: { params: { json: string }; result: ConfigureResult };
+  createEntity: { params: { components?: (string | number)[] }; result: { id: number } };
+  queryEntity: { params: { id: number }; result: { bytes: Uint8Array } };
+  updateComponent: { params: { id: number; type: string | number; bytes: Uint8Array }; result: Record<string, never> };
+  aiDispatch: { params: { json: string }; result: { json: string } };
+  aiEnhance: { params: { bytes: Uint8Array }; result: { bytes: Uint8Array } };
+  connectProtocol: { params: { protocol: ProtocolCode; url: string; creds: string }; result: Record<string, never> };
+  sendPacket: { params: { bytes: Uint8Array }; result: Record<string, never> };
+  generateToken: { params: { perms: number; expiry: number }; result: { token: string } };
+  /** The last failed call's error, or code 0 and '' when none failed yet. */
+  getLastError: { params: Record<string, never>; result: WireError };
+}
+
+/** A method name. */
+export type EmbedMethod = keyof EmbedMethods;
+
+/** Host → frame. `id` pairs the answer with the request. */
+export interface EmbedRequestMessage<M extends EmbedMethod = EmbedMethod> {
+  v: 1;
+  id: string | number;
+  method: M;
+  params: EmbedMethods[M]['params'];
+}
+
+/** Frame → host: the answer to one request (`id` null when the request was too malformed to read one). */
+export type EmbedResponseMessage =
+  | { v: 1; id: string | number | null; ok: true; result: unknown }
+  | { v: 1; id: string | number | null; ok: false; error: WireError };
+
+/** Frame → host events. */
+export interface EmbedEvents {
+  /** The frame is listening and its engine is up. */
+  ready: { version: number; crossOriginIsolated: boolean; engine: 'shared-memory' | 'single-worker'; place: string };
+  /** An `aiEnhance` request finished (its `id` is the request id). */
+  aiEnhanceComplete: { id: string | number; ok: boolean; error?: WireError; bytes?: Uint8Array };
+}
+
+/** Frame → host: an event (no `id`). */
+export interface EmbedEventMessage<E extends keyof EmbedEvents = keyof EmbedEvents> {
+  v: 1;
+  event: E;
+  data: EmbedEvents[E];
+}

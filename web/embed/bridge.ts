@@ -1,0 +1,227 @@
+/**
+ * The host-message bridge (main thread of the /embed frame): checks each message's origin against
+ * the allowlist, parses it with the schemas, forwards only parsed requests to the engine worker, and
+ * answers the host at its own origin (never '*').
+ */
+import {
+  EMBED_PROTOCOL_VERSION,
+  EmbedCode,
+  type EmbedEventMessage,
+  type EmbedMethod,
+  type EmbedResponseMessage,
+  type InitResult,
+  type WireError,
+} from '../embed-sdk/protocol';
+import type { EngineMessage, EngineRequest } from './engine-protocol';
+import { Origin, parseRequest, RequestId } from './schemas';
+
+/** Requests in flight at once; more are refused with Busy. */
+export const MAX_PENDING = 256;
+
+/** Where an answer goes: `MessageEvent.source` (a Window), posted with an explicit target origin. */
+export interface ReplyTarget {
+  postMessage(message: unknown, targetOrigin: string): void;
+}
+
+/** What the bridge needs of a host message. */
+export interface HostMessage {
+  data: unknown;
+  origin: string;
+  source: ReplyTarget | null;
+}
+
+/** The engine worker, as the bridge sees it. */
+export interface EngineLink {
+  send(message: EngineRequest): void;
+  onMessage(handler: (message: EngineMessage) => void): void;
+  stop(): void;
+}
+
+/** What the overlay shows and tests read. */
+export interface BridgeStatus {
+  engine: 'starting' | InitResult['engine'] | 'failed';
+  /** Origins allowed to call the API. */
+  allowed: string[];
+  answered: number;
+  refused: number;
+}
+
+export interface HostBridgeOptions {
+  /** This frame's origin (always allowed: a same-origin host page). */
+  selfOrigin: string;
+  /** Origins from the embed URL's `allow` parameter (already validated). */
+  allow: readonly string[];
+  engine: EngineLink;
+  /** The host window, for the `ready` event (window.parent); null when not framed. */
+  parent: ReplyTarget | null;
+  /** The place shown (the embed URL's hash), reported in `ready`. */
+  place: string;
+  onStatus?: (status: BridgeStatus) => void;
+}
+
+export interface HostBridge {
+  /** Feed every `message` event of the frame's window here. */
+  receive(message: HostMessage): void;
+  status(): BridgeStatus;
+  stop(): void;
+}
+
+interface Pending {
+  hostId: string | number;
+  origin: string;
+  source: ReplyTarget;
+  method: EmbedMethod;
+}
+
+function readableId(data: unknown): string | number | null {
+  if (typeof data !== 'object' || data === null) return null;
+  try {
+    const id = RequestId.safeParse((data as { id?: unknown }).id);
+    return id.success ? id.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the bridge. Messages arrive through `receive` (the entry wires `window.onmessage`). */
+export function createHostBridge(options: HostBridgeOptions): HostBridge {
+  const allowed = new Set<string>([options.selfOrigin, ...options.allow]);
+  const pending = new Map<number, Pending>();
+  const awaitingEvent = new Map<number, Pending>();
+  const queue: EngineRequest[] = [];
+  let seq = 0;
+  let engine: BridgeStatus['engine'] = 'starting';
+  let engineIsolated = false;
+  let answered = 0;
+  let refused = 0;
+
+  const status = (): BridgeStatus => ({ engine, allowed: [...allowed], answered, refused });
+  const changed = () => options.onStatus?.(status());
+
+  const reply = (to: ReplyTarget, origin: string, message: EmbedResponseMessage | EmbedEventMessage): void => {
+    try {
+      to.postMessage(message, origin);
+    } catch {
+      // The host went away (frame detached); nothing to answer.
+    }
+  };
+  const refuse = (to: ReplyTarget, origin: string, id: string | number | null, error: WireError): void => {
+    refused++;
+    reply(to, origin, { v: EMBED_PROTOCOL_VERSION, id, ok: false, error });
+    changed();
+  };
+
+  const failAll = (message: string): void => {
+    engine = 'failed';
+    const error = { code: EmbedCode.EngineUnavailable, message };
+    for (const p of pending.values()) refuse(p.source, p.origin, p.hostId, error);
+    pending.clear();
+    queue.length = 0;
+    changed();
+  };
+
+  const fromEngine = (message: EngineMessage): void => {
+    switch (message.type) {
+      case 'embed-ready': {
+        engine = message.engine;
+        engineIsolated = message.crossOriginIsolated;
+        for (const q of queue.splice(0)) options.engine.send(q);
+        const ready: EmbedEventMessage<'ready'> = {
+          v: EMBED_PROTOCOL_VERSION,
+          event: 'ready',
+          data: {
+            version: EMBED_PROTOCOL_VERSION,
+            crossOriginIsolated: engineIsolated,
+            engine: message.engine,
+            place: options.place,
+          },
+        };
+        // A target origin that does not match the host drops the message, so only allowed hosts hear it.
+        if (options.parent) for (const origin of allowed) reply(options.parent, origin, ready);
+        changed();
+        return;
+      }
+      case 'embed-failed':
+        failAll(message.message);
+        return;
+      case 'embed-response': {
+        const key = Number(message.response.id);
+        const p = pending.get(key);
+        if (!p) return;
+        pending.delete(key);
+        let response = message.response;
+        if (response.ok && p.method === 'configure') {
+          // configure's allowOrigins (validated by the engine, checked again here) join the allowlist.
+          const result = response.result as { allowOrigins?: unknown };
+          if (Array.isArray(result.allowOrigins)) {
+            for (const o of result.allowOrigins) if (Origin.safeParse(o).success) allowed.add(o as string);
+          }
+          response = { ...response, result: { ...result, allowOrigins: [...allowed] } };
+        }
+        if (p.method === 'aiEnhance') awaitingEvent.set(key, p);
+        answered++;
+        reply(p.source, p.origin, { ...response, id: p.hostId });
+        changed();
+        return;
+      }
+      case 'embed-event': {
+        const event = message.event;
+        if (event.event !== 'aiEnhanceComplete') return;
+        const data = event.data as { id: string | number };
+        const key = Number(data.id);
+        const p = awaitingEvent.get(key);
+        if (!p) return;
+        awaitingEvent.delete(key);
+        reply(p.source, p.origin, { ...event, data: { ...event.data, id: p.hostId } } as EmbedEventMessage);
+        return;
+      }
+    }
+  };
+  options.engine.onMessage(fromEngine);
+
+  const receive = ({ data, origin, source }: HostMessage): void => {
+    if (!source) return;
+    if (!allowed.has(origin)) {
+      refuse(source, origin, readableId(data), {
+        code: EmbedCode.OriginRefused,
+        message: `embed: origin ${origin.slice(0, 200)} is not allowed to use this viewer; list it in the embed URL's allow parameter`,
+      });
+      return;
+    }
+    const parsed = parseRequest(data);
+    if (!parsed.ok) {
+      refuse(source, origin, parsed.id, parsed.error);
+      return;
+    }
+    const { request } = parsed;
+    if (engine === 'failed') {
+      refuse(source, origin, request.id, {
+        code: EmbedCode.EngineUnavailable,
+        message: 'embed: the engine is not running; reload the frame',
+      });
+      return;
+    }
+    if (pending.size >= MAX_PENDING) {
+      refuse(source, origin, request.id, {
+        code: EmbedCode.Busy,
+        message: `embed: ${MAX_PENDING} requests are in flight; wait for answers`,
+      });
+      return;
+    }
+    const key = ++seq;
+    pending.set(key, { hostId: request.id, origin, source, method: request.method });
+    const forward: EngineRequest = { type: 'embed-request', request: { ...request, id: key } };
+    if (engine === 'starting') queue.push(forward);
+    else options.engine.send(forward);
+  };
+
+  return {
+    receive,
+    status,
+    stop: () => {
+      options.engine.stop();
+      pending.clear();
+      awaitingEvent.clear();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/** The embedded viewer (/embed): the render worker on the canvas, a compact overlay, and the host-message bridge. */
+
+import { createSignal, onCleanup, onMount } from 'solid-js';
+import type { Place } from '../../shared/links/place-link';
+import { type BridgeStatus, createHostBridge, type ReplyTarget } from '../embed/bridge';
+import { startEmbedEngine } from '../embed/engine-link';
+import { parseAllowParam } from '../embed/schemas';
+import type { RenderEvent } from '../render/render-protocol';
+import { EmbedOverlay } from './components/EmbedOverlay';
+import type { GpuStatus } from './components/StatusLine';
+import { captureInput } from './input';
+import { createRoute, shareUrl } from './place-route';
+import { startRenderWorker } from './render-host';
+
+function shortTitle(place: Place): string {
+  if (place.kind === 'fv') return place.world;
+  return place.kind === 'os' ? `${place.region} · ${place.grid}` : place.region;
+}
+
+export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
+  const route = createRoute();
+  const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
+  const [frames, setFrames] = createSignal(0);
+  const allow = parseAllowParam(new URLSearchParams(location.search).get('allow'));
+  const [bridgeStatus, setBridgeStatus] = createSignal<BridgeStatus>({
+    engine: 'starting',
+    allowed: [location.origin, ...allow.origins],
+    answered: 0,
+    refused: 0,
+  });
+
+  const onRenderEvent = (event: RenderEvent): void => {
+    if (event.type === 'ready') setGpu({ state: 'ready', adapter: event.adapter });
+    else if (event.type === 'unavailable') setGpu({ state: 'unavailable', reason: event.reason });
+    else if (event.type === 'device-lost') setGpu({ state: 'lost', reason: event.reason });
+    else if (event.type === 'error') setGpu({ state: 'unavailable', reason: event.message });
+    else if (event.type === 'frame') setFrames(event.frames);
+  };
+
+  onMount(() => {
+    const bridge = createHostBridge({
+      selfOrigin: location.origin,
+      allow: allow.origins,
+      engine: startEmbedEngine(),
+      parent: window.parent === window ? null : (window.parent as ReplyTarget),
+      place: location.hash || '#/fv/plaza',
+      onStatus: setBridgeStatus,
+    });
+    const onMessage = (e: MessageEvent<unknown>): void =>
+      bridge.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
+    window.addEventListener('message', onMessage);
+    const render = startRenderWorker(props.canvas, 'preview', onRenderEvent);
+    const stopInput = captureInput(props.canvas, (intent) =>
+      render.send({
+        type: 'input',
+        intent: { move: intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
+        toggleCamera: intent.toggleCamera,
+      }),
+    );
+    onCleanup(() => {
+      window.removeEventListener('message', onMessage);
+      stopInput();
+      render.stop();
+      bridge.stop();
+    });
+  });
+
+  const r = () => route();
+  return (
+    <EmbedOverlay
+      title={(() => {
+        const x = r();
+        return x.ok ? shortTitle(x.place) : null;
+      })()}
+      fullViewerUrl={(() => {
+        const x = r();
+        return x.ok ? shareUrl(x.place, location.origin) : `${location.origin}/`;
+      })()}
+      isolated={self.crossOriginIsolated}
+      gpu={gpu()}
+      frames={frames()}
+      bridge={bridgeStatus()}
+      badLink={(() => {
+        const x = r();
+        return x.ok ? null : { link: x.link, message: x.message };
+      })()}
+    />
+  );
+}
