@@ -13,12 +13,14 @@ export function isEmbedPath(pathname: string): boolean {
  *
  * Top-level pages use COOP + COEP. The embed route is framed by other sites that are not isolated
  * themselves, where COOP/COEP cannot isolate a frame; Document-Isolation-Policy can, so the embed
- * route carries it instead, plus CORP so that hosts which are themselves isolated may frame it.
+ * route carries it instead. COEP and CORP are sent too, so that hosts which are themselves isolated (COEP) may
+ * frame it: a COEP host can only embed documents that declare COEP as well.
  */
 export function isolationHeaders(pathname: string): Record<string, string> {
   if (isEmbedPath(pathname)) {
     return {
       'Document-Isolation-Policy': 'isolate-and-require-corp',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cross-Origin-Resource-Policy': 'cross-origin',
     };
   }

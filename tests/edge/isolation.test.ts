@@ -18,6 +18,7 @@ describe('the built Worker puts isolation headers on what it serves', () => {
       const res = await get(path);
       expect(res.headers.get('document-isolation-policy'), path).toBe('isolate-and-require-corp');
       expect(res.headers.get('cross-origin-opener-policy'), path).toBeNull();
+      expect(res.headers.get('cross-origin-embedder-policy'), path).toBe('require-corp');
     }
   });
 });
