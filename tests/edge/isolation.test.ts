@@ -13,7 +13,7 @@ describe('the built Worker puts isolation headers on what it serves', () => {
     }
   });
 
-  it('sends Document-Isolation-Policy on the embed route instead of COOP/COEP', async () => {
+  it('sends Document-Isolation-Policy (and COEP, not COOP) on the embed route', async () => {
     for (const path of ['/embed', '/embed/', '/embed?x=1']) {
       const res = await get(path);
       expect(res.headers.get('document-isolation-policy'), path).toBe('isolate-and-require-corp');
