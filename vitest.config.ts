@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       {
         // No solid plugin here: it resolves packages with browser conditions (ws would load its browser stub).
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],

@@ -47,7 +47,8 @@ describe('the landing page', () => {
       const png = await scenePage.screenshot();
       const sky = pixelAt(png, 400, 40);
       const box = pixelAt(png, 400, 330);
-      const ground = pixelAt(png, 400, 560);
+      // Right of the chat panel and above the status line: HUD panels must not cover the sampled pixels.
+      const ground = pixelAt(png, 650, 480);
       const report = `sky rgb(${sky.slice(0, 3).join(',')}), box rgb(${box.slice(0, 3).join(',')}), ground rgb(${ground.slice(0, 3).join(',')}) with flags ${WEBGPU_ARGS.join(' ')}`;
       const isBlue = sky[2] > 150 && sky[2] > sky[0] + 40;
       const isRed = box[0] > 60 && box[0] > box[1] * 3 && box[0] > box[2] * 3;
