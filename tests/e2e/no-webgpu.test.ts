@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
 
 describe('a browser without WebGPU', () => {
-  it('gets a plain message instead of a crash, and the rest of the status line still works', async () => {
+  it('gets a plain message and a 2D map instead of a crash, and the rest of the viewer still works', async () => {
     const browser = await launchChromium({ webgpu: false });
     try {
       const page = await browser.newPage();
@@ -13,6 +13,9 @@ describe('a browser without WebGPU', () => {
       await expect.poll(() => page.getByTestId('status-gpu').getAttribute('data-state'), { timeout: 30_000 }).toBe('unavailable');
       expect(await page.getByTestId('status-gpu').textContent()).toMatch(/GPU: none\..*WebGPU/);
       await expect.poll(() => page.getByTestId('status-edge').getAttribute('data-state'), { timeout: 30_000 }).toBe('healthy');
+      // The world is still visible: a 2D top-down map of the same entities, and you in the people list.
+      expect(await page.getByTestId('map-2d').isVisible()).toBe(true);
+      await expect.poll(() => page.locator('[data-testid=person][data-self=true]').count(), { timeout: 60_000 }).toBe(1);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -58,4 +58,45 @@ describe('the landing page', () => {
       await scenePage.close();
     }
   });
+
+  it('joins the demo world and tags your avatar with your name', async () => {
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
+    const me = page.locator('[data-testid=person][data-self=true]');
+    await expect.poll(() => me.count(), { timeout: 30_000 }).toBe(1);
+    const name = (await me.textContent())?.replace(' (you)', '');
+    const tag = page.locator('[data-testid=name-tag][data-self=true]');
+    await expect.poll(() => tag.count(), { timeout: 30_000 }).toBe(1);
+    expect(await tag.textContent()).toBe(name);
+  });
+
+  it('recovers from a lost GPU device: the status says so, then the frame comes back', async () => {
+    const lossPage = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    try {
+      await lossPage.goto(`${inject('baseUrl')}/?scene=test&debug`);
+      await expect.poll(() => lossPage.getByTestId('status-gpu').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
+      await expect.poll(() => lossPage.getByTestId('viewer').getAttribute('data-frames'), { timeout: 60_000 }).not.toBe('0');
+      const states: string[] = [];
+      await lossPage.exposeFunction('recordGpuState', (s: string) => states.push(s));
+      await lossPage.evaluate(() => {
+        const el = document.querySelector('[data-testid=status-gpu]');
+        const record = (window as unknown as { recordGpuState: (s: string) => void }).recordGpuState;
+        if (el) new MutationObserver(() => record(el.getAttribute('data-state') ?? '')).observe(el, { attributes: true });
+        (window as unknown as { stormDebug: { loseDevice: () => void } }).stormDebug.loseDevice();
+      });
+      await expect.poll(() => states.includes('lost'), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => lossPage.getByTestId('status-gpu').getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
+      // The red box is drawn again by the new device.
+      await expect
+        .poll(
+          async () => {
+            const [r, g, b] = pixelAt(await lossPage.screenshot(), 400, 330);
+            return r > 60 && r > g * 3 && r > b * 3;
+          },
+          { timeout: 60_000 },
+        )
+        .toBe(true);
+    } finally {
+      await lossPage.close();
+    }
+  });
 });

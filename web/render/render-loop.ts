@@ -45,6 +45,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let generation = 0;
   let frames = 0;
   let lastStats = 0;
+  let lastCamera = 0;
   let last = 0;
   const timer = new FrameTimer();
   // The LOD budget moves the detail thresholds with measured frame time toward 16.6 ms.
@@ -111,12 +112,26 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       }
       const stats = renderer.render(cameraView(camera, extractor?.selfPosition() ?? null), canvas.width, canvas.height);
       timer.tick(now);
+      if (now - lastCamera > 100) {
+        lastCamera = now;
+        host.post({ type: 'camera', viewProj: Array.from(stats.viewProj) });
+      }
       frames += 1;
       if (frames === 1 || frames % 120 === 0) host.post({ type: 'frame', frames });
       if (now - lastStats > 1000) {
         lastStats = now;
         const t = timer.summary();
-        host.post({ type: 'stats', stats: { fps: t.fps, frameMsP50: t.p50, frameMsP95: t.p95, ...stats } });
+        host.post({
+          type: 'stats',
+          stats: {
+            fps: t.fps,
+            frameMsP50: t.p50,
+            frameMsP95: t.p95,
+            instances: stats.instances,
+            visible: stats.visible,
+            drawCalls: stats.drawCalls,
+          },
+        });
       }
     }
     host.requestFrame(frame);

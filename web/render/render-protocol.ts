@@ -43,4 +43,6 @@ export type RenderEvent =
   | { type: 'device-lost'; reason: string }
   | { type: 'frame'; frames: number }
   | { type: 'stats'; stats: RenderStats }
+  /** The camera's view-projection (column-major) and the canvas size in CSS pixels, ~10 times a second. */
+  | { type: 'camera'; viewProj: number[] }
   | { type: 'error'; message: string };

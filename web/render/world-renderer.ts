@@ -69,6 +69,8 @@ export interface FrameStats {
   /** Visible instances when culled on the CPU; -1 when the GPU culled (the count stays on the GPU). */
   visible: number;
   drawCalls: number;
+  /** This frame's view-projection matrix (for name tags projected by the UI). */
+  viewProj: Float32Array;
 }
 
 /** How the renderer culls: on the GPU with indirect draws (default), or with the CPU reference. */
@@ -461,7 +463,7 @@ export function createWorldRenderer(
       }
       pass.end();
       device.queue.submit([encoder.finish()]);
-      return { instances: batch?.count ?? 0, visible, drawCalls };
+      return { instances: batch?.count ?? 0, visible, drawCalls, viewProj };
     },
     destroy() {
       for (const b of [

@@ -8,6 +8,7 @@ import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
 import { HelpPanel } from './components/HelpPanel';
 import { Minimap } from './components/Minimap';
+import { NameTags } from './components/NameTags';
 import { PeopleList } from './components/PeopleList';
 import { PerfOverlay } from './components/PerfOverlay';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
@@ -34,6 +35,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [view, setView] = createSignal<WorldView>(EMPTY_WORLD_VIEW);
   const [chat, setChat] = createSignal<ChatLine[]>([]);
   const [notice, setNotice] = createSignal('');
+  const [viewProj, setViewProj] = createSignal<number[] | null>(null);
   createEffect(() => {
     if (!notice()) return;
     const timer = setTimeout(() => setNotice(''), 4000);
@@ -63,6 +65,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       case 'error':
         setGpu({ state: 'unavailable', reason: event.message });
         break;
+      case 'camera':
+        setViewProj(event.viewProj);
+        break;
       case 'stats':
         setRenderPerf({ fps: event.stats.fps, frameMsP50: event.stats.frameMsP50, frameMsP95: event.stats.frameMsP95 });
         break;
@@ -72,6 +77,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   onMount(() => {
     const testScene = new URLSearchParams(location.search).get('scene') === 'test';
     const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent);
+    // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
+    if (new URLSearchParams(location.search).has('debug')) {
+      Object.assign(window, { stormDebug: { loseDevice: () => render.send({ type: 'lose-device' }) } });
+    }
     // The fixed test scene stays local; every other visit joins the world its link names.
     world = testScene
       ? null
@@ -156,7 +165,23 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           Help
         </button>
       </div>
+      <NameTags
+        people={view().people}
+        viewProj={gpu().state === 'ready' ? viewProj() : null}
+        width={props.canvas.clientWidth}
+        height={props.canvas.clientHeight}
+      />
       <Minimap size={view().world?.size ?? [256, 256]} points={view().mapPoints} people={view().people} self={view().self} />
+      <Show when={gpu().state === 'unavailable'}>
+        <Minimap
+          size={view().world?.size ?? [256, 256]}
+          points={view().mapPoints}
+          people={view().people}
+          self={view().self}
+          pixels={Math.min(512, Math.floor(Math.min(props.canvas.clientWidth * 0.9, props.canvas.clientHeight * 0.7)))}
+          class="sc-map2d"
+        />
+      </Show>
       <PeopleList people={view().people} self={view().self} />
       <PerfOverlay perf={{ ...view().perf, ...renderPerf() }} />
       <ChatPanel

@@ -1,14 +1,21 @@
-/** A small top-down map of the region: prims as dots, people as rings, you in yellow. */
+/** A top-down map of the region: prims as dots, people as rings, you in yellow (small in the HUD, large without WebGPU). */
 import { createEffect } from 'solid-js';
 import type { PersonView } from '../../world/world-snapshot';
 
-const SIZE = 140;
-
-export function Minimap(props: { size: [number, number]; points: number[]; people: PersonView[]; self: PersonView | null }) {
+export function Minimap(props: {
+  size: [number, number];
+  points: number[];
+  people: PersonView[];
+  self: PersonView | null;
+  /** Canvas side in CSS pixels (default 140). */
+  pixels?: number;
+  class?: string;
+}) {
   let canvas: HTMLCanvasElement | undefined;
   createEffect(() => {
     const ctx = canvas?.getContext('2d');
     if (!ctx) return;
+    const SIZE = props.pixels ?? 140;
     const [w, h] = props.size;
     const sx = SIZE / Math.max(1, w);
     const sy = SIZE / Math.max(1, h);
@@ -23,9 +30,21 @@ export function Minimap(props: { size: [number, number]; points: number[]; peopl
       ctx.beginPath();
       ctx.arc(p.position[0] * sx, SIZE - p.position[1] * sy, p.self ? 4 : 3, 0, Math.PI * 2);
       ctx.stroke();
+      if (SIZE > 200) {
+        ctx.fillStyle = '#eef3fa';
+        ctx.font = '12px system-ui, sans-serif';
+        ctx.fillText(p.name, p.position[0] * sx + 6, SIZE - p.position[1] * sy - 6);
+      }
     }
   });
   return (
-    <canvas ref={canvas} class="sc-minimap" width={SIZE} height={SIZE} data-testid="minimap" aria-label="Map of the region" />
+    <canvas
+      ref={canvas}
+      class={props.class ?? 'sc-minimap'}
+      width={props.pixels ?? 140}
+      height={props.pixels ?? 140}
+      data-testid={props.class ? 'map-2d' : 'minimap'}
+      aria-label="Map of the region"
+    />
   );
 }
