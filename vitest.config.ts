@@ -10,8 +10,26 @@ export default defineConfig({
         test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
-        test: { name: 'edge', include: ['tests/edge/**/*.test.ts'] },
+        // The edge's GridSession reaches a relay that tests/support/fake-sim.ts starts in Node (with a fake
+        // simulator) on its own port, so it never meets a developer's relay on 8790.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: { RELAY_URL: 'http://127.0.0.1:18790' } },
+          }),
+        ],
+        test: { name: 'edge', include: ['tests/edge/**/*.test.ts'], globalSetup: ['tests/support/fake-sim.ts'] },
+      },
+      {
+        // Against a real OpenSimulator region: runs when OPENSIM_LOGIN_URI is set (.ci/run starts one).
+        test: {
+          name: 'interop',
+          include: ['tests/interop/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
       },
       {
         test: {

@@ -11,10 +11,18 @@ declare namespace Cloudflare {
     GUEST_PERMISSIONS?: string;
     /** "off" sends every avatar change instead of dead-reckoned ones (for benchmarks). */
     STORM_DEAD_RECKONING?: string;
+    /** One GridSession Durable Object per OpenSim visitor (edge/rooms/grid-session-room.ts). */
+    GRID_SESSION: DurableObjectNamespace<import('./rooms/grid-session-room').GridSession>;
+    /** The UDP relay (edge/relay) the GridSession opens circuits through, e.g. http://127.0.0.1:8790. */
+    RELAY_URL?: string;
+    /** The relay's shared secret (a Worker secret; unset for a loopback relay). */
+    RELAY_TOKEN?: string;
+    /** Grids the edge may log into: comma-separated host[:port[-port]] rules (default: loopback 8000-9999). */
+    GRID_ALLOW?: string;
   }
   interface GlobalProps {
     mainModule: typeof import('./index');
-    durableNamespaces: 'WorldRoom';
+    durableNamespaces: 'WorldRoom' | 'GridSession';
   }
 }
 

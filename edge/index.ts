@@ -1,9 +1,11 @@
 /** The edge Worker: routes only. Logic lives in the modules it mounts. */
 import { Hono } from 'hono';
+import { gridRoutes } from './api/grid';
 import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
 import { isolationHeaders } from './isolation';
 
+export { GridSession } from './rooms/grid-session-room';
 export { WorldRoom } from './rooms/world-room';
 
 const app = new Hono<{ Bindings: Env }>();
@@ -22,6 +24,7 @@ app.use('*', async (c, next) => {
 app.get('/api/health', (c) => c.json({ ok: true, service: 'stormcore-edge', version: c.env.BUILD_VERSION, time: Date.now() }));
 
 app.route('/', worldRoutes);
+app.route('/', gridRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

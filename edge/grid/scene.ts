@@ -1,0 +1,344 @@
+/**
+ * The region's objects as the gateway sees them, translated to Storm entities: ObjectUpdate,
+ * ObjectUpdateCompressed, ObjectUpdateCached, ImprovedTerseObjectUpdate and KillObject in; full entities,
+ * changes and despawns out. Storm ids are the simulator's local ids; linkset children keep positions
+ * relative to their parent (as LLUDP sends them) and wait until their parent is known.
+ */
+import {
+  type CompressedObject,
+  decodeCompressedObject,
+  decodeObjectMotion,
+  decodeTerseUpdate,
+  decodeTextureEntry,
+  LludpError,
+  type MessageOf,
+  textureFace,
+} from '../../shared/lludp';
+import {
+  type Color,
+  type Entity,
+  type EntityUpdate,
+  MAX_DESCRIPTION_BYTES,
+  MAX_FACES,
+  MAX_NAME_BYTES,
+  type PrimShape,
+  type Quat,
+  utf8Length,
+  type Vec3,
+} from '../../shared/protocol';
+
+/** LLUDP PCodes the gateway shows. */
+export const PCODE = { prim: 9, avatar: 47 } as const;
+
+/** An object of the region. */
+export interface SceneObject {
+  entity: Entity;
+  uuid: string;
+  crc: number;
+}
+
+/** What changed since the last `takeChanges`. */
+export interface SceneChanges {
+  updates: EntityUpdate[];
+  despawned: number[];
+}
+
+const MIN_SCALE = 0.001;
+
+/** Truncates a string to `max` UTF-8 bytes. */
+export function clip(text: string, max: number): string {
+  let s = text;
+  while (utf8Length(s) > max) s = s.slice(0, -1);
+  return s;
+}
+
+function cString(bytes: Uint8Array | undefined): string {
+  if (!bytes) return '';
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}
+
+function quat(q: readonly number[]): Quat {
+  const [x = 0, y = 0, z = 0, w = 1] = q;
+  const len = Math.hypot(x, y, z, w);
+  if (!(len > 1e-6) || !Number.isFinite(len)) return [0, 0, 0, 1];
+  const c = (v: number) => Math.max(-1, Math.min(1, v / len));
+  return [c(x), c(y), c(z), c(w)];
+}
+
+function vec(v: readonly number[]): Vec3 {
+  const f = (n: number | undefined) => (Number.isFinite(n) ? (n as number) : 0);
+  return [f(v[0]), f(v[1]), f(v[2])];
+}
+
+function scale(v: readonly number[]): Vec3 {
+  const f = (n: number | undefined) => (Number.isFinite(n) && (n as number) > MIN_SCALE ? (n as number) : MIN_SCALE);
+  return [f(v[0]), f(v[1]), f(v[2])];
+}
+
+const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x * 255)));
+
+/** Face colours from a TextureEntry: faces up to the last one overridden, RGBA bytes. */
+export function faceColors(te: Uint8Array): Color[] {
+  const entry = decodeTextureEntry(te);
+  let faces = 1;
+  for (const f of entry.overrides.keys()) if (f < MAX_FACES) faces = Math.max(faces, f + 1);
+  const out: Color[] = [];
+  for (let i = 0; i < faces; i++) {
+    const c = textureFace(entry, i).color;
+    out.push([byte(c[0]), byte(c[1]), byte(c[2]), byte(c[3])]);
+  }
+  return out;
+}
+
+/** An avatar's name from its NameValue text ("FirstName STRING RW SV Test\nLastName STRING RW SV User"). */
+export function avatarName(nameValues: string): string {
+  const get = (key: string) => new RegExp(`^${key}\\s+\\S+\\s+\\S+\\s+\\S+\\s+(.*)$`, 'm').exec(nameValues)?.[1]?.trim() ?? '';
+  return `${get('FirstName')} ${get('LastName')}`.trim();
+}
+
+function primShape(s: PrimShape): PrimShape {
+  return {
+    pathCurve: s.pathCurve,
+    profileCurve: s.profileCurve,
+    pathBegin: s.pathBegin,
+    pathEnd: s.pathEnd,
+    pathScaleX: s.pathScaleX,
+    pathScaleY: s.pathScaleY,
+    pathShearX: s.pathShearX,
+    pathShearY: s.pathShearY,
+    pathTwist: s.pathTwist,
+    pathTwistBegin: s.pathTwistBegin,
+    pathRadiusOffset: s.pathRadiusOffset,
+    pathTaperX: s.pathTaperX,
+    pathTaperY: s.pathTaperY,
+    pathRevolutions: s.pathRevolutions,
+    pathSkew: s.pathSkew,
+    profileBegin: s.profileBegin,
+    profileEnd: s.profileEnd,
+    profileHollow: s.profileHollow,
+  };
+}
+
+/** The objects of one region. */
+export class GridScene {
+  readonly objects = new Map<number, SceneObject>();
+  readonly byUuid = new Map<string, number>();
+  private readonly dirty = new Map<number, 'full' | 'motion'>();
+  private despawned: number[] = [];
+  /** Local ids announced (cached or terse) but not yet known: ask for them with RequestMultipleObjects. */
+  private wanted = new Set<number>();
+  /** Payloads that did not decode (counted, skipped). */
+  badPayloads = 0;
+
+  /** Whether an object (and, for a linkset child, its chain of parents) is known, so it can be shown. */
+  visible(id: number): boolean {
+    let o = this.objects.get(id);
+    for (let depth = 0; o && depth < 256; depth++) {
+      if (o.entity.parent === 0) return true;
+      o = this.objects.get(o.entity.parent);
+    }
+    return false;
+  }
+
+  /** Every visible entity, parents before children. */
+  entities(): Entity[] {
+    const out: Entity[] = [];
+    const done = new Set<number>();
+    const add = (o: SceneObject): void => {
+      if (done.has(o.entity.id)) return;
+      const parent = o.entity.parent === 0 ? undefined : this.objects.get(o.entity.parent);
+      if (o.entity.parent !== 0 && !parent) return;
+      done.add(o.entity.id);
+      if (parent) add(parent);
+      out.push({ ...o.entity });
+    };
+    for (const o of this.objects.values()) if (this.visible(o.entity.id)) add(o);
+    return out;
+  }
+
+  private put(entity: Entity, uuid: string, crc: number): void {
+    const had = this.objects.get(entity.id);
+    if (had && had.uuid !== uuid) this.byUuid.delete(had.uuid);
+    this.objects.set(entity.id, { entity, uuid, crc });
+    this.byUuid.set(uuid, entity.id);
+    this.wanted.delete(entity.id);
+    this.dirty.set(entity.id, 'full');
+    // Children that waited for this parent become visible now.
+    for (const o of this.objects.values()) if (o.entity.parent === entity.id) this.dirty.set(o.entity.id, 'full');
+  }
+
+  /** Full ObjectUpdate. */
+  applyObjectUpdate(m: MessageOf<'ObjectUpdate'>['blocks']): void {
+    for (const d of m.ObjectData) {
+      if (d.PCode !== PCODE.prim && d.PCode !== PCODE.avatar) continue;
+      try {
+        const motion = decodeObjectMotion(d.ObjectData);
+        const avatar = d.PCode === PCODE.avatar;
+        const text = cString(d.Text);
+        this.put(
+          {
+            id: d.ID,
+            kind: avatar ? 'avatar' : 'prim',
+            parent: d.ParentID,
+            name: clip(avatar ? avatarName(cString(d.NameValue)) : '', MAX_NAME_BYTES),
+            description: clip(text, MAX_DESCRIPTION_BYTES),
+            position: vec(motion.position),
+            rotation: quat(motion.rotation),
+            scale: scale(d.Scale),
+            velocity: vec(motion.velocity),
+            shape: primShape({
+              pathCurve: d.PathCurve,
+              profileCurve: d.ProfileCurve,
+              pathBegin: d.PathBegin,
+              pathEnd: d.PathEnd,
+              pathScaleX: d.PathScaleX,
+              pathScaleY: d.PathScaleY,
+              pathShearX: d.PathShearX,
+              pathShearY: d.PathShearY,
+              pathTwist: d.PathTwist,
+              pathTwistBegin: d.PathTwistBegin,
+              pathRadiusOffset: d.PathRadiusOffset,
+              pathTaperX: d.PathTaperX,
+              pathTaperY: d.PathTaperY,
+              pathRevolutions: d.PathRevolutions,
+              pathSkew: d.PathSkew,
+              profileBegin: d.ProfileBegin,
+              profileEnd: d.ProfileEnd,
+              profileHollow: d.ProfileHollow,
+            }),
+            colors: faceColors(d.TextureEntry),
+          },
+          d.FullID,
+          d.CRC,
+        );
+      } catch (err) {
+        if (!(err instanceof LludpError)) throw err;
+        this.badPayloads += 1;
+      }
+    }
+  }
+
+  /** ObjectUpdateCompressed (how OpenSim sends most prims). */
+  applyCompressed(m: MessageOf<'ObjectUpdateCompressed'>['blocks']): void {
+    for (const d of m.ObjectData) {
+      let o: CompressedObject;
+      try {
+        o = decodeCompressedObject(d.Data);
+        if (o.pcode !== PCODE.prim && o.pcode !== PCODE.avatar) continue;
+        this.put(
+          {
+            id: o.localId,
+            kind: o.pcode === PCODE.avatar ? 'avatar' : 'prim',
+            parent: o.parentId,
+            name: clip(o.pcode === PCODE.avatar ? avatarName(cString(o.nameValues)) : '', MAX_NAME_BYTES),
+            description: clip(cString(o.text), MAX_DESCRIPTION_BYTES),
+            position: vec(o.position),
+            rotation: quat(o.rotation),
+            scale: scale(o.scale),
+            velocity: [0, 0, 0],
+            shape: primShape(o.shape),
+            colors: faceColors(o.textureEntry),
+          },
+          o.fullId,
+          o.crc,
+        );
+      } catch (err) {
+        if (!(err instanceof LludpError)) throw err;
+        this.badPayloads += 1;
+      }
+    }
+  }
+
+  /** ObjectUpdateCached: we keep no cache, so every object not known with that CRC is wanted. */
+  applyCached(m: MessageOf<'ObjectUpdateCached'>['blocks']): void {
+    for (const d of m.ObjectData) {
+      const known = this.objects.get(d.ID);
+      if (!known || known.crc !== d.CRC) this.wanted.add(d.ID);
+    }
+  }
+
+  /** ImprovedTerseObjectUpdate: position, rotation, velocity of known objects; unknown ones are wanted. */
+  applyTerse(m: MessageOf<'ImprovedTerseObjectUpdate'>['blocks']): void {
+    for (const d of m.ObjectData) {
+      try {
+        const t = decodeTerseUpdate(d.Data);
+        const o = this.objects.get(t.localId);
+        if (!o) {
+          this.wanted.add(t.localId);
+          continue;
+        }
+        o.entity.position = vec(t.position);
+        o.entity.rotation = quat(t.rotation);
+        o.entity.velocity = vec(t.velocity);
+        if (d.TextureEntry.length > 4) o.entity.colors = faceColors(d.TextureEntry.subarray(4));
+        if (this.dirty.get(t.localId) !== 'full') this.dirty.set(t.localId, d.TextureEntry.length > 4 ? 'full' : 'motion');
+      } catch (err) {
+        if (!(err instanceof LludpError)) throw err;
+        this.badPayloads += 1;
+      }
+    }
+  }
+
+  /** KillObject: the objects (and any children left without a parent) are gone. */
+  applyKill(m: MessageOf<'KillObject'>['blocks']): void {
+    const gone = new Set<number>();
+    for (const d of m.ObjectData) {
+      const o = this.objects.get(d.ID);
+      this.wanted.delete(d.ID);
+      if (!o) continue;
+      gone.add(d.ID);
+    }
+    for (const o of this.objects.values()) if (gone.has(o.entity.parent)) gone.add(o.entity.id);
+    for (const id of gone) {
+      const o = this.objects.get(id);
+      if (!o) continue;
+      const wasVisible = this.visible(id);
+      this.objects.delete(id);
+      this.byUuid.delete(o.uuid);
+      this.dirty.delete(id);
+      if (wasVisible) this.despawned.push(id);
+    }
+  }
+
+  /** Local ids to ask for with RequestMultipleObjects (taken: each is asked for once per announcement). */
+  takeWanted(): number[] {
+    const ids = [...this.wanted];
+    this.wanted = new Set();
+    return ids;
+  }
+
+  /** Changes since the last call: new or changed visible entities, and despawned ids. */
+  takeChanges(): SceneChanges {
+    const updates: EntityUpdate[] = [];
+    const ready = [...this.dirty].filter(([id]) => this.visible(id));
+    // Parents first, so a client can place children.
+    ready.sort(([a], [b]) => this.depth(a) - this.depth(b));
+    for (const [id, what] of ready) {
+      this.dirty.delete(id);
+      const o = this.objects.get(id);
+      if (!o) continue;
+      const e = o.entity;
+      updates.push(what === 'full' ? { ...e } : { id, position: e.position, rotation: e.rotation, velocity: e.velocity });
+    }
+    const despawned = this.despawned;
+    this.despawned = [];
+    return { updates, despawned };
+  }
+
+  /** Forgets pending changes (after a snapshot that holds everything). */
+  clearChanges(): void {
+    for (const id of [...this.dirty.keys()]) if (this.visible(id)) this.dirty.delete(id);
+    this.despawned = [];
+  }
+
+  private depth(id: number): number {
+    let d = 0;
+    let o = this.objects.get(id);
+    while (o && o.entity.parent !== 0 && d < 256) {
+      d++;
+      o = this.objects.get(o.entity.parent);
+    }
+    return d;
+  }
+}

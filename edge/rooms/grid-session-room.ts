@@ -1,0 +1,404 @@
+/**
+ * GridSession: the Durable Object that holds one visitor's OpenSim session. POST /api/grid/login calls
+ * `start` (XML-RPC login, the relay circuit, the handshake); the browser then connects /ws/grid/<session>
+ * and receives the region as Storm protocol frames (welcome, snapshot, terrain, deltas, despawns, chat,
+ * errors). Its input becomes AgentUpdate and its chat ChatFromViewer. Closing the socket logs out.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import {
+  type ClientMessage,
+  decodeClientMessage,
+  encodeServerMessage,
+  INPUT_FLAGS,
+  MAX_CHAT_BYTES,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_ERROR_MESSAGE_BYTES,
+  MAX_NAME_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type ServerMessage,
+} from '../../shared/protocol';
+import { hasPermission, PERMISSION } from '../auth/permissions';
+import { TokenClaims } from '../auth/tokens';
+import { GridAllowlist } from '../grid/allowlist';
+import { GridError, type GridErrorCode } from '../grid/errors';
+import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
+import { openRelayCircuit } from '../grid/relay-client';
+import { clip } from '../grid/scene';
+import { CLAIMS_HEADER, FLOOD_BURST, FLOOD_RATE } from './world-room';
+
+/** How long a logged-in session waits for the browser's socket before logging out. */
+export const ATTACH_TIMEOUT_MS = 30_000;
+/** How long the welcome waits for the visitor's own avatar before it goes out without it. */
+export const AVATAR_WAIT_MS = 3000;
+/** Frame period for deltas and terrain (ms). */
+export const FLUSH_MS = 50;
+/** Most entities per snapshot or delta frame. */
+const FRAME_ENTITIES = 1000;
+/** The placeholder avatar id of a welcome sent before the visitor's avatar arrived. */
+export const NO_AVATAR = 0xffffffff;
+
+/** What POST /api/grid/login passes to `start` (the password is used once and never kept). */
+export interface GridStart {
+  loginUri: string;
+  first: string;
+  last: string;
+  password: string;
+  region: string;
+}
+
+/** `start`'s answer: a plain object (errors do not keep their class across RPC). */
+export type GridStartResult =
+  | {
+      ok: true;
+      region: string;
+      size: [number, number];
+      agent: { id: string; first: string; last: string };
+      timings: { loginMs: number; handshakeMs: number };
+    }
+  | { ok: false; code: GridErrorCode; message: string; status: number };
+
+const Attachment = z.object({ session: z.string().max(64), actor: z.string().max(64), perm: z.number().int() });
+type Attachment = z.infer<typeof Attachment>;
+
+interface Visitor {
+  ws: WebSocket;
+  perm: number;
+  greeted: boolean;
+  lastSeq: number;
+  tokens: number;
+  refilledAt: number;
+}
+
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** One instance per visitor session (binding GRID_SESSION, migration v2 in wrangler.toml). */
+export class GridSession extends DurableObject<Env> {
+  private client: GridClient | null = null;
+  private session = '';
+  private visitor: Visitor | null = null;
+  private regionAt = 0;
+  private tick = 0;
+  private flushTimer: ReturnType<typeof setInterval> | null = null;
+  private attachTimer: ReturnType<typeof setTimeout> | null = null;
+  private failure: GridError | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Sockets that outlived the object (eviction, deploy): the circuit is gone with it; say so.
+    for (const ws of ctx.getWebSockets()) {
+      this.sendTo(ws, {
+        type: 'error',
+        code: 'grid_circuit_lost',
+        message: 'grid: the session was restarted on the edge and its circuit is gone; log in again',
+      });
+      ws.close(1011, 'grid: session lost; log in again');
+    }
+  }
+
+  /** RPC from POST /api/grid/login: logs in, opens the circuit through the relay, starts the handshake. */
+  async start(session: string, req: GridStart): Promise<GridStartResult> {
+    if (this.client !== null) {
+      return { ok: false, code: 'grid_session_taken', message: 'grid: this session is in use', status: 409 };
+    }
+    this.session = session;
+    try {
+      const allow = GridAllowlist.parse(this.env.GRID_ALLOW);
+      const relayUrl = this.env.RELAY_URL;
+      if (!relayUrl)
+        throw new GridError('grid_relay_not_configured', 'RELAY_URL is not set; the edge cannot reach the UDP relay');
+      const client = await startGridClient(
+        { loginUri: new URL(req.loginUri), first: req.first, last: req.last, password: req.password, region: req.region },
+        {
+          fetch: (input, init) => fetch(input, init),
+          allow,
+          openCircuit: (sim, handlers) => openRelayCircuit({ url: relayUrl, token: this.env.RELAY_TOKEN }, sim, handlers),
+          onEvent: (e) => this.onGridEvent(e),
+        },
+      );
+      this.client = client;
+      this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
+      // Answer once the simulator has greeted us: the region's name is known, and a wrong region is a login error.
+      const region = await client.region;
+      if (req.region !== '' && region.toLowerCase() !== req.region.toLowerCase()) {
+        void this.end('unknown region');
+        throw new GridError(
+          'grid_unknown_region',
+          `the grid has no region "${req.region}" (it offered "${region}"); check the name`,
+        );
+      }
+      this.attachTimer = setTimeout(() => void this.end('no socket'), ATTACH_TIMEOUT_MS);
+      return {
+        ok: true,
+        region,
+        size: [client.session.sizeX, client.session.sizeY],
+        agent: { id: client.session.agentId, first: client.session.firstName, last: client.session.lastName },
+        timings: { loginMs: client.timings.login, handshakeMs: client.timings.handshake },
+      };
+    } catch (err) {
+      if (this.client?.open) await this.end('login failed');
+      if (err instanceof GridError) return { ok: false, code: err.code, message: err.message, status: err.status };
+      console.error('grid: login failed unexpectedly', err instanceof Error ? err.message : String(err));
+      return { ok: false, code: 'grid_unreachable', message: 'grid: the login failed unexpectedly; try again', status: 502 };
+    }
+  }
+
+  private onGridEvent(e: GridEvent): void {
+    switch (e.type) {
+      case 'region':
+        this.regionAt = Date.now();
+        return;
+      case 'chat':
+        if (this.visitor?.greeted) {
+          this.send({
+            type: 'chat',
+            from: e.from,
+            name: clip(e.name, MAX_NAME_BYTES),
+            text: clip(e.text, MAX_CHAT_BYTES),
+            time: Date.now(),
+          });
+        }
+        return;
+      case 'failed':
+        void this.fail(e.error);
+        return;
+    }
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const claimsJson = request.headers.get(CLAIMS_HEADER);
+    let claimsRaw: unknown = null;
+    try {
+      claimsRaw = claimsJson === null ? null : JSON.parse(claimsJson);
+    } catch {
+      claimsRaw = null;
+    }
+    const claims = TokenClaims.safeParse(claimsRaw);
+    if (!claims.success) return jsonError(400, 'bad_request', 'grid: requests must come through the edge router');
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      return jsonError(426, 'upgrade_required', 'grid: connect with a WebSocket');
+    }
+    const client = this.client;
+    if (claims.data.world === this.session && this.failure && !this.visitor) {
+      // The session failed before the browser connected: it still learns why, on the socket it expects.
+      const pair = new WebSocketPair();
+      const [browser, server] = [pair[0], pair[1]];
+      server.accept();
+      this.sendTo(server, {
+        type: 'error',
+        code: this.failure.code,
+        message: clip(this.failure.message, MAX_ERROR_MESSAGE_BYTES),
+      });
+      server.close(1011, `grid: ${this.failure.code}`);
+      return new Response(null, { status: 101, webSocket: browser });
+    }
+    if (!client?.open || claims.data.world !== this.session) {
+      return jsonError(404, 'grid_session_not_found', 'grid: no such session (it ended or never began); log in again');
+    }
+    if (this.visitor)
+      return jsonError(409, 'grid_session_taken', 'grid: this session already has a socket; log in again for another');
+    const pair = new WebSocketPair();
+    const [browser, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    const a: Attachment = { session: this.session, actor: claims.data.sub, perm: claims.data.perm };
+    server.serializeAttachment(a);
+    this.visitor = {
+      ws: server,
+      perm: claims.data.perm,
+      greeted: false,
+      lastSeq: -1,
+      tokens: FLOOD_BURST,
+      refilledAt: Date.now(),
+    };
+    if (this.attachTimer !== null) clearTimeout(this.attachTimer);
+    this.attachTimer = null;
+    this.flush();
+    return new Response(null, { status: 101, webSocket: browser });
+  }
+
+  private sendTo(ws: WebSocket, msg: ServerMessage): void {
+    try {
+      ws.send(encodeServerMessage(msg, this.client?.bounds));
+    } catch (err) {
+      if (err instanceof ProtocolError) console.error('grid: could not encode a frame', err.message);
+    }
+  }
+
+  private send(msg: ServerMessage): void {
+    if (this.visitor) this.sendTo(this.visitor.ws, msg);
+  }
+
+  /** Welcome, snapshot (in parts) and terrain: everything known now. */
+  private greet(v: Visitor, client: GridClient): void {
+    this.tick += 1;
+    this.send({
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      session: this.session,
+      avatar: client.avatarId || NO_AVATAR,
+      bounds: client.bounds,
+      serverTime: Date.now(),
+      tick: this.tick,
+      resumed: false,
+      permissions: v.perm,
+    });
+    client.scene.clearChanges();
+    const all = client.scene.entities();
+    const parts = Math.max(1, Math.ceil(all.length / FRAME_ENTITIES));
+    for (let p = 0; p < parts; p++) {
+      this.send({
+        type: 'snapshot',
+        tick: this.tick,
+        part: p,
+        parts,
+        entities: all.slice(p * FRAME_ENTITIES, (p + 1) * FRAME_ENTITIES),
+      });
+    }
+    for (const patch of client.terrain.all()) this.send(patch);
+    v.greeted = true;
+  }
+
+  /** Every FLUSH_MS: greet once the region (and the avatar) are known, then send what changed. */
+  private flush(): void {
+    const client = this.client;
+    const v = this.visitor;
+    if (!client || !v) return;
+    if (!v.greeted) {
+      if (this.regionAt === 0) return;
+      if (client.avatarId === 0 && Date.now() - this.regionAt < AVATAR_WAIT_MS) return;
+      this.greet(v, client);
+      return;
+    }
+    const { updates, despawned } = client.scene.takeChanges();
+    if (updates.length > 0) {
+      for (let i = 0; i < updates.length; i += FRAME_ENTITIES) {
+        const baseline = this.tick;
+        this.tick += 1;
+        this.send({ type: 'delta', baseline, tick: this.tick, entities: updates.slice(i, i + FRAME_ENTITIES) });
+      }
+    }
+    if (despawned.length > 0) this.send({ type: 'despawn', tick: this.tick, ids: despawned.slice(0, 4096) });
+    for (const patch of client.terrain.takeChanges()) this.send(patch);
+  }
+
+  /** Token bucket per socket (the WorldRoom's rates): true when the frame may be handled. */
+  private admit(v: Visitor): boolean {
+    const now = Date.now();
+    v.tokens = Math.min(FLOOD_BURST, v.tokens + ((now - v.refilledAt) / 1000) * FLOOD_RATE);
+    v.refilledAt = now;
+    if (v.tokens < 1) return false;
+    v.tokens -= 1;
+    return true;
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const v = this.visitor;
+    const client = this.client;
+    if (!v || v.ws !== ws || !client) {
+      ws.close(1011, 'grid: unknown socket; log in again');
+      return;
+    }
+    const size = typeof message === 'string' ? message.length * 3 : message.byteLength;
+    if (size > MAX_CLIENT_FRAME_BYTES) {
+      ws.close(1009, `grid: frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+      await this.end('oversized frame');
+      return;
+    }
+    if (!this.admit(v)) return;
+    if (typeof message === 'string') {
+      this.send({ type: 'error', code: 'protocol_text_frame', message: 'grid: send binary Storm protocol frames, not text' });
+      return;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = decodeClientMessage(new Uint8Array(message));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.send({ type: 'error', code: err.code, message: err.message });
+      return;
+    }
+    this.handle(v, client, msg);
+  }
+
+  private handle(v: Visitor, client: GridClient, msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        if (v.greeted) this.greet(v, client);
+        return;
+      case 'input':
+        if (msg.seq <= v.lastSeq && v.lastSeq - msg.seq < 0x80000000) return;
+        v.lastSeq = msg.seq;
+        client.input([msg.move[0], msg.move[1], (msg.flags & INPUT_FLAGS.jump) !== 0 ? 1 : msg.move[2]], msg.rotation, {
+          run: (msg.flags & INPUT_FLAGS.run) !== 0,
+          fly: (msg.flags & INPUT_FLAGS.fly) !== 0,
+        });
+        return;
+      case 'chat':
+        if (!hasPermission(v.perm, PERMISSION.chat)) {
+          this.send({ type: 'error', code: 'permission_denied', message: 'grid: your token does not allow chat' });
+          return;
+        }
+        client.say(msg.text);
+        return;
+      case 'action':
+        this.send({
+          type: 'error',
+          code: 'grid_not_supported',
+          message: 'grid: World Tool actions are for Finalverse worlds; OpenSim regions are edited with their own tools',
+        });
+        return;
+      case 'ack':
+        return;
+      case 'ping':
+        this.send({ type: 'pong', nonce: msg.nonce, clientTime: msg.clientTime, serverTime: Date.now() });
+        return;
+    }
+  }
+
+  /** A failure after login: an error frame to the browser, then the session ends. */
+  private async fail(error: GridError): Promise<void> {
+    if (this.failure) return;
+    this.failure = error;
+    this.send({ type: 'error', code: error.code, message: clip(error.message, MAX_ERROR_MESSAGE_BYTES) });
+    await this.end(error.code);
+  }
+
+  /** Logs out (if the circuit is up), closes the socket, stops the timers. */
+  private async end(reason: string): Promise<void> {
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
+    if (this.attachTimer !== null) clearTimeout(this.attachTimer);
+    this.flushTimer = null;
+    this.attachTimer = null;
+    const client = this.client;
+    const v = this.visitor;
+    this.visitor = null;
+    if (v) {
+      try {
+        v.ws.close(this.failure ? 1011 : 1000, `grid: ${reason}`.slice(0, 120));
+      } catch {
+        // Already closed.
+      }
+    }
+    if (client?.open) await client.logout();
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    if (this.visitor?.ws !== ws) return;
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
+    } catch {
+      // Already closed.
+    }
+    this.visitor = null;
+    await this.end('socket closed');
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    if (this.visitor?.ws !== ws) return;
+    this.visitor = null;
+    await this.end('socket error');
+  }
+}

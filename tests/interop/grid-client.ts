@@ -1,0 +1,155 @@
+/** A Node Storm client for interop tests: logs in through POST /api/grid/login and collects the /ws/grid frames. */
+import WebSocket from 'ws';
+import {
+  type Bounds,
+  type ClientMessage,
+  DEFAULT_BOUNDS,
+  decodeServerMessage,
+  type Entity,
+  encodeClientMessage,
+  type ServerMessage,
+  type TerrainPatch,
+} from '../../shared/protocol';
+
+export interface GridLoginBody {
+  loginUri: string;
+  first: string;
+  last: string;
+  password: string;
+  region?: string;
+}
+
+export interface StormView {
+  ws: WebSocket;
+  frames: ServerMessage[];
+  entities: Map<number, Entity>;
+  terrain: Map<string, TerrainPatch>;
+  bounds: Bounds;
+  avatar: number;
+  /** ms (performance.now) when each milestone was seen. */
+  at: { welcome: number; firstPrim: number; snapshot: number };
+  send(msg: ClientMessage): void;
+  waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+export async function postLogin(edge: string, body: GridLoginBody): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${edge}/api/grid/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Opens the Storm socket of a grid session and mirrors what it receives. */
+export function openStorm(edge: string, session: string, token: string): Promise<StormView> {
+  const ws = new WebSocket(`${edge.replace(/^http/, 'ws')}/ws/grid/${session}?token=${encodeURIComponent(token)}`);
+  ws.binaryType = 'nodebuffer';
+  const view: StormView = {
+    ws,
+    frames: [],
+    entities: new Map(),
+    terrain: new Map(),
+    bounds: DEFAULT_BOUNDS,
+    avatar: 0,
+    at: { welcome: 0, firstPrim: 0, snapshot: 0 },
+    send: (msg) => ws.send(encodeClientMessage(msg)),
+    async waitFor(pred, timeoutMs, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pred()) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `interop: timed out waiting for ${what}; frames: ${view.frames
+              .map((f) => f.type)
+              .join(',')
+              .slice(0, 400)}`,
+          );
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    closed: new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
+  };
+  const primSeen = () => {
+    if (view.at.firstPrim === 0 && [...view.entities.values()].some((e) => e.kind === 'prim'))
+      view.at.firstPrim = performance.now();
+  };
+  ws.on('message', (data: Buffer) => {
+    const msg = decodeServerMessage(new Uint8Array(data), view.bounds);
+    view.frames.push(msg);
+    switch (msg.type) {
+      case 'welcome':
+        view.bounds = msg.bounds;
+        view.avatar = msg.avatar;
+        view.at.welcome = performance.now();
+        break;
+      case 'snapshot':
+        if (msg.part === 0) view.entities.clear();
+        for (const e of msg.entities) view.entities.set(e.id, e);
+        if (msg.part + 1 === msg.parts) view.at.snapshot = performance.now();
+        primSeen();
+        break;
+      case 'delta':
+        for (const u of msg.entities) {
+          const had = view.entities.get(u.id);
+          if (had) view.entities.set(u.id, { ...had, ...u });
+          else view.entities.set(u.id, u as Entity);
+        }
+        primSeen();
+        break;
+      case 'despawn':
+        for (const id of msg.ids) view.entities.delete(id);
+        break;
+      case 'terrain':
+        view.terrain.set(`${msg.x},${msg.y}`, msg);
+        break;
+      default:
+        break;
+    }
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(view));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`interop: socket refused with HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** Heights at integer samples (x, y) < size from 17x17 terrain patches (null where none covers it). */
+export function heightmap(terrain: Map<string, TerrainPatch>, sizeX: number, sizeY: number): Float64Array {
+  const out = new Float64Array(sizeX * sizeY).fill(Number.NaN);
+  for (const p of terrain.values()) {
+    for (let j = 0; j < p.size; j++) {
+      for (let i = 0; i < p.size; i++) {
+        const x = p.x + i * p.spacing;
+        const y = p.y + j * p.spacing;
+        if (x < sizeX && y < sizeY && Number.isNaN(out[y * sizeX + x] ?? 0))
+          out[y * sizeX + x] = p.heights[j * p.size + i] ?? Number.NaN;
+      }
+    }
+  }
+  return out;
+}
+
+/** The basic shape a prim's wire parameters make (the build menu's names). */
+export function shapeName(s: Entity['shape']): string {
+  const profile = s.profileCurve & 0x0f;
+  if (s.pathCurve === 16)
+    return profile === 1
+      ? 'box'
+      : profile === 0
+        ? 'cylinder'
+        : profile === 3 || profile === 2 || profile === 4
+          ? 'prism'
+          : `line-${profile}`;
+  if (s.pathCurve === 32)
+    return profile === 5
+      ? 'sphere'
+      : profile === 0
+        ? 'torus'
+        : profile === 1
+          ? 'tube'
+          : profile === 3 || profile === 2 || profile === 4
+            ? 'ring'
+            : `circle-${profile}`;
+  return `path-${s.pathCurve}`;
+}
