@@ -27,6 +27,9 @@ export default defineConfig({
   envDir: root,
   build: { outDir: `${root}dist`, emptyOutDir: true, target: 'es2023' },
   worker: { format: 'es' },
+  // Scan the page and every worker entry at start-up, so dependencies are pre-bundled before the first
+  // visit instead of being discovered later (which makes Vite reload open pages once).
+  environments: { client: { optimizeDeps: { entries: ['index.html', 'workers/*.worker.ts', 'embed-sdk/*.ts'] } } },
   server: {
     host: '127.0.0.1',
     port: Number(process.env.PORT ?? 5173),

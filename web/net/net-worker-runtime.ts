@@ -16,6 +16,13 @@ import {
 /** Messages the main thread sends to the net worker. */
 export const NetCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('connect'), origin: z.string().url(), world: z.string().regex(/^[a-z0-9-]{1,32}$/) }),
+  /** An OpenSim region through a GridSession that POST /api/grid/login opened: its socket path and token. */
+  z.object({
+    type: z.literal('connect-grid'),
+    origin: z.string().url(),
+    socket: z.string().regex(/^\/ws\/grid\/g-[0-9a-f]{24}$/),
+    token: z.string().min(1).max(4096),
+  }),
   z.object({ type: z.literal('input'), move: Vec3, rotation: Quat, flags: z.number().int().min(0).max(255) }),
   z.object({ type: z.literal('chat'), text: z.string().min(1).max(1024) }),
   z.object({ type: z.literal('operate'), id: z.number().int(), body: WorldOperation }),
@@ -56,11 +63,16 @@ export function serveNetWorker(
     const cmd = parsed.data;
     switch (cmd.type) {
       case 'connect':
+      case 'connect-grid': {
         conn?.close();
+        // A grid session's token came with its login; a Finalverse world's token is fetched (and refreshed).
+        const target =
+          cmd.type === 'connect'
+            ? { world: cmd.world, getToken: (world: string) => fetchSessionToken(cmd.origin, world) }
+            : { world: cmd.socket.slice('/ws/grid/'.length), socketPath: cmd.socket, getToken: async () => cmd.token };
         conn = createStormConnection({
           origin: cmd.origin,
-          world: cmd.world,
-          getToken: (world) => fetchSessionToken(cmd.origin, world),
+          ...target,
           ...connect,
           onState: (state, detail) =>
             scope.postMessage(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail }),
@@ -90,6 +102,7 @@ export function serveNetWorker(
           },
         });
         return;
+      }
       case 'input':
         conn?.sendInput(cmd.move, cmd.rotation, cmd.flags);
         return;

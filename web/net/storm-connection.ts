@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   world: string;
   /** A fresh access token for the world (POST /api/session); throw a fatal NetError to stop. */
   getToken: (world: string) => Promise<string>;
+  /** The socket path on the origin (default /ws/world/<world>; an OpenSim visit uses /ws/grid/<session>). */
+  socketPath?: string;
   createSocket?: (url: string) => SocketLike;
   backoff?: Backoff;
   setTimer?: (fn: () => void, ms: number) => unknown;
@@ -205,7 +207,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       query.set('baseline', String(ackedTick));
     }
     welcomed = false;
-    const ws = createSocket(`${wsOrigin}/ws/world/${options.world}?${query}`);
+    const ws = createSocket(`${wsOrigin}${options.socketPath ?? `/ws/world/${options.world}`}?${query}`);
     socket = ws;
     ws.onmessage = (ev) => onFrame(ev.data);
     ws.onclose = (ev) => {

@@ -6,6 +6,7 @@ import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView } from
 import { BadLinkNotice } from './components/BadLinkNotice';
 import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
+import { GridLoginForm } from './components/GridLoginForm';
 import { HelpPanel } from './components/HelpPanel';
 import { Minimap } from './components/Minimap';
 import { NameTags } from './components/NameTags';
@@ -13,6 +14,7 @@ import { PeopleList } from './components/PeopleList';
 import { PerfOverlay } from './components/PerfOverlay';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
+import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
@@ -36,6 +38,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [chat, setChat] = createSignal<ChatLine[]>([]);
   const [notice, setNotice] = createSignal('');
   const [viewProj, setViewProj] = createSignal<number[] | null>(null);
+  const [login, setLogin] = createSignal<{ busy: boolean; error: string; done: boolean }>({
+    busy: false,
+    error: '',
+    done: false,
+  });
   createEffect(() => {
     if (!notice()) return;
     const timer = setTimeout(() => setNotice(''), 4000);
@@ -129,6 +136,22 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     void checkEdgeHealth().then(setEdge);
   });
 
+  const submitLogin = async (credentials: GridCredentials): Promise<void> => {
+    setLogin({ busy: true, error: '', done: false });
+    const result = await loginToGrid(credentials);
+    if (!result.ok) {
+      setLogin({ busy: false, error: result.message, done: false });
+      return;
+    }
+    const { socket, token, region, size } = result.login;
+    worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
+    setLogin({ busy: false, error: '', done: true });
+  };
+  const osPlace = () => {
+    const r = route();
+    return r.ok && r.place.kind !== 'fv' ? r.place : null;
+  };
+
   const link = (): string => {
     const r = route();
     return r.ok ? shareUrl(r.place, location.origin, location.pathname) : `${location.origin}/`;
@@ -196,6 +219,17 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       </Show>
       <Show when={help()}>
         <HelpPanel onClose={() => setHelp(false)} />
+      </Show>
+      <Show when={osPlace() && !login().done ? osPlace() : null} keyed>
+        {(place) => (
+          <GridLoginForm
+            grid={place.kind === 'os' ? place.grid : ''}
+            region={place.region}
+            busy={login().busy}
+            error={login().error}
+            onSubmit={(c) => void submitLogin(c)}
+          />
+        )}
       </Show>
       <Show when={route()} keyed>
         {(r) => (r.ok ? null : <BadLinkNotice link={r.link} message={r.message} />)}

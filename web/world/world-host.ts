@@ -21,6 +21,15 @@ export const WorldCommand = z.discriminatedUnion('type', [
     world: z.string().regex(/^[a-z0-9-]{1,32}$/),
     kind: z.enum(['fv', 'os']),
   }),
+  /** An OpenSim region: the GridSession POST /api/grid/login opened (the password never reaches this worker). */
+  z.object({
+    type: z.literal('connect-grid'),
+    origin: z.string().url().max(512),
+    socket: z.string().regex(/^\/ws\/grid\/g-[0-9a-f]{24}$/),
+    token: z.string().min(1).max(4096),
+    region: z.string().min(1).max(64),
+    size: z.tuple([z.number().positive().max(65536), z.number().positive().max(65536)]),
+  }),
   z.object({
     type: z.literal('input'),
     move: z.tuple([axis, axis, axis]),
@@ -137,6 +146,16 @@ export class WorldHost {
           world: { kind: this.kind, name: command.world, size: [256, 256] },
         };
         this.options.net({ type: 'connect', origin: command.origin, world: command.world });
+        break;
+      case 'connect-grid':
+        this.kind = 'os';
+        this.worldName = command.region;
+        this.view = {
+          ...EMPTY_WORLD_VIEW,
+          connection: { state: 'connecting' },
+          world: { kind: 'os', name: command.region, size: command.size },
+        };
+        this.options.net({ type: 'connect-grid', origin: command.origin, socket: command.socket, token: command.token });
         break;
       case 'input':
         this.input(command);
@@ -285,7 +304,9 @@ export class WorldHost {
       else if (mapPoints.length < MAP_POINTS * 2) mapPoints.push(position[0], position[1]);
     }
     const self = people.find((p) => p.self) ?? null;
-    const size: [number, number] = [Math.ceil(maxX / 256) * 256, Math.ceil(maxY / 256) * 256];
+    // An OpenSim region told us its size at login; a Finalverse world's map grows with its content.
+    const size: [number, number] =
+      this.kind === 'os' && this.view.world ? this.view.world.size : [Math.ceil(maxX / 256) * 256, Math.ceil(maxY / 256) * 256];
     this.view = {
       ...this.view,
       world: { kind: this.kind, name: this.worldName, size },
