@@ -7,7 +7,13 @@ export default defineConfig({
     projects: [
       {
         // No solid plugin here: it resolves packages with browser conditions (ws would load its browser stub).
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // The edge's GridSession reaches a relay that tests/support/fake-sim.ts starts in Node (with a fake
@@ -18,12 +24,19 @@ export default defineConfig({
             miniflare: { bindings: { RELAY_URL: 'http://127.0.0.1:18790' } },
           }),
         ],
-        test: { name: 'edge', include: ['tests/edge/**/*.test.ts'], globalSetup: ['tests/support/fake-sim.ts'] },
+        test: {
+          name: 'edge',
+          include: ['tests/edge/**/*.test.ts'],
+          globalSetup: ['tests/support/fake-sim.ts'],
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // Against a real OpenSimulator region: runs when OPENSIM_LOGIN_URI is set (.ci/run starts one).
         test: {
           name: 'interop',
+          // One account on the real region: the interop and browser suites take turns (a second login kicks the first).
+          sequence: { groupOrder: 1 },
           include: ['tests/interop/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
@@ -34,6 +47,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['tests/e2e/**/*.test.ts'],
           globalSetup: ['tests/e2e/global-setup.ts'],
           testTimeout: 120_000,
