@@ -24,6 +24,13 @@ interface Run {
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 15);
 const pageModule = `/@fs${fileURLToPath(new URL('../e2e/render-cull.page.ts', import.meta.url))}`;
+const framePageModule = `/@fs${fileURLToPath(new URL('../e2e/render-frame.page.ts', import.meta.url))}`;
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 10);
+interface FrameRun {
+  adapter: string;
+  results: { instances: number; cull: 'gpu' | 'cpu'; medianMs: number; p95Ms: number }[];
+}
+let frameRun: FrameRun | undefined;
 
 const server = await startDevServer();
 const browser = await launchChromium();
@@ -38,6 +45,9 @@ try {
       run = (await page.evaluate(
         `import(${JSON.stringify(pageModule)}).then((m) => m.cullTiming([100000, 1000000], ${SAMPLES}))`,
       )) as Run;
+      frameRun = (await page.evaluate(
+        `import(${JSON.stringify(framePageModule)}).then((m) => m.frameTiming([10000, 100000], ${FRAMES}))`,
+      )) as FrameRun;
       break;
     } catch (err) {
       // Vite may reload the page once after optimising a new dependency.
@@ -67,6 +77,11 @@ for (const t of run.results) {
   ms[`cull_${n}_gpu_wall`] = t.gpuWallMs;
   ratios[`cull_${n}_cpu_over_gpu`] = t.cpuMs / gpuMs;
 }
+for (const f of frameRun?.results ?? []) {
+  const name = `frame_${label(f.instances)}_visible_${f.cull}_cull`;
+  cases.push({ name, median_ms: f.medianMs, min_ms: f.medianMs, max_ms: f.p95Ms, samples: FRAMES });
+  ms[name] = f.medianMs;
+}
 writeReport({
   suite: 'render',
   cases,
@@ -76,6 +91,7 @@ writeReport({
     adapter: run.adapter,
     gpu_timing: run.timestamps ? 'timestamp-query (compute pass only)' : 'wall time, submit to onSubmittedWorkDone',
     visible: Object.fromEntries(run.results.map((t) => [label(t.count), t.visible])),
-    frame_time: 'not measured yet: needs the instanced prim render pass (10k and 100k visible prims)',
+    frame_time:
+      'wall time per frame (1280x720: sky, terrain, N prims of 7 shapes all in view), encode to onSubmittedWorkDone; max_ms holds p95',
   },
 });
