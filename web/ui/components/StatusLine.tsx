@@ -23,7 +23,9 @@ const style = {
   bottom: '0',
   display: 'flex',
   gap: '1.25em',
-  'flex-wrap': 'wrap',
+  'flex-wrap': 'nowrap',
+  overflow: 'hidden',
+  'white-space': 'nowrap',
   padding: '4px 10px',
   font: '12px/1.5 system-ui, sans-serif',
   color: '#e8eef7',
@@ -60,7 +62,12 @@ export function StatusLine(props: StatusLineProps) {
       <span data-testid="status-isolation" data-isolated={String(props.pageIsolated && props.workerIsolated !== false)}>
         {isolation()}
       </span>
-      <span data-testid="status-gpu" data-state={props.gpu.state}>
+      <span
+        data-testid="status-gpu"
+        data-state={props.gpu.state}
+        title={gpu()}
+        style={{ overflow: 'hidden', 'text-overflow': 'ellipsis', 'min-width': '0' }}
+      >
         {gpu()}
       </span>
       <span data-testid="status-edge" data-state={props.edge.state}>
