@@ -27,6 +27,8 @@ export const NetCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat'), text: z.string().min(1).max(1024) }),
   z.object({ type: z.literal('operate'), id: z.number().int(), body: WorldOperation }),
   z.object({ type: z.literal('close') }),
+  /** Asks for a `traffic` event with the byte counters. */
+  z.object({ type: z.literal('stats') }),
 ]);
 export type NetCommand = z.infer<typeof NetCommand>;
 
@@ -38,7 +40,8 @@ export type NetEvent =
   | { type: 'terrain'; patches: TerrainPatch[] }
   | { type: 'chat'; from: number; name: string; text: string; time: number }
   | { type: 'result'; id: number; result: OperationResult }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  | { type: 'traffic'; bytesIn: number; bytesOut: number };
 
 /**
  * Serves one connection: returns the handler for the main thread's messages; events go to `post`.
@@ -129,6 +132,9 @@ export function serveNetWorker(
       case 'close':
         conn?.close();
         conn = null;
+        return;
+      case 'stats':
+        if (conn) scope.postMessage({ type: 'traffic', bytesIn: conn.traffic.bytesIn, bytesOut: conn.traffic.bytesOut });
         return;
     }
   };

@@ -53,6 +53,8 @@ export interface ConnectionOptions {
 /** A live connection. */
 export interface StormConnection {
   readonly mirror: WorldMirror;
+  /** Bytes received and sent on every socket of this connection so far (for the performance overlay). */
+  readonly traffic: { readonly bytesIn: number; readonly bytesOut: number };
   readonly state: ConnectionState;
   /** The session id of the last welcome (kept across reconnects to resume). */
   readonly session: string;
@@ -133,9 +135,12 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     options.onState?.(s, detail);
   };
 
+  const traffic = { bytesIn: 0, bytesOut: 0 };
   const send = (msg: ClientMessage): boolean => {
     if (!socket || !welcomed) return false;
-    socket.send(encodeClientMessage(msg));
+    const bytes = encodeClientMessage(msg);
+    traffic.bytesOut += bytes.byteLength;
+    socket.send(bytes);
     return true;
   };
 
@@ -151,6 +156,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
 
   const onFrame = (data: unknown) => {
     if (!(data instanceof ArrayBuffer)) return;
+    traffic.bytesIn += data.byteLength;
     let msg: ServerMessage;
     try {
       msg = decodeServerMessage(new Uint8Array(data), bounds);
@@ -230,6 +236,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
 
   return {
     mirror,
+    traffic,
     get state() {
       return state;
     },

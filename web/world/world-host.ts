@@ -123,6 +123,8 @@ export class WorldHost {
   private lastMove = '';
   private chatId = 0;
   private bytes = { at: 0, inKB: 0, outKB: 0 };
+  private traffic: { at: number; bytesIn: number; bytesOut: number } | null = null;
+  private lastStats = 0;
   private yaw = Math.PI / 2;
   private nextOperation = 1;
   /** Operations in flight: prepare ids whose plan is committed once it arrives, and commit ids. */
@@ -206,6 +208,16 @@ export class WorldHost {
       case 'error':
         this.options.post({ type: 'error', code: event.code, message: event.message });
         break;
+      case 'traffic': {
+        const now = this.options.now();
+        const last = this.traffic;
+        if (last && now > last.at) {
+          const seconds = (now - last.at) / 1000;
+          this.setNetRates((event.bytesIn - last.bytesIn) / 1024 / seconds, (event.bytesOut - last.bytesOut) / 1024 / seconds);
+        }
+        this.traffic = { at: now, bytesIn: event.bytesIn, bytesOut: event.bytesOut };
+        break;
+      }
       case 'result': {
         const stage = this.operations.get(event.id);
         this.operations.delete(event.id);
@@ -235,6 +247,10 @@ export class WorldHost {
       const field = assembleTerrain(this.terrain.values());
       if (field)
         this.options.post({ type: 'terrain', field, waterLevel: this.kind === 'os' ? 20 : null }, [field.heights.buffer]);
+    }
+    if (now - this.lastStats >= 1000) {
+      this.lastStats = now;
+      this.options.net({ type: 'stats' });
     }
     this.publish(false);
   }

@@ -1,6 +1,11 @@
 /** Performance figures: frame rate and times, entities, network rate, workers. */
 import type { PerfView } from '../../world/world-snapshot';
 
+/** A rate in KB/s, or B/s below one kilobyte (dead reckoning keeps an idle world under 1 KB/s). */
+function rate(kbPerS: number): string {
+  return kbPerS >= 1 ? `${kbPerS.toFixed(1)} KB/s` : `${Math.round(kbPerS * 1024)} B/s`;
+}
+
 export function PerfOverlay(props: { perf: PerfView }) {
   const p = () => props.perf;
   return (
@@ -11,7 +16,7 @@ export function PerfOverlay(props: { perf: PerfView }) {
       </span>
       <span>{p().entities} entities</span>
       <span>
-        net {p().netInKBs.toFixed(1)} in / {p().netOutKBs.toFixed(1)} out KB/s
+        net {rate(p().netInKBs)} in / {rate(p().netOutKBs)} out
       </span>
       <span>{p().workers} workers</span>
     </section>
