@@ -1,4 +1,5 @@
 /** Avatar movement on the server: intent (forward, left, up) and facing → velocity → position on the terrain. */
+import { quatRotate as rotate } from '../../shared/math/quat';
 import type { Quat, Vec3 } from '../../shared/protocol';
 import { INPUT_FLAGS } from '../../shared/protocol';
 
@@ -8,15 +9,8 @@ export const FLY_SPEED = 4;
 /** Half an avatar's height: its centre stands this far above the ground. */
 export const AVATAR_HALF_HEIGHT = 0.9;
 
-/** Rotates (x, y, z) by a unit quaternion. */
-export function rotate(q: Quat, v: Vec3): Vec3 {
-  const [x, y, z, w] = q;
-  const [vx, vy, vz] = v;
-  const tx = 2 * (y * vz - z * vy);
-  const ty = 2 * (z * vx - x * vz);
-  const tz = 2 * (x * vy - y * vx);
-  return [vx + w * tx + (y * tz - z * ty), vy + w * ty + (z * tx - x * tz), vz + w * tz + (x * ty - y * tx)];
-}
+/** Rotates (x, y, z) by a unit quaternion (one implementation for edge and viewer: shared/math/quat). */
+export { rotate };
 
 /** World velocity from intent: forward is the avatar's +x, left its +y, both kept horizontal. */
 export function velocityFor(move: Vec3, rotation: Quat, flags: number): Vec3 {

@@ -2,6 +2,7 @@
  * Applies the world as the network sees it (full entities in, ids out) to the ECS: one ECS entity per server
  * entity, linkset children posed against their parent, versions bumped so the renderer rebuilds only on change.
  */
+import { quatMultiply, quatRotate } from '../../shared/math/quat';
 import type { Entity } from '../../shared/protocol';
 import type { EntityId, World } from '../engine';
 import { Avatar, Faces, MAX_FACE_COLORS, Motion, NetId, Shape, Transform } from './components';
@@ -9,27 +10,6 @@ import type { SyncWriter } from './sync-header';
 
 type V3 = readonly [number, number, number];
 type Q = readonly [number, number, number, number];
-
-/** q ⊗ r (Hamilton product), both [x, y, z, w]. */
-export function quatMultiply(q: Q, r: Q): [number, number, number, number] {
-  const [qx, qy, qz, qw] = q;
-  const [rx, ry, rz, rw] = r;
-  return [
-    qw * rx + qx * rw + qy * rz - qz * ry,
-    qw * ry - qx * rz + qy * rw + qz * rx,
-    qw * rz + qx * ry - qy * rx + qz * rw,
-    qw * rw - qx * rx - qy * ry - qz * rz,
-  ];
-}
-
-/** Rotates v by unit quaternion q. */
-export function quatRotate(q: Q, v: V3): [number, number, number] {
-  const [x, y, z, w] = q;
-  const tx = 2 * (y * v[2] - z * v[1]);
-  const ty = 2 * (z * v[0] - x * v[2]);
-  const tz = 2 * (x * v[1] - y * v[0]);
-  return [v[0] + w * tx + (y * tz - z * ty), v[1] + w * ty + (z * tx - x * tz), v[2] + w * tz + (x * ty - y * tx)];
-}
 
 /** What the HUD needs that does not live in columns. */
 export interface EntityInfo {

@@ -1,27 +1,9 @@
 /** Second Life / OpenSim wire prim parameters (ObjectUpdate units, as the Storm protocol carries them) → PrimParams. */
+import type { PrimShape } from '../../../shared/protocol';
 import { clampPrimParams, type HollowShape, type PrimParams, type ProfileCurve } from './prim-params';
 
-/** The shape fields as they travel (see shared/protocol PrimShape): quantized integers. */
-export interface WireShape {
-  pathCurve: number;
-  profileCurve: number;
-  pathBegin: number;
-  pathEnd: number;
-  pathScaleX: number;
-  pathScaleY: number;
-  pathShearX: number;
-  pathShearY: number;
-  pathTwist: number;
-  pathTwistBegin: number;
-  pathRadiusOffset: number;
-  pathTaperX: number;
-  pathTaperY: number;
-  pathRevolutions: number;
-  pathSkew: number;
-  profileBegin: number;
-  profileEnd: number;
-  profileHollow: number;
-}
+/** The shape fields as they travel (shared/protocol PrimShape): quantized integers in OpenSim wire units. */
+export type WireShape = PrimShape;
 
 // The simulator's quanta (LLVolumeParams): cuts and hollow in 1/50000, scale/shear/taper/twist in 1/100,
 // revolutions in 0.015 steps above 1.
