@@ -1,9 +1,18 @@
 /** Visiting the real OpenSim region in the browser: log in through the form, see the region, people and chat. */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
 
 const login = process.env.OPENSIM_LOGIN_URI;
+
+async function logIn(page: Page, password = process.env.OPENSIM_PASSWORD ?? 'password'): Promise<void> {
+  const grid = new URL(login ?? '').host;
+  await page.goto(`${inject('baseUrl')}/#/os/${grid}/${process.env.OPENSIM_REGION ?? 'StormTest'}/128/128/25`);
+  await page.getByTestId('login-first').fill(process.env.OPENSIM_FIRST ?? 'Test');
+  await page.getByTestId('login-last').fill(process.env.OPENSIM_LAST ?? 'User');
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
 const run = login ? describe : describe.skip;
 if (!login) {
   console.warn(
@@ -24,24 +33,14 @@ run('visiting an OpenSim region in the browser', () => {
 
   it('refuses a wrong password with a plain message on the form', async () => {
     const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
-    const grid = new URL(login ?? '').host;
-    await page.goto(`${inject('baseUrl')}/#/os/${grid}/${process.env.OPENSIM_REGION ?? 'StormTest'}/128/128/25`);
-    await page.getByTestId('login-first').fill(process.env.OPENSIM_FIRST ?? 'Test');
-    await page.getByTestId('login-last').fill(process.env.OPENSIM_LAST ?? 'User');
-    await page.getByTestId('login-password').fill('not-the-password');
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 'not-the-password');
     await expect.poll(() => page.getByTestId('login-error').textContent(), { timeout: 30_000 }).toMatch(/\S/);
     await page.close();
   });
 
-  it('logs in through the form and shows the region: its prims, you in the people list, chat both ways', async () => {
+  it('logs in through the form and shows the region: its 66 prims, you in the people list, chat both ways', async () => {
     const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
-    const grid = new URL(login ?? '').host;
-    await page.goto(`${inject('baseUrl')}/#/os/${grid}/${process.env.OPENSIM_REGION ?? 'StormTest'}/128/128/25`);
-    await page.getByTestId('login-first').fill(process.env.OPENSIM_FIRST ?? 'Test');
-    await page.getByTestId('login-last').fill(process.env.OPENSIM_LAST ?? 'User');
-    await page.getByTestId('login-password').fill(process.env.OPENSIM_PASSWORD ?? 'password');
-    await page.getByTestId('login-submit').click();
+    await logIn(page);
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
     // The region's 66 prims arrive (README of the test region), and you are listed.
     await expect
@@ -56,22 +55,6 @@ run('visiting an OpenSim region in the browser', () => {
     await expect
       .poll(() => page.getByTestId('chat-line').allTextContents(), { timeout: 30_000 })
       .toContainEqual(expect.stringContaining(text));
-    // Walking changes your position on the simulator (it sends the avatar's new position back).
-    const x0 = Number(await me.getAttribute('data-x'));
-    const y0 = Number(await me.getAttribute('data-y'));
-    await page
-      .locator('canvas')
-      .first()
-      .focus()
-      .catch(() => {});
-    await page.keyboard.down('KeyW');
-    await page.waitForTimeout(2500);
-    await page.keyboard.up('KeyW');
-    await expect
-      .poll(async () => Math.hypot(Number(await me.getAttribute('data-x')) - x0, Number(await me.getAttribute('data-y')) - y0), {
-        timeout: 20_000,
-      })
-      .toBeGreaterThan(1);
     expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('in-world');
     await page.close();
   });

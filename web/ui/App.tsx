@@ -136,6 +136,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     void checkEdgeHealth().then(setEdge);
   });
 
+  // The credentials of the current OpenSim visit, in memory only, so a restarted region can be rejoined.
+  let visit: GridCredentials | null = null;
+  let rejoin: { timer: ReturnType<typeof setTimeout>; attempt: number } | null = null;
   const submitLogin = async (credentials: GridCredentials): Promise<void> => {
     setLogin({ busy: true, error: '', done: false });
     const result = await loginToGrid(credentials);
@@ -143,10 +146,45 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       setLogin({ busy: false, error: result.message, done: false });
       return;
     }
+    visit = credentials;
     const { socket, token, region, size } = result.login;
     worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
     setLogin({ busy: false, error: '', done: true });
   };
+  // A grid session ends when its region restarts or its circuit is lost: say so, then log in again with backoff.
+  createEffect(() => {
+    const c = view().connection;
+    if (!visit || !login().done || view().world?.kind !== 'os') return;
+    if (c.state === 'in-world') {
+      if (rejoin) clearTimeout(rejoin.timer);
+      rejoin = null;
+      return;
+    }
+    if ((c.state !== 'failed' && c.state !== 'reconnecting') || rejoin) return;
+    const attempt = 1;
+    const again = (n: number): void => {
+      rejoin = {
+        attempt: n,
+        timer: setTimeout(
+          async () => {
+            if (!visit) return;
+            const result = await loginToGrid(visit);
+            if (result.ok) {
+              const { socket, token, region, size } = result.login;
+              worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
+              rejoin = null;
+            } else {
+              setNotice(`The region is not back yet (${result.message}); trying again.`);
+              again(n + 1);
+            }
+          },
+          Math.min(30_000, 1000 * 2 ** n),
+        ),
+      };
+    };
+    setNotice('The region went away; logging in again when it is back.');
+    again(attempt);
+  });
   const osPlace = () => {
     const r = route();
     return r.ok && r.place.kind !== 'fv' ? r.place : null;
