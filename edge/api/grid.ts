@@ -25,6 +25,8 @@ export const GridLoginRequest = z.strictObject({
     .max(64)
     .regex(/^[^&<>\0]*$/, 'a region name has no & < > or NUL')
     .optional(),
+  /** Draw distance asked of the simulator (metres). */
+  drawDistance: z.number().int().min(16).max(1024).optional(),
 });
 export type GridLoginRequest = z.infer<typeof GridLoginRequest>;
 
@@ -74,6 +76,7 @@ gridRoutes.post('/api/grid/login', async (c) => {
       last: body.last,
       password: body.password,
       region: body.region ?? '',
+      ...(body.drawDistance === undefined ? {} : { drawDistance: body.drawDistance }),
     });
     if (!result.ok) return Response.json({ error: { code: result.code, message: result.message } }, { status: result.status });
     // Grid visitors move and chat; editing is the grid's own business.

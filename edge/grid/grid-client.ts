@@ -55,6 +55,8 @@ export const SILENCE_TIMEOUT_MS = 45_000;
 const MAX_CAPS_BYTES = 256 * 1024;
 /** Most ids in one RequestMultipleObjects. */
 const REQUEST_BATCH = 200;
+/** Most RequestObjectPropertiesFamily (one prim each) sent per tick: 400 names/s. */
+export const NAME_REQUESTS_PER_TICK = 20;
 
 /** AgentUpdate control flags (viewer's AGENT_CONTROL_*). */
 export const CONTROL = {
@@ -96,6 +98,10 @@ export class GridClient {
   private bodyRotation: Quat = [0, 0, 0, 1];
   private position: Vec3 = [128, 128, 25];
   private readonly poll = new AbortController();
+  /** Prims whose names are still to be asked for. */
+  private nameQueue: { id: number; uuid: string; child: boolean }[] = [];
+  /** Children selected to learn their names, by UUID: deselected when their ObjectProperties arrive. */
+  private readonly selected = new Map<string, number>();
   private logoutDone: (() => void) | null = null;
   private regionSettle: { resolve(name: string): void; reject(err: GridError): void } | null = null;
   /** Resolves with the region's name at RegionHandshake; rejects if the session fails before it. */
@@ -245,6 +251,11 @@ export class GridClient {
         name: fieldText(c.FromName),
         text,
       });
+    } else if (isMessage(m, 'ObjectPropertiesFamily')) {
+      const d = m.blocks.ObjectData;
+      this.scene.applyName(d.ObjectID, fieldText(d.Name));
+    } else if (isMessage(m, 'ObjectProperties')) {
+      this.onProperties(m.blocks.ObjectData);
     } else if (isMessage(m, 'LogoutReply')) {
       this.logoutDone?.();
     } else if (isMessage(m, 'KickUser') || isMessage(m, 'DisableSimulator')) {
@@ -425,6 +436,65 @@ export class GridClient {
       return;
     }
     if (now - this.lastAgentUpdate >= AGENT_UPDATE_MS) this.agentUpdate();
+    if (this.phase === 'in-region') this.requestNames();
+  }
+
+  /**
+   * Prim names travel only in object properties. A root prim's come with RequestObjectPropertiesFamily (what
+   * viewers send on hover; nothing changes on the simulator). OpenSim answers that for a linkset child with
+   * its root's, so children are selected (ObjectSelect answers ObjectProperties for each part) and deselected
+   * as soon as their properties arrive. A few requests per tick.
+   */
+  private requestNames(): void {
+    this.nameQueue.push(...this.scene.takeNewPrims());
+    if (this.nameQueue.length === 0) return;
+    const batch = this.nameQueue.splice(0, NAME_REQUESTS_PER_TICK);
+    const children: number[] = [];
+    for (const p of batch) {
+      if (p.child) {
+        children.push(p.id);
+        this.selected.set(p.uuid, p.id);
+        continue;
+      }
+      this.send(
+        {
+          name: 'RequestObjectPropertiesFamily',
+          blocks: {
+            AgentData: { AgentID: this.session.agentId, SessionID: this.session.sessionId },
+            ObjectData: { RequestFlags: 0, ObjectID: p.uuid },
+          },
+        },
+        true,
+      );
+    }
+    if (children.length > 0) this.select('ObjectSelect', children);
+  }
+
+  private select(name: 'ObjectSelect' | 'ObjectDeselect', ids: number[]): void {
+    this.send(
+      {
+        name,
+        blocks: {
+          AgentData: { AgentID: this.session.agentId, SessionID: this.session.sessionId },
+          ObjectData: ids.map((ObjectLocalID) => ({ ObjectLocalID })),
+        },
+      },
+      true,
+    );
+  }
+
+  /** ObjectProperties (the answer to ObjectSelect): names, then the selection is let go. */
+  private onProperties(blocks: { ObjectID: string; Name: Uint8Array }[]): void {
+    const release: number[] = [];
+    for (const d of blocks) {
+      this.scene.applyName(d.ObjectID, fieldText(d.Name));
+      const id = this.selected.get(d.ObjectID);
+      if (id !== undefined) {
+        this.selected.delete(d.ObjectID);
+        release.push(id);
+      }
+    }
+    if (release.length > 0) this.select('ObjectDeselect', release);
   }
 
   private fail(error: GridError): void {
@@ -450,6 +520,8 @@ export class GridClient {
   async logout(waitMs = 2000): Promise<void> {
     if (!this.open) return;
     const sent = this.phase === 'in-region' || this.phase === 'moving';
+    if (this.phase === 'in-region' && this.selected.size > 0) this.select('ObjectDeselect', [...this.selected.values()]);
+    this.selected.clear();
     if (sent) {
       this.circuit.send(
         { name: 'LogoutRequest', blocks: { AgentData: { AgentID: this.session.agentId, SessionID: this.session.sessionId } } },

@@ -1,8 +1,9 @@
 /**
  * The region's objects as the gateway sees them, translated to Storm entities: ObjectUpdate,
- * ObjectUpdateCompressed, ObjectUpdateCached, ImprovedTerseObjectUpdate and KillObject in; full entities,
- * changes and despawns out. Storm ids are the simulator's local ids; linkset children keep positions
- * relative to their parent (as LLUDP sends them) and wait until their parent is known.
+ * ObjectUpdateCompressed, ObjectUpdateCached, ImprovedTerseObjectUpdate, KillObject and ObjectPropertiesFamily
+ * (names) in; full entities, changes and despawns out. Storm ids are the simulator's local ids and `uuid` the
+ * object's UUID; linkset children keep positions relative to their parent (as LLUDP sends them) and wait until
+ * their parent is known.
  */
 import {
   type CompressedObject,
@@ -128,6 +129,8 @@ export class GridScene {
   private despawned: number[] = [];
   /** Local ids announced (cached or terse) but not yet known: ask for them with RequestMultipleObjects. */
   private wanted = new Set<number>();
+  /** Prims new since the last `takeNewPrims` (their names are asked for). */
+  private newPrims: { id: number; uuid: string; child: boolean }[] = [];
   /** Payloads that did not decode (counted, skipped). */
   badPayloads = 0;
 
@@ -160,6 +163,11 @@ export class GridScene {
   private put(entity: Entity, uuid: string, crc: number): void {
     const had = this.objects.get(entity.id);
     if (had && had.uuid !== uuid) this.byUuid.delete(had.uuid);
+    // Object updates carry no prim name; keep one learnt from ObjectPropertiesFamily.
+    if (had && had.uuid === uuid && entity.kind === 'prim' && entity.name === '') entity.name = had.entity.name;
+    entity.uuid = uuid;
+    if ((!had || had.uuid !== uuid) && entity.kind === 'prim')
+      this.newPrims.push({ id: entity.id, uuid, child: entity.parent !== 0 });
     this.objects.set(entity.id, { entity, uuid, crc });
     this.byUuid.set(uuid, entity.id);
     this.wanted.delete(entity.id);
@@ -250,6 +258,22 @@ export class GridScene {
     }
   }
 
+  /**
+   * A prim's name (ObjectPropertiesFamily answers RequestObjectPropertiesFamily): sent to clients as a change.
+   * Returns false when the object is not known (yet).
+   */
+  applyName(uuid: string, name: string): boolean {
+    const id = this.byUuid.get(uuid);
+    const o = id === undefined ? undefined : this.objects.get(id);
+    if (o?.entity.kind !== 'prim') return false;
+    const clipped = clip(name, MAX_NAME_BYTES);
+    if (o.entity.name !== clipped) {
+      o.entity.name = clipped;
+      this.dirty.set(o.entity.id, 'full');
+    }
+    return true;
+  }
+
   /** ObjectUpdateCached: we keep no cache, so every object not known with that CRC is wanted. */
   applyCached(m: MessageOf<'ObjectUpdateCached'>['blocks']): void {
     for (const d of m.ObjectData) {
@@ -299,6 +323,13 @@ export class GridScene {
       this.dirty.delete(id);
       if (wasVisible) this.despawned.push(id);
     }
+  }
+
+  /** Prims that arrived since the last call (to ask for their names). */
+  takeNewPrims(): { id: number; uuid: string; child: boolean }[] {
+    const out = this.newPrims;
+    this.newPrims = [];
+    return out;
   }
 
   /** Local ids to ask for with RequestMultipleObjects (taken: each is asked for once per announcement). */

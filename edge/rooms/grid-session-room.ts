@@ -46,6 +46,8 @@ export interface GridStart {
   last: string;
   password: string;
   region: string;
+  /** Draw distance asked of the simulator in AgentUpdate (metres; default 256). */
+  drawDistance?: number;
 }
 
 /** `start`'s answer: a plain object (errors do not keep their class across RPC). */
@@ -117,6 +119,7 @@ export class GridSession extends DurableObject<Env> {
           allow,
           openCircuit: (sim, handlers) => openRelayCircuit({ url: relayUrl, token: this.env.RELAY_TOKEN }, sim, handlers),
           onEvent: (e) => this.onGridEvent(e),
+          ...(req.drawDistance === undefined ? {} : { drawDistance: req.drawDistance }),
         },
       );
       this.client = client;

@@ -61,9 +61,13 @@ export const FIELD = {
   velocity: 128,
   shape: 256,
   colors: 512,
+  /** Optional: the source world's object UUID (16 bytes), only where it has one. */
+  uuid: 1024,
 } as const;
-/** Every field: how an entity travels in a snapshot or when it is new to the receiver. */
+/** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
+/** Every bit a field mask may carry. */
+const FIELD_KNOWN = FIELD_ALL | FIELD.uuid;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -132,7 +136,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.scale, FIELD.scale) |
     has(e.velocity, FIELD.velocity) |
     has(e.shape, FIELD.shape) |
-    has(e.colors, FIELD.colors);
+    has(e.colors, FIELD.colors) |
+    has(e.uuid, FIELD.uuid);
   w.u32(e.id);
   w.u16(mask);
   if (e.kind !== undefined) w.u8(e.kind === 'avatar' ? 1 : 0);
@@ -154,13 +159,33 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     w.u8(e.colors.length);
     for (const c of e.colors) for (const v of c) w.u8(v);
   }
+  if (e.uuid !== undefined) {
+    if (!UUID_TEXT.test(e.uuid))
+      throw new ProtocolError('protocol_invalid', `entity uuid "${e.uuid.slice(0, 40)}" is not a UUID`);
+    const hex = e.uuid.replaceAll('-', '');
+    for (let i = 0; i < 16; i++) w.u8(Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+  }
+}
+
+const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 16 bytes as a lower-case 8-4-4-4-12 UUID. */
+function readUuid(r: ByteReader): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[r.u8()];
+  }
+  return s;
 }
 
 /** Reads one entity record into a plain object (checked by the message schema afterwards). */
 function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
   const out: Record<string, unknown> = { id: r.u32() };
   const mask = r.u16();
-  if (mask & ~FIELD_ALL) throw new ProtocolError('protocol_invalid', `entity field mask 0x${mask.toString(16)} has unknown bits`);
+  if (mask & ~FIELD_KNOWN)
+    throw new ProtocolError('protocol_invalid', `entity field mask 0x${mask.toString(16)} has unknown bits`);
   if (mask & FIELD.kind) {
     const k = r.u8();
     if (k > 1) throw new ProtocolError('protocol_invalid', `entity kind ${k} is unknown`);
@@ -188,6 +213,7 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     for (let i = 0; i < n; i++) colors.push([r.u8(), r.u8(), r.u8(), r.u8()]);
     out.colors = colors;
   }
+  if (mask & FIELD.uuid) out.uuid = readUuid(r);
   return out;
 }
 

@@ -116,6 +116,10 @@ export type ShapePreset = keyof typeof SHAPE_PRESETS;
 export const FaceColors = z.array(Color).min(1).max(MAX_FACES);
 export type FaceColors = z.infer<typeof FaceColors>;
 
+/** A UUID in lower-case 8-4-4-4-12 hex form (how LLUDP ids are written). */
+export const EntityUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lower-case UUID');
+export type EntityUuid = z.infer<typeof EntityUuid>;
+
 /** Everything a renderer needs to draw one entity. */
 export const Entity = z.object({
   id: EntityId,
@@ -132,6 +136,11 @@ export const Entity = z.object({
   velocity: Vec3,
   shape: PrimShape,
   colors: FaceColors,
+  /**
+   * The source world's own id for the object, where it has one: an OpenSim object's UUID (lower-case
+   * 8-4-4-4-12 hex, from ObjectUpdate's FullID). Finalverse entities leave it out.
+   */
+  uuid: EntityUuid.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -17,6 +17,7 @@ export {
   EntityId,
   EntityKind,
   EntityUpdate,
+  EntityUuid,
   FaceColors,
   PrimShape,
   Quat,

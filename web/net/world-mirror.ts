@@ -156,5 +156,18 @@ function isFull(u: EntityUpdate): Entity | null {
   ) {
     return null;
   }
-  return { id, kind, parent, name, description, position, rotation, scale, velocity, shape, colors };
+  return {
+    id,
+    kind,
+    parent,
+    name,
+    description,
+    position,
+    rotation,
+    scale,
+    velocity,
+    shape,
+    colors,
+    ...(u.uuid !== undefined ? { uuid: u.uuid } : {}),
+  };
 }

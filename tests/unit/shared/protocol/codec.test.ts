@@ -203,6 +203,39 @@ describe('storm protocol codec: server messages', () => {
     });
   });
 
+  it('round-trips an entity uuid (lower-cased) and leaves it out where the entity has none', () => {
+    const uuid = '5a3a4b51-0000-4000-8000-00000000abcd';
+    const back = decodeServerMessage(
+      encodeServerMessage(
+        {
+          type: 'delta',
+          baseline: 0,
+          tick: 1,
+          entities: [entity(1, { uuid }), entity(2), { id: 3, uuid: uuid.toUpperCase() }, { id: 4, name: 'n' }],
+        },
+        bounds,
+      ),
+      bounds,
+    );
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[0]?.uuid).toBe(uuid);
+    expect(back.entities[1] && 'uuid' in back.entities[1]).toBe(false);
+    expect(back.entities[2]).toEqual({ id: 3, uuid });
+    expect(back.entities[3]).toEqual({ id: 4, name: 'n' });
+    const snap = decodeServerMessage(
+      encodeServerMessage({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [entity(9, { uuid })] }, bounds),
+      bounds,
+    );
+    if (snap.type !== 'snapshot') throw new Error('expected snapshot');
+    expectEntityClose(snap.entities[0] ?? {}, entity(9, { uuid }), bounds);
+  });
+
+  it('refuses to encode an entity uuid that is not a UUID', () => {
+    expect(() =>
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, uuid: 'not-a-uuid' }] }, bounds),
+    ).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
+  });
+
   it('refuses a delta whose field mask has unknown bits', () => {
     const bytes = encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, name: 'a' }] });
     bytes[1 + 4 + 4 + 2 + 4 + 1] = 0xff; // high byte of the mask
@@ -271,25 +304,43 @@ describe('storm protocol codec: properties', () => {
 
   it('arbitrary entities round-trip within quantization error', () => {
     const coord = (lo: number, hi: number) => fc.double({ min: lo, max: hi, noNaN: true });
-    const arbEntity = fc.record({
-      id: fc.integer({ min: 1, max: 0xffffffff }),
-      kind: fc.constantFrom('prim' as const, 'avatar' as const),
-      parent: fc.nat(),
-      name: fc.string({ maxLength: 20 }),
-      description: fc.string({ maxLength: 60 }),
-      position: fc.tuple(coord(0, 256), coord(0, 256), coord(-16, 240)),
-      rotation: fc
-        .tuple(coord(-1, 1), coord(-1, 1), coord(-1, 1), coord(-1, 1))
-        .filter((q) => Math.hypot(...q) > 0.1)
-        .map((q): [number, number, number, number] => {
-          const l = Math.hypot(...q);
-          return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
-        }),
-      scale: fc.tuple(coord(0.01, 64), coord(0.01, 64), coord(0.01, 64)),
-      velocity: fc.tuple(coord(-300, 300), coord(-300, 300), coord(-300, 300)),
-      shape: fc.constantFrom(...Object.values(SHAPE_PRESETS)),
-      colors: fc.array(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), { minLength: 1, maxLength: 32 }),
-    });
+    const arbEntity = fc.record(
+      {
+        id: fc.integer({ min: 1, max: 0xffffffff }),
+        kind: fc.constantFrom('prim' as const, 'avatar' as const),
+        parent: fc.nat(),
+        name: fc.string({ maxLength: 20 }),
+        description: fc.string({ maxLength: 60 }),
+        position: fc.tuple(coord(0, 256), coord(0, 256), coord(-16, 240)),
+        rotation: fc
+          .tuple(coord(-1, 1), coord(-1, 1), coord(-1, 1), coord(-1, 1))
+          .filter((q) => Math.hypot(...q) > 0.1)
+          .map((q): [number, number, number, number] => {
+            const l = Math.hypot(...q);
+            return [q[0] / l, q[1] / l, q[2] / l, q[3] / l];
+          }),
+        scale: fc.tuple(coord(0.01, 64), coord(0.01, 64), coord(0.01, 64)),
+        velocity: fc.tuple(coord(-300, 300), coord(-300, 300), coord(-300, 300)),
+        shape: fc.constantFrom(...Object.values(SHAPE_PRESETS)),
+        colors: fc.array(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), { minLength: 1, maxLength: 32 }),
+        uuid: fc.uuid(),
+      },
+      {
+        requiredKeys: [
+          'id',
+          'kind',
+          'parent',
+          'name',
+          'description',
+          'position',
+          'rotation',
+          'scale',
+          'velocity',
+          'shape',
+          'colors',
+        ],
+      },
+    );
     fc.assert(
       fc.property(arbEntity, (e) => {
         const back = decodeServerMessage(

@@ -1,0 +1,114 @@
+/** `visit`'s pure parts (no edge, no region): options, targets, shape names, the terrain encoding, percentiles. */
+import { describe, expect, it } from 'vitest';
+import { SHAPE_PRESETS, type TerrainPatch } from '../../shared/protocol';
+import { parseVisitArgs, resolveTarget, VisitUsageError } from '../../web/visit/options';
+import { decodeHeights, percentile, shapeName, terrainReport } from '../../web/visit/report';
+
+describe('visit options and targets', () => {
+  it('reads options and falls back to the OPENSIM_* environment', () => {
+    const o = parseVisitArgs(['http://127.0.0.1:9100/', '--seconds', '3', '--say=hi there', '--draw-distance', '64'], {
+      OPENSIM_FIRST: 'Test',
+      OPENSIM_LAST: 'User',
+      OPENSIM_PASSWORD: 'pw',
+    });
+    expect(o).toMatchObject({
+      target: 'http://127.0.0.1:9100/',
+      first: 'Test',
+      last: 'User',
+      password: 'pw',
+      edge: 'http://localhost:5173',
+      seconds: 3,
+      say: 'hi there',
+      drawDistance: 64,
+      bots: 1,
+    });
+    expect(parseVisitArgs(['x', '--first', 'A', '--edge', 'http://127.0.0.1:5199/'], { OPENSIM_FIRST: 'B' })).toMatchObject({
+      first: 'A',
+      edge: 'http://127.0.0.1:5199',
+    });
+  });
+
+  it('refuses unknown options, missing values, bad numbers and zero or two targets', () => {
+    for (const argv of [
+      ['a', '--nope', '1'],
+      ['a', '--seconds'],
+      ['a', '--seconds', '-1'],
+      ['a', '--bots', '1.5'],
+      ['a', '--draw-distance', '2000'],
+      ['a', '--edge', 'ftp://x'],
+      [],
+      ['a', 'b'],
+    ])
+      expect(() => parseVisitArgs(argv, {}), argv.join(' ')).toThrow(VisitUsageError);
+  });
+
+  it('resolves every link form and a bare login URI', () => {
+    expect(resolveTarget({ target: 'http://127.0.0.1:9100/', grid: null })).toEqual({
+      kind: 'os',
+      loginUri: 'http://127.0.0.1:9100/',
+      region: '',
+      position: null,
+    });
+    expect(resolveTarget({ target: 'hop://127.0.0.1:9100/StormTest/128/128/25', grid: null })).toEqual({
+      kind: 'os',
+      loginUri: 'http://127.0.0.1:9100/',
+      region: 'StormTest',
+      position: [128, 128, 25],
+    });
+    expect(resolveTarget({ target: 'http://localhost:5173/#/os/127.0.0.1:9100/StormTest', grid: null })).toMatchObject({
+      kind: 'os',
+      loginUri: 'http://127.0.0.1:9100/',
+      region: 'StormTest',
+    });
+    expect(resolveTarget({ target: '/#/fv/plaza/10/20/30', grid: null })).toEqual({ kind: 'fv', world: 'plaza' });
+    expect(resolveTarget({ target: 'secondlife://StormTest/1/2/3', grid: 'http://127.0.0.1:9100/' })).toMatchObject({
+      kind: 'os',
+      loginUri: 'http://127.0.0.1:9100/',
+      region: 'StormTest',
+    });
+    expect(
+      resolveTarget({ target: 'https://maps.secondlife.com/secondlife/StormTest/1/2/3', grid: 'http://g:9000/' }),
+    ).toMatchObject({ kind: 'os', region: 'StormTest' });
+    expect(() => resolveTarget({ target: 'secondlife://StormTest', grid: null })).toThrow(/--grid/);
+    expect(() => resolveTarget({ target: 'not a link', grid: null })).toThrow(VisitUsageError);
+  });
+});
+
+describe('visit report helpers', () => {
+  it('names the seven basic shapes as the viewer reads their wire parameters', () => {
+    for (const [name, shape] of Object.entries(SHAPE_PRESETS)) expect(shapeName(shape)).toBe(name);
+    // A right-triangle profile on a straight path is a prism; hollow and cuts do not change the name.
+    expect(shapeName({ ...SHAPE_PRESETS.box, profileCurve: 0x24, profileHollow: 25000, pathBegin: 5000 })).toBe('prism');
+  });
+
+  it('assembles terrain patches into base64 Float32 LE heights, row-major, cropped to the world', () => {
+    const patches: TerrainPatch[] = [];
+    for (const [px, py] of [
+      [0, 0],
+      [16, 0],
+      [0, 16],
+      [16, 16],
+    ] as const) {
+      const heights: number[] = [];
+      for (let j = 0; j < 17; j++) for (let i = 0; i < 17; i++) heights.push((px + i) * 0.5 + (py + j) * 100);
+      patches.push({ type: 'terrain', x: px, y: py, size: 17, spacing: 1, heights });
+    }
+    const t = terrainReport(patches, [32, 32]);
+    expect(t?.size).toEqual([32, 32]);
+    expect(t?.spacing).toBe(1);
+    const h = decodeHeights(t?.heights ?? '');
+    expect(h).toHaveLength(32 * 32);
+    expect(h[5 * 32 + 7]).toBeCloseTo(7 * 0.5 + 5 * 100, 4);
+    expect(h[31 * 32 + 31]).toBeCloseTo(31 * 0.5 + 31 * 100, 3);
+    expect(t?.min).toBe(0);
+    expect(t?.max).toBeCloseTo(3115.5, 3);
+    expect(terrainReport([], [256, 256])).toBeNull();
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const v = Array.from({ length: 20 }, (_, i) => 20 - i);
+    expect(percentile(v, 50)).toBe(10);
+    expect(percentile(v, 99)).toBe(20);
+    expect(percentile([], 50)).toBeNull();
+  });
+});

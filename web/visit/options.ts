@@ -1,0 +1,125 @@
+/**
+ * The `visit` command line: options and target. Pure (no Node APIs): argv and the environment are passed in.
+ * Targets are any link the viewer accepts (shared/links) or an OpenSim login URI (`http://host:port/`).
+ */
+import { LinkError, parseLink } from '../../shared/links/place-link';
+
+/** What a visit is asked to do. */
+export interface VisitOptions {
+  target: string;
+  first: string;
+  last: string;
+  password: string;
+  /** The edge (npm start's server): http://localhost:5173 by default. */
+  edge: string;
+  /** How long to stay in the world after arriving (seconds). */
+  seconds: number;
+  /** Spoken once on local chat after the scene settled. */
+  say: string | null;
+  /** Draw distance asked of an OpenSim simulator (metres). */
+  drawDistance: number;
+  /** Visitors connected at once (load testing). */
+  bots: number;
+  /** Login URI for a link that names no grid (secondlife://, SLURL). */
+  grid: string | null;
+}
+
+/** Where a target points, resolved. */
+export type VisitTarget =
+  | { kind: 'fv'; world: string }
+  | { kind: 'os'; loginUri: string; region: string; position: readonly [number, number, number] | null };
+
+/** A usage error: the message says what is wrong. */
+export class VisitUsageError extends Error {
+  readonly code = 'visit_usage';
+}
+
+export const USAGE = `usage: npm run -s visit -- <target> [options]
+  <target>            a place link (/#/fv/<world>, /#/os/<host:port>/<Region>/x/y/z, hop://, secondlife://, SLURL)
+                      or an OpenSim login URI (http://host:port/)
+  --first F --last L --password P   OpenSim account (or OPENSIM_FIRST / OPENSIM_LAST / OPENSIM_PASSWORD)
+  --grid URI          login URI for links without a grid (secondlife://, SLURL); default OPENSIM_LOGIN_URI
+  --edge URL          the StormCore edge (default http://localhost:5173)
+  --seconds N         stay N seconds after arriving (default 20)
+  --say TEXT          say TEXT once on local chat
+  --draw-distance M   draw distance asked of the simulator, metres (default 256)
+  --bots N            connect N visitors at once (OpenSim: bot i logs in as <first><i> <last>)
+One JSON document goes to stdout; progress to stderr.`;
+
+const FLAGS = new Set(['first', 'last', 'password', 'grid', 'edge', 'seconds', 'say', 'draw-distance', 'bots']);
+
+function number(text: string, flag: string, min: number, max: number, integer: boolean): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v)))
+    throw new VisitUsageError(`visit: --${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+  return v;
+}
+
+/** Parses argv (after the script name) with environment fallbacks; throws VisitUsageError. */
+export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): VisitOptions {
+  const values = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') throw new VisitUsageError(USAGE);
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = arg.slice(2, eq < 0 ? undefined : eq);
+      if (!FLAGS.has(name)) throw new VisitUsageError(`visit: unknown option --${name}\n${USAGE}`);
+      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined) throw new VisitUsageError(`visit: --${name} needs a value`);
+      values.set(name, value);
+    } else positional.push(arg);
+  }
+  if (positional.length !== 1) throw new VisitUsageError(`visit: give exactly one target\n${USAGE}`);
+  const edge = values.get('edge') ?? 'http://localhost:5173';
+  if (!/^https?:\/\/[^/]+\/?$/.test(edge)) throw new VisitUsageError(`visit: --edge must be an http(s) origin, got "${edge}"`);
+  const say = values.get('say') ?? null;
+  if (say !== null && (say.length === 0 || say.length > 1000)) throw new VisitUsageError('visit: --say takes 1–1000 characters');
+  return {
+    target: positional[0] ?? '',
+    first: values.get('first') ?? env.OPENSIM_FIRST ?? '',
+    last: values.get('last') ?? env.OPENSIM_LAST ?? '',
+    password: values.get('password') ?? env.OPENSIM_PASSWORD ?? '',
+    edge: edge.replace(/\/$/, ''),
+    seconds: number(values.get('seconds') ?? '20', 'seconds', 0, 86_400, false),
+    say,
+    drawDistance: number(values.get('draw-distance') ?? '256', 'draw-distance', 16, 1024, true),
+    bots: number(values.get('bots') ?? '1', 'bots', 1, 200, true),
+    grid: values.get('grid') ?? env.OPENSIM_LOGIN_URI ?? null,
+  };
+}
+
+/** Resolves the target: a login URI (http://host:port/ with no place in it) or any place link. */
+export function resolveTarget(options: Pick<VisitOptions, 'target' | 'grid'>): VisitTarget {
+  const text = options.target.trim();
+  if (/^https?:\/\//i.test(text) && !text.includes('#/') && !/\/secondlife\//i.test(text)) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new VisitUsageError(`visit: "${text}" is not a URL`);
+    }
+    return { kind: 'os', loginUri: url.toString(), region: '', position: null };
+  }
+  let place: ReturnType<typeof parseLink>;
+  try {
+    place = parseLink(text);
+  } catch (err) {
+    if (err instanceof LinkError) throw new VisitUsageError(`visit: ${err.message}`);
+    throw err;
+  }
+  switch (place.kind) {
+    case 'fv':
+      return { kind: 'fv', world: place.world };
+    case 'os':
+      // hop:// and /#/os/ links name the grid by its login host:port.
+      return { kind: 'os', loginUri: `http://${place.grid}/`, region: place.region, position: place.position };
+    case 'region':
+      if (!options.grid)
+        throw new VisitUsageError(
+          `visit: the link names region "${place.region}" but no grid; pass --grid http://host:port/ (or set OPENSIM_LOGIN_URI)`,
+        );
+      return { kind: 'os', loginUri: options.grid, region: place.region, position: place.position };
+  }
+}
