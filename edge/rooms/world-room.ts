@@ -37,8 +37,12 @@ export const WORLD_HEADER = 'x-storm-world';
 
 /** Simulation and send rate. */
 export const TICK_MS = 50;
-/** Frames a socket may send: a burst of FLOOD_BURST, refilled at FLOOD_RATE per second. */
-export const FLOOD_BURST = 60;
+/**
+ * Frames a socket may send: a burst of FLOOD_BURST, refilled at FLOOD_RATE per second. The bucket refills by
+ * processing time, so a room working through a backlog sees a legitimate client's frames bunched up; the
+ * burst covers three seconds of normal traffic (input 20 Hz + acks + pings) so that only a sustained flood trips it.
+ */
+export const FLOOD_BURST = 120;
 export const FLOOD_RATE = 40;
 /** A warned socket that floods again within this time is closed with 1008. */
 export const FLOOD_WARNING_MS = 10_000;
