@@ -38,7 +38,7 @@ run('visiting an OpenSim region in the browser', () => {
     await page.close();
   });
 
-  it('logs in through the form and shows the region: its 66 prims, you in the people list, chat both ways', async () => {
+  it('logs in through the form and shows the region: its 66 prims, you in the people list, chat both ways, walking moves you', async () => {
     const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
     await logIn(page);
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
@@ -55,6 +55,20 @@ run('visiting an OpenSim region in the browser', () => {
     await expect
       .poll(() => page.getByTestId('chat-line').allTextContents(), { timeout: 30_000 })
       .toContainEqual(expect.stringContaining(text));
+    // Walking changes your position on the simulator (it sends your avatar's new position back).
+    // Click on the world first to leave the chat field, or W would be typed into it.
+    await page.mouse.click(480, 330);
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('INPUT');
+    const x0 = Number(await me.getAttribute('data-x'));
+    const y0 = Number(await me.getAttribute('data-y'));
+    await page.keyboard.down('KeyW');
+    await page.waitForTimeout(2500);
+    await page.keyboard.up('KeyW');
+    await expect
+      .poll(async () => Math.hypot(Number(await me.getAttribute('data-x')) - x0, Number(await me.getAttribute('data-y')) - y0), {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(1);
     expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('in-world');
     await page.close();
   });
