@@ -1,9 +1,12 @@
 /** Visiting the real OpenSim region in the browser: log in through the form, see the region, people and chat. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
 
 const login = process.env.OPENSIM_LOGIN_URI;
+const regionScript = fileURLToPath(new URL('../../../shared/opensim/region.sh', import.meta.url));
 
 async function logIn(page: Page, password = process.env.OPENSIM_PASSWORD ?? 'password'): Promise<void> {
   const grid = new URL(login ?? '').host;
@@ -72,4 +75,23 @@ run('visiting an OpenSim region in the browser', () => {
     expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('in-world');
     await page.close();
   });
+
+  it('says so when the simulator restarts during a visit, and comes back', async () => {
+    const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
+    await logIn(page);
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
+    execFileSync(regionScript, ['stop'], { env: process.env, stdio: 'ignore', timeout: 90_000 });
+    try {
+      await expect
+        .poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 })
+        .not.toBe('in-world');
+    } finally {
+      execFileSync(regionScript, ['start'], { env: process.env, stdio: 'ignore', timeout: 180_000 });
+    }
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 120_000 }).toBe('in-world');
+    await expect
+      .poll(async () => Number(await page.getByTestId('viewer').getAttribute('data-prims')), { timeout: 30_000 })
+      .toBe(66);
+    await page.close();
+  }, 400_000);
 });
