@@ -10,6 +10,7 @@ import {
   isMessage,
 } from '../../shared/lludp';
 import { TEMPLATE_SOURCE } from '../../shared/lludp/template-source';
+import { type Entity, encodeServerMessage, SHAPE_PRESETS } from '../../shared/protocol';
 import { rawSessionDatagrams, sessionDatagrams } from '../unit/shared/lludp/session-fixture';
 import { caseNamed, measure, writeReport } from './report';
 
@@ -145,6 +146,34 @@ const oucOurs = perSecond('ours_decode_object_update_compressed_packets', compre
 const oucPeer = perSecond('nmv_decode_object_update_compressed_packets', compressedPackets.length);
 const ldOurs = perSecond('ours_decode_layer_data_packets_to_heights', layerPackets.length);
 const ldPeer = perSecond('nmv_decode_layer_data_packets_to_heights', layerPackets.length);
+// Browser-side bytes for a region of 2,000 prims: the Storm snapshot a visitor receives once (static prims send
+// nothing afterwards; the interop bench measures 0 B/s idle in the real region). Prims shaped and sized like
+// StormTest's: the seven basic shapes, a uuid, a name, one to three face colours.
+const presets = Object.values(SHAPE_PRESETS);
+const regionPrims: Entity[] = Array.from({ length: 2000 }, (_, i) => ({
+  id: 1000 + i,
+  uuid: `00000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, '0')}`,
+  kind: 'prim',
+  parent: i % 10 === 9 ? 1000 + i - 1 : 0,
+  name: `prim ${i}`,
+  description: '',
+  position: [(i % 45) * 5.6 + 3, Math.floor(i / 45) * 5.6 + 3, 22 + (i % 7)],
+  rotation: [0, 0, Math.sin(i), Math.cos(i)].map((v, k, q) => v / Math.hypot(q[2] ?? 0, q[3] ?? 1)) as [
+    number,
+    number,
+    number,
+    number,
+  ],
+  scale: [1 + (i % 3) * 0.5, 1.5, 2],
+  velocity: [0, 0, 0],
+  shape: presets[i % presets.length] ?? SHAPE_PRESETS.box,
+  colors: Array.from(
+    { length: 1 + (i % 3) },
+    (_, f) => [(i * 37 + f * 50) % 256, (i * 91) % 256, (i * 13) % 256, 255] as [number, number, number, number],
+  ),
+}));
+const snapshotBytes = encodeServerMessage({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities: regionPrims }).byteLength;
+
 writeReport({
   suite: 'lludp',
   cases,
@@ -157,6 +186,11 @@ writeReport({
     template_parse_warm: caseNamed(cases, 'template_parse_warm').median_ms,
   },
   extra: {
+    region_2000_prims: {
+      snapshot_bytes: snapshotBytes,
+      bytes_per_prim: snapshotBytes / regionPrims.length,
+      idle_bytes_per_s: 'static prims send nothing after the snapshot; see bench/results/interop.json idle_bytes_per_s',
+    },
     packets_per_second: {
       object_update_compressed_ours: oucOurs,
       object_update_compressed_nmv: oucPeer,
