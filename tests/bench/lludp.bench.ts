@@ -158,12 +158,7 @@ const regionPrims: Entity[] = Array.from({ length: 2000 }, (_, i) => ({
   name: `prim ${i}`,
   description: '',
   position: [(i % 45) * 5.6 + 3, Math.floor(i / 45) * 5.6 + 3, 22 + (i % 7)],
-  rotation: [0, 0, Math.sin(i), Math.cos(i)].map((v, k, q) => v / Math.hypot(q[2] ?? 0, q[3] ?? 1)) as [
-    number,
-    number,
-    number,
-    number,
-  ],
+  rotation: [0, 0, Math.sin(i / 2), Math.cos(i / 2)],
   scale: [1 + (i % 3) * 0.5, 1.5, 2],
   velocity: [0, 0, 0],
   shape: presets[i % presets.length] ?? SHAPE_PRESETS.box,
