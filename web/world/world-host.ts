@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { TerrainPatch } from '../../shared/protocol';
 import { createWorld, type World, type WorldMemory } from '../engine';
 import type { NetCommand, NetEvent } from '../net/net-worker-runtime';
+import type { Heightfield } from '../render/mesh/terrain-mesh';
 import { Transform, VIEWER_COMPONENTS } from './components';
 import { createSyncBuffer, SyncWriter } from './sync-header';
 import { WorldApplier } from './world-apply';
@@ -44,13 +45,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
 ]);
 export type WorldCommand = z.infer<typeof WorldCommand>;
 
-/** A heightfield to hand to the renderer. */
-export interface TerrainField {
-  width: number;
-  height: number;
-  spacing: number;
-  heights: Float32Array;
-}
+/** A heightfield to hand to the renderer: the renderer's own type, with the sample spacing always set. */
+export type TerrainField = Heightfield & { spacing: number };
 
 /** World worker → main thread. */
 export type WorldEvent =
