@@ -1,4 +1,5 @@
 /** A Node Storm client for interop tests: logs in through POST /api/grid/login and collects the /ws/grid frames. */
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import {
   type Bounds,
@@ -152,4 +153,18 @@ export function shapeName(s: Entity['shape']): string {
             ? 'ring'
             : `circle-${profile}`;
   return `path-${s.pathCurve}`;
+}
+
+/** The real region's account and place, from the KEY=VALUE lines region.sh prints (.ci/run exports them). */
+export const LOGIN_URI = process.env.OPENSIM_LOGIN_URI ?? '';
+export const FIRST = process.env.OPENSIM_FIRST ?? 'Test';
+export const LAST = process.env.OPENSIM_LAST ?? 'User';
+export const PASSWORD = process.env.OPENSIM_PASSWORD ?? 'password';
+export const REGION = process.env.OPENSIM_REGION ?? 'StormTest';
+
+/** The relay port RELAY_URL names in wrangler.toml. */
+export function relayPortFromWrangler(): number {
+  const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
+  const m = /^RELAY_URL\s*=\s*"http:\/\/127\.0\.0\.1:(\d+)"/m.exec(toml);
+  return Number(m?.[1] ?? 8790);
 }

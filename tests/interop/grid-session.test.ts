@@ -7,25 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
 import { type RunningServer, startDevServer } from '../support/dev-server';
-import { heightmap, openStorm, postLogin, shapeName } from './grid-client';
-
-const LOGIN_URI = process.env.OPENSIM_LOGIN_URI ?? '';
-const FIRST = process.env.OPENSIM_FIRST ?? 'Test';
-const LAST = process.env.OPENSIM_LAST ?? 'User';
-const PASSWORD = process.env.OPENSIM_PASSWORD ?? 'password';
-const REGION = process.env.OPENSIM_REGION ?? 'StormTest';
+import {
+  FIRST,
+  heightmap,
+  LAST,
+  LOGIN_URI,
+  openStorm,
+  PASSWORD,
+  postLogin,
+  REGION,
+  relayPortFromWrangler,
+  shapeName,
+} from './grid-client';
 
 if (LOGIN_URI === '') {
   console.warn(
     'interop: OPENSIM_LOGIN_URI is not set, so the real-region suite did not run; start the region (../shared/opensim/region.sh start) and export its KEY=VALUE lines, as .ci/run does',
   );
-}
-
-/** The relay port RELAY_URL names in wrangler.toml. */
-function relayPortFromWrangler(): number {
-  const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
-  const m = /^RELAY_URL\s*=\s*"http:\/\/127\.0\.0\.1:(\d+)"/m.exec(toml);
-  return Number(m?.[1] ?? 8790);
 }
 
 /** What node-metaverse decoded from the same region (recorded fixture): objects by position. */

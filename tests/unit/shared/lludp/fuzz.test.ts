@@ -1,7 +1,14 @@
 /** Fuzzing the packet decoder: random and mutated datagrams fail only with LludpError, and quickly. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePacket, encodePacket, getMessageRegistry, LludpError, type PacketInit } from '../../../../shared/lludp';
+import {
+  decodePacket,
+  ESSENTIAL_MESSAGES,
+  encodePacket,
+  getMessageRegistry,
+  LludpError,
+  type PacketInit,
+} from '../../../../shared/lludp';
 import { packetArbitrary } from './arbitraries';
 
 /** Decodes and, when that works, re-encodes; anything thrown must be the codec's own error. */
@@ -15,26 +22,7 @@ function decodeSafely(datagram: Uint8Array): void {
   }
 }
 
-const ESSENTIAL = [
-  'UseCircuitCode',
-  'CompleteAgentMovement',
-  'RegionHandshake',
-  'RegionHandshakeReply',
-  'AgentUpdate',
-  'ObjectUpdate',
-  'ObjectUpdateCompressed',
-  'ObjectUpdateCached',
-  'RequestMultipleObjects',
-  'ImprovedTerseObjectUpdate',
-  'KillObject',
-  'LayerData',
-  'ChatFromViewer',
-  'ChatFromSimulator',
-  'StartPingCheck',
-  'CompletePingCheck',
-  'PacketAck',
-  'LogoutRequest',
-];
+const ESSENTIAL: readonly string[] = ESSENTIAL_MESSAGES;
 const registry = getMessageRegistry();
 const anyTemplate = fc.constantFrom(...registry.messages);
 const essentialTemplate = fc.constantFrom(...ESSENTIAL.map((n) => registry.byName.get(n) ?? registry.messages[0]));

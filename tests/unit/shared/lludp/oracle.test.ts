@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   type BlockTemplate,
   decodePacket,
+  ESSENTIAL_MESSAGES,
   encodePacket,
   type FieldTemplate,
   getMessageRegistry,
@@ -24,26 +25,7 @@ const { Quaternion } = require(`${nmv}Quaternion`);
 const { IPAddress } = require(`${nmv}IPAddress`);
 const { Long } = require(`${nmv}LongUtil`);
 
-const ESSENTIAL = [
-  'UseCircuitCode',
-  'CompleteAgentMovement',
-  'RegionHandshake',
-  'RegionHandshakeReply',
-  'AgentUpdate',
-  'ObjectUpdate',
-  'ObjectUpdateCompressed',
-  'ObjectUpdateCached',
-  'RequestMultipleObjects',
-  'ImprovedTerseObjectUpdate',
-  'KillObject',
-  'LayerData',
-  'ChatFromViewer',
-  'ChatFromSimulator',
-  'StartPingCheck',
-  'CompletePingCheck',
-  'PacketAck',
-  'LogoutRequest',
-];
+const ESSENTIAL: readonly string[] = ESSENTIAL_MESSAGES;
 const registry = getMessageRegistry();
 const template = (name: string): MessageTemplate => {
   const t = registry.byName.get(name);

@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { SHAPE_PRESETS } from '../../../../../shared/protocol';
 import { primParamsFromWire, type WireShape } from '../../../../../web/render/mesh/prim-from-wire';
 import { primParams } from '../../../../../web/render/mesh/prim-params';
 
-const BOX: WireShape = {
-  pathCurve: 16,
-  profileCurve: 1,
-  pathBegin: 0,
-  pathEnd: 0,
-  pathScaleX: 100,
-  pathScaleY: 100,
-  pathShearX: 0,
-  pathShearY: 0,
-  pathTwist: 0,
-  pathTwistBegin: 0,
-  pathRadiusOffset: 0,
-  pathTaperX: 0,
-  pathTaperY: 0,
-  pathRevolutions: 0,
-  pathSkew: 0,
-  profileBegin: 0,
-  profileEnd: 0,
-  profileHollow: 0,
-};
+const BOX: WireShape = SHAPE_PRESETS.box;
 
 describe('prim parameters from the wire', () => {
   it('map the default box, cylinder, sphere and torus onto the basic shapes', () => {
