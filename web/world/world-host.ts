@@ -61,7 +61,7 @@ export type WorldEvent =
 /** Capacity of the viewer's world (growable buffers start small). */
 const WORLD_CAPACITY = 262_144;
 const VIEW_INTERVAL_MS = 250;
-const INPUT_INTERVAL_MS = 100;
+const INPUT_REPEAT_MS = 500;
 const MAP_POINTS = 4000;
 
 export interface WorldHostOptions {
@@ -285,16 +285,15 @@ export class WorldHost {
     this.yaw = command.yaw;
     const now = this.options.now();
     const key = `${command.move.join(',')}|${command.run}|${command.fly}|${command.yaw.toFixed(2)}`;
-    if (key === this.lastMove && now - this.lastInput < INPUT_INTERVAL_MS * 5) return;
-    if (key !== this.lastMove || now - this.lastInput >= INPUT_INTERVAL_MS) {
-      this.lastMove = key;
-      this.lastInput = now;
-      const half = command.yaw / 2;
-      const flags = (command.run ? 1 : 0) | (command.fly ? 4 : 0);
-      // The UI says forward/right/up; the protocol's second axis is "left".
-      const [forward, right, up] = command.move;
-      this.options.net({ type: 'input', move: [forward, -right, up], rotation: [0, 0, Math.sin(half), Math.cos(half)], flags });
-    }
+    // A change goes out at once; an unchanged intent is repeated every INPUT_REPEAT_MS as a keep-alive.
+    if (key === this.lastMove && now - this.lastInput < INPUT_REPEAT_MS) return;
+    this.lastMove = key;
+    this.lastInput = now;
+    const half = command.yaw / 2;
+    const flags = (command.run ? 1 : 0) | (command.fly ? 4 : 0);
+    // The UI says forward/right/up; the protocol's second axis is "left".
+    const [forward, right, up] = command.move;
+    this.options.net({ type: 'input', move: [forward, -right, up], rotation: [0, 0, Math.sin(half), Math.cos(half)], flags });
   }
 
   private publish(force: boolean): void {
