@@ -136,6 +136,7 @@ export class WorldHost {
   handle(command: WorldCommand): void {
     switch (command.type) {
       case 'connect':
+        this.forgetWorld();
         this.kind = command.kind;
         this.worldName = command.world;
         this.view = {
@@ -146,6 +147,7 @@ export class WorldHost {
         this.options.net({ type: 'connect', origin: command.origin, world: command.world });
         break;
       case 'connect-grid':
+        this.forgetWorld();
         this.kind = 'os';
         this.worldName = command.region;
         this.view = {
@@ -168,6 +170,17 @@ export class WorldHost {
         this.options.net({ type: 'close' });
         break;
     }
+  }
+
+  /**
+   * Drops everything the previous connection delivered: a new connection (another world, or a new grid session
+   * after the region restarted, whose objects have new ids) starts from its own snapshot.
+   */
+  private forgetWorld(): void {
+    this.applier.apply([], [...this.applier.byNet.keys()]);
+    this.applier.selfNetId = 0;
+    this.terrain.clear();
+    this.terrainDirty = false;
   }
 
   /** An event from the net runtime. */
