@@ -260,6 +260,9 @@ export function encodeClientMessage(msg: ClientMessage): Uint8Array {
   return out;
 }
 
+/** A movement intent component from its i8 wire form, in [-1, 1]. */
+const intent = (v: number): number => Math.max(-1, v / 127);
+
 /** Decodes a client → edge frame; throws ProtocolError (and nothing else) on any bad input. */
 export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
   if (bytes.length > MAX_CLIENT_FRAME_BYTES) {
@@ -287,27 +290,36 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
       };
       break;
     }
-    case CLIENT_TAGS.input:
-      raw = {
-        type: 'input',
-        seq: r.u32(),
-        move: [r.i8(), r.i8(), r.i8()].map((v) => Math.max(-1, v / 127)),
-        rotation: unpackRotation(r.u32()),
-        flags: r.u8(),
-      };
-      break;
+    // The hot fixed-layout frames (input 20 Hz per visitor, ack, ping) need no schema pass: their binary
+    // layout bounds every field (u32, i8 / 127 clamped to [-1, 1], u8, a packed unit quaternion); what the
+    // layout cannot bound (a finite clientTime) is checked here.
+    case CLIENT_TAGS.input: {
+      const seq = r.u32();
+      const move: [number, number, number] = [intent(r.i8()), intent(r.i8()), intent(r.i8())];
+      const rotation = unpackRotation(r.u32());
+      const flags = r.u8();
+      r.end();
+      return { type: 'input', seq, move, rotation, flags };
+    }
     case CLIENT_TAGS.chat:
       raw = { type: 'chat', text: r.string(MAX_CHAT_BYTES, 'a chat line') };
       break;
     case CLIENT_TAGS.action:
       raw = { type: 'action', id: r.u32(), body: readJson(r.string(MAX_ACTION_BYTES, 'an action body'), 'an action body') };
       break;
-    case CLIENT_TAGS.ack:
-      raw = { type: 'ack', tick: r.u32() };
-      break;
-    case CLIENT_TAGS.ping:
-      raw = { type: 'ping', nonce: r.u32(), clientTime: r.f64() };
-      break;
+    case CLIENT_TAGS.ack: {
+      const tick = r.u32();
+      r.end();
+      return { type: 'ack', tick };
+    }
+    case CLIENT_TAGS.ping: {
+      const nonce = r.u32();
+      const clientTime = r.f64();
+      r.end();
+      if (!Number.isFinite(clientTime))
+        throw new ProtocolError('protocol_invalid', 'a ping frame is malformed at clientTime: not a finite number');
+      return { type: 'ping', nonce, clientTime };
+    }
     default:
       throw new ProtocolError('protocol_unknown_type', `client message tag 0x${tag.toString(16).padStart(2, '0')} is unknown`);
   }
@@ -409,6 +421,56 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
     );
   }
   return out;
+}
+
+/**
+ * One entity record as it appears inside a snapshot or delta frame. A sender that fans the same change
+ * out to many clients encodes it once and assembles each client's frames with encodeDeltaFrames.
+ */
+export function encodeEntityRecord(e: EntityUpdate, bounds: Bounds = DEFAULT_BOUNDS): Uint8Array {
+  const w = new ByteWriter(64);
+  writeEntity(w, e, bounds);
+  return w.finish();
+}
+
+/** Delta frame header: tag, baseline u32, tick u32, count u16. */
+const DELTA_HEADER_BYTES = 11;
+
+/**
+ * Delta frames (baseline, tick) carrying pre-encoded entity records (encodeEntityRecord), split so that
+ * no frame exceeds MAX_ENTITIES_PER_FRAME records or MAX_SERVER_FRAME_BYTES; byte-identical to
+ * encodeServerMessage of the same delta when one frame suffices.
+ */
+export function encodeDeltaFrames(baseline: number, tick: number, records: readonly Uint8Array[]): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let start = 0;
+  while (start < records.length) {
+    let end = start;
+    let size = DELTA_HEADER_BYTES;
+    while (end < records.length && end - start < MAX_ENTITIES_PER_FRAME) {
+      const n = records[end]?.length ?? 0;
+      if (end > start && size + n > MAX_SERVER_FRAME_BYTES) break;
+      size += n;
+      end++;
+    }
+    if (size > MAX_SERVER_FRAME_BYTES)
+      throw new ProtocolError('protocol_too_large', `an entity record of ${size} bytes does not fit in a frame`);
+    const out = new Uint8Array(size);
+    const view = new DataView(out.buffer);
+    out[0] = SERVER_TAGS.delta;
+    view.setUint32(1, baseline >>> 0, true);
+    view.setUint32(5, tick >>> 0, true);
+    view.setUint16(9, end - start, true);
+    let at = DELTA_HEADER_BYTES;
+    for (let i = start; i < end; i++) {
+      const r = records[i] as Uint8Array;
+      out.set(r, at);
+      at += r.length;
+    }
+    frames.push(out);
+    start = end;
+  }
+  return frames;
 }
 
 /** Decodes an edge → client frame (positions within `bounds`, the welcome's); throws only ProtocolError. */

@@ -5,6 +5,8 @@ export {
   decodeClientMessage,
   decodeServerMessage,
   encodeClientMessage,
+  encodeDeltaFrames,
+  encodeEntityRecord,
   encodeServerMessage,
   FIELD,
   FIELD_ALL,

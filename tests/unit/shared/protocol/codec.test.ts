@@ -8,8 +8,11 @@ import {
   decodeServerMessage,
   type Entity,
   encodeClientMessage,
+  encodeDeltaFrames,
+  encodeEntityRecord,
   encodeServerMessage,
   MAX_CLIENT_FRAME_BYTES,
+  MAX_ENTITIES_PER_FRAME,
   PROTOCOL_VERSION,
   ProtocolError,
   positionStep,
@@ -119,6 +122,13 @@ describe('storm protocol codec: client messages', () => {
     expect(code(badUtf8)).toBe('protocol_invalid');
   });
 
+  it('refuses a ping whose client time is not a finite number', () => {
+    const frame = encodeClientMessage({ type: 'ping', nonce: 1, clientTime: 5 });
+    new DataView(frame.buffer, frame.byteOffset).setFloat64(5, Number.NaN, true);
+    expect(() => decodeClientMessage(frame)).toThrow(ProtocolError);
+    expect(() => decodeClientMessage(frame)).toThrow(/clientTime/);
+  });
+
   it('refuses to encode a chat line over the limit', () => {
     expect(() => encodeClientMessage({ type: 'chat', text: 'x'.repeat(2000) })).toThrow(ProtocolError);
   });
@@ -182,6 +192,23 @@ describe('storm protocol codec: server messages', () => {
     expect(back.entities[1]).toEqual({ id: 6, name: 'renamed' });
     expect(Object.keys(back.entities[0] ?? {}).sort()).toEqual(['id', 'position']);
     expectEntityClose(back.entities[2] ?? {}, entity(7), bounds);
+  });
+
+  it('assembles delta frames from entities encoded once, byte-identical to encoding the delta whole', () => {
+    const updates = [entity(7), { id: 9, position: [10, 20, 30] as [number, number, number] }];
+    const records = updates.map((u) => encodeEntityRecord(u, bounds));
+    const [frame, ...more] = encodeDeltaFrames(41, 42, records);
+    expect(more).toEqual([]);
+    expect(frame).toEqual(encodeServerMessage({ type: 'delta', baseline: 41, tick: 42, entities: updates }, bounds));
+  });
+
+  it('splits pre-encoded records over several delta frames at the per-frame entity limit', () => {
+    const record = encodeEntityRecord({ id: 3, velocity: [1, 0, 0] }, bounds);
+    const frames = encodeDeltaFrames(1, 2, new Array(MAX_ENTITIES_PER_FRAME + 5).fill(record));
+    expect(frames).toHaveLength(2);
+    const decoded = frames.map((f) => decodeServerMessage(f, bounds));
+    expect(decoded.map((m) => (m.type === 'delta' ? m.entities.length : -1))).toEqual([MAX_ENTITIES_PER_FRAME, 5]);
+    expect(encodeDeltaFrames(1, 2, [])).toEqual([]);
   });
 
   it('clamps positions outside the bounds onto them', () => {
