@@ -10,9 +10,13 @@ import {
   type ClientMessage,
   DEFAULT_BOUNDS,
   decodeClientMessage,
+  type Entity,
   type EntityUpdate,
+  encodeDeltaFrames,
+  encodeEntityRecord,
   encodeServerMessage,
   MAX_CLIENT_FRAME_BYTES,
+  MAX_DESPAWN_IDS,
   PROTOCOL_VERSION,
   ProtocolError,
   Quat,
@@ -24,7 +28,21 @@ import { createSqlWorldStore } from '../adapters/sql-world-store';
 import type { WorldStore } from '../adapters/world-store';
 import { hasPermission, PERMISSION } from '../auth/permissions';
 import { TokenClaims } from '../auth/tokens';
-import { DEFAULT_INTEREST, type InterestConfig, type KnownMover, type Mover, selectMovers } from '../world/interest';
+import {
+  type Anchor,
+  type Announced,
+  anchorAt,
+  CellIndex,
+  cellAt,
+  DEFAULT_INTEREST,
+  type Indexes,
+  type InterestConfig,
+  needsAnnouncement,
+  planView,
+  sees,
+  type Transition,
+  viewReach,
+} from '../world/interest';
 import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
@@ -64,6 +82,8 @@ const Attachment = z.object({
   rotation: Quat,
   acked: z.number(),
   sentTick: z.number(),
+  anchor: z.object({ cx: z.number().int(), cy: z.number().int() }),
+  anchorTick: z.number(),
 });
 type Attachment = z.infer<typeof Attachment>;
 
@@ -79,7 +99,10 @@ interface Client {
   lastSeq: number;
   acked: number;
   sentTick: number;
-  known: Map<number, KnownMover>;
+  /** Interest: the cell the client's view is centred on, the tick it last moved, movers held back by the budget. */
+  anchor: Anchor;
+  anchorTick: number;
+  owed: Map<number, boolean>;
   tokens: number;
   refilledAt: number;
   warnedAt: number | null;
@@ -102,34 +125,31 @@ function jsonError(status: number, code: string, message: string): Response {
 }
 
 /** The full wire record of an entity. */
-function full(e: StoredEntity): EntityUpdate {
+function full(e: StoredEntity): Entity {
   return { ...e.entity };
 }
 
-/** Changes of prims since `baseline`: new ones in full, others by changed field group. */
-function primChangesSince(world: WorldState, baseline: number): EntityUpdate[] {
-  const out: EntityUpdate[] = [];
-  for (const e of world.entities.values()) {
-    if (e.entity.kind !== 'prim') continue;
-    if (e.createdTick > baseline) out.push(full(e));
-    else if (e.transformTick > baseline || e.appearanceTick > baseline) {
-      const u: EntityUpdate = { id: e.entity.id };
-      if (e.transformTick > baseline) {
-        u.position = e.entity.position;
-        u.rotation = e.entity.rotation;
-      }
-      if (e.appearanceTick > baseline) {
-        u.name = e.entity.name;
-        u.description = e.entity.description;
-        u.scale = e.entity.scale;
-        u.shape = e.entity.shape;
-        u.colors = e.entity.colors;
-        u.parent = e.entity.parent;
-      }
-      out.push(u);
-    }
+/** True when a prim was created or changed after `baseline`. */
+const changedSince = (e: StoredEntity, baseline: number): boolean =>
+  e.entity.kind === 'prim' && (e.createdTick > baseline || e.transformTick > baseline || e.appearanceTick > baseline);
+
+/** A prim's change since `baseline`: in full when created since, else its changed field groups. */
+function primChange(e: StoredEntity, baseline: number): EntityUpdate {
+  if (e.createdTick > baseline) return full(e);
+  const u: EntityUpdate = { id: e.entity.id };
+  if (e.transformTick > baseline) {
+    u.position = e.entity.position;
+    u.rotation = e.entity.rotation;
   }
-  return out;
+  if (e.appearanceTick > baseline) {
+    u.name = e.entity.name;
+    u.description = e.entity.description;
+    u.scale = e.entity.scale;
+    u.shape = e.entity.shape;
+    u.colors = e.entity.colors;
+    u.parent = e.entity.parent;
+  }
+  return u;
 }
 
 /** One colour per visitor, from their actor id. */
@@ -152,30 +172,49 @@ function avatarColor(actor: string): [number, number, number, number] {
 /** One instance per world name (the binding and its SQLite migration are in wrangler.toml). */
 export class WorldRoom extends DurableObject<Env> {
   private readonly store: WorldStore;
-  private world: WorldState | null;
+  private world: WorldState | null = null;
   private readonly clients = new Map<WebSocket, Client>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastStep = Date.now();
   private lastActivity = 0;
-  private lastFlushTick: number;
+  private lastFlushTick = 0;
+  /** True when an operation changed prims since the last flush. */
+  private editsPending = false;
   private readonly interest: InterestConfig;
+  /** Prims and movers by the cell they were last announced in (what every client's view is made of). */
+  private readonly indexes: Indexes = { prims: new CellIndex(), movers: new CellIndex() };
+  /** What was last announced about each mover (dead reckoning is decided once for the whole room). */
+  private readonly announced = new Map<number, Announced>();
+  /** Avatars that left since the last flush. */
+  private departed: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = createSqlWorldStore(ctx.storage);
-    this.world = WorldState.open(this.store);
-    this.lastFlushTick = this.world?.tick ?? 0;
     this.interest = { ...DEFAULT_INTEREST, deadReckoning: env.STORM_DEAD_RECKONING !== 'off' };
+    this.setWorld(WorldState.open(this.store));
     // Sockets that survived hibernation come back with their attachments.
     for (const ws of ctx.getWebSockets()) this.restore(ws);
   }
 
+  /** Adopts a world and indexes its prims. */
+  private setWorld(world: WorldState | null): WorldState | null {
+    this.world = world;
+    this.lastFlushTick = world?.tick ?? 0;
+    this.editsPending = false;
+    this.indexes.prims.clear();
+    this.indexes.movers.clear();
+    this.announced.clear();
+    if (world)
+      for (const e of world.entities.values())
+        if (e.entity.kind === 'prim') this.indexes.prims.set(e.entity.id, cellAt(e.entity.position, this.interest));
+    return world;
+  }
+
   /** The world, created on first use when it is the demo world. */
   private ensureWorld(name: string): WorldState | null {
-    if (!this.world && name === DEMO_WORLD) {
-      this.world = WorldState.create(this.store, name, WORLD_BOUNDS, plazaSeed()) ?? WorldState.open(this.store);
-      this.lastFlushTick = this.world?.tick ?? 0;
-    }
+    if (!this.world && name === DEMO_WORLD)
+      this.setWorld(WorldState.create(this.store, name, WORLD_BOUNDS, plazaSeed()) ?? WorldState.open(this.store));
     return this.world;
   }
 
@@ -187,9 +226,7 @@ export class WorldRoom extends DurableObject<Env> {
   /** RPC: creates an empty world; false when it already exists. */
   async createWorld(name: string): Promise<boolean> {
     if (this.ensureWorld(name)) return false;
-    this.world = WorldState.create(this.store, name, WORLD_BOUNDS, emptySeed());
-    this.lastFlushTick = this.world?.tick ?? 0;
-    return this.world !== null;
+    return this.setWorld(WorldState.create(this.store, name, WORLD_BOUNDS, emptySeed())) !== null;
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -224,7 +261,9 @@ export class WorldRoom extends DurableObject<Env> {
       lastSeq: -1,
       acked: a.acked,
       sentTick: a.sentTick,
-      known: new Map(),
+      anchor: { ...a.anchor },
+      anchorTick: a.anchorTick,
+      owed: new Map(),
       tokens: FLOOD_BURST,
       refilledAt: now,
       warnedAt: null,
@@ -264,6 +303,8 @@ export class WorldRoom extends DurableObject<Env> {
     const c = this.newClient(ws, a.data);
     this.clients.set(ws, c);
     this.spawnAvatar(this.world, c, a.data.position, a.data.rotation);
+    // Everyone was last told this avatar stood here (the room only hibernates when nothing moves).
+    this.announce(c.avatar, a.data.position, [0, 0, 0], a.data.rotation, Date.now());
   }
 
   private attach(c: Client): void {
@@ -279,18 +320,42 @@ export class WorldRoom extends DurableObject<Env> {
       rotation: e.entity.rotation,
       acked: c.acked,
       sentTick: c.sentTick,
+      anchor: c.anchor,
+      anchorTick: c.anchorTick,
     };
     c.ws.serializeAttachment(a);
     c.attachedAt = Date.now();
   }
 
   private send(c: Client, msg: ServerMessage): void {
+    let frame: Uint8Array;
     try {
-      c.ws.send(encodeServerMessage(msg, this.world?.bounds ?? DEFAULT_BOUNDS));
+      frame = encodeServerMessage(msg, this.world?.bounds ?? DEFAULT_BOUNDS);
     } catch (err) {
-      // A socket closing under us: its close handler cleans up.
-      if (err instanceof ProtocolError) console.error('world-room: could not encode a frame', err.message);
+      if (!(err instanceof ProtocolError)) throw err;
+      console.error('world-room: could not encode a frame', err.message);
+      return;
     }
+    this.sendFrame(c, frame);
+  }
+
+  private sendFrame(c: Client, frame: Uint8Array): void {
+    try {
+      c.ws.send(frame);
+    } catch {
+      // A socket closing under us: its close handler cleans up.
+    }
+  }
+
+  /** Delta frames of pre-encoded entity records (split where a frame would be too large). */
+  private sendDelta(c: Client, baseline: number, tick: number, records: Uint8Array[]): void {
+    for (const frame of encodeDeltaFrames(baseline, tick, records)) this.sendFrame(c, frame);
+  }
+
+  /** Despawn frames for `ids`, split at the per-frame limit. */
+  private sendDespawn(c: Client, tick: number, ids: number[]): void {
+    for (let i = 0; i < ids.length; i += MAX_DESPAWN_IDS)
+      this.send(c, { type: 'despawn', tick, ids: ids.slice(i, i + MAX_DESPAWN_IDS) });
   }
 
   /** Admits a socket: a resumed session gets welcome + delta, a new one welcome + snapshot + terrain. */
@@ -310,6 +375,9 @@ export class WorldRoom extends DurableObject<Env> {
     const name = `Visitor ${claims.sub.slice(0, 4)}`;
     const position = resumable && previous ? previous.position : world.spawn;
     const rotation: Quat = resumable && previous ? previous.rotation : [0, 0, 0, 1];
+    // The view a resumed client holds is the one around its stored anchor (see edge/world/interest.ts).
+    const anchor = resumable && previous?.anchor ? previous.anchor : anchorAt(position, this.interest);
+    const anchorTick = resumable && previous?.anchor ? (previous.anchorTick ?? 0) : world.tick;
     const c = this.newClient(ws, {
       session,
       actor: claims.sub,
@@ -320,17 +388,24 @@ export class WorldRoom extends DurableObject<Env> {
       rotation,
       acked: 0,
       sentTick: 0,
+      anchor,
+      anchorTick,
     });
     this.clients.set(ws, c);
     this.spawnAvatar(world, c, position, rotation);
-    this.greet(c, world, resumable ? baseline : null);
+    // A delta is only right when the client's view has not moved since its baseline.
+    const deltaFrom = resumable && previous?.anchor && anchorTick <= baseline ? baseline : null;
+    this.greet(c, world, deltaFrom, resumable);
     this.attach(c);
     this.lastActivity = now;
     this.schedule();
   }
 
-  /** Welcome, then the state: a delta from `baseline` when resuming, else a snapshot and the terrain. */
-  private greet(c: Client, world: WorldState, baseline: number | null): void {
+  /**
+   * Welcome, then the state of the client's view: a delta from `baseline` when resuming (prims changed
+   * since then in full, or despawned when out of view), else a snapshot and the terrain.
+   */
+  private greet(c: Client, world: WorldState, baseline: number | null, resumed = baseline !== null): void {
     this.send(c, {
       type: 'welcome',
       version: PROTOCOL_VERSION,
@@ -339,35 +414,42 @@ export class WorldRoom extends DurableObject<Env> {
       bounds: world.bounds,
       serverTime: Date.now(),
       tick: world.tick,
-      resumed: baseline !== null,
+      resumed,
       permissions: c.perm,
     });
-    c.known.clear();
-    const movers = selectMovers(
-      this.viewer(c),
-      c.avatar,
-      this.movers(),
-      c.known,
-      Date.now(),
-      Number.POSITIVE_INFINITY,
-      this.interest,
-    );
+    c.owed.clear();
+    const reach = viewReach(this.interest);
+    // Other avatars in view (a resumed client dropped its copies) and your own, as they are now.
+    const avatars: Entity[] = [];
+    for (const id of this.indexes.movers.visible(c.anchor, reach)) {
+      const e = world.entities.get(id);
+      if (e && id !== c.avatar) avatars.push(full(e));
+    }
+    const self = world.entities.get(c.avatar);
+    if (self) avatars.push(full(self));
     if (baseline !== null) {
+      const records: EntityUpdate[] = [];
       const gone = world.tombstones.filter((t) => t.tick > baseline).map((t) => t.id);
-      this.send(c, {
-        type: 'delta',
+      for (const e of world.entities.values()) {
+        if (!changedSince(e, baseline)) continue;
+        const key = this.indexes.prims.get(e.entity.id);
+        if (key !== null && sees(c.anchor, key, reach)) records.push(full(e));
+        else gone.push(e.entity.id);
+      }
+      this.sendDelta(
+        c,
         baseline,
-        tick: world.tick,
-        entities: [...primChangesSince(world, baseline), ...movers.updates],
-      });
-      if (gone.length > 0) this.send(c, { type: 'despawn', tick: world.tick, ids: gone });
+        world.tick,
+        [...records, ...avatars].map((u) => encodeEntityRecord(u, world.bounds)),
+      );
+      if (gone.length > 0) this.sendDespawn(c, world.tick, gone);
     } else {
-      const entities = [...[...world.entities.values()].filter((e) => e.entity.kind === 'prim').map((e) => e.entity)];
-      const avatars = movers.updates.flatMap((u) => {
-        const e = world.entities.get(u.id);
-        return e ? [e.entity] : [];
-      });
-      const all = [...entities, ...avatars];
+      const all: Entity[] = [];
+      for (const id of this.indexes.prims.visible(c.anchor, reach)) {
+        const e = world.entities.get(id);
+        if (e) all.push(full(e));
+      }
+      all.push(...avatars);
       const parts = Math.max(1, Math.ceil(all.length / SNAPSHOT_PART));
       for (let p = 0; p < parts; p++) {
         this.send(c, {
@@ -383,31 +465,36 @@ export class WorldRoom extends DurableObject<Env> {
     c.sentTick = world.tick;
   }
 
-  private viewer(c: Client): Vec3 {
-    return this.world?.entities.get(c.avatar)?.entity.position ?? [0, 0, 0];
+  /** Records what everyone is told about a mover and indexes it in its cell; returns the move. */
+  private announce(id: number, position: Vec3, velocity: Vec3, rotation: Quat, now: number): Transition {
+    const from = this.indexes.movers.get(id);
+    const to = cellAt(position, this.interest);
+    this.indexes.movers.set(id, to);
+    this.announced.set(id, { position: [...position], velocity: [...velocity], rotation: [...rotation], at: now });
+    return { id, mover: true, from, to };
   }
 
-  private *movers(): Generator<Mover> {
-    if (!this.world) return;
-    for (const c of this.clients.values()) {
-      const e = this.world.entities.get(c.avatar);
-      if (!e) continue;
-      yield {
-        id: c.avatar,
-        position: e.entity.position,
-        velocity: e.entity.velocity,
-        rotation: e.entity.rotation,
-        full: () => ({ ...e.entity }),
-      };
-    }
-  }
-
+  /**
+   * Arms the tick timer. Under load the runtime fires timers late (at 1,000+ frames/s workerd ran the
+   * 50 ms timer only 5–7 times a second), so busy rooms tick from their own traffic instead: see
+   * tickIfDue, called after every frame. The timer is the fallback for a quiet room.
+   */
   private schedule(): void {
     if (this.timer !== null || this.clients.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.tick();
     }, TICK_MS);
+  }
+
+  /** Runs the tick now when it is due (TICK_MS since the last), so a busy room keeps its rate. */
+  private tickIfDue(): void {
+    if (Date.now() - this.lastStep < TICK_MS) return;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.tick();
   }
 
   /** One simulation step: move avatars, then send each client what changed for it. */
@@ -418,7 +505,9 @@ export class WorldRoom extends DurableObject<Env> {
     const dt = Math.min(0.25, (now - this.lastStep) / 1000);
     this.lastStep = now;
     let moved = false;
+    let walking = false;
     for (const c of this.clients.values()) {
+      if (c.move[0] !== 0 || c.move[1] !== 0 || c.move[2] !== 0) walking = true;
       const e = world.entities.get(c.avatar);
       if (!e) continue;
       const v = velocityFor(c.move, e.entity.rotation, c.flags);
@@ -435,27 +524,139 @@ export class WorldRoom extends DurableObject<Env> {
       this.lastActivity = now;
     }
     this.flush(now);
-    if (now - this.lastActivity < LINGER_MS || [...this.clients.values()].some((c) => c.move.some((m) => m !== 0)))
-      this.schedule();
+    if (now - this.lastActivity < LINGER_MS || walking) this.schedule();
   }
 
-  /** Sends prim changes since the last flush and each client's selection of movers. */
+  /** This flush's changes: prims edited since the last flush, movers dead reckoning says to announce, departures. */
+  private transitions(world: WorldState, now: number): { transitions: Transition[]; primUpdates: Map<number, EntityUpdate> } {
+    const transitions: Transition[] = [];
+    const primUpdates = new Map<number, EntityUpdate>();
+    const since = this.lastFlushTick;
+    if (this.editsPending) {
+      this.editsPending = false;
+      for (const e of world.entities.values()) {
+        if (!changedSince(e, since)) continue;
+        const id = e.entity.id;
+        const from = this.indexes.prims.get(id);
+        const to = cellAt(e.entity.position, this.interest);
+        this.indexes.prims.set(id, to);
+        primUpdates.set(id, primChange(e, since));
+        transitions.push({ id, mover: false, from, to });
+      }
+      for (const t of world.tombstones) {
+        if (t.tick <= since) continue;
+        const from = this.indexes.prims.delete(t.id);
+        if (from !== null) transitions.push({ id: t.id, mover: false, from, to: null });
+      }
+    }
+    this.lastFlushTick = world.tick;
+    // Departures. An avatar whose session resumed since is no departure: it is announced afresh below
+    // (one transition per id and flush).
+    for (const id of this.departed) {
+      this.announced.delete(id);
+      if (world.entities.has(id)) continue;
+      const from = this.indexes.movers.delete(id);
+      if (from !== null) transitions.push({ id, mover: true, from, to: null });
+    }
+    this.departed = [];
+    for (const c of this.clients.values()) {
+      const e = world.entities.get(c.avatar)?.entity;
+      if (!e) continue;
+      const last = this.announced.get(c.avatar);
+      if (
+        !last ||
+        needsAnnouncement(last, e.position, e.velocity, e.rotation, now, this.interest) ||
+        cellAt(e.position, this.interest) !== this.indexes.movers.get(c.avatar)
+      )
+        transitions.push(this.announce(c.avatar, e.position, e.velocity, e.rotation, now));
+    }
+    return { transitions, primUpdates };
+  }
+
+  /**
+   * Sends every client what changed in its view (edge/world/interest.ts plans it): each changed entity is
+   * encoded once per flush and the records are shared by all the frames that carry it.
+   */
   private flush(now: number): void {
     const world = this.world;
     if (!world) return;
-    const prims = primChangesSince(world, this.lastFlushTick);
-    const gone = world.tombstones.filter((t) => t.tick > this.lastFlushTick).map((t) => t.id);
-    this.lastFlushTick = world.tick;
+    const { transitions, primUpdates } = this.transitions(world, now);
+    const changedIds = new Set(transitions.map((t) => t.id));
     const budget = (this.interest.bytesPerSecond * TICK_MS) / 1000;
+    const bounds = world.bounds;
+    // Entities are validated when stored, so a record that will not encode is a bug: log it, skip it.
+    const encode = (u: EntityUpdate): Uint8Array | null => {
+      try {
+        return encodeEntityRecord(u, bounds);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        console.error(`world-room: entity ${u.id} does not encode: ${err.message}`);
+        return null;
+      }
+    };
+    const fullCache = new Map<number, Uint8Array | null>();
+    const motionCache = new Map<number, Uint8Array | null>();
+    const fullRecord = (id: number): Uint8Array | null => {
+      let r = fullCache.get(id);
+      if (r === undefined) {
+        const e = world.entities.get(id);
+        r = e ? encode(full(e)) : null;
+        fullCache.set(id, r);
+      }
+      return r;
+    };
+    const motionRecord = (id: number): Uint8Array | null => {
+      let r = motionCache.get(id);
+      if (r === undefined) {
+        const e = world.entities.get(id)?.entity;
+        r = e ? encode({ id, position: e.position, rotation: e.rotation, velocity: e.velocity }) : null;
+        motionCache.set(id, r);
+      }
+      return r;
+    };
+    const primCache = new Map<number, Uint8Array | null>();
+    const primRecord = (id: number): Uint8Array | null => {
+      let r = primCache.get(id);
+      if (r === undefined) {
+        const u = primUpdates.get(id);
+        if (!u) return fullRecord(id);
+        r = encode(u);
+        primCache.set(id, r);
+      }
+      return r;
+    };
+    const locate = (id: number): Vec3 | null => world.entities.get(id)?.entity.position ?? null;
     for (const c of this.clients.values()) {
-      const sel = selectMovers(this.viewer(c), c.avatar, this.movers(), c.known, now, budget, this.interest);
-      const entities = [...prims, ...sel.updates];
-      if (entities.length > 0) {
-        this.send(c, { type: 'delta', baseline: c.sentTick, tick: world.tick, entities });
+      const position = locate(c.avatar);
+      if (!position) continue;
+      const plan = planView(
+        { avatar: c.avatar, position, anchor: c.anchor, owed: c.owed },
+        transitions,
+        changedIds,
+        this.indexes,
+        locate,
+        budget,
+        this.interest,
+      );
+      if (plan.anchorMoved) c.anchorTick = world.tick;
+      const records: Uint8Array[] = [];
+      for (const id of plan.changed) {
+        const r = primRecord(id);
+        if (r) records.push(r);
+      }
+      for (const id of plan.full) {
+        const r = fullRecord(id);
+        if (r) records.push(r);
+      }
+      for (const id of plan.motion) {
+        const r = motionRecord(id);
+        if (r) records.push(r);
+      }
+      if (records.length > 0) {
+        this.sendDelta(c, c.sentTick, world.tick, records);
         c.sentTick = world.tick;
       }
-      const ids = [...gone, ...sel.despawn];
-      if (ids.length > 0) this.send(c, { type: 'despawn', tick: world.tick, ids });
+      if (plan.despawn.length > 0) this.sendDespawn(c, world.tick, plan.despawn);
       if (now - c.attachedAt > 1000) this.attach(c);
     }
   }
@@ -514,6 +715,7 @@ export class WorldRoom extends DurableObject<Env> {
       return;
     }
     this.handle(c, this.world, msg);
+    this.tickIfDue();
   }
 
   private handle(c: Client, world: WorldState, msg: ClientMessage): void {
@@ -554,6 +756,7 @@ export class WorldRoom extends DurableObject<Env> {
         this.send(c, { type: 'action_result', id: msg.id, result: change.result });
         if (change.changed) {
           this.lastActivity = Date.now();
+          this.editsPending = true;
           this.flush(Date.now());
         }
         return;
@@ -574,6 +777,7 @@ export class WorldRoom extends DurableObject<Env> {
     this.clients.delete(ws);
     const world = this.world;
     const e = world?.entities.get(c.avatar);
+    this.departed.push(c.avatar);
     if (world && e) {
       world.entities.delete(c.avatar);
       this.store.putSession({
@@ -584,6 +788,8 @@ export class WorldRoom extends DurableObject<Env> {
         rotation: e.entity.rotation,
         acked: c.acked,
         lastSeen: Date.now(),
+        anchor: c.anchor,
+        anchorTick: c.anchorTick,
       });
     }
     this.lastActivity = Date.now();

@@ -1,128 +1,365 @@
 /**
- * Interest management for one client: which moving entities (avatars) to send this tick. Entities
- * within a radius only; an entity the client already has is re-sent only when dead reckoning (its last
- * sent position + velocity × elapsed time) drifts past a threshold or its velocity or facing changed;
- * the nearest go first under a per-client byte budget. Prims are not filtered: edits always arrive.
+ * Interest management (seed 10.3) for one room: who is sent what, each tick, in O(changes × viewers).
+ *
+ * The world's ground plane is cut into square cells. Every entity is indexed by the cell it was last
+ * announced in. A viewer sees the (2R+1)² cells around its anchor cell, R = ceil(radius / cell size), so
+ * everything within `radius` of the anchor cell is in view; the anchor follows the viewer's avatar with
+ * hysteresis (it moves only once the avatar is `hysteresis` metres outside the anchor cell), so walking
+ * along a cell border does not flicker entities in and out. What a viewer holds is then a function of
+ * its anchor alone: the entities indexed in the cells it sees. That needs no per-viewer entity sets, and a
+ * resumed session (same anchor) holds the same entities.
+ *
+ * Each tick the room turns changes into transitions (entity, from cell, to cell): a prim created,
+ * edited, moved or deleted; a mover (avatar) announced because dead reckoning drifted (its last announced
+ * position + velocity × elapsed time is off by more than a threshold, or its velocity or facing changed);
+ * a mover that left. Dead reckoning is decided once per mover for the whole room, so every viewer that
+ * holds a mover extrapolates from the same announcement. A viewer then gets, per transition: a full record
+ * when the entity enters its view, a despawn when it leaves, an update when it stays in view. When the
+ * anchor moves, the entities of cells entering the view arrive in full and those of cells leaving it are
+ * despawned. Motion is subject to a per-viewer byte budget: the nearest movers go first, the rest are owed
+ * and go out (with their state then) on a later tick. A viewer's own avatar is never held back.
  */
-import type { EntityUpdate, Quat, Vec3 } from '../../shared/protocol';
+import type { Quat, Vec3 } from '../../shared/protocol';
 import { rotationAngle } from '../../shared/protocol';
 
 /** Tuning of interest management. */
 export interface InterestConfig {
-  /** Entities farther than this from the client's avatar are not sent (metres). */
+  /** Entities within this distance of a viewer are in view (metres); somewhat farther ones may be too. */
   radius: number;
-  /** Re-send a known entity when the client's extrapolation is off by more than this (metres). */
+  /** Side of an interest cell (metres). */
+  cellSize: number;
+  /** How far (metres) a viewer walks out of its anchor cell before the anchor follows. */
+  hysteresis: number;
+  /** Announce a mover again when extrapolation is off by more than this (metres). */
   driftThreshold: number;
-  /** Re-send when the facing differs by more than this (radians). */
+  /** Announce again when the facing differs by more than this (radians). */
   turnThreshold: number;
-  /** Bytes a client may receive per second for moving entities. */
+  /** Announce again when the velocity changed by more than this (m/s). */
+  velocityThreshold: number;
+  /** Bytes a viewer may receive per second for movers (records of prims and despawns are not held back). */
   bytesPerSecond: number;
-  /** When false, every change is sent (for comparison in benchmarks). */
+  /** When false, every change of a mover is announced (for comparison in benchmarks). */
   deadReckoning: boolean;
 }
 
 export const DEFAULT_INTEREST: InterestConfig = {
-  radius: 128,
+  radius: 96,
+  cellSize: 16,
+  hysteresis: 4,
   driftThreshold: 0.25,
   turnThreshold: 0.1,
+  velocityThreshold: 0.05,
   bytesPerSecond: 64 * 1024,
   deadReckoning: true,
 };
 
-/** What the client was last told about a moving entity. */
-export interface KnownMover {
+/** Approximate wire sizes (bytes) of mover records, counted against the budget. */
+export const FULL_RECORD_BYTES = 96;
+export const MOTION_RECORD_BYTES = 4 + 2 + 6 + 4 + 6;
+
+/** A cell key: cell column and row packed into one number (columns and rows within ±2^20). */
+export type CellKey = number;
+const OFFSET = 1 << 20;
+const SPAN = 1 << 21;
+
+export function cellKey(cx: number, cy: number): CellKey {
+  return (cx + OFFSET) * SPAN + (cy + OFFSET);
+}
+
+export function cellColumn(key: CellKey): number {
+  return Math.floor(key / SPAN) - OFFSET;
+}
+
+export function cellRow(key: CellKey): number {
+  return (key % SPAN) - OFFSET;
+}
+
+/** The cell a position lies in. */
+export function cellAt(position: Vec3, config: InterestConfig): CellKey {
+  return cellKey(Math.floor(position[0] / config.cellSize), Math.floor(position[1] / config.cellSize));
+}
+
+/** Cells seen around the anchor in each direction. */
+export function viewReach(config: InterestConfig): number {
+  return Math.max(1, Math.ceil(config.radius / config.cellSize));
+}
+
+/** Where a viewer's view is centred. */
+export interface Anchor {
+  cx: number;
+  cy: number;
+}
+
+/** The anchor for a viewer at `position` with no history (its own cell). */
+export function anchorAt(position: Vec3, config: InterestConfig): Anchor {
+  return { cx: Math.floor(position[0] / config.cellSize), cy: Math.floor(position[1] / config.cellSize) };
+}
+
+/** Moves `anchor` to the viewer's cell once the viewer is `hysteresis` metres out of it; true when it moved. */
+export function followAnchor(anchor: Anchor, position: Vec3, config: InterestConfig): boolean {
+  const s = config.cellSize;
+  const h = config.hysteresis;
+  const x0 = anchor.cx * s;
+  const y0 = anchor.cy * s;
+  const x = position[0];
+  const y = position[1];
+  if (x >= x0 - h && x < x0 + s + h && y >= y0 - h && y < y0 + s + h) return false;
+  anchor.cx = Math.floor(x / s);
+  anchor.cy = Math.floor(y / s);
+  return true;
+}
+
+/** True when a viewer anchored at `anchor` sees cell `key`. */
+export function sees(anchor: Anchor, key: CellKey, reach: number): boolean {
+  return Math.abs(cellColumn(key) - anchor.cx) <= reach && Math.abs(cellRow(key) - anchor.cy) <= reach;
+}
+
+/** Every cell a viewer anchored at `anchor` sees. */
+export function* viewCells(anchor: Anchor, reach: number): Generator<CellKey> {
+  for (let dx = -reach; dx <= reach; dx++) for (let dy = -reach; dy <= reach; dy++) yield cellKey(anchor.cx + dx, anchor.cy + dy);
+}
+
+/** Which entity is indexed in which cell (the cell it was last announced in). */
+export class CellIndex {
+  private readonly cellOf = new Map<number, CellKey>();
+  private readonly members = new Map<CellKey, Set<number>>();
+
+  get size(): number {
+    return this.cellOf.size;
+  }
+
+  /** The cell `id` is indexed in, or null. */
+  get(id: number): CellKey | null {
+    return this.cellOf.get(id) ?? null;
+  }
+
+  /** Indexes `id` in `key` (moving it from its previous cell). */
+  set(id: number, key: CellKey): void {
+    const previous = this.cellOf.get(id);
+    if (previous === key) return;
+    if (previous !== undefined) this.detach(id, previous);
+    this.cellOf.set(id, key);
+    let set = this.members.get(key);
+    if (!set) {
+      set = new Set();
+      this.members.set(key, set);
+    }
+    set.add(id);
+  }
+
+  /** Removes `id`; returns the cell it was in, or null. */
+  delete(id: number): CellKey | null {
+    const previous = this.cellOf.get(id);
+    if (previous === undefined) return null;
+    this.cellOf.delete(id);
+    this.detach(id, previous);
+    return previous;
+  }
+
+  /** The ids indexed in `key`. */
+  in(key: CellKey): ReadonlySet<number> {
+    return this.members.get(key) ?? EMPTY;
+  }
+
+  /** The ids in every cell a viewer anchored at `anchor` sees. */
+  *visible(anchor: Anchor, reach: number): Generator<number> {
+    for (const key of viewCells(anchor, reach)) yield* this.in(key);
+  }
+
+  clear(): void {
+    this.cellOf.clear();
+    this.members.clear();
+  }
+
+  private detach(id: number, key: CellKey): void {
+    const set = this.members.get(key);
+    if (!set) return;
+    set.delete(id);
+    if (set.size === 0) this.members.delete(key);
+  }
+}
+
+const EMPTY: ReadonlySet<number> = new Set();
+
+/** What the room last announced about a mover. */
+export interface Announced {
   position: Vec3;
   velocity: Vec3;
   rotation: Quat;
-  /** When it was sent (ms). */
+  /** When (ms). */
   at: number;
 }
 
-/** A moving entity as the room sees it now. */
-export interface Mover {
-  id: number;
-  position: Vec3;
-  velocity: Vec3;
-  rotation: Quat;
-  /** The full record, sent when the client does not know the entity yet. */
-  full: () => EntityUpdate;
+/** True when viewers extrapolating from `last` would be off from the mover's state now by more than the thresholds. */
+export function needsAnnouncement(
+  last: Announced,
+  position: Vec3,
+  velocity: Vec3,
+  rotation: Quat,
+  now: number,
+  config: InterestConfig,
+): boolean {
+  if (!config.deadReckoning) {
+    for (let i = 0; i < 3; i++) if (last.position[i] !== position[i] || last.velocity[i] !== velocity[i]) return true;
+    for (let i = 0; i < 4; i++) if (last.rotation[i] !== rotation[i]) return true;
+    return false;
+  }
+  const dt = (now - last.at) / 1000;
+  const ex = last.position[0] + last.velocity[0] * dt - position[0];
+  const ey = last.position[1] + last.velocity[1] * dt - position[1];
+  const ez = last.position[2] + last.velocity[2] * dt - position[2];
+  if (ex * ex + ey * ey + ez * ez > config.driftThreshold * config.driftThreshold) return true;
+  const dvx = velocity[0] - last.velocity[0];
+  const dvy = velocity[1] - last.velocity[1];
+  const dvz = velocity[2] - last.velocity[2];
+  if (dvx * dvx + dvy * dvy + dvz * dvz > config.velocityThreshold * config.velocityThreshold) return true;
+  return rotationAngle(last.rotation, rotation) > config.turnThreshold;
 }
 
-/** Approximate wire sizes (bytes) used against the budget. */
-const FULL_BYTES = 96;
-const MOTION_BYTES = 6 + 6 + 4 + 6;
+/** One entity's change this tick: from which cell to which (null: not in the world before / any more). */
+export interface Transition {
+  id: number;
+  /** Movers are budgeted and sent as motion; prims are sent as their changed fields. */
+  mover: boolean;
+  from: CellKey | null;
+  to: CellKey | null;
+}
 
-/** The outcome of one selection: updates to send and ids to despawn. The `known` map is updated in place. */
-export interface Selection {
-  updates: EntityUpdate[];
+/** A viewer, as the planner needs it; `anchor` and `owed` are updated by planView. */
+export interface Viewer {
+  /** The viewer's own avatar (never held back by the budget). */
+  avatar: number;
+  position: Vec3;
+  anchor: Anchor;
+  /** Movers whose record was held back by the budget: id → whether the viewer still needs it in full. */
+  owed: Map<number, boolean>;
+}
+
+/** What one viewer gets this tick. */
+export interface ViewPlan {
+  /** Entities to send in full (they entered the view, or the viewer has not had them yet). */
+  full: number[];
+  /** Prims in view that changed: send their changed fields. */
+  changed: number[];
+  /** Movers in view to send motion for (position, rotation, velocity), nearest first. */
+  motion: number[];
+  /** Entities that left the view or the world. */
   despawn: number[];
-  bytes: number;
+  /** Budgeted bytes planned (movers only). */
+  moverBytes: number;
+  /** True when the viewer's anchor moved this tick. */
+  anchorMoved: boolean;
+}
+
+/** Where an entity is now (for nearest-first ordering); null when it is gone. */
+export type Locate = (id: number) => Vec3 | null;
+
+/** The room's two indexes: prims and movers, each by the cell it was last announced in. */
+export interface Indexes {
+  prims: CellIndex;
+  movers: CellIndex;
 }
 
 /**
- * Chooses what one client receives this tick. `self` (the client's own avatar) always goes first and
- * is never filtered by distance. `budget` is this tick's byte allowance.
+ * Plans one viewer's tick. `transitions` (at most one per entity: from its cell at the last tick to its
+ * cell now) must all have been applied to `indexes` already; `changedIds` holds their ids. `budget` is the viewer's byte allowance for movers.
  */
-export function selectMovers(
-  viewer: Vec3,
-  self: number,
-  movers: Iterable<Mover>,
-  known: Map<number, KnownMover>,
-  now: number,
+export function planView(
+  viewer: Viewer,
+  transitions: readonly Transition[],
+  changedIds: ReadonlySet<number>,
+  indexes: Indexes,
+  locate: Locate,
   budget: number,
   config: InterestConfig,
-): Selection {
-  const despawn: number[] = [];
-  const seen = new Set<number>();
-  const candidates: { mover: Mover; distance: number; full: boolean }[] = [];
-  for (const m of movers) {
-    seen.add(m.id);
-    const distance =
-      m.id === self ? -1 : Math.hypot(m.position[0] - viewer[0], m.position[1] - viewer[1], m.position[2] - viewer[2]);
-    const k = known.get(m.id);
-    if (distance > config.radius) {
-      if (k) {
-        known.delete(m.id);
-        despawn.push(m.id);
+): ViewPlan {
+  const reach = viewReach(config);
+  const before: Anchor = { cx: viewer.anchor.cx, cy: viewer.anchor.cy };
+  const moved = followAnchor(viewer.anchor, viewer.position, config);
+  const after = viewer.anchor;
+  const plan: ViewPlan = { full: [], changed: [], motion: [], despawn: [], moverBytes: 0, anchorMoved: moved };
+  /** Mover records competing for the budget: id → needs full. */
+  const candidates = new Map<number, boolean>();
+
+  for (const t of transitions) {
+    const was = t.from !== null && sees(before, t.from, reach);
+    const now = t.to !== null && sees(after, t.to, reach);
+    if (!now) {
+      if (was || viewer.owed.has(t.id)) plan.despawn.push(t.id);
+      viewer.owed.delete(t.id);
+      continue;
+    }
+    if (!t.mover) {
+      if (was) plan.changed.push(t.id);
+      else plan.full.push(t.id);
+      continue;
+    }
+    candidates.set(t.id, !was || viewer.owed.get(t.id) === true);
+    viewer.owed.delete(t.id);
+  }
+
+  if (moved) {
+    for (const key of viewCells(before, reach)) {
+      if (sees(after, key, reach)) continue;
+      for (const index of [indexes.prims, indexes.movers]) {
+        for (const id of index.in(key)) {
+          if (changedIds.has(id)) continue;
+          plan.despawn.push(id);
+          viewer.owed.delete(id);
+        }
       }
-      continue;
     }
-    if (!k) {
-      candidates.push({ mover: m, distance, full: true });
-      continue;
-    }
-    if (!config.deadReckoning) {
-      const same =
-        k.position.every((v, i) => v === m.position[i]) &&
-        k.rotation.every((v, i) => v === m.rotation[i]) &&
-        k.velocity.every((v, i) => v === m.velocity[i]);
-      if (!same) candidates.push({ mover: m, distance, full: false });
-      continue;
-    }
-    const dt = (now - k.at) / 1000;
-    const predicted = [0, 1, 2].map((i) => (k.position[i] ?? 0) + (k.velocity[i] ?? 0) * dt);
-    const drift = Math.hypot(...m.position.map((v, i) => v - (predicted[i] ?? 0)));
-    const dv = Math.hypot(...m.velocity.map((v, i) => v - (k.velocity[i] ?? 0)));
-    const turn = rotationAngle(k.rotation, m.rotation);
-    if (drift > config.driftThreshold || dv > 0.05 || turn > config.turnThreshold)
-      candidates.push({ mover: m, distance, full: false });
-  }
-  for (const id of [...known.keys()]) {
-    if (!seen.has(id)) {
-      known.delete(id);
-      despawn.push(id);
+    for (const key of viewCells(after, reach)) {
+      if (sees(before, key, reach)) continue;
+      for (const id of indexes.prims.in(key)) if (!changedIds.has(id)) plan.full.push(id);
+      // Movers entering the view compete for the budget.
+      for (const id of indexes.movers.in(key)) {
+        if (changedIds.has(id)) continue;
+        viewer.owed.delete(id);
+        candidates.set(id, true);
+      }
     }
   }
-  candidates.sort((a, b) => a.distance - b.distance);
-  const updates: EntityUpdate[] = [];
-  let bytes = 0;
-  for (const c of candidates) {
-    const cost = c.full ? FULL_BYTES : MOTION_BYTES;
-    if (bytes + cost > budget && c.mover.id !== self) break;
-    bytes += cost;
-    const m = c.mover;
-    updates.push(c.full ? m.full() : { id: m.id, position: m.position, rotation: m.rotation, velocity: m.velocity });
-    known.set(m.id, { position: [...m.position], velocity: [...m.velocity], rotation: [...m.rotation], at: now });
+
+  for (const [id, needsFull] of viewer.owed) {
+    const key = indexes.movers.get(id);
+    if (key === null || !sees(after, key, reach)) {
+      viewer.owed.delete(id);
+      continue;
+    }
+    if (!candidates.has(id)) candidates.set(id, needsFull);
   }
-  return { updates, despawn, bytes };
+  viewer.owed.clear();
+
+  const self = candidates.get(viewer.avatar);
+  if (self !== undefined) {
+    candidates.delete(viewer.avatar);
+    if (self) plan.full.push(viewer.avatar);
+    else plan.motion.push(viewer.avatar);
+    plan.moverBytes += self ? FULL_RECORD_BYTES : MOTION_RECORD_BYTES;
+  }
+  let total = 0;
+  for (const needsFull of candidates.values()) total += needsFull ? FULL_RECORD_BYTES : MOTION_RECORD_BYTES;
+  let order: [number, boolean][] = [...candidates];
+  if (total + plan.moverBytes > budget) {
+    const p = viewer.position;
+    const distance = (id: number): number => {
+      const q = locate(id);
+      return q ? (q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2 : Number.POSITIVE_INFINITY;
+    };
+    order = order
+      .map(([id, f]) => ({ id, f, d: distance(id) }))
+      .sort((a, b) => a.d - b.d)
+      .map(({ id, f }) => [id, f]);
+  }
+  for (const [id, needsFull] of order) {
+    const cost = needsFull ? FULL_RECORD_BYTES : MOTION_RECORD_BYTES;
+    if (plan.moverBytes + cost > budget) {
+      viewer.owed.set(id, needsFull);
+      continue;
+    }
+    plan.moverBytes += cost;
+    (needsFull ? plan.full : plan.motion).push(id);
+  }
+  return plan;
 }

@@ -44,5 +44,8 @@ export const StoredSession = z.object({
   rotation: Quat,
   acked: z.number().int().min(0),
   lastSeen: z.number(),
+  /** The interest anchor cell, and the tick it last moved at (a resume from before that tick gets a snapshot). */
+  anchor: z.object({ cx: z.number().int(), cy: z.number().int() }).optional(),
+  anchorTick: z.number().int().min(0).optional(),
 });
 export type StoredSession = z.infer<typeof StoredSession>;

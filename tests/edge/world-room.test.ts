@@ -112,6 +112,37 @@ describe('WorldRoom: plaza', () => {
     b.s.ws.close(1000);
   });
 
+  it('sends a visitor only what lies in its view: a prim moved far away is despawned, and comes back in full', async () => {
+    const a = await join();
+    const b = await join();
+    const { commit } = await createBox(a.s, 1, [140, 110, 25]);
+    const id = commit.created[0] ?? 0;
+    const isBox = (m: ServerMessage) => m.type === 'delta' && m.entities.some((e) => e.id === id);
+    expect(await b.s.until(isBox)).toMatchObject({ type: 'delta' });
+    const move = async (n: number, position: [number, number, number]) => {
+      const plan = expectOp(
+        await operate(a.s, n, { op: 'prepare', actions: [{ tool: 'move_entity', entity: id, position }] }),
+        'prepare',
+      );
+      expectOp(await operate(a.s, n + 1, { op: 'commit', planId: plan.planId }), 'commit');
+    };
+    // The far corner is more than a view away from the spawn point, where both visitors stand.
+    await move(3, [254, 254, 25]);
+    const gone = await b.s.until((m) => m.type === 'despawn' && m.ids.includes(id));
+    expect(gone.type).toBe('despawn');
+    // A visitor who joins now does not get it at all.
+    const c = await join();
+    expect(c.snapshot.entities.some((e) => e.id === id)).toBe(false);
+    expect(c.snapshot.entities.filter((e) => e.kind === 'prim').length).toBeGreaterThanOrEqual(24);
+    await move(5, [130, 120, 25]);
+    const back = await b.s.until(isBox);
+    const record = back.type === 'delta' ? back.entities.find((e) => e.id === id) : undefined;
+    // In full: the visitor had dropped it, so position alone would not do.
+    expect(record).toMatchObject({ kind: 'prim', name: 'Test box', shape: expect.any(Object), colors: expect.any(Array) });
+    expect(record?.position?.[0]).toBeCloseTo(130, 1);
+    for (const v of [a, b, c]) v.s.ws.close(1000);
+  });
+
   it('relays chat to everyone in the world', async () => {
     const a = await join();
     const b = await join();

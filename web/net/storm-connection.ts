@@ -31,6 +31,12 @@ export interface SocketLike {
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/**
+ * How often the client acknowledges the newest tick (ms). Acks only set the baseline a resumed session
+ * gets its delta from, so once a second is plenty; every frame a client sends costs the room an event.
+ */
+export const ACK_EVERY_MS = 1000;
+
 export interface ConnectionOptions {
   /** The page origin, e.g. "http://localhost:5173" (ws/wss is derived from it). */
   origin: string;
@@ -44,7 +50,7 @@ export interface ConnectionOptions {
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
   now?: () => number;
-  /** Acknowledge at most this often (ms). */
+  /** Acknowledge at most this often (ms; default ACK_EVERY_MS). */
   ackEveryMs?: number;
   onMessage?: (msg: ServerMessage, change: MirrorChange) => void;
   onState?: (state: ConnectionState, detail?: string) => void;
@@ -112,7 +118,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       if (typeof h === 'number') clearTimeout(h);
     });
   const now = options.now ?? Date.now;
-  const ackEvery = options.ackEveryMs ?? 100;
+  const ackEvery = options.ackEveryMs ?? ACK_EVERY_MS;
   const mirror = new WorldMirror();
   const wsOrigin = options.origin.replace(/^http/, 'ws');
 
