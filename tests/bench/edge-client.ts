@@ -2,7 +2,7 @@
  * A simulated Storm client for the edge bench (the `ws` package, loopback only). It joins like
  * web/net/storm-connection.ts does (token in the URL; the room greets with welcome → snapshot → terrain;
  * no hello, which would make the room greet a second time), sends input at a fixed rate, acknowledges
- * the newest tick at most every 100 ms as the viewer does, and walks back and forth along its own
+ * the newest tick at most every ACK_EVERY_MS as the viewer does, and walks back and forth along its own
  * heading: every `flipEvery` inputs it reverses its movement and records when that input left.
  *
  * Each reversal k also sets the walking speed to one of LEVELS values (speed level k mod LEVELS, the
@@ -24,9 +24,8 @@ import {
   SERVER_TAGS,
   type ServerMessage,
 } from '../../shared/protocol';
+import { ACK_EVERY_MS } from '../../web/net/storm-connection';
 
-/** How often the viewer acknowledges (web/net/storm-connection.ts ackEveryMs). */
-const ACK_EVERY_MS = 100;
 /** Distinct walking speeds: reversal k walks at WALK_SPEED × (1 − SPEED_STEP × (k mod LEVELS)). */
 export const LEVELS = 10;
 const SPEED_STEP = 0.05;

@@ -1,7 +1,13 @@
 /**
  * Edge load bench (`npm run bench:edge`): N simulated clients in the world "plaza", loopback only.
  *
- * 1. Starts `npm start`'s server (tests/support/dev-server.ts: Vite + the edge in workerd, relay off).
+ * 1. Starts an edge server, per BENCH_EDGE_SERVER: workerd (default) edge-server.ts's wrangler dev server
+ *    (the same Worker, throwaway state, edits not watched), the clients connecting to the Worker's workerd
+ *    directly: no Vite Node WebSocket relay (nor wrangler's ProxyWorker) in front, as in a deployment, so
+ *    the figures are the room's own; dev: `npm start`'s server (tests/support/dev-server.ts: Vite + the
+ *    edge in workerd, relay off), whose Node relay passes every frame on and saturates first (a
+ *    development tool, not what visitors reach); bench: edge-server.ts's Vite server (same Worker,
+ *    throwaway state, not restarted by vite.config.ts edits).
  *    For each N in BENCH_EDGE_CLIENTS (50, 100, 200): N tokens from POST /api/session, N sockets on
  *    /ws/world/plaza, each sending input at 20 Hz and reversing its walking direction once a second
  *    (reversals spread evenly over the second, each at one of 10 speeds so that an observer knows which
@@ -14,22 +20,24 @@
  *      decode every frame) records now − that time when a delta first shows the mover at that reversal
  *      or a later one (a change counts as delivered once seen or superseded; changes no observer saw
  *      by the end make the percentiles that reach them null). It includes the client's send, the
- *      Vite/workerd relay both ways, the room's wait for its next 50 ms tick (0–50 ms by design),
- *      encoding, and the observer's event loop. Clients and edge share this machine's cores, and one
- *      clock (same process) times both ends;
+ *      Vite relay both ways (none with BENCH_EDGE_SERVER=workerd), the room's wait for its next 50 ms
+ *      tick (0–50 ms by design), encoding, and the observer's event loop. Clients and edge share this
+ *      machine's cores, and one clock (same process) times both ends;
  *    - dropped: sockets closed without the bench asking, plus joins that failed.
  * 2. Dead reckoning: one observer that stands still and BENCH_EDGE_DR_MOVERS (20) movers (same walk),
  *    measured with STORM_DEAD_RECKONING on and off (edge-server.ts: same Worker, var added through the
- *    Vite plugin's config, throwaway state; .dev.vars untouched). Reports payload bytes per second the
+ *    Vite plugin's config, or with BENCH_EDGE_SERVER=workerd through a temporary copy of wrangler.toml
+ *    for wrangler's dev server; throwaway state; .dev.vars untouched). Reports payload bytes per second the
  *    observer receives per visible moving avatar.
  *
  * Writes bench/results/edge.json: {"runs": [{clients, p50_ms, p99_ms, msgs_per_s, bytes_per_client_s,
- * dropped}], "dead_reckoning": {...}} plus writeReport's fields (cases hold the latency per N).
+ * dropped}], "dead_reckoning": {...}} plus writeReport's fields (cases hold the latency per N; extra.server
+ * names the server kind).
  * Bounded: every wait has a time limit, the whole bench a watchdog; sockets and servers are closed on
  * every path. Options (environment): BENCH_EDGE_SECONDS=30, BENCH_EDGE_CLIENTS=50,100,200,
  * BENCH_EDGE_OBSERVERS=20, BENCH_EDGE_WARMUP_SECONDS=3, BENCH_EDGE_DR_MOVERS=20,
- * BENCH_EDGE_DR_SECONDS (default BENCH_EDGE_SECONDS), BENCH_EDGE_DR=0 skips part 2, BENCH_EDGE_SERVER=bench
- * runs part 1 on edge-server.ts instead of `npm start` (throwaway state, not restarted by vite.config.ts edits).
+ * BENCH_EDGE_DR_SECONDS (default BENCH_EDGE_SECONDS), BENCH_EDGE_DR=0 skips part 2, BENCH_EDGE_SERVER=dev|bench|
+ * workerd (default workerd) picks part 1's server; with workerd, part 2 runs on workerd directly too.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -38,7 +46,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunningServer } from '../support/dev-server';
 import { startDevServer } from '../support/dev-server';
 import { RunState, SimClient } from './edge-client';
-import { startEdgeServer } from './edge-server';
+import { startEdgeServer, startWorkerdServer } from './edge-server';
 import { type CaseResult, writeReport } from './report';
 
 const WORLD = 'plaza';
@@ -67,10 +75,20 @@ const observersWanted = Math.floor(envNumber('BENCH_EDGE_OBSERVERS', 20, 1, 1000
 const drMovers = Math.floor(envNumber('BENCH_EDGE_DR_MOVERS', 20, 1, 500));
 const drSeconds = envNumber('BENCH_EDGE_DR_SECONDS', seconds, 1, 600);
 const drEnabled = process.env.BENCH_EDGE_DR !== '0';
-/** dev: `npm start`'s server (default); bench: edge-server.ts (same Worker, throwaway state, ignores vite.config.ts edits). */
-const serverKind = process.env.BENCH_EDGE_SERVER ?? 'dev';
-if (serverKind !== 'dev' && serverKind !== 'bench')
-  throw new Error(`bench: BENCH_EDGE_SERVER is dev or bench, got ${serverKind}`);
+/**
+ * workerd (default): edge-server.ts's wrangler dev server, clients connected to workerd directly; dev: `npm start`'s
+ * server; bench: edge-server.ts's Vite server (same Worker, throwaway state, ignores vite.config.ts edits).
+ */
+const SERVER_KINDS = {
+  dev: '`npm start` (Vite with the Cloudflare plugin: Node WebSocket relay in front of workerd)',
+  bench: 'tests/bench/edge-server.ts Vite server (Node WebSocket relay in front of workerd)',
+  workerd:
+    "tests/bench/edge-server.ts wrangler dev server (clients connect to the Worker's workerd directly: no Vite relay, no wrangler ProxyWorker)",
+} as const;
+const serverKind = process.env.BENCH_EDGE_SERVER || 'workerd';
+if (!Object.hasOwn(SERVER_KINDS, serverKind))
+  throw new Error(`bench: BENCH_EDGE_SERVER is dev, bench or workerd, got ${serverKind}`);
+const serverWhat = SERVER_KINDS[serverKind as keyof typeof SERVER_KINDS];
 const clientCounts = (process.env.BENCH_EDGE_CLIENTS ?? '50,100,200').split(',').map((s) => {
   const n = Number(s.trim());
   if (!Number.isInteger(n) || n < 2 || n > 1000)
@@ -424,9 +442,19 @@ function summarize(o: Outcome): { run: Run; detail: Record<string, unknown>; lat
   return { run, detail, latency };
 }
 
+/**
+ * A fresh server of BENCH_EDGE_SERVER's kind. With `vars` (which `npm start` cannot take), dev runs
+ * edge-server.ts's Vite server instead; workerd stays workerd.
+ */
+function startServer(vars?: Record<string, string>): Promise<RunningServer> {
+  if (serverKind === 'workerd') return startWorkerdServer(vars ?? {});
+  if (serverKind === 'bench' || vars) return startEdgeServer(vars ?? {});
+  return startDevServer();
+}
+
 /** One observer standing still among `movers` walkers; bytes it receives per second per moving avatar. */
 async function deadReckoningRun(on: boolean): Promise<Record<string, unknown>> {
-  const server = await startEdgeServer({ STORM_DEAD_RECKONING: on ? 'on' : 'off' });
+  const server = await startServer({ STORM_DEAD_RECKONING: on ? 'on' : 'off' });
   liveServers.add(server);
   try {
     const n = drMovers + 1;
@@ -469,8 +497,8 @@ try {
   for (const n of clientCounts) {
     // A fresh server per run: an overloaded room keeps working off the last run's frames long after
     // its sockets closed, which would slow the next run's joins.
-    console.error(`bench: edge: starting the dev server (npm start) for ${n} clients × ${seconds} s`);
-    const server = serverKind === 'dev' ? await startDevServer() : await startEdgeServer({});
+    console.error(`bench: edge: starting ${serverKind} server (${serverWhat}) for ${n} clients × ${seconds} s`);
+    const server = await startServer();
     liveServers.add(server);
     try {
       const step = Math.max(1, Math.floor(n / observersWanted));
@@ -530,13 +558,15 @@ if (runs.length > 0) {
     ratios,
     ms,
     extra: {
+      server: serverKind,
+      server_what: serverWhat,
       seconds,
       warmup_seconds: warmup,
       input_hz: INPUT_HZ,
       latency:
         'ms from a mover sending the input that reverses its direction to an observer receiving the first delta that shows that reversal or a later one (same process clock); includes the room waiting for its next 50 ms tick; null when the percentile falls among changes no observer saw',
       bytes: 'WebSocket message payload bytes, without WebSocket/TCP framing; permessage-deflate off',
-      machine: 'loopback; clients, Vite and workerd share this machine (2 cores, shared with other work)',
+      machine: `loopback; clients, ${serverKind === 'workerd' ? 'workerd (and wrangler, idle, in Node)' : 'Vite and workerd'} share this machine (2 cores, shared with other work)`,
       goals: {
         clients_200_p99_under_100_ms: last ? last.p99_ms !== null && last.p99_ms < 100 : null,
         clients_200_no_drops: last ? last.dropped === 0 : null,
