@@ -626,6 +626,7 @@ export class WorldRoom extends DurableObject<Env> {
       return r;
     };
     const locate = (id: number): Vec3 | null => world.entities.get(id)?.entity.position ?? null;
+    const shared = new Map<string, Uint8Array[]>();
     for (const c of this.clients.values()) {
       const position = locate(c.avatar);
       if (!position) continue;
@@ -639,22 +640,30 @@ export class WorldRoom extends DurableObject<Env> {
         this.interest,
       );
       if (plan.anchorMoved) c.anchorTick = world.tick;
-      const records: Uint8Array[] = [];
-      for (const id of plan.changed) {
-        const r = primRecord(id);
-        if (r) records.push(r);
-      }
-      for (const id of plan.full) {
-        const r = fullRecord(id);
-        if (r) records.push(r);
-      }
-      for (const id of plan.motion) {
-        const r = motionRecord(id);
-        if (r) records.push(r);
-      }
-      if (records.length > 0) {
-        this.sendDelta(c, c.sentTick, world.tick, records);
-        c.sentTick = world.tick;
+      if (plan.changed.length + plan.full.length + plan.motion.length > 0) {
+        // Visitors who see the same changes from the same baseline get the same bytes: in a crowd that is
+        // nearly everyone, so those frames are assembled once.
+        const key = `${c.sentTick}|${plan.changed.join(',')}|${plan.full.join(',')}|${plan.motion.join(',')}`;
+        let frames = shared.get(key);
+        if (!frames) {
+          const records: Uint8Array[] = [];
+          for (const id of plan.changed) {
+            const r = primRecord(id);
+            if (r) records.push(r);
+          }
+          for (const id of plan.full) {
+            const r = fullRecord(id);
+            if (r) records.push(r);
+          }
+          for (const id of plan.motion) {
+            const r = motionRecord(id);
+            if (r) records.push(r);
+          }
+          frames = encodeDeltaFrames(c.sentTick, world.tick, records);
+          shared.set(key, frames);
+        }
+        for (const frame of frames) this.sendFrame(c, frame);
+        if (frames.length > 0) c.sentTick = world.tick;
       }
       if (plan.despawn.length > 0) this.sendDespawn(c, world.tick, plan.despawn);
       if (now - c.attachedAt > 1000) this.attach(c);
