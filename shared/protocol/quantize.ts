@@ -78,20 +78,25 @@ export function packRotation(q: Quat): number {
 
 /** Unpacks a smallest-three rotation into a unit quaternion (x, y, z, w) with the largest part positive. */
 export function unpackRotation(packed: number): Quat {
+  // Scalar arithmetic, no arrays: the room decodes one of these per visitor input (20 Hz each).
   let p = packed >>> 0;
-  const parts: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    parts.unshift(((p % ROT_BASE) / ROT_STEPS) * 2 * ROT_RANGE - ROT_RANGE);
+  const part = (): number => {
+    const v = ((p % ROT_BASE) / ROT_STEPS) * 2 * ROT_RANGE - ROT_RANGE;
     p = Math.floor(p / ROT_BASE);
-  }
+    return v;
+  };
+  const c = part();
+  const b = part();
+  const a = part();
   const largest = p & 3;
-  const sum = parts.reduce((s, v) => s + v * v, 0);
-  const big = Math.sqrt(Math.max(0, 1 - sum));
-  const out: number[] = [];
-  let k = 0;
-  for (let i = 0; i < 4; i++) out.push(i === largest ? big : (parts[k++] ?? 0));
-  const len = Math.hypot(out[0] ?? 0, out[1] ?? 0, out[2] ?? 0, out[3] ?? 0) || 1;
-  return [(out[0] ?? 0) / len, (out[1] ?? 0) / len, (out[2] ?? 0) / len, (out[3] ?? 1) / len];
+  const big = Math.sqrt(Math.max(0, 1 - (a * a + b * b + c * c)));
+  // The three small parts fill the other slots in order.
+  const x = largest === 0 ? big : a;
+  const y = largest === 1 ? big : largest === 0 ? a : b;
+  const z = largest === 2 ? big : largest === 3 ? c : b;
+  const w = largest === 3 ? big : c;
+  const len = Math.hypot(x, y, z, w) || 1;
+  return [x / len, y / len, z / len, w / len];
 }
 
 /** A rotation quantized and restored: what the other side will see. */
