@@ -25,6 +25,8 @@ export const GridLoginRequest = z.strictObject({
     .max(64)
     .regex(/^[^&<>\0]*$/, 'a region name has no & < > or NUL')
     .optional(),
+  /** Where in the region to start (metres; a link's x/y/z); needs a region. */
+  position: z.tuple([z.number().min(0).max(8192), z.number().min(0).max(8192), z.number().min(0).max(10_000)]).optional(),
   /** Draw distance asked of the simulator (metres). */
   drawDistance: z.number().int().min(16).max(1024).optional(),
 });
@@ -76,6 +78,7 @@ gridRoutes.post('/api/grid/login', async (c) => {
       last: body.last,
       password: body.password,
       region: body.region ?? '',
+      ...(body.position && body.region ? { position: body.position } : {}),
       ...(body.drawDistance === undefined ? {} : { drawDistance: body.drawDistance }),
     });
     if (!result.ok) return Response.json({ error: { code: result.code, message: result.message } }, { status: result.status });

@@ -13,6 +13,15 @@ export interface LoginRequest {
   password: string;
   /** Region to start in, or '' for the last/home location. */
   region: string;
+  /** Where in that region (metres; a link's x/y/z); default the region's centre, 30 m up. */
+  position?: readonly [number, number, number];
+}
+
+/** The login `start` value: "last", or "uri:Region&x&y&z" (OpenSim reads non-negative decimals). */
+export function startLocation(region: string, position?: readonly [number, number, number]): string {
+  if (region === '') return 'last';
+  const [x, y, z] = (position ?? [128, 128, 30]).map((v) => Math.round(Math.max(0, v) * 100) / 100);
+  return `uri:${region}&${x}&${y}&${z}`;
 }
 
 const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
@@ -82,7 +91,7 @@ export function loginCall(req: LoginRequest): string {
     first: req.first,
     last: req.last,
     passwd: `$1$${md5Hex(req.password)}`,
-    start: req.region === '' ? 'last' : `uri:${req.region}&128&128&30`,
+    start: startLocation(req.region, req.position),
     channel: 'StormCore Web',
     version: '0.1.0',
     platform: 'Lin',

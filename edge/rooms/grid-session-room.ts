@@ -46,6 +46,8 @@ export interface GridStart {
   last: string;
   password: string;
   region: string;
+  /** Where in the region to start (a link's x/y/z). */
+  position?: [number, number, number];
   /** Draw distance asked of the simulator in AgentUpdate (metres; default 256). */
   drawDistance?: number;
 }
@@ -113,7 +115,14 @@ export class GridSession extends DurableObject<Env> {
       if (!relayUrl)
         throw new GridError('grid_relay_not_configured', 'RELAY_URL is not set; the edge cannot reach the UDP relay');
       const client = await startGridClient(
-        { loginUri: new URL(req.loginUri), first: req.first, last: req.last, password: req.password, region: req.region },
+        {
+          loginUri: new URL(req.loginUri),
+          first: req.first,
+          last: req.last,
+          password: req.password,
+          region: req.region,
+          ...(req.position ? { position: req.position } : {}),
+        },
         {
           fetch: (input, init) => fetch(input, init),
           allow,

@@ -152,6 +152,19 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
   return u;
 }
 
+/** The `at` query parameter ("x,y,z" in metres): null when absent, undefined when malformed. */
+const StartPosition = z
+  .string()
+  .max(64)
+  .transform((s) => s.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part))))
+  .pipe(Vec3.refine((v) => v.every(Number.isFinite), 'three finite numbers'));
+
+function parseStartPosition(raw: string | null): Vec3 | null | undefined {
+  if (raw === null) return null;
+  const parsed = StartPosition.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** One colour per visitor, from their actor id. */
 function avatarColor(actor: string): [number, number, number, number] {
   let h = 0;
@@ -240,10 +253,20 @@ export class WorldRoom extends DurableObject<Env> {
       return jsonError(426, 'upgrade_required', 'world-room: connect with a WebSocket');
     }
     const url = new URL(request.url);
+    const at = parseStartPosition(url.searchParams.get('at'));
+    if (at === undefined)
+      return jsonError(400, 'bad_position', 'world-room: at= is three finite numbers x,y,z (metres), e.g. at=100,90,25');
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    this.join(server, world, claims.data, url.searchParams.get('resume') ?? '', Number(url.searchParams.get('baseline') ?? '0'));
+    this.join(
+      server,
+      world,
+      claims.data,
+      url.searchParams.get('resume') ?? '',
+      Number(url.searchParams.get('baseline') ?? '0'),
+      at,
+    );
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -359,7 +382,7 @@ export class WorldRoom extends DurableObject<Env> {
   }
 
   /** Admits a socket: a resumed session gets welcome + delta, a new one welcome + snapshot + terrain. */
-  private join(ws: WebSocket, world: WorldState, claims: TokenClaims, resumeId: string, baseline: number): void {
+  private join(ws: WebSocket, world: WorldState, claims: TokenClaims, resumeId: string, baseline: number, at: Vec3 | null): void {
     const now = Date.now();
     this.store.dropSessionsBefore(now - SESSION_RESUME_MS);
     const previous = resumeId ? this.store.getSession(resumeId) : null;
@@ -373,7 +396,8 @@ export class WorldRoom extends DurableObject<Env> {
     const session = resumable && previous ? previous.id : `s_${randomId(12)}`;
     const avatar = resumable && previous ? previous.avatar : world.allocateId();
     const name = `Visitor ${claims.sub.slice(0, 4)}`;
-    const position = resumable && previous ? previous.position : world.spawn;
+    // A fresh visit starts where its link points (on the ground there, inside the world), else at the spawn point.
+    const position = resumable && previous ? previous.position : at ? this.standAt(world, at) : world.spawn;
     const rotation: Quat = resumable && previous ? previous.rotation : [0, 0, 0, 1];
     // The view a resumed client holds is the one around its stored anchor (see edge/world/interest.ts).
     const anchor = resumable && previous?.anchor ? previous.anchor : anchorAt(position, this.interest);
@@ -399,6 +423,12 @@ export class WorldRoom extends DurableObject<Env> {
     this.attach(c);
     this.lastActivity = now;
     this.schedule();
+  }
+
+  /** `at` moved inside the world's bounds and no lower than standing on the ground. */
+  private standAt(world: WorldState, at: Vec3): Vec3 {
+    const [x, y, z] = world.clamp(at);
+    return world.clamp([x, y, Math.max(z, world.groundAt(x, y) + AVATAR_HALF_HEIGHT)]);
   }
 
   /**

@@ -28,9 +28,19 @@ describe('place links in the viewer', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     const page = await context.newPage();
     const base = inject('baseUrl');
-    await page.goto(`${base}/#/fv/plaza/10/20/30`);
+    await page.goto(`${base}/#/fv/plaza/60/70/30`);
+    // The link's place is where you start: your entry in the people list stands at x 60, y 70.
+    const me = page.locator('[data-testid="person"][data-self="true"]');
+    await expect.poll(() => me.getAttribute('data-x'), { timeout: 20_000 }).toBe('60.00');
+    expect(await me.getAttribute('data-y')).toBe('70.00');
+    // Copy link gives where you stand now (on the ground there, so z is the ground's).
     await page.getByTestId('copy-link').click();
-    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(`${base}/#/fv/plaza/10/20/30`);
+    await expect
+      .poll(async () => {
+        const copied = await page.evaluate(() => navigator.clipboard.readText());
+        return copied.startsWith(`${base}/#/fv/plaza/60/70/`) && /^\d+$/.test(copied.split('/').pop() ?? '');
+      })
+      .toBe(true);
     await page.evaluate(() => {
       location.hash = '#/os/127.0.0.1:9000/StormTest/128/128/25';
     });

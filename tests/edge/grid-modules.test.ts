@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkGridUrl, GridAllowlist } from '../../edge/grid/allowlist';
 import { GridError } from '../../edge/grid/errors';
 import { decodeLlsd, encodeLlsd } from '../../edge/grid/llsd';
-import { loginCall } from '../../edge/grid/login';
+import { loginCall, startLocation } from '../../edge/grid/login';
 import { md5Hex } from '../../edge/grid/md5';
 import { avatarName, faceColors } from '../../edge/grid/scene';
 import { GridTerrain } from '../../edge/grid/terrain';
@@ -35,6 +35,13 @@ describe('login encoding', () => {
     expect(xml).toContain(`$1$${md5Hex('secret <&>')}`);
     expect(xml).not.toContain('secret');
     expect(xml).toContain('uri:R&amp;D&amp;128&amp;128&amp;30');
+  });
+
+  it("starts at a link's place in the named region, the last location without one", () => {
+    expect(startLocation('StormTest', [60.123, 200, 30])).toBe('uri:StormTest&60.12&200&30');
+    expect(startLocation('StormTest', [-5, 10, 2])).toBe('uri:StormTest&0&10&2');
+    expect(startLocation('StormTest')).toBe('uri:StormTest&128&128&30');
+    expect(startLocation('', [1, 2, 3])).toBe('last');
   });
 });
 

@@ -143,6 +143,31 @@ describe('WorldRoom: plaza', () => {
     for (const v of [a, b, c]) v.s.ws.close(1000);
   });
 
+  it('starts a fresh visit where the link points, standing on the ground inside the world; refuses a malformed place', async () => {
+    const token = await sessionToken('plaza');
+    const s = await connect('plaza', token, '&at=100,90,-50');
+    const welcome = await s.next('welcome');
+    const snapshot = await s.next('snapshot');
+    const me = snapshot.entities.find((e) => e.id === welcome.avatar);
+    expect(me?.position[0]).toBeCloseTo(100, 1);
+    expect(me?.position[1]).toBeCloseTo(90, 1);
+    // Below the terrain: lifted onto it.
+    expect(me?.position[2]).toBeGreaterThan(0);
+    s.ws.close(1000);
+    const far = await connect('plaza', await sessionToken('plaza'), '&at=9000,-5,30');
+    const farWelcome = await far.next('welcome');
+    const farMe = (await far.next('snapshot')).entities.find((e) => e.id === farWelcome.avatar);
+    expect(farMe?.position.slice(0, 2)).toEqual([256, 0]);
+    far.ws.close(1000);
+    for (const bad of ['1,2', 'a,b,c', '1,,3', 'Infinity,1,1']) {
+      const res = await call(`/ws/world/plaza?token=${encodeURIComponent(token)}&at=${bad}`, {
+        headers: { Upgrade: 'websocket' },
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json<{ error: { code: string } }>()).error.code).toBe('bad_position');
+    }
+  });
+
   it('relays chat to everyone in the world', async () => {
     const a = await join();
     const b = await join();

@@ -18,6 +18,7 @@ export interface GridLoginBody {
   last: string;
   password: string;
   region?: string;
+  position?: [number, number, number];
 }
 
 export interface StormView {

@@ -201,11 +201,16 @@ describe.skipIf(LOGIN_URI === '')('OpenSim region through GridSession (interop)'
       last: LAST,
       password: PASSWORD,
       region: REGION,
+      // A link's x/y/z: the simulator puts the avatar there.
+      position: [60, 200, 30],
     });
     expect(here.status).toBe(200);
     expect(here.json.region).toBe(REGION);
     const view = await openStorm(server.url, String(here.json.session), String(here.json.token));
     await view.waitFor(() => view.frames.some((f) => f.type === 'welcome'), 5000, 'the welcome');
+    await view.waitFor(() => view.entities.has(view.avatar), 10_000, 'your avatar');
+    const me = view.entities.get(view.avatar)?.position ?? [0, 0, 0];
+    expect(Math.hypot(me[0] - 60, me[1] - 200)).toBeLessThan(3);
     view.ws.close(1000, 'done');
     await view.closed;
     expect(REGION).toBe('StormTest');

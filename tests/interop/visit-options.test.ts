@@ -60,7 +60,11 @@ describe('visit options and targets', () => {
       loginUri: 'http://127.0.0.1:9100/',
       region: 'StormTest',
     });
-    expect(resolveTarget({ target: '/#/fv/plaza/10/20/30', grid: null })).toEqual({ kind: 'fv', world: 'plaza' });
+    expect(resolveTarget({ target: '/#/fv/plaza/10/20/30', grid: null })).toEqual({
+      kind: 'fv',
+      world: 'plaza',
+      position: [10, 20, 30],
+    });
     expect(resolveTarget({ target: 'secondlife://StormTest/1/2/3', grid: 'http://127.0.0.1:9100/' })).toMatchObject({
       kind: 'os',
       loginUri: 'http://127.0.0.1:9100/',

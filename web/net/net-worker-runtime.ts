@@ -15,7 +15,13 @@ import {
 
 /** Messages the main thread sends to the net worker. */
 export const NetCommand = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('connect'), origin: z.string().url(), world: z.string().regex(/^[a-z0-9-]{1,32}$/) }),
+  z.object({
+    type: z.literal('connect'),
+    origin: z.string().url(),
+    world: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    /** Where to start (a link's x/y/z). */
+    at: Vec3.optional(),
+  }),
   /** An OpenSim region through a GridSession that POST /api/grid/login opened: its socket path and token. */
   z.object({
     type: z.literal('connect-grid'),
@@ -71,7 +77,11 @@ export function serveNetWorker(
         // A grid session's token came with its login; a Finalverse world's token is fetched (and refreshed).
         const target =
           cmd.type === 'connect'
-            ? { world: cmd.world, getToken: (world: string) => fetchSessionToken(cmd.origin, world) }
+            ? {
+                world: cmd.world,
+                getToken: (world: string) => fetchSessionToken(cmd.origin, world),
+                ...(cmd.at ? { at: cmd.at } : {}),
+              }
             : { world: cmd.socket.slice('/ws/grid/'.length), socketPath: cmd.socket, getToken: async () => cmd.token };
         conn = createStormConnection({
           origin: cmd.origin,

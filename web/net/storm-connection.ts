@@ -50,6 +50,8 @@ export interface ConnectionOptions {
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
   now?: () => number;
+  /** Where a fresh visit starts (a link's x/y/z); a resumed session stays where it was. */
+  at?: readonly [number, number, number];
   /** Acknowledge at most this often (ms; default ACK_EVERY_MS). */
   ackEveryMs?: number;
   onMessage?: (msg: ServerMessage, change: MirrorChange) => void;
@@ -217,7 +219,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     if (session) {
       query.set('resume', session);
       query.set('baseline', String(ackedTick));
-    }
+    } else if (options.at) query.set('at', options.at.join(','));
     welcomed = false;
     const ws = createSocket(`${wsOrigin}${options.socketPath ?? `/ws/world/${options.world}`}?${query}`);
     socket = ws;

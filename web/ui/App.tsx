@@ -126,7 +126,13 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     createEffect(() => {
       const r = route();
       if (world && r.ok && r.place.kind === 'fv')
-        world.send({ type: 'connect', origin: location.origin, world: r.place.world, kind: 'fv' });
+        world.send({
+          type: 'connect',
+          origin: location.origin,
+          world: r.place.world,
+          kind: 'fv',
+          ...(r.place.position ? { at: [...r.place.position] } : {}),
+        });
     });
     onCleanup(() => {
       stopInput();
@@ -190,9 +196,13 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     return r.ok && r.place.kind !== 'fv' ? r.place : null;
   };
 
+  // The link to where you stand now (a viewer's "copy location"); before you are in, the link you came by.
   const link = (): string => {
     const r = route();
-    return r.ok ? shareUrl(r.place, location.origin, location.pathname) : `${location.origin}/`;
+    if (!r.ok) return `${location.origin}/`;
+    const me = view().self?.position;
+    const here = me ? { ...r.place, position: [Math.round(me[0]), Math.round(me[1]), Math.round(me[2])] as const } : r.place;
+    return shareUrl(here, location.origin, location.pathname);
   };
 
   return (
@@ -263,6 +273,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           <GridLoginForm
             grid={place.kind === 'os' ? place.grid : ''}
             region={place.region}
+            position={place.position}
             busy={login().busy}
             error={login().error}
             onSubmit={(c) => void submitLogin(c)}

@@ -19,6 +19,8 @@ export interface GridCredentials {
   last: string;
   password: string;
   region?: string;
+  /** Where in the region to start (a link's x/y/z). */
+  position?: [number, number, number];
 }
 
 export type LoginResult = { ok: true; login: LoginAnswer } | { ok: false; code: string; message: string };

@@ -26,7 +26,7 @@ export interface VisitOptions {
 
 /** Where a target points, resolved. */
 export type VisitTarget =
-  | { kind: 'fv'; world: string }
+  | { kind: 'fv'; world: string; position: readonly [number, number, number] | null }
   | { kind: 'os'; loginUri: string; region: string; position: readonly [number, number, number] | null };
 
 /** A usage error: the message says what is wrong. */
@@ -111,7 +111,7 @@ export function resolveTarget(options: Pick<VisitOptions, 'target' | 'grid'>): V
   }
   switch (place.kind) {
     case 'fv':
-      return { kind: 'fv', world: place.world };
+      return { kind: 'fv', world: place.world, position: place.position };
     case 'os':
       // hop:// and /#/os/ links name the grid by its login host:port.
       return { kind: 'os', loginUri: `http://${place.grid}/`, region: place.region, position: place.position };

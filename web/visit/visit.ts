@@ -129,6 +129,7 @@ async function gridLogin(
     drawDistance: options.drawDistance,
   };
   if (target.region) body.region = target.region;
+  if (target.region && target.position) body.position = [...target.position];
   let res: Response;
   try {
     res = await deps.fetch(`${options.edge}/api/grid/login`, {
@@ -248,6 +249,7 @@ async function visitOnce(
       },
       // The Storm socket of a grid session is /ws/grid/<session>; everything else is the viewer's connection.
       ...(os ? { socketPath: `/ws/grid/${socketWorld}` } : {}),
+      ...(target.kind === 'fv' && target.position ? { at: target.position } : {}),
       createSocket: deps.createSocket,
       now: deps.now,
       onState: (state, detail) => {

@@ -21,6 +21,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
     origin: z.string().url().max(512),
     world: z.string().regex(/^[a-z0-9-]{1,32}$/),
     kind: z.enum(['fv', 'os']),
+    /** Where to start: a link's x/y/z (metres). */
+    at: z.tuple([z.number(), z.number(), z.number()]).optional(),
   }),
   /** An OpenSim region: the GridSession POST /api/grid/login opened (the password never reaches this worker). */
   z.object({
@@ -144,7 +146,12 @@ export class WorldHost {
           connection: { state: 'connecting' },
           world: { kind: this.kind, name: command.world, size: [256, 256] },
         };
-        this.options.net({ type: 'connect', origin: command.origin, world: command.world });
+        this.options.net({
+          type: 'connect',
+          origin: command.origin,
+          world: command.world,
+          ...(command.at ? { at: command.at } : {}),
+        });
         break;
       case 'connect-grid':
         this.forgetWorld();

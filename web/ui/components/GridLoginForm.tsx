@@ -5,6 +5,8 @@ import type { GridCredentials } from '../grid-login';
 export function GridLoginForm(props: {
   grid: string;
   region: string;
+  /** The link's x/y/z, passed on as the start location. */
+  position: readonly [number, number, number] | null;
   busy: boolean;
   error: string;
   onSubmit: (credentials: GridCredentials) => void;
@@ -21,6 +23,7 @@ export function GridLoginForm(props: {
       last: last().trim(),
       password: password(),
       region: props.region || undefined,
+      ...(props.region && props.position ? { position: [...props.position] } : {}),
     });
   };
   return (

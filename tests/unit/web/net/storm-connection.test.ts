@@ -51,7 +51,7 @@ const prim = (id: number, kind: Entity['kind'] = 'prim'): Entity => ({
   colors: [[1, 2, 3, 255]],
 });
 
-function harness(getToken: (world: string) => Promise<string> = async () => 'tok') {
+function harness(getToken: (world: string) => Promise<string> = async () => 'tok', at?: [number, number, number]) {
   const sockets: FakeSocket[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
   const states: string[] = [];
@@ -73,6 +73,7 @@ function harness(getToken: (world: string) => Promise<string> = async () => 'tok
     clearTimer: () => {},
     now: () => 0,
     onState: (s) => states.push(s),
+    ...(at ? { at } : {}),
   });
   const flush = () => new Promise((r) => setTimeout(r, 0));
   return { conn, sockets, timers, states, flush, tokenCalls: () => tokenCalls };
@@ -115,6 +116,20 @@ describe('storm connection', () => {
     expect(h.conn.mirror.entities.get(1)?.name).toBe('changed while away');
     expect(h.conn.mirror.entities.has(101)).toBe(false);
     expect(h.tokenCalls()).toBe(1);
+  });
+
+  it("starts a fresh visit where the link points, and resumes where the visitor was, not at the link's place", async () => {
+    const h = harness(async () => 'tok', [100, 90.5, 25]);
+    await h.flush();
+    const first = h.sockets[0];
+    if (!first) throw new Error('no socket');
+    expect(first.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&at=100%2C90.5%2C25');
+    first.push(welcome(false));
+    first.push({ type: 'snapshot', tick: 7, part: 0, parts: 1, entities: [prim(100, 'avatar')] });
+    first.drop();
+    h.timers[0]?.fn();
+    await h.flush();
+    expect(h.sockets[1]?.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7');
   });
 
   it('fetches a new token when a socket closes before any welcome, backing off each time', async () => {
