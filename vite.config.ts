@@ -21,6 +21,19 @@ function isolation(): Plugin {
   };
 }
 
+/** In development the embed SDK's built address, /embed-sdk.js, serves its source (the build emits it there). */
+function embedSdkAlias(): Plugin {
+  return {
+    name: 'stormcore:embed-sdk-alias',
+    configureServer: (server) =>
+      void server.middlewares.use((req, _res, next) => {
+        const [path, query] = (req.url ?? '').split('?');
+        if (path === '/embed-sdk.js') req.url = `/embed-sdk/index.ts${query ? `?${query}` : ''}`;
+        next();
+      }),
+  };
+}
+
 export default defineConfig({
   root: `${root}web`,
   publicDir: `${root}public`,
@@ -29,7 +42,21 @@ export default defineConfig({
   worker: { format: 'es' },
   // Scan the page and every worker entry at start-up, so dependencies are pre-bundled before the first
   // visit instead of being discovered later (which makes Vite reload open pages once).
-  environments: { client: { optimizeDeps: { entries: ['index.html', 'workers/*.worker.ts', 'embed-sdk/*.ts'] } } },
+  environments: {
+    client: {
+      optimizeDeps: { entries: ['index.html', 'workers/*.worker.ts', 'embed-sdk/*.ts'] },
+      build: {
+        rollupOptions: {
+          // The viewer, and the embed SDK at a stable address (/embed-sdk.js) that host pages import.
+          input: { main: `${root}web/index.html`, 'embed-sdk': `${root}web/embed-sdk/index.ts` },
+          preserveEntrySignatures: 'exports-only',
+          output: {
+            entryFileNames: (chunk) => (chunk.name === 'embed-sdk' ? 'embed-sdk.js' : 'assets/[name]-[hash].js'),
+          },
+        },
+      },
+    },
+  },
   server: {
     host: '127.0.0.1',
     port: Number(process.env.PORT ?? 5173),
@@ -38,6 +65,7 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true },
   plugins: [
     isolation(),
+    embedSdkAlias(),
     solid(),
     cloudflare({
       configPath: `${root}wrangler.toml`,

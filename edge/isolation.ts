@@ -24,9 +24,20 @@ export function isolationHeaders(pathname: string): Record<string, string> {
       'Cross-Origin-Resource-Policy': 'cross-origin',
     };
   }
-  return {
+  const headers: Record<string, string> = {
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'require-corp',
     'Cross-Origin-Resource-Policy': 'same-origin',
   };
+  // Host pages on other sites import the embed SDK as a module (a CORS request), with the chunk it shares.
+  if (isEmbedSdkPath(pathname)) headers['Access-Control-Allow-Origin'] = '*';
+  return headers;
+}
+
+/** Path of the built embed SDK (vite.config.ts emits it there); its shared chunks live under /assets/. */
+export const EMBED_SDK_PATH = '/embed-sdk.js';
+
+/** The SDK and the built scripts it may import: public code any site may load. */
+export function isEmbedSdkPath(pathname: string): boolean {
+  return pathname === EMBED_SDK_PATH || (pathname.startsWith('/assets/') && pathname.endsWith('.js'));
 }

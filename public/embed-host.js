@@ -2,7 +2,7 @@
 // `?viewer=<origin>` points at another viewer origin (default: this one). The SDK is served as
 // TypeScript by the dev server; a deployed host loads the SDK's built module instead (docs/embedding.md).
 const viewerOrigin = new URLSearchParams(location.search).get('viewer') ?? location.origin;
-const { mountViewer } = await import(`${viewerOrigin}/embed-sdk/index.ts`);
+const { mountViewer } = await import(`${viewerOrigin}/embed-sdk.js`);
 
 const log = document.getElementById('log');
 function show(label, value) {

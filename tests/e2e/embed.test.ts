@@ -17,7 +17,7 @@ function hostPage(viewer: string): string {
 <style>body{margin:0;background:#f4f1ea;font:14px system-ui} #slot{width:640px;height:360px}</style></head>
 <body><div id="slot"></div>
 <script type="module">
-  import * as sdk from '${viewer}/embed-sdk/index.ts';
+  import * as sdk from '${viewer}/embed-sdk.js';
   window.sdk = sdk;
   window.sdkLoaded = true;
 </script></body></html>`;

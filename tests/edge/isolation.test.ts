@@ -21,4 +21,11 @@ describe('the built Worker puts isolation headers on what it serves', () => {
       expect(res.headers.get('cross-origin-embedder-policy'), path).toBe('require-corp');
     }
   });
+
+  it('lets other sites import the embed SDK and the scripts it shares (CORS), and nothing else', async () => {
+    for (const path of ['/embed-sdk.js', '/assets/protocol-abc123.js'])
+      expect((await get(path)).headers.get('access-control-allow-origin'), path).toBe('*');
+    for (const path of ['/', '/embed', '/api/health', '/assets/main.css'])
+      expect((await get(path)).headers.get('access-control-allow-origin'), path).toBeNull();
+  });
 });
