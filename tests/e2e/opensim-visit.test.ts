@@ -80,6 +80,20 @@ run('visiting an OpenSim region in the browser', () => {
     const page = await browser.newPage({ viewport: { width: 960, height: 600 } });
     await logIn(page);
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
+    // Walk a few metres away from the link's place, so that coming back where you stood can be told apart.
+    const me = page.locator('[data-testid="person"][data-self="true"]');
+    await expect.poll(() => me.count(), { timeout: 30_000 }).toBe(1);
+    const where = async () => [Number(await me.getAttribute('data-x')), Number(await me.getAttribute('data-y'))];
+    const [x0 = 0, y0 = 0] = await where();
+    await page.mouse.click(480, 330);
+    await page.keyboard.down('KeyW');
+    await page.waitForTimeout(2500);
+    await page.keyboard.up('KeyW');
+    await expect
+      .poll(async () => Math.hypot(...(await where()).map((v, i) => v - [x0, y0][i]!)), { timeout: 20_000 })
+      .toBeGreaterThan(3);
+    await page.waitForTimeout(1500);
+    const [x1 = 0, y1 = 0] = await where();
     execFileSync(regionScript, ['stop'], { env: process.env, stdio: 'ignore', timeout: 90_000 });
     try {
       await expect
@@ -92,6 +106,10 @@ run('visiting an OpenSim region in the browser', () => {
     await expect
       .poll(async () => Number(await page.getByTestId('viewer').getAttribute('data-prims')), { timeout: 30_000 })
       .toBe(66);
+    // Back where you stood before the restart, not at the link's place.
+    await expect
+      .poll(async () => Math.hypot(...(await where()).map((v, i) => v - [x1, y1][i]!)), { timeout: 30_000 })
+      .toBeLessThan(2);
     await page.close();
   }, 400_000);
 });

@@ -168,13 +168,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     }
     if ((c.state !== 'failed' && c.state !== 'reconnecting') || rejoin) return;
     const attempt = 1;
+    // Come back where you stood, not at the link's place.
+    const me = view().self?.position;
+    const inRegion = (v: number): number => Math.min(8192, Math.max(0, v));
+    const credentials: GridCredentials =
+      me && visit.region ? { ...visit, position: [inRegion(me[0]), inRegion(me[1]), inRegion(me[2])] } : visit;
     const again = (n: number): void => {
       rejoin = {
         attempt: n,
         timer: setTimeout(
           async () => {
             if (!visit) return;
-            const result = await loginToGrid(visit);
+            const result = await loginToGrid(credentials);
             if (result.ok) {
               const { socket, token, region, size } = result.login;
               worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
