@@ -26,7 +26,7 @@ export const GridLoginRequest = z.strictObject({
     .regex(/^[^&<>\0]*$/, 'a region name has no & < > or NUL')
     .optional(),
   /** Where in the region to start (metres; a link's x/y/z); needs a region. */
-  position: z.tuple([z.number().min(0).max(8192), z.number().min(0).max(8192), z.number().min(0).max(10_000)]).optional(),
+  position: z.tuple([z.number().min(-1e7).max(1e7), z.number().min(-1e7).max(1e7), z.number().min(-1e7).max(1e7)]).optional(),
   /** Draw distance asked of the simulator (metres). */
   drawDistance: z.number().int().min(16).max(1024).optional(),
 });

@@ -17,11 +17,12 @@ export interface LoginRequest {
   position?: readonly [number, number, number];
 }
 
-/** The login `start` value: "last", or "uri:Region&x&y&z" (OpenSim reads non-negative decimals). */
+/** The login `start` value: "last", or "uri:Region&x&y&z" (OpenSim reads non-negative decimals; regions are at most 8192 m). */
 export function startLocation(region: string, position?: readonly [number, number, number]): string {
   if (region === '') return 'last';
-  const [x, y, z] = (position ?? [128, 128, 30]).map((v) => Math.round(Math.max(0, v) * 100) / 100);
-  return `uri:${region}&${x}&${y}&${z}`;
+  const [x = 128, y = 128, z = 30] = position ?? [];
+  const at = (v: number, max: number): number => Math.round(Math.min(max, Math.max(0, v)) * 100) / 100;
+  return `uri:${region}&${at(x, 8192)}&${at(y, 8192)}&${at(z, 10_000)}`;
 }
 
 const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');

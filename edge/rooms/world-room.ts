@@ -47,7 +47,7 @@ import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
 import type { StoredEntity } from '../world/types';
-import { WorldState } from '../world/world-state';
+import { TICK_SAVE_MS, WorldState } from '../world/world-state';
 
 /** Headers the Worker sets when it forwards a verified upgrade. */
 export const CLAIMS_HEADER = 'x-storm-claims';
@@ -155,7 +155,7 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
 /** The `at` query parameter ("x,y,z" in metres): null when absent, undefined when malformed. */
 const StartPosition = z
   .string()
-  .max(64)
+  .max(96)
   .transform((s) => s.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part))))
   .pipe(Vec3.refine((v) => v.every(Number.isFinite), 'three finite numbers'));
 
@@ -198,6 +198,8 @@ export class WorldRoom extends DurableObject<Env> {
   private readonly indexes: Indexes = { prims: new CellIndex(), movers: new CellIndex() };
   /** What was last announced about each mover (dead reckoning is decided once for the whole room). */
   private readonly announced = new Map<number, Announced>();
+  /** When a movement tick was last saved (see TICK_SAVE_MS). */
+  private tickSavedAt = 0;
   /** Avatars that left since the last flush. */
   private departed: number[] = [];
 
@@ -325,6 +327,8 @@ export class WorldRoom extends DurableObject<Env> {
     }
     const c = this.newClient(ws, a.data);
     this.clients.set(ws, c);
+    // Belt and braces for the reopen margin: never behind a tick this socket was sent.
+    if (a.data.sentTick >= this.world.tick) this.world.tick = a.data.sentTick + 1;
     this.spawnAvatar(this.world, c, a.data.position, a.data.rotation);
     // Everyone was last told this avatar stood here (the room only hibernates when nothing moves).
     this.announce(c.avatar, a.data.position, [0, 0, 0], a.data.rotation, Date.now());
@@ -370,6 +374,17 @@ export class WorldRoom extends DurableObject<Env> {
     }
   }
 
+  /** An entity's wire record. Entities are validated when stored, so one that will not encode is a bug: logged, skipped. */
+  private record(u: EntityUpdate, bounds: WorldState['bounds']): Uint8Array | null {
+    try {
+      return encodeEntityRecord(u, bounds);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      console.error(`world-room: entity ${u.id} does not encode: ${err.message}`);
+      return null;
+    }
+  }
+
   /** Delta frames of pre-encoded entity records (split where a frame would be too large). */
   private sendDelta(c: Client, baseline: number, tick: number, records: Uint8Array[]): void {
     for (const frame of encodeDeltaFrames(baseline, tick, records)) this.sendFrame(c, frame);
@@ -386,22 +401,33 @@ export class WorldRoom extends DurableObject<Env> {
     const now = Date.now();
     this.store.dropSessionsBefore(now - SESSION_RESUME_MS);
     const previous = resumeId ? this.store.getSession(resumeId) : null;
-    const resumable =
-      previous !== null &&
-      previous.actor === claims.sub &&
-      ![...this.clients.values()].some((c) => c.session === previous.id) &&
-      Number.isInteger(baseline) &&
-      baseline >= world.minBaseline &&
-      baseline <= world.tick;
-    const session = resumable && previous ? previous.id : `s_${randomId(12)}`;
-    const avatar = resumable && previous ? previous.avatar : world.allocateId();
+    // The same visitor coming back: same session, avatar and place, whatever its baseline.
+    const resumed =
+      previous !== null && previous.actor === claims.sub && ![...this.clients.values()].some((c) => c.session === previous.id)
+        ? previous
+        : null;
+    const session = resumed ? resumed.id : `s_${randomId(12)}`;
+    const avatar = resumed ? resumed.avatar : world.allocateId();
     const name = `Visitor ${claims.sub.slice(0, 4)}`;
     // A fresh visit starts where its link points (on the ground there, inside the world), else at the spawn point.
-    const position = resumable && previous ? previous.position : at ? this.standAt(world, at) : world.spawn;
-    const rotation: Quat = resumable && previous ? previous.rotation : [0, 0, 0, 1];
+    const position = resumed ? resumed.position : at ? this.standAt(world, at) : world.spawn;
+    const rotation: Quat = resumed ? resumed.rotation : [0, 0, 0, 1];
     // The view a resumed client holds is the one around its stored anchor (see edge/world/interest.ts).
-    const anchor = resumable && previous?.anchor ? previous.anchor : anchorAt(position, this.interest);
-    const anchorTick = resumable && previous?.anchor ? (previous.anchorTick ?? 0) : world.tick;
+    const anchor = resumed?.anchor ? resumed.anchor : anchorAt(position, this.interest);
+    // The tick the anchor last moved at, 0 when not since the last snapshot (applied whole or not at all).
+    const anchorTick = resumed?.anchor ? (resumed.anchorTick ?? 0) : 0;
+    // A delta is right only when the room still holds the history since the baseline (deletions are
+    // remembered from minBaseline on) and the client's view has not moved since. The changes of the
+    // baseline's own tick are sent again (a client acks a tick on its first frame, and a drop can cut the
+    // rest of that tick's frames). Otherwise: a snapshot, still in the same session.
+    const deltaFrom =
+      resumed?.anchor &&
+      Number.isInteger(baseline) &&
+      baseline >= world.minBaseline &&
+      baseline <= world.tick &&
+      anchorTick < baseline
+        ? baseline - 1
+        : null;
     const c = this.newClient(ws, {
       session,
       actor: claims.sub,
@@ -417,9 +443,7 @@ export class WorldRoom extends DurableObject<Env> {
     });
     this.clients.set(ws, c);
     this.spawnAvatar(world, c, position, rotation);
-    // A delta is only right when the client's view has not moved since its baseline.
-    const deltaFrom = resumable && previous?.anchor && anchorTick <= baseline ? baseline : null;
-    this.greet(c, world, deltaFrom, resumable);
+    this.greet(c, world, deltaFrom, resumed !== null);
     this.attach(c);
     this.lastActivity = now;
     this.schedule();
@@ -459,7 +483,8 @@ export class WorldRoom extends DurableObject<Env> {
     if (self) avatars.push(full(self));
     if (baseline !== null) {
       const records: EntityUpdate[] = [];
-      const gone = world.tombstones.filter((t) => t.tick > baseline).map((t) => t.id);
+      // Deleted since (an undo can bring an id back: what exists now is sent, not despawned).
+      const gone = world.tombstones.filter((t) => t.tick > baseline && !world.entities.has(t.id)).map((t) => t.id);
       for (const e of world.entities.values()) {
         if (!changedSince(e, baseline)) continue;
         const key = this.indexes.prims.get(e.entity.id);
@@ -470,7 +495,7 @@ export class WorldRoom extends DurableObject<Env> {
         c,
         baseline,
         world.tick,
-        [...records, ...avatars].map((u) => encodeEntityRecord(u, world.bounds)),
+        [...records, ...avatars].flatMap((u) => this.record(u, world.bounds) ?? []),
       );
       if (gone.length > 0) this.sendDespawn(c, world.tick, gone);
     } else {
@@ -491,6 +516,7 @@ export class WorldRoom extends DurableObject<Env> {
         });
       }
       for (const patch of terrainPatches(world.terrain)) this.send(c, patch);
+      c.anchorTick = 0;
     }
     c.sentTick = world.tick;
   }
@@ -552,6 +578,10 @@ export class WorldRoom extends DurableObject<Env> {
     if (moved) {
       world.advance();
       this.lastActivity = now;
+      if (now - this.tickSavedAt >= TICK_SAVE_MS) {
+        world.saveTick();
+        this.tickSavedAt = now;
+      }
     }
     this.flush(now);
     if (now - this.lastActivity < LINGER_MS || walking) this.schedule();
@@ -614,16 +644,7 @@ export class WorldRoom extends DurableObject<Env> {
     const changedIds = new Set(transitions.map((t) => t.id));
     const budget = (this.interest.bytesPerSecond * TICK_MS) / 1000;
     const bounds = world.bounds;
-    // Entities are validated when stored, so a record that will not encode is a bug: log it, skip it.
-    const encode = (u: EntityUpdate): Uint8Array | null => {
-      try {
-        return encodeEntityRecord(u, bounds);
-      } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        console.error(`world-room: entity ${u.id} does not encode: ${err.message}`);
-        return null;
-      }
-    };
+    const encode = (u: EntityUpdate): Uint8Array | null => this.record(u, bounds);
     const fullCache = new Map<number, Uint8Array | null>();
     const motionCache = new Map<number, Uint8Array | null>();
     const fullRecord = (id: number): Uint8Array | null => {

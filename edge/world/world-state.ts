@@ -58,6 +58,11 @@ function normalize(q: Quat): Quat {
   return l > 1e-9 ? [q[0] / l, q[1] / l, q[2] / l, q[3] / l] : IDENTITY;
 }
 
+/** How often the room saves a tick advanced by movement alone (commits save theirs at once). */
+export const TICK_SAVE_MS = 1000;
+/** Ticks added on reopening: more than movement can advance in TICK_SAVE_MS at 20 Hz, with room to spare. */
+const TICK_REOPEN_MARGIN = 64;
+
 /** A world: entities, terrain, tick, plans and journal, over a WorldStore. */
 export class WorldState {
   readonly entities = new Map<number, StoredEntity>();
@@ -77,7 +82,9 @@ export class WorldState {
     private readonly now: () => number,
   ) {
     this.nextId = Number(store.getMeta('next_id') ?? '1');
-    this.tick = Number(store.getMeta('tick') ?? '0') + 1;
+    // Movement ticks are saved at most every TICK_SAVE_MS (saveTick), so a reopened world starts past any
+    // tick it may have sent since: ticks never go backwards across a restart or a hibernation.
+    this.tick = Number(store.getMeta('tick') ?? '0') + TICK_REOPEN_MARGIN;
     this.minBaseline = this.tick;
     for (const e of store.loadEntities()) this.entities.set(e.entity.id, e);
   }
@@ -144,10 +151,15 @@ export class WorldState {
     return id;
   }
 
-  /** Advances the world tick (persisted with the next commit). */
+  /** Advances the world tick (persisted with the next commit, or by saveTick). */
   advance(): number {
     this.tick = (this.tick + 1) >>> 0;
     return this.tick;
+  }
+
+  /** Saves the current tick (the room calls this at most every TICK_SAVE_MS while avatars move). */
+  saveTick(): void {
+    this.store.setMeta('tick', String(this.tick));
   }
 
   /** Terrain height at (x, y). */

@@ -40,6 +40,7 @@ describe('login encoding', () => {
   it("starts at a link's place in the named region, the last location without one", () => {
     expect(startLocation('StormTest', [60.123, 200, 30])).toBe('uri:StormTest&60.12&200&30');
     expect(startLocation('StormTest', [-5, 10, 2])).toBe('uri:StormTest&0&10&2');
+    expect(startLocation('StormTest', [9000, 1e6, 20_000])).toBe('uri:StormTest&8192&8192&10000');
     expect(startLocation('StormTest')).toBe('uri:StormTest&128&128&30');
     expect(startLocation('', [1, 2, 3])).toBe('last');
   });

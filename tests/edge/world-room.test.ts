@@ -33,6 +33,18 @@ async function createBox(s: TestSocket, id: number, position: [number, number, n
   return { plan, commit };
 }
 
+/** Every frame queued on `s` until none arrives for 100 ms. */
+async function drain(s: TestSocket): Promise<ServerMessage[]> {
+  const out: ServerMessage[] = [];
+  for (;;) {
+    try {
+      out.push(await s.until(() => true, 100));
+    } catch {
+      return out;
+    }
+  }
+}
+
 describe('world sessions and tokens', () => {
   it('POST /api/session gives a token for plaza, 400 for a bad name, 404 for an unknown world', async () => {
     const ok = await post('/api/session', { world: 'plaza' });
@@ -341,6 +353,100 @@ describe('WorldRoom: persistence and world creation', () => {
     other.s.ws.close(1000);
   });
 
+  /** Joins, sees the box `id` arrive, acknowledges that tick and drops; returns the session to resume. */
+  async function holdAndDrop(id: () => number, create: () => Promise<void>) {
+    const a = await join();
+    await create();
+    const seen = await a.s.until((m) => m.type === 'delta' && m.entities.some((e) => e.id === id()));
+    const tick = seen.type === 'delta' ? seen.tick : 0;
+    a.s.send({ type: 'ack', tick });
+    await new Promise((r) => setTimeout(r, 50));
+    a.s.ws.close(1000);
+    await new Promise((r) => setTimeout(r, 50));
+    return { a, tick };
+  }
+
+  it("re-sends the baseline tick's own changes on resume (the rest of that tick's frames may have been cut)", async () => {
+    const other = await join();
+    let id = 0;
+    const { a, tick } = await holdAndDrop(
+      () => id,
+      async () => {
+        id = (await createBox(other.s, 1, [130, 100, 25])).commit.created[0] ?? 0;
+      },
+    );
+    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${tick}`);
+    expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar });
+    const delta = await again.next('delta');
+    expect(delta.entities.some((e) => e.id === id && e.kind === 'prim')).toBe(true);
+    again.ws.close(1000);
+    other.s.ws.close(1000);
+  });
+
+  it('does not despawn on resume a prim that was deleted and brought back by undo while the visitor was away', async () => {
+    const other = await join();
+    let id = 0;
+    const { a, tick } = await holdAndDrop(
+      () => id,
+      async () => {
+        id = (await createBox(other.s, 1, [132, 100, 25])).commit.created[0] ?? 0;
+      },
+    );
+    const del = expectOp(
+      await operate(other.s, 3, { op: 'prepare', actions: [{ tool: 'delete_entity', entity: id }] }),
+      'prepare',
+    );
+    expectOp(await operate(other.s, 4, { op: 'commit', planId: del.planId }), 'commit');
+    expectOp(await operate(other.s, 5, { op: 'undo', planId: del.planId }), 'undo');
+    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${tick}`);
+    await again.next('welcome');
+    const delta = await again.next('delta');
+    expect(delta.entities.some((e) => e.id === id && e.kind === 'prim')).toBe(true);
+    const despawned = await again
+      .until((m) => m.type === 'despawn' && m.ids.includes(id), 300)
+      .then(
+        () => true,
+        () => false,
+      );
+    expect(despawned).toBe(false);
+    again.ws.close(1000);
+    other.s.ws.close(1000);
+  });
+
+  it('keeps the same session (avatar and place) when a resume comes too late for a delta, with a snapshot', async () => {
+    const a = await join();
+    a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    a.s.send({ type: 'input', seq: 2, move: [0, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
+    const stopped = await a.s.until(
+      (m) => m.type === 'delta' && m.entities.some((e) => e.id === a.welcome.avatar && e.velocity?.[0] === 0),
+    );
+    const at = stopped.type === 'delta' ? stopped.entities.find((e) => e.id === a.welcome.avatar)?.position : undefined;
+    a.s.ws.close(1000);
+    await new Promise((r) => setTimeout(r, 50));
+    // Baseline 1 is long gone: no delta, but the same avatar where it stood.
+    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=1`);
+    expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar });
+    const snapshot = await again.next('snapshot');
+    const me = snapshot.entities.find((e) => e.id === a.welcome.avatar);
+    expect(me?.position[0]).toBeCloseTo(at?.[0] ?? Number.NaN, 1);
+    again.ws.close(1000);
+  });
+
+  it('never sends a tick lower than one it sent before, across a restart', async () => {
+    const a = await join();
+    a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
+    await new Promise((r) => setTimeout(r, 400));
+    let highest = a.welcome.tick;
+    for (const m of await drain(a.s)) if (m.type === 'delta') highest = Math.max(highest, m.tick);
+    expect(highest).toBeGreaterThan(a.welcome.tick);
+    a.s.ws.close(1000);
+    await abortAllDurableObjects();
+    const b = await join();
+    expect(b.welcome.tick).toBeGreaterThan(highest);
+    b.s.ws.close(1000);
+  });
+
   it('keeps sockets across hibernation: the room restores them from their attachments', async () => {
     const a = await join();
     await evictDurableObject(env.WORLD_ROOM.getByName('plaza'), { webSockets: 'hibernate' });
@@ -354,14 +460,14 @@ describe('WorldRoom: persistence and world creation', () => {
     a.s.ws.close(1000);
   });
 
-  it('answers a resume whose baseline the room no longer holds (after a restart) with a fresh snapshot', async () => {
+  it('answers a resume whose baseline the room no longer holds (after a restart) with a fresh snapshot, in the same session', async () => {
     const a = await join();
     a.s.send({ type: 'ack', tick: a.welcome.tick });
     a.s.ws.close(1000);
     await new Promise((r) => setTimeout(r, 50));
     await abortAllDurableObjects();
     const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
-    expect(await again.next('welcome')).toMatchObject({ resumed: false });
+    expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar, session: a.welcome.session });
     expect((await again.next()).type).toBe('snapshot');
     again.ws.close(1000);
   });

@@ -216,10 +216,13 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     }
     if (stopped) return;
     const query = new URLSearchParams({ token });
+    // Where to start if the room cannot resume the session (it expired): where you stood, else the link's place.
+    const at = (session ? mirror.entities.get(mirror.avatar)?.position : undefined) ?? options.at;
     if (session) {
       query.set('resume', session);
       query.set('baseline', String(ackedTick));
-    } else if (options.at) query.set('at', options.at.join(','));
+    }
+    if (at) query.set('at', at.map((v) => Math.round(v * 100) / 100).join(','));
     welcomed = false;
     const ws = createSocket(`${wsOrigin}${options.socketPath ?? `/ws/world/${options.world}`}?${query}`);
     socket = ws;

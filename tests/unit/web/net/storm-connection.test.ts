@@ -110,7 +110,8 @@ describe('storm connection', () => {
     await h.flush();
     const second = h.sockets[1];
     if (!second) throw new Error('no second socket');
-    expect(second.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7');
+    // With where you stood, in case the room can no longer resume the session.
+    expect(second.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7&at=10%2C10%2C20');
     second.push(welcome(true, 9));
     second.push({ type: 'delta', baseline: 7, tick: 9, entities: [{ id: 1, name: 'changed while away' }] });
     expect(h.conn.mirror.entities.get(1)?.name).toBe('changed while away');
@@ -129,7 +130,7 @@ describe('storm connection', () => {
     first.drop();
     h.timers[0]?.fn();
     await h.flush();
-    expect(h.sockets[1]?.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7');
+    expect(h.sockets[1]?.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7&at=10%2C10%2C20');
   });
 
   it('fetches a new token when a socket closes before any welcome, backing off each time', async () => {
