@@ -47,7 +47,7 @@ import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
 import type { StoredEntity } from '../world/types';
-import { TICK_SAVE_MS, WorldState } from '../world/world-state';
+import { WorldState } from '../world/world-state';
 
 /** Headers the Worker sets when it forwards a verified upgrade. */
 export const CLAIMS_HEADER = 'x-storm-claims';
@@ -198,8 +198,6 @@ export class WorldRoom extends DurableObject<Env> {
   private readonly indexes: Indexes = { prims: new CellIndex(), movers: new CellIndex() };
   /** What was last announced about each mover (dead reckoning is decided once for the whole room). */
   private readonly announced = new Map<number, Announced>();
-  /** When a movement tick was last saved (see TICK_SAVE_MS). */
-  private tickSavedAt = 0;
   /** Avatars that left since the last flush. */
   private departed: number[] = [];
 
@@ -578,13 +576,12 @@ export class WorldRoom extends DurableObject<Env> {
     if (moved) {
       world.advance();
       this.lastActivity = now;
-      if (now - this.tickSavedAt >= TICK_SAVE_MS) {
-        world.saveTick();
-        this.tickSavedAt = now;
-      }
     }
     this.flush(now);
     if (now - this.lastActivity < LINGER_MS || walking) this.schedule();
+    // Going quiet: save the tick movement advanced (a write per quiet spell, not per tick), so that it
+    // survives the hibernation that may follow.
+    else world.saveTick();
   }
 
   /** This flush's changes: prims edited since the last flush, movers dead reckoning says to announce, departures. */
@@ -854,6 +851,7 @@ export class WorldRoom extends DurableObject<Env> {
     }
     this.lastActivity = Date.now();
     if (this.clients.size > 0) this.flush(Date.now());
+    else world?.saveTick(); // the last one out: nothing ticks any more
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {

@@ -58,11 +58,6 @@ function normalize(q: Quat): Quat {
   return l > 1e-9 ? [q[0] / l, q[1] / l, q[2] / l, q[3] / l] : IDENTITY;
 }
 
-/** How often the room saves a tick advanced by movement alone (commits save theirs at once). */
-export const TICK_SAVE_MS = 1000;
-/** Ticks added on reopening: more than movement can advance in TICK_SAVE_MS at 20 Hz, with room to spare. */
-const TICK_REOPEN_MARGIN = 64;
-
 /** A world: entities, terrain, tick, plans and journal, over a WorldStore. */
 export class WorldState {
   readonly entities = new Map<number, StoredEntity>();
@@ -72,6 +67,8 @@ export class WorldState {
   /** Deltas against a baseline below this tick cannot be built (history was lost); send a snapshot. */
   minBaseline: number;
   private nextId: number;
+  /** The tick last written to the store. */
+  private savedTick = -1;
 
   private constructor(
     private readonly store: WorldStore,
@@ -82,9 +79,10 @@ export class WorldState {
     private readonly now: () => number,
   ) {
     this.nextId = Number(store.getMeta('next_id') ?? '1');
-    // Movement ticks are saved at most every TICK_SAVE_MS (saveTick), so a reopened world starts past any
-    // tick it may have sent since: ticks never go backwards across a restart or a hibernation.
-    this.tick = Number(store.getMeta('tick') ?? '0') + TICK_REOPEN_MARGIN;
+    // Commits save their tick and the room saves movement ticks when it goes quiet (saveTick), which it
+    // is before it can hibernate, so ticks do not go backwards across a hibernation or an orderly stop.
+    // After a crash while avatars moved they can: clients then resume with a snapshot (see WorldRoom.join).
+    this.tick = Number(store.getMeta('tick') ?? '0') + 1;
     this.minBaseline = this.tick;
     for (const e of store.loadEntities()) this.entities.set(e.entity.id, e);
   }
@@ -157,9 +155,11 @@ export class WorldState {
     return this.tick;
   }
 
-  /** Saves the current tick (the room calls this at most every TICK_SAVE_MS while avatars move). */
+  /** Saves the current tick when movement advanced it since the last save (the room calls this when it goes quiet). */
   saveTick(): void {
+    if (this.savedTick === this.tick) return;
     this.store.setMeta('tick', String(this.tick));
+    this.savedTick = this.tick;
   }
 
   /** Terrain height at (x, y). */
