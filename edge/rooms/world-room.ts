@@ -46,7 +46,7 @@ import {
 import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
-import type { StoredEntity } from '../world/types';
+import { AnchorCell, type StoredEntity } from '../world/types';
 import { WorldState } from '../world/world-state';
 
 /** Headers the Worker sets when it forwards a verified upgrade. */
@@ -82,7 +82,7 @@ const Attachment = z.object({
   rotation: Quat,
   acked: z.number(),
   sentTick: z.number(),
-  anchor: z.object({ cx: z.number().int(), cy: z.number().int() }),
+  anchor: AnchorCell,
   anchorTick: z.number(),
 });
 type Attachment = z.infer<typeof Attachment>;
@@ -325,7 +325,7 @@ export class WorldRoom extends DurableObject<Env> {
     }
     const c = this.newClient(ws, a.data);
     this.clients.set(ws, c);
-    // Belt and braces for the reopen margin: never behind a tick this socket was sent.
+    // Never behind a tick this socket was sent (a crash while avatars moved loses the unsaved ticks).
     if (a.data.sentTick >= this.world.tick) this.world.tick = a.data.sentTick + 1;
     this.spawnAvatar(this.world, c, a.data.position, a.data.rotation);
     // Everyone was last told this avatar stood here (the room only hibernates when nothing moves).
@@ -641,38 +641,34 @@ export class WorldRoom extends DurableObject<Env> {
     const changedIds = new Set(transitions.map((t) => t.id));
     const budget = (this.interest.bytesPerSecond * TICK_MS) / 1000;
     const bounds = world.bounds;
-    const encode = (u: EntityUpdate): Uint8Array | null => this.record(u, bounds);
-    const fullCache = new Map<number, Uint8Array | null>();
-    const motionCache = new Map<number, Uint8Array | null>();
-    const fullRecord = (id: number): Uint8Array | null => {
-      let r = fullCache.get(id);
-      if (r === undefined) {
-        const e = world.entities.get(id);
-        r = e ? encode(full(e)) : null;
-        fullCache.set(id, r);
-      }
-      return r;
+    // Each kind of record is encoded at most once per entity and flush.
+    const once = (make: (id: number) => EntityUpdate | null): ((id: number) => Uint8Array | null) => {
+      const cache = new Map<number, Uint8Array | null>();
+      return (id) => {
+        let r = cache.get(id);
+        if (r === undefined) {
+          const u = make(id);
+          r = u ? this.record(u, bounds) : null;
+          cache.set(id, r);
+        }
+        return r;
+      };
     };
-    const motionRecord = (id: number): Uint8Array | null => {
-      let r = motionCache.get(id);
-      if (r === undefined) {
-        const e = world.entities.get(id)?.entity;
-        r = e ? encode({ id, position: e.position, rotation: e.rotation, velocity: e.velocity }) : null;
-        motionCache.set(id, r);
-      }
-      return r;
-    };
-    const primCache = new Map<number, Uint8Array | null>();
-    const primRecord = (id: number): Uint8Array | null => {
-      let r = primCache.get(id);
-      if (r === undefined) {
-        const u = primUpdates.get(id);
-        if (!u) return fullRecord(id);
-        r = encode(u);
-        primCache.set(id, r);
-      }
-      return r;
-    };
+    const entity = (id: number) => world.entities.get(id);
+    const fullRecord = once((id) => {
+      const e = entity(id);
+      return e ? full(e) : null;
+    });
+    const motionRecord = once((id) => {
+      const e = entity(id)?.entity;
+      return e ? { id, position: e.position, rotation: e.rotation, velocity: e.velocity } : null;
+    });
+    const changedRecord = once((id) => {
+      const u = primUpdates.get(id);
+      if (u) return u;
+      const e = entity(id);
+      return e ? full(e) : null;
+    });
     const locate = (id: number): Vec3 | null => world.entities.get(id)?.entity.position ?? null;
     const shared = new Map<string, Uint8Array[]>();
     for (const c of this.clients.values()) {
@@ -696,7 +692,7 @@ export class WorldRoom extends DurableObject<Env> {
         if (!frames) {
           const records: Uint8Array[] = [];
           for (const id of plan.changed) {
-            const r = primRecord(id);
+            const r = changedRecord(id);
             if (r) records.push(r);
           }
           for (const id of plan.full) {

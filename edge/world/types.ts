@@ -35,6 +35,9 @@ export const StoredPlan = z.object({
 });
 export type StoredPlan = z.infer<typeof StoredPlan>;
 
+/** An interest anchor cell (edge/world/interest.ts), as sessions and socket attachments keep it. */
+export const AnchorCell = z.object({ cx: z.number().int(), cy: z.number().int() });
+
 /** A visitor's session, kept after the socket closes so that a reconnect can resume it. */
 export const StoredSession = z.object({
   id: z.string(),
@@ -45,7 +48,7 @@ export const StoredSession = z.object({
   acked: z.number().int().min(0),
   lastSeen: z.number(),
   /** The interest anchor cell, and the tick it last moved at (a resume from before that tick gets a snapshot). */
-  anchor: z.object({ cx: z.number().int(), cy: z.number().int() }).optional(),
+  anchor: AnchorCell.optional(),
   anchorTick: z.number().int().min(0).optional(),
 });
 export type StoredSession = z.infer<typeof StoredSession>;

@@ -4,6 +4,7 @@
  * (the room answers with a delta instead of a snapshot while the baseline is still valid).
  */
 import { z } from 'zod';
+import { roundPosition } from '../../shared/links/place-link';
 import {
   type ClientMessage,
   decodeServerMessage,
@@ -222,7 +223,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       query.set('resume', session);
       query.set('baseline', String(ackedTick));
     }
-    if (at) query.set('at', at.map((v) => Math.round(v * 100) / 100).join(','));
+    if (at) query.set('at', roundPosition(at).join(','));
     welcomed = false;
     const ws = createSocket(`${wsOrigin}${options.socketPath ?? `/ws/world/${options.world}`}?${query}`);
     socket = ws;
