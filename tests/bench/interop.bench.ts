@@ -16,15 +16,15 @@
  * Writes bench/results/interop.json: writeReport's fields, `ms` with the figures, `extra` with every run.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseRelayConfig } from '../../edge/relay/config';
-import { createRelay, type Relay } from '../../edge/relay/relay';
+import type { Relay } from '../../edge/relay/relay';
 import { nodeSocket } from '../../scripts/visit';
 import type { SocketLike } from '../../web/net/storm-connection';
 import { parseVisitArgs } from '../../web/visit/options';
 import { percentile } from '../../web/visit/report';
 import { runVisit, type VisitTimings } from '../../web/visit/visit';
+import { ensureRelay } from '../interop/grid-client';
 import { type RunningServer, startDevServer } from '../support/dev-server';
 import { writeReport } from './report';
 
@@ -108,11 +108,6 @@ function ensureBotAccounts(count: number): string | null {
 const median = (v: number[]) => percentile(v, 50) ?? Number.NaN;
 
 async function main(): Promise<void> {
-  const port = Number(/^RELAY_URL\s*=\s*"http:\/\/127\.0\.0\.1:(\d+)"/m.exec(readFileSync('wrangler.toml', 'utf8'))?.[1] ?? 8790);
-  const running = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-    (r) => r.ok,
-    () => false,
-  );
   let relay: Relay | null = null;
   let server: RunningServer | null = null;
   const watchdog = setTimeout(() => {
@@ -120,7 +115,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }, 600_000);
   try {
-    if (!running) relay = await createRelay(parseRelayConfig({ port, logLevel: 'warn' }));
+    relay = await ensureRelay();
     server = await startDevServer();
     const account = ['--first', FIRST, '--last', LAST, '--password', PASSWORD, '--edge', server.url];
 

@@ -1,6 +1,8 @@
 /** A Node Storm client for interop tests: logs in through POST /api/grid/login and collects the /ws/grid frames. */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { parseRelayConfig } from '../../edge/relay/config';
+import { createRelay, type Relay } from '../../edge/relay/relay';
 import {
   type Bounds,
   type ClientMessage,
@@ -168,4 +170,17 @@ export function relayPortFromWrangler(): number {
   const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
   const m = /^RELAY_URL\s*=\s*"http:\/\/127\.0\.0\.1:(\d+)"/m.exec(toml);
   return Number(m?.[1] ?? 8790);
+}
+
+/**
+ * The UDP relay the edge's RELAY_URL names: started here unless one already answers there (`npm start`
+ * runs one). Returns the relay this call started, for the caller to close, or null.
+ */
+export async function ensureRelay(): Promise<Relay | null> {
+  const port = relayPortFromWrangler();
+  const running = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  return running ? null : createRelay(parseRelayConfig({ port, logLevel: 'warn' }));
 }

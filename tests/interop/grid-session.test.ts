@@ -4,21 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRelayConfig } from '../../edge/relay/config';
-import { createRelay, type Relay } from '../../edge/relay/relay';
+import type { Relay } from '../../edge/relay/relay';
 import { type RunningServer, startDevServer } from '../support/dev-server';
-import {
-  FIRST,
-  heightmap,
-  LAST,
-  LOGIN_URI,
-  openStorm,
-  PASSWORD,
-  postLogin,
-  REGION,
-  relayPortFromWrangler,
-  shapeName,
-} from './grid-client';
+import { ensureRelay, FIRST, heightmap, LAST, LOGIN_URI, openStorm, PASSWORD, postLogin, REGION, shapeName } from './grid-client';
 
 if (LOGIN_URI === '') {
   console.warn(
@@ -45,12 +33,7 @@ describe.skipIf(LOGIN_URI === '')('OpenSim region through GridSession (interop)'
   let relay: Relay | null = null;
 
   beforeAll(async () => {
-    const port = relayPortFromWrangler();
-    const running = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (!running) relay = await createRelay(parseRelayConfig({ port, logLevel: 'warn' }));
+    relay = await ensureRelay();
     server = await startDevServer();
   }, 120_000);
 

@@ -5,12 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRelayConfig } from '../../edge/relay/config';
-import { createRelay, type Relay } from '../../edge/relay/relay';
+import type { Relay } from '../../edge/relay/relay';
 import type { VisitEntity } from '../../web/visit/report';
 import { decodeHeights } from '../../web/visit/report';
 import { type RunningServer, startDevServer } from '../support/dev-server';
-import { FIRST, LAST, LOGIN_URI, PASSWORD, REGION, relayPortFromWrangler } from './grid-client';
+import { ensureRelay, FIRST, LAST, LOGIN_URI, PASSWORD, REGION } from './grid-client';
 import { runVisitCli } from './visit-run';
 
 if (LOGIN_URI === '') {
@@ -82,12 +81,7 @@ describe.skipIf(LOGIN_URI === '')('visit: the headless client in the real OpenSi
   ];
 
   beforeAll(async () => {
-    const port = relayPortFromWrangler();
-    const running = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (!running) relay = await createRelay(parseRelayConfig({ port, logLevel: 'warn' }));
+    relay = await ensureRelay();
     server = await startDevServer();
   }, 120_000);
 
