@@ -10,6 +10,10 @@ import { createServer } from 'vite';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.env.WRANGLER_SEND_METRICS ??= 'false';
+// Wrangler's local trace collector (on by default) streams a trace of every event to a collector in the
+// same workerd and stores it in SQLite: with 200 walking visitors that took the world room from 0.31 to
+// 0.88 of a core (npm run bench:edge). Off unless you ask for it (X_LOCAL_OBSERVABILITY=true).
+process.env.X_LOCAL_OBSERVABILITY ??= 'false';
 
 // The edge signs access tokens with TOKEN_KEY; locally it comes from .dev.vars, made once here.
 const devVars = `${root}.dev.vars`;

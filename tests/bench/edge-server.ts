@@ -33,6 +33,14 @@ import { freePort, type RunningServer } from '../support/dev-server';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
+/**
+ * Wrangler's local trace collector (X_LOCAL_OBSERVABILITY, on by default in wrangler and the Vite plugin)
+ * streams a trace of every event into a collector in the same workerd and stores it in SQLite: at 200
+ * clients it took the room's workerd from 0.31 to 0.88 of a core. That collector is a local development
+ * tool (a deployment's logs and traces are gathered by the platform, not by a Worker in the room's own
+ * process), so the bench runs without it, as `npm start` does, unless the environment turns it on.
+ */
+export const LOCAL_TRACING = process.env.X_LOCAL_OBSERVABILITY ?? 'false';
 /** What the `--workerd` child prints once it knows the Worker's address. */
 const URL_LINE = /^storm-bench-url (http:\/\/127\.0\.0\.1:\d+)\/?$/m;
 
@@ -47,6 +55,7 @@ export async function startEdgeServer(vars: Record<string, string>, timeoutMs = 
       PORT: String(port),
       CI: 'true',
       WRANGLER_SEND_METRICS: 'false',
+      X_LOCAL_OBSERVABILITY: LOCAL_TRACING,
       STORM_BENCH_VARS: JSON.stringify(vars),
       STORM_BENCH_STATE: state,
     },
@@ -72,6 +81,7 @@ export async function startWorkerdServer(vars: Record<string, string>, timeoutMs
         ...process.env,
         CI: 'true',
         WRANGLER_SEND_METRICS: 'false',
+        X_LOCAL_OBSERVABILITY: LOCAL_TRACING,
         STORM_BENCH_VARS: JSON.stringify(vars),
         STORM_BENCH_STATE: state,
       },

@@ -46,7 +46,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunningServer } from '../support/dev-server';
 import { startDevServer } from '../support/dev-server';
 import { RunState, SimClient } from './edge-client';
-import { startEdgeServer, startWorkerdServer } from './edge-server';
+import { LOCAL_TRACING, startEdgeServer, startWorkerdServer } from './edge-server';
 import { type CaseResult, writeReport } from './report';
 
 const WORLD = 'plaza';
@@ -560,6 +560,7 @@ if (runs.length > 0) {
     extra: {
       server: serverKind,
       server_what: serverWhat,
+      local_tracing: LOCAL_TRACING,
       seconds,
       warmup_seconds: warmup,
       input_hz: INPUT_HZ,
