@@ -38,6 +38,7 @@ import {
   type Indexes,
   type InterestConfig,
   needsAnnouncement,
+  type Owed,
   planView,
   sees,
   type Transition,
@@ -102,7 +103,7 @@ interface Client {
   /** Interest: the cell the client's view is centred on, the tick it last moved, movers held back by the budget. */
   anchor: Anchor;
   anchorTick: number;
-  owed: Map<number, boolean>;
+  owed: Map<number, Owed>;
   tokens: number;
   refilledAt: number;
   warnedAt: number | null;

@@ -17,7 +17,9 @@
  * when the entity enters its view, a despawn when it leaves, an update when it stays in view. When the
  * anchor moves, the entities of cells entering the view arrive in full and those of cells leaving it are
  * despawned. Motion is subject to a per-viewer byte budget: the nearest movers go first, the rest are owed
- * and go out (with their state then) on a later tick. A viewer's own avatar is never held back.
+ * and go out (with their state then) on a later tick; a mover owed for `maxOwedTicks` goes before any
+ * nearer one (oldest first), so no mover waits forever behind a crowd. A viewer's own avatar is never
+ * held back.
  */
 import type { Quat, Vec3 } from '../../shared/protocol';
 import { rotationAngle } from '../../shared/protocol';
@@ -40,6 +42,8 @@ export interface InterestConfig {
   bytesPerSecond: number;
   /** When false, every change of a mover is announced (for comparison in benchmarks). */
   deadReckoning: boolean;
+  /** Ticks a mover can be held back by the budget before it goes ahead of nearer ones. */
+  maxOwedTicks: number;
 }
 
 export const DEFAULT_INTEREST: InterestConfig = {
@@ -51,6 +55,7 @@ export const DEFAULT_INTEREST: InterestConfig = {
   velocityThreshold: 0.05,
   bytesPerSecond: 64 * 1024,
   deadReckoning: true,
+  maxOwedTicks: 10,
 };
 
 /** Approximate wire sizes (bytes) of mover records, counted against the budget. */
@@ -225,14 +230,20 @@ export interface Transition {
   to: CellKey | null;
 }
 
+/** A mover record the budget held back: whether the viewer needs it in full, and for how many ticks it waited. */
+export interface Owed {
+  full: boolean;
+  ticks: number;
+}
+
 /** A viewer, as the planner needs it; `anchor` and `owed` are updated by planView. */
 export interface Viewer {
   /** The viewer's own avatar (never held back by the budget). */
   avatar: number;
   position: Vec3;
   anchor: Anchor;
-  /** Movers whose record was held back by the budget: id → whether the viewer still needs it in full. */
-  owed: Map<number, boolean>;
+  /** Movers whose record was held back by the budget. */
+  owed: Map<number, Owed>;
 }
 
 /** What one viewer gets this tick. */
@@ -280,6 +291,8 @@ export function planView(
   const plan: ViewPlan = { full: [], changed: [], motion: [], despawn: [], moverBytes: 0, anchorMoved: moved };
   /** Mover records competing for the budget: id → needs full. */
   const candidates = new Map<number, boolean>();
+  /** Ticks the owed among them have waited (only when something is owed). */
+  const waited = viewer.owed.size > 0 ? new Map<number, number>() : null;
 
   for (const t of transitions) {
     const was = t.from !== null && sees(before, t.from, reach);
@@ -294,8 +307,12 @@ export function planView(
       else plan.full.push(t.id);
       continue;
     }
-    candidates.set(t.id, !was || viewer.owed.get(t.id) === true);
-    viewer.owed.delete(t.id);
+    const owed = viewer.owed.get(t.id);
+    candidates.set(t.id, !was || owed?.full === true);
+    if (owed) {
+      waited?.set(t.id, owed.ticks);
+      viewer.owed.delete(t.id);
+    }
   }
 
   if (moved) {
@@ -321,13 +338,14 @@ export function planView(
     }
   }
 
-  for (const [id, needsFull] of viewer.owed) {
+  for (const [id, owed] of viewer.owed) {
     const key = indexes.movers.get(id);
     if (key === null || !sees(after, key, reach)) {
       viewer.owed.delete(id);
       continue;
     }
-    if (!candidates.has(id)) candidates.set(id, needsFull);
+    if (!candidates.has(id)) candidates.set(id, owed.full);
+    waited?.set(id, owed.ticks);
   }
   viewer.owed.clear();
 
@@ -343,19 +361,23 @@ export function planView(
   let order: [number, boolean][] = [...candidates];
   if (total + plan.moverBytes > budget) {
     const p = viewer.position;
-    const distance = (id: number): number => {
+    // Nearest first (squared distance), except that movers owed for maxOwedTicks go before all of them,
+    // the longest waiting first (a negative key).
+    const priority = (id: number): number => {
+      const ticks = waited?.get(id) ?? 0;
+      if (ticks >= config.maxOwedTicks) return -ticks;
       const q = locate(id);
       return q ? (q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2 : Number.POSITIVE_INFINITY;
     };
     order = order
-      .map(([id, f]) => ({ id, f, d: distance(id) }))
-      .sort((a, b) => a.d - b.d)
+      .map(([id, f]) => ({ id, f, key: priority(id) }))
+      .sort((a, b) => a.key - b.key)
       .map(({ id, f }) => [id, f]);
   }
   for (const [id, needsFull] of order) {
     const cost = needsFull ? FULL_RECORD_BYTES : MOTION_RECORD_BYTES;
     if (plan.moverBytes + cost > budget) {
-      viewer.owed.set(id, needsFull);
+      viewer.owed.set(id, { full: needsFull, ticks: (waited?.get(id) ?? 0) + 1 });
       continue;
     }
     plan.moverBytes += cost;

@@ -201,6 +201,32 @@ describe('planning a viewer tick', () => {
     expect(scene.plan(v, 2 * MOTION_RECORD_BYTES).motion).toEqual([3, 5]);
   });
 
+  it('sends a far mover within maxOwedTicks even while nearer movers fill the budget every tick', () => {
+    const scene = new Scene();
+    const v = viewerAt(1, [100, 100, 0]);
+    scene.put(1, [100, 100, 0], true);
+    const near = [2, 3, 4];
+    const far = 9;
+    near.forEach((id, i) => scene.put(id, [101 + i, 100, 0], true));
+    scene.put(far, [160, 100, 0], true);
+    scene.plan(v, 1e9); // everyone in full once
+    const sentAt: number[] = [];
+    for (let tick = 1; tick <= 40; tick++) {
+      // Every mover changes every tick; the budget fits three motion records.
+      for (const id of [...near, far]) {
+        const [x = 0, y = 0] = scene.positions.get(id) ?? [];
+        scene.put(id, [x, y + 0.5, 0], true);
+      }
+      const plan = scene.plan(v, 3 * MOTION_RECORD_BYTES);
+      expect(plan.motion).toHaveLength(3);
+      if (plan.motion.includes(far)) sentAt.push(tick);
+    }
+    // Without ageing the far mover would never go out; with it, at least every maxOwedTicks + 1 ticks.
+    expect(sentAt.length).toBeGreaterThanOrEqual(3);
+    const gaps = sentAt.map((t, i) => t - (sentAt[i - 1] ?? 0));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(config.maxOwedTicks + 1);
+  });
+
   it('keeps what a viewer holds equal to what its view shows, whatever moves, appears or vanishes', () => {
     const idArb = fc.integer({ min: 2, max: 12 });
     const step = fc.oneof(
