@@ -244,6 +244,27 @@ describe('the embedded viewer on another origin', () => {
     }
   });
 
+  it('stands you in the live world at the link’s place, where a visitor in the full viewer sees you', async () => {
+    const embedPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
+    const visitor = await browser.newContext();
+    try {
+      await mount(embedPage, allowed.origin, viewer, '#/fv/plaza/60/70/30');
+      const frame = embedPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const live = frame?.getByTestId('embed-world');
+      await expect.poll(() => live?.getAttribute('data-connection'), { timeout: 30_000 }).toBe('in-world');
+      await expect.poll(() => live?.getAttribute('data-self'), { timeout: 10_000 }).toMatch(/^60\.00,70\.00,/);
+      const full = await visitor.newPage();
+      await full.goto(`${viewer}/#/fv/plaza/64/70/30`);
+      const embedded = full.locator('[data-testid="person"][data-self="false"][data-x="60.00"][data-y="70.00"]');
+      await expect.poll(() => embedded.count(), { timeout: 30_000 }).toBe(1);
+      // And the embed sees the visitor.
+      await expect.poll(() => live?.textContent(), { timeout: 30_000 }).toMatch(/in world · [1-9]\d* others? here/);
+    } finally {
+      await visitor.close();
+      await embedPage.close();
+    }
+  });
+
   it('shows a compact, readable overlay at 640x360 (screenshot)', async () => {
     const shotPage = await browser.newPage({ viewport: { width: 640, height: 360 } });
     try {

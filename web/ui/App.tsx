@@ -16,9 +16,9 @@ import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
+import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
-import { startWorldWorker, type WorldClient } from './world-host-client';
 import './hud.css';
 
 function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
@@ -50,7 +50,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const route = createRoute();
-  let world: WorldClient | null = null;
+  let world: LiveWorld | null = null;
   const worldSend = (command: WorldCommand): void => world?.send(command);
 
   const onRenderEvent = (event: RenderEvent): void => {
@@ -91,19 +91,13 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     // The fixed test scene stays local; every other visit joins the world its link names.
     world = testScene
       ? null
-      : startWorldWorker((event) => {
+      : startLiveWorld(render, (event) => {
           switch (event.type) {
-            case 'memory':
-              render.send({ type: 'attach-world', memory: event.memory, sync: event.sync });
-              break;
             case 'view':
               setView(event.view);
               break;
             case 'chat':
               setChat((lines) => [...lines.slice(-49), event.line]);
-              break;
-            case 'terrain':
-              render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
               break;
             case 'error':
               setView((v) =>
@@ -112,27 +106,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
           }
         });
-    // Your avatar faces where the camera looks: both start facing +Y and turn by the same deltas.
-    let yaw = Math.PI / 2;
-    const stopInput = captureInput(props.canvas, (intent) => {
-      yaw += intent.yaw;
-      render.send({
-        type: 'input',
-        intent: { move: world ? [0, 0, 0] : intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
-        toggleCamera: intent.toggleCamera,
-      });
-      world?.send({ type: 'input', move: intent.move, yaw, run: intent.run, fly: intent.fly });
-    });
+    const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
     createEffect(() => {
       const r = route();
-      if (world && r.ok && r.place.kind === 'fv')
-        world.send({
-          type: 'connect',
-          origin: location.origin,
-          world: r.place.world,
-          kind: 'fv',
-          ...(r.place.position ? { at: [...r.place.position] } : {}),
-        });
+      if (world && r.ok) world.visit(r.place);
     });
     onCleanup(() => {
       stopInput();

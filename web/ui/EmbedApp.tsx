@@ -1,14 +1,19 @@
-/** The embedded viewer (/embed): the render worker on the canvas, a compact overlay, and the host-message bridge. */
+/**
+ * The embedded viewer (/embed): the live world of the link (as in the full viewer, when the frame is
+ * cross-origin isolated) on the canvas, a compact overlay, and the host-message bridge.
+ */
 
-import { createSignal, onCleanup, onMount } from 'solid-js';
+import { createEffect, createSignal, onCleanup, onMount } from 'solid-js';
 import type { Place } from '../../shared/links/place-link';
 import { type BridgeStatus, createHostBridge, type ReplyTarget } from '../embed/bridge';
 import { startEmbedEngine } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
 import type { RenderEvent } from '../render/render-protocol';
+import { EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import type { GpuStatus } from './components/StatusLine';
 import { captureInput } from './input';
+import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 
@@ -21,6 +26,9 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   const route = createRoute();
   const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
   const [frames, setFrames] = createSignal(0);
+  const [view, setView] = createSignal<WorldView>(EMPTY_WORLD_VIEW);
+  /** Why the live world is not shown (no isolation, or the place needs the full viewer), else null. */
+  const [offline, setOffline] = createSignal<string | null>(null);
   const allow = parseAllowParam(new URLSearchParams(location.search).get('allow'));
   const [bridgeStatus, setBridgeStatus] = createSignal<BridgeStatus>({
     engine: 'starting',
@@ -50,16 +58,29 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       bridge.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
     window.addEventListener('message', onMessage);
     const render = startRenderWorker(props.canvas, 'preview', onRenderEvent);
-    const stopInput = captureInput(props.canvas, (intent) =>
-      render.send({
-        type: 'input',
-        intent: { move: intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
-        toggleCamera: intent.toggleCamera,
-      }),
-    );
+    // The world the link names, live; the preview scene stays when the frame cannot host it.
+    const world: LiveWorld | null = startLiveWorld(render, (event) => {
+      if (event.type === 'view') setView(event.view);
+      else if (event.type === 'error' && event.code === 'world_not_isolated')
+        setOffline('live world needs cross-origin isolation: preview only');
+      else if (event.type === 'error')
+        setView((v) =>
+          v.connection.state === 'in-world' ? v : { ...v, connection: { state: 'failed', reason: event.message } },
+        );
+    });
+    createEffect(() => {
+      const r = route();
+      if (!world || !r.ok) return;
+      if (r.place.kind === 'fv') {
+        setOffline(null);
+        world.visit(r.place);
+      } else setOffline('OpenSim regions need a login: open this place in StormCore');
+    });
+    const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
     onCleanup(() => {
       window.removeEventListener('message', onMessage);
       stopInput();
+      world?.stop();
       render.stop();
       bridge.stop();
     });
@@ -79,6 +100,8 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       isolated={self.crossOriginIsolated}
       gpu={gpu()}
       frames={frames()}
+      world={view()}
+      offline={offline()}
       bridge={bridgeStatus()}
       badLink={(() => {
         const x = r();

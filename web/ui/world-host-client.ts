@@ -6,15 +6,15 @@ export interface WorldClient {
   stop(): void;
 }
 
-/** Starts the world worker. Without cross-origin isolation there is no SharedArrayBuffer: reports why and does nothing. */
-export function startWorldWorker(onEvent: (event: WorldEvent) => void): WorldClient {
+/** Starts the world worker. Without cross-origin isolation there is no SharedArrayBuffer: reports why and returns null. */
+export function startWorldWorker(onEvent: (event: WorldEvent) => void): WorldClient | null {
   if (!self.crossOriginIsolated) {
     onEvent({
       type: 'error',
       code: 'world_not_isolated',
       message: 'This page is not cross-origin isolated, so the shared-memory engine cannot start.',
     });
-    return { send: () => {}, stop: () => {} };
+    return null;
   }
   const worker = new Worker(new URL('../workers/world.worker.ts', import.meta.url), { type: 'module', name: 'world' });
   worker.onmessage = (message: MessageEvent<WorldEvent>) => onEvent(message.data);

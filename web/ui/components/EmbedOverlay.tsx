@@ -1,6 +1,7 @@
 /** The compact overlay of the embedded viewer: the place, a link out to the full viewer, one status line. */
 import { Show } from 'solid-js';
 import type { BridgeStatus } from '../../embed/bridge';
+import { connectionLabel, type WorldView } from '../../world/world-snapshot';
 import type { GpuStatus } from './StatusLine';
 
 export interface EmbedOverlayProps {
@@ -15,6 +16,10 @@ export interface EmbedOverlayProps {
   badLink: { link: string; message: string } | null;
   /** Frames rendered so far (for tests: the view is drawn). */
   frames: number;
+  /** The live world's state (connection, you, people). */
+  world: WorldView;
+  /** Why the live world is not shown (the preview scene is), or null. */
+  offline: string | null;
 }
 
 const chip = {
@@ -53,6 +58,14 @@ export function EmbedOverlay(props: EmbedOverlayProps) {
     if (g.state === 'lost') return 'GPU restarting…';
     return g.state === 'starting' ? 'GPU starting…' : null;
   };
+  const live = () => {
+    if (props.offline) return props.offline;
+    const c = props.world.connection;
+    if (c.state !== 'in-world') return connectionLabel(c);
+    const others = props.world.people.filter((p) => !p.self).length;
+    return others === 0 ? 'in world' : `in world · ${others} other${others === 1 ? '' : 's'} here`;
+  };
+  const self = () => props.world.self?.position;
   return (
     <div
       style={{ position: 'fixed', inset: '0', 'pointer-events': 'none', font: '12px/1.4 system-ui, sans-serif' }}
@@ -103,6 +116,24 @@ export function EmbedOverlay(props: EmbedOverlayProps) {
         )}
       </Show>
       <div style={{ ...bar, bottom: '6px' }}>
+        <Show when={!props.badLink}>
+          <span
+            style={{ ...chip, 'max-width': '55%' }}
+            role="status"
+            data-testid="embed-world"
+            data-connection={props.offline ? 'offline' : props.world.connection.state}
+            data-self={
+              self()
+                ? self()
+                    ?.map((n) => n.toFixed(2))
+                    .join(',')
+                : ''
+            }
+            title={live()}
+          >
+            {live()}
+          </span>
+        </Show>
         <span
           style={{ ...chip, opacity: '0.85' }}
           role="status"

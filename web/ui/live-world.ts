@@ -1,0 +1,64 @@
+/**
+ * The live world behind a canvas, for the full viewer and the embedded one alike: the world worker wired
+ * to the render worker (shared memory and terrain), your input turning the camera and walking your avatar,
+ * and a link's Finalverse place joined. Without cross-origin isolation the world worker cannot start:
+ * startLiveWorld then reports `world_not_isolated` through `onEvent` and returns null.
+ */
+import type { Place } from '../../shared/links/place-link';
+import type { WorldCommand, WorldEvent } from '../world/world-host';
+import type { InputIntent } from './input';
+import type { RenderHostHandle } from './render-host';
+import { startWorldWorker } from './world-host-client';
+
+export interface LiveWorld {
+  send(command: WorldCommand): void;
+  /** Your input: turns the camera (the render worker follows your avatar) and walks your avatar. */
+  steer(intent: InputIntent): void;
+  /** Joins a link's Finalverse world at its x/y/z; OpenSim places need a login first (connect-grid). */
+  visit(place: Place): void;
+  stop(): void;
+}
+
+/** Starts the world worker for `render`; every world event also goes to `onEvent`. */
+export function startLiveWorld(render: RenderHostHandle, onEvent: (event: WorldEvent) => void): LiveWorld | null {
+  const worker = startWorldWorker((event) => {
+    if (event.type === 'memory') render.send({ type: 'attach-world', memory: event.memory, sync: event.sync });
+    else if (event.type === 'terrain') render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
+    onEvent(event);
+  });
+  if (!worker) return null;
+  // Your avatar faces where the camera looks: both start facing +Y and turn by the same deltas.
+  let yaw = Math.PI / 2;
+  return {
+    send: (command) => worker.send(command),
+    steer: (intent) => {
+      yaw += intent.yaw;
+      render.send({
+        type: 'input',
+        intent: { move: [0, 0, 0], yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
+        toggleCamera: intent.toggleCamera,
+      });
+      worker.send({ type: 'input', move: intent.move, yaw, run: intent.run, fly: intent.fly });
+    },
+    visit: (place) => {
+      if (place.kind !== 'fv') return;
+      worker.send({
+        type: 'connect',
+        origin: location.origin,
+        world: place.world,
+        kind: 'fv',
+        ...(place.position ? { at: [...place.position] } : {}),
+      });
+    },
+    stop: () => worker.stop(),
+  };
+}
+
+/** Input for a render worker with no world behind it: the camera flies freely. */
+export function steerCamera(render: RenderHostHandle, intent: InputIntent): void {
+  render.send({
+    type: 'input',
+    intent: { move: intent.move, yaw: intent.yaw, pitch: intent.pitch, run: intent.run },
+    toggleCamera: intent.toggleCamera,
+  });
+}
