@@ -181,7 +181,7 @@ describe('the embedded viewer on another origin', () => {
     expect(await call(page, 'getLastError')).toMatchObject({ ok: true, value: { code: -10 } });
   });
 
-  it('answers the later capabilities with the documented -20 code, aiEnhance also with its completion event', async () => {
+  it('answers the capabilities that are not built with the documented -20 code, aiEnhance also with its completion event', async () => {
     const later = await page.evaluate(async () => {
       const w = window as any;
       const event = new Promise((resolve) => w.viewer.on('aiEnhanceComplete', resolve));
@@ -190,13 +190,11 @@ describe('the embedded viewer on another origin', () => {
         enhance,
         event: await event,
         dispatch: await w.call('aiDispatch', { prompt: 'hi' }),
-        connect: await w.call('connectProtocol', 0, 'http://127.0.0.1:9000', {}),
         packet: await w.call('sendPacket', new Uint8Array([0])),
         token: await w.call('generateToken', 3, 3600),
       };
     });
-    for (const r of [later.enhance, later.dispatch, later.connect, later.packet, later.token])
-      expect(r).toMatchObject({ ok: false, code: -20 });
+    for (const r of [later.enhance, later.dispatch, later.packet, later.token]) expect(r).toMatchObject({ ok: false, code: -20 });
     expect(later.event).toMatchObject({ ok: false, error: { code: -20 } });
   });
 
@@ -264,6 +262,62 @@ describe('the embedded viewer on another origin', () => {
       await embedPage.close();
     }
   });
+
+  it('joins another Finalverse place with connectProtocol, and answers -40 for a world that does not exist', async () => {
+    const joinPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
+    try {
+      await mount(joinPage, allowed.origin, viewer, '#/fv/plaza');
+      expect(await call(joinPage, 'connectProtocol', 1, 'plaza', '')).toMatchObject({ ok: false, code: -25 });
+      await call(joinPage, 'init');
+      const joined = await call(joinPage, 'connectProtocol', 1, `${viewer}/#/fv/plaza/80/90/30`, '');
+      expect(joined).toEqual({ ok: true, value: '#/fv/plaza/80/90/30' });
+      const frame = joinPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const live = frame?.getByTestId('embed-world');
+      // Answered once in world: you stand where the place says.
+      expect(await live?.getAttribute('data-connection')).toBe('in-world');
+      await expect.poll(() => live?.getAttribute('data-self'), { timeout: 10_000 }).toMatch(/^80\.00,90\.00,/);
+      expect(frame?.url()).toContain('#/fv/plaza/80/90/30');
+      const missing = await call(joinPage, 'connectProtocol', 1, 'no-such-world', '');
+      expect(missing).toMatchObject({ ok: false, code: -40 });
+      expect(missing.message).toContain('no-such-world');
+      expect(await call(joinPage, 'connectProtocol', 1, 'hop://127.0.0.1:9000/R/1/2/3', '')).toMatchObject({
+        ok: false,
+        code: -41,
+      });
+    } finally {
+      await joinPage.close();
+    }
+  });
+
+  it.runIf(process.env.OPENSIM_LOGIN_URI)(
+    'logs into the real OpenSim region with connectProtocol (wrong password: -40 with the grid’s code)',
+    async () => {
+      const grid = new URL(process.env.OPENSIM_LOGIN_URI ?? '').host;
+      const region = process.env.OPENSIM_REGION ?? 'StormTest';
+      const account = { first: process.env.OPENSIM_FIRST ?? 'Test', last: process.env.OPENSIM_LAST ?? 'User' };
+      const osPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
+      try {
+        await mount(osPage, allowed.origin, viewer, '#/fv/plaza');
+        await call(osPage, 'init');
+        const refused = await call(osPage, 'connectProtocol', 0, `hop://${grid}/${region}/60/200/25`, {
+          ...account,
+          password: 'not-the-password',
+        });
+        expect(refused).toMatchObject({ ok: false, code: -40 });
+        expect(refused.message).toContain('grid_bad_credentials');
+        const joined = await call(osPage, 'connectProtocol', 0, `hop://${grid}/${region}/60/200/25`, {
+          ...account,
+          password: process.env.OPENSIM_PASSWORD ?? 'password',
+        });
+        expect(joined).toEqual({ ok: true, value: `#/os/${grid}/${region}/60/200/25` });
+        const frame = osPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+        expect(await frame?.getByTestId('embed-world').getAttribute('data-connection')).toBe('in-world');
+        await expect.poll(() => frame?.getByTestId('embed-place').textContent()).toBe(`${region} · ${grid}`);
+      } finally {
+        await osPage.close();
+      }
+    },
+  );
 
   it('shows a compact, readable overlay at 640x360 (screenshot)', async () => {
     const shotPage = await browser.newPage({ viewport: { width: 640, height: 360 } });

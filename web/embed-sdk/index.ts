@@ -58,7 +58,8 @@ export interface Viewer {
   aiDispatch(json: string | object): Promise<string>;
   /** Resolves or rejects like the others; an `aiEnhanceComplete` event follows with the same outcome. */
   aiEnhance(bytes: Uint8Array): Promise<Uint8Array>;
-  connectProtocol(protocol: 0 | 1, url: string, creds: string | object): Promise<void>;
+  /** Joins a place (a link of the protocol's kind; OpenSim also a login URI) once in world; resolves with its link. */
+  connectProtocol(protocol: 0 | 1, url: string, creds: string | object): Promise<string>;
   sendPacket(bytes: Uint8Array): Promise<void>;
   generateToken(perms: number, expiry: number): Promise<string>;
   getLastError(): Promise<WireError>;
@@ -209,7 +210,8 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         updateComponent: async (id, type, bytes) => void (await call.updateComponent({ id, type, bytes })),
         aiDispatch: async (req) => (await call.aiDispatch({ json: json(req) })).json,
         aiEnhance: async (bytes) => (await call.aiEnhance({ bytes })).bytes,
-        connectProtocol: async (protocol, url, creds) => void (await call.connectProtocol({ protocol, url, creds: json(creds) })),
+        connectProtocol: async (protocol, url, creds) =>
+          (await call.connectProtocol({ protocol, url, creds: json(creds) })).place,
         sendPacket: async (bytes) => void (await call.sendPacket({ bytes })),
         generateToken: async (perms, expiry) => (await call.generateToken({ perms, expiry })).token,
         getLastError: () => call.getLastError(),

@@ -27,6 +27,8 @@ export const EmbedCode = {
   Timeout: -29,
   ViewerClosed: -30,
   Internal: -31,
+  ConnectFailed: -40,
+  BadPlace: -41,
 } as const;
 
 /** An error on the wire: a stable numeric code and a plain message (never a stack). */
@@ -66,7 +68,8 @@ export interface EmbedMethods {
   updateComponent: { params: { id: number; type: string | number; bytes: Uint8Array }; result: Record<string, never> };
   aiDispatch: { params: { json: string }; result: { json: string } };
   aiEnhance: { params: { bytes: Uint8Array }; result: { bytes: Uint8Array } };
-  connectProtocol: { params: { protocol: ProtocolCode; url: string; creds: string }; result: Record<string, never> };
+  /** Joins a place: the result is its canonical link (the frame shows it from then on). */
+  connectProtocol: { params: { protocol: ProtocolCode; url: string; creds: string }; result: { place: string } };
   sendPacket: { params: { bytes: Uint8Array }; result: Record<string, never> };
   generateToken: { params: { perms: number; expiry: number }; result: { token: string } };
   /** The last failed call's error, or code 0 and '' when none failed yet. */

@@ -8,11 +8,13 @@ import {
   EmbedCode,
   type EmbedEventMessage,
   type EmbedMethod,
+  type EmbedMethods,
   type EmbedResponseMessage,
   type InitResult,
   type WireError,
 } from '../embed-sdk/protocol';
 import type { EngineMessage, EngineRequest } from './engine-protocol';
+import { toWireError } from './errors';
 import { Origin, parseRequest, RequestId } from './schemas';
 
 /** Requests in flight at once; more are refused with Busy. */
@@ -56,6 +58,11 @@ export interface HostBridgeOptions {
   parent: ReplyTarget | null;
   /** The place shown (the embed URL's hash), reported in `ready`. */
   place: string;
+  /**
+   * The live viewer's connectProtocol (joins a place; rejects with a coded error). Without it (no live
+   * viewer, e.g. no cross-origin isolation) the engine answers connectProtocol itself.
+   */
+  connect?: (params: EmbedMethods['connectProtocol']['params']) => Promise<EmbedMethods['connectProtocol']['result']>;
   onStatus?: (status: BridgeStatus) => void;
 }
 
@@ -94,6 +101,8 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
   let engineIsolated = false;
   let answered = 0;
   let refused = 0;
+  /** Whether `init` has succeeded (methods the bridge answers itself need it too). */
+  let initialized = false;
 
   const status = (): BridgeStatus => ({ engine, allowed: [...allowed], answered, refused });
   const changed = () => options.onStatus?.(status());
@@ -159,6 +168,7 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
           response = { ...response, result: { ...result, allowOrigins: [...allowed] } };
         }
         if (p.method === 'aiEnhance') awaitingEvent.set(key, p);
+        if (p.method === 'init' && response.ok) initialized = true;
         answered++;
         reply(p.source, p.origin, { ...response, id: p.hostId });
         changed();
@@ -206,6 +216,25 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
         code: EmbedCode.Busy,
         message: `embed: ${MAX_PENDING} requests are in flight; wait for answers`,
       });
+      return;
+    }
+    if (request.method === 'connectProtocol' && options.connect) {
+      if (!initialized) {
+        refuse(source, origin, request.id, {
+          code: EmbedCode.NotInitialized,
+          message: 'embed: connectProtocol: call init first',
+        });
+        return;
+      }
+      const id = request.id;
+      options.connect(request.params).then(
+        (result) => {
+          answered++;
+          reply(source, origin, { v: EMBED_PROTOCOL_VERSION, id, ok: true, result });
+          changed();
+        },
+        (err: unknown) => refuse(source, origin, id, toWireError(err)),
+      );
       return;
     }
     const key = ++seq;

@@ -58,6 +58,8 @@ export function serveNetWorker(
   connect: Partial<ConnectionOptions> = {},
 ): (data: unknown) => void {
   let conn: StormConnection | null = null;
+  /** Bumped for every new connection: a replaced connection's last words (its close) are not reported. */
+  let generation = 0;
   const scope = { postMessage: post };
   return (data) => {
     const parsed = NetCommand.safeParse(data);
@@ -73,6 +75,7 @@ export function serveNetWorker(
     switch (cmd.type) {
       case 'connect':
       case 'connect-grid': {
+        const current = ++generation;
         conn?.close();
         // A grid session's token came with its login; a Finalverse world's token is fetched (and refreshed).
         const target =
@@ -87,9 +90,12 @@ export function serveNetWorker(
           origin: cmd.origin,
           ...target,
           ...connect,
-          onState: (state, detail) =>
-            scope.postMessage(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail }),
+          onState: (state, detail) => {
+            if (current !== generation) return;
+            scope.postMessage(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+          },
           onMessage: (msg, change) => {
+            if (current !== generation) return;
             const mirror = conn?.mirror;
             if (msg.type === 'welcome') {
               scope.postMessage({

@@ -4,7 +4,7 @@
  */
 
 import { createEffect, createSignal, onCleanup, onMount } from 'solid-js';
-import type { Place } from '../../shared/links/place-link';
+import { formatLink, type Place } from '../../shared/links/place-link';
 import { type BridgeStatus, createHostBridge, type ReplyTarget } from '../embed/bridge';
 import { startEmbedEngine } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
@@ -12,6 +12,8 @@ import type { RenderEvent } from '../render/render-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import type { GpuStatus } from './components/StatusLine';
+import { type Connector, createConnector } from './embed-connect';
+import { loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
@@ -46,36 +48,55 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   };
 
   onMount(() => {
-    const bridge = createHostBridge({
-      selfOrigin: location.origin,
-      allow: allow.origins,
-      engine: startEmbedEngine(),
-      parent: window.parent === window ? null : (window.parent as ReplyTarget),
-      place: location.hash || '#/fv/plaza',
-      onStatus: setBridgeStatus,
-    });
-    const onMessage = (e: MessageEvent<unknown>): void =>
-      bridge.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
-    window.addEventListener('message', onMessage);
     const render = startRenderWorker(props.canvas, 'preview', onRenderEvent);
+    let connector: Connector | null = null;
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
-      if (event.type === 'view') setView(event.view);
-      else if (event.type === 'error' && event.code === 'world_not_isolated')
+      if (event.type === 'view') {
+        setView(event.view);
+        connector?.onView(event.view);
+      } else if (event.type === 'error' && event.code === 'world_not_isolated')
         setOffline('live world needs cross-origin isolation: preview only');
       else if (event.type === 'error')
         setView((v) =>
           v.connection.state === 'in-world' ? v : { ...v, connection: { state: 'failed', reason: event.message } },
         );
     });
+    // The place the world worker was last sent to (by a link or by connectProtocol), so that showing it
+    // in the address does not join it again.
+    let joined = '';
     createEffect(() => {
       const r = route();
-      if (!world || !r.ok) return;
+      if (!world || !r.ok || formatLink(r.place) === joined) return;
+      joined = formatLink(r.place);
       if (r.place.kind === 'fv') {
         setOffline(null);
         world.visit(r.place);
       } else setOffline('OpenSim regions need a login: open this place in StormCore');
     });
+    connector = world
+      ? createConnector({
+          world,
+          show: (place) => {
+            joined = formatLink(place);
+            setOffline(null);
+            location.hash = joined;
+          },
+          login: (credentials) => loginToGrid(credentials),
+        })
+      : null;
+    const bridge = createHostBridge({
+      selfOrigin: location.origin,
+      allow: allow.origins,
+      engine: startEmbedEngine(),
+      parent: window.parent === window ? null : (window.parent as ReplyTarget),
+      place: location.hash || '#/fv/plaza',
+      ...(connector ? { connect: connector.connect } : {}),
+      onStatus: setBridgeStatus,
+    });
+    const onMessage = (e: MessageEvent<unknown>): void =>
+      bridge.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
+    window.addEventListener('message', onMessage);
     const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
     onCleanup(() => {
       window.removeEventListener('message', onMessage);

@@ -132,7 +132,7 @@ describe('the embed API handler', () => {
     for (const r of later)
       expect(r).toMatchObject({
         ok: false,
-        error: { code: -20, message: expect.stringMatching(/^embed: \w+ is not available yet: /) },
+        error: { code: -20, message: expect.stringMatching(/^embed: \w+ is not available (yet|here): /) },
       });
     expect(events).toEqual([]);
     await new Promise((r) => setTimeout(r, 5));

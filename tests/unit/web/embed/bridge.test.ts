@@ -3,6 +3,7 @@ import { createEmbedApi } from '../../../../web/embed/api-handler';
 import { createHostBridge, type EngineLink, MAX_PENDING, type ReplyTarget } from '../../../../web/embed/bridge';
 import { EMBED_COMPONENTS } from '../../../../web/embed/components';
 import type { EngineMessage, EngineRequest } from '../../../../web/embed/engine-protocol';
+import { EmbedCode, EmbedError } from '../../../../web/embed/errors';
 import { createWorld } from '../../../../web/engine';
 
 const SELF = 'https://viewer.example';
@@ -142,5 +143,39 @@ describe('the host-message bridge', () => {
     expect(host.got).toEqual([]);
     send({ v: 1, id: 'one-too-many', method: 'getLastError' });
     expect(host.got).toMatchObject([{ message: { id: 'one-too-many', ok: false, error: { code: -28 } } }]);
+  });
+
+  it('hands connectProtocol to the live viewer after init, never to the engine, and passes its coded failure on', async () => {
+    const engine = fakeEngine();
+    const host = recorder();
+    const calls: unknown[] = [];
+    const bridge = createHostBridge({
+      selfOrigin: SELF,
+      allow: [HOST],
+      engine: engine.link,
+      parent: null,
+      place: '#/fv/plaza',
+      connect: async (params) => {
+        calls.push(params);
+        if (params.url === 'nowhere') throw new EmbedError(EmbedCode.ConnectFailed, 'connectProtocol: could not join "nowhere"');
+        return { place: '#/fv/harbour' };
+      },
+    });
+    const send = (data: unknown) => bridge.receive({ data, origin: HOST, source: host.target });
+    engine.ready();
+    send({ v: 1, id: 'early', method: 'connectProtocol', params: { protocol: 1, url: 'harbour', creds: '' } });
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 'go', method: 'connectProtocol', params: { protocol: 1, url: 'harbour', creds: '' } });
+    send({ v: 1, id: 'lost', method: 'connectProtocol', params: { protocol: 1, url: 'nowhere', creds: '' } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(engine.sent.map((m) => m.request.method)).toEqual(['init']);
+    expect(calls).toEqual([
+      { protocol: 1, url: 'harbour', creds: '' },
+      { protocol: 1, url: 'nowhere', creds: '' },
+    ]);
+    const answers = host.got.map((g) => g.message);
+    expect(answers).toContainEqual({ v: 1, id: 'early', ok: false, error: expect.objectContaining({ code: -25 }) });
+    expect(answers).toContainEqual({ v: 1, id: 'go', ok: true, result: { place: '#/fv/harbour' } });
+    expect(answers).toContainEqual({ v: 1, id: 'lost', ok: false, error: expect.objectContaining({ code: -40 }) });
   });
 });

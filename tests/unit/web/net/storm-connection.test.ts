@@ -212,4 +212,31 @@ describe('net worker runtime', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'welcome', avatar: 100 }));
     expect(events).toContainEqual(expect.objectContaining({ type: 'entities', tick: 2, despawned: [] }));
   });
+
+  it('does not report the close of the connection a new connect replaces, only the new one', async () => {
+    const events: { type: string; state?: string; detail?: string }[] = [];
+    const sockets: FakeSocket[] = [];
+    const handle = serveNetWorker((e) => events.push(e as { type: string }), {
+      getToken: async () => 'tok',
+      createSocket: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+      setTimer: () => 0,
+    });
+    handle({ type: 'connect', origin: 'http://viewer.test', world: 'plaza' });
+    await new Promise((r) => setTimeout(r, 0));
+    sockets[0]?.push(welcome(false));
+    events.length = 0;
+    handle({ type: 'connect', origin: 'http://viewer.test', world: 'harbour' });
+    await new Promise((r) => setTimeout(r, 0));
+    sockets[1]?.push(welcome(false));
+    const states = events.filter((e) => e.type === 'state').map((e) => e.state);
+    expect(states).not.toContain('closed');
+    expect(states.at(-1)).toBe('open');
+    // An explicit close is still reported.
+    handle({ type: 'close' });
+    expect(events.at(-1)).toMatchObject({ type: 'state', state: 'closed' });
+  });
 });
