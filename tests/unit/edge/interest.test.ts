@@ -207,7 +207,7 @@ describe('planning a viewer tick', () => {
     scene.put(1, [100, 100, 0], true);
     const near = [2, 3, 4];
     const far = 9;
-    near.forEach((id, i) => scene.put(id, [101 + i, 100, 0], true));
+    for (const [i, id] of near.entries()) scene.put(id, [101 + i, 100, 0], true);
     scene.put(far, [160, 100, 0], true);
     scene.plan(v, 1e9); // everyone in full once
     const sentAt: number[] = [];
