@@ -1,6 +1,7 @@
 /** Relay configuration: an optional JSON file (RELAY_CONFIG) overridden by RELAY_* environment variables, parsed with one schema. */
 import { z } from 'zod';
-import { Allowlist, isLoopback, parseIPv4, parsePort } from './allowlist.ts';
+import { parseIPv4, parsePort } from '../../shared/net/host-rules.ts';
+import { Allowlist, isLoopback } from './allowlist.ts';
 import { RelayError } from './errors.ts';
 import type { LogLevel } from './log.ts';
 

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { Allowlist, parseAllowRule, parseIPv4, parseSimAddress } from '../../../../edge/relay/allowlist.ts';
+import { Allowlist, parseAllowRule, parseSimAddress } from '../../../../edge/relay/allowlist.ts';
 import { RelayError } from '../../../../edge/relay/errors.ts';
+import { parseIPv4 } from '../../../../shared/net/host-rules.ts';
 
 const sim = (ip: string, port: number) => ({ ip, port });
 
 describe('relay allowlist rules', () => {
   it('parse an address, a prefix and a port or port range', () => {
-    expect(parseAllowRule('127.0.0.1:9000')).toMatchObject({ network: 0x7f000001, prefix: 32, portLow: 9000, portHigh: 9000 });
+    expect(parseAllowRule('127.0.0.1:9000')).toMatchObject({ network: 0x7f000001, prefix: 32, low: 9000, high: 9000 });
     expect(parseAllowRule('10.0.0.0/8:9000-9100')).toMatchObject({
       network: 0x0a000000,
       prefix: 8,
-      portLow: 9000,
-      portHigh: 9100,
+      low: 9000,
+      high: 9100,
     });
   });
 
