@@ -363,7 +363,7 @@ describe('the example host page (public/embed-host.html)', () => {
 });
 
 describe('the embedded viewer without Document-Isolation-Policy', () => {
-  it('runs the single-worker fallback and still answers the API', async () => {
+  it('runs the single-worker fallback, still answers the API and still shows the live world', async () => {
     const viewer = inject('baseUrl');
     // Playwright puts its own --disable-features first; Chromium keeps the last list, so ours wins.
     const browser = await chromium.launch({
@@ -383,6 +383,20 @@ describe('the embedded viewer without Document-Isolation-Policy', () => {
       const queried = await call(page, 'queryEntity', created.value);
       expect(queried.ok).toBe(true);
       expect(await call(page, 'configure', 'not json')).toMatchObject({ ok: false, code: -2 });
+      // No SharedArrayBuffer: the render worker runs the world too, so the visit still happens.
+      const frame = page.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      expect(await frame?.evaluate(() => typeof SharedArrayBuffer)).toBe('undefined');
+      const live = frame?.getByTestId('embed-world');
+      await expect.poll(() => live?.getAttribute('data-connection'), { timeout: 30_000 }).toBe('in-world');
+      await expect.poll(() => live?.getAttribute('data-self'), { timeout: 10_000 }).toMatch(/^\d+\.\d\d,\d+\.\d\d,/);
+      const joined = await call(page, 'connectProtocol', 1, '#/fv/plaza/90/80/30', '');
+      expect(joined).toEqual({ ok: true, value: '#/fv/plaza/90/80/30' });
+      await expect.poll(() => live?.getAttribute('data-self'), { timeout: 10_000 }).toMatch(/^90\.00,80\.00,/);
+      if ((await frame?.getByTestId('embed-isolation').getAttribute('data-gpu')) === 'ready') {
+        await page.waitForTimeout(1000);
+        mkdirSync('test-results', { recursive: true });
+        writeFileSync('test-results/embed-without-dip.png', await page.locator('#slot').screenshot());
+      }
     } finally {
       await browser.close();
       await new Promise((r) => host.server.close(r));

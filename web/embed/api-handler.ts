@@ -50,7 +50,7 @@ const NOT_YET: Record<'aiDispatch' | 'aiEnhance' | 'connectProtocol' | 'sendPack
   aiDispatch: 'aiDispatch is not available yet: the viewer has no AI tier to route requests to',
   aiEnhance: 'aiEnhance is not available yet: the viewer has no AI tier to run enhancements',
   connectProtocol:
-    'connectProtocol is not available here: joining a place needs the live viewer, which runs only when the frame is cross-origin isolated (Document-Isolation-Policy); put the place in the embed URL instead',
+    'connectProtocol is not available here: joining a place needs the live viewer, which could not start in this frame (no OffscreenCanvas, or no shared memory for a separate world worker); put the place in the embed URL instead',
   sendPacket: 'sendPacket is not available yet: the embed engine has no open protocol connection',
   generateToken: 'generateToken is not available yet: access tokens are issued by the edge (POST /api/session), not by the frame',
 };

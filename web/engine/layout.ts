@@ -147,17 +147,28 @@ export function computeLayout(
 }
 
 type GrowableCtor = new (length: number, options?: { maxByteLength: number }) => SharedArrayBuffer;
+/** A growable SharedArrayBuffer, or a resizable ArrayBuffer (the single-worker fallback's stand-in). */
 interface Growable {
   grow(byteLength: number): void;
   readonly growable: boolean;
+  resize(byteLength: number): void;
+  readonly resizable: boolean;
   readonly maxByteLength: number;
+}
+
+/** Grows `buffer` in place to `byteLength`; false when it cannot grow. */
+function growBuffer(buffer: Partial<Growable>, byteLength: number): boolean {
+  if (buffer.growable === true && typeof buffer.grow === 'function') buffer.grow(byteLength);
+  else if (buffer.resizable === true && typeof buffer.resize === 'function') buffer.resize(byteLength);
+  else return false;
+  return true;
 }
 
 /** Whether this runtime can grow a SharedArrayBuffer in place (ES2024 `maxByteLength`). */
 export function growableSupported(): boolean {
   try {
     const probe = new (SharedArrayBuffer as unknown as GrowableCtor)(8, { maxByteLength: 16 }) as unknown as Partial<Growable>;
-    return probe.growable === true && typeof probe.grow === 'function';
+    return growBuffer(probe, 16);
   } catch {
     return false;
   }
@@ -192,8 +203,7 @@ export function growMemory(memory: WorldMemory, capacity: number): boolean {
   for (let i = 0; i < cols.length; i++) {
     const spec = cols[i];
     const buffer = memory.columns[i] as unknown as Partial<Growable>;
-    if (!spec || buffer.growable !== true || typeof buffer.grow !== 'function') return false;
-    buffer.grow(capacity * spec.lanes * spec.bytesPerLane);
+    if (!spec || !growBuffer(buffer, capacity * spec.lanes * spec.bytesPerLane)) return false;
   }
   Atomics.store(new Int32Array(memory.header), HEADER.capacity, capacity);
   return true;

@@ -83,7 +83,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
 
   onMount(() => {
     const testScene = new URLSearchParams(location.search).get('scene') === 'test';
-    const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent);
+    const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent, !testScene);
     // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
     if (new URLSearchParams(location.search).has('debug')) {
       Object.assign(window, { stormDebug: { loseDevice: () => render.send({ type: 'lose-device' }) } });

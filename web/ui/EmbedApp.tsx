@@ -48,7 +48,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   };
 
   onMount(() => {
-    const render = startRenderWorker(props.canvas, 'preview', onRenderEvent);
+    const render = startRenderWorker(props.canvas, 'preview', onRenderEvent, true);
     let connector: Connector | null = null;
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {

@@ -1,8 +1,9 @@
 /**
  * The live world behind a canvas, for the full viewer and the embedded one alike: the world worker wired
  * to the render worker (shared memory and terrain), your input turning the camera and walking your avatar,
- * and a link's Finalverse place joined. Without cross-origin isolation the world worker cannot start:
- * startLiveWorld then reports `world_not_isolated` through `onEvent` and returns null.
+ * and a link's Finalverse place joined. Without cross-origin isolation there is no shared memory: the
+ * render worker started `withWorld` then runs the world as well (web/workers/render-world.worker.ts);
+ * a render worker started without it leaves startLiveWorld to report `world_not_isolated` and return null.
  */
 import type { Place } from '../../shared/links/place-link';
 import type { WorldCommand, WorldEvent } from '../world/world-host';
@@ -21,11 +22,16 @@ export interface LiveWorld {
 
 /** Starts the world worker for `render`; every world event also goes to `onEvent`. */
 export function startLiveWorld(render: RenderHostHandle, onEvent: (event: WorldEvent) => void): LiveWorld | null {
-  const worker = startWorldWorker((event) => {
-    if (event.type === 'memory') render.send({ type: 'attach-world', memory: event.memory, sync: event.sync });
-    else if (event.type === 'terrain') render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
-    onEvent(event);
-  });
+  // Without shared memory the render worker runs the world too (it hands itself memory and terrain).
+  const hosted = render.world;
+  hosted?.listen(onEvent);
+  const worker =
+    hosted ??
+    startWorldWorker((event) => {
+      if (event.type === 'memory') render.send({ type: 'attach-world', memory: event.memory, sync: event.sync });
+      else if (event.type === 'terrain') render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
+      onEvent(event);
+    });
   if (!worker) return null;
   // Your avatar faces where the camera looks: both start facing +Y and turn by the same deltas.
   let yaw = Math.PI / 2;
