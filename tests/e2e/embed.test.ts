@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeServerMessage, encodeClientMessage, type WorldAction } from '../../shared/protocol';
 import { BASE_ARGS, chromiumPath, launchChromium, WEBGPU_ARGS } from '../support/chromium';
 
 /** A host page: no isolation headers at all, the SDK loaded from the viewer's dev server. */
@@ -190,11 +191,10 @@ describe('the embedded viewer on another origin', () => {
         enhance,
         event: await event,
         dispatch: await w.call('aiDispatch', { prompt: 'hi' }),
-        packet: await w.call('sendPacket', new Uint8Array([0])),
         token: await w.call('generateToken', 3, 3600),
       };
     });
-    for (const r of [later.enhance, later.dispatch, later.packet, later.token]) expect(r).toMatchObject({ ok: false, code: -20 });
+    for (const r of [later.enhance, later.dispatch, later.token]) expect(r).toMatchObject({ ok: false, code: -20 });
     expect(later.event).toMatchObject({ ok: false, error: { code: -20 } });
   });
 
@@ -286,6 +286,56 @@ describe('the embedded viewer on another origin', () => {
       });
     } finally {
       await joinPage.close();
+    }
+  });
+
+  it('sends chat and World Tool actions into the world with sendPacket, and refuses the viewer’s own frames', async () => {
+    const packetPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
+    const visitor = await browser.newContext();
+    // The SDK takes bytes; the frames are encoded here and cross into the page as arrays.
+    const send = async (frame: Uint8Array): Promise<Outcome> => {
+      const r = await packetPage.evaluate(
+        (bytes) => (window as any).call('sendPacket', new Uint8Array(bytes)),
+        Array.from(frame),
+      );
+      if (!r.ok || r.value === null) return r;
+      return { ...r, value: decodeServerMessage(new Uint8Array(r.value as number[])) };
+    };
+    try {
+      await mount(packetPage, allowed.origin, viewer, '#/fv/plaza/70/70/30');
+      await call(packetPage, 'init');
+      const frame = packetPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      await expect
+        .poll(() => frame?.getByTestId('embed-world').getAttribute('data-connection'), { timeout: 30_000 })
+        .toBe('in-world');
+      const full = await visitor.newPage();
+      await full.goto(`${viewer}/#/fv/plaza/72/70/30`);
+      await expect.poll(() => full.locator('[data-testid="person"][data-self="true"]').count(), { timeout: 30_000 }).toBe(1);
+      const text = `hello from the host page ${Date.now()}`;
+      expect(await send(encodeClientMessage({ type: 'chat', text }))).toEqual({ ok: true, value: null });
+      await expect
+        .poll(() => full.getByTestId('chat-line').allTextContents(), { timeout: 20_000 })
+        .toContainEqual(expect.stringContaining(text));
+      // prepare → plan id → commit: a box appears, with the server's ids in the reply.
+      const box: WorldAction = {
+        tool: 'create_primitive',
+        shape: 'box',
+        position: [74, 74, 30],
+        scale: [1, 1, 1],
+        color: [200, 40, 40, 255],
+      };
+      const prepared = await send(encodeClientMessage({ type: 'action', id: 41, body: { op: 'prepare', actions: [box] } }));
+      expect(prepared).toMatchObject({ ok: true, value: { type: 'action_result', id: 41, result: { op: 'prepare' } } });
+      const planId = (prepared.value as { result: { planId: string } }).result.planId;
+      const committed = await send(encodeClientMessage({ type: 'action', id: 42, body: { op: 'commit', planId } }));
+      expect(committed).toMatchObject({ ok: true, value: { type: 'action_result', id: 42, result: { op: 'commit' } } });
+      expect((committed.value as { result: { created: number[] } }).result.created).toHaveLength(1);
+      // The viewer's own frames and garbage are refused.
+      expect(await send(encodeClientMessage({ type: 'ping', nonce: 1, clientTime: 1 }))).toMatchObject({ ok: false, code: -42 });
+      expect(await send(new Uint8Array([0xff, 1, 2]))).toMatchObject({ ok: false, code: -42 });
+    } finally {
+      await visitor.close();
+      await packetPage.close();
     }
   });
 

@@ -60,7 +60,8 @@ export interface Viewer {
   aiEnhance(bytes: Uint8Array): Promise<Uint8Array>;
   /** Joins a place (a link of the protocol's kind; OpenSim also a login URI) once in world; resolves with its link. */
   connectProtocol(protocol: 0 | 1, url: string, creds: string | object): Promise<string>;
-  sendPacket(bytes: Uint8Array): Promise<void>;
+  /** Sends one Storm protocol client frame (chat or action); resolves with the action_result frame, or null. */
+  sendPacket(bytes: Uint8Array): Promise<Uint8Array | null>;
   generateToken(perms: number, expiry: number): Promise<string>;
   getLastError(): Promise<WireError>;
   /** Low level: any method by name with raw params (what the typed methods call). */
@@ -212,7 +213,7 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         aiEnhance: async (bytes) => (await call.aiEnhance({ bytes })).bytes,
         connectProtocol: async (protocol, url, creds) =>
           (await call.connectProtocol({ protocol, url, creds: json(creds) })).place,
-        sendPacket: async (bytes) => void (await call.sendPacket({ bytes })),
+        sendPacket: async (bytes) => (await call.sendPacket({ bytes })).reply,
         generateToken: async (perms, expiry) => (await call.generateToken({ perms, expiry })).token,
         getLastError: () => call.getLastError(),
         call,

@@ -29,6 +29,8 @@ export const EmbedCode = {
   Internal: -31,
   ConnectFailed: -40,
   BadPlace: -41,
+  BadPacket: -42,
+  NotInWorld: -43,
 } as const;
 
 /** An error on the wire: a stable numeric code and a plain message (never a stack). */
@@ -70,7 +72,8 @@ export interface EmbedMethods {
   aiEnhance: { params: { bytes: Uint8Array }; result: { bytes: Uint8Array } };
   /** Joins a place: the result is its canonical link (the frame shows it from then on). */
   connectProtocol: { params: { protocol: ProtocolCode; url: string; creds: string }; result: { place: string } };
-  sendPacket: { params: { bytes: Uint8Array }; result: Record<string, never> };
+  /** One Storm protocol client frame (chat or action); `reply` is the action_result frame, or null for chat. */
+  sendPacket: { params: { bytes: Uint8Array }; result: { reply: Uint8Array | null } };
   generateToken: { params: { perms: number; expiry: number }; result: { token: string } };
   /** The last failed call's error, or code 0 and '' when none failed yet. */
   getLastError: { params: Record<string, never>; result: WireError };

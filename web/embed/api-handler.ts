@@ -51,7 +51,8 @@ const NOT_YET: Record<'aiDispatch' | 'aiEnhance' | 'connectProtocol' | 'sendPack
   aiEnhance: 'aiEnhance is not available yet: the viewer has no AI tier to run enhancements',
   connectProtocol:
     'connectProtocol is not available here: joining a place needs the live viewer, which could not start in this frame (no OffscreenCanvas, or no shared memory for a separate world worker); put the place in the embed URL instead',
-  sendPacket: 'sendPacket is not available yet: the embed engine has no open protocol connection',
+  sendPacket:
+    'sendPacket is not available here: sending into a world needs the live viewer, which could not start in this frame (no OffscreenCanvas)',
   generateToken: 'generateToken is not available yet: access tokens are issued by the edge (POST /api/session), not by the frame',
 };
 

@@ -15,7 +15,7 @@ import {
 } from '../embed-sdk/protocol';
 import type { EngineMessage, EngineRequest } from './engine-protocol';
 import { toWireError } from './errors';
-import { Origin, parseRequest, RequestId } from './schemas';
+import { type EmbedRequest, Origin, parseRequest, RequestId } from './schemas';
 
 /** Requests in flight at once; more are refused with Busy. */
 export const MAX_PENDING = 256;
@@ -24,6 +24,11 @@ export const MAX_PENDING = 256;
 export interface ReplyTarget {
   postMessage(message: unknown, targetOrigin: string): void;
 }
+
+/** The methods the frame's live viewer answers rather than the engine worker. */
+export type LiveMethods = {
+  [M in 'connectProtocol' | 'sendPacket']: (params: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>;
+};
 
 /** What the bridge needs of a host message. */
 export interface HostMessage {
@@ -59,10 +64,10 @@ export interface HostBridgeOptions {
   /** The place shown (the embed URL's hash), reported in `ready`. */
   place: string;
   /**
-   * The live viewer's connectProtocol (joins a place; rejects with a coded error). Without it (no live
-   * viewer, e.g. no cross-origin isolation) the engine answers connectProtocol itself.
+   * Methods the live viewer answers (joining a place, sending into the world; they reject with a coded
+   * error). Without a live viewer the engine answers them itself (-20).
    */
-  connect?: (params: EmbedMethods['connectProtocol']['params']) => Promise<EmbedMethods['connectProtocol']['result']>;
+  live?: LiveMethods;
   onStatus?: (status: BridgeStatus) => void;
 }
 
@@ -88,6 +93,13 @@ function readableId(data: unknown): string | number | null {
   } catch {
     return null;
   }
+}
+
+/** The live viewer's call for `request` (not started yet), or null when the engine answers that method. */
+function liveCall(live: LiveMethods, request: EmbedRequest): (() => Promise<unknown>) | null {
+  if (request.method === 'connectProtocol') return () => live.connectProtocol(request.params);
+  if (request.method === 'sendPacket') return () => live.sendPacket(request.params);
+  return null;
 }
 
 /** Creates the bridge. Messages arrive through `receive` (the entry wires `window.onmessage`). */
@@ -218,16 +230,17 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       });
       return;
     }
-    if (request.method === 'connectProtocol' && options.connect) {
+    const live = options.live ? liveCall(options.live, request) : null;
+    if (live) {
       if (!initialized) {
         refuse(source, origin, request.id, {
           code: EmbedCode.NotInitialized,
-          message: 'embed: connectProtocol: call init first',
+          message: `embed: ${request.method}: call init first`,
         });
         return;
       }
       const id = request.id;
-      options.connect(request.params).then(
+      live().then(
         (result) => {
           answered++;
           reply(source, origin, { v: EMBED_PROTOCOL_VERSION, id, ok: true, result });

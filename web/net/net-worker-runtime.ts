@@ -130,17 +130,26 @@ export function serveNetWorker(
         return;
       case 'operate': {
         const id = cmd.id;
+        // A failure is the operation's result too (paired by id), so whoever asked hears about it.
         if (!conn) {
-          scope.postMessage({ type: 'error', code: 'net_closed', message: 'net: not connected; send connect first' });
+          scope.postMessage({
+            type: 'result',
+            id,
+            result: { op: 'failed', code: 'net_closed', message: 'net: not connected; send connect first' },
+          });
           return;
         }
         conn.operate(cmd.body).then(
           (result) => scope.postMessage({ type: 'result', id, result }),
           (err: unknown) =>
             scope.postMessage({
-              type: 'error',
-              code: err instanceof NetError ? err.code : 'net_disconnected',
-              message: err instanceof Error ? err.message : 'net: the action failed',
+              type: 'result',
+              id,
+              result: {
+                op: 'failed',
+                code: err instanceof NetError ? err.code : 'net_disconnected',
+                message: err instanceof Error ? err.message : 'net: the action failed',
+              },
             }),
         );
         return;

@@ -12,7 +12,7 @@ import type { RenderEvent } from '../render/render-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import type { GpuStatus } from './components/StatusLine';
-import { type Connector, createConnector } from './embed-connect';
+import { createLiveApi, type LiveApi } from './embed-live';
 import { loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
@@ -49,13 +49,12 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
 
   onMount(() => {
     const render = startRenderWorker(props.canvas, 'preview', onRenderEvent, true);
-    let connector: Connector | null = null;
+    let api: LiveApi | null = null;
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
-      if (event.type === 'view') {
-        setView(event.view);
-        connector?.onView(event.view);
-      } else if (event.type === 'error' && event.code === 'world_not_isolated')
+      api?.onWorldEvent(event);
+      if (event.type === 'view') setView(event.view);
+      else if (event.type === 'error' && event.code === 'world_not_isolated')
         setOffline('live world needs cross-origin isolation: preview only');
       else if (event.type === 'error')
         setView((v) =>
@@ -74,8 +73,8 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
         world.visit(r.place);
       } else setOffline('OpenSim regions need a login: open this place in StormCore');
     });
-    connector = world
-      ? createConnector({
+    api = world
+      ? createLiveApi({
           world,
           show: (place) => {
             joined = formatLink(place);
@@ -91,7 +90,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       engine: startEmbedEngine(),
       parent: window.parent === window ? null : (window.parent as ReplyTarget),
       place: location.hash || '#/fv/plaza',
-      ...(connector ? { connect: connector.connect } : {}),
+      ...(api ? { live: api } : {}),
       onStatus: setBridgeStatus,
     });
     const onMessage = (e: MessageEvent<unknown>): void =>

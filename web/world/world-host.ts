@@ -3,7 +3,7 @@
  * forwards your input and chat, assembles terrain, and posts a throttled snapshot for the HUD.
  */
 import { z } from 'zod';
-import type { TerrainPatch } from '../../shared/protocol';
+import { type OperationResult, type TerrainPatch, WorldOperation } from '../../shared/protocol';
 import { createWorld, type World, type WorldMemory } from '../engine';
 import type { NetCommand, NetEvent } from '../net/net-worker-runtime';
 import type { Heightfield } from '../render/mesh/terrain-mesh';
@@ -43,6 +43,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat'), text: z.string().min(1).max(1023) }),
   /** Builds a primitive a few metres in front of your avatar (prepare, then commit). */
   z.object({ type: z.literal('build'), shape: z.enum(['box', 'sphere']) }),
+  /** One World Tool Protocol operation as it is (the embed API's sendPacket); answered by `operated` with the same id. */
+  z.object({ type: z.literal('operate'), id: z.number().int().min(0).max(0xffff_ffff), body: WorldOperation }),
   z.object({ type: z.literal('close') }),
 ]);
 export type WorldCommand = z.infer<typeof WorldCommand>;
@@ -58,6 +60,8 @@ export type WorldEvent =
   | { type: 'terrain'; field: TerrainField; waterLevel: number | null }
   /** A build committed: the new entities' server ids. */
   | { type: 'built'; created: number[] }
+  /** The result of an `operate` command (its id). */
+  | { type: 'operated'; id: number; result: OperationResult }
   | { type: 'error'; code: string; message: string };
 
 /** Capacity of the viewer's world (growable buffers start small). */
@@ -126,7 +130,8 @@ export class WorldHost {
   private yaw = Math.PI / 2;
   private nextOperation = 1;
   /** Operations in flight: prepare ids whose plan is committed once it arrives, and commit ids. */
-  private readonly operations = new Map<number, 'prepare' | 'commit'>();
+  /** Operations in flight: a build's stage, or the id an `operate` command gave. */
+  private readonly operations = new Map<number, 'prepare' | 'commit' | { asked: number }>();
 
   constructor(private readonly options: WorldHostOptions) {
     this.world = createWorld({ components: [...VIEWER_COMPONENTS], capacity: WORLD_CAPACITY });
@@ -170,6 +175,12 @@ export class WorldHost {
       case 'chat':
         this.options.net({ type: 'chat', text: command.text });
         break;
+      case 'operate': {
+        const id = this.nextOperation++;
+        this.operations.set(id, { asked: command.id });
+        this.options.net({ type: 'operate', id, body: command.body });
+        break;
+      }
       case 'build':
         this.build(command.shape);
         break;
@@ -237,7 +248,9 @@ export class WorldHost {
       case 'result': {
         const stage = this.operations.get(event.id);
         this.operations.delete(event.id);
-        if (stage === 'prepare' && event.result.op === 'prepare') {
+        if (typeof stage === 'object') {
+          this.options.post({ type: 'operated', id: stage.asked, result: event.result });
+        } else if (stage === 'prepare' && event.result.op === 'prepare') {
           const id = this.nextOperation++;
           this.operations.set(id, 'commit');
           this.options.net({ type: 'operate', id, body: { op: 'commit', planId: event.result.planId } });

@@ -145,7 +145,7 @@ describe('the host-message bridge', () => {
     expect(host.got).toMatchObject([{ message: { id: 'one-too-many', ok: false, error: { code: -28 } } }]);
   });
 
-  it('hands connectProtocol to the live viewer after init, never to the engine, and passes its coded failure on', async () => {
+  it('hands connectProtocol and sendPacket to the live viewer after init, never to the engine, and passes coded failures on', async () => {
     const engine = fakeEngine();
     const host = recorder();
     const calls: unknown[] = [];
@@ -155,10 +155,17 @@ describe('the host-message bridge', () => {
       engine: engine.link,
       parent: null,
       place: '#/fv/plaza',
-      connect: async (params) => {
-        calls.push(params);
-        if (params.url === 'nowhere') throw new EmbedError(EmbedCode.ConnectFailed, 'connectProtocol: could not join "nowhere"');
-        return { place: '#/fv/harbour' };
+      live: {
+        connectProtocol: async (params) => {
+          calls.push(params);
+          if (params.url === 'nowhere')
+            throw new EmbedError(EmbedCode.ConnectFailed, 'connectProtocol: could not join "nowhere"');
+          return { place: '#/fv/harbour' };
+        },
+        sendPacket: async ({ bytes }) => {
+          calls.push(bytes.length);
+          return { reply: new Uint8Array([0x87]) };
+        },
       },
     });
     const send = (data: unknown) => bridge.receive({ data, origin: HOST, source: host.target });
@@ -167,15 +174,14 @@ describe('the host-message bridge', () => {
     send({ v: 1, id: 1, method: 'init', params: {} });
     send({ v: 1, id: 'go', method: 'connectProtocol', params: { protocol: 1, url: 'harbour', creds: '' } });
     send({ v: 1, id: 'lost', method: 'connectProtocol', params: { protocol: 1, url: 'nowhere', creds: '' } });
+    send({ v: 1, id: 'pkt', method: 'sendPacket', params: { bytes: new Uint8Array([1, 2, 3]) } });
     await new Promise((r) => setTimeout(r, 5));
     expect(engine.sent.map((m) => m.request.method)).toEqual(['init']);
-    expect(calls).toEqual([
-      { protocol: 1, url: 'harbour', creds: '' },
-      { protocol: 1, url: 'nowhere', creds: '' },
-    ]);
+    expect(calls).toEqual([{ protocol: 1, url: 'harbour', creds: '' }, { protocol: 1, url: 'nowhere', creds: '' }, 3]);
     const answers = host.got.map((g) => g.message);
     expect(answers).toContainEqual({ v: 1, id: 'early', ok: false, error: expect.objectContaining({ code: -25 }) });
     expect(answers).toContainEqual({ v: 1, id: 'go', ok: true, result: { place: '#/fv/harbour' } });
     expect(answers).toContainEqual({ v: 1, id: 'lost', ok: false, error: expect.objectContaining({ code: -40 }) });
+    expect(answers).toContainEqual({ v: 1, id: 'pkt', ok: true, result: { reply: new Uint8Array([0x87]) } });
   });
 });

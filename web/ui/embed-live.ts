@@ -1,0 +1,155 @@
+/**
+ * The embed API methods the embedded viewer carries out itself (web/embed/bridge.ts hands them here):
+ * - connectProtocol: join a Finalverse world, or log into an OpenSim grid through the edge and enter the
+ *   region; answer once you stand in it (or ConnectFailed with the reason). One at a time (Busy).
+ * - sendPacket: one Storm protocol client frame into the world you are in: chat is said, an action (World
+ *   Tool Protocol) runs and its action_result frame is the answer. The viewer's own frames (hello, input,
+ *   ack, ping) are refused.
+ */
+import { formatLink, type Place } from '../../shared/links/place-link';
+import { decodeClientMessage, encodeServerMessage, ProtocolError } from '../../shared/protocol';
+import type { LiveMethods } from '../embed/bridge';
+import { planConnect } from '../embed/connect';
+import { EmbedCode, EmbedError } from '../embed/errors';
+import type { WorldEvent } from '../world/world-host';
+import type { WorldView } from '../world/world-snapshot';
+import type { GridCredentials, LoginResult } from './grid-login';
+import type { LiveWorld } from './live-world';
+
+/** How long a join may take before connectProtocol gives up. */
+export const CONNECT_TIMEOUT_MS = 30_000;
+/** How long an action sent with sendPacket may take. */
+export const ACTION_TIMEOUT_MS = 15_000;
+
+export interface LiveDeps {
+  world: LiveWorld;
+  /** Shows `place` as the frame's place (its link in the address) without joining it a second time. */
+  show(place: Place): void;
+  login(credentials: GridCredentials): Promise<LoginResult>;
+  timeoutMs?: number;
+}
+
+export interface LiveApi extends LiveMethods {
+  /** Feed every world event here: views settle a join, `operated` an action. */
+  onWorldEvent(event: WorldEvent): void;
+}
+
+type Operated = Extract<WorldEvent, { type: 'operated' }>;
+
+const failed = (message: string): EmbedError => new EmbedError(EmbedCode.ConnectFailed, message);
+
+export function createLiveApi(deps: LiveDeps): LiveApi {
+  const timeoutMs = deps.timeoutMs ?? CONNECT_TIMEOUT_MS;
+  let waiting: { kind: 'fv' | 'os'; name: string; settle: (error: EmbedError | null) => void } | null = null;
+  let busy = false;
+  let view: WorldView | null = null;
+  let nextAction = 1;
+  const actions = new Map<number, (event: Operated) => void>();
+
+  /** Resolves once the world worker is in (kind, name); rejects when that join fails or times out. */
+  const inWorld = (kind: 'fv' | 'os', name: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(failed(`connectProtocol: not in "${name}" after ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
+      const settle = (error: EmbedError | null): void => {
+        clearTimeout(timer);
+        waiting = null;
+        if (error) reject(error);
+        else resolve();
+      };
+      waiting = { kind, name, settle };
+    });
+
+  const onView = (v: WorldView): void => {
+    view = v;
+    const w = waiting;
+    if (!w || v.world?.kind !== w.kind || v.world.name !== w.name) return;
+    const c = v.connection;
+    if (c.state === 'in-world') w.settle(null);
+    else if (c.state === 'failed') w.settle(failed(`connectProtocol: could not join "${w.name}": ${c.reason}`));
+  };
+
+  return {
+    async connectProtocol(params) {
+      if (busy)
+        throw new EmbedError(EmbedCode.Busy, 'connectProtocol: another connectProtocol is still joining; wait for its answer');
+      const plan = planConnect(params);
+      busy = true;
+      try {
+        if (plan.protocol === 'fv') {
+          const joined = inWorld('fv', plan.place.world);
+          deps.world.visit(plan.place);
+          deps.show(plan.place);
+          await joined;
+          return { place: formatLink(plan.place) };
+        }
+        const position = plan.place?.position;
+        const result = await deps.login({ ...plan.login, ...(position ? { position: [...position] } : {}) });
+        if (!result.ok) throw failed(`connectProtocol: the grid login failed (${result.code}): ${result.message}`);
+        const { socket, token, region, size } = result.login;
+        const place: Place = {
+          kind: 'os',
+          grid: new URL(plan.login.loginUri).host,
+          region,
+          position: plan.place?.region === region ? plan.place.position : null,
+        };
+        const joined = inWorld('os', region);
+        deps.world.send({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
+        deps.show(place);
+        await joined;
+        return { place: formatLink(place) };
+      } finally {
+        busy = false;
+      }
+    },
+
+    async sendPacket({ bytes }) {
+      let msg: ReturnType<typeof decodeClientMessage>;
+      try {
+        msg = decodeClientMessage(bytes);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        throw new EmbedError(EmbedCode.BadPacket, `sendPacket: not a Storm protocol client frame (${err.code}: ${err.message})`);
+      }
+      if (msg.type !== 'chat' && msg.type !== 'action')
+        throw new EmbedError(
+          EmbedCode.BadPacket,
+          `sendPacket: ${msg.type} frames belong to the viewer's own connection; send chat or action frames`,
+        );
+      if (view?.connection.state !== 'in-world')
+        throw new EmbedError(
+          EmbedCode.NotInWorld,
+          'sendPacket: not in a world yet; wait for the place to load, or connectProtocol',
+        );
+      if (msg.type === 'chat') {
+        deps.world.send({ type: 'chat', text: msg.text });
+        return { reply: null };
+      }
+      const body = msg.body;
+      const id = nextAction++;
+      const { result } = await new Promise<Operated>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          actions.delete(id);
+          reject(failed(`sendPacket: no action_result within ${ACTION_TIMEOUT_MS / 1000} s`));
+        }, ACTION_TIMEOUT_MS);
+        actions.set(id, (event) => {
+          clearTimeout(timer);
+          resolve(event);
+        });
+        deps.world.send({ type: 'operate', id, body });
+      });
+      return { reply: encodeServerMessage({ type: 'action_result', id: msg.id, result }) };
+    },
+
+    onWorldEvent(event) {
+      if (event.type === 'view') onView(event.view);
+      else if (event.type === 'operated') {
+        const settle = actions.get(event.id);
+        actions.delete(event.id);
+        settle?.(event);
+      }
+    },
+  };
+}
