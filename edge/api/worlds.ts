@@ -9,7 +9,12 @@ import { CLAIMS_HEADER, WORLD_HEADER } from '../rooms/world-room';
 import { bearer, requireToken } from './access';
 
 const WorldName = z.string().regex(WORLD_NAME_PATTERN, 'a world name is 1–32 of a-z, 0-9 and -');
-const SessionRequest = z.object({ world: WorldName });
+/** A token for `world`; `perm` may narrow the visitor's permissions, `ttl` (seconds) shorten its life. */
+const SessionRequest = z.object({
+  world: WorldName,
+  perm: z.int().min(0).max(0xffff_ffff).optional(),
+  ttl: z.int().min(60).max(TOKEN_TTL_S).optional(),
+});
 const CreateWorldRequest = z.object({ name: WorldName });
 
 /** Reads a JSON body with a schema; a 400 that names the field otherwise. */
@@ -44,13 +49,20 @@ function notFound(name: string): EdgeError {
 export const worldRoutes = new Hono<{ Bindings: Env }>();
 
 worldRoutes.post('/api/session', async (c) => {
-  const { world } = await body(c.req.raw, SessionRequest, 'POST /api/session');
+  const { world, perm, ttl = TOKEN_TTL_S } = await body(c.req.raw, SessionRequest, 'POST /api/session');
   const secret = signingSecret(c.env);
   if (!(await room(c.env, world).exists(world))) throw notFound(world);
-  const permissions = parsePermissions(c.env.GUEST_PERMISSIONS);
+  const guest = parsePermissions(c.env.GUEST_PERMISSIONS);
+  if (perm !== undefined && (perm & ~guest) !== 0)
+    throw new EdgeError(
+      403,
+      'permission_denied',
+      `edge: POST /api/session: perm ${perm} asks for more than visitors get here (${guest}); ask for a subset`,
+    );
+  const permissions = perm ?? guest;
   const now = Date.now();
-  const token = await issueToken(world, permissions, secret, now);
-  return c.json({ token, world, permissions, expiresAt: Math.floor(now / 1000) * 1000 + TOKEN_TTL_S * 1000 });
+  const token = await issueToken(world, permissions, secret, now, undefined, ttl);
+  return c.json({ token, world, permissions, expiresAt: Math.floor(now / 1000) * 1000 + ttl * 1000 });
 });
 
 worldRoutes.post('/api/worlds', async (c) => {

@@ -93,10 +93,17 @@ export function newActorId(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-/** Issues a token for `world` with `perm`, valid for TOKEN_TTL_S from `nowMs`. */
-export function issueToken(world: string, perm: number, secret: string, nowMs = Date.now(), sub = newActorId()): Promise<string> {
+/** Issues a token for `world` with `perm`, valid for `ttlS` (default TOKEN_TTL_S) from `nowMs`. */
+export function issueToken(
+  world: string,
+  perm: number,
+  secret: string,
+  nowMs = Date.now(),
+  sub = newActorId(),
+  ttlS = TOKEN_TTL_S,
+): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  return signToken({ sub, world, perm, iat, exp: iat + TOKEN_TTL_S }, secret);
+  return signToken({ sub, world, perm, iat, exp: iat + ttlS }, secret);
 }
 
 function refuse(reason: TokenRefusal): TokenCheck {

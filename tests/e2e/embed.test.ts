@@ -191,10 +191,9 @@ describe('the embedded viewer on another origin', () => {
         enhance,
         event: await event,
         dispatch: await w.call('aiDispatch', { prompt: 'hi' }),
-        token: await w.call('generateToken', 3, 3600),
       };
     });
-    for (const r of [later.enhance, later.dispatch, later.token]) expect(r).toMatchObject({ ok: false, code: -20 });
+    for (const r of [later.enhance, later.dispatch]) expect(r).toMatchObject({ ok: false, code: -20 });
     expect(later.event).toMatchObject({ ok: false, error: { code: -20 } });
   });
 
@@ -289,7 +288,7 @@ describe('the embedded viewer on another origin', () => {
     }
   });
 
-  it('sends chat and World Tool actions into the world with sendPacket, and refuses the viewer’s own frames', async () => {
+  it('sends chat and World Tool actions with sendPacket, makes narrower tokens, and refuses the viewer’s own frames', async () => {
     const packetPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
     const visitor = await browser.newContext();
     // The SDK takes bytes; the frames are encoded here and cross into the page as arrays.
@@ -330,6 +329,18 @@ describe('the embedded viewer on another origin', () => {
       const committed = await send(encodeClientMessage({ type: 'action', id: 42, body: { op: 'commit', planId } }));
       expect(committed).toMatchObject({ ok: true, value: { type: 'action_result', id: 42, result: { op: 'commit' } } });
       expect((committed.value as { result: { created: number[] } }).result.created).toHaveLength(1);
+      // A join-only token for this world, valid two minutes; more than a visitor gets is refused.
+      const token = await call(packetPage, 'generateToken', 1, 120);
+      expect(token).toMatchObject({ ok: true, value: expect.stringMatching(/^v1\.[\w-]+\.[\w-]+$/) });
+      const claims = JSON.parse(Buffer.from(String(token.value).split('.')[1] ?? '', 'base64url').toString()) as Record<
+        string,
+        number
+      >;
+      expect(claims).toMatchObject({ world: 'plaza', perm: 1 });
+      expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(120);
+      const greedy = await call(packetPage, 'generateToken', 8, 120);
+      expect(greedy).toMatchObject({ ok: false, code: -44 });
+      expect(greedy.message).toContain('permission_denied');
       // The viewer's own frames and garbage are refused.
       expect(await send(encodeClientMessage({ type: 'ping', nonce: 1, clientTime: 1 }))).toMatchObject({ ok: false, code: -42 });
       expect(await send(new Uint8Array([0xff, 1, 2]))).toMatchObject({ ok: false, code: -42 });

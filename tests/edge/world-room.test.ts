@@ -58,6 +58,23 @@ describe('world sessions and tokens', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'world_not_found' } });
   });
 
+  it('POST /api/session narrows permissions and lifetime on request, and refuses more than visitors get', async () => {
+    const narrow = await post('/api/session', { world: 'plaza', perm: 1, ttl: 120 });
+    expect(narrow.status).toBe(200);
+    const body = await narrow.json<{ token: string; permissions: number; expiresAt: number }>();
+    expect(body.permissions).toBe(1);
+    expect(body.expiresAt - Date.now()).toBeLessThanOrEqual(120_000);
+    const [, claims = ''] = body.token.split('.');
+    const decoded = JSON.parse(atob(claims.replace(/-/g, '+').replace(/_/g, '/'))) as { perm: number; exp: number; iat: number };
+    expect(decoded).toMatchObject({ perm: 1 });
+    expect(decoded.exp - decoded.iat).toBe(120);
+    const more = await post('/api/session', { world: 'plaza', perm: 16 });
+    expect(more.status).toBe(403);
+    expect(await more.json()).toMatchObject({ error: { code: 'permission_denied' } });
+    for (const bad of [{ perm: -1 }, { ttl: 10 }, { ttl: 7 * 24 * 3600 }, { perm: 1.5 }])
+      expect((await post('/api/session', { world: 'plaza', ...bad })).status).toBe(400);
+  });
+
   it('refuses the world socket without a token, with a forged one, an expired one, or one for another world', async () => {
     const ws = (q: string) => call(`/ws/world/plaza${q}`, { headers: { Upgrade: 'websocket' } });
     const code = async (res: Response) => [res.status, (await res.json<{ error: { code: string } }>()).error.code];

@@ -31,6 +31,7 @@ export const EmbedCode = {
   BadPlace: -41,
   BadPacket: -42,
   NotInWorld: -43,
+  TokenRefused: -44,
 } as const;
 
 /** An error on the wire: a stable numeric code and a plain message (never a stack). */
@@ -74,7 +75,8 @@ export interface EmbedMethods {
   connectProtocol: { params: { protocol: ProtocolCode; url: string; creds: string }; result: { place: string } };
   /** One Storm protocol client frame (chat or action); `reply` is the action_result frame, or null for chat. */
   sendPacket: { params: { bytes: Uint8Array }; result: { reply: Uint8Array | null } };
-  generateToken: { params: { perms: number; expiry: number }; result: { token: string } };
+  /** An access token for the Finalverse world you stand in: `perms` ⊆ a visitor's, valid `expiry` seconds (60..3600). */
+  generateToken: { params: { perms: number; expiry: number }; result: { token: string; permissions: number; expiresAt: number } };
   /** The last failed call's error, or code 0 and '' when none failed yet. */
   getLastError: { params: Record<string, never>; result: WireError };
 }

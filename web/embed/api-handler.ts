@@ -53,7 +53,8 @@ const NOT_YET: Record<'aiDispatch' | 'aiEnhance' | 'connectProtocol' | 'sendPack
     'connectProtocol is not available here: joining a place needs the live viewer, which could not start in this frame (no OffscreenCanvas, or no shared memory for a separate world worker); put the place in the embed URL instead',
   sendPacket:
     'sendPacket is not available here: sending into a world needs the live viewer, which could not start in this frame (no OffscreenCanvas)',
-  generateToken: 'generateToken is not available yet: access tokens are issued by the edge (POST /api/session), not by the frame',
+  generateToken:
+    'generateToken is not available here: tokens are for the world the live viewer stands in, and it could not start in this frame (no OffscreenCanvas)',
 };
 
 function ok(id: EmbedRequest['id'], result: unknown): EmbedResponseMessage {

@@ -27,7 +27,9 @@ export interface ReplyTarget {
 
 /** The methods the frame's live viewer answers rather than the engine worker. */
 export type LiveMethods = {
-  [M in 'connectProtocol' | 'sendPacket']: (params: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>;
+  [M in 'connectProtocol' | 'sendPacket' | 'generateToken']: (
+    params: EmbedMethods[M]['params'],
+  ) => Promise<EmbedMethods[M]['result']>;
 };
 
 /** What the bridge needs of a host message. */
@@ -99,6 +101,7 @@ function readableId(data: unknown): string | number | null {
 function liveCall(live: LiveMethods, request: EmbedRequest): (() => Promise<unknown>) | null {
   if (request.method === 'connectProtocol') return () => live.connectProtocol(request.params);
   if (request.method === 'sendPacket') return () => live.sendPacket(request.params);
+  if (request.method === 'generateToken') return () => live.generateToken(request.params);
   return null;
 }
 

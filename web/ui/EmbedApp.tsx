@@ -82,6 +82,8 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
             location.hash = joined;
           },
           login: (credentials) => loginToGrid(credentials),
+          post: (path, body) =>
+            fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
         })
       : null;
     const bridge = createHostBridge({

@@ -1,11 +1,14 @@
 /**
  * The embed API methods the embedded viewer carries out itself (web/embed/bridge.ts hands them here):
+ * - generateToken: an access token from the edge (POST /api/session) for the Finalverse world you stand
+ *   in, with at most a visitor's permissions and a lifetime of `expiry` seconds.
  * - connectProtocol: join a Finalverse world, or log into an OpenSim grid through the edge and enter the
  *   region; answer once you stand in it (or ConnectFailed with the reason). One at a time (Busy).
  * - sendPacket: one Storm protocol client frame into the world you are in: chat is said, an action (World
  *   Tool Protocol) runs and its action_result frame is the answer. The viewer's own frames (hello, input,
  *   ack, ping) are refused.
  */
+import { z } from 'zod';
 import { formatLink, type Place } from '../../shared/links/place-link';
 import { decodeClientMessage, encodeServerMessage, ProtocolError } from '../../shared/protocol';
 import type { LiveMethods } from '../embed/bridge';
@@ -26,8 +29,13 @@ export interface LiveDeps {
   /** Shows `place` as the frame's place (its link in the address) without joining it a second time. */
   show(place: Place): void;
   login(credentials: GridCredentials): Promise<LoginResult>;
+  /** POSTs JSON to the edge (same origin). */
+  post(path: string, body: unknown): Promise<Response>;
   timeoutMs?: number;
 }
+
+const TokenAnswer = z.object({ token: z.string().min(1).max(4096), permissions: z.int().min(0), expiresAt: z.number() });
+const EdgeRefusal = z.object({ error: z.object({ code: z.string().max(64), message: z.string().max(500) }) });
 
 export interface LiveApi extends LiveMethods {
   /** Feed every world event here: views settle a join, `operated` an action. */
@@ -141,6 +149,30 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
         deps.world.send({ type: 'operate', id, body });
       });
       return { reply: encodeServerMessage({ type: 'action_result', id: msg.id, result }) };
+    },
+
+    async generateToken({ perms, expiry }) {
+      const world = view?.world;
+      if (world?.kind !== 'fv')
+        throw new EmbedError(
+          EmbedCode.NotInWorld,
+          'generateToken: tokens are for the Finalverse world you stand in, and this frame stands in none',
+        );
+      const refused = (message: string): EmbedError => new EmbedError(EmbedCode.TokenRefused, `generateToken: ${message}`);
+      let res: Response;
+      try {
+        res = await deps.post('/api/session', { world: world.name, perm: perms, ttl: expiry });
+      } catch {
+        throw refused('the edge cannot be reached');
+      }
+      const json: unknown = await res.json().catch(() => null);
+      if (!res.ok) {
+        const e = EdgeRefusal.safeParse(json);
+        throw refused(e.success ? `${e.data.error.code}: ${e.data.error.message}` : `the edge answered HTTP ${res.status}`);
+      }
+      const answer = TokenAnswer.safeParse(json);
+      if (!answer.success) throw refused('the edge answered with something unexpected');
+      return answer.data;
     },
 
     onWorldEvent(event) {

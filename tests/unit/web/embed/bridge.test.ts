@@ -166,6 +166,7 @@ describe('the host-message bridge', () => {
           calls.push(bytes.length);
           return { reply: new Uint8Array([0x87]) };
         },
+        generateToken: async () => ({ token: 'v1.x.y', permissions: 1, expiresAt: 0 }),
       },
     });
     const send = (data: unknown) => bridge.receive({ data, origin: HOST, source: host.target });
