@@ -268,6 +268,11 @@ describe('the embedded viewer on another origin', () => {
       await mount(joinPage, allowed.origin, viewer, '#/fv/plaza');
       expect(await call(joinPage, 'connectProtocol', 1, 'plaza', '')).toMatchObject({ ok: false, code: -25 });
       await call(joinPage, 'init');
+      await joinPage.evaluate(() => {
+        const w = window as any;
+        w.worldEvents = [];
+        w.viewer.on('world', (data: unknown) => w.worldEvents.push(data));
+      });
       const joined = await call(joinPage, 'connectProtocol', 1, `${viewer}/#/fv/plaza/80/90/30`, '');
       expect(joined).toEqual({ ok: true, value: '#/fv/plaza/80/90/30' });
       const frame = joinPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
@@ -279,6 +284,10 @@ describe('the embedded viewer on another origin', () => {
       const missing = await call(joinPage, 'connectProtocol', 1, 'no-such-world', '');
       expect(missing).toMatchObject({ ok: false, code: -40 });
       expect(missing.message).toContain('no-such-world');
+      // The host heard the world's states as they changed: in plaza, then the failed join.
+      const events = await joinPage.evaluate(() => (window as any).worldEvents as { state: string; place: string | null }[]);
+      expect(events).toContainEqual({ state: 'in-world', place: '#/fv/plaza' });
+      expect(events).toContainEqual(expect.objectContaining({ state: 'failed', place: '#/fv/no-such-world' }));
       expect(await call(joinPage, 'connectProtocol', 1, 'hop://127.0.0.1:9000/R/1/2/3', '')).toMatchObject({
         ok: false,
         code: -41,

@@ -98,6 +98,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function mountViewer(element: HTMLElement, options: MountOptions): Promise<Viewer> {
   const origin = viewerOrigin(options.viewer);
   const callTimeout = options.callTimeoutMs ?? 15_000;
+  /** The least time the SDK waits for connectProtocol (the frame's own limit is 30 s). */
+  const CONNECT_ANSWER_MS = 45_000;
   const iframe = document.createElement('iframe');
   iframe.src = embedUrl(origin, options.place, [location.origin]);
   iframe.title = options.title ?? 'StormCore 3D viewer';
@@ -155,10 +157,12 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         return;
       }
       const id = nextId++;
+      // connectProtocol answers once you stand in the place (a grid login included): the frame gives up after 30 s.
+      const wait = method === 'connectProtocol' ? Math.max(callTimeout, CONNECT_ANSWER_MS) : callTimeout;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new EmbedApiError(EmbedCode.Timeout, `embed-sdk: ${method} got no answer within ${callTimeout} ms`));
-      }, callTimeout);
+        reject(new EmbedApiError(EmbedCode.Timeout, `embed-sdk: ${method} got no answer within ${wait} ms`));
+      }, wait);
       pending.set(id, { resolve, reject, timer });
       target.postMessage({ v: EMBED_PROTOCOL_VERSION, id, method, params: params ?? {} }, origin);
     });

@@ -103,6 +103,11 @@ export interface EmbedEvents {
   ready: { version: number; crossOriginIsolated: boolean; engine: 'shared-memory' | 'single-worker'; place: string };
   /** An `aiEnhance` request finished (its `id` is the request id). */
   aiEnhanceComplete: { id: string | number; ok: boolean; error?: WireError; bytes?: Uint8Array };
+  /**
+   * The live world's connection changed state or place: `place` is the link of the world or region (no
+   * position), `reason` says why when reconnecting or failed.
+   */
+  world: { state: 'idle' | 'connecting' | 'in-world' | 'reconnecting' | 'failed'; place: string | null; reason?: string };
 }
 
 /** Frame → host: an event (no `id`). */

@@ -7,6 +7,7 @@ import {
   EMBED_PROTOCOL_VERSION,
   EmbedCode,
   type EmbedEventMessage,
+  type EmbedEvents,
   type EmbedMethod,
   type EmbedMethods,
   type EmbedResponseMessage,
@@ -76,6 +77,8 @@ export interface HostBridgeOptions {
 export interface HostBridge {
   /** Feed every `message` event of the frame's window here. */
   receive(message: HostMessage): void;
+  /** Tells the host (every allowed origin of the parent, as `ready` does) about the live world. */
+  world(data: EmbedEvents['world']): void;
   status(): BridgeStatus;
   stop(): void;
 }
@@ -262,6 +265,10 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
 
   return {
     receive,
+    world: (data) => {
+      const message: EmbedEventMessage<'world'> = { v: EMBED_PROTOCOL_VERSION, event: 'world', data };
+      if (options.parent) for (const origin of allowed) reply(options.parent, origin, message);
+    },
     status,
     stop: () => {
       options.engine.stop();

@@ -5,7 +5,7 @@
 
 import { createEffect, createSignal, onCleanup, onMount } from 'solid-js';
 import { formatLink, type Place } from '../../shared/links/place-link';
-import { type BridgeStatus, createHostBridge, type ReplyTarget } from '../embed/bridge';
+import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget } from '../embed/bridge';
 import { startEmbedEngine } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
 import type { RenderEvent } from '../render/render-protocol';
@@ -50,11 +50,25 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   onMount(() => {
     const render = startRenderWorker(props.canvas, 'preview', onRenderEvent, true);
     let api: LiveApi | null = null;
+    let bridge: HostBridge | null = null;
+    /** What the host was last told about the live world (state and place). */
+    let told = '';
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
       api?.onWorldEvent(event);
-      if (event.type === 'view') setView(event.view);
-      else if (event.type === 'error' && event.code === 'world_not_isolated')
+      if (event.type === 'view') {
+        setView(event.view);
+        const c = event.view.connection;
+        // The frame's place is its link (connectProtocol shows the place it joins there too).
+        const r = route();
+        const place = r.ok && event.view.world ? formatLink({ ...r.place, position: null }) : null;
+        const reason = c.state === 'reconnecting' || c.state === 'failed' ? c.reason : undefined;
+        const key = `${c.state}|${place}|${reason}`;
+        if (key !== told) {
+          told = key;
+          bridge?.world({ state: c.state, place, ...(reason ? { reason } : {}) });
+        }
+      } else if (event.type === 'error' && event.code === 'world_not_isolated')
         setOffline('live world needs cross-origin isolation: preview only');
       else if (event.type === 'error')
         setView((v) =>
@@ -86,7 +100,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
             fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
         })
       : null;
-    const bridge = createHostBridge({
+    bridge = createHostBridge({
       selfOrigin: location.origin,
       allow: allow.origins,
       engine: startEmbedEngine(),
@@ -96,7 +110,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       onStatus: setBridgeStatus,
     });
     const onMessage = (e: MessageEvent<unknown>): void =>
-      bridge.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
+      bridge?.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
     window.addEventListener('message', onMessage);
     const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
     onCleanup(() => {
@@ -104,7 +118,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       stopInput();
       world?.stop();
       render.stop();
-      bridge.stop();
+      bridge?.stop();
     });
   });
 
