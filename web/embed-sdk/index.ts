@@ -98,8 +98,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function mountViewer(element: HTMLElement, options: MountOptions): Promise<Viewer> {
   const origin = viewerOrigin(options.viewer);
   const callTimeout = options.callTimeoutMs ?? 15_000;
-  /** The least time the SDK waits for connectProtocol (the frame's own limit is 30 s). */
-  const CONNECT_ANSWER_MS = 45_000;
+  /** The least time the SDK waits for connectProtocol (the frame's own limits: 25 s to log in, 30 s to join). */
+  const CONNECT_ANSWER_MS = 60_000;
   const iframe = document.createElement('iframe');
   iframe.src = embedUrl(origin, options.place, [location.origin]);
   iframe.title = options.title ?? 'StormCore 3D viewer';
@@ -157,7 +157,7 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         return;
       }
       const id = nextId++;
-      // connectProtocol answers once you stand in the place (a grid login included): the frame gives up after 30 s.
+      // connectProtocol answers once you stand in the place (a grid login included), which can take a while.
       const wait = method === 'connectProtocol' ? Math.max(callTimeout, CONNECT_ANSWER_MS) : callTimeout;
       const timer = setTimeout(() => {
         pending.delete(id);

@@ -281,6 +281,10 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       if (retry !== null) clearTimer(retry);
       const ws = socket;
       socket = null;
+      // The socket's own close handler no longer runs for it: whoever waits on an action hears here.
+      for (const p of pending.values())
+        p.reject(new NetError('net_closed', 'the connection was closed before the action was answered'));
+      pending.clear();
       ws?.close(1000, 'bye');
       setState('closed', 'closed by the viewer');
     },

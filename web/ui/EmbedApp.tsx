@@ -12,7 +12,7 @@ import type { RenderEvent } from '../render/render-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import type { GpuStatus } from './components/StatusLine';
-import { createLiveApi, type LiveApi } from './embed-live';
+import { ACTION_TIMEOUT_MS, createLiveApi, type LiveApi } from './embed-live';
 import { loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
@@ -59,9 +59,16 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       if (event.type === 'view') {
         setView(event.view);
         const c = event.view.connection;
-        // The frame's place is its link (connectProtocol shows the place it joins there too).
+        // The world the view is of: a Finalverse world by name; an OpenSim region with the grid of the
+        // frame's link (connectProtocol shows the place it joins there), when that link names the region.
+        const w = event.view.world;
         const r = route();
-        const place = r.ok && event.view.world ? formatLink({ ...r.place, position: null }) : null;
+        const place =
+          w?.kind === 'fv'
+            ? formatLink({ kind: 'fv', world: w.name, position: null })
+            : w?.kind === 'os' && r.ok && r.place.kind === 'os' && r.place.region === w.name
+              ? formatLink({ ...r.place, position: null })
+              : null;
         const reason = c.state === 'reconnecting' || c.state === 'failed' ? c.reason : undefined;
         const key = `${c.state}|${place}|${reason}`;
         if (key !== told) {
@@ -95,9 +102,16 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
             setOffline(null);
             location.hash = joined;
           },
-          login: (credentials) => loginToGrid(credentials),
+          // Both bounded in time, so a hung edge cannot hold a host's call (or the one join at a time) forever.
+          login: (credentials) =>
+            loginToGrid(credentials, (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(25_000) })),
           post: (path, body) =>
-            fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+            fetch(path, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+              signal: AbortSignal.timeout(ACTION_TIMEOUT_MS),
+            }),
         })
       : null;
     bridge = createHostBridge({

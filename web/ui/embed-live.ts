@@ -21,8 +21,10 @@ import type { LiveWorld } from './live-world';
 
 /** How long a join may take before connectProtocol gives up. */
 export const CONNECT_TIMEOUT_MS = 30_000;
-/** How long an action sent with sendPacket may take. */
+/** How long an action sent with sendPacket, or a token request, may take. */
 export const ACTION_TIMEOUT_MS = 15_000;
+/** What a host may have going at once, and how many frames a second it may send (more answer Busy). */
+export const LIVE_LIMITS = { actionsInFlight: 16, tokensInFlight: 2, packetsPerSecond: 10 } as const;
 
 export interface LiveDeps {
   world: LiveWorld;
@@ -48,8 +50,11 @@ const failed = (message: string): EmbedError => new EmbedError(EmbedCode.Connect
 
 export function createLiveApi(deps: LiveDeps): LiveApi {
   const timeoutMs = deps.timeoutMs ?? CONNECT_TIMEOUT_MS;
-  let waiting: { kind: 'fv' | 'os'; name: string; settle: (error: EmbedError | null) => void } | null = null;
+  /** The join in progress; `started` once a view shows the new connection (older views are stale). */
+  let waiting: { kind: 'fv' | 'os'; name: string; started: boolean; settle: (error: EmbedError | null) => void } | null = null;
   let busy = false;
+  let tokensInFlight = 0;
+  let packets = { second: 0, count: 0 };
   let view: WorldView | null = null;
   let nextAction = 1;
   const actions = new Map<number, (event: Operated) => void>();
@@ -67,7 +72,7 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
         if (error) reject(error);
         else resolve();
       };
-      waiting = { kind, name, settle };
+      waiting = { kind, name, started: false, settle };
     });
 
   const onView = (v: WorldView): void => {
@@ -75,7 +80,10 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
     const w = waiting;
     if (!w || v.world?.kind !== w.kind || v.world.name !== w.name) return;
     const c = v.connection;
-    if (c.state === 'in-world') w.settle(null);
+    // Views posted before the world worker took the join still show the old connection.
+    if (c.state === 'connecting' || c.state === 'reconnecting') w.started = true;
+    else if (!w.started) return;
+    else if (c.state === 'in-world') w.settle(null);
     else if (c.state === 'failed') w.settle(failed(`connectProtocol: could not join "${w.name}": ${c.reason}`));
   };
 
@@ -114,6 +122,10 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
     },
 
     async sendPacket({ bytes }) {
+      const second = Math.floor(Date.now() / 1000);
+      packets = packets.second === second ? { second, count: packets.count + 1 } : { second, count: 1 };
+      if (packets.count > LIVE_LIMITS.packetsPerSecond)
+        throw new EmbedError(EmbedCode.Busy, `sendPacket: more than ${LIVE_LIMITS.packetsPerSecond} frames a second; slow down`);
       let msg: ReturnType<typeof decodeClientMessage>;
       try {
         msg = decodeClientMessage(bytes);
@@ -135,12 +147,14 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
         deps.world.send({ type: 'chat', text: msg.text });
         return { reply: null };
       }
+      if (actions.size >= LIVE_LIMITS.actionsInFlight)
+        throw new EmbedError(EmbedCode.Busy, `sendPacket: ${LIVE_LIMITS.actionsInFlight} actions are waiting for their results`);
       const body = msg.body;
       const id = nextAction++;
       const { result } = await new Promise<Operated>((resolve, reject) => {
         const timer = setTimeout(() => {
           actions.delete(id);
-          reject(failed(`sendPacket: no action_result within ${ACTION_TIMEOUT_MS / 1000} s`));
+          reject(new EmbedError(EmbedCode.Timeout, `sendPacket: no action_result within ${ACTION_TIMEOUT_MS / 1000} s`));
         }, ACTION_TIMEOUT_MS);
         actions.set(id, (event) => {
           clearTimeout(timer);
@@ -153,19 +167,25 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
 
     async generateToken({ perms, expiry }) {
       const world = view?.world;
-      if (world?.kind !== 'fv')
+      if (world?.kind !== 'fv' || view?.connection.state !== 'in-world')
         throw new EmbedError(
           EmbedCode.NotInWorld,
           'generateToken: tokens are for the Finalverse world you stand in, and this frame stands in none',
         );
+      if (tokensInFlight >= LIVE_LIMITS.tokensInFlight)
+        throw new EmbedError(EmbedCode.Busy, 'generateToken: wait for the tokens already asked for');
       const refused = (message: string): EmbedError => new EmbedError(EmbedCode.TokenRefused, `generateToken: ${message}`);
       let res: Response;
+      let json: unknown;
+      tokensInFlight++;
       try {
         res = await deps.post('/api/session', { world: world.name, perm: perms, ttl: expiry });
+        json = await res.json().catch(() => null);
       } catch {
-        throw refused('the edge cannot be reached');
+        throw refused('the edge did not answer');
+      } finally {
+        tokensInFlight--;
       }
-      const json: unknown = await res.json().catch(() => null);
       if (!res.ok) {
         const e = EdgeRefusal.safeParse(json);
         throw refused(e.success ? `${e.data.error.code}: ${e.data.error.message}` : `the edge answered HTTP ${res.status}`);

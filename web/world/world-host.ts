@@ -3,7 +3,7 @@
  * forwards your input and chat, assembles terrain, and posts a throttled snapshot for the HUD.
  */
 import { z } from 'zod';
-import { type OperationResult, type TerrainPatch, WorldOperation } from '../../shared/protocol';
+import { MAX_CHAT_BYTES, type OperationResult, type TerrainPatch, WorldOperation } from '../../shared/protocol';
 import { createWorld, type World, type WorldMemory } from '../engine';
 import type { NetCommand, NetEvent } from '../net/net-worker-runtime';
 import type { Heightfield } from '../render/mesh/terrain-mesh';
@@ -40,7 +40,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
     run: z.boolean(),
     fly: z.boolean(),
   }),
-  z.object({ type: z.literal('chat'), text: z.string().min(1).max(1023) }),
+  /** As many characters as a chat frame may carry bytes (the codec checks the bytes). */
+  z.object({ type: z.literal('chat'), text: z.string().min(1).max(MAX_CHAT_BYTES) }),
   /** Builds a primitive a few metres in front of your avatar (prepare, then commit). */
   z.object({ type: z.literal('build'), shape: z.enum(['box', 'sphere']) }),
   /** One World Tool Protocol operation as it is (the embed API's sendPacket); answered by `operated` with the same id. */
@@ -195,6 +196,15 @@ export class WorldHost {
    * after the region restarted, whose objects have new ids) starts from its own snapshot.
    */
   private forgetWorld(): void {
+    // Operations in flight belonged to the old connection: an `operate` hears that it failed.
+    for (const stage of this.operations.values())
+      if (typeof stage === 'object')
+        this.options.post({
+          type: 'operated',
+          id: stage.asked,
+          result: { op: 'failed', code: 'net_closed', message: 'world: the connection changed before the action was answered' },
+        });
+    this.operations.clear();
     this.applier.apply([], [...this.applier.byNet.keys()]);
     this.applier.selfNetId = 0;
     this.terrain.clear();

@@ -169,6 +169,15 @@ describe('storm connection', () => {
     await expect(lost).rejects.toMatchObject({ code: 'net_disconnected' });
   });
 
+  it('rejects operations in flight when the viewer closes the connection (a replaced connection too)', async () => {
+    const h = harness();
+    await h.flush();
+    h.sockets[0]?.push(welcome(false));
+    const pending = h.conn.operate({ op: 'journal' });
+    h.conn.close();
+    await expect(pending).rejects.toMatchObject({ code: 'net_closed' });
+  });
+
   it('close() ends the connection and schedules no reconnect', async () => {
     const h = harness();
     await h.flush();
