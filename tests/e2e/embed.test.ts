@@ -389,6 +389,41 @@ describe('the embedded viewer on another origin', () => {
     },
   );
 
+  it.runIf(process.env.OPENSIM_LOGIN_URI)(
+    'asks for the OpenSim login of an os link in the frame itself, and enters the region',
+    async () => {
+      const grid = new URL(process.env.OPENSIM_LOGIN_URI ?? '').host;
+      const region = process.env.OPENSIM_REGION ?? 'StormTest';
+      const formPage = await browser.newPage({ viewport: { width: 640, height: 400 } });
+      try {
+        await mount(formPage, allowed.origin, viewer, `#/os/${grid}/${region}/60/200/25`);
+        const frame = formPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+        if (!frame) throw new Error('no embed frame');
+        await frame.getByTestId('login-first').waitFor({ timeout: 30_000 });
+        mkdirSync('test-results', { recursive: true });
+        writeFileSync('test-results/embed-os-login.png', await formPage.locator('#slot').screenshot());
+        await frame.getByTestId('login-first').fill(process.env.OPENSIM_FIRST ?? 'Test');
+        await frame.getByTestId('login-last').fill(process.env.OPENSIM_LAST ?? 'User');
+        await frame.getByTestId('login-password').fill('not-the-password');
+        await frame.getByTestId('login-submit').click();
+        await expect
+          .poll(() => frame.getByTestId('login-error').textContent(), { timeout: 30_000 })
+          .toContain('grid_bad_credentials');
+        await frame.getByTestId('login-password').fill(process.env.OPENSIM_PASSWORD ?? 'password');
+        await frame.getByTestId('login-submit').click();
+        await expect
+          .poll(() => frame.getByTestId('embed-world').getAttribute('data-connection'), { timeout: 60_000 })
+          .toBe('in-world');
+        expect(await frame.getByTestId('grid-login').count()).toBe(0);
+        await expect.poll(() => frame.getByTestId('embed-world').getAttribute('data-self'), { timeout: 20_000 }).toMatch(/^\d/);
+        const [x = 0, y = 0] = ((await frame.getByTestId('embed-world').getAttribute('data-self')) ?? '').split(',').map(Number);
+        expect(Math.hypot(x - 60, y - 200)).toBeLessThan(3);
+      } finally {
+        await formPage.close();
+      }
+    },
+  );
+
   it('shows a compact, readable overlay at 640x360 (screenshot)', async () => {
     const shotPage = await browser.newPage({ viewport: { width: 640, height: 360 } });
     try {

@@ -3,7 +3,7 @@
  * cross-origin isolated) on the canvas, a compact overlay, and the host-message bridge.
  */
 
-import { createEffect, createSignal, onCleanup, onMount } from 'solid-js';
+import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { formatLink, type Place } from '../../shared/links/place-link';
 import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget } from '../embed/bridge';
 import { startEmbedEngine } from '../embed/engine-link';
@@ -11,9 +11,10 @@ import { parseAllowParam } from '../embed/schemas';
 import type { RenderEvent } from '../render/render-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
+import { GridLoginForm } from './components/GridLoginForm';
 import type { GpuStatus } from './components/StatusLine';
 import { ACTION_TIMEOUT_MS, createLiveApi, type LiveApi } from './embed-live';
-import { loginToGrid } from './grid-login';
+import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
@@ -31,6 +32,10 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   const [view, setView] = createSignal<WorldView>(EMPTY_WORLD_VIEW);
   /** Why the live world is not shown (no isolation, or the place needs the full viewer), else null. */
   const [offline, setOffline] = createSignal<string | null>(null);
+  /** An OpenSim place waiting for its login (the frame's own form), and that form's state. */
+  const [gridPlace, setGridPlace] = createSignal<Extract<Place, { kind: 'os' }> | null>(null);
+  const [login, setLogin] = createSignal<{ busy: boolean; error: string }>({ busy: false, error: '' });
+  let live: LiveApi | null = null;
   const allow = parseAllowParam(new URLSearchParams(location.search).get('allow'));
   const [bridgeStatus, setBridgeStatus] = createSignal<BridgeStatus>({
     engine: 'starting',
@@ -91,8 +96,12 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       joined = formatLink(r.place);
       if (r.place.kind === 'fv') {
         setOffline(null);
+        setGridPlace(null);
         world.visit(r.place);
-      } else setOffline('OpenSim regions need a login: open this place in StormCore');
+      } else if (r.place.kind === 'os') {
+        setOffline('OpenSim: log in to enter the region');
+        setGridPlace(r.place);
+      } else setOffline('this link names no grid: open it in StormCore to pick one');
     });
     api = world
       ? createLiveApi({
@@ -100,6 +109,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
           show: (place) => {
             joined = formatLink(place);
             setOffline(null);
+            setGridPlace(null);
             location.hash = joined;
           },
           // Both bounded in time, so a hung edge cannot hold a host's call (or the one join at a time) forever.
@@ -123,6 +133,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       ...(api ? { live: api } : {}),
       onStatus: setBridgeStatus,
     });
+    live = api;
     const onMessage = (e: MessageEvent<unknown>): void =>
       bridge?.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
     window.addEventListener('message', onMessage);
@@ -136,27 +147,54 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     });
   });
 
+  const submitLogin = async (credentials: GridCredentials): Promise<void> => {
+    if (!live) return;
+    setLogin({ busy: true, error: '' });
+    try {
+      await live.logIn(credentials);
+      setLogin({ busy: false, error: '' });
+    } catch (err) {
+      setLogin({ busy: false, error: err instanceof Error ? err.message.replace(/^embed: connectProtocol: /, '') : String(err) });
+    }
+  };
+
   const r = () => route();
   return (
-    <EmbedOverlay
-      title={(() => {
-        const x = r();
-        return x.ok ? shortTitle(x.place) : null;
-      })()}
-      fullViewerUrl={(() => {
-        const x = r();
-        return x.ok ? shareUrl(x.place, location.origin) : `${location.origin}/`;
-      })()}
-      isolated={self.crossOriginIsolated}
-      gpu={gpu()}
-      frames={frames()}
-      world={view()}
-      offline={offline()}
-      bridge={bridgeStatus()}
-      badLink={(() => {
-        const x = r();
-        return x.ok ? null : { link: x.link, message: x.message };
-      })()}
-    />
+    <>
+      <Show when={gridPlace()}>
+        {(place) => (
+          <div class="sc-hud">
+            <GridLoginForm
+              grid={place().grid}
+              region={place().region}
+              position={place().position}
+              busy={login().busy}
+              error={login().error}
+              onSubmit={(c) => void submitLogin(c)}
+            />
+          </div>
+        )}
+      </Show>
+      <EmbedOverlay
+        title={(() => {
+          const x = r();
+          return x.ok ? shortTitle(x.place) : null;
+        })()}
+        fullViewerUrl={(() => {
+          const x = r();
+          return x.ok ? shareUrl(x.place, location.origin) : `${location.origin}/`;
+        })()}
+        isolated={self.crossOriginIsolated}
+        gpu={gpu()}
+        frames={frames()}
+        world={view()}
+        offline={offline()}
+        bridge={bridgeStatus()}
+        badLink={(() => {
+          const x = r();
+          return x.ok ? null : { link: x.link, message: x.message };
+        })()}
+      />
+    </>
   );
 }

@@ -42,6 +42,8 @@ const EdgeRefusal = z.object({ error: z.object({ code: z.string().max(64), messa
 export interface LiveApi extends LiveMethods {
   /** Feed every world event here: views settle a join, `operated` an action. */
   onWorldEvent(event: WorldEvent): void;
+  /** The frame's own login form: logs in and enters the region, like connectProtocol(0); resolves with its link. */
+  logIn(credentials: GridCredentials): Promise<string>;
 }
 
 type Operated = Extract<WorldEvent, { type: 'operated' }>;
@@ -87,13 +89,39 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
     else if (c.state === 'failed') w.settle(failed(`connectProtocol: could not join "${w.name}": ${c.reason}`));
   };
 
+  /** Logs into a grid through the edge and enters the region; the link of where you arrived. */
+  const joinGrid = async (credentials: GridCredentials): Promise<string> => {
+    const result = await deps.login(credentials);
+    if (!result.ok) throw failed(`connectProtocol: the grid login failed (${result.code}): ${result.message}`);
+    const { socket, token, region, size } = result.login;
+    const place: Place = {
+      kind: 'os',
+      grid: new URL(credentials.loginUri).host,
+      region,
+      position: credentials.region === region && credentials.position ? credentials.position : null,
+    };
+    const joined = inWorld('os', region);
+    deps.world.send({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
+    deps.show(place);
+    await joined;
+    return formatLink(place);
+  };
+
+  /** One join at a time: a second answers Busy. */
+  const exclusive = async <T>(join: () => Promise<T>): Promise<T> => {
+    if (busy) throw new EmbedError(EmbedCode.Busy, 'connectProtocol: another join is still in progress; wait for its answer');
+    busy = true;
+    try {
+      return await join();
+    } finally {
+      busy = false;
+    }
+  };
+
   return {
-    async connectProtocol(params) {
-      if (busy)
-        throw new EmbedError(EmbedCode.Busy, 'connectProtocol: another connectProtocol is still joining; wait for its answer');
-      const plan = planConnect(params);
-      busy = true;
-      try {
+    connectProtocol: (params) =>
+      exclusive(async () => {
+        const plan = planConnect(params);
         if (plan.protocol === 'fv') {
           const joined = inWorld('fv', plan.place.world);
           deps.world.visit(plan.place);
@@ -102,24 +130,10 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
           return { place: formatLink(plan.place) };
         }
         const position = plan.place?.position;
-        const result = await deps.login({ ...plan.login, ...(position ? { position: [...position] } : {}) });
-        if (!result.ok) throw failed(`connectProtocol: the grid login failed (${result.code}): ${result.message}`);
-        const { socket, token, region, size } = result.login;
-        const place: Place = {
-          kind: 'os',
-          grid: new URL(plan.login.loginUri).host,
-          region,
-          position: plan.place?.region === region ? plan.place.position : null,
-        };
-        const joined = inWorld('os', region);
-        deps.world.send({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
-        deps.show(place);
-        await joined;
-        return { place: formatLink(place) };
-      } finally {
-        busy = false;
-      }
-    },
+        return { place: await joinGrid({ ...plan.login, ...(position ? { position: [...position] } : {}) }) };
+      }),
+
+    logIn: (credentials) => exclusive(() => joinGrid(credentials)),
 
     async sendPacket({ bytes }) {
       const second = Math.floor(Date.now() / 1000);
