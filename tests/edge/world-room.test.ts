@@ -1,4 +1,4 @@
-import { abortAllDurableObjects, evictDurableObject } from 'cloudflare:test';
+import { abortAllDurableObjects, evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PERMISSION } from '../../edge/auth/permissions';
@@ -435,9 +435,11 @@ describe('WorldRoom: persistence and world creation', () => {
     a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
     await new Promise((r) => setTimeout(r, 300));
     a.s.send({ type: 'input', seq: 2, move: [0, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
-    const stopped = await a.s.until(
-      (m) => m.type === 'delta' && m.entities.some((e) => e.id === a.welcome.avatar && e.velocity?.[0] === 0),
-    );
+    // Seen walking first: the avatar's first announcement, at the spawn point, has velocity 0 too.
+    const mine = (m: ServerMessage, ok: (v: number) => boolean) =>
+      m.type === 'delta' && m.entities.some((e) => e.id === a.welcome.avatar && e.velocity !== undefined && ok(e.velocity[0]));
+    await a.s.until((m) => mine(m, (vx) => vx > 0));
+    const stopped = await a.s.until((m) => mine(m, (vx) => vx === 0));
     const at = stopped.type === 'delta' ? stopped.entities.find((e) => e.id === a.welcome.avatar)?.position : undefined;
     a.s.ws.close(1000);
     await new Promise((r) => setTimeout(r, 50));
@@ -458,7 +460,18 @@ describe('WorldRoom: persistence and world creation', () => {
     for (const m of await drain(a.s)) if (m.type === 'delta') highest = Math.max(highest, m.tick);
     expect(highest).toBeGreaterThan(a.welcome.tick);
     a.s.ws.close(1000);
-    await new Promise((r) => setTimeout(r, 100));
+    // "Went quiet": the room has handled the close and saved its tick (a crash before that loses unsaved
+    // ticks by design: clients then resume with a snapshot).
+    const room = env.WORLD_ROOM.getByName('plaza');
+    const saved = () =>
+      runInDurableObject(
+        room,
+        (instance) => (instance as unknown as { world: { savedTick: number } | null }).world?.savedTick ?? -1,
+      );
+    for (const deadline = Date.now() + 5000; (await saved()) < highest; ) {
+      if (Date.now() > deadline) throw new Error('the room never saved the tick it went quiet at');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await abortAllDurableObjects();
     const b = await join();
     expect(b.welcome.tick).toBeGreaterThan(highest);
