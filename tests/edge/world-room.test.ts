@@ -34,6 +34,22 @@ async function createBox(s: TestSocket, id: number, position: [number, number, n
 }
 
 /** Every frame queued on `s` until none arrives for 100 ms. */
+/** What the tests read inside the plaza room (its private state, for waiting on it). */
+interface RoomInside {
+  world: { savedTick: number } | null;
+  store: { getSession(id: string): unknown };
+}
+
+/** Polls inside the plaza room until `pred` holds (a close handled, a tick saved), at most 5 s. */
+async function untilRoom(what: string, pred: (room: RoomInside) => boolean): Promise<void> {
+  const stub = env.WORLD_ROOM.getByName('plaza');
+  for (const deadline = Date.now() + 5000; ; ) {
+    if (await runInDurableObject(stub, (instance) => pred(instance as unknown as RoomInside))) return;
+    if (Date.now() > deadline) throw new Error(`the room never ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function drain(s: TestSocket): Promise<ServerMessage[]> {
   const out: ServerMessage[] = [];
   for (;;) {
@@ -462,16 +478,7 @@ describe('WorldRoom: persistence and world creation', () => {
     a.s.ws.close(1000);
     // "Went quiet": the room has handled the close and saved its tick (a crash before that loses unsaved
     // ticks by design: clients then resume with a snapshot).
-    const room = env.WORLD_ROOM.getByName('plaza');
-    const saved = () =>
-      runInDurableObject(
-        room,
-        (instance) => (instance as unknown as { world: { savedTick: number } | null }).world?.savedTick ?? -1,
-      );
-    for (const deadline = Date.now() + 5000; (await saved()) < highest; ) {
-      if (Date.now() > deadline) throw new Error('the room never saved the tick it went quiet at');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilRoom('saved the tick it went quiet at', (room) => (room.world?.savedTick ?? -1) >= highest);
     await abortAllDurableObjects();
     const b = await join();
     expect(b.welcome.tick).toBeGreaterThan(highest);
@@ -495,7 +502,8 @@ describe('WorldRoom: persistence and world creation', () => {
     const a = await join();
     a.s.send({ type: 'ack', tick: a.welcome.tick });
     a.s.ws.close(1000);
-    await new Promise((r) => setTimeout(r, 50));
+    // The room stores the session when it handles the close; a crash before that would lose it.
+    await untilRoom('stored the closed session', (room) => room.store.getSession(a.welcome.session) !== null);
     await abortAllDurableObjects();
     const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
     expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar, session: a.welcome.session });
