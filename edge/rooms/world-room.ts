@@ -47,7 +47,7 @@ import {
 import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
-import { AnchorCell, type StoredEntity } from '../world/types';
+import { AnchorCell, type StoredEntity, type StoredSession } from '../world/types';
 import { WorldState } from '../world/world-state';
 
 /** Headers the Worker sets when it forwards a verified upgrade. */
@@ -399,12 +399,12 @@ export class WorldRoom extends DurableObject<Env> {
   private join(ws: WebSocket, world: WorldState, claims: TokenClaims, resumeId: string, baseline: number, at: Vec3 | null): void {
     const now = Date.now();
     this.store.dropSessionsBefore(now - SESSION_RESUME_MS);
-    const previous = resumeId ? this.store.getSession(resumeId) : null;
-    // The same visitor coming back: same session, avatar and place, whatever its baseline.
-    const resumed =
-      previous !== null && previous.actor === claims.sub && ![...this.clients.values()].some((c) => c.session === previous.id)
-        ? previous
-        : null;
+    // The same visitor coming back: same session, avatar and place, whatever its baseline. A session
+    // whose old socket the room still holds (a reconnect that beat the old socket's close, or a socket
+    // that died without one) is taken over, so the visitor does not come back as a second avatar.
+    const live = resumeId ? [...this.clients.values()].find((c) => c.session === resumeId) : undefined;
+    const previous = live ? this.takeOver(live, claims.sub, now) : resumeId ? this.store.getSession(resumeId) : null;
+    const resumed = previous !== null && previous.actor === claims.sub ? previous : null;
     const session = resumed ? resumed.id : `s_${randomId(12)}`;
     const avatar = resumed ? resumed.avatar : world.allocateId();
     const name = `Visitor ${claims.sub.slice(0, 4)}`;
@@ -446,6 +446,33 @@ export class WorldRoom extends DurableObject<Env> {
     this.attach(c);
     this.lastActivity = now;
     this.schedule();
+  }
+
+  /**
+   * Hands a session still held by socket `c` to a new connection of the same visitor (`actor`): the old
+   * socket is closed and forgotten without a departure (the avatar stays); the session as it stands now.
+   * Null when `actor` is someone else (their session is not theirs to take).
+   */
+  private takeOver(c: Client, actor: string, now: number): StoredSession | null {
+    const e = this.world?.entities.get(c.avatar);
+    if (c.actor !== actor || !e) return null;
+    this.clients.delete(c.ws);
+    try {
+      c.ws.close(1000, 'world-room: this session resumed on another connection');
+    } catch {
+      // Already closing.
+    }
+    return {
+      id: c.session,
+      actor: c.actor,
+      avatar: c.avatar,
+      position: e.entity.position,
+      rotation: e.entity.rotation,
+      acked: c.acked,
+      lastSeen: now,
+      anchor: c.anchor,
+      anchorTick: c.anchorTick,
+    };
   }
 
   /** `at` moved inside the world's bounds and no lower than standing on the ground. */

@@ -446,6 +446,34 @@ describe('WorldRoom: persistence and world creation', () => {
     other.s.ws.close(1000);
   });
 
+  it('takes over a session whose old socket the room still holds, instead of making a second avatar', async () => {
+    const a = await join();
+    const other = await join();
+    a.s.send({ type: 'ack', tick: a.welcome.tick });
+    await new Promise((r) => setTimeout(r, 50));
+    // The old socket is still open (its close never came): the visitor reconnects and resumes.
+    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
+    expect(await again.next('welcome')).toMatchObject({ resumed: true, session: a.welcome.session, avatar: a.welcome.avatar });
+    expect(await a.s.closed).toMatchObject({ code: 1000, reason: expect.stringContaining('resumed on another connection') });
+    // Nobody saw the avatar leave, and a stranger's token cannot take the session over.
+    const left = await other.s
+      .until((m) => m.type === 'despawn' && m.ids.includes(a.welcome.avatar), 300)
+      .then(
+        () => true,
+        () => false,
+      );
+    expect(left).toBe(false);
+    const stranger = await connect(
+      'plaza',
+      await sessionToken('plaza'),
+      `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`,
+    );
+    const theirs = await stranger.next('welcome');
+    expect(theirs).toMatchObject({ resumed: false });
+    expect(theirs.type === 'welcome' && theirs.avatar).not.toBe(a.welcome.avatar);
+    for (const s of [again, stranger, other.s]) s.ws.close(1000);
+  });
+
   it('keeps the same session (avatar and place) when a resume comes too late for a delta, with a snapshot', async () => {
     const a = await join();
     a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
