@@ -166,6 +166,21 @@ function parseStartPosition(raw: string | null): Vec3 | null | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** Client `c`'s session as it stands (its avatar `e`), last seen at `lastSeen`: what a resume continues. */
+function sessionOf(c: Client, e: StoredEntity, lastSeen: number): StoredSession {
+  return {
+    id: c.session,
+    actor: c.actor,
+    avatar: c.avatar,
+    position: e.entity.position,
+    rotation: e.entity.rotation,
+    acked: c.acked,
+    lastSeen,
+    anchor: c.anchor,
+    anchorTick: c.anchorTick,
+  };
+}
+
 /** One colour per visitor, from their actor id. */
 function avatarColor(actor: string): [number, number, number, number] {
   let h = 0;
@@ -462,17 +477,7 @@ export class WorldRoom extends DurableObject<Env> {
     } catch {
       // Already closing.
     }
-    return {
-      id: c.session,
-      actor: c.actor,
-      avatar: c.avatar,
-      position: e.entity.position,
-      rotation: e.entity.rotation,
-      acked: c.acked,
-      lastSeen: now,
-      anchor: c.anchor,
-      anchorTick: c.anchorTick,
-    };
+    return sessionOf(c, e, now);
   }
 
   /** `at` moved inside the world's bounds and no lower than standing on the ground. */
@@ -861,17 +866,7 @@ export class WorldRoom extends DurableObject<Env> {
     this.departed.push(c.avatar);
     if (world && e) {
       world.entities.delete(c.avatar);
-      this.store.putSession({
-        id: c.session,
-        actor: c.actor,
-        avatar: c.avatar,
-        position: e.entity.position,
-        rotation: e.entity.rotation,
-        acked: c.acked,
-        lastSeen: Date.now(),
-        anchor: c.anchor,
-        anchorTick: c.anchorTick,
-      });
+      this.store.putSession(sessionOf(c, e, Date.now()));
     }
     this.lastActivity = Date.now();
     if (this.clients.size > 0) this.flush(Date.now());

@@ -41,6 +41,17 @@ const self = fileURLToPath(import.meta.url);
  * process), so the bench runs without it, as `npm start` does, unless the environment turns it on.
  */
 export const LOCAL_TRACING = process.env.X_LOCAL_OBSERVABILITY ?? 'false';
+/** The environment of a server child: no prompts or metrics, the local trace setting, the vars and state folder. */
+function childEnv(vars: Record<string, string>, state: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CI: 'true',
+    WRANGLER_SEND_METRICS: 'false',
+    X_LOCAL_OBSERVABILITY: LOCAL_TRACING,
+    STORM_BENCH_VARS: JSON.stringify(vars),
+    STORM_BENCH_STATE: state,
+  };
+}
 /** What the `--workerd` child prints once it knows the Worker's address. */
 const URL_LINE = /^storm-bench-url (http:\/\/127\.0\.0\.1:\d+)\/?$/m;
 
@@ -50,15 +61,7 @@ export async function startEdgeServer(vars: Record<string, string>, timeoutMs = 
   const state = mkdtempSync(join(tmpdir(), 'storm-edge-bench-'));
   const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve'], {
     cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      CI: 'true',
-      WRANGLER_SEND_METRICS: 'false',
-      X_LOCAL_OBSERVABILITY: LOCAL_TRACING,
-      STORM_BENCH_VARS: JSON.stringify(vars),
-      STORM_BENCH_STATE: state,
-    },
+    env: { ...childEnv(vars, state), PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -77,14 +80,7 @@ export async function startWorkerdServer(vars: Record<string, string>, timeoutMs
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     child = spawn(process.execPath, ['--no-warnings', '--import', tsx, self, '--workerd'], {
       cwd: state,
-      env: {
-        ...process.env,
-        CI: 'true',
-        WRANGLER_SEND_METRICS: 'false',
-        X_LOCAL_OBSERVABILITY: LOCAL_TRACING,
-        STORM_BENCH_VARS: JSON.stringify(vars),
-        STORM_BENCH_STATE: state,
-      },
+      env: childEnv(vars, state),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeServerMessage, encodeClientMessage, type WorldAction } from '../../shared/protocol';
@@ -95,6 +95,17 @@ async function mount(page: Page, host: string, viewer: string, place = '#/fv/pla
   );
 }
 
+/** The /embed frame a host page mounted. */
+function embedFrame(page: Page): Frame | undefined {
+  return page.frames().find((f) => f.url().startsWith(`${inject('baseUrl')}/embed`));
+}
+
+/** The real OpenSim region's grid (host:port) and region name, when OPENSIM_LOGIN_URI is set. */
+const opensim = {
+  grid: process.env.OPENSIM_LOGIN_URI ? new URL(process.env.OPENSIM_LOGIN_URI).host : '',
+  region: process.env.OPENSIM_REGION ?? 'StormTest',
+};
+
 function call(page: Page, name: string, ...args: unknown[]): Promise<Outcome> {
   return page.evaluate(([name, args]) => (window as any).call(name, ...(args as unknown[])), [name, args] as const);
 }
@@ -123,7 +134,7 @@ describe('the embedded viewer on another origin', () => {
 
   it('reports crossOriginIsolated inside the frame while the host page is not isolated', async () => {
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
-    const frame = page.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+    const frame = embedFrame(page);
     expect(frame).toBeDefined();
     const inside = await frame?.evaluate(() => ({ isolated: self.crossOriginIsolated, sab: typeof SharedArrayBuffer }));
     // Which path ran is printed for the report: Document-Isolation-Policy (shared memory) or the fallback.
@@ -246,7 +257,7 @@ describe('the embedded viewer on another origin', () => {
     const visitor = await browser.newContext();
     try {
       await mount(embedPage, allowed.origin, viewer, '#/fv/plaza/60/70/30');
-      const frame = embedPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const frame = embedFrame(embedPage);
       const live = frame?.getByTestId('embed-world');
       await expect.poll(() => live?.getAttribute('data-connection'), { timeout: 30_000 }).toBe('in-world');
       await expect.poll(() => live?.getAttribute('data-self'), { timeout: 10_000 }).toMatch(/^60\.00,70\.00,/);
@@ -275,7 +286,7 @@ describe('the embedded viewer on another origin', () => {
       });
       const joined = await call(joinPage, 'connectProtocol', 1, `${viewer}/#/fv/plaza/80/90/30`, '');
       expect(joined).toEqual({ ok: true, value: '#/fv/plaza/80/90/30' });
-      const frame = joinPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const frame = embedFrame(joinPage);
       const live = frame?.getByTestId('embed-world');
       // Answered once in world: you stand where the place says.
       expect(await live?.getAttribute('data-connection')).toBe('in-world');
@@ -312,7 +323,7 @@ describe('the embedded viewer on another origin', () => {
     try {
       await mount(packetPage, allowed.origin, viewer, '#/fv/plaza/70/70/30');
       await call(packetPage, 'init');
-      const frame = packetPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const frame = embedFrame(packetPage);
       await expect
         .poll(() => frame?.getByTestId('embed-world').getAttribute('data-connection'), { timeout: 30_000 })
         .toBe('in-world');
@@ -362,8 +373,7 @@ describe('the embedded viewer on another origin', () => {
   it.runIf(process.env.OPENSIM_LOGIN_URI)(
     'logs into the real OpenSim region with connectProtocol (wrong password: -40 with the grid’s code)',
     async () => {
-      const grid = new URL(process.env.OPENSIM_LOGIN_URI ?? '').host;
-      const region = process.env.OPENSIM_REGION ?? 'StormTest';
+      const { grid, region } = opensim;
       const account = { first: process.env.OPENSIM_FIRST ?? 'Test', last: process.env.OPENSIM_LAST ?? 'User' };
       const osPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
       try {
@@ -380,7 +390,7 @@ describe('the embedded viewer on another origin', () => {
           password: process.env.OPENSIM_PASSWORD ?? 'password',
         });
         expect(joined).toEqual({ ok: true, value: `#/os/${grid}/${region}/60/200/25` });
-        const frame = osPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+        const frame = embedFrame(osPage);
         expect(await frame?.getByTestId('embed-world').getAttribute('data-connection')).toBe('in-world');
         await expect.poll(() => frame?.getByTestId('embed-place').textContent()).toBe(`${region} · ${grid}`);
       } finally {
@@ -392,12 +402,11 @@ describe('the embedded viewer on another origin', () => {
   it.runIf(process.env.OPENSIM_LOGIN_URI)(
     'asks for the OpenSim login of an os link in the frame itself, and enters the region',
     async () => {
-      const grid = new URL(process.env.OPENSIM_LOGIN_URI ?? '').host;
-      const region = process.env.OPENSIM_REGION ?? 'StormTest';
+      const { grid, region } = opensim;
       const formPage = await browser.newPage({ viewport: { width: 640, height: 400 } });
       try {
         await mount(formPage, allowed.origin, viewer, `#/os/${grid}/${region}/60/200/25`);
-        const frame = formPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+        const frame = embedFrame(formPage);
         if (!frame) throw new Error('no embed frame');
         await frame.getByTestId('login-first').waitFor({ timeout: 30_000 });
         mkdirSync('test-results', { recursive: true });
@@ -430,7 +439,7 @@ describe('the embedded viewer on another origin', () => {
       await shotPage.goto(`${allowed.origin}/host.html`);
       await shotPage.addStyleTag({ content: 'body{margin:0} #slot{width:640px;height:360px}' });
       await mount(shotPage, allowed.origin, viewer, '#/fv/plaza/128/128/25');
-      const frame = shotPage.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const frame = embedFrame(shotPage);
       await expect.poll(() => frame?.getByTestId('embed-place').textContent()).toBe('plaza');
       // Shoot once the GPU has answered and, with an adapter, the scene has been drawn.
       await expect
@@ -489,7 +498,7 @@ describe('the embedded viewer without Document-Isolation-Policy', () => {
       expect(queried.ok).toBe(true);
       expect(await call(page, 'configure', 'not json')).toMatchObject({ ok: false, code: -2 });
       // No SharedArrayBuffer: the render worker runs the world too, so the visit still happens.
-      const frame = page.frames().find((f) => f.url().startsWith(`${viewer}/embed`));
+      const frame = embedFrame(page);
       expect(await frame?.evaluate(() => typeof SharedArrayBuffer)).toBe('undefined');
       const live = frame?.getByTestId('embed-world');
       await expect.poll(() => live?.getAttribute('data-connection'), { timeout: 30_000 }).toBe('in-world');

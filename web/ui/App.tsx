@@ -2,7 +2,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RenderEvent } from '../render/render-protocol';
 import type { WorldCommand } from '../world/world-host';
-import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
+import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { BadLinkNotice } from './components/BadLinkNotice';
 import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
@@ -100,9 +100,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               setChat((lines) => [...lines.slice(-49), event.line]);
               break;
             case 'error':
-              setView((v) =>
-                v.connection.state === 'in-world' ? v : { ...v, connection: { state: 'failed', reason: event.message } },
-              );
+              setView((v) => withWorldError(v, event.message));
               break;
           }
         });

@@ -9,7 +9,7 @@ import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget 
 import { startEmbedEngine } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
 import type { RenderEvent } from '../render/render-protocol';
-import { EMPTY_WORLD_VIEW, type WorldView } from '../world/world-snapshot';
+import { EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import { GridLoginForm } from './components/GridLoginForm';
 import type { GpuStatus } from './components/StatusLine';
@@ -25,6 +25,17 @@ function shortTitle(place: Place): string {
   return place.kind === 'os' ? `${place.region} · ${place.grid}` : place.region;
 }
 
+/**
+ * The link of the world a view is of: a Finalverse world by name; an OpenSim region with the grid of the
+ * frame's link (connectProtocol shows the place it joins there), when that link names the region.
+ */
+function placeOf(world: WorldView['world'], route: ReturnType<ReturnType<typeof createRoute>>): string | null {
+  if (world?.kind === 'fv') return formatLink({ kind: 'fv', world: world.name, position: null });
+  if (world?.kind === 'os' && route.ok && route.place.kind === 'os' && route.place.region === world.name)
+    return formatLink({ ...route.place, position: null });
+  return null;
+}
+
 export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   const route = createRoute();
   const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
@@ -35,6 +46,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   /** An OpenSim place waiting for its login (the frame's own form), and that form's state. */
   const [gridPlace, setGridPlace] = createSignal<Extract<Place, { kind: 'os' }> | null>(null);
   const [login, setLogin] = createSignal<{ busy: boolean; error: string }>({ busy: false, error: '' });
+  /** The embed API methods the live viewer carries out (null when it could not start). */
   let live: LiveApi | null = null;
   const allow = parseAllowParam(new URLSearchParams(location.search).get('allow'));
   const [bridgeStatus, setBridgeStatus] = createSignal<BridgeStatus>({
@@ -54,26 +66,16 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
 
   onMount(() => {
     const render = startRenderWorker(props.canvas, 'preview', onRenderEvent, true);
-    let api: LiveApi | null = null;
     let bridge: HostBridge | null = null;
     /** What the host was last told about the live world (state and place). */
     let told = '';
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
-      api?.onWorldEvent(event);
+      live?.onWorldEvent(event);
       if (event.type === 'view') {
         setView(event.view);
         const c = event.view.connection;
-        // The world the view is of: a Finalverse world by name; an OpenSim region with the grid of the
-        // frame's link (connectProtocol shows the place it joins there), when that link names the region.
-        const w = event.view.world;
-        const r = route();
-        const place =
-          w?.kind === 'fv'
-            ? formatLink({ kind: 'fv', world: w.name, position: null })
-            : w?.kind === 'os' && r.ok && r.place.kind === 'os' && r.place.region === w.name
-              ? formatLink({ ...r.place, position: null })
-              : null;
+        const place = placeOf(event.view.world, route());
         const reason = c.state === 'reconnecting' || c.state === 'failed' ? c.reason : undefined;
         const key = `${c.state}|${place}|${reason}`;
         if (key !== told) {
@@ -82,10 +84,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
         }
       } else if (event.type === 'error' && event.code === 'world_not_isolated')
         setOffline('live world needs cross-origin isolation: preview only');
-      else if (event.type === 'error')
-        setView((v) =>
-          v.connection.state === 'in-world' ? v : { ...v, connection: { state: 'failed', reason: event.message } },
-        );
+      else if (event.type === 'error') setView((v) => withWorldError(v, event.message));
     });
     // The place the world worker was last sent to (by a link or by connectProtocol), so that showing it
     // in the address does not join it again.
@@ -103,7 +102,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
         setGridPlace(r.place);
       } else setOffline('this link names no grid: open it in StormCore to pick one');
     });
-    api = world
+    live = world
       ? createLiveApi({
           world,
           show: (place) => {
@@ -130,10 +129,9 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       engine: startEmbedEngine(),
       parent: window.parent === window ? null : (window.parent as ReplyTarget),
       place: location.hash || '#/fv/plaza',
-      ...(api ? { live: api } : {}),
+      ...(live ? { live } : {}),
       onStatus: setBridgeStatus,
     });
-    live = api;
     const onMessage = (e: MessageEvent<unknown>): void =>
       bridge?.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
     window.addEventListener('message', onMessage);

@@ -51,6 +51,11 @@ export const EMPTY_WORLD_VIEW: WorldView = {
   perf: { fps: 0, frameMsP50: 0, frameMsP95: 0, entities: 0, netInKBs: 0, netOutKBs: 0, workers: 0 },
 };
 
+/** A world worker's error as the view shows it: the connection failed, unless you already stand in the world. */
+export function withWorldError(view: WorldView, message: string): WorldView {
+  return view.connection.state === 'in-world' ? view : { ...view, connection: { state: 'failed', reason: message } };
+}
+
 /** Plain words for the connection badge. */
 export function connectionLabel(c: ConnectionState): string {
   switch (c.state) {

@@ -199,19 +199,25 @@ describe('storm connection', () => {
   });
 });
 
+/** The net runtime over fake sockets: its events, the sockets it opened, and its message handler. */
+function netRuntime() {
+  const events: { type: string; state?: string; detail?: string }[] = [];
+  const sockets: FakeSocket[] = [];
+  const handle = serveNetWorker((e) => events.push(e), {
+    getToken: async () => 'tok',
+    createSocket: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    setTimer: () => 0,
+  });
+  return { events, sockets, handle };
+}
+
 describe('net worker runtime', () => {
   it('refuses malformed commands and reports entities as they arrive', async () => {
-    const events: unknown[] = [];
-    const sockets: FakeSocket[] = [];
-    const handle = serveNetWorker((e) => events.push(e), {
-      getToken: async () => 'tok',
-      createSocket: (url) => {
-        const s = new FakeSocket(url);
-        sockets.push(s);
-        return s;
-      },
-      setTimer: () => 0,
-    });
+    const { events, sockets, handle } = netRuntime();
     handle({ type: 'teleport' });
     expect(events[0]).toMatchObject({ type: 'error', code: 'net_bad_command' });
     handle({ type: 'connect', origin: 'http://viewer.test', world: 'plaza' });
@@ -223,17 +229,7 @@ describe('net worker runtime', () => {
   });
 
   it('does not report the close of the connection a new connect replaces, only the new one', async () => {
-    const events: { type: string; state?: string; detail?: string }[] = [];
-    const sockets: FakeSocket[] = [];
-    const handle = serveNetWorker((e) => events.push(e as { type: string }), {
-      getToken: async () => 'tok',
-      createSocket: (url) => {
-        const s = new FakeSocket(url);
-        sockets.push(s);
-        return s;
-      },
-      setTimer: () => 0,
-    });
+    const { events, sockets, handle } = netRuntime();
     handle({ type: 'connect', origin: 'http://viewer.test', world: 'plaza' });
     await new Promise((r) => setTimeout(r, 0));
     sockets[0]?.push(welcome(false));
