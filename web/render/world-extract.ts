@@ -3,8 +3,8 @@
  * rebuilding meshes and colours only when the structure version moves, and transforms every frame.
  */
 import { attachWorld, type WorldMemory, type WorldView } from '../engine';
-import { Avatar, Faces, MAX_FACE_COLORS, Shape, Transform } from '../world/components';
-import { SyncReader } from '../world/sync-header';
+import { Avatar, Faces, MAX_FACE_COLORS, Shape, Transform } from '../scene/components';
+import { SyncReader } from '../scene/sync-header';
 import { createInstanceBatch, type InstanceBatch, pushInstance, type Rgba } from './instance-batch';
 import type { Vec3 } from './math';
 import { generateAvatarMesh } from './mesh/avatar-mesh';

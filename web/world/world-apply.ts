@@ -5,8 +5,8 @@
 import { quatMultiply, quatRotate } from '../../shared/math/quat';
 import type { Entity } from '../../shared/protocol';
 import type { EntityId, World } from '../engine';
-import { Avatar, Faces, MAX_FACE_COLORS, Motion, NetId, Shape, Transform } from './components';
-import type { SyncWriter } from './sync-header';
+import { Avatar, Faces, MAX_FACE_COLORS, Motion, NetId, Shape, Transform } from '../scene/components';
+import type { SyncWriter } from '../scene/sync-header';
 
 type V3 = readonly [number, number, number];
 type Q = readonly [number, number, number, number];

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { MAX_CHAT_BYTES, type OperationResult, type TerrainPatch, WorldOperation } from '../../shared/protocol';
 import { createWorld, type World, type WorldMemory } from '../engine';
 import type { NetCommand, NetEvent } from '../net/net-worker-runtime';
-import type { Heightfield } from '../render/mesh/terrain-mesh';
-import { Transform, VIEWER_COMPONENTS } from './components';
-import { createSyncBuffer, SyncWriter } from './sync-header';
+import type { TerrainField } from '../scene/heightfield';
+import { Transform, VIEWER_COMPONENTS } from '../scene/components';
+import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
 import { WorldApplier } from './world-apply';
 import { type ChatLine, EMPTY_WORLD_VIEW, type PersonView, type WorldView } from './world-snapshot';
 
@@ -51,7 +51,7 @@ export const WorldCommand = z.discriminatedUnion('type', [
 export type WorldCommand = z.infer<typeof WorldCommand>;
 
 /** A heightfield to hand to the renderer: the renderer's own type, with the sample spacing always set. */
-export type TerrainField = Heightfield & { spacing: number };
+export type { TerrainField };
 
 /** World worker → main thread. */
 export type WorldEvent =

@@ -4,16 +4,10 @@
  */
 
 import { MeshCode, meshError } from './errors';
+import type { Heightfield } from '../../scene/heightfield';
 import { computeBounds, type MeshData } from './mesh-data';
 
-/** Heights in metres, row-major: heights[y * width + x] is the sample at (x·spacing, y·spacing). */
-export interface Heightfield {
-  width: number;
-  height: number;
-  heights: Float32Array;
-  /** Metres between samples (1 for OpenSim regions). */
-  spacing?: number;
-}
+export type { Heightfield };
 
 /** Quads per patch side at LOD 0 (a power of two, so every LOD divides it). */
 export const TERRAIN_PATCH_QUADS = 64;

@@ -1,0 +1,13 @@
+/** The terrain as the viewer holds it: one heightfield, shared by the world (owner) and the renderer. */
+
+/** Heights in metres, row-major: heights[y * width + x] is the sample at (x·spacing, y·spacing). */
+export interface Heightfield {
+  width: number;
+  height: number;
+  heights: Float32Array;
+  /** Metres between samples (1 for OpenSim regions). */
+  spacing?: number;
+}
+
+/** A heightfield handed from the world to the renderer: the sample spacing always set. */
+export type TerrainField = Heightfield & { spacing: number };
