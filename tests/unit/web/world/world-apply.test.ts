@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { quatRotate } from '../../../../shared/math/quat';
 import { type Entity, SHAPE_PRESETS } from '../../../../shared/protocol';
 import { createWorld } from '../../../../web/engine';
-import { Faces, Shape, Transform, VIEWER_COMPONENTS } from '../../../../web/world/components';
-import { createSyncBuffer, SyncReader, SyncWriter } from '../../../../web/world/sync-header';
+import { Faces, Shape, Transform, VIEWER_COMPONENTS } from '../../../../web/scene/components';
+import { createSyncBuffer, SyncReader, SyncWriter } from '../../../../web/scene/sync-header';
 import { WorldApplier } from '../../../../web/world/world-apply';
 
 const yaw90: [number, number, number, number] = [0, 0, Math.SQRT1_2, Math.SQRT1_2];
