@@ -22,7 +22,8 @@ import {
   MAX_DESCRIPTION_BYTES,
   MAX_FACES,
   MAX_NAME_BYTES,
-  type PrimShape,
+  pickPrimShape,
+  primShapeFromOpenSim,
   type Quat,
   utf8Length,
   type Vec3,
@@ -96,29 +97,6 @@ export function faceColors(te: Uint8Array): Color[] {
 export function avatarName(nameValues: string): string {
   const get = (key: string) => new RegExp(`^${key}\\s+\\S+\\s+\\S+\\s+\\S+\\s+(.*)$`, 'm').exec(nameValues)?.[1]?.trim() ?? '';
   return `${get('FirstName')} ${get('LastName')}`.trim();
-}
-
-function primShape(s: PrimShape): PrimShape {
-  return {
-    pathCurve: s.pathCurve,
-    profileCurve: s.profileCurve,
-    pathBegin: s.pathBegin,
-    pathEnd: s.pathEnd,
-    pathScaleX: s.pathScaleX,
-    pathScaleY: s.pathScaleY,
-    pathShearX: s.pathShearX,
-    pathShearY: s.pathShearY,
-    pathTwist: s.pathTwist,
-    pathTwistBegin: s.pathTwistBegin,
-    pathRadiusOffset: s.pathRadiusOffset,
-    pathTaperX: s.pathTaperX,
-    pathTaperY: s.pathTaperY,
-    pathRevolutions: s.pathRevolutions,
-    pathSkew: s.pathSkew,
-    profileBegin: s.profileBegin,
-    profileEnd: s.profileEnd,
-    profileHollow: s.profileHollow,
-  };
 }
 
 /** The objects of one region. */
@@ -195,26 +173,7 @@ export class GridScene {
             rotation: quat(motion.rotation),
             scale: scale(d.Scale),
             velocity: vec(motion.velocity),
-            shape: primShape({
-              pathCurve: d.PathCurve,
-              profileCurve: d.ProfileCurve,
-              pathBegin: d.PathBegin,
-              pathEnd: d.PathEnd,
-              pathScaleX: d.PathScaleX,
-              pathScaleY: d.PathScaleY,
-              pathShearX: d.PathShearX,
-              pathShearY: d.PathShearY,
-              pathTwist: d.PathTwist,
-              pathTwistBegin: d.PathTwistBegin,
-              pathRadiusOffset: d.PathRadiusOffset,
-              pathTaperX: d.PathTaperX,
-              pathTaperY: d.PathTaperY,
-              pathRevolutions: d.PathRevolutions,
-              pathSkew: d.PathSkew,
-              profileBegin: d.ProfileBegin,
-              profileEnd: d.ProfileEnd,
-              profileHollow: d.ProfileHollow,
-            }),
+            shape: primShapeFromOpenSim(d),
             colors: faceColors(d.TextureEntry),
           },
           d.FullID,
@@ -245,7 +204,7 @@ export class GridScene {
             rotation: quat(o.rotation),
             scale: scale(o.scale),
             velocity: [0, 0, 0],
-            shape: primShape(o.shape),
+            shape: pickPrimShape(o.shape),
             colors: faceColors(o.textureEntry),
           },
           o.fullId,

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { ByteReader, ByteWriter, decodeUtf8, encodeUtf8 } from './byte-io';
-import type { Bounds, EntityUpdate, PrimShape } from './entity';
+import type { Bounds, EntityUpdate } from './entity';
 import { ProtocolError } from './errors';
 import {
   MAX_ACTION_BYTES,
@@ -25,6 +25,7 @@ import {
   PROTOCOL_VERSION,
 } from './limits';
 import { ClientMessage, DEFAULT_BOUNDS, ServerMessage } from './messages';
+import { PRIM_SHAPE_FIELDS } from './prim-shape';
 import {
   dequantizeAxis,
   packRotation,
@@ -71,26 +72,6 @@ const FIELD_KNOWN = FIELD_ALL | FIELD.uuid;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
-const SHAPE_KEYS = [
-  ['pathCurve', 'u8'],
-  ['profileCurve', 'u8'],
-  ['pathBegin', 'u16'],
-  ['pathEnd', 'u16'],
-  ['pathScaleX', 'u8'],
-  ['pathScaleY', 'u8'],
-  ['pathShearX', 'u8'],
-  ['pathShearY', 'u8'],
-  ['pathTwist', 'i8'],
-  ['pathTwistBegin', 'i8'],
-  ['pathRadiusOffset', 'i8'],
-  ['pathTaperX', 'i8'],
-  ['pathTaperY', 'i8'],
-  ['pathRevolutions', 'u8'],
-  ['pathSkew', 'i8'],
-  ['profileBegin', 'u16'],
-  ['profileEnd', 'u16'],
-  ['profileHollow', 'u16'],
-] as const satisfies ReadonlyArray<readonly [keyof PrimShape, 'u8' | 'i8' | 'u16']>;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
@@ -151,7 +132,7 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
   if (e.velocity !== undefined) for (const v of e.velocity) w.i16(quantizeVelocity(v));
   if (e.shape !== undefined) {
     const shape = e.shape;
-    for (const [key, kind] of SHAPE_KEYS) w[kind](shape[key]);
+    for (const f of PRIM_SHAPE_FIELDS) w[f.kind](shape[f.name]);
   }
   if (e.colors !== undefined) {
     if (e.colors.length > MAX_FACES)
@@ -202,7 +183,7 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
   if (mask & FIELD.velocity) out.velocity = [r.i16() * VELOCITY_UNIT, r.i16() * VELOCITY_UNIT, r.i16() * VELOCITY_UNIT];
   if (mask & FIELD.shape) {
     const shape: Record<string, number> = {};
-    for (const [key, kind] of SHAPE_KEYS) shape[key] = r[kind]();
+    for (const f of PRIM_SHAPE_FIELDS) shape[f.name] = r[f.kind]();
     out.shape = shape;
   }
   if (mask & FIELD.colors) {

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { utf8Length } from './byte-io';
 import { MAX_DESCRIPTION_BYTES, MAX_FACES, MAX_NAME_BYTES } from './limits';
+import { PrimShape } from './prim-shape';
+
+export { PrimShape } from './prim-shape';
 
 /** A string of at most `max` UTF-8 bytes. */
 export const boundedString = (max: number) =>
@@ -49,35 +52,6 @@ export type Bounds = z.infer<typeof Bounds>;
 /** Entity kinds. */
 export const EntityKind = z.enum(['prim', 'avatar']);
 export type EntityKind = z.infer<typeof EntityKind>;
-
-/**
- * Prim shape parameters in OpenSim wire units, exactly as ObjectUpdate carries them, so the OpenSim
- * source maps 1:1: pathCurve 16 line / 32 circle / 48 circle2 / 128 test; profileCurve low nibble
- * 0 circle / 1 square / 2 isometric triangle / 3 equilateral triangle / 4 right triangle / 5 half circle,
- * high nibble the hollow shape; begin/end/hollow in units of 1/50000; scale (taper) 0–200 as
- * 100 = none; shear, twist, taper, radius offset, skew as signed steps of 1/100.
- */
-export const PrimShape = z.object({
-  pathCurve: uint(8),
-  profileCurve: uint(8),
-  pathBegin: uint(16),
-  pathEnd: uint(16),
-  pathScaleX: uint(8),
-  pathScaleY: uint(8),
-  pathShearX: uint(8),
-  pathShearY: uint(8),
-  pathTwist: int8,
-  pathTwistBegin: int8,
-  pathRadiusOffset: int8,
-  pathTaperX: int8,
-  pathTaperY: int8,
-  pathRevolutions: uint(8),
-  pathSkew: int8,
-  profileBegin: uint(16),
-  profileEnd: uint(16),
-  profileHollow: uint(16),
-});
-export type PrimShape = z.infer<typeof PrimShape>;
 
 const baseShape: PrimShape = {
   pathCurve: 16,

@@ -51,6 +51,18 @@ export {
   Welcome,
 } from './messages';
 export {
+  PRIM_SHAPE_FIELDS,
+  PRIM_SHAPE_KEYS,
+  PRIM_SHAPE_KIND_RANGE,
+  PRIM_SHAPE_KINDS,
+  type PrimShapeField,
+  type PrimShapeKey,
+  type PrimShapeKind,
+  type PrimShapeKinds,
+  pickPrimShape,
+  primShapeFromOpenSim,
+} from './prim-shape';
+export {
   dequantizeAxis,
   MAX_VELOCITY,
   packRotation,

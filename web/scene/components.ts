@@ -1,4 +1,5 @@
 /** The viewer's ECS components: declared once, shared by the world worker (owner) and the render worker (reader). */
+import { PRIM_SHAPE_KINDS } from '../../shared/protocol';
 import { defineComponent } from '../engine';
 
 /** Most face colours kept per entity (the Storm protocol's MAX_FACES). */
@@ -11,26 +12,7 @@ export const Transform = defineComponent('Transform', { position: 'vec3', rotati
 export const Motion = defineComponent('Motion', { velocity: 'vec3' });
 
 /** Prim shape parameters in OpenSim wire units (see shared/protocol PrimShape). */
-export const Shape = defineComponent('Shape', {
-  pathCurve: 'u8',
-  profileCurve: 'u8',
-  pathBegin: 'u16',
-  pathEnd: 'u16',
-  pathScaleX: 'u8',
-  pathScaleY: 'u8',
-  pathShearX: 'u8',
-  pathShearY: 'u8',
-  pathTwist: 'i8',
-  pathTwistBegin: 'i8',
-  pathRadiusOffset: 'i8',
-  pathTaperX: 'i8',
-  pathTaperY: 'i8',
-  pathRevolutions: 'u8',
-  pathSkew: 'i8',
-  profileBegin: 'u16',
-  profileEnd: 'u16',
-  profileHollow: 'u16',
-});
+export const Shape = defineComponent('Shape', PRIM_SHAPE_KINDS);
 
 /** Face colours as RGBA bytes; `count` of them are set. */
 export const Faces = defineComponent('Faces', { count: 'u8', rgba: { bytes: MAX_FACE_COLORS * 4 } });
