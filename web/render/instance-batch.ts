@@ -1,5 +1,7 @@
 /** Packed instance records (the Instance schema), their cull spheres, mesh ids and face colours. */
-import { INSTANCE_FLOATS } from './schemas';
+import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
+
+const { position: POSITION, faceBase: FACE_BASE, scale: SCALE, faceCount: FACE_COUNT, rotation: ROTATION } = INSTANCE_OFFSETS;
 
 /** RGBA, 0..1. */
 export type Rgba = readonly [number, number, number, number];
@@ -52,15 +54,15 @@ export function pushInstance(batch: InstanceBatch, spec: InstanceSpec): number {
   const r = batch.records;
   const [px, py, pz] = spec.position;
   const [sx, sy, sz] = spec.scale;
-  r[o] = px;
-  r[o + 1] = py;
-  r[o + 2] = pz;
-  batch.words[o + 3] = batch.faceColorCount;
-  r[o + 4] = sx;
-  r[o + 5] = sy;
-  r[o + 6] = sz;
-  batch.words[o + 7] = faces.length;
-  r.set(spec.rotation, o + 8);
+  r[o + POSITION] = px;
+  r[o + POSITION + 1] = py;
+  r[o + POSITION + 2] = pz;
+  batch.words[o + FACE_BASE] = batch.faceColorCount;
+  r[o + SCALE] = sx;
+  r[o + SCALE + 1] = sy;
+  r[o + SCALE + 2] = sz;
+  batch.words[o + FACE_COUNT] = faces.length;
+  r.set(spec.rotation, o + ROTATION);
   for (const c of faces) {
     batch.faceColors.set(c, batch.faceColorCount * 4);
     batch.faceColorCount += 1;

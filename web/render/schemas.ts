@@ -35,7 +35,26 @@ export type Instance = d.Infer<typeof InstanceSchema>;
 
 /** Bytes per instance record and its float offsets, derived from the schema (no hand-kept numbers). */
 export const INSTANCE_BYTES = d.sizeOf(InstanceSchema);
+/** The stride of one instance record in 4-byte words (floats of `records`, u32s of `words`). */
 export const INSTANCE_FLOATS = INSTANCE_BYTES / 4;
+
+/** A field's offset within one instance record, in 4-byte words. */
+function wordOffset(field: (i: Instance) => unknown): number {
+  return d.memoryLayoutOf(InstanceSchema, field).offset / 4;
+}
+
+/**
+ * Where each Instance field starts within a record, in 4-byte words from the record's start: write
+ * `records[i * INSTANCE_FLOATS + INSTANCE_OFFSETS.scale + 1]` for scale.y, and the u32 fields
+ * (faceBase, faceCount) through a Uint32Array view of the same buffer.
+ */
+export const INSTANCE_OFFSETS: Readonly<Record<keyof Instance, number>> = Object.freeze({
+  position: wordOffset((i) => i.position),
+  faceBase: wordOffset((i) => i.faceBase),
+  scale: wordOffset((i) => i.scale),
+  faceCount: wordOffset((i) => i.faceCount),
+  rotation: wordOffset((i) => i.rotation),
+});
 export const FRAME_BYTES = d.sizeOf(FrameSchema);
 
 /** WGSL text of a shader file with the schema structs it references declared in front. */
