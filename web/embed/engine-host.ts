@@ -3,9 +3,9 @@
  * entry so that the main world worker can host the same API with its own world.
  */
 import { createWorld } from '../engine';
+import { ensureEngineMemory } from '../engine/memory-mode';
 import { createEmbedApi } from './api-handler';
 import { EMBED_CAPACITY, EMBED_COMPONENTS } from './components';
-import { ensureEngineMemory } from './engine-memory';
 import type { EngineMessage } from './engine-protocol';
 
 /** The two ends of a worker's message port, as the entry wires them. */

@@ -6,9 +6,11 @@
  */
 
 import type { CachedQuery } from './cached-query';
+import { monotonicMs } from './clock';
 import { EngineCode, EngineError, ecsError } from './errors';
 import type { QuerySpec } from './query';
 import type { ComponentDef } from './schema';
+import type { TraceRecorder } from './trace';
 import type { PoolJob, WorkerPool } from './worker-pool';
 import type { Kernel, KernelRef } from './worker-protocol';
 import type { World } from './world';
@@ -66,6 +68,32 @@ export interface SchedulerOptions {
   readonly pool?: WorkerPool;
   /** Called for every failure (default: none; failures are also kept in `failures`). */
   readonly onError?: (failure: SystemFailure) => void;
+  /** The clock for per-system timings, in ms (default performance.now). */
+  readonly now?: () => number;
+  /** Where per-system and per-phase spans go (default: none; timings are kept either way). */
+  readonly trace?: TraceRecorder;
+}
+
+/** How long a system took, kept by the scheduler for every system. */
+export interface SystemTiming {
+  readonly system: string;
+  readonly phase: Phase;
+  /** Index of the system's stage within its phase (systems of one stage run together). */
+  readonly stage: number;
+  /** Where it ran: on the owner thread, or as a kernel on the worker pool (the stage's wall time). */
+  readonly on: 'owner' | 'pool';
+  /** Milliseconds of the last run, and an exponential mean over the recent runs (weight 1/16). */
+  readonly lastMs: number;
+  readonly meanMs: number;
+  readonly maxMs: number;
+  readonly runs: number;
+}
+
+interface Timing {
+  lastMs: number;
+  meanMs: number;
+  maxMs: number;
+  runs: number;
 }
 
 interface System {
@@ -79,6 +107,7 @@ interface System {
   lastTick: number;
   /** Change-tick columns of the tracked components a kernel system writes (stamped over its runs). */
   readonly stamp: readonly number[];
+  readonly timing: Timing;
 }
 
 function conflicts(a: System, b: System): boolean {
@@ -135,6 +164,7 @@ export class Scheduler {
   private accumulator = 0;
   private readonly fixedDt: number;
   private readonly maxFixedSteps: number;
+  private readonly now: () => number;
   /** Every failure so far (most recent last; at most 256 kept). */
   readonly failures: SystemFailure[] = [];
   /** Commands refused at sync points. */
@@ -146,6 +176,7 @@ export class Scheduler {
   ) {
     this.fixedDt = options.fixedDt ?? 1 / 60;
     this.maxFixedSteps = options.maxFixedSteps ?? 5;
+    this.now = options.now ?? monotonicMs;
     if (!(this.fixedDt > 0)) throw ecsError(EngineCode.InvalidConfig, `fixedDt ${this.fixedDt} must be positive`);
   }
 
@@ -181,6 +212,7 @@ export class Scheduler {
       filtered,
       kernelId,
       lastTick: 0,
+      timing: { lastMs: 0, meanMs: 0, maxMs: 0, runs: 0 },
       stamp: def.kernel ? (def.writes ?? []).map((c) => this.world.component(c).changedColumn).filter((col) => col >= 0) : [],
     });
     this.stagesByPhase = null;
@@ -190,6 +222,28 @@ export class Scheduler {
   /** Stages of a phase as system names (what runs together). */
   stages(phase: Phase): string[][] {
     return (this.plan().get(phase) ?? []).map((stage) => stage.map((s) => s.def.name));
+  }
+
+  /** Every system's timing, in phase order and then stage order (what the performance overlay lists). */
+  timings(): SystemTiming[] {
+    const out: SystemTiming[] = [];
+    const plan = this.plan();
+    for (const phase of PHASES) {
+      (plan.get(phase) ?? []).forEach((stage, index) => {
+        for (const s of stage)
+          out.push({
+            system: s.def.name,
+            phase,
+            stage: index,
+            on: s.kernelId >= 0 ? 'pool' : 'owner',
+            lastMs: s.timing.lastMs,
+            meanMs: s.timing.meanMs,
+            maxMs: s.timing.maxMs,
+            runs: s.timing.runs,
+          });
+      });
+    }
+    return out;
   }
 
   /** Runs one frame of `dt` seconds: startup (first frame), fixed steps, update, post-update, render-extract. */
@@ -236,7 +290,10 @@ export class Scheduler {
   }
 
   private runPhase(phase: Phase, plan: Map<Phase, System[][]>, dt: number): void {
-    for (const stage of plan.get(phase) ?? []) {
+    const stages = plan.get(phase) ?? [];
+    if (stages.length === 0) return;
+    const start = this.options.trace ? this.now() : 0;
+    for (const stage of stages) {
       this.runStage(stage, phase, dt);
       // The tick advances per stage, before queued commands land, so a system's next `since` sees them.
       this.world.advanceTick();
@@ -244,6 +301,17 @@ export class Scheduler {
       for (const e of applied.errors) this.commandErrors.push(e);
       if (this.commandErrors.length > 256) this.commandErrors.splice(0, this.commandErrors.length - 256);
     }
+    this.options.trace?.span(phase, 'phase', start, this.now());
+  }
+
+  private timed(s: System, start: number, end: number): void {
+    const ms = end - start;
+    const t = s.timing;
+    t.lastMs = ms;
+    t.meanMs = t.runs === 0 ? ms : t.meanMs + (ms - t.meanMs) / 16;
+    if (ms > t.maxMs) t.maxMs = ms;
+    t.runs++;
+    this.options.trace?.span(s.def.name, 'system', start, end);
   }
 
   private runStage(stage: System[], phase: Phase, dt: number): void {
@@ -252,6 +320,7 @@ export class Scheduler {
     const onWorkers = pool ? stage.filter((s) => s.kernelId >= 0) : [];
     const onOwner = stage.filter((s) => !onWorkers.includes(s));
     const jobOwners: System[][] = [];
+    const poolStart = this.now();
     if (pool && onWorkers.length > 0) {
       const perWorker: PoolJob[][] = Array.from({ length: pool.size }, () => []);
       const only = onWorkers[0];
@@ -291,14 +360,17 @@ export class Scheduler {
             ),
           );
       }
+      const poolEnd = this.now();
       for (const s of onWorkers) {
         if (s.query) this.stamp(s, this.world.runsOf(s.query), tick);
         s.lastTick = tick;
+        this.timed(s, poolStart, poolEnd);
       }
     }
   }
 
   private runOnOwner(s: System, phase: Phase, dt: number, tick: number): void {
+    const start = this.now();
     try {
       if (s.def.run) s.def.run({ world: this.world, dt, tick, since: s.lastTick, phase });
       if (s.def.kernel && s.def.query && s.query) {
@@ -316,6 +388,7 @@ export class Scheduler {
       );
     }
     s.lastTick = tick;
+    this.timed(s, start, this.now());
   }
 
   /** Marks the written tracked components changed at `tick` over the runs (a fill per run). */

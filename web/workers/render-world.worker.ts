@@ -1,11 +1,11 @@
 /**
  * The viewer in ONE worker, for pages that are not cross-origin isolated (an embed in a browser without
  * Document-Isolation-Policy): without SharedArrayBuffer the world worker and the render worker cannot
- * share the ECS, so this worker runs both, on plain ArrayBuffers (web/embed/engine-memory.ts), and hands
+ * share the ECS, so this worker runs both, on plain ArrayBuffers (web/engine/memory-mode.ts), and hands
  * the world's memory and terrain to its render loop directly. The page gets render events as usual and
  * world events wrapped in `{ type: 'world' }`.
  */
-import { ensureEngineMemory } from '../embed/engine-memory';
+import { ensureEngineMemory } from '../engine/memory-mode';
 import { createRenderLoop, type RenderLoop } from '../render/render-loop';
 import { runWorldHost } from '../world/world-runtime';
 import type { RenderWorldCommand, RenderWorldEvent } from './render-world-protocol';

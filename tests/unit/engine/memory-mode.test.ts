@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEmbedApi } from '../../../../web/embed/api-handler';
-import { EMBED_COMPONENTS } from '../../../../web/embed/components';
-import { ensureEngineMemory } from '../../../../web/embed/engine-memory';
-import { createWorld } from '../../../../web/engine';
+import { createEmbedApi } from '../../../web/embed/api-handler';
+import { EMBED_COMPONENTS } from '../../../web/embed/components';
+import { createWorld } from '../../../web/engine';
+import { ensureEngineMemory } from '../../../web/engine/memory-mode';
 
 const original = globalThis.SharedArrayBuffer;
 
-describe('embed engine memory', () => {
+describe('engine memory mode', () => {
   afterEach(() => {
     Object.defineProperty(globalThis, 'SharedArrayBuffer', { value: original, configurable: true, writable: true });
   });
