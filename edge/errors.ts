@@ -1,5 +1,6 @@
 /** Edge errors: stable codes (docs/errors.md), plain messages, never a stack. */
 import type { Context } from 'hono';
+import type { ApiError } from '../shared/protocol';
 
 /** Machine-readable error codes the edge answers with. */
 export type EdgeErrorCode =
@@ -18,8 +19,8 @@ export type EdgeErrorCode =
   | 'permission_denied'
   | 'upgrade_required';
 
-/** The JSON body of every error answer. */
-export interface ErrorBody {
+/** The JSON body of every error answer (the HTTP API's ApiError, with the edge's own codes). */
+export interface ErrorBody extends ApiError {
   error: { code: EdgeErrorCode; message: string };
 }
 

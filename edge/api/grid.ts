@@ -1,6 +1,12 @@
 /** OpenSim routes: POST /api/grid/login (a GridSession logs into a region) and /ws/grid/<session> (the Storm socket). */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import {
+  type ApiError,
+  GRID_SESSION_PATTERN,
+  type GridLoginAnswer,
+  GridLoginRequest,
+  MAX_GRID_LOGIN_BODY_BYTES,
+} from '../../shared/protocol';
 import { parsePermissions } from '../auth/permissions';
 import { issueToken, signingSecret } from '../auth/tokens';
 import { EdgeError } from '../errors';
@@ -9,39 +15,17 @@ import { GridError } from '../grid/errors';
 import { CLAIMS_HEADER } from '../rooms/world-room';
 import { requireToken } from './access';
 
-/** Largest login body (bytes). */
-const MAX_LOGIN_BODY = 8 * 1024;
-/** A GridSession name: "g-" and 24 hex digits (it is also the token's world). */
-export const GRID_SESSION_PATTERN = /^g-[0-9a-f]{24}$/;
-
-/** POST /api/grid/login's body. Names follow OpenSim's rules (letters, digits, a few marks; no spaces). */
-export const GridLoginRequest = z.strictObject({
-  loginUri: z.string().min(1).max(2048),
-  first: z.string().regex(/^[A-Za-z0-9._-]{1,31}$/, 'a first name is 1–31 letters, digits, "." "_" "-"'),
-  last: z.string().regex(/^[A-Za-z0-9._-]{1,31}$/, 'a last name is 1–31 letters, digits, "." "_" "-"'),
-  password: z.string().min(1).max(256),
-  region: z
-    .string()
-    .max(64)
-    .regex(/^[^&<>\0]*$/, 'a region name has no & < > or NUL')
-    .optional(),
-  /** Where in the region to start (metres; a link's x/y/z); needs a region. */
-  position: z.tuple([z.number().min(-1e7).max(1e7), z.number().min(-1e7).max(1e7), z.number().min(-1e7).max(1e7)]).optional(),
-  /** Draw distance asked of the simulator (metres). */
-  drawDistance: z.number().int().min(16).max(1024).optional(),
-});
-export type GridLoginRequest = z.infer<typeof GridLoginRequest>;
-
 function gridErrorResponse(err: GridError): Response {
-  return Response.json({ error: { code: err.code, message: err.message } }, { status: err.status });
+  return Response.json({ error: { code: err.code, message: err.message } } satisfies ApiError, { status: err.status });
 }
 
 async function readBody(req: Request): Promise<GridLoginRequest> {
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > MAX_LOGIN_BODY) throw new GridError('grid_bad_request', `the login body is larger than ${MAX_LOGIN_BODY} bytes`);
+  if (declared > MAX_GRID_LOGIN_BODY_BYTES)
+    throw new GridError('grid_bad_request', `the login body is larger than ${MAX_GRID_LOGIN_BODY_BYTES} bytes`);
   const text = await req.text();
-  if (text.length > MAX_LOGIN_BODY)
-    throw new GridError('grid_bad_request', `the login body is larger than ${MAX_LOGIN_BODY} bytes`);
+  if (text.length > MAX_GRID_LOGIN_BODY_BYTES)
+    throw new GridError('grid_bad_request', `the login body is larger than ${MAX_GRID_LOGIN_BODY_BYTES} bytes`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -81,19 +65,24 @@ gridRoutes.post('/api/grid/login', async (c) => {
       ...(body.position && body.region ? { position: body.position } : {}),
       ...(body.drawDistance === undefined ? {} : { drawDistance: body.drawDistance }),
     });
-    if (!result.ok) return Response.json({ error: { code: result.code, message: result.message } }, { status: result.status });
+    if (!result.ok)
+      return Response.json({ error: { code: result.code, message: result.message } } satisfies ApiError, {
+        status: result.status,
+      });
     // Grid visitors move and chat; editing is the grid's own business.
     const permissions = parsePermissions(c.env.GUEST_PERMISSIONS) & 3;
     const token = await issueToken(session, permissions, secret);
+    // The RPC stub widens the size tuple to an array.
+    const [sizeX = 256, sizeY = 256] = result.size;
     return c.json({
       session,
       token,
       socket: `/ws/grid/${session}`,
       region: result.region,
-      size: result.size,
+      size: [sizeX, sizeY],
       agent: result.agent,
       timings: result.timings,
-    });
+    } satisfies GridLoginAnswer);
   } catch (err) {
     if (err instanceof GridError) return gridErrorResponse(err);
     throw err;

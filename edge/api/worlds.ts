@@ -1,21 +1,19 @@
 /** World routes: POST /api/session (a token for a world), POST /api/worlds (create one), /ws/world/<name> (join). */
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { isWorldName, WORLD_NAME_PATTERN } from '../../shared/protocol';
+import type { z } from 'zod';
+import {
+  type CreateWorldAnswer,
+  CreateWorldRequest,
+  isWorldName,
+  type SessionAnswer,
+  SessionRequest,
+  TOKEN_TTL_S,
+} from '../../shared/protocol';
 import { parsePermissions } from '../auth/permissions';
-import { issueToken, signingSecret, TOKEN_TTL_S } from '../auth/tokens';
+import { issueToken, signingSecret } from '../auth/tokens';
 import { EdgeError } from '../errors';
 import { CLAIMS_HEADER, WORLD_HEADER } from '../rooms/world-room';
 import { bearer, requireToken } from './access';
-
-const WorldName = z.string().regex(WORLD_NAME_PATTERN, 'a world name is 1–32 of a-z, 0-9 and -');
-/** A token for `world`; `perm` may narrow the visitor's permissions, `ttl` (seconds) shorten its life. */
-const SessionRequest = z.object({
-  world: WorldName,
-  perm: z.int().min(0).max(0xffff_ffff).optional(),
-  ttl: z.int().min(60).max(TOKEN_TTL_S).optional(),
-});
-const CreateWorldRequest = z.object({ name: WorldName });
 
 /** Reads a JSON body with a schema; a 400 that names the field otherwise. */
 async function body<S extends z.ZodType>(req: Request, schema: S, route: string): Promise<z.infer<S>> {
@@ -62,7 +60,12 @@ worldRoutes.post('/api/session', async (c) => {
   const permissions = perm ?? guest;
   const now = Date.now();
   const token = await issueToken(world, permissions, secret, now, undefined, ttl);
-  return c.json({ token, world, permissions, expiresAt: Math.floor(now / 1000) * 1000 + ttl * 1000 });
+  return c.json({
+    token,
+    world,
+    permissions,
+    expiresAt: Math.floor(now / 1000) * 1000 + ttl * 1000,
+  } satisfies SessionAnswer);
 });
 
 worldRoutes.post('/api/worlds', async (c) => {
@@ -71,7 +74,7 @@ worldRoutes.post('/api/worlds', async (c) => {
   if (!(await room(c.env, name).createWorld(name))) {
     throw new EdgeError(409, 'world_exists', `edge: a world named "${name}" exists already; join it or pick another name`);
   }
-  return c.json({ name, created: true }, 201);
+  return c.json({ name, created: true } satisfies CreateWorldAnswer, 201);
 });
 
 worldRoutes.get('/ws/world/:name', async (c) => {

@@ -4,10 +4,11 @@
  * with the Worker secret TOKEN_KEY, through WebCrypto.
  */
 import { z } from 'zod';
+import { TOKEN_TTL_S } from '../../shared/protocol';
 import { EdgeError } from '../errors';
 
-/** How long a token lives (seconds). */
-export const TOKEN_TTL_S = 60 * 60;
+/** How long a token lives (seconds; the HTTP API's limit). */
+export { TOKEN_TTL_S };
 /** Shortest acceptable signing key (characters). */
 export const MIN_KEY_LENGTH = 16;
 

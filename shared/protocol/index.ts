@@ -28,6 +28,22 @@ export {
   Vec3,
 } from './entity';
 export { ProtocolError, type ProtocolErrorCode } from './errors';
+export {
+  AccessToken,
+  ApiError,
+  CreateWorldAnswer,
+  CreateWorldRequest,
+  GRID_SESSION_PATTERN,
+  GridLoginAnswer,
+  GridLoginRequest,
+  MAX_GRID_LOGIN_BODY_BYTES,
+  MIN_TOKEN_TTL_S,
+  PermissionBits,
+  SessionAnswer,
+  SessionRequest,
+  TOKEN_TTL_S,
+  WorldName,
+} from './http-api';
 export * from './limits';
 export {
   Ack,

@@ -43,6 +43,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { SessionAnswer, type SessionRequest } from '../../shared/protocol';
 import type { RunningServer } from '../support/dev-server';
 import { startDevServer } from '../support/dev-server';
 import { RunState, SimClient } from './edge-client';
@@ -137,13 +138,13 @@ async function token(origin: string): Promise<string> {
   const res = await fetch(`${origin}/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ world: WORLD }),
+    body: JSON.stringify({ world: WORLD } satisfies SessionRequest),
     signal: AbortSignal.timeout(15_000),
   });
   if (!res.ok) throw new Error(`POST /api/session answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-  const body = (await res.json()) as { token?: unknown };
-  if (typeof body.token !== 'string') throw new Error('POST /api/session answered without a token');
-  return body.token;
+  const body = SessionAnswer.safeParse(await res.json());
+  if (!body.success) throw new Error('POST /api/session answered without a token');
+  return body.data.token;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */

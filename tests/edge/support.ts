@@ -9,6 +9,7 @@ import {
   decodeServerMessage,
   encodeClientMessage,
   type ServerMessage,
+  SessionAnswer,
 } from '../../shared/protocol';
 
 /** The signing key edge tests use (the real one comes from .dev.vars or a Worker secret). */
@@ -31,8 +32,7 @@ export function post(path: string, json: unknown, headers: Record<string, string
 export async function sessionToken(world: string): Promise<string> {
   const res = await post('/api/session', { world });
   if (res.status !== 200) throw new Error(`session for ${world}: ${res.status} ${await res.text()}`);
-  const body = await res.json<{ token: string }>();
-  return body.token;
+  return SessionAnswer.parse(await res.json()).token;
 }
 
 /** A token signed with the test key for arbitrary permissions. */

@@ -10,18 +10,13 @@ import {
   decodeServerMessage,
   type Entity,
   encodeClientMessage,
+  type GridLoginRequest,
   type ServerMessage,
   type TerrainPatch,
 } from '../../shared/protocol';
 
-export interface GridLoginBody {
-  loginUri: string;
-  first: string;
-  last: string;
-  password: string;
-  region?: string;
-  position?: [number, number, number];
-}
+/** POST /api/grid/login's body (the edge's schema). */
+export type GridLoginBody = GridLoginRequest;
 
 export interface StormView {
   ws: WebSocket;

@@ -5,8 +5,9 @@
  * OpenSim place link (`/#/os/…`, `hop://…`) or the grid's login URI; `creds` is JSON
  * `{"first", "last", "password", "region"?}` (region: where to log in when `url` names none).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isWorldName, LinkError, type Place, parseLink } from '../../shared/links/place-link';
+import { GridLoginRequest } from '../../shared/protocol';
 import type { EmbedMethods } from '../embed-sdk/protocol';
 import { EmbedCode, EmbedError } from './errors';
 
@@ -20,15 +21,11 @@ export type ConnectPlan =
       protocol: 'os';
       /** The region's place when known (a link, or `region` in creds with a login URI). */
       place: OsPlace | null;
-      login: { loginUri: string; first: string; last: string; password: string; region?: string };
+      login: GridLoginRequest;
     };
 
-const GridCreds = z.strictObject({
-  first: z.string().min(1).max(64),
-  last: z.string().min(1).max(64),
-  password: z.string().min(1).max(256),
-  region: z.string().min(1).max(64).optional(),
-});
+/** The host's OpenSim credentials: POST /api/grid/login's name, password and region rules. */
+const GridCreds = GridLoginRequest.pick({ first: true, last: true, password: true, region: true });
 
 const bad = (message: string): EmbedError => new EmbedError(EmbedCode.BadPlace, `connectProtocol: ${message}`);
 

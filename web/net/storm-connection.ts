@@ -3,7 +3,6 @@
  * WorldMirror, acknowledges ticks, and on a drop reconnects with backoff and resumes the session
  * (the room answers with a delta instead of a snapshot while the baseline is still valid).
  */
-import { z } from 'zod';
 import { roundPosition } from '../../shared/links/place-link';
 import {
   type ClientMessage,
@@ -13,6 +12,8 @@ import {
   ProtocolError,
   type Quat,
   type ServerMessage,
+  SessionAnswer,
+  type SessionRequest,
   type Vec3,
   type WorldOperation,
 } from '../../shared/protocol';
@@ -75,14 +76,13 @@ export interface StormConnection {
   close(): void;
 }
 
-const SessionAnswer = z.object({ token: z.string() });
-
 /** POST /api/session {world} → token; a 404 is fatal (no such world). */
 export async function fetchSessionToken(origin: string, world: string, fetchFn: typeof fetch = fetch): Promise<string> {
+  const request: SessionRequest = { world };
   const res = await fetchFn(`${origin}/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ world }),
+    body: JSON.stringify(request),
   });
   if (res.status === 404) throw new NetError('net_world_not_found', `there is no world "${world}"`, true);
   if (!res.ok) throw new NetError('net_token_failed', `POST /api/session answered ${res.status}; retrying`);

@@ -8,9 +8,8 @@
  *   Tool Protocol) runs and its action_result frame is the answer. The viewer's own frames (hello, input,
  *   ack, ping) are refused.
  */
-import { z } from 'zod';
 import { formatLink, type Place } from '../../shared/links/place-link';
-import { decodeClientMessage, encodeServerMessage, ProtocolError } from '../../shared/protocol';
+import { ApiError, decodeClientMessage, encodeServerMessage, ProtocolError, SessionAnswer } from '../../shared/protocol';
 import type { LiveMethods } from '../embed/bridge';
 import { planConnect } from '../embed/connect';
 import { EmbedCode, EmbedError } from '../embed/errors';
@@ -36,8 +35,8 @@ export interface LiveDeps {
   timeoutMs?: number;
 }
 
-const TokenAnswer = z.object({ token: z.string().min(1).max(4096), permissions: z.int().min(0), expiresAt: z.number() });
-const EdgeRefusal = z.object({ error: z.object({ code: z.string().max(64), message: z.string().max(500) }) });
+/** What generateToken hands the host: POST /api/session's answer without the world. */
+const TokenAnswer = SessionAnswer.pick({ token: true, permissions: true, expiresAt: true });
 
 export interface LiveApi extends LiveMethods {
   /** Feed every world event here: views settle a join, `operated` an action. */
@@ -201,7 +200,7 @@ export function createLiveApi(deps: LiveDeps): LiveApi {
         tokensInFlight--;
       }
       if (!res.ok) {
-        const e = EdgeRefusal.safeParse(json);
+        const e = ApiError.safeParse(json);
         throw refused(e.success ? `${e.data.error.code}: ${e.data.error.message}` : `the edge answered HTTP ${res.status}`);
       }
       const answer = TokenAnswer.safeParse(json);

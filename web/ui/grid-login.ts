@@ -1,27 +1,11 @@
 /** Logs into an OpenSim grid through the edge (POST /api/grid/login); the password is sent once and kept nowhere. */
-import { z } from 'zod';
+import { ApiError, GridLoginAnswer, type GridLoginRequest } from '../../shared/protocol';
 
 /** What the edge answers on success (see docs/opensim.md). */
-const LoginAnswer = z.object({
-  session: z.string().regex(/^g-[0-9a-f]{24}$/),
-  token: z.string().min(1).max(4096),
-  socket: z.string().regex(/^\/ws\/grid\/g-[0-9a-f]{24}$/),
-  region: z.string().min(1).max(64),
-  size: z.tuple([z.number().positive(), z.number().positive()]),
-});
-export type LoginAnswer = z.infer<typeof LoginAnswer>;
+export type LoginAnswer = GridLoginAnswer;
 
-const ErrorAnswer = z.object({ error: z.object({ code: z.string().max(64), message: z.string().max(500) }) });
-
-export interface GridCredentials {
-  loginUri: string;
-  first: string;
-  last: string;
-  password: string;
-  region?: string;
-  /** Where in the region to start (a link's x/y/z). */
-  position?: [number, number, number];
-}
+/** The login body: grid, avatar name, password, and optionally the region and place to start at. */
+export type GridCredentials = GridLoginRequest;
 
 export type LoginResult = { ok: true; login: LoginAnswer } | { ok: false; code: string; message: string };
 
@@ -39,12 +23,12 @@ export async function loginToGrid(credentials: GridCredentials, fetcher: typeof 
   }
   const json: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const e = ErrorAnswer.safeParse(json);
+    const e = ApiError.safeParse(json);
     return e.success
       ? { ok: false, code: e.data.error.code, message: e.data.error.message }
       : { ok: false, code: 'edge_error', message: `The edge answered HTTP ${res.status}.` };
   }
-  const parsed = LoginAnswer.safeParse(json);
+  const parsed = GridLoginAnswer.safeParse(json);
   return parsed.success
     ? { ok: true, login: parsed.data }
     : { ok: false, code: 'edge_bad_answer', message: 'The edge answered the login with something unexpected.' };
