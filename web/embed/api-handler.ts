@@ -83,8 +83,7 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
     return c;
   };
   const defOf = (ref: string | number) => {
-    const c = component(ref);
-    return { name: c.name, fields: {}, trackChanges: c.changedColumn >= 0 };
+    return world.componentDef(component(ref).id);
   };
 
   const methods: { [M in keyof EmbedMethods]: (params: EmbedMethods[M]['params']) => EmbedMethods[M]['result'] } = {

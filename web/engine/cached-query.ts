@@ -2,12 +2,21 @@
 import type { Expr, MaskTest } from './query';
 
 /**
- * One cached query result: a dense list of matching entity indices plus a sparse index
- * (slot → position in the dense list), kept up to date on every structural change.
+ * One cached query result: a dense list of matching entity indices (slots, not ids: `world.idAt(slot)`
+ * or `world.ids(q)` give ids) plus a sparse index (slot → position in the dense list), kept up to date
+ * on every structural change.
+ *
+ * Iterating while changing: removal is a swap with the last element, so a structural change that drops
+ * an entity from this result while you walk `entities()` forwards skips one. Defer the change
+ * (`world.queueDestroy/queueAdd/queueRemove`, applied at `world.applyCommands()`), walk a snapshot
+ * (`world.ids(q)`), or walk backwards and change only the entity at hand.
+ *
+ * Lifetime: an evicted query that is read again (`count`, `entities`, `includes`, `runs`) rebuilds
+ * itself and re-enters the world's cache, so a held query is never stale; `pin` avoids the rebuild.
  */
 export class CachedQuery {
   dense = new Uint32Array(1024);
-  count = 0;
+  private n = 0;
   sparse: Int32Array;
   /** Bumped on every membership change (consumers cache derived data against it). */
   version = 0;
@@ -15,6 +24,8 @@ export class CachedQuery {
   pins = 0;
   evicted = false;
   visit = 0;
+  /** @internal Set by the world: rebuilds an evicted query when it is read. */
+  reviver: ((q: CachedQuery) => void) | null = null;
   private runsCache = new Uint32Array(0);
   private runsVersion = -1;
 
@@ -29,13 +40,21 @@ export class CachedQuery {
     this.sparse = new Int32Array(capacity).fill(-1);
   }
 
-  /** Matching entity indices (a view; valid until the next structural change). */
+  /** Number of matching entities. */
+  get count(): number {
+    if (this.evicted) this.reviver?.(this);
+    return this.n;
+  }
+
+  /** Matching entity slots (a live view: see the class comment before changing structure while iterating it). */
   entities(): Uint32Array {
-    return this.dense.subarray(0, this.count);
+    if (this.evicted) this.reviver?.(this);
+    return this.dense.subarray(0, this.n);
   }
 
   /** Whether slot `index` is in the result. */
   includes(index: number): boolean {
+    if (this.evicted) this.reviver?.(this);
     return (this.sparse[index] ?? -1) >= 0;
   }
 
@@ -44,8 +63,9 @@ export class CachedQuery {
    * iterate these linearly over the columns; rebuilt only after a structural change.
    */
   runs(scratch: Uint32Array): Uint32Array {
+    if (this.evicted) this.reviver?.(this);
     if (this.runsVersion === this.version) return this.runsCache;
-    const n = this.count;
+    const n = this.n;
     const dense = this.dense;
     let max = 0;
     for (let k = 0; k < n; k++) {
@@ -98,13 +118,13 @@ export class CachedQuery {
   /** @internal */
   insert(index: number): void {
     if (index >= this.sparse.length) this.growSparse(index + 1);
-    if (this.count === this.dense.length) {
+    if (this.n === this.dense.length) {
       const next = new Uint32Array(this.dense.length * 2);
       next.set(this.dense);
       this.dense = next;
     }
-    this.sparse[index] = this.count;
-    this.dense[this.count++] = index;
+    this.sparse[index] = this.n;
+    this.dense[this.n++] = index;
     this.version++;
   }
 
@@ -112,10 +132,17 @@ export class CachedQuery {
   delete(index: number): void {
     const at = this.sparse[index] ?? -1;
     if (at < 0) return;
-    const last = this.dense[--this.count] as number;
+    const last = this.dense[--this.n] as number;
     this.dense[at] = last;
     this.sparse[last] = at;
     this.sparse[index] = -1;
+    this.version++;
+  }
+
+  /** @internal Empties the result (before a rebuild). */
+  clear(): void {
+    for (let k = 0; k < this.n; k++) this.sparse[this.dense[k] as number] = -1;
+    this.n = 0;
     this.version++;
   }
 

@@ -48,6 +48,8 @@ export interface ComponentLayout {
   readonly addedColumn: number;
   /** -1 when the component does not track changes. */
   readonly changedColumn: number;
+  /** Whether the owner logs its removals (for `removed` filters). */
+  readonly trackRemovals: boolean;
   /** Bytes of all its fields in a serialized entity. */
   readonly bytes: number;
 }
@@ -131,7 +133,7 @@ export function computeLayout(
       changedColumn = columns.length;
       columns.push({ key: `${def.name}.$changed`, kind: 'u32', lanes: 1, bytesPerLane: 4 });
     }
-    out.push({ id, name: def.name, fields, addedColumn, changedColumn, bytes });
+    out.push({ id, name: def.name, fields, addedColumn, changedColumn, trackRemovals: def.trackRemovals === true, bytes });
     text += `${def.name}{${fields.map((f) => `${f.name}:${f.kind}`).join(',')}}`;
   });
   return {
@@ -174,16 +176,18 @@ export function growableSupported(): boolean {
   }
 }
 
-/** Allocates the shared memory of a layout: growable buffers where supported, else full capacity at once. */
+/**
+ * Allocates the shared memory of a layout. Every column is allocated for the full capacity at once:
+ * the OS maps zero pages and commits them on first touch, so untouched slots cost address space,
+ * not memory. Views are then fixed-length over the whole column and never go stale (length-tracking
+ * views over growable buffers would also stay valid, but measured 20x slower in hot loops on Node 20).
+ * `initialCapacity` is the logical capacity (`viewCapacity`), which doubles as entities arrive and
+ * bounds the slots that scans visit.
+ */
 export function allocateMemory(layout: WorldLayout, commandWords?: number): WorldMemory {
-  const growable = growableSupported() && layout.initialCapacity < layout.capacity;
-  const start = growable ? layout.initialCapacity : layout.capacity;
-  const Ctor = SharedArrayBuffer as unknown as GrowableCtor;
+  const start = layout.initialCapacity;
   try {
-    const columns = layout.columns.map((c) => {
-      const per = c.lanes * c.bytesPerLane;
-      return growable ? new Ctor(start * per, { maxByteLength: layout.capacity * per }) : new Ctor(start * per);
-    });
+    const columns = layout.columns.map((c) => new SharedArrayBuffer(layout.capacity * c.lanes * c.bytesPerLane));
     const header = new SharedArrayBuffer(HEADER.words * 4);
     const h = new Int32Array(header);
     h[HEADER.capacity] = start;
@@ -197,22 +201,26 @@ export function allocateMemory(layout: WorldLayout, commandWords?: number): Worl
   }
 }
 
-/** Grows every column to `capacity` entities (growable buffers only). Returns false when the runtime cannot. */
+/**
+ * Raises the logical capacity to `capacity` entities (the columns already hold the full capacity).
+ * Returns false past the layout's capacity.
+ */
 export function growMemory(memory: WorldMemory, capacity: number): boolean {
-  const cols = memory.layout.columns;
-  for (let i = 0; i < cols.length; i++) {
-    const spec = cols[i];
-    const buffer = memory.columns[i] as unknown as Partial<Growable>;
-    if (!spec || !growBuffer(buffer, capacity * spec.lanes * spec.bytesPerLane)) return false;
-  }
+  if (capacity > memory.layout.capacity) return false;
   Atomics.store(new Int32Array(memory.header), HEADER.capacity, capacity);
   return true;
 }
 
 /**
  * Typed-array views over a world's columns. The owner's World and every worker's attached view are
- * this class, so a column is the same memory everywhere. Views are fixed-length (fast in V8) and are
- * rebuilt by `refresh()` after the owner grew the buffers.
+ * this class, so a column is the same memory everywhere. Views are fixed-length (fast in V8) over the
+ * whole capacity, so a view taken once stays valid for the world's life; `refresh()` only reads the
+ * logical capacity (`viewCapacity`) the owner has reached.
+ *
+ * Component identity in a view: a view is usually attached in another thread, where the module that
+ * declares the components was evaluated again, so its def objects are copies. A def matches a layout
+ * component when its name, its field names and kinds (in order) and `trackChanges` are identical;
+ * otherwise `component()` throws SchemaMismatch. The match is cached per def object.
  */
 export class WorldView {
   readonly layout: WorldLayout;
@@ -225,6 +233,7 @@ export class WorldView {
   /** The structural command ring: how a non-owner thread asks for create/destroy/add/remove. */
   readonly commands: CommandBuffer;
   private readonly byName = new Map<string, ComponentLayout>();
+  private readonly matched = new WeakMap<ComponentDef, ComponentLayout>();
 
   constructor(memory: WorldMemory) {
     this.memory = memory;
@@ -238,19 +247,20 @@ export class WorldView {
     }
     for (const c of this.layout.components) this.byName.set(c.name, c);
     this.commands = new CommandBuffer(memory.commands);
-    this.refresh();
-  }
-
-  /** Rebuilds the views when the owner has grown the buffers; cheap when nothing changed. */
-  refresh(): void {
-    const capacity = Atomics.load(this.header, HEADER.capacity);
-    if (capacity === this.viewCapacity) return;
+    const full = this.layout.capacity;
     this.views = this.layout.columns.map((spec, i) => {
       const buffer = this.memory.columns[i];
       if (!buffer) throw ecsError(EngineCode.SchemaMismatch, `column ${spec.key} has no buffer`);
-      return makeView(spec.kind, buffer, capacity * spec.lanes);
+      if (buffer.byteLength < full * spec.lanes * spec.bytesPerLane)
+        throw ecsError(EngineCode.SchemaMismatch, `column ${spec.key} is smaller than the layout's capacity ${full}`);
+      return makeView(spec.kind, buffer, full * spec.lanes);
     });
-    this.viewCapacity = capacity;
+    this.refresh();
+  }
+
+  /** Reads the logical capacity the owner has reached (views themselves never change). */
+  refresh(): void {
+    this.viewCapacity = Atomics.load(this.header, HEADER.capacity);
   }
 
   /** The world tick (advanced by the owner once per frame). */
@@ -258,15 +268,23 @@ export class WorldView {
     return Atomics.load(this.header, HEADER.tick);
   }
 
-  /** The layout of a component, by definition or name; throws MissingComponent when the world lacks it. */
+  /**
+   * The layout of a component, by definition or name; throws MissingComponent when the world lacks it,
+   * and SchemaMismatch when a def shares a name with a layout component but differs from it (see the
+   * class comment; the owner World requires the very def object instead).
+   */
   component(def: ComponentDef | string): ComponentLayout {
-    const name = typeof def === 'string' ? def : def.name;
-    const found = this.byName.get(name);
-    if (!found)
+    if (typeof def === 'string') return this.byName.get(def) ?? missing(def);
+    const hit = this.matched.get(def);
+    if (hit) return hit;
+    const found = this.byName.get(def.name) ?? missing(def.name);
+    const why = mismatch(def, found);
+    if (why)
       throw ecsError(
-        EngineCode.MissingComponent,
-        `component ${name} is not part of this world; list it in createWorld({ components })`,
+        EngineCode.SchemaMismatch,
+        `component ${def.name} here differs from the world's (${why}); declare it once and import that definition on every thread`,
       );
+    this.matched.set(def, found);
     return found;
   }
 
@@ -300,6 +318,27 @@ export class WorldView {
     const mask = this.views[this.layout.maskColumn] as Uint32Array;
     return ((mask[index * this.layout.maskWords + (componentId >>> 5)] ?? 0) & (1 << (componentId & 31))) !== 0;
   }
+}
+
+function missing(name: string): never {
+  throw ecsError(
+    EngineCode.MissingComponent,
+    `component ${name} is not part of this world; list it in createWorld({ components })`,
+  );
+}
+
+/** Why a def differs from a layout component (name equal): field names, kinds, order or trackChanges; '' when it matches. */
+function mismatch(def: ComponentDef, c: ComponentLayout): string {
+  const fields = Object.entries(def.fields as ComponentFields);
+  if (fields.length !== c.fields.length) return `${fields.length} fields against ${c.fields.length}`;
+  for (let k = 0; k < fields.length; k++) {
+    const [name, kind] = fields[k] as [string, ComponentFields[string]];
+    const f = c.fields[k] as FieldLayout;
+    if (f.name !== name || f.kind !== kindName(kind))
+      return `field ${k} is ${name}:${kindName(kind)} against ${f.name}:${f.kind}`;
+  }
+  if (def.trackChanges !== c.changedColumn >= 0) return `trackChanges ${def.trackChanges} against ${c.changedColumn >= 0}`;
+  return '';
 }
 
 /** Attaches to a world's shared memory (in a worker, from the object the owner posted). */

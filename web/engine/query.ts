@@ -274,6 +274,14 @@ export function evaluate(e: Expr, hasComponent: (name: string) => boolean): bool
 
 /** Throws unless every filter component tracks what it needs. */
 export function checkFilters(spec: QuerySpec): void {
+  for (const c of spec.removed ?? []) {
+    if (!c.trackRemovals) {
+      throw ecsError(
+        EngineCode.InvalidConfig,
+        `removed(${c.name}) needs a removal log; declare it with defineComponent(..., { trackRemovals: true })`,
+      );
+    }
+  }
   for (const c of spec.changed ?? []) {
     if (!c.trackChanges) {
       throw ecsError(

@@ -39,20 +39,47 @@ export type ArrayOf<K extends FieldKind> = K extends 'f32' | 'vec3' | 'quat'
                 ? Uint32Array
                 : Uint8Array;
 
-/** A declared component. `trackChanges` gives it a per-entity change-tick column (needed by `changed` filters). */
+/**
+ * A declared component. A world knows a component by this object (its identity), not by its name.
+ * `trackChanges` gives it a per-entity change-tick column (needed by `changed` filters);
+ * `trackRemovals` makes the owner world log its removals (needed by `removed` filters).
+ */
 export interface ComponentDef<F extends ComponentFields = ComponentFields> {
   readonly name: string;
   readonly fields: F;
   readonly trackChanges: boolean;
+  /** Default false: removals are not logged and `removed` filters on it are refused. */
+  readonly trackRemovals?: boolean;
+  /** @internal The id this def has in the world that used it last (see World). */
+  readonly [DEF_SLOT]?: DefSlot;
+}
+
+/** @internal Key of the per-def id cache (not exported from the barrel). */
+export const DEF_SLOT: unique symbol = Symbol('ecs.def');
+/** @internal A def's id in the last world that looked it up: one property load on hot paths. */
+export interface DefSlot {
+  owner: object | null;
+  id: number;
+}
+
+/** Options of `defineComponent`. */
+export interface ComponentOptions {
+  /** Keep a change tick per entity (needed by `changed` filters). Default false. */
+  readonly trackChanges?: boolean;
+  /** Log removals on the owner world (needed by `removed` filters). Default false. */
+  readonly trackRemovals?: boolean;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Declares a component. Names must be identifiers; a world rejects two components with one name. */
+/**
+ * Declares a component. Names must be identifiers; a world rejects two components with one name and
+ * knows a component by the object returned here (declare each component once, in a module, and share it).
+ */
 export function defineComponent<F extends ComponentFields>(
   name: string,
   fields: F,
-  options: { trackChanges?: boolean } = {},
+  options: ComponentOptions = {},
 ): ComponentDef<F> {
   if (!NAME.test(name)) throw ecsError(EngineCode.InvalidConfig, `component name "${name}" must be an identifier`);
   for (const [field, kind] of Object.entries(fields)) {
@@ -61,7 +88,15 @@ export function defineComponent<F extends ComponentFields>(
       throw ecsError(EngineCode.InvalidConfig, `${name}.${field}: bytes length must be an integer in 1..65535`);
     }
   }
-  return Object.freeze({ name, fields: Object.freeze({ ...fields }), trackChanges: options.trackChanges ?? false });
+  // The def is frozen; its id cache is a separate mutable object.
+  const slot: DefSlot = { owner: null, id: -1 };
+  return Object.freeze({
+    name,
+    fields: Object.freeze({ ...fields }),
+    trackChanges: options.trackChanges ?? false,
+    trackRemovals: options.trackRemovals ?? false,
+    [DEF_SLOT]: slot,
+  });
 }
 
 /** Lanes per entity and bytes per lane of a field kind. */

@@ -163,7 +163,7 @@ export function deserializeEntity(world: World, bytes: Uint8Array, target?: Enti
   const index = world.indexOf(id);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const { component: c, offset } of parts) {
-    const def = { name: c.name, fields: {}, trackChanges: c.changedColumn >= 0 };
+    const def = world.componentDef(c.id);
     if (!world.hasBit(index, c.id)) world.add(id, def);
     let p = offset;
     for (const f of c.fields) {

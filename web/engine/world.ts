@@ -1,12 +1,18 @@
 /**
  * The world (owner thread only): entity ids, component add/remove, cached queries maintained
  * incrementally, and the sync point that applies commands queued by other threads.
+ *
+ * Rules (docs/engine.md): queries give slots, structural calls take ids (`idAt`, `ids`); a query's
+ * `entities()` is live, so structural changes while iterating it are deferred (`queue*`, applied by
+ * `applyCommands`) or made on a snapshot (`ids`) or backwards on the current entity; components are
+ * known by their def object; removal logs are kept only for components declared with `trackRemovals`.
  */
 import { CachedQuery } from './cached-query';
 import { CommandOp } from './command-buffer';
 import { EngineCode, type EngineError, ecsError } from './errors';
 import {
   allocateMemory,
+  type ComponentLayout,
   computeLayout,
   type FieldLayout,
   growMemory,
@@ -17,7 +23,7 @@ import {
 } from './layout';
 import { checkFilters, compile, componentsOf, type Expr, keyOf, normalize, type QuerySpec, specExpr } from './query';
 import { createLruPolicy, createPredictedReusePolicy, type EvictionPolicy } from './query-cache';
-import type { ColumnArray, ComponentDef, ComponentFields, FieldKind } from './schema';
+import { type ColumnArray, type ComponentDef, type ComponentFields, DEF_SLOT, type FieldKind } from './schema';
 
 // Module-local copies of imported constants: hot paths read them per entity, and some loaders
 // (tsx) turn imported bindings into getter calls.
@@ -32,7 +38,8 @@ export const NO_ENTITY = 0xffffffff;
 const INDEX_MASK = (1 << ID_BITS) - 1;
 const GEN_MASK = 0x3ff;
 const ALIVE = 0x8000;
-const MAX_REMOVED_LOG = 1 << 20;
+/** Removal records kept per tracked component when the tick does not advance (the newest half survives). */
+const MAX_REMOVED_LOG = 1 << 16;
 
 /** Value of one field when read or written through the convenience API. */
 export type FieldValue<K extends FieldKind> = K extends 'vec3' | 'quat'
@@ -49,7 +56,10 @@ export interface WorldOptions {
   readonly components: readonly ComponentDef[];
   /** Most entities the world can hold (default 1,048,576). */
   readonly capacity?: number;
-  /** Slots allocated up front when buffers can grow (default: min(capacity, 65,536)); ignored otherwise. */
+  /**
+   * Logical capacity to start with (default: min(capacity, 65,536)); it doubles as entities arrive and
+   * bounds the slots scans visit. Columns always hold the full capacity, so views never go stale.
+   */
   readonly initialCapacity?: number;
   /** Size of the command ring in 32-bit words (default 65,536). */
   readonly commandWords?: number;
@@ -57,7 +67,10 @@ export interface WorldOptions {
   readonly maxCachedQueries?: number;
   /** Eviction policy for cached queries (default 'predicted-reuse'). */
   readonly eviction?: 'lru' | 'predicted-reuse' | EvictionPolicy;
-  /** How many ticks removal records are kept for `removed` filters (default 1024; the scheduler ticks once per stage). */
+  /**
+   * How many ticks removal records are kept for `removed` filters (default 1024; the scheduler ticks once
+   * per stage). Only components declared with `trackRemovals` keep records.
+   */
   readonly removedRetentionTicks?: number;
   /** Record every query lookup key in `queryTrace` (for cache studies). */
   readonly recordQueryTrace?: boolean;
@@ -83,23 +96,28 @@ export class World extends WorldView {
   private freeQueue: Uint32Array;
   private freeHead = 0;
   private freeCount = 0;
-  private gen: Uint16Array;
-  private mask: Uint32Array;
+  private readonly gen: Uint16Array;
+  private readonly mask: Uint32Array;
   private readonly maskWords: number;
   private readonly cache = new Map<string, CachedQuery>();
   private readonly byComponent: CachedQuery[][];
-  private readonly emptyMatchers = new Set<CachedQuery>();
+  private readonly emptyMatchers: CachedQuery[] = [];
   private readonly memo = new WeakMap<object, { key: string; expr: Expr }>();
-  private readonly removedLogs: RemovedLog[];
+  /** Removal logs, only for components that track removals. */
+  private readonly removedLogs: (RemovedLog | null)[];
   private readonly policy: EvictionPolicy;
   private readonly maxCached: number;
   private readonly retention: number;
   private readonly idByName = new Map<string, number>();
+  /** The def objects given to createWorld, by component id, and the reverse. */
+  private readonly defs: readonly ComponentDef[];
+  private readonly idOfDef = new WeakMap<ComponentDef, number>();
   private clock = 0;
   private visitEpoch = 0;
   private runsScratch = new Uint32Array(0);
-  private readonly idsScratch = new Int32Array(64);
+  private idsScratch = new Int32Array(64);
   private ownerTick = 1;
+  private readonly reviver = (q: CachedQuery): void => this.revive(q);
   /** Lookup keys in order, when `recordQueryTrace` is set. */
   readonly queryTrace: string[] | null;
   /** Lookup statistics of the query cache. */
@@ -118,8 +136,12 @@ export class World extends WorldView {
     this.gen = this.views[layout.generationColumn] as Uint16Array;
     this.mask = this.views[layout.maskColumn] as Uint32Array;
     this.byComponent = layout.components.map(() => []);
-    this.removedLogs = layout.components.map(() => ({ index: [], gen: [], tick: [] }));
-    for (const c of layout.components) this.idByName.set(c.name, c.id);
+    this.removedLogs = layout.components.map((c) => (c.trackRemovals ? { index: [], gen: [], tick: [] } : null));
+    this.defs = [...options.components];
+    this.defs.forEach((def, id) => {
+      this.idOfDef.set(def, id);
+      this.idByName.set(def.name, id);
+    });
     const ev = options.eviction ?? 'predicted-reuse';
     this.policy = typeof ev === 'object' ? ev : ev === 'lru' ? createLruPolicy() : createPredictedReusePolicy();
     this.maxCached = options.maxCachedQueries ?? 64;
@@ -142,74 +164,83 @@ export class World extends WorldView {
     return this.next;
   }
 
-  /** The id of the live entity in slot `index`, or NO_ENTITY. */
+  /** The id of the live entity in slot `index` (what a query gives), or NO_ENTITY. */
   idAt(index: number): EntityId {
     const g = this.gen[index] ?? 0;
     if ((g & ALIVE) === 0) return NO_ENTITY;
     return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
   }
 
+  /**
+   * The ids of a query's entities, copied: a snapshot you may hold and make structural changes while
+   * iterating (an entity destroyed meanwhile is still listed; check `isAlive` if you destroy others).
+   */
+  ids(q: CachedQuery): Uint32Array {
+    const slots = q.entities();
+    const out = new Uint32Array(slots.length);
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k] as number;
+      out[k] = ((((this.gen[i] as number) & GEN_MASK) << ID_BITS) | i) >>> 0;
+    }
+    return out;
+  }
+
   /** Whether `id` names a live entity (false for stale ids). */
   isAlive(id: EntityId): boolean {
     const index = id & INDEX_MASK;
     if (index >= this.next) return false;
-    const g = this.gen[index] ?? 0;
-    return (g & ALIVE) !== 0 && (g & GEN_MASK) === (id >>> ID_BITS) >>> 0;
+    const g = this.gen[index] as number;
+    return (g & ALIVE) !== 0 && (g & GEN_MASK) === id >>> ID_BITS;
   }
 
   /** The slot of a live entity; throws StaleEntity for a destroyed or recycled id. */
   indexOf(id: EntityId): number {
-    if (!this.isAlive(id)) {
-      const index = id & INDEX_MASK;
-      const g = this.gen[index] ?? 0;
-      const why =
-        index >= this.next
-          ? 'no entity was ever created in that slot'
-          : (g & ALIVE) === 0
-            ? 'it was destroyed'
-            : `the slot now holds generation ${g & GEN_MASK} (the entity was destroyed and the slot reused)`;
-      throw ecsError(
-        EngineCode.StaleEntity,
-        `entity ${id >>> 0} (slot ${index}, generation ${id >>> ID_BITS}) is stale: ${why}; drop references to an entity when it is destroyed`,
-      );
+    const index = id & INDEX_MASK;
+    if (index < this.next) {
+      const g = this.gen[index] as number;
+      if ((g & ALIVE) !== 0 && (g & GEN_MASK) === id >>> ID_BITS) return index;
     }
-    return id & INDEX_MASK;
+    return this.stale(id);
   }
 
   /** Creates an entity holding `defs` (fields zeroed). Throws WorldFull (-3) at capacity. */
   create(...defs: ComponentDef[]): EntityId {
-    const ids = defs.length <= this.idsScratch.length ? this.idsScratch : new Int32Array(defs.length);
-    for (let k = 0; k < defs.length; k++) ids[k] = this.componentId(defs[k] as ComponentDef);
-    const index = this.allocate();
-    const g = ((this.gen[index] ?? 0) & GEN_MASK) | ALIVE;
-    this.gen[index] = g;
-    // Plain store: other threads read the count only between frames.
-    this.header[H_ALIVE] = (this.header[H_ALIVE] ?? 0) + 1;
-    const epoch = ++this.visitEpoch;
-    for (let k = 0; k < defs.length; k++) this.attach(index, ids[k] as number);
-    if (this.emptyMatchers.size > 0)
-      for (const q of this.emptyMatchers) if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
-    for (let k = 0; k < defs.length; k++) this.updateQueries(index, ids[k] as number, epoch);
-    return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+    const n = defs.length;
+    if (n > this.idsScratch.length) this.idsScratch = new Int32Array(n * 2);
+    const ids = this.idsScratch;
+    for (let k = 0; k < n; k++) ids[k] = this.componentId(defs[k] as ComponentDef);
+    return this.createIds(ids, n);
   }
 
   /** Destroys an entity; its id becomes stale and the slot is recycled. */
   destroy(id: EntityId): void {
     const index = this.indexOf(id);
-    const base = index * this.maskWords;
-    const tick = this.tick;
-    for (let w = 0; w < this.maskWords; w++) {
-      let bits = this.mask[base + w] ?? 0;
+    const mw = this.maskWords;
+    const base = index * mw;
+    const oldGen = (this.gen[index] as number) & GEN_MASK;
+    // Dead first, so every membership refresh below drops the slot.
+    this.gen[index] = (oldGen + 1) & GEN_MASK;
+    this.header[H_ALIVE] = (this.header[H_ALIVE] as number) - 1;
+    const epoch = ++this.visitEpoch;
+    const tick = this.ownerTick;
+    for (let w = 0; w < mw; w++) {
+      let bits = this.mask[base + w] as number;
+      if (bits === 0) continue;
+      this.mask[base + w] = 0;
       while (bits !== 0) {
         const b = 31 - Math.clz32(bits);
         bits &= ~(1 << b);
-        this.logRemoval((w << 5) + b, index, tick);
+        const cid = (w << 5) + b;
+        const log = this.removedLogs[cid];
+        if (log) this.logRemoval(log, index, oldGen, tick);
+        this.updateQueries(index, cid, epoch);
       }
-      this.mask[base + w] = 0;
     }
-    this.gen[index] = ((this.gen[index] ?? 0) + 1) & GEN_MASK;
-    this.header[H_ALIVE] = (this.header[H_ALIVE] ?? 0) - 1;
-    for (const q of this.cache.values()) q.delete(index);
+    const empty = this.emptyMatchers;
+    for (let k = 0; k < empty.length; k++) {
+      const q = empty[k] as CachedQuery;
+      if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
+    }
     this.release(index);
   }
 
@@ -222,23 +253,13 @@ export class World extends WorldView {
   add<F extends ComponentFields>(id: EntityId, def: ComponentDef<F>, values?: Partial<ComponentValues<F>>): void {
     const index = this.indexOf(id);
     const cid = this.componentId(def);
-    if (!this.hasBit(index, cid)) {
-      this.attach(index, cid);
-      this.updateQueries(index, cid, ++this.visitEpoch);
-    }
+    this.addAt(index, cid);
     if (values) this.write(index, cid, values);
   }
 
   /** Removes a component; returns false when the entity did not have it. */
   remove(id: EntityId, def: ComponentDef): boolean {
-    const index = this.indexOf(id);
-    const cid = this.componentId(def);
-    if (!this.hasBit(index, cid)) return false;
-    const at = index * this.maskWords + (cid >>> 5);
-    this.mask[at] = (this.mask[at] ?? 0) & ~(1 << (cid & 31));
-    this.logRemoval(cid, index, this.tick);
-    this.updateQueries(index, cid, ++this.visitEpoch);
-    return true;
+    return this.removeAt(this.indexOf(id), this.componentId(def));
   }
 
   /** Reads a component's fields (vectors and bytes are copied into plain arrays). */
@@ -274,12 +295,30 @@ export class World extends WorldView {
   }
 
   /**
+   * The layout of a component. The owner knows a component by the def object given to createWorld:
+   * another def with the same name is refused (MissingComponent), never taken for it. A string is
+   * looked up by name.
+   */
+  override component(def: ComponentDef | string): ComponentLayout {
+    if (typeof def === 'string') return super.component(def);
+    return this.layout.components[this.componentId(def)] as ComponentLayout;
+  }
+
+  /** The def object this world was created with, by component id or name (for code that holds only ids or names). */
+  componentDef(ref: number | string): ComponentDef {
+    const id = typeof ref === 'number' ? ref : this.idByName.get(ref);
+    const def = id === undefined ? undefined : this.defs[id];
+    if (!def) throw ecsError(EngineCode.MissingComponent, `no component ${JSON.stringify(ref)} in this world`);
+    return def;
+  }
+
+  /**
    * The cached result of a query (normalized, so equivalent expressions share one result). Pin it with
-   * `pin` to keep it from eviction while you hold it.
+   * `pin` to keep it from eviction while you hold it; an evicted query you still hold rebuilds itself
+   * (and re-enters the cache) the next time you read it, so it is never stale.
    */
   query(spec: QuerySpec | Expr): CachedQuery {
     const { key, expr } = this.normalized(spec);
-    if (!('op' in spec)) checkFilters(spec);
     this.queryTrace?.push(key);
     this.policy.touch(key, this.clock++);
     const hit = this.cache.get(key);
@@ -290,12 +329,13 @@ export class World extends WorldView {
     this.cacheStats.misses++;
     const q = this.build(key, expr);
     this.cache.set(key, q);
-    this.evict();
+    this.evict(q);
     return q;
   }
 
   /** Pins a query (never evicted) until `unpin`. */
   pin(q: CachedQuery): void {
+    if (q.evicted) this.revive(q);
     q.pins++;
   }
   /** Releases a pin. */
@@ -336,7 +376,8 @@ export class World extends WorldView {
     const seen = new Set<number>();
     removed.forEach((def, n) => {
       const cid = this.componentId(def);
-      const log = this.removedLogs[cid] as RemovedLog;
+      const log = this.removedLogs[cid];
+      if (!log) return;
       for (let k = 0; k < log.index.length; k++) {
         const i = log.index[k] as number;
         if ((log.tick[k] ?? 0) <= since || seen.has(i)) continue;
@@ -365,6 +406,7 @@ export class World extends WorldView {
     this.ownerTick = tick;
     const oldest = tick - this.retention;
     for (const log of this.removedLogs) {
+      if (!log) continue;
       let drop = 0;
       while (drop < log.tick.length && (log.tick[drop] ?? 0) < oldest) drop++;
       if (drop > 0) {
@@ -376,20 +418,31 @@ export class World extends WorldView {
     return tick;
   }
 
-  /** The sync point: applies every command other threads queued. Refused commands are returned, not thrown. */
+  /** Removal records held now, over every component (they exist only for components with `trackRemovals`). */
+  get removalRecords(): number {
+    let n = 0;
+    for (const log of this.removedLogs) n += log ? log.index.length : 0;
+    return n;
+  }
+
+  /**
+   * The sync point: applies every command queued (by other threads, or by the owner through `queue*`
+   * to defer a change it makes while iterating a query). Refused commands are returned, not thrown.
+   */
   applyCommands(): AppliedCommands {
     const errors: EngineError[] = [];
-    const comps = this.layout.components;
+    const n = this.layout.components.length;
     const applied = this.commands.drain((op, words, at, len) => {
       try {
         const id = (words[at] ?? 0) >>> 0;
         const cid = words[at + 1] ?? -1;
         if (op === CommandOp.spawn) {
-          const defs = Array.from(words.subarray(at, at + len), (c) => this.defOf(c, comps.length));
-          this.create(...defs);
+          if (len > this.idsScratch.length) this.idsScratch = new Int32Array(len * 2);
+          for (let k = 0; k < len; k++) this.idsScratch[k] = this.checkId(words[at + k] ?? -1, n);
+          this.createIds(this.idsScratch, len);
         } else if (op === CommandOp.destroy) this.destroy(id);
-        else if (op === CommandOp.add) this.add(id, this.defOf(cid, comps.length));
-        else if (op === CommandOp.remove) this.remove(id, this.defOf(cid, comps.length));
+        else if (op === CommandOp.add) this.addAt(this.indexOf(id), this.checkId(cid, n));
+        else if (op === CommandOp.remove) this.removeAt(this.indexOf(id), this.checkId(cid, n));
       } catch (e) {
         if (e instanceof Error && 'numericCode' in e) errors.push(e as EngineError);
         else throw e;
@@ -400,8 +453,61 @@ export class World extends WorldView {
 
   // ---- internals ----
 
+  private stale(id: EntityId): never {
+    const index = id & INDEX_MASK;
+    const g = this.gen[index] ?? 0;
+    const why =
+      index >= this.next
+        ? 'no entity was ever created in that slot'
+        : (g & ALIVE) === 0
+          ? 'it was destroyed'
+          : `the slot now holds generation ${g & GEN_MASK} (the entity was destroyed and the slot reused)`;
+    throw ecsError(
+      EngineCode.StaleEntity,
+      `entity ${id >>> 0} (slot ${index}, generation ${id >>> ID_BITS}) is stale: ${why}; drop references to an entity when it is destroyed`,
+    );
+  }
+
+  private createIds(ids: Int32Array, n: number): EntityId {
+    const index = this.allocate();
+    const g = (((this.gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
+    this.gen[index] = g;
+    // Plain store: other threads read the count only between frames.
+    this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + 1;
+    const epoch = ++this.visitEpoch;
+    for (let k = 0; k < n; k++) this.attach(index, ids[k] as number);
+    const empty = this.emptyMatchers;
+    for (let k = 0; k < empty.length; k++) {
+      const q = empty[k] as CachedQuery;
+      if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
+    }
+    for (let k = 0; k < n; k++) this.updateQueries(index, ids[k] as number, epoch);
+    return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+  }
+
+  private addAt(index: number, cid: number): void {
+    const at = index * this.maskWords + (cid >>> 5);
+    const bit = 1 << (cid & 31);
+    if (((this.mask[at] as number) & bit) !== 0) return;
+    this.attach(index, cid);
+    this.updateQueries(index, cid, ++this.visitEpoch);
+  }
+
+  private removeAt(index: number, cid: number): boolean {
+    const at = index * this.maskWords + (cid >>> 5);
+    const bit = 1 << (cid & 31);
+    const word = this.mask[at] as number;
+    if ((word & bit) === 0) return false;
+    this.mask[at] = word & ~bit;
+    const log = this.removedLogs[cid];
+    if (log) this.logRemoval(log, index, (this.gen[index] as number) & GEN_MASK, this.ownerTick);
+    this.updateQueries(index, cid, ++this.visitEpoch);
+    return true;
+  }
+
   private lostSince(cid: number, index: number, since: number): boolean {
-    const log = this.removedLogs[cid] as RemovedLog;
+    const log = this.removedLogs[cid];
+    if (!log) return false;
     for (let k = log.index.length - 1; k >= 0; k--) {
       if ((log.tick[k] ?? 0) <= since) return false;
       if (log.index[k] === index) return !this.hasBit(index, cid);
@@ -409,26 +515,46 @@ export class World extends WorldView {
     return false;
   }
 
-  private defOf(cid: number, n: number): ComponentDef {
-    const c = cid >= 0 && cid < n ? this.layout.components[cid] : undefined;
-    if (!c)
-      throw ecsError(EngineCode.MissingComponent, `queued command names component id ${cid}, which this world does not have`);
-    return { name: c.name, fields: {}, trackChanges: c.changedColumn >= 0 };
+  private checkId(cid: number, n: number): number {
+    if (cid >= 0 && cid < n) return cid;
+    throw ecsError(EngineCode.MissingComponent, `queued command names component id ${cid}, which this world does not have`);
   }
 
+  /** The id of a def: one property load when the def was last used with this world. */
   private componentId(def: ComponentDef): number {
-    const id = this.idByName.get(def.name);
-    if (id === undefined)
+    const slot = def[DEF_SLOT];
+    if (slot !== undefined && slot.owner === this) return slot.id;
+    return this.lookupDef(def);
+  }
+
+  private lookupDef(def: ComponentDef): number {
+    const id = this.idOfDef.get(def);
+    if (id === undefined) {
+      const named = this.idByName.has(def.name);
       throw ecsError(
         EngineCode.MissingComponent,
-        `component ${def.name} is not part of this world; list it in createWorld({ components })`,
+        named
+          ? `component ${def.name} here is another definition than the one this world was created with; components are known by their def object, so import the one definition (defineComponent once, in a module)`
+          : `component ${def.name} is not part of this world; list it in createWorld({ components })`,
       );
+    }
+    const slot = def[DEF_SLOT];
+    if (slot !== undefined) {
+      slot.owner = this;
+      slot.id = id;
+    }
     return id;
   }
 
   private normalized(spec: QuerySpec | Expr): { key: string; expr: Expr } {
     const memo = this.memo.get(spec);
     if (memo) return memo;
+    if (!('op' in spec)) {
+      checkFilters(spec);
+      // Every def a spec names must be this world's own (identity, not name).
+      for (const list of [spec.all, spec.any, spec.none, spec.added, spec.changed, spec.removed])
+        for (const t of list ?? []) if (!('op' in t)) this.componentId(t);
+    }
     const expr = normalize('op' in spec ? (spec as Expr) : specExpr(spec as QuerySpec));
     const out = { key: keyOf(expr), expr };
     this.memo.set(spec, out);
@@ -445,38 +571,70 @@ export class World extends WorldView {
     });
     const test = compile(expr, (n) => this.idByName.get(n) ?? 0);
     const empty = new Uint32Array(this.maskWords);
-    const q = new CachedQuery(key, expr, test, ids, test(empty, 0), this.viewCapacity);
-    for (const id of ids) this.byComponent[id]?.push(q);
-    if (q.matchesEmpty) this.emptyMatchers.add(q);
-    const mw = this.maskWords;
-    for (let i = 0; i < this.next; i++) {
-      if (((this.gen[i] ?? 0) & ALIVE) !== 0 && test(this.mask, i * mw)) q.insert(i);
-    }
+    const q = new CachedQuery(key, expr, test, ids, test(empty, 0), Math.max(64, this.next));
+    q.reviver = this.reviver;
+    this.register(q);
+    this.scan(q);
     return q;
   }
 
-  private evict(): void {
+  /** Puts a query on the per-component lists that keep it up to date. */
+  private register(q: CachedQuery): void {
+    for (const id of q.componentIds) this.byComponent[id]?.push(q);
+    if (q.matchesEmpty) this.emptyMatchers.push(q);
+  }
+
+  private unregister(q: CachedQuery): void {
+    q.evicted = true;
+    const at = this.emptyMatchers.indexOf(q);
+    if (at >= 0) this.emptyMatchers.splice(at, 1);
+    for (const id of q.componentIds) {
+      const list = this.byComponent[id];
+      if (list) list.splice(list.indexOf(q), 1);
+    }
+  }
+
+  private scan(q: CachedQuery): void {
+    const mw = this.maskWords;
+    const test = q.test;
+    for (let i = 0; i < this.next; i++) {
+      if (((this.gen[i] as number) & ALIVE) !== 0 && test(this.mask, i * mw)) q.insert(i);
+    }
+  }
+
+  /** An evicted query that is used again: rebuilt, and cached again under its key (replacing a newer copy). */
+  private revive(q: CachedQuery): void {
+    if (!q.evicted) return;
+    q.clear();
+    q.evicted = false;
+    this.register(q);
+    this.scan(q);
+    const other = this.cache.get(q.key);
+    if (other && other !== q) this.unregister(other);
+    this.cache.set(q.key, q);
+    this.policy.touch(q.key, this.clock++);
+    this.evict(q);
+  }
+
+  /** Evicts down to the limit, never `keep` (the query just looked up or revived). */
+  private evict(keep: CachedQuery): void {
     while (this.cache.size > this.maxCached) {
-      const candidates = [...this.cache.values()].filter((q) => q.pins === 0).map((q) => q.key);
+      const candidates: string[] = [];
+      for (const q of this.cache.values()) if (q.pins === 0 && q !== keep) candidates.push(q.key);
       if (candidates.length === 0) return;
       const key = this.policy.victim(candidates, this.clock);
       const q = this.cache.get(key);
       if (!q) return;
       this.cache.delete(key);
-      q.evicted = true;
       this.cacheStats.evictions++;
-      this.emptyMatchers.delete(q);
-      for (const id of q.componentIds) {
-        const list = this.byComponent[id];
-        if (list) list.splice(list.indexOf(q), 1);
-      }
+      this.unregister(q);
     }
   }
 
   private allocate(): number {
     if (this.freeCount > 0) {
       const index = this.freeQueue[this.freeHead] as number;
-      this.freeHead = (this.freeHead + 1) % this.freeQueue.length;
+      this.freeHead = this.freeHead + 1 === this.freeQueue.length ? 0 : this.freeHead + 1;
       this.freeCount--;
       return index;
     }
@@ -491,7 +649,9 @@ export class World extends WorldView {
       this.freeQueue = next;
       this.freeHead = 0;
     }
-    this.freeQueue[(this.freeHead + this.freeCount) % this.freeQueue.length] = index;
+    let at = this.freeHead + this.freeCount;
+    if (at >= this.freeQueue.length) at -= this.freeQueue.length;
+    this.freeQueue[at] = index;
     this.freeCount++;
   }
 
@@ -505,28 +665,23 @@ export class World extends WorldView {
     }
     const next = Math.min(cap, this.viewCapacity * 2);
     if (!growMemory(this.memory, next)) {
-      throw ecsError(
-        EngineCode.WorldFull,
-        `world full at ${this.viewCapacity} slots: this runtime cannot grow shared buffers; set initialCapacity = capacity`,
-      );
+      throw ecsError(EngineCode.WorldFull, `world full at ${this.viewCapacity} slots; create the world with a larger capacity`);
     }
     this.refresh();
-    this.gen = this.views[this.layout.generationColumn] as Uint16Array;
-    this.mask = this.views[this.layout.maskColumn] as Uint32Array;
   }
 
   private attach(index: number, cid: number): void {
-    const c = this.layout.components[cid];
-    if (!c) return;
+    const c = this.layout.components[cid] as ComponentLayout;
     const at = index * this.maskWords + (cid >>> 5);
-    this.mask[at] = (this.mask[at] ?? 0) | (1 << (cid & 31));
+    this.mask[at] = (this.mask[at] as number) | (1 << (cid & 31));
     const tick = this.ownerTick;
-    (this.views[c.addedColumn] as Uint32Array)[index] = tick;
-    if (c.changedColumn >= 0) (this.views[c.changedColumn] as Uint32Array)[index] = tick;
+    const views = this.views;
+    (views[c.addedColumn] as Uint32Array)[index] = tick;
+    if (c.changedColumn >= 0) (views[c.changedColumn] as Uint32Array)[index] = tick;
     const fields = c.fields;
     for (let k = 0; k < fields.length; k++) {
       const f = fields[k] as FieldLayout;
-      const col = this.views[f.column] as ColumnArray;
+      const col = views[f.column] as ColumnArray;
       const lanes = f.lanes;
       if (lanes === 1) col[index] = f.kind === 'entity' ? NO_ENTITY : 0;
       else for (let l = index * lanes, end = l + lanes; l < end; l++) col[l] = 0;
@@ -553,11 +708,9 @@ export class World extends WorldView {
     if (c.changedColumn >= 0) (this.views[c.changedColumn] as Uint32Array)[index] = this.tick;
   }
 
-  private logRemoval(cid: number, index: number, tick: number): void {
-    const log = this.removedLogs[cid];
-    if (!log) return;
+  private logRemoval(log: RemovedLog, index: number, gen: number, tick: number): void {
     log.index.push(index);
-    log.gen.push((this.gen[index] ?? 0) & GEN_MASK);
+    log.gen.push(gen);
     log.tick.push(tick);
     // A world that never advances its tick must not grow the log without bound: keep the newest half.
     if (log.index.length > MAX_REMOVED_LOG) {
@@ -569,8 +722,7 @@ export class World extends WorldView {
   }
 
   private updateQueries(index: number, cid: number, epoch: number): void {
-    const list = this.byComponent[cid];
-    if (!list) return;
+    const list = this.byComponent[cid] as CachedQuery[];
     for (let k = 0; k < list.length; k++) {
       const q = list[k] as CachedQuery;
       if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
@@ -579,14 +731,14 @@ export class World extends WorldView {
 
   private refreshMembership(q: CachedQuery, index: number, epoch: number): void {
     q.visit = epoch;
-    const match = ((this.gen[index] ?? 0) & ALIVE) !== 0 && q.test(this.mask, index * this.maskWords);
-    const inside = (q.sparse[index] ?? -1) >= 0;
+    const match = ((this.gen[index] as number) & ALIVE) !== 0 && q.test(this.mask, index * this.maskWords);
+    const inside = index < q.sparse.length && (q.sparse[index] as number) >= 0;
     if (match && !inside) q.insert(index);
     else if (!match && inside) q.delete(index);
   }
 }
 
-/** Creates a world that can hold `options.components`. */
+/** Creates a world that can hold `options.components` (each a distinct def with a distinct name). */
 export function createWorld(options: WorldOptions): World {
   return new World(options);
 }
