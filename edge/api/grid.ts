@@ -12,7 +12,7 @@ import { issueToken, signingSecret } from '../auth/tokens';
 import { EdgeError } from '../errors';
 import { checkGridUrl, GridAllowlist } from '../grid/allowlist';
 import { GridError } from '../grid/errors';
-import { CLAIMS_HEADER } from '../rooms/world-room';
+import { CLAIMS_HEADER } from '../rooms/room-socket';
 import { requireToken } from './access';
 
 function gridErrorResponse(err: GridError): Response {

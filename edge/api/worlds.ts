@@ -12,7 +12,7 @@ import {
 import { parsePermissions } from '../auth/permissions';
 import { issueToken, signingSecret } from '../auth/tokens';
 import { EdgeError } from '../errors';
-import { CLAIMS_HEADER, WORLD_HEADER } from '../rooms/world-room';
+import { CLAIMS_HEADER, WORLD_HEADER } from '../rooms/room-socket';
 import { bearer, requireToken } from './access';
 
 /** Reads a JSON body with a schema; a 400 that names the field otherwise. */

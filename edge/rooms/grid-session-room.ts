@@ -8,25 +8,38 @@ import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import {
   type ClientMessage,
-  decodeClientMessage,
-  encodeServerMessage,
   INPUT_FLAGS,
   MAX_CHAT_BYTES,
-  MAX_CLIENT_FRAME_BYTES,
   MAX_ERROR_MESSAGE_BYTES,
   MAX_NAME_BYTES,
   PROTOCOL_VERSION,
-  ProtocolError,
   type ServerMessage,
 } from '../../shared/protocol';
 import { hasPermission, PERMISSION } from '../auth/permissions';
-import { TokenClaims } from '../auth/tokens';
 import { GridAllowlist } from '../grid/allowlist';
 import { GridError, type GridErrorCode } from '../grid/errors';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
 import { openRelayCircuit } from '../grid/relay-client';
 import { clip } from '../grid/scene';
-import { CLAIMS_HEADER, FLOOD_BURST, FLOOD_RATE } from './world-room';
+import {
+  CLOSE,
+  closeSocket,
+  createFrameBucket,
+  decodeFrame,
+  echoClose,
+  encodeFrame,
+  type FrameBucket,
+  forwardedClaims,
+  isOversized,
+  isUpgrade,
+  jsonError,
+  oversizedReason,
+  sendFrame,
+  takeFrameToken,
+} from './room-socket';
+
+/** The room's name in messages and logs. */
+const ROOM = 'grid';
 
 /** How long a logged-in session waits for the browser's socket before logging out. */
 export const ATTACH_TIMEOUT_MS = 30_000;
@@ -71,12 +84,7 @@ interface Visitor {
   perm: number;
   greeted: boolean;
   lastSeq: number;
-  tokens: number;
-  refilledAt: number;
-}
-
-function jsonError(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+  bucket: FrameBucket;
 }
 
 /** One instance per visitor session (binding GRID_SESSION, migration v2 in wrangler.toml). */
@@ -99,7 +107,7 @@ export class GridSession extends DurableObject<Env> {
         code: 'grid_circuit_lost',
         message: 'grid: the session was restarted on the edge and its circuit is gone; log in again',
       });
-      ws.close(1011, 'grid: session lost; log in again');
+      ws.close(CLOSE.lost, 'grid: session lost; log in again');
     }
   }
 
@@ -181,20 +189,13 @@ export class GridSession extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const claimsJson = request.headers.get(CLAIMS_HEADER);
-    let claimsRaw: unknown = null;
-    try {
-      claimsRaw = claimsJson === null ? null : JSON.parse(claimsJson);
-    } catch {
-      claimsRaw = null;
-    }
-    const claims = TokenClaims.safeParse(claimsRaw);
-    if (!claims.success) return jsonError(400, 'bad_request', 'grid: requests must come through the edge router');
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    const claims = forwardedClaims(request);
+    if (!claims) return jsonError(400, 'bad_request', 'grid: requests must come through the edge router');
+    if (!isUpgrade(request)) {
       return jsonError(426, 'upgrade_required', 'grid: connect with a WebSocket');
     }
     const client = this.client;
-    if (claims.data.world === this.session && this.failure && !this.visitor) {
+    if (claims.world === this.session && this.failure && !this.visitor) {
       // The session failed before the browser connected: it still learns why, on the socket it expects.
       const pair = new WebSocketPair();
       const [browser, server] = [pair[0], pair[1]];
@@ -204,10 +205,10 @@ export class GridSession extends DurableObject<Env> {
         code: this.failure.code,
         message: clip(this.failure.message, MAX_ERROR_MESSAGE_BYTES),
       });
-      server.close(1011, `grid: ${this.failure.code}`);
+      server.close(CLOSE.lost, `grid: ${this.failure.code}`);
       return new Response(null, { status: 101, webSocket: browser });
     }
-    if (!client?.open || claims.data.world !== this.session) {
+    if (!client?.open || claims.world !== this.session) {
       return jsonError(404, 'grid_session_not_found', 'grid: no such session (it ended or never began); log in again');
     }
     if (this.visitor)
@@ -215,15 +216,14 @@ export class GridSession extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [browser, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    const a: Attachment = { session: this.session, actor: claims.data.sub, perm: claims.data.perm };
+    const a: Attachment = { session: this.session, actor: claims.sub, perm: claims.perm };
     server.serializeAttachment(a);
     this.visitor = {
       ws: server,
-      perm: claims.data.perm,
+      perm: claims.perm,
       greeted: false,
       lastSeq: -1,
-      tokens: FLOOD_BURST,
-      refilledAt: Date.now(),
+      bucket: createFrameBucket(Date.now()),
     };
     if (this.attachTimer !== null) clearTimeout(this.attachTimer);
     this.attachTimer = null;
@@ -232,11 +232,8 @@ export class GridSession extends DurableObject<Env> {
   }
 
   private sendTo(ws: WebSocket, msg: ServerMessage): void {
-    try {
-      ws.send(encodeServerMessage(msg, this.client?.bounds));
-    } catch (err) {
-      if (err instanceof ProtocolError) console.error('grid: could not encode a frame', err.message);
-    }
+    const frame = encodeFrame(msg, this.client?.bounds, ROOM);
+    if (frame) sendFrame(ws, frame);
   }
 
   private send(msg: ServerMessage): void {
@@ -296,43 +293,26 @@ export class GridSession extends DurableObject<Env> {
     for (const patch of client.terrain.takeChanges()) this.send(patch);
   }
 
-  /** Token bucket per socket (the WorldRoom's rates): true when the frame may be handled. */
-  private admit(v: Visitor): boolean {
-    const now = Date.now();
-    v.tokens = Math.min(FLOOD_BURST, v.tokens + ((now - v.refilledAt) / 1000) * FLOOD_RATE);
-    v.refilledAt = now;
-    if (v.tokens < 1) return false;
-    v.tokens -= 1;
-    return true;
-  }
-
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const v = this.visitor;
     const client = this.client;
     if (!v || v.ws !== ws || !client) {
-      ws.close(1011, 'grid: unknown socket; log in again');
+      ws.close(CLOSE.lost, 'grid: unknown socket; log in again');
       return;
     }
-    const size = typeof message === 'string' ? message.length * 3 : message.byteLength;
-    if (size > MAX_CLIENT_FRAME_BYTES) {
-      ws.close(1009, `grid: frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    if (isOversized(message)) {
+      ws.close(CLOSE.tooBig, oversizedReason(ROOM));
       await this.end('oversized frame');
       return;
     }
-    if (!this.admit(v)) return;
-    if (typeof message === 'string') {
-      this.send({ type: 'error', code: 'protocol_text_frame', message: 'grid: send binary Storm protocol frames, not text' });
+    // The WorldRoom's rates; a grid session drops what overflows (no warning, no close).
+    if (takeFrameToken(v.bucket, Date.now()) !== 'ok') return;
+    const frame = decodeFrame(message, ROOM);
+    if ('error' in frame) {
+      this.send(frame.error);
       return;
     }
-    let msg: ClientMessage;
-    try {
-      msg = decodeClientMessage(new Uint8Array(message));
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.send({ type: 'error', code: err.code, message: err.message });
-      return;
-    }
-    this.handle(v, client, msg);
+    this.handle(v, client, frame.msg);
   }
 
   private handle(v: Visitor, client: GridClient, msg: ClientMessage): void {
@@ -387,23 +367,13 @@ export class GridSession extends DurableObject<Env> {
     const client = this.client;
     const v = this.visitor;
     this.visitor = null;
-    if (v) {
-      try {
-        v.ws.close(this.failure ? 1011 : 1000, `grid: ${reason}`.slice(0, 120));
-      } catch {
-        // Already closed.
-      }
-    }
+    if (v) closeSocket(v.ws, this.failure ? CLOSE.lost : CLOSE.normal, `grid: ${reason}`);
     if (client?.open) await client.logout();
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     if (this.visitor?.ws !== ws) return;
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
-    } catch {
-      // Already closed.
-    }
+    echoClose(ws, code);
     this.visitor = null;
     await this.end('socket closed');
   }

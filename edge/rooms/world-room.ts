@@ -8,14 +8,10 @@ import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import {
   type ClientMessage,
-  DEFAULT_BOUNDS,
-  decodeClientMessage,
   type Entity,
   type EntityUpdate,
   encodeDeltaFrames,
   encodeEntityRecord,
-  encodeServerMessage,
-  MAX_CLIENT_FRAME_BYTES,
   MAX_DESPAWN_IDS,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -27,7 +23,7 @@ import {
 import { createSqlWorldStore } from '../adapters/sql-world-store';
 import type { WorldStore } from '../adapters/world-store';
 import { hasPermission, PERMISSION } from '../auth/permissions';
-import { TokenClaims } from '../auth/tokens';
+import type { TokenClaims } from '../auth/tokens';
 import {
   type Anchor,
   type Announced,
@@ -49,22 +45,30 @@ import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
 import { AnchorCell, type StoredEntity, type StoredSession } from '../world/types';
 import { WorldState } from '../world/world-state';
+import {
+  CLOSE,
+  closeSocket,
+  createFrameBucket,
+  decodeFrame,
+  echoClose,
+  encodeFrame,
+  FLOOD_RATE,
+  type FrameBucket,
+  forwardedClaims,
+  isOversized,
+  isUpgrade,
+  jsonError,
+  oversizedReason,
+  sendFrame,
+  takeFrameToken,
+  WORLD_HEADER,
+} from './room-socket';
 
-/** Headers the Worker sets when it forwards a verified upgrade. */
-export const CLAIMS_HEADER = 'x-storm-claims';
-export const WORLD_HEADER = 'x-storm-world';
+/** The room's name in messages and logs. */
+const ROOM = 'world-room';
 
 /** Simulation and send rate. */
 export const TICK_MS = 50;
-/**
- * Frames a socket may send: a burst of FLOOD_BURST, refilled at FLOOD_RATE per second. The bucket refills by
- * processing time, so a room working through a backlog sees a legitimate client's frames bunched up; the
- * burst covers three seconds of normal traffic (input 20 Hz + acks + pings) so that only a sustained flood trips it.
- */
-export const FLOOD_BURST = 120;
-export const FLOOD_RATE = 40;
-/** A warned socket that floods again within this time is closed with 1008. */
-export const FLOOD_WARNING_MS = 10_000;
 /** How long a closed session can be resumed. */
 export const SESSION_RESUME_MS = 2 * 60 * 1000;
 /** Most entities per snapshot frame. */
@@ -104,26 +108,12 @@ interface Client {
   anchor: Anchor;
   anchorTick: number;
   owed: Map<number, Owed>;
-  tokens: number;
-  refilledAt: number;
-  warnedAt: number | null;
+  bucket: FrameBucket;
   attachedAt: number;
 }
 
 const randomId = (bytes: number): string =>
   [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function jsonError(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
-}
 
 /** The full wire record of an entity. */
 function full(e: StoredEntity): Entity {
@@ -260,12 +250,11 @@ export class WorldRoom extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const name = request.headers.get(WORLD_HEADER) ?? '';
-    const claimsJson = request.headers.get(CLAIMS_HEADER);
-    const claims = claimsJson === null ? null : TokenClaims.safeParse(parseJson(claimsJson));
-    if (!claims?.success) return jsonError(400, 'bad_request', 'world-room: requests must come through the edge router');
+    const claims = forwardedClaims(request);
+    if (!claims) return jsonError(400, 'bad_request', 'world-room: requests must come through the edge router');
     const world = this.ensureWorld(name);
     if (!world) return jsonError(404, 'world_not_found', `world-room: no world named "${name}"; create it with POST /api/worlds`);
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    if (!isUpgrade(request)) {
       return jsonError(426, 'upgrade_required', 'world-room: connect with a WebSocket');
     }
     const url = new URL(request.url);
@@ -275,14 +264,7 @@ export class WorldRoom extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    this.join(
-      server,
-      world,
-      claims.data,
-      url.searchParams.get('resume') ?? '',
-      Number(url.searchParams.get('baseline') ?? '0'),
-      at,
-    );
+    this.join(server, world, claims, url.searchParams.get('resume') ?? '', Number(url.searchParams.get('baseline') ?? '0'), at);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -303,9 +285,7 @@ export class WorldRoom extends DurableObject<Env> {
       anchor: { ...a.anchor },
       anchorTick: a.anchorTick,
       owed: new Map(),
-      tokens: FLOOD_BURST,
-      refilledAt: now,
-      warnedAt: null,
+      bucket: createFrameBucket(now),
       attachedAt: now,
     };
   }
@@ -336,7 +316,7 @@ export class WorldRoom extends DurableObject<Env> {
   private restore(ws: WebSocket): void {
     const a = Attachment.safeParse(ws.deserializeAttachment());
     if (!a.success || !this.world) {
-      ws.close(1011, 'world-room: the session could not be restored; reconnect');
+      ws.close(CLOSE.lost, 'world-room: the session could not be restored; reconnect');
       return;
     }
     const c = this.newClient(ws, a.data);
@@ -369,23 +349,12 @@ export class WorldRoom extends DurableObject<Env> {
   }
 
   private send(c: Client, msg: ServerMessage): void {
-    let frame: Uint8Array;
-    try {
-      frame = encodeServerMessage(msg, this.world?.bounds ?? DEFAULT_BOUNDS);
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      console.error('world-room: could not encode a frame', err.message);
-      return;
-    }
-    this.sendFrame(c, frame);
+    const frame = encodeFrame(msg, this.world?.bounds, ROOM);
+    if (frame) sendFrame(c.ws, frame);
   }
 
   private sendFrame(c: Client, frame: Uint8Array): void {
-    try {
-      c.ws.send(frame);
-    } catch {
-      // A socket closing under us: its close handler cleans up.
-    }
+    sendFrame(c.ws, frame);
   }
 
   /** An entity's wire record. Entities are validated when stored, so one that will not encode is a bug: logged, skipped. */
@@ -472,11 +441,7 @@ export class WorldRoom extends DurableObject<Env> {
     const e = this.world?.entities.get(c.avatar);
     if (c.actor !== actor || !e) return null;
     this.clients.delete(c.ws);
-    try {
-      c.ws.close(1000, 'world-room: this session resumed on another connection');
-    } catch {
-      // Already closing.
-    }
+    closeSocket(c.ws, CLOSE.normal, 'world-room: this session resumed on another connection');
     return sessionOf(c, e, now);
   }
 
@@ -747,22 +712,15 @@ export class WorldRoom extends DurableObject<Env> {
     }
   }
 
-  /** Token bucket per socket: true when the frame may be handled. Closes a repeat offender with 1008. */
+  /** Token bucket per socket: true when the frame may be handled. Closes a repeat offender with CLOSE.flood. */
   private admit(c: Client): boolean {
-    const now = Date.now();
-    c.tokens = Math.min(FLOOD_BURST, c.tokens + ((now - c.refilledAt) / 1000) * FLOOD_RATE);
-    c.refilledAt = now;
-    if (c.tokens >= 1) {
-      c.tokens -= 1;
-      if (c.warnedAt !== null && now - c.warnedAt > FLOOD_WARNING_MS) c.warnedAt = null;
-      return true;
-    }
-    if (c.warnedAt !== null && now - c.warnedAt <= FLOOD_WARNING_MS) {
-      c.ws.close(1008, 'world-room: too many frames; closed after a warning');
+    const verdict = takeFrameToken(c.bucket, Date.now());
+    if (verdict === 'ok') return true;
+    if (verdict === 'flood') {
+      c.ws.close(CLOSE.flood, 'world-room: too many frames; closed after a warning');
       this.leave(c.ws);
       return false;
     }
-    c.warnedAt = now;
     this.send(c, {
       type: 'error',
       code: 'rate_limited',
@@ -774,33 +732,21 @@ export class WorldRoom extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const c = this.clients.get(ws);
     if (!c || !this.world) {
-      ws.close(1011, 'world-room: unknown socket; reconnect');
+      ws.close(CLOSE.lost, 'world-room: unknown socket; reconnect');
       return;
     }
-    const size = typeof message === 'string' ? message.length * 3 : message.byteLength;
-    if (size > MAX_CLIENT_FRAME_BYTES) {
-      ws.close(1009, `world-room: frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+    if (isOversized(message)) {
+      ws.close(CLOSE.tooBig, oversizedReason(ROOM));
       this.leave(ws);
       return;
     }
     if (!this.admit(c)) return;
-    if (typeof message === 'string') {
-      this.send(c, {
-        type: 'error',
-        code: 'protocol_text_frame',
-        message: 'world-room: send binary Storm protocol frames, not text',
-      });
+    const frame = decodeFrame(message, ROOM);
+    if ('error' in frame) {
+      this.send(c, frame.error);
       return;
     }
-    let msg: ClientMessage;
-    try {
-      msg = decodeClientMessage(new Uint8Array(message));
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.send(c, { type: 'error', code: err.code, message: err.message });
-      return;
-    }
-    this.handle(c, this.world, msg);
+    this.handle(c, this.world, frame.msg);
     this.tickIfDue();
   }
 
@@ -875,11 +821,7 @@ export class WorldRoom extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     this.leave(ws);
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye');
-    } catch {
-      // Already closed.
-    }
+    echoClose(ws, code);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
