@@ -1,10 +1,18 @@
 /**
  * ECS suite (issue 3): creation, the movement pass against bitECS and the packed hand loop, 1- and
- * 2-worker movement, query iteration, structural churn under a live query, and the query-cache
- * eviction policy against LRU on a recorded query trace.
+ * 2-worker movement, query iteration, structural churn under a live query, the entity_cycle and
+ * add_remove cases of the public JS ECS benchmark against bitECS, and the query-cache eviction
+ * policy against LRU on a recorded query trace.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { addComponent, addEntity, query as bitQuery, createWorld as createBitWorld } from 'bitecs';
+import {
+  addComponent,
+  addEntity,
+  query as bitQuery,
+  removeComponent as bitRemoveComponent,
+  removeEntity as bitRemoveEntity,
+  createWorld as createBitWorld,
+} from 'bitecs';
 import { and, has, not, or, type QuerySpec } from '../../web/engine/query';
 import { createLruPolicy, createPredictedReusePolicy, simulateCache } from '../../web/engine/query-cache';
 import { createScheduler } from '../../web/engine/schedule';
@@ -242,6 +250,97 @@ const queryCases = [
 ];
 const queries = await measure(queryCases, { timeMs: 500, iterations: 30 });
 
+// ---- structural churn, as the public JS ECS benchmark measures it (1,000 entities with A) ----
+// entity_cycle: per frame, one new entity with B per entity with A, then every entity with B destroyed.
+// add_remove: per frame, B added to every entity with A, then removed from every entity with B.
+// Both sides walk query results backwards while removing (swap-remove keeps the walk exact).
+const CYCLE_N = 1000;
+const CA = defineComponent('CA', { value: 'f32' });
+const CB = defineComponent('CB', { value: 'f32' });
+function ourChurnWorld() {
+  const w = createWorld({ components: [CA, CB], capacity: 4 * CYCLE_N, initialCapacity: 4 * CYCLE_N });
+  for (let i = 0; i < CYCLE_N; i++) w.create(CA);
+  const qa = w.query({ all: [CA] });
+  const qb = w.query({ all: [CB] });
+  w.pin(qa);
+  w.pin(qb);
+  return { w, qa, qb };
+}
+const ourCycle = ourChurnWorld();
+const ourAddRemove = ourChurnWorld();
+function bitChurnWorld() {
+  const world = createBitWorld();
+  const A = { value: new Float32Array(4 * CYCLE_N) };
+  const B = { value: new Float32Array(4 * CYCLE_N) };
+  for (let i = 0; i < CYCLE_N; i++) addComponent(world, addEntity(world), A);
+  return { world, A, B };
+}
+const bitCycle = bitChurnWorld();
+const bitAddRemove = bitChurnWorld();
+const churnCases: BenchCase[] = [
+  {
+    name: 'entity_cycle_1k_ecs',
+    fn: () => {
+      const { w, qa, qb } = ourCycle;
+      const n = qa.entities().length;
+      for (let k = 0; k < n; k++) w.create(CB);
+      const b = qb.entities();
+      for (let k = b.length - 1; k >= 0; k--) w.destroy(w.idAt(b[k] as number));
+    },
+  },
+  {
+    name: 'entity_cycle_1k_bitecs',
+    fn: () => {
+      const { world, A, B } = bitCycle;
+      const a = bitQuery(world, [A]);
+      for (let k = 0; k < a.length; k++) addComponent(world, addEntity(world), B);
+      const b = bitQuery(world, [B]);
+      for (let k = b.length - 1; k >= 0; k--) bitRemoveEntity(world, b[k] as number);
+    },
+  },
+  {
+    name: 'add_remove_1k_ecs',
+    fn: () => {
+      const { w, qa, qb } = ourAddRemove;
+      const a = qa.entities();
+      for (let k = 0; k < a.length; k++) w.add(w.idAt(a[k] as number), CB);
+      const b = qb.entities();
+      for (let k = b.length - 1; k >= 0; k--) w.remove(w.idAt(b[k] as number), CB);
+    },
+  },
+  {
+    name: 'add_remove_1k_bitecs',
+    fn: () => {
+      const { world, A, B } = bitAddRemove;
+      const a = bitQuery(world, [A]);
+      for (let k = 0; k < a.length; k++) addComponent(world, a[k] as number, B);
+      const b = bitQuery(world, [B]);
+      for (let k = b.length - 1; k >= 0; k--) bitRemoveComponent(world, b[k] as number, B);
+    },
+  },
+];
+const churnRounds: CaseResult[][] = [];
+for (let r = 0; r < 5; r++) churnRounds.push(await measure(churnCases, { timeMs: 150, iterations: 20 }));
+const churnResults: CaseResult[] = churnCases.map((c) => {
+  const per = churnRounds.map((round) => caseNamed(round, c.name));
+  const medians = per.map((p) => p.median_ms).sort((a, b) => a - b);
+  return {
+    name: c.name,
+    median_ms: medians[Math.floor(medians.length / 2)] ?? Number.NaN,
+    min_ms: Math.min(...per.map((p) => p.min_ms)),
+    max_ms: Math.max(...per.map((p) => p.max_ms)),
+    samples: per.reduce((k, p) => k + p.samples, 0),
+  };
+});
+/** Median over rounds of bitecs/ours (above 1: ours is faster). */
+function churnSpeedup(kase: string): number {
+  const r = churnRounds
+    .map((round) => caseNamed(round, `${kase}_bitecs`).median_ms / caseNamed(round, `${kase}_ecs`).median_ms)
+    .sort((x, y) => x - y);
+  return r[Math.floor(r.length / 2)] ?? Number.NaN;
+}
+if (ourCycle.w.size !== CYCLE_N || ourAddRemove.qb.count !== 0) throw new Error('bench: churn worlds drifted');
+
 // ---- query cache: predicted reuse against LRU on a recorded trace ----
 // A recorded frame loop: 6 per-frame system queries, 4 every 10 frames, 3 every 45 frames, plus 3
 // one-off inspector/tool queries per frame drawn from a large space (the traffic that flushes LRU).
@@ -311,7 +410,7 @@ const optimal = simulateCache(trace, cacheCapacity, {
 });
 
 // ---- report ----
-const cases: CaseResult[] = [...creation, ...movement, ...queries];
+const cases: CaseResult[] = [...creation, ...movement, ...queries, ...churnResults];
 const med = (name: string) => caseNamed(cases, name).median_ms;
 const min = (name: string) => caseNamed(cases, name).min_ms;
 writeReport({
@@ -323,6 +422,8 @@ writeReport({
     movement_1m_2workers_speedup: pairedRatio('movement_1m_ecs_1worker', 'movement_1m_ecs_2workers'),
     movement_1m_2workers_vs_single_thread: pairedRatio('movement_1m_ecs', 'movement_1m_ecs_2workers'),
     movement_100k_vs_handloop: pairedRatio('movement_100k_ecs', 'movement_100k_handloop'),
+    entity_cycle_1k_speedup_vs_bitecs: churnSpeedup('entity_cycle_1k'),
+    add_remove_1k_speedup_vs_bitecs: churnSpeedup('add_remove_1k'),
     query_cache_hit_rate_predicted: predicted.hitRate,
     query_cache_hit_rate_lru: lru.hitRate,
   },
@@ -340,6 +441,8 @@ writeReport({
       movement_1m_vs_handloop: min('movement_1m_ecs') / min('movement_1m_handloop'),
       movement_1m_speedup_vs_bitecs: min('movement_1m_bitecs') / min('movement_1m_ecs'),
       movement_1m_2workers_speedup: min('movement_1m_ecs_1worker') / min('movement_1m_ecs_2workers'),
+      entity_cycle_1k_speedup_vs_bitecs: min('entity_cycle_1k_bitecs') / min('entity_cycle_1k_ecs'),
+      add_remove_1k_speedup_vs_bitecs: min('add_remove_1k_bitecs') / min('add_remove_1k_ecs'),
     },
     query_cache: {
       trace_lookups: trace.length,
