@@ -42,7 +42,7 @@ export {
   type SystemTiming,
   splitRuns,
 } from './schedule';
-export { type ComponentDef, defineComponent, type FieldKind } from './schema';
+export { type ComponentDef, type ComponentOptions, defineComponent, type FieldKind } from './schema';
 export { deserializeEntity, serializeEntity, validateEntityBytes } from './serialize';
 export { type ChromeTrace, type ChromeTraceEvent, TraceRecorder, type TraceSpan } from './trace';
 export { createWorkerPool, WorkerPool, type WorkerPort } from './worker-pool';
