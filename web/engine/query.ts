@@ -7,7 +7,8 @@ import type { ComponentDef } from './schema';
 
 /** A boolean expression over "the entity has component c". */
 export type Expr =
-  | { readonly op: 'has'; readonly c: string }
+  /** `def`, when the node was built from a def, lets the owner world check the def's identity. */
+  | { readonly op: 'has'; readonly c: string; readonly def?: ComponentDef }
   | { readonly op: 'not'; readonly x: Expr }
   | { readonly op: 'and'; readonly xs: readonly Expr[] }
   | { readonly op: 'or'; readonly xs: readonly Expr[] }
@@ -34,12 +35,12 @@ function isExpr(t: Term): t is Expr {
   return 'op' in t;
 }
 function term(t: Term): Expr {
-  return isExpr(t) ? t : { op: 'has', c: t.name };
+  return isExpr(t) ? t : { op: 'has', c: t.name, def: t };
 }
 
 /** has(A) */
 export function has(c: ComponentDef): Expr {
-  return { op: 'has', c: c.name };
+  return { op: 'has', c: c.name, def: c };
 }
 /** A ∧ B ∧ … */
 export function and(...xs: Term[]): Expr {
@@ -61,8 +62,8 @@ export function specExpr(spec: QuerySpec): Expr {
   if (spec.any && spec.any.length > 0) parts.push({ op: 'or', xs: spec.any.map(term) });
   for (const t of spec.none ?? []) parts.push({ op: 'not', x: term(t) });
   if (spec.where) parts.push(spec.where);
-  for (const c of spec.added ?? []) parts.push({ op: 'has', c: c.name });
-  for (const c of spec.changed ?? []) parts.push({ op: 'has', c: c.name });
+  for (const c of spec.added ?? []) parts.push({ op: 'has', c: c.name, def: c });
+  for (const c of spec.changed ?? []) parts.push({ op: 'has', c: c.name, def: c });
   return { op: 'and', xs: parts };
 }
 
@@ -246,6 +247,15 @@ export function compile(e: Expr, idOf: (name: string) => number): MaskTest {
       };
     }
   }
+}
+
+/** The defs an expression was built from (for identity checks). */
+export function defsOf(e: Expr, out: ComponentDef[] = []): ComponentDef[] {
+  if (e.op === 'has') {
+    if (e.def) out.push(e.def);
+  } else if (e.op === 'not') defsOf(e.x, out);
+  else if (e.op === 'and' || e.op === 'or') for (const x of e.xs) defsOf(x, out);
+  return out;
 }
 
 /** Component names an expression mentions. */

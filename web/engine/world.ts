@@ -21,7 +21,7 @@ import {
   type WorldMemory,
   WorldView,
 } from './layout';
-import { checkFilters, compile, componentsOf, type Expr, keyOf, normalize, type QuerySpec, specExpr } from './query';
+import { checkFilters, compile, componentsOf, defsOf, type Expr, keyOf, normalize, type QuerySpec, specExpr } from './query';
 import { createLruPolicy, createPredictedReusePolicy, type EvictionPolicy } from './query-cache';
 import { type ColumnArray, type ComponentDef, type ComponentFields, DEF_SLOT, type FieldKind } from './schema';
 
@@ -549,13 +549,12 @@ export class World extends WorldView {
   private normalized(spec: QuerySpec | Expr): { key: string; expr: Expr } {
     const memo = this.memo.get(spec);
     if (memo) return memo;
-    if (!('op' in spec)) {
-      checkFilters(spec);
-      // Every def a spec names must be this world's own (identity, not name).
-      for (const list of [spec.all, spec.any, spec.none, spec.added, spec.changed, spec.removed])
-        for (const t of list ?? []) if (!('op' in t)) this.componentId(t);
-    }
-    const expr = normalize('op' in spec ? (spec as Expr) : specExpr(spec as QuerySpec));
+    if (!('op' in spec)) checkFilters(spec);
+    const raw = 'op' in spec ? (spec as Expr) : specExpr(spec as QuerySpec);
+    // Every def the query was built from must be this world's own (identity, not name).
+    for (const def of defsOf(raw)) this.componentId(def);
+    for (const def of ('op' in spec ? [] : spec.removed) ?? []) this.componentId(def);
+    const expr = normalize(raw);
     const out = { key: keyOf(expr), expr };
     this.memo.set(spec, out);
     return out;

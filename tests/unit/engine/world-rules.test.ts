@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineCode, EngineError } from '../../../web/engine/errors';
 import { attachWorld } from '../../../web/engine/layout';
+import { has, not } from '../../../web/engine/query';
 import { createScheduler } from '../../../web/engine/schedule';
 import { defineComponent } from '../../../web/engine/schema';
 import { createWorld } from '../../../web/engine/world';
@@ -101,6 +102,8 @@ describe('component identity', () => {
       () => w.remove(e, Impostor),
       () => w.column(Impostor, 'value'),
       () => w.query({ all: [Impostor] }),
+      () => w.query({ where: has(Impostor) }),
+      () => w.query(not(Impostor)),
     ])
       expect(codeOf(f)).toBe(EngineCode.MissingComponent);
     expect(() => w.add(e, Impostor)).toThrow(/another definition/);
