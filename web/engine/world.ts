@@ -117,6 +117,8 @@ export class World extends WorldView {
   private runsScratch = new Uint32Array(0);
   private idsScratch = new Int32Array(64);
   private ownerTick = 1;
+  /** Owner-queued commands (op, payload length, payload…), applied after the ring's at the sync point. */
+  private deferred: number[] = [];
   private readonly reviver = (q: CachedQuery): void => this.revive(q);
   /** Lookup keys in order, when `recordQueryTrace` is set. */
   readonly queryTrace: string[] | null;
@@ -426,32 +428,66 @@ export class World extends WorldView {
   }
 
   /**
-   * The sync point: applies every command queued (by other threads, or by the owner through `queue*`
-   * to defer a change it makes while iterating a query). Refused commands are returned, not thrown.
+   * Defers creating an entity with these components (fields zeroed) to the next sync point. On the
+   * owner, the `queue*` calls go to an unbounded owner-side queue applied by `applyCommands` after
+   * the commands other threads queued; use them to change structure while iterating a query.
+   */
+  override queueSpawn(...defs: ComponentDef[]): void {
+    const d = this.deferred;
+    d.push(CommandOp.spawn, defs.length);
+    for (const def of defs) d.push(this.componentId(def));
+  }
+  /** Defers destroying an entity to the next sync point (a stale id is reported there, not thrown). */
+  override queueDestroy(id: EntityId): void {
+    this.deferred.push(CommandOp.destroy, 1, id >>> 0);
+  }
+  /** Defers adding a component (zeroed) to the next sync point. */
+  override queueAdd(id: EntityId, def: ComponentDef): void {
+    this.deferred.push(CommandOp.add, 2, id >>> 0, this.componentId(def));
+  }
+  /** Defers removing a component to the next sync point. */
+  override queueRemove(id: EntityId, def: ComponentDef): void {
+    this.deferred.push(CommandOp.remove, 2, id >>> 0, this.componentId(def));
+  }
+
+  /**
+   * The sync point: applies every queued command (other threads' first, then the owner's `queue*`,
+   * each in order). Refused commands (stale ids, unknown components) are returned, not thrown.
    */
   applyCommands(): AppliedCommands {
     const errors: EngineError[] = [];
-    const n = this.layout.components.length;
-    const applied = this.commands.drain((op, words, at, len) => {
-      try {
-        const id = (words[at] ?? 0) >>> 0;
-        const cid = words[at + 1] ?? -1;
-        if (op === CommandOp.spawn) {
-          if (len > this.idsScratch.length) this.idsScratch = new Int32Array(len * 2);
-          for (let k = 0; k < len; k++) this.idsScratch[k] = this.checkId(words[at + k] ?? -1, n);
-          this.createIds(this.idsScratch, len);
-        } else if (op === CommandOp.destroy) this.destroy(id);
-        else if (op === CommandOp.add) this.addAt(this.indexOf(id), this.checkId(cid, n));
-        else if (op === CommandOp.remove) this.removeAt(this.indexOf(id), this.checkId(cid, n));
-      } catch (e) {
-        if (e instanceof Error && 'numericCode' in e) errors.push(e as EngineError);
-        else throw e;
-      }
-    });
+    let applied = this.commands.drain((op, words, at, len) => this.applyOne(op, words, at, len, errors));
+    // Applying never queues, but take the list first so a throw cannot apply a command twice.
+    const d = this.deferred;
+    this.deferred = [];
+    for (let k = 0; k < d.length; ) {
+      const len = d[k + 1] as number;
+      this.applyOne(d[k] as CommandOp, d, k + 2, len, errors);
+      applied++;
+      k += 2 + len;
+    }
     return { applied, errors };
   }
 
   // ---- internals ----
+
+  private applyOne(op: CommandOp, words: ArrayLike<number>, at: number, len: number, errors: EngineError[]): void {
+    const n = this.layout.components.length;
+    try {
+      const id = (words[at] ?? 0) >>> 0;
+      const cid = words[at + 1] ?? -1;
+      if (op === CommandOp.spawn) {
+        if (len > this.idsScratch.length) this.idsScratch = new Int32Array(len * 2);
+        for (let k = 0; k < len; k++) this.idsScratch[k] = this.checkId(words[at + k] ?? -1, n);
+        this.createIds(this.idsScratch, len);
+      } else if (op === CommandOp.destroy) this.destroy(id);
+      else if (op === CommandOp.add) this.addAt(this.indexOf(id), this.checkId(cid, n));
+      else if (op === CommandOp.remove) this.removeAt(this.indexOf(id), this.checkId(cid, n));
+    } catch (e) {
+      if (e instanceof Error && 'numericCode' in e) errors.push(e as EngineError);
+      else throw e;
+    }
+  }
 
   private stale(id: EntityId): never {
     const index = id & INDEX_MASK;

@@ -177,3 +177,29 @@ describe('removal logs', () => {
     expect(() => w.query({ removed: [Velocity] })).toThrow(/trackRemovals/);
   });
 });
+
+describe('owner-side deferral', () => {
+  it('queues any number of owner changes without touching the world until applyCommands, in order', () => {
+    const w = createWorld({ components: ALL, capacity: 200_000, commandWords: 64 });
+    const ids: number[] = [];
+    for (let i = 0; i < 100_000; i++) ids.push(w.create(Position));
+    const q = w.query({ all: [Position] });
+    for (const slot of q.entities()) w.queueAdd(w.idAt(slot), Tag);
+    for (const slot of q.entities()) w.queueDestroy(w.idAt(slot));
+    w.queueSpawn(Position, Velocity);
+    w.queueDestroy(ids[0] ?? 0);
+    expect(w.size).toBe(100_000);
+    const r = w.applyCommands();
+    expect(r.applied).toBe(200_002);
+    expect(r.errors.map((e) => e.numericCode)).toEqual([EngineCode.StaleEntity]);
+    expect(w.size).toBe(1);
+    expect(w.query({ all: [Position, Velocity] }).count).toBe(1);
+    expect(w.applyCommands().applied).toBe(0);
+  });
+
+  it('refuses to queue a def that is not the world own', () => {
+    const w = createWorld({ components: ALL, capacity: 8 });
+    const e = w.create(Position);
+    expect(codeOf(() => w.queueAdd(e, defineComponent('Tag', {})))).toBe(EngineCode.MissingComponent);
+  });
+});
