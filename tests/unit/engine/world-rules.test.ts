@@ -203,3 +203,18 @@ describe('owner-side deferral', () => {
     expect(codeOf(() => w.queueAdd(e, defineComponent('Tag', {})))).toBe(EngineCode.MissingComponent);
   });
 });
+
+describe('structural calls and cached queries', () => {
+  it('destroy visits only the queries that mention a component of the entity (or match nothing)', () => {
+    const w = createWorld({ components: ALL, capacity: 64, maxCachedQueries: 1000 });
+    const unrelated = [w.query({ all: [Velocity] }), w.query({ all: [Velocity, Tag] }), w.query({ any: [Health, Tag] })];
+    const related = w.query({ all: [Position] });
+    const empty = w.query({ none: [Velocity] });
+    const e = w.create(Position);
+    const before = unrelated.map((q) => q.visit);
+    w.destroy(e);
+    expect(unrelated.map((q) => q.visit)).toEqual(before);
+    expect(related.count).toBe(0);
+    expect(empty.count).toBe(0);
+  });
+});
