@@ -196,7 +196,7 @@ export function allocateMemory(layout: WorldLayout, commandWords?: number): Worl
   } catch (cause) {
     throw ecsError(
       EngineCode.AllocFailed,
-      `could not allocate ${layout.columns.length} columns for ${start} entities (${String(cause)}); lower the capacity`,
+      `could not allocate ${layout.columns.length} columns for ${layout.capacity} entities (${String(cause)}); lower the capacity`,
     );
   }
 }
