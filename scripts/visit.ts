@@ -2,7 +2,7 @@
  * `npm run -s visit -- <target> [options]`: the headless visitor (web/visit) with Node's pieces: `ws` sockets,
  * fetch, performance.now, progress on stderr, ONE JSON document on stdout, and the exit code.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { SocketLike } from '../web/net/storm-connection';
@@ -50,6 +50,10 @@ async function main(): Promise<number> {
     now: () => performance.now(),
     log: (line) => process.stderr.write(`${line}\n`),
   });
+  if (options.trace && outcome.trace) {
+    writeFileSync(options.trace, JSON.stringify(outcome.trace));
+    process.stderr.write(`visit: wrote the engine trace to ${options.trace} (open it in Perfetto)\n`);
+  }
   await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(outcome.json)}\n`, () => resolve()));
   return outcome.exitCode;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SHAPE_PRESETS, type TerrainPatch } from '../../shared/protocol';
 import { parseVisitArgs, resolveTarget, VisitUsageError } from '../../web/visit/options';
 import { decodeHeights, percentile, shapeName, terrainReport } from '../../web/visit/report';
+import { TerrainStore } from '../../web/world/plugins/terrain';
 
 describe('visit options and targets', () => {
   it('reads options and falls back to the OPENSIM_* environment', () => {
@@ -97,7 +98,9 @@ describe('visit report helpers', () => {
       for (let j = 0; j < 17; j++) for (let i = 0; i < 17; i++) heights.push((px + i) * 0.5 + (py + j) * 100);
       patches.push({ type: 'terrain', x: px, y: py, size: 17, spacing: 1, heights });
     }
-    const t = terrainReport(patches, [32, 32]);
+    const store = new TerrainStore();
+    for (const p of patches) store.write(p);
+    const t = terrainReport(store.field, [32, 32]);
     expect(t?.size).toEqual([32, 32]);
     expect(t?.spacing).toBe(1);
     const h = decodeHeights(t?.heights ?? '');
@@ -106,7 +109,7 @@ describe('visit report helpers', () => {
     expect(h[31 * 32 + 31]).toBeCloseTo(31 * 0.5 + 31 * 100, 3);
     expect(t?.min).toBe(0);
     expect(t?.max).toBeCloseTo(3115.5, 3);
-    expect(terrainReport([], [256, 256])).toBeNull();
+    expect(terrainReport(null, [256, 256])).toBeNull();
   });
 
   it('takes nearest-rank percentiles', () => {

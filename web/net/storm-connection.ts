@@ -1,6 +1,6 @@
 /**
- * A Storm protocol connection to one world: gets a token, opens /ws/world/<name>, applies frames to a
- * WorldMirror, acknowledges ticks, and on a drop reconnects with backoff and resumes the session
+ * A Storm protocol connection to one world: gets a token, opens /ws/world/<name>, hands every decoded frame
+ * to its owner (the world App's net plugin writes them into the ECS), acknowledges ticks, and on a drop reconnects with backoff and resumes the session
  * (the room answers with a delta instead of a snapshot while the baseline is still valid).
  */
 import { roundPosition } from '../../shared/links/place-link';
@@ -19,7 +19,6 @@ import {
 } from '../../shared/protocol';
 import { type Backoff, createBackoff } from './backoff';
 import { NetError } from './errors';
-import { type MirrorChange, WorldMirror } from './world-mirror';
 
 /** The part of WebSocket the connection uses (a fake in tests). */
 export interface SocketLike {
@@ -56,13 +55,17 @@ export interface ConnectionOptions {
   at?: readonly [number, number, number];
   /** Acknowledge at most this often (ms; default ACK_EVERY_MS). */
   ackEveryMs?: number;
-  onMessage?: (msg: ServerMessage, change: MirrorChange) => void;
+  /** Where you stand now, so that a resumed session that expired starts there (not at the link's place). */
+  resumeAt?: () => readonly [number, number, number] | null;
+  /** Every decoded frame, in order. */
+  onMessage?: (msg: ServerMessage) => void;
   onState?: (state: ConnectionState, detail?: string) => void;
 }
 
 /** A live connection. */
 export interface StormConnection {
-  readonly mirror: WorldMirror;
+  /** The newest complete tick received (the last snapshot part's, or a delta's): what the client acknowledges. */
+  readonly tick: number;
   /** Bytes received and sent on every socket of this connection so far (for the performance overlay). */
   readonly traffic: { readonly bytesIn: number; readonly bytesOut: number };
   readonly state: ConnectionState;
@@ -122,7 +125,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     });
   const now = options.now ?? Date.now;
   const ackEvery = options.ackEveryMs ?? ACK_EVERY_MS;
-  const mirror = new WorldMirror();
+  let tick = 0;
   const wsOrigin = options.origin.replace(/^http/, 'ws');
 
   let state: ConnectionState = 'connecting';
@@ -154,11 +157,11 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
   };
 
   const ack = (force: boolean) => {
-    if (mirror.tick <= ackedTick) return;
+    if (tick <= ackedTick) return;
     const t = now();
     if (!force && t - lastAckAt < ackEvery) return;
-    if (send({ type: 'ack', tick: mirror.tick })) {
-      ackedTick = mirror.tick;
+    if (send({ type: 'ack', tick })) {
+      ackedTick = tick;
       lastAckAt = t;
     }
   };
@@ -183,14 +186,19 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       backoff.reset();
       setState('open', msg.resumed ? 'resumed' : 'joined');
     }
-    const change = mirror.apply(msg, now());
+    // The state is complete after a snapshot's last part or a delta: that tick is the baseline to acknowledge.
+    let complete = false;
+    if (msg.type === 'delta' || (msg.type === 'snapshot' && msg.part + 1 === msg.parts)) {
+      complete = true;
+      tick = Math.max(tick, msg.tick);
+    }
     if (msg.type === 'action_result') {
       const p = pending.get(msg.id);
       pending.delete(msg.id);
       p?.resolve(msg.result);
     }
-    options.onMessage?.(msg, change);
-    if (change.complete) ack(msg.type === 'snapshot');
+    options.onMessage?.(msg);
+    if (complete) ack(msg.type === 'snapshot');
   };
 
   const scheduleReconnect = (detail: string) => {
@@ -218,7 +226,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     if (stopped) return;
     const query = new URLSearchParams({ token });
     // Where to start if the room cannot resume the session (it expired): where you stood, else the link's place.
-    const at = (session ? mirror.entities.get(mirror.avatar)?.position : undefined) ?? options.at;
+    const at = (session ? options.resumeAt?.() : undefined) ?? options.at;
     if (session) {
       query.set('resume', session);
       query.set('baseline', String(ackedTick));
@@ -247,7 +255,9 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
   void open();
 
   return {
-    mirror,
+    get tick() {
+      return tick;
+    },
     traffic,
     get state() {
       return state;

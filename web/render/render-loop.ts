@@ -154,7 +154,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           if (command.toggleCamera) camera.mode = camera.mode === 'free' ? 'follow' : 'free';
           break;
         case 'attach-world':
-          extractor = new WorldExtractor(command.memory, command.sync);
+          extractor = new WorldExtractor(command.memory, command.sync, command.renderList);
           camera.mode = 'follow';
           worldStructure = -1;
           renderer?.setInstances(extractor.batch);

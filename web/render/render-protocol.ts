@@ -1,7 +1,7 @@
 /** Messages between the main thread and the render worker. */
 import type { WorldMemory } from '../engine';
+import type { Heightfield } from '../scene/heightfield';
 import type { CameraIntent } from './camera';
-import type { Heightfield } from './mesh/terrain-mesh';
 
 /** What the renderer reports about the GPU it got. */
 export interface AdapterSummary {
@@ -19,8 +19,11 @@ export type RenderCommand =
   | { type: 'init'; canvas: OffscreenCanvas; width: number; height: number; devicePixelRatio: number; scene: LocalSceneName }
   | { type: 'resize'; width: number; height: number; devicePixelRatio: number }
   | { type: 'input'; intent: CameraIntent; toggleCamera: boolean }
-  /** Draw the world whose ECS columns live in `memory` (instead of the local scene); `sync` is its sequence lock. */
-  | { type: 'attach-world'; memory: WorldMemory; sync: SharedArrayBuffer }
+  /**
+   * Draw the world whose ECS columns live in `memory` (instead of the local scene); `sync` is its sequence lock and
+   * `renderList` the slots to draw (web/scene/render-list.ts).
+   */
+  | { type: 'attach-world'; memory: WorldMemory; sync: SharedArrayBuffer; renderList: SharedArrayBuffer }
   /** The world's terrain (null: none yet), and its water level. */
   | { type: 'terrain'; field: Heightfield | null; waterLevel: number | null }
   /** Test hook: destroys the GPU device to exercise device-loss recovery. */

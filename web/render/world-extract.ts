@@ -1,9 +1,13 @@
 /**
  * Render-side extraction: attaches to the world worker's ECS columns and turns them into an instance batch,
- * rebuilding meshes and colours only when the structure version moves, and transforms every frame.
+ * rebuilding meshes and colours only when the structure version moves (over the slots of the render list the
+ * world App's render-extract system writes: no slot scan), and transforms every frame.
  */
+
+import { PRIM_SHAPE_KEYS } from '../../shared/protocol';
 import { attachWorld, type WorldMemory, type WorldView } from '../engine';
 import { Avatar, Faces, MAX_FACE_COLORS, Shape, Transform } from '../scene/components';
+import { RenderListReader } from '../scene/render-list';
 import { SyncReader } from '../scene/sync-header';
 import { createInstanceBatch, type InstanceBatch, pushInstance, type Rgba } from './instance-batch';
 import type { Vec3 } from './math';
@@ -12,39 +16,16 @@ import type { MeshData } from './mesh/mesh-data';
 import { primParamsFromWire, type WireShape } from './mesh/prim-from-wire';
 import { generatePrimLods, PRIM_LOD_COUNT } from './mesh/prim-mesh';
 import { primParamsKey } from './mesh/prim-params';
-import { INSTANCE_FLOATS } from './schemas';
+import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
+
+const P = INSTANCE_OFFSETS.position;
+const S = INSTANCE_OFFSETS.scale;
+const R = INSTANCE_OFFSETS.rotation;
 
 /** What changed since the last extraction. */
 export type ExtractChange = 'none' | 'transforms' | 'structure';
 
-const SHAPE_FIELDS: readonly (keyof WireShape)[] = [
-  'pathCurve',
-  'profileCurve',
-  'pathBegin',
-  'pathEnd',
-  'pathScaleX',
-  'pathScaleY',
-  'pathShearX',
-  'pathShearY',
-  'pathTwist',
-  'pathTwistBegin',
-  'pathRadiusOffset',
-  'pathTaperX',
-  'pathTaperY',
-  'pathRevolutions',
-  'pathSkew',
-  'profileBegin',
-  'profileEnd',
-  'profileHollow',
-];
-
 const AVATAR_KEY = 'avatar';
-
-function zeroWire(): WireShape {
-  const wire = {} as Record<keyof WireShape, number>;
-  for (const f of SHAPE_FIELDS) wire[f] = 0;
-  return wire;
-}
 
 export class WorldExtractor {
   readonly meshes: MeshData[][] = [];
@@ -52,14 +33,16 @@ export class WorldExtractor {
   batch: InstanceBatch = createInstanceBatch(1);
   private readonly view: WorldView;
   private readonly sync: SyncReader;
+  private readonly list: RenderListReader;
   private readonly meshIds = new Map<string, number>();
   /** ECS slot of each instance, in batch order. */
   private slots = new Uint32Array(0);
   private structure = -1;
 
-  constructor(memory: WorldMemory, syncBuffer: SharedArrayBuffer) {
+  constructor(memory: WorldMemory, syncBuffer: SharedArrayBuffer, renderList: SharedArrayBuffer) {
     this.view = attachWorld(memory);
     this.sync = new SyncReader(syncBuffer);
+    this.list = new RenderListReader(renderList);
   }
 
   /** Reads the columns into the batch; returns what changed (the caller re-uploads accordingly). */
@@ -101,18 +84,12 @@ export class WorldExtractor {
 
   private rebuild(): void {
     const view = this.view;
-    const transformId = view.component(Transform).id;
-    const shapeId = view.component(Shape).id;
     const avatarId = view.component(Avatar).id;
-    const capacity = view.viewCapacity;
-    const slots: number[] = [];
-    for (let i = 0; i < capacity; i++) {
-      if (view.hasBit(i, transformId) && (view.hasBit(i, shapeId) || view.hasBit(i, avatarId))) slots.push(i);
-    }
+    const slots = this.list.read();
     const batch = createInstanceBatch(Math.max(1, slots.length), Math.max(1, slots.length) * 4);
     const count = view.column(Faces, 'count');
     const rgba = view.column(Faces, 'rgba');
-    const shapeColumns = SHAPE_FIELDS.map((f) => view.column(Shape, f));
+    const shapeColumns = PRIM_SHAPE_KEYS.map((f) => view.column(Shape, f));
     const kept: number[] = [];
     for (const i of slots) {
       const avatar = view.hasBit(i, avatarId);
@@ -120,8 +97,8 @@ export class WorldExtractor {
       if (avatar) {
         mesh = this.meshFor(AVATAR_KEY, () => Array.from({ length: PRIM_LOD_COUNT }, (_, lod) => generateAvatarMesh(lod)));
       } else {
-        const wire = zeroWire();
-        SHAPE_FIELDS.forEach((f, k) => {
+        const wire = {} as Record<keyof WireShape, number>;
+        PRIM_SHAPE_KEYS.forEach((f, k) => {
           wire[f] = shapeColumns[k]?.[i] ?? 0;
         });
         const params = primParamsFromWire(wire);
@@ -161,19 +138,22 @@ export class WorldExtractor {
       const sz = scl[i * 3 + 2] ?? 1;
       // The avatar figure is unit height: scale it uniformly by the avatar's height.
       if (view.hasBit(i, avatarId)) sx = sy = sz;
-      records[o] = pos[i * 3] ?? 0;
-      records[o + 1] = pos[i * 3 + 1] ?? 0;
-      records[o + 2] = pos[i * 3 + 2] ?? 0;
-      records[o + 4] = sx;
-      records[o + 5] = sy;
-      records[o + 6] = sz;
-      records[o + 8] = rot[i * 4] ?? 0;
-      records[o + 9] = rot[i * 4 + 1] ?? 0;
-      records[o + 10] = rot[i * 4 + 2] ?? 0;
-      records[o + 11] = rot[i * 4 + 3] ?? 1;
-      spheres[k * 4] = records[o] ?? 0;
-      spheres[k * 4 + 1] = records[o + 1] ?? 0;
-      spheres[k * 4 + 2] = records[o + 2] ?? 0;
+      const px = pos[i * 3] ?? 0;
+      const py = pos[i * 3 + 1] ?? 0;
+      const pz = pos[i * 3 + 2] ?? 0;
+      records[o + P] = px;
+      records[o + P + 1] = py;
+      records[o + P + 2] = pz;
+      records[o + S] = sx;
+      records[o + S + 1] = sy;
+      records[o + S + 2] = sz;
+      records[o + R] = rot[i * 4] ?? 0;
+      records[o + R + 1] = rot[i * 4 + 1] ?? 0;
+      records[o + R + 2] = rot[i * 4 + 2] ?? 0;
+      records[o + R + 3] = rot[i * 4 + 3] ?? 1;
+      spheres[k * 4] = px;
+      spheres[k * 4 + 1] = py;
+      spheres[k * 4 + 2] = pz;
       spheres[k * 4 + 3] = 0.5 * Math.hypot(sx, sy, sz);
     }
   }

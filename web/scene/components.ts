@@ -5,11 +5,28 @@ import { defineComponent } from '../engine';
 /** Most face colours kept per entity (the Storm protocol's MAX_FACES). */
 export const MAX_FACE_COLORS = 32;
 
-/** World-space pose: what the renderer draws (linkset children already resolved against their parent). */
-export const Transform = defineComponent('Transform', { position: 'vec3', rotation: 'quat', scale: 'vec3' });
+/**
+ * World-space pose: what the renderer draws (linkset children already resolved against their parent). Tracks
+ * changes: a moved root re-poses its children, and readers can copy only what moved.
+ */
+export const Transform = defineComponent(
+  'Transform',
+  { position: 'vec3', rotation: 'quat', scale: 'vec3' },
+  { trackChanges: true },
+);
 
-/** Velocity for dead reckoning between network updates. */
-export const Motion = defineComponent('Motion', { velocity: 'vec3' });
+/**
+ * Dead reckoning of a root entity (the one implementation): the last reported position (`anchor`) and
+ * velocity, when it arrived (`at`, ms), and where it was drawn then (`from`). The drawn position is
+ * anchor + velocity·(now − at), blended in from `from` over the smoothing time so corrections never jump.
+ */
+export const Motion = defineComponent('Motion', { velocity: 'vec3', anchor: 'vec3', from: 'vec3', at: 'f64' });
+
+/** A linkset child's (or attachment's) pose relative to its parent, as the server sends it. */
+export const LocalPose = defineComponent('LocalPose', { position: 'vec3', rotation: 'quat' }, { trackChanges: true });
+
+/** The ECS entity of a child's parent (NO_ENTITY while the parent has not arrived). */
+export const Parent = defineComponent('Parent', { entity: 'entity' });
 
 /** Prim shape parameters in OpenSim wire units (see shared/protocol PrimShape). */
 export const Shape = defineComponent('Shape', PRIM_SHAPE_KINDS);
@@ -24,4 +41,4 @@ export const Avatar = defineComponent('Avatar', { self: 'u8' });
 export const NetId = defineComponent('NetId', { id: 'u32', parent: 'u32' });
 
 /** Every component, in the order that fixes component ids (owner and readers must agree). */
-export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId] as const;
+export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId, LocalPose, Parent] as const;

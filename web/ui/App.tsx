@@ -1,7 +1,7 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { RenderEvent } from '../render/render-protocol';
-import type { WorldCommand } from '../world/world-host';
+import type { WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { BadLinkNotice } from './components/BadLinkNotice';
 import { ChatPanel } from './components/ChatPanel';

@@ -13,7 +13,7 @@ import { ApiError, decodeClientMessage, encodeServerMessage, ProtocolError, Sess
 import type { LiveMethods } from '../embed/bridge';
 import { planConnect } from '../embed/connect';
 import { EmbedCode, EmbedError } from '../embed/errors';
-import type { WorldEvent } from '../world/world-host';
+import type { WorldEvent } from '../world/world-protocol';
 import type { WorldView } from '../world/world-snapshot';
 import type { GridCredentials, LoginResult } from './grid-login';
 import type { LiveWorld } from './live-world';

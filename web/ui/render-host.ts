@@ -1,7 +1,7 @@
 /** Main-thread side of the render worker: hands it the canvas, forwards resizes and input, relays its events. */
 import type { LocalSceneName, RenderCommand, RenderEvent } from '../render/render-protocol';
 import type { RenderWorldCommand, RenderWorldEvent } from '../workers/render-world-protocol';
-import type { WorldCommand, WorldEvent } from '../world/world-host';
+import type { WorldCommand, WorldEvent } from '../world/world-protocol';
 
 /** The world inside the render worker (the single-worker viewer): commands in, events out. */
 export interface HostedWorld {

@@ -1,5 +1,5 @@
 /** Main-thread side of the world worker: starts it, sends commands, relays its events. */
-import type { WorldCommand, WorldEvent } from '../world/world-host';
+import type { WorldCommand, WorldEvent } from '../world/world-protocol';
 
 export interface WorldClient {
   send(command: WorldCommand): void;

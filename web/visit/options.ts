@@ -22,6 +22,8 @@ export interface VisitOptions {
   bots: number;
   /** Login URI for a link that names no grid (secondlife://, SLURL). */
   grid: string | null;
+  /** Where to write the world App's profiling spans as a Chrome trace (Perfetto opens it), or null. */
+  trace: string | null;
 }
 
 /** Where a target points, resolved. */
@@ -44,15 +46,23 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --say TEXT          say TEXT once on local chat
   --draw-distance M   draw distance asked of the simulator, metres (default 256)
   --bots N            connect N visitors at once (OpenSim: bot i logs in as <first><i> <last>)
+  --trace FILE        write the engine's frames, phases and systems as a Chrome trace (open it in Perfetto)
 One JSON document goes to stdout; progress to stderr.`;
 
-const FLAGS = new Set(['first', 'last', 'password', 'grid', 'edge', 'seconds', 'say', 'draw-distance', 'bots']);
+const FLAGS = new Set(['first', 'last', 'password', 'grid', 'edge', 'seconds', 'say', 'draw-distance', 'bots', 'trace']);
 
 function number(text: string, flag: string, min: number, max: number, integer: boolean): number {
   const v = Number(text);
   if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v)))
     throw new VisitUsageError(`visit: --${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
   return v;
+}
+
+function traceFile(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (value.length === 0 || value.length > 4096 || value.includes('\0'))
+    throw new VisitUsageError('visit: --trace takes a file name');
+  return value;
 }
 
 /** Parses argv (after the script name) with environment fallbacks; throws VisitUsageError. */
@@ -87,6 +97,7 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
     drawDistance: number(values.get('draw-distance') ?? '256', 'draw-distance', 16, 1024, true),
     bots: number(values.get('bots') ?? '1', 'bots', 1, 200, true),
     grid: values.get('grid') ?? env.OPENSIM_LOGIN_URI ?? null,
+    trace: traceFile(values.get('trace')),
   };
 }
 

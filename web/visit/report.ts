@@ -2,9 +2,9 @@
  * What a visit prints: entity records (world poses from the viewer's ECS, shape names as the viewer's mesh
  * code reads the wire parameters), the terrain summary, and percentiles for bot runs.
  */
-import type { PrimShape, TerrainPatch } from '../../shared/protocol';
+import type { PrimShape } from '../../shared/protocol';
 import { primParamsFromWire } from '../render/mesh/prim-from-wire';
-import { assembleTerrain } from '../world/world-host';
+import type { TerrainField } from '../scene/heightfield';
 
 /** One entity as `visit` prints it. */
 export interface VisitEntity {
@@ -83,11 +83,10 @@ export function decodeHeights(text: string): Float32Array {
 }
 
 /**
- * The terrain received, assembled by the world worker's own code (assembleTerrain), cropped to the world's
- * size: `round(size / spacing)` samples per axis. Null when no patch arrived.
+ * The terrain received, as the world App's terrain plugin holds it, cropped to the world's size:
+ * `round(size / spacing)` samples per axis. Null when no patch arrived.
  */
-export function terrainReport(patches: Iterable<TerrainPatch>, worldSize: readonly [number, number]): VisitTerrain | null {
-  const field = assembleTerrain(patches);
+export function terrainReport(field: TerrainField | null, worldSize: readonly [number, number]): VisitTerrain | null {
   if (!field) return null;
   const sx = Math.min(field.width, Math.max(1, Math.round(worldSize[0] / field.spacing)));
   const sy = Math.min(field.height, Math.max(1, Math.round(worldSize[1] / field.spacing)));

@@ -1,18 +1,20 @@
 /**
  * The headless visitor: logs into a world through the edge exactly as the viewer does (POST /api/grid/login
  * and /ws/grid/<session> for OpenSim; POST /api/session and /ws/world/<name> for Finalverse), receives it with
- * the viewer's own net runtime (web/net: StormConnection + WorldMirror), applies it to the viewer's ECS
- * (web/world: WorldApplier, assembleTerrain), and reports what it holds as one JSON document. Platform
+ * the viewer's own world App (web/world/world-app.ts: the net, motion and terrain plugins on the engine's
+ * schedule) plus an observer plugin of its own, and reports what the App's ECS holds as one JSON document. Platform
  * pieces (fetch, the WebSocket factory, the clock, the progress log) are injected: scripts/visit.ts gives
  * Node's.
  */
-import type { Entity, Quat, Vec3 } from '../../shared/protocol';
-import { createWorld, type World } from '../engine';
+import type { PrimShape, Quat, Vec3 } from '../../shared/protocol';
+import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
-import { createStormConnection, fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
-import { Transform, VIEWER_COMPONENTS } from '../scene/components';
-import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
-import { WorldApplier } from '../world/world-apply';
+import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
+import { Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
+import { ChatHeard, Entities, NetStateChanged, ServerError, SnapshotApplied, Spawned, Welcomed } from '../world/keys';
+import { NetLinkKey } from '../world/plugins/net';
+import { TerrainKey } from '../world/plugins/terrain';
+import { createWorldApp } from '../world/world-app';
 import { resolveTarget, type VisitOptions, type VisitTarget, VisitUsageError } from './options';
 import { percentile, round, shapeName, terrainReport, type VisitEntity, type VisitTerrain } from './report';
 
@@ -82,6 +84,8 @@ export interface VisitReport {
 export interface VisitOutcome {
   exitCode: number;
   json: Record<string, unknown>;
+  /** The world App's spans (the first visitor's with --bots), for --trace. */
+  trace?: ChromeTrace;
 }
 
 class VisitFailure extends Error {
@@ -101,6 +105,8 @@ interface VisitRun {
   failure: VisitError | null;
   /** Entities held at the end (for bot summaries). */
   count: number;
+  /** The App's recent frames, phases and systems (`--trace FILE`). */
+  trace: ChromeTrace;
 }
 
 const LoginAnswer = (json: unknown) => {
@@ -184,14 +190,9 @@ async function visitOnce(
     errors,
   };
 
-  // ECS: the viewer's components and apply step (world positions for linkset children).
-  const world: World = createWorld({ components: [...VIEWER_COMPONENTS], capacity: 65_536, initialCapacity: 4096 });
-  const applier = new WorldApplier(world, new SyncWriter(createSyncBuffer()));
-  const uuids = new Map<number, string>();
+  // The viewer's own world App, with an observer plugin that notes milestones as its events arrive.
   const firstSeen = new Map<number, Vec3>();
   const moved = new Set<number>();
-
-  let conn: StormConnection | null = null;
   let failure: VisitFailure | null = null;
   let welcomedAt: number | null = null;
   let snapshotAt: number | null = null;
@@ -200,14 +201,90 @@ async function visitOnce(
   let sayAt: number | null = null;
   let echoed = false;
   let closedDetail: string | null = null;
-
-  const worldPosition = (id: number): Vec3 | null => {
-    const info = applier.byNet.get(id);
-    if (!info || !world.isAlive(info.ecs)) return null;
-    const p = world.get(info.ecs, Transform).position;
-    return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
+  const os = target.kind === 'os';
+  const observer: Plugin = {
+    name: 'visit',
+    after: ['net'],
+    build(app) {
+      const spawned = app.reader(Spawned);
+      const welcomes = app.reader(Welcomed);
+      const snapshots = app.reader(SnapshotApplied);
+      const heard = app.reader(ChatHeard);
+      const serverErrors = app.reader(ServerError);
+      const states = app.reader(NetStateChanged);
+      const positionOf = (slot: number): Vec3 => {
+        const p = app.world.column(Transform, 'position');
+        return [p[slot * 3] ?? 0, p[slot * 3 + 1] ?? 0, p[slot * 3 + 2] ?? 0];
+      };
+      app.addSystem({
+        name: 'visit-observe',
+        phase: 'postUpdate',
+        reads: [Transform, NetId],
+        run: (ctx: SystemContext) => {
+          const now = deps.now();
+          const index = app.resource(Entities);
+          for (const { state, detail } of states.read()) {
+            if (detail) log(`${state}: ${detail}`);
+            if (state === 'closed' || state === 'reconnecting') closedDetail = detail ?? state;
+            if (os && state === 'reconnecting' && welcomedAt !== null && !failure)
+              failure = new VisitFailure('grid_circuit_lost', `visit: the grid session's socket closed (${detail ?? ''})`);
+          }
+          for (const w of welcomes.read()) {
+            welcomedAt ??= now;
+            if (!os) report.world.size = [round(w.bounds.max[0] - w.bounds.min[0]), round(w.bounds.max[1] - w.bounds.min[1])];
+            log(`welcome after ${since()} ms (avatar ${w.avatar})`);
+          }
+          for (const e of serverErrors.read()) {
+            errors.push({ code: e.code, message: e.message });
+            log(`error frame ${e.code}: ${e.message}`);
+            if (os && e.code.startsWith('grid_') && e.code !== 'grid_not_supported')
+              failure ??= new VisitFailure(e.code, e.message);
+          }
+          for (const line of heard.read()) {
+            chat.push({ from: line.name, text: line.text });
+            if (options.say !== null && line.text === options.say) echoed = true;
+          }
+          // Positions after this frame's motion systems: a spawn is noted where it was first drawn.
+          for (const netId of spawned.read()) {
+            const ecs = index.byNet.get(netId);
+            if (ecs !== undefined && ctx.world.isAlive(ecs) && !firstSeen.has(netId))
+              firstSeen.set(netId, positionOf(ctx.world.indexOf(ecs)));
+            if (netId === index.selfNetId) continue;
+            lastNewAt = now;
+            if (timings.first_entity_ms === null) timings.first_entity_ms = Math.round(now - t0);
+          }
+          const ids = ctx.world.column(NetId, 'id');
+          for (const slot of ctx.world.read({ changed: [Transform] }, ctx.since)) {
+            const netId = ids[slot] ?? 0;
+            const f = firstSeen.get(netId);
+            const p = positionOf(slot);
+            if (f && Math.hypot(p[0] - f[0], p[1] - f[1], p[2] - f[2]) > MOVED_EPSILON) moved.add(netId);
+          }
+          for (const s of snapshots.read()) {
+            if (snapshotAt !== null) continue;
+            snapshotAt = now;
+            log(`snapshot of ${s.entities} entities after ${since()} ms`);
+          }
+        },
+      });
+    },
+  };
+  const world = createWorldApp({
+    now: deps.now,
+    hardwareConcurrency: 1,
+    workers: 0,
+    world: { capacity: 65_536, initialCapacity: 4096 },
+    plugins: [observer],
+  });
+  const app = world.app;
+  let lastFrame = deps.now();
+  const frame = () => {
+    const now = deps.now();
+    world.frame(Math.min(0.25, (now - lastFrame) / 1000));
+    lastFrame = now;
   };
 
+  let conn: StormConnection | null = null;
   try {
     let first = true;
     let token: string;
@@ -234,8 +311,7 @@ async function visitOnce(
     timings.login_ms = since();
     log(`logged in to ${report.world.name || socketWorld} in ${timings.login_ms} ms`);
 
-    const os = target.kind === 'os';
-    conn = createStormConnection({
+    conn = app.resource(NetLinkKey).open({
       origin: options.edge,
       world: socketWorld,
       getToken: async (name) => {
@@ -252,65 +328,12 @@ async function visitOnce(
       ...(target.kind === 'fv' && target.position ? { at: target.position } : {}),
       createSocket: deps.createSocket,
       now: deps.now,
-      onState: (state, detail) => {
-        if (detail) log(`${state}: ${detail}`);
-        if (state === 'closed' || state === 'reconnecting') closedDetail = detail ?? state;
-        if (os && state === 'reconnecting' && welcomedAt !== null && !failure)
-          failure = new VisitFailure('grid_circuit_lost', `visit: the grid session's socket closed (${detail ?? ''})`);
-      },
-      onMessage: (msg, change) => {
-        const now = deps.now();
-        const mirror = conn?.mirror;
-        if (msg.type === 'welcome') {
-          welcomedAt ??= now;
-          applier.setSelf(msg.avatar);
-          if (!os) {
-            const b = msg.bounds;
-            report.world.size = [round(b.max[0] - b.min[0]), round(b.max[1] - b.min[1])];
-          }
-          log(`welcome after ${since()} ms (avatar ${msg.avatar})`);
-        } else if (msg.type === 'error') {
-          errors.push({ code: msg.code, message: msg.message });
-          log(`error frame ${msg.code}: ${msg.message}`);
-          if (os && msg.code.startsWith('grid_') && msg.code !== 'grid_not_supported')
-            failure ??= new VisitFailure(msg.code, msg.message);
-        } else if (msg.type === 'chat') {
-          chat.push({ from: msg.name, text: msg.text });
-          if (options.say !== null && msg.text === options.say) echoed = true;
-        } else if (msg.type === 'snapshot' || msg.type === 'delta') {
-          for (const e of msg.entities) if (e.uuid !== undefined) uuids.set(e.id, e.uuid);
-        }
-        if (!mirror) return;
-        if (change.spawned.length > 0 || change.updated.length > 0 || change.despawned.length > 0) {
-          const upserted: Entity[] = [];
-          for (const id of [...change.spawned, ...change.updated]) {
-            const e = mirror.entities.get(id);
-            if (e) upserted.push(e);
-          }
-          applier.apply(upserted, change.despawned);
-        }
-        for (const id of change.spawned) {
-          const p = worldPosition(id);
-          if (p && !firstSeen.has(id)) firstSeen.set(id, p);
-          if (id === mirror.avatar) continue;
-          lastNewAt = now;
-          if (timings.first_entity_ms === null) timings.first_entity_ms = Math.round(now - t0);
-        }
-        for (const id of change.updated) {
-          const p = worldPosition(id);
-          const f = firstSeen.get(id);
-          if (p && f && Math.hypot(p[0] - f[0], p[1] - f[1], p[2] - f[2]) > MOVED_EPSILON) moved.add(id);
-        }
-        if (msg.type === 'snapshot' && change.complete && snapshotAt === null) {
-          snapshotAt = now;
-          log(`snapshot of ${mirror.entities.size} entities after ${since()} ms`);
-        }
-      },
     });
 
     const stayMs = options.seconds * 1000;
     for (;;) {
       await sleep(25);
+      frame();
       const now = deps.now();
       if (failure) break;
       if (conn.state === 'closed' && welcomedAt === null) {
@@ -326,7 +349,7 @@ async function visitOnce(
         if (now - last >= SETTLE_MS) {
           settledAt = last;
           timings.settled_ms = Math.round(last - t0);
-          log(`settled at ${timings.settled_ms} ms with ${conn.mirror.entities.size} entities`);
+          log(`settled at ${timings.settled_ms} ms with ${app.resource(Entities).byNet.size} entities`);
           if (options.say !== null) {
             conn.chat(options.say);
             sayAt = now;
@@ -356,16 +379,21 @@ async function visitOnce(
     else if (err instanceof VisitUsageError) failure = new VisitFailure('visit_usage', err.message);
     else throw err;
   } finally {
-    conn?.close();
+    app.resource(NetLinkKey).close();
   }
 
-  // What the client holds at the end: the mirror's entities, posed by the ECS.
-  const mirror = (conn as StormConnection | null)?.mirror;
-  if (mirror) {
-    for (const [id, e] of mirror.entities) {
-      const info = applier.byNet.get(id);
-      if (!info || !world.isAlive(info.ecs)) continue;
-      const t = world.get(info.ecs, Transform);
+  // What the client holds at the end: the App's entities as its ECS has them (world poses, shapes, colours).
+  if (conn) {
+    const ecsWorld = app.world;
+    const index = app.resource(Entities);
+    const parents = ecsWorld.column(NetId, 'parent');
+    const faceCount = ecsWorld.column(Faces, 'count');
+    const rgba = ecsWorld.column(Faces, 'rgba');
+    for (const [id, ecs] of index.byNet) {
+      const label = index.labels.get(id);
+      if (!label || !ecsWorld.isAlive(ecs)) continue;
+      const slot = ecsWorld.indexOf(ecs);
+      const t = ecsWorld.get(ecs, Transform);
       const position: Vec3 = [round(t.position[0] ?? 0), round(t.position[1] ?? 0), round(t.position[2] ?? 0)];
       const rotation: Quat = [
         round(t.rotation[0] ?? 0),
@@ -374,31 +402,36 @@ async function visitOnce(
         round(t.rotation[3] ?? 1),
       ];
       const f = firstSeen.get(id);
-      const c = e.colors[0] ?? [255, 255, 255, 255];
+      const o = slot * MAX_FACE_COLORS * 4;
+      const colour: [number, number, number, number] =
+        (faceCount[slot] ?? 0) > 0 ? [rgba[o] ?? 0, rgba[o + 1] ?? 0, rgba[o + 2] ?? 0, rgba[o + 3] ?? 0] : [255, 255, 255, 255];
+      const shape: PrimShape | null = label.kind === 'prim' ? ecsWorld.get(ecs, Shape) : null;
+      const parent = parents[slot] ?? 0;
       report.entities.push({
         id,
-        uuid: uuids.get(id) ?? e.uuid ?? null,
-        kind: e.kind,
-        shape: e.kind === 'avatar' ? 'avatar' : shapeName(e.shape),
-        name: e.name,
+        uuid: label.uuid ?? null,
+        kind: label.kind,
+        shape: shape ? shapeName(shape) : 'avatar',
+        name: label.name,
         position,
         rotation: [rotation[0], rotation[1], rotation[2], rotation[3]],
-        scale: [round(e.scale[0], 5), round(e.scale[1], 5), round(e.scale[2], 5)],
-        colour: [c[0], c[1], c[2], c[3]],
-        parent: e.parent === 0 ? null : e.parent,
+        scale: [round(t.scale[0] ?? 0, 5), round(t.scale[1] ?? 0, 5), round(t.scale[2] ?? 0, 5)],
+        colour,
+        parent: parent === 0 ? null : parent,
         moved:
           moved.has(id) ||
           (f !== undefined && Math.hypot(position[0] - f[0], position[1] - f[1], position[2] - f[2]) > MOVED_EPSILON),
       });
     }
     report.entities.sort((a, b) => a.id - b.id);
-    report.terrain = terrainReport(mirror.terrain.values(), report.world.size);
+    report.terrain = terrainReport(app.resource(TerrainKey).field, report.world.size);
   }
   const failed = failure as VisitFailure | null;
   return {
     report,
     failure: failed ? { code: failed.code, message: failed.message } : null,
     count: report.entities.length,
+    trace: app.exportTrace(`visit${tag}`),
   };
 }
 
@@ -417,8 +450,8 @@ export async function runVisit(options: VisitOptions, deps: VisitDeps): Promise<
   }
   if (options.bots > 1) return runBots(options, target, deps);
   const run = await visitOnce(options, target, { first: options.first, last: options.last }, deps, '');
-  if (run.failure) return fail(run.failure, { timings: run.report.timings, errors: run.report.errors });
-  return { exitCode: 0, json: { ...run.report } };
+  if (run.failure) return { ...fail(run.failure, { timings: run.report.timings, errors: run.report.errors }), trace: run.trace };
+  return { exitCode: 0, json: { ...run.report }, trace: run.trace };
 }
 
 function fail(error: VisitError, extra: Record<string, unknown>): VisitOutcome {
@@ -460,10 +493,12 @@ async function runBots(options: VisitOptions, target: VisitTarget, deps: VisitDe
     })),
     errors: runs.flatMap(({ run }) => run.report.errors),
   };
-  if (ok.length === runs.length) return { exitCode: 0, json };
+  const trace = runs[0]?.run.trace;
+  if (ok.length === runs.length) return { exitCode: 0, json, ...(trace ? { trace } : {}) };
   const firstFailure = runs.find((r) => r.run.failure)?.run.failure ?? { code: 'visit_failed', message: 'visit: a bot failed' };
   return {
     exitCode: EXIT_CODES[firstFailure.code] ?? EXIT_OTHER,
+    ...(trace ? { trace } : {}),
     json: {
       error: {
         code: firstFailure.code,

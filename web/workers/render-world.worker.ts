@@ -28,7 +28,8 @@ self.onmessage = (message: MessageEvent<RenderWorldCommand>) => {
     });
     loop = render;
     world = runWorldHost((event) => {
-      if (event.type === 'memory') render.handle({ type: 'attach-world', memory: event.memory, sync: event.sync });
+      if (event.type === 'memory')
+        render.handle({ type: 'attach-world', memory: event.memory, sync: event.sync, renderList: event.renderList });
       else if (event.type === 'terrain') render.handle({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
       else post({ type: 'world', event });
     }, 1);

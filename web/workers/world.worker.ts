@@ -1,5 +1,5 @@
 /** World worker entry: the ECS owner (web/world/world-runtime.ts), in shared memory the render worker reads. */
-import type { WorldEvent } from '../world/world-host';
+import type { WorldEvent } from '../world/world-protocol';
 import { runWorldHost } from '../world/world-runtime';
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -1,21 +1,30 @@
 /**
- * The world side of the viewer, as a worker runs it: the net runtime in-process, the world host, its
- * 30 Hz step, and the main thread's commands parsed at the door. The world worker posts every event to
- * the page; the single-worker viewer (web/workers/render-world.worker.ts) hands memory and terrain to
- * its own render loop instead.
+ * The world side of the viewer, as a worker runs it: the world App (web/world/world-app.ts) stepped at
+ * 60 Hz, and the page's commands parsed once at the door and handed to it as events. The world worker posts
+ * every event to the page; the single-worker viewer (web/workers/render-world.worker.ts) hands memory and
+ * terrain to its own render loop instead.
  */
-import { serveNetWorker } from '../net/net-worker-runtime';
-import { WorldCommand, type WorldEvent, WorldHost } from './world-host';
+import { Commands } from './keys';
+import { createWorldApp } from './world-app';
+import { WorldCommand, type WorldEvent } from './world-protocol';
 
-/** Runs a world host; returns the handler for the main thread's messages. */
+/** Frames per second of the world App. */
+export const WORLD_HZ = 60;
+
+/** Runs the world App; returns the handler for the main thread's messages. */
 export function runWorldHost(
   post: (event: WorldEvent, transfer?: Transferable[]) => void,
   workers: number,
+  hardwareConcurrency = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency,
 ): (data: unknown) => void {
-  let host: WorldHost | null = null;
-  const net = serveNetWorker((event) => host?.onNet(event));
-  host = new WorldHost({ post, net: (command) => net(command), now: () => performance.now(), workers });
-  setInterval(() => host?.step(), 1000 / 30);
+  const world = createWorldApp({ post, now: () => performance.now(), hardwareConcurrency, workers });
+  post({ type: 'memory', memory: world.app.world.memory, sync: world.sync, renderList: world.renderList });
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    world.frame(Math.min(0.25, (now - last) / 1000));
+    last = now;
+  }, 1000 / WORLD_HZ);
   return (data) => {
     const parsed = WorldCommand.safeParse(data);
     if (!parsed.success) {
@@ -26,6 +35,7 @@ export function runWorldHost(
       });
       return;
     }
-    host?.handle(parsed.data);
+    if (parsed.data.type === 'trace') post({ type: 'trace', trace: world.app.exportTrace('world worker') });
+    else world.app.send(Commands, parsed.data);
   };
 }

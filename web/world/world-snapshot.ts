@@ -22,6 +22,26 @@ export interface ChatLine {
   at: number;
 }
 
+/** One engine system as the performance overlay lists it (phase order). */
+export interface SystemView {
+  name: string;
+  phase: string;
+  plugin: string;
+  /** Recent mean and last run, in ms. */
+  meanMs: number;
+  lastMs: number;
+}
+
+/** The allocation plan the world App runs under (seed 12.1). */
+export interface PlanView {
+  hardwareConcurrency: number;
+  workerThreads: number;
+  ecsWorkers: number;
+  aiWorkers: number;
+  memoryBudgetMB: number;
+  entityCapacity: number;
+}
+
 export interface PerfView {
   fps: number;
   frameMsP50: number;
@@ -30,6 +50,10 @@ export interface PerfView {
   netInKBs: number;
   netOutKBs: number;
   workers: number;
+  /** The world App's own frame time (p50, ms). */
+  worldFrameMsP50: number;
+  systems: SystemView[];
+  plan: PlanView | null;
 }
 
 export interface WorldView {
@@ -48,7 +72,18 @@ export const EMPTY_WORLD_VIEW: WorldView = {
   self: null,
   people: [],
   mapPoints: [],
-  perf: { fps: 0, frameMsP50: 0, frameMsP95: 0, entities: 0, netInKBs: 0, netOutKBs: 0, workers: 0 },
+  perf: {
+    fps: 0,
+    frameMsP50: 0,
+    frameMsP95: 0,
+    entities: 0,
+    netInKBs: 0,
+    netOutKBs: 0,
+    workers: 0,
+    worldFrameMsP50: 0,
+    systems: [],
+    plan: null,
+  },
 };
 
 /** A world worker's error as the view shows it: the connection failed, unless you already stand in the world. */

@@ -9,7 +9,6 @@ import {
 } from '../../../../shared/protocol';
 import { createBackoff } from '../../../../web/net/backoff';
 import { NetError } from '../../../../web/net/errors';
-import { serveNetWorker } from '../../../../web/net/net-worker-runtime';
 import { createStormConnection, type SocketLike } from '../../../../web/net/storm-connection';
 
 const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
@@ -55,6 +54,7 @@ function harness(getToken: (world: string) => Promise<string> = async () => 'tok
   const sockets: FakeSocket[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
   const states: string[] = [];
+  const messages: ServerMessage[] = [];
   let tokenCalls = 0;
   const conn = createStormConnection({
     origin: 'http://viewer.test',
@@ -73,10 +73,13 @@ function harness(getToken: (world: string) => Promise<string> = async () => 'tok
     clearTimer: () => {},
     now: () => 0,
     onState: (s) => states.push(s),
+    onMessage: (m) => messages.push(m),
+    // Where the world App says your avatar stands now.
+    resumeAt: () => [10, 10, 20],
     ...(at ? { at } : {}),
   });
   const flush = () => new Promise((r) => setTimeout(r, 0));
-  return { conn, sockets, timers, states, flush, tokenCalls: () => tokenCalls };
+  return { conn, sockets, timers, states, messages, flush, tokenCalls: () => tokenCalls };
 }
 
 const welcome = (resumed: boolean, tick = 1): ServerMessage => ({
@@ -114,8 +117,9 @@ describe('storm connection', () => {
     expect(second.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7&at=10%2C10%2C20');
     second.push(welcome(true, 9));
     second.push({ type: 'delta', baseline: 7, tick: 9, entities: [{ id: 1, name: 'changed while away' }] });
-    expect(h.conn.mirror.entities.get(1)?.name).toBe('changed while away');
-    expect(h.conn.mirror.entities.has(101)).toBe(false);
+    // Every frame reaches the owner in order; the delta's tick is the new baseline.
+    expect(h.messages.map((m) => m.type)).toEqual(['welcome', 'snapshot', 'welcome', 'delta']);
+    expect(h.conn.tick).toBe(9);
     expect(h.tokenCalls()).toBe(1);
   });
 
@@ -196,52 +200,5 @@ describe('storm connection', () => {
     h.conn.sendInput([0, 1, 0], [0, 0, 0, 1], 1);
     const seqs = h.sockets[0]?.sent.flatMap((m) => (m.type === 'input' ? [m.seq] : []));
     expect(seqs).toEqual([1, 2]);
-  });
-});
-
-/** The net runtime over fake sockets: its events, the sockets it opened, and its message handler. */
-function netRuntime() {
-  const events: { type: string; state?: string; detail?: string }[] = [];
-  const sockets: FakeSocket[] = [];
-  const handle = serveNetWorker((e) => events.push(e), {
-    getToken: async () => 'tok',
-    createSocket: (url) => {
-      const s = new FakeSocket(url);
-      sockets.push(s);
-      return s;
-    },
-    setTimer: () => 0,
-  });
-  return { events, sockets, handle };
-}
-
-describe('net worker runtime', () => {
-  it('refuses malformed commands and reports entities as they arrive', async () => {
-    const { events, sockets, handle } = netRuntime();
-    handle({ type: 'teleport' });
-    expect(events[0]).toMatchObject({ type: 'error', code: 'net_bad_command' });
-    handle({ type: 'connect', origin: 'http://viewer.test', world: 'plaza' });
-    await new Promise((r) => setTimeout(r, 0));
-    sockets[0]?.push(welcome(false));
-    sockets[0]?.push({ type: 'snapshot', tick: 2, part: 0, parts: 1, entities: [prim(1)] });
-    expect(events).toContainEqual(expect.objectContaining({ type: 'welcome', avatar: 100 }));
-    expect(events).toContainEqual(expect.objectContaining({ type: 'entities', tick: 2, despawned: [] }));
-  });
-
-  it('does not report the close of the connection a new connect replaces, only the new one', async () => {
-    const { events, sockets, handle } = netRuntime();
-    handle({ type: 'connect', origin: 'http://viewer.test', world: 'plaza' });
-    await new Promise((r) => setTimeout(r, 0));
-    sockets[0]?.push(welcome(false));
-    events.length = 0;
-    handle({ type: 'connect', origin: 'http://viewer.test', world: 'harbour' });
-    await new Promise((r) => setTimeout(r, 0));
-    sockets[1]?.push(welcome(false));
-    const states = events.filter((e) => e.type === 'state').map((e) => e.state);
-    expect(states).not.toContain('closed');
-    expect(states.at(-1)).toBe('open');
-    // An explicit close is still reported.
-    handle({ type: 'close' });
-    expect(events.at(-1)).toMatchObject({ type: 'state', state: 'closed' });
   });
 });

@@ -3,7 +3,7 @@ import { encodeClientMessage } from '../../../../shared/protocol';
 import { EmbedError } from '../../../../web/embed/errors';
 import { createLiveApi, LIVE_LIMITS } from '../../../../web/ui/embed-live';
 import type { LiveWorld } from '../../../../web/ui/live-world';
-import type { WorldCommand } from '../../../../web/world/world-host';
+import type { WorldCommand } from '../../../../web/world/world-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView } from '../../../../web/world/world-snapshot';
 
 function setup() {

@@ -1,12 +1,13 @@
+// A saved copy of the viewer path the world App replaced (WorldMirror + WorldApplier), run by the viewer bench beside it.
 /**
  * Applies the world as the network sees it (full entities in, ids out) to the ECS: one ECS entity per server
  * entity, linkset children posed against their parent, versions bumped so the renderer rebuilds only on change.
  */
-import { quatMultiply, quatRotate } from '../../shared/math/quat';
-import type { Entity } from '../../shared/protocol';
-import type { EntityId, World } from '../engine';
-import { Avatar, Faces, MAX_FACE_COLORS, Motion, NetId, Shape, Transform } from '../scene/components';
-import type { SyncWriter } from '../scene/sync-header';
+import { quatMultiply, quatRotate } from '../../../shared/math/quat';
+import type { Entity } from '../../../shared/protocol';
+import type { EntityId, World } from '../../../web/engine';
+import { Avatar, Faces, MAX_FACE_COLORS, Motion, NetId, Shape, Transform } from '../../../web/scene/components';
+import type { SyncWriter } from '../../../web/scene/sync-header';
 
 type V3 = readonly [number, number, number];
 type Q = readonly [number, number, number, number];

@@ -1,9 +1,10 @@
+// A saved copy of the viewer path the world App replaced (WorldMirror + WorldApplier), run by the viewer bench beside it.
 /**
  * The client's copy of a world, built from Storm frames: snapshot parts, deltas, despawns, terrain.
  * Each applied frame returns what changed, which is what the ECS bridge turns into commands. Remote
  * movers are extrapolated between updates (dead reckoning) and smoothed toward each correction.
  */
-import type { Entity, EntityUpdate, ServerMessage, TerrainPatch, Vec3 } from '../../shared/protocol';
+import type { Entity, EntityUpdate, ServerMessage, TerrainPatch, Vec3 } from '../../../shared/protocol';
 
 /** What one frame changed. */
 export interface MirrorChange {

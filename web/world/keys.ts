@@ -1,0 +1,60 @@
+/**
+ * The resources and events the world App's plugins share. Each plugin owns what it inserts; the others read
+ * it through these keys.
+ */
+import type { Bounds, OperationResult, TerrainPatch } from '../../shared/protocol';
+import { defineEvent, defineResource, type EntityId } from '../engine';
+import type { ConnectionState as NetConnectionState } from '../net/storm-connection';
+import type { WorldCommand, WorldEvent } from './world-protocol';
+
+/** The world App's clock, in ms (performance.now in workers; the fake clock in tests). */
+export const Clock = defineResource<{ now: () => number }>('world/clock');
+
+/** Where events for the page go (the worker's postMessage; a collector in tests; nothing in visit). */
+export const Outbox = defineResource<{ post: (event: WorldEvent, transfer?: Transferable[]) => void }>('world/outbox');
+
+/** Commands from the page, parsed at the worker's door. */
+export const Commands = defineEvent<WorldCommand>('world/commands', { capacity: 1024 });
+
+/** Which world this App shows. */
+export interface Place {
+  kind: 'fv' | 'os';
+  name: string;
+  /** The region's size (OpenSim: from the login; Finalverse: from the welcome's bounds). */
+  size: [number, number];
+  bounds: Bounds | null;
+}
+export const CurrentPlace = defineResource<Place>('world/place');
+
+/** Server entities as ECS entities: an index (the world's state lives in the columns), plus the strings columns cannot hold. */
+export interface NetIndex {
+  readonly byNet: Map<number, EntityId>;
+  /** Children by parent's server id (a parent may arrive after its children). */
+  readonly children: Map<number, Set<number>>;
+  readonly labels: Map<number, { name: string; uuid: string | undefined; kind: 'prim' | 'avatar' }>;
+  /** Your avatar's server id (0 until the welcome). */
+  selfNetId: number;
+}
+export const Entities = defineResource<NetIndex>('world/entities');
+
+/** Set by systems that change what the renderer must rebuild (entities, shapes, colours); cleared by render extract. */
+export const SceneChanges = defineResource<{ structural: boolean }>('world/scene-changes');
+
+/** The connection's state changed. */
+export const NetStateChanged = defineEvent<{ state: NetConnectionState; detail: string | undefined }>('net/state');
+/** A new connection began: everything the old one delivered is gone. */
+export const WorldReset = defineEvent<{ connection: number }>('world/reset');
+/** The room welcomed you. */
+export const Welcomed = defineEvent<{ avatar: number; bounds: Bounds; resumed: boolean }>('net/welcome');
+/** Entities appeared (server ids). */
+export const Spawned = defineEvent<number>('net/spawned', { capacity: 1 << 20 });
+/** A snapshot's last part was applied: the state is complete. */
+export const SnapshotApplied = defineEvent<{ entities: number }>('net/snapshot');
+/** A terrain patch arrived. */
+export const TerrainReceived = defineEvent<TerrainPatch>('net/terrain', { capacity: 65_536 });
+/** A chat line arrived. */
+export const ChatHeard = defineEvent<{ from: number; name: string; text: string; time: number }>('net/chat');
+/** The server sent an error frame. */
+export const ServerError = defineEvent<{ code: string; message: string }>('net/error');
+/** A World Tool Protocol operation was answered (ids are the operations plugin's own). */
+export const OperationAnswered = defineEvent<{ id: number; result: OperationResult }>('net/operation');

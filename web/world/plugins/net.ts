@@ -1,0 +1,488 @@
+/**
+ * The net plugin: one Storm connection, and the system that writes its decoded frames straight into the ECS
+ * columns. There is no other copy of the world: a server entity is one ECS entity (NetIndex maps ids), a
+ * motion delta writes only the motion columns (Transform pose, Motion), and only a changed shape or colour
+ * list counts as a structural change for the renderer.
+ */
+import { type Entity, type EntityUpdate, PRIM_SHAPE_KEYS, type ServerMessage } from '../../../shared/protocol';
+import { type App, defineResource, type EntityId, NO_ENTITY, type Plugin, type World } from '../../engine';
+import { type ConnectionOptions, createStormConnection, type StormConnection } from '../../net/storm-connection';
+import { Avatar, Faces, LocalPose, MAX_FACE_COLORS, Motion, NetId, Parent, Shape, Transform } from '../../scene/components';
+import {
+  ChatHeard,
+  Clock,
+  Entities,
+  type NetIndex,
+  NetStateChanged,
+  SceneChanges,
+  ServerError,
+  SnapshotApplied,
+  Spawned,
+  TerrainReceived,
+  Welcomed,
+  WorldReset,
+} from '../keys';
+
+/** What `NetLink.open` takes: a connection's options without the callbacks the plugin wires itself. */
+export type OpenOptions = Omit<ConnectionOptions, 'onMessage' | 'onState' | 'resumeAt'>;
+
+/** The connection and the frames it received since the last frame of the App. */
+export class NetLink {
+  conn: StormConnection | null = null;
+  /** Decoded frames waiting for the apply system (in arrival order). */
+  readonly inbox: ServerMessage[] = [];
+  private generation = 0;
+
+  constructor(
+    private readonly app: App,
+    private readonly create: (options: ConnectionOptions) => StormConnection = createStormConnection,
+  ) {}
+
+  /** Opens a new connection, closing the old one; the world the old one delivered is forgotten. */
+  open(options: OpenOptions): StormConnection {
+    const current = ++this.generation;
+    this.conn?.close();
+    this.inbox.length = 0;
+    this.app.send(WorldReset, { connection: current });
+    const index = this.app.resource(Entities);
+    const world = this.app.world;
+    const conn = this.create({
+      ...options,
+      resumeAt: () => {
+        const self = index.byNet.get(index.selfNetId);
+        if (self === undefined || !world.isAlive(self)) return null;
+        const p = world.column(Transform, 'position');
+        const i = world.indexOf(self) * 3;
+        return [p[i] ?? 0, p[i + 1] ?? 0, p[i + 2] ?? 0];
+      },
+      // A replaced connection's last words (its close) are not reported.
+      onMessage: (msg) => {
+        if (current === this.generation) this.inbox.push(msg);
+      },
+      onState: (state, detail) => {
+        if (current === this.generation) this.app.send(NetStateChanged, { state, detail });
+      },
+    });
+    this.conn = conn;
+    return conn;
+  }
+
+  close(): void {
+    this.generation++;
+    const conn = this.conn;
+    this.conn = null;
+    conn?.close();
+  }
+}
+
+/** Typed views of the columns the apply step writes; taken again whenever the world grew. */
+class Columns {
+  capacity = -1;
+  position!: Float32Array;
+  rotation!: Float32Array;
+  scale!: Float32Array;
+  transformChanged!: Uint32Array;
+  velocity!: Float32Array;
+  anchor!: Float32Array;
+  from!: Float32Array;
+  at!: Float64Array;
+  localPosition!: Float32Array;
+  localRotation!: Float32Array;
+  localChanged!: Uint32Array;
+  parent!: Uint32Array;
+  netId!: Uint32Array;
+  netParent!: Uint32Array;
+  faceCount!: Uint8Array;
+  rgba!: Uint8Array;
+  shape!: (Uint8Array | Uint16Array | Int8Array)[];
+
+  refresh(world: World): this {
+    if (world.viewCapacity === this.capacity) return this;
+    this.capacity = world.viewCapacity;
+    this.position = world.column(Transform, 'position');
+    this.rotation = world.column(Transform, 'rotation');
+    this.scale = world.column(Transform, 'scale');
+    this.transformChanged = world.views[world.component(Transform).changedColumn] as Uint32Array;
+    this.velocity = world.column(Motion, 'velocity');
+    this.anchor = world.column(Motion, 'anchor');
+    this.from = world.column(Motion, 'from');
+    this.at = world.column(Motion, 'at');
+    this.localPosition = world.column(LocalPose, 'position');
+    this.localRotation = world.column(LocalPose, 'rotation');
+    this.localChanged = world.views[world.component(LocalPose).changedColumn] as Uint32Array;
+    this.parent = world.column(Parent, 'entity');
+    this.netId = world.column(NetId, 'id');
+    this.netParent = world.column(NetId, 'parent');
+    this.faceCount = world.column(Faces, 'count');
+    this.rgba = world.column(Faces, 'rgba');
+    this.shape = PRIM_SHAPE_KEYS.map((k) => world.column(Shape, k));
+    return this;
+  }
+}
+
+type V3 = readonly [number, number, number];
+
+function put3(col: Float32Array, i: number, v: V3): void {
+  col[i * 3] = v[0];
+  col[i * 3 + 1] = v[1];
+  col[i * 3 + 2] = v[2];
+}
+function put4(col: Float32Array, i: number, v: readonly [number, number, number, number]): void {
+  col[i * 4] = v[0];
+  col[i * 4 + 1] = v[1];
+  col[i * 4 + 2] = v[2];
+  col[i * 4 + 3] = v[3];
+}
+
+/** A full entity from an update, or null when fields are missing (a new entity must arrive in full). */
+function fullEntity(u: EntityUpdate): Entity | null {
+  const { kind, parent, name, description, position, rotation, scale, velocity, shape, colors } = u;
+  if (
+    kind === undefined ||
+    parent === undefined ||
+    name === undefined ||
+    description === undefined ||
+    position === undefined ||
+    rotation === undefined ||
+    scale === undefined ||
+    velocity === undefined ||
+    shape === undefined ||
+    colors === undefined
+  )
+    return null;
+  return {
+    id: u.id,
+    kind,
+    parent,
+    name,
+    description,
+    position,
+    rotation,
+    scale,
+    velocity,
+    shape,
+    colors,
+    ...(u.uuid ? { uuid: u.uuid } : {}),
+  };
+}
+
+/**
+ * The apply step: frames in, ECS writes out. A class so that the world App's system and the viewer bench run
+ * exactly the same code.
+ */
+export class SceneApplier {
+  private readonly cols = new Columns();
+  /** Snapshot parts waiting for the last one (the state is complete only then). */
+  private pending: Entity[] = [];
+  structural = false;
+
+  constructor(
+    private readonly app: App,
+    private readonly index: NetIndex,
+    private readonly now: () => number,
+  ) {}
+
+  /** Applies one decoded frame. */
+  apply(msg: ServerMessage): void {
+    const app = this.app;
+    switch (msg.type) {
+      case 'welcome': {
+        this.setSelf(msg.avatar);
+        // Resuming: prims and terrain stay; other avatars are sent again in full by the room.
+        if (msg.resumed)
+          for (const [netId, label] of this.index.labels)
+            if (label.kind === 'avatar' && netId !== msg.avatar) this.despawn(netId);
+        app.send(Welcomed, { avatar: msg.avatar, bounds: msg.bounds, resumed: msg.resumed });
+        return;
+      }
+      case 'snapshot': {
+        if (msg.part === 0) this.pending = [];
+        for (const e of msg.entities) this.pending.push(e);
+        if (msg.part + 1 < msg.parts) return;
+        const incoming = this.pending;
+        this.pending = [];
+        const keep = new Set<number>();
+        for (const e of incoming) keep.add(e.id);
+        for (const netId of [...this.index.byNet.keys()]) if (!keep.has(netId)) this.despawn(netId);
+        // Parents first, so children find them (a snapshot may list a child before its root).
+        for (const e of incoming) if (e.parent === 0) this.upsert(e);
+        for (const e of incoming) if (e.parent !== 0) this.upsert(e);
+        app.send(SnapshotApplied, { entities: this.index.byNet.size });
+        return;
+      }
+      case 'delta':
+        for (const u of msg.entities) if (u.parent === undefined || u.parent === 0) this.upsert(u);
+        for (const u of msg.entities) if (u.parent !== undefined && u.parent !== 0) this.upsert(u);
+        return;
+      case 'despawn':
+        for (const id of msg.ids) this.despawn(id);
+        return;
+      case 'terrain':
+        app.send(TerrainReceived, msg);
+        return;
+      case 'chat':
+        app.send(ChatHeard, { from: msg.from, name: msg.name, text: msg.text, time: msg.time });
+        return;
+      case 'error':
+        app.send(ServerError, { code: msg.code, message: msg.message });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Forgets every entity (a new connection starts from its own snapshot). */
+  clear(): void {
+    for (const netId of [...this.index.byNet.keys()]) this.despawn(netId);
+    this.index.children.clear();
+    this.index.selfNetId = 0;
+    this.pending = [];
+  }
+
+  private setSelf(netId: number): void {
+    const world = this.app.world;
+    const old = this.index.byNet.get(this.index.selfNetId);
+    if (old !== undefined && world.isAlive(old) && world.has(old, Avatar)) world.set(old, Avatar, { self: 0 });
+    this.index.selfNetId = netId;
+    const ecs = this.index.byNet.get(netId);
+    if (ecs !== undefined && world.isAlive(ecs)) {
+      world.add(ecs, Avatar, { self: 1 });
+      this.structural = true;
+    }
+  }
+
+  private despawn(netId: number): void {
+    const world = this.app.world;
+    const ecs = this.index.byNet.get(netId);
+    if (ecs === undefined) return;
+    this.index.byNet.delete(netId);
+    this.index.labels.delete(netId);
+    if (world.isAlive(ecs)) {
+      const i = world.indexOf(ecs);
+      const cols = this.cols.refresh(world);
+      const parentNet = cols.netParent[i] ?? 0;
+      if (parentNet !== 0) this.index.children.get(parentNet)?.delete(netId);
+      // Children stay (the server removes them itself) but lose their parent's entity until it comes back.
+      for (const child of this.index.children.get(netId) ?? []) {
+        const c = this.index.byNet.get(child);
+        if (c !== undefined && world.isAlive(c)) cols.parent[world.indexOf(c)] = NO_ENTITY;
+      }
+      world.destroy(ecs);
+    }
+    this.structural = true;
+  }
+
+  private upsert(u: EntityUpdate): void {
+    const world = this.app.world;
+    const known = this.index.byNet.get(u.id);
+    const label = this.index.labels.get(u.id);
+    if (known === undefined || label === undefined || (u.kind !== undefined && u.kind !== label.kind)) {
+      const full = fullEntity(u);
+      if (!full) return;
+      if (known !== undefined) this.despawn(u.id);
+      this.spawn(full);
+      return;
+    }
+    const i = world.indexOf(known);
+    let cols = this.cols.refresh(world);
+    const tick = world.tick;
+    if (u.name !== undefined) label.name = u.name;
+    if (u.uuid !== undefined) label.uuid = u.uuid;
+    if (u.parent !== undefined && u.parent !== cols.netParent[i]) {
+      this.reparent(u.id, known, u.parent);
+      cols = this.cols.refresh(world);
+    }
+    const child = (cols.netParent[i] ?? 0) !== 0;
+    const now = this.now();
+    if (child) {
+      if (u.position) put3(cols.localPosition, i, u.position);
+      if (u.rotation) put4(cols.localRotation, i, u.rotation);
+      if (u.position || u.rotation) cols.localChanged[i] = tick;
+    } else {
+      if (u.position || u.velocity) {
+        // Blend from where it is drawn now toward the new report (or the current estimate when only the velocity changed).
+        const p = cols.position;
+        cols.from[i * 3] = p[i * 3] ?? 0;
+        cols.from[i * 3 + 1] = p[i * 3 + 1] ?? 0;
+        cols.from[i * 3 + 2] = p[i * 3 + 2] ?? 0;
+        if (u.position) put3(cols.anchor, i, u.position);
+        else {
+          cols.anchor[i * 3] = p[i * 3] ?? 0;
+          cols.anchor[i * 3 + 1] = p[i * 3 + 1] ?? 0;
+          cols.anchor[i * 3 + 2] = p[i * 3 + 2] ?? 0;
+        }
+        cols.at[i] = now;
+      }
+      if (u.rotation) {
+        put4(cols.rotation, i, u.rotation);
+        cols.transformChanged[i] = tick;
+      }
+    }
+    if (u.velocity) put3(cols.velocity, i, u.velocity);
+    if (u.scale) {
+      put3(cols.scale, i, u.scale);
+      cols.transformChanged[i] = tick;
+    }
+    if (u.shape && label.kind === 'prim' && this.writeShape(i, u.shape)) this.structural = true;
+    if (u.colors && this.writeColors(i, u.colors)) this.structural = true;
+  }
+
+  private spawn(e: Entity): void {
+    const world = this.app.world;
+    const ecs =
+      e.kind === 'avatar'
+        ? world.create(Transform, Motion, Faces, NetId, Avatar)
+        : world.create(Transform, Motion, Shape, Faces, NetId);
+    if (e.parent !== 0) {
+      world.add(ecs, LocalPose);
+      world.add(ecs, Parent);
+    }
+    const cols = this.cols.refresh(world);
+    const i = world.indexOf(ecs);
+    const tick = world.tick;
+    this.index.byNet.set(e.id, ecs);
+    this.index.labels.set(e.id, { name: e.name, uuid: e.uuid, kind: e.kind });
+    cols.netId[i] = e.id;
+    cols.netParent[i] = e.parent;
+    put3(cols.scale, i, e.scale);
+    put3(cols.velocity, i, e.velocity);
+    put4(cols.rotation, i, e.rotation);
+    if (e.parent !== 0) {
+      put3(cols.localPosition, i, e.position);
+      put4(cols.localRotation, i, e.rotation);
+      cols.localChanged[i] = tick;
+      let set = this.index.children.get(e.parent);
+      if (!set) {
+        set = new Set();
+        this.index.children.set(e.parent, set);
+      }
+      set.add(e.id);
+      const parent = this.index.byNet.get(e.parent);
+      cols.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
+    } else {
+      put3(cols.position, i, e.position);
+      put3(cols.anchor, i, e.position);
+      put3(cols.from, i, e.position);
+      // Spawned where it is: nothing to blend in; only a mover is extrapolated (at = 0 marks "settled").
+      cols.at[i] = e.velocity[0] !== 0 || e.velocity[1] !== 0 || e.velocity[2] !== 0 ? this.now() : 0;
+    }
+    cols.transformChanged[i] = tick;
+    if (e.kind === 'prim') this.writeShape(i, e.shape);
+    this.writeColors(i, e.colors);
+    // Children that arrived first find their parent now.
+    for (const childNet of this.index.children.get(e.id) ?? []) {
+      const c = this.index.byNet.get(childNet);
+      if (c !== undefined && world.isAlive(c)) {
+        const ci = world.indexOf(c);
+        cols.parent[ci] = ecs;
+        cols.localChanged[ci] = tick;
+      }
+    }
+    if (e.id === this.index.selfNetId) world.add(ecs, Avatar, { self: 1 });
+    this.structural = true;
+    this.app.send(Spawned, e.id);
+  }
+
+  private reparent(netId: number, ecs: EntityId, parentNet: number): void {
+    const world = this.app.world;
+    const cols = this.cols.refresh(world);
+    const i = world.indexOf(ecs);
+    const old = cols.netParent[i] ?? 0;
+    if (old !== 0) this.index.children.get(old)?.delete(netId);
+    cols.netParent[i] = parentNet;
+    if (parentNet === 0) {
+      world.remove(ecs, LocalPose);
+      world.remove(ecs, Parent);
+      return;
+    }
+    world.add(ecs, LocalPose);
+    world.add(ecs, Parent);
+    const fresh = this.cols.refresh(world);
+    let set = this.index.children.get(parentNet);
+    if (!set) {
+      set = new Set();
+      this.index.children.set(parentNet, set);
+    }
+    set.add(netId);
+    const parent = this.index.byNet.get(parentNet);
+    fresh.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
+    fresh.localChanged[i] = world.tick;
+  }
+
+  /** Writes a prim's shape; returns whether any field changed. */
+  private writeShape(i: number, shape: Entity['shape']): boolean {
+    const cols = this.cols.shape;
+    let changed = false;
+    for (let k = 0; k < PRIM_SHAPE_KEYS.length; k++) {
+      const col = cols[k];
+      const v = shape[PRIM_SHAPE_KEYS[k] as keyof Entity['shape']];
+      if (col && col[i] !== v) {
+        col[i] = v;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Writes face colours; returns whether they changed. */
+  private writeColors(i: number, colors: Entity['colors']): boolean {
+    const { faceCount, rgba } = this.cols;
+    const count = Math.min(MAX_FACE_COLORS, colors.length);
+    let changed = faceCount[i] !== count;
+    faceCount[i] = count;
+    const base = i * MAX_FACE_COLORS * 4;
+    for (let f = 0; f < count; f++) {
+      const c = colors[f];
+      if (!c) continue;
+      for (let l = 0; l < 4; l++) {
+        const at = base + f * 4 + l;
+        if (rgba[at] !== c[l]) {
+          rgba[at] = c[l] ?? 0;
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+}
+
+/** The net plugin (see the module comment). `create` replaces the connection factory (tests, bench). */
+export function netPlugin(create?: (options: ConnectionOptions) => StormConnection): Plugin {
+  return {
+    name: 'net',
+    build(app) {
+      const index: NetIndex = { byNet: new Map(), children: new Map(), labels: new Map(), selfNetId: 0 };
+      app.insertResource(Entities, index);
+      app.insertResource(SceneChanges, { structural: false });
+      app.insertResource(NetLinkKey, new NetLink(app, create));
+      app.addEvent(NetStateChanged).addEvent(WorldReset).addEvent(Welcomed).addEvent(Spawned);
+      app.addEvent(SnapshotApplied).addEvent(TerrainReceived).addEvent(ChatHeard).addEvent(ServerError);
+      const applier = new SceneApplier(app, index, app.resource(Clock).now);
+      app.insertResource(Applier, applier);
+      const resets = app.reader(WorldReset);
+      app.addSystem({
+        name: 'net-apply',
+        phase: 'update',
+        exclusive: true,
+        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent],
+        run: () => {
+          if (resets.read().length > 0) applier.clear();
+          const link = app.resource(NetLinkKey);
+          if (link.inbox.length > 0) {
+            const frames = link.inbox.splice(0, link.inbox.length);
+            for (const msg of frames) applier.apply(msg);
+          }
+          if (applier.structural) {
+            app.resource(SceneChanges).structural = true;
+            applier.structural = false;
+          }
+        },
+      });
+    },
+  };
+}
+
+/** The net plugin's connection. */
+export const NetLinkKey = defineResource<NetLink>('net/link');
+/** The net plugin's apply step (the viewer bench drives it directly). */
+export const Applier = defineResource<SceneApplier>('net/applier');

@@ -1,0 +1,156 @@
+/**
+ * The world worker as an App (web/engine): the ECS owner whose frame runs through the schedule. Plugins, in
+ * the order their systems run within a phase:
+ *   net            the Storm connection; decoded frames written straight into the ECS columns (update)
+ *   session        connect / close commands, the place you are in (update)
+ *   motion         dead reckoning of roots, children posed against their parent (update)
+ *   terrain        one heightfield in shared memory, posted to the renderer when it changed (update, postUpdate)
+ *   input, chat, operations   what you do: movement intent, chat lines, World Tool actions (update)
+ *   hud            the throttled snapshot for the page (postUpdate)
+ *   render-extract the render list and your avatar's slot for the render worker (renderExtract)
+ * Data flows one way: socket → inbox → columns → render list / HUD → render worker / page. The headless
+ * `visit` client runs the same App in Node (without the page's outbox).
+ */
+import { type App, createAllocationPlan, createApp, type Plugin, type WorldOptions } from '../engine';
+import type { ConnectionOptions, StormConnection } from '../net/storm-connection';
+import { fetchSessionToken } from '../net/storm-connection';
+import { VIEWER_COMPONENTS } from '../scene/components';
+import { createRenderList } from '../scene/render-list';
+import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
+import { Clock, Commands, CurrentPlace, Outbox, type Place, Welcomed } from './keys';
+import { hudPlugin } from './plugins/hud';
+import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
+import { motionPlugin } from './plugins/motion';
+import { NetLinkKey, netPlugin } from './plugins/net';
+import { renderExtractPlugin } from './plugins/render-extract';
+import { terrainPlugin } from './plugins/terrain';
+import type { WorldEvent } from './world-protocol';
+import type { PlanView } from './world-snapshot';
+
+/** The most entities the viewer's world holds (growable buffers start small). */
+export const WORLD_CAPACITY = 262_144;
+
+/** The session plugin: the page's connect and close commands, and the place you stand in. */
+function sessionPlugin(): Plugin {
+  return {
+    name: 'session',
+    after: ['net'],
+    build(app) {
+      const place: Place = { kind: 'fv', name: '', size: [256, 256], bounds: null };
+      app.insertResource(CurrentPlace, place);
+      const commands = app.reader(Commands);
+      const welcomes = app.reader(Welcomed);
+      app.addSystem({
+        name: 'session',
+        phase: 'update',
+        run: () => {
+          const link = app.resource(NetLinkKey);
+          for (const c of commands.read()) {
+            if (c.type === 'connect') {
+              Object.assign(place, { kind: c.kind, name: c.world, size: [256, 256], bounds: null });
+              link.open({
+                origin: c.origin,
+                world: c.world,
+                getToken: (world) => fetchSessionToken(c.origin, world),
+                ...(c.at ? { at: c.at } : {}),
+              });
+            } else if (c.type === 'connect-grid') {
+              // A grid session's token came with its login (the password never reaches this worker).
+              Object.assign(place, { kind: 'os', name: c.region, size: [...c.size], bounds: null });
+              link.open({
+                origin: c.origin,
+                world: c.socket.slice('/ws/grid/'.length),
+                socketPath: c.socket,
+                getToken: async () => c.token,
+              });
+            } else if (c.type === 'close') link.close();
+          }
+          for (const w of welcomes.read()) {
+            place.bounds = w.bounds;
+            if (place.kind === 'fv')
+              place.size = [Math.round(w.bounds.max[0] - w.bounds.min[0]), Math.round(w.bounds.max[1] - w.bounds.min[1])];
+          }
+        },
+      });
+    },
+  };
+}
+
+export interface WorldAppOptions {
+  /** Where events for the page go (nothing for a headless visitor). */
+  post?: (event: WorldEvent, transfer?: Transferable[]) => void;
+  now: () => number;
+  /** navigator.hardwareConcurrency (or os.availableParallelism()). */
+  hardwareConcurrency: number;
+  /** Worker threads the viewer runs (for the overlay). */
+  workers: number;
+  /** Replaces the connection factory (tests and the bench feed frames without a socket). */
+  connect?: (options: ConnectionOptions) => StormConnection;
+  world?: Partial<WorldOptions>;
+  /** Extra plugins (visit adds its observer), added last. */
+  plugins?: Plugin[];
+}
+
+/** The world App and the shared memory the renderer attaches to. */
+export interface WorldApp {
+  readonly app: App;
+  readonly sync: SharedArrayBuffer;
+  readonly renderList: SharedArrayBuffer;
+  readonly syncWriter: SyncWriter;
+  /** Runs one frame: the writes are bracketed by the sync header's sequence lock. */
+  frame(dt: number): void;
+}
+
+/**
+ * Builds the world App. The allocation plan (seed 12.1) sets the entity capacity from the memory budget; the
+ * performance overlay shows the plan.
+ */
+export function createWorldApp(options: WorldAppOptions): WorldApp {
+  const plan = createAllocationPlan({ hardwareConcurrency: Math.max(1, Math.floor(options.hardwareConcurrency || 1)) });
+  const capacity = Math.min(WORLD_CAPACITY, plan.entityCapacity);
+  const app = createApp({
+    world: { components: [...VIEWER_COMPONENTS], capacity, initialCapacity: 4096, ...options.world },
+    now: options.now,
+  });
+  const planView: PlanView = {
+    hardwareConcurrency: plan.hardwareConcurrency,
+    workerThreads: plan.workerThreads,
+    ecsWorkers: plan.ecsWorkers,
+    aiWorkers: plan.aiWorkers,
+    memoryBudgetMB: Math.round(plan.memoryBudgetBytes / (1024 * 1024)),
+    entityCapacity: capacity,
+  };
+  const sync = createSyncBuffer();
+  const syncWriter = new SyncWriter(sync);
+  const renderList = createRenderList(app.world.layout.capacity);
+  const post = options.post ?? (() => {});
+  app.insertResource(Clock, { now: options.now });
+  app.insertResource(Outbox, { post });
+  app.addEvent(Commands);
+  app.addPlugins(
+    netPlugin(options.connect),
+    sessionPlugin(),
+    motionPlugin(),
+    terrainPlugin(),
+    inputPlugin(),
+    chatPlugin(),
+    operationsPlugin(),
+    hudPlugin({ plan: planView, workers: options.workers }),
+    renderExtractPlugin(syncWriter, renderList),
+  );
+  for (const p of options.plugins ?? []) app.addPlugin(p);
+  return {
+    app,
+    sync,
+    renderList,
+    syncWriter,
+    frame(dt) {
+      syncWriter.begin();
+      try {
+        app.update(dt);
+      } finally {
+        syncWriter.end();
+      }
+    },
+  };
+}

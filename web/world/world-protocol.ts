@@ -1,0 +1,67 @@
+/**
+ * The world worker's door: the commands the page sends (parsed once, here, with their schema) and the events
+ * the worker posts back.
+ */
+import { z } from 'zod';
+import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shared/protocol';
+import type { ChromeTrace, WorldMemory } from '../engine';
+import type { TerrainField } from '../scene/heightfield';
+import type { ChatLine, WorldView } from './world-snapshot';
+
+const axis = z.number().min(-1).max(1);
+
+/** Main thread → world worker, parsed at the worker's door. */
+export const WorldCommand = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('connect'),
+    origin: z.string().url().max(512),
+    world: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    kind: z.enum(['fv', 'os']),
+    /** Where to start: a link's x/y/z (metres). */
+    at: z.tuple([z.number(), z.number(), z.number()]).optional(),
+  }),
+  /** An OpenSim region: the GridSession POST /api/grid/login opened (the password never reaches this worker). */
+  z.object({
+    type: z.literal('connect-grid'),
+    origin: z.string().url().max(512),
+    socket: z.string().regex(/^\/ws\/grid\/g-[0-9a-f]{24}$/),
+    token: z.string().min(1).max(4096),
+    region: z.string().min(1).max(64),
+    size: z.tuple([z.number().positive().max(65536), z.number().positive().max(65536)]),
+  }),
+  z.object({
+    type: z.literal('input'),
+    move: z.tuple([axis, axis, axis]),
+    yaw: z.number().finite(),
+    run: z.boolean(),
+    fly: z.boolean(),
+  }),
+  /** As many characters as a chat frame may carry bytes (the codec checks the bytes). */
+  z.object({ type: z.literal('chat'), text: z.string().min(1).max(MAX_CHAT_BYTES) }),
+  /** Builds a primitive a few metres in front of your avatar (prepare, then commit). */
+  z.object({ type: z.literal('build'), shape: z.enum(['box', 'sphere']) }),
+  /** One World Tool Protocol operation as it is (the embed API's sendPacket); answered by `operated` with the same id. */
+  z.object({ type: z.literal('operate'), id: z.number().int().min(0).max(0xffff_ffff), body: WorldOperation }),
+  z.object({ type: z.literal('close') }),
+  /** Asks for the engine's profiling spans as a Chrome trace (answered by `trace`). */
+  z.object({ type: z.literal('trace') }),
+]);
+export type WorldCommand = z.infer<typeof WorldCommand>;
+
+/** A heightfield to hand to the renderer: the renderer's own type, with the sample spacing always set. */
+export type { TerrainField };
+
+/** World worker → main thread. */
+export type WorldEvent =
+  /** The world's columns, the sync header and the render list (shared memory; the renderer attaches to them). */
+  | { type: 'memory'; memory: WorldMemory; sync: SharedArrayBuffer; renderList: SharedArrayBuffer }
+  | { type: 'view'; view: WorldView }
+  | { type: 'chat'; line: ChatLine }
+  | { type: 'terrain'; field: TerrainField; waterLevel: number | null }
+  /** A build committed: the new entities' server ids. */
+  | { type: 'built'; created: number[] }
+  /** The result of an `operate` command (its id). */
+  | { type: 'operated'; id: number; result: OperationResult }
+  | { type: 'error'; code: string; message: string }
+  /** The engine's recent frames, phases and systems (open in Perfetto). */
+  | { type: 'trace'; trace: ChromeTrace };
