@@ -162,7 +162,7 @@ async function rounds(list: BenchCase[], n: number, timeMs: number): Promise<Cas
     };
   });
 }
-const movement = await rounds(movementCases, 7, 200);
+const movement = await rounds(movementCases, 11, 200);
 /** Median over rounds of a/b computed within each round (both cases measured in the same few seconds). */
 function pairedRatio(a: string, b: string): number {
   const r = movementRounds.map((round) => caseNamed(round, a).median_ms / caseNamed(round, b).median_ms).sort((x, y) => x - y);
@@ -430,7 +430,7 @@ writeReport({
   ms: { query_100k: med('query_100k') },
   extra: {
     ratio_method:
-      'movement ratios: median over 7 interleaved rounds of the per-round ratio of medians; case medians: median of round medians',
+      'movement ratios: median over 11 interleaved rounds of the per-round ratio of medians; case medians: median of round medians',
     ratios_from_case_medians: {
       movement_1m_vs_handloop: med('movement_1m_ecs') / med('movement_1m_handloop'),
       movement_1m_speedup_vs_bitecs: med('movement_1m_bitecs') / med('movement_1m_ecs'),
