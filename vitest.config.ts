@@ -17,11 +17,12 @@ export default defineConfig({
       },
       {
         // The edge's GridSession reaches a relay that tests/support/fake-sim.ts starts in Node (with a fake
-        // simulator) on its own port, so it never meets a developer's relay on 8790.
+        // simulator) on its own port, so it never meets a developer's relay on 8790. The rooms verify hellos with
+        // the test signing key (tests/edge/support.ts TEST_KEY), whatever .dev.vars holds.
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { RELAY_URL: 'http://127.0.0.1:18790' } },
+            miniflare: { bindings: { RELAY_URL: 'http://127.0.0.1:18790', TOKEN_KEY: 'edge-test-signing-key-not-a-secret' } },
           }),
         ],
         test: {

@@ -29,7 +29,7 @@ export type TokenRefusal = 'token_missing' | 'token_malformed' | 'token_forged' 
 
 /** Plain messages for each refusal (they reach the client). */
 export const TOKEN_REFUSAL_MESSAGES: Record<TokenRefusal, string> = {
-  token_missing: 'auth: no access token; get one with POST /api/session {"world": "<name>"} and pass it as ?token=',
+  token_missing: 'auth: no access token; get one with POST /api/session {"world": "<name>"} and send it in the socket\'s hello',
   token_malformed: 'auth: the access token is not in the v1.<claims>.<signature> form; get a new one from POST /api/session',
   token_forged: 'auth: the access token signature does not match; it was altered or signed with another key; get a new one',
   token_expired: 'auth: the access token has expired; get a new one from POST /api/session',

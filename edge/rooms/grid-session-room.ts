@@ -8,6 +8,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import {
   type ClientMessage,
+  HELLO_CLOSE,
   INPUT_FLAGS,
   MAX_CHAT_BYTES,
   MAX_ERROR_MESSAGE_BYTES,
@@ -29,13 +30,15 @@ import {
   echoClose,
   encodeFrame,
   type FrameBucket,
-  forwardedClaims,
+  HelloGate,
   isOversized,
   isUpgrade,
   jsonError,
   oversizedReason,
+  refuse,
   sendFrame,
   takeFrameToken,
+  verifyHello,
 } from './room-socket';
 
 /** The room's name in messages and logs. */
@@ -97,6 +100,8 @@ export class GridSession extends DurableObject<Env> {
   private flushTimer: ReturnType<typeof setInterval> | null = null;
   private attachTimer: ReturnType<typeof setTimeout> | null = null;
   private failure: GridError | null = null;
+  /** Sockets that have not said hello yet. */
+  private readonly gate = new HelloGate(ROOM);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -189,26 +194,12 @@ export class GridSession extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const claims = forwardedClaims(request);
-    if (!claims) return jsonError(400, 'bad_request', 'grid: requests must come through the edge router');
     if (!isUpgrade(request)) {
       return jsonError(426, 'upgrade_required', 'grid: connect with a WebSocket');
     }
-    const client = this.client;
-    if (claims.world === this.session && this.failure && !this.visitor) {
-      // The session failed before the browser connected: it still learns why, on the socket it expects.
-      const pair = new WebSocketPair();
-      const [browser, server] = [pair[0], pair[1]];
-      server.accept();
-      this.sendTo(server, {
-        type: 'error',
-        code: this.failure.code,
-        message: clip(this.failure.message, MAX_ERROR_MESSAGE_BYTES),
-      });
-      server.close(CLOSE.lost, `grid: ${this.failure.code}`);
-      return new Response(null, { status: 101, webSocket: browser });
-    }
-    if (!client?.open || claims.world !== this.session) {
+    // A session that failed before the browser connected still tells it why, after its hello.
+    const failed = this.failure !== null && !this.visitor;
+    if (!failed && !this.client?.open) {
       return jsonError(404, 'grid_session_not_found', 'grid: no such session (it ended or never began); log in again');
     }
     if (this.visitor)
@@ -216,10 +207,35 @@ export class GridSession extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [browser, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
+    // Admitted by its hello (the login's token), never by the URL.
+    this.gate.wait(server);
+    return new Response(null, { status: 101, webSocket: browser });
+  }
+
+  /** A waiting socket's first frame: a valid hello with the login's token makes it the session's socket. */
+  private async hello(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const hello = this.gate.take(ws, message);
+    if (!hello) return;
+    const claims = await verifyHello(this.env, ws, hello, this.session, ROOM);
+    // Closed while its token was checked, or refused: nothing to attach.
+    if (!this.gate.admit(ws) || !claims) return;
+    if (this.failure) {
+      this.sendTo(ws, { type: 'error', code: this.failure.code, message: clip(this.failure.message, MAX_ERROR_MESSAGE_BYTES) });
+      closeSocket(ws, CLOSE.lost, `grid: ${this.failure.code}`);
+      return;
+    }
+    if (!this.client?.open) {
+      refuse(ws, CLOSE.lost, 'grid_session_not_found', 'grid: the session ended; log in again');
+      return;
+    }
+    if (this.visitor) {
+      refuse(ws, HELLO_CLOSE.taken, 'grid_session_taken', 'grid: this session already has a socket; log in again for another');
+      return;
+    }
     const a: Attachment = { session: this.session, actor: claims.sub, perm: claims.perm };
-    server.serializeAttachment(a);
+    ws.serializeAttachment(a);
     this.visitor = {
-      ws: server,
+      ws,
       perm: claims.perm,
       greeted: false,
       lastSeq: -1,
@@ -228,7 +244,6 @@ export class GridSession extends DurableObject<Env> {
     if (this.attachTimer !== null) clearTimeout(this.attachTimer);
     this.attachTimer = null;
     this.flush();
-    return new Response(null, { status: 101, webSocket: browser });
   }
 
   private sendTo(ws: WebSocket, msg: ServerMessage): void {
@@ -294,6 +309,10 @@ export class GridSession extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.gate.has(ws)) {
+      await this.hello(ws, message);
+      return;
+    }
     const v = this.visitor;
     const client = this.client;
     if (!v || v.ws !== ws || !client) {
@@ -372,6 +391,7 @@ export class GridSession extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.gate.forget(ws);
     if (this.visitor?.ws !== ws) return;
     echoClose(ws, code);
     this.visitor = null;
@@ -379,6 +399,7 @@ export class GridSession extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    this.gate.forget(ws);
     if (this.visitor?.ws !== ws) return;
     this.visitor = null;
     await this.end('socket error');

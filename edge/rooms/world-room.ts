@@ -54,13 +54,14 @@ import {
   encodeFrame,
   FLOOD_RATE,
   type FrameBucket,
-  forwardedClaims,
+  HelloGate,
   isOversized,
   isUpgrade,
   jsonError,
   oversizedReason,
   sendFrame,
   takeFrameToken,
+  verifyHello,
   WORLD_HEADER,
 } from './room-socket';
 
@@ -143,19 +144,6 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
   return u;
 }
 
-/** The `at` query parameter ("x,y,z" in metres): null when absent, undefined when malformed. */
-const StartPosition = z
-  .string()
-  .max(96)
-  .transform((s) => s.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part))))
-  .pipe(Vec3.refine((v) => v.every(Number.isFinite), 'three finite numbers'));
-
-function parseStartPosition(raw: string | null): Vec3 | null | undefined {
-  if (raw === null) return null;
-  const parsed = StartPosition.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
-}
-
 /** Client `c`'s session as it stands (its avatar `e`), last seen at `lastSeen`: what a resume continues. */
 function sessionOf(c: Client, e: StoredEntity, lastSeen: number): StoredSession {
   return {
@@ -193,6 +181,8 @@ export class WorldRoom extends DurableObject<Env> {
   private readonly store: WorldStore;
   private world: WorldState | null = null;
   private readonly clients = new Map<WebSocket, Client>();
+  /** Sockets that have not said hello yet. */
+  private readonly gate = new HelloGate(ROOM);
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastStep = Date.now();
   private lastActivity = 0;
@@ -212,8 +202,8 @@ export class WorldRoom extends DurableObject<Env> {
     this.store = createSqlWorldStore(ctx.storage);
     this.interest = { ...DEFAULT_INTEREST, deadReckoning: env.STORM_DEAD_RECKONING !== 'off' };
     this.setWorld(WorldState.open(this.store));
-    // Sockets that survived hibernation come back with their attachments.
-    for (const ws of ctx.getWebSockets()) this.restore(ws);
+    // Sockets that survived hibernation come back with their attachments (or still waiting for their hello).
+    for (const ws of ctx.getWebSockets()) if (!this.gate.restore(ws)) this.restore(ws);
   }
 
   /** Adopts a world and indexes its prims. */
@@ -250,22 +240,30 @@ export class WorldRoom extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const name = request.headers.get(WORLD_HEADER) ?? '';
-    const claims = forwardedClaims(request);
-    if (!claims) return jsonError(400, 'bad_request', 'world-room: requests must come through the edge router');
+    if (name === '') return jsonError(400, 'bad_request', 'world-room: requests must come through the edge router');
     const world = this.ensureWorld(name);
     if (!world) return jsonError(404, 'world_not_found', `world-room: no world named "${name}"; create it with POST /api/worlds`);
     if (!isUpgrade(request)) {
       return jsonError(426, 'upgrade_required', 'world-room: connect with a WebSocket');
     }
-    const url = new URL(request.url);
-    const at = parseStartPosition(url.searchParams.get('at'));
-    if (at === undefined)
-      return jsonError(400, 'bad_position', 'world-room: at= is three finite numbers x,y,z (metres), e.g. at=100,90,25');
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    this.join(server, world, claims, url.searchParams.get('resume') ?? '', Number(url.searchParams.get('baseline') ?? '0'), at);
+    // Admitted by its hello (token, resume, baseline, start place), never by the URL.
+    this.gate.wait(server);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** A waiting socket's first frame: a valid hello with a valid token joins it to the world. */
+  private async hello(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const hello = this.gate.take(ws, message);
+    const world = this.world;
+    if (!hello || !world) return;
+    const claims = await verifyHello(this.env, ws, hello, world.name, ROOM);
+    // Closed while its token was checked, or refused: nothing to join.
+    if (!this.gate.admit(ws) || !claims || this.world !== world) return;
+    this.join(ws, world, claims, hello.resumeId, hello.baseline, hello.at ?? null);
+    this.tickIfDue();
   }
 
   private newClient(ws: WebSocket, a: Attachment): Client {
@@ -730,6 +728,10 @@ export class WorldRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.gate.has(ws)) {
+      await this.hello(ws, message);
+      return;
+    }
     const c = this.clients.get(ws);
     if (!c || !this.world) {
       ws.close(CLOSE.lost, 'world-room: unknown socket; reconnect');
@@ -820,11 +822,13 @@ export class WorldRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.gate.forget(ws);
     this.leave(ws);
     echoClose(ws, code);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    this.gate.forget(ws);
     this.leave(ws);
   }
 }

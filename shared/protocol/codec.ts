@@ -209,6 +209,9 @@ export function encodeClientMessage(msg: ClientMessage): Uint8Array {
       w.string(msg.world, 32, 'the world name');
       w.string(msg.resumeId, MAX_SESSION_BYTES, 'the resume id');
       w.u32(msg.baseline);
+      // Flags: bit 0, a start place follows (three f64).
+      w.u8(msg.at ? 1 : 0);
+      if (msg.at) for (const v of msg.at) w.f64(v);
       break;
     case 'input':
       w.u32(msg.seq);
@@ -269,6 +272,10 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
         resumeId: r.string(MAX_SESSION_BYTES, 'the resume id'),
         baseline: r.u32(),
       };
+      const flags = r.u8();
+      if ((flags & ~1) !== 0)
+        throw new ProtocolError('protocol_invalid', `a hello frame is malformed at flags: unknown bits 0x${flags.toString(16)}`);
+      if (flags & 1) raw.at = [r.f64(), r.f64(), r.f64()];
       break;
     }
     // The hot fixed-layout frames (input 20 Hz per visitor, ack, ping) need no schema pass: their binary

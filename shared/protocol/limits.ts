@@ -32,6 +32,29 @@ export const MAX_FACES = 32;
 /** Largest terrain patch side, in samples. */
 export const MAX_TERRAIN_PATCH_SIDE = 64;
 
+/** Largest start coordinate a hello may carry (metres, either sign). */
+export const MAX_START_COORDINATE = 1e7;
+
+/** How long a room waits for a socket's hello before it closes it with HELLO_CLOSE.timeout (ms). */
+export const HELLO_TIMEOUT_MS = 5000;
+
+/**
+ * WebSocket close codes of the handshake (docs/errors.md): a room sends an error frame that says why,
+ * then closes with one of these. A client gets a new token after `unauthorized` before it tries again.
+ */
+export const HELLO_CLOSE = {
+  /** The first frame was not a valid hello (or a second socket's hello came too late for the room). */
+  invalid: 4400,
+  /** The hello's token is missing, malformed, forged or expired. */
+  unauthorized: 4401,
+  /** The token is for another world, or lacks the join permission. */
+  forbidden: 4403,
+  /** No hello within HELLO_TIMEOUT_MS. */
+  timeout: 4408,
+  /** The grid session already has a socket. */
+  taken: 4409,
+} as const;
+
 /** A world name: 1–32 of [a-z0-9-]. */
 export const WORLD_NAME_PATTERN = /^[a-z0-9-]{1,32}$/;
 

@@ -9,6 +9,7 @@ import {
   MAX_ERROR_MESSAGE_BYTES,
   MAX_NAME_BYTES,
   MAX_SESSION_BYTES,
+  MAX_START_COORDINATE,
   MAX_TERRAIN_PATCH_SIDE,
   MAX_TOKEN_BYTES,
   PROTOCOL_VERSION,
@@ -21,7 +22,14 @@ export const INPUT_FLAGS = { run: 1, jump: 2, fly: 4 } as const;
 
 // ---- client → edge ----
 
-/** The handshake: protocol version, access token, world, and a resume id (empty for a new session). */
+/** A start coordinate of a hello (metres; generous, the room clamps it into the world). */
+const StartCoordinate = z.number().min(-MAX_START_COORDINATE).max(MAX_START_COORDINATE);
+
+/**
+ * The handshake, a socket's first frame (the room closes a socket whose first frame is not a valid hello,
+ * or that sends none within HELLO_TIMEOUT_MS): protocol version, access token, the world (a GridSession's
+ * name for an OpenSim region), a resume id (empty for a new session) and where a new visit starts.
+ */
 export const Hello = z.object({
   type: z.literal('hello'),
   version: z.literal(PROTOCOL_VERSION),
@@ -31,6 +39,8 @@ export const Hello = z.object({
   resumeId: boundedString(MAX_SESSION_BYTES),
   /** The last tick the client acknowledged in that session (0 for none). */
   baseline: uint(32),
+  /** Where a new visit starts (a link's x/y/z); a resumed session stays where it was. */
+  at: z.tuple([StartCoordinate, StartCoordinate, StartCoordinate]).optional(),
 });
 export type Hello = z.infer<typeof Hello>;
 

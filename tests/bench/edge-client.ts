@@ -1,7 +1,7 @@
 /**
  * A simulated Storm client for the edge bench (the `ws` package, loopback only). It joins like
- * web/net/storm-connection.ts does (token in the URL; the room greets with welcome → snapshot → terrain;
- * no hello, which would make the room greet a second time), sends input at a fixed rate, acknowledges
+ * web/net/storm-connection.ts does (a hello with its token as the first frame; the room greets with
+ * welcome → snapshot → terrain), sends input at a fixed rate, acknowledges
  * the newest tick at most every ACK_EVERY_MS as the viewer does, and walks back and forth along its own
  * heading: every `flipEvery` inputs it reverses its movement and records when that input left.
  *
@@ -20,6 +20,7 @@ import {
   type Bounds,
   decodeServerMessage,
   encodeClientMessage,
+  PROTOCOL_VERSION,
   type Quat,
   SERVER_TAGS,
   type ServerMessage,
@@ -80,8 +81,11 @@ export class RunState {
 }
 
 export interface SimClientOptions {
-  /** ws://127.0.0.1:<port>/ws/world/<name>?token=… */
+  /** ws://127.0.0.1:<port>/ws/world/<name> */
   url: string;
+  /** The world and the token the first frame (hello) carries. */
+  world: string;
+  token: string;
   state: RunState;
   /** Decode everything and record latencies. */
   observe: boolean;
@@ -144,6 +148,18 @@ export class SimClient {
           resolve();
         }
       });
+      ws.on('open', () =>
+        ws.send(
+          encodeClientMessage({
+            type: 'hello',
+            version: PROTOCOL_VERSION,
+            token: this.o.token,
+            world: this.o.world,
+            resumeId: '',
+            baseline: 0,
+          }),
+        ),
+      );
       ws.on('error', (err) => fail(err));
       ws.on('close', (code, reason) => {
         this.stopInput();

@@ -285,7 +285,9 @@ async function runClients(server: RunningServer, n: number, spec: Spec, windowS:
         try {
           const t = await token(origin);
           const c = new SimClient({
-            url: `${ws}/ws/world/${WORLD}?${new URLSearchParams({ token: t })}`,
+            url: `${ws}/ws/world/${WORLD}`,
+            world: WORLD,
+            token: t,
             state,
             observe: spec.observing(i),
             // Headings spread by the golden angle, so avatars walk in many directions.

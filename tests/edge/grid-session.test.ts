@@ -5,8 +5,8 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import type { Entity, ServerMessage } from '../../shared/protocol';
-import { DEFAULT_BOUNDS, decodeServerMessage, encodeClientMessage } from '../../shared/protocol';
-import { call, post, type TestSocket, tokenWith } from './support';
+import { DEFAULT_BOUNDS, decodeServerMessage, encodeClientMessage, HELLO_CLOSE } from '../../shared/protocol';
+import { call, helloFor, post, type TestSocket, tokenWith } from './support';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -33,12 +33,12 @@ async function refusal(body: unknown): Promise<[number, string]> {
   return [res.status, (await res.json<{ error: { code: string } }>()).error.code];
 }
 
-/** Opens /ws/grid/<session> and mirrors the entities it receives. */
+/** Opens /ws/grid/<session>, says hello with `token` and mirrors the entities it receives. */
 async function open(
   l: Login,
   token = l.token,
 ): Promise<TestSocket & { entities: Map<number, Entity>; frames: ServerMessage[]; patches: number }> {
-  const res = await call(`/ws/grid/${l.session}?token=${encodeURIComponent(token)}`, { headers: { Upgrade: 'websocket' } });
+  const res = await call(`/ws/grid/${l.session}`, { headers: { Upgrade: 'websocket' } });
   const ws = res.webSocket;
   if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
   ws.accept();
@@ -84,6 +84,7 @@ async function open(
     if (msg.type === 'despawn') for (const id of msg.ids) entities.delete(id);
     if (msg.type === 'terrain') s.patches += 1;
   });
+  s.send(helloFor(l.session, token));
   return s;
 }
 
@@ -198,15 +199,16 @@ describe('a GridSession over the fake simulator', () => {
   it('refuses a token for another session, a second socket, and a session that does not exist', async () => {
     const l = await login('Clean');
     const other = await tokenWith('g-000000000000000000000000', 1);
-    const wrong = await call(`/ws/grid/${l.session}?token=${other}`, { headers: { Upgrade: 'websocket' } });
-    expect(wrong.status).toBe(403);
+    const wrong = await open(l, other);
+    expect((await wrong.next('error')).code).toBe('token_wrong_world');
+    expect((await wrong.closed).code).toBe(HELLO_CLOSE.forbidden);
     const s = await open(l);
     await s.next('welcome');
-    const again = await call(`/ws/grid/${l.session}?token=${l.token}`, { headers: { Upgrade: 'websocket' } });
+    const again = await call(`/ws/grid/${l.session}`, { headers: { Upgrade: 'websocket' } });
     expect([again.status, (await again.json<{ error: { code: string } }>()).error.code]).toEqual([409, 'grid_session_taken']);
     const ghost = 'g-0123456789abcdef01234567';
-    const ghostToken = await tokenWith(ghost, 1);
-    const none = await call(`/ws/grid/${ghost}?token=${ghostToken}`, { headers: { Upgrade: 'websocket' } });
+    // Refused before any hello: there is no session to say hello to.
+    const none = await call(`/ws/grid/${ghost}`, { headers: { Upgrade: 'websocket' } });
     expect([none.status, (await none.json<{ error: { code: string } }>()).error.code]).toEqual([404, 'grid_session_not_found']);
     s.ws.close(1000, 'bye');
   }, 20_000);

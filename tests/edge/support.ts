@@ -8,6 +8,7 @@ import {
   DEFAULT_BOUNDS,
   decodeServerMessage,
   encodeClientMessage,
+  PROTOCOL_VERSION,
   type ServerMessage,
   SessionAnswer,
 } from '../../shared/protocol';
@@ -52,9 +53,36 @@ export interface TestSocket {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-/** Opens /ws/world/<world>?token=… and wraps the socket. */
-export async function connect(world: string, token: string, query = ''): Promise<TestSocket> {
-  const res = await call(`/ws/world/${world}?token=${encodeURIComponent(token)}${query}`, { headers: { Upgrade: 'websocket' } });
+/** What a test's hello may add to the token: a session to resume, its baseline, a start place. */
+export interface HelloOptions {
+  resumeId?: string;
+  baseline?: number;
+  at?: [number, number, number];
+}
+
+/** The hello a client sends first on a Storm socket for `world` (a world name or a GridSession's name). */
+export function helloFor(world: string, token: string, options: HelloOptions = {}): ClientMessage {
+  return {
+    type: 'hello',
+    version: PROTOCOL_VERSION,
+    token,
+    world,
+    resumeId: options.resumeId ?? '',
+    baseline: options.baseline ?? 0,
+    ...(options.at ? { at: options.at } : {}),
+  };
+}
+
+/** Opens /ws/world/<world>, sends its hello and wraps the socket. */
+export async function connect(world: string, token: string, options: HelloOptions = {}): Promise<TestSocket> {
+  const socket = await openSocket(`/ws/world/${world}`);
+  socket.send(helloFor(world, token, options));
+  return socket;
+}
+
+/** Opens a Storm socket at `path` and wraps it, without a hello (tests of the handshake send their own). */
+export async function openSocket(path: string): Promise<TestSocket> {
+  const res = await call(path, { headers: { Upgrade: 'websocket' } });
   const ws = res.webSocket;
   if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
   ws.accept();

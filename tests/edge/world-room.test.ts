@@ -4,12 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { PERMISSION } from '../../edge/auth/permissions';
 import {
   type EntityUpdate,
+  HELLO_CLOSE,
+  HELLO_TIMEOUT_MS,
   MAX_CLIENT_FRAME_BYTES,
   type OperationResult,
   PROTOCOL_VERSION,
   type ServerMessage,
 } from '../../shared/protocol';
-import { call, connect, operate, post, sessionToken, type TestSocket, tokenWith } from './support';
+import { call, connect, helloFor, openSocket, operate, post, sessionToken, type TestSocket, tokenWith } from './support';
 
 async function join(world = 'plaza') {
   const token = await sessionToken(world);
@@ -91,25 +93,49 @@ describe('world sessions and tokens', () => {
       expect((await post('/api/session', { world: 'plaza', ...bad })).status).toBe(400);
   });
 
-  it('refuses the world socket without a token, with a forged one, an expired one, or one for another world', async () => {
-    const ws = (q: string) => call(`/ws/world/plaza${q}`, { headers: { Upgrade: 'websocket' } });
-    const code = async (res: Response) => [res.status, (await res.json<{ error: { code: string } }>()).error.code];
-    expect(await code(await ws(''))).toEqual([401, 'token_missing']);
+  it('closes a world socket whose hello has no token, a forged, expired or other-world one, or lacks join', async () => {
+    /** The error frame and close code a hello with `token` gets. */
+    const refusal = async (token: string, world = 'plaza') => {
+      const s = await openSocket('/ws/world/plaza');
+      s.send(helloFor(world, token));
+      const error = await s.next('error');
+      return [(await s.closed).code, error.code];
+    };
+    expect(await refusal('')).toEqual([HELLO_CLOSE.unauthorized, 'token_missing']);
     const good = await sessionToken('plaza');
     const forged = `${good.slice(0, -3)}${good.endsWith('A') ? 'B' : 'A'}AA`;
-    expect(await code(await ws(`?token=${forged}`))).toEqual([401, 'token_forged']);
-    expect(await code(await ws('?token=garbage'))).toEqual([401, 'token_malformed']);
+    expect(await refusal(forged)).toEqual([HELLO_CLOSE.unauthorized, 'token_forged']);
+    expect(await refusal('garbage')).toEqual([HELLO_CLOSE.unauthorized, 'token_malformed']);
     const expired = await tokenWith('plaza', PERMISSION.join, Date.now() - 2 * 3600 * 1000);
-    expect(await code(await ws(`?token=${expired}`))).toEqual([401, 'token_expired']);
+    expect(await refusal(expired)).toEqual([HELLO_CLOSE.unauthorized, 'token_expired']);
     const other = await tokenWith('elsewhere', PERMISSION.join);
-    expect(await code(await ws(`?token=${other}`))).toEqual([403, 'token_wrong_world']);
+    expect(await refusal(other)).toEqual([HELLO_CLOSE.forbidden, 'token_wrong_world']);
     const noJoin = await tokenWith('plaza', PERMISSION.chat);
-    expect(await code(await ws(`?token=${noJoin}`))).toEqual([403, 'permission_denied']);
+    expect(await refusal(noJoin)).toEqual([HELLO_CLOSE.forbidden, 'permission_denied']);
+    expect(await refusal(good, 'elsewhere')).toEqual([HELLO_CLOSE.invalid, 'world_mismatch']);
   });
 
+  it('admits a socket only by its hello: a token in the URL does nothing, another first frame closes it', async () => {
+    const token = await sessionToken('plaza');
+    const byUrl = await openSocket(`/ws/world/plaza?token=${encodeURIComponent(token)}`);
+    byUrl.send({ type: 'ping', nonce: 1, clientTime: 1 });
+    expect((await byUrl.next('error')).code).toBe('hello_required');
+    expect((await byUrl.closed).code).toBe(HELLO_CLOSE.invalid);
+    const text = await openSocket('/ws/world/plaza');
+    text.ws.send('hello');
+    expect((await text.next('error')).code).toBe('hello_required');
+    expect((await text.closed).code).toBe(HELLO_CLOSE.invalid);
+  });
+
+  it('closes a socket that sends no hello within HELLO_TIMEOUT_MS', async () => {
+    const s = await openSocket('/ws/world/plaza');
+    const error = await s.next('error', HELLO_TIMEOUT_MS + 2000);
+    expect(error.code).toBe('hello_timeout');
+    expect((await s.closed).code).toBe(HELLO_CLOSE.timeout);
+  }, 15_000);
+
   it('answers an unknown world socket with 404 and a message', async () => {
-    const token = await tokenWith('nowhere', PERMISSION.join);
-    const res = await call(`/ws/world/nowhere?token=${token}`, { headers: { Upgrade: 'websocket' } });
+    const res = await call('/ws/world/nowhere', { headers: { Upgrade: 'websocket' } });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: 'world_not_found' } });
   });
@@ -188,9 +214,9 @@ describe('WorldRoom: plaza', () => {
     for (const v of [a, b, c]) v.s.ws.close(1000);
   });
 
-  it('starts a fresh visit where the link points, standing on the ground inside the world; refuses a malformed place', async () => {
+  it('starts a fresh visit where the hello’s place points, standing on the ground inside the world', async () => {
     const token = await sessionToken('plaza');
-    const s = await connect('plaza', token, '&at=100,90,-50');
+    const s = await connect('plaza', token, { at: [100, 90, -50] });
     const welcome = await s.next('welcome');
     const snapshot = await s.next('snapshot');
     const me = snapshot.entities.find((e) => e.id === welcome.avatar);
@@ -199,18 +225,11 @@ describe('WorldRoom: plaza', () => {
     // Below the terrain: lifted onto it.
     expect(me?.position[2]).toBeGreaterThan(0);
     s.ws.close(1000);
-    const far = await connect('plaza', await sessionToken('plaza'), '&at=9000,-5,30');
+    const far = await connect('plaza', await sessionToken('plaza'), { at: [9000, -5, 30] });
     const farWelcome = await far.next('welcome');
     const farMe = (await far.next('snapshot')).entities.find((e) => e.id === farWelcome.avatar);
     expect(farMe?.position.slice(0, 2)).toEqual([256, 0]);
     far.ws.close(1000);
-    for (const bad of ['1,2', 'a,b,c', '1,,3', 'Infinity,1,1']) {
-      const res = await call(`/ws/world/plaza?token=${encodeURIComponent(token)}&at=${bad}`, {
-        headers: { Upgrade: 'websocket' },
-      });
-      expect(res.status).toBe(400);
-      expect((await res.json<{ error: { code: string } }>()).error.code).toBe('bad_position');
-    }
   });
 
   it('relays chat to everyone in the world', async () => {
@@ -377,7 +396,7 @@ describe('WorldRoom: persistence and world creation', () => {
     await new Promise((r) => setTimeout(r, 50));
     const other = await join();
     await createBox(other.s, 1, [140, 90, 25]);
-    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
+    const again = await connect('plaza', a.token, { resumeId: a.welcome.session, baseline: a.welcome.tick });
     const welcome = await again.next('welcome');
     expect(welcome).toMatchObject({ resumed: true, session: a.welcome.session, avatar: a.welcome.avatar });
     const first = await again.next();
@@ -408,7 +427,7 @@ describe('WorldRoom: persistence and world creation', () => {
         id = (await createBox(other.s, 1, [130, 100, 25])).commit.created[0] ?? 0;
       },
     );
-    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${tick}`);
+    const again = await connect('plaza', a.token, { resumeId: a.welcome.session, baseline: tick });
     expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar });
     const delta = await again.next('delta');
     expect(delta.entities.some((e) => e.id === id && e.kind === 'prim')).toBe(true);
@@ -431,7 +450,7 @@ describe('WorldRoom: persistence and world creation', () => {
     );
     expectOp(await operate(other.s, 4, { op: 'commit', planId: del.planId }), 'commit');
     expectOp(await operate(other.s, 5, { op: 'undo', planId: del.planId }), 'undo');
-    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${tick}`);
+    const again = await connect('plaza', a.token, { resumeId: a.welcome.session, baseline: tick });
     await again.next('welcome');
     const delta = await again.next('delta');
     expect(delta.entities.some((e) => e.id === id && e.kind === 'prim')).toBe(true);
@@ -452,7 +471,7 @@ describe('WorldRoom: persistence and world creation', () => {
     a.s.send({ type: 'ack', tick: a.welcome.tick });
     await new Promise((r) => setTimeout(r, 50));
     // The old socket is still open (its close never came): the visitor reconnects and resumes.
-    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
+    const again = await connect('plaza', a.token, { resumeId: a.welcome.session, baseline: a.welcome.tick });
     expect(await again.next('welcome')).toMatchObject({ resumed: true, session: a.welcome.session, avatar: a.welcome.avatar });
     expect(await a.s.closed).toMatchObject({ code: 1000, reason: expect.stringContaining('resumed on another connection') });
     // Nobody saw the avatar leave, and a stranger's token cannot take the session over.
@@ -463,11 +482,10 @@ describe('WorldRoom: persistence and world creation', () => {
         () => false,
       );
     expect(left).toBe(false);
-    const stranger = await connect(
-      'plaza',
-      await sessionToken('plaza'),
-      `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`,
-    );
+    const stranger = await connect('plaza', await sessionToken('plaza'), {
+      resumeId: a.welcome.session,
+      baseline: a.welcome.tick,
+    });
     const theirs = await stranger.next('welcome');
     expect(theirs).toMatchObject({ resumed: false });
     expect(theirs.type === 'welcome' && theirs.avatar).not.toBe(a.welcome.avatar);
@@ -488,7 +506,7 @@ describe('WorldRoom: persistence and world creation', () => {
     a.s.ws.close(1000);
     await new Promise((r) => setTimeout(r, 50));
     // Baseline 1 is long gone: no delta, but the same avatar where it stood.
-    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=1`);
+    const again = await connect('plaza', a.token, { resumeId: a.welcome.session, baseline: 1 });
     expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar });
     const snapshot = await again.next('snapshot');
     const me = snapshot.entities.find((e) => e.id === a.welcome.avatar);
@@ -533,7 +551,7 @@ describe('WorldRoom: persistence and world creation', () => {
     // The room stores the session when it handles the close; a crash before that would lose it.
     await untilRoom('stored the closed session', (room) => room.store.getSession(a.welcome.session) !== null);
     await abortAllDurableObjects();
-    const again = await connect('plaza', a.token, `&resume=${a.welcome.session}&baseline=${a.welcome.tick}`);
+    const again = await connect('plaza', a.token, { resumeId: a.welcome.session, baseline: a.welcome.tick });
     expect(await again.next('welcome')).toMatchObject({ resumed: true, avatar: a.welcome.avatar, session: a.welcome.session });
     expect((await again.next()).type).toBe('snapshot');
     again.ws.close(1000);

@@ -11,6 +11,7 @@ import {
   type Entity,
   encodeClientMessage,
   type GridLoginRequest,
+  PROTOCOL_VERSION,
   type ServerMessage,
   type TerrainPatch,
 } from '../../shared/protocol';
@@ -43,7 +44,11 @@ export async function postLogin(edge: string, body: GridLoginBody): Promise<{ st
 
 /** Opens the Storm socket of a grid session and mirrors what it receives. */
 export function openStorm(edge: string, session: string, token: string): Promise<StormView> {
-  const ws = new WebSocket(`${edge.replace(/^http/, 'ws')}/ws/grid/${session}?token=${encodeURIComponent(token)}`);
+  const ws = new WebSocket(`${edge.replace(/^http/, 'ws')}/ws/grid/${session}`);
+  // The handshake is the first frame: the session's name and the login's token.
+  ws.on('open', () =>
+    ws.send(encodeClientMessage({ type: 'hello', version: PROTOCOL_VERSION, token, world: session, resumeId: '', baseline: 0 })),
+  );
   ws.binaryType = 'nodebuffer';
   const view: StormView = {
     ws,

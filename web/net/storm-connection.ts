@@ -9,6 +9,7 @@ import {
   decodeServerMessage,
   encodeClientMessage,
   type OperationResult,
+  PROTOCOL_VERSION,
   ProtocolError,
   type Quat,
   type ServerMessage,
@@ -224,17 +225,27 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       return;
     }
     if (stopped) return;
-    const query = new URLSearchParams({ token });
     // Where to start if the room cannot resume the session (it expired): where you stood, else the link's place.
     const at = (session ? options.resumeAt?.() : undefined) ?? options.at;
-    if (session) {
-      query.set('resume', session);
-      query.set('baseline', String(ackedTick));
-    }
-    if (at) query.set('at', roundPosition(at).join(','));
+    // The handshake is the socket's first frame, never the URL: the room admits the socket on this hello.
+    const hello: ClientMessage = {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      token,
+      world: options.world,
+      resumeId: session,
+      baseline: session ? ackedTick : 0,
+      ...(at ? { at: [...roundPosition(at)] } : {}),
+    };
     welcomed = false;
-    const ws = createSocket(`${wsOrigin}${options.socketPath ?? `/ws/world/${options.world}`}?${query}`);
+    const ws = createSocket(`${wsOrigin}${options.socketPath ?? `/ws/world/${options.world}`}`);
     socket = ws;
+    ws.onopen = () => {
+      if (socket !== ws) return;
+      const bytes = encodeClientMessage(hello);
+      traffic.bytesOut += bytes.byteLength;
+      ws.send(bytes);
+    };
     ws.onmessage = (ev) => onFrame(ev.data);
     ws.onclose = (ev) => {
       if (socket !== ws) return;

@@ -4,6 +4,7 @@ import {
   decodeClientMessage,
   type Entity,
   encodeServerMessage,
+  PROTOCOL_VERSION,
   type ServerMessage,
   SHAPE_PRESETS,
 } from '../../../../shared/protocol';
@@ -100,7 +101,17 @@ describe('storm connection', () => {
     await h.flush();
     const first = h.sockets[0];
     if (!first) throw new Error('no socket');
-    expect(first.url).toBe('ws://viewer.test/ws/world/plaza?token=tok');
+    // The handshake is the first frame, not the URL.
+    expect(first.url).toBe('ws://viewer.test/ws/world/plaza');
+    first.onopen?.({});
+    expect(first.sent[0]).toEqual({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      token: 'tok',
+      world: 'plaza',
+      resumeId: '',
+      baseline: 0,
+    });
     first.push(welcome(false));
     first.push({ type: 'snapshot', tick: 7, part: 0, parts: 1, entities: [prim(1), prim(100, 'avatar'), prim(101, 'avatar')] });
     expect(h.conn.state).toBe('open');
@@ -114,7 +125,17 @@ describe('storm connection', () => {
     const second = h.sockets[1];
     if (!second) throw new Error('no second socket');
     // With where you stood, in case the room can no longer resume the session.
-    expect(second.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7&at=10%2C10%2C20');
+    expect(second.url).toBe('ws://viewer.test/ws/world/plaza');
+    second.onopen?.({});
+    expect(second.sent[0]).toEqual({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      token: 'tok',
+      world: 'plaza',
+      resumeId: 'sess-1',
+      baseline: 7,
+      at: [10, 10, 20],
+    });
     second.push(welcome(true, 9));
     second.push({ type: 'delta', baseline: 7, tick: 9, entities: [{ id: 1, name: 'changed while away' }] });
     // Every frame reaches the owner in order; the delta's tick is the new baseline.
@@ -128,13 +149,31 @@ describe('storm connection', () => {
     await h.flush();
     const first = h.sockets[0];
     if (!first) throw new Error('no socket');
-    expect(first.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&at=100%2C90.5%2C25');
+    first.onopen?.({});
+    expect(first.sent[0]).toEqual({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      token: 'tok',
+      world: 'plaza',
+      resumeId: '',
+      baseline: 0,
+      at: [100, 90.5, 25],
+    });
     first.push(welcome(false));
     first.push({ type: 'snapshot', tick: 7, part: 0, parts: 1, entities: [prim(100, 'avatar')] });
     first.drop();
     h.timers[0]?.fn();
     await h.flush();
-    expect(h.sockets[1]?.url).toBe('ws://viewer.test/ws/world/plaza?token=tok&resume=sess-1&baseline=7&at=10%2C10%2C20');
+    h.sockets[1]?.onopen?.({});
+    expect(h.sockets[1]?.sent[0]).toEqual({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      token: 'tok',
+      world: 'plaza',
+      resumeId: 'sess-1',
+      baseline: 7,
+      at: [10, 10, 20],
+    });
   });
 
   it('fetches a new token when a socket closes before any welcome, backing off each time', async () => {
