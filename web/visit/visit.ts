@@ -6,7 +6,7 @@
  * pieces (fetch, the WebSocket factory, the clock, the progress log) are injected: scripts/visit.ts gives
  * Node's.
  */
-import type { PrimShape, Quat, Vec3 } from '../../shared/protocol';
+import { ApiError, GridLoginAnswer, type GridLoginRequest, type PrimShape, type Quat, type Vec3 } from '../../shared/protocol';
 import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
@@ -109,17 +109,6 @@ interface VisitRun {
   trace: ChromeTrace;
 }
 
-const LoginAnswer = (json: unknown) => {
-  const o = (json ?? {}) as Record<string, unknown>;
-  const size = Array.isArray(o.size) ? o.size : [256, 256];
-  return {
-    session: typeof o.session === 'string' ? o.session : '',
-    token: typeof o.token === 'string' ? o.token : '',
-    region: typeof o.region === 'string' ? o.region : '',
-    size: [Number(size[0]) || 256, Number(size[1]) || 256] as [number, number],
-  };
-};
-
 /** POST /api/grid/login; throws VisitFailure with the gateway's code. */
 async function gridLogin(
   options: VisitOptions,
@@ -127,15 +116,15 @@ async function gridLogin(
   who: { first: string; last: string },
   deps: VisitDeps,
 ) {
-  const body: Record<string, unknown> = {
+  const body: GridLoginRequest = {
     loginUri: target.loginUri,
     first: who.first,
     last: who.last,
     password: options.password,
-    drawDistance: options.drawDistance,
+    ...(options.drawDistance === undefined ? {} : { drawDistance: options.drawDistance }),
+    ...(target.region ? { region: target.region } : {}),
+    ...(target.region && target.position ? { position: [...target.position] } : {}),
   };
-  if (target.region) body.region = target.region;
-  if (target.region && target.position) body.position = [...target.position];
   let res: Response;
   try {
     res = await deps.fetch(`${options.edge}/api/grid/login`, {
@@ -149,18 +138,18 @@ async function gridLogin(
       `visit: the edge at ${options.edge} did not answer (${err instanceof Error ? err.message : String(err)}); start it with npm start or pass --edge`,
     );
   }
-  const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  const json: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const e = (json?.error ?? {}) as Record<string, unknown>;
+    const e = ApiError.safeParse(json);
     throw new VisitFailure(
-      typeof e.code === 'string' ? e.code : 'grid_unreachable',
-      typeof e.message === 'string' ? e.message : `visit: POST /api/grid/login answered HTTP ${res.status}`,
+      e.success ? e.data.error.code : 'grid_unreachable',
+      e.success ? e.data.error.message : `visit: POST /api/grid/login answered HTTP ${res.status}`,
     );
   }
-  const answer = LoginAnswer(json);
-  if (!answer.session || !answer.token)
+  const answer = GridLoginAnswer.safeParse(json);
+  if (!answer.success)
     throw new VisitFailure('grid_bad_response', 'visit: POST /api/grid/login answered without a session or token');
-  return answer;
+  return answer.data;
 }
 
 /** One visitor, from login to the end of its stay. `full` keeps entities and terrain for the report. */
