@@ -28,9 +28,18 @@ export interface ChromeTrace {
   displayTimeUnit: 'ms';
 }
 
-/** Keeps the newest `capacity` spans. */
+/**
+ * Keeps the newest `capacity` spans in typed arrays (names interned), so recording a span allocates nothing
+ * and a full ring costs 17 bytes a span outside the JS heap.
+ */
 export class TraceRecorder {
-  private readonly spans: (TraceSpan | undefined)[];
+  private readonly nameOf: Uint16Array;
+  private readonly catOf: Uint16Array;
+  private readonly ts: Float64Array;
+  private readonly dur: Float32Array;
+  private readonly tid: Uint8Array;
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
   private head = 0;
   private count = 0;
   /** Turn off to make `span` a no-op (the timings the scheduler keeps do not depend on it). */
@@ -43,14 +52,23 @@ export class TraceRecorder {
   ) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20)
       throw ecsError(EngineCode.InvalidConfig, `trace capacity ${capacity} must be an integer in 1..1048576`);
-    this.spans = new Array(capacity);
+    this.nameOf = new Uint16Array(capacity);
+    this.catOf = new Uint16Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.dur = new Float32Array(capacity);
+    this.tid = new Uint8Array(capacity);
   }
 
   /** Records a span that started at `startMs` and ended at `endMs` (both from `now`). */
   span(name: string, cat: string, startMs: number, endMs: number, tid = 0): void {
     if (!this.enabled) return;
-    this.spans[this.head] = { name, cat, ts: startMs * 1000, dur: Math.max(0, endMs - startMs) * 1000, tid };
-    this.head = (this.head + 1) % this.capacity;
+    const at = this.head;
+    this.nameOf[at] = this.intern(name);
+    this.catOf[at] = this.intern(cat);
+    this.ts[at] = startMs * 1000;
+    this.dur[at] = Math.max(0, endMs - startMs) * 1000;
+    this.tid[at] = tid & 0xff;
+    this.head = (at + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
 
@@ -59,16 +77,34 @@ export class TraceRecorder {
     const out: TraceSpan[] = [];
     const start = (this.head - this.count + this.capacity) % this.capacity;
     for (let k = 0; k < this.count; k++) {
-      const s = this.spans[(start + k) % this.capacity];
-      if (s) out.push(s);
+      const at = (start + k) % this.capacity;
+      out.push({
+        name: this.names[this.nameOf[at] ?? 0] ?? '',
+        cat: this.names[this.catOf[at] ?? 0] ?? '',
+        ts: this.ts[at] ?? 0,
+        dur: this.dur[at] ?? 0,
+        tid: this.tid[at] ?? 0,
+      });
     }
     return out;
   }
 
   clear(): void {
-    this.spans.fill(undefined);
     this.head = 0;
     this.count = 0;
+  }
+
+  private intern(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      // Names are system, phase and category names: a small, fixed set. Past 65,536 the ring reuses the last id.
+      id = Math.min(this.names.length, 0xffff);
+      if (id === this.names.length) {
+        this.names.push(name);
+        this.nameIds.set(name, id);
+      }
+    }
+    return id;
   }
 
   /** The spans as a Chrome trace; `process` names the process row (e.g. "world worker"). */

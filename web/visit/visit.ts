@@ -10,7 +10,7 @@ import { ApiError, GridLoginAnswer, type GridLoginRequest, type PrimShape, type 
 import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
-import { Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
+import { Avatar, Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
 import { ChatHeard, Entities, NetStateChanged, ServerError, SnapshotApplied, Spawned, Welcomed } from '../world/keys';
 import { NetLinkKey } from '../world/plugins/net';
 import { TerrainKey } from '../world/plugins/terrain';
@@ -379,8 +379,8 @@ async function visitOnce(
     const faceCount = ecsWorld.column(Faces, 'count');
     const rgba = ecsWorld.column(Faces, 'rgba');
     for (const [id, ecs] of index.byNet) {
-      const label = index.labels.get(id);
-      if (!label || !ecsWorld.isAlive(ecs)) continue;
+      if (!ecsWorld.isAlive(ecs)) continue;
+      const kind = ecsWorld.has(ecs, Avatar) ? 'avatar' : 'prim';
       const slot = ecsWorld.indexOf(ecs);
       const t = ecsWorld.get(ecs, Transform);
       const position: Vec3 = [round(t.position[0] ?? 0), round(t.position[1] ?? 0), round(t.position[2] ?? 0)];
@@ -394,14 +394,14 @@ async function visitOnce(
       const o = slot * MAX_FACE_COLORS * 4;
       const colour: [number, number, number, number] =
         (faceCount[slot] ?? 0) > 0 ? [rgba[o] ?? 0, rgba[o + 1] ?? 0, rgba[o + 2] ?? 0, rgba[o + 3] ?? 0] : [255, 255, 255, 255];
-      const shape: PrimShape | null = label.kind === 'prim' ? ecsWorld.get(ecs, Shape) : null;
+      const shape: PrimShape | null = kind === 'prim' ? ecsWorld.get(ecs, Shape) : null;
       const parent = parents[slot] ?? 0;
       report.entities.push({
         id,
-        uuid: label.uuid ?? null,
-        kind: label.kind,
+        uuid: index.uuids.get(id) ?? null,
+        kind,
         shape: shape ? shapeName(shape) : 'avatar',
-        name: label.name,
+        name: index.names.get(id) ?? '',
         position,
         rotation: [rotation[0], rotation[1], rotation[2], rotation[3]],
         scale: [round(t.scale[0] ?? 0, 5), round(t.scale[1] ?? 0, 5), round(t.scale[2] ?? 0, 5)],

@@ -29,9 +29,10 @@ export const CurrentPlace = defineResource<Place>('world/place');
 /** Server entities as ECS entities: an index (the world's state lives in the columns), plus the strings columns cannot hold. */
 export interface NetIndex {
   readonly byNet: Map<number, EntityId>;
-  /** Children by parent's server id (a parent may arrive after its children). */
-  readonly children: Map<number, Set<number>>;
-  readonly labels: Map<number, { name: string; uuid: string | undefined; kind: 'prim' | 'avatar' }>;
+  /** Names by server id (avatars: what the people list and name tags show). */
+  readonly names: Map<number, string>;
+  /** The source world's own ids (OpenSim object UUIDs), where the server sent one. */
+  readonly uuids: Map<number, string>;
   /** Your avatar's server id (0 until the welcome). */
   selfNetId: number;
 }

@@ -68,7 +68,7 @@ export function hudPlugin(options: { plan: PlanView | null; workers: number }): 
           for (const i of world.query(PEOPLE).entities()) {
             const id = netIds[i] ?? 0;
             const p: [number, number, number] = [position[i * 3] ?? 0, position[i * 3 + 1] ?? 0, position[i * 3 + 2] ?? 0];
-            people.push({ id, name: index.labels.get(id)?.name || 'Someone', position: p, self: id === index.selfNetId });
+            people.push({ id, name: index.names.get(id) || 'Someone', position: p, self: id === index.selfNetId });
           }
           const mapPoints: number[] = [];
           for (const i of world.query(PRIMS).entities()) {

@@ -122,6 +122,8 @@ class Columns {
 
 type V3 = readonly [number, number, number];
 
+const CHILDREN = { all: [Parent, NetId] };
+
 function put3(col: Float32Array, i: number, v: V3): void {
   col[i * 3] = v[0];
   col[i * 3 + 1] = v[1];
@@ -174,6 +176,8 @@ export class SceneApplier {
   private readonly cols = new Columns();
   /** Snapshot parts waiting for the last one (the state is complete only then). */
   private pending: Entity[] = [];
+  /** Some child lacks its parent's entity (see resolveParents). */
+  private orphans = false;
   structural = false;
 
   constructor(
@@ -190,8 +194,8 @@ export class SceneApplier {
         this.setSelf(msg.avatar);
         // Resuming: prims and terrain stay; other avatars are sent again in full by the room.
         if (msg.resumed)
-          for (const [netId, label] of this.index.labels)
-            if (label.kind === 'avatar' && netId !== msg.avatar) this.despawn(netId);
+          for (const [netId, ecs] of [...this.index.byNet])
+            if (netId !== msg.avatar && this.app.world.isAlive(ecs) && this.app.world.has(ecs, Avatar)) this.despawn(netId);
         app.send(Welcomed, { avatar: msg.avatar, bounds: msg.bounds, resumed: msg.resumed });
         return;
       }
@@ -234,7 +238,6 @@ export class SceneApplier {
   /** Forgets every entity (a new connection starts from its own snapshot). */
   clear(): void {
     for (const netId of [...this.index.byNet.keys()]) this.despawn(netId);
-    this.index.children.clear();
     this.index.selfNetId = 0;
     this.pending = [];
   }
@@ -256,17 +259,14 @@ export class SceneApplier {
     const ecs = this.index.byNet.get(netId);
     if (ecs === undefined) return;
     this.index.byNet.delete(netId);
-    this.index.labels.delete(netId);
+    this.index.names.delete(netId);
+    this.index.uuids.delete(netId);
     if (world.isAlive(ecs)) {
       const i = world.indexOf(ecs);
       const cols = this.cols.refresh(world);
-      const parentNet = cols.netParent[i] ?? 0;
-      if (parentNet !== 0) this.index.children.get(parentNet)?.delete(netId);
-      // Children stay (the server removes them itself) but lose their parent's entity until it comes back.
-      for (const child of this.index.children.get(netId) ?? []) {
-        const c = this.index.byNet.get(child);
-        if (c !== undefined && world.isAlive(c)) cols.parent[world.indexOf(c)] = NO_ENTITY;
-      }
+      // Children stay (the server removes them itself); their parent id goes stale and is found again if it
+      // comes back (resolveParents).
+      if ((cols.netParent[i] ?? 0) === 0) this.orphans = true;
       world.destroy(ecs);
     }
     this.structural = true;
@@ -275,8 +275,9 @@ export class SceneApplier {
   private upsert(u: EntityUpdate): void {
     const world = this.app.world;
     const known = this.index.byNet.get(u.id);
-    const label = this.index.labels.get(u.id);
-    if (known === undefined || label === undefined || (u.kind !== undefined && u.kind !== label.kind)) {
+    const alive = known !== undefined && world.isAlive(known);
+    const avatar = alive && world.has(known, Avatar);
+    if (known === undefined || !alive || (u.kind !== undefined && (u.kind === 'avatar') !== avatar)) {
       const full = fullEntity(u);
       if (!full) return;
       if (known !== undefined) this.despawn(u.id);
@@ -286,10 +287,10 @@ export class SceneApplier {
     const i = world.indexOf(known);
     let cols = this.cols.refresh(world);
     const tick = world.tick;
-    if (u.name !== undefined) label.name = u.name;
-    if (u.uuid !== undefined) label.uuid = u.uuid;
+    if (u.name !== undefined) this.index.names.set(u.id, u.name);
+    if (u.uuid !== undefined) this.index.uuids.set(u.id, u.uuid);
     if (u.parent !== undefined && u.parent !== cols.netParent[i]) {
-      this.reparent(u.id, known, u.parent);
+      this.reparent(known, u.parent);
       cols = this.cols.refresh(world);
     }
     const child = (cols.netParent[i] ?? 0) !== 0;
@@ -323,7 +324,7 @@ export class SceneApplier {
       put3(cols.scale, i, u.scale);
       cols.transformChanged[i] = tick;
     }
-    if (u.shape && label.kind === 'prim' && this.writeShape(i, u.shape)) this.structural = true;
+    if (u.shape && !avatar && this.writeShape(i, u.shape)) this.structural = true;
     if (u.colors && this.writeColors(i, u.colors)) this.structural = true;
   }
 
@@ -341,7 +342,8 @@ export class SceneApplier {
     const i = world.indexOf(ecs);
     const tick = world.tick;
     this.index.byNet.set(e.id, ecs);
-    this.index.labels.set(e.id, { name: e.name, uuid: e.uuid, kind: e.kind });
+    this.index.names.set(e.id, e.name);
+    if (e.uuid !== undefined) this.index.uuids.set(e.id, e.uuid);
     cols.netId[i] = e.id;
     cols.netParent[i] = e.parent;
     put3(cols.scale, i, e.scale);
@@ -351,14 +353,9 @@ export class SceneApplier {
       put3(cols.localPosition, i, e.position);
       put4(cols.localRotation, i, e.rotation);
       cols.localChanged[i] = tick;
-      let set = this.index.children.get(e.parent);
-      if (!set) {
-        set = new Set();
-        this.index.children.set(e.parent, set);
-      }
-      set.add(e.id);
       const parent = this.index.byNet.get(e.parent);
       cols.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
+      if (cols.parent[i] === NO_ENTITY) this.orphans = true;
     } else {
       put3(cols.position, i, e.position);
       put3(cols.anchor, i, e.position);
@@ -369,26 +366,15 @@ export class SceneApplier {
     cols.transformChanged[i] = tick;
     if (e.kind === 'prim') this.writeShape(i, e.shape);
     this.writeColors(i, e.colors);
-    // Children that arrived first find their parent now.
-    for (const childNet of this.index.children.get(e.id) ?? []) {
-      const c = this.index.byNet.get(childNet);
-      if (c !== undefined && world.isAlive(c)) {
-        const ci = world.indexOf(c);
-        cols.parent[ci] = ecs;
-        cols.localChanged[ci] = tick;
-      }
-    }
     if (e.id === this.index.selfNetId) world.add(ecs, Avatar, { self: 1 });
     this.structural = true;
     this.app.send(Spawned, e.id);
   }
 
-  private reparent(netId: number, ecs: EntityId, parentNet: number): void {
+  private reparent(ecs: EntityId, parentNet: number): void {
     const world = this.app.world;
     const cols = this.cols.refresh(world);
     const i = world.indexOf(ecs);
-    const old = cols.netParent[i] ?? 0;
-    if (old !== 0) this.index.children.get(old)?.delete(netId);
     cols.netParent[i] = parentNet;
     if (parentNet === 0) {
       world.remove(ecs, LocalPose);
@@ -398,15 +384,33 @@ export class SceneApplier {
     world.add(ecs, LocalPose);
     world.add(ecs, Parent);
     const fresh = this.cols.refresh(world);
-    let set = this.index.children.get(parentNet);
-    if (!set) {
-      set = new Set();
-      this.index.children.set(parentNet, set);
-    }
-    set.add(netId);
     const parent = this.index.byNet.get(parentNet);
     fresh.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
     fresh.localChanged[i] = world.tick;
+    if (fresh.parent[i] === NO_ENTITY) this.orphans = true;
+  }
+
+  /**
+   * After a frame that left children without their parent's entity (a child before its root, a root gone or
+   * back): one pass over the children finds each parent by its server id. Children are an ECS query, not a
+   * second index.
+   */
+  resolveParents(): void {
+    if (!this.orphans) return;
+    this.orphans = false;
+    const world = this.app.world;
+    const cols = this.cols.refresh(world);
+    const tick = world.tick;
+    for (const i of world.query(CHILDREN).entities()) {
+      const current = cols.parent[i] ?? NO_ENTITY;
+      if (current !== NO_ENTITY && world.isAlive(current)) continue;
+      const parent = this.index.byNet.get(cols.netParent[i] ?? 0);
+      const next = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
+      if (next === current) continue;
+      cols.parent[i] = next;
+      cols.localChanged[i] = tick;
+      if (next === NO_ENTITY) this.orphans = true;
+    }
   }
 
   /** Writes a prim's shape; returns whether any field changed. */
@@ -451,7 +455,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
   return {
     name: 'net',
     build(app) {
-      const index: NetIndex = { byNet: new Map(), children: new Map(), labels: new Map(), selfNetId: 0 };
+      const index: NetIndex = { byNet: new Map(), names: new Map(), uuids: new Map(), selfNetId: 0 };
       app.insertResource(Entities, index);
       app.insertResource(SceneChanges, { structural: false });
       app.insertResource(NetLinkKey, new NetLink(app, create));
@@ -472,6 +476,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
             const frames = link.inbox.splice(0, link.inbox.length);
             for (const msg of frames) applier.apply(msg);
           }
+          applier.resolveParents();
           if (applier.structural) {
             app.resource(SceneChanges).structural = true;
             applier.structural = false;
