@@ -1,4 +1,5 @@
 /** First e2e: the landing page is isolated, reaches the edge, gets a WebGPU adapter and shows the clear colour. */
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, WEBGPU_ARGS } from '../support/chromium';
@@ -10,7 +11,7 @@ describe('the landing page', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
     await page.goto(`${inject('baseUrl')}/`);
   });
   afterAll(async () => {
@@ -67,6 +68,28 @@ describe('the landing page', () => {
     const tag = page.locator('[data-testid=name-tag][data-self=true]');
     await expect.poll(() => tag.count(), { timeout: 30_000 }).toBe(1);
     expect(await tag.textContent()).toBe(name);
+  });
+
+  it("runs the world on the engine's schedule: the overlay lists every system in phase order with its time, and Save trace downloads them as a Chrome trace", async () => {
+    const rows = page.getByTestId('perf-system');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThan(5);
+    const listed = await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-phase'), e.getAttribute('data-system')]));
+    const order = ['startup', 'fixedUpdate', 'update', 'postUpdate', 'renderExtract'];
+    const phases = listed.map(([phase]) => order.indexOf(phase ?? ''));
+    expect(phases.every((p, i) => p >= 0 && (i === 0 || p >= (phases[i - 1] ?? 0)))).toBe(true);
+    const names = listed.map(([, name]) => name);
+    for (const system of ['net-apply', 'dead-reckoning', 'pose-children', 'hud-snapshot', 'render-list'])
+      expect(names).toContain(system);
+    expect(await page.getByTestId('perf-plan').textContent()).toMatch(/cores → \d+ ECS \+ \d+ AI workers/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-trace').click()]);
+    const path = await download.path();
+    const trace = JSON.parse(readFileSync(path, 'utf8')) as {
+      traceEvents: { ph: string; name: string; cat?: string; dur?: number }[];
+    };
+    const spans = trace.traceEvents.filter((e) => e.ph === 'X');
+    expect(spans.some((e) => e.cat === 'frame')).toBe(true);
+    for (const system of ['net-apply', 'render-list'])
+      expect(spans.some((e) => e.cat === 'system' && e.name === system)).toBe(true);
   });
 
   it('recovers from a lost GPU device: the status says so, then the frame comes back', async () => {

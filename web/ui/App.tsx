@@ -28,6 +28,16 @@ function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
   return p.position ? `${where} at ${p.position.map((n) => Math.round(n)).join(', ')}` : where;
 }
 
+/** Offers a JSON document as a download (a trace opens in Perfetto as it is). */
+function saveJson(name: string, value: unknown): void {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(value)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function App(props: { canvas: HTMLCanvasElement }) {
   const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
   const [edge, setEdge] = createSignal<EdgeHealth>({ state: 'checking' });
@@ -101,6 +111,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
             case 'error':
               setView((v) => withWorldError(v, event.message));
+              break;
+            case 'trace':
+              saveJson(`stormcore-trace-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, event.trace);
               break;
           }
         });
@@ -234,7 +247,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         />
       </Show>
       <PeopleList people={view().people} self={view().self} />
-      <PerfOverlay perf={{ ...view().perf, ...renderPerf() }} />
+      <PerfOverlay perf={{ ...view().perf, ...renderPerf() }} onSaveTrace={() => world?.send({ type: 'trace' })} />
       <ChatPanel
         lines={chat()}
         disabled={view().connection.state !== 'in-world'}

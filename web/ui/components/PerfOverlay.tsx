@@ -1,4 +1,9 @@
-/** Performance figures: frame rate and times, entities, network rate, workers. */
+/**
+ * Performance figures: frame rate and times, entities, network rate, workers; the allocation plan the world
+ * App runs under; every engine system with its recent time, in phase order; and "Save trace", which writes the
+ * engine's frames, phases and systems as a Chrome trace (open it in Perfetto).
+ */
+import { For, Show } from 'solid-js';
 import type { PerfView } from '../../world/world-snapshot';
 
 /** A rate in KB/s, or B/s below one kilobyte (dead reckoning keeps an idle world under 1 KB/s). */
@@ -6,7 +11,12 @@ function rate(kbPerS: number): string {
   return kbPerS >= 1 ? `${kbPerS.toFixed(1)} KB/s` : `${Math.round(kbPerS * 1024)} B/s`;
 }
 
-export function PerfOverlay(props: { perf: PerfView }) {
+/** Milliseconds with enough digits for sub-millisecond systems. */
+function ms(v: number): string {
+  return v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+export function PerfOverlay(props: { perf: PerfView; onSaveTrace?: () => void }) {
   const p = () => props.perf;
   return (
     <section class="sc-panel sc-perf" aria-label="Performance" data-testid="perf">
@@ -19,6 +29,44 @@ export function PerfOverlay(props: { perf: PerfView }) {
         net {rate(p().netInKBs)} in / {rate(p().netOutKBs)} out
       </span>
       <span>{p().workers} workers</span>
+      <Show when={p().plan}>
+        {(plan) => (
+          <span
+            data-testid="perf-plan"
+            title="The allocation plan (threads from the hardware, entity capacity from the memory budget)"
+          >
+            plan: {plan().hardwareConcurrency} cores → {plan().ecsWorkers} ECS + {plan().aiWorkers} AI workers,{' '}
+            {plan().memoryBudgetMB} MB, {plan().entityCapacity.toLocaleString('en')} entities
+          </span>
+        )}
+      </Show>
+      <Show when={p().systems.length > 0}>
+        <details class="sc-perf-systems">
+          <summary>
+            engine {ms(p().worldFrameMsP50)} ms/frame, {p().systems.length} systems
+          </summary>
+          <table data-testid="perf-systems">
+            <tbody>
+              <For each={p().systems}>
+                {(s) => (
+                  <tr data-testid="perf-system" data-system={s.name} data-phase={s.phase}>
+                    <td>{s.phase}</td>
+                    <td>{s.name}</td>
+                    <td class="sc-num">{ms(s.meanMs)} ms</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </details>
+      </Show>
+      <Show when={props.onSaveTrace}>
+        {(save) => (
+          <button type="button" class="sc-perf-trace" data-testid="save-trace" onClick={() => save()()}>
+            Save trace
+          </button>
+        )}
+      </Show>
     </section>
   );
 }
