@@ -8,6 +8,7 @@ import {
   type ClientMessage,
   decodeServerMessage,
   encodeClientMessage,
+  HELLO_CLOSE,
   type OperationResult,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -113,6 +114,9 @@ export function browserSocket(url: string): SocketLike {
   ws.onerror = (ev) => like.onerror?.(ev);
   return like;
 }
+
+/** Close codes of a room's refusal that retrying with the same world and credentials cannot change. */
+const FINAL_REFUSALS: ReadonlySet<number> = new Set([HELLO_CLOSE.invalid, HELLO_CLOSE.forbidden, HELLO_CLOSE.taken]);
 
 /** Opens a connection and keeps it open until close(). */
 export function createStormConnection(options: ConnectionOptions): StormConnection {
@@ -255,8 +259,11 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       pending.clear();
       // Refused before any welcome: the token may be stale or refused; fetch a new one next time.
       if (!welcomed) token = null;
+      // A refusal that a retry cannot change (another world's token, no permission, a protocol the room does
+      // not speak, the session taken by another socket) ends the connection instead of retrying forever.
+      if (!welcomed && FINAL_REFUSALS.has(ev.code)) stopped = true;
       welcomed = false;
-      if (stopped) setState('closed', ev.reason);
+      if (stopped) setState('closed', ev.reason || `refused (${ev.code})`);
       else scheduleReconnect(`closed ${ev.code}${ev.reason ? `: ${ev.reason}` : ''}`);
     };
     ws.onerror = () => {};

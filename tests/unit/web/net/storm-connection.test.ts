@@ -187,6 +187,18 @@ describe('storm connection', () => {
     expect(h.tokenCalls()).toBe(2);
   });
 
+  it('stops when the room refuses the hello for good (forbidden), but retries an expired token', async () => {
+    const h = harness();
+    await h.flush();
+    h.sockets[0]?.drop(4401);
+    expect(h.conn.state).toBe('reconnecting');
+    h.timers[0]?.fn();
+    await h.flush();
+    h.sockets[1]?.drop(4403);
+    expect(h.conn.state).toBe('closed');
+    expect(h.timers).toHaveLength(1);
+  });
+
   it('stops on a fatal token error (no such world)', async () => {
     const h = harness(async () => {
       throw new NetError('net_world_not_found', 'there is no world "plaza"', true);
