@@ -17,7 +17,7 @@ import { fetchSessionToken } from '../net/storm-connection';
 import { VIEWER_COMPONENTS } from '../scene/components';
 import { createRenderList } from '../scene/render-list';
 import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
-import { Clock, Commands, CurrentPlace, Outbox, type Place, Welcomed } from './keys';
+import { Clock, Commands, CurrentPlace, Outbox, type Place, ServerError, Welcomed } from './keys';
 import { hudPlugin } from './plugins/hud';
 import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
 import { motionPlugin } from './plugins/motion';
@@ -40,6 +40,7 @@ function sessionPlugin(): Plugin {
       app.insertResource(CurrentPlace, place);
       const commands = app.reader(Commands);
       const welcomes = app.reader(Welcomed);
+      const errors = app.reader(ServerError);
       app.addSystem({
         name: 'session',
         phase: 'update',
@@ -65,6 +66,8 @@ function sessionPlugin(): Plugin {
               });
             } else if (c.type === 'close') link.close();
           }
+          // The server's error frames (and the plugins' own, e.g. a bad terrain patch) reach the page.
+          for (const e of errors.read()) app.resource(Outbox).post({ type: 'error', code: e.code, message: e.message });
           for (const w of welcomes.read()) {
             place.bounds = w.bounds;
             if (place.kind === 'fv')

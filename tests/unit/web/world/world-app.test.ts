@@ -280,6 +280,17 @@ describe('the world App', () => {
     expect(h.posts.filter((e) => e.type === 'chat')).toEqual([{ type: 'chat', line: { id: 1, from: 'Ann', text: 'hi', at: 5 } }]);
   });
 
+  it("posts the server's error frames to the page and drops a terrain patch it cannot hold, keeping the rest", () => {
+    const h = harness();
+    h.connect();
+    h.deliver({ type: 'error', code: 'world_full', message: 'the room is full' });
+    h.deliver({ type: 'terrain', x: 9000, y: 0, size: 16, spacing: 1, heights: new Array(256).fill(1) });
+    h.step();
+    h.step();
+    const errors = h.posts.flatMap((e) => (e.type === 'error' ? [e.code] : []));
+    expect(errors).toEqual(['world_full', 'world_bad_terrain']);
+  });
+
   it('refuses malformed commands at the door with their schema', () => {
     expect(WorldCommand.safeParse({ type: 'teleport' }).success).toBe(false);
     expect(WorldCommand.safeParse({ type: 'chat', text: '' }).success).toBe(false);
