@@ -21,6 +21,7 @@
  * nearer one (oldest first), so no mover waits forever behind a crowd. A viewer's own avatar is never
  * held back.
  */
+import { predictPosition } from '../../shared/math/dead-reckoning';
 import type { Quat, Vec3 } from '../../shared/protocol';
 import { rotationAngle } from '../../shared/protocol';
 
@@ -195,6 +196,8 @@ export interface Announced {
   at: number;
 }
 
+const predicted = new Float64Array(3);
+
 /** True when viewers extrapolating from `last` would be off from the mover's state now by more than the thresholds. */
 export function needsAnnouncement(
   last: Announced,
@@ -209,10 +212,10 @@ export function needsAnnouncement(
     for (let i = 0; i < 4; i++) if (last.rotation[i] !== rotation[i]) return true;
     return false;
   }
-  const dt = (now - last.at) / 1000;
-  const ex = last.position[0] + last.velocity[0] * dt - position[0];
-  const ey = last.position[1] + last.velocity[1] * dt - position[1];
-  const ez = last.position[2] + last.velocity[2] * dt - position[2];
+  predictPosition(last.position, last.velocity, (now - last.at) / 1000, predicted);
+  const ex = (predicted[0] ?? 0) - position[0];
+  const ey = (predicted[1] ?? 0) - position[1];
+  const ez = (predicted[2] ?? 0) - position[2];
   if (ex * ex + ey * ey + ez * ez > config.driftThreshold * config.driftThreshold) return true;
   const dvx = velocity[0] - last.velocity[0];
   const dvy = velocity[1] - last.velocity[1];

@@ -4,6 +4,7 @@
  * SMOOTH_MS instead of jumping; a child's world pose is its parent's pose times its local pose, recomputed
  * only when either changed.
  */
+import { predictPosition } from '../../../shared/math/dead-reckoning';
 import { quatMultiply, quatRotate } from '../../../shared/math/quat';
 import type { Plugin, SystemContext, World } from '../../engine';
 import { LocalPose, Motion, Parent, Transform } from '../../scene/components';
@@ -11,6 +12,8 @@ import { Clock } from '../keys';
 
 /** How long a correction is blended in (ms). */
 export const SMOOTH_MS = 100;
+
+const target = new Float64Array(3);
 
 /**
  * Where dead reckoning draws a mover at `now`: anchor + velocity·(now − at), blended from `from` over
@@ -26,13 +29,10 @@ export function reckon(
   o = 0,
 ): boolean {
   const ms = Math.max(0, now - at);
-  const dt = ms / 1000;
-  const vx = velocity[o] ?? 0;
-  const vy = velocity[o + 1] ?? 0;
-  const vz = velocity[o + 2] ?? 0;
-  const tx = (anchor[o] ?? 0) + vx * dt;
-  const ty = (anchor[o + 1] ?? 0) + vy * dt;
-  const tz = (anchor[o + 2] ?? 0) + vz * dt;
+  predictPosition(anchor, velocity, ms / 1000, target, 0, o);
+  const tx = target[0] ?? 0;
+  const ty = target[1] ?? 0;
+  const tz = target[2] ?? 0;
   const t = Math.min(1, ms / SMOOTH_MS);
   const fx = from[o] ?? 0;
   const fy = from[o + 1] ?? 0;
@@ -40,7 +40,7 @@ export function reckon(
   out[o] = fx + (tx - fx) * t;
   out[o + 1] = fy + (ty - fy) * t;
   out[o + 2] = fz + (tz - fz) * t;
-  return t < 1 || vx !== 0 || vy !== 0 || vz !== 0;
+  return t < 1 || velocity[o] !== 0 || velocity[o + 1] !== 0 || velocity[o + 2] !== 0;
 }
 
 const ROOTS = { all: [Motion, Transform], none: [Parent] };
