@@ -6,11 +6,11 @@ import {
   encodeServerMessage,
   PROTOCOL_VERSION,
   type ServerMessage,
-  SHAPE_PRESETS,
 } from '../../../../shared/protocol';
 import { createBackoff } from '../../../../web/net/backoff';
 import { NetError } from '../../../../web/net/errors';
 import { createStormConnection, type SocketLike } from '../../../../web/net/storm-connection';
+import { testEntity } from '../../../support/entities';
 
 const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
@@ -37,19 +37,7 @@ class FakeSocket implements SocketLike {
   }
 }
 
-const prim = (id: number, kind: Entity['kind'] = 'prim'): Entity => ({
-  id,
-  kind,
-  parent: 0,
-  name: `p${id}`,
-  description: '',
-  position: [10, 10, 20],
-  rotation: [0, 0, 0, 1],
-  scale: [1, 1, 1],
-  velocity: [0, 0, 0],
-  shape: SHAPE_PRESETS.box,
-  colors: [[1, 2, 3, 255]],
-});
+const prim = (id: number, kind: Entity['kind'] = 'prim'): Entity => testEntity(id, { kind });
 
 function harness(getToken: (world: string) => Promise<string> = async () => 'tok', at?: [number, number, number]) {
   const sockets: FakeSocket[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Entity, type OperationResult, type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
+import { type OperationResult, type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
 import { attachWorld } from '../../../../web/engine';
 import type { ConnectionOptions, StormConnection } from '../../../../web/net/storm-connection';
 import { Faces, Motion, Shape, Transform } from '../../../../web/scene/components';
@@ -9,23 +9,11 @@ import { Commands, Entities } from '../../../../web/world/keys';
 import { SMOOTH_MS } from '../../../../web/world/plugins/motion';
 import { createWorldApp } from '../../../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
+import { testEntity } from '../../../support/entities';
 
 const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
-const prim = (id: number, over: Partial<Entity> = {}): Entity => ({
-  id,
-  kind: 'prim',
-  parent: 0,
-  name: `p${id}`,
-  description: '',
-  position: [10, 10, 20],
-  rotation: [0, 0, 0, 1],
-  scale: [1, 1, 1],
-  velocity: [0, 0, 0],
-  shape: SHAPE_PRESETS.box,
-  colors: [[255, 0, 0, 255]],
-  ...over,
-});
+const prim = testEntity;
 
 const welcome = (avatar: number, resumed = false): ServerMessage => ({
   type: 'welcome',
