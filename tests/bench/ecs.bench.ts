@@ -1,9 +1,10 @@
 /**
  * ECS suite (issue 3): creation, the movement pass against bitECS and the packed hand loop, 1- and
  * 2-worker movement, query iteration, structural churn under a live query, the entity_cycle and
- * add_remove cases of the public JS ECS benchmark against bitECS, and the query-cache eviction
- * policy against LRU on a recorded query trace.
+ * add_remove cases of the public JS ECS benchmark (noctjs/ecs-benchmark) against bitECS, piecs and
+ * goodluck, and the query-cache eviction policy against LRU on a recorded query trace.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import {
   addComponent,
@@ -13,6 +14,7 @@ import {
   removeEntity as bitRemoveEntity,
   createWorld as createBitWorld,
 } from 'bitecs';
+import { createEntitySystem, World as PiecsWorld } from 'piecs';
 import { and, has, not, or, type QuerySpec } from '../../web/engine/query';
 import { createLruPolicy, createPredictedReusePolicy, simulateCache } from '../../web/engine/query-cache';
 import { createScheduler } from '../../web/engine/schedule';
@@ -251,9 +253,11 @@ const queryCases = [
 const queries = await measure(queryCases, { timeMs: 500, iterations: 30 });
 
 // ---- structural churn, as the public JS ECS benchmark measures it (1,000 entities with A) ----
-// entity_cycle: per frame, one new entity with B per entity with A, then every entity with B destroyed.
+// entity_cycle: per frame, two new entities with B per entity with A, then every entity with B destroyed.
 // add_remove: per frame, B added to every entity with A, then removed from every entity with B.
-// Both sides walk query results backwards while removing (swap-remove keeps the walk exact).
+// Each peer is written the way that suite's adapter for it is: bitECS with its queries, piecs with
+// prefabs and entity systems run by world.update(), goodluck with its signature array scanned by
+// bitmask. Ours and bitECS walk query results backwards while removing (swap-remove keeps it exact).
 const CYCLE_N = 1000;
 const CA = defineComponent('CA', { value: 'f32' });
 const CB = defineComponent('CB', { value: 'f32' });
@@ -277,13 +281,116 @@ function bitChurnWorld() {
 }
 const bitCycle = bitChurnWorld();
 const bitAddRemove = bitChurnWorld();
+
+// piecs 0.4: component ids, prefabricated archetypes, entity systems that world.update() runs.
+function piecsCycle(): () => void {
+  const world = new PiecsWorld();
+  const A = world.createComponentId();
+  const B = world.createComponentId();
+  const withA = world.prefabricate([A]);
+  const withB = world.prefabricate([B]);
+  world
+    .registerSystem(
+      createEntitySystem(
+        (entities, w) => {
+          for (let k = 0; k < entities.length; k++) {
+            w.createEntity(withB);
+            w.createEntity(withB);
+          }
+        },
+        (q) => q.every(A),
+      ),
+    )
+    .registerSystem(
+      createEntitySystem(
+        (entities, w) => {
+          for (let k = entities.length - 1; k >= 0; k--) w.deleteEntity(entities[k] as number);
+        },
+        (q) => q.every(B),
+      ),
+    )
+    .initialize();
+  for (let i = 0; i < CYCLE_N; i++) world.createEntity(withA);
+  return () => world.update();
+}
+function piecsAddRemove(): () => void {
+  const world = new PiecsWorld();
+  const A = world.createComponentId();
+  const B = world.createComponentId();
+  const withA = world.prefabricate([A]);
+  const withAB = world.prefabricate([A, B]);
+  // Moving to a prefab is how piecs adds or removes a component fastest (transformEntity).
+  world
+    .registerSystem(
+      createEntitySystem(
+        (entities, w) => {
+          for (let k = entities.length - 1; k >= 0; k--) w.transformEntity(entities[k] as number, withAB);
+        },
+        (q) => q.every(A),
+      ),
+    )
+    .registerSystem(
+      createEntitySystem(
+        (entities, w) => {
+          for (let k = entities.length - 1; k >= 0; k--) w.transformEntity(entities[k] as number, withA);
+        },
+        (q) => q.every(B),
+      ),
+    )
+    .initialize();
+  for (let i = 0; i < CYCLE_N; i++) world.createEntity(withA);
+  return () => world.update();
+}
+
+// goodluck 7 (`goodluck` on npm, CommonJS, untyped): WorldImpl keeps one signature bitmask per entity
+// in a dense array plus a graveyard of free ids; component data lives in per-component arrays on the
+// world; systems scan the signatures with a query mask.
+interface GoodluckWorld {
+  Signature: number[];
+  CreateEntity(): number;
+  DestroyEntity(entity: number): void;
+}
+type GoodluckMixin<W> = (world: W, entity: number) => void;
+const goodluck = createRequire(import.meta.url)('goodluck') as {
+  WorldImpl: new () => GoodluckWorld;
+  instantiate<W extends GoodluckWorld>(world: W, blueprint: GoodluckMixin<W>[]): number;
+};
+class GoodluckChurnWorld extends goodluck.WorldImpl {
+  A: ({ value: number } | undefined)[] = [];
+  B: ({ value: number } | undefined)[] = [];
+}
+const HAS_A = 1 << 0;
+const HAS_B = 1 << 1;
+const glA =
+  (value: number): GoodluckMixin<GoodluckChurnWorld> =>
+  (world, entity) => {
+    world.Signature[entity] = (world.Signature[entity] as number) | HAS_A;
+    world.A[entity] = { value };
+  };
+const glB =
+  (value: number): GoodluckMixin<GoodluckChurnWorld> =>
+  (world, entity) => {
+    world.Signature[entity] = (world.Signature[entity] as number) | HAS_B;
+    world.B[entity] = { value };
+  };
+function goodluckChurnWorld(): GoodluckChurnWorld {
+  const world = new GoodluckChurnWorld();
+  for (let i = 0; i < CYCLE_N; i++) goodluck.instantiate(world, [glA(i)]);
+  return world;
+}
+const glCycle = goodluckChurnWorld();
+const glAddRemove = goodluckChurnWorld();
+
 const churnCases: BenchCase[] = [
   {
     name: 'entity_cycle_1k_ecs',
     fn: () => {
       const { w, qa, qb } = ourCycle;
       const n = qa.entities().length;
-      for (let k = 0; k < n; k++) w.create(CB);
+      for (let k = 0; k < n; k++) {
+        w.create(CB);
+        w.create(CB);
+      }
       const b = qb.entities();
       for (let k = b.length - 1; k >= 0; k--) w.destroy(w.idAt(b[k] as number));
     },
@@ -293,9 +400,28 @@ const churnCases: BenchCase[] = [
     fn: () => {
       const { world, A, B } = bitCycle;
       const a = bitQuery(world, [A]);
-      for (let k = 0; k < a.length; k++) addComponent(world, addEntity(world), B);
+      for (let k = 0; k < a.length; k++) {
+        addComponent(world, addEntity(world), B);
+        addComponent(world, addEntity(world), B);
+      }
       const b = bitQuery(world, [B]);
       for (let k = b.length - 1; k >= 0; k--) bitRemoveEntity(world, b[k] as number);
+    },
+  },
+  { name: 'entity_cycle_1k_piecs', fn: piecsCycle() },
+  {
+    name: 'entity_cycle_1k_goodluck',
+    fn: () => {
+      const w = glCycle;
+      const sig = w.Signature;
+      for (let i = 0; i < sig.length; i++) {
+        if (((sig[i] as number) & HAS_A) === HAS_A) {
+          const value = w.A[i]?.value ?? 0;
+          goodluck.instantiate(w, [glB(value)]);
+          goodluck.instantiate(w, [glB(value)]);
+        }
+      }
+      for (let i = 0; i < sig.length; i++) if (((sig[i] as number) & HAS_B) === HAS_B) w.DestroyEntity(i);
     },
   },
   {
@@ -318,9 +444,30 @@ const churnCases: BenchCase[] = [
       for (let k = b.length - 1; k >= 0; k--) bitRemoveComponent(world, b[k] as number, B);
     },
   },
+  { name: 'add_remove_1k_piecs', fn: piecsAddRemove() },
+  {
+    name: 'add_remove_1k_goodluck',
+    fn: () => {
+      const w = glAddRemove;
+      const sig = w.Signature;
+      for (let i = 0; i < sig.length; i++) {
+        if (((sig[i] as number) & HAS_B) === 0) {
+          sig[i] = (sig[i] as number) | HAS_B;
+          w.B[i] = { value: 0 };
+        }
+      }
+      for (let i = 0; i < sig.length; i++) {
+        if (((sig[i] as number) & HAS_B) === HAS_B) {
+          sig[i] = (sig[i] as number) & ~HAS_B;
+          w.B[i] = undefined;
+        }
+      }
+    },
+  },
 ];
+const CHURN_PEERS = ['bitecs', 'piecs', 'goodluck'] as const;
 const churnRounds: CaseResult[][] = [];
-for (let r = 0; r < 5; r++) churnRounds.push(await measure(churnCases, { timeMs: 150, iterations: 20 }));
+for (let r = 0; r < 7; r++) churnRounds.push(await measure(churnCases, { timeMs: 120, iterations: 20 }));
 const churnResults: CaseResult[] = churnCases.map((c) => {
   const per = churnRounds.map((round) => caseNamed(round, c.name));
   const medians = per.map((p) => p.median_ms).sort((a, b) => a - b);
@@ -332,12 +479,23 @@ const churnResults: CaseResult[] = churnCases.map((c) => {
     samples: per.reduce((k, p) => k + p.samples, 0),
   };
 });
-/** Median over rounds of bitecs/ours (above 1: ours is faster). */
-function churnSpeedup(kase: string): number {
+/** Median over rounds of peer/ours within each round (above 1: ours is faster). */
+function churnSpeedup(kase: string, peer: string): number {
   const r = churnRounds
-    .map((round) => caseNamed(round, `${kase}_bitecs`).median_ms / caseNamed(round, `${kase}_ecs`).median_ms)
+    .map((round) => caseNamed(round, `${kase}_${peer}`).median_ms / caseNamed(round, `${kase}_ecs`).median_ms)
     .sort((x, y) => x - y);
   return r[Math.floor(r.length / 2)] ?? Number.NaN;
+}
+/** peer/ours from the fastest sample of each (less sensitive to other load on a shared machine). */
+function churnSpeedupMin(kase: string, peer: string): number {
+  return caseNamed(churnResults, `${kase}_${peer}`).min_ms / caseNamed(churnResults, `${kase}_ecs`).min_ms;
+}
+const churnRatios: Record<string, number> = {};
+for (const kase of ['entity_cycle_1k', 'add_remove_1k']) {
+  for (const peer of CHURN_PEERS) {
+    churnRatios[`${kase}_speedup_vs_${peer}`] = churnSpeedup(kase, peer);
+    churnRatios[`${kase}_speedup_vs_${peer}_min`] = churnSpeedupMin(kase, peer);
+  }
 }
 if (ourCycle.w.size !== CYCLE_N || ourAddRemove.qb.count !== 0) throw new Error('bench: churn worlds drifted');
 
@@ -422,8 +580,7 @@ writeReport({
     movement_1m_2workers_speedup: pairedRatio('movement_1m_ecs_1worker', 'movement_1m_ecs_2workers'),
     movement_1m_2workers_vs_single_thread: pairedRatio('movement_1m_ecs', 'movement_1m_ecs_2workers'),
     movement_100k_vs_handloop: pairedRatio('movement_100k_ecs', 'movement_100k_handloop'),
-    entity_cycle_1k_speedup_vs_bitecs: churnSpeedup('entity_cycle_1k'),
-    add_remove_1k_speedup_vs_bitecs: churnSpeedup('add_remove_1k'),
+    ...churnRatios,
     query_cache_hit_rate_predicted: predicted.hitRate,
     query_cache_hit_rate_lru: lru.hitRate,
   },
@@ -441,8 +598,14 @@ writeReport({
       movement_1m_vs_handloop: min('movement_1m_ecs') / min('movement_1m_handloop'),
       movement_1m_speedup_vs_bitecs: min('movement_1m_bitecs') / min('movement_1m_ecs'),
       movement_1m_2workers_speedup: min('movement_1m_ecs_1worker') / min('movement_1m_ecs_2workers'),
-      entity_cycle_1k_speedup_vs_bitecs: min('entity_cycle_1k_bitecs') / min('entity_cycle_1k_ecs'),
-      add_remove_1k_speedup_vs_bitecs: min('add_remove_1k_bitecs') / min('add_remove_1k_ecs'),
+    },
+    churn_peers: {
+      method:
+        'entity_cycle and add_remove as in noctjs/ecs-benchmark (1,000 entities with A; entity_cycle spawns two B per A); speedup = peer median / ours, median over 7 interleaved rounds of the per-round ratio; *_min = peer min / ours min',
+      bitecs: 'bitecs 0.4 (npm), its query/addEntity/addComponent API',
+      piecs: 'piecs 0.4.0 (npm, pinned), prefabs + entity systems run by world.update(), as the suite adapter',
+      goodluck:
+        'goodluck 7.0.0 (npm, pinned): the package itself (WorldImpl + instantiate, signature bitmasks scanned per frame), as the suite adapter',
     },
     query_cache: {
       trace_lookups: trace.length,
