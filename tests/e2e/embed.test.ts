@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeServerMessage, encodeClientMessage, type WorldAction } from '../../shared/protocol';
 import { BASE_ARGS, chromiumPath, launchChromium, WEBGPU_ARGS } from '../support/chromium';
@@ -147,12 +148,22 @@ describe('the embedded viewer on another origin', () => {
     await expect.poll(() => frame?.getByTestId('embed-isolation').getAttribute('data-isolated')).toBe('true');
   });
 
-  it('answers init, createEntity, queryEntity and updateComponent with real results from the ECS', async () => {
+  it('answers init, createEntity, queryEntity and updateComponent with real results from the live world’s ECS', async () => {
     const init = await call(page, 'init');
     expect(init.ok).toBe(true);
     const info = init.value as { version: number; components: { id: number; name: string; bytes: number }[] };
     expect(info.version).toBe(1);
-    expect(info.components.map((c) => c.name)).toEqual(['Transform', 'Tint']);
+    // The viewer's own components (NetId is the server's and not open to the host).
+    expect(info.components.map((c) => c.name)).toEqual([
+      'Transform',
+      'Motion',
+      'Shape',
+      'Faces',
+      'Avatar',
+      'LocalPose',
+      'Parent',
+      'Local',
+    ]);
 
     const created = await call(page, 'createEntity', ['Transform']);
     expect(created.ok).toBe(true);
@@ -172,8 +183,84 @@ describe('the embedded viewer on another origin', () => {
     const out = new Uint8Array(queried.value as number[]);
     const dv = new DataView(out.buffer);
     expect(dv.getUint32(0, true)).toBe(0x31454353); // "SCE1"
-    expect(dv.getUint16(8, true)).toBe(1); // one component
+    expect(dv.getUint16(8, true)).toBe(2); // Transform, and the Local marker of host-made entities
     expect(Array.from(new Float32Array(out.buffer.slice(20, 60)))).toEqual(values);
+  });
+
+  it('draws an entity the host page creates through the SDK in the live world (WebGPU: adapter and picture)', async () => {
+    const drawPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
+    try {
+      await mount(drawPage, allowed.origin, viewer, '#/fv/plaza/100/120/30');
+      const frame = embedFrame(drawPage);
+      if (!frame) throw new Error('no embed frame');
+      const live = frame.getByTestId('embed-world');
+      await expect.poll(() => live.getAttribute('data-connection'), { timeout: 30_000 }).toBe('in-world');
+      await expect.poll(() => live.getAttribute('data-self'), { timeout: 10_000 }).toMatch(/^100\.00,120\.00,/);
+      const chip = frame.getByTestId('embed-isolation');
+      await expect.poll(() => chip.getAttribute('data-gpu'), { timeout: 60_000 }).not.toBe('starting');
+      const gpu = await chip.getAttribute('data-gpu');
+      if (gpu !== 'ready')
+        throw new Error(`e2e: the embedded viewer got no WebGPU adapter (${gpu}) with flags ${WEBGPU_ARGS.join(' ')}`);
+      const canvas = frame.locator('canvas');
+      const instances = async () => Number((await canvas.getAttribute('data-instances')) ?? -1);
+      // Settled: the stats (once a second) show the same count twice in a row.
+      let before = -1;
+      await expect
+        .poll(
+          async () => {
+            const now = await instances();
+            const settled = now > 0 && now === before;
+            before = now;
+            return settled;
+          },
+          { timeout: 30_000, interval: 1200 },
+        )
+        .toBe(true);
+      const magenta = (png: Buffer): number => {
+        const image = PNG.sync.read(png);
+        let n = 0;
+        for (let i = 0; i < image.data.length; i += 4) {
+          const r = image.data[i] ?? 0;
+          const g = image.data[i + 1] ?? 0;
+          const b = image.data[i + 2] ?? 0;
+          if (r > 90 && b > 90 && g < 0.5 * Math.min(r, b)) n++;
+        }
+        return n;
+      };
+      const shot = () => drawPage.locator('#slot').screenshot();
+      const without = magenta(await shot());
+      // A 2 m magenta box 4 m in front of your avatar, where the follow camera looks.
+      const self = ((await live.getAttribute('data-self')) ?? '').split(',').map(Number);
+      const [x = 0, y = 0, z = 0] = self;
+      await call(drawPage, 'init');
+      const created = await call(drawPage, 'createEntity', ['Transform', 'Shape', 'Faces']);
+      expect(created.ok).toBe(true);
+      const pose = Array.from(new Uint8Array(new Float32Array([x, y + 4, z + 1.2, 0, 0, 0, 1, 2, 2, 2]).buffer));
+      const faces = [1, 255, 0, 255, 255, ...new Array(31 * 4).fill(0)];
+      const set = (type: string, bytes: number[]) =>
+        drawPage.evaluate(
+          ([id, type, bytes]) => (window as any).call('updateComponent', id, type, new Uint8Array(bytes as number[])),
+          [created.value, type, bytes] as const,
+        );
+      expect(await set('Transform', pose)).toEqual({ ok: true });
+      expect(await set('Faces', faces)).toEqual({ ok: true });
+      await expect.poll(instances, { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 1);
+      let seen = 0;
+      await expect
+        .poll(
+          async () => {
+            seen = magenta(await shot());
+            return seen;
+          },
+          { timeout: 10_000 },
+        )
+        .toBeGreaterThan(without + 500);
+      mkdirSync('test-results', { recursive: true });
+      writeFileSync('test-results/embed-host-entity.png', await shot());
+      console.info(`embed host entity: instances ${before} → ${await instances()}, magenta pixels ${without} → ${seen}`);
+    } finally {
+      await drawPage.close();
+    }
   });
 
   it('answers configure with bad JSON with -2 and getLastError returns that error', async () => {
@@ -492,7 +579,7 @@ describe('the embedded viewer without Document-Isolation-Policy', () => {
       console.info(`embed without DIP: crossOriginIsolated=${ready.crossOriginIsolated}, engine=${ready.engine}`);
       expect(ready.engine).toBe(ready.crossOriginIsolated ? 'shared-memory' : 'single-worker');
       expect(await call(page, 'init')).toMatchObject({ ok: true });
-      const created = await call(page, 'createEntity', ['Tint']);
+      const created = await call(page, 'createEntity', ['Faces']);
       expect(created.ok).toBe(true);
       const queried = await call(page, 'queryEntity', created.value);
       expect(queried.ok).toBe(true);

@@ -50,7 +50,7 @@ export interface InitResult {
   /** Whether the engine runs with SharedArrayBuffer (true) or in the single-worker fallback (false). */
   crossOriginIsolated: boolean;
   engine: 'shared-memory' | 'single-worker';
-  /** Most entities the embed world can hold (also the `maxEntities` ceiling of `configure`). */
+  /** Most entities the host may create in the live world (also the `maxEntities` ceiling of `configure`). */
   capacity: number;
   /** Components the world knows, by component id (the `type` of `updateComponent`). */
   components: { id: number; name: string; bytes: number }[];

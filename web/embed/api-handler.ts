@@ -1,8 +1,8 @@
 /**
  * The engine side of the embed API (seed 16.2 in web form): answers parsed requests against an ECS
  * World. Pure: no DOM and no worker globals, so it runs in a worker, on the main thread, or in Node.
- * To host it in another world worker: `const api = createEmbedApi({ world, memory, emit })`, then
- * answer each `EngineRequest` with `api.handleMessage(request)` (see engine-host.ts).
+ * The viewer hosts it in the live world's App (web/world/plugins/embed.ts), whose `access` keeps the
+ * host to the entities it made; a frame without a live world answers over no world at all.
  */
 
 import {
@@ -13,21 +13,45 @@ import {
   type InitResult,
   type WireError,
 } from '../embed-sdk/protocol';
-import { deserializeEntity, EngineCode, EngineError, type EntityId, serializeEntity, type World } from '../engine';
+import {
+  type ComponentDef,
+  deserializeEntity,
+  EngineCode,
+  EngineError,
+  type EntityId,
+  serializeEntity,
+  type World,
+} from '../engine';
 import { EmbedCode, EmbedError, toWireError } from './errors';
 import { type EmbedRequest, parseConfig, parseRequest } from './schemas';
 
 /** Whether the world lives in SharedArrayBuffers, or in plain buffers in one worker (no isolation). */
 export type EngineMemory = InitResult['engine'];
 
+/** How the host reaches the world's entities (the embed plugin keeps it to its own, marked Local). */
+export interface EmbedWorldAccess {
+  /** Creates an entity with these components for the host. Default: `world.create(...defs)`. */
+  create(defs: readonly ComponentDef[]): EntityId;
+  /** Whether a live entity is one the host may query and update. Default: every live entity. */
+  owns(id: EntityId): boolean;
+  /** After the host wrote a component of `id`; `added` when the entity did not have it before. */
+  written(id: EntityId, def: ComponentDef, added: boolean): void;
+  /** Whether the host may name this component (init lists only these). Default: all. */
+  open(def: ComponentDef): boolean;
+}
+
 /** Options of `createEmbedApi`. */
 export interface EmbedApiOptions {
-  readonly world: World;
+  /** The world the host's entities live in; null when the frame has none (entity methods answer -27). */
+  readonly world: World | null;
   readonly memory: EngineMemory;
   /** Sends an event to the host (the bridge maps its id back to the requesting host). */
   readonly emit: (event: EmbedEventMessage) => void;
   /** Origins already allowed by the embed URL (reported back by configure). */
   readonly allowOrigins?: readonly string[];
+  /** Most entities the host may create (init's `capacity`, configure's ceiling). Default: the world's capacity. */
+  readonly capacity?: number;
+  readonly access?: Partial<EmbedWorldAccess>;
 }
 
 /** The engine-side API. */
@@ -61,29 +85,55 @@ function ok(id: EmbedRequest['id'], result: unknown): EmbedResponseMessage {
   return { v: EMBED_PROTOCOL_VERSION, id, ok: true, result };
 }
 
+/** The world, or -27 for a frame that has none. */
+function needWorld(world: World | null, method: string): World {
+  if (world) return world;
+  throw new EmbedError(
+    EmbedCode.EngineUnavailable,
+    `${method}: this frame has no live world (the browser could not start the viewer's world here: no OffscreenCanvas and no cross-origin isolation)`,
+  );
+}
+
 /** Creates the API over `world`. The host must call `init` first. */
 export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
   const { world, memory, emit } = options;
-  const layout = world.layout;
+  const layout = world?.layout ?? null;
+  const capacity = Math.min(options.capacity ?? Number.POSITIVE_INFINITY, layout?.capacity ?? 0);
+  const access: EmbedWorldAccess = {
+    create: (defs) => needWorld(world, 'createEntity').create(...defs),
+    owns: () => true,
+    written: () => {},
+    open: () => true,
+    ...options.access,
+  };
   let initialized = false;
-  let maxEntities = layout.capacity;
+  let maxEntities = capacity;
   const allowOrigins = new Set(options.allowOrigins ?? []);
   const created = new Set<EntityId>();
   let lastError: WireError = { code: 0, message: '' };
 
-  const component = (ref: string | number) => {
-    const c = typeof ref === 'number' ? layout.components[ref] : layout.components.find((k) => k.name === ref);
+  /** The components the host may name, with their layout (ids are the world's). */
+  const openComponents = () => (world && layout ? layout.components.filter((c) => access.open(world.componentDef(c.id))) : []);
+  const component = (w: World, ref: string | number) => {
+    const known = openComponents();
+    const c = typeof ref === 'number' ? known.find((k) => k.id === ref) : known.find((k) => k.name === ref);
     if (!c) {
-      const known = layout.components.map((k) => `${k.id} ${k.name}`).join(', ');
       throw new EngineError(
         EngineCode.MissingComponent,
-        `embed: no component ${JSON.stringify(ref)} in this world (known: ${known})`,
+        `embed: no component ${JSON.stringify(ref)} open to the host in this world (known: ${known.map((k) => `${k.id} ${k.name}`).join(', ')})`,
       );
     }
-    return c;
+    return { layout: c, def: w.componentDef(c.id) };
   };
-  const defOf = (ref: string | number) => {
-    return world.componentDef(component(ref).id);
+  /** A live entity the host may touch (a dead or unknown id throws -10 from the engine's own check). */
+  const mine = (w: World, id: EntityId, method: string): EntityId => {
+    if (w.isAlive(id) && !access.owns(id)) {
+      throw new EmbedError(
+        EmbedCode.StaleEntity,
+        `${method}: entity ${id} is not one this host created (the world's own entities are not open to the API)`,
+      );
+    }
+    return id;
   };
 
   const methods: { [M in keyof EmbedMethods]: (params: EmbedMethods[M]['params']) => EmbedMethods[M]['result'] } = {
@@ -93,8 +143,8 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
         version: EMBED_PROTOCOL_VERSION,
         crossOriginIsolated: memory === 'shared-memory',
         engine: memory,
-        capacity: layout.capacity,
-        components: layout.components.map((c) => ({ id: c.id, name: c.name, bytes: c.bytes })),
+        capacity,
+        components: openComponents().map((c) => ({ id: c.id, name: c.name, bytes: c.bytes })),
       };
     },
     configure: ({ json }) => {
@@ -102,10 +152,10 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
       if (!parsed.ok) throw new EmbedError(parsed.error.code, parsed.error.message);
       const { config } = parsed;
       if (config.maxEntities !== undefined) {
-        if (config.maxEntities > layout.capacity) {
+        if (config.maxEntities > capacity) {
           throw new EmbedError(
             EmbedCode.InvalidConfig,
-            `configure: maxEntities ${config.maxEntities} is over the world capacity ${layout.capacity}`,
+            `configure: maxEntities ${config.maxEntities} is over the capacity for host entities, ${capacity}`,
           );
         }
         maxEntities = config.maxEntities;
@@ -114,22 +164,28 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
       return { maxEntities, allowOrigins: [...allowOrigins] };
     },
     createEntity: ({ components }) => {
+      const w = needWorld(world, 'createEntity');
       // Entities the host created that the world has since destroyed do not count (pruned only at the limit).
-      if (created.size >= maxEntities) for (const id of created) if (!world.isAlive(id)) created.delete(id);
+      if (created.size >= maxEntities) for (const id of created) if (!w.isAlive(id)) created.delete(id);
       if (created.size >= maxEntities) {
         throw new EmbedError(
           EmbedCode.WorldFull,
-          `createEntity: the embed world is full (${maxEntities} entities, the configured maxEntities); raise it with configure`,
+          `createEntity: the host has made ${maxEntities} entities (the configured maxEntities); raise it with configure`,
         );
       }
-      const defs = (components ?? []).map(defOf);
-      const id = world.create(...defs);
+      const defs = [...new Set((components ?? []).map((ref) => component(w, ref).def))];
+      const id = access.create(defs);
       created.add(id);
       return { id };
     },
-    queryEntity: ({ id }) => ({ bytes: serializeEntity(world, id) }),
+    queryEntity: ({ id }) => {
+      const w = needWorld(world, 'queryEntity');
+      return { bytes: serializeEntity(w, mine(w, id, 'queryEntity')) };
+    },
     updateComponent: ({ id, type, bytes }) => {
-      const c = component(type);
+      const w = needWorld(world, 'updateComponent');
+      const { layout: c, def } = component(w, type);
+      mine(w, id, 'updateComponent');
       if (bytes.byteLength !== c.bytes) {
         throw new EngineError(
           EngineCode.BadBytes,
@@ -140,12 +196,14 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
       const record = new Uint8Array(HEAD + PART + c.bytes);
       const dv = new DataView(record.buffer);
       dv.setUint32(0, ENTITY_MAGIC, true);
-      dv.setUint32(4, layout.hash, true);
+      dv.setUint32(4, w.layout.hash, true);
       dv.setUint16(8, 1, true);
       dv.setUint16(HEAD, c.id, true);
       dv.setUint32(HEAD + 4, c.bytes, true);
       record.set(bytes, HEAD + PART);
-      deserializeEntity(world, record, id);
+      const added = w.isAlive(id) && !w.has(id, def);
+      deserializeEntity(w, record, id);
+      access.written(id, def, added);
       return {};
     },
     aiDispatch: () => {

@@ -1,6 +1,6 @@
 /**
  * The host-message bridge (main thread of the /embed frame): checks each message's origin against
- * the allowlist, parses it with the schemas, forwards only parsed requests to the engine worker, and
+ * the allowlist, parses it with the schemas, forwards only parsed requests to the engine (the live world), and
  * answers the host at its own origin (never '*').
  */
 import {
@@ -26,7 +26,7 @@ export interface ReplyTarget {
   postMessage(message: unknown, targetOrigin: string): void;
 }
 
-/** The methods the frame's live viewer answers rather than the engine worker. */
+/** The methods the frame's live viewer answers on the main thread rather than the engine. */
 export type LiveMethods = {
   [M in 'connectProtocol' | 'sendPacket' | 'generateToken']: (
     params: EmbedMethods[M]['params'],
@@ -40,7 +40,7 @@ export interface HostMessage {
   source: ReplyTarget | null;
 }
 
-/** The engine worker, as the bridge sees it. */
+/** The engine (the live world's embed plugin, web/embed/engine-link.ts), as the bridge sees it. */
 export interface EngineLink {
   send(message: EngineRequest): void;
   onMessage(handler: (message: EngineMessage) => void): void;

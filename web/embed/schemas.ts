@@ -141,6 +141,17 @@ export function parseRequest(data: unknown): ParsedRequest {
   }
 }
 
+/**
+ * One embed request as a zod schema, for the world worker's door (web/world/world-protocol.ts): the bridge
+ * parsed it already; `parseRequest` checks it again where it enters the world, and a refusal fails the command.
+ */
+export const EmbedRequestSchema = z.custom<EmbedRequest>().transform((value, ctx): EmbedRequest => {
+  const parsed = parseRequest(value);
+  if (parsed.ok) return parsed.request;
+  ctx.addIssue({ code: 'custom', message: parsed.error.message });
+  return z.NEVER;
+});
+
 /** An origin as the browser reports it: scheme://host[:port], http(s) only, nothing after. */
 export const Origin = z
   .string()
@@ -156,7 +167,7 @@ export const Origin = z
 
 /** The configuration `configure(json)` accepts. Unknown keys are refused so typos do not pass silently. */
 export const EmbedConfig = z.strictObject({
-  /** Most entities the host may create in the embed world (≤ the world capacity). */
+  /** Most entities the host may create in the live world (≤ init's capacity). */
   maxEntities: z.int().min(1).optional(),
   /** Origins added to the allowlist (besides the embed URL's `allow`). */
   allowOrigins: z.array(Origin).max(EMBED_LIMITS.maxOrigins).optional(),

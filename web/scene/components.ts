@@ -40,5 +40,11 @@ export const Avatar = defineComponent('Avatar', { self: 'u8' });
 /** The server's id of this entity and of its parent (0: none). */
 export const NetId = defineComponent('NetId', { id: 'u32', parent: 'u32' });
 
+/**
+ * Marks an entity a host page made through the embed API (web/world/plugins/embed.ts): drawn by this viewer
+ * only, never sent to the server, never in the net plugin's index.
+ */
+export const Local = defineComponent('Local', {});
+
 /** Every component, in the order that fixes component ids (owner and readers must agree). */
-export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId, LocalPose, Parent] as const;
+export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId, LocalPose, Parent, Local] as const;

@@ -6,7 +6,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { formatLink, type Place } from '../../shared/links/place-link';
 import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget } from '../embed/bridge';
-import { startEmbedEngine } from '../embed/engine-link';
+import { createWorldEngineLink, createWorldlessEngineLink } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
 import type { RenderEvent } from '../render/render-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
@@ -62,6 +62,8 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     else if (event.type === 'device-lost') setGpu({ state: 'lost', reason: event.reason });
     else if (event.type === 'error') setGpu({ state: 'unavailable', reason: event.message });
     else if (event.type === 'frame') setFrames(event.frames);
+    // What the renderer draws, for tests (a host-made entity is one more instance).
+    else if (event.type === 'stats') props.canvas.dataset.instances = String(event.stats.instances);
   };
 
   onMount(() => {
@@ -69,8 +71,11 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     let bridge: HostBridge | null = null;
     /** What the host was last told about the live world (state and place). */
     let told = '';
+    // The host's entity API acts on the live world (its embed plugin); set up before the world's first event.
+    const engine = createWorldEngineLink((command) => world?.send(command));
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
+      engine.deliver(event);
       live?.onWorldEvent(event);
       if (event.type === 'view') {
         setView(event.view);
@@ -126,7 +131,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     bridge = createHostBridge({
       selfOrigin: location.origin,
       allow: allow.origins,
-      engine: startEmbedEngine(),
+      engine: world ? engine : createWorldlessEngineLink(self.crossOriginIsolated ? 'shared-memory' : 'single-worker'),
       parent: window.parent === window ? null : (window.parent as ReplyTarget),
       place: location.hash || '#/fv/plaza',
       ...(live ? { live } : {}),

@@ -6,6 +6,7 @@
  *   motion         dead reckoning of roots, children posed against their parent (update)
  *   terrain        one heightfield in shared memory, posted to the renderer when it changed (update, postUpdate)
  *   input, chat, operations   what you do: movement intent, chat lines, World Tool actions (update)
+ *   embed          the host page's entity API: local entities in this world, never sent (update)
  *   hud            the throttled snapshot for the page (postUpdate)
  *   render-extract the render list and your avatar's slot for the render worker (renderExtract)
  * Data flows one way: socket → inbox → columns → render list / HUD → render worker / page. The headless
@@ -19,6 +20,7 @@ import { createRenderList } from '../scene/render-list';
 import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
 import { Clock, Commands, CurrentPlace, Outbox, type Place, ServerError, Welcomed } from './keys';
 import { hudPlugin } from './plugins/hud';
+import { embedPlugin } from './plugins/embed';
 import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
 import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
@@ -138,6 +140,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     inputPlugin(),
     chatPlugin(),
     operationsPlugin(),
+    embedPlugin(),
     hudPlugin({ plan: planView, workers: options.workers }),
     renderExtractPlugin(syncWriter, renderList),
   );

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shared/protocol';
+import type { EngineMessage } from '../embed/engine-protocol';
+import { EmbedRequestSchema } from '../embed/schemas';
 import type { ChromeTrace, WorldMemory } from '../engine';
 import type { TerrainField } from '../scene/heightfield';
 import type { ChatLine, WorldView } from './world-snapshot';
@@ -45,6 +47,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close') }),
   /** Asks for the engine's profiling spans as a Chrome trace (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
+  /** One embed API request from the host page (web/world/plugins/embed.ts answers it with an `embed` event). */
+  z.object({ type: z.literal('embed'), request: EmbedRequestSchema }),
 ]);
 export type WorldCommand = z.infer<typeof WorldCommand>;
 
@@ -64,4 +68,6 @@ export type WorldEvent =
   | { type: 'operated'; id: number; result: OperationResult }
   | { type: 'error'; code: string; message: string }
   /** The engine's recent frames, phases and systems (open in Perfetto). */
-  | { type: 'trace'; trace: ChromeTrace };
+  | { type: 'trace'; trace: ChromeTrace }
+  /** The embed plugin: ready, the answer to an `embed` command, or an event for the host. */
+  | { type: 'embed'; message: EngineMessage };

@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbedApi } from '../../../web/embed/api-handler';
-import { EMBED_COMPONENTS } from '../../../web/embed/components';
-import { createWorld } from '../../../web/engine';
+import { createWorld, defineComponent } from '../../../web/engine';
 import { ensureEngineMemory } from '../../../web/engine/memory-mode';
+
+/** A small world's components: a pose and a colour. */
+const EMBED_COMPONENTS = [
+  defineComponent('Transform', { position: 'vec3', rotation: 'quat', scale: 'vec3' }),
+  defineComponent('Tint', { rgba: 'u32' }),
+];
 
 const original = globalThis.SharedArrayBuffer;
 

@@ -1,10 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEmbedApi } from '../../../../web/embed/api-handler';
-import { EMBED_COMPONENTS } from '../../../../web/embed/components';
 import { METHODS } from '../../../../web/embed/schemas';
 import type { EmbedEventMessage, EmbedResponseMessage } from '../../../../web/embed-sdk/protocol';
-import { createWorld } from '../../../../web/engine';
+import { createWorld, defineComponent } from '../../../../web/engine';
+
+/** A small world's components: a pose and a colour. */
+const EMBED_COMPONENTS = [
+  defineComponent('Transform', { position: 'vec3', rotation: 'quat', scale: 'vec3' }),
+  defineComponent('Tint', { rgba: 'u32' }),
+];
 
 function setup(capacity = 64) {
   const world = createWorld({ components: EMBED_COMPONENTS, capacity, initialCapacity: Math.min(capacity, 64) });
@@ -149,6 +154,69 @@ describe('the embed API handler', () => {
       error: { code: -21 },
     });
     expect(api.lastError.code).toBe(-21);
+  });
+
+  it('keeps the host to what access allows: closed components are unknown (-11), others’ entities stale (-10)', () => {
+    const world = createWorld({ components: EMBED_COMPONENTS, capacity: 16 });
+    const tint = world.componentDef(1);
+    const made = new Set<number>();
+    const written: [number, string, boolean][] = [];
+    const api = createEmbedApi({
+      world,
+      memory: 'shared-memory',
+      emit: () => {},
+      capacity: 4,
+      access: {
+        create: (defs) => {
+          const id = world.create(...defs);
+          made.add(id);
+          return id;
+        },
+        owns: (id) => made.has(id),
+        written: (id, def, added) => written.push([id, def.name, added]),
+        open: (def) => def !== tint,
+      },
+    });
+    const call = (method: string, params: unknown = {}) => api.handleMessage({ v: 1, id: 1, method, params });
+    expect(result<{ capacity: number; components: { name: string }[] }>(call('init'))).toMatchObject({
+      capacity: 4,
+      components: [{ name: 'Transform' }],
+    });
+    expect(call('createEntity', { components: ['Tint'] })).toMatchObject({ ok: false, error: { code: -11 } });
+    const other = world.create();
+    expect(call('queryEntity', { id: other })).toMatchObject({ ok: false, error: { code: -10 } });
+    const { id } = result<{ id: number }>(call('createEntity'));
+    expect(call('updateComponent', { id, type: 'Transform', bytes: f32Bytes([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]) })).toMatchObject({
+      ok: true,
+    });
+    expect(call('updateComponent', { id, type: 0, bytes: f32Bytes([1, 0, 0, 0, 0, 0, 1, 1, 1, 1]) })).toMatchObject({ ok: true });
+    expect(written).toEqual([
+      [id, 'Transform', true],
+      [id, 'Transform', false],
+    ]);
+    expect(call('configure', { json: '{"maxEntities": 5}' })).toMatchObject({ ok: false, error: { code: -2 } });
+  });
+
+  it('without a world answers init and configure, and the entity methods with -27', () => {
+    const api = createEmbedApi({ world: null, memory: 'single-worker', emit: () => {} });
+    const call = (method: string, params: unknown = {}) => api.handleMessage({ v: 1, id: 1, method, params });
+    expect(result(call('init'))).toEqual({
+      version: 1,
+      crossOriginIsolated: false,
+      engine: 'single-worker',
+      capacity: 0,
+      components: [],
+    });
+    expect(call('configure', { json: '{"allowOrigins": ["https://a.example"]}' })).toMatchObject({ ok: true });
+    for (const [method, params] of [
+      ['createEntity', {}],
+      ['queryEntity', { id: 0 }],
+      ['updateComponent', { id: 0, type: 0, bytes: new Uint8Array(4) }],
+    ] as const)
+      expect(call(method, params)).toMatchObject({
+        ok: false,
+        error: { code: -27, message: expect.stringContaining('no live world') },
+      });
   });
 
   it('never throws and keeps the world consistent under random request sequences (fuzz)', () => {

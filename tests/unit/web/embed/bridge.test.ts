@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbedApi } from '../../../../web/embed/api-handler';
 import { createHostBridge, type EngineLink, MAX_PENDING, type ReplyTarget } from '../../../../web/embed/bridge';
-import { EMBED_COMPONENTS } from '../../../../web/embed/components';
 import type { EngineMessage, EngineRequest } from '../../../../web/embed/engine-protocol';
 import { EmbedCode, EmbedError } from '../../../../web/embed/errors';
-import { createWorld } from '../../../../web/engine';
+import { createWorld, defineComponent } from '../../../../web/engine';
+
+/** A small world's components: a pose and a colour. */
+const EMBED_COMPONENTS = [
+  defineComponent('Transform', { position: 'vec3', rotation: 'quat', scale: 'vec3' }),
+  defineComponent('Tint', { rgba: 'u32' }),
+];
 
 const SELF = 'https://viewer.example';
 const HOST = 'https://host.example';
