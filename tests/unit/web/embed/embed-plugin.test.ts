@@ -232,6 +232,22 @@ describe('the embed plugin (the host API over the live world)', () => {
     expect(h.call('queryEntity', { id })).toMatchObject({ ok: false, error: { code: -10 } });
   });
 
+  it('reports the single-worker memory mode in a worker that is not cross-origin isolated', () => {
+    const scope = globalThis as { crossOriginIsolated?: boolean };
+    const before = Object.getOwnPropertyDescriptor(globalThis, 'crossOriginIsolated');
+    scope.crossOriginIsolated = false;
+    try {
+      const h = harness();
+      expect(embedMessages(h.posts)[0]).toEqual({ type: 'embed-ready', engine: 'single-worker', crossOriginIsolated: false });
+      expect(result(h.call('init'))).toMatchObject({ engine: 'single-worker', crossOriginIsolated: false });
+      const { id } = result<{ id: number }>(h.call('createEntity', { components: ['Transform', 'Shape'] }));
+      expect([...h.list.read()]).toContain(h.app.world.indexOf(id));
+    } finally {
+      if (before) Object.defineProperty(globalThis, 'crossOriginIsolated', before);
+      else delete scope.crossOriginIsolated;
+    }
+  });
+
   it('refuses a malformed embed request at the worker door', () => {
     const bad = WorldCommand.safeParse({ type: 'embed', request: { v: 1, id: 1, method: 'queryEntity', params: { id: 'x' } } });
     expect(bad.success).toBe(false);
