@@ -2,6 +2,33 @@
 import type { Expr, MaskTest } from './query';
 
 /**
+ * The literal form of a normalized expression that is a conjunction of `has`/`not has` terms (what
+ * `all` and `none` give): triples [word, must, mustNot] per mask word it constrains, so the world tests
+ * membership inline instead of calling the compiled closure. Null for any other shape (`or`, `false`).
+ */
+export function conjunctionLiterals(e: Expr, idOf: (name: string) => number): Int32Array | null {
+  const terms = e.op === 'and' ? e.xs : e.op === 'const' && e.v ? [] : [e];
+  const words = new Map<number, [number, number]>();
+  for (const x of terms) {
+    const neg = x.op === 'not';
+    const lit = neg ? x.x : x;
+    if (lit.op !== 'has') return null;
+    const id = idOf(lit.c);
+    const w = words.get(id >>> 5) ?? [0, 0];
+    w[neg ? 1 : 0] |= 1 << (id & 31);
+    words.set(id >>> 5, w);
+  }
+  const out = new Int32Array(words.size * 3);
+  let k = 0;
+  for (const [word, [must, mustNot]] of words) {
+    out[k++] = word;
+    out[k++] = must;
+    out[k++] = mustNot;
+  }
+  return out;
+}
+
+/**
  * One cached query result: a dense list of matching entity indices (slots, not ids: `world.idAt(slot)`
  * or `world.ids(q)` give ids) plus a sparse index (slot → position in the dense list), kept up to date
  * on every structural change.
@@ -23,7 +50,17 @@ export class CachedQuery {
   /** Pinned queries (used by systems) are never evicted. */
   pins = 0;
   evicted = false;
-  visit = 0;
+  /**
+   * @internal [word, must, mustNot] triples when the query is a conjunction of component literals
+   * (then `test` is equivalent to them); null when only `test` decides.
+   */
+  readonly literals: Int32Array | null;
+  /** @internal The one triple of `literals` when it constrains a single mask word (litWord is -1 otherwise). */
+  readonly litWord: number;
+  /** @internal */
+  readonly litMust: number;
+  /** @internal */
+  readonly litNot: number;
   /** @internal Set by the world: rebuilds an evicted query when it is read. */
   reviver: ((q: CachedQuery) => void) | null = null;
   private runsCache = new Uint32Array(0);
@@ -36,8 +73,14 @@ export class CachedQuery {
     readonly componentIds: readonly number[],
     readonly matchesEmpty: boolean,
     capacity: number,
+    literals: Int32Array | null = null,
   ) {
     this.sparse = new Int32Array(capacity).fill(-1);
+    this.literals = literals;
+    const one = literals !== null && literals.length === 3;
+    this.litWord = one ? (literals[0] as number) : -1;
+    this.litMust = one ? (literals[1] as number) : 0;
+    this.litNot = one ? (literals[2] as number) : 0;
   }
 
   /** Number of matching entities. */

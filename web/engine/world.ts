@@ -7,14 +7,13 @@
  * `applyCommands`) or made on a snapshot (`ids`) or backwards on the current entity; components are
  * known by their def object; removal logs are kept only for components declared with `trackRemovals`.
  */
-import { CachedQuery } from './cached-query';
+import { CachedQuery, conjunctionLiterals } from './cached-query';
 import { CommandOp } from './command-buffer';
 import { EngineCode, type EngineError, ecsError } from './errors';
 import {
   allocateMemory,
   type ComponentLayout,
   computeLayout,
-  type FieldLayout,
   growMemory,
   HEADER,
   INDEX_BITS,
@@ -30,6 +29,7 @@ import { type ColumnArray, type ComponentDef, type ComponentFields, DEF_SLOT, ty
 const H_ALIVE = HEADER.alive;
 const H_TICK = HEADER.tick;
 const ID_BITS = INDEX_BITS;
+const SLOT: typeof DEF_SLOT = DEF_SLOT;
 
 /** A 32-bit entity id: slot index in the low 22 bits, generation in the high 10. */
 export type EntityId = number;
@@ -76,6 +76,18 @@ export interface WorldOptions {
   readonly recordQueryTrace?: boolean;
 }
 
+/**
+ * How attaching a component resets one field: a view of its column as 32-bit words when an entity's
+ * share is whole words (every kind but i8/u8/i16/u16/bytes), else as bytes; the share in those units;
+ * the fill (NO_ENTITY for entity fields, else 0). Two view kinds keep each store site monomorphic.
+ */
+interface FieldReset {
+  readonly words: Int32Array | null;
+  readonly bytes: Uint8Array | null;
+  readonly size: number;
+  readonly fill: number;
+}
+
 interface RemovedLog {
   index: number[];
   gen: number[];
@@ -100,7 +112,16 @@ export class World extends WorldView {
   private readonly mask: Uint32Array;
   private readonly maskWords: number;
   private readonly cache = new Map<string, CachedQuery>();
+  /** Every registered query mentioning a component, by component id. */
   private readonly byComponent: CachedQuery[][];
+  /**
+   * The same queries split by how a change of the component moves an entity: conjunctions of
+   * literals that require it (gaining it may enter, losing it leaves), that exclude it (the
+   * reverse), and the rest (re-tested both ways).
+   */
+  private readonly requiring: CachedQuery[][];
+  private readonly excluding: CachedQuery[][];
+  private readonly testing: CachedQuery[][];
   private readonly emptyMatchers: CachedQuery[] = [];
   private readonly memo = new WeakMap<object, { key: string; expr: Expr }>();
   /** Removal logs, only for components that track removals. */
@@ -112,8 +133,11 @@ export class World extends WorldView {
   /** The def objects given to createWorld, by component id, and the reverse. */
   private readonly defs: readonly ComponentDef[];
   private readonly idOfDef = new WeakMap<ComponentDef, number>();
+  /** Per component id: its added-tick column, its change-tick column (null unless tracked), its field resets. */
+  private readonly addedCols: Uint32Array[];
+  private readonly changedCols: (Uint32Array | null)[];
+  private readonly resets: FieldReset[][];
   private clock = 0;
-  private visitEpoch = 0;
   private runsScratch = new Uint32Array(0);
   private idsScratch = new Int32Array(64);
   private ownerTick = 1;
@@ -138,6 +162,25 @@ export class World extends WorldView {
     this.gen = this.views[layout.generationColumn] as Uint16Array;
     this.mask = this.views[layout.maskColumn] as Uint32Array;
     this.byComponent = layout.components.map(() => []);
+    this.requiring = layout.components.map(() => []);
+    this.excluding = layout.components.map(() => []);
+    this.testing = layout.components.map(() => []);
+    this.addedCols = layout.components.map((c) => this.views[c.addedColumn] as Uint32Array);
+    this.changedCols = layout.components.map((c) => (c.changedColumn >= 0 ? (this.views[c.changedColumn] as Uint32Array) : null));
+    // Fields are reset through byte views, so one store site serves every column kind.
+    this.resets = layout.components.map((c) =>
+      c.fields.map((f) => {
+        const spec = layout.columns[f.column];
+        const buffer = this.memory.columns[f.column];
+        if (!spec || !buffer) throw ecsError(EngineCode.SchemaMismatch, `component ${c.name}.${f.name} has no column`);
+        const size = spec.lanes * spec.bytesPerLane;
+        const total = layout.capacity * size;
+        const entity = f.kind === 'entity';
+        return size % 4 === 0
+          ? { words: new Int32Array(buffer, 0, total / 4), bytes: null, size: size / 4, fill: entity ? -1 : 0 }
+          : { words: null, bytes: new Uint8Array(buffer, 0, total), size, fill: entity ? 0xff : 0 };
+      }),
+    );
     this.removedLogs = layout.components.map((c) => (c.trackRemovals ? { index: [], gen: [], tick: [] } : null));
     this.defs = [...options.components];
     this.defs.forEach((def, id) => {
@@ -208,6 +251,7 @@ export class World extends WorldView {
   /** Creates an entity holding `defs` (fields zeroed). Throws WorldFull (-3) at capacity. */
   create(...defs: ComponentDef[]): EntityId {
     const n = defs.length;
+    if (n === 1) return this.createOne(this.componentId(defs[0] as ComponentDef));
     if (n > this.idsScratch.length) this.idsScratch = new Int32Array(n * 2);
     const ids = this.idsScratch;
     for (let k = 0; k < n; k++) ids[k] = this.componentId(defs[k] as ComponentDef);
@@ -220,10 +264,9 @@ export class World extends WorldView {
     const mw = this.maskWords;
     const base = index * mw;
     const oldGen = (this.gen[index] as number) & GEN_MASK;
-    // Dead first, so every membership refresh below drops the slot.
+    // Dead first: it then matches nothing, so it leaves every query holding it.
     this.gen[index] = (oldGen + 1) & GEN_MASK;
     this.header[H_ALIVE] = (this.header[H_ALIVE] as number) - 1;
-    const epoch = ++this.visitEpoch;
     const tick = this.ownerTick;
     for (let w = 0; w < mw; w++) {
       let bits = this.mask[base + w] as number;
@@ -235,14 +278,12 @@ export class World extends WorldView {
         const cid = (w << 5) + b;
         const log = this.removedLogs[cid];
         if (log) this.logRemoval(log, index, oldGen, tick);
-        this.updateQueries(index, cid, epoch);
+        const list = this.byComponent[cid] as CachedQuery[];
+        for (let k = 0; k < list.length; k++) (list[k] as CachedQuery).delete(index);
       }
     }
     const empty = this.emptyMatchers;
-    for (let k = 0; k < empty.length; k++) {
-      const q = empty[k] as CachedQuery;
-      if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
-    }
+    for (let k = 0; k < empty.length; k++) (empty[k] as CachedQuery).delete(index);
     this.release(index);
   }
 
@@ -510,14 +551,25 @@ export class World extends WorldView {
     this.gen[index] = g;
     // Plain store: other threads read the count only between frames.
     this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + 1;
-    const epoch = ++this.visitEpoch;
     for (let k = 0; k < n; k++) this.attach(index, ids[k] as number);
+    // Refreshing is idempotent: a query on several of these components is tested once per component.
     const empty = this.emptyMatchers;
-    for (let k = 0; k < empty.length; k++) {
-      const q = empty[k] as CachedQuery;
-      if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
-    }
-    for (let k = 0; k < n; k++) this.updateQueries(index, ids[k] as number, epoch);
+    for (let k = 0; k < empty.length; k++) this.refreshMembership(empty[k] as CachedQuery, index);
+    for (let k = 0; k < n; k++) this.updateQueries(index, ids[k] as number);
+    return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+  }
+
+  /** `createIds` for one component (the common case, without the id list). */
+  private createOne(cid: number): EntityId {
+    const index = this.allocate();
+    const g = (((this.gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
+    this.gen[index] = g;
+    this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + 1;
+    this.attach(index, cid);
+    const empty = this.emptyMatchers;
+    for (let k = 0; k < empty.length; k++) this.refreshMembership(empty[k] as CachedQuery, index);
+    // A query requiring cid cannot match the empty mask, so the refresh above never inserted there.
+    this.gained(index, cid);
     return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
   }
 
@@ -526,7 +578,7 @@ export class World extends WorldView {
     const bit = 1 << (cid & 31);
     if (((this.mask[at] as number) & bit) !== 0) return;
     this.attach(index, cid);
-    this.updateQueries(index, cid, ++this.visitEpoch);
+    this.gained(index, cid);
   }
 
   private removeAt(index: number, cid: number): boolean {
@@ -537,7 +589,7 @@ export class World extends WorldView {
     this.mask[at] = word & ~bit;
     const log = this.removedLogs[cid];
     if (log) this.logRemoval(log, index, (this.gen[index] as number) & GEN_MASK, this.ownerTick);
-    this.updateQueries(index, cid, ++this.visitEpoch);
+    this.lost(index, cid);
     return true;
   }
 
@@ -558,7 +610,7 @@ export class World extends WorldView {
 
   /** The id of a def: one property load when the def was last used with this world. */
   private componentId(def: ComponentDef): number {
-    const slot = def[DEF_SLOT];
+    const slot = def[SLOT];
     if (slot !== undefined && slot.owner === this) return slot.id;
     return this.lookupDef(def);
   }
@@ -574,7 +626,7 @@ export class World extends WorldView {
           : `component ${def.name} is not part of this world; list it in createWorld({ components })`,
       );
     }
-    const slot = def[DEF_SLOT];
+    const slot = def[SLOT];
     if (slot !== undefined) {
       slot.owner = this;
       slot.id = id;
@@ -604,9 +656,11 @@ export class World extends WorldView {
         throw ecsError(EngineCode.MissingComponent, `query names component ${n}, which is not part of this world`);
       return id;
     });
-    const test = compile(expr, (n) => this.idByName.get(n) ?? 0);
+    const idOf = (n: string) => this.idByName.get(n) ?? 0;
+    const test = compile(expr, idOf);
     const empty = new Uint32Array(this.maskWords);
-    const q = new CachedQuery(key, expr, test, ids, test(empty, 0), Math.max(64, this.next));
+    const literals = conjunctionLiterals(expr, idOf);
+    const q = new CachedQuery(key, expr, test, ids, test(empty, 0), Math.max(64, this.next), literals);
     q.reviver = this.reviver;
     this.register(q);
     this.scan(q);
@@ -615,7 +669,20 @@ export class World extends WorldView {
 
   /** Puts a query on the per-component lists that keep it up to date. */
   private register(q: CachedQuery): void {
-    for (const id of q.componentIds) this.byComponent[id]?.push(q);
+    const lits = q.literals;
+    for (const id of q.componentIds) {
+      this.byComponent[id]?.push(q);
+      let list = this.testing;
+      if (lits !== null) {
+        for (let k = 0; k < lits.length; k += 3) {
+          if (lits[k] !== id >>> 5) continue;
+          const bit = 1 << (id & 31);
+          if (((lits[k + 1] as number) & bit) !== 0) list = this.requiring;
+          else if (((lits[k + 2] as number) & bit) !== 0) list = this.excluding;
+        }
+      }
+      list[id]?.push(q);
+    }
     if (q.matchesEmpty) this.emptyMatchers.push(q);
   }
 
@@ -624,17 +691,16 @@ export class World extends WorldView {
     const at = this.emptyMatchers.indexOf(q);
     if (at >= 0) this.emptyMatchers.splice(at, 1);
     for (const id of q.componentIds) {
-      const list = this.byComponent[id];
-      if (list) list.splice(list.indexOf(q), 1);
+      for (const lists of [this.byComponent, this.requiring, this.excluding, this.testing]) {
+        const list = lists[id];
+        const at = list ? list.indexOf(q) : -1;
+        if (list && at >= 0) list.splice(at, 1);
+      }
     }
   }
 
   private scan(q: CachedQuery): void {
-    const mw = this.maskWords;
-    const test = q.test;
-    for (let i = 0; i < this.next; i++) {
-      if (((this.gen[i] as number) & ALIVE) !== 0 && test(this.mask, i * mw)) q.insert(i);
-    }
+    for (let i = 0; i < this.next; i++) if (this.matches(q, i)) q.insert(i);
   }
 
   /** An evicted query that is used again: rebuilt, and cached again under its key (replacing a newer copy). */
@@ -706,20 +772,26 @@ export class World extends WorldView {
   }
 
   private attach(index: number, cid: number): void {
-    const c = this.layout.components[cid] as ComponentLayout;
     const at = index * this.maskWords + (cid >>> 5);
     this.mask[at] = (this.mask[at] as number) | (1 << (cid & 31));
     const tick = this.ownerTick;
-    const views = this.views;
-    (views[c.addedColumn] as Uint32Array)[index] = tick;
-    if (c.changedColumn >= 0) (views[c.changedColumn] as Uint32Array)[index] = tick;
-    const fields = c.fields;
-    for (let k = 0; k < fields.length; k++) {
-      const f = fields[k] as FieldLayout;
-      const col = views[f.column] as ColumnArray;
-      const lanes = f.lanes;
-      if (lanes === 1) col[index] = f.kind === 'entity' ? NO_ENTITY : 0;
-      else for (let l = index * lanes, end = l + lanes; l < end; l++) col[l] = 0;
+    (this.addedCols[cid] as Uint32Array)[index] = tick;
+    const changed = this.changedCols[cid];
+    if (changed !== null && changed !== undefined) changed[index] = tick;
+    const resets = this.resets[cid] as FieldReset[];
+    for (let k = 0; k < resets.length; k++) {
+      const r = resets[k] as FieldReset;
+      const size = r.size;
+      const from = index * size;
+      const words = r.words;
+      // Short shares are stored one by one: a fill() call costs more than a few stores.
+      if (words !== null) {
+        if (size <= 4) for (let i = from, end = from + size; i < end; i++) words[i] = r.fill;
+        else words.fill(r.fill, from, from + size);
+      } else if (size <= 8) {
+        const bytes = r.bytes as Uint8Array;
+        for (let i = from, end = from + size; i < end; i++) bytes[i] = r.fill;
+      } else (r.bytes as Uint8Array).fill(r.fill, from, from + size);
     }
   }
 
@@ -756,20 +828,68 @@ export class World extends WorldView {
     }
   }
 
-  private updateQueries(index: number, cid: number, epoch: number): void {
-    const list = this.byComponent[cid] as CachedQuery[];
-    for (let k = 0; k < list.length; k++) {
-      const q = list[k] as CachedQuery;
-      if (q.visit !== epoch) this.refreshMembership(q, index, epoch);
+  /**
+   * Slot `index` (alive) just gained `cid`: it may enter the queries requiring cid (it was in none of
+   * them, lacking cid), it leaves those excluding cid, and the others are re-tested.
+   */
+  private gained(index: number, cid: number): void {
+    const req = this.requiring[cid] as CachedQuery[];
+    for (let k = 0; k < req.length; k++) {
+      const q = req[k] as CachedQuery;
+      if (this.matches(q, index)) q.insert(index);
     }
+    const exc = this.excluding[cid] as CachedQuery[];
+    for (let k = 0; k < exc.length; k++) (exc[k] as CachedQuery).delete(index);
+    const other = this.testing[cid] as CachedQuery[];
+    for (let k = 0; k < other.length; k++) this.refreshMembership(other[k] as CachedQuery, index);
   }
 
-  private refreshMembership(q: CachedQuery, index: number, epoch: number): void {
-    q.visit = epoch;
-    const match = ((this.gen[index] as number) & ALIVE) !== 0 && q.test(this.mask, index * this.maskWords);
-    const inside = index < q.sparse.length && (q.sparse[index] as number) >= 0;
-    if (match && !inside) q.insert(index);
-    else if (!match && inside) q.delete(index);
+  /** Slot `index` just lost `cid`: the mirror of `gained`. */
+  private lost(index: number, cid: number): void {
+    const req = this.requiring[cid] as CachedQuery[];
+    for (let k = 0; k < req.length; k++) (req[k] as CachedQuery).delete(index);
+    const exc = this.excluding[cid] as CachedQuery[];
+    for (let k = 0; k < exc.length; k++) {
+      const q = exc[k] as CachedQuery;
+      if (this.matches(q, index)) q.insert(index);
+    }
+    const other = this.testing[cid] as CachedQuery[];
+    for (let k = 0; k < other.length; k++) this.refreshMembership(other[k] as CachedQuery, index);
+  }
+
+  /** Brings every query on component `cid` up to date with slot `index` (idempotent; used when several components change at once). */
+  private updateQueries(index: number, cid: number): void {
+    const list = this.byComponent[cid] as CachedQuery[];
+    for (let k = 0; k < list.length; k++) this.refreshMembership(list[k] as CachedQuery, index);
+  }
+
+  /** Inserts or deletes slot `index` in `q` as its mask now says (idempotent). */
+  private refreshMembership(q: CachedQuery, index: number): void {
+    const match = this.matches(q, index);
+    const sparse = q.sparse;
+    const inside = index < sparse.length && (sparse[index] as number) >= 0;
+    if (match === inside) return;
+    if (match) q.insert(index);
+    else q.delete(index);
+  }
+
+  /** Whether live slot `index` matches `q`: the literal triples inline, else the compiled test. */
+  private matches(q: CachedQuery, index: number): boolean {
+    if (((this.gen[index] as number) & ALIVE) === 0) return false;
+    const base = index * this.maskWords;
+    const mask = this.mask;
+    if (q.litWord >= 0) {
+      const m = mask[base + q.litWord] as number;
+      return (m & q.litMust) === q.litMust && (m & q.litNot) === 0;
+    }
+    const lits = q.literals;
+    if (lits === null) return q.test(mask, base);
+    for (let k = 0; k < lits.length; k += 3) {
+      const m = mask[base + (lits[k] as number)] as number;
+      const must = lits[k + 1] as number;
+      if ((m & must) !== must || (m & (lits[k + 2] as number)) !== 0) return false;
+    }
+    return true;
   }
 }
 

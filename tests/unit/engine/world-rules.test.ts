@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EngineCode, EngineError } from '../../../web/engine/errors';
 import { attachWorld } from '../../../web/engine/layout';
 import { has, not } from '../../../web/engine/query';
@@ -205,16 +205,66 @@ describe('owner-side deferral', () => {
 });
 
 describe('structural calls and cached queries', () => {
-  it('destroy visits only the queries that mention a component of the entity (or match nothing)', () => {
+  it('destroy touches only the queries that mention a component of the entity (or match nothing)', () => {
     const w = createWorld({ components: ALL, capacity: 64, maxCachedQueries: 1000 });
     const unrelated = [w.query({ all: [Velocity] }), w.query({ all: [Velocity, Tag] }), w.query({ any: [Health, Tag] })];
     const related = w.query({ all: [Position] });
     const empty = w.query({ none: [Velocity] });
     const e = w.create(Position);
-    const before = unrelated.map((q) => q.visit);
+    const touched = unrelated.flatMap((q) => [vi.spyOn(q, 'insert'), vi.spyOn(q, 'delete')]);
     w.destroy(e);
-    expect(unrelated.map((q) => q.visit)).toEqual(before);
+    for (const spy of touched) expect(spy).not.toHaveBeenCalled();
     expect(related.count).toBe(0);
     expect(empty.count).toBe(0);
+  });
+
+  it('moves an entity between queries that require, exclude or test a component when it gains or loses it', () => {
+    const w = createWorld({ components: ALL, capacity: 64 });
+    const requiring = w.query({ all: [Position, Velocity] });
+    const excluding = w.query({ all: [Position], none: [Velocity] });
+    const testing = w.query({ any: [Velocity, Tag] });
+    const e = w.create(Position);
+    const slot = w.indexOf(e);
+    const member = () => [requiring.includes(slot), excluding.includes(slot), testing.includes(slot)];
+    expect(member()).toEqual([false, true, false]);
+    w.add(e, Velocity);
+    expect(member()).toEqual([true, false, true]);
+    w.add(e, Velocity);
+    expect([requiring.count, excluding.count, testing.count]).toEqual([1, 0, 1]);
+    w.remove(e, Velocity);
+    expect(member()).toEqual([false, true, false]);
+    w.remove(e, Position);
+    expect(member()).toEqual([false, false, false]);
+  });
+
+  it('keeps literal queries exact in a world of more than 32 components (several mask words)', () => {
+    const many = Array.from({ length: 40 }, (_, i) => defineComponent(`C${i}`, i % 3 ? {} : { v: i % 2 ? 'f32' : 'entity' }));
+    const w = createWorld({ components: many, capacity: 256 });
+    const c = (i: number) => many[i] as (typeof many)[number];
+    const specs = [{ all: [c(1), c(33)] }, { all: [c(39)], none: [c(2), c(34)] }, { none: [c(31), c(32)] }, { all: [c(0)] }];
+    const queries = specs.map((s) => w.query(s));
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const ids: number[] = [];
+    for (let step = 0; step < 2000; step++) {
+      const r = rand(10);
+      if (r === 0 || ids.length === 0) ids.push(w.create(c(rand(40)), c(rand(40))));
+      else if (r === 1) w.destroy(ids.splice(rand(ids.length), 1)[0] as number);
+      else if (r < 6) w.add(ids[rand(ids.length)] as number, c(rand(40)));
+      else w.remove(ids[rand(ids.length)] as number, c(rand(40)));
+    }
+    specs.forEach((spec, k) => {
+      const want = ids
+        .filter((id) => spec.all?.every((d) => w.has(id, d)) !== false && !spec.none?.some((d) => w.has(id, d)))
+        .map((id) => w.indexOf(id))
+        .sort((a, b) => a - b);
+      expect(Array.from((queries[k] as (typeof queries)[number]).entities()).sort((a, b) => a - b)).toEqual(want);
+    });
+    const target = many.findIndex((d) => 'v' in d.fields && d.fields.v === 'entity');
+    const e = w.create(c(target));
+    expect(w.get(e, c(target))).toEqual({ v: 0xffffffff });
   });
 });
