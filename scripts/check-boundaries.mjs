@@ -4,6 +4,10 @@
 //   edge/        never imports web/
 //   web/engine/  imports only itself and shared/ (the engine core has no DOM and no higher layer)
 //   web/{render,physics,net,ai,plugins,embed-sdk} never import web/ui
+//   inside web/, folders are ordered and a module imports only folders below its own (type imports too):
+//     engine <- scene <- render | physics | ai | net <- world <- embed | visit <- workers <- ui
+//   folders on one level (render and net, embed and visit) do not import each other; embed-sdk (the host
+//   pages' SDK) imports nothing of the viewer and sits below scene, so the embed API can share its types.
 // Cycles are found over value imports (type-only imports vanish at runtime and are ignored).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -46,6 +50,23 @@ function layerOf(rel) {
   return parts[0] ?? '';
 }
 
+/** The order of the folders inside web/ (see the header). */
+const WEB_LEVEL = {
+  'web/engine': 0,
+  'web/embed-sdk': 0,
+  'web/scene': 1,
+  'web/render': 2,
+  'web/physics': 2,
+  'web/ai': 2,
+  'web/net': 2,
+  'web/world': 3,
+  'web/plugins': 3,
+  'web/embed': 4,
+  'web/visit': 4,
+  'web/workers': 5,
+  'web/ui': 6,
+};
+
 /** Returns a reason when an import from layer `from` to layer `to` breaks a rule, else null. */
 function ruleBroken(from, to) {
   if (from === to) return null;
@@ -53,6 +74,14 @@ function ruleBroken(from, to) {
   if (from === 'edge' && to.startsWith('web')) return 'edge/ must not import web/';
   if (from === 'web/engine' && to !== 'shared') return 'web/engine may import only shared/';
   if (from.startsWith('web/') && from !== 'web/ui' && to === 'web/ui') return `${from} must not import web/ui`;
+  if (from.startsWith('web/') && to.startsWith('web/')) {
+    const a = WEB_LEVEL[from];
+    const b = WEB_LEVEL[to];
+    if (a === undefined) return `${from} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
+    if (b === undefined) return `${to} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
+    if (b > a) return `${from} must not import ${to}, which sits above it (engine <- scene <- render/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
+    if (b === a) return `${from} must not import its sibling ${to} (one level of the web/ folder order)`;
+  }
   return null;
 }
 

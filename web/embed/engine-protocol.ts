@@ -1,5 +1,5 @@
 /** Messages between the host bridge (main thread) and the embed engine (its worker). */
-import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
+import type { EmbedOutMessage } from '../world/world-protocol';
 import type { EmbedRequest } from './schemas';
 
 /** Bridge → engine: a parsed request whose `id` the bridge replaced by its own sequence number. */
@@ -8,9 +8,5 @@ export interface EngineRequest {
   request: EmbedRequest;
 }
 
-/** Engine → bridge. */
-export type EngineMessage =
-  | { type: 'embed-ready'; engine: InitResult['engine']; crossOriginIsolated: boolean }
-  | { type: 'embed-response'; response: EmbedResponseMessage }
-  | { type: 'embed-event'; event: EmbedEventMessage }
-  | { type: 'embed-failed'; message: string };
+/** Engine → bridge: what the world App's embed plugin posts (declared with the world's events). */
+export type EngineMessage = EmbedOutMessage;

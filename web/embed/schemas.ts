@@ -141,17 +141,6 @@ export function parseRequest(data: unknown): ParsedRequest {
   }
 }
 
-/**
- * One embed request as a zod schema, for the world worker's door (web/world/world-protocol.ts): the bridge
- * parsed it already; `parseRequest` checks it again where it enters the world, and a refusal fails the command.
- */
-export const EmbedRequestSchema = z.custom<EmbedRequest>().transform((value, ctx): EmbedRequest => {
-  const parsed = parseRequest(value);
-  if (parsed.ok) return parsed.request;
-  ctx.addIssue({ code: 'custom', message: parsed.error.message });
-  return z.NEVER;
-});
-
 /** An origin as the browser reports it: scheme://host[:port], http(s) only, nothing after. */
 export const Origin = z
   .string()

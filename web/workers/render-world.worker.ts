@@ -5,6 +5,7 @@
  * the world's memory and terrain to its render loop directly. The page gets render events as usual and
  * world events wrapped in `{ type: 'world' }`.
  */
+import { embedPlugin } from '../embed/embed-plugin';
 import { ensureEngineMemory } from '../engine/memory-mode';
 import { createRenderLoop, type RenderLoop } from '../render/render-loop';
 import { runWorldHost } from '../world/world-runtime';
@@ -12,7 +13,7 @@ import type { RenderWorldCommand, RenderWorldEvent } from './render-world-protoc
 
 declare const self: DedicatedWorkerGlobalScope;
 
-ensureEngineMemory(self);
+const memory = ensureEngineMemory(self);
 const post = (event: RenderWorldEvent): void => self.postMessage(event);
 let loop: RenderLoop | null = null;
 let world: ((data: unknown) => void) | null = null;
@@ -27,12 +28,16 @@ self.onmessage = (message: MessageEvent<RenderWorldCommand>) => {
       requestFrame: (cb) => self.requestAnimationFrame(cb),
     });
     loop = render;
-    world = runWorldHost((event) => {
-      if (event.type === 'memory')
-        render.handle({ type: 'attach-world', memory: event.memory, sync: event.sync, renderList: event.renderList });
-      else if (event.type === 'terrain') render.handle({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
-      else post({ type: 'world', event });
-    }, 1);
+    world = runWorldHost(
+      (event) => {
+        if (event.type === 'memory')
+          render.handle({ type: 'attach-world', memory: event.memory, sync: event.sync, renderList: event.renderList });
+        else if (event.type === 'terrain') render.handle({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
+        else post({ type: 'world', event });
+      },
+      1,
+      [embedPlugin({ memory })],
+    );
     return;
   }
   if (command.type === 'world') world?.(command.command);

@@ -1,8 +1,12 @@
 /** World worker entry: the ECS owner (web/world/world-runtime.ts), in shared memory the render worker reads. */
+import { embedPlugin } from '../embed/embed-plugin';
 import type { WorldEvent } from '../world/world-protocol';
 import { runWorldHost } from '../world/world-runtime';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const handle = runWorldHost((event: WorldEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer), 3);
+// The world lives in SharedArrayBuffers here (the page is isolated, or this worker would not be started).
+const handle = runWorldHost((event: WorldEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer), 3, [
+  embedPlugin({ memory: 'shared-memory' }),
+]);
 self.onmessage = (message: MessageEvent<unknown>) => handle(message.data);

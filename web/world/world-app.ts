@@ -6,13 +6,20 @@
  *   motion         dead reckoning of roots, children posed against their parent (update)
  *   terrain        one heightfield in shared memory, posted to the renderer when it changed (update, postUpdate)
  *   input, chat, operations   what you do: movement intent, chat lines, World Tool actions (update)
- *   embed          the host page's entity API: local entities in this world, never sent (update)
  *   hud            the throttled snapshot for the page (postUpdate)
  *   render-extract the render list and your avatar's slot for the render worker (renderExtract)
  * Data flows one way: socket → inbox → columns → render list / HUD → render worker / page. The headless
  * `visit` client runs the same App in Node (without the page's outbox).
  */
-import { type App, createAllocationPlan, createApp, type Plugin, type WorldOptions } from '../engine';
+import {
+  type App,
+  bytesPerEntity,
+  computeLayout,
+  createAllocationPlan,
+  createApp,
+  type Plugin,
+  type WorldOptions,
+} from '../engine';
 import type { ConnectionOptions, StormConnection } from '../net/storm-connection';
 import { fetchSessionToken } from '../net/storm-connection';
 import { VIEWER_COMPONENTS } from '../scene/components';
@@ -20,7 +27,6 @@ import { createRenderList } from '../scene/render-list';
 import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
 import { Clock, Commands, CurrentPlace, Outbox, type Place, ServerError, Welcomed } from './keys';
 import { hudPlugin } from './plugins/hud';
-import { embedPlugin } from './plugins/embed';
 import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
 import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
@@ -111,10 +117,15 @@ export interface WorldApp {
  * performance overlay shows the plan.
  */
 export function createWorldApp(options: WorldAppOptions): WorldApp {
-  const plan = createAllocationPlan({ hardwareConcurrency: Math.max(1, Math.floor(options.hardwareConcurrency || 1)) });
+  const components = [...VIEWER_COMPONENTS];
+  const plan = createAllocationPlan({
+    hardwareConcurrency: Math.max(1, Math.floor(options.hardwareConcurrency || 1)),
+    // What one entity slot of the viewer's components really costs (columns, change ticks, query indexes).
+    bytesPerEntity: bytesPerEntity(computeLayout(components, { capacity: 1 }), 16),
+  });
   const capacity = Math.min(WORLD_CAPACITY, plan.entityCapacity);
   const app = createApp({
-    world: { components: [...VIEWER_COMPONENTS], capacity, initialCapacity: 4096, ...options.world },
+    world: { components, capacity, initialCapacity: 4096, ...options.world },
     now: options.now,
   });
   const planView: PlanView = {
@@ -140,7 +151,6 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     inputPlugin(),
     chatPlugin(),
     operationsPlugin(),
-    embedPlugin(),
     hudPlugin({ plan: planView, workers: options.workers }),
     renderExtractPlugin(syncWriter, renderList),
   );

@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shared/protocol';
-import type { EngineMessage } from '../embed/engine-protocol';
-import { EmbedRequestSchema } from '../embed/schemas';
+import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
 import type { ChromeTrace, WorldMemory } from '../engine';
 import type { TerrainField } from '../scene/heightfield';
 import type { ChatLine, WorldView } from './world-snapshot';
@@ -47,13 +46,20 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close') }),
   /** Asks for the engine's profiling spans as a Chrome trace (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
-  /** One embed API request from the host page (web/world/plugins/embed.ts answers it with an `embed` event). */
-  z.object({ type: z.literal('embed'), request: EmbedRequestSchema }),
+  /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
+  z.object({ type: z.literal('embed'), request: z.unknown() }),
 ]);
 export type WorldCommand = z.infer<typeof WorldCommand>;
 
 /** A heightfield to hand to the renderer: the renderer's own type, with the sample spacing always set. */
 export type { TerrainField };
+
+/** What the embed plugin (web/embed/embed-plugin.ts) sends the page's embed bridge. */
+export type EmbedOutMessage =
+  | { type: 'embed-ready'; engine: InitResult['engine']; crossOriginIsolated: boolean }
+  | { type: 'embed-response'; response: EmbedResponseMessage }
+  | { type: 'embed-event'; event: EmbedEventMessage }
+  | { type: 'embed-failed'; message: string };
 
 /** World worker → main thread. */
 export type WorldEvent =
@@ -70,4 +76,4 @@ export type WorldEvent =
   /** The engine's recent frames, phases and systems (open in Perfetto). */
   | { type: 'trace'; trace: ChromeTrace }
   /** The embed plugin: ready, the answer to an `embed` command, or an event for the host. */
-  | { type: 'embed'; message: EngineMessage };
+  | { type: 'embed'; message: EmbedOutMessage };

@@ -4,6 +4,7 @@
  * every event to the page; the single-worker viewer (web/workers/render-world.worker.ts) hands memory and
  * terrain to its own render loop instead.
  */
+import type { Plugin } from '../engine';
 import { Commands } from './keys';
 import { createWorldApp } from './world-app';
 import { WorldCommand, type WorldEvent } from './world-protocol';
@@ -15,9 +16,11 @@ export const WORLD_HZ = 60;
 export function runWorldHost(
   post: (event: WorldEvent, transfer?: Transferable[]) => void,
   workers: number,
+  /** Plugins of the layers above the world (the worker entry adds the embed API's). */
+  plugins: Plugin[] = [],
   hardwareConcurrency = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency,
 ): (data: unknown) => void {
-  const world = createWorldApp({ post, now: () => performance.now(), hardwareConcurrency, workers });
+  const world = createWorldApp({ post, now: () => performance.now(), hardwareConcurrency, workers, plugins });
   post({ type: 'memory', memory: world.app.world.memory, sync: world.sync, renderList: world.renderList });
   let last = performance.now();
   setInterval(() => {

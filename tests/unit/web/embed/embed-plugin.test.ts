@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Entity, type OperationResult, type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
+import { embedPlugin } from '../../../../web/embed/embed-plugin';
 import type { EngineMessage } from '../../../../web/embed/engine-protocol';
 import type { EmbedResponseMessage } from '../../../../web/embed-sdk/protocol';
+import type { MemoryMode } from '../../../../web/engine';
 import type { ConnectionOptions, StormConnection } from '../../../../web/net/storm-connection';
 import { Faces, Local, Shape, Transform } from '../../../../web/scene/components';
 import { RenderListReader } from '../../../../web/scene/render-list';
@@ -39,7 +41,7 @@ const welcome: ServerMessage = {
 };
 
 /** The live world App with a fake connection that counts everything the viewer sends. */
-function harness() {
+function harness(memory: MemoryMode = 'shared-memory') {
   let t = 1000;
   const posts: WorldEvent[] = [];
   const sent: string[] = [];
@@ -49,6 +51,8 @@ function harness() {
     now: () => t,
     hardwareConcurrency: 8,
     workers: 2,
+    // As the worker entries add it (web/workers/world.worker.ts, render-world.worker.ts).
+    plugins: [embedPlugin({ memory })],
     connect: (options) => {
       conns.push(options);
       const conn: StormConnection = {
@@ -233,25 +237,18 @@ describe('the embed plugin (the host API over the live world)', () => {
   });
 
   it('reports the single-worker memory mode in a worker that is not cross-origin isolated', () => {
-    const scope = globalThis as { crossOriginIsolated?: boolean };
-    const before = Object.getOwnPropertyDescriptor(globalThis, 'crossOriginIsolated');
-    scope.crossOriginIsolated = false;
-    try {
-      const h = harness();
-      expect(embedMessages(h.posts)[0]).toEqual({ type: 'embed-ready', engine: 'single-worker', crossOriginIsolated: false });
-      expect(result(h.call('init'))).toMatchObject({ engine: 'single-worker', crossOriginIsolated: false });
-      const { id } = result<{ id: number }>(h.call('createEntity', { components: ['Transform', 'Shape'] }));
-      expect([...h.list.read()]).toContain(h.app.world.indexOf(id));
-    } finally {
-      if (before) Object.defineProperty(globalThis, 'crossOriginIsolated', before);
-      else delete scope.crossOriginIsolated;
-    }
+    const h = harness('single-worker');
+    expect(embedMessages(h.posts)[0]).toEqual({ type: 'embed-ready', engine: 'single-worker', crossOriginIsolated: false });
+    expect(result(h.call('init'))).toMatchObject({ engine: 'single-worker', crossOriginIsolated: false });
+    const { id } = result<{ id: number }>(h.call('createEntity', { components: ['Transform', 'Shape'] }));
+    expect([...h.list.read()]).toContain(h.app.world.indexOf(id));
   });
 
-  it('refuses a malformed embed request at the worker door', () => {
-    const bad = WorldCommand.safeParse({ type: 'embed', request: { v: 1, id: 1, method: 'queryEntity', params: { id: 'x' } } });
-    expect(bad.success).toBe(false);
-    const unknown = WorldCommand.safeParse({ type: 'embed', request: { v: 1, id: 1, method: 'destroyWorld', params: {} } });
-    expect(unknown.success).toBe(false);
+  it('answers a malformed embed request with its error under its id, and the world goes on', () => {
+    const h = harness();
+    result(h.call('init'));
+    expect(h.call('queryEntity', { id: 'x' })).toMatchObject({ ok: false, error: { code: -21 } });
+    expect(h.call('destroyWorld', {})).toMatchObject({ ok: false });
+    expect(result(h.call('createEntity', { components: ['Transform', 'Shape'] }))).toHaveProperty('id');
   });
 });

@@ -7,12 +7,12 @@
  * `connect-grid` command) clears them: they belong to the place they were made in.
  */
 
-import { SHAPE_PRESETS } from '../../../shared/protocol';
-import { createEmbedApi, type EngineMemory } from '../../embed/api-handler';
-import { type ComponentDef, type EntityId, NO_ENTITY, type Plugin, type World } from '../../engine';
-import { Faces, Local, LocalPose, NetId, Parent, Shape, Transform, VIEWER_COMPONENTS } from '../../scene/components';
-import { Commands, Outbox, SceneChanges } from '../keys';
-import type { WorldEvent } from '../world-protocol';
+import { SHAPE_PRESETS } from '../../shared/protocol';
+import { type ComponentDef, type EntityId, type MemoryMode, NO_ENTITY, type Plugin, type World } from '../engine';
+import { Faces, Local, LocalPose, NetId, Parent, Shape, Transform, VIEWER_COMPONENTS } from '../scene/components';
+import { Commands, Outbox, SceneChanges } from '../world/keys';
+import type { EmbedOutMessage } from '../world/world-protocol';
+import { createEmbedApi } from './api-handler';
 
 /** Most entities a host may make in the live world (init's `capacity`; configure's ceiling). */
 export const HOST_ENTITY_CAPACITY = 16_384;
@@ -20,11 +20,6 @@ export const HOST_ENTITY_CAPACITY = 16_384;
 /** Components whose values change what the renderer draws (mesh, colours), not only where. */
 const STRUCTURAL: readonly ComponentDef[] = [Shape, Faces];
 const LOCALS = { all: [Local] };
-
-/** The memory mode of this thread's world: plain buffers in an unisolated worker (web/engine/memory-mode.ts). */
-function memoryMode(): EngineMemory {
-  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false ? 'single-worker' : 'shared-memory';
-}
 
 /** A new host entity's fields that zero would make useless: an identity pose, unit scale, a box. */
 function setDefaults(world: World, id: EntityId, defs: readonly ComponentDef[]): void {
@@ -42,12 +37,12 @@ function clearLocals(world: World): number {
 }
 
 export interface EmbedPluginOptions {
-  /** The world's memory mode, as init reports it (default: from this thread's isolation). */
-  memory?: EngineMemory;
+  /** The world's memory mode, as init reports it (the worker entry knows it: web/engine/memory-mode.ts). */
+  memory: MemoryMode;
 }
 
 /** The embed plugin (after net: it flags SceneChanges, which net inserts). */
-export function embedPlugin(options: EmbedPluginOptions = {}): Plugin {
+export function embedPlugin(options: EmbedPluginOptions): Plugin {
   return {
     name: 'embed',
     after: ['net'],
@@ -55,8 +50,8 @@ export function embedPlugin(options: EmbedPluginOptions = {}): Plugin {
       const world = app.world;
       const outbox = app.resource(Outbox);
       const changes = app.resource(SceneChanges);
-      const post = (message: Extract<WorldEvent, { type: 'embed' }>['message']): void => outbox.post({ type: 'embed', message });
-      const memory = options.memory ?? memoryMode();
+      const post = (message: EmbedOutMessage): void => outbox.post({ type: 'embed', message });
+      const memory = options.memory;
       const api = createEmbedApi({
         world,
         memory,
@@ -87,7 +82,9 @@ export function embedPlugin(options: EmbedPluginOptions = {}): Plugin {
         run: () => {
           // In the page's order: a request made before a join is answered before the join clears its entities.
           for (const c of commands.read()) {
-            if (c.type === 'embed') post({ type: 'embed-response', response: api.handle(c.request) });
+            // Parsed here with the embed API's own schema (the world's door only knows it is a request): a
+            // refusal is answered under the request's id like any other error.
+            if (c.type === 'embed') post({ type: 'embed-response', response: api.handleMessage(c.request) });
             else if ((c.type === 'connect' || c.type === 'connect-grid') && clearLocals(world) > 0) changes.structural = true;
           }
         },
