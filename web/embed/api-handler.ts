@@ -1,7 +1,7 @@
 /**
  * The engine side of the embed API (seed 16.2 in web form): answers parsed requests against an ECS
  * World. Pure: no DOM and no worker globals, so it runs in a worker, on the main thread, or in Node.
- * The viewer hosts it in the live world's App (web/world/plugins/embed.ts), whose `access` keeps the
+ * The viewer hosts it in the live world's App (web/embed/embed-plugin.ts), whose `access` keeps the
  * host to the entities it made; a frame without a live world answers over no world at all.
  */
 

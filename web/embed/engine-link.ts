@@ -1,6 +1,6 @@
 /**
  * The bridge's engine (an EngineLink): the live world the frame shows, whose embed plugin
- * (web/world/plugins/embed.ts) answers the host's entity API; or, in a frame with no live world, the API
+ * (web/embed/embed-plugin.ts) answers the host's entity API; or, in a frame with no live world, the API
  * answered here on the main thread over no world (init and configure work, entity methods answer -27).
  */
 import type { WorldCommand, WorldEvent } from '../world/world-protocol';

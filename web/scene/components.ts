@@ -41,7 +41,7 @@ export const Avatar = defineComponent('Avatar', { self: 'u8' });
 export const NetId = defineComponent('NetId', { id: 'u32', parent: 'u32' });
 
 /**
- * Marks an entity a host page made through the embed API (web/world/plugins/embed.ts): drawn by this viewer
+ * Marks an entity a host page made through the embed API (web/embed/embed-plugin.ts): drawn by this viewer
  * only, never sent to the server, never in the net plugin's index.
  */
 export const Local = defineComponent('Local', {});
