@@ -94,6 +94,34 @@ interface RemovedLog {
   tick: number[];
 }
 
+/**
+ * What a structural change of one component touches, gathered in one object so the hot paths load it
+ * once: its mask word and bit, its added/changed tick columns, its field resets, its removal log, and
+ * the registered queries mentioning it, split by how gaining or losing it moves an entity: conjunctions
+ * of literals that require it (gaining it may enter, losing it leaves), that exclude it (the reverse),
+ * and the rest (re-tested both ways).
+ */
+class ComponentPlan {
+  readonly word: number;
+  readonly bit: number;
+  /** Every registered query mentioning the component. */
+  readonly queries: CachedQuery[] = [];
+  readonly requiring: CachedQuery[] = [];
+  readonly excluding: CachedQuery[] = [];
+  readonly testing: CachedQuery[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly added: Uint32Array,
+    readonly changed: Uint32Array | null,
+    readonly resets: readonly FieldReset[],
+    readonly log: RemovedLog | null,
+  ) {
+    this.word = id >>> 5;
+    this.bit = 1 << (id & 31);
+  }
+}
+
 /** Result of applying queued commands. */
 export interface AppliedCommands {
   applied: number;
@@ -112,16 +140,8 @@ export class World extends WorldView {
   private readonly mask: Uint32Array;
   private readonly maskWords: number;
   private readonly cache = new Map<string, CachedQuery>();
-  /** Every registered query mentioning a component, by component id. */
-  private readonly byComponent: CachedQuery[][];
-  /**
-   * The same queries split by how a change of the component moves an entity: conjunctions of
-   * literals that require it (gaining it may enter, losing it leaves), that exclude it (the
-   * reverse), and the rest (re-tested both ways).
-   */
-  private readonly requiring: CachedQuery[][];
-  private readonly excluding: CachedQuery[][];
-  private readonly testing: CachedQuery[][];
+  /** Per component id: what its structural changes touch. */
+  private readonly plans: ComponentPlan[];
   private readonly emptyMatchers: CachedQuery[] = [];
   private readonly memo = new WeakMap<object, { key: string; expr: Expr }>();
   /** Removal logs, only for components that track removals. */
@@ -133,10 +153,6 @@ export class World extends WorldView {
   /** The def objects given to createWorld, by component id, and the reverse. */
   private readonly defs: readonly ComponentDef[];
   private readonly idOfDef = new WeakMap<ComponentDef, number>();
-  /** Per component id: its added-tick column, its change-tick column (null unless tracked), its field resets. */
-  private readonly addedCols: Uint32Array[];
-  private readonly changedCols: (Uint32Array | null)[];
-  private readonly resets: FieldReset[][];
   private clock = 0;
   private runsScratch = new Uint32Array(0);
   private idsScratch = new Int32Array(64);
@@ -161,15 +177,10 @@ export class World extends WorldView {
     this.freeQueue = new Uint32Array(0);
     this.gen = this.views[layout.generationColumn] as Uint16Array;
     this.mask = this.views[layout.maskColumn] as Uint32Array;
-    this.byComponent = layout.components.map(() => []);
-    this.requiring = layout.components.map(() => []);
-    this.excluding = layout.components.map(() => []);
-    this.testing = layout.components.map(() => []);
-    this.addedCols = layout.components.map((c) => this.views[c.addedColumn] as Uint32Array);
-    this.changedCols = layout.components.map((c) => (c.changedColumn >= 0 ? (this.views[c.changedColumn] as Uint32Array) : null));
-    // Fields are reset through byte views, so one store site serves every column kind.
-    this.resets = layout.components.map((c) =>
-      c.fields.map((f) => {
+    this.removedLogs = layout.components.map((c) => (c.trackRemovals ? { index: [], gen: [], tick: [] } : null));
+    // Fields are reset through word or byte views, so two store sites serve every column kind.
+    this.plans = layout.components.map((c) => {
+      const resets = c.fields.map((f): FieldReset => {
         const spec = layout.columns[f.column];
         const buffer = this.memory.columns[f.column];
         if (!spec || !buffer) throw ecsError(EngineCode.SchemaMismatch, `component ${c.name}.${f.name} has no column`);
@@ -179,9 +190,10 @@ export class World extends WorldView {
         return size % 4 === 0
           ? { words: new Int32Array(buffer, 0, total / 4), bytes: null, size: size / 4, fill: entity ? -1 : 0 }
           : { words: null, bytes: new Uint8Array(buffer, 0, total), size, fill: entity ? 0xff : 0 };
-      }),
-    );
-    this.removedLogs = layout.components.map((c) => (c.trackRemovals ? { index: [], gen: [], tick: [] } : null));
+      });
+      const changed = c.changedColumn >= 0 ? (this.views[c.changedColumn] as Uint32Array) : null;
+      return new ComponentPlan(c.id, this.views[c.addedColumn] as Uint32Array, changed, resets, this.removedLogs[c.id] ?? null);
+    });
     this.defs = [...options.components];
     this.defs.forEach((def, id) => {
       this.idOfDef.set(def, id);
@@ -251,7 +263,7 @@ export class World extends WorldView {
   /** Creates an entity holding `defs` (fields zeroed). Throws WorldFull (-3) at capacity. */
   create(...defs: ComponentDef[]): EntityId {
     const n = defs.length;
-    if (n === 1) return this.createOne(this.componentId(defs[0] as ComponentDef));
+    if (n === 1) return this.createOne(this.planOf(defs[0] as ComponentDef));
     if (n > this.idsScratch.length) this.idsScratch = new Int32Array(n * 2);
     const ids = this.idsScratch;
     for (let k = 0; k < n; k++) ids[k] = this.componentId(defs[k] as ComponentDef);
@@ -276,9 +288,9 @@ export class World extends WorldView {
         const b = 31 - Math.clz32(bits);
         bits &= ~(1 << b);
         const cid = (w << 5) + b;
-        const log = this.removedLogs[cid];
-        if (log) this.logRemoval(log, index, oldGen, tick);
-        const list = this.byComponent[cid] as CachedQuery[];
+        const plan = this.plans[cid] as ComponentPlan;
+        if (plan.log !== null) this.logRemoval(plan.log, index, oldGen, tick);
+        const list = plan.queries;
         for (let k = 0; k < list.length; k++) (list[k] as CachedQuery).delete(index);
       }
     }
@@ -295,14 +307,14 @@ export class World extends WorldView {
   /** Adds a component (fields zeroed, then `values` written). Adding one it already has only writes values. */
   add<F extends ComponentFields>(id: EntityId, def: ComponentDef<F>, values?: Partial<ComponentValues<F>>): void {
     const index = this.indexOf(id);
-    const cid = this.componentId(def);
-    this.addAt(index, cid);
-    if (values) this.write(index, cid, values);
+    const plan = this.planOf(def);
+    this.addAt(index, plan);
+    if (values) this.write(index, plan.id, values);
   }
 
   /** Removes a component; returns false when the entity did not have it. */
   remove(id: EntityId, def: ComponentDef): boolean {
-    return this.removeAt(this.indexOf(id), this.componentId(def));
+    return this.removeAt(this.indexOf(id), this.planOf(def));
   }
 
   /** Reads a component's fields (vectors and bytes are copied into plain arrays). */
@@ -522,8 +534,8 @@ export class World extends WorldView {
         for (let k = 0; k < len; k++) this.idsScratch[k] = this.checkId(words[at + k] ?? -1, n);
         this.createIds(this.idsScratch, len);
       } else if (op === CommandOp.destroy) this.destroy(id);
-      else if (op === CommandOp.add) this.addAt(this.indexOf(id), this.checkId(cid, n));
-      else if (op === CommandOp.remove) this.removeAt(this.indexOf(id), this.checkId(cid, n));
+      else if (op === CommandOp.add) this.addAt(this.indexOf(id), this.plans[this.checkId(cid, n)] as ComponentPlan);
+      else if (op === CommandOp.remove) this.removeAt(this.indexOf(id), this.plans[this.checkId(cid, n)] as ComponentPlan);
     } catch (e) {
       if (e instanceof Error && 'numericCode' in e) errors.push(e as EngineError);
       else throw e;
@@ -551,45 +563,41 @@ export class World extends WorldView {
     this.gen[index] = g;
     // Plain store: other threads read the count only between frames.
     this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + 1;
-    for (let k = 0; k < n; k++) this.attach(index, ids[k] as number);
+    for (let k = 0; k < n; k++) this.attach(index, this.plans[ids[k] as number] as ComponentPlan);
     // Refreshing is idempotent: a query on several of these components is tested once per component.
     const empty = this.emptyMatchers;
     for (let k = 0; k < empty.length; k++) this.refreshMembership(empty[k] as CachedQuery, index);
-    for (let k = 0; k < n; k++) this.updateQueries(index, ids[k] as number);
+    for (let k = 0; k < n; k++) this.updateQueries(index, this.plans[ids[k] as number] as ComponentPlan);
     return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
   }
 
   /** `createIds` for one component (the common case, without the id list). */
-  private createOne(cid: number): EntityId {
+  private createOne(plan: ComponentPlan): EntityId {
     const index = this.allocate();
     const g = (((this.gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
     this.gen[index] = g;
     this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + 1;
-    this.attach(index, cid);
+    this.attach(index, plan);
     const empty = this.emptyMatchers;
     for (let k = 0; k < empty.length; k++) this.refreshMembership(empty[k] as CachedQuery, index);
-    // A query requiring cid cannot match the empty mask, so the refresh above never inserted there.
-    this.gained(index, cid);
+    // A query requiring the component cannot match the empty mask, so the refresh above never inserted there.
+    this.gained(index, plan);
     return (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
   }
 
-  private addAt(index: number, cid: number): void {
-    const at = index * this.maskWords + (cid >>> 5);
-    const bit = 1 << (cid & 31);
-    if (((this.mask[at] as number) & bit) !== 0) return;
-    this.attach(index, cid);
-    this.gained(index, cid);
+  private addAt(index: number, plan: ComponentPlan): void {
+    if (((this.mask[index * this.maskWords + plan.word] as number) & plan.bit) !== 0) return;
+    this.attach(index, plan);
+    this.gained(index, plan);
   }
 
-  private removeAt(index: number, cid: number): boolean {
-    const at = index * this.maskWords + (cid >>> 5);
-    const bit = 1 << (cid & 31);
+  private removeAt(index: number, plan: ComponentPlan): boolean {
+    const at = index * this.maskWords + plan.word;
     const word = this.mask[at] as number;
-    if ((word & bit) === 0) return false;
-    this.mask[at] = word & ~bit;
-    const log = this.removedLogs[cid];
-    if (log) this.logRemoval(log, index, (this.gen[index] as number) & GEN_MASK, this.ownerTick);
-    this.lost(index, cid);
+    if ((word & plan.bit) === 0) return false;
+    this.mask[at] = word & ~plan.bit;
+    if (plan.log !== null) this.logRemoval(plan.log, index, (this.gen[index] as number) & GEN_MASK, this.ownerTick);
+    this.lost(index, plan);
     return true;
   }
 
@@ -606,6 +614,13 @@ export class World extends WorldView {
   private checkId(cid: number, n: number): number {
     if (cid >= 0 && cid < n) return cid;
     throw ecsError(EngineCode.MissingComponent, `queued command names component id ${cid}, which this world does not have`);
+  }
+
+  /** The plan of a def's component: one property load when the def was last used with this world. */
+  private planOf(def: ComponentDef): ComponentPlan {
+    const slot = def[SLOT];
+    if (slot !== undefined && slot.owner === this) return this.plans[slot.id] as ComponentPlan;
+    return this.plans[this.lookupDef(def)] as ComponentPlan;
   }
 
   /** The id of a def: one property load when the def was last used with this world. */
@@ -671,17 +686,18 @@ export class World extends WorldView {
   private register(q: CachedQuery): void {
     const lits = q.literals;
     for (const id of q.componentIds) {
-      this.byComponent[id]?.push(q);
-      let list = this.testing;
+      const plan = this.plans[id];
+      if (!plan) continue;
+      plan.queries.push(q);
+      let list = plan.testing;
       if (lits !== null) {
         for (let k = 0; k < lits.length; k += 3) {
-          if (lits[k] !== id >>> 5) continue;
-          const bit = 1 << (id & 31);
-          if (((lits[k + 1] as number) & bit) !== 0) list = this.requiring;
-          else if (((lits[k + 2] as number) & bit) !== 0) list = this.excluding;
+          if (lits[k] !== plan.word) continue;
+          if (((lits[k + 1] as number) & plan.bit) !== 0) list = plan.requiring;
+          else if (((lits[k + 2] as number) & plan.bit) !== 0) list = plan.excluding;
         }
       }
-      list[id]?.push(q);
+      list.push(q);
     }
     if (q.matchesEmpty) this.emptyMatchers.push(q);
   }
@@ -691,10 +707,11 @@ export class World extends WorldView {
     const at = this.emptyMatchers.indexOf(q);
     if (at >= 0) this.emptyMatchers.splice(at, 1);
     for (const id of q.componentIds) {
-      for (const lists of [this.byComponent, this.requiring, this.excluding, this.testing]) {
-        const list = lists[id];
-        const at = list ? list.indexOf(q) : -1;
-        if (list && at >= 0) list.splice(at, 1);
+      const plan = this.plans[id];
+      if (!plan) continue;
+      for (const list of [plan.queries, plan.requiring, plan.excluding, plan.testing]) {
+        const at = list.indexOf(q);
+        if (at >= 0) list.splice(at, 1);
       }
     }
   }
@@ -771,14 +788,13 @@ export class World extends WorldView {
     this.refresh();
   }
 
-  private attach(index: number, cid: number): void {
-    const at = index * this.maskWords + (cid >>> 5);
-    this.mask[at] = (this.mask[at] as number) | (1 << (cid & 31));
+  private attach(index: number, plan: ComponentPlan): void {
+    const at = index * this.maskWords + plan.word;
+    this.mask[at] = (this.mask[at] as number) | plan.bit;
     const tick = this.ownerTick;
-    (this.addedCols[cid] as Uint32Array)[index] = tick;
-    const changed = this.changedCols[cid];
-    if (changed !== null && changed !== undefined) changed[index] = tick;
-    const resets = this.resets[cid] as FieldReset[];
+    plan.added[index] = tick;
+    if (plan.changed !== null) plan.changed[index] = tick;
+    const resets = plan.resets;
     for (let k = 0; k < resets.length; k++) {
       const r = resets[k] as FieldReset;
       const size = r.size;
@@ -829,37 +845,37 @@ export class World extends WorldView {
   }
 
   /**
-   * Slot `index` (alive) just gained `cid`: it may enter the queries requiring cid (it was in none of
-   * them, lacking cid), it leaves those excluding cid, and the others are re-tested.
+   * Slot `index` (alive) just gained the component: it may enter the queries requiring it (it was in none
+   * of them, lacking it), it leaves those excluding it, and the others are re-tested.
    */
-  private gained(index: number, cid: number): void {
-    const req = this.requiring[cid] as CachedQuery[];
+  private gained(index: number, plan: ComponentPlan): void {
+    const req = plan.requiring;
     for (let k = 0; k < req.length; k++) {
       const q = req[k] as CachedQuery;
       if (this.matches(q, index)) q.insert(index);
     }
-    const exc = this.excluding[cid] as CachedQuery[];
+    const exc = plan.excluding;
     for (let k = 0; k < exc.length; k++) (exc[k] as CachedQuery).delete(index);
-    const other = this.testing[cid] as CachedQuery[];
+    const other = plan.testing;
     for (let k = 0; k < other.length; k++) this.refreshMembership(other[k] as CachedQuery, index);
   }
 
-  /** Slot `index` just lost `cid`: the mirror of `gained`. */
-  private lost(index: number, cid: number): void {
-    const req = this.requiring[cid] as CachedQuery[];
+  /** Slot `index` just lost the component: the mirror of `gained`. */
+  private lost(index: number, plan: ComponentPlan): void {
+    const req = plan.requiring;
     for (let k = 0; k < req.length; k++) (req[k] as CachedQuery).delete(index);
-    const exc = this.excluding[cid] as CachedQuery[];
+    const exc = plan.excluding;
     for (let k = 0; k < exc.length; k++) {
       const q = exc[k] as CachedQuery;
       if (this.matches(q, index)) q.insert(index);
     }
-    const other = this.testing[cid] as CachedQuery[];
+    const other = plan.testing;
     for (let k = 0; k < other.length; k++) this.refreshMembership(other[k] as CachedQuery, index);
   }
 
-  /** Brings every query on component `cid` up to date with slot `index` (idempotent; used when several components change at once). */
-  private updateQueries(index: number, cid: number): void {
-    const list = this.byComponent[cid] as CachedQuery[];
+  /** Brings every query on the component up to date with slot `index` (idempotent; for several components at once). */
+  private updateQueries(index: number, plan: ComponentPlan): void {
+    const list = plan.queries;
     for (let k = 0; k < list.length; k++) this.refreshMembership(list[k] as CachedQuery, index);
   }
 
