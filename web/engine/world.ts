@@ -852,7 +852,7 @@ export class World extends WorldView {
     const req = plan.requiring;
     for (let k = 0; k < req.length; k++) {
       const q = req[k] as CachedQuery;
-      if (this.matches(q, index)) q.insert(index);
+      if (this.matchesLive(q, index)) q.insert(index);
     }
     const exc = plan.excluding;
     for (let k = 0; k < exc.length; k++) (exc[k] as CachedQuery).delete(index);
@@ -867,7 +867,7 @@ export class World extends WorldView {
     const exc = plan.excluding;
     for (let k = 0; k < exc.length; k++) {
       const q = exc[k] as CachedQuery;
-      if (this.matches(q, index)) q.insert(index);
+      if (this.matchesLive(q, index)) q.insert(index);
     }
     const other = plan.testing;
     for (let k = 0; k < other.length; k++) this.refreshMembership(other[k] as CachedQuery, index);
@@ -879,9 +879,9 @@ export class World extends WorldView {
     for (let k = 0; k < list.length; k++) this.refreshMembership(list[k] as CachedQuery, index);
   }
 
-  /** Inserts or deletes slot `index` in `q` as its mask now says (idempotent). */
+  /** Inserts or deletes live slot `index` in `q` as its mask now says (idempotent; destroy deletes instead). */
   private refreshMembership(q: CachedQuery, index: number): void {
-    const match = this.matches(q, index);
+    const match = this.matchesLive(q, index);
     const sparse = q.sparse;
     const inside = index < sparse.length && (sparse[index] as number) >= 0;
     if (match === inside) return;
@@ -889,9 +889,13 @@ export class World extends WorldView {
     else q.delete(index);
   }
 
-  /** Whether live slot `index` matches `q`: the literal triples inline, else the compiled test. */
+  /** Whether slot `index` holds a live entity that matches `q`. */
   private matches(q: CachedQuery, index: number): boolean {
-    if (((this.gen[index] as number) & ALIVE) === 0) return false;
+    return ((this.gen[index] as number) & ALIVE) !== 0 && this.matchesLive(q, index);
+  }
+
+  /** Whether the mask of slot `index`, known to be alive, matches `q`: the literal triples inline, else the compiled test. */
+  private matchesLive(q: CachedQuery, index: number): boolean {
     const base = index * this.maskWords;
     const mask = this.mask;
     if (q.litWord >= 0) {
