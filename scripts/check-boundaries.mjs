@@ -79,7 +79,8 @@ function ruleBroken(from, to) {
     const b = WEB_LEVEL[to];
     if (a === undefined) return `${from} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
     if (b === undefined) return `${to} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
-    if (b > a) return `${from} must not import ${to}, which sits above it (engine <- scene <- render/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
+    if (b > a)
+      return `${from} must not import ${to}, which sits above it (engine <- scene <- render/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
     if (b === a) return `${from} must not import its sibling ${to} (one level of the web/ folder order)`;
   }
   return null;
