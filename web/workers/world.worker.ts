@@ -6,7 +6,8 @@ import { runWorldHost } from '../world/world-runtime';
 declare const self: DedicatedWorkerGlobalScope;
 
 // The world lives in SharedArrayBuffers here (the page is isolated, or this worker would not be started).
-const handle = runWorldHost((event: WorldEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer), 3, [
+// Two worker threads run the viewer: this one and the render worker.
+const handle = runWorldHost((event: WorldEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer), 2, [
   embedPlugin({ memory: 'shared-memory' }),
 ]);
 self.onmessage = (message: MessageEvent<unknown>) => handle(message.data);
