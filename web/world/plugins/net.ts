@@ -202,6 +202,15 @@ export class SceneApplier {
       case 'snapshot': {
         if (msg.part === 0) this.pending = [];
         for (const e of msg.entities) this.pending.push(e);
+        // Parts that never end must not grow without bound: more than the world can hold is refused.
+        if (this.pending.length > this.app.world.layout.capacity) {
+          this.pending = [];
+          app.send(ServerError, {
+            code: 'world_snapshot_too_large',
+            message: `world: a snapshot of more than ${this.app.world.layout.capacity} entities was dropped (the world holds at most that many)`,
+          });
+          return;
+        }
         if (msg.part + 1 < msg.parts) return;
         const incoming = this.pending;
         this.pending = [];

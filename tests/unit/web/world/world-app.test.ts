@@ -285,6 +285,21 @@ describe('the world App', () => {
     expect(errors).toEqual(['world_full', 'world_bad_terrain']);
   });
 
+  it('drops a snapshot whose parts never end once it outgrows the world, and says so', () => {
+    const h = harness();
+    h.connect();
+    const capacity = h.app.world.layout.capacity;
+    const many = Array.from({ length: 4096 }, (_, k) => prim(k + 1));
+    for (let part = 1; part * 4096 <= capacity + 4096; part++)
+      h.deliver({ type: 'snapshot', tick: 1, part, parts: 65_535, entities: many });
+    h.step();
+    h.step();
+    expect(h.posts.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? e.code : ''))).toContain(
+      'world_snapshot_too_large',
+    );
+    expect(h.app.world.size).toBe(0);
+  });
+
   it('refuses malformed commands at the door with their schema', () => {
     expect(WorldCommand.safeParse({ type: 'teleport' }).success).toBe(false);
     expect(WorldCommand.safeParse({ type: 'chat', text: '' }).success).toBe(false);
