@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../web/engine/app';
 import { createScheduler } from '../../../web/engine/schedule';
 import { createWorkerPool, type WorkerPool } from '../../../web/engine/worker-pool';
 import { createWorld, type World } from '../../../web/engine/world';
@@ -110,4 +111,43 @@ describe('worker_threads pool on shared columns', () => {
     expect(s.commandErrors).toEqual([]);
     expect(world.size).toBe(before + 4 * 2 * 500);
   });
+});
+
+describe('an App whose plugin declares a kernel', () => {
+  it('runs the kernel on the worker pool through the schedule, timed as a pool system and traced', async () => {
+    const world = createWorld({ components: ALL, capacity: 4096, initialCapacity: 4096 });
+    const pool = await createWorkerPool({
+      world: world.memory,
+      size: 2,
+      spawn: spawnNodeWorker,
+      kernels: [{ module: KERNELS, export: 'move' }],
+    });
+    try {
+      const app = createApp({ world, pool });
+      app.addPlugin({
+        name: 'movement',
+        build: (a) =>
+          a.addSystem({
+            name: 'move',
+            query: { all: [Position, Velocity] },
+            reads: [Velocity],
+            writes: [Position],
+            kernel: move,
+            worker: { module: KERNELS, export: 'move' },
+          }),
+      });
+      const ids = Array.from({ length: 1000 }, (_, i) => {
+        const e = world.create(Position, Velocity);
+        world.set(e, Velocity, { value: [2, i, 0] });
+        return e;
+      });
+      expect(app.update(0.5)).toEqual([]);
+      expect(world.get(ids[999] ?? 0, Position).value).toEqual([1, 499.5, 0]);
+      const [timing] = app.systems();
+      expect(timing).toMatchObject({ system: 'move', plugin: 'movement', on: 'pool', runs: 1 });
+      expect(app.exportTrace().traceEvents.some((e) => e.ph === 'X' && e.name === 'move')).toBe(true);
+    } finally {
+      pool.close();
+    }
+  }, 60_000);
 });
