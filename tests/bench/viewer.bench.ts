@@ -10,11 +10,11 @@
 import type { Entity, EntityUpdate, ServerMessage } from '../../shared/protocol';
 import { SHAPE_PRESETS } from '../../shared/protocol';
 import { createWorld, type World } from '../../web/engine';
-import type { StormConnection } from '../../web/net/storm-connection';
 import { VIEWER_COMPONENTS } from '../../web/scene/components';
 import { createSyncBuffer, SyncWriter } from '../../web/scene/sync-header';
 import { Commands } from '../../web/world/keys';
 import { createWorldApp, type WorldApp } from '../../web/world/world-app';
+import { fakeConnection } from '../support/fake-connection';
 import { WorldApplier } from './legacy/world-apply';
 import { WorldMirror } from './legacy/world-mirror';
 import { type CaseResult, writeReport } from './report';
@@ -108,18 +108,7 @@ function runApp(snapshot: ServerMessage, frames: readonly ServerMessage[]): Path
     workers: 1,
     connect: (options) => {
       deliver = (m) => options.onMessage?.(m);
-      const conn: StormConnection = {
-        tick: 0,
-        traffic: { bytesIn: 0, bytesOut: 0 },
-        state: 'open',
-        session: 'bench',
-        sendInput: () => {},
-        chat: () => {},
-        operate: () => Promise.reject(new Error('bench')),
-        ping: () => {},
-        close: () => {},
-      };
-      return conn;
+      return fakeConnection();
     },
   });
   world.app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:1', world: 'bench', kind: 'fv' });

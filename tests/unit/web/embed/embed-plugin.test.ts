@@ -4,29 +4,19 @@ import { embedPlugin } from '../../../../web/embed/embed-plugin';
 import type { EngineMessage } from '../../../../web/embed/engine-protocol';
 import type { EmbedResponseMessage } from '../../../../web/embed-sdk/protocol';
 import type { MemoryMode } from '../../../../web/engine';
-import type { ConnectionOptions, StormConnection } from '../../../../web/net/storm-connection';
+import type { ConnectionOptions } from '../../../../web/net/storm-connection';
 import { Faces, Local, Shape, Transform } from '../../../../web/scene/components';
 import { RenderListReader } from '../../../../web/scene/render-list';
 import { SyncReader } from '../../../../web/scene/sync-header';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { createWorldApp } from '../../../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
+import { testEntity } from '../../../support/entities';
+import { fakeConnection } from '../../../support/fake-connection';
 
 const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
-const prim = (id: number): Entity => ({
-  id,
-  kind: 'prim',
-  parent: 0,
-  name: `p${id}`,
-  description: '',
-  position: [10, 10, 20],
-  rotation: [0, 0, 0, 1],
-  scale: [1, 1, 1],
-  velocity: [0, 0, 0],
-  shape: SHAPE_PRESETS.box,
-  colors: [[255, 0, 0, 255]],
-});
+const prim = (id: number): Entity => testEntity(id);
 
 const welcome: ServerMessage = {
   type: 'welcome',
@@ -55,11 +45,7 @@ function harness(memory: MemoryMode = 'shared-memory') {
     plugins: [embedPlugin({ memory })],
     connect: (options) => {
       conns.push(options);
-      const conn: StormConnection = {
-        tick: 0,
-        traffic: { bytesIn: 0, bytesOut: 0 },
-        state: 'open',
-        session: 's-1',
+      return fakeConnection({
         sendInput: () => sent.push('input'),
         chat: () => sent.push('chat'),
         operate: async (): Promise<OperationResult> => {
@@ -67,9 +53,7 @@ function harness(memory: MemoryMode = 'shared-memory') {
           return { op: 'failed', code: 'x', message: 'not here' };
         },
         ping: () => sent.push('ping'),
-        close: () => {},
-      };
-      return conn;
+      });
     },
   });
   const app = world.app;

@@ -6,11 +6,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Entity, type EntityUpdate, type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
-import type { StormConnection } from '../../../../web/net/storm-connection';
 import { Transform } from '../../../../web/scene/components';
 import { RenderListReader } from '../../../../web/scene/render-list';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { createWorldApp } from '../../../../web/world/world-app';
+import { fakeConnection } from '../../../support/fake-connection';
 
 const id = fc.integer({ min: 1, max: 24 });
 const coord = fc.double({ min: -50, max: 300, noNaN: true });
@@ -89,18 +89,7 @@ describe('the world App under any sequence of server frames', () => {
           world: { capacity: 1024 },
           connect: (options) => {
             deliver = (m) => options.onMessage?.(m);
-            const conn: StormConnection = {
-              tick: 0,
-              traffic: { bytesIn: 0, bytesOut: 0 },
-              state: 'open',
-              session: 's',
-              sendInput: () => {},
-              chat: () => {},
-              operate: () => Promise.reject(new Error('not here')),
-              ping: () => {},
-              close: () => {},
-            };
-            return conn;
+            return fakeConnection();
           },
         });
         const app = world.app;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type OperationResult, type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
+import { type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
 import { attachWorld } from '../../../../web/engine';
-import type { ConnectionOptions, StormConnection } from '../../../../web/net/storm-connection';
+import type { ConnectionOptions } from '../../../../web/net/storm-connection';
 import { Faces, Motion, Shape, Transform } from '../../../../web/scene/components';
 import { RenderListReader } from '../../../../web/scene/render-list';
 import { SyncReader } from '../../../../web/scene/sync-header';
@@ -10,6 +10,7 @@ import { SMOOTH_MS } from '../../../../web/world/plugins/motion';
 import { createWorldApp } from '../../../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
 import { testEntity } from '../../../support/entities';
+import { fakeConnection } from '../../../support/fake-connection';
 
 const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
@@ -48,21 +49,14 @@ function harness() {
       const c: FakeConn = { options, closed: false, chats: [], inputs: [] };
       conns.push(c);
       options.onState?.('connecting');
-      const conn: StormConnection = {
-        tick: 0,
-        traffic: { bytesIn: 0, bytesOut: 0 },
-        state: 'open',
-        session: 's-1',
+      return fakeConnection({
         sendInput: (...args) => c.inputs.push(args),
         chat: (text) => c.chats.push(text),
-        operate: async (): Promise<OperationResult> => ({ op: 'failed', code: 'x', message: 'not in this test' }),
-        ping: () => {},
         close: () => {
           c.closed = true;
           options.onState?.('closed', 'closed by the viewer');
         },
-      };
-      return conn;
+      });
     },
   });
   const app = world.app;
