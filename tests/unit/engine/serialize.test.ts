@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { EngineCode, EngineError } from '../../../web/engine/errors';
+import { EngineCode } from '../../../web/engine/errors';
 import { type ComponentDef, defineComponent } from '../../../web/engine/schema';
 import { deserializeEntity, serializeEntity } from '../../../web/engine/serialize';
 import { createWorld } from '../../../web/engine/world';
+import { codeOf } from './engine-code';
 import { ALL, Blob, Health, Position, Tag } from './fixtures';
-
-function codeOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof EngineError) return e.numericCode;
-    throw e;
-  }
-  return undefined;
-}
 
 function sample() {
   const w = createWorld({ components: ALL, capacity: 8 });

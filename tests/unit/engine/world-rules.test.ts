@@ -1,21 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { EngineCode, EngineError } from '../../../web/engine/errors';
+import { EngineCode } from '../../../web/engine/errors';
 import { attachWorld } from '../../../web/engine/layout';
 import { has, not } from '../../../web/engine/query';
 import { createScheduler } from '../../../web/engine/schedule';
 import { defineComponent } from '../../../web/engine/schema';
 import { createWorld } from '../../../web/engine/world';
+import { codeOf } from './engine-code';
 import { ALL, Health, Position, Tag, Velocity } from './fixtures';
-
-function codeOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof EngineError) return e.numericCode;
-    throw e;
-  }
-  return undefined;
-}
 
 function worldOf(n: number, capacity = 64) {
   const w = createWorld({ components: ALL, capacity });

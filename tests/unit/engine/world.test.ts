@@ -2,17 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EngineCode, EngineError } from '../../../web/engine/errors';
 import { attachWorld, computeLayout } from '../../../web/engine/layout';
 import { createWorld, NO_ENTITY } from '../../../web/engine/world';
+import { codeOf } from './engine-code';
 import { ALL, Blob, Health, Position, Tag, Target, Velocity } from './fixtures';
-
-function codeOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof EngineError) return e.numericCode;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('world entities', () => {
   it('creates entities with zeroed components and packs vec3 lanes in one column', () => {
