@@ -75,30 +75,30 @@ export class NetLink {
   }
 }
 
-/** Typed views of the columns the apply step writes; taken again whenever the world grew. */
+/**
+ * Typed views of the columns the apply step writes. Columns hold the world's whole capacity, so views taken
+ * once stay valid as the world grows (docs/engine.md, "views and growth").
+ */
 class Columns {
-  capacity = -1;
-  position!: Float32Array;
-  rotation!: Float32Array;
-  scale!: Float32Array;
-  transformChanged!: Uint32Array;
-  velocity!: Float32Array;
-  anchor!: Float32Array;
-  from!: Float32Array;
-  at!: Float64Array;
-  localPosition!: Float32Array;
-  localRotation!: Float32Array;
-  localChanged!: Uint32Array;
-  parent!: Uint32Array;
-  netId!: Uint32Array;
-  netParent!: Uint32Array;
-  faceCount!: Uint8Array;
-  rgba!: Uint8Array;
-  shape!: (Uint8Array | Uint16Array | Int8Array)[];
+  readonly position: Float32Array;
+  readonly rotation: Float32Array;
+  readonly scale: Float32Array;
+  readonly transformChanged: Uint32Array;
+  readonly velocity: Float32Array;
+  readonly anchor: Float32Array;
+  readonly from: Float32Array;
+  readonly at: Float64Array;
+  readonly localPosition: Float32Array;
+  readonly localRotation: Float32Array;
+  readonly localChanged: Uint32Array;
+  readonly parent: Uint32Array;
+  readonly netId: Uint32Array;
+  readonly netParent: Uint32Array;
+  readonly faceCount: Uint8Array;
+  readonly rgba: Uint8Array;
+  readonly shape: (Uint8Array | Uint16Array | Int8Array)[];
 
-  refresh(world: World): this {
-    if (world.viewCapacity === this.capacity) return this;
-    this.capacity = world.viewCapacity;
+  constructor(world: World) {
     this.position = world.column(Transform, 'position');
     this.rotation = world.column(Transform, 'rotation');
     this.scale = world.column(Transform, 'scale');
@@ -116,7 +116,6 @@ class Columns {
     this.faceCount = world.column(Faces, 'count');
     this.rgba = world.column(Faces, 'rgba');
     this.shape = PRIM_SHAPE_KEYS.map((k) => world.column(Shape, k));
-    return this;
   }
 }
 
@@ -128,6 +127,12 @@ function put3(col: Float32Array, i: number, v: V3): void {
   col[i * 3] = v[0];
   col[i * 3 + 1] = v[1];
   col[i * 3 + 2] = v[2];
+}
+/** Copies slot `i`'s three lanes of `src` into `dst`. */
+function copy3(dst: Float32Array, src: Float32Array, i: number): void {
+  dst[i * 3] = src[i * 3] ?? 0;
+  dst[i * 3 + 1] = src[i * 3 + 1] ?? 0;
+  dst[i * 3 + 2] = src[i * 3 + 2] ?? 0;
 }
 function put4(col: Float32Array, i: number, v: readonly [number, number, number, number]): void {
   col[i * 4] = v[0];
@@ -173,7 +178,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
  * exactly the same code.
  */
 export class SceneApplier {
-  private readonly cols = new Columns();
+  private readonly cols: Columns;
   /** Snapshot parts waiting for the last one (the state is complete only then). */
   private pending: Entity[] = [];
   /** Some child lacks its parent's entity (see resolveParents). */
@@ -184,7 +189,9 @@ export class SceneApplier {
     private readonly app: App,
     private readonly index: NetIndex,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.cols = new Columns(app.world);
+  }
 
   /** Applies one decoded frame. */
   apply(msg: ServerMessage): void {
@@ -272,7 +279,7 @@ export class SceneApplier {
     this.index.uuids.delete(netId);
     if (world.isAlive(ecs)) {
       const i = world.indexOf(ecs);
-      const cols = this.cols.refresh(world);
+      const cols = this.cols;
       // Children stay (the server removes them itself); their parent id goes stale and is found again if it
       // comes back (resolveParents).
       if ((cols.netParent[i] ?? 0) === 0) this.orphans = true;
@@ -294,13 +301,12 @@ export class SceneApplier {
       return;
     }
     const i = world.indexOf(known);
-    let cols = this.cols.refresh(world);
+    const cols = this.cols;
     const tick = world.tick;
     if (u.name !== undefined) this.index.names.set(u.id, u.name);
     if (u.uuid !== undefined) this.index.uuids.set(u.id, u.uuid);
     if (u.parent !== undefined && u.parent !== cols.netParent[i]) {
       this.reparent(known, u.parent);
-      cols = this.cols.refresh(world);
     }
     const child = (cols.netParent[i] ?? 0) !== 0;
     const now = this.now();
@@ -311,16 +317,9 @@ export class SceneApplier {
     } else {
       if (u.position || u.velocity) {
         // Blend from where it is drawn now toward the new report (or the current estimate when only the velocity changed).
-        const p = cols.position;
-        cols.from[i * 3] = p[i * 3] ?? 0;
-        cols.from[i * 3 + 1] = p[i * 3 + 1] ?? 0;
-        cols.from[i * 3 + 2] = p[i * 3 + 2] ?? 0;
+        copy3(cols.from, cols.position, i);
         if (u.position) put3(cols.anchor, i, u.position);
-        else {
-          cols.anchor[i * 3] = p[i * 3] ?? 0;
-          cols.anchor[i * 3 + 1] = p[i * 3 + 1] ?? 0;
-          cols.anchor[i * 3 + 2] = p[i * 3 + 2] ?? 0;
-        }
+        else copy3(cols.anchor, cols.position, i);
         cols.at[i] = now;
       }
       if (u.rotation) {
@@ -347,7 +346,7 @@ export class SceneApplier {
       world.add(ecs, LocalPose);
       world.add(ecs, Parent);
     }
-    const cols = this.cols.refresh(world);
+    const cols = this.cols;
     const i = world.indexOf(ecs);
     const tick = world.tick;
     this.index.byNet.set(e.id, ecs);
@@ -382,7 +381,7 @@ export class SceneApplier {
 
   private reparent(ecs: EntityId, parentNet: number): void {
     const world = this.app.world;
-    const cols = this.cols.refresh(world);
+    const cols = this.cols;
     const i = world.indexOf(ecs);
     cols.netParent[i] = parentNet;
     if (parentNet === 0) {
@@ -392,11 +391,10 @@ export class SceneApplier {
     }
     world.add(ecs, LocalPose);
     world.add(ecs, Parent);
-    const fresh = this.cols.refresh(world);
     const parent = this.index.byNet.get(parentNet);
-    fresh.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
-    fresh.localChanged[i] = world.tick;
-    if (fresh.parent[i] === NO_ENTITY) this.orphans = true;
+    cols.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
+    cols.localChanged[i] = world.tick;
+    if (cols.parent[i] === NO_ENTITY) this.orphans = true;
   }
 
   /**
@@ -408,7 +406,7 @@ export class SceneApplier {
     if (!this.orphans) return;
     this.orphans = false;
     const world = this.app.world;
-    const cols = this.cols.refresh(world);
+    const cols = this.cols;
     const tick = world.tick;
     for (const i of world.query(CHILDREN).entities()) {
       const current = cols.parent[i] ?? NO_ENTITY;
