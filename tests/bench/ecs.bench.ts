@@ -148,12 +148,19 @@ movementCases.push(
 );
 // Interleaved rounds: on a shared machine a load burst then hits every case a little instead of one
 // case a lot. Each case reports the median of its round medians, and min/max over all samples.
-const movementRounds: CaseResult[][] = [];
-async function rounds(list: BenchCase[], n: number, timeMs: number): Promise<CaseResult[]> {
-  const all = movementRounds;
-  for (let r = 0; r < n; r++) all.push(await measure(list, { timeMs, iterations: 10 }));
+/**
+ * Runs `n` interleaved rounds of `list`, kept in `into` for paired ratios; per case: the median of its round
+ * medians, min/max over all samples, every sample counted.
+ */
+async function rounds(
+  list: BenchCase[],
+  n: number,
+  options: { timeMs: number; iterations: number },
+  into: CaseResult[][],
+): Promise<CaseResult[]> {
+  for (let r = 0; r < n; r++) into.push(await measure(list, options));
   return list.map((c) => {
-    const per = all.map((round) => caseNamed(round, c.name));
+    const per = into.map((round) => caseNamed(round, c.name));
     const medians = per.map((p) => p.median_ms).sort((a, b) => a - b);
     return {
       name: c.name,
@@ -164,7 +171,8 @@ async function rounds(list: BenchCase[], n: number, timeMs: number): Promise<Cas
     };
   });
 }
-const movement = await rounds(movementCases, 11, 200);
+const movementRounds: CaseResult[][] = [];
+const movement = await rounds(movementCases, 11, { timeMs: 200, iterations: 10 }, movementRounds);
 /** Median over rounds of a/b computed within each round (both cases measured in the same few seconds). */
 function pairedRatio(a: string, b: string): number {
   const r = movementRounds.map((round) => caseNamed(round, a).median_ms / caseNamed(round, b).median_ms).sort((x, y) => x - y);
@@ -467,18 +475,7 @@ const churnCases: BenchCase[] = [
 ];
 const CHURN_PEERS = ['bitecs', 'piecs', 'goodluck'] as const;
 const churnRounds: CaseResult[][] = [];
-for (let r = 0; r < 7; r++) churnRounds.push(await measure(churnCases, { timeMs: 120, iterations: 20 }));
-const churnResults: CaseResult[] = churnCases.map((c) => {
-  const per = churnRounds.map((round) => caseNamed(round, c.name));
-  const medians = per.map((p) => p.median_ms).sort((a, b) => a - b);
-  return {
-    name: c.name,
-    median_ms: medians[Math.floor(medians.length / 2)] ?? Number.NaN,
-    min_ms: Math.min(...per.map((p) => p.min_ms)),
-    max_ms: Math.max(...per.map((p) => p.max_ms)),
-    samples: per.reduce((k, p) => k + p.samples, 0),
-  };
-});
+const churnResults = await rounds(churnCases, 7, { timeMs: 120, iterations: 20 }, churnRounds);
 /** Median over rounds of peer/ours within each round (above 1: ours is faster). */
 function churnSpeedup(kase: string, peer: string): number {
   const r = churnRounds
