@@ -83,6 +83,9 @@ const welcome = (resumed: boolean, tick = 1): ServerMessage => ({
   permissions: 7,
 });
 
+/** The hello a fresh visit to plaza sends with token "tok" (no session to resume, no start place). */
+const freshHello = { type: 'hello', version: PROTOCOL_VERSION, token: 'tok', world: 'plaza', resumeId: '', baseline: 0 };
+
 describe('storm connection', () => {
   it('connects with the token, acknowledges the snapshot, and reconnects with resume after a drop', async () => {
     const h = harness();
@@ -92,14 +95,7 @@ describe('storm connection', () => {
     // The handshake is the first frame, not the URL.
     expect(first.url).toBe('ws://viewer.test/ws/world/plaza');
     first.onopen?.({});
-    expect(first.sent[0]).toEqual({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      token: 'tok',
-      world: 'plaza',
-      resumeId: '',
-      baseline: 0,
-    });
+    expect(first.sent[0]).toEqual(freshHello);
     first.push(welcome(false));
     first.push({ type: 'snapshot', tick: 7, part: 0, parts: 1, entities: [prim(1), prim(100, 'avatar'), prim(101, 'avatar')] });
     expect(h.conn.state).toBe('open');
@@ -115,15 +111,7 @@ describe('storm connection', () => {
     // With where you stood, in case the room can no longer resume the session.
     expect(second.url).toBe('ws://viewer.test/ws/world/plaza');
     second.onopen?.({});
-    expect(second.sent[0]).toEqual({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      token: 'tok',
-      world: 'plaza',
-      resumeId: 'sess-1',
-      baseline: 7,
-      at: [10, 10, 20],
-    });
+    expect(second.sent[0]).toEqual({ ...freshHello, resumeId: 'sess-1', baseline: 7, at: [10, 10, 20] });
     second.push(welcome(true, 9));
     second.push({ type: 'delta', baseline: 7, tick: 9, entities: [{ id: 1, name: 'changed while away' }] });
     // Every frame reaches the owner in order; the delta's tick is the new baseline.
@@ -138,30 +126,14 @@ describe('storm connection', () => {
     const first = h.sockets[0];
     if (!first) throw new Error('no socket');
     first.onopen?.({});
-    expect(first.sent[0]).toEqual({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      token: 'tok',
-      world: 'plaza',
-      resumeId: '',
-      baseline: 0,
-      at: [100, 90.5, 25],
-    });
+    expect(first.sent[0]).toEqual({ ...freshHello, at: [100, 90.5, 25] });
     first.push(welcome(false));
     first.push({ type: 'snapshot', tick: 7, part: 0, parts: 1, entities: [prim(100, 'avatar')] });
     first.drop();
     h.timers[0]?.fn();
     await h.flush();
     h.sockets[1]?.onopen?.({});
-    expect(h.sockets[1]?.sent[0]).toEqual({
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      token: 'tok',
-      world: 'plaza',
-      resumeId: 'sess-1',
-      baseline: 7,
-      at: [10, 10, 20],
-    });
+    expect(h.sockets[1]?.sent[0]).toEqual({ ...freshHello, resumeId: 'sess-1', baseline: 7, at: [10, 10, 20] });
   });
 
   it('fetches a new token when a socket closes before any welcome, backing off each time', async () => {
