@@ -97,6 +97,15 @@ function median(values: readonly number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
+/** Milliseconds each tick took, one per frame. */
+function timeTicks(frames: readonly ServerMessage[], tick: (f: ServerMessage) => void): number[] {
+  return frames.map((f) => {
+    const t0 = performance.now();
+    tick(f);
+    return performance.now() - t0;
+  });
+}
+
 /** The world App, fed by a connection factory that hands us its onMessage. */
 function runApp(snapshot: ServerMessage, frames: readonly ServerMessage[]): PathRun {
   const base = heapBytes();
@@ -124,19 +133,16 @@ function runApp(snapshot: ServerMessage, frames: readonly ServerMessage[]): Path
     resumed: false,
     permissions: 7,
   };
-  let t0 = performance.now();
+  const t0 = performance.now();
   deliver(welcome);
   deliver(snapshot);
   world.frame(0);
   const snapshotMs = performance.now() - t0;
-  const tickMs: number[] = [];
-  for (const f of frames) {
+  const tickMs = timeTicks(frames, (f) => {
     now += TICK_MS;
-    t0 = performance.now();
     deliver(f);
     world.frame(TICK_MS / 1000);
-    tickMs.push(performance.now() - t0);
-  }
+  });
   if (world.app.world.size !== ENTITIES) throw new Error(`bench: the App holds ${world.app.world.size} entities`);
   const retainedBytes = heapBytes() - base;
   return { snapshotMs, tickMs, retainedBytes };
@@ -159,18 +165,15 @@ function runLegacy(snapshot: ServerMessage, frames: readonly ServerMessage[]): P
       applier.apply(upserted, change.despawned);
     }
   };
-  let t0 = performance.now();
+  const t0 = performance.now();
   apply(snapshot);
   const snapshotMs = performance.now() - t0;
-  const tickMs: number[] = [];
-  for (const f of frames) {
+  const tickMs = timeTicks(frames, (f) => {
     now += TICK_MS;
-    t0 = performance.now();
     apply(f);
     applier.extrapolate(TICK_MS / 1000);
     world.advanceTick();
-    tickMs.push(performance.now() - t0);
-  }
+  });
   if (world.size !== ENTITIES) throw new Error(`bench: the old path holds ${world.size} entities`);
   const retainedBytes = heapBytes() - base;
   // Keep both alive until measured.

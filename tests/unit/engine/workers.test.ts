@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../web/engine/app';
-import { createScheduler } from '../../../web/engine/schedule';
+import { createScheduler, type SystemDef } from '../../../web/engine/schedule';
 import { createWorkerPool, type WorkerPool } from '../../../web/engine/worker-pool';
 import { createWorld, type World } from '../../../web/engine/world';
 import { ALL, Health, Position, Velocity } from './fixtures';
 import { explode, heal, move, spawnMany, spawnOne } from './kernels';
 import { KERNELS, spawnNodeWorker } from './node-pool';
+
+/** Position += Velocity·dt, as a kernel the pool's workers load. */
+const MOVE: SystemDef = {
+  name: 'move',
+  query: { all: [Position, Velocity] },
+  reads: [Velocity],
+  writes: [Position],
+  kernel: move,
+  worker: { module: KERNELS, export: 'move' },
+};
 
 describe('worker_threads pool on shared columns', () => {
   let world: World;
@@ -36,14 +46,7 @@ describe('worker_threads pool on shared columns', () => {
       ids.push(e);
     }
     const s = createScheduler(world, { pool });
-    s.add({
-      name: 'move',
-      query: { all: [Position, Velocity] },
-      reads: [Velocity],
-      writes: [Position],
-      kernel: move,
-      worker: { module: KERNELS, export: 'move' },
-    });
+    s.add(MOVE);
     s.frame(0.5);
     s.frame(0.5);
     expect(s.failures).toEqual([]);
@@ -126,15 +129,7 @@ describe('an App whose plugin declares a kernel', () => {
       const app = createApp({ world, pool });
       app.addPlugin({
         name: 'movement',
-        build: (a) =>
-          a.addSystem({
-            name: 'move',
-            query: { all: [Position, Velocity] },
-            reads: [Velocity],
-            writes: [Position],
-            kernel: move,
-            worker: { module: KERNELS, export: 'move' },
-          }),
+        build: (a) => a.addSystem(MOVE),
       });
       const ids = Array.from({ length: 1000 }, (_, i) => {
         const e = world.create(Position, Velocity);
