@@ -4,6 +4,7 @@ import { cloudflare } from '@cloudflare/vite-plugin';
 import { type Connect, defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 import { isolationHeaders } from './edge/isolation.ts';
+import { rapierForWorkerd } from './scripts/vite-rapier-workerd.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -67,6 +68,7 @@ export default defineConfig({
     isolation(),
     embedSdkAlias(),
     solid(),
+    rapierForWorkerd(),
     cloudflare({
       configPath: `${root}wrangler.toml`,
       persistState: { path: process.env.STORM_STATE_DIR ?? `${root}.wrangler/state` },

@@ -1,6 +1,7 @@
 /** Test projects: unit (Node), edge (inside workerd), e2e (headless Chromium against `npm start`'s server). */
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { rapierForWorkerd } from './scripts/vite-rapier-workerd.ts';
 
 export default defineConfig({
   test: {
@@ -20,6 +21,7 @@ export default defineConfig({
         // simulator) on its own port, so it never meets a developer's relay on 8790. The rooms verify hellos with
         // the test signing key (tests/edge/support.ts TEST_KEY), whatever .dev.vars holds.
         plugins: [
+          rapierForWorkerd(),
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: { bindings: { RELAY_URL: 'http://127.0.0.1:18790', TOKEN_KEY: 'edge-test-signing-key-not-a-secret' } },

@@ -27,3 +27,14 @@ declare namespace Cloudflare {
 }
 
 interface Env extends Cloudflare.Env {}
+
+/** Rapier's wasm-bindgen glue (edge/physics/rapier-wasm.ts instantiates the module against it). */
+declare module '@dimforge/rapier3d/rapier_wasm3d_bg.js' {
+  export function __wbg_set_wasm(exports: WebAssembly.Exports): void;
+}
+
+/** A .wasm import in the Worker is a compiled module (the Cloudflare plugins' CompiledWasm rule). */
+declare module '*.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}

@@ -6,6 +6,9 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import { AVATAR_HALF_HEIGHT } from '../../shared/physics/constants';
+import type { AvatarIntent } from '../../shared/physics/intent';
+import { loadRapier, type Rapier } from '../../shared/physics/rapier';
 import {
   type ClientMessage,
   type Entity,
@@ -40,7 +43,7 @@ import {
   type Transition,
   viewReach,
 } from '../world/interest';
-import { AVATAR_HALF_HEIGHT, step, velocityFor } from '../world/movement';
+import { RoomPhysics } from '../world/room-physics';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
 import { AnchorCell, type StoredEntity, type StoredSession } from '../world/types';
@@ -132,6 +135,8 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
   if (e.transformTick > baseline) {
     u.position = e.entity.position;
     u.rotation = e.entity.rotation;
+    // A physical prim moves on its own: viewers dead-reckon it between updates.
+    u.velocity = e.entity.velocity;
   }
   if (e.appearanceTick > baseline) {
     u.name = e.entity.name;
@@ -140,6 +145,7 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
     u.shape = e.entity.shape;
     u.colors = e.entity.colors;
     u.parent = e.entity.parent;
+    u.physical = e.entity.physical ?? false;
   }
   return u;
 }
@@ -180,6 +186,10 @@ function avatarColor(actor: string): [number, number, number, number] {
 export class WorldRoom extends DurableObject<Env> {
   private readonly store: WorldStore;
   private world: WorldState | null = null;
+  /** Rapier, loaded before the room handles anything (blockConcurrencyWhile in the constructor). */
+  private rapier: Rapier | null = null;
+  /** The world's physics: the authority for avatars and physical prims. */
+  private physics: RoomPhysics | null = null;
   private readonly clients = new Map<WebSocket, Client>();
   /** Sockets that have not said hello yet. */
   private readonly gate = new HelloGate(ROOM);
@@ -201,14 +211,20 @@ export class WorldRoom extends DurableObject<Env> {
     super(ctx, env);
     this.store = createSqlWorldStore(ctx.storage);
     this.interest = { ...DEFAULT_INTEREST, deadReckoning: env.STORM_DEAD_RECKONING !== 'off' };
-    this.setWorld(WorldState.open(this.store));
-    // Sockets that survived hibernation come back with their attachments (or still waiting for their hello).
-    for (const ws of ctx.getWebSockets()) if (!this.gate.restore(ws)) this.restore(ws);
+    // Rapier's module is instantiated when imported (no compiling at run time); nothing runs before it is ready.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.rapier = await loadRapier();
+      this.setWorld(WorldState.open(this.store));
+      // Sockets that survived hibernation come back with their attachments (or still waiting for their hello).
+      for (const ws of ctx.getWebSockets()) if (!this.gate.restore(ws)) this.restore(ws);
+    });
   }
 
   /** Adopts a world and indexes its prims. */
   private setWorld(world: WorldState | null): WorldState | null {
     this.world = world;
+    this.physics?.physics.free();
+    this.physics = world && this.rapier ? new RoomPhysics(this.rapier, world) : null;
     this.lastFlushTick = world?.tick ?? 0;
     this.editsPending = false;
     this.indexes.prims.clear();
@@ -309,6 +325,7 @@ export class WorldRoom extends DurableObject<Env> {
       transformTick: world.tick,
       appearanceTick: world.tick,
     });
+    this.physics?.addAvatar(c.avatar, position);
   }
 
   private restore(ws: WebSocket): void {
@@ -554,27 +571,45 @@ export class WorldRoom extends DurableObject<Env> {
     const now = Date.now();
     const dt = Math.min(0.25, (now - this.lastStep) / 1000);
     this.lastStep = now;
-    let moved = false;
     let walking = false;
+    const intents = new Map<number, AvatarIntent>();
+    const was = new Map<number, { position: Vec3; velocity: Vec3 }>();
     for (const c of this.clients.values()) {
       if (c.move[0] !== 0 || c.move[1] !== 0 || c.move[2] !== 0) walking = true;
       const e = world.entities.get(c.avatar);
       if (!e) continue;
-      const v = velocityFor(c.move, e.entity.rotation, c.flags);
-      const flying = (c.flags & 4) !== 0;
-      const next = world.clamp(step(e.entity.position, v, dt, flying, (x, y) => world.groundAt(x, y)));
-      const changed =
-        next.some((p, i) => Math.abs(p - (e.entity.position[i] ?? 0)) > 1e-6) || v.some((x, i) => x !== e.entity.velocity[i]);
-      e.entity.position = next;
-      e.entity.velocity = v;
-      if (changed) moved = true;
+      intents.set(c.avatar, { move: c.move, rotation: e.entity.rotation, flags: c.flags });
+      was.set(c.avatar, { position: e.entity.position, velocity: e.entity.velocity });
+    }
+    const physics = this.physics?.update(dt, (id) => intents.get(id));
+    let moved = (physics?.moved.length ?? 0) > 0;
+    for (const [id, before] of was) {
+      const e = world.entities.get(id)?.entity;
+      if (!e) continue;
+      if (
+        e.position.some((p, i) => Math.abs(p - (before.position[i] ?? 0)) > 1e-6) ||
+        e.velocity.some((v, i) => v !== before.velocity[i])
+      )
+        moved = true;
     }
     if (moved) {
       world.advance();
       this.lastActivity = now;
     }
+    if (physics && physics.moved.length > 0) {
+      // Physical prims travel as prim changes (pose and velocity), and are stored once they come to rest.
+      for (const id of physics.moved) {
+        const e = world.entities.get(id);
+        if (e) e.transformTick = world.tick;
+      }
+      for (const id of physics.settled) {
+        const e = world.entities.get(id);
+        if (e) world.persist(e);
+      }
+      this.editsPending = true;
+    }
     this.flush(now);
-    if (now - this.lastActivity < LINGER_MS || walking) this.schedule();
+    if (now - this.lastActivity < LINGER_MS || walking || physics?.active) this.schedule();
     // Going quiet: save the tick movement advanced (a write per quiet spell, not per tick), so that it
     // survives the hibernation that may follow.
     else world.saveTick();
@@ -786,7 +821,9 @@ export class WorldRoom extends DurableObject<Env> {
         return;
       }
       case 'action': {
+        const since = world.tick;
         const change = world.operate(msg.body, c.actor, c.perm);
+        if (change.changed) this.physics?.syncSince(since);
         this.send(c, { type: 'action_result', id: msg.id, result: change.result });
         if (change.changed) {
           this.lastActivity = Date.now();
@@ -814,6 +851,7 @@ export class WorldRoom extends DurableObject<Env> {
     this.departed.push(c.avatar);
     if (world && e) {
       world.entities.delete(c.avatar);
+      this.physics?.removeAvatar(c.avatar);
       this.store.putSession(sessionOf(c, e, Date.now()));
     }
     this.lastActivity = Date.now();

@@ -1,6 +1,7 @@
 /** Seeds for new worlds: the demo world "plaza" (hills, a paved square, a few dozen prims) and empty worlds. */
+
+import { AVATAR_HALF_HEIGHT } from '../../shared/physics/constants';
 import type { Bounds, Color, Quat, ShapePreset, Vec3 } from '../../shared/protocol';
-import { AVATAR_HALF_HEIGHT } from './movement';
 import { createHeightfield, type Heightfield, heightAt } from './terrain';
 
 /** The name of the built-in demo world, seeded on first use. */
@@ -19,6 +20,8 @@ export interface SeedPrim {
   rotation: Quat;
   scale: Vec3;
   color: Color;
+  /** The world simulates it: it falls, rolls and can be pushed. */
+  physical?: boolean;
 }
 
 /** What a new world starts with. */
@@ -95,6 +98,19 @@ export function plazaSeed(): WorldSeed {
   ];
   for (const [shape, name, x, y, scale, color] of curiosities) {
     place(shape, name, x, y, scale, color, IDENTITY, name === 'Lamp' ? 4 : 0);
+  }
+  // Things to play with: physical balls and light crates beside the square (walk into them to push them).
+  const toys: [ShapePreset, string, number, number, number, Color][] = [
+    ['sphere', 'Beach ball', CENTRE + 6, CENTRE - 20, 0.8, [240, 70, 60, 255]],
+    ['sphere', 'Beach ball', CENTRE + 9, CENTRE - 22, 0.8, [60, 120, 240, 255]],
+    ['sphere', 'Big ball', CENTRE - 6, CENTRE - 21, 1.4, [250, 210, 60, 255]],
+    ['box', 'Light crate', CENTRE + 12, CENTRE - 18, 0.9, [200, 150, 90, 255]],
+    ['box', 'Light crate', CENTRE + 12, CENTRE - 16.9, 0.9, [190, 140, 80, 255]],
+  ];
+  for (const [shape, name, x, y, size, color] of toys) {
+    place(shape, name, x, y, [size, size, size], color, IDENTITY, 0.1);
+    const toy = prims[prims.length - 1];
+    if (toy) toy.physical = true;
   }
   return { terrain, spawn: [CENTRE, CENTRE - 16, ground(CENTRE, CENTRE - 16) + AVATAR_HALF_HEIGHT], prims };
 }

@@ -127,6 +127,7 @@ export class WorldState {
             velocity: [0, 0, 0],
             shape: SHAPE_PRESETS[p.shape],
             colors: [p.color],
+            ...(p.physical ? { physical: true } : {}),
           },
           shapeName: p.shape,
           version: { world: 1 },
@@ -160,6 +161,11 @@ export class WorldState {
     if (this.savedTick === this.tick) return;
     this.store.setMeta('tick', String(this.tick));
     this.savedTick = this.tick;
+  }
+
+  /** Stores a prim as it stands now (a physical prim that came to rest), outside any plan. */
+  persist(e: StoredEntity): void {
+    this.store.putEntity(e);
   }
 
   /** Terrain height at (x, y). */
@@ -449,7 +455,7 @@ export class WorldState {
           break;
         case 'create_primitive': {
           const scale = a.scale ?? [1, 1, 1];
-          spawn(
+          const e = spawn(
             a.shape,
             a.name ?? (a.shape === 'box' ? 'Box' : 'Sphere'),
             a.position,
@@ -457,8 +463,10 @@ export class WorldState {
             scale,
             a.color ?? WHITE,
           );
+          if (a.physical) e.entity.physical = true;
           break;
         }
+
         case 'clone_entity': {
           // Read the source without marking it touched: cloning does not change it.
           const src = working.has(a.entity) ? working.get(a.entity) : this.entities.get(a.entity);
@@ -475,6 +483,7 @@ export class WorldState {
           clone.entity.shape = src.entity.shape;
           clone.entity.colors = [...src.entity.colors];
           clone.entity.description = src.entity.description;
+          if (src.entity.physical) clone.entity.physical = true;
           clone.shapeName = src.shapeName;
           break;
         }

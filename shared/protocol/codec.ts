@@ -64,11 +64,13 @@ export const FIELD = {
   colors: 512,
   /** Optional: the source world's object UUID (16 bytes), only where it has one. */
   uuid: 1024,
+  /** Optional: simulation flags (u8; bit 0 = physical: it falls, rolls and can be pushed). */
+  physics: 2048,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
 /** Every bit a field mask may carry. */
-const FIELD_KNOWN = FIELD_ALL | FIELD.uuid;
+const FIELD_KNOWN = FIELD_ALL | FIELD.uuid | FIELD.physics;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -118,7 +120,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.velocity, FIELD.velocity) |
     has(e.shape, FIELD.shape) |
     has(e.colors, FIELD.colors) |
-    has(e.uuid, FIELD.uuid);
+    has(e.uuid, FIELD.uuid) |
+    has(e.physical, FIELD.physics);
   w.u32(e.id);
   w.u16(mask);
   if (e.kind !== undefined) w.u8(e.kind === 'avatar' ? 1 : 0);
@@ -146,6 +149,7 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     const hex = e.uuid.replaceAll('-', '');
     for (let i = 0; i < 16; i++) w.u8(Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
   }
+  if (e.physical !== undefined) w.u8(e.physical ? 1 : 0);
 }
 
 const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -195,6 +199,11 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     out.colors = colors;
   }
   if (mask & FIELD.uuid) out.uuid = readUuid(r);
+  if (mask & FIELD.physics) {
+    const flags = r.u8();
+    if (flags & ~1) throw new ProtocolError('protocol_invalid', `entity physics flags 0x${flags.toString(16)} have unknown bits`);
+    out.physical = (flags & 1) !== 0;
+  }
   return out;
 }
 

@@ -115,6 +115,8 @@ export const Entity = z.object({
    * 8-4-4-4-12 hex, from ObjectUpdate's FullID). Finalverse entities leave it out.
    */
   uuid: EntityUuid.optional(),
+  /** A physical prim: the world simulates it (it falls, rolls and can be pushed). Absent: it stands where it is put. */
+  physical: z.boolean().optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

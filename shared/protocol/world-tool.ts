@@ -42,6 +42,8 @@ export const WorldAction = z.discriminatedUnion('tool', [
     scale: Size.optional(),
     color: Color.optional(),
     name: boundedString(MAX_NAME_BYTES).optional(),
+    /** Physical: it falls, rolls and can be pushed (the world simulates it). */
+    physical: z.boolean().optional(),
   }),
   z.object({
     tool: z.literal('clone_entity'),

@@ -15,7 +15,7 @@
  * so that the bench process spends its two shared cores on the edge rather than on decoding.
  */
 import WebSocket from 'ws';
-import { WALK_SPEED } from '../../edge/world/movement';
+import { WALK_SPEED } from '../../shared/physics/constants';
 import {
   type Bounds,
   decodeServerMessage,

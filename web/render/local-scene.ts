@@ -1,9 +1,10 @@
 /** Scenes the render worker can show without a world connection: the fixed test scene and the offline preview. */
+
+import type { MeshData } from '../../shared/geometry/mesh-data';
+import { generatePrimLods } from '../../shared/geometry/prim-mesh';
+import { type PrimType, primParams } from '../../shared/geometry/prim-params';
 import { createInstanceBatch, type InstanceBatch, pushInstance, type Rgba } from './instance-batch';
 import type { Quat, Vec3 } from './math';
-import type { MeshData } from './mesh/mesh-data';
-import { generatePrimLods } from './mesh/prim-mesh';
-import { type PrimType, primParams } from './mesh/prim-params';
 import { createTestHeightfield, type Heightfield } from './mesh/terrain-mesh';
 import type { CameraView } from './world-renderer';
 

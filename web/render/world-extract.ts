@@ -4,6 +4,10 @@
  * world App's render-extract system writes: no slot scan), and transforms every frame.
  */
 
+import type { MeshData } from '../../shared/geometry/mesh-data';
+import { primParamsFromWire, type WireShape } from '../../shared/geometry/prim-from-wire';
+import { generatePrimLods, PRIM_LOD_COUNT } from '../../shared/geometry/prim-mesh';
+import { primParamsKey } from '../../shared/geometry/prim-params';
 import { PRIM_SHAPE_KEYS } from '../../shared/protocol';
 import { attachWorld, type WorldMemory, type WorldView } from '../engine';
 import { Avatar, Faces, MAX_FACE_COLORS, Shape, Transform } from '../scene/components';
@@ -12,10 +16,6 @@ import { SyncReader } from '../scene/sync-header';
 import { createInstanceBatch, type InstanceBatch, pushInstance, type Rgba } from './instance-batch';
 import type { Vec3 } from './math';
 import { generateAvatarMesh } from './mesh/avatar-mesh';
-import type { MeshData } from './mesh/mesh-data';
-import { primParamsFromWire, type WireShape } from './mesh/prim-from-wire';
-import { generatePrimLods, PRIM_LOD_COUNT } from './mesh/prim-mesh';
-import { primParamsKey } from './mesh/prim-params';
 import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
 
 const P = INSTANCE_OFFSETS.position;

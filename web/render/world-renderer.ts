@@ -2,6 +2,7 @@
 import primWgsl from '../../shaders/prim.wgsl?raw';
 import skyWgsl from '../../shaders/sky.wgsl?raw';
 import terrainWgsl from '../../shaders/terrain.wgsl?raw';
+import { type MeshData, packMeshes } from '../../shared/geometry/mesh-data';
 import { cullLodCpu } from './cull/cpu-cull-lod';
 import { DRAW_ARGS_WORDS } from './cull/cull-schema';
 import {
@@ -16,7 +17,6 @@ import { projectionScale } from './cull/frustum';
 import { createGpuCullLod, type GpuCullLod } from './cull/gpu-cull-lod';
 import type { InstanceBatch } from './instance-batch';
 import { lookAt, mat4Invert, multiplyMat4, perspective, type Vec3 } from './math';
-import { type MeshData, packMeshes } from './mesh/mesh-data';
 import {
   createTerrainPatchGrid,
   generateTerrainPatch,

@@ -2,8 +2,9 @@
  * What a visit prints: entity records (world poses from the viewer's ECS, shape names as the viewer's mesh
  * code reads the wire parameters), the terrain summary, and percentiles for bot runs.
  */
+
+import { primParamsFromWire } from '../../shared/geometry/prim-from-wire';
 import type { PrimShape } from '../../shared/protocol';
-import { primParamsFromWire } from '../render/mesh/prim-from-wire';
 import type { TerrainField } from '../scene/heightfield';
 
 /** One entity as `visit` prints it. */

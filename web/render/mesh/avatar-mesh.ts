@@ -1,5 +1,5 @@
 /** A simple low-poly avatar figure (head, torso, arms, legs as capsules), unit height, facing +X, Z up. */
-import { MeshBuilder, type MeshData } from './mesh-data';
+import { MeshBuilder, type MeshData } from '../../../shared/geometry/mesh-data';
 
 /** Face indices of the avatar parts, for per-part colours. */
 export const AVATAR_FACES = { head: 0, torso: 1, arms: 2, legs: 3 } as const;

@@ -1,9 +1,9 @@
 /** One mesh (with its LODs) per distinct prim shape: many prims share a few shapes, so instances share meshes. */
 
+import type { MeshData } from '../../../shared/geometry/mesh-data';
+import { generatePrimLods } from '../../../shared/geometry/prim-mesh';
+import { type PrimParams, primParamsKey } from '../../../shared/geometry/prim-params';
 import { MeshCode, meshError } from './errors';
-import type { MeshData } from './mesh-data';
-import { generatePrimLods } from './prim-mesh';
-import { type PrimParams, primParamsKey } from './prim-params';
 
 /** Prim meshes by shape, numbered in the order they were first asked for (the cull pass's mesh ids). */
 export interface PrimMeshCache {

@@ -3,9 +3,9 @@
  * become one giant buffer: the renderer builds only the patches it draws, at the LOD it needs. Z is up.
  */
 
+import { computeBounds, type MeshData } from '../../../shared/geometry/mesh-data';
 import type { Heightfield } from '../../scene/heightfield';
 import { MeshCode, meshError } from './errors';
-import { computeBounds, type MeshData } from './mesh-data';
 
 export type { Heightfield };
 

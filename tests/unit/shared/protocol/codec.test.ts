@@ -257,6 +257,32 @@ describe('storm protocol codec: server messages', () => {
     expectEntityClose(snap.entities[0] ?? {}, entity(9, { uuid }), bounds);
   });
 
+  it('round-trips the physical flag (true and false) and leaves it out where the entity does not say', () => {
+    const back = decodeServerMessage(
+      encodeServerMessage(
+        {
+          type: 'delta',
+          baseline: 0,
+          tick: 1,
+          entities: [{ id: 1, physical: true }, { id: 2, physical: false }, entity(3), entity(4, { physical: true })],
+        },
+        bounds,
+      ),
+      bounds,
+    );
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[0]).toEqual({ id: 1, physical: true });
+    expect(back.entities[1]).toEqual({ id: 2, physical: false });
+    expect(back.entities[2] && 'physical' in back.entities[2]).toBe(false);
+    expect(back.entities[3]?.physical).toBe(true);
+  });
+
+  it('refuses physics flags with unknown bits', () => {
+    const bytes = encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, physical: true }] });
+    bytes[bytes.length - 1] = 0x81;
+    expect(() => decodeServerMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
+  });
+
   it('refuses to encode an entity uuid that is not a UUID', () => {
     expect(() =>
       encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, uuid: 'not-a-uuid' }] }, bounds),
@@ -351,6 +377,7 @@ describe('storm protocol codec: properties', () => {
         shape: fc.constantFrom(...Object.values(SHAPE_PRESETS)),
         colors: fc.array(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), { minLength: 1, maxLength: 32 }),
         uuid: fc.uuid(),
+        physical: fc.boolean(),
       },
       {
         requiredKeys: [

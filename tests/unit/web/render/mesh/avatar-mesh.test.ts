@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AVATAR_FACES, AVATAR_LOD_COUNT, generateAvatarMesh } from '../../../../../web/render/mesh/avatar-mesh';
-import { basicProblems, openEdges, signedVolume } from './mesh-checks';
+import { basicProblems, openEdges, signedVolume } from '../../../shared/geometry/mesh-checks';
 
 describe('the avatar mesh', () => {
   it('is a valid closed figure of unit height at every LOD, coarser LODs cheaper', () => {

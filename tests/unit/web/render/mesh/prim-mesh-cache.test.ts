@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { primParams } from '../../../../../shared/geometry/prim-params';
 import { createPrimMeshCache } from '../../../../../web/render/mesh/prim-mesh-cache';
-import { primParams } from '../../../../../web/render/mesh/prim-params';
 
 describe('the prim mesh cache', () => {
   it('gives equal shapes one mesh id and new shapes the next one, with their bounding spheres', () => {

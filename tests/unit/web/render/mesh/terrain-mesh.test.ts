@@ -7,7 +7,7 @@ import {
   TERRAIN_LOD_COUNT,
   terrainPatchIndices,
 } from '../../../../../web/render/mesh/terrain-mesh';
-import { basicProblems } from './mesh-checks';
+import { basicProblems } from '../../../shared/geometry/mesh-checks';
 
 describe('terrain meshes', () => {
   it('split a 256 m region into 4×4 patches of 64 quads with bounding spheres that hold every sample', () => {

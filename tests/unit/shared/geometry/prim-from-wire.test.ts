@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SHAPE_PRESETS } from '../../../../../shared/protocol';
-import { primParamsFromWire, type WireShape } from '../../../../../web/render/mesh/prim-from-wire';
-import { primParams } from '../../../../../web/render/mesh/prim-params';
+import { primParamsFromWire, type WireShape } from '../../../../shared/geometry/prim-from-wire';
+import { primParams } from '../../../../shared/geometry/prim-params';
+import { SHAPE_PRESETS } from '../../../../shared/protocol';
 
 const BOX: WireShape = SHAPE_PRESETS.box;
 

@@ -1,5 +1,5 @@
 /** Second Life / OpenSim wire prim parameters (ObjectUpdate units, as the Storm protocol carries them) → PrimParams. */
-import type { PrimShape } from '../../../shared/protocol';
+import type { PrimShape } from '../protocol';
 import { clampPrimParams, type HollowShape, type PrimParams, type ProfileCurve } from './prim-params';
 
 /** The shape fields as they travel (shared/protocol PrimShape): quantized integers in OpenSim wire units. */

@@ -1,5 +1,5 @@
 /** Shared mesh assertions: indices, degeneracy, normals, faces, and whether the surface is closed. */
-import type { MeshData } from '../../../../../web/render/mesh/mesh-data';
+import type { MeshData } from '../../../../shared/geometry/mesh-data';
 
 /** Problems with a mesh's basic validity (empty when fine). */
 export function basicProblems(m: MeshData): string[] {

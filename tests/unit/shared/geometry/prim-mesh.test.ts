@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packMeshes } from '../../../../../web/render/mesh/mesh-data';
-import { generatePrimLods, generatePrimMesh, PRIM_LOD_COUNT } from '../../../../../web/render/mesh/prim-mesh';
+import { packMeshes } from '../../../../shared/geometry/mesh-data';
+import { generatePrimLods, generatePrimMesh, PRIM_LOD_COUNT } from '../../../../shared/geometry/prim-mesh';
 import {
   clampPrimParams,
   type PrimParams,
   type PrimType,
   primParams,
   primParamsKey,
-} from '../../../../../web/render/mesh/prim-params';
+} from '../../../../shared/geometry/prim-params';
 import { basicProblems, openEdges, signedVolume } from './mesh-checks';
 
 const TYPES: PrimType[] = ['box', 'cylinder', 'prism', 'sphere', 'torus', 'tube', 'ring'];

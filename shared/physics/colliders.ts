@@ -1,0 +1,107 @@
+/**
+ * Collider shapes from world data: the terrain as one heightfield, and a prim as the exact primitive where it is
+ * one (box, ball, cylinder), else from the renderer's own mesh generator (a trimesh when it stands still, a convex
+ * hull when it moves: Rapier simulates only convex shapes well).
+ */
+import type { ColliderDesc } from '@dimforge/rapier3d-compat';
+import type { MeshData } from '../geometry/mesh-data';
+import { primParamsFromWire } from '../geometry/prim-from-wire';
+import { generatePrimMesh, PRIM_LOD_COUNT } from '../geometry/prim-mesh';
+import { primParamsKey } from '../geometry/prim-params';
+import { quatMultiply } from '../math/quat';
+import { PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../protocol';
+import type { Rapier } from './rapier';
+
+/** Samples of a terrain, row-major (rows of x at increasing y), `spacing` metres apart from (0, 0). */
+export interface TerrainSamples {
+  width: number;
+  height: number;
+  spacing: number;
+  heights: ArrayLike<number>;
+}
+
+/** A quarter turn about x: Rapier's y-up shapes (heightfield, cylinder) into our z-up world. */
+const Y_TO_Z: Quat = [Math.SQRT1_2, 0, 0, Math.SQRT1_2];
+
+/** The terrain's collider: a heightfield spanning (0, 0) to ((width−1)·spacing, (height−1)·spacing). */
+export function terrainCollider(R: Rapier, t: TerrainSamples): ColliderDesc {
+  const cols = t.width;
+  const rows = t.height;
+  // Rapier's heightfield lies in its local x/z plane, heights along y, rows along z, stored column-major. Turned
+  // a quarter about x, local z runs along world −y: row r is world row (rows − 1 − r).
+  const heights = new Float32Array(rows * cols);
+  for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) heights[c * rows + r] = t.heights[(rows - 1 - r) * cols + c] ?? 0;
+  const sx = (cols - 1) * t.spacing;
+  const sy = (rows - 1) * t.spacing;
+  return R.ColliderDesc.heightfield(rows - 1, cols - 1, heights, { x: sx, y: 1, z: sy })
+    .setRotation(quat(Y_TO_Z))
+    .setTranslation(sx / 2, sy / 2, 0);
+}
+
+/** One prim of a body: its shape, size, and pose relative to the body. */
+export interface Part {
+  shape: PrimShape;
+  scale: Vec3;
+  position: Vec3;
+  rotation: Quat;
+}
+
+/** Which exact primitive a shape is, if any (the build menu's presets, as OpenSim writes them). */
+export function exactPrimitive(shape: PrimShape): 'box' | 'sphere' | 'cylinder' | null {
+  for (const name of ['box', 'sphere', 'cylinder'] as const) {
+    const preset: PrimShape = SHAPE_PRESETS[name];
+    if (PRIM_SHAPE_FIELDS.every((f) => preset[f.name] === shape[f.name])) return name;
+  }
+  return null;
+}
+
+/** Unit-size meshes by shape key: many prims share a shape. */
+export class UnitMeshes {
+  private readonly meshes = new Map<string, MeshData>();
+
+  /** The coarsest LOD of a shape, in unit size (−0.5..0.5). */
+  get(shape: PrimShape): MeshData {
+    const params = primParamsFromWire(shape);
+    const key = primParamsKey(params);
+    let mesh = this.meshes.get(key);
+    if (!mesh) {
+      mesh = generatePrimMesh(params, PRIM_LOD_COUNT - 1);
+      this.meshes.set(key, mesh);
+    }
+    return mesh;
+  }
+}
+
+/** The collider of one part: exact where it can be, else mesh-based (convex for moving bodies). */
+export function partCollider(R: Rapier, part: Part, moving: boolean, meshes: UnitMeshes): ColliderDesc {
+  const [sx, sy, sz] = part.scale;
+  const exact = exactPrimitive(part.shape);
+  let desc: ColliderDesc | null = null;
+  let rotation = part.rotation;
+  if (exact === 'box') desc = R.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2);
+  else if (exact === 'sphere' && sx === sy && sy === sz) desc = R.ColliderDesc.ball(sx / 2);
+  else if (exact === 'cylinder' && sx === sy) {
+    desc = R.ColliderDesc.cylinder(sz / 2, sx / 2);
+    rotation = quatMultiply(part.rotation, Y_TO_Z);
+  } else {
+    const mesh = meshes.get(part.shape);
+    const points = new Float32Array(mesh.vertexCount * 3);
+    for (let i = 0; i < mesh.vertexCount; i++) {
+      points[i * 3] = (mesh.positions[i * 3] ?? 0) * sx;
+      points[i * 3 + 1] = (mesh.positions[i * 3 + 1] ?? 0) * sy;
+      points[i * 3 + 2] = (mesh.positions[i * 3 + 2] ?? 0) * sz;
+    }
+    desc = moving
+      ? R.ColliderDesc.convexHull(points)
+      : R.ColliderDesc.trimesh(points, Uint32Array.from(mesh.indices.subarray(0, mesh.indexCount)));
+    // A degenerate mesh (a prim cut to nothing) still stands somewhere: its box.
+    desc ??= R.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2);
+  }
+  const [x, y, z] = part.position;
+  return desc.setTranslation(x, y, z).setRotation(quat(rotation));
+}
+
+/** Rapier's rotation record from our [x, y, z, w]. */
+export function quat(q: Quat): { x: number; y: number; z: number; w: number } {
+  return { x: q[0], y: q[1], z: q[2], w: q[3] };
+}

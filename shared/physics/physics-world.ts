@@ -1,0 +1,318 @@
+/**
+ * The physics both sides of the wire run: the Finalverse room as the authority for every avatar and physical
+ * prim, the viewer to predict your own avatar. A fixed-rate Rapier world with the terrain as a heightfield, one
+ * body per linkset (a compound of its prims' colliders), and avatars as capsules moved by one kinematic
+ * character controller: walk on terrain and prims, climb steps, slide along walls, stop at steep slopes, jump, fly.
+ */
+import type { Collider, KinematicCharacterController, RigidBody, World } from '@dimforge/rapier3d-compat';
+import { INPUT_FLAGS, type Quat, type Vec3 } from '../protocol';
+import { type Part, partCollider, quat, type TerrainSamples, terrainCollider, UnitMeshes } from './colliders';
+import {
+  AVATAR_HALF_HEIGHT,
+  AVATAR_MASS,
+  AVATAR_RADIUS,
+  FIXED_DT,
+  GRAVITY,
+  JUMP_SPEED,
+  MAX_SLOPE,
+  PRIM_DENSITY,
+  SKIN,
+  SNAP_DISTANCE,
+  STEP_HEIGHT,
+  STEP_MIN_WIDTH,
+  TERMINAL_SPEED,
+} from './constants';
+import { type AvatarIntent, velocityFor, wantsJump } from './intent';
+import type { Rapier } from './rapier';
+
+/** Collision groups: avatars do not collide with each other (they pass, as on OpenSim), everything else does. */
+const AVATAR_GROUP = 0x0002;
+const AVATAR_GROUPS = (AVATAR_GROUP << 16) | (0xffff & ~AVATAR_GROUP);
+/** What an avatar's movement query may hit: everything but avatars. */
+const AVATAR_QUERY = AVATAR_GROUPS;
+
+/** An avatar as physics holds it. */
+export interface AvatarState {
+  /** Centre of the capsule (feet + AVATAR_HALF_HEIGHT). */
+  readonly position: Vec3;
+  /** What it actually moved by in the last step, per second. */
+  readonly velocity: Vec3;
+  /** Standing on something. */
+  readonly grounded: boolean;
+}
+
+interface AvatarBody {
+  body: RigidBody;
+  collider: Collider;
+  position: Vec3;
+  velocity: Vec3;
+  /** Vertical speed kept between steps (falling, jumping). */
+  vz: number;
+  grounded: boolean;
+}
+
+/** A body's pose and motion as the room sends it. */
+export interface BodyState {
+  position: Vec3;
+  rotation: Quat;
+  velocity: Vec3;
+  sleeping: boolean;
+}
+
+/** The pose of a body: where its root prim is. */
+export interface Pose {
+  position: Vec3;
+  rotation: Quat;
+}
+
+export interface PhysicsWorldOptions {
+  /** Keeps avatars inside these bounds (the world's), if given. */
+  bounds?: { min: Vec3; max: Vec3 };
+}
+
+/** One physics world. Ids are the caller's (entity ids); avatars and bodies have separate id spaces. */
+export class PhysicsWorld {
+  readonly world: World;
+  private readonly controller: KinematicCharacterController;
+  private readonly bodies = new Map<number, { body: RigidBody; dynamic: boolean }>();
+  private readonly avatars = new Map<number, AvatarBody>();
+  private readonly meshes = new UnitMeshes();
+  private terrain: Collider | null = null;
+  private field: TerrainSamples | null = null;
+
+  constructor(
+    private readonly R: Rapier,
+    private readonly options: PhysicsWorldOptions = {},
+  ) {
+    this.world = new R.World({ x: 0, y: 0, z: -GRAVITY });
+    this.world.timestep = FIXED_DT;
+    const c = this.world.createCharacterController(SKIN);
+    c.setUp({ x: 0, y: 0, z: 1 });
+    c.setMaxSlopeClimbAngle(MAX_SLOPE);
+    c.setMinSlopeSlideAngle(MAX_SLOPE);
+    c.enableAutostep(STEP_HEIGHT, STEP_MIN_WIDTH, false);
+    c.enableSnapToGround(SNAP_DISTANCE);
+    c.setApplyImpulsesToDynamicBodies(true);
+    c.setCharacterMass(AVATAR_MASS);
+    c.setSlideEnabled(true);
+    this.controller = c;
+  }
+
+  /** Releases the world's memory (wasm); the object is unusable after. */
+  free(): void {
+    this.world.free();
+    this.bodies.clear();
+    this.avatars.clear();
+  }
+
+  /** Replaces the terrain (null: none). */
+  setTerrain(samples: TerrainSamples | null): void {
+    if (this.terrain) this.world.removeCollider(this.terrain, false);
+    this.terrain = null;
+    this.field = samples && samples.width >= 2 && samples.height >= 2 ? samples : null;
+    if (this.field) this.terrain = this.world.createCollider(terrainCollider(this.R, this.field));
+  }
+
+  /** The terrain's height at (x, y), bilinear between samples (0 without terrain): the floor nothing falls through. */
+  groundAt(x: number, y: number): number {
+    const t = this.field;
+    if (!t) return Number.NEGATIVE_INFINITY;
+    const fx = Math.min(t.width - 1, Math.max(0, x / t.spacing));
+    const fy = Math.min(t.height - 1, Math.max(0, y / t.spacing));
+    const i = Math.min(t.width - 2, Math.floor(fx));
+    const j = Math.min(t.height - 2, Math.floor(fy));
+    const tx = fx - i;
+    const ty = fy - j;
+    const h = (a: number, b: number) => t.heights[b * t.width + a] ?? 0;
+    return (h(i, j) * (1 - tx) + h(i + 1, j) * tx) * (1 - ty) + (h(i, j + 1) * (1 - tx) + h(i + 1, j + 1) * tx) * ty;
+  }
+
+  /**
+   * Puts a body at `pose` made of `parts` (a linkset: one compound body), replacing any body with this id. A
+   * dynamic body falls, rolls and can be pushed; a fixed one only moves when told (moveBody).
+   */
+  setBody(id: number, pose: Pose, parts: readonly Part[], dynamic = false): void {
+    this.removeBody(id);
+    const R = this.R;
+    const desc = dynamic ? R.RigidBodyDesc.dynamic().setCcdEnabled(true) : R.RigidBodyDesc.fixed();
+    desc.setTranslation(pose.position[0], pose.position[1], pose.position[2]).setRotation(quat(pose.rotation));
+    const body = this.world.createRigidBody(desc);
+    for (const part of parts) {
+      const collider = partCollider(R, part, dynamic, this.meshes);
+      if (dynamic) collider.setDensity(PRIM_DENSITY).setFriction(0.7);
+      this.world.createCollider(collider, body);
+    }
+    this.bodies.set(id, { body, dynamic });
+  }
+
+  /** Moves a body to `pose` (a fixed body that was edited; a dynamic one that was placed). */
+  moveBody(id: number, pose: Pose): void {
+    const b = this.bodies.get(id);
+    if (!b) return;
+    b.body.setTranslation({ x: pose.position[0], y: pose.position[1], z: pose.position[2] }, true);
+    b.body.setRotation(quat(pose.rotation), true);
+    if (b.dynamic) {
+      b.body.setLinvel({ x: 0, y: 0, z: 0 }, true);
+      b.body.setAngvel({ x: 0, y: 0, z: 0 }, true);
+    }
+  }
+
+  removeBody(id: number): void {
+    const b = this.bodies.get(id);
+    if (!b) return;
+    this.world.removeRigidBody(b.body);
+    this.bodies.delete(id);
+  }
+
+  hasBody(id: number): boolean {
+    return this.bodies.has(id);
+  }
+
+  /** Number of bodies and of colliders (terrain included). */
+  counts(): { bodies: number; colliders: number; avatars: number } {
+    return { bodies: this.bodies.size, colliders: this.world.colliders.len(), avatars: this.avatars.size };
+  }
+
+  /** Where a dynamic body is and how it moves. */
+  bodyState(id: number): BodyState | null {
+    const b = this.bodies.get(id);
+    if (!b) return null;
+    const t = b.body.translation();
+    const r = b.body.rotation();
+    const v = b.body.linvel();
+    return {
+      position: [t.x, t.y, t.z],
+      rotation: [r.x, r.y, r.z, r.w],
+      velocity: [v.x, v.y, v.z],
+      sleeping: b.body.isSleeping(),
+    };
+  }
+
+  /** Ids of dynamic bodies that are awake (moving). */
+  *awakeBodies(): Generator<number> {
+    for (const [id, b] of this.bodies) if (b.dynamic && !b.body.isSleeping()) yield id;
+  }
+
+  /** Adds an avatar whose capsule centre is at `position`. */
+  addAvatar(id: number, position: Vec3): void {
+    this.removeAvatar(id);
+    const R = this.R;
+    const body = this.world.createRigidBody(
+      R.RigidBodyDesc.kinematicPositionBased().setTranslation(position[0], position[1], position[2]),
+    );
+    const collider = this.world.createCollider(
+      R.ColliderDesc.capsule(AVATAR_HALF_HEIGHT - AVATAR_RADIUS, AVATAR_RADIUS)
+        .setRotation(quat([Math.SQRT1_2, 0, 0, Math.SQRT1_2]))
+        .setCollisionGroups(AVATAR_GROUPS),
+      body,
+    );
+    this.avatars.set(id, { body, collider, position: [...position], velocity: [0, 0, 0], vz: 0, grounded: false });
+  }
+
+  removeAvatar(id: number): void {
+    const a = this.avatars.get(id);
+    if (!a) return;
+    this.world.removeRigidBody(a.body);
+    this.avatars.delete(id);
+  }
+
+  hasAvatar(id: number): boolean {
+    return this.avatars.has(id);
+  }
+
+  /** Puts an avatar somewhere at once (a teleport, a correction too large to blend). */
+  placeAvatar(id: number, position: Vec3): void {
+    const a = this.avatars.get(id);
+    if (!a) return;
+    a.position = [...position];
+    a.vz = 0;
+    a.body.setTranslation({ x: position[0], y: position[1], z: position[2] }, true);
+  }
+
+  avatar(id: number): AvatarState | null {
+    return this.avatars.get(id) ?? null;
+  }
+
+  /**
+   * Moves an avatar by `delta` through the world (collisions, steps, slopes), without changing its speed: how a
+   * viewer blends its prediction toward the authority's position. Returns the distance actually moved.
+   */
+  nudgeAvatar(id: number, delta: Vec3): number {
+    const a = this.avatars.get(id);
+    if (!a) return 0;
+    this.controller.disableSnapToGround();
+    const m = this.computeMove(a, delta);
+    this.controller.enableSnapToGround(SNAP_DISTANCE);
+    this.applyMove(a, m);
+    // Between steps: the collider goes there now, so the next step starts from it.
+    a.body.setTranslation({ x: a.position[0], y: a.position[1], z: a.position[2] }, true);
+    this.world.propagateModifiedBodyPositionsToColliders();
+    return Math.hypot(m[0], m[1], m[2]);
+  }
+
+  /** One fixed step: every avatar moves by its intent (`intentOf`; none: standing), then the world steps. */
+  step(intentOf: (id: number) => AvatarIntent | undefined): void {
+    for (const [id, a] of this.avatars) this.moveAvatar(a, intentOf(id));
+    this.world.step();
+  }
+
+  private moveAvatar(a: AvatarBody, intent: AvatarIntent | undefined): void {
+    const dt = FIXED_DT;
+    const flying = intent !== undefined && (intent.flags & INPUT_FLAGS.fly) !== 0;
+    const v = intent ? velocityFor(intent.move, intent.rotation, intent.flags) : [0, 0, 0];
+    if (flying) a.vz = v[2] ?? 0;
+    else if (a.grounded && a.vz <= 0 && intent && wantsJump(intent)) a.vz = JUMP_SPEED;
+    else if (a.grounded && a.vz < 0) a.vz = 0;
+    if (!flying) a.vz = Math.max(-TERMINAL_SPEED, a.vz - GRAVITY * dt);
+    const desired: Vec3 = [(v[0] ?? 0) * dt, (v[1] ?? 0) * dt, a.vz * dt];
+    // Snapping to the ground would swallow a take-off and hold a flyer down.
+    const snap = !flying && a.vz <= 0;
+    if (!snap) this.controller.disableSnapToGround();
+    const m = this.computeMove(a, desired);
+    if (!snap) this.controller.enableSnapToGround(SNAP_DISTANCE);
+    a.grounded = this.controller.computedGrounded();
+    // A ceiling ends a jump (it let through less than half the rise); the ground ends a fall.
+    if (a.vz > 0 && m[2] < desired[2] * 0.5) a.vz = 0;
+    if (a.grounded && a.vz < 0) a.vz = 0;
+    // Standing still on the ground stays exactly still: the controller's skin correction would otherwise creep
+    // it by fractions of a millimetre each step, and a room that sees movement never goes quiet.
+    const idle = v[0] === 0 && v[1] === 0 && !flying && a.vz === 0;
+    if (idle && a.grounded && Math.hypot(m[0], m[1], m[2]) < 0.005) {
+      a.velocity = [0, 0, 0];
+      return;
+    }
+    this.applyMove(a, m);
+    a.velocity = [m[0] / dt, m[1] / dt, m[2] / dt];
+  }
+
+  private computeMove(a: AvatarBody, desired: Vec3): Vec3 {
+    this.controller.computeColliderMovement(
+      a.collider,
+      { x: desired[0], y: desired[1], z: desired[2] },
+      this.R.QueryFilterFlags.EXCLUDE_SENSORS,
+      AVATAR_QUERY,
+    );
+    const m = this.controller.computedMovement();
+    return [m.x, m.y, m.z];
+  }
+
+  private applyMove(a: AvatarBody, m: Vec3): void {
+    let x = a.position[0] + m[0];
+    let y = a.position[1] + m[1];
+    let z = a.position[2] + m[2];
+    const b = this.options.bounds;
+    if (b) {
+      x = Math.min(b.max[0], Math.max(b.min[0], x));
+      y = Math.min(b.max[1], Math.max(b.min[1], y));
+      z = Math.min(b.max[2], z);
+    }
+    // The floor nothing falls through (a capsule that slipped under the heightfield comes back up).
+    const floor = this.groundAt(x, y) + AVATAR_HALF_HEIGHT;
+    if (z < floor - 0.25) {
+      z = floor;
+      a.vz = 0;
+    }
+    a.position = [x, y, z];
+    a.body.setNextKinematicTranslation({ x, y, z });
+  }
+}
