@@ -13,6 +13,10 @@ import type { Vec3 } from '../../shared/protocol';
 import type { StoredEntity } from './types';
 import type { WorldState } from './world-state';
 
+/** A physical prim that moved less than this (m), or turned less than this (|q·q'| above it), is not sent. */
+const MOVE_EPSILON = 0.002;
+const TURN_EPSILON = 0.99999;
+
 /** A linkset's body: its root entity's pose, and every prim of the set relative to it. */
 function bodyOf(world: WorldState, root: StoredEntity): { parts: Part[]; dynamic: boolean } {
   const parts: Part[] = [{ shape: root.entity.shape, scale: root.entity.scale, position: [0, 0, 0], rotation: [0, 0, 0, 1] }];
@@ -111,14 +115,22 @@ export class RoomPhysics {
         this.moving.delete(id);
         continue;
       }
+      const p = e.entity.position;
+      const q = e.entity.rotation;
+      const shifted = Math.hypot(s.position[0] - p[0], s.position[1] - p[1], s.position[2] - p[2]) > MOVE_EPSILON;
+      const turned =
+        Math.abs(s.rotation[0] * q[0] + s.rotation[1] * q[1] + s.rotation[2] * q[2] + s.rotation[3] * q[3]) < TURN_EPSILON;
+      const wasMoving = e.entity.velocity.some((v) => v !== 0);
+      if (s.sleeping) {
+        this.moving.delete(id);
+        // Asleep where it was put (a resting toy waking at the room's start) is no news.
+        if (!shifted && !turned && !wasMoving) continue;
+        out.settled.push(id);
+      } else if (!shifted && !turned) continue;
       e.entity.position = this.world.clamp(s.position);
       e.entity.rotation = s.rotation;
       e.entity.velocity = s.sleeping ? [0, 0, 0] : s.velocity;
       out.moved.push(id);
-      if (s.sleeping) {
-        this.moving.delete(id);
-        out.settled.push(id);
-      }
     }
     out.active = this.moving.size > 0;
     return out;

@@ -33,7 +33,8 @@ export function terrainCollider(R: Rapier, t: TerrainSamples): ColliderDesc {
   for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) heights[c * rows + r] = t.heights[(rows - 1 - r) * cols + c] ?? 0;
   const sx = (cols - 1) * t.spacing;
   const sy = (rows - 1) * t.spacing;
-  return R.ColliderDesc.heightfield(rows - 1, cols - 1, heights, { x: sx, y: 1, z: sy })
+  // Internal edges fixed: a capsule sliding over a triangle edge would otherwise catch on it and stall.
+  return R.ColliderDesc.heightfield(rows - 1, cols - 1, heights, { x: sx, y: 1, z: sy }, R.HeightFieldFlags.FIX_INTERNAL_EDGES)
     .setRotation(quat(Y_TO_Z))
     .setTranslation(sx / 2, sy / 2, 0);
 }
@@ -93,7 +94,11 @@ export function partCollider(R: Rapier, part: Part, moving: boolean, meshes: Uni
     }
     desc = moving
       ? R.ColliderDesc.convexHull(points)
-      : R.ColliderDesc.trimesh(points, Uint32Array.from(mesh.indices.subarray(0, mesh.indexCount)));
+      : R.ColliderDesc.trimesh(
+          points,
+          Uint32Array.from(mesh.indices.subarray(0, mesh.indexCount)),
+          R.TriMeshFlags.FIX_INTERNAL_EDGES,
+        );
     // A degenerate mesh (a prim cut to nothing) still stands somewhere: its box.
     desc ??= R.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2);
   }

@@ -31,6 +31,23 @@ const AVATAR_GROUPS = (AVATAR_GROUP << 16) | (0xffff & ~AVATAR_GROUP);
 /** What an avatar's movement query may hit: everything but avatars. */
 const AVATAR_QUERY = AVATAR_GROUPS;
 
+/**
+ * The velocity others dead-reckon an avatar by: what it moved, but the walking velocity itself where the move
+ * was that (within 2 %), and level while it stands on the ground. The controller's small corrections would
+ * otherwise change it every step, and every change of a mover's velocity is sent to everyone who sees it.
+ */
+function reportedVelocity(m: Vec3, intended: readonly number[], grounded: boolean, dt: number): Vec3 {
+  const out: Vec3 = [m[0] / dt, m[1] / dt, grounded ? 0 : m[2] / dt];
+  const ix = intended[0] ?? 0;
+  const iy = intended[1] ?? 0;
+  const speed = Math.hypot(ix, iy);
+  if (speed > 0 && Math.hypot(out[0] - ix, out[1] - iy) < 0.02 * speed) {
+    out[0] = ix;
+    out[1] = iy;
+  }
+  return out;
+}
+
 /** An avatar as physics holds it. */
 export interface AvatarState {
   /** Centre of the capsule (feet + AVATAR_HALF_HEIGHT). */
@@ -193,15 +210,39 @@ export class PhysicsWorld {
     for (const [id, b] of this.bodies) if (b.dynamic && !b.body.isSleeping()) yield id;
   }
 
-  /** Adds an avatar whose capsule centre is at `position`. */
-  addAvatar(id: number, position: Vec3): void {
+  /**
+   * Where an avatar put at `position` stands: lifted onto what its feet are sunk in (a floor up to a step high
+   * above them), so it never starts inside a prim. Scene queries are brought up to date first.
+   */
+  standAt(position: Vec3): Vec3 {
+    const [x, y, z] = position;
+    // A zero-length step updates the scene queries without moving anything.
+    this.world.timestep = 0;
+    this.world.step();
+    this.world.timestep = FIXED_DT;
+    const top = z - AVATAR_HALF_HEIGHT + STEP_HEIGHT;
+    const hit = this.world.castRay(
+      new this.R.Ray({ x, y, z: top }, { x: 0, y: 0, z: -1 }),
+      STEP_HEIGHT,
+      true,
+      undefined,
+      AVATAR_QUERY,
+    );
+    const floor = Math.max(hit ? top - hit.timeOfImpact : Number.NEGATIVE_INFINITY, this.groundAt(x, y));
+    return [x, y, Math.max(z, floor + AVATAR_HALF_HEIGHT)];
+  }
+
+  /** Adds an avatar whose capsule centre is at `position` (lifted onto a floor its feet are sunk in). */
+  addAvatar(id: number, at: Vec3): void {
     this.removeAvatar(id);
     const R = this.R;
+    const position = this.standAt(at);
     const body = this.world.createRigidBody(
       R.RigidBodyDesc.kinematicPositionBased().setTranslation(position[0], position[1], position[2]),
     );
     const collider = this.world.createCollider(
-      R.ColliderDesc.capsule(AVATAR_HALF_HEIGHT - AVATAR_RADIUS, AVATAR_RADIUS)
+      // The controller keeps SKIN between the capsule and the ground: the centre rests AVATAR_HALF_HEIGHT up.
+      R.ColliderDesc.capsule(AVATAR_HALF_HEIGHT - AVATAR_RADIUS - SKIN, AVATAR_RADIUS)
         .setRotation(quat([Math.SQRT1_2, 0, 0, Math.SQRT1_2]))
         .setCollisionGroups(AVATAR_GROUPS),
       body,
@@ -221,9 +262,10 @@ export class PhysicsWorld {
   }
 
   /** Puts an avatar somewhere at once (a teleport, a correction too large to blend). */
-  placeAvatar(id: number, position: Vec3): void {
+  placeAvatar(id: number, at: Vec3): void {
     const a = this.avatars.get(id);
     if (!a) return;
+    const position = this.standAt(at);
     a.position = [...position];
     a.vz = 0;
     a.body.setTranslation({ x: position[0], y: position[1], z: position[2] }, true);
@@ -282,7 +324,7 @@ export class PhysicsWorld {
       return;
     }
     this.applyMove(a, m);
-    a.velocity = [m[0] / dt, m[1] / dt, m[2] / dt];
+    a.velocity = reportedVelocity(m, v, a.grounded, dt);
   }
 
   private computeMove(a: AvatarBody, desired: Vec3): Vec3 {

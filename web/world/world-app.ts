@@ -11,6 +11,8 @@
  * Data flows one way: socket → inbox → columns → render list / HUD → render worker / page. The headless
  * `visit` client runs the same App in Node (without the page's outbox).
  */
+
+import type { Rapier } from '../../shared/physics/rapier';
 import {
   type App,
   bytesPerEntity,
@@ -30,6 +32,7 @@ import { hudPlugin } from './plugins/hud';
 import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
 import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
+import { physicsPlugin } from './plugins/physics';
 import { renderExtractPlugin } from './plugins/render-extract';
 import { terrainPlugin } from './plugins/terrain';
 import type { WorldEvent } from './world-protocol';
@@ -100,6 +103,8 @@ export interface WorldAppOptions {
   world?: Partial<WorldOptions>;
   /** Extra plugins (visit adds its observer), added last. */
   plugins?: Plugin[];
+  /** Rapier, loading: your avatar is then predicted by physics (web/world/plugins/physics.ts). */
+  rapier?: Promise<Rapier>;
 }
 
 /** The world App and the shared memory the renderer attaches to. */
@@ -154,6 +159,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     hudPlugin({ plan: planView, workers: options.workers }),
     renderExtractPlugin(syncWriter, renderList),
   );
+  if (options.rapier) app.addPlugin(physicsPlugin(options.rapier));
   for (const p of options.plugins ?? []) app.addPlugin(p);
   return {
     app,

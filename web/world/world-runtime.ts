@@ -20,7 +20,9 @@ export function runWorldHost(
   plugins: Plugin[] = [],
   hardwareConcurrency = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency,
 ): (data: unknown) => void {
-  const world = createWorldApp({ post, now: () => performance.now(), hardwareConcurrency, workers, plugins });
+  // Rapier comes in its own chunk, so the world starts (and shows the server's positions) while it loads.
+  const rapier = import('../../shared/physics/rapier').then((m) => m.loadRapier());
+  const world = createWorldApp({ post, now: () => performance.now(), hardwareConcurrency, workers, plugins, rapier });
   post({ type: 'memory', memory: world.app.world.memory, sync: world.sync, renderList: world.renderList });
   let last = performance.now();
   setInterval(() => {

@@ -1,0 +1,314 @@
+/**
+ * The physics plugin: your own avatar moves at once, predicted by the same physics the Finalverse room runs
+ * (shared/physics), against the terrain and the prims you see; the authority's reports (the room, or the OpenSim
+ * simulator) only correct it. Each fixed step moves the predicted capsule by your intent; each frame blends it
+ * toward where the authority says you are, compared with where you were predicted to be when the authority
+ * was (so steady walking needs no correction and a wall the authority hit pulls you back), snapping only when
+ * far off. Colliders mirror the ECS: one fixed body per linkset root, moved when the root moves.
+ */
+import { predictPosition } from '../../../shared/math/dead-reckoning';
+import type { Part } from '../../../shared/physics/colliders';
+import { type AvatarIntent, IDLE } from '../../../shared/physics/intent';
+import { PhysicsWorld } from '../../../shared/physics/physics-world';
+import type { Rapier } from '../../../shared/physics/rapier';
+import { INPUT_FLAGS, PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../../../shared/protocol';
+import { defineResource, type Plugin, type World } from '../../engine';
+import { Avatar, Local, LocalPose, Motion, NetId, Parent, Shape, Transform } from '../../scene/components';
+import { Clock, Commands, CurrentPlace, Entities, Outbox, SceneChanges, WorldReset } from '../keys';
+import { TerrainKey } from './terrain';
+
+/** A correction this large is applied at once (a teleport, a respawn, a long stall). */
+export const SNAP_DISTANCE = 3;
+/** Errors below this are left alone (m). */
+export const DEADBAND = 0.02;
+/** A correction is blended in over about this long (s). */
+export const BLEND_SECONDS = 0.25;
+/**
+ * How far back the predicted path is compared with the authority (ms): the authority's reports lag your input by
+ * the round trip and a room tick. Where it says you are is matched against where you were predicted within this
+ * window; older than that (it never followed you), it is an error.
+ */
+const HISTORY_MS = 300;
+/** The terrain collider is rebuilt at most this often while patches arrive (ms). */
+const TERRAIN_REBUILD_MS = 500;
+/** The physics id of your avatar (avatars and bodies have separate id spaces). */
+const SELF = 1;
+
+/** What the physics plugin shows (the overlay, visit, tests). */
+export interface ViewerPhysics {
+  /** The physics world, once Rapier has loaded and a world is shown. */
+  world: PhysicsWorld | null;
+  /** Why physics is off (Rapier failed to load), else null. */
+  error: string | null;
+  /** Where physics predicts your avatar (null until it stands in the world). */
+  predicted: Vec3 | null;
+  /** The authority's position of your avatar as last compared. */
+  authority: Vec3 | null;
+  /** Fixed steps run, and corrections applied (blended, snapped). */
+  steps: number;
+  corrections: number;
+  snaps: number;
+}
+export const PhysicsKey = defineResource<ViewerPhysics>('physics/state');
+
+const ROOTS = { all: [Shape, Transform, NetId], none: [Avatar, Parent, Local] };
+const CHILDREN = { all: [Shape, Transform, Parent, LocalPose], none: [Avatar, Local] };
+
+const vec3 = (a: ArrayLike<number>, i: number): Vec3 => [a[i * 3] ?? 0, a[i * 3 + 1] ?? 0, a[i * 3 + 2] ?? 0];
+const quat4 = (a: ArrayLike<number>, i: number): Quat => [a[i * 4] ?? 0, a[i * 4 + 1] ?? 0, a[i * 4 + 2] ?? 0, a[i * 4 + 3] ?? 1];
+
+function shapeAt(world: World, i: number): PrimShape {
+  const shape: PrimShape = { ...SHAPE_PRESETS.box };
+  for (const f of PRIM_SHAPE_FIELDS) shape[f.name] = world.column(Shape, f.name)[i] ?? 0;
+  return shape;
+}
+
+/** The intent an input command gives: the UI's (forward, right, up) as the protocol's (forward, left, up). */
+export function intentOf(move: readonly [number, number, number], yaw: number, run: boolean, fly: boolean): AvatarIntent {
+  const half = yaw / 2;
+  return {
+    move: [move[0], -move[1], move[2]],
+    rotation: [0, 0, Math.sin(half), Math.cos(half)],
+    flags: (run ? INPUT_FLAGS.run : 0) | (fly ? INPUT_FLAGS.fly : 0),
+  };
+}
+
+/** The physics plugin; `rapier` resolves to the engine (loading it must not hold up the world). */
+export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
+  return {
+    name: 'physics',
+    after: ['net', 'terrain', 'motion'],
+    build(app) {
+      const state: ViewerPhysics = {
+        world: null,
+        error: null,
+        predicted: null,
+        authority: null,
+        steps: 0,
+        corrections: 0,
+        snaps: 0,
+      };
+      app.insertResource(PhysicsKey, state);
+      let R: Rapier | null = null;
+      rapier.then(
+        (r) => {
+          R = r;
+        },
+        (err: unknown) => {
+          state.error = `physics: Rapier did not load (${err instanceof Error ? err.message : String(err)}); your avatar follows the server only`;
+          app.resource(Outbox).post({ type: 'error', code: 'physics_unavailable', message: state.error });
+        },
+      );
+      const commands = app.reader(Commands);
+      const resets = app.reader(WorldReset);
+      const clock = app.resource(Clock);
+      let intent: AvatarIntent = IDLE;
+      /** Bodies by root entity: the signature they were built from. */
+      const bodies = new Map<number, string>();
+      let rescan = true;
+      let terrainVersion = -1;
+      let terrainBuilt = Number.NEGATIVE_INFINITY;
+      let self = -1;
+      /** The predicted path: times (ms) and positions, oldest first. */
+      const history: { t: number; p: Vec3 }[] = [];
+
+      const drop = (): void => {
+        state.world?.free();
+        state.world = null;
+        state.predicted = null;
+        state.authority = null;
+        bodies.clear();
+        history.length = 0;
+        self = -1;
+        rescan = true;
+        terrainVersion = -1;
+      };
+
+      /** Where the authority says your avatar is now (dead reckoning of its last report). */
+      const authorityOf = (world: World, i: number, now: number): Vec3 => {
+        const at = world.column(Motion, 'at')[i] ?? 0;
+        const out: [number, number, number] = [0, 0, 0];
+        const seconds = at === 0 ? 0 : Math.max(0, now - at) / 1000;
+        predictPosition(world.column(Motion, 'anchor'), world.column(Motion, 'velocity'), seconds, out, 0, i * 3);
+        return out;
+      };
+
+      /** The error between the authority and the prediction: the nearest point of the recent predicted path. */
+      const errorOf = (authority: Vec3, predicted: Vec3): Vec3 => {
+        let best: Vec3 = [authority[0] - predicted[0], authority[1] - predicted[1], authority[2] - predicted[2]];
+        let bestLength = Math.hypot(...best);
+        for (let k = 1; k < history.length; k++) {
+          const a = history[k - 1]?.p;
+          const b = history[k]?.p;
+          if (!a || !b) continue;
+          const d: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+          const len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+          const s =
+            len2 > 1e-12
+              ? Math.min(
+                  1,
+                  Math.max(
+                    0,
+                    ((authority[0] - a[0]) * d[0] + (authority[1] - a[1]) * d[1] + (authority[2] - a[2]) * d[2]) / len2,
+                  ),
+                )
+              : 0;
+          const e: Vec3 = [authority[0] - (a[0] + d[0] * s), authority[1] - (a[1] + d[1] * s), authority[2] - (a[2] + d[2] * s)];
+          const l = Math.hypot(...e);
+          if (l < bestLength) {
+            best = e;
+            bestLength = l;
+          }
+        }
+        return best;
+      };
+
+      const syncBodies = (world: World, since: number): void => {
+        const pw = state.world;
+        if (!pw) return;
+        const position = world.column(Transform, 'position');
+        const rotation = world.column(Transform, 'rotation');
+        const scale = world.column(Transform, 'scale');
+        const changed = world.views[world.component(Transform).changedColumn] as Uint32Array;
+        const localChanged = world.views[world.component(LocalPose).changedColumn] as Uint32Array;
+        const parent = world.column(Parent, 'entity');
+        const children = world.query(CHILDREN).entities();
+        // A child's own pose changed: its linkset is rebuilt.
+        for (let k = 0; k < children.length; k++) {
+          const c = children[k] as number;
+          if ((localChanged[c] ?? 0) > since) {
+            const p = parent[c] ?? 0;
+            if (world.isAlive(p)) bodies.set(p, '');
+            rescan = true;
+          }
+        }
+        const roots = world.query(ROOTS).entities();
+        if (rescan) {
+          rescan = false;
+          const partsOf = new Map<number, Part[]>();
+          const localPosition = world.column(LocalPose, 'position');
+          const localRotation = world.column(LocalPose, 'rotation');
+          for (let k = 0; k < children.length; k++) {
+            const c = children[k] as number;
+            const p = parent[c] ?? 0;
+            if (!world.isAlive(p)) continue;
+            const list = partsOf.get(p) ?? [];
+            list.push({
+              shape: shapeAt(world, c),
+              scale: vec3(scale, c),
+              position: vec3(localPosition, c),
+              rotation: quat4(localRotation, c),
+            });
+            partsOf.set(p, list);
+          }
+          const seen = new Set<number>();
+          for (let k = 0; k < roots.length; k++) {
+            const i = roots[k] as number;
+            const id = world.idAt(i);
+            seen.add(id);
+            const parts: Part[] = [
+              { shape: shapeAt(world, i), scale: vec3(scale, i), position: [0, 0, 0], rotation: [0, 0, 0, 1] },
+              ...(partsOf.get(id) ?? []),
+            ];
+            const signature = JSON.stringify(parts);
+            if (bodies.get(id) === signature) continue;
+            pw.setBody(id, { position: vec3(position, i), rotation: quat4(rotation, i) }, parts);
+            bodies.set(id, signature);
+          }
+          for (const id of bodies.keys())
+            if (!seen.has(id)) {
+              pw.removeBody(id);
+              bodies.delete(id);
+            }
+          return;
+        }
+        for (let k = 0; k < roots.length; k++) {
+          const i = roots[k] as number;
+          if ((changed[i] ?? 0) <= since) continue;
+          pw.moveBody(world.idAt(i), { position: vec3(position, i), rotation: quat4(rotation, i) });
+        }
+      };
+
+      app.addSystem({
+        name: 'physics-step',
+        phase: 'fixedUpdate',
+        run: () => {
+          const pw = state.world;
+          if (!pw?.hasAvatar(SELF)) return;
+          pw.step((id) => (id === SELF ? intent : undefined));
+          state.steps++;
+          const a = pw.avatar(SELF);
+          if (!a) return;
+          const now = clock.now();
+          history.push({ t: now, p: [...a.position] });
+          while (history.length > 2 && (history[0]?.t ?? now) < now - HISTORY_MS) history.shift();
+        },
+      });
+
+      app.addSystem({
+        name: 'physics-sync',
+        phase: 'update',
+        reads: [Motion, Shape, Parent, LocalPose],
+        writes: [Transform],
+        run: (ctx) => {
+          const world = ctx.world;
+          if (resets.read().length > 0) drop();
+          for (const c of commands.read()) if (c.type === 'input') intent = intentOf(c.move, c.yaw, c.run, c.fly);
+          const place = app.resource(CurrentPlace);
+          if (!R || place.name === '') return;
+          if (!state.world) {
+            const b = place.bounds ?? { min: [0, 0, -1e4] as Vec3, max: [place.size[0], place.size[1], 1e5] as Vec3 };
+            state.world = new PhysicsWorld(R, { bounds: b });
+          }
+          const pw = state.world;
+          const terrain = app.resource(TerrainKey);
+          const now = clock.now();
+          if (terrain.version !== terrainVersion && now - terrainBuilt >= TERRAIN_REBUILD_MS) {
+            terrainVersion = terrain.version;
+            terrainBuilt = now;
+            pw.setTerrain(terrain.field);
+          }
+          if (app.resource(SceneChanges).structural) rescan = true;
+          syncBodies(world, ctx.since);
+
+          // Your avatar: predicted by physics, corrected toward the authority.
+          const index = app.resource(Entities);
+          const ecs = index.byNet.get(index.selfNetId);
+          const i = ecs !== undefined && world.isAlive(ecs) ? world.indexOf(ecs) : -1;
+          if (i < 0) {
+            if (self >= 0) pw.removeAvatar(SELF);
+            self = -1;
+            state.predicted = null;
+            return;
+          }
+          const authority = authorityOf(world, i, now);
+          state.authority = authority;
+          if (self !== i || !pw.hasAvatar(SELF)) {
+            self = i;
+            pw.addAvatar(SELF, authority);
+            history.length = 0;
+          }
+          const predicted = pw.avatar(SELF)?.position ?? authority;
+          const e = errorOf(authority, predicted);
+          const distance = Math.hypot(...e);
+          if (distance > SNAP_DISTANCE) {
+            pw.placeAvatar(SELF, authority);
+            history.length = 0;
+            state.snaps++;
+          } else if (distance > DEADBAND) {
+            const k = Math.min(1, ctx.dt / BLEND_SECONDS);
+            pw.nudgeAvatar(SELF, [e[0] * k, e[1] * k, e[2] * k]);
+            state.corrections++;
+          }
+          const p = pw.avatar(SELF)?.position ?? predicted;
+          state.predicted = [...p];
+          const position = world.column(Transform, 'position');
+          position[i * 3] = p[0];
+          position[i * 3 + 1] = p[1];
+          position[i * 3 + 2] = p[2];
+          (world.views[world.component(Transform).changedColumn] as Uint32Array)[i] = ctx.tick;
+        },
+      });
+    },
+  };
+}
