@@ -17,9 +17,19 @@ export function rapierForWorkerd(): Plugin {
     enforce: 'pre',
     applyToEnvironment: (environment) => environment.config.consumer === 'server',
     // Rapier's module build must go through this plugin, not the dependency pre-bundler.
-    configEnvironment: (_name, config) => {
-      if (config.consumer !== 'server') return;
-      return { optimizeDeps: { exclude: ['@dimforge/rapier3d', '@dimforge/rapier3d-compat'] } };
+    // (The Cloudflare plugin marks its environments as servers later than this hook sees them.)
+    configEnvironment: (name, config) => {
+      if (name === 'client' || config.consumer === 'client') return;
+      return {
+        optimizeDeps: {
+          exclude: [
+            '@dimforge/rapier3d',
+            '@dimforge/rapier3d/exports.js',
+            '@dimforge/rapier3d/rapier_wasm3d_bg.js',
+            '@dimforge/rapier3d-compat',
+          ],
+        },
+      };
     },
     resolveId(source, importer) {
       if (source === '@dimforge/rapier3d-compat') return compat;

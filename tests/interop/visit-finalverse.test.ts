@@ -46,6 +46,37 @@ describe('visit: the headless client in the Finalverse world "plaza"', () => {
     expect(out.chat.some((c) => c.text === 'hello plaza')).toBe(true);
   }, 120_000);
 
+  it('walks a --walk script with the viewer physics: stops at a bench, turns, jumps, and ends where the room says', async () => {
+    const run = await runVisitCli([
+      `${server.url}/#/fv/plaza/128/112/22`,
+      '--edge',
+      server.url,
+      '--seconds',
+      '0',
+      '--walk',
+      'forward 2s, turn 90, forward 1s, jump',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const self = (run.json as { self: { path: number[][]; final: number[]; predicted: boolean; authority: number[] } }).self;
+    expect(self.predicted).toBe(true);
+    // A sample every 100 ms over the walk (3.9 s) and the second after it.
+    expect(self.path.length).toBeGreaterThan(40);
+    const times = self.path.map((p) => p[0] ?? 0);
+    for (let i = 1; i < times.length; i++) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeLessThan(160);
+    // North from (128, 112): the bench at (128, 116) (0.6 m deep) stops you before it, not on or past it.
+    const ys = self.path.filter((p) => (p[0] ?? 0) < 2000).map((p) => p[2] ?? 0);
+    expect(Math.max(...ys)).toBeGreaterThan(115);
+    expect(Math.max(...ys)).toBeLessThan(116 - 0.3);
+    // Then west, a metre and a half or more, and a jump that comes back down.
+    expect(self.final[0]).toBeLessThan(126.5);
+    const zs = self.path.filter((p) => (p[0] ?? 0) > 3000).map((p) => p[3] ?? 0);
+    expect(Math.max(...zs) - (self.final[2] ?? 0)).toBeGreaterThan(0.3);
+    // The prediction and the room agree at the end.
+    expect(
+      Math.hypot((self.final[0] ?? 0) - (self.authority[0] ?? 0), (self.final[1] ?? 0) - (self.authority[1] ?? 0)),
+    ).toBeLessThan(0.05);
+  }, 120_000);
+
   it('exits 4 with world_not_found for a world that does not exist', async () => {
     const run = await runVisitCli([`/#/fv/no-such-world`, '--edge', server.url]);
     expect(run.json).toMatchObject({ error: { code: 'world_not_found' } });

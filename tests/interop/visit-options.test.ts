@@ -1,8 +1,11 @@
 /** `visit`'s pure parts (no edge, no region): options, targets, shape names, the terrain encoding, percentiles. */
+
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHAPE_PRESETS, type TerrainPatch } from '../../shared/protocol';
-import { parseVisitArgs, resolveTarget, VisitUsageError } from '../../web/visit/options';
+import { parseVisitArgs, parseWalk, resolveTarget, VisitUsageError } from '../../web/visit/options';
 import { decodeHeights, percentile, shapeName, terrainReport } from '../../web/visit/report';
+import { createWalk, JUMP_MS } from '../../web/visit/walk';
 import { TerrainStore } from '../../web/world/plugins/terrain';
 
 describe('visit options and targets', () => {
@@ -117,5 +120,49 @@ describe('visit report helpers', () => {
     expect(percentile(v, 50)).toBe(10);
     expect(percentile(v, 99)).toBe(20);
     expect(percentile([], 50)).toBeNull();
+  });
+});
+
+describe('visit --walk', () => {
+  it('reads a walk script: moves with durations, jumps and turns', () => {
+    expect(parseWalk('forward 3s, turn 90,jump , left 1.5s, up 2s, down 0.5s, turn -45')).toEqual([
+      { kind: 'move', direction: 'forward', seconds: 3 },
+      { kind: 'turn', degrees: 90 },
+      { kind: 'jump' },
+      { kind: 'move', direction: 'left', seconds: 1.5 },
+      { kind: 'move', direction: 'up', seconds: 2 },
+      { kind: 'move', direction: 'down', seconds: 0.5 },
+      { kind: 'turn', degrees: -45 },
+    ]);
+    expect(parseVisitArgs(['/#/fv/plaza', '--walk', 'back 1s'], {}).walk).toEqual([
+      { kind: 'move', direction: 'back', seconds: 1 },
+    ]);
+    expect(parseVisitArgs(['/#/fv/plaza'], {}).walk).toBeNull();
+  });
+
+  it('refuses a malformed walk with a usage error that shows the form, whatever the text', () => {
+    for (const bad of ['forward', 'forward 3', 'sideways 2s', 'turn', 'turn x', 'jump 2s', 'forward 3s 4s', '', 'forward -1s'])
+      expect(() => parseWalk(bad), bad).toThrow(VisitUsageError);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (text) => {
+        try {
+          parseWalk(text);
+        } catch (err) {
+          expect(err).toBeInstanceOf(VisitUsageError);
+        }
+      }),
+    );
+  });
+
+  it('turns a script into input over time: turns are instant, a jump is a short press, up flies until down lands', () => {
+    const walk = createWalk(parseWalk('forward 1s, turn 90, jump, up 1s, down 2s'), 0);
+    expect(walk.duration).toBe(1000 + JUMP_MS + 3000);
+    expect(walk.at(500, true)).toEqual({ move: [1, 0, 0], yaw: 0, fly: false });
+    expect(walk.at(1050, true)).toEqual({ move: [0, 0, 1], yaw: Math.PI / 2, fly: false });
+    expect(walk.at(1500, false).move).toEqual([0, 0, 0]);
+    expect(walk.at(1000 + JUMP_MS + 500, false)).toMatchObject({ move: [0, 0, 1], fly: true });
+    expect(walk.at(1000 + JUMP_MS + 1500, false)).toMatchObject({ move: [0, 0, -1], fly: true });
+    expect(walk.at(1000 + JUMP_MS + 2500, true)).toMatchObject({ move: [0, 0, -1], fly: false });
+    expect(walk.at(99_999, true)).toEqual({ move: [0, 0, 0], yaw: Math.PI / 2, fly: false });
   });
 });

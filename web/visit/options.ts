@@ -24,6 +24,48 @@ export interface VisitOptions {
   grid: string | null;
   /** Where to write the world App's profiling spans as a Chrome trace (Perfetto opens it), or null. */
   trace: string | null;
+  /** A walk to take after arriving (`--walk`), or null. */
+  walk: WalkStep[] | null;
+}
+
+/** One step of a `--walk` script. */
+export type WalkStep =
+  | { kind: 'move'; direction: 'forward' | 'back' | 'left' | 'right' | 'up' | 'down'; seconds: number }
+  | { kind: 'jump' }
+  | { kind: 'turn'; degrees: number };
+
+/** Longest walk script (steps) and step (seconds). */
+const MAX_WALK_STEPS = 200;
+const MAX_STEP_SECONDS = 600;
+
+/**
+ * Parses a walk script: comma-separated steps, `forward|back|left|right|up|down <seconds>s` (up and down fly),
+ * `jump`, and `turn <degrees>` (positive turns left).
+ */
+export function parseWalk(spec: string): WalkStep[] {
+  const steps: WalkStep[] = [];
+  const parts = spec.split(',').map((p) => p.trim());
+  if (parts.length > MAX_WALK_STEPS) throw new VisitUsageError(`visit: --walk takes at most ${MAX_WALK_STEPS} steps`);
+  for (const part of parts) {
+    const words = part.split(/\s+/);
+    const [word, arg, ...rest] = words;
+    if (rest.length > 0 || word === undefined || word === '')
+      throw new VisitUsageError(`visit: --walk step "${part}" is not "<direction> <seconds>s", "jump" or "turn <degrees>"`);
+    if (word === 'jump' && arg === undefined) {
+      steps.push({ kind: 'jump' });
+    } else if (word === 'turn' && arg !== undefined) {
+      steps.push({ kind: 'turn', degrees: number(arg, 'walk turn', -3600, 3600, false) });
+    } else if (
+      (word === 'forward' || word === 'back' || word === 'left' || word === 'right' || word === 'up' || word === 'down') &&
+      arg !== undefined &&
+      /^\d+(\.\d+)?s$/.test(arg)
+    ) {
+      steps.push({ kind: 'move', direction: word, seconds: number(arg.slice(0, -1), 'walk', 0, MAX_STEP_SECONDS, false) });
+    } else {
+      throw new VisitUsageError(`visit: --walk step "${part}" is not "<direction> <seconds>s", "jump" or "turn <degrees>"`);
+    }
+  }
+  return steps;
 }
 
 /** Where a target points, resolved. */
@@ -47,9 +89,11 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --draw-distance M   draw distance asked of the simulator, metres (default 256)
   --bots N            connect N visitors at once (OpenSim: bot i logs in as <first><i> <last>)
   --trace FILE        write the engine's frames, phases and systems as a Chrome trace (open it in Perfetto)
+  --walk SPEC         after arriving, walk: e.g. "forward 3s, turn 90, jump, left 1s, up 2s, down 3s"
+                      (up/down fly); the JSON's self.path has [t_ms, x, y, z] every 100 ms
 One JSON document goes to stdout; progress to stderr.`;
 
-const FLAGS = new Set(['first', 'last', 'password', 'grid', 'edge', 'seconds', 'say', 'draw-distance', 'bots', 'trace']);
+const FLAGS = new Set(['first', 'last', 'password', 'grid', 'edge', 'seconds', 'say', 'draw-distance', 'bots', 'trace', 'walk']);
 
 function number(text: string, flag: string, min: number, max: number, integer: boolean): number {
   const v = Number(text);
@@ -98,6 +142,7 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
     bots: number(values.get('bots') ?? '1', 'bots', 1, 200, true),
     grid: values.get('grid') ?? env.OPENSIM_LOGIN_URI ?? null,
     trace: traceFile(values.get('trace')),
+    walk: values.has('walk') ? parseWalk(values.get('walk') ?? '') : null,
   };
 }
 

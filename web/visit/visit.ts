@@ -6,17 +6,22 @@
  * pieces (fetch, the WebSocket factory, the clock, the progress log) are injected: scripts/visit.ts gives
  * Node's.
  */
+
+import { loadRapier } from '../../shared/physics/rapier';
 import { ApiError, GridLoginAnswer, type GridLoginRequest, type PrimShape, type Quat, type Vec3 } from '../../shared/protocol';
 import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
 import { Avatar, Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
-import { ChatHeard, Entities, NetStateChanged, ServerError, SnapshotApplied, Spawned, Welcomed } from '../world/keys';
+import { ChatHeard, Commands, Entities, NetStateChanged, ServerError, SnapshotApplied, Spawned, Welcomed } from '../world/keys';
+import { Facing } from '../world/plugins/interaction';
 import { NetLinkKey } from '../world/plugins/net';
+import { PhysicsKey } from '../world/plugins/physics';
 import { TerrainKey } from '../world/plugins/terrain';
 import { createWorldApp } from '../world/world-app';
 import { resolveTarget, type VisitOptions, type VisitTarget, VisitUsageError } from './options';
 import { percentile, round, shapeName, terrainReport, type VisitEntity, type VisitTerrain } from './report';
+import { createWalk } from './walk';
 
 /** Injected platform pieces. */
 export interface VisitDeps {
@@ -36,6 +41,8 @@ export const WELCOME_TIMEOUT_MS = 30_000;
 export const SETTLE_GRACE_MS = 60_000;
 /** Longest wait for a --say line to come back (ms). */
 export const SAY_ECHO_MS = 5000;
+/** After a walk, the path is kept this long while the avatar comes to rest (ms). */
+export const WALK_SETTLE_MS = 1000;
 /** A position change larger than this (m) counts as "moved". */
 const MOVED_EPSILON = 0.01;
 
@@ -76,9 +83,23 @@ export interface VisitReport {
   timings: VisitTimings;
   entities: VisitEntity[];
   terrain: VisitTerrain | null;
+  /** Your avatar on a `--walk`: its path ([t_ms, x, y, z] every 100 ms from the walk's start) and where it ended. */
+  self: VisitSelf | null;
   chat: { from: string; text: string }[];
   errors: VisitError[];
 }
+
+/** Your avatar's walk. `predicted`: positions are the physics plugin's prediction (else the server's). */
+export interface VisitSelf {
+  path: [number, number, number, number][];
+  final: Vec3;
+  predicted: boolean;
+  /** Where the authority (room or simulator) last put you. */
+  authority: Vec3 | null;
+}
+
+/** How often the walk's path is sampled (ms). */
+export const PATH_EVERY_MS = 100;
 
 /** What the CLI prints and exits with. */
 export interface VisitOutcome {
@@ -175,6 +196,7 @@ async function visitOnce(
     timings,
     entities: [],
     terrain: null,
+    self: null,
     chat,
     errors,
   };
@@ -264,8 +286,18 @@ async function visitOnce(
     workers: 0,
     world: { capacity: 65_536, initialCapacity: 4096 },
     plugins: [observer],
+    // The viewer's own physics: your avatar is predicted exactly as in the browser.
+    rapier: loadRapier(),
   });
   const app = world.app;
+  /** Your avatar's drawn position (the prediction, once physics runs). */
+  const selfPosition = (): Vec3 | null => {
+    const index = app.resource(Entities);
+    const ecs = index.byNet.get(index.selfNetId);
+    if (ecs === undefined || !app.world.isAlive(ecs)) return null;
+    const p = app.world.get(ecs, Transform).position;
+    return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
+  };
   let lastFrame = deps.now();
   const frame = () => {
     const now = deps.now();
@@ -320,10 +352,29 @@ async function visitOnce(
     });
 
     const stayMs = options.seconds * 1000;
+    const walk = options.walk ? createWalk(options.walk, app.resource(Facing).yaw) : null;
+    let walkStart: number | null = null;
+    let lastInput = '';
+    const path: [number, number, number, number][] = [];
     for (;;) {
-      await sleep(25);
+      await sleep(walk && walkStart !== null ? 10 : 25);
       frame();
       const now = deps.now();
+      if (failure) break;
+      if (walk && settledAt !== null) {
+        walkStart ??= now;
+        const t = now - walkStart;
+        const input = walk.at(t, app.resource(PhysicsKey).grounded);
+        const key = JSON.stringify(input);
+        if (key !== lastInput) {
+          lastInput = key;
+          app.send(Commands, { type: 'input', move: input.move, yaw: input.yaw, run: false, fly: input.fly });
+        }
+        const self = selfPosition();
+        if (self && t >= path.length * PATH_EVERY_MS && t <= walk.duration + WALK_SETTLE_MS)
+          path.push([Math.round(t), round(self[0]), round(self[1]), round(self[2])]);
+        if (t < walk.duration + WALK_SETTLE_MS) continue;
+      }
       if (failure) break;
       if (conn.state === 'closed' && welcomedAt === null) {
         throw new VisitFailure('visit_failed', `visit: the socket closed before the welcome (${closedDetail ?? 'closed'})`);
@@ -353,7 +404,8 @@ async function visitOnce(
           );
         continue;
       }
-      if (now - welcomedAt < stayMs) continue;
+      // A walk starts on the next pass once the scene settled.
+      if (now - welcomedAt < stayMs || (walk && walkStart === null)) continue;
       if (sayAt !== null && !echoed && now - sayAt < SAY_ECHO_MS) continue;
       break;
     }
@@ -363,6 +415,20 @@ async function visitOnce(
         code: 'visit_say_not_echoed',
         message: `visit: "${options.say}" did not come back as chat within ${SAY_ECHO_MS / 1000} s`,
       });
+    if (walk) {
+      const end = selfPosition();
+      const physics = app.resource(PhysicsKey);
+      if (end)
+        report.self = {
+          path,
+          final: [round(end[0]), round(end[1]), round(end[2])],
+          predicted: physics.predicted !== null,
+          authority: physics.authority
+            ? [round(physics.authority[0]), round(physics.authority[1]), round(physics.authority[2])]
+            : null,
+        };
+      if (physics.error) errors.push({ code: 'physics_unavailable', message: physics.error });
+    }
   } catch (err) {
     if (err instanceof VisitFailure) failure = err;
     else if (err instanceof VisitUsageError) failure = new VisitFailure('visit_usage', err.message);

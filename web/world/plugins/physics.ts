@@ -14,7 +14,7 @@ import type { Rapier } from '../../../shared/physics/rapier';
 import { INPUT_FLAGS, PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../../../shared/protocol';
 import { defineResource, type Plugin, type World } from '../../engine';
 import { Avatar, Local, LocalPose, Motion, NetId, Parent, Shape, Transform } from '../../scene/components';
-import { Clock, Commands, CurrentPlace, Entities, Outbox, SceneChanges, WorldReset } from '../keys';
+import { Clock, Commands, Entities, Outbox, SceneChanges, WorldReset } from '../keys';
 import { TerrainKey } from './terrain';
 
 /** A correction this large is applied at once (a teleport, a respawn, a long stall). */
@@ -44,6 +44,8 @@ export interface ViewerPhysics {
   predicted: Vec3 | null;
   /** The authority's position of your avatar as last compared. */
   authority: Vec3 | null;
+  /** Whether your predicted avatar stands on something. */
+  grounded: boolean;
   /** Fixed steps run, and corrections applied (blended, snapped). */
   steps: number;
   corrections: number;
@@ -84,6 +86,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         error: null,
         predicted: null,
         authority: null,
+        grounded: false,
         steps: 0,
         corrections: 0,
         snaps: 0,
@@ -254,12 +257,9 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           const world = ctx.world;
           if (resets.read().length > 0) drop();
           for (const c of commands.read()) if (c.type === 'input') intent = intentOf(c.move, c.yaw, c.run, c.fly);
-          const place = app.resource(CurrentPlace);
-          if (!R || place.name === '') return;
-          if (!state.world) {
-            const b = place.bounds ?? { min: [0, 0, -1e4] as Vec3, max: [place.size[0], place.size[1], 1e5] as Vec3 };
-            state.world = new PhysicsWorld(R, { bounds: b });
-          }
+          if (!R) return;
+          // No bounds here: the authority keeps you inside the world, and corrections bring you back.
+          state.world ??= new PhysicsWorld(R);
           const pw = state.world;
           const terrain = app.resource(TerrainKey);
           const now = clock.now();
@@ -302,6 +302,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           }
           const p = pw.avatar(SELF)?.position ?? predicted;
           state.predicted = [...p];
+          state.grounded = pw.avatar(SELF)?.grounded ?? false;
           const position = world.column(Transform, 'position');
           position[i * 3] = p[0];
           position[i * 3 + 1] = p[1];
