@@ -60,13 +60,17 @@ export function exactPrimitive(shape: PrimShape): 'box' | 'sphere' | 'cylinder' 
 export class UnitMeshes {
   private readonly meshes = new Map<string, MeshData>();
 
-  /** The coarsest LOD of a shape, in unit size (−0.5..0.5). */
-  get(shape: PrimShape): MeshData {
+  /**
+   * A shape in unit size (−0.5..0.5): the middle LOD for standing colliders (the coarsest cuts curved sides
+   * inward by ~10 %, so you would stop inside them), the coarsest for moving hulls.
+   */
+  get(shape: PrimShape, moving: boolean): MeshData {
     const params = primParamsFromWire(shape);
-    const key = primParamsKey(params);
+    const lod = moving ? PRIM_LOD_COUNT - 1 : Math.min(1, PRIM_LOD_COUNT - 1);
+    const key = `${lod}|${primParamsKey(params)}`;
     let mesh = this.meshes.get(key);
     if (!mesh) {
-      mesh = generatePrimMesh(params, PRIM_LOD_COUNT - 1);
+      mesh = generatePrimMesh(params, lod);
       this.meshes.set(key, mesh);
     }
     return mesh;
@@ -85,7 +89,7 @@ export function partCollider(R: Rapier, part: Part, moving: boolean, meshes: Uni
     desc = R.ColliderDesc.cylinder(sz / 2, sx / 2);
     rotation = quatMultiply(part.rotation, Y_TO_Z);
   } else {
-    const mesh = meshes.get(part.shape);
+    const mesh = meshes.get(part.shape, moving);
     const points = new Float32Array(mesh.vertexCount * 3);
     for (let i = 0; i < mesh.vertexCount; i++) {
       points[i * 3] = (mesh.positions[i * 3] ?? 0) * sx;

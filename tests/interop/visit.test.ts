@@ -160,6 +160,48 @@ describe.skipIf(LOGIN_URI === '')('visit: the headless client in the real OpenSi
     expect(out.chat).toContainEqual({ from: `${FIRST} ${LAST}`, text: line });
   }, 120_000);
 
+  it("walking into one of the region's prims stops at it, in the prediction and on the simulator", async () => {
+    // Find a free-standing, unrotated box or cylinder of the test grid with nothing else in the 6 m north of it.
+    const listed = await runVisitCli([LOGIN_URI, ...account(['--seconds', '0'])]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const prims = (listed.json as { entities: VisitEntity[] }).entities.filter((e) => e.kind === 'prim');
+    const wall = prims.find(
+      (p) =>
+        p.parent === null &&
+        (p.shape === 'box' || p.shape === 'cylinder') &&
+        Math.abs(p.rotation[3]) > 0.999 &&
+        p.scale[0] >= 1 &&
+        p.scale[1] >= 1 &&
+        p.scale[2] >= 1 &&
+        !prims.some(
+          (o) =>
+            o !== p &&
+            Math.abs(o.position[0] - p.position[0]) < 3 &&
+            o.position[1] > p.position[1] &&
+            o.position[1] - p.position[1] < 7,
+        ),
+    );
+    if (!wall) throw new Error('interop: the region has no free-standing box or cylinder to walk into');
+    const face = wall.position[1] + wall.scale[1] / 2;
+    // Start 4 m north of its north face, on the ground (the simulator puts you there), turn south, walk 4 s.
+    const [x, , z] = wall.position;
+    const link = `/#/os/${new URL(LOGIN_URI).host}/${REGION}/${x.toFixed(1)}/${(face + 4).toFixed(1)}/${z.toFixed(1)}`;
+    const run = await runVisitCli([link, ...account(['--seconds', '0', '--walk', 'turn 180, forward 4s'])]);
+    expect(run.code, run.stderr).toBe(0);
+    const self = (run.json as { self: { path: number[][]; final: number[]; predicted: boolean; authority: number[] } }).self;
+    expect(self.predicted).toBe(true);
+    const start = self.path[0]?.[2] ?? 0;
+    const nearest = Math.min(...self.path.map((p) => p[2] ?? 0));
+    console.error(
+      `interop: walked south from y ${start} toward the ${wall.shape} "${wall.name}" whose face is at y ${face.toFixed(2)}; nearest ${nearest}, simulator ${self.authority[1]}`,
+    );
+    // It walked up to the prim (a capsule of 0.3 m radius stops that far off) and not into or through it.
+    expect(start - nearest).toBeGreaterThan(2);
+    expect(nearest).toBeGreaterThan(face + 0.2);
+    expect(self.authority[1] ?? 0).toBeGreaterThan(face + 0.2);
+    expect(Math.abs((self.final[1] ?? 0) - (self.authority[1] ?? 0))).toBeLessThan(0.25);
+  }, 180_000);
+
   it('takes every link form: hop:// with the region, /#/os/, and secondlife:// with --grid', async () => {
     const grid = new URL(LOGIN_URI).host;
     for (const target of [
