@@ -28,6 +28,8 @@ import type { Rapier } from './rapier';
 /** Collision groups: avatars do not collide with each other (they pass, as on OpenSim), everything else does. */
 const AVATAR_GROUP = 0x0002;
 const AVATAR_GROUPS = (AVATAR_GROUP << 16) | (0xffff & ~AVATAR_GROUP);
+/** The most a blocked avatar may rise while it stays blocked (m): the skin's corrections, not a climb. */
+const CREEP_BUDGET = 0.02;
 /** What an avatar's movement query may hit: everything but avatars. */
 const AVATAR_QUERY = AVATAR_GROUPS;
 
@@ -65,6 +67,9 @@ interface AvatarBody {
   velocity: Vec3;
   /** Vertical speed kept between steps (falling, jumping). */
   vz: number;
+  /** How far it rose while blocked (see CREEP_BUDGET), and its height when it last walked freely. */
+  climb: number;
+  base: number;
   grounded: boolean;
 }
 
@@ -247,7 +252,16 @@ export class PhysicsWorld {
         .setCollisionGroups(AVATAR_GROUPS),
       body,
     );
-    this.avatars.set(id, { body, collider, position: [...position], velocity: [0, 0, 0], vz: 0, grounded: false });
+    this.avatars.set(id, {
+      body,
+      collider,
+      position: [...position],
+      velocity: [0, 0, 0],
+      vz: 0,
+      climb: 0,
+      base: position[2],
+      grounded: false,
+    });
   }
 
   removeAvatar(id: number): void {
@@ -312,6 +326,20 @@ export class PhysicsWorld {
     if (!snap) this.controller.disableSnapToGround();
     const m = this.computeMove(a, desired);
     if (!snap) this.controller.enableSnapToGround(SNAP_DISTANCE);
+    // Pressed against something, a capsule would otherwise creep up it every step (its rounded contact reads as
+    // a slope, an edge as ground) until it stands on a ledge too high to step onto. A rise that comes with the
+    // walk (a step, a ramp) keeps most of the walk; a creep comes with none, and gets CREEP_BUDGET in all
+    // (what the skin's own corrections need) until the walk moves on.
+    const wanted = Math.hypot(desired[0], desired[1]);
+    const progress = wanted > 0 ? (m[0] * desired[0] + m[1] * desired[1]) / wanted : 0;
+    const blocked = !flying && a.vz <= 0 && wanted > 0 && progress < 0.5 * wanted;
+    if (!blocked) {
+      a.climb = 0;
+      a.base = a.position[2];
+    } else if (m[2] > 0 && !this.stepAhead(a, desired[0] / wanted, desired[1] / wanted)) {
+      m[2] = Math.min(m[2], Math.max(0, CREEP_BUDGET - a.climb));
+      a.climb += m[2];
+    }
     a.grounded = this.controller.computedGrounded();
     // A ceiling ends a jump (it let through less than half the rise); the ground ends a fall.
     if (a.vz > 0 && m[2] < desired[2] * 0.5) a.vz = 0;
@@ -325,6 +353,25 @@ export class PhysicsWorld {
     }
     this.applyMove(a, m);
     a.velocity = reportedVelocity(m, v, a.grounded, dt);
+  }
+
+  /**
+   * True when what blocks an avatar walking along (dx, dy) is a step it may climb: a floor ahead no higher than
+   * STEP_HEIGHT above its feet (from where it last walked freely). A ray down just ahead of the capsule finds it.
+   */
+  private stepAhead(a: AvatarBody, dx: number, dy: number): boolean {
+    const feet = a.base - AVATAR_HALF_HEIGHT;
+    const reach = AVATAR_RADIUS + 0.1;
+    const top = feet + STEP_HEIGHT + 0.05;
+    const hit = this.world.castRay(
+      new this.R.Ray({ x: a.position[0] + dx * reach, y: a.position[1] + dy * reach, z: top }, { x: 0, y: 0, z: -1 }),
+      STEP_HEIGHT + 0.1,
+      true,
+      undefined,
+      AVATAR_QUERY,
+    );
+    // Starting inside the obstacle (time 0) means it is higher than a step.
+    return hit !== null && hit.timeOfImpact > 0.05 - 1e-3;
   }
 
   private computeMove(a: AvatarBody, desired: Vec3): Vec3 {

@@ -89,6 +89,18 @@ describe('avatar physics', () => {
     expect(v.avatar(1)?.position[0]).toBeLessThan(105);
   });
 
+  it('does not creep up a ledge just higher than a step while pushing against it', () => {
+    const w = new PhysicsWorld(R);
+    w.setTerrain(flat());
+    // A bench: 0.5 m high, 0.6 m deep, its near face 1.2 m ahead.
+    box(w, 10, [101.5, 100, GROUND + 0.25], [0.6, 2.4, 0.5]);
+    w.addAvatar(1, standAt(100, 100));
+    run(w, east, 6);
+    const p = w.avatar(1)?.position ?? [0, 0, 0];
+    expect(p[0]).toBeLessThan(101.2 - 0.28);
+    expect(p[2]).toBeCloseTo(GROUND + AVATAR_HALF_HEIGHT, 1);
+  });
+
   it('does not walk up a steep slope, but walks up a gentle ramp', () => {
     const slope = (degrees: number) => {
       const w = new PhysicsWorld(R);
