@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { utf8Length } from './byte-io';
 import { MAX_DESCRIPTION_BYTES, MAX_FACES, MAX_NAME_BYTES } from './limits';
 import { PrimShape } from './prim-shape';
+import { EntitySound } from './sound';
 
 export { PrimShape } from './prim-shape';
 
@@ -115,6 +116,8 @@ export const Entity = z.object({
    * 8-4-4-4-12 hex, from ObjectUpdate's FullID). Finalverse entities leave it out.
    */
   uuid: EntityUuid.optional(),
+  /** The sound attached to it, where it has one (a NO_SOUND_ASSET asset: its sound stopped). */
+  sound: EntitySound.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 
