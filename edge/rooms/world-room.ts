@@ -140,6 +140,7 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
     u.shape = e.entity.shape;
     u.colors = e.entity.colors;
     u.parent = e.entity.parent;
+    if (e.entity.sound) u.sound = e.entity.sound;
   }
   return u;
 }

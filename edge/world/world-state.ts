@@ -127,6 +127,7 @@ export class WorldState {
             velocity: [0, 0, 0],
             shape: SHAPE_PRESETS[p.shape],
             colors: [p.color],
+            ...(p.sound ? { sound: p.sound } : {}),
           },
           shapeName: p.shape,
           version: { world: 1 },

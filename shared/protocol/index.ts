@@ -91,6 +91,7 @@ export {
   VELOCITY_UNIT,
 } from './quantize';
 export {
+  BUILTIN_SOUNDS,
   DEFAULT_SOUND_RADIUS,
   EntitySound,
   MAX_PRELOAD_SOUNDS,

@@ -20,6 +20,17 @@ export const MAX_PRELOAD_SOUNDS = 64;
 /** The nil UUID: a sound with this asset is no sound (the object's sound stopped), as in LLUDP. */
 export const NO_SOUND_ASSET = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * Finalverse's built-in sounds: reserved asset UUIDs the viewer synthesizes itself (web/audio/builtin-sounds.ts)
+ * rather than fetching; docs/ARCHITECTURE.md "Sound". The `f1a5` prefix block is reserved for them.
+ */
+export const BUILTIN_SOUNDS = {
+  /** Running water: a seamless 4 s loop of filtered noise with a slow swell. */
+  fountain: 'f1a50000-0000-4000-8000-000000000001',
+  /** One footstep on stone: a 90 ms thump of low-passed noise. */
+  footstep: 'f1a50000-0000-4000-8000-000000000002',
+} as const;
+
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lower-case UUID');
 
 /**
