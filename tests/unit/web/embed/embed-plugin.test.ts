@@ -105,7 +105,7 @@ describe('the embed plugin (the host API over the live world)', () => {
     expect(embedMessages(h.posts)[0]).toEqual({ type: 'embed-ready', engine: 'shared-memory', crossOriginIsolated: true });
     const info = result<{ capacity: number; components: { id: number; name: string; bytes: number }[] }>(h.call('init'));
     const names = info.components.map((c) => c.name);
-    expect(names).toEqual(['Transform', 'Motion', 'Shape', 'Faces', 'Avatar', 'LocalPose', 'Parent', 'Local', 'Sound']);
+    expect(names).toEqual(['Transform', 'Motion', 'Shape', 'Faces', 'Avatar', 'LocalPose', 'Parent', 'Local']);
     expect(info.components.find((c) => c.name === 'Transform')).toEqual({ id: 0, name: 'Transform', bytes: 40 });
     expect(info.capacity).toBe(16_384);
   });
