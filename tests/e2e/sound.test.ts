@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
 
-type AudioDebug = { context: string; voices: number };
+type AudioDebug = { context: string; voices: number; decoded: number };
 
 describe('sound in the viewer', () => {
   let browser: Browser;
@@ -27,7 +27,7 @@ describe('sound in the viewer', () => {
     expect(await toggle.getAttribute('aria-pressed')).toBe('false');
     expect(await toggle.textContent()).toContain('Sound off');
     expect(await page.getByTestId('sound-volume').isDisabled()).toBe(true);
-    expect(await audio()).toEqual({ context: 'none', voices: 0 });
+    expect(await audio()).toEqual({ context: 'none', voices: 0, decoded: 0 });
   });
 
   it('a click switches sound on: the context runs and the fountain plays as a voice; volume can be set; a click switches it off', async () => {
@@ -35,6 +35,8 @@ describe('sound in the viewer', () => {
     expect(await page.getByTestId('sound-toggle').getAttribute('aria-pressed')).toBe('true');
     await expect.poll(async () => (await audio()).context, { timeout: 10_000 }).toBe('running');
     await expect.poll(async () => (await audio()).voices, { timeout: 10_000 }).toBe(1);
+    // The fountain's built-in water sound was made.
+    await expect.poll(async () => (await audio()).decoded, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await page.getByTestId('sound-volume').fill('30');
     expect(await page.getByTestId('sound-volume').inputValue()).toBe('30');
     await page.getByTestId('sound-toggle').click();

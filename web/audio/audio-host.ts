@@ -7,7 +7,7 @@
 import { AudioFrame } from './audio-protocol';
 import { AudioError } from './errors';
 import { createMixer, type Mixer } from './mixer';
-import { createSoundLoader, type FetchSound, gridSoundFetcher } from './sound-loader';
+import { createSoundLoader, type FetchSound, gridSoundFetcher, type SoundLoader } from './sound-loader';
 
 /** What the HUD shows. */
 export interface AudioSettings {
@@ -26,7 +26,7 @@ export interface AudioHost {
   /** A frame from the world worker (unparsed: it is parsed here). */
   receive(frame: unknown): void;
   /** For end-to-end tests (?debug): the context's state and the voices playing. */
-  debug(): { context: AudioContextState | 'none'; voices: number };
+  debug(): { context: AudioContextState | 'none'; voices: number; decoded: number };
   stop(): void;
 }
 
@@ -43,6 +43,7 @@ export function createAudioHost(options: AudioHostOptions = {}): AudioHost {
   let settings: AudioSettings = { enabled: false, volume: 0.8 };
   let ctx: AudioContext | null = null;
   let mixer: Mixer | null = null;
+  let loader: SoundLoader | null = null;
   let fetcher: FetchSound | null = null;
   let last: AudioFrame | null = null;
   let badFrames = 0;
@@ -63,7 +64,7 @@ export function createAudioHost(options: AudioHostOptions = {}): AudioHost {
   const start = (): void => {
     if (ctx) return;
     ctx = options.createContext ? options.createContext() : new AudioContext({ latencyHint: 'interactive' });
-    const loader = createSoundLoader(
+    loader = createSoundLoader(
       ctx,
       (asset) =>
         fetcher
@@ -117,7 +118,7 @@ export function createAudioHost(options: AudioHostOptions = {}): AudioHost {
       last = parsed.data;
       if (settings.enabled) mixer?.apply(parsed.data);
     },
-    debug: () => ({ context: ctx?.state ?? 'none', voices: mixer?.voices ?? 0 }),
+    debug: () => ({ context: ctx?.state ?? 'none', voices: mixer?.voices ?? 0, decoded: loader?.size ?? 0 }),
     stop() {
       mixer?.destroy();
       mixer = null;
