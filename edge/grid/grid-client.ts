@@ -332,8 +332,16 @@ export class GridClient {
       const caps = decodeLlsd(await readLimited(res, MAX_CAPS_BYTES, 'the seed capability answer'), 'the seed capability answer');
       const map = caps !== null && typeof caps === 'object' && !Array.isArray(caps) ? caps : undefined;
       const asset = map?.ViewerAsset;
-      // Kept on the edge only: the asset route fetches through it for the visitor.
-      if (typeof asset === 'string') this.viewerAsset = checkGridUrl(asset, this.deps.allow, 'the ViewerAsset capability');
+      // Kept on the edge only: the asset route fetches through it for the visitor. One off the allowlist
+      // only costs the assets (the route answers grid_asset_unavailable), never the event queue.
+      if (typeof asset === 'string') {
+        try {
+          this.viewerAsset = checkGridUrl(asset, this.deps.allow, 'the ViewerAsset capability');
+        } catch (err) {
+          if (!(err instanceof GridError)) throw err;
+          console.warn('grid: ViewerAsset refused', err.code, err.message);
+        }
+      }
       const eq = map?.EventQueueGet;
       if (typeof eq === 'string') await this.eventQueue(checkGridUrl(eq, this.deps.allow, 'the EventQueueGet capability'));
     } catch (err) {
