@@ -67,7 +67,7 @@ export const SoundTrigger = z.object({
   /** Region metres. */
   position: z.tuple([coordinate, coordinate, coordinate]),
   gain: z.number().min(0).max(1),
-  /** The entity it comes from (0: none); a source that moves is followed by the viewer where it can. */
+  /** The entity it comes from (0: none). The viewer plays it at `position` (it does not follow the entity yet). */
   parent: z.number().int().min(0).max(0xffffffff),
   /** Whose it is (an OpenSim agent UUID), where known. */
   owner: uuid.optional(),
