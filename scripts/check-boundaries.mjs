@@ -3,9 +3,9 @@
 //   shared/      imports nothing from web/ or edge/
 //   edge/        never imports web/
 //   web/engine/  imports only itself and shared/ (the engine core has no DOM and no higher layer)
-//   web/{render,physics,net,ai,plugins,embed-sdk} never import web/ui
+//   web/{render,audio,physics,net,ai,plugins,embed-sdk} never import web/ui
 //   inside web/, folders are ordered and a module imports only folders below its own (type imports too):
-//     engine <- scene <- render | physics | ai | net <- world <- embed | visit <- workers <- ui
+//     engine <- scene <- render | audio | physics | ai | net <- world <- embed | visit <- workers <- ui
 //   folders on one level (render and net, embed and visit) do not import each other; embed-sdk (the host
 //   pages' SDK) imports nothing of the viewer and sits below scene, so the embed API can share its types.
 // Cycles are found over value imports (type-only imports vanish at runtime and are ignored).
@@ -56,6 +56,7 @@ const WEB_LEVEL = {
   'web/embed-sdk': 0,
   'web/scene': 1,
   'web/render': 2,
+  'web/audio': 2,
   'web/physics': 2,
   'web/ai': 2,
   'web/net': 2,
@@ -80,7 +81,7 @@ function ruleBroken(from, to) {
     if (a === undefined) return `${from} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
     if (b === undefined) return `${to} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
     if (b > a)
-      return `${from} must not import ${to}, which sits above it (engine <- scene <- render/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
+      return `${from} must not import ${to}, which sits above it (engine <- scene <- render/audio/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
     if (b === a) return `${from} must not import its sibling ${to} (one level of the web/ folder order)`;
   }
   return null;

@@ -11,7 +11,17 @@ import { parsePermissions } from '../auth/permissions';
 import { issueToken, signingSecret } from '../auth/tokens';
 import { EdgeError } from '../errors';
 import { checkGridUrl, GridAllowlist } from '../grid/allowlist';
+import {
+  ASSET_CACHE_CONTROL,
+  ASSET_KINDS,
+  type AssetKindName,
+  assetCacheKey,
+  assetId,
+  fetchAsset,
+  isAssetKind,
+} from '../grid/assets';
 import { GridError } from '../grid/errors';
+import { bearer, requireToken } from './access';
 
 function gridErrorResponse(err: GridError): Response {
   return Response.json({ error: { code: err.code, message: err.message } } satisfies ApiError, { status: err.status });
@@ -102,3 +112,57 @@ gridRoutes.get('/ws/grid/:session', async (c) => {
     new Request(c.req.raw.url, { method: 'GET', headers: new Headers(c.req.raw.headers) }),
   );
 });
+
+/**
+ * GET /api/grid/<session>/asset/<kind>/<uuid> (Authorization: Bearer <the login's token>): one asset of the
+ * session's grid, fetched from the region's capability on the visitor's behalf and kept in the edge cache by id.
+ */
+gridRoutes.get('/api/grid/:session/asset/:kind/:id', async (c) => {
+  try {
+    const session = c.req.param('session');
+    const kind = c.req.param('kind');
+    if (!GRID_SESSION_PATTERN.test(session))
+      throw new GridError('grid_session_not_found', 'a grid session id is "g-" and 24 hex digits, from POST /api/grid/login');
+    if (!isAssetKind(kind))
+      throw new GridError(
+        'grid_bad_request',
+        `the asset kind "${kind.slice(0, 20)}" is unknown; one of: ${Object.keys(ASSET_KINDS).join(', ')}`,
+      );
+    const id = assetId(c.req.param('id'));
+    if (id === null) throw new GridError('grid_bad_request', 'an asset id is a UUID (8-4-4-4-12 hex digits)');
+    await requireToken(c.env, bearer(c.req.header('authorization')), 'join', session);
+    return await serveAsset(c.env, session, kind, id);
+  } catch (err) {
+    if (err instanceof GridError) return gridErrorResponse(err);
+    throw err;
+  }
+});
+
+function assetAnswer(kind: AssetKindName, bytes: Uint8Array, cacheControl: string, hit: boolean): Response {
+  return new Response(bytes, {
+    headers: {
+      'content-type': ASSET_KINDS[kind].answerType,
+      'content-length': String(bytes.byteLength),
+      'cache-control': cacheControl,
+      'x-storm-cache': hit ? 'hit' : 'miss',
+    },
+  });
+}
+
+async function serveAsset(env: Env, session: string, kind: AssetKindName, id: string): Promise<Response> {
+  const key = new Request(assetCacheKey(kind, id));
+  const cache = caches.default;
+  const cached = await cache.match(key);
+  if (cached) {
+    const bytes = new Uint8Array(await cached.arrayBuffer());
+    return assetAnswer(kind, bytes, ASSET_CACHE_CONTROL.browser, true);
+  }
+  const source = await env.GRID_SESSION.getByName(session).assetSource(kind, id);
+  if (!source.ok)
+    return Response.json({ error: { code: source.code, message: source.message } } satisfies ApiError, { status: source.status });
+  // The capability came from the grid: it must be on the allowlist like every grid URL.
+  const url = checkGridUrl(source.url, GridAllowlist.parse(env.GRID_ALLOW), 'the ViewerAsset capability');
+  const bytes = await fetchAsset((input, init) => fetch(input, init), url.toString(), kind, id);
+  await cache.put(key, assetAnswer(kind, bytes, ASSET_CACHE_CONTROL.edge, false));
+  return assetAnswer(kind, bytes, ASSET_CACHE_CONTROL.browser, false);
+}

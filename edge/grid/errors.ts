@@ -17,10 +17,15 @@ export type GridErrorCode =
   | 'grid_region_closed'
   | 'grid_session_not_found'
   | 'grid_session_taken'
-  | 'grid_relay_not_configured';
+  | 'grid_relay_not_configured'
+  | 'grid_asset_not_found'
+  | 'grid_asset_too_large'
+  | 'grid_asset_bad_type'
+  | 'grid_asset_unavailable'
+  | 'grid_rate_limited';
 
-/** The HTTP status each code is answered with (POST /api/grid/login, /ws/grid/<session>). */
-export const GRID_HTTP_STATUS: Record<GridErrorCode, 400 | 401 | 403 | 404 | 409 | 502 | 503 | 504> = {
+/** The HTTP status each code is answered with (POST /api/grid/login, /ws/grid/<session>, GET /api/grid/<session>/asset/…). */
+export const GRID_HTTP_STATUS: Record<GridErrorCode, 400 | 401 | 403 | 404 | 409 | 429 | 502 | 503 | 504> = {
   grid_bad_request: 400,
   grid_not_allowed: 403,
   grid_bad_credentials: 401,
@@ -36,6 +41,11 @@ export const GRID_HTTP_STATUS: Record<GridErrorCode, 400 | 401 | 403 | 404 | 409
   grid_session_not_found: 404,
   grid_session_taken: 409,
   grid_relay_not_configured: 503,
+  grid_asset_not_found: 404,
+  grid_asset_too_large: 502,
+  grid_asset_bad_type: 502,
+  grid_asset_unavailable: 503,
+  grid_rate_limited: 429,
 };
 
 /** A gateway failure with a stable code; the message says what happened and what to do. */

@@ -104,6 +104,8 @@ export class GridClient {
   private readonly selected = new Map<string, number>();
   private logoutDone: (() => void) | null = null;
   private regionSettle: { resolve(name: string): void; reject(err: GridError): void } | null = null;
+  /** The ViewerAsset capability (sounds, textures, meshes by id), once the seed capability answered. */
+  viewerAsset: URL | null = null;
   /** Resolves with the region's name at RegionHandshake; rejects if the session fails before it. */
   readonly region: Promise<string>;
 
@@ -233,6 +235,14 @@ export class GridClient {
       if (me) this.position = [...me.entity.position];
     } else if (isMessage(m, 'KillObject')) {
       this.scene.applyKill(m.blocks);
+    } else if (isMessage(m, 'AttachedSound')) {
+      this.scene.applyAttachedSound(m.blocks);
+    } else if (isMessage(m, 'AttachedSoundGainChange')) {
+      this.scene.applyAttachedSoundGainChange(m.blocks);
+    } else if (isMessage(m, 'SoundTrigger')) {
+      this.scene.applySoundTrigger(m.blocks);
+    } else if (isMessage(m, 'PreloadSound')) {
+      this.scene.applyPreloadSound(m.blocks);
     } else if (isMessage(m, 'LayerData')) {
       try {
         this.terrain.apply(m.blocks.LayerID.Type, m.blocks.LayerData.Data);
@@ -312,7 +322,7 @@ export class GridClient {
       const res = await this.deps.fetch(seed.toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/llsd+xml' },
-        body: encodeLlsd(['EventQueueGet', 'SimulatorFeatures']),
+        body: encodeLlsd(['EventQueueGet', 'SimulatorFeatures', 'ViewerAsset']),
         signal: this.poll.signal,
       });
       if (!res.ok) {
@@ -320,7 +330,19 @@ export class GridClient {
         throw new GridError('grid_bad_response', `the seed capability answered HTTP ${res.status}`);
       }
       const caps = decodeLlsd(await readLimited(res, MAX_CAPS_BYTES, 'the seed capability answer'), 'the seed capability answer');
-      const eq = caps !== null && typeof caps === 'object' && !Array.isArray(caps) ? caps.EventQueueGet : undefined;
+      const map = caps !== null && typeof caps === 'object' && !Array.isArray(caps) ? caps : undefined;
+      const asset = map?.ViewerAsset;
+      // Kept on the edge only: the asset route fetches through it for the visitor. One off the allowlist
+      // only costs the assets (the route answers grid_asset_unavailable), never the event queue.
+      if (typeof asset === 'string') {
+        try {
+          this.viewerAsset = checkGridUrl(asset, this.deps.allow, 'the ViewerAsset capability');
+        } catch (err) {
+          if (!(err instanceof GridError)) throw err;
+          console.warn('grid: ViewerAsset refused', err.code, err.message);
+        }
+      }
+      const eq = map?.EventQueueGet;
       if (typeof eq === 'string') await this.eventQueue(checkGridUrl(eq, this.deps.allow, 'the EventQueueGet capability'));
     } catch (err) {
       if (!this.open) return;

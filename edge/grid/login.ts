@@ -108,10 +108,23 @@ export function loginCall(req: LoginRequest): string {
 
 /** Reads a response body as text, refusing more than `max` bytes. */
 export async function readLimited(res: Response, max: number, what: string): Promise<string> {
+  return new TextDecoder().decode(await readLimitedBytes(res, max, what));
+}
+
+/** A response body of at most `max` bytes (the Content-Length is checked first); throws `code` when larger. */
+export async function readLimitedBytes(
+  res: Response,
+  max: number,
+  what: string,
+  code: 'grid_bad_response' | 'grid_asset_too_large' = 'grid_bad_response',
+): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > max) throw new GridError('grid_bad_response', `${what} is ${declared} bytes, more than ${max}`);
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new GridError(code, `${what} is ${declared} bytes, more than ${max}`);
+  }
   const reader = res.body?.getReader();
-  if (!reader) return '';
+  if (!reader) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -120,7 +133,7 @@ export async function readLimited(res: Response, max: number, what: string): Pro
     total += value.byteLength;
     if (total > max) {
       await reader.cancel();
-      throw new GridError('grid_bad_response', `${what} is more than ${max} bytes`);
+      throw new GridError(code, `${what} is more than ${max} bytes`);
     }
     chunks.push(value);
   }
@@ -130,7 +143,7 @@ export async function readLimited(res: Response, max: number, what: string): Pro
     all.set(c, off);
     off += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /** Maps a refused login to a code: "key" is a bad name or password; region reasons are an unknown region. */

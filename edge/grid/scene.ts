@@ -18,13 +18,20 @@ import {
 import {
   type Color,
   type Entity,
+  type EntitySound,
   type EntityUpdate,
   MAX_DESCRIPTION_BYTES,
   MAX_FACES,
   MAX_NAME_BYTES,
+  MAX_PRELOAD_SOUNDS,
+  MAX_SOUND_RADIUS,
+  NO_SOUND_ASSET,
   pickPrimShape,
   primShapeFromOpenSim,
   type Quat,
+  SOUND_FLAGS,
+  type SoundPreload,
+  type SoundTrigger,
   utf8Length,
   type Vec3,
 } from '../../shared/protocol';
@@ -78,6 +85,27 @@ function scale(v: readonly number[]): Vec3 {
   return [f(v[0]), f(v[1]), f(v[2])];
 }
 
+/** Most sound messages kept for the Storm side between two takes (older ones are dropped: a one-shot is stale). */
+export const MAX_PENDING_SOUNDS = 256;
+
+const unit = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
+const radius = (v: number): number => (Number.isFinite(v) ? Math.min(MAX_SOUND_RADIUS, Math.max(0, v)) : 0);
+
+/**
+ * An object's sound from an update's sound fields: LLUDP's nil UUID is "no sound", which clears a sound the
+ * object had (sent as NO_SOUND_ASSET) and is left out where it never had one.
+ */
+export function objectSound(
+  asset: string,
+  gain: number,
+  r: number,
+  flags: number,
+  had: EntitySound | undefined,
+): EntitySound | undefined {
+  if (asset === NO_SOUND_ASSET || asset === '') return had ? { asset: NO_SOUND_ASSET, gain: 0, radius: 0, flags: 0 } : undefined;
+  return { asset: asset.toLowerCase(), gain: unit(gain), radius: radius(r), flags: flags & 0xff };
+}
+
 const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x * 255)));
 
 /** Face colours from a TextureEntry: faces up to the last one overridden, RGBA bytes. */
@@ -111,6 +139,8 @@ export class GridScene {
   private newPrims: { id: number; uuid: string; child: boolean }[] = [];
   /** Payloads that did not decode (counted, skipped). */
   badPayloads = 0;
+  /** Triggered sounds and preloads since the last `takeSounds`. */
+  private sounds: (SoundTrigger | SoundPreload)[] = [];
 
   /** Whether an object (and, for a linkset child, its chain of parents) is known, so it can be shown. */
   visible(id: number): boolean {
@@ -144,6 +174,7 @@ export class GridScene {
     // Object updates carry no prim name; keep one learnt from ObjectPropertiesFamily.
     if (had && had.uuid === uuid && entity.kind === 'prim' && entity.name === '') entity.name = had.entity.name;
     entity.uuid = uuid;
+    if (entity.sound === undefined) delete entity.sound;
     if ((!had || had.uuid !== uuid) && entity.kind === 'prim')
       this.newPrims.push({ id: entity.id, uuid, child: entity.parent !== 0 });
     this.objects.set(entity.id, { entity, uuid, crc });
@@ -175,6 +206,7 @@ export class GridScene {
             velocity: vec(motion.velocity),
             shape: primShapeFromOpenSim(d),
             colors: faceColors(d.TextureEntry),
+            sound: objectSound(d.Sound, d.Gain, d.Radius, d.Flags, this.hadSound(d.ID, d.FullID)),
           },
           d.FullID,
           d.CRC,
@@ -206,6 +238,9 @@ export class GridScene {
             velocity: [0, 0, 0],
             shape: pickPrimShape(o.shape),
             colors: faceColors(o.textureEntry),
+            sound: o.sound
+              ? objectSound(o.sound.id, o.sound.gain, o.sound.radius, o.sound.flags, this.hadSound(o.localId, o.fullId))
+              : objectSound(NO_SOUND_ASSET, 0, 0, 0, this.hadSound(o.localId, o.fullId)),
           },
           o.fullId,
           o.crc,
@@ -215,6 +250,106 @@ export class GridScene {
         this.badPayloads += 1;
       }
     }
+  }
+
+  /** The sound an object (the same one: id and UUID) had, to know whether a silent update stops it. */
+  private hadSound(id: number, uuid: string): EntitySound | undefined {
+    const o = this.objects.get(id);
+    return o && o.uuid === uuid ? o.entity.sound : undefined;
+  }
+
+  private queueSound(m: SoundTrigger | SoundPreload): void {
+    if (this.sounds.length >= MAX_PENDING_SOUNDS) this.sounds.shift();
+    this.sounds.push(m);
+  }
+
+  /**
+   * AttachedSound (llLoopSound, llPlaySound, llStopSound): a looped sound becomes the object's sound; a sound
+   * played once is a trigger at the object (and ends a loop it had); the stop flag silences it.
+   */
+  applyAttachedSound(m: MessageOf<'AttachedSound'>['blocks']): void {
+    const d = m.DataBlock;
+    const id = this.byUuid.get(d.ObjectID);
+    const o = id === undefined ? undefined : this.objects.get(id);
+    if (!o) return;
+    const loops = (d.Flags & SOUND_FLAGS.loop) !== 0 && (d.Flags & SOUND_FLAGS.stop) === 0;
+    if (loops && d.SoundID !== NO_SOUND_ASSET) {
+      o.entity.sound = {
+        asset: d.SoundID,
+        gain: unit(d.Gain),
+        radius: o.entity.sound?.radius ?? 0,
+        flags: d.Flags & 0xff,
+      };
+    } else {
+      if (o.entity.sound) o.entity.sound = { asset: NO_SOUND_ASSET, gain: 0, radius: 0, flags: 0 };
+      if ((d.Flags & SOUND_FLAGS.stop) === 0 && d.SoundID !== NO_SOUND_ASSET)
+        this.queueSound({
+          type: 'sound_trigger',
+          asset: d.SoundID,
+          position: this.worldPosition(o),
+          gain: unit(d.Gain),
+          parent: o.entity.id,
+          ...(d.OwnerID === NO_SOUND_ASSET ? {} : { owner: d.OwnerID }),
+        });
+    }
+    this.dirty.set(o.entity.id, 'full');
+  }
+
+  /** AttachedSoundGainChange: a new gain for an object's sound. */
+  applyAttachedSoundGainChange(m: MessageOf<'AttachedSoundGainChange'>['blocks']): void {
+    const d = m.DataBlock;
+    const id = this.byUuid.get(d.ObjectID);
+    const o = id === undefined ? undefined : this.objects.get(id);
+    if (!o?.entity.sound || o.entity.sound.asset === NO_SOUND_ASSET) return;
+    o.entity.sound = { ...o.entity.sound, gain: unit(d.Gain) };
+    this.dirty.set(o.entity.id, 'full');
+  }
+
+  /** SoundTrigger (llTriggerSound, collision sounds, gestures): a one-shot at a region position. */
+  applySoundTrigger(m: MessageOf<'SoundTrigger'>['blocks']): void {
+    const d = m.SoundData;
+    if (d.SoundID === NO_SOUND_ASSET) return;
+    const parent = this.byUuid.get(d.ObjectID) ?? this.byUuid.get(d.ParentID) ?? 0;
+    this.queueSound({
+      type: 'sound_trigger',
+      asset: d.SoundID,
+      position: vec(d.Position),
+      gain: unit(d.Gain),
+      parent,
+      ...(d.OwnerID === NO_SOUND_ASSET ? {} : { owner: d.OwnerID }),
+    });
+  }
+
+  /** PreloadSound: assets to fetch ahead of playing them. */
+  applyPreloadSound(m: MessageOf<'PreloadSound'>['blocks']): void {
+    const assets = [...new Set(m.DataBlock.map((d) => d.SoundID))].filter((a) => a !== NO_SOUND_ASSET);
+    for (let i = 0; i < assets.length; i += MAX_PRELOAD_SOUNDS)
+      this.queueSound({ type: 'sound_preload', assets: assets.slice(i, i + MAX_PRELOAD_SOUNDS) });
+  }
+
+  /** Triggered sounds and preloads since the last call, oldest first. */
+  takeSounds(): (SoundTrigger | SoundPreload)[] {
+    const out = this.sounds;
+    this.sounds = [];
+    return out;
+  }
+
+  /** An object's region position: a child's offset turned by its root and added to it. */
+  private worldPosition(o: SceneObject): Vec3 {
+    const p = o.entity.position;
+    const root = o.entity.parent === 0 ? undefined : this.objects.get(o.entity.parent);
+    if (!root) return [...p];
+    const [x, y, z, w] = root.entity.rotation;
+    // v' = v + 2w(q×v) + 2q×(q×v)
+    const cx = y * p[2] - z * p[1];
+    const cy = z * p[0] - x * p[2];
+    const cz = x * p[1] - y * p[0];
+    const r = root.entity.position;
+    return [
+      r[0] + p[0] + 2 * (w * cx + (y * cz - z * cy)),
+      r[1] + p[1] + 2 * (w * cy + (z * cx - x * cz)),
+      r[2] + p[2] + 2 * (w * cz + (x * cy - y * cx)),
+    ];
   }
 
   /**

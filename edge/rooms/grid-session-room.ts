@@ -18,6 +18,7 @@ import {
 } from '../../shared/protocol';
 import { hasPermission, PERMISSION } from '../auth/permissions';
 import { GridAllowlist } from '../grid/allowlist';
+import { AssetBucket, type AssetKindName, assetUrl } from '../grid/assets';
 import { GridError, type GridErrorCode } from '../grid/errors';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
 import { openRelayCircuit } from '../grid/relay-client';
@@ -79,6 +80,9 @@ export type GridStartResult =
     }
   | { ok: false; code: GridErrorCode; message: string; status: number };
 
+/** `assetSource`'s answer: the capability URL of one asset (kept on the edge), or why not. */
+export type AssetSourceResult = { ok: true; url: string } | { ok: false; code: GridErrorCode; message: string; status: number };
+
 const Attachment = z.object({ session: z.string().max(64), actor: z.string().max(64), perm: z.number().int() });
 type Attachment = z.infer<typeof Attachment>;
 
@@ -102,6 +106,8 @@ export class GridSession extends DurableObject<Env> {
   private failure: GridError | null = null;
   /** Sockets that have not said hello yet. */
   private readonly gate = new HelloGate(ROOM);
+  /** Asset fetches this session may still make (the asset route asks before each fetch from the grid). */
+  private assetBucket: AssetBucket | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -169,6 +175,38 @@ export class GridSession extends DurableObject<Env> {
       console.error('grid: login failed unexpectedly', err instanceof Error ? err.message : String(err));
       return { ok: false, code: 'grid_unreachable', message: 'grid: the login failed unexpectedly; try again', status: 502 };
     }
+  }
+
+  /**
+   * RPC from GET /api/grid/<session>/asset/<kind>/<id> on a cache miss: the capability URL for the asset, while
+   * the session is logged in and within its asset rate (ASSET_RATE).
+   */
+  async assetSource(kind: AssetKindName, id: string): Promise<AssetSourceResult> {
+    const client = this.client;
+    if (!client?.open)
+      return {
+        ok: false,
+        code: 'grid_session_not_found',
+        message: 'grid: no such session (it ended); log in again',
+        status: 404,
+      };
+    const now = Date.now();
+    this.assetBucket ??= new AssetBucket(now);
+    if (!this.assetBucket.take(now))
+      return {
+        ok: false,
+        code: 'grid_rate_limited',
+        message: 'grid: this session asks for assets faster than the edge allows; try again in a moment',
+        status: 429,
+      };
+    if (!client.viewerAsset)
+      return {
+        ok: false,
+        code: 'grid_asset_unavailable',
+        message: 'grid: the region offers no ViewerAsset capability (yet); try again shortly',
+        status: 503,
+      };
+    return { ok: true, url: assetUrl(client.viewerAsset.toString(), kind, id) };
   }
 
   private onGridEvent(e: GridEvent): void {
@@ -270,6 +308,8 @@ export class GridSession extends DurableObject<Env> {
       permissions: v.perm,
     });
     client.scene.clearChanges();
+    // One-shots from before the visitor arrived are stale.
+    client.scene.takeSounds();
     const all = client.scene.entities();
     const parts = Math.max(1, Math.ceil(all.length / FRAME_ENTITIES));
     for (let p = 0; p < parts; p++) {
@@ -305,6 +345,7 @@ export class GridSession extends DurableObject<Env> {
       }
     }
     if (despawned.length > 0) this.send({ type: 'despawn', tick: this.tick, ids: despawned.slice(0, 4096) });
+    for (const sound of client.scene.takeSounds()) this.send(sound);
     for (const patch of client.terrain.takeChanges()) this.send(patch);
   }
 

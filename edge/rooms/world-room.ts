@@ -146,6 +146,7 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
     u.colors = e.entity.colors;
     u.parent = e.entity.parent;
     u.physical = e.entity.physical ?? false;
+    if (e.entity.sound) u.sound = e.entity.sound;
   }
   return u;
 }

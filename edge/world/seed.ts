@@ -1,7 +1,15 @@
 /** Seeds for new worlds: the demo world "plaza" (hills, a paved square, a few dozen prims) and empty worlds. */
-
 import { AVATAR_HALF_HEIGHT } from '../../shared/physics/constants';
-import type { Bounds, Color, Quat, ShapePreset, Vec3 } from '../../shared/protocol';
+import {
+  type Bounds,
+  BUILTIN_SOUNDS,
+  type Color,
+  type EntitySound,
+  type Quat,
+  type ShapePreset,
+  SOUND_FLAGS,
+  type Vec3,
+} from '../../shared/protocol';
 import { createHeightfield, type Heightfield, heightAt } from './terrain';
 
 /** The name of the built-in demo world, seeded on first use. */
@@ -22,6 +30,8 @@ export interface SeedPrim {
   color: Color;
   /** The world simulates it: it falls, rolls and can be pushed. */
   physical?: boolean;
+  /** A sound it plays (a built-in one: BUILTIN_SOUNDS). */
+  sound?: EntitySound;
 }
 
 /** What a new world starts with. */
@@ -64,6 +74,9 @@ export function plazaSeed(): WorldSeed {
   place('cylinder', 'Fountain basin', CENTRE, CENTRE, [8, 8, 0.8], [120, 130, 150, 255], IDENTITY, 0.05);
   place('torus', 'Fountain rim', CENTRE, CENTRE, [8.4, 8.4, 1.2], [90, 100, 120, 255], IDENTITY, 0.45);
   place('sphere', 'Fountain orb', CENTRE, CENTRE, [1.6, 1.6, 1.6], [80, 170, 255, 200], IDENTITY, 1.45);
+  // The fountain's water: heard within 24 m of the orb.
+  const orb = prims.at(-1);
+  if (orb) orb.sound = { asset: BUILTIN_SOUNDS.fountain, gain: 0.6, radius: 24, flags: SOUND_FLAGS.loop };
   const pillarColors: Color[] = [
     [230, 80, 70, 255],
     [240, 180, 60, 255],

@@ -128,6 +128,7 @@ export class WorldState {
             shape: SHAPE_PRESETS[p.shape],
             colors: [p.color],
             ...(p.physical ? { physical: true } : {}),
+            ...(p.sound ? { sound: p.sound } : {}),
           },
           shapeName: p.shape,
           version: { world: 1 },

@@ -35,6 +35,7 @@ import {
   unpackRotation,
   VELOCITY_UNIT,
 } from './quantize';
+import { MAX_PRELOAD_SOUNDS, MAX_SOUND_RADIUS } from './sound';
 
 /** Message tags: client → edge below 0x80, edge → client from 0x80. */
 export const CLIENT_TAGS = { hello: 0x01, input: 0x02, chat: 0x03, action: 0x04, ack: 0x05, ping: 0x06 } as const;
@@ -48,6 +49,8 @@ export const SERVER_TAGS = {
   action_result: 0x87,
   error: 0x88,
   pong: 0x89,
+  sound_trigger: 0x8a,
+  sound_preload: 0x8b,
 } as const;
 
 /** Bits of an entity record's field mask. */
@@ -66,11 +69,13 @@ export const FIELD = {
   uuid: 1024,
   /** Optional: simulation flags (u8; bit 0 = physical: it falls, rolls and can be pushed). */
   physics: 2048,
+  /** Optional: the entity's attached sound (asset 16 bytes, gain f32, radius f32, flags u8). Bit 2048 is taken by `physical`. */
+  sound: 4096,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
 /** Every bit a field mask may carry. */
-const FIELD_KNOWN = FIELD_ALL | FIELD.uuid | FIELD.physics;
+const FIELD_KNOWN = FIELD_ALL | FIELD.uuid | FIELD.physics | FIELD.sound;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -121,7 +126,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.shape, FIELD.shape) |
     has(e.colors, FIELD.colors) |
     has(e.uuid, FIELD.uuid) |
-    has(e.physical, FIELD.physics);
+    has(e.physical, FIELD.physics) |
+    has(e.sound, FIELD.sound);
   w.u32(e.id);
   w.u16(mask);
   if (e.kind !== undefined) w.u8(e.kind === 'avatar' ? 1 : 0);
@@ -144,12 +150,25 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     for (const c of e.colors) for (const v of c) w.u8(v);
   }
   if (e.uuid !== undefined) {
-    if (!UUID_TEXT.test(e.uuid))
-      throw new ProtocolError('protocol_invalid', `entity uuid "${e.uuid.slice(0, 40)}" is not a UUID`);
-    const hex = e.uuid.replaceAll('-', '');
-    for (let i = 0; i < 16; i++) w.u8(Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+    writeUuid(w, e.uuid, 'entity uuid');
   }
   if (e.physical !== undefined) w.u8(e.physical ? 1 : 0);
+  if (e.sound !== undefined) {
+    writeUuid(w, e.sound.asset, 'a sound asset');
+    w.f32(clampUnit(e.sound.gain));
+    w.f32(clampRadius(e.sound.radius));
+    w.u8(e.sound.flags & 0xff);
+  }
+}
+
+/** A gain into [0, 1] (NaN: 0); a radius into [0, MAX_SOUND_RADIUS]. */
+const clampUnit = (v: number): number => (Number.isNaN(v) ? 0 : Math.min(1, Math.max(0, v)));
+const clampRadius = (v: number): number => (Number.isNaN(v) ? 0 : Math.min(MAX_SOUND_RADIUS, Math.max(0, v)));
+
+function writeUuid(w: ByteWriter, uuid: string, what: string): void {
+  if (!UUID_TEXT.test(uuid)) throw new ProtocolError('protocol_invalid', `${what} "${uuid.slice(0, 40)}" is not a UUID`);
+  const hex = uuid.replaceAll('-', '');
+  for (let i = 0; i < 16; i++) w.u8(Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
 }
 
 const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -204,6 +223,7 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     if (flags & ~1) throw new ProtocolError('protocol_invalid', `entity physics flags 0x${flags.toString(16)} have unknown bits`);
     out.physical = (flags & 1) !== 0;
   }
+  if (mask & FIELD.sound) out.sound = { asset: readUuid(r), gain: r.f32(), radius: r.f32(), flags: r.u8() };
   return out;
 }
 
@@ -409,6 +429,24 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       w.f64(msg.clientTime);
       w.f64(msg.serverTime);
       break;
+    case 'sound_trigger':
+      writeUuid(w, msg.asset, 'a sound asset');
+      for (const v of msg.position) w.f32(v);
+      w.f32(clampUnit(msg.gain));
+      w.u32(msg.parent);
+      // Flags: bit 0, an owner UUID follows.
+      w.u8(msg.owner === undefined ? 0 : 1);
+      if (msg.owner !== undefined) writeUuid(w, msg.owner, 'a sound owner');
+      break;
+    case 'sound_preload':
+      if (msg.assets.length > MAX_PRELOAD_SOUNDS)
+        throw new ProtocolError(
+          'protocol_too_large',
+          `a sound_preload holds ${msg.assets.length} assets, the limit is ${MAX_PRELOAD_SOUNDS}`,
+        );
+      w.u16(msg.assets.length);
+      for (const a of msg.assets) writeUuid(w, a, 'a sound asset');
+      break;
   }
   const out = w.finish();
   if (out.length > MAX_SERVER_FRAME_BYTES) {
@@ -567,6 +605,24 @@ export function decodeServerMessage(bytes: Uint8Array, bounds: Bounds = DEFAULT_
     case SERVER_TAGS.pong:
       raw = { type: 'pong', nonce: r.u32(), clientTime: r.f64(), serverTime: r.f64() };
       break;
+    case SERVER_TAGS.sound_trigger: {
+      raw = { type: 'sound_trigger', asset: readUuid(r), position: [r.f32(), r.f32(), r.f32()], gain: r.f32(), parent: r.u32() };
+      const flags = r.u8();
+      if ((flags & ~1) !== 0)
+        throw new ProtocolError(
+          'protocol_invalid',
+          `a sound_trigger frame is malformed at flags: unknown bits 0x${flags.toString(16)}`,
+        );
+      if (flags & 1) raw.owner = readUuid(r);
+      break;
+    }
+    case SERVER_TAGS.sound_preload: {
+      const n = r.count(MAX_PRELOAD_SOUNDS, 'a sound_preload');
+      const assets: string[] = [];
+      for (let i = 0; i < n; i++) assets.push(readUuid(r));
+      raw = { type: 'sound_preload', assets };
+      break;
+    }
     default:
       throw new ProtocolError('protocol_unknown_type', `server message tag 0x${tag.toString(16).padStart(2, '0')} is unknown`);
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { utf8Length } from './byte-io';
 import { MAX_DESCRIPTION_BYTES, MAX_FACES, MAX_NAME_BYTES } from './limits';
 import { PrimShape } from './prim-shape';
+import { EntitySound } from './sound';
 
 export { PrimShape } from './prim-shape';
 
@@ -117,6 +118,8 @@ export const Entity = z.object({
   uuid: EntityUuid.optional(),
   /** A physical prim: the world simulates it (it falls, rolls and can be pushed). Absent: it stands where it is put. */
   physical: z.boolean().optional(),
+  /** The sound attached to it, where it has one (a NO_SOUND_ASSET asset: its sound stopped). */
+  sound: EntitySound.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

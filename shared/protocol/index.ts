@@ -90,6 +90,19 @@ export {
   unpackRotation,
   VELOCITY_UNIT,
 } from './quantize';
+export {
+  BUILTIN_SOUNDS,
+  DEFAULT_SOUND_RADIUS,
+  EntitySound,
+  MAX_PRELOAD_SOUNDS,
+  MAX_SOUND_RADIUS,
+  NO_SOUND_ASSET,
+  SOUND_FLAGS,
+  SoundPreload,
+  SoundTrigger,
+  soundPlays,
+  soundRadius,
+} from './sound';
 export { compareVersions, incrementVersion, mergeVersions, type VersionOrder, VersionVector } from './version-vector';
 export {
   Conflict,

@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   WORLD_NAME_PATTERN,
 } from './limits';
+import { SoundPreload, SoundTrigger } from './sound';
 import { OperationResult, WorldOperation } from './world-tool';
 
 /** Movement flags of an input frame. */
@@ -166,6 +167,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ActionResult,
   ErrorFrame,
   Pong,
+  SoundTrigger,
+  SoundPreload,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

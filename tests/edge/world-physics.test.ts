@@ -50,12 +50,7 @@ describe('WorldRoom physics (the room is the authority)', () => {
     );
     const commit = expectOp(await operate(a.s, 2, { op: 'commit', planId: plan.planId }), 'commit');
     const id = commit.created[0] ?? 0;
-    const updates = await watch(
-      b.s,
-      id,
-      8000,
-      (u) => u.velocity?.every((v) => v === 0) === true && (u.position?.[2] ?? 45) < 40,
-    );
+    const updates = await watch(b.s, id, 8000, (u) => u.velocity?.every((v) => v === 0) === true && (u.position?.[2] ?? 45) < 40);
     const heights = updates.flatMap((u) => (u.position ? [u.position[2]] : []));
     expect(heights.length).toBeGreaterThan(5);
     expect(heights[0]).toBeGreaterThan(heights[heights.length - 1] ?? 0);

@@ -25,6 +25,7 @@ import {
   type Packet,
   textField,
 } from '../../shared/lludp';
+import { FAKE_SOUNDS } from './fake-sounds';
 import { toExtendedLand } from './layer-bits';
 
 /** The agent id of the recorded session (its avatar's ObjectUpdate carries it). */
@@ -32,6 +33,8 @@ export const FAKE_AGENT_ID = '6f0a3c1e-5b1d-4a8e-9c3b-2d7e8f901234';
 const SESSION_ID = '11111111-2222-4333-8444-555555555555';
 const REGION_SIZE = 256;
 const RESEND_MS = 200;
+
+const TONE_OGG = readFileSync(new URL('fixtures/tone-440.ogg', import.meta.url));
 
 /** Per-circuit counters the tests read (also at GET /fake/stats). */
 export interface FakeCircuitStats {
@@ -330,10 +333,26 @@ export async function startFakeSim(fixedPort?: number): Promise<FakeSim> {
     }
   }, 50);
 
+  /** Asset fetches by id (GET /fake/assets). */
+  const assetFetches: Record<string, number> = {};
   const http: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const login = logins.get(Number(/^\/CAPS\/\w+\/(\d+)\/$/.exec(url.pathname)?.[1] ?? -1));
+    if (url.pathname === '/CAPS/asset/') {
+      const id = url.searchParams.get('sound_id') ?? '';
+      assetFetches[id] = (assetFetches[id] ?? 0) + 1;
+      if (id === FAKE_SOUNDS.tone) res.writeHead(200, { 'content-type': 'audio/ogg' }).end(TONE_OGG);
+      else if (id === FAKE_SOUNDS.huge)
+        res.writeHead(200, { 'content-type': 'audio/ogg' }).end(Buffer.concat([TONE_OGG, Buffer.alloc(2 * 1024 * 1024)]));
+      else if (id === FAKE_SOUNDS.html) res.writeHead(200, { 'content-type': 'text/html' }).end('<html>no</html>');
+      else res.writeHead(404).end();
+      return;
+    }
+    if (url.pathname === '/fake/assets') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(assetFetches));
+      return;
+    }
     if (url.pathname === '/fake/stats') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(all));
       return;
@@ -343,7 +362,9 @@ export async function startFakeSim(fixedPort?: number): Promise<FakeSim> {
       const code = url.pathname.split('/')[3];
       res
         .writeHead(200, { 'content-type': 'application/llsd+xml' })
-        .end(`<llsd><map><key>EventQueueGet</key><string>http://127.0.0.1:${port}/CAPS/eq/${code}/</string></map></llsd>`);
+        .end(
+          `<llsd><map><key>EventQueueGet</key><string>http://127.0.0.1:${port}/CAPS/eq/${code}/</string><key>ViewerAsset</key><string>http://127.0.0.1:${port}/CAPS/asset/</string></map></llsd>`,
+        );
       return;
     }
     if (login && url.pathname.startsWith('/CAPS/eq/')) {

@@ -60,6 +60,8 @@ export interface InitResult {
 export interface ConfigureResult {
   maxEntities: number;
   allowOrigins: string[];
+  /** Sound on or off and its volume (0..1); audio plays only after a click or key press in the frame. */
+  audio: { enabled: boolean; volume: number };
 }
 
 /** Params and results per method. Bytes travel as Uint8Array (structured clone). */

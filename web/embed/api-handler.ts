@@ -109,6 +109,8 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
   let initialized = false;
   let maxEntities = capacity;
   const allowOrigins = new Set(options.allowOrigins ?? []);
+  // Sound starts off (browsers' autoplay rules); the page applies what configure answers.
+  let audio = { enabled: false, volume: 0.8 };
   const created = new Set<EntityId>();
   let lastError: WireError = { code: 0, message: '' };
 
@@ -161,7 +163,8 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
         maxEntities = config.maxEntities;
       }
       for (const origin of config.allowOrigins ?? []) allowOrigins.add(origin);
-      return { maxEntities, allowOrigins: [...allowOrigins] };
+      if (config.audio) audio = { ...audio, ...config.audio };
+      return { maxEntities, allowOrigins: [...allowOrigins], audio: { ...audio } };
     },
     createEntity: ({ components }) => {
       const w = needWorld(world, 'createEntity');

@@ -16,7 +16,7 @@ import {
 } from '../embed-sdk/protocol';
 import type { EngineMessage, EngineRequest } from './engine-protocol';
 import { toWireError } from './errors';
-import { type EmbedRequest, Origin, parseRequest, RequestId } from './schemas';
+import { EmbedAudioSettings, type EmbedRequest, Origin, parseRequest, RequestId } from './schemas';
 
 /** Requests in flight at once; more are refused with Busy. */
 export const MAX_PENDING = 256;
@@ -72,6 +72,8 @@ export interface HostBridgeOptions {
    */
   live?: LiveMethods;
   onStatus?: (status: BridgeStatus) => void;
+  /** configure's sound settings (validated by the engine, checked again here), for the page's audio. */
+  onAudio?: (audio: { enabled: boolean; volume: number }) => void;
 }
 
 export interface HostBridge {
@@ -179,10 +181,12 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
         let response = message.response;
         if (response.ok && p.method === 'configure') {
           // configure's allowOrigins (validated by the engine, checked again here) join the allowlist.
-          const result = response.result as { allowOrigins?: unknown };
+          const result = response.result as { allowOrigins?: unknown; audio?: unknown };
           if (Array.isArray(result.allowOrigins)) {
             for (const o of result.allowOrigins) if (Origin.safeParse(o).success) allowed.add(o as string);
           }
+          const audio = EmbedAudioSettings.safeParse(result.audio);
+          if (audio.success) options.onAudio?.(audio.data);
           response = { ...response, result: { ...result, allowOrigins: [...allowed] } };
         }
         if (p.method === 'aiEnhance') awaitingEvent.set(key, p);

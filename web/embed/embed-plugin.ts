@@ -9,7 +9,7 @@
 
 import { SHAPE_PRESETS } from '../../shared/protocol';
 import { type ComponentDef, type EntityId, type MemoryMode, NO_ENTITY, type Plugin, type World } from '../engine';
-import { Faces, Local, LocalPose, NetId, Parent, Shape, Transform, VIEWER_COMPONENTS } from '../scene/components';
+import { Faces, Local, LocalPose, NetId, Parent, Shape, Sound, Transform, VIEWER_COMPONENTS } from '../scene/components';
 import { Commands, Outbox, SceneChanges } from '../world/keys';
 import type { EmbedOutMessage } from '../world/world-protocol';
 import { createEmbedApi } from './api-handler';
@@ -69,8 +69,9 @@ export function embedPlugin(options: EmbedPluginOptions): Plugin {
           written: (_id, def, added) => {
             if (added || STRUCTURAL.includes(def)) changes.structural = true;
           },
-          // A host entity has no server id; NetId would make it look like one of the server's.
-          open: (def) => def !== NetId,
+          // A host entity has no server id; NetId would make it look like one of the server's. Sound's asset
+          // column indexes the sound plugin's own table, which a host cannot fill.
+          open: (def) => def !== NetId && def !== Sound,
         },
       });
       const commands = app.reader(Commands);

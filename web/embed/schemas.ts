@@ -154,12 +154,24 @@ export const Origin = z
     }
   }, 'must be an origin like https://example.org or http://127.0.0.1:8080 (no path, no trailing slash)');
 
+/** configure's `audio`: what is left out stays as it is. */
+export const EmbedAudio = z.strictObject({
+  enabled: z.boolean().optional(),
+  volume: z.number().min(0).max(1).optional(),
+});
+export type EmbedAudio = z.infer<typeof EmbedAudio>;
+
+/** The sound settings configure answers with (all of them), checked again on the page before they are applied. */
+export const EmbedAudioSettings = z.strictObject({ enabled: z.boolean(), volume: z.number().min(0).max(1) });
+
 /** The configuration `configure(json)` accepts. Unknown keys are refused so typos do not pass silently. */
 export const EmbedConfig = z.strictObject({
   /** Most entities the host may create in the live world (≤ init's capacity). */
   maxEntities: z.int().min(1).optional(),
   /** Origins added to the allowlist (besides the embed URL's `allow`). */
   allowOrigins: z.array(Origin).max(EMBED_LIMITS.maxOrigins).optional(),
+  /** Sound: on or off, and the volume (0..1). Browsers play it only after a click or key press in the frame. */
+  audio: EmbedAudio.optional(),
 });
 export type EmbedConfig = z.infer<typeof EmbedConfig>;
 
@@ -180,7 +192,7 @@ export function parseConfig(json: string): { ok: true; config: EmbedConfig } | {
       ok: false,
       error: {
         code: EmbedCode.InvalidConfig,
-        message: `embed: configure: ${where}: ${issue?.message ?? 'invalid'}; accepted keys: maxEntities, allowOrigins`,
+        message: `embed: configure: ${where}: ${issue?.message ?? 'invalid'}; accepted keys: maxEntities, allowOrigins, audio`,
       },
     };
   }

@@ -46,5 +46,12 @@ export const NetId = defineComponent('NetId', { id: 'u32', parent: 'u32' });
  */
 export const Local = defineComponent('Local', {});
 
+/**
+ * An entity's attached sound (shared/protocol EntitySound): `asset` indexes the sound plugin's asset table
+ * (columns hold no strings), `radius` 0 means the default 20 m, `flags` are SL SoundFlags. Only audible sounds
+ * have the component.
+ */
+export const Sound = defineComponent('Sound', { asset: 'u32', gain: 'f32', radius: 'f32', flags: 'u8' });
+
 /** Every component, in the order that fixes component ids (owner and readers must agree). */
-export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId, LocalPose, Parent, Local] as const;
+export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId, LocalPose, Parent, Local, Sound] as const;

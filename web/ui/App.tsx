@@ -1,5 +1,6 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { createAudioHost } from '../audio/audio-host';
 import type { RenderEvent } from '../render/render-protocol';
 import type { WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
@@ -12,6 +13,7 @@ import { Minimap } from './components/Minimap';
 import { NameTags } from './components/NameTags';
 import { PeopleList } from './components/PeopleList';
 import { PerfOverlay } from './components/PerfOverlay';
+import { SoundControls } from './components/SoundControls';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
@@ -59,6 +61,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     onCleanup(() => clearTimeout(timer));
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
+  // Sound starts off: switching it on is the user gesture browsers require before audio plays.
+  const audio = createAudioHost({ onChange: (s) => setSound(s) });
+  const [sound, setSound] = createSignal(audio.settings());
+  onCleanup(() => audio.stop());
   const route = createRoute();
   let world: LiveWorld | null = null;
   const worldSend = (command: WorldCommand): void => world?.send(command);
@@ -96,7 +102,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent, !testScene);
     // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
     if (new URLSearchParams(location.search).has('debug')) {
-      Object.assign(window, { stormDebug: { loseDevice: () => render.send({ type: 'lose-device' }) } });
+      Object.assign(window, {
+        stormDebug: { loseDevice: () => render.send({ type: 'lose-device' }), audio: () => audio.debug() },
+      });
     }
     // The fixed test scene stays local; every other visit joins the world its link names.
     world = testScene
@@ -114,6 +122,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
             case 'trace':
               saveJson(`stormcore-trace-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, event.trace);
+              break;
+            case 'audio':
+              audio.receive(event.frame);
               break;
           }
         });
@@ -142,6 +153,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     }
     visit = credentials;
     const { socket, token, region, size } = result.login;
+    audio.setGridSession({ origin: location.origin, socket, token });
     worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
     setLogin({ busy: false, error: '', done: true });
   };
@@ -170,6 +182,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             const result = await loginToGrid(credentials);
             if (result.ok) {
               const { socket, token, region, size } = result.login;
+              audio.setGridSession({ origin: location.origin, socket, token });
               worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
               rejoin = null;
             } else {
@@ -224,6 +237,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             + Box
           </button>
         </Show>
+        <SoundControls settings={sound()} onToggle={(on) => audio.setEnabled(on)} onVolume={(v) => audio.setVolume(v)} />
         <CopyLinkButton url={link} />
         <button type="button" data-testid="help-button" onClick={() => setHelp(!help())} aria-expanded={help()}>
           Help

@@ -5,6 +5,7 @@
 
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { formatLink, type Place } from '../../shared/links/place-link';
+import { createAudioHost } from '../audio/audio-host';
 import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget } from '../embed/bridge';
 import { createWorldEngineLink, createWorldlessEngineLink } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
@@ -38,6 +39,9 @@ function placeOf(world: WorldView['world'], route: ReturnType<ReturnType<typeof 
 
 export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   const route = createRoute();
+  // Sound is off until the host's configure({audio: {enabled: true}}); it plays from the frame's next click or key.
+  const audio = createAudioHost();
+  onCleanup(() => audio.stop());
   const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
   const [frames, setFrames] = createSignal(0);
   const [view, setView] = createSignal<WorldView>(EMPTY_WORLD_VIEW);
@@ -77,7 +81,8 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
       engine.deliver(event);
       live?.onWorldEvent(event);
-      if (event.type === 'view') {
+      if (event.type === 'audio') audio.receive(event.frame);
+      else if (event.type === 'view') {
         setView(event.view);
         const c = event.view.connection;
         const place = placeOf(event.view.world, route());
@@ -109,7 +114,15 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     });
     live = world
       ? createLiveApi({
-          world,
+          // A grid session's sounds come through its asset route, with its token.
+          world: {
+            ...world,
+            send: (command) => {
+              if (command.type === 'connect-grid')
+                audio.setGridSession({ origin: location.origin, socket: command.socket, token: command.token });
+              world.send(command);
+            },
+          },
           show: (place) => {
             joined = formatLink(place);
             setOffline(null);
@@ -136,6 +149,10 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       place: location.hash || '#/fv/plaza',
       ...(live ? { live } : {}),
       onStatus: setBridgeStatus,
+      onAudio: (a) => {
+        audio.setVolume(a.volume);
+        if (a.enabled !== audio.settings().enabled) audio.setEnabled(a.enabled);
+      },
     });
     const onMessage = (e: MessageEvent<unknown>): void =>
       bridge?.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });

@@ -2,7 +2,7 @@
  * The resources and events the world App's plugins share. Each plugin owns what it inserts; the others read
  * it through these keys.
  */
-import type { Bounds, OperationResult, TerrainPatch } from '../../shared/protocol';
+import type { Bounds, EntitySound, OperationResult, SoundPreload, SoundTrigger, TerrainPatch } from '../../shared/protocol';
 import { defineEvent, defineResource, type EntityId } from '../engine';
 import type { ConnectionState as NetConnectionState } from '../net/storm-connection';
 import type { WorldCommand, WorldEvent } from './world-protocol';
@@ -59,3 +59,9 @@ export const ChatHeard = defineEvent<{ from: number; name: string; text: string;
 export const ServerError = defineEvent<{ code: string; message: string }>('net/error');
 /** A World Tool Protocol operation was answered (ids are the operations plugin's own). */
 export const OperationAnswered = defineEvent<{ id: number; result: OperationResult }>('net/operation');
+/** An entity's sound arrived or changed (server id; a NO_SOUND_ASSET asset or the stop flag: it went silent). */
+export const SoundChanged = defineEvent<{ id: number; sound: EntitySound }>('net/sound', { capacity: 65_536 });
+/** A one-shot sound was triggered in the world. */
+export const SoundTriggered = defineEvent<SoundTrigger>('net/sound-trigger');
+/** The server asked to fetch sound assets ahead of playing them. */
+export const SoundPreloaded = defineEvent<SoundPreload>('net/sound-preload');

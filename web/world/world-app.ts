@@ -7,6 +7,7 @@
  *   terrain        one heightfield in shared memory, posted to the renderer when it changed (update, postUpdate)
  *   input, chat, operations   what you do: movement intent, chat lines, World Tool actions (update)
  *   hud            the throttled snapshot for the page (postUpdate)
+ *   sound          entities' sounds, the listener and the audible sources for the page's mixer (postUpdate)
  *   render-extract the render list and your avatar's slot for the render worker (renderExtract)
  * Data flows one way: socket → inbox → columns → render list / HUD → render worker / page. The headless
  * `visit` client runs the same App in Node (without the page's outbox).
@@ -34,6 +35,7 @@ import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
 import { physicsPlugin } from './plugins/physics';
 import { renderExtractPlugin } from './plugins/render-extract';
+import { soundPlugin } from './plugins/sound';
 import { terrainPlugin } from './plugins/terrain';
 import type { WorldEvent } from './world-protocol';
 import type { PlanView } from './world-snapshot';
@@ -157,6 +159,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     chatPlugin(),
     operationsPlugin(),
     hudPlugin({ plan: planView, workers: options.workers }),
+    soundPlugin(),
     renderExtractPlugin(syncWriter, renderList),
   );
   if (options.rapier) app.addPlugin(physicsPlugin(options.rapier));

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shared/protocol';
+import type { AudioFrame } from '../audio/audio-protocol';
 import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
 import type { ChromeTrace, WorldMemory } from '../engine';
 import type { TerrainField } from '../scene/heightfield';
@@ -76,4 +77,6 @@ export type WorldEvent =
   /** The engine's recent frames, phases and systems (open in Perfetto). */
   | { type: 'trace'; trace: ChromeTrace }
   /** The embed plugin: ready, the answer to an `embed` command, or an event for the host. */
-  | { type: 'embed'; message: EmbedOutMessage };
+  | { type: 'embed'; message: EmbedOutMessage }
+  /** The sound plugin: the listener and what is audible from it, for the page's mixer (web/audio). */
+  | { type: 'audio'; frame: AudioFrame };

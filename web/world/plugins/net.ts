@@ -17,6 +17,9 @@ import {
   SceneChanges,
   ServerError,
   SnapshotApplied,
+  SoundChanged,
+  SoundPreloaded,
+  SoundTriggered,
   Spawned,
   TerrainReceived,
   Welcomed,
@@ -170,6 +173,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     shape,
     colors,
     ...(u.uuid ? { uuid: u.uuid } : {}),
+    ...(u.sound ? { sound: u.sound } : {}),
   };
 }
 
@@ -245,6 +249,12 @@ export class SceneApplier {
         return;
       case 'error':
         app.send(ServerError, { code: msg.code, message: msg.message });
+        return;
+      case 'sound_trigger':
+        app.send(SoundTriggered, msg);
+        return;
+      case 'sound_preload':
+        app.send(SoundPreloaded, msg);
         return;
       default:
         return;
@@ -334,6 +344,8 @@ export class SceneApplier {
     }
     if (u.shape && !avatar && this.writeShape(i, u.shape)) this.structural = true;
     if (u.colors && this.writeColors(i, u.colors)) this.structural = true;
+    // The sound plugin owns the Sound component; it learns of changes by event.
+    if (u.sound) this.app.send(SoundChanged, { id: u.id, sound: u.sound });
   }
 
   private spawn(e: Entity): void {
@@ -377,6 +389,7 @@ export class SceneApplier {
     if (e.id === this.index.selfNetId) world.add(ecs, Avatar, { self: 1 });
     this.structural = true;
     this.app.send(Spawned, e.id);
+    if (e.sound) this.app.send(SoundChanged, { id: e.id, sound: e.sound });
   }
 
   private reparent(ecs: EntityId, parentNet: number): void {
@@ -468,6 +481,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
       app.insertResource(NetLinkKey, new NetLink(app, create));
       app.addEvent(NetStateChanged).addEvent(WorldReset).addEvent(Welcomed).addEvent(Spawned);
       app.addEvent(SnapshotApplied).addEvent(TerrainReceived).addEvent(ChatHeard).addEvent(ServerError);
+      app.addEvent(SoundChanged).addEvent(SoundTriggered).addEvent(SoundPreloaded);
       const applier = new SceneApplier(app, index, app.resource(Clock).now);
       app.insertResource(Applier, applier);
       const resets = app.reader(WorldReset);

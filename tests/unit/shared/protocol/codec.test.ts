@@ -44,9 +44,16 @@ const entity = (id: number, over: Partial<Entity> = {}): Entity => ({
 /** Positions within one quantization step, rotations within 0.3°, everything else exact. */
 function expectEntityClose(actual: Partial<Entity>, expected: Partial<Entity>, b: Bounds): void {
   const step = positionStep(b);
-  const { position: ap, rotation: ar, velocity: av, scale: as, ...arest } = actual;
-  const { position: ep, rotation: er, velocity: ev, scale: es, ...erest } = expected;
+  const { position: ap, rotation: ar, velocity: av, scale: as, sound: asound, ...arest } = actual;
+  const { position: ep, rotation: er, velocity: ev, scale: es, sound: esound, ...erest } = expected;
   expect(arest).toEqual(erest);
+  // Sound gain and radius travel as f32.
+  expect(asound === undefined).toBe(esound === undefined);
+  if (asound && esound) {
+    expect({ ...asound, gain: 0, radius: 0 }).toEqual({ ...esound, gain: 0, radius: 0 });
+    expect(asound.gain).toBe(Math.fround(esound.gain));
+    expect(asound.radius).toBe(Math.fround(esound.radius));
+  }
   if (ep && ap)
     for (let i = 0; i < 3; i++) expect(Math.abs((ap[i] ?? 0) - (ep[i] ?? 0))).toBeLessThanOrEqual((step[i] ?? 0) / 2 + 1e-9);
   if (er && ar) expect(rotationAngle(ar, er)).toBeLessThan((0.3 * Math.PI) / 180);
@@ -322,7 +329,25 @@ describe('storm protocol codec: properties', () => {
   });
 
   it('random bytes after a valid tag never throw anything but ProtocolError', () => {
-    const tags = fc.constantFrom(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89);
+    const tags = fc.constantFrom(
+      0x01,
+      0x02,
+      0x03,
+      0x04,
+      0x05,
+      0x06,
+      0x81,
+      0x82,
+      0x83,
+      0x84,
+      0x85,
+      0x86,
+      0x87,
+      0x88,
+      0x89,
+      0x8a,
+      0x8b,
+    );
     fc.assert(
       fc.property(tags, fc.uint8Array({ maxLength: 200 }), (tag, rest) => {
         const bytes = Uint8Array.of(tag, ...rest);
@@ -378,6 +403,12 @@ describe('storm protocol codec: properties', () => {
         colors: fc.array(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), { minLength: 1, maxLength: 32 }),
         uuid: fc.uuid(),
         physical: fc.boolean(),
+        sound: fc.record({
+          asset: fc.uuid(),
+          gain: fc.double({ min: 0, max: 1, noNaN: true }),
+          radius: fc.double({ min: 0, max: 1024, noNaN: true }),
+          flags: fc.nat(255),
+        }),
       },
       {
         requiredKeys: [

@@ -98,7 +98,11 @@ describe('the embed API handler', () => {
   it('answers -3 at the configured maxEntities and at the world capacity', () => {
     const limited = setup();
     limited.call('init');
-    expect(result(limited.call('configure', { json: '{"maxEntities": 2}' }))).toEqual({ maxEntities: 2, allowOrigins: [] });
+    expect(result(limited.call('configure', { json: '{"maxEntities": 2}' }))).toEqual({
+      maxEntities: 2,
+      allowOrigins: [],
+      audio: { enabled: false, volume: 0.8 },
+    });
     expect(limited.call('createEntity')).toMatchObject({ ok: true });
     expect(limited.call('createEntity')).toMatchObject({ ok: true });
     expect(limited.call('createEntity')).toMatchObject({ ok: false, error: { code: -3 } });
@@ -121,7 +125,21 @@ describe('the embed API handler', () => {
     expect(result(call('configure', { json: '{"allowOrigins": ["https://a.example"]}' }))).toEqual({
       maxEntities: 8,
       allowOrigins: ['https://a.example'],
+      audio: { enabled: false, volume: 0.8 },
     });
+  });
+
+  it('configure switches sound on and sets its volume, keeping what it leaves out; refuses a volume over 1', () => {
+    const { call } = setup(8);
+    call('init');
+    expect(result(call('configure', { json: '{"audio": {"enabled": true}}' }))).toMatchObject({
+      audio: { enabled: true, volume: 0.8 },
+    });
+    expect(result(call('configure', { json: '{"audio": {"volume": 0.25}}' }))).toMatchObject({
+      audio: { enabled: true, volume: 0.25 },
+    });
+    expect(call('configure', { json: '{"audio": {"volume": 2}}' })).toMatchObject({ ok: false, error: { code: -2 } });
+    expect(call('configure', { json: '{"audio": {"loud": true}}' })).toMatchObject({ ok: false, error: { code: -2 } });
   });
 
   it('answers the later capabilities with -20, never a success, and aiEnhance also with a completion event', async () => {

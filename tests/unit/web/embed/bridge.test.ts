@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbedApi } from '../../../../web/embed/api-handler';
-import { createHostBridge, type EngineLink, MAX_PENDING, type ReplyTarget } from '../../../../web/embed/bridge';
+import {
+  createHostBridge,
+  type EngineLink,
+  type HostBridgeOptions,
+  MAX_PENDING,
+  type ReplyTarget,
+} from '../../../../web/embed/bridge';
 import type { EngineMessage, EngineRequest } from '../../../../web/embed/engine-protocol';
 import { EmbedCode, EmbedError } from '../../../../web/embed/errors';
 import { createWorld, defineComponent } from '../../../../web/engine';
@@ -48,11 +54,18 @@ function recorder() {
   return { got, target };
 }
 
-function setup(allow: string[] = [HOST]) {
+function setup(allow: string[] = [HOST], extra: Partial<HostBridgeOptions> = {}) {
   const engine = fakeEngine();
   const parent = recorder();
   const host = recorder();
-  const bridge = createHostBridge({ selfOrigin: SELF, allow, engine: engine.link, parent: parent.target, place: '#/fv/plaza' });
+  const bridge = createHostBridge({
+    selfOrigin: SELF,
+    allow,
+    engine: engine.link,
+    parent: parent.target,
+    place: '#/fv/plaza',
+    ...extra,
+  });
   const send = (data: unknown, origin = HOST) => bridge.receive({ data, origin, source: host.target });
   return { engine, parent, host, bridge, send };
 }
@@ -115,6 +128,15 @@ describe('the host-message bridge', () => {
     expect(host.got[1]?.message).toMatchObject({ ok: true, result: { allowOrigins: [SELF, HOST, 'https://second.example'] } });
     send({ v: 1, id: 3, method: 'getLastError', params: {} }, 'https://second.example');
     expect(host.got[2]).toMatchObject({ origin: 'https://second.example', message: { ok: true } });
+  });
+
+  it("passes configure's sound settings to the page's audio", () => {
+    const heard: unknown[] = [];
+    const { engine, send } = setup([HOST], { onAudio: (a) => heard.push(a) });
+    engine.ready();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 2, method: 'configure', params: { json: '{"audio": {"enabled": true, "volume": 0.3}}' } });
+    expect(heard).toEqual([{ enabled: true, volume: 0.3 }]);
   });
 
   it('sends the aiEnhance completion event to the host that asked, with its id', async () => {

@@ -130,6 +130,14 @@ describe('configure JSON', () => {
     });
   });
 
+  it('accepts audio settings: enabled and a volume from 0 to 1, either left out', () => {
+    expect(parseConfig('{"audio": {"enabled": true, "volume": 0.5}}')).toEqual({
+      ok: true,
+      config: { audio: { enabled: true, volume: 0.5 } },
+    });
+    expect(parseConfig('{"audio": {}}')).toEqual({ ok: true, config: { audio: {} } });
+  });
+
   it('answers -2 for text that is not JSON, unknown keys, bad values and non-origins', () => {
     for (const json of [
       '{',
@@ -140,6 +148,9 @@ describe('configure JSON', () => {
       '[]',
       '{"allowOrigins": ["https://a.example/"]}',
       '{"allowOrigins": ["*"]}',
+      '{"audio": {"volume": -0.1}}',
+      '{"audio": {"enabled": "yes"}}',
+      '{"audio": true}',
     ]) {
       const parsed = parseConfig(json);
       expect(parsed, json).toMatchObject({ ok: false, error: { code: EmbedCode.InvalidConfig } });

@@ -1,0 +1,125 @@
+/**
+ * Grid assets through the edge: the visitor's browser asks GET /api/grid/<session>/asset/<kind>/<uuid>, and the
+ * edge fetches it from the region's capability on the visitor's behalf (capability URLs never leave the edge;
+ * OpenSim's asset answers carry no CORS headers). One table row per kind: its capability, query parameter, size
+ * limit and accepted content; only `sound` is served so far (textures and meshes get rows of their own).
+ */
+import { GridError } from './errors';
+import { readLimitedBytes } from './login';
+
+/** What the edge serves for one asset kind. */
+export interface AssetKind {
+  /** The capability that serves it (asked of the seed capability). */
+  capability: 'ViewerAsset';
+  /** The capability's query parameter naming the asset. */
+  param: string;
+  /** Largest asset passed on (bytes). */
+  maxBytes: number;
+  /** Content types accepted from the grid (lower-case, without parameters). */
+  contentTypes: readonly string[];
+  /** The content type answered. */
+  answerType: string;
+  /** Leading bytes every asset of the kind starts with. */
+  magic: Uint8Array;
+}
+
+/** The kinds of asset the route serves. */
+export const ASSET_KINDS = {
+  sound: {
+    capability: 'ViewerAsset',
+    param: 'sound_id',
+    maxBytes: 1024 * 1024,
+    contentTypes: ['audio/ogg', 'application/ogg', 'audio/x-vorbis+ogg'],
+    answerType: 'audio/ogg',
+    // "OggS": every Ogg page starts with it.
+    magic: Uint8Array.of(0x4f, 0x67, 0x67, 0x53),
+  },
+} as const satisfies Record<string, AssetKind>;
+export type AssetKindName = keyof typeof ASSET_KINDS;
+
+/** Whether `kind` is a kind the route serves. */
+export function isAssetKind(kind: string): kind is AssetKindName {
+  return Object.hasOwn(ASSET_KINDS, kind);
+}
+
+/** A lower-case UUID, or null when `text` is not one. */
+export function assetId(text: string): string | null {
+  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(text) ? text.toLowerCase() : null;
+}
+
+/** Asset requests a session may make that reach the grid: a burst, then this many per second. */
+export const ASSET_RATE = { burst: 40, perSecond: 10 } as const;
+
+/** A per-session token bucket for asset fetches. */
+export class AssetBucket {
+  private tokens: number = ASSET_RATE.burst;
+  private at: number;
+
+  constructor(now: number) {
+    this.at = now;
+  }
+
+  /** Takes one token; false when the session is over its rate. */
+  take(now: number): boolean {
+    this.tokens = Math.min(ASSET_RATE.burst, this.tokens + ((now - this.at) / 1000) * ASSET_RATE.perSecond);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** The capability URL for one asset. */
+export function assetUrl(capability: string, kind: AssetKindName, id: string): string {
+  const url = new URL(capability);
+  url.searchParams.set(ASSET_KINDS[kind].param, id);
+  return url.toString();
+}
+
+/**
+ * Fetches one asset from its capability URL and checks it: found, within the kind's size limit, of an accepted
+ * content type and starting with the kind's magic bytes. Throws GridError otherwise.
+ */
+export async function fetchAsset(fetcher: typeof fetch, url: string, kind: AssetKindName, id: string): Promise<Uint8Array> {
+  const k: AssetKind = ASSET_KINDS[kind];
+  let res: Response;
+  try {
+    res = await fetcher(url, { method: 'GET', redirect: 'manual' });
+  } catch (err) {
+    throw new GridError(
+      'grid_unreachable',
+      `the grid's asset service did not answer for ${kind} ${id} (${err instanceof Error ? err.message.slice(0, 100) : 'unknown'})`,
+    );
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    throw new GridError('grid_asset_not_found', `the grid has no ${kind} ${id}`);
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new GridError('grid_bad_response', `the grid's asset service answered HTTP ${res.status} for ${kind} ${id}`);
+  }
+  const type = (res.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!k.contentTypes.includes(type)) {
+    await res.body?.cancel();
+    throw new GridError(
+      'grid_asset_bad_type',
+      `the grid answered ${kind} ${id} as "${type.slice(0, 60)}", not one of ${k.contentTypes.join(', ')}`,
+    );
+  }
+  const bytes = await readLimitedBytes(res, k.maxBytes, `${kind} ${id}`, 'grid_asset_too_large');
+  if (bytes.length < k.magic.length || k.magic.some((b, i) => bytes[i] !== b))
+    throw new GridError('grid_asset_bad_type', `${kind} ${id} from the grid is not ${k.answerType} (its first bytes are wrong)`);
+  return bytes;
+}
+
+/** The key of an asset in the edge cache (assets are immutable: the id names the bytes). */
+export function assetCacheKey(kind: AssetKindName, id: string): string {
+  return `https://stormcore-asset-cache.invalid/${kind}/${id}`;
+}
+
+/** Cache-Control of an answer: a year, immutable (private to the browser; public in the edge cache). */
+export const ASSET_CACHE_CONTROL = {
+  browser: 'private, max-age=31536000, immutable',
+  edge: 'public, max-age=31536000, immutable',
+};

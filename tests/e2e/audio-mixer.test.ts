@@ -1,0 +1,90 @@
+/** The viewer's spatial mixer (web/audio) rendered in Chromium with an OfflineAudioContext: panning, falloff, radius, Ogg. */
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium } from '../support/chromium';
+
+const pageModule = `/@fs${fileURLToPath(new URL('./audio-mixer.page.ts', import.meta.url))}`;
+const oggUrl = `/@fs${fileURLToPath(new URL('../support/fixtures/tone-440.ogg', import.meta.url))}`;
+
+/** Evaluates `m => <expr>` on the page module (a string, so vitest does not rewrite the import); retries a Vite reload. */
+async function inPage(page: Page, expr: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => ${expr})`);
+    } catch (err) {
+      if (attempt >= 4 || !/context was destroyed|navigation/i.test(String(err))) throw err;
+      await page.waitForLoadState('networkidle');
+    }
+  }
+}
+
+interface Levels {
+  left: number;
+  right: number;
+  tail: number;
+  crossings: number;
+}
+
+describe('spatial mixer in Chromium (OfflineAudioContext)', () => {
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage();
+    await page.goto(`${inject('baseUrl')}/api/health`, { waitUntil: 'networkidle' });
+    await inPage(page, 'true');
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a source to the listener’s left is louder in the left channel, and one to the right in the right', async () => {
+    const r = (await inPage(page, 'm.panning()')) as { left: Levels; right: Levels };
+    console.log('audio: panning', JSON.stringify(r));
+    expect(r.left.left).toBeGreaterThan(r.left.right * 1.5);
+    expect(r.right.right).toBeGreaterThan(r.right.left * 1.5);
+  });
+
+  it('gain falls with distance', async () => {
+    const r = (await inPage(page, 'm.falloff()')) as { d: number; level: number }[];
+    console.log('audio: falloff', JSON.stringify(r));
+    for (let i = 1; i < r.length; i++) expect(r[i]?.level ?? 1).toBeLessThan((r[i - 1]?.level ?? 0) * 0.8);
+    expect(r[0]?.level ?? 0).toBeGreaterThan(0.05);
+  });
+
+  it('is silent beyond the radius, audible inside it', async () => {
+    const r = (await inPage(page, 'm.beyondRadius()')) as { far: number; outside: number; inside: number };
+    console.log('audio: radius', JSON.stringify(r));
+    expect(r.far).toBe(0);
+    expect(r.outside).toBe(0);
+    expect(r.inside).toBeGreaterThan(0.005);
+  });
+
+  it('the OpenSim looped Ogg (the StormArt tone) decodes and loops: 440 Hz still sounding after its 1.5 s', async () => {
+    const r = (await inPage(page, `m.oggLoop(${JSON.stringify(oggUrl)})`)) as Levels & {
+      duration: number;
+      errors: string[];
+      first4: string;
+    };
+    console.log('audio: ogg', JSON.stringify(r));
+    expect(r.first4).toBe('OggS');
+    expect(r.errors).toEqual([]);
+    expect(r.duration).toBeCloseTo(1.5, 1);
+    // The last 0.5 s of a 3 s render is past the buffer: only a loop sounds there.
+    expect(r.tail).toBeGreaterThan(0.01);
+    // About 220 upward zero crossings in 0.5 s at 440 Hz.
+    expect(r.crossings).toBeGreaterThan(200);
+    expect(r.crossings).toBeLessThan(240);
+  });
+
+  it('undecodable bytes give a clear audio: error and silence for that source only', async () => {
+    const r = (await inPage(page, 'm.undecodable()')) as Levels & { errors: string[] };
+    console.log('audio: undecodable', JSON.stringify(r));
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^audio: sound 0bad0000-\S+ \(31 bytes\) could not be decoded/);
+    // The good source is on the right; the broken one (left) is silent.
+    expect(r.right).toBeGreaterThan(r.left * 1.5);
+  });
+});
