@@ -39,6 +39,36 @@ export function terrainCollider(R: Rapier, t: TerrainSamples): ColliderDesc {
     .setTranslation(sx / 2, sy / 2, 0);
 }
 
+/**
+ * The terrain's collider as a triangle mesh: each cell split along the same diagonal as Rapier's heightfield
+ * (so both give the same ground), internal edges fixed.
+ */
+export function terrainMeshCollider(R: Rapier, t: TerrainSamples): ColliderDesc {
+  const w = t.width;
+  const h = t.height;
+  const vertices = new Float32Array(w * h * 3);
+  for (let j = 0; j < h; j++)
+    for (let i = 0; i < w; i++) {
+      const k = j * w + i;
+      vertices[k * 3] = i * t.spacing;
+      vertices[k * 3 + 1] = j * t.spacing;
+      vertices[k * 3 + 2] = t.heights[k] ?? 0;
+    }
+  const indices = new Uint32Array((w - 1) * (h - 1) * 6);
+  let n = 0;
+  for (let j = 0; j < h - 1; j++)
+    for (let i = 0; i < w - 1; i++) {
+      const a = j * w + i;
+      const b = a + 1;
+      const c = a + w;
+      const d = c + 1;
+      // Counter-clockwise seen from above (normals up), split a–d as the heightfield is (a test checks it).
+      indices.set([a, b, d, a, d, c], n);
+      n += 6;
+    }
+  return R.ColliderDesc.trimesh(vertices, indices, R.TriMeshFlags.FIX_INTERNAL_EDGES);
+}
+
 /** One prim of a body: its shape, size, and pose relative to the body. */
 export interface Part {
   shape: PrimShape;

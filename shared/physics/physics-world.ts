@@ -6,7 +6,15 @@
  */
 import type { Collider, KinematicCharacterController, RigidBody, World } from '@dimforge/rapier3d-compat';
 import { INPUT_FLAGS, type Quat, type Vec3 } from '../protocol';
-import { type Part, partCollider, quat, type TerrainSamples, terrainCollider, UnitMeshes } from './colliders';
+import {
+  type Part,
+  partCollider,
+  quat,
+  type TerrainSamples,
+  terrainCollider,
+  terrainMeshCollider,
+  UnitMeshes,
+} from './colliders';
 import {
   AVATAR_HALF_HEIGHT,
   AVATAR_MASS,
@@ -30,6 +38,8 @@ const AVATAR_GROUP = 0x0002;
 const AVATAR_GROUPS = (AVATAR_GROUP << 16) | (0xffff & ~AVATAR_GROUP);
 /** The most a blocked avatar may rise while it stays blocked (m): the skin's corrections, not a climb. */
 const CREEP_BUDGET = 0.02;
+/** A still avatar is moved (checked for ground) every this many steps. */
+const RECHECK_STILL = 15;
 /** What an avatar's movement query may hit: everything but avatars. */
 const AVATAR_QUERY = AVATAR_GROUPS;
 
@@ -67,6 +77,8 @@ interface AvatarBody {
   velocity: Vec3;
   /** Vertical speed kept between steps (falling, jumping). */
   vz: number;
+  /** Steps it has stood still on the ground. */
+  still: number;
   /** How far it rose while blocked (see CREEP_BUDGET), and its height when it last walked freely. */
   climb: number;
   base: number;
@@ -90,6 +102,12 @@ export interface Pose {
 export interface PhysicsWorldOptions {
   /** Keeps avatars inside these bounds (the world's), if given. */
   bounds?: { min: Vec3; max: Vec3 };
+  /**
+   * The terrain as a triangle mesh instead of a heightfield: the same triangles, a third cheaper for many
+   * character controllers to move over (a room of walking visitors), dearer to build (fine for a room's
+   * fixed terrain, not for a viewer whose terrain arrives patch by patch).
+   */
+  terrainMesh?: boolean;
 }
 
 /** One physics world. Ids are the caller's (entity ids); avatars and bodies have separate id spaces. */
@@ -132,7 +150,10 @@ export class PhysicsWorld {
     if (this.terrain) this.world.removeCollider(this.terrain, false);
     this.terrain = null;
     this.field = samples && samples.width >= 2 && samples.height >= 2 ? samples : null;
-    if (this.field) this.terrain = this.world.createCollider(terrainCollider(this.R, this.field));
+    if (this.field)
+      this.terrain = this.world.createCollider(
+        this.options.terrainMesh ? terrainMeshCollider(this.R, this.field) : terrainCollider(this.R, this.field),
+      );
   }
 
   /** The terrain's height at (x, y), bilinear between samples (0 without terrain): the floor nothing falls through. */
@@ -258,6 +279,7 @@ export class PhysicsWorld {
       position: [...position],
       velocity: [0, 0, 0],
       vz: 0,
+      still: 0,
       climb: 0,
       base: position[2],
       grounded: false,
@@ -316,6 +338,14 @@ export class PhysicsWorld {
     const dt = FIXED_DT;
     const flying = intent !== undefined && (intent.flags & INPUT_FLAGS.fly) !== 0;
     const v = intent ? velocityFor(intent.move, intent.rotation, intent.flags) : [0, 0, 0];
+    // Standing still on the ground: asked again only now and then (whether the ground is still there), so a
+    // room of idle visitors costs next to nothing.
+    const still = v[0] === 0 && v[1] === 0 && !flying && a.grounded && a.vz === 0 && !(intent && wantsJump(intent));
+    a.still = still ? a.still + 1 : 0;
+    if (still && a.still % RECHECK_STILL !== 1) {
+      a.velocity = [0, 0, 0];
+      return;
+    }
     if (flying) a.vz = v[2] ?? 0;
     else if (a.grounded && a.vz <= 0 && intent && wantsJump(intent)) a.vz = JUMP_SPEED;
     else if (a.grounded && a.vz < 0) a.vz = 0;

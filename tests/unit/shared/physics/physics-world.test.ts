@@ -231,3 +231,28 @@ describe('the terrain collider', () => {
     expect(FIXED_DT).toBeCloseTo(1 / 60);
   });
 });
+
+describe('the terrain as a mesh', () => {
+  it('gives the same ground as the heightfield, to the millimetre, everywhere', () => {
+    // A twisted surface (a product of x and y): the two diagonals of a cell would give different ground.
+    const t = flat(17, 2, (x, y) => 10 + Math.sin(x / 3) * Math.cos(y / 4) * 3);
+    const field = new PhysicsWorld(R);
+    field.setTerrain(t);
+    field.world.step();
+    const mesh = new PhysicsWorld(R, { terrainMesh: true });
+    mesh.setTerrain(t);
+    mesh.world.step();
+    let s = 3;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    for (let k = 0; k < 200; k++) {
+      const x = 0.05 + rnd() * 31.9;
+      const y = 0.05 + rnd() * 31.9;
+      const down = (w: PhysicsWorld) =>
+        100 - (w.world.castRay(new R.Ray({ x, y, z: 100 }, { x: 0, y: 0, z: -1 }), 200, true)?.timeOfImpact ?? Number.NaN);
+      expect(Math.abs(down(field) - down(mesh)), `at ${x}, ${y}`).toBeLessThan(0.001);
+    }
+  });
+});
