@@ -15,7 +15,7 @@ export function SoundControls(props: {
         title={props.settings.enabled ? 'Turn sound off' : 'Turn sound on'}
         onClick={() => props.onToggle(!props.settings.enabled)}
       >
-        {props.settings.enabled ? '🔊 Sound on' : '🔇 Sound off'}
+        {props.settings.enabled ? 'Sound on' : 'Sound off'}
       </button>
       <input
         type="range"
