@@ -5,13 +5,16 @@
  */
 
 import type { Part } from '../../shared/physics/colliders';
-import { FIXED_DT, MAX_STEPS_PER_UPDATE } from '../../shared/physics/constants';
+import { MAX_STEPS_PER_UPDATE } from '../../shared/physics/constants';
 import type { AvatarIntent } from '../../shared/physics/intent';
 import { PhysicsWorld } from '../../shared/physics/physics-world';
 import type { Rapier } from '../../shared/physics/rapier';
 import type { Vec3 } from '../../shared/protocol';
 import type { StoredEntity } from './types';
 import type { WorldState } from './world-state';
+
+/** Seconds per room physics step: one per 20 Hz tick. */
+export const ROOM_DT = 1 / 20;
 
 /** A physical prim that moved less than this (m), or turned less than this (|q·q'| above it), is not sent. */
 const MOVE_EPSILON = 0.002;
@@ -46,8 +49,10 @@ export class RoomPhysics {
     R: Rapier,
     private readonly world: WorldState,
   ) {
-    // Many visitors walk over the room's fixed terrain: as a mesh it is a third cheaper to move over.
-    this.physics = new PhysicsWorld(R, { bounds: world.bounds, terrainMesh: true });
+    // Many visitors walk over the room's fixed terrain: as a mesh it is a third cheaper to move over. The room
+    // steps once per 50 ms tick (ROOM_DT): a crowd's character controllers are the room's main cost; viewers
+    // predict at 60 Hz and blend toward the room's reports.
+    this.physics = new PhysicsWorld(R, { bounds: world.bounds, terrainMesh: true, dt: ROOM_DT });
     const t = world.terrain;
     this.physics.setTerrain({ width: t.side, height: t.side, spacing: t.spacing, heights: t.heights });
     for (const e of world.entities.values()) if (e.entity.kind === 'prim' && e.entity.parent === 0) this.rebuild(e.entity.id);
@@ -92,8 +97,8 @@ export class RoomPhysics {
    */
   update(dt: number, intentOf: (avatar: number) => AvatarIntent | undefined): PhysicsUpdate {
     this.carry += dt;
-    let steps = Math.floor(this.carry / FIXED_DT + 1e-6);
-    this.carry -= steps * FIXED_DT;
+    let steps = Math.floor(this.carry / ROOM_DT + 1e-6);
+    this.carry -= steps * ROOM_DT;
     if (steps > MAX_STEPS_PER_UPDATE) {
       steps = MAX_STEPS_PER_UPDATE;
       this.carry = 0;

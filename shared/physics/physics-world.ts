@@ -45,7 +45,7 @@ const AVATAR_QUERY = AVATAR_GROUPS;
 
 /**
  * The velocity others dead-reckon an avatar by: what it moved, but the walking velocity itself where the move
- * was that (within 2 %), and level while it stands on the ground. The controller's small corrections would
+ * was about that (within 10 %: slopes slow a walk a little), and level while it stands on the ground. The controller's small corrections would
  * otherwise change it every step, and every change of a mover's velocity is sent to everyone who sees it.
  */
 function reportedVelocity(m: Vec3, intended: readonly number[], grounded: boolean, dt: number): Vec3 {
@@ -53,7 +53,7 @@ function reportedVelocity(m: Vec3, intended: readonly number[], grounded: boolea
   const ix = intended[0] ?? 0;
   const iy = intended[1] ?? 0;
   const speed = Math.hypot(ix, iy);
-  if (speed > 0 && Math.hypot(out[0] - ix, out[1] - iy) < 0.02 * speed) {
+  if (speed > 0 && Math.hypot(out[0] - ix, out[1] - iy) < 0.1 * speed) {
     out[0] = ix;
     out[1] = iy;
   }
@@ -108,11 +108,15 @@ export interface PhysicsWorldOptions {
    * fixed terrain, not for a viewer whose terrain arrives patch by patch).
    */
   terrainMesh?: boolean;
+  /** Seconds per step (FIXED_DT, 60 Hz, unless given). */
+  dt?: number;
 }
 
 /** One physics world. Ids are the caller's (entity ids); avatars and bodies have separate id spaces. */
 export class PhysicsWorld {
   readonly world: World;
+  /** Seconds per step. */
+  readonly dt: number;
   private readonly controller: KinematicCharacterController;
   private readonly bodies = new Map<number, { body: RigidBody; dynamic: boolean }>();
   private readonly avatars = new Map<number, AvatarBody>();
@@ -125,7 +129,8 @@ export class PhysicsWorld {
     private readonly options: PhysicsWorldOptions = {},
   ) {
     this.world = new R.World({ x: 0, y: 0, z: -GRAVITY });
-    this.world.timestep = FIXED_DT;
+    this.dt = options.dt ?? FIXED_DT;
+    this.world.timestep = this.dt;
     const c = this.world.createCharacterController(SKIN);
     c.setUp({ x: 0, y: 0, z: 1 });
     c.setMaxSlopeClimbAngle(MAX_SLOPE);
@@ -245,7 +250,7 @@ export class PhysicsWorld {
     // A zero-length step updates the scene queries without moving anything.
     this.world.timestep = 0;
     this.world.step();
-    this.world.timestep = FIXED_DT;
+    this.world.timestep = this.dt;
     const top = z - AVATAR_HALF_HEIGHT + STEP_HEIGHT;
     const hit = this.world.castRay(
       new this.R.Ray({ x, y, z: top }, { x: 0, y: 0, z: -1 }),
@@ -335,7 +340,7 @@ export class PhysicsWorld {
   }
 
   private moveAvatar(a: AvatarBody, intent: AvatarIntent | undefined): void {
-    const dt = FIXED_DT;
+    const dt = this.dt;
     const flying = intent !== undefined && (intent.flags & INPUT_FLAGS.fly) !== 0;
     const v = intent ? velocityFor(intent.move, intent.rotation, intent.flags) : [0, 0, 0];
     // Standing still on the ground: asked again only now and then (whether the ground is still there), so a

@@ -12,9 +12,10 @@
  * - startEdgeServer: a Vite server whose Cloudflare plugin adds the vars through the plugin's `config`
  *   customizer. Sockets pass through Vite's Node WebSocket relay on their way to workerd, as with
  *   `npm start`.
- * - startWorkerdServer: wrangler's dev server (its API, as `wrangler dev` uses it) on a copy of
- *   wrangler.toml as JSON in the temporary folder (read by wrangler's own reader, `main` and
- *   `assets.directory` made absolute, the vars added to [vars]) beside a link to the project's .dev.vars,
+ * - startWorkerdServer: wrangler's dev server (its API, as `wrangler dev` uses it) on the Worker as
+ *   `npm run deploy` ships it (built by Vite into the temporary folder), its config copied there (read by
+ *   wrangler's own reader, `main` and `assets.directory` made absolute, the vars added to [vars]) beside a
+ *   link to the project's .dev.vars,
  *   so that wrangler finds TOKEN_KEY and makes its `.wrangler/tmp` bundle folder there. The returned url
  *   is the Worker's own workerd: nothing relays the sockets, neither Vite nor the ProxyWorker (a second
  *   workerd, idle here) that `wrangler dev` puts in front of it. Source files are not watched, so an
@@ -23,7 +24,7 @@
  * Both resolve once GET /api/health answers 200; `stop` ends the child's process group (SIGTERM, then
  * SIGKILL after 5 s) and deletes the temporary folder.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -169,8 +170,16 @@ async function serveWorkerd(): Promise<void> {
   const vars = JSON.parse(process.env.STORM_BENCH_VARS ?? '{}') as Record<string, string>;
   const state = process.env.STORM_BENCH_STATE;
   if (!state) throw new Error('bench: STORM_BENCH_STATE is not set');
-  // The project's config as wrangler reads it, its paths made absolute, in the temporary folder.
-  const { rawConfig, configPath } = experimental_readRawConfig({ config: join(root, 'wrangler.toml') });
+  // The Worker as `npm run deploy` ships it: built by Vite (the Cloudflare plugin writes its wrangler config
+  // beside it). wrangler's own bundler cannot build it: Rapier's wasm needs the swap in
+  // scripts/vite-rapier-workerd.ts (Workers may not compile wasm from bytes at run time).
+  const out = join(state, 'dist');
+  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', out, '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  // That config as wrangler reads it, its paths made absolute, in the temporary folder.
+  const { rawConfig, configPath } = experimental_readRawConfig({ config: join(out, 'stormcore_web/wrangler.json') });
   const base = configPath ? dirname(configPath) : root;
   const config = { ...rawConfig, vars: { ...rawConfig.vars, ...vars } };
   if (config.main) config.main = resolve(base, config.main);
