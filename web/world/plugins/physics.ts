@@ -258,8 +258,9 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           if (resets.read().length > 0) drop();
           for (const c of commands.read()) if (c.type === 'input') intent = intentOf(c.move, c.yaw, c.run, c.fly);
           if (!R) return;
-          // No bounds here: the authority keeps you inside the world, and corrections bring you back.
-          state.world ??= new PhysicsWorld(R);
+          // No bounds here: the authority keeps you inside the world, and corrections bring you back. Over open
+          // terrain you walk its triangles as the room does (openGround), so both agree to the millimetre there.
+          state.world ??= new PhysicsWorld(R, { openGround: true });
           const pw = state.world;
           const terrain = app.resource(TerrainKey);
           const now = clock.now();

@@ -256,3 +256,86 @@ describe('the terrain as a mesh', () => {
     }
   });
 });
+
+describe('the open-ground walk (rooms: no character controller where only terrain is near)', () => {
+  const hills = (x: number, y: number) => GROUND + 3 * Math.sin(x / 9) * Math.cos(y / 13) + x * 0.05;
+  const walkBoth = (seconds: number, intent: AvatarIntent, terrain = flat(65, 4, hills), setup?: (w: PhysicsWorld) => void) =>
+    [false, true].map((openGround) => {
+      const w = new PhysicsWorld(R, { openGround, terrainMesh: openGround });
+      w.setTerrain(terrain);
+      setup?.(w);
+      w.addAvatar(1, [60, 100, hills(60, 100) + AVATAR_HALF_HEIGHT]);
+      const path: Vec3[] = [];
+      for (let i = 0; i < Math.round(seconds * PHYSICS_HZ); i++) {
+        w.step(() => intent);
+        path.push([...(w.avatar(1)?.position ?? [0, 0, 0])]);
+      }
+      return path;
+    });
+
+  it('walks over hills about as the controller does: the same ground, within 1.5 % of the way', () => {
+    const [controller, open] = walkBoth(10, { move: [1, 0, 0], rotation: [0, 0, Math.sin(0.2), Math.cos(0.2)], flags: 0 });
+    const start: Vec3 = [60, 100, 0];
+    const a = open?.at(-1) ?? [0, 0, 0];
+    const b = controller?.at(-1) ?? [0, 0, 0];
+    const way = Math.hypot(b[0] - start[0], b[1] - start[1]);
+    expect(way).toBeGreaterThan(25);
+    expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeLessThan(0.015 * way);
+    // Standing on the same ground wherever it is.
+    for (const p of open ?? []) expect(Math.abs(p[2] - (hills(p[0], p[1]) + AVATAR_HALF_HEIGHT))).toBeLessThan(0.15);
+  });
+
+  it('still stops at a wall (near a prim the controller takes over), and jumps and lands', () => {
+    const [controller, open] = walkBoth(4, east, undefined, (w) => box(w, 10, [66, 100, hills(66, 100) + 1.5], [0.5, 10, 6]));
+    const x = open?.at(-1)?.[0] ?? 0;
+    expect(x).toBeLessThan(65.75 - 0.28);
+    expect(Math.abs(x - (controller?.at(-1)?.[0] ?? 0))).toBeLessThan(0.05);
+    const w = new PhysicsWorld(R, { openGround: true, terrainMesh: true });
+    w.setTerrain(flat());
+    w.addAvatar(1, standAt(100, 100));
+    run(w, undefined, 0.3);
+    w.step(() => ({ move: [0, 0, 1], rotation: NO_TURN, flags: 0 }));
+    let top = 0;
+    for (let i = 0; i < PHYSICS_HZ * 2; i++) {
+      w.step(() => undefined);
+      top = Math.max(top, (w.avatar(1)?.position[2] ?? 0) - (GROUND + AVATAR_HALF_HEIGHT));
+    }
+    expect(top).toBeGreaterThan(0.4);
+    expect(w.avatar(1)?.position[2]).toBeCloseTo(GROUND + AVATAR_HALF_HEIGHT, 2);
+  });
+
+  it("walks onto and across a level floor (like the plaza paving) at the floor's height, as the controller does", () => {
+    const terrain = flat();
+    const paving = (w: PhysicsWorld) => box(w, 20, [80, 100, GROUND - 0.15 + 0.1], [30, 30, 0.2]);
+    const runOn = (openGround: boolean) => {
+      const w = new PhysicsWorld(R, { openGround, terrainMesh: openGround });
+      w.setTerrain(terrain);
+      paving(w);
+      w.addAvatar(1, standAt(60, 100));
+      run(w, east, 12);
+      return w.avatar(1)?.position ?? [0, 0, 0];
+    };
+    const open = runOn(true);
+    const controller = runOn(false);
+    // It crossed the 30 m floor (its top 5 cm above the ground) at walking speed and came off the far side, as
+    // the controller does (which loses a few per cent of its speed now and then, even on flat ground).
+    expect(open[0]).toBeCloseTo(60 + 36, 0);
+    expect(controller[0]).toBeGreaterThan(94);
+    expect(Math.abs(open[0] - controller[0])).toBeLessThan(1.5);
+    expect(open[2]).toBeCloseTo(GROUND + AVATAR_HALF_HEIGHT, 2);
+    const mid = new PhysicsWorld(R, { openGround: true, terrainMesh: true });
+    mid.setTerrain(terrain);
+    paving(mid);
+    mid.addAvatar(1, standAt(70, 100));
+    run(mid, east, 2);
+    expect(mid.avatar(1)?.position[2]).toBeCloseTo(GROUND + 0.05 + AVATAR_HALF_HEIGHT, 2);
+  });
+
+  it('does not walk up terrain steeper than a slope it may climb', () => {
+    // A 60° terrain wall rising east of x = 70.
+    const cliff = (x: number) => GROUND + Math.max(0, x - 70) * Math.tan((60 * Math.PI) / 180);
+    const [controller, open] = walkBoth(3, east, flat(129, 1, cliff));
+    expect(open?.at(-1)?.[0]).toBeLessThan(71);
+    expect(controller?.at(-1)?.[0]).toBeLessThan(71);
+  });
+});
