@@ -170,18 +170,9 @@ export class PhysicsWorld {
       );
   }
 
-  /** The terrain's height at (x, y), bilinear between samples (0 without terrain): the floor nothing falls through. */
+  /** The terrain's height at (x, y) on its triangles (−∞ without terrain): the floor nothing falls through. */
   groundAt(x: number, y: number): number {
-    const t = this.field;
-    if (!t) return Number.NEGATIVE_INFINITY;
-    const fx = Math.min(t.width - 1, Math.max(0, x / t.spacing));
-    const fy = Math.min(t.height - 1, Math.max(0, y / t.spacing));
-    const i = Math.min(t.width - 2, Math.floor(fx));
-    const j = Math.min(t.height - 2, Math.floor(fy));
-    const tx = fx - i;
-    const ty = fy - j;
-    const h = (a: number, b: number) => t.heights[b * t.width + a] ?? 0;
-    return (h(i, j) * (1 - tx) + h(i + 1, j) * tx) * (1 - ty) + (h(i, j + 1) * (1 - tx) + h(i + 1, j + 1) * tx) * ty;
+    return this.surface(x, y).z;
   }
 
   /**

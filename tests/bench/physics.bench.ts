@@ -19,6 +19,7 @@ import { RoomPhysics } from '../../edge/world/room-physics';
 import { plazaSeed, type SeedPrim, WORLD_BOUNDS, type WorldSeed } from '../../edge/world/seed';
 import { createHeightfield, type Heightfield, heightAt, terrainPatches } from '../../edge/world/terrain';
 import { WorldState } from '../../edge/world/world-state';
+import { createRandom } from '../../shared/math/random';
 import { type Part, partCollider, terrainCollider, UnitMeshes } from '../../shared/physics/colliders';
 import {
   AVATAR_HALF_HEIGHT,
@@ -54,17 +55,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const IDENTITY: Quat = [0, 0, 0, 1];
 const yawQuat = (yaw: number): Quat => [0, 0, Math.sin(yaw / 2), Math.cos(yaw / 2)];
 
-/** A small seeded generator (mulberry32): the same scene and walks every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator: the same scene and walks every run. */
+const rng = createRandom;
 
 const field: Heightfield = createHeightfield(
   REGION,

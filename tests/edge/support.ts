@@ -131,3 +131,12 @@ export async function operate(s: TestSocket, id: number, body: Extract<ClientMes
   if (m.type !== 'action_result') throw new Error('unreachable');
   return m.result;
 }
+
+/** A visitor in `world`: a token, a socket, its welcome and the snapshot after it (`at`: where to start). */
+export async function join(world = 'plaza', at?: [number, number, number]) {
+  const token = await sessionToken(world);
+  const s = await connect(world, token, at ? { at } : {});
+  const welcome = await s.next('welcome');
+  const snapshot = await s.next('snapshot');
+  return { s, token, welcome, snapshot };
+}

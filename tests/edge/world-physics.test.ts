@@ -2,15 +2,7 @@ import { abortAllDurableObjects } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { AVATAR_HALF_HEIGHT } from '../../shared/physics/constants';
 import type { EntityUpdate, OperationResult, ServerMessage } from '../../shared/protocol';
-import { connect, operate, sessionToken, type TestSocket } from './support';
-
-async function join(at?: [number, number, number]) {
-  const token = await sessionToken('plaza');
-  const s = await connect('plaza', token, at ? { at } : {});
-  const welcome = await s.next('welcome');
-  const snapshot = await s.next('snapshot');
-  return { s, token, welcome, snapshot };
-}
+import { join, operate, type TestSocket } from './support';
 
 function expectOp<T extends OperationResult['op']>(r: OperationResult, op: T): Extract<OperationResult, { op: T }> {
   if (r.op !== op) throw new Error(`expected ${op}, got ${JSON.stringify(r)}`);
@@ -72,7 +64,7 @@ describe('WorldRoom physics (the room is the authority)', () => {
 
   it('walking into a pillar stops at the pillar instead of passing through it', async () => {
     // Pillar 1 of the plaza: a 1 m cylinder at (150, 128). Start 4 m west of it and walk east for 2.5 s.
-    const a = await join([146, 128, 30]);
+    const a = await join('plaza', [146, 128, 30]);
     a.s.send({ type: 'input', seq: 1, move: [1, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
     const mine = await watch(a.s, a.welcome.avatar, 2500);
     a.s.send({ type: 'input', seq: 2, move: [0, 0, 0], rotation: [0, 0, 0, 1], flags: 0 });
@@ -86,7 +78,7 @@ describe('WorldRoom physics (the room is the authority)', () => {
   });
 
   it('an avatar jumps and lands back on the ground', async () => {
-    const a = await join([100, 150, 0]);
+    const a = await join('plaza', [100, 150, 0]);
     const start = a.snapshot.entities.find((e) => e.id === a.welcome.avatar)?.position[2] ?? 0;
     a.s.send({ type: 'input', seq: 1, move: [0, 0, 1], rotation: [0, 0, 0, 1], flags: 0 });
     await new Promise((r) => setTimeout(r, 120));

@@ -11,15 +11,7 @@ import {
   PROTOCOL_VERSION,
   type ServerMessage,
 } from '../../shared/protocol';
-import { call, connect, helloFor, openSocket, operate, post, sessionToken, type TestSocket, tokenWith } from './support';
-
-async function join(world = 'plaza') {
-  const token = await sessionToken(world);
-  const s = await connect(world, token);
-  const welcome = await s.next('welcome');
-  const snapshot = await s.next('snapshot');
-  return { s, token, welcome, snapshot };
-}
+import { call, connect, helloFor, join, openSocket, operate, post, sessionToken, type TestSocket, tokenWith } from './support';
 
 function expectOp<T extends OperationResult['op']>(r: OperationResult, op: T): Extract<OperationResult, { op: T }> {
   if (r.op !== op) throw new Error(`expected ${op}, got ${JSON.stringify(r)}`);

@@ -2,18 +2,13 @@
  * Finalverse's built-in sounds (shared/protocol BUILTIN_SOUNDS): synthesized here as AudioBuffers, so a world
  * needs no sound files for them. Deterministic (a seeded generator): every viewer hears the same samples.
  */
+import { createRandom } from '../../shared/math/random';
 import { BUILTIN_SOUNDS } from '../../shared/protocol';
 
-/** A small deterministic generator (mulberry32) of values in [-1, 1). */
+/** Deterministic noise in [-1, 1) (the seeded generator of shared/math/random.ts). */
 function noise(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const random = createRandom(seed);
+  return () => random() * 2 - 1;
 }
 
 /** Running water: band-limited noise with a slow swell, 4 s, its ends crossfaded so it loops without a click. */

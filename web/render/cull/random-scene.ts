@@ -1,18 +1,10 @@
 /** Seeded random scenes for cull tests and benchmarks (the same seed gives the same scene in Node and the browser). */
+
+import { createRandom } from '../../../shared/math/random';
 import type { CullInstances, CullView } from './cull-types';
 import { lookAt, multiplyMat4, perspective, projectionScale } from './frustum';
 
-/** A small, fast, seeded PRNG (mulberry32): returns floats in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRandom };
 
 /** `count` spheres scattered over a square world `size` metres wide (Z up), radii 0.1..8 m, over `meshCount` meshes. */
 export function createRandomInstances(seed: number, count: number, meshCount: number, size = 1024): CullInstances {
