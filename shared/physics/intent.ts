@@ -8,19 +8,21 @@ export interface AvatarIntent {
   move: Vec3;
   rotation: Quat;
   flags: number;
+  /** Scales the walking, running and flying speeds (1 unless given): a viewer matches another world's pace. */
+  pace?: number;
 }
 
 /** Standing still, facing +x. */
 export const IDLE: AvatarIntent = { move: [0, 0, 0], rotation: [0, 0, 0, 1], flags: 0 };
 
 /** World velocity from intent: forward is the avatar's +x, left its +y, both kept horizontal; up counts only when flying. */
-export function velocityFor(move: Vec3, rotation: Quat, flags: number): Vec3 {
+export function velocityFor(move: Vec3, rotation: Quat, flags: number, pace = 1): Vec3 {
   const fwd = quatRotate(rotation, [1, 0, 0]);
   const left = quatRotate(rotation, [0, 1, 0]);
   let vx = fwd[0] * move[0] + left[0] * move[1];
   let vy = fwd[1] * move[0] + left[1] * move[1];
   const len = Math.hypot(vx, vy);
-  const speed = flags & INPUT_FLAGS.run ? RUN_SPEED : WALK_SPEED;
+  const speed = (flags & INPUT_FLAGS.run ? RUN_SPEED : WALK_SPEED) * pace;
   const mag = Math.min(1, Math.hypot(move[0], move[1]));
   if (len > 1e-6) {
     vx = (vx / len) * speed * mag;
@@ -29,7 +31,7 @@ export function velocityFor(move: Vec3, rotation: Quat, flags: number): Vec3 {
     vx = 0;
     vy = 0;
   }
-  const vz = flags & INPUT_FLAGS.fly ? Math.max(-1, Math.min(1, move[2])) * FLY_SPEED : 0;
+  const vz = flags & INPUT_FLAGS.fly ? Math.max(-1, Math.min(1, move[2])) * FLY_SPEED * pace : 0;
   return [vx, vy, vz];
 }
 

@@ -342,7 +342,7 @@ export class PhysicsWorld {
   private moveAvatar(a: AvatarBody, intent: AvatarIntent | undefined): void {
     const dt = this.dt;
     const flying = intent !== undefined && (intent.flags & INPUT_FLAGS.fly) !== 0;
-    const v = intent ? velocityFor(intent.move, intent.rotation, intent.flags) : [0, 0, 0];
+    const v = intent ? velocityFor(intent.move, intent.rotation, intent.flags, intent.pace) : [0, 0, 0];
     // Standing still on the ground: asked again only now and then (whether the ground is still there), so a
     // room of idle visitors costs next to nothing.
     const still = v[0] === 0 && v[1] === 0 && !flying && a.grounded && a.vz === 0 && !(intent && wantsJump(intent));

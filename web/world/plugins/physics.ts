@@ -8,7 +8,7 @@
  */
 import { predictPosition } from '../../../shared/math/dead-reckoning';
 import type { Part } from '../../../shared/physics/colliders';
-import { type AvatarIntent, IDLE } from '../../../shared/physics/intent';
+import { type AvatarIntent, IDLE, velocityFor } from '../../../shared/physics/intent';
 import { PhysicsWorld } from '../../../shared/physics/physics-world';
 import type { Rapier } from '../../../shared/physics/rapier';
 import { INPUT_FLAGS, PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../../../shared/protocol';
@@ -31,6 +31,12 @@ export const BLEND_SECONDS = 0.25;
 const HISTORY_MS = 300;
 /** The terrain collider is rebuilt at most this often while patches arrive (ms). */
 const TERRAIN_REBUILD_MS = 500;
+/** A pace is learnt only after the input and the authority's reports were steady this long (ms). */
+const PACE_SETTLE_MS = 500;
+/** It moves toward what it sees over about this long (s), and stays within these bounds. */
+const PACE_SECONDS = 1;
+const MIN_PACE = 0.3;
+const MAX_PACE = 2;
 /** The physics id of your avatar (avatars and bodies have separate id spaces). */
 const SELF = 1;
 
@@ -46,6 +52,8 @@ export interface ViewerPhysics {
   authority: Vec3 | null;
   /** Whether your predicted avatar stands on something. */
   grounded: boolean;
+  /** The authority's walking pace over ours (learnt; 1 on Finalverse). */
+  pace: number;
   /** Fixed steps run, and corrections applied (blended, snapped). */
   steps: number;
   corrections: number;
@@ -87,6 +95,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         predicted: null,
         authority: null,
         grounded: false,
+        pace: 1,
         steps: 0,
         corrections: 0,
         snaps: 0,
@@ -106,6 +115,9 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       const resets = app.reader(WorldReset);
       const clock = app.resource(Clock);
       let intent: AvatarIntent = IDLE;
+      let intentAt = Number.NEGATIVE_INFINITY;
+      /** The authority's walking pace over ours, learnt while you walk freely (1: the same, as on Finalverse). */
+      let pace = 1;
       /** Bodies by root entity: the signature they were built from. */
       const bodies = new Map<number, string>();
       let rescan = true;
@@ -116,6 +128,8 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       const history: { t: number; p: Vec3 }[] = [];
 
       const drop = (): void => {
+        pace = 1;
+        state.pace = 1;
         state.world?.free();
         state.world = null;
         state.predicted = null;
@@ -164,6 +178,27 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           }
         }
         return best;
+      };
+
+      /**
+       * Another world's avatars may walk at another pace (OpenSim's are slower than ours): while you walk freely
+       * and steadily, the authority's reported speed over the one your input asks for is learnt, so the
+       * prediction keeps the authority's pace instead of being pulled back all the time.
+       */
+      const learnPace = (world: World, i: number, now: number, dt: number): void => {
+        const wanted = velocityFor(intent.move, intent.rotation, intent.flags);
+        const speed = Math.hypot(wanted[0], wanted[1]);
+        const at = world.column(Motion, 'at')[i] ?? 0;
+        const mine = state.world?.avatar(SELF);
+        if (speed < 0.5 || now - intentAt < PACE_SETTLE_MS || at === 0 || now - at > PACE_SETTLE_MS || !mine?.grounded) return;
+        // Only while nothing holds the prediction back (a wall would teach a slow pace).
+        if (Math.hypot(mine.velocity[0], mine.velocity[1]) < 0.9 * speed * pace) return;
+        const v = world.column(Motion, 'velocity');
+        const reported = Math.hypot(v[i * 3] ?? 0, v[i * 3 + 1] ?? 0);
+        if (reported < 0.3) return;
+        const ratio = Math.min(MAX_PACE, Math.max(MIN_PACE, reported / speed));
+        pace += (ratio - pace) * Math.min(1, 1000 / 60 / 1000 / PACE_SECONDS);
+        state.pace = pace;
       };
 
       const syncBodies = (world: World, since: number): void => {
@@ -238,7 +273,8 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         run: () => {
           const pw = state.world;
           if (!pw?.hasAvatar(SELF)) return;
-          pw.step((id) => (id === SELF ? intent : undefined));
+          const paced: AvatarIntent = { ...intent, pace };
+          pw.step((id) => (id === SELF ? paced : undefined));
           state.steps++;
           const a = pw.avatar(SELF);
           if (!a) return;
@@ -256,7 +292,12 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         run: (ctx) => {
           const world = ctx.world;
           if (resets.read().length > 0) drop();
-          for (const c of commands.read()) if (c.type === 'input') intent = intentOf(c.move, c.yaw, c.run, c.fly);
+          for (const c of commands.read())
+            if (c.type === 'input') {
+              const next = intentOf(c.move, c.yaw, c.run, c.fly);
+              if (JSON.stringify(next) !== JSON.stringify(intent)) intentAt = clock.now();
+              intent = next;
+            }
           if (!R) return;
           // No bounds here: the authority keeps you inside the world, and corrections bring you back. Over open
           // terrain you walk its triangles as the room does (openGround), so both agree to the millimetre there.
@@ -290,6 +331,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
             history.length = 0;
           }
           const predicted = pw.avatar(SELF)?.position ?? authority;
+          learnPace(world, i, now, ctx.dt);
           const e = errorOf(authority, predicted);
           const distance = Math.hypot(...e);
           if (distance > SNAP_DISTANCE) {

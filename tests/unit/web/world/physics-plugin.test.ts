@@ -125,7 +125,7 @@ describe('the physics plugin (your avatar, predicted)', () => {
  * An authority that runs the same physics as the room (shared/physics): it steps at 20 Hz with the last input it
  * received and reports your avatar's position and velocity, losing `loss` of its reports and of your inputs.
  */
-function authority(loss: number, seed = 7) {
+function authority(loss: number, seed = 7, pace = 1) {
   const pw = new PhysicsWorld(R, { bounds });
   pw.setTerrain({ width: field.side, height: field.side, spacing: field.spacing, heights: field.heights });
   pw.setBody(wall.id, { position: wall.position, rotation: wall.rotation }, [
@@ -140,7 +140,7 @@ function authority(loss: number, seed = 7) {
   };
   return {
     receive(i: AvatarIntent) {
-      if (!lost()) intent = i;
+      if (!lost()) intent = { ...i, pace };
     },
     /** One 50 ms room tick; the report, unless it was lost. */
     tick(): ServerMessage | null {
@@ -198,6 +198,16 @@ async function walkAgainst(
 }
 
 describe('prediction against an authority running the same physics', () => {
+  it('learns an authority that walks at another pace (OpenSim), and then keeps to it without being pulled back', async () => {
+    const server = authority(0, 7, 0.7);
+    const south: Script = (t) => (t < 5000 ? { move: [1, 0, 0], yaw: -Math.PI / 2 } : { move: [0, 0, 0], yaw: 0 });
+    const { h } = await walkAgainst(server, south, 6500);
+    expect(h.physics().pace).toBeCloseTo(0.7, 1);
+    const a = server.position();
+    const p = h.self();
+    expect(Math.hypot(a[0] - p[0], a[1] - p[1])).toBeLessThan(0.05);
+  });
+
   it('stops your avatar at a wall, as the authority does, without passing into it on the way', async () => {
     const server = authority(0);
     let furthest = 0;
