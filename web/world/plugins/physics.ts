@@ -197,7 +197,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         const reported = Math.hypot(v[i * 3] ?? 0, v[i * 3 + 1] ?? 0);
         if (reported < 0.3) return;
         const ratio = Math.min(MAX_PACE, Math.max(MIN_PACE, reported / speed));
-        pace += (ratio - pace) * Math.min(1, 1000 / 60 / 1000 / PACE_SECONDS);
+        pace += (ratio - pace) * Math.min(1, dt / PACE_SECONDS);
         state.pace = pace;
       };
 
