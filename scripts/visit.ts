@@ -54,6 +54,10 @@ async function main(): Promise<number> {
     writeFileSync(options.trace, JSON.stringify(outcome.trace));
     process.stderr.write(`visit: wrote the engine trace to ${options.trace} (open it in Perfetto)\n`);
   }
+  if (options.metrics && outcome.metrics !== undefined) {
+    writeFileSync(options.metrics, outcome.metrics);
+    process.stderr.write(`visit: wrote the engine's metric snapshots to ${options.metrics} (JSONL, one a second)\n`);
+  }
   await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(outcome.json)}\n`, () => resolve()));
   return outcome.exitCode;
 }

@@ -46,6 +46,28 @@ describe('visit options and targets', () => {
       expect(() => parseVisitArgs(argv, {}), argv.join(' ')).toThrow(VisitUsageError);
   });
 
+  it('reads --metrics and --trace as file names (either form), null when absent', () => {
+    expect(parseVisitArgs(['x'], {})).toMatchObject({ trace: null, metrics: null });
+    expect(parseVisitArgs(['x', '--metrics', 'out/m.jsonl', '--trace=t.json'], {})).toMatchObject({
+      metrics: 'out/m.jsonl',
+      trace: 't.json',
+    });
+    for (const argv of [
+      ['x', '--metrics'],
+      ['x', '--metrics='],
+      ['x', '--metrics', 'a\0b'],
+    ])
+      expect(() => parseVisitArgs(argv, {})).toThrow(VisitUsageError);
+    expect(() => parseVisitArgs(['x', '--metrics='], {})).toThrow('visit: --metrics takes a file name');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 5000 }), (name) => {
+        const ok = name.length > 0 && name.length <= 4096 && !name.includes('\0');
+        if (ok) expect(parseVisitArgs(['x', `--metrics=${name}`], {}).metrics).toBe(name);
+        else expect(() => parseVisitArgs(['x', `--metrics=${name}`], {})).toThrow(VisitUsageError);
+      }),
+    );
+  });
+
   it('resolves every link form and a bare login URI', () => {
     expect(resolveTarget({ target: 'http://127.0.0.1:9100/', grid: null })).toEqual({
       kind: 'os',

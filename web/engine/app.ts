@@ -121,6 +121,7 @@ export interface FrameStats {
   readonly lastMs: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
+  readonly p99Ms: number;
 }
 
 const FRAME_WINDOW = 120;
@@ -254,10 +255,16 @@ export class App {
   /** Frame times of the recent frames (the App's own work, not the time between frames). */
   frameStats(): FrameStats {
     const n = Math.min(this.frames, FRAME_WINDOW);
-    if (n === 0) return { frames: 0, lastMs: 0, p50Ms: 0, p95Ms: 0 };
+    if (n === 0) return { frames: 0, lastMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
     const sorted = Float64Array.from(this.frameMs.subarray(0, n)).sort();
     const at = (p: number) => sorted[Math.min(n - 1, Math.floor((p / 100) * n))] ?? 0;
-    return { frames: this.frames, lastMs: this.frameMs[(this.frames - 1) % FRAME_WINDOW] ?? 0, p50Ms: at(50), p95Ms: at(95) };
+    return {
+      frames: this.frames,
+      lastMs: this.frameMs[(this.frames - 1) % FRAME_WINDOW] ?? 0,
+      p50Ms: at(50),
+      p95Ms: at(95),
+      p99Ms: at(99),
+    };
   }
 
   /** Every system in phase and stage order, with its timing and its plugin. */

@@ -16,6 +16,7 @@ export const EngineCode = {
   SchemaMismatch: -14,
   SystemFailed: -15,
   WorkerFailed: -16,
+  BadMetric: -17,
 } as const;
 export type EngineCode = (typeof EngineCode)[keyof typeof EngineCode];
 

@@ -29,6 +29,29 @@ export {
   WorldView,
 } from './layout';
 export { ensureEngineMemory, type MemoryMode } from './memory-mode';
+export {
+  createMetricRecorder,
+  MAX_METRIC_CAPACITY,
+  type MetricRecorder,
+  type MetricRecorderOptions,
+} from './metric-recorder';
+export {
+  describeMetric,
+  FORECAST_QUANTITIES,
+  LoadForecast,
+  METRIC_CONSTRAINTS,
+  METRIC_KEY,
+  METRICS,
+  METRICS_VERSION,
+  type MetricDescription,
+  type MetricName,
+  MetricSnapshot,
+  type MetricUnit,
+  OptimPlan,
+  PerfSchema,
+  PLAN_KNOBS,
+  parseMetricSnapshot,
+} from './metrics';
 export { and, type Expr, has, keyOf, normalize, not, or, type QuerySpec } from './query';
 export { createLruPolicy, createPredictedReusePolicy, type EvictionPolicy, simulateCache } from './query-cache';
 export {

@@ -154,6 +154,7 @@ export class World extends WorldView {
   private readonly defs: readonly ComponentDef[];
   private readonly idOfDef = new WeakMap<ComponentDef, number>();
   private clock = 0;
+  private queryCallCount = 0;
   private runsScratch = new Uint32Array(0);
   private idsScratch = new Int32Array(64);
   private ownerTick = 1;
@@ -212,6 +213,11 @@ export class World extends WorldView {
   }
 
   /** Live entities. */
+  /** Calls of `query` since the world was made (the metrics' query rate is its change per second). */
+  get queryCalls(): number {
+    return this.queryCallCount;
+  }
+
   get size(): number {
     return Atomics.load(this.header, H_ALIVE);
   }
@@ -375,6 +381,7 @@ export class World extends WorldView {
   query(spec: QuerySpec | Expr): CachedQuery {
     const { key, expr } = this.normalized(spec);
     this.queryTrace?.push(key);
+    this.queryCallCount++;
     this.policy.touch(key, this.clock++);
     const hit = this.cache.get(key);
     if (hit) {

@@ -32,7 +32,12 @@ function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
 
 /** Offers a JSON document as a download (a trace opens in Perfetto as it is). */
 function saveJson(name: string, value: unknown): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(value)], { type: 'application/json' }));
+  saveText(name, JSON.stringify(value), 'application/json');
+}
+
+/** Offers text as a download. */
+function saveText(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -120,9 +125,13 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             case 'error':
               setView((v) => withWorldError(v, event.message));
               break;
-            case 'trace':
-              saveJson(`stormcore-trace-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, event.trace);
+            case 'trace': {
+              const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+              saveJson(`stormcore-trace-${stamp}.json`, event.trace);
+              // The metric snapshots (one a second, web/engine/metrics.ts) beside it, when there are any yet.
+              if (event.metrics) saveText(`stormcore-metrics-${stamp}.jsonl`, event.metrics, 'application/x-ndjson');
               break;
+            }
             case 'audio':
               audio.receive(event.frame);
               break;

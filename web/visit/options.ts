@@ -24,6 +24,8 @@ export interface VisitOptions {
   grid: string | null;
   /** Where to write the world App's profiling spans as a Chrome trace (Perfetto opens it), or null. */
   trace: string | null;
+  /** Where to write the world App's metric snapshots (one a second) as JSONL, or null. */
+  metrics: string | null;
   /** A walk to take after arriving (`--walk`), or null. */
   walk: WalkStep[] | null;
 }
@@ -89,11 +91,25 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --draw-distance M   draw distance asked of the simulator, metres (default 256)
   --bots N            connect N visitors at once (OpenSim: bot i logs in as <first><i> <last>)
   --trace FILE        write the engine's frames, phases and systems as a Chrome trace (open it in Perfetto)
+  --metrics FILE      write the engine's metric snapshots (one a second, web/engine/metrics.ts) as JSONL
   --walk SPEC         after arriving, walk: e.g. "forward 3s, turn 90, jump, left 1s, up 2s, down 3s"
                       (up/down fly); the JSON's self.path has [t_ms, x, y, z] every 100 ms
 One JSON document goes to stdout; progress to stderr.`;
 
-const FLAGS = new Set(['first', 'last', 'password', 'grid', 'edge', 'seconds', 'say', 'draw-distance', 'bots', 'trace', 'walk']);
+const FLAGS = new Set([
+  'first',
+  'last',
+  'password',
+  'grid',
+  'edge',
+  'seconds',
+  'say',
+  'draw-distance',
+  'bots',
+  'trace',
+  'metrics',
+  'walk',
+]);
 
 function number(text: string, flag: string, min: number, max: number, integer: boolean): number {
   const v = Number(text);
@@ -102,10 +118,10 @@ function number(text: string, flag: string, min: number, max: number, integer: b
   return v;
 }
 
-function traceFile(value: string | undefined): string | null {
+function outputFile(value: string | undefined, flag: string): string | null {
   if (value === undefined) return null;
   if (value.length === 0 || value.length > 4096 || value.includes('\0'))
-    throw new VisitUsageError('visit: --trace takes a file name');
+    throw new VisitUsageError(`visit: --${flag} takes a file name`);
   return value;
 }
 
@@ -141,7 +157,8 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
     drawDistance: number(values.get('draw-distance') ?? '256', 'draw-distance', 16, 1024, true),
     bots: number(values.get('bots') ?? '1', 'bots', 1, 200, true),
     grid: values.get('grid') ?? env.OPENSIM_LOGIN_URI ?? null,
-    trace: traceFile(values.get('trace')),
+    trace: outputFile(values.get('trace'), 'trace'),
+    metrics: outputFile(values.get('metrics'), 'metrics'),
     walk: values.has('walk') ? parseWalk(values.get('walk') ?? '') : null,
   };
 }

@@ -15,6 +15,7 @@ import { fetchSessionToken, type SocketLike, type StormConnection } from '../net
 import { Avatar, Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
 import { ChatHeard, Commands, Entities, NetStateChanged, ServerError, SnapshotApplied, Spawned, Welcomed } from '../world/keys';
 import { Facing } from '../world/plugins/interaction';
+import { MetricsKey } from '../world/plugins/metrics';
 import { NetLinkKey } from '../world/plugins/net';
 import { PhysicsKey } from '../world/plugins/physics';
 import { TerrainKey } from '../world/plugins/terrain';
@@ -107,6 +108,8 @@ export interface VisitOutcome {
   json: Record<string, unknown>;
   /** The world App's spans (the first visitor's with --bots), for --trace. */
   trace?: ChromeTrace;
+  /** The world App's metric snapshots as JSONL (the first visitor's with --bots), for --metrics. */
+  metrics?: string;
 }
 
 class VisitFailure extends Error {
@@ -128,6 +131,8 @@ interface VisitRun {
   count: number;
   /** The App's recent frames, phases and systems (`--trace FILE`). */
   trace: ChromeTrace;
+  /** The App's metric snapshots, one a second, as JSONL (`--metrics FILE`). */
+  metrics: string;
 }
 
 /** POST /api/grid/login; throws VisitFailure with the gateway's code. */
@@ -487,6 +492,7 @@ async function visitOnce(
     failure: failed ? { code: failed.code, message: failed.message } : null,
     count: report.entities.length,
     trace: app.exportTrace(`visit${tag}`),
+    metrics: app.resource(MetricsKey).toJsonl(),
   };
 }
 
@@ -505,8 +511,13 @@ export async function runVisit(options: VisitOptions, deps: VisitDeps): Promise<
   }
   if (options.bots > 1) return runBots(options, target, deps);
   const run = await visitOnce(options, target, { first: options.first, last: options.last }, deps, '');
-  if (run.failure) return { ...fail(run.failure, { timings: run.report.timings, errors: run.report.errors }), trace: run.trace };
-  return { exitCode: 0, json: { ...run.report }, trace: run.trace };
+  if (run.failure)
+    return {
+      ...fail(run.failure, { timings: run.report.timings, errors: run.report.errors }),
+      trace: run.trace,
+      metrics: run.metrics,
+    };
+  return { exitCode: 0, json: { ...run.report }, trace: run.trace, metrics: run.metrics };
 }
 
 function fail(error: VisitError, extra: Record<string, unknown>): VisitOutcome {
@@ -549,11 +560,13 @@ async function runBots(options: VisitOptions, target: VisitTarget, deps: VisitDe
     errors: runs.flatMap(({ run }) => run.report.errors),
   };
   const trace = runs[0]?.run.trace;
-  if (ok.length === runs.length) return { exitCode: 0, json, ...(trace ? { trace } : {}) };
+  const metrics = runs[0]?.run.metrics;
+  const outputs = { ...(trace ? { trace } : {}), ...(metrics !== undefined ? { metrics } : {}) };
+  if (ok.length === runs.length) return { exitCode: 0, json, ...outputs };
   const firstFailure = runs.find((r) => r.run.failure)?.run.failure ?? { code: 'visit_failed', message: 'visit: a bot failed' };
   return {
     exitCode: EXIT_CODES[firstFailure.code] ?? EXIT_OTHER,
-    ...(trace ? { trace } : {}),
+    ...outputs,
     json: {
       error: {
         code: firstFailure.code,

@@ -7,6 +7,7 @@
  *   terrain        one heightfield in shared memory, posted to the renderer when it changed (update, postUpdate)
  *   input, chat, operations   what you do: movement intent, chat lines, World Tool actions (update)
  *   hud            the throttled snapshot for the page (postUpdate)
+ *   metrics        one MetricSnapshot a second into the recorder's ring of the last hour (postUpdate)
  *   sound          entities' sounds, the listener and the audible sources for the page's mixer (postUpdate)
  *   render-extract the render list and your avatar's slot for the render worker (renderExtract)
  * Data flows one way: socket → inbox → columns → render list / HUD → render worker / page. The headless
@@ -31,6 +32,7 @@ import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
 import { Clock, Commands, CurrentPlace, Outbox, type Place, ServerError, Welcomed } from './keys';
 import { hudPlugin } from './plugins/hud';
 import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
+import { metricsPlugin } from './plugins/metrics';
 import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
 import { physicsPlugin } from './plugins/physics';
@@ -159,6 +161,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     chatPlugin(),
     operationsPlugin(),
     hudPlugin({ plan: planView, workers: options.workers }),
+    metricsPlugin({ buffers: [sync, renderList], renderList }),
     soundPlugin(),
     renderExtractPlugin(syncWriter, renderList),
   );

@@ -45,7 +45,7 @@ export const WorldCommand = z.discriminatedUnion('type', [
   /** One World Tool Protocol operation as it is (the embed API's sendPacket); answered by `operated` with the same id. */
   z.object({ type: z.literal('operate'), id: z.number().int().min(0).max(0xffff_ffff), body: WorldOperation }),
   z.object({ type: z.literal('close') }),
-  /** Asks for the engine's profiling spans as a Chrome trace (answered by `trace`). */
+  /** Asks for the engine's profiling spans as a Chrome trace and its metric snapshots (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
   /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
   z.object({ type: z.literal('embed'), request: z.unknown() }),
@@ -74,8 +74,8 @@ export type WorldEvent =
   /** The result of an `operate` command (its id). */
   | { type: 'operated'; id: number; result: OperationResult }
   | { type: 'error'; code: string; message: string }
-  /** The engine's recent frames, phases and systems (open in Perfetto). */
-  | { type: 'trace'; trace: ChromeTrace }
+  /** The engine's recent frames, phases and systems (open in Perfetto), and its metric snapshots of the last hour as JSONL. */
+  | { type: 'trace'; trace: ChromeTrace; metrics: string }
   /** The embed plugin: ready, the answer to an `embed` command, or an event for the host. */
   | { type: 'embed'; message: EmbedOutMessage }
   /** The sound plugin: the listener and what is audible from it, for the page's mixer (web/audio). */

@@ -6,6 +6,7 @@
  */
 import type { Plugin } from '../engine';
 import { Commands } from './keys';
+import { MetricsKey } from './plugins/metrics';
 import { createWorldApp } from './world-app';
 import { WorldCommand, type WorldEvent } from './world-protocol';
 
@@ -40,7 +41,8 @@ export function runWorldHost(
       });
       return;
     }
-    if (parsed.data.type === 'trace') post({ type: 'trace', trace: world.app.exportTrace('world worker') });
+    if (parsed.data.type === 'trace')
+      post({ type: 'trace', trace: world.app.exportTrace('world worker'), metrics: world.app.resource(MetricsKey).toJsonl() });
     else world.app.send(Commands, parsed.data);
   };
 }
