@@ -37,6 +37,9 @@ const PACE_SETTLE_MS = 500;
 const PACE_SECONDS = 1;
 const MIN_PACE = 0.3;
 const MAX_PACE = 2;
+/** Prims within this far of your avatar (plus their size) get colliders (m); the set is refreshed after you move this far. */
+const NEAR_RADIUS = 48;
+const REFRESH_NEAR = 8;
 /** The physics id of your avatar (avatars and bodies have separate id spaces). */
 const SELF = 1;
 
@@ -71,6 +74,42 @@ function shapeAt(world: World, i: number): PrimShape {
   const shape: PrimShape = { ...SHAPE_PRESETS.box };
   for (const f of PRIM_SHAPE_FIELDS) shape[f.name] = world.column(Shape, f.name)[i] ?? 0;
   return shape;
+}
+
+const bits = new Int32Array(1);
+const float = new Float32Array(bits.buffer);
+
+/** Two 32-bit hashes (FNV-1a style, different primes) over a linkset's prims, as one safe integer. */
+class PartHash {
+  private a = 0x811c9dc5;
+  private b = 0x01000193;
+
+  private add(v: number): void {
+    float[0] = v;
+    const x = bits[0] ?? 0;
+    this.a = Math.imul(this.a ^ x, 0x01000193);
+    this.b = Math.imul(this.b ^ x, 0x5bd1e995) ^ (this.b >>> 15);
+  }
+
+  /** One prim: its shape and size, and (a child) its pose in the linkset. */
+  part(
+    shape: readonly ArrayLike<number>[],
+    i: number,
+    scale: ArrayLike<number>,
+    localPosition?: ArrayLike<number>,
+    localRotation?: ArrayLike<number>,
+  ): void {
+    for (const column of shape) this.add(column[i] ?? 0);
+    for (let k = 0; k < 3; k++) this.add(scale[i * 3 + k] ?? 0);
+    if (localPosition && localRotation) {
+      for (let k = 0; k < 3; k++) this.add(localPosition[i * 3 + k] ?? 0);
+      for (let k = 0; k < 4; k++) this.add(localRotation[i * 4 + k] ?? 0);
+    }
+  }
+
+  value(): number {
+    return (this.a >>> 0) * 0x200000 + ((this.b >>> 0) >>> 11);
+  }
 }
 
 /** The intent an input command gives: the UI's (forward, right, up) as the protocol's (forward, left, up). */
@@ -118,12 +157,14 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       let intentAt = Number.NEGATIVE_INFINITY;
       /** The authority's walking pace over ours, learnt while you walk freely (1: the same, as on Finalverse). */
       let pace = 1;
-      /** Bodies by root entity: the signature they were built from. */
-      const bodies = new Map<number, string>();
+      /** Bodies by root entity: the signature they were built from (NaN: rebuild). */
+      const bodies = new Map<number, number>();
       let rescan = true;
       let terrainVersion = -1;
       let terrainBuilt = Number.NEGATIVE_INFINITY;
       let self = -1;
+      /** Where the colliders were last gathered around (your avatar then). */
+      let near: Vec3 | null = null;
       /** The predicted path: times (ms) and positions, oldest first. */
       const history: { t: number; p: Vec3 }[] = [];
 
@@ -137,6 +178,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         bodies.clear();
         history.length = 0;
         self = -1;
+        near = null;
         rescan = true;
         terrainVersion = -1;
       };
@@ -201,7 +243,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         state.pace = pace;
       };
 
-      const syncBodies = (world: World, since: number): void => {
+      const syncBodies = (world: World, since: number, centre: Vec3): void => {
         const pw = state.world;
         if (!pw) return;
         const position = world.column(Transform, 'position');
@@ -216,40 +258,55 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           const c = children[k] as number;
           if ((localChanged[c] ?? 0) > since) {
             const p = parent[c] ?? 0;
-            if (world.isAlive(p)) bodies.set(p, '');
+            if (world.isAlive(p)) bodies.set(p, Number.NaN);
             rescan = true;
           }
         }
         const roots = world.query(ROOTS).entities();
         if (rescan) {
           rescan = false;
-          const partsOf = new Map<number, Part[]>();
           const localPosition = world.column(LocalPose, 'position');
           const localRotation = world.column(LocalPose, 'rotation');
+          const shapeColumns = PRIM_SHAPE_FIELDS.map((f) => world.column(Shape, f.name));
+          // Children by linkset root (slots), in one pass.
+          const kids = new Map<number, number[]>();
           for (let k = 0; k < children.length; k++) {
             const c = children[k] as number;
             const p = parent[c] ?? 0;
             if (!world.isAlive(p)) continue;
-            const list = partsOf.get(p) ?? [];
-            list.push({
-              shape: shapeAt(world, c),
-              scale: vec3(scale, c),
-              position: vec3(localPosition, c),
-              rotation: quat4(localRotation, c),
-            });
-            partsOf.set(p, list);
+            const list = kids.get(p);
+            if (list) list.push(c);
+            else kids.set(p, [c]);
           }
+          // Each linkset's signature is a number (its shapes, sizes and child poses hashed): a scene streaming in
+          // thousands of prims rebuilds only the bodies that are new or changed, without building their parts.
           const seen = new Set<number>();
           for (let k = 0; k < roots.length; k++) {
             const i = roots[k] as number;
+            // Far from you (its size counted): no collider.
+            const reach = NEAR_RADIUS + Math.max(scale[i * 3] ?? 0, scale[i * 3 + 1] ?? 0, scale[i * 3 + 2] ?? 0);
+            const dx = (position[i * 3] ?? 0) - centre[0];
+            const dy = (position[i * 3 + 1] ?? 0) - centre[1];
+            if (dx * dx + dy * dy > reach * reach) continue;
             const id = world.idAt(i);
             seen.add(id);
+            const hash = new PartHash();
+            hash.part(shapeColumns, i, scale);
+            const mine = kids.get(id) ?? [];
+            for (const c of mine) hash.part(shapeColumns, c, scale, localPosition, localRotation);
+            const signature = hash.value();
+            if (bodies.get(id) === signature) continue;
             const parts: Part[] = [
               { shape: shapeAt(world, i), scale: vec3(scale, i), position: [0, 0, 0], rotation: [0, 0, 0, 1] },
-              ...(partsOf.get(id) ?? []),
+              ...mine.map(
+                (c): Part => ({
+                  shape: shapeAt(world, c),
+                  scale: vec3(scale, c),
+                  position: vec3(localPosition, c),
+                  rotation: quat4(localRotation, c),
+                }),
+              ),
             ];
-            const signature = JSON.stringify(parts);
-            if (bodies.get(id) === signature) continue;
             pw.setBody(id, { position: vec3(position, i), rotation: quat4(rotation, i) }, parts);
             bodies.set(id, signature);
           }
@@ -263,7 +320,9 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         for (let k = 0; k < roots.length; k++) {
           const i = roots[k] as number;
           if ((changed[i] ?? 0) <= since) continue;
-          pw.moveBody(world.idAt(i), { position: vec3(position, i), rotation: quat4(rotation, i) });
+          const id = world.idAt(i);
+          if (bodies.has(id)) pw.moveBody(id, { position: vec3(position, i), rotation: quat4(rotation, i) });
+          // (A prim that moved into reach gets its collider at the next refresh.)
         }
       };
 
@@ -311,7 +370,6 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
             pw.setTerrain(terrain.field);
           }
           if (app.resource(SceneChanges).structural) rescan = true;
-          syncBodies(world, ctx.since);
 
           // Your avatar: predicted by physics, corrected toward the authority.
           const index = app.resource(Entities);
@@ -325,6 +383,13 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           }
           const authority = authorityOf(world, i, now);
           state.authority = authority;
+          // Only what stands near you needs a collider: the set follows you, refreshed every REFRESH_NEAR metres.
+          const here = pw.avatar(SELF)?.position ?? authority;
+          if (!near || Math.hypot(here[0] - near[0], here[1] - near[1]) > REFRESH_NEAR) {
+            near = [...here];
+            rescan = true;
+          }
+          syncBodies(world, ctx.since, near);
           if (self !== i || !pw.hasAvatar(SELF)) {
             self = i;
             pw.addAvatar(SELF, authority);

@@ -96,6 +96,26 @@ describe('the physics plugin (your avatar, predicted)', () => {
     expect(h.self()[0]).toBeCloseTo(START[0], 1);
   });
 
+  it('gives colliders only to prims near your avatar, and gathers them again where you go', async () => {
+    const h = await harness();
+    const far = testEntity(8, { position: [220, 220, GROUND + 0.5] });
+    h.deliver({ type: 'delta', baseline: 1, tick: 2, entities: [far] });
+    h.frame();
+    const bodies = () => h.physics().world?.counts().bodies ?? 0;
+    // The wall beside you, not the box 170 m away.
+    expect(bodies()).toBe(1);
+    h.deliver({
+      type: 'delta',
+      baseline: 2,
+      tick: 3,
+      entities: [{ id: SELF, position: [215, 215, START[2]], velocity: [0, 0, 0] }],
+    });
+    h.frame();
+    h.frame();
+    expect(bodies()).toBe(1);
+    expect(h.physics().world?.hasBody(h.app.resource(Entities).byNet.get(8) ?? -1)).toBe(true);
+  });
+
   it('blends toward the authority when it reports you elsewhere, and snaps when it is far off', async () => {
     const h = await harness();
     h.deliver({
