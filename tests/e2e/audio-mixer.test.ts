@@ -7,14 +7,32 @@ import { launchChromium } from '../support/chromium';
 const pageModule = `/@fs${fileURLToPath(new URL('./audio-mixer.page.ts', import.meta.url))}`;
 const oggUrl = `/@fs${fileURLToPath(new URL('../support/fixtures/tone-440.ogg', import.meta.url))}`;
 
-/** Evaluates `m => <expr>` on the page module (a string, so vitest does not rewrite the import); retries a Vite reload. */
+/** How long one evaluation may take before the page is reloaded and it is tried again (ms). */
+const EVALUATE_MS = 30_000;
+
+/**
+ * Evaluates `m => <expr>` on the page module (a string, so vitest does not rewrite the import). Retries after a
+ * Vite reload, and after an evaluation that never answers (seen once in CI: the page stalled after the OpenSim
+ * suites; playwright's evaluate has no time limit of its own), with the page reloaded.
+ */
 async function inPage(page: Page, expr: string): Promise<unknown> {
   for (let attempt = 0; ; attempt++) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`audio e2e: the page did not answer ${expr} within ${EVALUATE_MS} ms`)),
+        EVALUATE_MS,
+      );
+    });
     try {
-      return await page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => ${expr})`);
+      return await Promise.race([page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => ${expr})`), stalled]);
     } catch (err) {
-      if (attempt >= 4 || !/context was destroyed|navigation/i.test(String(err))) throw err;
-      await page.waitForLoadState('networkidle');
+      const text = String(err);
+      if (attempt >= 2 || !/context was destroyed|navigation|did not answer/i.test(text)) throw err;
+      if (/did not answer/.test(text)) await page.reload({ waitUntil: 'networkidle' });
+      else await page.waitForLoadState('networkidle');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -35,7 +53,7 @@ describe('spatial mixer in Chromium (OfflineAudioContext)', () => {
     page = await browser.newPage();
     await page.goto(`${inject('baseUrl')}/api/health`, { waitUntil: 'networkidle' });
     await inPage(page, 'true');
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
   });
