@@ -13,7 +13,17 @@ import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
 import { Avatar, Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
-import { ChatHeard, Commands, Entities, NetStateChanged, ServerError, SnapshotApplied, Spawned, Welcomed } from '../world/keys';
+import {
+  ChatHeard,
+  Commands,
+  Entities,
+  NetStateChanged,
+  ServerError,
+  SnapshotApplied,
+  Spawned,
+  selfEntity,
+  Welcomed,
+} from '../world/keys';
 import { Facing } from '../world/plugins/interaction';
 import { MetricsKey } from '../world/plugins/metrics';
 import { NetLinkKey } from '../world/plugins/net';
@@ -297,9 +307,8 @@ async function visitOnce(
   const app = world.app;
   /** Your avatar's drawn position (the prediction, once physics runs). */
   const selfPosition = (): Vec3 | null => {
-    const index = app.resource(Entities);
-    const ecs = index.byNet.get(index.selfNetId);
-    if (ecs === undefined || !app.world.isAlive(ecs)) return null;
+    const ecs = selfEntity(app.world, app.resource(Entities));
+    if (ecs === undefined) return null;
     const p = app.world.get(ecs, Transform).position;
     return [p[0] ?? 0, p[1] ?? 0, p[2] ?? 0];
   };

@@ -3,7 +3,7 @@
  * it through these keys.
  */
 import type { Bounds, EntitySound, OperationResult, SoundPreload, SoundTrigger, TerrainPatch } from '../../shared/protocol';
-import { defineEvent, defineResource, type EntityId } from '../engine';
+import { defineEvent, defineResource, type EntityId, type World } from '../engine';
 import type { ConnectionState as NetConnectionState } from '../net/storm-connection';
 import type { WorldCommand, WorldEvent } from './world-protocol';
 
@@ -37,6 +37,12 @@ export interface NetIndex {
   selfNetId: number;
 }
 export const Entities = defineResource<NetIndex>('world/entities');
+
+/** Your avatar's ECS entity, or undefined while there is none (before the welcome, or before it arrived). */
+export function selfEntity(world: World, index: NetIndex): EntityId | undefined {
+  const e = index.byNet.get(index.selfNetId);
+  return e !== undefined && world.isAlive(e) ? e : undefined;
+}
 
 /** Set by systems that change what the renderer must rebuild (entities, shapes, colours); cleared by render extract. */
 export const SceneChanges = defineResource<{ structural: boolean }>('world/scene-changes');

@@ -7,7 +7,7 @@ import type { OperationResult, WorldOperation } from '../../../shared/protocol';
 import { defineResource, type Plugin } from '../../engine';
 import { NetError } from '../../net/errors';
 import { Transform } from '../../scene/components';
-import { ChatHeard, Clock, Commands, Entities, OperationAnswered, Outbox, WorldReset } from '../keys';
+import { ChatHeard, Clock, Commands, Entities, OperationAnswered, Outbox, selfEntity, WorldReset } from '../keys';
 import { NetLinkKey } from './net';
 
 /** An unchanged intent is repeated this often (ms) as a keep-alive. */
@@ -140,10 +140,9 @@ export function operationsPlugin(): Plugin {
       });
       /** Prepares a primitive 3 m in front of you (a little up), then commits the plan when it comes back. */
       const build = (shape: 'box' | 'sphere'): void => {
-        const index = app.resource(Entities);
-        const self = index.byNet.get(index.selfNetId);
         const world = app.world;
-        if (self === undefined || !world.isAlive(self)) {
+        const self = selfEntity(world, app.resource(Entities));
+        if (self === undefined) {
           app
             .resource(Outbox)
             .post({ type: 'error', code: 'world_not_joined', message: 'world: you can build once you stand in the world' });

@@ -21,6 +21,7 @@ import {
   SoundPreloaded,
   SoundTriggered,
   Spawned,
+  selfEntity,
   TerrainReceived,
   Welcomed,
   WorldReset,
@@ -52,8 +53,8 @@ export class NetLink {
     const conn = this.create({
       ...options,
       resumeAt: () => {
-        const self = index.byNet.get(index.selfNetId);
-        if (self === undefined || !world.isAlive(self)) return null;
+        const self = selfEntity(world, index);
+        if (self === undefined) return null;
         const p = world.column(Transform, 'position');
         const i = world.indexOf(self) * 3;
         return [p[i] ?? 0, p[i + 1] ?? 0, p[i + 2] ?? 0];

@@ -14,7 +14,7 @@ import type { Rapier } from '../../../shared/physics/rapier';
 import { INPUT_FLAGS, PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../../../shared/protocol';
 import { defineResource, type Plugin, type World } from '../../engine';
 import { Avatar, Local, LocalPose, Motion, NetId, Parent, Shape, Transform } from '../../scene/components';
-import { Clock, Commands, Entities, Outbox, SceneChanges, WorldReset } from '../keys';
+import { Clock, Commands, Entities, Outbox, SceneChanges, selfEntity, WorldReset } from '../keys';
 import { TerrainKey } from './terrain';
 
 /** A correction this large is applied at once (a teleport, a respawn, a long stall). */
@@ -155,8 +155,6 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       const clock = app.resource(Clock);
       let intent: AvatarIntent = IDLE;
       let intentAt = Number.NEGATIVE_INFINITY;
-      /** The authority's walking pace over ours, learnt while you walk freely (1: the same, as on Finalverse). */
-      let pace = 1;
       /** Bodies by root entity: the signature they were built from (NaN: rebuild). */
       const bodies = new Map<number, number>();
       let rescan = true;
@@ -169,7 +167,6 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       const history: { t: number; p: Vec3 }[] = [];
 
       const drop = (): void => {
-        pace = 1;
         state.pace = 1;
         state.world?.free();
         state.world = null;
@@ -234,13 +231,12 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         const mine = state.world?.avatar(SELF);
         if (speed < 0.5 || now - intentAt < PACE_SETTLE_MS || at === 0 || now - at > PACE_SETTLE_MS || !mine?.grounded) return;
         // Only while nothing holds the prediction back (a wall would teach a slow pace).
-        if (Math.hypot(mine.velocity[0], mine.velocity[1]) < 0.9 * speed * pace) return;
+        if (Math.hypot(mine.velocity[0], mine.velocity[1]) < 0.9 * speed * state.pace) return;
         const v = world.column(Motion, 'velocity');
         const reported = Math.hypot(v[i * 3] ?? 0, v[i * 3 + 1] ?? 0);
         if (reported < 0.3) return;
         const ratio = Math.min(MAX_PACE, Math.max(MIN_PACE, reported / speed));
-        pace += (ratio - pace) * Math.min(1, dt / PACE_SECONDS);
-        state.pace = pace;
+        state.pace += (ratio - state.pace) * Math.min(1, dt / PACE_SECONDS);
       };
 
       const syncBodies = (world: World, since: number, centre: Vec3): void => {
@@ -332,7 +328,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         run: () => {
           const pw = state.world;
           if (!pw?.hasAvatar(SELF)) return;
-          const paced: AvatarIntent = { ...intent, pace };
+          const paced: AvatarIntent = { ...intent, pace: state.pace };
           pw.step((id) => (id === SELF ? paced : undefined));
           state.steps++;
           const a = pw.avatar(SELF);
@@ -372,9 +368,8 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           if (app.resource(SceneChanges).structural) rescan = true;
 
           // Your avatar: predicted by physics, corrected toward the authority.
-          const index = app.resource(Entities);
-          const ecs = index.byNet.get(index.selfNetId);
-          const i = ecs !== undefined && world.isAlive(ecs) ? world.indexOf(ecs) : -1;
+          const ecs = selfEntity(world, app.resource(Entities));
+          const i = ecs !== undefined ? world.indexOf(ecs) : -1;
           if (i < 0) {
             if (self >= 0) pw.removeAvatar(SELF);
             self = -1;

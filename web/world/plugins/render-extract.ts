@@ -8,7 +8,7 @@ import type { Plugin, SystemContext } from '../../engine';
 import { Avatar, Shape, Transform } from '../../scene/components';
 import { RenderListWriter } from '../../scene/render-list';
 import type { SyncWriter } from '../../scene/sync-header';
-import { Entities, SceneChanges } from '../keys';
+import { Entities, SceneChanges, selfEntity } from '../keys';
 
 /** What the renderer draws: posed prims and avatars. */
 export const DRAWABLE = { all: [Transform], any: [Shape, Avatar] };
@@ -32,9 +32,8 @@ export function renderExtractPlugin(sync: SyncWriter, renderList: SharedArrayBuf
             list.write(world.query(DRAWABLE).entities());
             sync.structureChanged();
           }
-          const index = app.resource(Entities);
-          const ecs = index.byNet.get(index.selfNetId);
-          const slot = ecs !== undefined && world.isAlive(ecs) ? world.indexOf(ecs) : -1;
+          const ecs = selfEntity(world, app.resource(Entities));
+          const slot = ecs !== undefined ? world.indexOf(ecs) : -1;
           if (slot !== self) {
             self = slot;
             sync.setSelf(slot);

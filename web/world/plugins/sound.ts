@@ -22,7 +22,17 @@ import {
 } from '../../audio/audio-protocol';
 import { defineResource, type EntityId, type Plugin, type World } from '../../engine';
 import { Avatar, Motion, Sound, Transform } from '../../scene/components';
-import { Clock, CurrentPlace, Entities, Outbox, SoundChanged, SoundPreloaded, SoundTriggered, WorldReset } from '../keys';
+import {
+  Clock,
+  CurrentPlace,
+  Entities,
+  Outbox,
+  SoundChanged,
+  SoundPreloaded,
+  SoundTriggered,
+  selfEntity,
+  WorldReset,
+} from '../keys';
 
 /** How often the mixer is told (ms). */
 export const AUDIO_INTERVAL_MS = 100;
@@ -210,9 +220,8 @@ export function soundPlugin(): Plugin {
 
           if (now - lastPost < AUDIO_INTERVAL_MS) return;
           lastPost = now;
-          const index = app.resource(Entities);
-          const self = index.byNet.get(index.selfNetId);
-          if (self === undefined || !world.isAlive(self)) return;
+          const self = selfEntity(world, app.resource(Entities));
+          if (self === undefined) return;
           const s = world.indexOf(self);
           const listener = listenerAt(read3(position, s), Array.from(rotation.subarray(s * 4, s * 4 + 4)));
           const candidates: SourceCandidate[] = [];
