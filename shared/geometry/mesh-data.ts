@@ -1,9 +1,14 @@
 /** Mesh data as the renderer uploads it, a growable builder that computes smooth-per-face normals, and packing. */
 
-/** A triangle mesh in typed arrays. Vertex i: positions[3i..3i+3], normals[3i..3i+3], faces[i] (per-face colour). */
+/**
+ * A triangle mesh in typed arrays. Vertex i: positions[3i..3i+3], normals[3i..3i+3], uvs[2i..2i+2] (texture
+ * coordinates before the face's repeats/offset/rotation, SL convention: v = 0 at the bottom of the image),
+ * faces[i] (the face it belongs to: its colour and material).
+ */
 export interface MeshData {
   positions: Float32Array;
   normals: Float32Array;
+  uvs: Float32Array;
   /** Face index per vertex (Second Life numbering for prims: see prim-mesh.ts). */
   faces: Uint8Array;
   /** Uint16Array when every index fits, else Uint32Array. */
@@ -23,6 +28,7 @@ const MIN_DOUBLE_AREA = 1e-10;
 export class MeshBuilder {
   private pos = new Float32Array(1024);
   private nrm = new Float32Array(1024);
+  private uv = new Float32Array(684);
   private face = new Uint8Array(342);
   private idx = new Uint32Array(1024);
   private vcount = 0;
@@ -34,8 +40,8 @@ export class MeshBuilder {
     return this.vcount;
   }
 
-  /** Adds a vertex and returns its index. */
-  vertex(x: number, y: number, z: number, face: number): number {
+  /** Adds a vertex (texture coordinates u, v) and returns its index. */
+  vertex(x: number, y: number, z: number, face: number, u = 0, v = 0): number {
     if (this.vcount * 3 + 3 > this.pos.length) {
       const grow = (a: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> => {
         const b = new Float32Array(a.length * 2);
@@ -44,16 +50,21 @@ export class MeshBuilder {
       };
       this.pos = grow(this.pos);
       this.nrm = grow(this.nrm);
+      const uv = new Float32Array((this.pos.length / 3 + 1) * 2);
+      uv.set(this.uv);
+      this.uv = uv;
       const f = new Uint8Array(this.face.length * 2 + 3);
       f.set(this.face);
       this.face = f;
     }
-    const v = this.vcount++;
-    this.pos[v * 3] = x;
-    this.pos[v * 3 + 1] = y;
-    this.pos[v * 3 + 2] = z;
-    this.face[v] = face;
-    return v;
+    const i = this.vcount++;
+    this.pos[i * 3] = x;
+    this.pos[i * 3 + 1] = y;
+    this.pos[i * 3 + 2] = z;
+    this.uv[i * 2] = u;
+    this.uv[i * 2 + 1] = v;
+    this.face[i] = face;
+    return i;
   }
 
   /** Adds triangle (a, b, c), counter-clockwise seen from the front, unless it is degenerate. */
@@ -171,6 +182,7 @@ export class MeshBuilder {
     }
     const positions = new Float32Array(n * 3);
     const normals = new Float32Array(n * 3);
+    const uvs = new Float32Array(n * 2);
     const faces = new Uint8Array(n);
     for (let v = 0; v < this.vcount; v++) {
       const to = remap[v] ?? -1;
@@ -179,6 +191,8 @@ export class MeshBuilder {
         positions[to * 3 + k] = this.pos[v * 3 + k] ?? 0;
         normals[to * 3 + k] = this.nrm[v * 3 + k] ?? 0;
       }
+      uvs[to * 2] = this.uv[v * 2] ?? 0;
+      uvs[to * 2 + 1] = this.uv[v * 2 + 1] ?? 0;
       faces[to] = this.face[v] ?? 0;
     }
     const indices = n <= 0xffff ? new Uint16Array(this.icount) : new Uint32Array(this.icount);
@@ -186,6 +200,7 @@ export class MeshBuilder {
     return {
       positions,
       normals,
+      uvs,
       faces,
       indices,
       vertexCount: n,
@@ -226,6 +241,7 @@ export function computeBounds(positions: Float32Array): MeshData['bounds'] {
 export interface PackedMeshes {
   positions: Float32Array;
   normals: Float32Array;
+  uvs: Float32Array;
   faces: Uint8Array;
   indices: Uint32Array;
   /** ranges[mesh][lod]: where that LOD lives (baseVertex is added to every index by drawIndexed). */
@@ -244,6 +260,7 @@ export function packMeshes(meshes: readonly (readonly MeshData[])[]): PackedMesh
   }
   const positions = new Float32Array(vertices * 3);
   const normals = new Float32Array(vertices * 3);
+  const uvs = new Float32Array(vertices * 2);
   const faces = new Uint8Array(vertices);
   const indices = new Uint32Array(indexTotal);
   const ranges: PackedMeshes['ranges'] = [];
@@ -254,6 +271,7 @@ export function packMeshes(meshes: readonly (readonly MeshData[])[]): PackedMesh
     for (const m of lods) {
       positions.set(m.positions, v * 3);
       normals.set(m.normals, v * 3);
+      uvs.set(m.uvs, v * 2);
       faces.set(m.faces, v);
       indices.set(m.indices, i);
       row.push({ indexCount: m.indexCount, firstIndex: i, baseVertex: v });
@@ -262,5 +280,5 @@ export function packMeshes(meshes: readonly (readonly MeshData[])[]): PackedMesh
     }
     ranges.push(row);
   }
-  return { positions, normals, faces, indices, ranges };
+  return { positions, normals, uvs, faces, indices, ranges };
 }

@@ -151,6 +151,8 @@ export function generateTerrainPatch(
   const vertexCount = grid + 4 * n;
   const positions = new Float32Array(vertexCount * 3);
   const normals = new Float32Array(vertexCount * 3);
+  // Texture coordinates are region metres (the terrain shader tiles its textures by world position).
+  const uvs = new Float32Array(vertexCount * 2);
   const faces = new Uint8Array(vertexCount);
   const x0 = px * patchQuads;
   const y0 = py * patchQuads;
@@ -164,6 +166,8 @@ export function generateTerrainPatch(
       positions[v * 3] = x * s;
       positions[v * 3 + 1] = y * s;
       positions[v * 3 + 2] = sample(field, x, y);
+      uvs[v * 2] = x * s;
+      uvs[v * 2 + 1] = y * s;
       const dx = (sample(field, x + 1, y) - sample(field, x - 1, y)) / (2 * s);
       const dy = (sample(field, x, y + 1) - sample(field, x, y - 1)) / (2 * s);
       const len = Math.hypot(dx, dy, 1);
@@ -180,12 +184,14 @@ export function generateTerrainPatch(
     positions[v * 3 + 1] = positions[from * 3 + 1] ?? 0;
     positions[v * 3 + 2] = (positions[from * 3 + 2] ?? 0) - skirt;
     normals.copyWithin(v * 3, from * 3, from * 3 + 3);
+    uvs.copyWithin(v * 2, from * 2, from * 2 + 2);
     faces[v] = TERRAIN_FACE_SKIRT;
   }
   const indices = terrainPatchIndices(Math.log2(step), patchQuads);
   return {
     positions,
     normals,
+    uvs,
     faces,
     indices,
     vertexCount,
