@@ -24,6 +24,14 @@ import {
   MAX_TOKEN_BYTES,
   PROTOCOL_VERSION,
 } from './limits';
+import {
+  ALPHA_MODES,
+  type FaceMaterial,
+  MAX_HOVER_TEXT_BYTES,
+  MAX_TEXTURE_REPEATS,
+  sculptFromByte,
+  sculptTypeByte,
+} from './material';
 import { ClientMessage, DEFAULT_BOUNDS, ServerMessage } from './messages';
 import { PRIM_SHAPE_FIELDS } from './prim-shape';
 import {
@@ -51,6 +59,7 @@ export const SERVER_TAGS = {
   pong: 0x89,
   sound_trigger: 0x8a,
   sound_preload: 0x8b,
+  region_info: 0x8c,
 } as const;
 
 /** Bits of an entity record's field mask. */
@@ -71,11 +80,20 @@ export const FIELD = {
   physics: 2048,
   /** Optional: the entity's attached sound (asset 16 bytes, gain f32, radius f32, flags u8). Bit 2048 is taken by `physical`. */
   sound: 4096,
+  /** Optional: per-face materials (u8 count, then MATERIAL_BYTES each). */
+  materials: 8192,
+  /** Optional: sculpt or mesh geometry (SL SculptType byte, 0 = none; then the 16-byte map or mesh asset). */
+  sculpt: 16384,
+  /** Set when a second u16 of mask bits follows (the bits from 65536 up). */
+  extended: 32768,
+  /** Optional, extended: hover text (u8-length UTF-8, then RGBA u8×4). */
+  text: 65536,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
 /** Every bit a field mask may carry. */
-const FIELD_KNOWN = FIELD_ALL | FIELD.uuid | FIELD.physics | FIELD.sound;
+const FIELD_KNOWN =
+  FIELD_ALL | FIELD.uuid | FIELD.physics | FIELD.sound | FIELD.materials | FIELD.sculpt | FIELD.extended | FIELD.text;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -127,9 +145,14 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.colors, FIELD.colors) |
     has(e.uuid, FIELD.uuid) |
     has(e.physical, FIELD.physics) |
-    has(e.sound, FIELD.sound);
+    has(e.sound, FIELD.sound) |
+    has(e.materials, FIELD.materials) |
+    has(e.sculpt, FIELD.sculpt) |
+    has(e.text, FIELD.text);
+  const high = Math.floor(mask / 65536);
   w.u32(e.id);
-  w.u16(mask);
+  w.u16((mask & 0xffff) | (high > 0 ? FIELD.extended : 0));
+  if (high > 0) w.u16(high);
   if (e.kind !== undefined) w.u8(e.kind === 'avatar' ? 1 : 0);
   if (e.parent !== undefined) w.u32(e.parent);
   if (e.name !== undefined) w.string(e.name, MAX_NAME_BYTES, 'an entity name');
@@ -159,6 +182,73 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     w.f32(clampRadius(e.sound.radius));
     w.u8(e.sound.flags & 0xff);
   }
+  if (e.materials !== undefined) {
+    if (e.materials.length > MAX_FACES)
+      throw new ProtocolError(
+        'protocol_too_large',
+        `an entity has ${e.materials.length} face materials, the limit is ${MAX_FACES}`,
+      );
+    w.u8(e.materials.length);
+    for (const m of e.materials) writeMaterial(w, m);
+  }
+  if (e.sculpt !== undefined) {
+    if (e.sculpt === null) w.u8(0);
+    else {
+      w.u8(sculptTypeByte(e.sculpt));
+      writeUuid(w, e.sculpt.map, 'a sculpt map');
+    }
+  }
+  if (e.text !== undefined) {
+    const b = encodeUtf8(e.text.text);
+    if (b.length > MAX_HOVER_TEXT_BYTES)
+      throw new ProtocolError('protocol_too_large', `hover text is ${b.length} bytes, the limit is ${MAX_HOVER_TEXT_BYTES}`);
+    w.u8(b.length);
+    w.bytes(b);
+    for (const v of e.text.color) w.u8(v);
+  }
+}
+
+/** Bytes of one encoded face material. */
+export const MATERIAL_BYTES = 16 + 4 * 4 + 4 + 1 + 1 + 1 + 1;
+const FINITE = (v: number, limit: number): number => (Number.isFinite(v) ? Math.min(limit, Math.max(-limit, v)) : 0);
+
+/** texture, repeats f32×2, offset f32×2, rotation f32, glow u8 (/255), flags u8 (fullbright, alpha mode, shiny), bump u8, cutoff u8 (/255). */
+function writeMaterial(w: ByteWriter, m: FaceMaterial): void {
+  writeUuid(w, m.texture, 'a face texture');
+  w.f32(FINITE(m.repeats[0], MAX_TEXTURE_REPEATS));
+  w.f32(FINITE(m.repeats[1], MAX_TEXTURE_REPEATS));
+  w.f32(FINITE(m.offset[0], 1));
+  w.f32(FINITE(m.offset[1], 1));
+  w.f32(FINITE(m.rotation, 2 * Math.PI));
+  w.u8(Math.round(clampUnit(m.glow) * 255));
+  w.u8((m.fullbright ? 1 : 0) | (ALPHA_MODES.indexOf(m.alphaMode) << 1) | ((m.shiny & 3) << 3));
+  w.u8(m.bump & 31);
+  w.u8(Math.round(clampUnit(m.alphaCutoff) * 255));
+}
+
+function readMaterial(r: ByteReader): Record<string, unknown> {
+  const texture = readUuid(r);
+  const repeats = [r.f32(), r.f32()];
+  const offset = [r.f32(), r.f32()];
+  const rotation = r.f32();
+  const glow = r.u8() / 255;
+  const flags = r.u8();
+  if (flags & 0xe0) throw new ProtocolError('protocol_invalid', `face material flags 0x${flags.toString(16)} have unknown bits`);
+  const alphaMode = ALPHA_MODES[(flags >> 1) & 3];
+  const bump = r.u8();
+  const alphaCutoff = r.u8() / 255;
+  return {
+    texture,
+    repeats,
+    offset,
+    rotation,
+    glow,
+    fullbright: (flags & 1) !== 0,
+    alphaMode,
+    alphaCutoff,
+    shiny: (flags >> 3) & 3,
+    bump,
+  };
 }
 
 /** A gain into [0, 1] (NaN: 0); a radius into [0, MAX_SOUND_RADIUS]. */
@@ -187,8 +277,9 @@ function readUuid(r: ByteReader): string {
 /** Reads one entity record into a plain object (checked by the message schema afterwards). */
 function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
   const out: Record<string, unknown> = { id: r.u32() };
-  const mask = r.u16();
-  if (mask & ~FIELD_KNOWN)
+  const low = r.u16();
+  const mask = low & FIELD.extended ? low + r.u16() * 65536 : low;
+  if ((mask & ~FIELD_KNOWN) !== 0)
     throw new ProtocolError('protocol_invalid', `entity field mask 0x${mask.toString(16)} has unknown bits`);
   if (mask & FIELD.kind) {
     const k = r.u8();
@@ -224,6 +315,30 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     out.physical = (flags & 1) !== 0;
   }
   if (mask & FIELD.sound) out.sound = { asset: readUuid(r), gain: r.f32(), radius: r.f32(), flags: r.u8() };
+  if (mask & FIELD.materials) {
+    const n = r.u8();
+    if (n > MAX_FACES)
+      throw new ProtocolError('protocol_too_large', `an entity has ${n} face materials, the limit is ${MAX_FACES}`);
+    const materials: Record<string, unknown>[] = [];
+    for (let i = 0; i < n; i++) materials.push(readMaterial(r));
+    out.materials = materials;
+  }
+  if (mask & FIELD.sculpt) {
+    const type = r.u8();
+    if (type === 0) out.sculpt = null;
+    else {
+      const sculpt = sculptFromByte(type, readUuid(r));
+      if (sculpt === null || (type & 0x38) !== 0)
+        throw new ProtocolError('protocol_invalid', `sculpt type 0x${type.toString(16)} is unknown`);
+      out.sculpt = sculpt;
+    }
+  }
+  if (mask & FIELD.text) {
+    const n = r.u8();
+    if (n > MAX_HOVER_TEXT_BYTES)
+      throw new ProtocolError('protocol_too_large', `hover text is ${n} bytes, the limit is ${MAX_HOVER_TEXT_BYTES}`);
+    out.text = { text: decodeUtf8(r.bytes(n)), color: [r.u8(), r.u8(), r.u8(), r.u8()] };
+  }
   return out;
 }
 
@@ -447,6 +562,13 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       w.u16(msg.assets.length);
       for (const a of msg.assets) writeUuid(w, a, 'a sound asset');
       break;
+    case 'region_info':
+      for (const t of msg.terrainTextures) writeUuid(w, t, 'a terrain texture');
+      for (const v of msg.terrainStartHeights) w.f32(v);
+      for (const v of msg.terrainHeightRanges) w.f32(v);
+      // NaN: no water.
+      w.f32(msg.waterHeight ?? Number.NaN);
+      break;
   }
   const out = w.finish();
   if (out.length > MAX_SERVER_FRAME_BYTES) {
@@ -621,6 +743,20 @@ export function decodeServerMessage(bytes: Uint8Array, bounds: Bounds = DEFAULT_
       const assets: string[] = [];
       for (let i = 0; i < n; i++) assets.push(readUuid(r));
       raw = { type: 'sound_preload', assets };
+      break;
+    }
+    case SERVER_TAGS.region_info: {
+      const terrainTextures = [readUuid(r), readUuid(r), readUuid(r), readUuid(r)];
+      const terrainStartHeights = [r.f32(), r.f32(), r.f32(), r.f32()];
+      const terrainHeightRanges = [r.f32(), r.f32(), r.f32(), r.f32()];
+      const water = r.f32();
+      raw = {
+        type: 'region_info',
+        terrainTextures,
+        terrainStartHeights,
+        terrainHeightRanges,
+        waterHeight: Number.isNaN(water) ? null : water,
+      };
       break;
     }
     default:

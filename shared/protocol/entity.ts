@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { utf8Length } from './byte-io';
 import { MAX_DESCRIPTION_BYTES, MAX_FACES, MAX_NAME_BYTES } from './limits';
+import { EntitySculpt, FaceMaterials, HoverText } from './material';
 import { PrimShape } from './prim-shape';
 import { EntitySound } from './sound';
 
@@ -120,6 +121,12 @@ export const Entity = z.object({
   physical: z.boolean().optional(),
   /** The sound attached to it, where it has one (a NO_SOUND_ASSET asset: its sound stopped). */
   sound: EntitySound.optional(),
+  /** Per-face materials (textures and how they lie); absent: every face untextured. */
+  materials: FaceMaterials.optional(),
+  /** Sculpted or mesh geometry replacing the base shape; null: none (a delta's way to say it was removed). */
+  sculpt: EntitySculpt.nullable().optional(),
+  /** Hover text; an empty text: none. */
+  text: HoverText.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -46,6 +46,25 @@ export {
 } from './http-api';
 export * from './limits';
 export {
+  ALPHA_MODES,
+  AlphaMode,
+  DEFAULT_FACE_MATERIAL,
+  EntitySculpt,
+  FaceMaterial,
+  FaceMaterials,
+  faceMaterial,
+  HoverText,
+  MAX_HOVER_TEXT_BYTES,
+  MAX_TEXTURE_REPEATS,
+  NO_TEXTURE,
+  RegionInfo,
+  SCULPT_FLAGS,
+  SCULPT_TYPES,
+  type SculptTypeName,
+  sculptFromByte,
+  sculptTypeByte,
+} from './material';
+export {
   Ack,
   Action,
   ActionResult,

@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   WORLD_NAME_PATTERN,
 } from './limits';
+import { RegionInfo } from './material';
 import { SoundPreload, SoundTrigger } from './sound';
 import { OperationResult, WorldOperation } from './world-tool';
 
@@ -169,6 +170,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   Pong,
   SoundTrigger,
   SoundPreload,
+  RegionInfo,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

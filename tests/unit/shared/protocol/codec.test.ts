@@ -4,6 +4,7 @@ import {
   type Bounds,
   type ClientMessage,
   DEFAULT_BOUNDS,
+  DEFAULT_FACE_MATERIAL,
   decodeClientMessage,
   decodeServerMessage,
   type Entity,
@@ -11,6 +12,7 @@ import {
   encodeDeltaFrames,
   encodeEntityRecord,
   encodeServerMessage,
+  type FaceMaterial,
   MAX_CLIENT_FRAME_BYTES,
   MAX_ENTITIES_PER_FRAME,
   PROTOCOL_VERSION,
@@ -296,9 +298,71 @@ describe('storm protocol codec: server messages', () => {
     ).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
   });
 
-  it('refuses a delta whose field mask has unknown bits', () => {
-    const bytes = encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, name: 'a' }] });
-    bytes[1 + 4 + 4 + 2 + 4 + 1] = 0xff; // high byte of the mask
+  it('refuses a delta whose extended field mask has unknown bits', () => {
+    const bytes = encodeServerMessage({
+      type: 'delta',
+      baseline: 0,
+      tick: 1,
+      entities: [{ id: 1, text: { text: '', color: [0, 0, 0, 0] } }],
+    });
+    bytes[1 + 4 + 4 + 2 + 4 + 2 + 1] = 0x80; // high byte of the extended mask word
+    expect(() => decodeServerMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
+  });
+
+  it('round-trips face materials, a sculpt, hover text and their removal', () => {
+    const materials: FaceMaterial[] = [
+      { ...DEFAULT_FACE_MATERIAL, texture: 'ada1326f-d5c7-414a-b86b-521f4d63498e', repeats: [-1, 4], offset: [0.25, -0.125] },
+      { ...DEFAULT_FACE_MATERIAL, rotation: Math.PI / 2, glow: 0.4, fullbright: true, alphaMode: 'mask', shiny: 2, bump: 17 },
+    ];
+    const e = {
+      id: 3,
+      materials,
+      sculpt: { type: 'mesh' as const, map: '20009cd8-5313-4566-b91a-479fad4d36dc', invert: false, mirror: true },
+      text: { text: 'Welcome ✨', color: [255, 200, 0, 255] as [number, number, number, number] },
+    };
+    const back = decodeServerMessage(encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [e] }));
+    if (back.type !== 'delta') throw new Error('expected delta');
+    const got = back.entities[0];
+    expect(got?.sculpt).toEqual(e.sculpt);
+    expect(got?.text).toEqual(e.text);
+    expect(got?.materials?.[0]).toEqual(materials[0]);
+    expect(got?.materials?.[1]).toMatchObject({ fullbright: true, alphaMode: 'mask', shiny: 2, bump: 17 });
+    expect(got?.materials?.[1]?.rotation).toBeCloseTo(Math.PI / 2, 6);
+    expect(got?.materials?.[1]?.glow).toBeCloseTo(0.4, 2);
+    const cleared = decodeServerMessage(
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 2, entities: [{ id: 3, sculpt: null }] }),
+    );
+    if (cleared.type !== 'delta') throw new Error('expected delta');
+    expect(cleared.entities[0]?.sculpt).toBeNull();
+  });
+
+  it('round-trips region_info with and without water', () => {
+    const msg: ServerMessage = {
+      type: 'region_info',
+      terrainTextures: [
+        '30eeb00f-0be7-4a2d-851a-e51fcda08b8e',
+        'bb541897-db2d-4b69-b325-4c87fa31534a',
+        'c24f5a29-7edf-48e1-8e76-196e0cf9d15f',
+        '2523d5db-6923-4a7c-80ce-6e2455e4f1c7',
+      ],
+      terrainStartHeights: [15, 15, 15, 15],
+      terrainHeightRanges: [35, 35, 35, 35],
+      waterHeight: 20,
+    };
+    expect(decodeServerMessage(encodeServerMessage(msg))).toEqual(msg);
+    expect(decodeServerMessage(encodeServerMessage({ ...msg, waterHeight: null }))).toEqual({ ...msg, waterHeight: null });
+  });
+
+  it('refuses a sculpt with an unknown type', () => {
+    const bytes = encodeServerMessage({
+      type: 'delta',
+      baseline: 0,
+      tick: 1,
+      entities: [
+        { id: 1, sculpt: { type: 'sphere', map: '3d622eb0-11a3-42eb-a662-3eacf2d4ad8f', invert: false, mirror: false } },
+      ],
+    });
+    bytes[1 + 4 + 4 + 2 + 4 + 2] = 0x06;
     expect(() => decodeServerMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
   });
 });
@@ -347,6 +411,7 @@ describe('storm protocol codec: properties', () => {
       0x89,
       0x8a,
       0x8b,
+      0x8c,
     );
     fc.assert(
       fc.property(tags, fc.uint8Array({ maxLength: 200 }), (tag, rest) => {
@@ -408,6 +473,33 @@ describe('storm protocol codec: properties', () => {
           gain: fc.double({ min: 0, max: 1, noNaN: true }),
           radius: fc.double({ min: 0, max: 1024, noNaN: true }),
           flags: fc.nat(255),
+        }),
+        materials: fc.array(
+          fc.record({
+            texture: fc.uuid(),
+            repeats: fc.tuple(fc.integer({ min: -100, max: 100 }), fc.integer({ min: -100, max: 100 })),
+            offset: fc.tuple(fc.constantFrom(0, 0.5, -0.25, 1), fc.constantFrom(0, 0.5, -1)),
+            rotation: fc.constantFrom(0, 0.5, -3),
+            glow: fc.nat(255).map((g) => g / 255),
+            fullbright: fc.boolean(),
+            alphaMode: fc.constantFrom('blend' as const, 'mask' as const, 'none' as const, 'emissive' as const),
+            alphaCutoff: fc.nat(255).map((g) => g / 255),
+            shiny: fc.nat(3),
+            bump: fc.nat(31),
+          }),
+          { minLength: 1, maxLength: 32 },
+        ),
+        sculpt: fc.option(
+          fc.record({
+            type: fc.constantFrom('sphere' as const, 'torus' as const, 'plane' as const, 'cylinder' as const, 'mesh' as const),
+            map: fc.uuid(),
+            invert: fc.boolean(),
+            mirror: fc.boolean(),
+          }),
+        ),
+        text: fc.record({
+          text: fc.string({ maxLength: 60 }),
+          color: fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)),
         }),
       },
       {
