@@ -8,6 +8,10 @@
  *                                      path-cut begin; path-cut end.
  * This follows SL's numbering for the common cases (box: 0 top, 1-4 sides, 5 bottom; with hollow 5 is the
  * hollow and 6 the bottom; sphere 0, hollow 1).
+ *
+ * Texture coordinates follow SL's default mapping (LLVolumeFace::createSide / createCap): on sides u runs along the
+ * profile (0..1 per flat side, the profile parameter around round ones) and v is the path parameter; caps are the
+ * planar profile coordinates (x + 0.5, y + 0.5), mirrored in v on the path-begin cap.
  */
 import { MeshBuilder, type MeshData } from './mesh-data';
 import type { PrimParams, ProfileCurve } from './prim-params';
@@ -195,6 +199,8 @@ function splitAtCorners(ts: number[], corners: number[]): [number, number][] {
 /** Per-row placement of the profile along the path. */
 interface Rows {
   count: number;
+  /** Path parameter per row (pathBegin..pathEnd): the side faces' v, as SL's LLPath mTexT. */
+  texT: Float64Array;
   /** Writes the 3D position of profile point (x, y) at row r into out[at..at+3]. */
   place(r: number, x: number, y: number, out: Float64Array, at: number): void;
 }
@@ -210,8 +216,10 @@ function linePath(p: PrimParams, lod: number): Rows {
   const steps = twist > 1e-6 ? Math.max(2, Math.ceil((twist / TAU) * (PATH_STEPS[lod] ?? 8))) : 1;
   // Per row: x scale, y scale, cos, sin of the twist, x and y offsets, z.
   const row = new Float64Array((steps + 1) * 7);
+  const texT = new Float64Array(steps + 1);
   for (let r = 0; r <= steps; r++) {
     const t = p.pathBegin + ((p.pathEnd - p.pathBegin) * r) / steps;
+    texT[r] = t;
     const a = p.twistBegin + (p.twistEnd - p.twistBegin) * t;
     row.set(
       [
@@ -228,6 +236,7 @@ function linePath(p: PrimParams, lod: number): Rows {
   }
   return {
     count: steps + 1,
+    texT,
     place(r, x, y, out, at) {
       const o = r * 7;
       const sx = x * (row[o] ?? 1);
@@ -286,6 +295,8 @@ function circlePath(p: PrimParams, lod: number): Rows {
   }
   return {
     count: steps + 1,
+    // The closing row of a closed path sits on the first but keeps v = 1: the texture's seam along the path.
+    texT: Float64Array.from(ts),
     place(r, x, y, out, at) {
       const o = r * 8;
       const sx = x * (row[o] ?? 1);
@@ -357,18 +368,34 @@ export function generatePrimMesh(p: PrimParams, lod: number): MeshData {
   const endCapFace = hasPathCaps && circular ? nextFace++ : -1;
   const bottomFace = circular ? -1 : nextFace++;
 
+  // Texture coordinates: SL's default (planar off) mapping, as LLVolumeFace::createSide and createCap make it.
+  // Outer sides take u from the profile parameter. A polygon's parameter counts sides (0..4 around a square) and each
+  // flat side starts again from the whole number below its first point, so every side spans 0..1 (less where cut).
+  const flatSides = outer.corners.length > 0 ? outer.breaks.length - 1 : 0;
+  // SL scales the hole's profile parameter along with its points (LLProfile::addHole: by the hollow, by half of it in
+  // triangles), so the hollow face shows u = holeTex·t, within [0, hollow], running backwards (mirrored seen from
+  // the hole). Kept as SL has it: content made in SL counts on it.
+  const triangle = p.profileCurve === 'isoTriangle' || p.profileCurve === 'equilateralTriangle';
+  const holeTex = p.hollow * (triangle ? 0.5 : 1);
+
   const b = new MeshBuilder();
   const tmp = new Float64Array(3);
-  const at = (r: number, x: number, y: number, face: number): number => {
+  const at = (r: number, x: number, y: number, face: number, u: number, v: number): number => {
     rows.place(r, x, y, tmp, 0);
-    return b.vertex(tmp[0] ?? 0, tmp[1] ?? 0, tmp[2] ?? 0, face);
+    return b.vertex(tmp[0] ?? 0, tmp[1] ?? 0, tmp[2] ?? 0, face, u, v);
   };
 
-  /** A strip through profile points xy (in loop order) along every row, as one smoothing group. */
-  const strip = (xy: Float64Array, face: number): void => {
+  /**
+   * A strip through profile points xy (in loop order) along every row, as one smoothing group; texture u per point
+   * from `us`, v the row's path parameter. From the front, u runs left to right and v upwards along the path.
+   */
+  const strip = (xy: Float64Array, us: ArrayLike<number>, face: number): void => {
     const m = xy.length / 2;
     const base = b.vertexCount;
-    for (let r = 0; r < rows.count; r++) for (let j = 0; j < m; j++) at(r, xy[j * 2] ?? 0, xy[j * 2 + 1] ?? 0, face);
+    for (let r = 0; r < rows.count; r++) {
+      const v = rows.texT[r] ?? 0;
+      for (let j = 0; j < m; j++) at(r, xy[j * 2] ?? 0, xy[j * 2 + 1] ?? 0, face, us[j] ?? 0, v);
+    }
     for (let r = 0; r + 1 < rows.count; r++) {
       for (let j = 0; j + 1 < m; j++) {
         const v = base + r * m + j;
@@ -378,13 +405,17 @@ export function generatePrimMesh(p: PrimParams, lod: number): MeshData {
     b.endGroup();
   };
 
-  /** A cap across the profile at row r; `front` = facing along the path direction. */
+  /**
+   * A cap across the profile at row r; `front` = facing along the path direction. Texture: the untransformed profile
+   * coordinates (x + 0.5, y + 0.5); a back cap (SL's bottom) mirrors v so the image is not reversed seen from outside.
+   */
   const cap = (r: number, face: number, front: boolean): void => {
+    const pt = (x: number, y: number): number => at(r, x, y, face, x + 0.5, front ? y + 0.5 : 0.5 - y);
     const o = new Uint32Array(n);
     const inner = new Uint32Array(n);
     if (closedProfile && !hollow) {
       // All closed profiles are convex: a fan from the first point needs no centre vertex (a box cap is 2 triangles).
-      for (let j = 0; j + 1 < n; j++) o[j] = at(r, outerPts[j * 2] ?? 0, outerPts[j * 2 + 1] ?? 0, face);
+      for (let j = 0; j + 1 < n; j++) o[j] = pt(outerPts[j * 2] ?? 0, outerPts[j * 2 + 1] ?? 0);
       for (let j = 1; j + 2 < n; j++) {
         if (front) b.triangle(o[0] ?? 0, o[j] ?? 0, o[j + 1] ?? 0);
         else b.triangle(o[0] ?? 0, o[j + 1] ?? 0, o[j] ?? 0);
@@ -392,9 +423,9 @@ export function generatePrimMesh(p: PrimParams, lod: number): MeshData {
       b.endGroup();
       return;
     }
-    for (let j = 0; j < n; j++) o[j] = at(r, outerPts[j * 2] ?? 0, outerPts[j * 2 + 1] ?? 0, face);
-    if (hollow) for (let j = 0; j < n; j++) inner[j] = at(r, innerPts[j * 2] ?? 0, innerPts[j * 2 + 1] ?? 0, face);
-    else inner.fill(at(r, 0, 0, face));
+    for (let j = 0; j < n; j++) o[j] = pt(outerPts[j * 2] ?? 0, outerPts[j * 2 + 1] ?? 0);
+    if (hollow) for (let j = 0; j < n; j++) inner[j] = pt(innerPts[j * 2] ?? 0, innerPts[j * 2 + 1] ?? 0);
+    else inner.fill(pt(0, 0));
     for (let j = 0; j + 1 < n; j++) {
       const o0 = o[j] ?? 0;
       const o1 = o[j + 1] ?? 0;
@@ -413,7 +444,14 @@ export function generatePrimMesh(p: PrimParams, lod: number): MeshData {
 
   if (topFace >= 0) cap(rows.count - 1, topFace, true);
   outerRuns.forEach(([s, e], k) => {
-    strip(outerPts.slice(s * 2, e * 2 + 2), outerFaces[k] ?? 0);
+    const us = new Float64Array(e - s + 1);
+    // The side this run lies on; the tolerance keeps a cut just below a corner on the side above it.
+    const side = Math.floor(flatSides * (ts[s] ?? 0) + 1e-9);
+    for (let j = s; j <= e; j++) {
+      const t = ts[j] ?? 0;
+      us[j - s] = flatSides > 0 ? Math.min(Math.max(flatSides * t - side, 0), 1) : t;
+    }
+    strip(outerPts.slice(s * 2, e * 2 + 2), us, outerFaces[k] ?? 0);
   });
   if (hollow) {
     // The hollow runs backwards (end → begin) so its front faces the hole.
@@ -423,16 +461,20 @@ export function generatePrimMesh(p: PrimParams, lod: number): MeshData {
       rev[j * 2 + 1] = innerPts[(n - 1 - j) * 2 + 1] ?? 0;
     }
     const revTs = ts.map((t) => t).reverse();
-    for (const [s, e] of splitAtCorners(revTs, innerCurve.corners)) strip(rev.slice(s * 2, e * 2 + 2), hollowFace);
+    for (const [s, e] of splitAtCorners(revTs, innerCurve.corners)) {
+      const us = revTs.slice(s, e + 1).map((t) => holeTex * t);
+      strip(rev.slice(s * 2, e * 2 + 2), us, hollowFace);
+    }
   }
+  // Profile-cut faces: u 0 → 1 in strip order, as SL's END faces (begin: inner → outer; end: outer → inner).
   const innerAt = (j: number): [number, number] => (hollow ? [innerPts[j * 2] ?? 0, innerPts[j * 2 + 1] ?? 0] : [0, 0]);
   if (hasCutBegin) {
     const [ix, iy] = innerAt(0);
-    strip(Float64Array.of(ix, iy, outerPts[0] ?? 0, outerPts[1] ?? 0), cutBeginFace);
+    strip(Float64Array.of(ix, iy, outerPts[0] ?? 0, outerPts[1] ?? 0), [0, 1], cutBeginFace);
   }
   if (hasCutEnd) {
     const [ix, iy] = innerAt(n - 1);
-    strip(Float64Array.of(outerPts[(n - 1) * 2] ?? 0, outerPts[(n - 1) * 2 + 1] ?? 0, ix, iy), cutEndFace);
+    strip(Float64Array.of(outerPts[(n - 1) * 2] ?? 0, outerPts[(n - 1) * 2 + 1] ?? 0, ix, iy), [0, 1], cutEndFace);
   }
   if (beginCapFace >= 0) cap(0, beginCapFace, false);
   if (endCapFace >= 0) cap(rows.count - 1, endCapFace, true);
