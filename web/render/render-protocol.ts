@@ -1,6 +1,6 @@
 /** Messages between the main thread and the render worker. */
 import type { WorldMemory } from '../engine';
-import type { Heightfield } from '../scene/heightfield';
+import type { Heightfield, TerrainTextures } from '../scene/heightfield';
 import type { CameraIntent } from './camera';
 
 /** What the renderer reports about the GPU it got. */
@@ -9,6 +9,13 @@ export interface AdapterSummary {
   architecture: string;
   description: string;
   isFallback: boolean;
+}
+
+/** An OpenSim session's asset route: GET `${origin}/api/grid/${session}/asset/<kind>/<uuid>` with the token. */
+export interface AssetSource {
+  origin: string;
+  session: string;
+  token: string;
 }
 
 /** Which built-in scene to show while no world feeds the renderer. */
@@ -23,9 +30,18 @@ export type RenderCommand =
    * Draw the world whose ECS columns live in `memory` (instead of the local scene); `sync` is its sequence lock and
    * `renderList` the slots to draw (web/scene/render-list.ts).
    */
-  | { type: 'attach-world'; memory: WorldMemory; sync: SharedArrayBuffer; renderList: SharedArrayBuffer }
-  /** The world's terrain (null: none yet), and its water level. */
-  | { type: 'terrain'; field: Heightfield | null; waterLevel: number | null }
+  | {
+      type: 'attach-world';
+      memory: WorldMemory;
+      sync: SharedArrayBuffer;
+      renderList: SharedArrayBuffer;
+      /** The material table the world's Surface and Sculpt columns index (web/scene/material-table.ts). */
+      materials: ArrayBufferLike;
+    }
+  /** The world's terrain (null: none yet), its water level and its textures (null: the viewer's own colours). */
+  | { type: 'terrain'; field: Heightfield | null; waterLevel: number | null; textures: TerrainTextures | null }
+  /** Where the world's assets come from: an OpenSim session's asset route and token; null: none (Finalverse). */
+  | { type: 'assets'; source: AssetSource | null }
   /** Test hook: destroys the GPU device to exercise device-loss recovery. */
   | { type: 'lose-device' };
 

@@ -53,5 +53,31 @@ export const Local = defineComponent('Local', {});
  */
 export const Sound = defineComponent('Sound', { asset: 'u32', gain: 'f32', radius: 'f32', flags: 'u8' });
 
+/**
+ * Per-face materials (shared/protocol FaceMaterial) as indices into the material table (web/scene/material-table.ts):
+ * `material` holds `count` u16s, little-endian; face f uses entry min(f, count - 1). Only entities with a textured
+ * or otherwise non-default face have the component.
+ */
+export const Surface = defineComponent('Surface', { count: 'u8', material: { bytes: MAX_FACE_COLORS * 2 } });
+
+/**
+ * Sculpted or mesh geometry: SL's SculptType byte (type in the low bits, invert 0x40, mirror 0x80) and the
+ * material table's asset index of its sculpt map or mesh asset.
+ */
+export const Sculpt = defineComponent('Sculpt', { type: 'u8', asset: 'u32' });
+
 /** Every component, in the order that fixes component ids (owner and readers must agree). */
-export const VIEWER_COMPONENTS = [Transform, Motion, Shape, Faces, Avatar, NetId, LocalPose, Parent, Local, Sound] as const;
+export const VIEWER_COMPONENTS = [
+  Transform,
+  Motion,
+  Shape,
+  Faces,
+  Avatar,
+  NetId,
+  LocalPose,
+  Parent,
+  Local,
+  Sound,
+  Surface,
+  Sculpt,
+] as const;

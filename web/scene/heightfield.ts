@@ -11,3 +11,13 @@ export interface Heightfield {
 
 /** A heightfield handed from the world to the renderer: the sample spacing always set. */
 export type TerrainField = Heightfield & { spacing: number };
+
+/**
+ * A region's four terrain textures, lowest to highest, and where their blend starts and how far it runs at the
+ * region's corners (SW, NW, SE, NE), metres (shared/protocol RegionInfo).
+ */
+export interface TerrainTextures {
+  ids: readonly [string, string, string, string];
+  startHeights: readonly [number, number, number, number];
+  heightRanges: readonly [number, number, number, number];
+}

@@ -29,15 +29,31 @@ export function startLiveWorld(render: RenderHostHandle, onEvent: (event: WorldE
     hosted ??
     startWorldWorker((event) => {
       if (event.type === 'memory')
-        render.send({ type: 'attach-world', memory: event.memory, sync: event.sync, renderList: event.renderList });
-      else if (event.type === 'terrain') render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
+        render.send({
+          type: 'attach-world',
+          memory: event.memory,
+          sync: event.sync,
+          renderList: event.renderList,
+          materials: event.materials,
+        });
+      else if (event.type === 'terrain')
+        render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel, textures: event.textures });
       onEvent(event);
     });
   if (!worker) return null;
   // Your avatar faces where the camera looks: both start facing +Y and turn by the same deltas.
   let yaw = Math.PI / 2;
   return {
-    send: (command) => worker.send(command),
+    send: (command) => {
+      // The renderer fetches a grid session's textures and meshes through its asset route, with its token.
+      if (command.type === 'connect-grid')
+        render.send({
+          type: 'assets',
+          source: { origin: command.origin, session: command.socket.slice('/ws/grid/'.length), token: command.token },
+        });
+      else if (command.type === 'connect') render.send({ type: 'assets', source: null });
+      worker.send(command);
+    },
     steer: (intent) => {
       yaw += intent.yaw;
       render.send({
@@ -49,6 +65,7 @@ export function startLiveWorld(render: RenderHostHandle, onEvent: (event: WorldE
     },
     visit: (place) => {
       if (place.kind !== 'fv') return;
+      render.send({ type: 'assets', source: null });
       worker.send({
         type: 'connect',
         origin: location.origin,

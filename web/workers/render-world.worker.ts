@@ -31,8 +31,15 @@ self.onmessage = (message: MessageEvent<RenderWorldCommand>) => {
     world = runWorldHost(
       (event) => {
         if (event.type === 'memory')
-          render.handle({ type: 'attach-world', memory: event.memory, sync: event.sync, renderList: event.renderList });
-        else if (event.type === 'terrain') render.handle({ type: 'terrain', field: event.field, waterLevel: event.waterLevel });
+          render.handle({
+            type: 'attach-world',
+            memory: event.memory,
+            sync: event.sync,
+            renderList: event.renderList,
+            materials: event.materials,
+          });
+        else if (event.type === 'terrain')
+          render.handle({ type: 'terrain', field: event.field, waterLevel: event.waterLevel, textures: event.textures });
         else post({ type: 'world', event });
       },
       1,

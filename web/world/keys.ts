@@ -2,9 +2,19 @@
  * The resources and events the world App's plugins share. Each plugin owns what it inserts; the others read
  * it through these keys.
  */
-import type { Bounds, EntitySound, OperationResult, SoundPreload, SoundTrigger, TerrainPatch } from '../../shared/protocol';
+import type {
+  Bounds,
+  EntitySound,
+  HoverText,
+  OperationResult,
+  RegionInfo,
+  SoundPreload,
+  SoundTrigger,
+  TerrainPatch,
+} from '../../shared/protocol';
 import { defineEvent, defineResource, type EntityId, type World } from '../engine';
 import type { ConnectionState as NetConnectionState } from '../net/storm-connection';
+import type { MaterialTableWriter } from '../scene/material-table';
 import type { WorldCommand, WorldEvent } from './world-protocol';
 
 /** The world App's clock, in ms (performance.now in workers; the fake clock in tests). */
@@ -33,6 +43,8 @@ export interface NetIndex {
   readonly names: Map<number, string>;
   /** The source world's own ids (OpenSim object UUIDs), where the server sent one. */
   readonly uuids: Map<number, string>;
+  /** Hover texts by server id (only entities that have one). */
+  readonly texts: Map<number, HoverText>;
   /** Your avatar's server id (0 until the welcome). */
   selfNetId: number;
 }
@@ -43,6 +55,12 @@ export function selfEntity(world: World, index: NetIndex): EntityId | undefined 
   const e = index.byNet.get(index.selfNetId);
   return e !== undefined && world.isAlive(e) ? e : undefined;
 }
+
+/**
+ * The material table (web/scene/material-table.ts): face materials and asset ids the Surface and Sculpt columns
+ * index; its buffer goes to the render worker with the world's memory.
+ */
+export const Materials = defineResource<{ buffer: ArrayBufferLike; writer: MaterialTableWriter }>('world/materials');
 
 /** Set by systems that change what the renderer must rebuild (entities, shapes, colours); cleared by render extract. */
 export const SceneChanges = defineResource<{ structural: boolean }>('world/scene-changes');
@@ -57,6 +75,8 @@ export const Welcomed = defineEvent<{ avatar: number; bounds: Bounds; resumed: b
 export const Spawned = defineEvent<number>('net/spawned', { capacity: 1 << 20 });
 /** A snapshot's last part was applied: the state is complete. */
 export const SnapshotApplied = defineEvent<{ entities: number }>('net/snapshot');
+/** The region's terrain textures and water arrived (or changed). */
+export const RegionInfoReceived = defineEvent<RegionInfo>('net/region-info');
 /** A terrain patch arrived. */
 export const TerrainReceived = defineEvent<TerrainPatch>('net/terrain', { capacity: 65_536 });
 /** A chat line arrived. */

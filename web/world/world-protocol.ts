@@ -7,7 +7,7 @@ import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shar
 import type { AudioFrame } from '../audio/audio-protocol';
 import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
 import type { ChromeTrace, WorldMemory } from '../engine';
-import type { TerrainField } from '../scene/heightfield';
+import type { TerrainField, TerrainTextures } from '../scene/heightfield';
 import type { ChatLine, WorldView } from './world-snapshot';
 
 const axis = z.number().min(-1).max(1);
@@ -65,10 +65,17 @@ export type EmbedOutMessage =
 /** World worker → main thread. */
 export type WorldEvent =
   /** The world's columns, the sync header and the render list (shared memory; the renderer attaches to them). */
-  | { type: 'memory'; memory: WorldMemory; sync: SharedArrayBuffer; renderList: SharedArrayBuffer }
+  | {
+      type: 'memory';
+      memory: WorldMemory;
+      sync: SharedArrayBuffer;
+      renderList: SharedArrayBuffer;
+      /** The material table (web/scene/material-table.ts). */
+      materials: ArrayBufferLike;
+    }
   | { type: 'view'; view: WorldView }
   | { type: 'chat'; line: ChatLine }
-  | { type: 'terrain'; field: TerrainField; waterLevel: number | null }
+  | { type: 'terrain'; field: TerrainField; waterLevel: number | null; textures: TerrainTextures | null }
   /** A build committed: the new entities' server ids. */
   | { type: 'built'; created: number[] }
   /** The result of an `operate` command (its id). */

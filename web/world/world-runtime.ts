@@ -5,7 +5,7 @@
  * terrain to its own render loop instead.
  */
 import type { Plugin } from '../engine';
-import { Commands } from './keys';
+import { Commands, Materials } from './keys';
 import { MetricsKey } from './plugins/metrics';
 import { createWorldApp } from './world-app';
 import { WorldCommand, type WorldEvent } from './world-protocol';
@@ -24,7 +24,13 @@ export function runWorldHost(
   // Rapier comes in its own chunk, so the world starts (and shows the server's positions) while it loads.
   const rapier = import('../../shared/physics/rapier').then((m) => m.loadRapier());
   const world = createWorldApp({ post, now: () => performance.now(), hardwareConcurrency, workers, plugins, rapier });
-  post({ type: 'memory', memory: world.app.world.memory, sync: world.sync, renderList: world.renderList });
+  post({
+    type: 'memory',
+    memory: world.app.world.memory,
+    sync: world.sync,
+    renderList: world.renderList,
+    materials: world.app.resource(Materials).buffer,
+  });
   let last = performance.now();
   setInterval(() => {
     const now = performance.now();

@@ -4,16 +4,40 @@
  * motion delta writes only the motion columns (Transform pose, Motion), and only a changed shape or colour
  * list counts as a structural change for the renderer.
  */
-import { type Entity, type EntityUpdate, PRIM_SHAPE_KEYS, type ServerMessage } from '../../../shared/protocol';
+import {
+  type Entity,
+  type EntitySculpt,
+  type EntityUpdate,
+  type FaceMaterial,
+  type HoverText,
+  PRIM_SHAPE_KEYS,
+  type ServerMessage,
+  sculptTypeByte,
+} from '../../../shared/protocol';
 import { type App, defineResource, type EntityId, NO_ENTITY, type Plugin, type World } from '../../engine';
 import { type ConnectionOptions, createStormConnection, type StormConnection } from '../../net/storm-connection';
-import { Avatar, Faces, LocalPose, MAX_FACE_COLORS, Motion, NetId, Parent, Shape, Transform } from '../../scene/components';
+import {
+  Avatar,
+  Faces,
+  LocalPose,
+  MAX_FACE_COLORS,
+  Motion,
+  NetId,
+  Parent,
+  Sculpt,
+  Shape,
+  Surface,
+  Transform,
+} from '../../scene/components';
+import { createMaterialBuffer, MaterialTableWriter } from '../../scene/material-table';
 import {
   ChatHeard,
   Clock,
   Entities,
+  Materials,
   type NetIndex,
   NetStateChanged,
+  RegionInfoReceived,
   SceneChanges,
   ServerError,
   SnapshotApplied,
@@ -175,6 +199,9 @@ function fullEntity(u: EntityUpdate): Entity | null {
     colors,
     ...(u.uuid ? { uuid: u.uuid } : {}),
     ...(u.sound ? { sound: u.sound } : {}),
+    ...(u.materials ? { materials: u.materials } : {}),
+    ...(u.sculpt ? { sculpt: u.sculpt } : {}),
+    ...(u.text ? { text: u.text } : {}),
   };
 }
 
@@ -190,12 +217,19 @@ export class SceneApplier {
   private orphans = false;
   structural = false;
 
+  private readonly materials: MaterialTableWriter;
+
   constructor(
     private readonly app: App,
     private readonly index: NetIndex,
     private readonly now: () => number,
   ) {
     this.cols = new Columns(app.world);
+    if (!app.hasResource(Materials)) {
+      const buffer = createMaterialBuffer();
+      app.insertResource(Materials, { buffer, writer: new MaterialTableWriter(buffer) });
+    }
+    this.materials = app.resource(Materials).writer;
   }
 
   /** Applies one decoded frame. */
@@ -257,6 +291,9 @@ export class SceneApplier {
       case 'sound_preload':
         app.send(SoundPreloaded, msg);
         return;
+      case 'region_info':
+        app.send(RegionInfoReceived, msg);
+        return;
       default:
         return;
     }
@@ -288,6 +325,7 @@ export class SceneApplier {
     this.index.byNet.delete(netId);
     this.index.names.delete(netId);
     this.index.uuids.delete(netId);
+    this.index.texts.delete(netId);
     if (world.isAlive(ecs)) {
       const i = world.indexOf(ecs);
       const cols = this.cols;
@@ -345,6 +383,9 @@ export class SceneApplier {
     }
     if (u.shape && !avatar && this.writeShape(i, u.shape)) this.structural = true;
     if (u.colors && this.writeColors(i, u.colors)) this.structural = true;
+    if (u.materials && !avatar && this.writeMaterials(known, u.materials)) this.structural = true;
+    if (u.sculpt !== undefined && !avatar && this.writeSculpt(known, u.sculpt)) this.structural = true;
+    if (u.text !== undefined) this.writeText(u.id, u.text);
     // The sound plugin owns the Sound component; it learns of changes by event.
     if (u.sound) this.app.send(SoundChanged, { id: u.id, sound: u.sound });
   }
@@ -385,8 +426,13 @@ export class SceneApplier {
       cols.at[i] = e.velocity[0] !== 0 || e.velocity[1] !== 0 || e.velocity[2] !== 0 ? this.now() : 0;
     }
     cols.transformChanged[i] = tick;
-    if (e.kind === 'prim') this.writeShape(i, e.shape);
+    if (e.kind === 'prim') {
+      this.writeShape(i, e.shape);
+      if (e.materials) this.writeMaterials(ecs, e.materials);
+      if (e.sculpt) this.writeSculpt(ecs, e.sculpt);
+    }
     this.writeColors(i, e.colors);
+    if (e.text) this.writeText(e.id, e.text);
     if (e.id === this.index.selfNetId) world.add(ecs, Avatar, { self: 1 });
     this.structural = true;
     this.app.send(Spawned, e.id);
@@ -449,6 +495,71 @@ export class SceneApplier {
     return changed;
   }
 
+  /**
+   * Writes face materials as material-table indices (the Surface component only where a face differs from the
+   * default); returns whether anything the renderer draws changed.
+   */
+  private writeMaterials(ecs: EntityId, materials: readonly FaceMaterial[]): boolean {
+    const world = this.app.world;
+    const count = Math.min(MAX_FACE_COLORS, materials.length);
+    const indices: number[] = [];
+    for (let f = 0; f < count; f++) {
+      const m = materials[f];
+      indices.push(m ? this.materials.material(m) : 0);
+    }
+    if (indices.every((k) => k === 0)) {
+      if (!world.has(ecs, Surface)) return false;
+      world.remove(ecs, Surface);
+      return true;
+    }
+    let changed = false;
+    if (!world.has(ecs, Surface)) {
+      world.add(ecs, Surface);
+      changed = true;
+    }
+    const i = world.indexOf(ecs);
+    const countCol = world.column(Surface, 'count');
+    const bytes = world.column(Surface, 'material');
+    if (countCol[i] !== count) changed = true;
+    countCol[i] = count;
+    const base = i * MAX_FACE_COLORS * 2;
+    indices.forEach((k, f) => {
+      const lo = k & 0xff;
+      const hi = k >> 8;
+      if (bytes[base + f * 2] !== lo || bytes[base + f * 2 + 1] !== hi) {
+        bytes[base + f * 2] = lo;
+        bytes[base + f * 2 + 1] = hi;
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  /** Writes (or removes, for null) a prim's sculpt or mesh; returns whether it changed. */
+  private writeSculpt(ecs: EntityId, sculpt: EntitySculpt | null): boolean {
+    const world = this.app.world;
+    if (sculpt === null) {
+      if (!world.has(ecs, Sculpt)) return false;
+      world.remove(ecs, Sculpt);
+      return true;
+    }
+    const type = sculptTypeByte(sculpt);
+    const asset = this.materials.intern(sculpt.map);
+    if (world.has(ecs, Sculpt)) {
+      const i = world.indexOf(ecs);
+      if (world.column(Sculpt, 'type')[i] === type && world.column(Sculpt, 'asset')[i] === asset) return false;
+      world.set(ecs, Sculpt, { type, asset });
+      return true;
+    }
+    world.add(ecs, Sculpt, { type, asset });
+    return true;
+  }
+
+  private writeText(netId: number, text: HoverText): void {
+    if (text.text.trim() === '') this.index.texts.delete(netId);
+    else this.index.texts.set(netId, text);
+  }
+
   /** Writes face colours; returns whether they changed. */
   private writeColors(i: number, colors: Entity['colors']): boolean {
     const { faceCount, rgba } = this.cols;
@@ -476,13 +587,13 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
   return {
     name: 'net',
     build(app) {
-      const index: NetIndex = { byNet: new Map(), names: new Map(), uuids: new Map(), selfNetId: 0 };
+      const index: NetIndex = { byNet: new Map(), names: new Map(), uuids: new Map(), texts: new Map(), selfNetId: 0 };
       app.insertResource(Entities, index);
       app.insertResource(SceneChanges, { structural: false });
       app.insertResource(NetLinkKey, new NetLink(app, create));
       app.addEvent(NetStateChanged).addEvent(WorldReset).addEvent(Welcomed).addEvent(Spawned);
       app.addEvent(SnapshotApplied).addEvent(TerrainReceived).addEvent(ChatHeard).addEvent(ServerError);
-      app.addEvent(SoundChanged).addEvent(SoundTriggered).addEvent(SoundPreloaded);
+      app.addEvent(SoundChanged).addEvent(SoundTriggered).addEvent(SoundPreloaded).addEvent(RegionInfoReceived);
       const applier = new SceneApplier(app, index, app.resource(Clock).now);
       app.insertResource(Applier, applier);
       const resets = app.reader(WorldReset);
@@ -490,7 +601,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
         name: 'net-apply',
         phase: 'update',
         exclusive: true,
-        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent],
+        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent, Surface, Sculpt],
         run: () => {
           if (resets.read().length > 0) applier.clear();
           const link = app.resource(NetLinkKey);

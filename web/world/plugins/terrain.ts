@@ -3,10 +3,10 @@
  * renderer gets the same buffer (posting a view of a SharedArrayBuffer shares it, nothing is copied), told
  * again at most every TERRAIN_POST_MS while patches keep coming.
  */
-import type { TerrainPatch } from '../../../shared/protocol';
+import type { RegionInfo, TerrainPatch } from '../../../shared/protocol';
 import { defineResource, type Plugin } from '../../engine';
 import type { TerrainField } from '../../scene/heightfield';
-import { Clock, CurrentPlace, Outbox, ServerError, TerrainReceived, WorldReset } from '../keys';
+import { Clock, CurrentPlace, Outbox, RegionInfoReceived, ServerError, TerrainReceived, WorldReset } from '../keys';
 
 export const TERRAIN_POST_MS = 250;
 /** The largest heightfield side we hold (an 8192 m var region at 1 m spacing, plus the repeated edge). */
@@ -73,6 +73,8 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
     build(app) {
       app.insertResource(TerrainKey, store);
       const patches = app.reader(TerrainReceived);
+      const regions = app.reader(RegionInfoReceived);
+      let region: RegionInfo | null = null;
       const resets = app.reader(WorldReset);
       const clock = app.resource(Clock);
       let posted = -1;
@@ -84,6 +86,12 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
           if (resets.read().length > 0) {
             store.clear();
             posted = store.version;
+            region = null;
+          }
+          for (const r of regions.read()) {
+            region = r;
+            // Posted again with the textures (once there is a field to draw them on).
+            posted = -1;
           }
           for (const p of patches.read()) {
             try {
@@ -108,7 +116,20 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
           posted = store.version;
           lastPost = now;
           const place = app.resource(CurrentPlace);
-          app.resource(Outbox).post({ type: 'terrain', field: store.field, waterLevel: place.kind === 'os' ? 20 : null });
+          // OpenSim's water is at 20 m unless the region says otherwise (RegionHandshake, via region_info).
+          const waterLevel = region ? region.waterHeight : place.kind === 'os' ? 20 : null;
+          app.resource(Outbox).post({
+            type: 'terrain',
+            field: store.field,
+            waterLevel,
+            textures: region
+              ? {
+                  ids: region.terrainTextures,
+                  startHeights: region.terrainStartHeights,
+                  heightRanges: region.terrainHeightRanges,
+                }
+              : null,
+          });
         },
       });
     },
