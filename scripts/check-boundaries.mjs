@@ -3,11 +3,14 @@
 //   shared/      imports nothing from web/ or edge/
 //   edge/        never imports web/
 //   web/engine/  imports only itself and shared/ (the engine core has no DOM and no higher layer)
+//   web/assets/  (textures, the asset store) imports only itself, shared/ and web/engine
 //   web/{render,audio,physics,net,ai,plugins,embed-sdk} never import web/ui
 //   inside web/, folders are ordered and a module imports only folders below its own (type imports too):
-//     engine <- scene <- render | audio | physics | ai | net <- world <- embed | visit <- workers <- ui
+//     engine <- scene <- assets <- render | audio | physics | ai | net <- world <- embed | visit <- workers <- ui
 //   folders on one level (render and net, embed and visit) do not import each other; embed-sdk (the host
 //   pages' SDK) imports nothing of the viewer and sits below scene, so the embed API can share its types.
+//   A worker URL (`new URL('../workers/x.worker.ts', import.meta.url)`) starts another program rather than importing
+//   one: any web/ folder but engine may name an entry point of web/workers that way (web/assets starts its decoders).
 // Cycles are found over value imports (type-only imports vanish at runtime and are ignored).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -55,25 +58,36 @@ const WEB_LEVEL = {
   'web/engine': 0,
   'web/embed-sdk': 0,
   'web/scene': 1,
-  'web/render': 2,
-  'web/audio': 2,
-  'web/physics': 2,
-  'web/ai': 2,
-  'web/net': 2,
-  'web/world': 3,
-  'web/plugins': 3,
-  'web/embed': 4,
-  'web/visit': 4,
-  'web/workers': 5,
-  'web/ui': 6,
+  'web/assets': 2,
+  'web/render': 3,
+  'web/audio': 3,
+  'web/physics': 3,
+  'web/ai': 3,
+  'web/net': 3,
+  'web/world': 4,
+  'web/plugins': 4,
+  'web/embed': 5,
+  'web/visit': 5,
+  'web/workers': 6,
+  'web/ui': 7,
 };
 
-/** Returns a reason when an import from layer `from` to layer `to` breaks a rule, else null. */
-function ruleBroken(from, to) {
+/** Whether `targetRel` is a worker entry point (web/workers/*.worker.ts), which a worker URL may name. */
+function isWorkerEntry(targetRel) {
+  return layerOf(targetRel) === 'web/workers' && targetRel.endsWith('.worker.ts');
+}
+
+/**
+ * Returns a reason when an import from layer `from` to layer `to` breaks a rule, else null. `workerUrl`: the import is
+ * a worker URL naming a worker entry point (see the header).
+ */
+function ruleBroken(from, to, workerUrl = false) {
   if (from === to) return null;
+  if (workerUrl && from.startsWith('web/') && from !== 'web/engine' && to === 'web/workers') return null;
   if (from === 'shared' && (to.startsWith('web') || to === 'edge')) return 'shared/ must not import web/ or edge/';
   if (from === 'edge' && to.startsWith('web')) return 'edge/ must not import web/';
   if (from === 'web/engine' && to !== 'shared') return 'web/engine may import only shared/';
+  if (from === 'web/assets' && to !== 'shared' && to !== 'web/engine') return 'web/assets may import only shared/ and web/engine';
   if (from.startsWith('web/') && from !== 'web/ui' && to === 'web/ui') return `${from} must not import web/ui`;
   if (from.startsWith('web/') && to.startsWith('web/')) {
     const a = WEB_LEVEL[from];
@@ -81,7 +95,7 @@ function ruleBroken(from, to) {
     if (a === undefined) return `${from} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
     if (b === undefined) return `${to} is not in the web/ folder order of scripts/check-boundaries.mjs; place it there`;
     if (b > a)
-      return `${from} must not import ${to}, which sits above it (engine <- scene <- render/audio/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
+      return `${from} must not import ${to}, which sits above it (engine <- scene <- assets <- render/audio/physics/ai/net <- world <- embed/visit <- workers <- ui)`;
     if (b === a) return `${from} must not import its sibling ${to} (one level of the web/ folder order)`;
   }
   return null;
@@ -108,7 +122,7 @@ export function checkBoundaries(root) {
       const target = resolveSpecifier(file, spec);
       if (!target) continue;
       const targetRel = relative(root, target);
-      const reason = ruleBroken(layerOf(rel), layerOf(targetRel));
+      const reason = ruleBroken(layerOf(rel), layerOf(targetRel), Boolean(m[5]) && isWorkerEntry(targetRel));
       if (reason) violations.push(`${rel} imports ${targetRel}: ${reason}`);
       if (!typeOnly) edges.push(target);
     }
