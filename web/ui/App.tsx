@@ -9,6 +9,7 @@ import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
 import { GridLoginForm } from './components/GridLoginForm';
 import { HelpPanel } from './components/HelpPanel';
+import { HoverTexts } from './components/HoverTexts';
 import { Minimap } from './components/Minimap';
 import { NameTags } from './components/NameTags';
 import { PeopleList } from './components/PeopleList';
@@ -252,6 +253,12 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           Help
         </button>
       </div>
+      <HoverTexts
+        texts={view().hoverTexts}
+        viewProj={gpu().state === 'ready' ? viewProj() : null}
+        width={props.canvas.clientWidth}
+        height={props.canvas.clientHeight}
+      />
       <NameTags
         people={view().people}
         viewProj={gpu().state === 'ready' ? viewProj() : null}

@@ -13,6 +13,7 @@ import type { RenderEvent } from '../render/render-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import { GridLoginForm } from './components/GridLoginForm';
+import { HoverTexts } from './components/HoverTexts';
 import type { GpuStatus } from './components/StatusLine';
 import { ACTION_TIMEOUT_MS, createLiveApi, type LiveApi } from './embed-live';
 import { type GridCredentials, loginToGrid } from './grid-login';
@@ -45,6 +46,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   const [gpu, setGpu] = createSignal<GpuStatus>({ state: 'starting' });
   const [frames, setFrames] = createSignal(0);
   const [view, setView] = createSignal<WorldView>(EMPTY_WORLD_VIEW);
+  const [viewProj, setViewProj] = createSignal<number[] | null>(null);
   /** Why the live world is not shown (no isolation, or the place needs the full viewer), else null. */
   const [offline, setOffline] = createSignal<string | null>(null);
   /** An OpenSim place waiting for its login (the frame's own form), and that form's state. */
@@ -66,6 +68,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     else if (event.type === 'device-lost') setGpu({ state: 'lost', reason: event.reason });
     else if (event.type === 'error') setGpu({ state: 'unavailable', reason: event.message });
     else if (event.type === 'frame') setFrames(event.frames);
+    else if (event.type === 'camera') setViewProj(event.viewProj);
     // What the renderer draws, for tests (a host-made entity is one more instance).
     else if (event.type === 'stats') props.canvas.dataset.instances = String(event.stats.instances);
   };
@@ -195,6 +198,14 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
           </div>
         )}
       </Show>
+      <div class="sc-hud">
+        <HoverTexts
+          texts={view().hoverTexts}
+          viewProj={gpu().state === 'ready' ? viewProj() : null}
+          width={props.canvas.clientWidth}
+          height={props.canvas.clientHeight}
+        />
+      </div>
       <EmbedOverlay
         title={(() => {
           const x = r();

@@ -14,6 +14,18 @@ export interface PersonView {
   self: boolean;
 }
 
+/** Floating text above an object (SL's hover text), placed just above it. */
+export interface HoverTextView {
+  /** The object's server id. */
+  id: number;
+  /** The text; lines split at \n. */
+  text: string;
+  /** sRGB with alpha, 0–255 each (alpha above 0: fully transparent texts are left out). */
+  color: [number, number, number, number];
+  /** World point (region metres) the text's bottom centre sits on. */
+  position: [number, number, number];
+}
+
 export interface ChatLine {
   id: number;
   from: string;
@@ -61,6 +73,8 @@ export interface WorldView {
   world: { kind: 'fv' | 'os'; name: string; size: [number, number] } | null;
   self: PersonView | null;
   people: PersonView[];
+  /** Hover texts near you (nearest first, capped). */
+  hoverTexts: HoverTextView[];
   /** Minimap points: x, y per prim (region metres), capped. */
   mapPoints: number[];
   perf: PerfView;
@@ -71,6 +85,7 @@ export const EMPTY_WORLD_VIEW: WorldView = {
   world: null,
   self: null,
   people: [],
+  hoverTexts: [],
   mapPoints: [],
   perf: {
     fps: 0,

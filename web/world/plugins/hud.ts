@@ -1,17 +1,55 @@
 /**
- * The HUD plugin: a throttled snapshot of what the page shows (connection, place, people, minimap points,
- * performance with the allocation plan and every system's time), read from the ECS through queries.
+ * The HUD plugin: a throttled snapshot of what the page shows (connection, place, people, hover texts near you,
+ * minimap points, performance with the allocation plan and every system's time), read from the ECS through queries.
  */
-import type { Plugin, SystemContext } from '../../engine';
+import type { Plugin, SystemContext, World } from '../../engine';
 import { Avatar, NetId, Shape, Transform } from '../../scene/components';
-import { Clock, CurrentPlace, Entities, NetStateChanged, Outbox } from '../keys';
-import { EMPTY_WORLD_VIEW, type PersonView, type PlanView, type WorldView } from '../world-snapshot';
+import { Clock, CurrentPlace, Entities, type NetIndex, NetStateChanged, Outbox, selfEntity } from '../keys';
+import { EMPTY_WORLD_VIEW, type HoverTextView, type PersonView, type PlanView, type WorldView } from '../world-snapshot';
 import { NetLinkKey } from './net';
 
 export const VIEW_INTERVAL_MS = 250;
 const MAP_POINTS = 4000;
 const PEOPLE = { all: [Avatar, NetId, Transform] };
 const PRIMS = { all: [Shape, Transform] };
+/** Hover texts are shown within this many metres of your avatar (SL's own range is about as far)… */
+export const HOVER_TEXT_RANGE = 64;
+/** …the nearest this many of them… */
+export const HOVER_TEXT_MAX = 64;
+/** …this far above the object's top (half its height above its centre). */
+export const HOVER_TEXT_LIFT = 0.3;
+
+/**
+ * The hover texts near your avatar, nearest first: each placed just above its object (its centre plus half its
+ * height plus a lift). Fully transparent texts are invisible in SL, so they are left out; none without your avatar.
+ */
+export function nearbyHoverTexts(world: World, index: NetIndex): HoverTextView[] {
+  if (index.texts.size === 0) return [];
+  const self = selfEntity(world, index);
+  if (self === undefined || !world.has(self, Transform)) return [];
+  const position = world.column(Transform, 'position');
+  const scale = world.column(Transform, 'scale');
+  const s = world.indexOf(self);
+  const sx = position[s * 3] ?? 0;
+  const sy = position[s * 3 + 1] ?? 0;
+  const sz = position[s * 3 + 2] ?? 0;
+  const near: { d2: number; view: HoverTextView }[] = [];
+  for (const [id, { text, color }] of index.texts) {
+    if (color[3] <= 0) continue;
+    const e = index.byNet.get(id);
+    if (e === undefined || !world.isAlive(e) || !world.has(e, Transform)) continue;
+    const i = world.indexOf(e);
+    const x = position[i * 3] ?? 0;
+    const y = position[i * 3 + 1] ?? 0;
+    const z = position[i * 3 + 2] ?? 0;
+    const d2 = (x - sx) ** 2 + (y - sy) ** 2 + (z - sz) ** 2;
+    if (d2 > HOVER_TEXT_RANGE * HOVER_TEXT_RANGE) continue;
+    const top = z + (scale[i * 3 + 2] ?? 0) / 2 + HOVER_TEXT_LIFT;
+    near.push({ d2, view: { id, text, color: [color[0], color[1], color[2], color[3]], position: [x, y, top] } });
+  }
+  near.sort((a, b) => a.d2 - b.d2);
+  return near.slice(0, HOVER_TEXT_MAX).map((n) => n.view);
+}
 
 export function hudPlugin(options: { plan: PlanView | null; workers: number }): Plugin {
   return {
@@ -91,6 +129,7 @@ export function hudPlugin(options: { plan: PlanView | null; workers: number }): 
             world: place.name ? { kind: place.kind, name: place.name, size } : null,
             self: people.find((p) => p.self) ?? null,
             people,
+            hoverTexts: nearbyHoverTexts(world, index),
             mapPoints,
             perf: {
               ...view.perf,
