@@ -5,8 +5,9 @@
  * in a GridScene and GridTerrain for the Storm side to read. Transport and fetch are injected.
  */
 import { fieldText, isMessage, type Message, type Packet, textField } from '../../shared/lludp';
-import type { Quat, Vec3 } from '../../shared/protocol';
+import type { Quat, RegionInfo, Vec3 } from '../../shared/protocol';
 import { checkGridUrl, type GridAllowlist } from './allowlist';
+import { regionInfoFromHandshake } from './appearance';
 import { Circuit } from './circuit';
 import { GridError } from './errors';
 import { decodeLlsd, encodeLlsd } from './llsd';
@@ -106,6 +107,10 @@ export class GridClient {
   private regionSettle: { resolve(name: string): void; reject(err: GridError): void } | null = null;
   /** The ViewerAsset capability (sounds, textures, meshes by id), once the seed capability answered. */
   viewerAsset: URL | null = null;
+  /** The region's ground and water from its latest RegionHandshake (null before it). */
+  regionInfo: RegionInfo | null = null;
+  /** Counts RegionHandshakes, so the session can tell a newer region_info from the one it sent. */
+  regionInfoVersion = 0;
   /** Resolves with the region's name at RegionHandshake; rejects if the session fails before it. */
   readonly region: Promise<string>;
 
@@ -198,6 +203,8 @@ export class GridClient {
     const m = p.message;
     if (isMessage(m, 'RegionHandshake')) {
       this.regionName = fieldText(m.blocks.RegionInfo.SimName);
+      this.regionInfo = regionInfoFromHandshake(m.blocks.RegionInfo);
+      this.regionInfoVersion += 1;
       // Flags bit 0 says "my object cache is empty": the simulator then sends objects instead of probing a cache
       // with ObjectUpdateCached. Bit 2 (0x4): we take our own appearance by message, as current viewers do.
       this.send(
@@ -263,7 +270,7 @@ export class GridClient {
       });
     } else if (isMessage(m, 'ObjectPropertiesFamily')) {
       const d = m.blocks.ObjectData;
-      this.scene.applyName(d.ObjectID, fieldText(d.Name));
+      this.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
     } else if (isMessage(m, 'ObjectProperties')) {
       this.onProperties(m.blocks.ObjectData);
     } else if (isMessage(m, 'LogoutReply')) {
@@ -506,10 +513,10 @@ export class GridClient {
   }
 
   /** ObjectProperties (the answer to ObjectSelect): names, then the selection is let go. */
-  private onProperties(blocks: { ObjectID: string; Name: Uint8Array }[]): void {
+  private onProperties(blocks: { ObjectID: string; Name: Uint8Array; Description: Uint8Array }[]): void {
     const release: number[] = [];
     for (const d of blocks) {
-      this.scene.applyName(d.ObjectID, fieldText(d.Name));
+      this.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
       const id = this.selected.get(d.ObjectID);
       if (id !== undefined) {
         this.selected.delete(d.ObjectID);

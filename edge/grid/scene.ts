@@ -1,11 +1,12 @@
 /**
  * The region's objects as the gateway sees them, translated to Storm entities: ObjectUpdate,
  * ObjectUpdateCompressed, ObjectUpdateCached, ImprovedTerseObjectUpdate, KillObject and ObjectPropertiesFamily
- * (names) in; full entities, changes and despawns out. Storm ids are the simulator's local ids and `uuid` the
- * object's UUID; linkset children keep positions relative to their parent (as LLUDP sends them) and wait until
- * their parent is known.
+ * (names, descriptions) in; full entities, changes and despawns out. Storm ids are the simulator's local ids and
+ * `uuid` the object's UUID; linkset children keep positions relative to their parent (as LLUDP sends them) and
+ * wait until their parent is known. Appearance (materials, sculpt, hover text) is translated in appearance.ts.
  */
 import {
+  CompressedFlags,
   type CompressedObject,
   decodeCompressedObject,
   decodeObjectMotion,
@@ -13,13 +14,16 @@ import {
   decodeTextureEntry,
   LludpError,
   type MessageOf,
+  type TextureEntry,
   textureFace,
 } from '../../shared/lludp';
 import {
   type Color,
   type Entity,
+  type EntitySculpt,
   type EntitySound,
   type EntityUpdate,
+  type HoverText,
   MAX_DESCRIPTION_BYTES,
   MAX_FACES,
   MAX_NAME_BYTES,
@@ -35,6 +39,15 @@ import {
   utf8Length,
   type Vec3,
 } from '../../shared/protocol';
+import {
+  faceMaterials,
+  hoverText,
+  objectFaceCount,
+  parseExtraParams,
+  sculptChange,
+  sculptFromExtraParams,
+  textureEntryFaces,
+} from './appearance';
 
 /** LLUDP PCodes the gateway shows. */
 export const PCODE = { prim: 9, avatar: 47 } as const;
@@ -44,6 +57,8 @@ export interface SceneObject {
   entity: Entity;
   uuid: string;
   crc: number;
+  /** The prim's own description (object properties), once known: it then replaces the hover text there. */
+  description?: string;
 }
 
 /** What changed since the last `takeChanges`. */
@@ -108,16 +123,20 @@ export function objectSound(
 
 const byte = (x: number) => Math.max(0, Math.min(255, Math.round(x * 255)));
 
-/** Face colours from a TextureEntry: faces up to the last one overridden, RGBA bytes. */
-export function faceColors(te: Uint8Array): Color[] {
-  const entry = decodeTextureEntry(te);
-  let faces = 1;
-  for (const f of entry.overrides.keys()) if (f < MAX_FACES) faces = Math.max(faces, f + 1);
+/**
+ * Face colours from a TextureEntry, RGBA bytes: one per face (`faces`, else up to the last face overridden), then
+ * trailing faces of colors[0]'s colour left out (the protocol gives faces past the list colors[0]).
+ */
+export function faceColors(te: Uint8Array | TextureEntry, faces?: number): Color[] {
+  const entry = te instanceof Uint8Array ? decodeTextureEntry(te) : te;
+  const n = Math.max(1, Math.min(MAX_FACES, faces ?? textureEntryFaces(entry)));
   const out: Color[] = [];
-  for (let i = 0; i < faces; i++) {
+  for (let i = 0; i < n; i++) {
     const c = textureFace(entry, i).color;
     out.push([byte(c[0]), byte(c[1]), byte(c[2]), byte(c[3])]);
   }
+  const first = out[0];
+  while (out.length > 1 && first && out[out.length - 1]?.every((v, k) => v === first[k])) out.pop();
   return out;
 }
 
@@ -171,18 +190,53 @@ export class GridScene {
   private put(entity: Entity, uuid: string, crc: number): void {
     const had = this.objects.get(entity.id);
     if (had && had.uuid !== uuid) this.byUuid.delete(had.uuid);
-    // Object updates carry no prim name; keep one learnt from ObjectPropertiesFamily.
-    if (had && had.uuid === uuid && entity.kind === 'prim' && entity.name === '') entity.name = had.entity.name;
+    const same = had !== undefined && had.uuid === uuid;
+    // Object updates carry no prim name or description; keep those learnt from the object's properties.
+    if (same && entity.kind === 'prim' && entity.name === '') entity.name = had.entity.name;
+    const description = same ? had.description : undefined;
+    if (description !== undefined) entity.description = description;
     entity.uuid = uuid;
-    if (entity.sound === undefined) delete entity.sound;
-    if ((!had || had.uuid !== uuid) && entity.kind === 'prim')
-      this.newPrims.push({ id: entity.id, uuid, child: entity.parent !== 0 });
-    this.objects.set(entity.id, { entity, uuid, crc });
+    for (const key of ['sound', 'materials', 'sculpt', 'text'] as const) if (entity[key] === undefined) delete entity[key];
+    if (!same && entity.kind === 'prim') this.newPrims.push({ id: entity.id, uuid, child: entity.parent !== 0 });
+    this.objects.set(entity.id, description === undefined ? { entity, uuid, crc } : { entity, uuid, crc, description });
     this.byUuid.set(uuid, entity.id);
     this.wanted.delete(entity.id);
     this.dirty.set(entity.id, 'full');
     // Children that waited for this parent become visible now.
     for (const o of this.objects.values()) if (o.entity.parent === entity.id) this.dirty.set(o.entity.id, 'full');
+  }
+
+  /** The object with this id, if it is the same object (id and UUID): what an update changes. */
+  private previous(id: number, uuid: string): SceneObject | undefined {
+    const o = this.objects.get(id);
+    return o && o.uuid === uuid ? o : undefined;
+  }
+
+  /**
+   * Colours, and for prims materials (one per face the object has, compact), sculpt and hover text. A sculpt or
+   * hover text the object had and lost is sent as removed (null, empty text). Avatars' TextureEntries are their
+   * baked layers, not faces: they get colours only.
+   */
+  private appearance(
+    avatar: boolean,
+    shape: Entity['shape'],
+    te: Uint8Array,
+    extraParams: readonly { type: number; data: Uint8Array }[],
+    text: string,
+    textColor: Uint8Array | undefined,
+    had: SceneObject | undefined,
+  ): Pick<Entity, 'colors' | 'materials' | 'sculpt' | 'text'> {
+    const entry = decodeTextureEntry(te);
+    if (avatar) return { colors: faceColors(entry) };
+    const sculpt: EntitySculpt | null = sculptFromExtraParams(extraParams);
+    const hover: HoverText | undefined = hoverText(text, textColor, had?.entity.text);
+    const faces = objectFaceCount(shape, sculpt, entry);
+    return {
+      colors: faceColors(entry, faces),
+      materials: faceMaterials(entry, faces),
+      sculpt: sculptChange(sculpt, had?.entity.sculpt),
+      text: hover,
+    };
   }
 
   /** Full ObjectUpdate. */
@@ -193,6 +247,16 @@ export class GridScene {
         const motion = decodeObjectMotion(d.ObjectData);
         const avatar = d.PCode === PCODE.avatar;
         const text = cString(d.Text);
+        const shape = primShapeFromOpenSim(d);
+        const look = this.appearance(
+          avatar,
+          shape,
+          d.TextureEntry,
+          parseExtraParams(d.ExtraParams),
+          text,
+          d.TextColor,
+          this.previous(d.ID, d.FullID),
+        );
         this.put(
           {
             id: d.ID,
@@ -204,8 +268,8 @@ export class GridScene {
             rotation: quat(motion.rotation),
             scale: scale(d.Scale),
             velocity: vec(motion.velocity),
-            shape: primShapeFromOpenSim(d),
-            colors: faceColors(d.TextureEntry),
+            shape,
+            ...look,
             sound: objectSound(d.Sound, d.Gain, d.Radius, d.Flags, this.hadSound(d.ID, d.FullID)),
           },
           d.FullID,
@@ -225,19 +289,30 @@ export class GridScene {
       try {
         o = decodeCompressedObject(d.Data);
         if (o.pcode !== PCODE.prim && o.pcode !== PCODE.avatar) continue;
+        const shape = pickPrimShape(o.shape);
+        const text = o.flags & CompressedFlags.hasText ? cString(o.text) : '';
+        const look = this.appearance(
+          o.pcode === PCODE.avatar,
+          shape,
+          o.textureEntry,
+          o.extraParams,
+          text,
+          o.textColor,
+          this.previous(o.localId, o.fullId),
+        );
         this.put(
           {
             id: o.localId,
             kind: o.pcode === PCODE.avatar ? 'avatar' : 'prim',
             parent: o.parentId,
             name: clip(o.pcode === PCODE.avatar ? avatarName(cString(o.nameValues)) : '', MAX_NAME_BYTES),
-            description: clip(cString(o.text), MAX_DESCRIPTION_BYTES),
+            description: clip(text, MAX_DESCRIPTION_BYTES),
             position: vec(o.position),
             rotation: quat(o.rotation),
             scale: scale(o.scale),
             velocity: [0, 0, 0],
-            shape: pickPrimShape(o.shape),
-            colors: faceColors(o.textureEntry),
+            shape,
+            ...look,
             sound: o.sound
               ? objectSound(o.sound.id, o.sound.gain, o.sound.radius, o.sound.flags, this.hadSound(o.localId, o.fullId))
               : objectSound(NO_SOUND_ASSET, 0, 0, 0, this.hadSound(o.localId, o.fullId)),
@@ -353,10 +428,12 @@ export class GridScene {
   }
 
   /**
-   * A prim's name (ObjectPropertiesFamily answers RequestObjectPropertiesFamily): sent to clients as a change.
-   * Returns false when the object is not known (yet).
+   * A prim's name, and its description where the message carries one (ObjectPropertiesFamily answers
+   * RequestObjectPropertiesFamily, ObjectProperties answers ObjectSelect): sent to clients as a change. Once the
+   * real description is known it replaces the hover text that stood in `description` until then (hover text
+   * travels in `text`). Returns false when the object is not known (yet).
    */
-  applyName(uuid: string, name: string): boolean {
+  applyName(uuid: string, name: string, description?: string): boolean {
     const id = this.byUuid.get(uuid);
     const o = id === undefined ? undefined : this.objects.get(id);
     if (o?.entity.kind !== 'prim') return false;
@@ -364,6 +441,14 @@ export class GridScene {
     if (o.entity.name !== clipped) {
       o.entity.name = clipped;
       this.dirty.set(o.entity.id, 'full');
+    }
+    if (description !== undefined) {
+      const d = clip(description, MAX_DESCRIPTION_BYTES);
+      o.description = d;
+      if (o.entity.description !== d) {
+        o.entity.description = d;
+        this.dirty.set(o.entity.id, 'full');
+      }
     }
     return true;
   }
@@ -389,7 +474,14 @@ export class GridScene {
         o.entity.position = vec(t.position);
         o.entity.rotation = quat(t.rotation);
         o.entity.velocity = vec(t.velocity);
-        if (d.TextureEntry.length > 4) o.entity.colors = faceColors(d.TextureEntry.subarray(4));
+        if (d.TextureEntry.length > 4) {
+          const entry = decodeTextureEntry(d.TextureEntry.subarray(4));
+          if (o.entity.kind === 'prim') {
+            const faces = objectFaceCount(o.entity.shape, o.entity.sculpt ?? null, entry);
+            o.entity.colors = faceColors(entry, faces);
+            o.entity.materials = faceMaterials(entry, faces);
+          } else o.entity.colors = faceColors(entry);
+        }
         if (this.dirty.get(t.localId) !== 'full') this.dirty.set(t.localId, d.TextureEntry.length > 4 ? 'full' : 'motion');
       } catch (err) {
         if (!(err instanceof LludpError)) throw err;

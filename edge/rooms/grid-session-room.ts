@@ -1,8 +1,8 @@
 /**
  * GridSession: the Durable Object that holds one visitor's OpenSim session. POST /api/grid/login calls
  * `start` (XML-RPC login, the relay circuit, the handshake); the browser then connects /ws/grid/<session>
- * and receives the region as Storm protocol frames (welcome, snapshot, terrain, deltas, despawns, chat,
- * errors). Its input becomes AgentUpdate and its chat ChatFromViewer. Closing the socket logs out.
+ * and receives the region as Storm protocol frames (welcome, region_info, snapshot, terrain, deltas, despawns,
+ * sounds, chat, errors). Its input becomes AgentUpdate and its chat ChatFromViewer. Closing the socket logs out.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ import { hasPermission, PERMISSION } from '../auth/permissions';
 import { GridAllowlist } from '../grid/allowlist';
 import { AssetBucket, type AssetKindName, assetUrl } from '../grid/assets';
 import { GridError, type GridErrorCode } from '../grid/errors';
+import { frameParts } from '../grid/frame-parts';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
 import { openRelayCircuit } from '../grid/relay-client';
 import { clip } from '../grid/scene';
@@ -51,8 +52,6 @@ export const ATTACH_TIMEOUT_MS = 30_000;
 export const AVATAR_WAIT_MS = 3000;
 /** Frame period for deltas and terrain (ms). */
 export const FLUSH_MS = 50;
-/** Most entities per snapshot or delta frame. */
-const FRAME_ENTITIES = 1000;
 /** The placeholder avatar id of a welcome sent before the visitor's avatar arrived. */
 export const NO_AVATAR = 0xffffffff;
 
@@ -92,6 +91,8 @@ interface Visitor {
   greeted: boolean;
   lastSeq: number;
   bucket: FrameBucket;
+  /** The GridClient.regionInfoVersion last sent as region_info (0: none yet). */
+  regionInfoSent: number;
 }
 
 /** One instance per visitor session (binding GRID_SESSION, migration v2 in wrangler.toml). */
@@ -278,6 +279,7 @@ export class GridSession extends DurableObject<Env> {
       greeted: false,
       lastSeq: -1,
       bucket: createFrameBucket(Date.now()),
+      regionInfoSent: 0,
     };
     if (this.attachTimer !== null) clearTimeout(this.attachTimer);
     this.attachTimer = null;
@@ -293,7 +295,14 @@ export class GridSession extends DurableObject<Env> {
     if (this.visitor) this.sendTo(this.visitor.ws, msg);
   }
 
-  /** Welcome, snapshot (in parts) and terrain: everything known now. */
+  /** The region's ground and water, when the visitor does not have the latest RegionHandshake's yet. */
+  private sendRegionInfo(v: Visitor, client: GridClient): void {
+    if (!client.regionInfo || v.regionInfoSent === client.regionInfoVersion) return;
+    v.regionInfoSent = client.regionInfoVersion;
+    this.send(client.regionInfo);
+  }
+
+  /** Welcome, region_info, snapshot (in parts) and terrain: everything known now. */
   private greet(v: Visitor, client: GridClient): void {
     this.tick += 1;
     this.send({
@@ -307,19 +316,15 @@ export class GridSession extends DurableObject<Env> {
       resumed: false,
       permissions: v.perm,
     });
+    // A resumed socket gets it again: its welcome may follow a region change it never saw.
+    v.regionInfoSent = 0;
+    this.sendRegionInfo(v, client);
     client.scene.clearChanges();
     // One-shots from before the visitor arrived are stale.
     client.scene.takeSounds();
-    const all = client.scene.entities();
-    const parts = Math.max(1, Math.ceil(all.length / FRAME_ENTITIES));
-    for (let p = 0; p < parts; p++) {
-      this.send({
-        type: 'snapshot',
-        tick: this.tick,
-        part: p,
-        parts,
-        entities: all.slice(p * FRAME_ENTITIES, (p + 1) * FRAME_ENTITIES),
-      });
+    const parts = frameParts(client.scene.entities());
+    for (const [p, entities] of parts.entries()) {
+      this.send({ type: 'snapshot', tick: this.tick, part: p, parts: parts.length, entities });
     }
     for (const patch of client.terrain.all()) this.send(patch);
     v.greeted = true;
@@ -336,12 +341,13 @@ export class GridSession extends DurableObject<Env> {
       this.greet(v, client);
       return;
     }
+    this.sendRegionInfo(v, client);
     const { updates, despawned } = client.scene.takeChanges();
     if (updates.length > 0) {
-      for (let i = 0; i < updates.length; i += FRAME_ENTITIES) {
+      for (const entities of frameParts(updates)) {
         const baseline = this.tick;
         this.tick += 1;
-        this.send({ type: 'delta', baseline, tick: this.tick, entities: updates.slice(i, i + FRAME_ENTITIES) });
+        this.send({ type: 'delta', baseline, tick: this.tick, entities });
       }
     }
     if (despawned.length > 0) this.send({ type: 'despawn', tick: this.tick, ids: despawned.slice(0, 4096) });

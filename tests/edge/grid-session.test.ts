@@ -161,6 +161,35 @@ describe('a GridSession over the fake simulator', () => {
     expect(mine?.received.at(-1)).toBe('LogoutRequest');
   }, 20_000);
 
+  it("sends the RegionHandshake's terrain textures, heights and water as region_info right after welcome, and again to a new hello", async () => {
+    const l = await login('Clean');
+    const s = await open(l);
+    await s.next('welcome');
+    await s.until((m) => m.type === 'snapshot');
+    const types = s.frames.map((f) => f.type);
+    expect(types.slice(0, 3)).toEqual(['welcome', 'region_info', 'snapshot']);
+    // The recorded StormTest session's RegionHandshake (OpenSim's default terrain textures).
+    expect(s.frames[1]).toEqual({
+      type: 'region_info',
+      terrainTextures: [
+        'b8d3965a-ad78-bf43-699b-bff8eca6c975',
+        'abb783e6-3e93-26c0-248a-247666855da3',
+        '179cdabd-398a-9b6b-1391-4dc333ba321f',
+        'beb169c7-11ea-fff2-efe5-0f24dc881df2',
+      ],
+      terrainStartHeights: [10, 10, 10, 10],
+      terrainHeightRanges: [60, 60, 60, 60],
+      waterHeight: 20,
+    });
+    const before = s.frames.length;
+    s.send(helloFor(l.session, l.token));
+    await waitFor(() => s.frames.slice(before).some((f) => f.type === 'region_info'), 5000, 'region_info again');
+    const again = s.frames.slice(before).map((f) => f.type);
+    expect(again.indexOf('region_info')).toBe(again.indexOf('welcome') + 1);
+    expect(s.frames.filter((f) => f.type === 'region_info')).toHaveLength(2);
+    s.ws.close(1000, 'bye');
+  }, 20_000);
+
   it('recovers from packet loss (dropped datagrams are resent and acked) and ignores a bad datagram', async () => {
     const lossy = await open(await login('Lossy'));
     await waitFor(() => prims(lossy).length === 66 && lossy.patches >= 256, 15_000, 'the scene over loss');
