@@ -161,7 +161,7 @@ async function serveAsset(env: Env, session: string, kind: AssetKindName, id: st
   if (!source.ok)
     return Response.json({ error: { code: source.code, message: source.message } } satisfies ApiError, { status: source.status });
   // The capability came from the grid: it must be on the allowlist like every grid URL.
-  const url = checkGridUrl(source.url, GridAllowlist.parse(env.GRID_ALLOW), 'the ViewerAsset capability');
+  const url = checkGridUrl(source.url, GridAllowlist.parse(env.GRID_ALLOW), `the ${kind} asset capability`);
   const bytes = await fetchAsset((input, init) => fetch(input, init), url.toString(), kind, id);
   await cache.put(key, assetAnswer(kind, bytes, ASSET_CACHE_CONTROL.edge, false));
   return assetAnswer(kind, bytes, ASSET_CACHE_CONTROL.browser, false);

@@ -1,16 +1,21 @@
 /**
  * Grid assets through the edge: the visitor's browser asks GET /api/grid/<session>/asset/<kind>/<uuid>, and the
  * edge fetches it from the region's capability on the visitor's behalf (capability URLs never leave the edge;
- * OpenSim's asset answers carry no CORS headers). One table row per kind: its capability, query parameter, size
- * limit and accepted content; only `sound` is served so far (textures and meshes get rows of their own).
+ * OpenSim's asset answers carry no CORS headers). One table row per kind: the capabilities that serve it (the
+ * first the region granted is used), its query parameter, size limit and accepted content: sounds (Ogg), textures
+ * (raw J2K codestreams) and meshes (LLMesh).
  */
 import { GridError } from './errors';
 import { readLimitedBytes } from './login';
 
+/** The asset capabilities the session asks the seed capability for (kept on the edge). */
+export const ASSET_CAPABILITIES = ['ViewerAsset', 'GetTexture', 'GetMesh', 'GetMesh2'] as const;
+export type AssetCapability = (typeof ASSET_CAPABILITIES)[number];
+
 /** What the edge serves for one asset kind. */
 export interface AssetKind {
-  /** The capability that serves it (asked of the seed capability). */
-  capability: 'ViewerAsset';
+  /** The capabilities that serve it, in order of preference (the first one the region granted is used). */
+  capabilities: readonly AssetCapability[];
   /** The capability's query parameter naming the asset. */
   param: string;
   /** Largest asset passed on (bytes). */
@@ -26,13 +31,31 @@ export interface AssetKind {
 /** The kinds of asset the route serves. */
 export const ASSET_KINDS = {
   sound: {
-    capability: 'ViewerAsset',
+    capabilities: ['ViewerAsset'],
     param: 'sound_id',
     maxBytes: 1024 * 1024,
     contentTypes: ['audio/ogg', 'application/ogg', 'audio/x-vorbis+ogg'],
     answerType: 'audio/ogg',
     // "OggS": every Ogg page starts with it.
     magic: Uint8Array.of(0x4f, 0x67, 0x67, 0x53),
+  },
+  texture: {
+    capabilities: ['GetTexture', 'ViewerAsset'],
+    param: 'texture_id',
+    maxBytes: 4 * 1024 * 1024,
+    contentTypes: ['image/x-j2c', 'image/j2c', 'application/octet-stream'],
+    answerType: 'image/x-j2c',
+    // SOC then SIZ: a raw JPEG 2000 codestream (OpenSim's textures carry no JP2 box).
+    magic: Uint8Array.of(0xff, 0x4f, 0xff, 0x51),
+  },
+  mesh: {
+    capabilities: ['GetMesh', 'GetMesh2', 'ViewerAsset'],
+    param: 'mesh_id',
+    maxBytes: 4 * 1024 * 1024,
+    contentTypes: ['application/vnd.ll.mesh', 'application/octet-stream'],
+    answerType: 'application/vnd.ll.mesh',
+    // LLMesh has no magic of its own; its header is a binary-LLSD map, which opens with '{'.
+    magic: Uint8Array.of(0x7b),
   },
 } as const satisfies Record<string, AssetKind>;
 export type AssetKindName = keyof typeof ASSET_KINDS;
@@ -67,6 +90,15 @@ export class AssetBucket {
     this.tokens -= 1;
     return true;
   }
+}
+
+/** The capability that serves `kind` among those granted (the kind's order of preference), or null. */
+export function assetCapability(kind: AssetKindName, granted: ReadonlyMap<AssetCapability, URL>): URL | null {
+  for (const name of ASSET_KINDS[kind].capabilities) {
+    const url = granted.get(name);
+    if (url) return url;
+  }
+  return null;
 }
 
 /** The capability URL for one asset. */

@@ -8,6 +8,7 @@ import { fieldText, isMessage, type Message, type Packet, textField } from '../.
 import type { Quat, RegionInfo, Vec3 } from '../../shared/protocol';
 import { checkGridUrl, type GridAllowlist } from './allowlist';
 import { regionInfoFromHandshake } from './appearance';
+import { ASSET_CAPABILITIES, type AssetCapability } from './assets';
 import { Circuit } from './circuit';
 import { GridError } from './errors';
 import { decodeLlsd, encodeLlsd } from './llsd';
@@ -105,8 +106,11 @@ export class GridClient {
   private readonly selected = new Map<string, number>();
   private logoutDone: (() => void) | null = null;
   private regionSettle: { resolve(name: string): void; reject(err: GridError): void } | null = null;
-  /** The ViewerAsset capability (sounds, textures, meshes by id), once the seed capability answered. */
-  viewerAsset: URL | null = null;
+  /**
+   * Asset capabilities (ViewerAsset, GetTexture, GetMesh, GetMesh2) the seed granted, once it answered. Kept on
+   * the edge: the asset route fetches through them for the visitor; they never reach the browser.
+   */
+  readonly assetCaps = new Map<AssetCapability, URL>();
   /** The region's ground and water from its latest RegionHandshake (null before it). */
   regionInfo: RegionInfo | null = null;
   /** Counts RegionHandshakes, so the session can tell a newer region_info from the one it sent. */
@@ -329,7 +333,7 @@ export class GridClient {
       const res = await this.deps.fetch(seed.toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/llsd+xml' },
-        body: encodeLlsd(['EventQueueGet', 'SimulatorFeatures', 'ViewerAsset']),
+        body: encodeLlsd(['EventQueueGet', 'SimulatorFeatures', ...ASSET_CAPABILITIES]),
         signal: this.poll.signal,
       });
       if (!res.ok) {
@@ -338,15 +342,16 @@ export class GridClient {
       }
       const caps = decodeLlsd(await readLimited(res, MAX_CAPS_BYTES, 'the seed capability answer'), 'the seed capability answer');
       const map = caps !== null && typeof caps === 'object' && !Array.isArray(caps) ? caps : undefined;
-      const asset = map?.ViewerAsset;
-      // Kept on the edge only: the asset route fetches through it for the visitor. One off the allowlist
+      // Kept on the edge only: the asset route fetches through them for the visitor. One off the allowlist
       // only costs the assets (the route answers grid_asset_unavailable), never the event queue.
-      if (typeof asset === 'string') {
+      for (const name of ASSET_CAPABILITIES) {
+        const url = map?.[name];
+        if (typeof url !== 'string') continue;
         try {
-          this.viewerAsset = checkGridUrl(asset, this.deps.allow, 'the ViewerAsset capability');
+          this.assetCaps.set(name, checkGridUrl(url, this.deps.allow, `the ${name} capability`));
         } catch (err) {
           if (!(err instanceof GridError)) throw err;
-          console.warn('grid: ViewerAsset refused', err.code, err.message);
+          console.warn(`grid: ${name} refused`, err.code, err.message);
         }
       }
       const eq = map?.EventQueueGet;

@@ -18,7 +18,7 @@ import {
 } from '../../shared/protocol';
 import { hasPermission, PERMISSION } from '../auth/permissions';
 import { GridAllowlist } from '../grid/allowlist';
-import { AssetBucket, type AssetKindName, assetUrl } from '../grid/assets';
+import { ASSET_KINDS, AssetBucket, type AssetKindName, assetCapability, assetUrl } from '../grid/assets';
 import { GridError, type GridErrorCode } from '../grid/errors';
 import { frameParts } from '../grid/frame-parts';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
@@ -200,14 +200,15 @@ export class GridSession extends DurableObject<Env> {
         message: 'grid: this session asks for assets faster than the edge allows; try again in a moment',
         status: 429,
       };
-    if (!client.viewerAsset)
+    const cap = assetCapability(kind, client.assetCaps);
+    if (!cap)
       return {
         ok: false,
         code: 'grid_asset_unavailable',
-        message: 'grid: the region offers no ViewerAsset capability (yet); try again shortly',
+        message: `grid: the region offers no capability for ${kind} assets (${ASSET_KINDS[kind].capabilities.join(', ')}) (yet); try again shortly`,
         status: 503,
       };
-    return { ok: true, url: assetUrl(client.viewerAsset.toString(), kind, id) };
+    return { ok: true, url: assetUrl(cap.toString(), kind, id) };
   }
 
   private onGridEvent(e: GridEvent): void {

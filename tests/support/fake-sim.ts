@@ -9,8 +9,11 @@
  *   "Farsim"  names a simulator port the relay's allowlist refuses (sim_port 7000);
  *   "Restart" sends DisableSimulator 300 ms after the scene (the region shutting down under the visitor);
  *   "Varregion" is a 512x512 m var region: its land comes as 0x4D layers (32-bit patch ids), twice over;
+ *   "Oldcaps" is granted ViewerAsset only (no GetTexture/GetMesh: assets then come through ViewerAsset);
  *   anything else is a clean session. The password is "password".
  */
+
+import { createHash } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,8 +28,10 @@ import {
   type Packet,
   textField,
 } from '../../shared/lludp';
+import { FAKE_MESHES, FAKE_TEXTURES, OLD_CAPS_FIRST_NAME } from './fake-assets';
 import { FAKE_SOUNDS } from './fake-sounds';
 import { toExtendedLand } from './layer-bits';
+import { oarAsset, STORM_ART_OAR } from './oar';
 
 /** The agent id of the recorded session (its avatar's ObjectUpdate carries it). */
 export const FAKE_AGENT_ID = '6f0a3c1e-5b1d-4a8e-9c3b-2d7e8f901234';
@@ -35,6 +40,26 @@ const REGION_SIZE = 256;
 const RESEND_MS = 200;
 
 const TONE_OGG = readFileSync(new URL('fixtures/tone-440.ogg', import.meta.url));
+
+/** Textures and meshes by id, with the content type the fake answers (fake-assets.ts). */
+function fakeAssets(): Map<string, { type: string; bytes: Uint8Array }> {
+  const j2k = (id: string) => ({ type: 'image/x-j2c', bytes: oarAsset(STORM_ART_OAR, `assets/${id}_texture.jp2`) });
+  const mesh = (id: string) => ({ type: 'application/vnd.ll.mesh', bytes: oarAsset(STORM_ART_OAR, `assets/${id}_mesh.llmesh`) });
+  const big = (head: number[]) => Uint8Array.from({ length: 4 * 1024 * 1024 + 1 }, (_, i) => head[i] ?? 0);
+  return new Map([
+    [FAKE_TEXTURES.checker, j2k(FAKE_TEXTURES.checker)],
+    [FAKE_TEXTURES.rings, j2k(FAKE_TEXTURES.rings)],
+    [FAKE_TEXTURES.huge, { type: 'image/x-j2c', bytes: big([0xff, 0x4f, 0xff, 0x51]) }],
+    [FAKE_TEXTURES.html, { type: 'text/html', bytes: new TextEncoder().encode('<html>no</html>') }],
+    // A PNG signature served as J2K.
+    [FAKE_TEXTURES.notJ2k, { type: 'image/x-j2c', bytes: Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a) }],
+    [FAKE_MESHES.gem, mesh(FAKE_MESHES.gem)],
+    [FAKE_MESHES.house, mesh(FAKE_MESHES.house)],
+    [FAKE_MESHES.huge, { type: 'application/vnd.ll.mesh', bytes: big([0x7b]) }],
+    [FAKE_MESHES.html, { type: 'text/html', bytes: new TextEncoder().encode('<html>no</html>') }],
+    [FAKE_MESHES.notMesh, { type: 'application/vnd.ll.mesh', bytes: new TextEncoder().encode('<llsd>not binary</llsd>') }],
+  ]);
+}
 
 /** Per-circuit counters the tests read (also at GET /fake/stats). */
 export interface FakeCircuitStats {
@@ -333,12 +358,42 @@ export async function startFakeSim(fixedPort?: number): Promise<FakeSim> {
     }
   }, 50);
 
-  /** Asset fetches by id (GET /fake/assets). */
+  /** Asset fetches by id, and by id@capability (GET /fake/assets). */
   const assetFetches: Record<string, number> = {};
+  const assets = fakeAssets();
+  /** GetTexture, GetMesh and ViewerAsset (texture_id, mesh_id) all answer from the same table, as OpenSim's do. */
+  const serveAsset = (cap: string, id: string, res: ServerResponse): void => {
+    assetFetches[id] = (assetFetches[id] ?? 0) + 1;
+    assetFetches[`${id}@${cap}`] = (assetFetches[`${id}@${cap}`] ?? 0) + 1;
+    const a = assets.get(id);
+    if (a) res.writeHead(200, { 'content-type': a.type, 'content-length': a.bytes.length }).end(a.bytes);
+    else res.writeHead(404).end();
+  };
   const http: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const login = logins.get(Number(/^\/CAPS\/\w+\/(\d+)\/$/.exec(url.pathname)?.[1] ?? -1));
+    const assetParam = url.searchParams.get('texture_id') ?? url.searchParams.get('mesh_id');
+    if ((url.pathname === '/CAPS/texture/' || url.pathname === '/CAPS/mesh/') && assetParam === null) {
+      res.writeHead(400).end();
+      return;
+    }
+    if (
+      url.pathname === '/CAPS/texture/' ||
+      url.pathname === '/CAPS/mesh/' ||
+      (url.pathname === '/CAPS/asset/' && assetParam !== null)
+    ) {
+      serveAsset(url.pathname.split('/')[2] ?? '', assetParam ?? '', res);
+      return;
+    }
+    if (url.pathname === '/fake/asset-sha') {
+      const a = assets.get(url.searchParams.get('id') ?? '');
+      const sha = a ? createHash('sha256').update(a.bytes).digest('hex') : '';
+      res
+        .writeHead(a ? 200 : 404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ sha256: sha, bytes: a?.bytes.length ?? 0 }));
+      return;
+    }
     if (url.pathname === '/CAPS/asset/') {
       const id = url.searchParams.get('sound_id') ?? '';
       assetFetches[id] = (assetFetches[id] ?? 0) + 1;
@@ -363,7 +418,11 @@ export async function startFakeSim(fixedPort?: number): Promise<FakeSim> {
       res
         .writeHead(200, { 'content-type': 'application/llsd+xml' })
         .end(
-          `<llsd><map><key>EventQueueGet</key><string>http://127.0.0.1:${port}/CAPS/eq/${code}/</string><key>ViewerAsset</key><string>http://127.0.0.1:${port}/CAPS/asset/</string></map></llsd>`,
+          `<llsd><map><key>EventQueueGet</key><string>http://127.0.0.1:${port}/CAPS/eq/${code}/</string><key>ViewerAsset</key><string>http://127.0.0.1:${port}/CAPS/asset/</string>${
+            login.stats.scenario === OLD_CAPS_FIRST_NAME
+              ? ''
+              : `<key>GetTexture</key><string>http://127.0.0.1:${port}/CAPS/texture/</string><key>GetMesh</key><string>http://127.0.0.1:${port}/CAPS/mesh/</string>`
+          }</map></llsd>`,
         );
       return;
     }
@@ -388,7 +447,9 @@ export async function startFakeSim(fixedPort?: number): Promise<FakeSim> {
         return;
       }
       const code = nextCode++;
-      const stats = emptyStats(['Lossy', 'Garbage', 'Farsim', 'Restart', 'Varregion'].includes(first) ? first : 'clean');
+      const stats = emptyStats(
+        ['Lossy', 'Garbage', 'Farsim', 'Restart', 'Varregion', OLD_CAPS_FIRST_NAME].includes(first) ? first : 'clean',
+      );
       logins.set(code, { stats, uccDropped: false });
       all.push(stats);
       res.end(loginAnswer(port, code, first === 'Farsim' ? 7000 : port, first === 'Varregion' ? 512 : REGION_SIZE));
