@@ -40,7 +40,7 @@ import {
   type RegionInfo,
   SHAPE_PRESETS,
 } from '../../../shared/protocol';
-import { ART, ART_PRIMS, ART_REGION, artDatagrams, artFace } from './fixtures/stormart';
+import { ART, ART_PRIMS, ART_REGION, artDatagrams, artFace, artMismatches } from './fixtures/stormart';
 
 const packets = artDatagrams.map((d) => decodePacket(d));
 function named<N extends MessageName>(name: N): Extract<Message, { name: N }>[] {
@@ -105,6 +105,8 @@ function expectArtFaces(prims: Map<string, Entity>): number {
     else expect('text' in e, name).toBe(false);
     expect(e.description, name).toBe(want.description);
     expect(FaceMaterial.array().safeParse(e.materials).success, name).toBe(true);
+    // The shared helper (the interop suite's) agrees.
+    expect(artMismatches(name, e)).toEqual([]);
   }
   return faces;
 }
@@ -207,6 +209,27 @@ describe('grid appearance: changes and bad input', () => {
     expect(changes.find((u) => u.id === emitter.ID)?.text).toEqual({ text: '', color: [0, 0, 0, 0] });
     // Nothing to say about a sculpt it never had.
     expect('sculpt' in (changes.find((u) => u.id === emitter.ID) ?? {})).toBe(false);
+  });
+
+  it('the mismatch helper notices a wrong texture, repeat, glow, colour, sculpt and hover text', () => {
+    const e = byName(artScene('full')).get('sound-emitter');
+    if (!e?.materials?.[0]) throw new Error('no sound-emitter');
+    const m0 = e.materials[0];
+    const wrong = {
+      ...e,
+      materials: [{ ...m0, texture: ART.checker, repeats: [2, 1] as [number, number], glow: 0.5 }],
+      colors: [[0, 0, 0, 255] as [number, number, number, number]],
+      sculpt: { type: 'sphere' as const, map: ART.sculptSphere, invert: false, mirror: false },
+      text: { text: 'other', color: [255, 255, 255, 255] as [number, number, number, number] },
+    };
+    expect(artMismatches('sound-emitter', wrong).map((s) => s.split(':')[1]?.trim().split(' ')[0])).toEqual([
+      'texture',
+      'repeats',
+      'glow',
+      'colour',
+      'a',
+      'hover',
+    ]);
   });
 
   it('a truncated ExtraParams skips that object (counted) and the others in the message still arrive', () => {
