@@ -28,6 +28,8 @@ export interface VisitOptions {
   metrics: string | null;
   /** A walk to take after arriving (`--walk`), or null. */
   walk: WalkStep[] | null;
+  /** `--assets`: fetch and decode every asset the entities name, and report faces, sculpts, meshes, hover text. */
+  assets: boolean;
 }
 
 /** One step of a `--walk` script. */
@@ -94,6 +96,9 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --metrics FILE      write the engine's metric snapshots (one a second, web/engine/metrics.ts) as JSONL
   --walk SPEC         after arriving, walk: e.g. "forward 3s, turn 90, jump, left 1s, up 2s, down 3s"
                       (up/down fly); the JSON's self.path has [t_ms, x, y, z] every 100 ms
+  --assets            (OpenSim) fetch every texture, sculpt map, mesh and sound the entities name through the
+                      edge and decode them as the viewer does; report per entity faces, sculpt, mesh and hover
+                      text, and per asset its size, sha256 and what it decoded to
 One JSON document goes to stdout; progress to stderr.`;
 
 const FLAGS = new Set([
@@ -110,6 +115,9 @@ const FLAGS = new Set([
   'metrics',
   'walk',
 ]);
+
+/** Options that take no value. */
+const SWITCHES = new Set(['assets']);
 
 function number(text: string, flag: string, min: number, max: number, integer: boolean): number {
   const v = Number(text);
@@ -135,6 +143,11 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq < 0 ? undefined : eq);
+      if (SWITCHES.has(name)) {
+        if (eq >= 0) throw new VisitUsageError(`visit: --${name} takes no value`);
+        values.set(name, '');
+        continue;
+      }
       if (!FLAGS.has(name)) throw new VisitUsageError(`visit: unknown option --${name}\n${USAGE}`);
       const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined) throw new VisitUsageError(`visit: --${name} needs a value`);
@@ -160,6 +173,7 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
     trace: outputFile(values.get('trace'), 'trace'),
     metrics: outputFile(values.get('metrics'), 'metrics'),
     walk: values.has('walk') ? parseWalk(values.get('walk') ?? '') : null,
+    assets: values.has('assets'),
   };
 }
 

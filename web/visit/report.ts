@@ -4,8 +4,9 @@
  */
 
 import { primParamsFromWire } from '../../shared/geometry/prim-from-wire';
-import type { PrimShape } from '../../shared/protocol';
+import type { HoverText, PrimShape } from '../../shared/protocol';
 import type { TerrainField } from '../scene/heightfield';
+import type { VisitFace, VisitMesh, VisitSculpt } from './assets';
 
 /** One entity as `visit` prints it. */
 export interface VisitEntity {
@@ -24,6 +25,11 @@ export interface VisitEntity {
   colour: [number, number, number, number];
   parent: number | null;
   moved: boolean;
+  /** With --assets (web/visit/assets.ts): every face, the sculpt or mesh, the hover text. */
+  faces?: VisitFace[];
+  sculpt?: VisitSculpt | null;
+  mesh?: VisitMesh | null;
+  text?: HoverText | null;
 }
 
 /** The terrain as `visit` prints it. */

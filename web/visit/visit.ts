@@ -8,7 +8,16 @@
  */
 
 import { loadRapier } from '../../shared/physics/rapier';
-import { ApiError, GridLoginAnswer, type GridLoginRequest, type PrimShape, type Quat, type Vec3 } from '../../shared/protocol';
+import {
+  ApiError,
+  GridLoginAnswer,
+  type GridLoginRequest,
+  type PrimShape,
+  type Quat,
+  type RegionInfo,
+  type Vec3,
+} from '../../shared/protocol';
+import { createAssetStore } from '../assets/asset-store';
 import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
@@ -17,7 +26,9 @@ import {
   ChatHeard,
   Commands,
   Entities,
+  Materials,
   NetStateChanged,
+  RegionInfoReceived,
   ServerError,
   SnapshotApplied,
   Spawned,
@@ -28,8 +39,10 @@ import { Facing } from '../world/plugins/interaction';
 import { MetricsKey } from '../world/plugins/metrics';
 import { NetLinkKey } from '../world/plugins/net';
 import { PhysicsKey } from '../world/plugins/physics';
+import { SoundAssetTable } from '../world/plugins/sound';
 import { TerrainKey } from '../world/plugins/terrain';
 import { createWorldApp } from '../world/world-app';
+import { type LoadedAssets, loadAssets, looksReport, namedAssets, type RawLooks, readLooks, type VisitAsset } from './assets';
 import { resolveTarget, type VisitOptions, type VisitTarget, VisitUsageError } from './options';
 import { percentile, round, shapeName, terrainReport, type VisitEntity, type VisitTerrain } from './report';
 import { createWalk } from './walk';
@@ -98,6 +111,10 @@ export interface VisitReport {
   self: VisitSelf | null;
   chat: { from: string; text: string }[];
   errors: VisitError[];
+  /** With --assets: every asset the entities (and the region's terrain) name, by UUID. */
+  assets?: Record<string, VisitAsset>;
+  /** With --assets: the region's ground and water (region_info), or null when none came. */
+  region?: Omit<RegionInfo, 'type'> | null;
 }
 
 /** Your avatar's walk. `predicted`: positions are the physics plugin's prediction (else the server's). */
@@ -227,6 +244,10 @@ async function visitOnce(
   let sayAt: number | null = null;
   let echoed = false;
   let closedDetail: string | null = null;
+  let regionInfo: RegionInfo | null = null;
+  let gridSession: { session: string; token: string } | null = null;
+  let looks: Map<number, RawLooks> | null = null;
+  let loaded: LoadedAssets | null = null;
   const os = target.kind === 'os';
   const observer: Plugin = {
     name: 'visit',
@@ -238,6 +259,7 @@ async function visitOnce(
       const heard = app.reader(ChatHeard);
       const serverErrors = app.reader(ServerError);
       const states = app.reader(NetStateChanged);
+      const regions = app.reader(RegionInfoReceived);
       const positionOf = (slot: number): Vec3 => {
         const p = app.world.column(Transform, 'position');
         return [p[slot * 3] ?? 0, p[slot * 3 + 1] ?? 0, p[slot * 3 + 2] ?? 0];
@@ -249,6 +271,7 @@ async function visitOnce(
         run: (ctx: SystemContext) => {
           const now = deps.now();
           const index = app.resource(Entities);
+          for (const r of regions.read()) regionInfo = r;
           for (const { state, detail } of states.read()) {
             if (detail) log(`${state}: ${detail}`);
             if (state === 'closed' || state === 'reconnecting') closedDetail = detail ?? state;
@@ -328,6 +351,7 @@ async function visitOnce(
       const answer = await gridLogin(options, target, who, deps);
       token = answer.token;
       socketWorld = answer.session;
+      gridSession = { session: answer.session, token: answer.token };
       report.world.name = answer.region || report.world.name;
       report.world.size = answer.size;
     } else {
@@ -443,6 +467,41 @@ async function visitOnce(
         };
       if (physics.error) errors.push({ code: 'physics_unavailable', message: physics.error });
     }
+    // Assets are fetched while the session lives: closing the socket logs out, and the asset route with it.
+    if (options.assets && gridSession) {
+      const table = app.resource(Materials).writer;
+      const index = app.resource(Entities);
+      const sounds = app.hasResource(SoundAssetTable) ? app.resource(SoundAssetTable).ids : null;
+      looks = new Map();
+      for (const [id, ecs] of index.byNet)
+        if (app.world.isAlive(ecs)) looks.set(id, readLooks(app.world, ecs, id, sounds, index.texts.get(id), table));
+      // Set by the observer's system: TypeScript cannot see that assignment from here.
+      const region = regionInfo as RegionInfo | null;
+      const prims = [...looks.values()].filter((l) => l.prim);
+      const named = namedAssets(prims, table, region?.terrainTextures ?? []);
+      const sculptMaps = new Set(prims.flatMap((l) => (l.sculpt && l.sculpt.type !== 'mesh' ? [l.sculpt.map] : [])));
+      log(`fetching and decoding ${named.size} assets through the edge`);
+      const session = gridSession;
+      const store = createAssetStore({
+        base: `${options.edge}/api/grid/${session.session}`,
+        token: session.token,
+        fetch: (url, init) => deps.fetch(url, init),
+        cache: null,
+        failureTtlMs: 0,
+      });
+      loaded = await loadAssets(named, sculptMaps, store, { log, sleep });
+      const failed = Object.values(loaded.report).filter((a) => a.error).length;
+      log(`assets: ${named.size - failed} decoded, ${failed} failed`);
+      report.assets = loaded.report;
+      report.region = region
+        ? {
+            terrainTextures: region.terrainTextures,
+            terrainStartHeights: region.terrainStartHeights,
+            terrainHeightRanges: region.terrainHeightRanges,
+            waterHeight: region.waterHeight,
+          }
+        : null;
+    }
   } catch (err) {
     if (err instanceof VisitFailure) failure = err;
     else if (err instanceof VisitUsageError) failure = new VisitFailure('visit_usage', err.message);
@@ -476,6 +535,8 @@ async function visitOnce(
         (faceCount[slot] ?? 0) > 0 ? [rgba[o] ?? 0, rgba[o + 1] ?? 0, rgba[o + 2] ?? 0, rgba[o + 3] ?? 0] : [255, 255, 255, 255];
       const shape: PrimShape | null = kind === 'prim' ? ecsWorld.get(ecs, Shape) : null;
       const parent = parents[slot] ?? 0;
+      const raw = looks?.get(id);
+      const appearance = raw && loaded && kind === 'prim' ? looksReport(raw, app.resource(Materials).writer, loaded) : undefined;
       report.entities.push({
         id,
         uuid: index.uuids.get(id) ?? null,
@@ -490,6 +551,7 @@ async function visitOnce(
         moved:
           moved.has(id) ||
           (f !== undefined && Math.hypot(position[0] - f[0], position[1] - f[1], position[2] - f[2]) > MOVED_EPSILON),
+        ...(appearance ?? {}),
       });
     }
     report.entities.sort((a, b) => a.id - b.id);
@@ -510,6 +572,9 @@ export async function runVisit(options: VisitOptions, deps: VisitDeps): Promise<
   let target: VisitTarget;
   try {
     target = resolveTarget(options);
+    if (options.assets && target.kind !== 'os')
+      throw new VisitUsageError('visit: --assets needs an OpenSim target (Finalverse worlds have no asset route yet)');
+    if (options.assets && options.bots > 1) throw new VisitUsageError('visit: --assets is for one visitor (leave out --bots)');
     if (target.kind === 'os' && (!options.first || !options.last || !options.password))
       throw new VisitUsageError(
         'visit: an OpenSim visit needs --first, --last and --password (or OPENSIM_FIRST, OPENSIM_LAST, OPENSIM_PASSWORD)',
