@@ -1,7 +1,13 @@
-// terrain.wgsl: heightfield terrain shaded by height and slope (sand, grass, rock), sun + ambient, fog.
-// Bindings: group(0) binding(0) frame: Frame (uniform).
-// Vertex buffer 0: position vec3f, normal vec3f (24-byte stride), world metres, Z up.
+// terrain.wgsl: heightfield terrain with the region's four textures blended by height as SL viewers do (where the
+// blend starts and its range interpolated between the region's corners, a little noise on the boundary), or,
+// without textures, shaded by height and slope (sand, grass, rock); sun + ambient, fog.
+// Bindings: group(0) binding(0) frame: Frame (uniform); binding(1) terrain: TerrainParams (uniform);
+//           binding(2) textures: texture_2d_array<f32> (the texture layers), binding(3) a repeating sampler.
+// Vertex buffers: 0 position vec3f, 1 normal vec3f; world metres, Z up.
 @group(0) @binding(0) var<uniform> frame: Frame;
+@group(0) @binding(1) var<uniform> terrain: TerrainParams;
+@group(0) @binding(2) var textures: texture_2d_array<f32>;
+@group(0) @binding(3) var textureSampler: sampler;
 
 struct TerrainIn {
   @location(0) position: vec3f,
@@ -23,6 +29,39 @@ fn vs(in: TerrainIn) -> TerrainOut {
   return out;
 }
 
+fn hash2(p: vec2f) -> f32 {
+  return fract(sin(dot(p, vec2f(127.1, 311.7))) * 43758.5453);
+}
+
+// Smooth value noise in -1..1.
+fn noise2(p: vec2f) -> f32 {
+  let i = floor(p);
+  let f = fract(p);
+  let u = f * f * (3.0 - 2.0 * f);
+  let a = hash2(i);
+  let b = hash2(i + vec2f(1.0, 0.0));
+  let c = hash2(i + vec2f(0.0, 1.0));
+  let d = hash2(i + vec2f(1.0, 1.0));
+  return mix(mix(a, b, u.x), mix(c, d, u.x), u.y) * 2.0 - 1.0;
+}
+
+// A corner value (SW, NW, SE, NE) interpolated across the region.
+fn corners(v: vec4f, at: vec2f) -> f32 {
+  let t = clamp(at / max(terrain.region.xy, vec2f(1.0)), vec2f(0.0), vec2f(1.0));
+  let west = mix(v.x, v.y, t.y);
+  let east = mix(v.z, v.w, t.y);
+  return mix(west, east, t.x);
+}
+
+fn layerColor(k: i32, uv: vec2f, fallback: vec3f) -> vec3f {
+  let layer = terrain.layers[k];
+  if (layer < 0) {
+    return fallback;
+  }
+  // The layer comes from a uniform: this is uniform control flow.
+  return textureSample(textures, textureSampler, uv, layer).rgb;
+}
+
 @fragment
 fn fs(in: TerrainOut) -> @location(0) vec4f {
   let n = normalize(in.normal);
@@ -30,8 +69,26 @@ fn fs(in: TerrainOut) -> @location(0) vec4f {
   let sand = vec3f(0.76, 0.70, 0.50);
   let grass = vec3f(0.22, 0.55, 0.18);
   let rock = vec3f(0.45, 0.42, 0.40);
-  var base = mix(sand, grass, smoothstep(0.5, 2.0, h));
-  base = mix(base, rock, smoothstep(0.55, 0.8, 1.0 - n.z));
+  var own = mix(sand, grass, smoothstep(0.5, 2.0, h));
+  own = mix(own, rock, smoothstep(0.55, 0.8, 1.0 - n.z));
+
+  var base = own;
+  if (terrain.region.w > 0.5) {
+    // SL's composition: (height + noise - start) * 4 / range, clamped to 0..3, between two neighbouring textures.
+    let uv = in.world.xy / max(terrain.region.z, 0.01);
+    let c0 = layerColor(0, uv, sand);
+    let c1 = layerColor(1, uv, grass);
+    let c2 = layerColor(2, uv, rock);
+    let c3 = layerColor(3, uv, vec3f(0.92, 0.93, 0.95));
+    let start = corners(terrain.startHeights, in.world.xy);
+    let range = max(corners(terrain.heightRanges, in.world.xy), 0.01);
+    let twiddle = noise2(in.world.xy * 0.08) * 2.0 + noise2(in.world.xy * 0.5) * 0.5;
+    let level = clamp((in.world.z + twiddle - start) * 4.0 / range, 0.0, 3.0);
+    let lo = mix(c0, c1, clamp(level, 0.0, 1.0));
+    let mid = mix(lo, c2, clamp(level - 1.0, 0.0, 1.0));
+    base = mix(mid, c3, clamp(level - 2.0, 0.0, 1.0));
+  }
+
   if (frame.water.y > 0.5 && h < 0.0) {
     base = mix(base, vec3f(0.10, 0.30, 0.45), clamp(-h * 0.4, 0.0, 0.85));
   }

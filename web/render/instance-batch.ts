@@ -1,10 +1,37 @@
-/** Packed instance records (the Instance schema), their cull spheres, mesh ids and face colours. */
-import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
+/** Packed instance records (the Instance schema), their cull spheres, mesh ids and face records (the Face schema). */
+import { FACE_FLAGS, FACE_FLOATS, FACE_OFFSETS, INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
 
 const { position: POSITION, faceBase: FACE_BASE, scale: SCALE, faceCount: FACE_COUNT, rotation: ROTATION } = INSTANCE_OFFSETS;
 
 /** RGBA, 0..1. */
 export type Rgba = readonly [number, number, number, number];
+
+/** How a face is drawn beyond its colour (the face's material with its texture resolved to a layer). */
+export interface FaceLook {
+  /** Texture array layer, or -1 for none. */
+  layer: number;
+  repeats: readonly [number, number];
+  offset: readonly [number, number];
+  /** Radians. */
+  rotation: number;
+  glow: number;
+  fullbright: boolean;
+  /** 0 blend, 1 mask, 2 none, 3 emissive (shared/protocol ALPHA_MODES order). */
+  alphaMode: number;
+  alphaCutoff: number;
+}
+
+/** An untextured, lit, alpha-blended face. */
+export const PLAIN_FACE: FaceLook = {
+  layer: -1,
+  repeats: [1, 1],
+  offset: [0, 0],
+  rotation: 0,
+  glow: 0,
+  fullbright: false,
+  alphaMode: 0,
+  alphaCutoff: 0,
+};
 
 /** One drawable thing in world space. */
 export interface InstanceSpec {
@@ -14,6 +41,8 @@ export interface InstanceSpec {
   scale: readonly [number, number, number];
   /** Face colours by face index; the last one repeats for higher faces. */
   faceColors: readonly Rgba[];
+  /** Face looks by face index (the last one repeats); absent: every face PLAIN_FACE. */
+  faceLooks?: readonly FaceLook[];
 }
 
 /** Struct-of-arrays instance data, ready for upload and for the cull pass. */
@@ -25,31 +54,67 @@ export interface InstanceBatch {
   /** (x, y, z, radius) per instance. */
   spheres: Float32Array;
   meshIds: Uint32Array;
-  /** RGBA floats; an instance's colours start at its faceBase. */
-  faceColors: Float32Array;
-  faceColorCount: number;
+  /** FACE_FLOATS per face record (i32/u32 fields through `faceWords`); an instance's faces start at its faceBase. */
+  faces: Float32Array;
+  faceWords: Uint32Array;
+  faceCount: number;
+  /** True when some face may be see-through (a colour alpha below 1, or a texture: its alpha may be). */
+  translucent: boolean;
 }
 
-/** Creates an empty batch with room for `capacity` instances and `faceCapacity` face colours. */
+/** Creates an empty batch with room for `capacity` instances and `faceCapacity` face records. */
 export function createInstanceBatch(capacity: number, faceCapacity = capacity * 8): InstanceBatch {
   const records = new Float32Array(capacity * INSTANCE_FLOATS);
+  const faces = new Float32Array(Math.max(1, faceCapacity) * FACE_FLOATS);
   return {
     count: 0,
     records,
     words: new Uint32Array(records.buffer),
     spheres: new Float32Array(capacity * 4),
     meshIds: new Uint32Array(capacity),
-    faceColors: new Float32Array(faceCapacity * 4),
-    faceColorCount: 0,
+    faces,
+    faceWords: new Uint32Array(faces.buffer),
+    faceCount: 0,
+    translucent: false,
   };
+}
+
+function growFaces(batch: InstanceBatch, need: number): void {
+  if (need * FACE_FLOATS <= batch.faces.length) return;
+  const faces = new Float32Array(Math.max(need, (batch.faces.length / FACE_FLOATS) * 2) * FACE_FLOATS);
+  faces.set(batch.faces);
+  batch.faces = faces;
+  batch.faceWords = new Uint32Array(faces.buffer);
+}
+
+const F = FACE_OFFSETS;
+
+/** Writes face record `k`. */
+function writeFace(batch: InstanceBatch, k: number, color: Rgba, look: FaceLook): void {
+  const o = k * FACE_FLOATS;
+  const f = batch.faces;
+  f.set(color, o + F.color);
+  f[o + F.uvTransform] = look.repeats[0];
+  f[o + F.uvTransform + 1] = look.repeats[1];
+  f[o + F.uvTransform + 2] = look.offset[0];
+  f[o + F.uvTransform + 3] = look.offset[1];
+  f[o + F.rotation] = look.rotation;
+  f[o + F.glow] = look.glow;
+  f[o + F.alphaCutoff] = look.alphaCutoff;
+  // i32 through the u32 view: -1 is 0xffffffff.
+  batch.faceWords[o + F.layer] = look.layer >>> 0;
+  batch.faceWords[o + F.flags] = (look.fullbright ? FACE_FLAGS.fullbright : 0) | ((look.alphaMode & 3) << FACE_FLAGS.alphaShift);
+  if ((color[3] < 1 || look.layer >= 0) && look.alphaMode === 0) batch.translucent = true;
 }
 
 /** Appends one instance; throws when the batch is full (callers size batches from their entity counts). */
 export function pushInstance(batch: InstanceBatch, spec: InstanceSpec): number {
   const i = batch.count;
   if (i >= batch.meshIds.length) throw new Error(`render: instance batch is full (${batch.meshIds.length})`);
-  const faces = spec.faceColors.length > 0 ? spec.faceColors : [[1, 1, 1, 1] as const];
-  if ((batch.faceColorCount + faces.length) * 4 > batch.faceColors.length) throw new Error('render: face colour table is full');
+  const colors = spec.faceColors.length > 0 ? spec.faceColors : [[1, 1, 1, 1] as const];
+  const looks = spec.faceLooks && spec.faceLooks.length > 0 ? spec.faceLooks : [PLAIN_FACE];
+  const n = Math.max(colors.length, looks.length);
+  growFaces(batch, batch.faceCount + n);
   const o = i * INSTANCE_FLOATS;
   const r = batch.records;
   const [px, py, pz] = spec.position;
@@ -57,16 +122,18 @@ export function pushInstance(batch: InstanceBatch, spec: InstanceSpec): number {
   r[o + POSITION] = px;
   r[o + POSITION + 1] = py;
   r[o + POSITION + 2] = pz;
-  batch.words[o + FACE_BASE] = batch.faceColorCount;
+  batch.words[o + FACE_BASE] = batch.faceCount;
   r[o + SCALE] = sx;
   r[o + SCALE + 1] = sy;
   r[o + SCALE + 2] = sz;
-  batch.words[o + FACE_COUNT] = faces.length;
+  batch.words[o + FACE_COUNT] = n;
   r.set(spec.rotation, o + ROTATION);
-  for (const c of faces) {
-    batch.faceColors.set(c, batch.faceColorCount * 4);
-    batch.faceColorCount += 1;
+  for (let f = 0; f < n; f++) {
+    const color = colors[Math.min(f, colors.length - 1)] ?? [1, 1, 1, 1];
+    const look = looks[Math.min(f, looks.length - 1)] ?? PLAIN_FACE;
+    writeFace(batch, batch.faceCount + f, color, look);
   }
+  batch.faceCount += n;
   batch.spheres[i * 4] = px;
   batch.spheres[i * 4 + 1] = py;
   batch.spheres[i * 4 + 2] = pz;

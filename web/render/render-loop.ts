@@ -1,12 +1,34 @@
 /** The render worker's loop: acquires the GPU, recovers from device loss, feeds the renderer a scene and a camera. */
+
+import { createDecodePool, type DecodePool } from '../assets/decode-pool';
+import type { TerrainTextures } from '../scene/heightfield';
+import { type AssetStreams, createAssetStreams } from './asset-streams';
 import { type CameraIntent, type CameraState, cameraView, createCameraState, updateCamera } from './camera';
 import { createLodBudget, updateLodBudget } from './cull/lod-budget';
 import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
-import type { RenderCommand, RenderEvent } from './render-protocol';
+import type { AssetSource, AssetStats, RenderCommand, RenderEvent } from './render-protocol';
 import { WorldExtractor } from './world-extract';
 import { createWorldRenderer, DEFAULT_ENVIRONMENT, type WorldRenderer } from './world-renderer';
+
+function assetStats(s: AssetStreams): AssetStats {
+  const t = s.textures.stats();
+  const g = s.geometry.stats();
+  const store = s.store.stats();
+  return {
+    texturesResident: t.resident,
+    texturesLoading: t.loading + t.queued,
+    texturesFailed: t.failed,
+    textureLayers: t.layers,
+    gpuTextureBytes: t.gpuBytes,
+    geometryReady: g.ready,
+    geometryLoading: g.loading,
+    geometryFailed: g.failed,
+    bytesFromNetwork: store.bytesFromNetwork,
+    bytesFromCache: store.bytesFromCache,
+  };
+}
 
 /** What the loop needs from its worker. */
 export interface RenderHost {
@@ -40,6 +62,45 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let extractor: WorldExtractor | null = null;
   let terrain = scene.terrain;
   let waterLevel: number | null = null;
+  let terrainTextures: TerrainTextures | null = null;
+  let assetSource: AssetSource | null = null;
+  let streams: AssetStreams | null = null;
+  let pool: DecodePool | null = null;
+  let terrainLookKey = '';
+  /** (Re)makes the asset streams for the current source and renderer (none without a source). */
+  const restartStreams = (): void => {
+    streams = null;
+    if (assetSource && renderer) {
+      pool ??= createDecodePool();
+      streams = createAssetStreams(assetSource, pool, renderer.textures);
+    }
+    extractor?.setStreams(streams);
+    terrainLookKey = '';
+  };
+  /** The terrain's textures once resident (asked for every frame until they are). */
+  const updateTerrainLook = (r: WorldRenderer): void => {
+    if (!terrainTextures || !streams || !terrain) {
+      if (terrainLookKey !== 'none') r.setTerrainLook(null);
+      terrainLookKey = 'none';
+      return;
+    }
+    const t = streams.textures;
+    const layers = terrainTextures.ids.map((id) => t.layerOf(id, 0)?.layer ?? -1) as [number, number, number, number];
+    const key = layers.join(',');
+    if (key === terrainLookKey) return;
+    terrainLookKey = key;
+    const spacing = terrain.spacing ?? 1;
+    r.setTerrainLook(
+      layers.some((l) => l >= 0)
+        ? {
+            layers,
+            startHeights: terrainTextures.startHeights,
+            heightRanges: terrainTextures.heightRanges,
+            regionSize: [(terrain.width - 1) * spacing, (terrain.height - 1) * spacing],
+          }
+        : null,
+    );
+  };
   let device: GPUDevice | null = null;
   let renderer: WorldRenderer | null = null;
   let generation = 0;
@@ -64,7 +125,14 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       return;
     }
     device = gpu.device;
+    let gpuErrors = 0;
+    // A WebGPU validation or memory error is our bug: say it (the first few), the loop goes on.
+    gpu.device.addEventListener('uncapturederror', (event) => {
+      if (gpuErrors++ < 3) host.post({ type: 'error', message: `render: GPU error: ${event.error.message.slice(0, 600)}` });
+    });
     renderer = createWorldRenderer(gpu.device, gpu.context, gpu.format);
+    // New texture layers: every texture is loaded again (from the asset cache) as it is drawn.
+    restartStreams();
     if (extractor) {
       // A new device after loss: everything is uploaded again on the next extraction.
       extractor.meshesChanged = true;
@@ -99,10 +167,30 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     worldStructure = 0;
   };
 
+  let frameFailures = 0;
   const frame = (now: number): void => {
+    try {
+      drawFrame(now);
+    } catch (err) {
+      // A frame that throws is reported (the first few times) and the loop goes on: the next frame may succeed.
+      if (frameFailures++ < 3)
+        host.post({
+          type: 'error',
+          message: `render: a frame failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        });
+    }
+    host.requestFrame(frame);
+  };
+
+  const drawFrame = (now: number): void => {
     const dt = last ? Math.min(0.1, (now - last) / 1000) : 0;
     last = now;
     if (renderer) {
+      if (streams) {
+        streams.textures.pump();
+        streams.geometry.pump();
+        updateTerrainLook(renderer);
+      }
       if (extractor) pullWorld(renderer, extractor);
       updateCamera(camera, intent, dt);
       intent = { ...intent, yaw: 0, pitch: 0 };
@@ -130,11 +218,11 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
             instances: stats.instances,
             visible: stats.visible,
             drawCalls: stats.drawCalls,
+            ...(streams ? { assets: assetStats(streams) } : {}),
           },
         });
       }
     }
-    host.requestFrame(frame);
   };
 
   applySize();
@@ -154,7 +242,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           if (command.toggleCamera) camera.mode = camera.mode === 'free' ? 'follow' : 'free';
           break;
         case 'attach-world':
-          extractor = new WorldExtractor(command.memory, command.sync, command.renderList);
+          extractor = new WorldExtractor(command.memory, command.sync, command.renderList, command.materials, streams);
           camera.mode = 'follow';
           worldStructure = -1;
           renderer?.setInstances(extractor.batch);
@@ -162,8 +250,14 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         case 'terrain':
           terrain = command.field ?? terrain;
           waterLevel = command.waterLevel;
+          terrainTextures = command.textures;
+          terrainLookKey = '';
           if (command.field) renderer?.setTerrain(command.field);
           renderer?.setEnvironment({ ...DEFAULT_ENVIRONMENT, waterLevel });
+          break;
+        case 'assets':
+          assetSource = command.source;
+          restartStreams();
           break;
         case 'lose-device':
           device?.destroy();

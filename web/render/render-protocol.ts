@@ -53,6 +53,22 @@ export interface RenderStats {
   instances: number;
   visible: number;
   drawCalls: number;
+  /** The asset pipeline, while a world with assets is shown. */
+  assets?: AssetStats;
+}
+
+/** Textures and sculpt/mesh geometry: resident, on their way, failed; asset bytes by where they came from. */
+export interface AssetStats {
+  texturesResident: number;
+  texturesLoading: number;
+  texturesFailed: number;
+  textureLayers: number;
+  gpuTextureBytes: number;
+  geometryReady: number;
+  geometryLoading: number;
+  geometryFailed: number;
+  bytesFromNetwork: number;
+  bytesFromCache: number;
 }
 
 /** Render worker → main thread. */

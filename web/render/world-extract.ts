@@ -10,13 +10,22 @@ import { generatePrimLods, PRIM_LOD_COUNT } from '../../shared/geometry/prim-mes
 import { primParamsKey } from '../../shared/geometry/prim-params';
 import { PRIM_SHAPE_KEYS } from '../../shared/protocol';
 import { attachWorld, type WorldMemory, type WorldView } from '../engine';
-import { Avatar, Faces, MAX_FACE_COLORS, Shape, Transform } from '../scene/components';
+import { Avatar, Faces, MAX_FACE_COLORS, Sculpt, Shape, Surface, Transform } from '../scene/components';
+import { MATERIAL_FIELD, MATERIAL_FLAGS, MaterialTableReader } from '../scene/material-table';
 import { RenderListReader } from '../scene/render-list';
 import { SyncReader } from '../scene/sync-header';
-import { createInstanceBatch, type InstanceBatch, pushInstance, type Rgba } from './instance-batch';
+import type { GeometryStream } from './geometry-stream';
+import { createInstanceBatch, type FaceLook, type InstanceBatch, PLAIN_FACE, pushInstance, type Rgba } from './instance-batch';
 import type { Vec3 } from './math';
 import { generateAvatarMesh } from './mesh/avatar-mesh';
 import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
+import type { TextureStream } from './texture-stream';
+
+/** Where the extractor gets textures and sculpt/mesh geometry (absent: faces untextured, sculpts as base prims). */
+export interface ExtractStreams {
+  textures: TextureStream;
+  geometry: GeometryStream;
+}
 
 const P = INSTANCE_OFFSETS.position;
 const S = INSTANCE_OFFSETS.scale;
@@ -38,11 +47,32 @@ export class WorldExtractor {
   /** ECS slot of each instance, in batch order. */
   private slots = new Uint32Array(0);
   private structure = -1;
+  private readonly materials: MaterialTableReader | null;
+  /** Stream versions the current batch was built with. */
+  private streamVersions = '';
 
-  constructor(memory: WorldMemory, syncBuffer: SharedArrayBuffer, renderList: SharedArrayBuffer) {
+  constructor(
+    memory: WorldMemory,
+    syncBuffer: SharedArrayBuffer,
+    renderList: SharedArrayBuffer,
+    materials: ArrayBufferLike | null = null,
+    private streams: ExtractStreams | null = null,
+  ) {
     this.view = attachWorld(memory);
     this.sync = new SyncReader(syncBuffer);
     this.list = new RenderListReader(renderList);
+    this.materials = materials ? new MaterialTableReader(materials) : null;
+  }
+
+  /** Uses new streams (after device loss); the next extraction rebuilds. */
+  setStreams(streams: ExtractStreams | null): void {
+    this.streams = streams;
+    this.structure = -1;
+  }
+
+  private versions(): string {
+    const s = this.streams;
+    return s ? `${s.textures.version}/${s.geometry.version}` : '';
   }
 
   /** Reads the columns into the batch; returns what changed (the caller re-uploads accordingly). */
@@ -51,9 +81,10 @@ export class WorldExtractor {
     const ok = this.sync.readConsistent(() => {
       this.view.refresh();
       const structure = this.sync.structure();
-      if (structure !== this.structure) {
+      if (structure !== this.structure || this.versions() !== this.streamVersions) {
         this.rebuild();
         this.structure = structure;
+        this.streamVersions = this.versions();
         change = 'structure';
       } else {
         this.copyTransforms();
@@ -85,24 +116,50 @@ export class WorldExtractor {
   private rebuild(): void {
     const view = this.view;
     const avatarId = view.component(Avatar).id;
+    const surfaceId = view.component(Surface).id;
+    const sculptId = view.component(Sculpt).id;
     const slots = this.list.read();
     const batch = createInstanceBatch(Math.max(1, slots.length), Math.max(1, slots.length) * 4);
     const count = view.column(Faces, 'count');
     const rgba = view.column(Faces, 'rgba');
+    const surfaceCount = view.column(Surface, 'count');
+    const surface = view.column(Surface, 'material');
+    const sculptType = view.column(Sculpt, 'type');
+    const sculptAsset = view.column(Sculpt, 'asset');
+    const pos = view.column(Transform, 'position');
     const shapeColumns = PRIM_SHAPE_KEYS.map((f) => view.column(Shape, f));
+    const eye = this.selfPosition();
+    this.streams?.textures.beginPass();
     const kept: number[] = [];
     for (const i of slots) {
       const avatar = view.hasBit(i, avatarId);
+      // Nearest first: the distance from your avatar orders texture and geometry loads.
+      const priority = eye
+        ? Math.hypot((pos[i * 3] ?? 0) - eye[0], (pos[i * 3 + 1] ?? 0) - eye[1], (pos[i * 3 + 2] ?? 0) - eye[2])
+        : 0;
       let mesh: number;
       if (avatar) {
         mesh = this.meshFor(AVATAR_KEY, () => Array.from({ length: PRIM_LOD_COUNT }, (_, lod) => generateAvatarMesh(lod)));
       } else {
-        const wire = {} as Record<keyof WireShape, number>;
-        PRIM_SHAPE_KEYS.forEach((f, k) => {
-          wire[f] = shapeColumns[k]?.[i] ?? 0;
-        });
-        const params = primParamsFromWire(wire);
-        mesh = this.meshFor(primParamsKey(params), () => generatePrimLods(params));
+        let sculpted: MeshData[] | null = null;
+        let sculptKey = '';
+        if (view.hasBit(i, sculptId) && this.streams && this.materials) {
+          const uuid = this.materials.assetId(sculptAsset[i] ?? 0);
+          const type = sculptType[i] ?? 0;
+          sculptKey = `sculpt:${uuid}:${type}`;
+          sculpted = this.streams.geometry.meshOf(uuid, type, priority);
+        }
+        if (sculpted) {
+          const lods = sculpted;
+          mesh = this.meshFor(sculptKey, () => lods);
+        } else {
+          const wire = {} as Record<keyof WireShape, number>;
+          PRIM_SHAPE_KEYS.forEach((f, k) => {
+            wire[f] = shapeColumns[k]?.[i] ?? 0;
+          });
+          const params = primParamsFromWire(wire);
+          mesh = this.meshFor(primParamsKey(params), () => generatePrimLods(params));
+        }
       }
       const n = Math.min(MAX_FACE_COLORS, count[i] ?? 0);
       const colors: Rgba[] = [];
@@ -114,12 +171,52 @@ export class WorldExtractor {
             : [(rgba[o] ?? 0) / 255, (rgba[o + 1] ?? 0) / 255, (rgba[o + 2] ?? 0) / 255, (rgba[o + 3] ?? 255) / 255],
         );
       }
-      pushInstance(batch, { mesh, position: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1], faceColors: colors });
+      let looks: FaceLook[] | undefined;
+      if (!avatar && this.materials && view.hasBit(i, surfaceId)) {
+        const m = Math.min(MAX_FACE_COLORS, surfaceCount[i] ?? 0);
+        looks = [];
+        for (let f = 0; f < m; f++) {
+          const o = i * MAX_FACE_COLORS * 2 + f * 2;
+          looks.push(this.look((surface[o] ?? 0) | ((surface[o + 1] ?? 0) << 8), priority));
+        }
+      }
+      pushInstance(batch, {
+        mesh,
+        position: [0, 0, 0],
+        rotation: [0, 0, 0, 1],
+        scale: [1, 1, 1],
+        faceColors: colors,
+        ...(looks ? { faceLooks: looks } : {}),
+      });
       kept.push(i);
     }
     this.slots = Uint32Array.from(kept);
     this.batch = batch;
     this.copyTransforms();
+  }
+
+  /** How material `index` is drawn now: its texture's layer when resident (else untextured for the moment). */
+  private look(index: number, priority: number): FaceLook {
+    const table = this.materials;
+    if (!table || index <= 0 || index >= table.materialCount) return PLAIN_FACE;
+    const F = MATERIAL_FIELD;
+    const flags = table.word(index, F.flags);
+    const texture = table.word(index, F.texture);
+    let layer = -1;
+    if (texture > 0 && this.streams) {
+      const resident = this.streams.textures.layerOf(table.assetId(texture), priority);
+      if (resident) layer = resident.layer;
+    }
+    return {
+      layer,
+      repeats: [table.float(index, F.repeatU), table.float(index, F.repeatV)],
+      offset: [table.float(index, F.offsetU), table.float(index, F.offsetV)],
+      rotation: table.float(index, F.rotation),
+      glow: table.float(index, F.glow),
+      fullbright: (flags & MATERIAL_FLAGS.fullbright) !== 0,
+      alphaMode: (flags & MATERIAL_FLAGS.alphaMask) >> MATERIAL_FLAGS.alphaShift,
+      alphaCutoff: table.float(index, F.alphaCutoff),
+    };
   }
 
   /** Copies pose and size from the columns into the batch records and cull spheres. */

@@ -24,7 +24,8 @@ import {
   TERRAIN_LOD_COUNT,
   type TerrainPatchGrid,
 } from './mesh/terrain-mesh';
-import { FRAME_BYTES, INSTANCE_FLOATS, withStructs } from './schemas';
+import { FACE_FLOATS, FRAME_BYTES, INSTANCE_FLOATS, TERRAIN_PARAMS_BYTES, withStructs } from './schemas';
+import { TextureLayers } from './texture-layers';
 
 /** Patches at or beyond these distances (metres) use LOD 1, 2, 3. */
 const TERRAIN_LOD_DISTANCES = [96, 192, 384] as const;
@@ -62,6 +63,18 @@ export const DEFAULT_ENVIRONMENT: Environment = {
   fogDensity: 0.0025,
   waterLevel: null,
 };
+
+/** How the terrain is textured: the layers of its four textures (-1: none yet) and their height blend. */
+export interface TerrainLook {
+  layers: readonly [number, number, number, number];
+  startHeights: readonly [number, number, number, number];
+  heightRanges: readonly [number, number, number, number];
+  /** The region's size in metres. */
+  regionSize: readonly [number, number];
+}
+
+/** Metres one terrain texture repeat covers (SL's RenderTerrainScale). */
+const TERRAIN_TEXTURE_METRES = 12;
 
 /** Per-frame figures for the performance overlay and tests. */
 export interface FrameStats {
@@ -117,6 +130,10 @@ export interface WorldRenderer {
   updateTransforms(batch: InstanceBatch): void;
   /** LOD bias from the adaptive budget: > 1 coarser, < 1 finer. */
   setLodBias(bias: number): void;
+  /** Textures the terrain blends (null: its own colours). */
+  setTerrainLook(look: TerrainLook | null): void;
+  /** The texture layers faces and terrain sample (texture-stream.ts fills them). */
+  readonly textures: TextureLayers;
   setEnvironment(env: Environment): void;
   /** Renders one frame to the canvas. */
   render(camera: CameraView, widthPx: number, heightPx: number): FrameStats;
@@ -150,8 +167,49 @@ export function createWorldRenderer(
       { binding: 2, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage' } },
       // The visible-index region of one draw slot: bound per draw at the slot's (256-byte aligned) start.
       { binding: 3, visibility: GPUShaderStage.VERTEX, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
+      { binding: 4, visibility: GPUShaderStage.FRAGMENT, texture: { sampleType: 'float', viewDimension: '2d-array' } },
+      { binding: 5, visibility: GPUShaderStage.FRAGMENT, sampler: { type: 'filtering' } },
     ],
   });
+  const terrainLayout = device.createBindGroupLayout({
+    label: 'terrain',
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.VERTEX | GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
+      { binding: 1, visibility: GPUShaderStage.FRAGMENT, buffer: { type: 'uniform' } },
+      { binding: 2, visibility: GPUShaderStage.FRAGMENT, texture: { sampleType: 'float', viewDimension: '2d-array' } },
+      { binding: 3, visibility: GPUShaderStage.FRAGMENT, sampler: { type: 'filtering' } },
+    ],
+  });
+  const textures = new TextureLayers(device);
+  const sampler = device.createSampler({
+    label: 'repeat',
+    addressModeU: 'repeat',
+    addressModeV: 'repeat',
+    magFilter: 'linear',
+    minFilter: 'linear',
+    mipmapFilter: 'linear',
+    maxAnisotropy: 4,
+  });
+  const terrainParams = device.createBuffer({
+    label: 'terrain-params',
+    size: TERRAIN_PARAMS_BYTES,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const writeTerrainLook = (look: TerrainLook | null): void => {
+    const data = new ArrayBuffer(TERRAIN_PARAMS_BYTES);
+    const ints = new Int32Array(data);
+    const floats = new Float32Array(data);
+    ints.set(look ? look.layers : [-1, -1, -1, -1], 0);
+    floats.set(look ? look.startHeights : [0, 0, 0, 0], 4);
+    floats.set(look ? look.heightRanges : [1, 1, 1, 1], 8);
+    floats.set(look ? [look.regionSize[0], look.regionSize[1], TERRAIN_TEXTURE_METRES, 1] : [256, 256, 1, 0], 12);
+    device.queue.writeBuffer(terrainParams, 0, data);
+  };
+  writeTerrainLook(null);
+  /** The texture layers' version the prim bind group and the terrain bind group were made with. */
+  let textureVersion = -1;
+  let terrainTextureVersion = -1;
+  let terrainGroup: GPUBindGroup | null = null;
   const frameGroup = device.createBindGroup({
     layout: frameLayout,
     entries: [{ binding: 0, resource: { buffer: frameBuffer } }],
@@ -176,7 +234,7 @@ export function createWorldRenderer(
   });
   const terrainPipeline = device.createRenderPipeline({
     label: 'terrain',
-    layout: device.createPipelineLayout({ bindGroupLayouts: [frameLayout] }),
+    layout: device.createPipelineLayout({ bindGroupLayouts: [terrainLayout] }),
     vertex: {
       module: terrainModule,
       entryPoint: 'vs',
@@ -189,39 +247,47 @@ export function createWorldRenderer(
     primitive: { topology: 'triangle-list', cullMode: 'back' },
     depthStencil: depthStencil(true),
   });
-  const primPipeline = device.createRenderPipeline({
-    label: 'prim',
-    layout: device.createPipelineLayout({ bindGroupLayouts: [primLayout] }),
-    vertex: {
-      module: primModule,
-      entryPoint: 'vs',
-      buffers: [
-        { arrayStride: 12, attributes: [{ shaderLocation: 0, offset: 0, format: 'float32x3' }] },
-        { arrayStride: 12, attributes: [{ shaderLocation: 1, offset: 0, format: 'float32x3' }] },
-        { arrayStride: 4, attributes: [{ shaderLocation: 2, offset: 0, format: 'uint32' }] },
-      ],
-    },
-    fragment: {
-      module: primModule,
-      entryPoint: 'fs',
-      targets: [
-        {
-          format,
-          blend: {
-            color: { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' },
-            alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha', operation: 'add' },
-          },
-        },
-      ],
-    },
-    primitive: { topology: 'triangle-list', cullMode: 'none' },
-    depthStencil: depthStencil(true),
-  });
+  const primPipeline = (blend: boolean): GPURenderPipeline =>
+    device.createRenderPipeline({
+      label: blend ? 'prim-blend' : 'prim-opaque',
+      layout: device.createPipelineLayout({ bindGroupLayouts: [primLayout] }),
+      vertex: {
+        module: primModule,
+        entryPoint: 'vs',
+        buffers: [
+          { arrayStride: 12, attributes: [{ shaderLocation: 0, offset: 0, format: 'float32x3' }] },
+          { arrayStride: 12, attributes: [{ shaderLocation: 1, offset: 0, format: 'float32x3' }] },
+          { arrayStride: 4, attributes: [{ shaderLocation: 2, offset: 0, format: 'uint32' }] },
+          { arrayStride: 8, attributes: [{ shaderLocation: 3, offset: 0, format: 'float32x2' }] },
+        ],
+      },
+      fragment: {
+        module: primModule,
+        entryPoint: blend ? 'fs_blend' : 'fs_opaque',
+        targets: [
+          blend
+            ? {
+                format,
+                blend: {
+                  color: { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' },
+                  alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha', operation: 'add' },
+                },
+              }
+            : { format },
+        ],
+      },
+      primitive: { topology: 'triangle-list', cullMode: 'none' },
+      // See-through pixels are drawn after every opaque one, tested against depth but not writing it.
+      depthStencil: depthStencil(!blend),
+    });
+  const opaquePipeline = primPipeline(false);
+  const blendPipeline = primPipeline(true);
 
   let depth: GPUTexture | null = null;
   let meshPositions: GPUBuffer | null = null;
   let meshNormals: GPUBuffer | null = null;
   let meshFaces: GPUBuffer | null = null;
+  let meshUvs: GPUBuffer | null = null;
   let meshIndex: GPUBuffer | null = null;
   let meshLods: MeshLodRange[][] = [];
   let terrainPositions: GPUBuffer | null = null;
@@ -266,15 +332,31 @@ export function createWorldRenderer(
       visible = visibleBuffer;
     }
     primGroup = device.createBindGroup({
+      label: `prim-textures-${textures.version}`,
       layout: primLayout,
       entries: [
         { binding: 0, resource: { buffer: frameBuffer } },
         { binding: 1, resource: { buffer: instanceBuffer } },
         { binding: 2, resource: { buffer: faceBuffer } },
         { binding: 3, resource: { buffer: visible, size: Math.max(1, layout.maxRegion) * 4 } },
+        { binding: 4, resource: textures.texture.createView({ dimension: '2d-array' }) },
+        { binding: 5, resource: sampler },
       ],
     });
+    textureVersion = textures.version;
   };
+
+  const makeTerrainGroup = (): GPUBindGroup =>
+    device.createBindGroup({
+      label: `terrain-textures-${textures.version}`,
+      layout: terrainLayout,
+      entries: [
+        { binding: 0, resource: { buffer: frameBuffer } },
+        { binding: 1, resource: { buffer: terrainParams } },
+        { binding: 2, resource: textures.texture.createView({ dimension: '2d-array' }) },
+        { binding: 3, resource: sampler },
+      ],
+    });
 
   const writeFrame = (camera: CameraView, aspect: number): Float32Array => {
     const proj = perspective(camera.fovY, aspect, camera.near ?? 0.2, camera.far ?? 2048);
@@ -295,6 +377,10 @@ export function createWorldRenderer(
   };
 
   return {
+    textures,
+    setTerrainLook(look) {
+      writeTerrainLook(look);
+    },
     setMeshes(meshes) {
       const packed = packMeshes(meshes);
       meshLods = packed.ranges;
@@ -302,6 +388,7 @@ export function createWorldRenderer(
       meshPositions = ensureBuffer(device, meshPositions, packed.positions.byteLength, vertexUsage, 'mesh-positions');
       meshNormals = ensureBuffer(device, meshNormals, packed.normals.byteLength, vertexUsage, 'mesh-normals');
       meshFaces = ensureBuffer(device, meshFaces, packed.faces.length * 4, vertexUsage, 'mesh-faces');
+      meshUvs = ensureBuffer(device, meshUvs, packed.uvs.byteLength, vertexUsage, 'mesh-uvs');
       meshIndex = ensureBuffer(
         device,
         meshIndex,
@@ -312,6 +399,7 @@ export function createWorldRenderer(
       device.queue.writeBuffer(meshPositions, 0, uploadable(packed.positions));
       device.queue.writeBuffer(meshNormals, 0, uploadable(packed.normals));
       device.queue.writeBuffer(meshFaces, 0, Uint32Array.from(packed.faces));
+      device.queue.writeBuffer(meshUvs, 0, uploadable(packed.uvs));
       device.queue.writeBuffer(meshIndex, 0, uploadable(packed.indices));
       rebuildLayout();
     },
@@ -357,12 +445,12 @@ export function createWorldRenderer(
       faceBuffer = ensureBuffer(
         device,
         faceBuffer,
-        next.faceColorCount * 16,
+        next.faceCount * FACE_FLOATS * 4,
         GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-        'face-colours',
+        'faces',
       );
       device.queue.writeBuffer(instanceBuffer, 0, uploadable(next.records.subarray(0, next.count * INSTANCE_FLOATS)));
-      device.queue.writeBuffer(faceBuffer, 0, uploadable(next.faceColors.subarray(0, next.faceColorCount * 4)));
+      device.queue.writeBuffer(faceBuffer, 0, uploadable(next.faces.subarray(0, next.faceCount * FACE_FLOATS)));
       rebuildLayout();
     },
     updateTransforms(next) {
@@ -390,6 +478,15 @@ export function createWorldRenderer(
         });
       }
       const viewProj = writeFrame(camera, widthPx / Math.max(1, heightPx));
+      // The texture layers grew (a new GPU texture): bind the new one.
+      if (textures.version !== textureVersion) {
+        rebuildLayout();
+        textureVersion = textures.version;
+      }
+      if (!terrainGroup || terrainTextureVersion !== textures.version) {
+        terrainGroup = makeTerrainGroup();
+        terrainTextureVersion = textures.version;
+      }
       let visible = -1;
       let drawCalls = 0;
       const encoder = device.createCommandEncoder({ label: 'frame' });
@@ -423,6 +520,7 @@ export function createWorldRenderer(
       drawCalls += 1;
       if (terrainGrid && terrainPositions && terrainNormals && terrainIndex) {
         pass.setPipeline(terrainPipeline);
+        pass.setBindGroup(0, terrainGroup);
         pass.setVertexBuffer(0, terrainPositions);
         pass.setVertexBuffer(1, terrainNormals);
         pass.setIndexBuffer(terrainIndex, 'uint32');
@@ -440,25 +538,30 @@ export function createWorldRenderer(
           drawCalls += 1;
         }
       }
-      if (layout && (cull || gpuCull) && primGroup && meshPositions && meshNormals && meshFaces && meshIndex) {
-        pass.setPipeline(primPipeline);
+      if (layout && (cull || gpuCull) && primGroup && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex) {
         pass.setVertexBuffer(0, meshPositions);
         pass.setVertexBuffer(1, meshNormals);
         pass.setVertexBuffer(2, meshFaces);
+        pass.setVertexBuffer(3, meshUvs);
         pass.setIndexBuffer(meshIndex, 'uint32');
-        for (let s = 0; s < layout.slotCount; s++) {
-          pass.setBindGroup(0, primGroup, [(layout.slotBase[s] ?? 0) * 4]);
-          if (gpuCull) {
-            // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
-            pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
-          } else if (cull) {
-            const a = cull.drawArgs;
-            const o = s * DRAW_ARGS_WORDS;
-            const instances = a[o + 1] ?? 0;
-            if (instances === 0) continue;
-            pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
+        // Opaque pixels first; then, when any face may be see-through, the same draws for the see-through ones.
+        const pipelines = batch?.translucent ? [opaquePipeline, blendPipeline] : [opaquePipeline];
+        for (const pipeline of pipelines) {
+          pass.setPipeline(pipeline);
+          for (let s = 0; s < layout.slotCount; s++) {
+            pass.setBindGroup(0, primGroup, [(layout.slotBase[s] ?? 0) * 4]);
+            if (gpuCull) {
+              // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
+              pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
+            } else if (cull) {
+              const a = cull.drawArgs;
+              const o = s * DRAW_ARGS_WORDS;
+              const instances = a[o + 1] ?? 0;
+              if (instances === 0) continue;
+              pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
+            }
+            drawCalls += 1;
           }
-          drawCalls += 1;
         }
       }
       pass.end();
@@ -471,7 +574,9 @@ export function createWorldRenderer(
         meshPositions,
         meshNormals,
         meshFaces,
+        meshUvs,
         meshIndex,
+        terrainParams,
         terrainPositions,
         terrainNormals,
         terrainIndex,
@@ -481,6 +586,7 @@ export function createWorldRenderer(
       ])
         b?.destroy();
       depth?.destroy();
+      textures.destroy();
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { createAudioHost } from '../audio/audio-host';
-import type { RenderEvent } from '../render/render-protocol';
+import type { RenderEvent, RenderStats } from '../render/render-protocol';
 import type { WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { BadLinkNotice } from './components/BadLinkNotice';
@@ -75,6 +75,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   let world: LiveWorld | null = null;
   const worldSend = (command: WorldCommand): void => world?.send(command);
 
+  // The renderer's last per-second figures (for ?debug's stormDebug.render()).
+  let lastRenderStats: RenderStats | null = null;
   const onRenderEvent = (event: RenderEvent): void => {
     switch (event.type) {
       case 'ready':
@@ -98,6 +100,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         setViewProj(event.viewProj);
         break;
       case 'stats':
+        lastRenderStats = event.stats;
         setRenderPerf({ fps: event.stats.fps, frameMsP50: event.stats.frameMsP50, frameMsP95: event.stats.frameMsP95 });
         break;
     }
@@ -109,7 +112,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
     if (new URLSearchParams(location.search).has('debug')) {
       Object.assign(window, {
-        stormDebug: { loseDevice: () => render.send({ type: 'lose-device' }), audio: () => audio.debug() },
+        stormDebug: {
+          loseDevice: () => render.send({ type: 'lose-device' }),
+          audio: () => audio.debug(),
+          render: () => lastRenderStats,
+        },
       });
     }
     // The fixed test scene stays local; every other visit joins the world its link names.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createInstanceBatch, pushInstance } from '../../../../web/render/instance-batch';
-import { INSTANCE_BYTES, INSTANCE_FLOATS, INSTANCE_OFFSETS } from '../../../../web/render/schemas';
+import { FACE_FLOATS, FACE_OFFSETS, INSTANCE_BYTES, INSTANCE_FLOATS, INSTANCE_OFFSETS } from '../../../../web/render/schemas';
 
 describe('instance records', () => {
   it('the offsets follow the WGSL layout of the Instance struct (vec3 + u32 pairs, then a vec4)', () => {
@@ -30,5 +30,47 @@ describe('instance records', () => {
     expect(at('rotation', 4)).toEqual([0.5, 0.5, 0.5, 0.5]);
     expect(batch.words[o + INSTANCE_OFFSETS.faceBase]).toBe(1);
     expect(batch.words[o + INSTANCE_OFFSETS.faceCount]).toBe(2);
+  });
+
+  it('face records follow the Face struct: colour, repeats and offset, rotation, glow, cutoff, layer (-1 none), flags', () => {
+    expect(FACE_FLOATS).toBe(16);
+    expect(FACE_OFFSETS).toEqual({ color: 0, uvTransform: 4, rotation: 8, glow: 9, alphaCutoff: 10, layer: 11, flags: 12 });
+    const batch = createInstanceBatch(1, 1);
+    pushInstance(batch, {
+      mesh: 0,
+      position: [0, 0, 0],
+      rotation: [0, 0, 0, 1],
+      scale: [1, 1, 1],
+      faceColors: [[1, 1, 1, 1]],
+      faceLooks: [
+        { layer: -1, repeats: [1, 1], offset: [0, 0], rotation: 0, glow: 0, fullbright: false, alphaMode: 2, alphaCutoff: 0 },
+        {
+          layer: 7,
+          repeats: [-1, 4],
+          offset: [0.25, 0.5],
+          rotation: 1.5,
+          glow: 0.4,
+          fullbright: true,
+          alphaMode: 1,
+          alphaCutoff: 0.5,
+        },
+      ],
+    });
+    // Two looks, one colour: two records (the colour repeats); the table grew past its initial room.
+    expect(batch.faceCount).toBe(2);
+    const o = FACE_FLOATS;
+    expect(batch.faceWords[FACE_OFFSETS.layer]).toBe(0xffffffff);
+    expect(Array.from(batch.faces.subarray(o + FACE_OFFSETS.uvTransform, o + FACE_OFFSETS.uvTransform + 4))).toEqual([
+      -1, 4, 0.25, 0.5,
+    ]);
+    expect(batch.faceWords[o + FACE_OFFSETS.layer]).toBe(7);
+    expect(batch.faceWords[o + FACE_OFFSETS.flags]).toBe(1 | (1 << 1));
+    expect(batch.translucent).toBe(false);
+  });
+
+  it('marks a batch translucent when a blended face has a colour alpha below 1 or a texture', () => {
+    const batch = createInstanceBatch(1);
+    pushInstance(batch, { mesh: 0, position: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1], faceColors: [[1, 1, 1, 0.5]] });
+    expect(batch.translucent).toBe(true);
   });
 });

@@ -1,0 +1,115 @@
+/** Texture layers on the CPU side and the texture stream's loading, placing, failing and eviction. */
+import { describe, expect, it } from 'vitest';
+import { LAYER_MIPS, LAYER_SIZE, layerMips, type RgbaImage, type TextureLayers } from '../../../../web/render/texture-layers';
+import { TextureStream } from '../../../../web/render/texture-stream';
+
+function image(width: number, height: number, rgba: [number, number, number, number]): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) data.set(rgba, i * 4);
+  return { width, height, rgba: data };
+}
+
+/** Layers without a GPU: counts uploads, a fixed number of layers. */
+function fakeLayers(max: number) {
+  const uploads: number[] = [];
+  let used = 1;
+  const free: number[] = [];
+  const layers = {
+    version: 0,
+    get inUse() {
+      return used - free.length;
+    },
+    bytes: 0,
+    allocate: () => free.pop() ?? (used < max ? used++ : null),
+    release: (l: number) => free.push(l),
+    upload: (layer: number) => uploads.push(layer),
+  };
+  return { layers: layers as unknown as TextureLayers, uploads };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('texture layers', () => {
+  it('resamples any image to a full mip chain down to 1x1, keeping a flat colour exact', () => {
+    const { mips, alpha } = layerMips(image(512, 128, [200, 100, 50, 255]));
+    expect(mips).toHaveLength(LAYER_MIPS);
+    expect(mips[0]?.length).toBe(LAYER_SIZE * LAYER_SIZE * 4);
+    expect(Array.from(mips.at(-1) ?? [])).toEqual([200, 100, 50, 255]);
+    expect(alpha).toBe(false);
+  });
+
+  it('says when a texture has alpha, and averages it down the chain', () => {
+    const { mips, alpha } = layerMips(image(4, 4, [255, 140, 26, 64]));
+    expect(alpha).toBe(true);
+    expect(mips.at(-1)?.[3]).toBe(64);
+  });
+
+  it('refuses an image whose bytes do not match its size', () => {
+    expect(() => layerMips({ width: 8, height: 8, rgba: new Uint8Array(10) })).toThrow(/needs 256 bytes/);
+  });
+});
+
+describe('texture stream', () => {
+  it('loads what is asked for, nearest first, and makes it resident on a later pump', async () => {
+    const { layers, uploads } = fakeLayers(8);
+    const order: string[] = [];
+    const stream = new TextureStream(layers, async (uuid) => {
+      order.push(uuid);
+      return image(8, 8, [1, 2, 3, 255]);
+    });
+    stream.beginPass();
+    expect(stream.layerOf('far', 50)).toBeNull();
+    expect(stream.layerOf('near', 5)).toBeNull();
+    stream.pump();
+    expect(order).toEqual(['near', 'far']);
+    await flush();
+    const before = stream.version;
+    stream.pump();
+    expect(stream.version).toBeGreaterThan(before);
+    expect(stream.layerOf('near', 5)).toEqual({ layer: expect.any(Number), alpha: false });
+    expect(uploads).toHaveLength(2);
+  });
+
+  it('remembers a texture that failed and never asks for it again; its faces keep their colour', async () => {
+    const { layers } = fakeLayers(8);
+    let calls = 0;
+    const logs: string[] = [];
+    const stream = new TextureStream(
+      layers,
+      async () => {
+        calls++;
+        throw new Error('texture_corrupt: not a J2K codestream');
+      },
+      (m) => logs.push(m),
+    );
+    stream.layerOf('bad', 0);
+    stream.pump();
+    await flush();
+    stream.pump();
+    stream.layerOf('bad', 0);
+    stream.pump();
+    expect(calls).toBe(1);
+    expect(stream.failure('bad')).toMatch(/texture_corrupt/);
+    expect(logs[0]).toMatch(/keep their colour/);
+    expect(stream.stats().failed).toBe(1);
+  });
+
+  it('over budget, gives up the layer of a texture the last pass did not draw', async () => {
+    const { layers } = fakeLayers(2);
+    const stream = new TextureStream(layers, async () => image(4, 4, [9, 9, 9, 255]));
+    stream.beginPass();
+    stream.layerOf('a', 0);
+    stream.pump();
+    await flush();
+    stream.pump();
+    expect(stream.layerOf('a', 0)).not.toBeNull();
+    // A new pass that draws only b: a may go.
+    stream.beginPass();
+    stream.layerOf('b', 0);
+    stream.pump();
+    await flush();
+    stream.pump();
+    expect(stream.layerOf('b', 0)).not.toBeNull();
+    expect(stream.stats().evicted).toBe(1);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * Texture streaming: which textures are resident in the texture layers, which are on their way, and which failed.
+ * The extractor asks `layerOf(uuid, priority)` for every textured face it draws; the first ask starts the load
+ * (asset store → decoder pool, nearest first), and once the image is decoded `pump()` resamples it into a layer
+ * and bumps `version`, so the face records are rebuilt. Past the memory budget the texture wanted least recently
+ * gives its layer up. A texture that cannot be loaded is remembered as failed: its faces keep their colour.
+ */
+import { layerMips, type RgbaImage, type TextureLayers } from './texture-layers';
+
+/** Loads and decodes one texture (at most `maxDimension` a side); rejects with a clear error. */
+export type LoadTexture = (uuid: string, priority: number) => Promise<RgbaImage>;
+
+/** Largest side decoded for a layer (layers are LAYER_SIZE; one level more keeps the resampling sharp). */
+export const STREAM_MAX_DIMENSION = 512;
+/** Most decoded textures turned into layers per pump (each is ~3 ms of resampling). */
+const UPLOADS_PER_PUMP = 4;
+/** Most loads running at once. */
+const MAX_LOADING = 16;
+
+interface Entry {
+  state: 'queued' | 'loading' | 'resident' | 'failed';
+  layer: number;
+  alpha: boolean;
+  priority: number;
+  wanted: number;
+  error?: string;
+}
+
+export interface TextureStreamStats {
+  resident: number;
+  loading: number;
+  queued: number;
+  failed: number;
+  evicted: number;
+  layers: number;
+  gpuBytes: number;
+}
+
+export class TextureStream {
+  /** Bumped whenever a texture became resident or lost its layer. */
+  version = 0;
+  private readonly entries = new Map<string, Entry>();
+  private readonly decoded: { uuid: string; image: RgbaImage }[] = [];
+  private loading = 0;
+  /** Bumped by beginPass: textures not asked for since are the ones eviction may take. */
+  private generation = 0;
+  private evicted = 0;
+
+  constructor(
+    private layers: TextureLayers,
+    private readonly load: LoadTexture,
+    private readonly log: (message: string) => void = (m) => console.warn(m),
+  ) {}
+
+  /** Uses new layers (after device loss): everything is loaded again as it is asked for. */
+  reset(layers: TextureLayers): void {
+    this.layers = layers;
+    this.entries.clear();
+    this.decoded.length = 0;
+    this.version += 1;
+  }
+
+  /**
+   * The layer of a texture and whether it has alpha, or null while it is not resident (then it is requested,
+   * lower priorities first).
+   */
+  layerOf(uuid: string, priority: number): { layer: number; alpha: boolean } | null {
+    let e = this.entries.get(uuid);
+    if (!e) {
+      e = { state: 'queued', layer: -1, alpha: false, priority, wanted: this.generation };
+      this.entries.set(uuid, e);
+    }
+    if (e.wanted !== this.generation) e.priority = priority;
+    else e.priority = Math.min(e.priority, priority);
+    e.wanted = this.generation;
+    return e.state === 'resident' ? { layer: e.layer, alpha: e.alpha } : null;
+  }
+
+  /** Whether a texture failed to load (and why). */
+  failure(uuid: string): string | undefined {
+    return this.entries.get(uuid)?.error;
+  }
+
+  /** Starts a pass over everything drawn (the extractor's rebuild): what it does not ask for may be evicted. */
+  beginPass(): void {
+    this.generation += 1;
+  }
+
+  /** Starts queued loads (nearest first) and turns decoded images into layers. Call once per frame. */
+  pump(): void {
+    if (this.loading < MAX_LOADING) {
+      const queued = [...this.entries].filter(([, e]) => e.state === 'queued').sort((a, b) => a[1].priority - b[1].priority);
+      for (const [uuid, e] of queued.slice(0, MAX_LOADING - this.loading)) this.start(uuid, e);
+    }
+    for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
+      const next = this.decoded.shift();
+      if (next) this.place(next.uuid, next.image);
+    }
+  }
+
+  stats(): TextureStreamStats {
+    let resident = 0;
+    let loading = 0;
+    let queued = 0;
+    let failed = 0;
+    for (const e of this.entries.values()) {
+      if (e.state === 'resident') resident++;
+      else if (e.state === 'loading') loading++;
+      else if (e.state === 'queued') queued++;
+      else failed++;
+    }
+    return { resident, loading, queued, failed, evicted: this.evicted, layers: this.layers.inUse, gpuBytes: this.layers.bytes };
+  }
+
+  private start(uuid: string, e: Entry): void {
+    e.state = 'loading';
+    this.loading += 1;
+    this.load(uuid, e.priority).then(
+      (image) => {
+        this.loading -= 1;
+        if (this.entries.get(uuid) !== e) return;
+        this.decoded.push({ uuid, image });
+      },
+      (err: unknown) => {
+        this.loading -= 1;
+        if (this.entries.get(uuid) !== e) return;
+        e.state = 'failed';
+        e.error = err instanceof Error ? err.message : String(err);
+        this.log(`textures: ${uuid} could not be shown (${e.error}); its faces keep their colour`);
+      },
+    );
+  }
+
+  private place(uuid: string, image: RgbaImage): void {
+    const e = this.entries.get(uuid);
+    if (e?.state !== 'loading') return;
+    let mips: ReturnType<typeof layerMips>;
+    try {
+      mips = layerMips(image);
+    } catch (err) {
+      e.state = 'failed';
+      e.error = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    let layer = this.layers.allocate();
+    if (layer === null) layer = this.evictOne();
+    if (layer === null) {
+      // Everything resident is drawn now: try again after the next pass.
+      e.state = 'queued';
+      return;
+    }
+    this.layers.upload(layer, mips.mips);
+    e.state = 'resident';
+    e.layer = layer;
+    e.alpha = mips.alpha;
+    this.version += 1;
+  }
+
+  /** Frees the layer of the resident texture wanted least recently (not by the last pass); its layer, or null. */
+  private evictOne(): number | null {
+    let victim: [string, Entry] | null = null;
+    for (const pair of this.entries) {
+      const e = pair[1];
+      if (e.state !== 'resident' || e.wanted >= this.generation) continue;
+      if (!victim || e.wanted < victim[1].wanted) victim = pair;
+    }
+    if (!victim) return null;
+    const [uuid, e] = victim;
+    this.entries.delete(uuid);
+    this.evicted += 1;
+    this.version += 1;
+    return e.layer;
+  }
+}
