@@ -9,7 +9,19 @@
 
 import { SHAPE_PRESETS } from '../../shared/protocol';
 import { type ComponentDef, type EntityId, type MemoryMode, NO_ENTITY, type Plugin, type World } from '../engine';
-import { Faces, Local, LocalPose, NetId, Parent, Shape, Sound, Transform, VIEWER_COMPONENTS } from '../scene/components';
+import {
+  Faces,
+  Local,
+  LocalPose,
+  NetId,
+  Parent,
+  Sculpt,
+  Shape,
+  Sound,
+  Surface,
+  Transform,
+  VIEWER_COMPONENTS,
+} from '../scene/components';
 import { Commands, Outbox, SceneChanges } from '../world/keys';
 import type { EmbedOutMessage } from '../world/world-protocol';
 import { createEmbedApi } from './api-handler';
@@ -70,8 +82,8 @@ export function embedPlugin(options: EmbedPluginOptions): Plugin {
             if (added || STRUCTURAL.includes(def)) changes.structural = true;
           },
           // A host entity has no server id; NetId would make it look like one of the server's. Sound's asset
-          // column indexes the sound plugin's own table, which a host cannot fill.
-          open: (def) => def !== NetId && def !== Sound,
+          // column indexes the sound plugin's own table, Surface and Sculpt the material table: a host cannot fill those.
+          open: (def) => def !== NetId && def !== Sound && def !== Surface && def !== Sculpt,
         },
       });
       const commands = app.reader(Commands);
