@@ -1,5 +1,6 @@
 /** XML-RPC login_to_simulator: the request (password only as "$1$"+md5), and the answer parsed with a schema. */
 import { z } from 'zod';
+import { readAtMost } from '../../shared/bytes/read-limited';
 import { GridError } from './errors';
 import { md5Hex } from './md5';
 import { decodeMethodResponse, encodeMethodCall } from './xmlrpc';
@@ -125,25 +126,7 @@ export async function readLimitedBytes(
   }
   const reader = res.body?.getReader();
   if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      throw new GridError(code, `${what} is more than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.byteLength;
-  }
-  return all;
+  return readAtMost(reader, max, { tooLarge: () => new GridError(code, `${what} is more than ${max} bytes`) });
 }
 
 /** Maps a refused login to a code: "key" is a bad name or password; region reasons are an unknown region. */

@@ -1,4 +1,5 @@
 /** zlib (RFC 1950) inflation with an output limit, through the platform's DecompressionStream. */
+import { type ByteChunkReader, readAtMost } from '../bytes/read-limited';
 import { AssetError } from './errors';
 
 /**
@@ -8,16 +9,12 @@ import { AssetError } from './errors';
 export type Inflate = (data: Uint8Array, maxBytes: number) => Promise<Uint8Array>;
 
 // shared/ is typed with lib ES2023 only: the few members of the Streams API used here, typed locally.
-interface ChunkReader {
-  read(): Promise<{ done: boolean; value?: unknown }>;
-  cancel(reason?: unknown): Promise<void>;
-}
 interface ChunkWriter {
   write(chunk: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 interface DecompressionStreamLike {
-  readonly readable: { getReader(): ChunkReader };
+  readonly readable: { getReader(): ByteChunkReader };
   readonly writable: { getWriter(): ChunkWriter };
 }
 type DecompressionStreamConstructor = new (format: 'deflate') => DecompressionStreamLike;
@@ -42,33 +39,13 @@ export async function inflateZlib(data: Uint8Array, maxBytes: number): Promise<U
   // Failures surface on the readable side; the writer's own promises only need a handler.
   writer.write(data).catch(ignore);
   writer.close().catch(ignore);
-  const reader = stream.readable.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let step: { done: boolean; value?: unknown };
-    try {
-      step = await reader.read();
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new AssetError('asset_bad_format', `inflate: the zlib data is corrupt or truncated (${why})`);
-    }
-    if (step.done) break;
-    const chunk = step.value;
-    if (!(chunk instanceof Uint8Array))
-      throw new AssetError('asset_bad_format', 'inflate: the stream gave a chunk that is not bytes');
-    total += chunk.length;
-    if (total > maxBytes) {
-      reader.cancel().catch(ignore);
-      throw new AssetError('asset_too_large', `inflate: the data inflates to more than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return readAtMost(stream.readable.getReader(), maxBytes, {
+    tooLarge: () => new AssetError('asset_too_large', `inflate: the data inflates to more than ${maxBytes} bytes`),
+    notBytes: () => new AssetError('asset_bad_format', 'inflate: the stream gave a chunk that is not bytes'),
+    failed: (e) =>
+      new AssetError(
+        'asset_bad_format',
+        `inflate: the zlib data is corrupt or truncated (${e instanceof Error ? e.message : String(e)})`,
+      ),
+  });
 }

@@ -5,6 +5,7 @@
  * asset share a fetch; a failed asset is remembered for a while so it is not asked for again in a loop.
  */
 import { z } from 'zod';
+import { readAtMost } from '../../shared/bytes/read-limited';
 import { AssetStoreError, describeThrown } from './errors';
 
 /** The kinds of asset the edge serves at `${base}/asset/<kind>/<uuid>`. */
@@ -255,25 +256,9 @@ async function refusal(res: Response, kind: AssetKind, id: string): Promise<Asse
 async function readLimited(res: Response, limit: number, what: string, kind: AssetKind): Promise<Uint8Array> {
   const reader = res.body?.getReader();
   if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new AssetStoreError('asset_too_large', `${what} is more than ${limit} bytes, the most a ${kind} may be`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return readAtMost(reader, limit, {
+    tooLarge: () => new AssetStoreError('asset_too_large', `${what} is more than ${limit} bytes, the most a ${kind} may be`),
+  });
 }
 
 /** Assets in memory up to a byte budget, least recently used out first (the store without Cache Storage). */
