@@ -6,7 +6,7 @@
  * a render worker started without it leaves startLiveWorld to report `world_not_isolated` and return null.
  */
 import type { Place } from '../../shared/links/place-link';
-import type { WorldCommand, WorldEvent } from '../world/world-protocol';
+import { renderCommandOf, type WorldCommand, type WorldEvent } from '../world/world-protocol';
 import type { InputIntent } from './input';
 import type { RenderHostHandle } from './render-host';
 import { startWorldWorker } from './world-host-client';
@@ -28,16 +28,8 @@ export function startLiveWorld(render: RenderHostHandle, onEvent: (event: WorldE
   const worker =
     hosted ??
     startWorldWorker((event) => {
-      if (event.type === 'memory')
-        render.send({
-          type: 'attach-world',
-          memory: event.memory,
-          sync: event.sync,
-          renderList: event.renderList,
-          materials: event.materials,
-        });
-      else if (event.type === 'terrain')
-        render.send({ type: 'terrain', field: event.field, waterLevel: event.waterLevel, textures: event.textures });
+      const forRenderer = renderCommandOf(event);
+      if (forRenderer) render.send(forRenderer);
       onEvent(event);
     });
   if (!worker) return null;

@@ -8,6 +8,7 @@
 import { embedPlugin } from '../embed/embed-plugin';
 import { ensureEngineMemory } from '../engine/memory-mode';
 import { createRenderLoop, type RenderLoop } from '../render/render-loop';
+import { renderCommandOf } from '../world/world-protocol';
 import { runWorldHost } from '../world/world-runtime';
 import type { RenderWorldCommand, RenderWorldEvent } from './render-world-protocol';
 
@@ -30,16 +31,8 @@ self.onmessage = (message: MessageEvent<RenderWorldCommand>) => {
     loop = render;
     world = runWorldHost(
       (event) => {
-        if (event.type === 'memory')
-          render.handle({
-            type: 'attach-world',
-            memory: event.memory,
-            sync: event.sync,
-            renderList: event.renderList,
-            materials: event.materials,
-          });
-        else if (event.type === 'terrain')
-          render.handle({ type: 'terrain', field: event.field, waterLevel: event.waterLevel, textures: event.textures });
+        const forRenderer = renderCommandOf(event);
+        if (forRenderer) render.handle(forRenderer);
         else post({ type: 'world', event });
       },
       1,

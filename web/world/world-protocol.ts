@@ -7,6 +7,7 @@ import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shar
 import type { AudioFrame } from '../audio/audio-protocol';
 import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
 import type { ChromeTrace, WorldMemory } from '../engine';
+import type { RenderCommand } from '../render/render-protocol';
 import type { TerrainField, TerrainTextures } from '../scene/heightfield';
 import type { ChatLine, WorldView } from './world-snapshot';
 
@@ -87,3 +88,16 @@ export type WorldEvent =
   | { type: 'embed'; message: EmbedOutMessage }
   /** The sound plugin: the listener and what is audible from it, for the page's mixer (web/audio). */
   | { type: 'audio'; frame: AudioFrame };
+
+/** What the renderer takes from a world event: its shared memory and its terrain (null for every other event). */
+export function renderCommandOf(event: WorldEvent): Extract<RenderCommand, { type: 'attach-world' | 'terrain' }> | null {
+  if (event.type === 'memory') {
+    const { memory, sync, renderList, materials } = event;
+    return { type: 'attach-world', memory, sync, renderList, materials };
+  }
+  if (event.type === 'terrain') {
+    const { field, waterLevel, textures } = event;
+    return { type: 'terrain', field, waterLevel, textures };
+  }
+  return null;
+}
