@@ -350,6 +350,30 @@ export async function decodeLlmeshLod(
   const where = `llmesh ${LOD_KEYS[lod]}`;
   const b = header.lods[lod];
   if (!b) throw new AssetError('asset_bad_mesh', `${where}: the header has no such LOD`);
+  return decodeBlock(bytes, header, b, where, inflate);
+}
+
+/**
+ * Decodes the `physics_mesh` block of an LLMesh asset (the uploader's physics model, submeshes as in a visual LOD)
+ * into MeshData, or null when the header has none. Throws {@link AssetError} as {@link decodeLlmeshLod} does.
+ */
+export async function decodeLlmeshPhysicsMesh(
+  bytes: Uint8Array,
+  header: LlmeshHeader,
+  inflate: Inflate = inflateZlib,
+): Promise<MeshData | null> {
+  const b = header.physicsMesh;
+  return b ? decodeBlock(bytes, header, b, 'llmesh physics_mesh', inflate) : null;
+}
+
+/** Inflates, parses and decodes one block of submeshes; `where` names it in errors. */
+async function decodeBlock(
+  bytes: Uint8Array,
+  header: LlmeshHeader,
+  b: LlmeshBlock,
+  where: string,
+  inflate: Inflate,
+): Promise<MeshData> {
   if (b.size > LLMESH_MAX_BLOCK_BYTES) {
     throw new AssetError('asset_too_large', `${where}: the block is ${b.size} bytes, more than ${LLMESH_MAX_BLOCK_BYTES}`);
   }

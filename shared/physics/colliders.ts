@@ -1,7 +1,8 @@
 /**
  * Collider shapes from world data: the terrain as one heightfield, and a prim as the exact primitive where it is
- * one (box, ball, cylinder), else from the renderer's own mesh generator (a trimesh when it stands still, a convex
- * hull when it moves: Rapier simulates only convex shapes well).
+ * one (box, ball, cylinder), else from the renderer's own mesh generator, or from a sculpt's or mesh's own
+ * geometry when the caller has it (a trimesh when it stands still, a convex hull when it moves: Rapier simulates
+ * only convex shapes well).
  */
 import type { ColliderDesc } from '@dimforge/rapier3d-compat';
 import type { MeshData } from '../geometry/mesh-data';
@@ -75,6 +76,11 @@ export interface Part {
   scale: Vec3;
   position: Vec3;
   rotation: Quat;
+  /**
+   * A sculpted or mesh prim's own geometry in unit size (−0.5..0.5 per axis, like the prim meshes), collided
+   * instead of its base shape. Absent, or without a triangle: the base shape.
+   */
+  mesh?: MeshData;
 }
 
 /** Which exact primitive a shape is, if any (the build menu's presets, as OpenSim writes them). */
@@ -107,10 +113,14 @@ export class UnitMeshes {
   }
 }
 
-/** The collider of one part: exact where it can be, else mesh-based (convex for moving bodies). */
+/**
+ * The collider of one part: its own mesh (`part.mesh`) where it has one, else exact where it can be, else from the
+ * prim mesh generator; mesh-based colliders are a trimesh standing and a convex hull moving, scaled by the size.
+ */
 export function partCollider(R: Rapier, part: Part, moving: boolean, meshes: UnitMeshes): ColliderDesc {
   const [sx, sy, sz] = part.scale;
-  const exact = exactPrimitive(part.shape);
+  const own = part.mesh && part.mesh.indexCount >= 3 ? part.mesh : undefined;
+  const exact = own ? null : exactPrimitive(part.shape);
   let desc: ColliderDesc | null = null;
   let rotation = part.rotation;
   if (exact === 'box') desc = R.ColliderDesc.cuboid(sx / 2, sy / 2, sz / 2);
@@ -119,7 +129,7 @@ export function partCollider(R: Rapier, part: Part, moving: boolean, meshes: Uni
     desc = R.ColliderDesc.cylinder(sz / 2, sx / 2);
     rotation = quatMultiply(part.rotation, Y_TO_Z);
   } else {
-    const mesh = meshes.get(part.shape, moving);
+    const mesh = own ?? meshes.get(part.shape, moving);
     const points = new Float32Array(mesh.vertexCount * 3);
     for (let i = 0; i < mesh.vertexCount; i++) {
       points[i * 3] = (mesh.positions[i * 3] ?? 0) * sx;

@@ -4,8 +4,11 @@
  * simulator) only correct it. Each fixed step moves the predicted capsule by your intent; each frame blends it
  * toward where the authority says you are, compared with where you were predicted to be when the authority
  * was (so steady walking needs no correction and a wall the authority hit pulls you back), snapping only when
- * far off. Colliders mirror the ECS: one fixed body per linkset root, moved when the root moves.
+ * far off. Colliders mirror the ECS: one fixed body per linkset root, moved when the root moves. On a grid, sculpted
+ * and mesh prims collide as their base prim until their own geometry is loaded (physics-geometry.ts), then as it.
  */
+
+import type { MeshData } from '../../../shared/geometry/mesh-data';
 import { predictPosition } from '../../../shared/math/dead-reckoning';
 import type { Part } from '../../../shared/physics/colliders';
 import { type AvatarIntent, IDLE, velocityFor } from '../../../shared/physics/intent';
@@ -13,8 +16,9 @@ import { PhysicsWorld } from '../../../shared/physics/physics-world';
 import type { Rapier } from '../../../shared/physics/rapier';
 import { INPUT_FLAGS, PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../../../shared/protocol';
 import { defineResource, type Plugin, type World } from '../../engine';
-import { Avatar, Local, LocalPose, Motion, NetId, Parent, Shape, Transform } from '../../scene/components';
-import { Clock, Commands, Entities, Outbox, SceneChanges, selfEntity, WorldReset } from '../keys';
+import { Avatar, Local, LocalPose, Motion, NetId, Parent, Sculpt, Shape, Transform } from '../../scene/components';
+import { Clock, Commands, Entities, Materials, Outbox, SceneChanges, selfEntity, WorldReset } from '../keys';
+import { createGridPhysicsGeometry, type GridAssetRoute, type PhysicsGeometry } from './physics-geometry';
 import { TerrainKey } from './terrain';
 
 /** A correction this large is applied at once (a teleport, a respawn, a long stall). */
@@ -84,7 +88,8 @@ class PartHash {
   private a = 0x811c9dc5;
   private b = 0x01000193;
 
-  private add(v: number): void {
+  /** One number (a sculpt's type, its asset index, whether its geometry is loaded). */
+  add(v: number): void {
     float[0] = v;
     const x = bits[0] ?? 0;
     this.a = Math.imul(this.a ^ x, 0x01000193);
@@ -122,8 +127,17 @@ export function intentOf(move: readonly [number, number, number], yaw: number, r
   };
 }
 
+export interface PhysicsPluginOptions {
+  /**
+   * Makes the collision-geometry loader of a grid session (default: over the session's asset route). Finalverse
+   * sessions get none.
+   */
+  geometry?: (route: GridAssetRoute) => PhysicsGeometry;
+}
+
 /** The physics plugin; `rapier` resolves to the engine (loading it must not hold up the world). */
-export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
+export function physicsPlugin(rapier: Promise<Rapier>, options: PhysicsPluginOptions = {}): Plugin {
+  const makeGeometry = options.geometry ?? createGridPhysicsGeometry;
   return {
     name: 'physics',
     after: ['net', 'terrain', 'motion'],
@@ -165,6 +179,9 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       let near: Vec3 | null = null;
       /** The predicted path: times (ms) and positions, oldest first. */
       const history: { t: number; p: Vec3 }[] = [];
+      /** Sculpt and mesh collision geometry of the grid session (none on Finalverse), and its version last seen. */
+      let geometry: PhysicsGeometry | null = null;
+      let geometrySeen = 0;
 
       const drop = (): void => {
         state.pace = 1;
@@ -178,6 +195,9 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         near = null;
         rescan = true;
         terrainVersion = -1;
+        geometry?.close();
+        geometry = null;
+        geometrySeen = 0;
       };
 
       /** Where the authority says your avatar is now (dead reckoning of its last report). */
@@ -239,6 +259,23 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
         state.pace += (ratio - state.pace) * Math.min(1, dt / PACE_SECONDS);
       };
 
+      /**
+       * The collision mesh of the prim in `slot` when it is a sculpt or mesh whose geometry is loaded (asking the
+       * loader for it, at the linkset's distance, while it is not); what it is and whether it is ready go into `hash`.
+       */
+      const ownMesh = (world: World, slot: number, distance: number, hash: PartHash): MeshData | undefined => {
+        if (!geometry || !world.has(world.idAt(slot), Sculpt) || !app.hasResource(Materials)) return undefined;
+        const type = world.column(Sculpt, 'type')[slot] ?? 0;
+        const asset = world.column(Sculpt, 'asset')[slot] ?? 0;
+        // Asset index 0: none (the material table was full); the base prim it stays.
+        if (asset === 0) return undefined;
+        const mesh = geometry.meshOf(app.resource(Materials).writer.assetId(asset), type, distance);
+        hash.add(type);
+        hash.add(asset);
+        hash.add(mesh ? 1 : 0);
+        return mesh ?? undefined;
+      };
+
       const syncBodies = (world: World, since: number, centre: Vec3): void => {
         const pw = state.world;
         if (!pw) return;
@@ -264,6 +301,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
           const localPosition = world.column(LocalPose, 'position');
           const localRotation = world.column(LocalPose, 'rotation');
           const shapeColumns = PRIM_SHAPE_FIELDS.map((f) => world.column(Shape, f.name));
+          geometry?.beginPass();
           // Children by linkset root (slots), in one pass.
           const kids = new Map<number, number[]>();
           for (let k = 0; k < children.length; k++) {
@@ -287,20 +325,31 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
             const id = world.idAt(i);
             seen.add(id);
             const hash = new PartHash();
-            hash.part(shapeColumns, i, scale);
             const mine = kids.get(id) ?? [];
-            for (const c of mine) hash.part(shapeColumns, c, scale, localPosition, localRotation);
+            // A sculpt's or mesh's geometry, once loaded, is part of the signature: its arrival rebuilds the body.
+            const distance = Math.sqrt(dx * dx + dy * dy);
+            const own = [ownMesh(world, i, distance, hash)];
+            hash.part(shapeColumns, i, scale);
+            for (const c of mine) {
+              own.push(ownMesh(world, c, distance, hash));
+              hash.part(shapeColumns, c, scale, localPosition, localRotation);
+            }
             const signature = hash.value();
             if (bodies.get(id) === signature) continue;
+            const withMesh = (part: Part, mesh: MeshData | undefined): Part => (mesh ? { ...part, mesh } : part);
             const parts: Part[] = [
-              { shape: shapeAt(world, i), scale: vec3(scale, i), position: [0, 0, 0], rotation: [0, 0, 0, 1] },
+              withMesh({ shape: shapeAt(world, i), scale: vec3(scale, i), position: [0, 0, 0], rotation: [0, 0, 0, 1] }, own[0]),
               ...mine.map(
-                (c): Part => ({
-                  shape: shapeAt(world, c),
-                  scale: vec3(scale, c),
-                  position: vec3(localPosition, c),
-                  rotation: quat4(localRotation, c),
-                }),
+                (c, k): Part =>
+                  withMesh(
+                    {
+                      shape: shapeAt(world, c),
+                      scale: vec3(scale, c),
+                      position: vec3(localPosition, c),
+                      rotation: quat4(localRotation, c),
+                    },
+                    own[k + 1],
+                  ),
               ),
             ];
             pw.setBody(id, { position: vec3(position, i), rotation: quat4(rotation, i) }, parts);
@@ -342,18 +391,28 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
       app.addSystem({
         name: 'physics-sync',
         phase: 'update',
-        reads: [Motion, Shape, Parent, LocalPose],
+        reads: [Motion, Shape, Parent, LocalPose, Sculpt],
         writes: [Transform],
         run: (ctx) => {
           const world = ctx.world;
+          // Opening a connection resets the world in the same frame, before its command is read here.
           if (resets.read().length > 0) drop();
           for (const c of commands.read())
             if (c.type === 'input') {
               const next = intentOf(c.move, c.yaw, c.run, c.fly);
               if (JSON.stringify(next) !== JSON.stringify(intent)) intentAt = clock.now();
               intent = next;
+            } else if (c.type === 'connect-grid') {
+              geometry?.close();
+              geometry = makeGeometry({ origin: c.origin, session: c.socket.slice('/ws/grid/'.length), token: c.token });
+              geometrySeen = geometry.version;
             }
           if (!R) return;
+          // Geometry arrived: the linksets that use it are rebuilt (their signatures changed).
+          if (geometry && geometry.version !== geometrySeen) {
+            geometrySeen = geometry.version;
+            rescan = true;
+          }
           // No bounds here: the authority keeps you inside the world, and corrections bring you back. Over open
           // terrain you walk its triangles as the room does (openGround), so both agree to the millimetre there.
           state.world ??= new PhysicsWorld(R, { openGround: true });
@@ -385,6 +444,7 @@ export function physicsPlugin(rapier: Promise<Rapier>): Plugin {
             rescan = true;
           }
           syncBodies(world, ctx.since, near);
+          geometry?.pump();
           if (self !== i || !pw.hasAvatar(SELF)) {
             self = i;
             pw.addAvatar(SELF, authority);
