@@ -6,8 +6,10 @@
 //           group(0) binding(3) visible: array<u32> (storage, read) — instance ids of this draw, written by the cull pass;
 //           group(0) binding(4) textures: texture_2d_array<f32> (the texture layers), binding(5) a repeating sampler.
 // Vertex buffers: 0 position vec3f, 1 normal vec3f, 2 face u32, 3 uv vec2f (SL convention: v up).
-// Two entry points share the shading: fs_opaque draws the pixels that end up opaque (depth written), fs_blend the
-// see-through ones (blended, no depth write, after every opaque pixel).
+// Two passes share the shading. The opaque pass (vs_opaque, fs_opaque: no discard, so depth is tested early) draws
+// every face that is not see-through; the blend pass (vs_blend, fs_blend) draws the see-through faces (alpha
+// blended with some alpha below 1, or alpha-masked) of the see-through instances, farthest first, blended, without
+// depth writes. Each vertex shader drops the other pass's faces (all three vertices of a triangle share its face).
 @group(0) @binding(0) var<uniform> frame: Frame;
 @group(0) @binding(1) var<storage, read> instances: array<Instance>;
 @group(0) @binding(2) var<storage, read> faces: array<Face>;
@@ -39,8 +41,19 @@ fn rotate(q: vec4f, v: vec3f) -> vec3f {
   return v + q.w * t + cross(q.xyz, t);
 }
 
+const SEE_THROUGH: u32 = 8u;
+
 @vertex
-fn vs(in: PrimIn, @builtin(instance_index) slot: u32) -> PrimOut {
+fn vs_opaque(in: PrimIn, @builtin(instance_index) slot: u32) -> PrimOut {
+  return primVertex(in, slot, false);
+}
+
+@vertex
+fn vs_blend(in: PrimIn, @builtin(instance_index) slot: u32) -> PrimOut {
+  return primVertex(in, slot, true);
+}
+
+fn primVertex(in: PrimIn, slot: u32, blendPass: bool) -> PrimOut {
   let inst = instances[visible[slot]];
   let world = inst.position + rotate(inst.rotation, in.position * inst.scale);
   var out: PrimOut;
@@ -60,6 +73,10 @@ fn vs(in: PrimIn, @builtin(instance_index) slot: u32) -> PrimOut {
   out.layer = face.layer;
   out.flags = face.flags;
   out.glowCutoff = vec2f(face.glow, face.alphaCutoff);
+  if (((face.flags & SEE_THROUGH) != 0u) != blendPass) {
+    // Not this pass's face: behind the far plane, so the triangle is clipped away.
+    out.clip = vec4f(0.0, 0.0, 2.0, 1.0);
+  }
   return out;
 }
 
@@ -90,17 +107,14 @@ fn shade(in: PrimOut) -> vec4f {
 
 @fragment
 fn fs_opaque(in: PrimOut) -> @location(0) vec4f {
-  let c = shade(in);
-  if (c.a < 0.996) {
-    discard;
-  }
-  return vec4f(c.rgb, 1.0);
+  return vec4f(shade(in).rgb, 1.0);
 }
 
 @fragment
 fn fs_blend(in: PrimOut) -> @location(0) vec4f {
   let c = shade(in);
-  if (c.a >= 0.996 || c.a <= 0.0) {
+  // Nothing to add (and a masked face's cut-away texels).
+  if (c.a <= 0.0) {
     discard;
   }
   return c;

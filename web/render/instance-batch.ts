@@ -19,6 +19,8 @@ export interface FaceLook {
   /** 0 blend, 1 mask, 2 none, 3 emissive (shared/protocol ALPHA_MODES order). */
   alphaMode: number;
   alphaCutoff: number;
+  /** The texture has texels below opaque (known once it is resident). */
+  textureAlpha?: boolean;
 }
 
 /** An untextured, lit, alpha-blended face. */
@@ -58,8 +60,10 @@ export interface InstanceBatch {
   faces: Float32Array;
   faceWords: Uint32Array;
   faceCount: number;
-  /** True when some face may be see-through (a colour alpha below 1, or a texture: its alpha may be). */
-  translucent: boolean;
+  /** Per instance, 1 when one of its faces is see-through (alpha blended with a colour or texture alpha below 1, or masked). */
+  seeThrough: Uint8Array;
+  /** How many instances are see-through (the blend pass draws only those, farthest first). */
+  seeThroughCount: number;
 }
 
 /** Creates an empty batch with room for `capacity` instances and `faceCapacity` face records. */
@@ -75,7 +79,8 @@ export function createInstanceBatch(capacity: number, faceCapacity = capacity * 
     faces,
     faceWords: new Uint32Array(faces.buffer),
     faceCount: 0,
-    translucent: false,
+    seeThrough: new Uint8Array(capacity),
+    seeThroughCount: 0,
   };
 }
 
@@ -89,8 +94,8 @@ function growFaces(batch: InstanceBatch, need: number): void {
 
 const F = FACE_OFFSETS;
 
-/** Writes face record `k`. */
-function writeFace(batch: InstanceBatch, k: number, color: Rgba, look: FaceLook): void {
+/** Writes face record `k`; returns whether the face is see-through. */
+function writeFace(batch: InstanceBatch, k: number, color: Rgba, look: FaceLook): boolean {
   const o = k * FACE_FLOATS;
   const f = batch.faces;
   f.set(color, o + F.color);
@@ -101,10 +106,16 @@ function writeFace(batch: InstanceBatch, k: number, color: Rgba, look: FaceLook)
   f[o + F.rotation] = look.rotation;
   f[o + F.glow] = look.glow;
   f[o + F.alphaCutoff] = look.alphaCutoff;
+  // Alpha-blended with some alpha below 1, or alpha-masked: the blend pass draws it, farthest first.
+  const seeThrough =
+    (look.alphaMode === 0 && (color[3] < 1 || (look.layer >= 0 && look.textureAlpha === true))) || look.alphaMode === 1;
   // i32 through the u32 view: -1 is 0xffffffff.
   batch.faceWords[o + F.layer] = look.layer >>> 0;
-  batch.faceWords[o + F.flags] = (look.fullbright ? FACE_FLAGS.fullbright : 0) | ((look.alphaMode & 3) << FACE_FLAGS.alphaShift);
-  if ((color[3] < 1 || look.layer >= 0) && look.alphaMode === 0) batch.translucent = true;
+  batch.faceWords[o + F.flags] =
+    (look.fullbright ? FACE_FLAGS.fullbright : 0) |
+    ((look.alphaMode & 3) << FACE_FLAGS.alphaShift) |
+    (seeThrough ? FACE_FLAGS.seeThrough : 0);
+  return seeThrough;
 }
 
 /** Appends one instance; throws when the batch is full (callers size batches from their entity counts). */
@@ -128,11 +139,14 @@ export function pushInstance(batch: InstanceBatch, spec: InstanceSpec): number {
   r[o + SCALE + 2] = sz;
   batch.words[o + FACE_COUNT] = n;
   r.set(spec.rotation, o + ROTATION);
+  let seeThrough = false;
   for (let f = 0; f < n; f++) {
     const color = colors[Math.min(f, colors.length - 1)] ?? [1, 1, 1, 1];
     const look = looks[Math.min(f, looks.length - 1)] ?? PLAIN_FACE;
-    writeFace(batch, batch.faceCount + f, color, look);
+    if (writeFace(batch, batch.faceCount + f, color, look)) seeThrough = true;
   }
+  batch.seeThrough[i] = seeThrough ? 1 : 0;
+  if (seeThrough) batch.seeThroughCount += 1;
   batch.faceCount += n;
   batch.spheres[i * 4] = px;
   batch.spheres[i * 4 + 1] = py;

@@ -203,9 +203,13 @@ export class WorldExtractor {
     const flags = table.word(index, F.flags);
     const texture = table.word(index, F.texture);
     let layer = -1;
+    let textureAlpha = false;
     if (texture > 0 && this.streams) {
       const resident = this.streams.textures.layerOf(table.assetId(texture), priority);
-      if (resident) layer = resident.layer;
+      if (resident) {
+        layer = resident.layer;
+        textureAlpha = resident.alpha;
+      }
     }
     return {
       layer,
@@ -216,6 +220,7 @@ export class WorldExtractor {
       fullbright: (flags & MATERIAL_FLAGS.fullbright) !== 0,
       alphaMode: (flags & MATERIAL_FLAGS.alphaMask) >> MATERIAL_FLAGS.alphaShift,
       alphaCutoff: table.float(index, F.alphaCutoff),
+      textureAlpha,
     };
   }
 

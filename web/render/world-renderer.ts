@@ -253,7 +253,7 @@ export function createWorldRenderer(
       layout: device.createPipelineLayout({ bindGroupLayouts: [primLayout] }),
       vertex: {
         module: primModule,
-        entryPoint: 'vs',
+        entryPoint: blend ? 'vs_blend' : 'vs_opaque',
         buffers: [
           { arrayStride: 12, attributes: [{ shaderLocation: 0, offset: 0, format: 'float32x3' }] },
           { arrayStride: 12, attributes: [{ shaderLocation: 1, offset: 0, format: 'float32x3' }] },
@@ -277,7 +277,7 @@ export function createWorldRenderer(
         ],
       },
       primitive: { topology: 'triangle-list', cullMode: 'none' },
-      // See-through pixels are drawn after every opaque one, tested against depth but not writing it.
+      // See-through faces are drawn after every opaque one, tested against depth but not writing it.
       depthStencil: depthStencil(!blend),
     });
   const opaquePipeline = primPipeline(false);
@@ -300,6 +300,11 @@ export function createWorldRenderer(
   let instanceBuffer: GPUBuffer | null = null;
   let faceBuffer: GPUBuffer | null = null;
   let visibleBuffer: GPUBuffer | null = null;
+  /** Instance ids of the see-through instances, farthest first (the blend pass's own visible list). */
+  let blendBuffer: GPUBuffer | null = null;
+  let blendGroup: GPUBindGroup | null = null;
+  let blendIds = new Uint32Array(0);
+  let blendOrder = new Float32Array(0);
   let primGroup: GPUBindGroup | null = null;
   let batch: InstanceBatch | null = null;
   let layout: DrawLayout | null = null;
@@ -344,6 +349,57 @@ export function createWorldRenderer(
       ],
     });
     textureVersion = textures.version;
+    blendGroup = null;
+    if (batch.seeThroughCount > 0) {
+      blendIds = new Uint32Array(batch.seeThroughCount);
+      blendOrder = new Float32Array(batch.seeThroughCount);
+      blendBuffer = ensureBuffer(
+        device,
+        blendBuffer,
+        blendIds.byteLength,
+        GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+        'blend-visible',
+      );
+      blendGroup = device.createBindGroup({
+        label: `prim-blend-${textures.version}`,
+        layout: primLayout,
+        entries: [
+          { binding: 0, resource: { buffer: frameBuffer } },
+          { binding: 1, resource: { buffer: instanceBuffer } },
+          { binding: 2, resource: { buffer: faceBuffer } },
+          { binding: 3, resource: { buffer: blendBuffer, size: blendIds.byteLength } },
+          { binding: 4, resource: textures.texture.createView({ dimension: '2d-array' }) },
+          { binding: 5, resource: sampler },
+        ],
+      });
+    }
+  };
+
+  /**
+   * The see-through instances, farthest from the eye first (so nearer glass blends over farther glass), written
+   * to the blend list; returns how many.
+   */
+  const sortSeeThrough = (eye: Vec3): number => {
+    if (!batch || !blendBuffer) return 0;
+    const { spheres, seeThrough } = batch;
+    let n = 0;
+    for (let i = 0; i < batch.count && n < blendIds.length; i++) {
+      if (seeThrough[i] !== 1) continue;
+      blendIds[n] = i;
+      blendOrder[n] = Math.hypot(
+        (spheres[i * 4] ?? 0) - eye[0],
+        (spheres[i * 4 + 1] ?? 0) - eye[1],
+        (spheres[i * 4 + 2] ?? 0) - eye[2],
+      );
+      n++;
+    }
+    const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => (blendOrder[b] ?? 0) - (blendOrder[a] ?? 0));
+    const ids = Uint32Array.from(order, (k) => blendIds[k] ?? 0);
+    const distances = Float32Array.from(order, (k) => blendOrder[k] ?? 0);
+    blendIds.set(ids);
+    blendOrder.set(distances);
+    device.queue.writeBuffer(blendBuffer, 0, ids);
+    return n;
   };
 
   const makeTerrainGroup = (): GPUBindGroup =>
@@ -544,22 +600,38 @@ export function createWorldRenderer(
         pass.setVertexBuffer(2, meshFaces);
         pass.setVertexBuffer(3, meshUvs);
         pass.setIndexBuffer(meshIndex, 'uint32');
-        // Opaque pixels first; then, when any face may be see-through, the same draws for the see-through ones.
-        const pipelines = batch?.translucent ? [opaquePipeline, blendPipeline] : [opaquePipeline];
-        for (const pipeline of pipelines) {
-          pass.setPipeline(pipeline);
-          for (let s = 0; s < layout.slotCount; s++) {
-            pass.setBindGroup(0, primGroup, [(layout.slotBase[s] ?? 0) * 4]);
-            if (gpuCull) {
-              // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
-              pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
-            } else if (cull) {
-              const a = cull.drawArgs;
-              const o = s * DRAW_ARGS_WORDS;
-              const instances = a[o + 1] ?? 0;
-              if (instances === 0) continue;
-              pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
-            }
+        // Opaque pixels first, by the cull pass's draw slots.
+        pass.setPipeline(opaquePipeline);
+        for (let s = 0; s < layout.slotCount; s++) {
+          pass.setBindGroup(0, primGroup, [(layout.slotBase[s] ?? 0) * 4]);
+          if (gpuCull) {
+            // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
+            pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
+          } else if (cull) {
+            const a = cull.drawArgs;
+            const o = s * DRAW_ARGS_WORDS;
+            const instances = a[o + 1] ?? 0;
+            if (instances === 0) continue;
+            pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
+          }
+          drawCalls += 1;
+        }
+        // Then the see-through faces of the few see-through instances, farthest first, blended over the rest.
+        const blended = blendGroup ? sortSeeThrough(camera.eye) : 0;
+        if (blendGroup && blended > 0 && batch) {
+          pass.setPipeline(blendPipeline);
+          pass.setBindGroup(0, blendGroup, [0]);
+          for (let k = 0; k < blended; k++) {
+            const id = blendIds[k] ?? 0;
+            const lods = meshLods[batch.meshIds[id] ?? 0];
+            if (!lods || lods.length === 0) continue;
+            const dist = blendOrder[k] ?? 0;
+            const radius = batch.spheres[id * 4 + 3] ?? 1;
+            // Finest LOD while the instance is large on screen, coarser with distance (as the cull pass roughly does).
+            const lod = Math.min(lods.length - 1, dist < radius * 16 ? 0 : dist < radius * 48 ? 1 : 2);
+            const range = lods[lod];
+            if (!range || range.indexCount === 0) continue;
+            pass.drawIndexed(range.indexCount, 1, range.firstIndex, range.baseVertex, k);
             drawCalls += 1;
           }
         }
@@ -583,6 +655,7 @@ export function createWorldRenderer(
         instanceBuffer,
         faceBuffer,
         visibleBuffer,
+        blendBuffer,
       ])
         b?.destroy();
       depth?.destroy();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInstanceBatch, pushInstance } from '../../../../web/render/instance-batch';
+import { createInstanceBatch, PLAIN_FACE, pushInstance } from '../../../../web/render/instance-batch';
 import { FACE_FLOATS, FACE_OFFSETS, INSTANCE_BYTES, INSTANCE_FLOATS, INSTANCE_OFFSETS } from '../../../../web/render/schemas';
 
 describe('instance records', () => {
@@ -64,13 +64,20 @@ describe('instance records', () => {
       -1, 4, 0.25, 0.5,
     ]);
     expect(batch.faceWords[o + FACE_OFFSETS.layer]).toBe(7);
-    expect(batch.faceWords[o + FACE_OFFSETS.flags]).toBe(1 | (1 << 1));
-    expect(batch.translucent).toBe(false);
+    // Fullbright, alpha mode 1 (mask), and so see-through (the blend pass draws it).
+    expect(batch.faceWords[o + FACE_OFFSETS.flags]).toBe(1 | (1 << 1) | 8);
+    expect(batch.seeThroughCount).toBe(1);
   });
 
-  it('marks a batch translucent when a blended face has a colour alpha below 1 or a texture', () => {
-    const batch = createInstanceBatch(1);
-    pushInstance(batch, { mesh: 0, position: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1], faceColors: [[1, 1, 1, 0.5]] });
-    expect(batch.translucent).toBe(true);
+  it('marks an instance see-through when a blended face has a colour alpha below 1 or a texture with alpha, or a face is masked', () => {
+    const batch = createInstanceBatch(5);
+    const at = { mesh: 0, position: [0, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1] } as const;
+    pushInstance(batch, { ...at, faceColors: [[1, 1, 1, 0.5]] });
+    pushInstance(batch, { ...at, faceColors: [[1, 1, 1, 1]], faceLooks: [{ ...PLAIN_FACE, layer: 3, textureAlpha: true }] });
+    pushInstance(batch, { ...at, faceColors: [[1, 1, 1, 1]], faceLooks: [{ ...PLAIN_FACE, layer: 3, textureAlpha: false }] });
+    pushInstance(batch, { ...at, faceColors: [[1, 1, 1, 0.5]], faceLooks: [{ ...PLAIN_FACE, alphaMode: 2 }] });
+    pushInstance(batch, { ...at, faceColors: [[1, 1, 1, 1]], faceLooks: [{ ...PLAIN_FACE, alphaMode: 1 }] });
+    expect(Array.from(batch.seeThrough)).toEqual([1, 1, 0, 0, 1]);
+    expect(batch.seeThroughCount).toBe(3);
   });
 });
