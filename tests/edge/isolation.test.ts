@@ -11,7 +11,8 @@ describe('the built Worker puts isolation headers on what it serves', () => {
       expect(res.headers.get('cross-origin-embedder-policy'), path).toBe('require-corp');
       expect(res.headers.get('document-isolation-policy'), path).toBeNull();
     }
-  });
+    // The first request warms the Worker and its assets up: seconds on a busy 2-core machine.
+  }, 30_000);
 
   it('sends Document-Isolation-Policy (and COEP, not COOP) on the embed route', async () => {
     for (const path of ['/embed', '/embed/', '/embed?x=1']) {
