@@ -8,7 +8,7 @@ import type { DecodePool } from '../assets/decode-pool';
 import { GeometryStream } from './geometry-stream';
 import type { AssetSource } from './render-protocol';
 import type { TextureLayers } from './texture-layers';
-import { STREAM_MAX_DIMENSION, TextureStream } from './texture-stream';
+import { TextureStream } from './texture-stream';
 import type { ExtractStreams } from './world-extract';
 
 /** Largest sculpt map side decoded (SL sculpt maps are 64x64 or 128x128; the sampling never needs more). */
@@ -29,7 +29,7 @@ export function createAssetStreams(source: AssetSource, pool: DecodePool, layers
     const image = await pool.decode(bytes, { priority, maxDimension }).promise;
     return { width: image.width, height: image.height, rgba: image.rgba };
   };
-  const textures = new TextureStream(layers, (uuid, priority) => decode(uuid, priority, STREAM_MAX_DIMENSION));
+  const textures = new TextureStream(layers, decode);
   const geometry = new GeometryStream({
     sculptMap: (uuid, priority) => decode(uuid, priority, SCULPT_MAX_DIMENSION),
     meshBytes: (uuid) => store.get('mesh', uuid),

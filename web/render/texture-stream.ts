@@ -8,10 +8,20 @@
 import { layerMips, type RgbaImage, type TextureLayers } from './texture-layers';
 
 /** Loads and decodes one texture (at most `maxDimension` a side); rejects with a clear error. */
-export type LoadTexture = (uuid: string, priority: number) => Promise<RgbaImage>;
+export type LoadTexture = (uuid: string, priority: number, maxDimension: number) => Promise<RgbaImage>;
 
 /** Largest side decoded for a layer (layers are LAYER_SIZE; one level more keeps the resampling sharp). */
 export const STREAM_MAX_DIMENSION = 512;
+
+/**
+ * The side a texture is decoded at for its distance (metres; the priority): the J2K discard level the distance
+ * needs. A texture first seen far away is decoded small, and decoded again, larger, when you come closer.
+ */
+export function dimensionFor(distance: number): number {
+  if (distance < 32) return STREAM_MAX_DIMENSION;
+  if (distance < 96) return STREAM_MAX_DIMENSION / 2;
+  return STREAM_MAX_DIMENSION / 4;
+}
 /** Most decoded textures turned into layers per pump (each is ~3 ms of resampling). */
 const UPLOADS_PER_PUMP = 4;
 /** Most loads running at once. */
@@ -23,6 +33,10 @@ interface Entry {
   alpha: boolean;
   priority: number;
   wanted: number;
+  /** The side it was (or is being) decoded at. */
+  size: number;
+  /** A larger decode of a resident texture: wanted, running, or none. */
+  refine: 'none' | 'queued' | 'loading';
   error?: string;
 }
 
@@ -40,7 +54,7 @@ export class TextureStream {
   /** Bumped whenever a texture became resident or lost its layer. */
   version = 0;
   private readonly entries = new Map<string, Entry>();
-  private readonly decoded: { uuid: string; image: RgbaImage }[] = [];
+  private readonly decoded: { uuid: string; image: RgbaImage; size: number; refine: boolean }[] = [];
   private loading = 0;
   /** Bumped by beginPass: textures not asked for since are the ones eviction may take. */
   private generation = 0;
@@ -67,12 +81,14 @@ export class TextureStream {
   layerOf(uuid: string, priority: number): { layer: number; alpha: boolean } | null {
     let e = this.entries.get(uuid);
     if (!e) {
-      e = { state: 'queued', layer: -1, alpha: false, priority, wanted: this.generation };
+      e = { state: 'queued', layer: -1, alpha: false, priority, wanted: this.generation, size: 0, refine: 'none' };
       this.entries.set(uuid, e);
     }
     if (e.wanted !== this.generation) e.priority = priority;
     else e.priority = Math.min(e.priority, priority);
     e.wanted = this.generation;
+    // Closer than when it was decoded: decode it again at the size this distance needs (it stays drawn meanwhile).
+    if (e.state === 'resident' && e.refine === 'none' && dimensionFor(e.priority) > e.size) e.refine = 'queued';
     return e.state === 'resident' ? { layer: e.layer, alpha: e.alpha } : null;
   }
 
@@ -89,12 +105,17 @@ export class TextureStream {
   /** Starts queued loads (nearest first) and turns decoded images into layers. Call once per frame. */
   pump(): void {
     if (this.loading < MAX_LOADING) {
-      const queued = [...this.entries].filter(([, e]) => e.state === 'queued').sort((a, b) => a[1].priority - b[1].priority);
+      // New textures first (nearest first), then refinements of resident ones.
+      const queued = [...this.entries]
+        .filter(([, e]) => e.state === 'queued' || (e.state === 'resident' && e.refine === 'queued'))
+        .sort(
+          (a, b) => (a[1].state === 'queued' ? 0 : 1e9) + a[1].priority - ((b[1].state === 'queued' ? 0 : 1e9) + b[1].priority),
+        );
       for (const [uuid, e] of queued.slice(0, MAX_LOADING - this.loading)) this.start(uuid, e);
     }
     for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
       const next = this.decoded.shift();
-      if (next) this.place(next.uuid, next.image);
+      if (next) this.place(next.uuid, next.image, next.size, next.refine);
     }
   }
 
@@ -113,17 +134,26 @@ export class TextureStream {
   }
 
   private start(uuid: string, e: Entry): void {
-    e.state = 'loading';
+    const refine = e.state === 'resident';
+    const size = dimensionFor(e.priority);
+    if (refine) e.refine = 'loading';
+    else e.state = 'loading';
+    e.size = size;
     this.loading += 1;
-    this.load(uuid, e.priority).then(
+    this.load(uuid, e.priority, size).then(
       (image) => {
         this.loading -= 1;
         if (this.entries.get(uuid) !== e) return;
-        this.decoded.push({ uuid, image });
+        this.decoded.push({ uuid, image, size, refine });
       },
       (err: unknown) => {
         this.loading -= 1;
         if (this.entries.get(uuid) !== e) return;
+        if (refine) {
+          // The smaller decode stays; it is not asked for again at this size (e.size holds it).
+          e.refine = 'none';
+          return;
+        }
         e.state = 'failed';
         e.error = err instanceof Error ? err.message : String(err);
         this.log(`textures: ${uuid} could not be shown (${e.error}); its faces keep their colour`);
@@ -131,9 +161,24 @@ export class TextureStream {
     );
   }
 
-  private place(uuid: string, image: RgbaImage): void {
+  private place(uuid: string, image: RgbaImage, size: number, refine: boolean): void {
     const e = this.entries.get(uuid);
-    if (e?.state !== 'loading') return;
+    if (!e) return;
+    if (refine) {
+      if (e.state !== 'resident' || e.refine !== 'loading') return;
+      e.refine = 'none';
+      try {
+        const sharper = layerMips(image);
+        this.layers.upload(e.layer, sharper.mips);
+        e.alpha = sharper.alpha;
+        e.size = size;
+        this.version += 1;
+      } catch {
+        // The smaller decode stays.
+      }
+      return;
+    }
+    if (e.state !== 'loading') return;
     let mips: ReturnType<typeof layerMips>;
     try {
       mips = layerMips(image);

@@ -35,6 +35,8 @@ const R = INSTANCE_OFFSETS.rotation;
 export type ExtractChange = 'none' | 'transforms' | 'structure';
 
 const AVATAR_KEY = 'avatar';
+/** Metres you move before the extractor asks for textures and geometry by distance again. */
+const REFRESH_METRES = 8;
 
 export class WorldExtractor {
   readonly meshes: MeshData[][] = [];
@@ -50,6 +52,8 @@ export class WorldExtractor {
   private readonly materials: MaterialTableReader | null;
   /** Stream versions the current batch was built with. */
   private streamVersions = '';
+  /** Where you stood at the last rebuild: after moving REFRESH_METRES the asks by distance are made again. */
+  private rebuiltAt: Vec3 | null = null;
 
   constructor(
     memory: WorldMemory,
@@ -70,6 +74,15 @@ export class WorldExtractor {
     this.structure = -1;
   }
 
+  /** True when you moved far enough since the last rebuild that textures may want a sharper decode. */
+  private movedFar(): boolean {
+    if (!this.streams) return false;
+    const at = this.selfPosition();
+    const was = this.rebuiltAt;
+    if (!at || !was) return false;
+    return Math.hypot(at[0] - was[0], at[1] - was[1], at[2] - was[2]) > REFRESH_METRES;
+  }
+
   private versions(): string {
     const s = this.streams;
     return s ? `${s.textures.version}/${s.geometry.version}` : '';
@@ -81,7 +94,7 @@ export class WorldExtractor {
     const ok = this.sync.readConsistent(() => {
       this.view.refresh();
       const structure = this.sync.structure();
-      if (structure !== this.structure || this.versions() !== this.streamVersions) {
+      if (structure !== this.structure || this.versions() !== this.streamVersions || this.movedFar()) {
         this.rebuild();
         this.structure = structure;
         this.streamVersions = this.versions();
@@ -129,6 +142,7 @@ export class WorldExtractor {
     const pos = view.column(Transform, 'position');
     const shapeColumns = PRIM_SHAPE_KEYS.map((f) => view.column(Shape, f));
     const eye = this.selfPosition();
+    this.rebuiltAt = eye;
     this.streams?.textures.beginPass();
     const kept: number[] = [];
     for (const i of slots) {

@@ -1,7 +1,7 @@
 /** Texture layers on the CPU side and the texture stream's loading, placing, failing and eviction. */
 import { describe, expect, it } from 'vitest';
 import { LAYER_MIPS, LAYER_SIZE, layerMips, type RgbaImage, type TextureLayers } from '../../../../web/render/texture-layers';
-import { TextureStream } from '../../../../web/render/texture-stream';
+import { dimensionFor, STREAM_MAX_DIMENSION, TextureStream } from '../../../../web/render/texture-stream';
 
 function image(width: number, height: number, rgba: [number, number, number, number]): RgbaImage {
   const data = new Uint8Array(width * height * 4);
@@ -111,5 +111,37 @@ describe('texture stream', () => {
     stream.pump();
     expect(stream.layerOf('b', 0)).not.toBeNull();
     expect(stream.stats().evicted).toBe(1);
+  });
+
+  it('decodes a far texture small, and again at full size into the same layer once you come close', async () => {
+    const { layers, uploads } = fakeLayers(8);
+    const sizes: number[] = [];
+    const stream = new TextureStream(layers, async (_uuid, _priority, maxDimension) => {
+      sizes.push(maxDimension);
+      return image(maxDimension, maxDimension, [5, 5, 5, 255]);
+    });
+    stream.beginPass();
+    stream.layerOf('sign', 200);
+    stream.pump();
+    await flush();
+    stream.pump();
+    const far = stream.layerOf('sign', 200);
+    expect(far).not.toBeNull();
+    expect(sizes).toEqual([dimensionFor(200)]);
+    // You walk up to it: the next pass asks from 5 m.
+    stream.beginPass();
+    const v = stream.version;
+    expect(stream.layerOf('sign', 5)).toEqual(far);
+    stream.pump();
+    await flush();
+    stream.pump();
+    expect(sizes).toEqual([dimensionFor(200), STREAM_MAX_DIMENSION]);
+    expect(stream.version).toBeGreaterThan(v);
+    expect(uploads).toEqual([far?.layer, far?.layer]);
+    // Nothing more to refine from there.
+    stream.beginPass();
+    stream.layerOf('sign', 1);
+    stream.pump();
+    expect(sizes).toHaveLength(2);
   });
 });
