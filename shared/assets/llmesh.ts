@@ -1,5 +1,5 @@
 /** LLMesh assets (Second Life mesh, asset type 49): the header, and LOD blocks decoded to MeshData. */
-import { computeBounds, type MeshData } from '../geometry/mesh-data';
+import { computeBounds, type MeshData, putUnitNormal } from '../geometry/mesh-data';
 import { AssetError } from './errors';
 import { type Inflate, inflateZlib } from './inflate';
 import { type LlsdMap, type LlsdValue, parseLlsdBinary } from './llsd-binary';
@@ -300,23 +300,13 @@ function meshFromLlsd(value: LlsdValue, where: string): MeshData {
         y = 0;
         z = 0;
       }
-      let len = Math.hypot(x, y, z);
-      if (len < 1e-6) {
+      if (Math.hypot(x, y, z) < 1e-6) {
         const n = fromTriangles();
         x = n[v * 3] ?? 0;
         y = n[v * 3 + 1] ?? 0;
         z = n[v * 3 + 2] ?? 0;
-        len = Math.hypot(x, y, z);
       }
-      if (len < 1e-20) {
-        x = 0;
-        y = 0;
-        z = 1;
-        len = 1;
-      }
-      normals[o] = x / len;
-      normals[o + 1] = y / len;
-      normals[o + 2] = z / len;
+      putUnitNormal(normals, o, x, y, z);
     }
     base += s.vertices;
   }

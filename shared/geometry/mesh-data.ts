@@ -144,23 +144,13 @@ export class MeshBuilder {
       let x = acc[slot * 3] ?? 0;
       let y = acc[slot * 3 + 1] ?? 0;
       let z = acc[slot * 3 + 2] ?? 0;
-      let len = Math.hypot(x, y, z);
-      if (len < 1e-20) {
+      if (Math.hypot(x, y, z) < 1e-20) {
         // Opposite sheets cancelled out: fall back to the vertex's own triangles.
         x = this.nrm[v * 3] ?? 0;
         y = this.nrm[v * 3 + 1] ?? 0;
         z = this.nrm[v * 3 + 2] ?? 0;
-        len = Math.hypot(x, y, z);
       }
-      if (len < 1e-20) {
-        x = 0;
-        y = 0;
-        z = 1;
-        len = 1;
-      }
-      this.nrm[v * 3] = x / len;
-      this.nrm[v * 3 + 1] = y / len;
-      this.nrm[v * 3 + 2] = z / len;
+      putUnitNormal(this.nrm, v * 3, x, y, z);
     }
     this.groupStart = end;
     this.groupIndexStart = this.icount;
@@ -209,6 +199,20 @@ export class MeshBuilder {
       bounds: computeBounds(positions),
     };
   }
+}
+
+/** Writes (x, y, z) scaled to unit length at `out[at..at+3]`; a zero vector becomes +z. */
+export function putUnitNormal(out: Float32Array, at: number, x: number, y: number, z: number): void {
+  const len = Math.hypot(x, y, z);
+  if (len < 1e-20) {
+    out[at] = 0;
+    out[at + 1] = 0;
+    out[at + 2] = 1;
+    return;
+  }
+  out[at] = x / len;
+  out[at + 1] = y / len;
+  out[at + 2] = z / len;
 }
 
 /** Axis-aligned bounds of xyz triples and the sphere around their centre that holds them all. */
