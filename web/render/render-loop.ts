@@ -23,7 +23,7 @@ function assetStats(s: AssetStreams): AssetStats {
     textureLayers: t.layers,
     gpuTextureBytes: t.gpuBytes,
     geometryReady: g.ready,
-    geometryLoading: g.loading,
+    geometryLoading: g.loading + g.queued,
     geometryFailed: g.failed,
     bytesFromNetwork: store.bytesFromNetwork,
     bytesFromCache: store.bytesFromCache,

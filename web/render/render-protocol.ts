@@ -1,4 +1,5 @@
 /** Messages between the main thread and the render worker. */
+import type { GridAssetRoute } from '../assets/grid-sources';
 import type { WorldMemory } from '../engine';
 import type { Heightfield, TerrainTextures } from '../scene/heightfield';
 import type { CameraIntent } from './camera';
@@ -12,11 +13,7 @@ export interface AdapterSummary {
 }
 
 /** An OpenSim session's asset route: GET `${origin}/api/grid/${session}/asset/<kind>/<uuid>` with the token. */
-export interface AssetSource {
-  origin: string;
-  session: string;
-  token: string;
-}
+export type AssetSource = GridAssetRoute;
 
 /** Which built-in scene to show while no world feeds the renderer. */
 export type LocalSceneName = 'preview' | 'test';

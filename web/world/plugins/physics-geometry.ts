@@ -1,18 +1,18 @@
 /**
- * Collision geometry of sculpted and mesh prims for the physics plugin: one loader per grid session that fetches a
- * sculpt map or mesh asset through the session's asset route and makes the unit-size mesh the prim collides as. A
- * mesh collides as its `physics_mesh` block when it has one, else as its low LOD; a sculpt as its coarsest LOD.
- * Only what the last gathering pass asked for is loaded, nearest first, a few at a time; a failed asset is logged
- * once and keeps its base prim.
+ * Collision geometry of sculpted and mesh prims for the physics plugin: one loader per grid session (the shared
+ * geometry loader, web/assets/geometry-loader.ts, over the session's asset route) that makes the unit-size mesh
+ * the prim collides as. A mesh collides as its `physics_mesh` block when it has one, else as its low LOD; a sculpt
+ * as its coarsest LOD. Only what the last gathering pass asked for is loaded, nearest first, a few at a time; a
+ * failed asset is logged once and keeps its base prim.
  */
 import { decodeLlmeshLod, decodeLlmeshPhysicsMesh, type LlmeshLod, parseLlmeshHeader } from '../../../shared/assets/llmesh';
 import type { MeshData } from '../../../shared/geometry/mesh-data';
 import { PRIM_LOD_COUNT } from '../../../shared/geometry/prim-mesh';
 import { generateSculptMesh, type SculptMap } from '../../../shared/geometry/sculpt';
-import { SCULPT_TYPES } from '../../../shared/protocol';
-import { createAssetStore } from '../../assets/asset-store';
-import { createDecodePool, type DecodePool } from '../../assets/decode-pool';
-import { decodeJ2k } from '../../assets/j2k';
+import { createGeometryLoader, type GeometrySources } from '../../assets/geometry-loader';
+import { type GridAssetRoute, gridAssetSources } from '../../assets/grid-sources';
+
+export type { GridAssetRoute };
 
 /** What the physics plugin asks for a sculpt's or mesh's collision geometry. */
 export interface PhysicsGeometry {
@@ -33,15 +33,8 @@ export interface PhysicsGeometry {
   close(): void;
 }
 
-/** Where the loader gets assets. */
-export interface PhysicsGeometrySources {
-  /** The bytes of a mesh asset (asset type 49). */
-  meshBytes(uuid: string): Promise<Uint8Array>;
-  /** A decoded sculpt map. */
-  sculptMap(uuid: string): Promise<SculptMap>;
-  /** Releases what the sources hold (a decoder worker). */
-  close?(): void;
-}
+/** Where the loader gets assets (the shared geometry loader's sources). */
+export type PhysicsGeometrySources = GeometrySources;
 
 export interface PhysicsGeometryOptions {
   /** Loads at once (default {@link MAX_GEOMETRY_LOADS}). */
@@ -52,8 +45,6 @@ export interface PhysicsGeometryOptions {
 
 /** Collision geometry loaded at once: the world worker steps the world at 60 Hz meanwhile. */
 export const MAX_GEOMETRY_LOADS = 4;
-/** Largest sculpt map side decoded (SL maps are 64 or 128 px; the coarsest LOD samples 8x8 of them). */
-const SCULPT_MAX_DIMENSION = 256;
 /** A mesh without a physics block collides as its low LOD, else the nearest finer one, else the lowest. */
 const MESH_LOD_ORDER: readonly LlmeshLod[] = ['low', 'medium', 'high', 'lowest'];
 
@@ -75,142 +66,40 @@ export function collisionMeshOfSculpt(map: SculptMap, type: number): MeshData {
   return generateSculptMesh(map, type, PRIM_LOD_COUNT - 1);
 }
 
-interface Entry {
-  uuid: string;
-  type: number;
-  state: 'queued' | 'loading' | 'ready' | 'failed';
-  mesh: MeshData | null;
-  priority: number;
-  /** The gathering pass that last asked for it. */
-  pass: number;
-}
-
-const isMesh = (type: number): boolean => (type & 0x07) === SCULPT_TYPES.mesh;
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
 /** A loader over `sources`. */
 export function createPhysicsGeometry(sources: PhysicsGeometrySources, options: PhysicsGeometryOptions = {}): PhysicsGeometry {
-  const maxLoading = Math.max(1, options.maxLoading ?? MAX_GEOMETRY_LOADS);
-  const log = options.log ?? ((m: string) => console.warn(m));
-  const entries = new Map<string, Entry>();
-  let version = 0;
-  let pass = 0;
-  let loading = 0;
-  let closed = false;
-
-  const start = (e: Entry): void => {
-    e.state = 'loading';
-    loading++;
-    const mesh = isMesh(e.type);
-    const what = mesh ? 'mesh' : 'sculpt map';
-    const work = mesh
-      ? sources.meshBytes(e.uuid).then(collisionMeshOfLlmesh)
-      : sources.sculptMap(e.uuid).then((map) => collisionMeshOfSculpt(map, e.type));
-    work.then(
-      (m) => {
-        if (closed) return;
-        loading--;
-        if (m.indexCount < 3) {
-          e.state = 'failed';
-          log(`physics: ${what} ${e.uuid} has no triangles; it collides as its base prim`);
-          return;
-        }
-        e.mesh = m;
-        e.state = 'ready';
-        version++;
-      },
-      (err: unknown) => {
-        if (closed) return;
-        loading--;
-        e.state = 'failed';
-        log(`physics: ${what} ${e.uuid} could not be used (${describe(err)}); it collides as its base prim`);
-      },
-    );
-  };
-
+  const loader = createGeometryLoader<MeshData>(
+    sources,
+    {
+      mesh: collisionMeshOfLlmesh,
+      sculpt: collisionMeshOfSculpt,
+      usable: (m) => m.indexCount >= 3,
+    },
+    {
+      maxLoading: options.maxLoading ?? MAX_GEOMETRY_LOADS,
+      prefix: 'physics',
+      fallback: 'it collides as its base prim',
+      ...(options.log ? { log: options.log } : {}),
+    },
+  );
   return {
     get version() {
-      return version;
+      return loader.version;
     },
-    beginPass() {
-      pass++;
-    },
-    meshOf(uuid, type, priority) {
-      // A mesh's flags change nothing; a sculpt's stitching and flags make another shape.
-      const key = isMesh(type) ? `mesh:${uuid}` : `${uuid}:${type}`;
-      let e = entries.get(key);
-      if (!e) {
-        e = { uuid, type, state: 'queued', mesh: null, priority, pass };
-        entries.set(key, e);
-      } else if (e.state === 'queued') {
-        e.priority = e.pass === pass ? Math.min(e.priority, priority) : priority;
-        e.pass = pass;
-      }
-      return e.mesh;
-    },
-    pump() {
-      if (closed || loading >= maxLoading) return;
-      const wanted: Entry[] = [];
-      for (const e of entries.values()) if (e.state === 'queued' && e.pass === pass) wanted.push(e);
-      wanted.sort((a, b) => a.priority - b.priority);
-      for (const e of wanted.slice(0, maxLoading - loading)) start(e);
-    },
+    beginPass: () => loader.beginPass(),
+    meshOf: (uuid, type, priority) => loader.meshOf(uuid, type, priority),
+    pump: () => loader.pump(),
     stats() {
-      let ready = 0;
-      let failed = 0;
-      for (const e of entries.values()) {
-        if (e.state === 'ready') ready++;
-        else if (e.state === 'failed') failed++;
-      }
+      const { ready, loading, failed } = loader.stats();
       return { ready, loading, failed };
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      entries.clear();
-      sources.close?.();
-    },
+    close: () => loader.close(),
   };
 }
 
-/** A grid session's asset route, as the page's `connect-grid` command gives it. */
-export interface GridAssetRoute {
-  /** The edge's origin. */
-  origin: string;
-  /** The GridSession id (`/ws/grid/<session>`). */
-  session: string;
-  token: string;
-}
-
-/**
- * Sources over a grid session's asset route (`${origin}/api/grid/<session>/asset/<kind>/<uuid>`, through the asset
- * store). Sculpt maps are decoded off the world worker by one decoder worker, started when the first one is needed;
- * where there are no workers (Node: visit, tests) OpenJPEG runs in place.
- */
+/** Sources over a grid session's asset route (web/assets/grid-sources.ts); sculpt maps decoded off this thread. */
 export function gridGeometrySources(route: GridAssetRoute): PhysicsGeometrySources {
-  const store = createAssetStore({
-    base: `${route.origin}/api/grid/${encodeURIComponent(route.session)}`,
-    token: route.token,
-  });
-  let pool: DecodePool | null = null;
-  return {
-    meshBytes: (uuid) => store.get('mesh', uuid),
-    async sculptMap(uuid) {
-      const bytes = await store.get('texture', uuid);
-      const options = { maxDimension: SCULPT_MAX_DIMENSION };
-      let image: { width: number; height: number; rgba: Uint8Array };
-      if (typeof Worker === 'undefined') image = await decodeJ2k(bytes, options);
-      else {
-        pool ??= createDecodePool({ size: 1 });
-        image = await pool.decode(bytes, options).promise;
-      }
-      return { width: image.width, height: image.height, rgba: image.rgba };
-    },
-    close() {
-      pool?.close();
-      pool = null;
-    },
-  };
+  return gridAssetSources(route);
 }
 
 /** The loader of a grid session: {@link createPhysicsGeometry} over {@link gridGeometrySources}. */
