@@ -4,8 +4,7 @@
  * RegionHandshake → region_info (terrain textures, their height bands, water).
  */
 
-import { primParamsFromWire } from '../../shared/geometry/prim-from-wire';
-import { generatePrimMesh, PRIM_LOD_COUNT } from '../../shared/geometry/prim-mesh';
+import { primFaceCount } from '../../shared/geometry/prim-faces';
 import { LludpError, type MessageOf, type TextureEntry, type TextureFace, textureFace } from '../../shared/lludp';
 import {
   type EntitySculpt,
@@ -15,7 +14,6 @@ import {
   MAX_HOVER_TEXT_BYTES,
   MAX_TEXTURE_REPEATS,
   NO_TEXTURE,
-  PRIM_SHAPE_KEYS,
   type PrimShape,
   type RegionInfo,
   sculptFromByte,
@@ -152,10 +150,6 @@ export function faceMaterials(entry: TextureEntry, faces: number): FaceMaterial[
   return out;
 }
 
-/** Face counts of generated prim shapes, by their wire parameters (bounded: shapes repeat). */
-const faceCountCache = new Map<string, number>();
-const FACE_COUNT_CACHE_SIZE = 4096;
-
 /** Faces the TextureEntry names: one past the highest overridden face (at least 1). */
 export function textureEntryFaces(entry: TextureEntry): number {
   let faces = 1;
@@ -170,20 +164,13 @@ export function textureEntryFaces(entry: TextureEntry): number {
  */
 export function objectFaceCount(shape: PrimShape, sculpt: EntitySculpt | null, entry: TextureEntry): number {
   if (sculpt) return sculpt.type === 'mesh' ? textureEntryFaces(entry) : 1;
-  const key = PRIM_SHAPE_KEYS.map((k) => shape[k]).join(',');
-  const known = faceCountCache.get(key);
-  if (known !== undefined) return known;
   let faces: number;
   try {
-    // The coarsest LOD has the same faces as the finest, at a fraction of the cost.
-    faces = generatePrimMesh(primParamsFromWire(shape), PRIM_LOD_COUNT - 1).faceCount;
+    faces = primFaceCount(shape);
   } catch {
     faces = textureEntryFaces(entry);
   }
-  faces = Math.max(1, Math.min(MAX_FACES, faces));
-  if (faceCountCache.size >= FACE_COUNT_CACHE_SIZE) faceCountCache.clear();
-  faceCountCache.set(key, faces);
-  return faces;
+  return Math.max(1, Math.min(MAX_FACES, faces));
 }
 
 /** Truncates to `max` UTF-8 bytes. */

@@ -10,8 +10,8 @@ import { generatePrimLods, PRIM_LOD_COUNT } from '../../shared/geometry/prim-mes
 import { primParamsKey } from '../../shared/geometry/prim-params';
 import { PRIM_SHAPE_KEYS } from '../../shared/protocol';
 import { attachWorld, type WorldMemory, type WorldView } from '../engine';
-import { Avatar, Faces, MAX_FACE_COLORS, Sculpt, Shape, Surface, Transform } from '../scene/components';
-import { MATERIAL_FIELD, MATERIAL_FLAGS, MaterialTableReader } from '../scene/material-table';
+import { Avatar, Faces, MAX_FACE_COLORS, Sculpt, Shape, Surface, surfaceMaterial, Transform } from '../scene/components';
+import { MaterialTableReader } from '../scene/material-table';
 import { RenderListReader } from '../scene/render-list';
 import { SyncReader } from '../scene/sync-header';
 import type { GeometryStream } from './geometry-stream';
@@ -189,10 +189,7 @@ export class WorldExtractor {
       if (!avatar && this.materials && view.hasBit(i, surfaceId)) {
         const m = Math.min(MAX_FACE_COLORS, surfaceCount[i] ?? 0);
         looks = [];
-        for (let f = 0; f < m; f++) {
-          const o = i * MAX_FACE_COLORS * 2 + f * 2;
-          looks.push(this.look((surface[o] ?? 0) | ((surface[o + 1] ?? 0) << 8), priority));
-        }
+        for (let f = 0; f < m; f++) looks.push(this.look(surfaceMaterial(surface, i, f), priority));
       }
       pushInstance(batch, {
         mesh,
@@ -213,13 +210,11 @@ export class WorldExtractor {
   private look(index: number, priority: number): FaceLook {
     const table = this.materials;
     if (!table || index <= 0 || index >= table.materialCount) return PLAIN_FACE;
-    const F = MATERIAL_FIELD;
-    const flags = table.word(index, F.flags);
-    const texture = table.word(index, F.texture);
+    const m = table.read(index);
     let layer = -1;
     let textureAlpha = false;
-    if (texture > 0 && this.streams) {
-      const resident = this.streams.textures.layerOf(table.assetId(texture), priority);
+    if (m.texture > 0 && this.streams) {
+      const resident = this.streams.textures.layerOf(table.assetId(m.texture), priority);
       if (resident) {
         layer = resident.layer;
         textureAlpha = resident.alpha;
@@ -227,13 +222,13 @@ export class WorldExtractor {
     }
     return {
       layer,
-      repeats: [table.float(index, F.repeatU), table.float(index, F.repeatV)],
-      offset: [table.float(index, F.offsetU), table.float(index, F.offsetV)],
-      rotation: table.float(index, F.rotation),
-      glow: table.float(index, F.glow),
-      fullbright: (flags & MATERIAL_FLAGS.fullbright) !== 0,
-      alphaMode: (flags & MATERIAL_FLAGS.alphaMask) >> MATERIAL_FLAGS.alphaShift,
-      alphaCutoff: table.float(index, F.alphaCutoff),
+      repeats: m.repeats,
+      offset: m.offset,
+      rotation: m.rotation,
+      glow: m.glow,
+      fullbright: m.fullbright,
+      alphaMode: m.alphaMode,
+      alphaCutoff: m.alphaCutoff,
       textureAlpha,
     };
   }

@@ -60,6 +60,23 @@ export const Sound = defineComponent('Sound', { asset: 'u32', gain: 'f32', radiu
  */
 export const Surface = defineComponent('Surface', { count: 'u8', material: { bytes: MAX_FACE_COLORS * 2 } });
 
+/** Face `face`'s material index in Surface's `material` column (its bytes) at `slot`. */
+export function surfaceMaterial(column: Uint8Array, slot: number, face: number): number {
+  const o = slot * MAX_FACE_COLORS * 2 + face * 2;
+  return (column[o] ?? 0) | ((column[o + 1] ?? 0) << 8);
+}
+
+/** Writes face `face`'s material index at `slot`; returns whether it changed. */
+export function setSurfaceMaterial(column: Uint8Array, slot: number, face: number, index: number): boolean {
+  const o = slot * MAX_FACE_COLORS * 2 + face * 2;
+  const lo = index & 0xff;
+  const hi = (index >> 8) & 0xff;
+  if (column[o] === lo && column[o + 1] === hi) return false;
+  column[o] = lo;
+  column[o + 1] = hi;
+  return true;
+}
+
 /**
  * Sculpted or mesh geometry: SL's SculptType byte (type in the low bits, invert 0x40, mirror 0x80) and the
  * material table's asset index of its sculpt map or mesh asset.

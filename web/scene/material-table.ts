@@ -39,6 +39,19 @@ export const MATERIAL_FLAGS = {
 const HEADER_WORDS = 4;
 const ALPHA_MODE_INDEX: Record<FaceMaterial['alphaMode'], number> = { blend: 0, mask: 1, none: 2, emissive: 3 };
 
+/** One material as the table holds it: its texture as an asset index (0: none) and how it lies on the face. */
+export interface MaterialRecord {
+  texture: number;
+  repeats: [number, number];
+  offset: [number, number];
+  rotation: number;
+  glow: number;
+  alphaCutoff: number;
+  fullbright: boolean;
+  /** The index into ALPHA_MODES (blend, mask, none, emissive). */
+  alphaMode: number;
+}
+
 /** Bytes of the table's shared buffer. */
 export function materialTableBytes(): number {
   return HEADER_WORDS * 4 + ASSET_CAPACITY * 16 + MATERIAL_CAPACITY * MATERIAL_WORDS * 4;
@@ -97,6 +110,22 @@ class TableViews {
   /** A float field of material `index`. */
   float(index: number, field: number): number {
     return this.floats[index * MATERIAL_WORDS + field] ?? 0;
+  }
+
+  /** Material `index`, all its fields. */
+  read(index: number): MaterialRecord {
+    const F = MATERIAL_FIELD;
+    const flags = this.word(index, F.flags);
+    return {
+      texture: this.word(index, F.texture),
+      repeats: [this.float(index, F.repeatU), this.float(index, F.repeatV)],
+      offset: [this.float(index, F.offsetU), this.float(index, F.offsetV)],
+      rotation: this.float(index, F.rotation),
+      glow: this.float(index, F.glow),
+      alphaCutoff: this.float(index, F.alphaCutoff),
+      fullbright: (flags & MATERIAL_FLAGS.fullbright) !== 0,
+      alphaMode: (flags & MATERIAL_FLAGS.alphaMask) >> MATERIAL_FLAGS.alphaShift,
+    };
   }
 }
 

@@ -7,14 +7,12 @@
  */
 import { type DecodedLlmesh, decodeLlmesh, LLMESH_LODS, type LlmeshLod } from '../../shared/assets/llmesh';
 import { StormError } from '../../shared/errors';
-import { primParamsFromWire } from '../../shared/geometry/prim-from-wire';
-import { generatePrimMesh, PRIM_LOD_COUNT } from '../../shared/geometry/prim-mesh';
+import { primFaceCount } from '../../shared/geometry/prim-faces';
 import { generateSculptLods, type SculptMap } from '../../shared/geometry/sculpt';
 import {
   type EntitySculpt,
   type HoverText,
   NO_TEXTURE,
-  PRIM_SHAPE_KEYS,
   type PrimShape,
   type SculptTypeName,
   sculptFromByte,
@@ -23,13 +21,13 @@ import {
 import type { AssetKind, AssetStore } from '../assets/asset-store';
 import { decodeJ2k } from '../assets/j2k';
 import type { EntityId, World } from '../engine';
-import { Faces, MAX_FACE_COLORS, Sculpt, Shape, Sound, Surface } from '../scene/components';
-import { MATERIAL_FIELD, MATERIAL_FLAGS, type MaterialTableReader } from '../scene/material-table';
+import { Faces, MAX_FACE_COLORS, Sculpt, Shape, Sound, Surface, surfaceMaterial } from '../scene/components';
+import type { MaterialTableReader } from '../scene/material-table';
 import { oggInfo } from './ogg';
 import { round } from './report';
 
 /** The material table as read here (the world worker's writer has the same read side). */
-export type MaterialLookup = Pick<MaterialTableReader, 'assetId' | 'word' | 'float'>;
+export type MaterialLookup = Pick<MaterialTableReader, 'assetId' | 'read'>;
 
 type Rgba = [number, number, number, number];
 
@@ -123,8 +121,7 @@ export function readLooks(
   if (world.has(ecs, Surface)) {
     const count = world.column(Surface, 'count')[slot] ?? 0;
     const bytes = world.column(Surface, 'material');
-    const base = slot * MAX_FACE_COLORS * 2;
-    for (let f = 0; f < count; f++) materials.push((bytes[base + f * 2] ?? 0) | ((bytes[base + f * 2 + 1] ?? 0) << 8));
+    for (let f = 0; f < count; f++) materials.push(surfaceMaterial(bytes, slot, f));
   }
   const colors: Rgba[] = [];
   if (world.has(ecs, Faces)) {
@@ -171,7 +168,7 @@ export function namedAssets(
   };
   for (const t of textures) add(t, 'texture');
   for (const l of looks) {
-    for (const m of l.materials) add(table.assetId(table.word(m, MATERIAL_FIELD.texture)), 'texture');
+    for (const m of l.materials) add(table.assetId(table.read(m).texture), 'texture');
     // Faces without a Surface use the default material, which has no texture.
     if (l.sculpt) add(l.sculpt.map, l.sculpt.type === 'mesh' ? 'mesh' : 'texture');
     if (l.sound) add(l.sound, 'sound');
@@ -282,20 +279,6 @@ function meshLods(mesh: DecodedLlmesh): VisitLod[] {
   }));
 }
 
-const faceCounts = new Map<string, number>();
-
-/** Faces of a prim's generated shape (the viewer's mesh generator: SL's numbering). */
-function primFaces(shape: PrimShape): number {
-  const key = PRIM_SHAPE_KEYS.map((k) => shape[k]).join(',');
-  let n = faceCounts.get(key);
-  if (n === undefined) {
-    n = generatePrimMesh(primParamsFromWire(shape), PRIM_LOD_COUNT - 1).faceCount;
-    if (faceCounts.size > 4096) faceCounts.clear();
-    faceCounts.set(key, n);
-  }
-  return n;
-}
-
 /**
  * An entity's appearance: one face per face it has (a prim's generated shape, 1 for a sculpty, a mesh's
  * submeshes once decoded), its sculpt with the vertex count of the sculpt mesh, its mesh's LODs, its hover text.
@@ -305,19 +288,18 @@ export function looksReport(raw: RawLooks, table: MaterialLookup, loaded: Loaded
   let count: number;
   if (raw.sculpt?.type === 'mesh') count = decodedMesh?.submeshes ?? Math.max(raw.materials.length, raw.colors.length, 1);
   else if (raw.sculpt) count = 1;
-  else count = raw.shape ? primFaces(raw.shape) : Math.max(raw.materials.length, raw.colors.length, 1);
-  const F = MATERIAL_FIELD;
+  else count = raw.shape ? primFaceCount(raw.shape) : Math.max(raw.materials.length, raw.colors.length, 1);
   const faces: VisitFace[] = [];
   for (let f = 0; f < Math.min(count, MAX_FACE_COLORS); f++) {
-    const m = raw.materials.length > 0 ? (raw.materials[Math.min(f, raw.materials.length - 1)] ?? 0) : 0;
+    const m = table.read(raw.materials.length > 0 ? (raw.materials[Math.min(f, raw.materials.length - 1)] ?? 0) : 0);
     faces.push({
-      texture: table.assetId(table.word(m, F.texture)),
+      texture: table.assetId(m.texture),
       color: raw.colors[f] ?? raw.colors[0] ?? [255, 255, 255, 255],
-      repeats: [round(table.float(m, F.repeatU)), round(table.float(m, F.repeatV))],
-      offset: [round(table.float(m, F.offsetU)), round(table.float(m, F.offsetV))],
-      rotation: round(table.float(m, F.rotation)),
-      fullbright: (table.word(m, F.flags) & MATERIAL_FLAGS.fullbright) !== 0,
-      glow: round(table.float(m, F.glow), 3),
+      repeats: [round(m.repeats[0]), round(m.repeats[1])],
+      offset: [round(m.offset[0]), round(m.offset[1])],
+      rotation: round(m.rotation),
+      fullbright: m.fullbright,
+      glow: round(m.glow, 3),
     });
   }
   let sculpt: VisitSculpt | null = null;

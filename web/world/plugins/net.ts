@@ -27,6 +27,7 @@ import {
   Sculpt,
   Shape,
   Surface,
+  setSurfaceMaterial,
   Transform,
 } from '../../scene/components';
 import { createMaterialBuffer, MaterialTableWriter } from '../../scene/material-table';
@@ -522,15 +523,8 @@ export class SceneApplier {
     const bytes = world.column(Surface, 'material');
     if (countCol[i] !== count) changed = true;
     countCol[i] = count;
-    const base = i * MAX_FACE_COLORS * 2;
     indices.forEach((k, f) => {
-      const lo = k & 0xff;
-      const hi = k >> 8;
-      if (bytes[base + f * 2] !== lo || bytes[base + f * 2 + 1] !== hi) {
-        bytes[base + f * 2] = lo;
-        bytes[base + f * 2 + 1] = hi;
-        changed = true;
-      }
+      if (setSurfaceMaterial(bytes, i, f, k)) changed = true;
     });
     return changed;
   }
