@@ -56,7 +56,7 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           include: ['tests/e2e/audio-mixer.test.ts'],
           globalSetup: ['tests/e2e/global-setup.ts'],
-          testTimeout: 120_000,
+          testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

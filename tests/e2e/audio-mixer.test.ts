@@ -7,32 +7,72 @@ import { launchChromium } from '../support/chromium';
 const pageModule = `/@fs${fileURLToPath(new URL('./audio-mixer.page.ts', import.meta.url))}`;
 const oggUrl = `/@fs${fileURLToPath(new URL('../support/fixtures/tone-440.ogg', import.meta.url))}`;
 
-/** How long one evaluation may take before the page is reloaded and it is tried again (ms). */
+/** How long one evaluation may take before the browser is replaced and it is tried again (ms). */
 const EVALUATE_MS = 30_000;
 
+/** How long closing a stalled browser may take before its process is killed (ms). */
+const CLOSE_MS = 10_000;
+
 /**
- * Evaluates `m => <expr>` on the page module (a string, so vitest does not rewrite the import). Retries after a
- * Vite reload, and after an evaluation that never answers (seen once in CI: the page stalled after the OpenSim
- * suites; playwright's evaluate has no time limit of its own), with the page reloaded.
+ * One headless Chromium for the audio pages (no WebGPU flags: these pages only render sound), replaced whole when a
+ * page stalls. Seen twice in CI: an evaluation never answered and the stalled page could not even be reloaded
+ * ("Not attached to an active page"), so a reload is not enough; a fresh browser is.
  */
-async function inPage(page: Page, expr: string): Promise<unknown> {
-  for (let attempt = 0; ; attempt++) {
+class AudioBrowser {
+  private browser: Browser | undefined;
+  private page: Page | undefined;
+
+  async open(): Promise<Page> {
+    if (this.page && !this.page.isClosed() && this.browser?.isConnected()) return this.page;
+    await this.close();
+    this.browser = await launchChromium({ webgpu: false });
+    this.page = await this.browser.newPage();
+    await this.page.goto(`${inject('baseUrl')}/api/health`, { waitUntil: 'networkidle' });
+    return this.page;
+  }
+
+  async close(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    this.page = undefined;
+    if (!browser) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`audio e2e: the page did not answer ${expr} within ${EVALUATE_MS} ms`)),
-        EVALUATE_MS,
-      );
+    const stuck = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), CLOSE_MS);
     });
-    try {
-      return await Promise.race([page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => ${expr})`), stalled]);
-    } catch (err) {
-      const text = String(err);
-      if (attempt >= 2 || !/context was destroyed|navigation|did not answer/i.test(text)) throw err;
-      if (/did not answer/.test(text)) await page.reload({ waitUntil: 'networkidle' });
-      else await page.waitForLoadState('networkidle');
-    } finally {
-      clearTimeout(timer);
+    const closed = await Promise.race([browser.close().then(() => 'closed' as const, () => 'closed' as const), stuck]);
+    clearTimeout(timer);
+    if (closed === 'stuck') browser.process?.()?.kill('SIGKILL');
+  }
+
+  /**
+   * Evaluates `m => <expr>` on the page module (a string, so vitest does not rewrite the import). After a Vite
+   * reload it waits for the page and tries again; after an evaluation that never answers (playwright's evaluate
+   * has no time limit of its own) or a page that died, it starts a fresh browser and tries again.
+   */
+  async inPage(expr: string): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      const page = await this.open();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`audio e2e: the page did not answer ${expr} within ${EVALUATE_MS} ms`)),
+          EVALUATE_MS,
+        );
+      });
+      try {
+        return await Promise.race([page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => ${expr})`), stalled]);
+      } catch (err) {
+        const text = String(err);
+        const navigated = /context was destroyed|navigation/i.test(text);
+        const dead = /did not answer|closed|crash|not attached|disconnected/i.test(text);
+        if (attempt >= 2 || !(navigated || dead)) throw err;
+        console.warn(`audio e2e: attempt ${attempt + 1} of ${expr} failed (${text.split('\n')[0]}); trying again`);
+        if (dead) await this.close();
+        else await page.waitForLoadState('networkidle').catch(() => this.close());
+      } finally {
+        clearTimeout(timer);
+      }
     }
   }
 }
@@ -45,35 +85,31 @@ interface Levels {
 }
 
 describe('spatial mixer in Chromium (OfflineAudioContext)', () => {
-  let browser: Browser;
-  let page: Page;
+  const audio = new AudioBrowser();
 
   beforeAll(async () => {
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await page.goto(`${inject('baseUrl')}/api/health`, { waitUntil: 'networkidle' });
-    await inPage(page, 'true');
-  }, 120_000);
+    await audio.inPage('true');
+  }, 180_000);
   afterAll(async () => {
-    await browser?.close();
+    await audio.close();
   });
 
   it('a source to the listener’s left is louder in the left channel, and one to the right in the right', async () => {
-    const r = (await inPage(page, 'm.panning()')) as { left: Levels; right: Levels };
+    const r = (await audio.inPage('m.panning()')) as { left: Levels; right: Levels };
     console.log('audio: panning', JSON.stringify(r));
     expect(r.left.left).toBeGreaterThan(r.left.right * 1.5);
     expect(r.right.right).toBeGreaterThan(r.right.left * 1.5);
   });
 
   it('gain falls with distance', async () => {
-    const r = (await inPage(page, 'm.falloff()')) as { d: number; level: number }[];
+    const r = (await audio.inPage('m.falloff()')) as { d: number; level: number }[];
     console.log('audio: falloff', JSON.stringify(r));
     for (let i = 1; i < r.length; i++) expect(r[i]?.level ?? 1).toBeLessThan((r[i - 1]?.level ?? 0) * 0.8);
     expect(r[0]?.level ?? 0).toBeGreaterThan(0.05);
   });
 
   it('is silent beyond the radius, audible inside it', async () => {
-    const r = (await inPage(page, 'm.beyondRadius()')) as { far: number; outside: number; inside: number };
+    const r = (await audio.inPage('m.beyondRadius()')) as { far: number; outside: number; inside: number };
     console.log('audio: radius', JSON.stringify(r));
     expect(r.far).toBe(0);
     expect(r.outside).toBe(0);
@@ -81,7 +117,7 @@ describe('spatial mixer in Chromium (OfflineAudioContext)', () => {
   });
 
   it('the OpenSim looped Ogg (the StormArt tone) decodes and loops: 440 Hz still sounding after its 1.5 s', async () => {
-    const r = (await inPage(page, `m.oggLoop(${JSON.stringify(oggUrl)})`)) as Levels & {
+    const r = (await audio.inPage(`m.oggLoop(${JSON.stringify(oggUrl)})`)) as Levels & {
       duration: number;
       errors: string[];
       first4: string;
@@ -98,7 +134,7 @@ describe('spatial mixer in Chromium (OfflineAudioContext)', () => {
   });
 
   it('undecodable bytes give a clear audio: error and silence for that source only', async () => {
-    const r = (await inPage(page, 'm.undecodable()')) as Levels & { errors: string[] };
+    const r = (await audio.inPage('m.undecodable()')) as Levels & { errors: string[] };
     console.log('audio: undecodable', JSON.stringify(r));
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(/^audio: sound 0bad0000-\S+ \(31 bytes\) could not be decoded/);
