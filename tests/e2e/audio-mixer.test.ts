@@ -41,7 +41,13 @@ class AudioBrowser {
       timer = setTimeout(() => resolve('stuck'), CLOSE_MS);
     });
     // A browser that will not close in time is left behind: playwright kills it when the test process exits.
-    const closed = await Promise.race([browser.close().then(() => 'closed' as const, () => 'closed' as const), stuck]);
+    const closed = await Promise.race([
+      browser.close().then(
+        () => 'closed' as const,
+        () => 'closed' as const,
+      ),
+      stuck,
+    ]);
     clearTimeout(timer);
     if (closed === 'stuck') console.warn('audio e2e: a stalled browser did not close in time; left for exit');
   }
