@@ -334,7 +334,8 @@ export class World extends WorldView {
     const plan = plans.length === 1 ? (plans[0] as ComponentPlan) : null;
     const sole = plan !== null && this.emptyMatchers.length === 0 ? this.soleQuery(plan) : null;
     const reset = plan !== null && plan.resets.length === 1 ? (plan.resets[0] as FieldReset) : null;
-    const fused = plan !== null && sole !== null && plan.changed === null && reset !== null && reset.size === 1;
+    const fused =
+      plan !== null && sole !== null && plan.changed === null && reset !== null && reset.size === 1 && reset.words !== null;
     const gen = this.gen;
     const queue = this.freeQueue;
     let head = this.freeHead;
@@ -347,28 +348,35 @@ export class World extends WorldView {
       const word = plan.word;
       const bit = plan.bit;
       const added = plan.added;
-      const cells = reset.words ?? (reset.bytes as Uint8Array);
+      const cells = reset.words as Int32Array;
       const fill = reset.fill;
       const tick = this.ownerTick;
       const sparse = sole.reserve(count, next + count);
       const dense = sole.dense;
-      let at = sole.count;
+      const first = sole.count;
+      let at = first;
+      // Recycled slots first (first in, first out), then fresh ones: two loops without a branch on the source.
+      const recycled = Math.min(count, queued);
       for (let k = 0; k < count; k++) {
         let index: number;
-        if (queued > 0) {
+        if (k < recycled) {
           index = queue[head] as number;
           if (++head === queue.length) head = 0;
-          queued--;
         } else index = next++;
-        const g = (((gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
-        gen[index] = g;
-        if (out !== undefined) out[k] = (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+        gen[index] = (((gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
         const w = index * mw + word;
         mask[w] = (mask[w] as number) | bit;
         added[index] = tick;
         cells[index] = fill;
         sparse[index] = at;
         dense[at++] = index;
+      }
+      queued -= recycled;
+      if (out !== undefined) {
+        for (let k = 0; k < count; k++) {
+          const index = dense[first + k] as number;
+          out[k] = ((((gen[index] as number) & GEN_MASK) << ID_BITS) | index) >>> 0;
+        }
       }
       sole.commit(at);
       this.freeHead = head;
@@ -482,9 +490,9 @@ export class World extends WorldView {
     const only = resets.length === 1 && (resets[0] as FieldReset).size === 1 ? (resets[0] as FieldReset) : null;
     let n = 0;
     const sole = this.soleQuery(plan);
-    if (only !== null && plan.changed === null && sole !== null && sole !== q && values === undefined) {
-      // The common case in one pass: a component of one scalar field that one plain query follows.
-      const cells = only.words ?? (only.bytes as Uint8Array);
+    if (only !== null && only.words !== null && plan.changed === null && sole !== null && sole !== q && values === undefined) {
+      // The common case in one pass: a component of one 32-bit field that one plain query follows.
+      const cells = only.words;
       const fill = only.fill;
       const added = plan.added;
       const tick = this.ownerTick;
