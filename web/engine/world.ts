@@ -514,29 +514,11 @@ export class World extends WorldView {
       sole.commit(at);
       return n;
     }
-    if (only !== null && plan.changed === null) {
-      // A component of one scalar field, in one pass.
-      const cells = only.words ?? (only.bytes as Uint8Array);
-      const fill = only.fill;
-      const added = plan.added;
-      const tick = this.ownerTick;
-      for (let k = 0; k < total; k++) {
-        const index = slots[k] as number;
-        const at = index * mw + word;
-        const m = mask[at] as number;
-        if ((m & bit) !== 0) continue;
-        mask[at] = m | bit;
-        added[index] = tick;
-        cells[index] = fill;
-        batch[n++] = index;
-      }
-    } else {
-      for (let k = 0; k < total; k++) {
-        const index = slots[k] as number;
-        if (((mask[index * mw + word] as number) & bit) === 0) batch[n++] = index;
-      }
-      this.attachMany(batch, n, plan);
+    for (let k = 0; k < total; k++) {
+      const index = slots[k] as number;
+      if (((mask[index * mw + word] as number) & bit) === 0) batch[n++] = index;
     }
+    this.attachMany(batch, n, plan);
     // Values before the query upkeep below: `q` may lose members when it depends on the component.
     if (values) for (let k = 0; k < total; k++) this.write(slots[k] as number, plan.id, values);
     this.gainedMany(batch, n, plan);
