@@ -451,13 +451,15 @@ export class World extends WorldView {
         const m = mask[base] as number;
         if (m !== lastMask) {
           lastMask = m;
-          others = this.holdersOf(base, q);
-          logged = this.loggedOf(base);
+          const plans = this.plansAt(base);
+          others = this.holdersOf(plans, q);
+          logged = plans.filter((p) => p.log !== null);
         }
         mask[base] = 0;
       } else {
-        others = this.holdersOf(base, q);
-        logged = this.loggedOf(base);
+        const plans = this.plansAt(base);
+        others = this.holdersOf(plans, q);
+        logged = plans.filter((p) => p.log !== null);
         mask.fill(0, base, base + mw);
       }
       for (let j = 0; j < others.length; j++) (others[j] as CachedQuery).delete(index);
@@ -1062,33 +1064,25 @@ export class World extends WorldView {
     this.freeHead = 0;
   }
 
-  /** The queries other than `except` that hold a live slot with the mask at `base` (for a batch destroy). */
-  private holdersOf(base: number, except: CachedQuery): CachedQuery[] {
-    const out: CachedQuery[] = [];
-    for (let w = 0; w < this.maskWords; w++) {
-      let bits = this.mask[base + w] as number;
-      while (bits !== 0) {
-        const b = 31 - Math.clz32(bits);
-        bits &= ~(1 << b);
-        for (const q of (this.plans[(w << 5) + b] as ComponentPlan).queries) if (q !== except && !out.includes(q)) out.push(q);
-      }
-    }
-    for (const q of this.emptyMatchers) if (q !== except && !out.includes(q)) out.push(q);
-    return out;
-  }
-
-  /** The components with removal logs in the mask at `base`. */
-  private loggedOf(base: number): ComponentPlan[] {
+  /** The components in the mask at `base`. */
+  private plansAt(base: number): ComponentPlan[] {
     const out: ComponentPlan[] = [];
     for (let w = 0; w < this.maskWords; w++) {
       let bits = this.mask[base + w] as number;
       while (bits !== 0) {
         const b = 31 - Math.clz32(bits);
         bits &= ~(1 << b);
-        const plan = this.plans[(w << 5) + b] as ComponentPlan;
-        if (plan.log !== null) out.push(plan);
+        out.push(this.plans[(w << 5) + b] as ComponentPlan);
       }
     }
+    return out;
+  }
+
+  /** The queries other than `except` that may hold a live slot with these components (for a batch destroy). */
+  private holdersOf(plans: readonly ComponentPlan[], except: CachedQuery): CachedQuery[] {
+    const out: CachedQuery[] = [];
+    for (const plan of plans) for (const q of plan.queries) if (q !== except && !out.includes(q)) out.push(q);
+    for (const q of this.emptyMatchers) if (q !== except && !out.includes(q)) out.push(q);
     return out;
   }
 
