@@ -3,7 +3,7 @@
  * worker and in Node (tests, bench, visit). Checks the ONNX bytes against the digest in their description
  * before a session is made.
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/wasm';
 import { AiError } from './errors';
 import { FEATURES, PREDICTED, WINDOW } from './load-features';
 import type { ForecastRunner } from './load-forecaster';
