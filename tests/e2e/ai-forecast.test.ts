@@ -15,14 +15,15 @@ import { loadRecordings } from '../support/load-traces';
 
 const pageModule = `/@fs${fileURLToPath(new URL('./ai-forecast.page.ts', import.meta.url))}`;
 
-/** Evaluates `m => <expr>` on the page module; Vite may optimise a new dependency and reload the page once: retry then. */
-async function inPage(page: Page, expr: string, arg?: unknown): Promise<unknown> {
+/**
+ * Evaluates `<expr>` on the page module `m`, with `arg` (JSON). A string, so vitest does not rewrite the dynamic
+ * import inside code that runs in the page. Vite may optimise a new dependency and reload the page once: retry then.
+ */
+async function inPage(page: Page, expr: string, arg: unknown = null): Promise<unknown> {
+  const code = `(() => { const arg = ${JSON.stringify(arg)}; return import(${JSON.stringify(pageModule)}).then((m) => ${expr}); })()`;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await page.evaluate(
-        ([mod, code, a]) => import(mod as string).then((m) => new Function('m', 'arg', `return ${code as string}`)(m, a)),
-        [pageModule, expr, arg] as const,
-      );
+      return await page.evaluate(code);
     } catch (err) {
       if (attempt >= 4 || !/context was destroyed|navigation/i.test(String(err))) throw err;
       await page.waitForLoadState('networkidle');
