@@ -19,6 +19,8 @@ declare namespace Cloudflare {
     RELAY_TOKEN?: string;
     /** Grids the edge may log into: comma-separated host[:port[-port]] rules (default: loopback 8000-9999). */
     GRID_ALLOW?: string;
+    /** Finalverse glTF models by SHA-256 (R2; edge/api/models.ts, edge/world/models.ts). */
+    MODELS: R2Bucket;
   }
   interface GlobalProps {
     mainModule: typeof import('./index');

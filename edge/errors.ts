@@ -17,7 +17,8 @@ export type EdgeErrorCode =
   | 'token_expired'
   | 'token_wrong_world'
   | 'permission_denied'
-  | 'upgrade_required';
+  | 'upgrade_required'
+  | 'model_not_found';
 
 /** The JSON body of every error answer (the HTTP API's ApiError, with the edge's own codes). */
 export interface ErrorBody extends ApiError {

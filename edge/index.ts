@@ -1,6 +1,7 @@
 /** The edge Worker: routes only. Logic lives in the modules it mounts. */
 import { Hono } from 'hono';
 import { gridRoutes } from './api/grid';
+import { modelRoutes } from './api/models';
 import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
 import { isolationHeaders } from './isolation';
@@ -25,6 +26,7 @@ app.get('/api/health', (c) => c.json({ ok: true, service: 'stormcore-edge', vers
 
 app.route('/', worldRoutes);
 app.route('/', gridRoutes);
+app.route('/', modelRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

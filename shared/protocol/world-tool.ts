@@ -1,6 +1,6 @@
 /** World Tool Protocol v1 (Finalverse): actions, the operations that carry them, and their results. */
 import { z } from 'zod';
-import { boundedString, Color, EntityId, EntityKind, Quat, Vec3 } from './entity';
+import { boundedString, Color, EntityId, EntityKind, ModelHash, Quat, Vec3 } from './entity';
 import { MAX_DESCRIPTION_BYTES, MAX_NAME_BYTES } from './limits';
 import { VersionVector } from './version-vector';
 
@@ -44,6 +44,18 @@ export const WorldAction = z.discriminatedUnion('tool', [
     name: boundedString(MAX_NAME_BYTES).optional(),
     /** Physical: it falls, rolls and can be pushed (the world simulates it). */
     physical: z.boolean().optional(),
+  }),
+  z.object({
+    /** Places an uploaded glTF model (POST /api/models); needs the create permission. */
+    tool: z.literal('create_model'),
+    model: ModelHash,
+    position: Vec3,
+    rotation: Quat.optional(),
+    /** Its size in metres; the model's own size (its bounding box, fitted within 64 m) when absent. */
+    scale: Size.optional(),
+    /** A tint multiplied into the model's own colours (white when absent). */
+    color: Color.optional(),
+    name: boundedString(MAX_NAME_BYTES).optional(),
   }),
   z.object({
     tool: z.literal('clone_entity'),
