@@ -204,6 +204,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     ...(u.materials ? { materials: u.materials } : {}),
     ...(u.sculpt ? { sculpt: u.sculpt } : {}),
     ...(u.text ? { text: u.text } : {}),
+    ...(u.model ? { model: u.model } : {}),
   };
 }
 
