@@ -293,7 +293,9 @@ function parseJson(bytes: Uint8Array): GltfJson {
   if (!r.success) {
     const issue = r.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'the document';
-    return fail('gltf_bad_json', `${where}: ${issue?.message ?? 'does not match glTF 2.0'}`);
+    // A list longer than its limit (nodes, accessors …) is a model too large, not a malformed one.
+    const code = issue?.code === 'too_big' && issue.origin === 'array' ? 'gltf_too_large' : 'gltf_bad_json';
+    return fail(code, `${where}: ${issue?.message ?? 'does not match glTF 2.0'}`);
   }
   return r.data;
 }

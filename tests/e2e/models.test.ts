@@ -3,74 +3,13 @@
  * places it in the plaza with the World Tool action create_model (over its own Storm socket), and the viewer in
  * Chromium fetches it by hash, decodes it and draws it with the renderer (its red walls appear where the camera looks).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import WebSocket from 'ws';
-import { PERMISSION } from '../../edge/auth/permissions';
-import { issueToken } from '../../edge/auth/tokens';
-import {
-  type Bounds,
-  type ClientMessage,
-  DEFAULT_BOUNDS,
-  decodeServerMessage,
-  encodeClientMessage,
-  ModelUploadAnswer,
-  type OperationResult,
-  PROTOCOL_VERSION,
-  type ServerMessage,
-} from '../../shared/protocol';
 import type { RenderStats } from '../../web/render/render-protocol';
 import { launchChromium } from '../support/chromium';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const house = readFileSync(new URL('../support/fixtures/models/house.glb', import.meta.url));
-
-/** A token for the plaza with every permission, signed with the dev server's key (.dev.vars, written by npm start). */
-async function creatorToken(): Promise<string> {
-  const key = /^TOKEN_KEY=(.+)$/m.exec(readFileSync(`${root}.dev.vars`, 'utf8'))?.[1];
-  if (!key) throw new Error('e2e: no TOKEN_KEY in .dev.vars');
-  const all = PERMISSION.join | PERMISSION.chat | PERMISSION.edit | PERMISSION.create;
-  return issueToken('plaza', all, key, Date.now());
-}
-
-/** A Storm socket in Node: sends a hello, collects frames. */
-async function stormClient(base: string, token: string) {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/world/plaza`);
-  ws.binaryType = 'arraybuffer';
-  const frames: ServerMessage[] = [];
-  let bounds: Bounds = DEFAULT_BOUNDS;
-  ws.on('message', (data: ArrayBuffer) => {
-    const m = decodeServerMessage(new Uint8Array(data), bounds);
-    if (m.type === 'welcome') bounds = m.bounds;
-    frames.push(m);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const send = (m: ClientMessage) => ws.send(encodeClientMessage(m));
-  send({ type: 'hello', version: PROTOCOL_VERSION, token, world: 'plaza', resumeId: '', baseline: 0 });
-  const until = async <T extends ServerMessage>(pred: (m: ServerMessage) => m is T): Promise<T> => {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
-      const i = frames.findIndex(pred);
-      if (i >= 0) return frames.splice(i, 1)[0] as T;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`e2e: no such frame; got ${frames.map((f) => f.type).join(',')}`);
-  };
-  const operate = async (id: number, body: Extract<ClientMessage, { type: 'action' }>['body']): Promise<OperationResult> => {
-    send({ type: 'action', id, body });
-    const r = await until(
-      (m): m is Extract<ServerMessage, { type: 'action_result' }> => m.type === 'action_result' && m.id === id,
-    );
-    return r.result;
-  };
-  await until((m): m is Extract<ServerMessage, { type: 'welcome' }> => m.type === 'welcome');
-  return { ws, operate, frames };
-}
+import { creatorToken, house, root, stormClient, uploadModel } from '../support/model-placer';
 
 /** Pixels of the screenshot that are the house's walls: clearly red. */
 function redPixels(png: Buffer): number {
@@ -100,13 +39,7 @@ describe('a glTF model in the plaza', () => {
   it('is uploaded, placed with create_model, fetched by hash and drawn by the renderer', async () => {
     const base = inject('baseUrl');
     const token = await creatorToken();
-    const res = await fetch(`${base}/api/models`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'model/gltf-binary' },
-      body: house,
-    });
-    expect([200, 201]).toContain(res.status);
-    const model = ModelUploadAnswer.parse(await res.json());
+    const model = await uploadModel(base, token, house);
 
     const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
     const problems: string[] = [];

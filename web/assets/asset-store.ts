@@ -258,7 +258,7 @@ async function refusal(res: Response, kind: AssetKind, id: string): Promise<Asse
     // Not the edge's JSON: the status says enough.
   }
   if (res.status === 404 || edgeCode === 'grid_asset_not_found' || edgeCode === 'model_not_found')
-    return new AssetStoreError('asset_not_found', `the grid has no ${what}${detail}`);
+    return new AssetStoreError('asset_not_found', `the ${kind === 'model' ? 'edge' : 'grid'} has no ${what}${detail}`);
   if (res.status === 401 || res.status === 403)
     return new AssetStoreError('asset_forbidden', `${what} was refused (HTTP ${res.status})${detail}; log in again`);
   if (res.status === 413 || edgeCode === 'grid_asset_too_large')

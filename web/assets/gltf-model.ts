@@ -5,7 +5,7 @@
  * on the checked bounds, scaled by their size: the entity's scale gives the model its size back, as a mesh prim's
  * does), one face per material with the material's base colour factor. Throws GltfError and nothing else.
  */
-import { type Document, type GLTF, type Material, type mat4, WebIO } from '@gltf-transform/core';
+import { type Document, type GLTF, type Node as GltfNode, type Material, type mat4, WebIO } from '@gltf-transform/core';
 import { type CheckedGltf, checkGltf, GltfError } from '../../shared/assets/gltf-check';
 import { computeBounds, type MeshData, putUnitNormal } from '../../shared/geometry/mesh-data';
 import { PRIM_LOD_COUNT } from '../../shared/geometry/prim-mesh';
@@ -88,7 +88,7 @@ export async function decodeGltfModel(bytes: Uint8Array): Promise<ModelGeometry>
   const faces: number[] = [];
   const indices: number[] = [];
   const nodes = scene ? [] : root.listNodes().filter((n) => !n.getParentNode());
-  const visit = (fn: (node: ReturnType<Document['createNode']>) => void): void => {
+  const visit = (fn: (node: GltfNode) => void): void => {
     if (scene) scene.traverse(fn);
     else for (const n of nodes) n.traverse(fn);
   };

@@ -69,6 +69,8 @@ describe('checkGltf', () => {
     expect(outcome(buildGlb({ ...json, nodes: [{ mesh: 7 }] }, bin))).toBe('gltf_out_of_bounds');
     expect(outcome(buildGlb({ ...json, scene: 3 }, bin))).toBe('gltf_out_of_bounds');
     expect(outcome(buildGlb({ ...json, meshes: [], nodes: [{}] }, bin))).toBe('gltf_unsupported');
+    // More nodes than the limit is a model too large, not a malformed one.
+    expect(outcome(buildGlb({ ...json, nodes: Array.from({ length: 4097 }, () => ({})) }, bin))).toBe('gltf_too_large');
   });
 
   it('counts a base64 data: URI the way a decoder does', () => {
