@@ -80,9 +80,7 @@ const extras = { extensions: z.record(z.string(), z.unknown()).optional(), extra
 const Accessor = z.object({
   bufferView: index.optional(),
   byteOffset: count.optional(),
-  componentType: z.union(
-    [5120, 5121, 5122, 5123, 5125, 5126].map((n) => z.literal(n)) as [z.ZodLiteral<number>, z.ZodLiteral<number>],
-  ),
+  componentType: z.literal([5120, 5121, 5122, 5123, 5125, 5126]),
   normalized: z.boolean().optional(),
   count: z.number().int().min(1).max(0xffffffff),
   type: z.enum(['SCALAR', 'VEC2', 'VEC3', 'VEC4', 'MAT2', 'MAT3', 'MAT4']),
