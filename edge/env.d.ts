@@ -26,6 +26,8 @@ declare namespace Cloudflare {
     AI_KEY?: string;
     /** Language-model tokens a world may spend per UTC day (default 200,000). */
     AI_DAILY_TOKENS?: string;
+    /** Finalverse glTF models by SHA-256 (R2; edge/api/models.ts, edge/world/models.ts). */
+    MODELS: R2Bucket;
   }
   interface GlobalProps {
     mainModule: typeof import('./index');

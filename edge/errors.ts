@@ -23,7 +23,8 @@ export type EdgeErrorCode =
   | 'ai_budget_exhausted'
   | 'ai_unavailable'
   | 'ai_invalid_answer'
-  | 'ai_plan_refused';
+  | 'ai_plan_refused'
+  | 'model_not_found';
 
 /** The JSON body of every error answer (the HTTP API's ApiError, with the edge's own codes). */
 export interface ErrorBody extends ApiError {

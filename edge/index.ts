@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { aiRoutes } from './api/ai';
 import { gridRoutes } from './api/grid';
+import { modelRoutes } from './api/models';
 import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
 import { isolationHeaders } from './isolation';
@@ -27,6 +28,7 @@ app.get('/api/health', (c) => c.json({ ok: true, service: 'stormcore-edge', vers
 app.route('/', worldRoutes);
 app.route('/', gridRoutes);
 app.route('/', aiRoutes);
+app.route('/', modelRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

@@ -27,6 +27,7 @@ import {
   SHAPE_PRESETS,
   Vec3,
   type WorldAction,
+  type WorldOperation,
 } from '../../shared/protocol';
 import { createSqlWorldStore } from '../adapters/sql-world-store';
 import type { WorldStore } from '../adapters/world-store';
@@ -49,6 +50,7 @@ import {
   type Transition,
   viewReach,
 } from '../world/interest';
+import { defaultModelScale, findModel } from '../world/models';
 import { RoomPhysics } from '../world/room-physics';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
@@ -155,6 +157,7 @@ function primChange(e: StoredEntity, baseline: number): EntityUpdate {
     u.parent = e.entity.parent;
     u.physical = e.entity.physical ?? false;
     if (e.entity.sound) u.sound = e.entity.sound;
+    if (e.entity.model) u.model = e.entity.model;
   }
   return u;
 }
@@ -864,15 +867,12 @@ export class WorldRoom extends DurableObject<Env> {
         return;
       }
       case 'action': {
-        const since = world.tick;
-        const change = world.operate(msg.body, c.actor, c.perm);
-        if (change.changed) this.physics?.syncSince(since);
-        this.send(c, { type: 'action_result', id: msg.id, result: change.result });
-        if (change.changed) {
-          this.lastActivity = Date.now();
-          this.editsPending = true;
-          this.flush(Date.now());
+        const body = msg.body;
+        if (body.op === 'prepare' && body.actions.some((a) => a.tool === 'create_model')) {
+          void this.prepareModels(c, msg.id, body);
+          return;
         }
+        this.act(c, world, msg.id, body);
         return;
       }
       case 'ack':
@@ -882,6 +882,50 @@ export class WorldRoom extends DurableObject<Env> {
         this.send(c, { type: 'pong', nonce: msg.nonce, clientTime: msg.clientTime, serverTime: Date.now() });
         return;
     }
+  }
+
+  /** Runs one World Tool operation for `c` and answers it; a change is broadcast at once. */
+  private act(c: Client, world: WorldState, id: number, body: WorldOperation): void {
+    const since = world.tick;
+    const change = world.operate(body, c.actor, c.perm);
+    if (change.changed) this.physics?.syncSince(since);
+    this.send(c, { type: 'action_result', id, result: change.result });
+    if (change.changed) {
+      this.lastActivity = Date.now();
+      this.editsPending = true;
+      this.flush(Date.now());
+    }
+  }
+
+  /**
+   * A plan that places models: each model must be stored (R2), and one placed without a scale gets its own size
+   * (edge/world/models.ts); then it is prepared like any plan.
+   */
+  private async prepareModels(c: Client, id: number, body: Extract<WorldOperation, { op: 'prepare' }>): Promise<void> {
+    const failed = (code: string, message: string): void =>
+      this.send(c, { type: 'action_result', id, result: { op: 'failed', code, message } });
+    const actions: WorldAction[] = [];
+    for (const a of body.actions) {
+      if (a.tool !== 'create_model') {
+        actions.push(a);
+        continue;
+      }
+      let info: Awaited<ReturnType<typeof findModel>>;
+      try {
+        info = await findModel(this.env.MODELS, a.model);
+      } catch {
+        failed('world_model_unavailable', 'world-room: the model store did not answer; try again');
+        return;
+      }
+      if (!info) {
+        failed('world_model_not_found', `world-room: no model ${a.model}; upload it with POST /api/models first`);
+        return;
+      }
+      actions.push(a.scale ? a : { ...a, scale: defaultModelScale(info.size) });
+    }
+    const world = this.world;
+    if (!world || !this.clients.has(c.ws)) return;
+    this.act(c, world, id, { ...body, actions });
   }
 
   /** Forgets a socket: its avatar leaves the world, its session stays resumable for a while. */

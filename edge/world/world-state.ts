@@ -206,6 +206,14 @@ export class WorldState {
         };
       case 'prepare':
         if (!hasPermission(perm, PERMISSION.edit)) return { result: this.denied(), changed: false };
+        if (op.actions.some((a) => a.tool === 'create_model') && !hasPermission(perm, PERMISSION.create))
+          return {
+            result: fail(
+              'world_permission_denied',
+              'world: placing a model needs the create permission; ask for a token with it',
+            ),
+            changed: false,
+          };
         return { result: this.prepare(op.actions, op.basis ?? {}, actor), changed: false };
       case 'commit':
         if (!hasPermission(perm, PERMISSION.edit)) return { result: this.denied(), changed: false };
@@ -468,6 +476,12 @@ export class WorldState {
           break;
         }
 
+        case 'create_model': {
+          const e = spawn('box', a.name ?? 'Model', a.position, a.rotation ?? IDENTITY, a.scale ?? [1, 1, 1], a.color ?? WHITE);
+          e.entity.model = a.model;
+          e.shapeName = 'model';
+          break;
+        }
         case 'clone_entity': {
           // Read the source without marking it touched: cloning does not change it.
           const src = working.has(a.entity) ? working.get(a.entity) : this.entities.get(a.entity);
@@ -485,6 +499,7 @@ export class WorldState {
           clone.entity.colors = [...src.entity.colors];
           clone.entity.description = src.entity.description;
           if (src.entity.physical) clone.entity.physical = true;
+          if (src.entity.model) clone.entity.model = src.entity.model;
           clone.shapeName = src.shapeName;
           break;
         }

@@ -88,12 +88,22 @@ export const FIELD = {
   extended: 32768,
   /** Optional, extended: hover text (u8-length UTF-8, then RGBA u8×4). */
   text: 65536,
+  /** Optional, extended: a Finalverse glTF model (its 32-byte SHA-256). */
+  model: 131072,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
 /** Every bit a field mask may carry. */
 const FIELD_KNOWN =
-  FIELD_ALL | FIELD.uuid | FIELD.physics | FIELD.sound | FIELD.materials | FIELD.sculpt | FIELD.extended | FIELD.text;
+  FIELD_ALL |
+  FIELD.uuid |
+  FIELD.physics |
+  FIELD.sound |
+  FIELD.materials |
+  FIELD.sculpt |
+  FIELD.extended |
+  FIELD.text |
+  FIELD.model;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -148,7 +158,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.sound, FIELD.sound) |
     has(e.materials, FIELD.materials) |
     has(e.sculpt, FIELD.sculpt) |
-    has(e.text, FIELD.text);
+    has(e.text, FIELD.text) |
+    has(e.model, FIELD.model);
   const high = Math.floor(mask / 65536);
   w.u32(e.id);
   w.u16((mask & 0xffff) | (high > 0 ? FIELD.extended : 0));
@@ -205,6 +216,11 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     w.u8(b.length);
     w.bytes(b);
     for (const v of e.text.color) w.u8(v);
+  }
+  if (e.model !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(e.model))
+      throw new ProtocolError('protocol_invalid', `a model hash "${e.model.slice(0, 70)}" is not 64 lower-case hex digits`);
+    for (let i = 0; i < 32; i++) w.u8(Number.parseInt(e.model.slice(i * 2, i * 2 + 2), 16));
   }
 }
 
@@ -338,6 +354,11 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     if (n > MAX_HOVER_TEXT_BYTES)
       throw new ProtocolError('protocol_too_large', `hover text is ${n} bytes, the limit is ${MAX_HOVER_TEXT_BYTES}`);
     out.text = { text: decodeUtf8(r.bytes(n)), color: [r.u8(), r.u8(), r.u8(), r.u8()] };
+  }
+  if (mask & FIELD.model) {
+    let hash = '';
+    for (let i = 0; i < 32; i++) hash += HEX[r.u8()];
+    out.model = hash;
   }
   return out;
 }

@@ -96,6 +96,10 @@ export type FaceColors = z.infer<typeof FaceColors>;
 export const EntityUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lower-case UUID');
 export type EntityUuid = z.infer<typeof EntityUuid>;
 
+/** A Finalverse glTF model's id: the SHA-256 of its bytes, 64 lower-case hex digits (GET /api/models/<hash>). */
+export const ModelHash = z.string().regex(/^[0-9a-f]{64}$/, 'a model hash is 64 lower-case hex digits (SHA-256)');
+export type ModelHash = z.infer<typeof ModelHash>;
+
 /** Everything a renderer needs to draw one entity. */
 export const Entity = z.object({
   id: EntityId,
@@ -127,6 +131,11 @@ export const Entity = z.object({
   sculpt: EntitySculpt.nullable().optional(),
   /** Hover text; an empty text: none. */
   text: HoverText.optional(),
+  /**
+   * A Finalverse glTF model drawn instead of the base shape (fitted to the entity's scale, as a mesh prim is); set
+   * when the entity is made (World Tool `create_model`), never changed. A model entity is a prim that has one.
+   */
+  model: ModelHash.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -52,6 +52,25 @@ export type CreateWorldRequest = z.infer<typeof CreateWorldRequest>;
 export const CreateWorldAnswer = z.object({ name: WorldName, created: z.literal(true) });
 export type CreateWorldAnswer = z.infer<typeof CreateWorldAnswer>;
 
+/** Largest model POST /api/models accepts (bytes): GLTF_LIMITS.bytes in shared/assets/gltf-check.ts. */
+export const MAX_MODEL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * POST /api/models's answer (201 when stored now, 200 when those bytes were stored before): the model's SHA-256,
+ * its size in bytes, its container, and the size of its bounding box in metres (z up), the scale `create_model`
+ * gives it unless told otherwise.
+ */
+export const ModelUploadAnswer = z.object({
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.int().min(1).max(MAX_MODEL_BYTES),
+  format: z.enum(['glb', 'gltf']),
+  size: z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]),
+  vertices: z.int().nonnegative(),
+  triangles: z.int().nonnegative(),
+  created: z.boolean(),
+});
+export type ModelUploadAnswer = z.infer<typeof ModelUploadAnswer>;
+
 const AvatarName = (which: string) =>
   z.string().regex(/^[A-Za-z0-9._-]{1,31}$/, `a ${which} name is 1–31 letters, digits, "." "_" "-"`);
 const Coordinate = z.number().min(-1e7).max(1e7);

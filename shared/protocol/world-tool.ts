@@ -1,6 +1,6 @@
 /** World Tool Protocol v1 (Finalverse): actions, the operations that carry them, and their results. */
 import { z } from 'zod';
-import { boundedString, Color, EntityId, EntityKind, Quat, Vec3 } from './entity';
+import { boundedString, Color, EntityId, EntityKind, ModelHash, Quat, Vec3 } from './entity';
 import { MAX_DESCRIPTION_BYTES, MAX_NAME_BYTES } from './limits';
 import { VersionVector } from './version-vector';
 
@@ -46,6 +46,18 @@ export const WorldAction = z.discriminatedUnion('tool', [
     physical: z.boolean().optional(),
   }),
   z.object({
+    /** Places an uploaded glTF model (POST /api/models); needs the create permission. */
+    tool: z.literal('create_model'),
+    model: ModelHash,
+    position: Vec3,
+    rotation: Quat.optional(),
+    /** Its size in metres; the model's own size (its bounding box, fitted within 64 m) when absent. */
+    scale: Size.optional(),
+    /** A tint multiplied into the model's own colours (white when absent). */
+    color: Color.optional(),
+    name: boundedString(MAX_NAME_BYTES).optional(),
+  }),
+  z.object({
     tool: z.literal('clone_entity'),
     entity: EntityId,
     /** Where the clone goes; 1 m east of the original when absent. */
@@ -63,9 +75,9 @@ export const WorldAction = z.discriminatedUnion('tool', [
 ]);
 export type WorldAction = z.infer<typeof WorldAction>;
 
-/** Prims an action creates: one for a primitive or a clone, one per block of a structure (4 when its size is absent). */
+/** Prims an action creates: one for a primitive, a model or a clone, one per block of a structure (4 when its size is absent). */
 export function creationsOf(action: WorldAction): number {
-  if (action.tool === 'create_primitive' || action.tool === 'clone_entity') return 1;
+  if (action.tool === 'create_primitive' || action.tool === 'create_model' || action.tool === 'clone_entity') return 1;
   if (action.tool === 'create_structure') return action.size ?? 4;
   return 0;
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VisitEntity } from '../../web/visit/report';
 import { decodeHeights } from '../../web/visit/report';
 import { type RunningServer, startDevServer } from '../support/dev-server';
+import { creatorToken, house, stormClient, uploadModel } from '../support/model-placer';
 import { runVisitCli } from './visit-run';
 
 describe('visit: the headless client in the Finalverse world "plaza"', () => {
@@ -44,6 +45,24 @@ describe('visit: the headless client in the Finalverse world "plaza"', () => {
     expect(decodeHeights(out.terrain.heights)).toHaveLength((out.terrain.size[0] ?? 0) * (out.terrain.size[1] ?? 0));
     expect(out.terrain.max).toBeGreaterThan(out.terrain.min);
     expect(out.chat.some((c) => c.text === 'hello plaza')).toBe(true);
+  }, 120_000);
+
+  it('reports a placed glTF model as a prim of shape "model" with its hash and size', async () => {
+    const token = await creatorToken();
+    const model = await uploadModel(server.url, token, house);
+    const builder = await stormClient(server.url, token);
+    const plan = await builder.operate(1, {
+      op: 'prepare',
+      actions: [{ tool: 'create_model', model: model.hash, position: [140, 140, 30], name: 'Visit house' }],
+    });
+    if (plan.op !== 'prepare') throw new Error(`prepare failed: ${JSON.stringify(plan)}`);
+    expect(await builder.operate(2, { op: 'commit', planId: plan.planId })).toMatchObject({ op: 'commit' });
+    builder.ws.close();
+    const run = await runVisitCli([`${server.url}/#/fv/plaza`, '--edge', server.url, '--seconds', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    const placed = (run.json as { entities: VisitEntity[] }).entities.find((e) => e.name === 'Visit house');
+    expect(placed).toMatchObject({ kind: 'prim', shape: 'model', model: model.hash });
+    for (let k = 0; k < 3; k++) expect(placed?.scale[k]).toBeCloseTo(model.size[k] ?? 0, 3);
   }, 120_000);
 
   it('walks a --walk script with the viewer physics: stops at a bench, turns, jumps, and ends where the room says', async () => {

@@ -8,20 +8,25 @@ import { z } from 'zod';
 import { readAtMost } from '../../shared/bytes/read-limited';
 import { AssetStoreError, describeThrown } from './errors';
 
-/** The kinds of asset the edge serves at `${base}/asset/<kind>/<uuid>`. */
-export type AssetKind = 'texture' | 'mesh' | 'sound';
+/**
+ * The kinds of asset the edge serves: a grid's at `${base}/asset/<kind>/<uuid>`; Finalverse glTF models by their
+ * SHA-256 (`model`, 64 hex digits) wherever the store's `url` says (GET /api/models/<sha256>).
+ */
+export type AssetKind = 'texture' | 'mesh' | 'sound' | 'model';
 
 /** Largest answer accepted per kind (bytes). */
 export const ASSET_LIMITS: Readonly<Record<AssetKind, number>> = {
   texture: 4 * 1024 * 1024,
   mesh: 4 * 1024 * 1024,
   sound: 1024 * 1024,
+  model: 8 * 1024 * 1024,
 };
 
 const CONTENT_TYPES: Readonly<Record<AssetKind, string>> = {
   texture: 'image/x-j2c',
   mesh: 'application/vnd.ll.mesh',
   sound: 'audio/ogg',
+  model: 'model/gltf-binary',
 };
 
 /** The Cache Storage cache the store uses (bump the version to drop every stored asset). */
@@ -41,6 +46,8 @@ export interface AssetCache {
 export interface AssetStoreOptions {
   /** Where the asset route is: `${base}/asset/<kind>/<uuid>`, e.g. `/api/grid/<session>`. */
   readonly base: string;
+  /** Where an asset is fetched from (default `${base}/asset/<kind>/<id>`). */
+  readonly url?: (kind: AssetKind, id: string) => string;
   /** The session's token (sent as `Authorization: Bearer …`); a function when it can change. */
   readonly token: string | (() => string);
   /** Default: the global fetch. */
@@ -81,6 +88,7 @@ export interface AssetStore {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /** The edge's error answer: `{ error: { code, message } }`. */
 const EdgeError = z.object({ error: z.object({ code: z.string().max(64), message: z.string().max(500) }) });
@@ -101,6 +109,7 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
   const tokenOption = options.token;
   const token = typeof tokenOption === 'function' ? tokenOption : () => tokenOption;
   const fetchAsset = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const urlOf = options.url ?? ((kind: AssetKind, id: string) => `${base}/asset/${kind}/${id}`);
   const failureTtlMs = options.failureTtlMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const now = options.now ?? (() => Date.now());
@@ -150,7 +159,7 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
       const headers: Record<string, string> = {};
       const t = token();
       if (t) headers.authorization = `Bearer ${t}`;
-      res = await fetchAsset(`${base}/asset/${kind}/${id}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetchAsset(urlOf(kind, id), { headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new AssetStoreError(
         'asset_unavailable',
@@ -202,8 +211,13 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
       if (!Object.hasOwn(ASSET_LIMITS, kind))
         throw new AssetStoreError('asset_bad_id', `"${String(kind).slice(0, 20)}" is not an asset kind`);
       const id = typeof uuid === 'string' ? uuid.toLowerCase() : '';
-      if (!UUID.test(id))
-        throw new AssetStoreError('asset_bad_id', `"${String(uuid).slice(0, 40)}" is not an asset UUID (8-4-4-4-12 hex digits)`);
+      if (kind === 'model' ? !SHA256.test(id) : !UUID.test(id))
+        throw new AssetStoreError(
+          'asset_bad_id',
+          kind === 'model'
+            ? `"${String(uuid).slice(0, 70)}" is not a model id (a SHA-256: 64 hex digits)`
+            : `"${String(uuid).slice(0, 40)}" is not an asset UUID (8-4-4-4-12 hex digits)`,
+        );
       const key = `${kind}/${id}`;
       const failure = failed.get(key);
       if (failure) {
@@ -243,8 +257,8 @@ async function refusal(res: Response, kind: AssetKind, id: string): Promise<Asse
   } catch {
     // Not the edge's JSON: the status says enough.
   }
-  if (res.status === 404 || edgeCode === 'grid_asset_not_found')
-    return new AssetStoreError('asset_not_found', `the grid has no ${what}${detail}`);
+  if (res.status === 404 || edgeCode === 'grid_asset_not_found' || edgeCode === 'model_not_found')
+    return new AssetStoreError('asset_not_found', `the ${kind === 'model' ? 'edge' : 'grid'} has no ${what}${detail}`);
   if (res.status === 401 || res.status === 403)
     return new AssetStoreError('asset_forbidden', `${what} was refused (HTTP ${res.status})${detail}; log in again`);
   if (res.status === 413 || edgeCode === 'grid_asset_too_large')

@@ -13,6 +13,7 @@ import {
   Faces,
   Local,
   LocalPose,
+  Model,
   NetId,
   Parent,
   Sculpt,
@@ -81,7 +82,8 @@ export function embedPlugin(options: EmbedPluginOptions): Plugin {
           },
           // A host entity has no server id; NetId would make it look like one of the server's. Sound's asset
           // column indexes the sound plugin's own table, Surface and Sculpt the material table: a host cannot fill those.
-          open: (def) => def !== NetId && def !== Sound && def !== Surface && def !== Sculpt,
+          // Model names an edge-stored glTF model; host entities do not draw models (yet).
+          open: (def) => def !== NetId && def !== Sound && def !== Surface && def !== Sculpt && def !== Model,
         },
       });
       const commands = app.reader(Commands);

@@ -8,7 +8,8 @@ import { createLodBudget, updateLodBudget } from './cull/lod-budget';
 import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
-import type { AssetSource, AssetStats, RenderCommand, RenderEvent } from './render-protocol';
+import { createModelStream, type ModelStream } from './model-stream';
+import type { AssetSource, AssetStats, RenderCommand, RenderEvent, RenderStats } from './render-protocol';
 import { WorldExtractor } from './world-extract';
 import { createWorldRenderer, DEFAULT_ENVIRONMENT, type WorldRenderer } from './world-renderer';
 
@@ -25,6 +26,18 @@ function assetStats(s: AssetStreams): AssetStats {
     geometryReady: g.ready,
     geometryLoading: g.loading + g.queued,
     geometryFailed: g.failed,
+    bytesFromNetwork: store.bytesFromNetwork,
+    bytesFromCache: store.bytesFromCache,
+  };
+}
+
+function modelStats(m: ModelStream): NonNullable<RenderStats['models']> {
+  const g = m.stats();
+  const store = m.store.stats();
+  return {
+    ready: g.ready,
+    loading: g.loading + g.queued,
+    failed: g.failed,
     bytesFromNetwork: store.bytesFromNetwork,
     bytesFromCache: store.bytesFromCache,
   };
@@ -67,6 +80,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let streams: AssetStreams | null = null;
   let pool: DecodePool | null = null;
   let terrainLookKey = '';
+  /** Finalverse glTF models, from this page's edge (made with the first world; geometry only, so it outlives devices). */
+  let models: ModelStream | null = null;
   /** (Re)makes the asset streams for the current source and renderer (none without a source). */
   const restartStreams = (): void => {
     streams = null;
@@ -193,6 +208,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         streams.geometry.pump();
         updateTerrainLook(renderer);
       }
+      models?.pump();
       if (extractor) pullWorld(renderer, extractor);
       updateCamera(camera, intent, dt);
       intent = { ...intent, yaw: 0, pitch: 0 };
@@ -221,6 +237,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
             visible: stats.visible,
             drawCalls: stats.drawCalls,
             ...(streams ? { assets: assetStats(streams) } : {}),
+            ...(models ? { models: modelStats(models) } : {}),
           },
         });
       }
@@ -245,6 +262,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           break;
         case 'attach-world':
           extractor = new WorldExtractor(command.memory, command.sync, command.renderList, command.materials, streams);
+          if (typeof location !== 'undefined') models ??= createModelStream(location.origin);
+          extractor.setModels(models);
           camera.mode = 'follow';
           worldStructure = -1;
           renderer?.setInstances(extractor.batch);

@@ -10,7 +10,18 @@ import { generatePrimLods, PRIM_LOD_COUNT } from '../../shared/geometry/prim-mes
 import { primParamsKey } from '../../shared/geometry/prim-params';
 import { PRIM_SHAPE_KEYS } from '../../shared/protocol';
 import { attachWorld, type WorldMemory, type WorldView } from '../engine';
-import { Avatar, Faces, MAX_FACE_COLORS, Sculpt, Shape, Surface, surfaceMaterial, Transform } from '../scene/components';
+import {
+  Avatar,
+  Faces,
+  MAX_FACE_COLORS,
+  Model,
+  modelHashAt,
+  Sculpt,
+  Shape,
+  Surface,
+  surfaceMaterial,
+  Transform,
+} from '../scene/components';
 import { MaterialTableReader } from '../scene/material-table';
 import { RenderListReader } from '../scene/render-list';
 import { SyncReader } from '../scene/sync-header';
@@ -18,6 +29,7 @@ import type { GeometryStream } from './geometry-stream';
 import { createInstanceBatch, type FaceLook, type InstanceBatch, PLAIN_FACE, pushInstance, type Rgba } from './instance-batch';
 import type { Vec3 } from './math';
 import { generateAvatarMesh } from './mesh/avatar-mesh';
+import type { ModelStream } from './model-stream';
 import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
 import type { TextureStream } from './texture-stream';
 
@@ -54,6 +66,8 @@ export class WorldExtractor {
   private streamVersions = '';
   /** Where you stood at the last rebuild: after moving REFRESH_METRES the asks by distance are made again. */
   private rebuiltAt: Vec3 | null = null;
+  /** Finalverse glTF models (absent: model entities are drawn as their base box). */
+  private models: ModelStream | null = null;
 
   constructor(
     memory: WorldMemory,
@@ -74,6 +88,12 @@ export class WorldExtractor {
     this.structure = -1;
   }
 
+  /** Uses a model stream (null: none); the next extraction rebuilds. */
+  setModels(models: ModelStream | null): void {
+    this.models = models;
+    this.structure = -1;
+  }
+
   /** True when you moved far enough since the last rebuild that textures may want a sharper decode. */
   private movedFar(): boolean {
     if (!this.streams) return false;
@@ -85,7 +105,8 @@ export class WorldExtractor {
 
   private versions(): string {
     const s = this.streams;
-    return s ? `${s.textures.version}/${s.geometry.version}` : '';
+    const m = this.models ? `/${this.models.version}` : '';
+    return (s ? `${s.textures.version}/${s.geometry.version}` : '') + m;
   }
 
   /** Reads the columns into the batch; returns what changed (the caller re-uploads accordingly). */
@@ -131,6 +152,8 @@ export class WorldExtractor {
     const avatarId = view.component(Avatar).id;
     const surfaceId = view.component(Surface).id;
     const sculptId = view.component(Sculpt).id;
+    const modelId = view.component(Model).id;
+    const modelHash = view.column(Model, 'hash');
     const slots = this.list.read();
     const batch = createInstanceBatch(Math.max(1, slots.length), Math.max(1, slots.length) * 4);
     const count = view.column(Faces, 'count');
@@ -144,6 +167,7 @@ export class WorldExtractor {
     const eye = this.selfPosition();
     this.rebuiltAt = eye;
     this.streams?.textures.beginPass();
+    this.models?.beginPass();
     const kept: number[] = [];
     for (const i of slots) {
       const avatar = view.hasBit(i, avatarId);
@@ -152,7 +176,13 @@ export class WorldExtractor {
         ? Math.hypot((pos[i * 3] ?? 0) - eye[0], (pos[i * 3 + 1] ?? 0) - eye[1], (pos[i * 3 + 2] ?? 0) - eye[2])
         : 0;
       let mesh: number;
-      if (avatar) {
+      let modelColors: readonly Rgba[] | null = null;
+      const hash = !avatar && this.models && view.hasBit(i, modelId) ? modelHashAt(modelHash, i) : '';
+      const model = hash ? (this.models?.meshOf(hash, priority) ?? null) : null;
+      if (model) {
+        mesh = this.meshFor(`model:${hash}`, () => model.lods);
+        modelColors = model.colors;
+      } else if (avatar) {
         mesh = this.meshFor(AVATAR_KEY, () => Array.from({ length: PRIM_LOD_COUNT }, (_, lod) => generateAvatarMesh(lod)));
       } else {
         let sculpted: MeshData[] | null = null;
@@ -184,6 +214,13 @@ export class WorldExtractor {
             ? [0.8, 0.8, 0.8, 1]
             : [(rgba[o] ?? 0) / 255, (rgba[o + 1] ?? 0) / 255, (rgba[o + 2] ?? 0) / 255, (rgba[o + 3] ?? 255) / 255],
         );
+      }
+      if (modelColors) {
+        // A model's faces are its materials' colours, tinted by the entity's colour.
+        const tint = colors[0] ?? [1, 1, 1, 1];
+        colors.length = 0;
+        for (const c of modelColors) colors.push([c[0] * tint[0], c[1] * tint[1], c[2] * tint[2], c[3] * tint[3]]);
+        if (colors.length === 0) colors.push(tint);
       }
       let looks: FaceLook[] | undefined;
       if (!avatar && this.materials && view.hasBit(i, surfaceId)) {

@@ -83,6 +83,16 @@ export function setSurfaceMaterial(column: Uint8Array, slot: number, face: numbe
  */
 export const Sculpt = defineComponent('Sculpt', { type: 'u8', asset: 'u32' });
 
+/** A Finalverse glTF model drawn instead of the base shape: its SHA-256 (32 bytes; GET /api/models/<hex>). */
+export const Model = defineComponent('Model', { hash: { bytes: 32 } });
+
+/** The hex id of the model at `slot` of Model's `hash` column. */
+export function modelHashAt(column: Uint8Array, slot: number): string {
+  let s = '';
+  for (let i = 0; i < 32; i++) s += (column[slot * 32 + i] ?? 0).toString(16).padStart(2, '0');
+  return s;
+}
+
 /** Every component, in the order that fixes component ids (owner and readers must agree). */
 export const VIEWER_COMPONENTS = [
   Transform,
@@ -97,4 +107,5 @@ export const VIEWER_COMPONENTS = [
   Sound,
   Surface,
   Sculpt,
+  Model,
 ] as const;

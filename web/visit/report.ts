@@ -25,6 +25,8 @@ export interface VisitEntity {
   colour: [number, number, number, number];
   parent: number | null;
   moved: boolean;
+  /** The Finalverse glTF model it draws (its SHA-256: GET /api/models/<hash>), where it has one; its shape is "model". */
+  model?: string;
   /** With --assets (web/visit/assets.ts): every face, the sculpt or mesh, the hover text. */
   faces?: VisitFace[];
   sculpt?: VisitSculpt | null;

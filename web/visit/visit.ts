@@ -21,7 +21,7 @@ import { createAssetStore } from '../assets/asset-store';
 import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
-import { Avatar, Faces, MAX_FACE_COLORS, NetId, Shape, Transform } from '../scene/components';
+import { Avatar, Faces, MAX_FACE_COLORS, Model, modelHashAt, NetId, Shape, Transform } from '../scene/components';
 import {
   ChatHeard,
   Commands,
@@ -538,13 +538,14 @@ async function visitOnce(
         (faceCount[slot] ?? 0) > 0 ? [rgba[o] ?? 0, rgba[o + 1] ?? 0, rgba[o + 2] ?? 0, rgba[o + 3] ?? 0] : [255, 255, 255, 255];
       const shape: PrimShape | null = kind === 'prim' ? ecsWorld.get(ecs, Shape) : null;
       const parent = parents[slot] ?? 0;
+      const model = kind === 'prim' && ecsWorld.has(ecs, Model) ? modelHashAt(ecsWorld.column(Model, 'hash'), slot) : null;
       const raw = looks?.get(id);
       const appearance = raw && loaded && kind === 'prim' ? looksReport(raw, app.resource(Materials).writer, loaded) : undefined;
       report.entities.push({
         id,
         uuid: index.uuids.get(id) ?? null,
         kind,
-        shape: shape ? shapeName(shape) : 'avatar',
+        shape: model ? 'model' : shape ? shapeName(shape) : 'avatar',
         name: index.names.get(id) ?? '',
         position,
         rotation: [rotation[0], rotation[1], rotation[2], rotation[3]],
@@ -554,6 +555,7 @@ async function visitOnce(
         moved:
           moved.has(id) ||
           (f !== undefined && Math.hypot(position[0] - f[0], position[1] - f[1], position[2] - f[2]) > MOVED_EPSILON),
+        ...(model ? { model } : {}),
         ...(appearance ?? {}),
       });
     }

@@ -21,6 +21,7 @@ import {
   Faces,
   LocalPose,
   MAX_FACE_COLORS,
+  Model,
   Motion,
   NetId,
   Parent,
@@ -203,6 +204,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     ...(u.materials ? { materials: u.materials } : {}),
     ...(u.sculpt ? { sculpt: u.sculpt } : {}),
     ...(u.text ? { text: u.text } : {}),
+    ...(u.model ? { model: u.model } : {}),
   };
 }
 
@@ -386,6 +388,7 @@ export class SceneApplier {
     if (u.colors && this.writeColors(i, u.colors)) this.structural = true;
     if (u.materials && !avatar && this.writeMaterials(known, u.materials)) this.structural = true;
     if (u.sculpt !== undefined && !avatar && this.writeSculpt(known, u.sculpt)) this.structural = true;
+    if (u.model !== undefined && !avatar && this.writeModel(known, u.model)) this.structural = true;
     if (u.text !== undefined) this.writeText(u.id, u.text);
     // The sound plugin owns the Sound component; it learns of changes by event.
     if (u.sound) this.app.send(SoundChanged, { id: u.id, sound: u.sound });
@@ -431,6 +434,7 @@ export class SceneApplier {
       this.writeShape(i, e.shape);
       if (e.materials) this.writeMaterials(ecs, e.materials);
       if (e.sculpt) this.writeSculpt(ecs, e.sculpt);
+      if (e.model) this.writeModel(ecs, e.model);
     }
     this.writeColors(i, e.colors);
     if (e.text) this.writeText(e.id, e.text);
@@ -529,6 +533,24 @@ export class SceneApplier {
     return changed;
   }
 
+  /** Writes a prim's glTF model (its hash); returns whether it changed. */
+  private writeModel(ecs: EntityId, hash: string): boolean {
+    const world = this.app.world;
+    const bytes = new Uint8Array(32);
+    for (let k = 0; k < 32; k++) bytes[k] = Number.parseInt(hash.slice(k * 2, k * 2 + 2), 16) || 0;
+    if (!world.has(ecs, Model)) world.add(ecs, Model);
+    const column = world.column(Model, 'hash');
+    const o = world.indexOf(ecs) * 32;
+    let changed = false;
+    for (let k = 0; k < 32; k++) {
+      if (column[o + k] !== bytes[k]) {
+        column[o + k] = bytes[k] ?? 0;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
   /** Writes (or removes, for null) a prim's sculpt or mesh; returns whether it changed. */
   private writeSculpt(ecs: EntityId, sculpt: EntitySculpt | null): boolean {
     const world = this.app.world;
@@ -595,7 +617,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
         name: 'net-apply',
         phase: 'update',
         exclusive: true,
-        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent, Surface, Sculpt],
+        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent, Surface, Sculpt, Model],
         run: () => {
           if (resets.read().length > 0) applier.clear();
           const link = app.resource(NetLinkKey);

@@ -336,6 +336,25 @@ describe('storm protocol codec: server messages', () => {
     expect(cleared.entities[0]?.sculpt).toBeNull();
   });
 
+  it('round-trips a model hash in the extended mask, alone and beside hover text', () => {
+    const model = 'a'.repeat(16) + '0123456789abcdef'.repeat(3);
+    for (const e of [
+      { id: 4, model },
+      { id: 5, model, text: { text: 'house', color: [1, 2, 3, 4] as [number, number, number, number] } },
+    ]) {
+      const back = decodeServerMessage(encodeServerMessage({ type: 'delta', baseline: 0, tick: 2, entities: [e] }));
+      if (back.type !== 'delta') throw new Error('expected delta');
+      expect(back.entities[0]).toEqual(e);
+    }
+  });
+
+  it('refuses to encode a model hash that is not 64 lower-case hex digits', () => {
+    for (const model of ['ABC', 'A'.repeat(64), 'g'.repeat(64)])
+      expect(() => encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 1, model }] })).toThrow(
+        expect.objectContaining({ code: 'protocol_invalid' }),
+      );
+  });
+
   it('round-trips region_info with and without water', () => {
     const msg: ServerMessage = {
       type: 'region_info',
@@ -501,6 +520,7 @@ describe('storm protocol codec: properties', () => {
           text: fc.string({ maxLength: 60 }),
           color: fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)),
         }),
+        model: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }),
       },
       {
         requiredKeys: [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WORLD_TOOLS, WorldOperation } from '../../../../shared/protocol';
 
 describe('World Tool Protocol v1 schemas', () => {
-  it('lists the ten v1 tools', () => {
+  it('lists the eleven v1 tools', () => {
     expect(WORLD_TOOLS).toEqual([
       'move_entity',
       'rotate_entity',
@@ -11,6 +11,7 @@ describe('World Tool Protocol v1 schemas', () => {
       'set_description',
       'set_color',
       'create_primitive',
+      'create_model',
       'clone_entity',
       'delete_entity',
       'create_structure',

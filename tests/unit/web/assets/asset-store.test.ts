@@ -182,6 +182,25 @@ describe('the asset store', () => {
     expect(down.calls).toHaveLength(1);
   });
 
+  it('fetches a model by its SHA-256 from the url it is given, without a token, and refuses ids that are not one', async () => {
+    const hash = 'ab'.repeat(32);
+    const cache = new MemoryCache();
+    const edge = fakeEdge((url) =>
+      url.endsWith(hash)
+        ? new Response(bytesOf(500))
+        : Response.json({ error: { code: 'model_not_found', message: 'edge: no model' } }, { status: 404 }),
+    );
+    const store = createAssetStore({ base: '', token: '', url: (_, id) => `/api/models/${id}`, fetch: edge.fetch, cache });
+    expect(await store.get('model', hash)).toEqual(bytesOf(500));
+    expect(await store.get('model', hash.toUpperCase())).toEqual(bytesOf(500));
+    expect(edge.calls).toEqual([{ url: `/api/models/${hash}`, authorization: null }]);
+    expect(cache.entries.has(assetCacheUrl('model', hash))).toBe(true);
+    const missing = await storeError(store.get('model', 'cd'.repeat(32)));
+    expect([missing.code, missing.message]).toEqual(['asset_not_found', expect.stringContaining('the edge has no model')]);
+    expect((await storeError(store.get('model', TEX))).code).toBe('asset_bad_id');
+    expect((await storeError(store.get('texture', hash))).code).toBe('asset_bad_id');
+  });
+
   it('works without Cache Storage (Node): memory only, within its byte budget, least recently used out first', async () => {
     const edge = fakeEdge((url) => new Response(bytesOf(600, url.endsWith('1') ? 1 : 2)));
     const store = createAssetStore({ base: BASE, token: 't', fetch: edge.fetch, memoryBytes: 1000 });

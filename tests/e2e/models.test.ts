@@ -1,0 +1,97 @@
+/**
+ * A Finalverse glTF model end to end: a visitor with the create permission uploads the house fixture to the edge,
+ * places it in the plaza with the World Tool action create_model (over its own Storm socket), and the viewer in
+ * Chromium fetches it by hash, decodes it and draws it with the renderer (its red walls appear where the camera looks).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RenderStats } from '../../web/render/render-protocol';
+import { launchChromium } from '../support/chromium';
+import { creatorToken, house, root, stormClient, uploadModel } from '../support/model-placer';
+
+/**
+ * Pixels of the screenshot's upper part that are clearly red: the house's walls (12 m ahead, above the horizon's
+ * middle). Your avatar, whose colours are random (red at times), stands lower in the picture and is not counted.
+ */
+function redPixels(png: Buffer): number {
+  const img = PNG.sync.read(png);
+  let n = 0;
+  const rows = Math.floor(img.height * 0.5);
+  for (let i = 0; i < rows * img.width * 4; i += 4) {
+    const r = img.data[i] ?? 0;
+    const g = img.data[i + 1] ?? 0;
+    const b = img.data[i + 2] ?? 0;
+    if (r > 100 && r > 1.8 * g && r > 1.8 * b) n++;
+  }
+  return n;
+}
+
+const stats = (page: Page) =>
+  page.evaluate(() => (window as unknown as { stormDebug: { render: () => RenderStats | null } }).stormDebug.render());
+
+describe('a glTF model in the plaza', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('is uploaded, placed with create_model, fetched by hash and drawn by the renderer', async () => {
+    const base = inject('baseUrl');
+    const token = await creatorToken();
+    const model = await uploadModel(base, token, house);
+
+    const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (/^(models|render|gltf|world|net):/.test(m.text()) || m.type() === 'error') problems.push(m.text());
+    });
+    await page.goto(`${base}/?debug#/fv/plaza`);
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
+    const self = page.locator('[data-testid=person][data-self=true]');
+    await expect.poll(() => self.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await stats(page))?.instances ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    const x = Number(await self.getAttribute('data-x'));
+    const y = Number(await self.getAttribute('data-y'));
+    const before = redPixels(await page.screenshot());
+
+    // The follow camera looks north (+y) from behind the avatar: the house goes 12 m ahead, 6 m wide.
+    const builder = await stormClient(base, token);
+    const avatarZ = builder.frames
+      .flatMap((f) => (f.type === 'snapshot' || f.type === 'delta' ? f.entities : []))
+      .find((e) => e.kind === 'avatar' && e.position && Math.hypot(e.position[0] - x, e.position[1] - y) < 3)?.position?.[2];
+    const z = (avatarZ ?? 25) + 1.8;
+    const prepared = await builder.operate(1, {
+      op: 'prepare',
+      actions: [{ tool: 'create_model', model: model.hash, position: [x, y + 12, z], scale: [6, 6, 5.3], name: 'House' }],
+    });
+    if (prepared.op !== 'prepare') throw new Error(`e2e: prepare failed: ${JSON.stringify(prepared)}`);
+    const committed = await builder.operate(2, { op: 'commit', planId: prepared.planId });
+    expect(committed).toMatchObject({ op: 'commit', created: [expect.any(Number)] });
+
+    await expect
+      .poll(async () => (await stats(page))?.models?.ready ?? 0, { timeout: 60_000, interval: 500 })
+      .toBe(1)
+      .catch(async (err: unknown) => {
+        throw new Error(`${String(err)}; render stats ${JSON.stringify(await stats(page))}; console ${problems.join(' | ')}`);
+      });
+    expect((await stats(page))?.models).toMatchObject({ failed: 0, bytesFromNetwork: house.byteLength });
+    // The geometry arrived: the next extractions draw it; give the software renderer a few frames.
+    let shot = await page.screenshot();
+    for (let i = 0; i < 20 && redPixels(shot) - before < 5000; i++) {
+      await page.waitForTimeout(500);
+      shot = await page.screenshot();
+    }
+    mkdirSync(`${root}test-results`, { recursive: true });
+    writeFileSync(`${root}test-results/model-plaza.png`, shot);
+    const after = redPixels(shot);
+    console.log(`model drawn: ${before} red pixels before, ${after} after (of ${960 * 600})`);
+    expect(after - before).toBeGreaterThan(5000);
+    expect(problems).toEqual([]);
+    builder.ws.close();
+  });
+});
