@@ -91,6 +91,7 @@ export interface BusCounters {
 export class PluginBus {
   private readonly subs: Subscription[] = [];
   private readonly verified = new Map<string, TokenClaims>();
+  private readonly verifying = new Map<string, Promise<TokenClaims>>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly counters = new Map<string, BusCounters>();
   private readonly now: () => number;
@@ -131,25 +132,13 @@ export class PluginBus {
   async verifyToken(token: string, plugin: string): Promise<TokenClaims> {
     let claims = this.verified.get(token);
     if (!claims) {
-      if (token.length > MAX_TOKEN) throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token too long`);
-      const [body, sig, extra] = token.split('.');
-      const sigBytes = fromB64url(sig ?? '');
-      if (!body || !sigBytes || extra !== undefined)
-        throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token is not body.signature`);
-      const ok = await crypto.subtle.verify('HMAC', this.key, sigBytes, new TextEncoder().encode(body));
-      if (!ok) throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token signature does not verify (forged or altered)`);
-      const bodyBytes = fromB64url(body);
-      let json: unknown = null;
-      try {
-        json = JSON.parse(new TextDecoder().decode(bodyBytes ?? new Uint8Array()));
-      } catch {
-        json = null;
+      // One signature check per token, however many publishes carry it at once.
+      let pending = this.verifying.get(token);
+      if (!pending) {
+        pending = this.verifySignature(token, plugin).finally(() => this.verifying.delete(token));
+        this.verifying.set(token, pending);
       }
-      const parsed = TokenClaims.safeParse(json);
-      if (!parsed.success) throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token claims do not parse`);
-      claims = parsed.data;
-      if (this.verified.size > 4096) this.verified.clear();
-      this.verified.set(token, claims);
+      claims = await pending;
     }
     if (claims.p !== plugin)
       throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token was issued to ${claims.p}, not to ${plugin}`);
@@ -158,6 +147,28 @@ export class PluginBus {
       throw pluginError(PluginCode.TokenExpired, `${plugin}: bus token expired; the host renews tokens, wait for the new one`);
     }
     return claims;
+  }
+
+  /** Checks a token's form and signature and parses its claims (cached once verified). */
+  private async verifySignature(token: string, plugin: string): Promise<TokenClaims> {
+    if (token.length > MAX_TOKEN) throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token too long`);
+    const [body, sig, extra] = token.split('.');
+    const sigBytes = fromB64url(sig ?? '');
+    if (!body || !sigBytes || extra !== undefined)
+      throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token is not body.signature`);
+    const ok = await crypto.subtle.verify('HMAC', this.key, sigBytes, new TextEncoder().encode(body));
+    if (!ok) throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token signature does not verify (forged or altered)`);
+    let json: unknown = null;
+    try {
+      json = JSON.parse(new TextDecoder().decode(fromB64url(body) ?? new Uint8Array()));
+    } catch {
+      json = null;
+    }
+    const parsed = TokenClaims.safeParse(json);
+    if (!parsed.success) throw pluginError(PluginCode.TokenInvalid, `${plugin}: bus token claims do not parse`);
+    if (this.verified.size > 4096) this.verified.clear();
+    this.verified.set(token, parsed.data);
+    return parsed.data;
   }
 
   /** Subscribes `plugin` to a pattern; returns the unsubscribe function. */

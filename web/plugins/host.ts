@@ -7,7 +7,7 @@
  * call runs past its time budget or whose memory grows past its budget; the viewer keeps running and says why.
  * It runs on any thread that can start Workers (the page's main thread in the viewer).
  */
-import type { TraceRecorder } from '../engine';
+import { type ChromeTrace, TraceRecorder } from '../engine';
 import { type BusDelivery, createPluginBus, type Hop, type PluginBus } from './bus';
 import { describeError, PluginCode, PluginError, pluginError } from './errors';
 import { checkIntegrity } from './integrity';
@@ -63,6 +63,12 @@ export interface PluginInfo {
   readonly events_in: number;
   readonly events_out: number;
   readonly memory_bytes: number | null;
+  /** The plugin's last ctx.log line (`level: text`). */
+  readonly last_log: string;
+  /** Messages from the plugin that failed their schema (or came on the wrong channel). */
+  readonly messages_refused: number;
+  /** Publishes the bus refused (token, scope, rate, loop). */
+  readonly publishes_refused: number;
   readonly panel: PanelSchema | null;
 }
 
@@ -102,8 +108,10 @@ export interface PluginHostOptions {
   readonly measureMemory?: () => Promise<ReadonlyMap<string, number>>;
   readonly memoryPollMs?: number;
   readonly budgets?: Partial<PluginBudgets>;
-  /** Told of every state change. */
+  /** Told of every state change (and of loop cuts, with their code). */
   readonly onEvent?: (event: PluginEvent) => void;
+  /** Told when something `list()` shows changed besides the state (a panel, a log line). */
+  readonly onChange?: () => void;
   /** Engine events a plugin published (`engine/…`, with bus:publish permission). */
   readonly onEngineEvent?: (event: string, payload: unknown, from: string) => void;
   /** Per-plugin spans go here (category `plugin`), beside the engine's frames and systems. */
@@ -146,6 +154,7 @@ class Loaded {
   eventsPerS = 0;
   lastCount = 0;
   memory: number | null = null;
+  lastLog = '';
   panel: PanelSchema | null = null;
   readonly unsubscribes: (() => void)[] = [];
   readonly storage = new Map<string, string>();
@@ -203,7 +212,9 @@ export class PluginHost {
   private readonly watchdog: ReturnType<typeof setInterval>;
   private memoryTimer: ReturnType<typeof setInterval> | null = null;
   private measuring = false;
+  private memoryStuck = false;
   private closed = false;
+  private readonly trace: TraceRecorder;
 
   constructor(
     readonly bus: PluginBus,
@@ -212,6 +223,7 @@ export class PluginHost {
     this.budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
     this.now = options.now ?? (() => performance.now());
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.trace = options.trace ?? new TraceRecorder(8192, this.now);
     this.watchdog = setInterval(() => this.checkDeadlines(), 25);
     if (options.measureMemory) this.memoryTimer = setInterval(() => void this.pollMemory(), options.memoryPollMs ?? 2000);
   }
@@ -322,6 +334,9 @@ export class PluginHost {
         events_in: c.delivered,
         events_out: c.published,
         memory_bytes: p.memory,
+        last_log: p.lastLog,
+        messages_refused: p.badMessages,
+        publishes_refused: c.refused,
         panel: p.panel,
       };
     });
@@ -347,6 +362,7 @@ export class PluginHost {
         worldTaken = true;
       }
       void this.callPlugin(p, 'update', dt, hasPermission(p.manifest, 'world:read') ? world : undefined).then((error) => {
+        if (p.state !== 'running') return; // stopped meanwhile (the watchdog says why)
         if (error === undefined) {
           p.updateErrors = 0;
           return;
@@ -384,6 +400,15 @@ export class PluginHost {
       this.post(p, { t: 'error', code: PluginCode.LoopCut, message });
       this.emit({ name, state: p.state, reason: message, code: PluginCode.LoopCut });
     }
+  }
+
+  /**
+   * The plugins' calls (init, update, shutdown: from the host's send to the sandbox's answer) as a Chrome trace,
+   * process 2 ("stormcore plugins"), to be merged beside the engine's process 1. Its clock is this thread's.
+   */
+  exportTrace(): ChromeTrace {
+    const trace = this.trace.toChromeTrace('stormcore plugins', { 0: 'plugin host' });
+    return { ...trace, traceEvents: trace.traceEvents.map((e) => ({ ...e, pid: 2 })) };
   }
 
   /** Stops every plugin and the watchdog. */
@@ -539,11 +564,33 @@ export class PluginHost {
     }
   }
 
+  /**
+   * Whether per-plugin memory is measured: 'off' (this page cannot), 'on', or 'stuck': Chromium never completes a
+   * measurement that started while a sandbox was in a busy loop (nor any later one in that page), so after 10 s
+   * without an answer the host stops asking; the time budget still holds.
+   */
+  get memoryMeasurement(): 'off' | 'on' | 'stuck' {
+    return !this.options.measureMemory ? 'off' : this.memoryStuck ? 'stuck' : 'on';
+  }
+
   private async pollMemory(): Promise<void> {
-    if (this.measuring || !this.options.measureMemory || this.plugins.size === 0) return;
+    if (this.measuring || this.memoryStuck || !this.options.measureMemory || this.plugins.size === 0) return;
+    // Not while a sandbox is slow to answer: it may be in a busy loop, which would hang the measurement for good.
+    const now = this.now();
+    for (const p of this.plugins.values()) if (p.call && now - p.call.started > 50) return;
     this.measuring = true;
     try {
-      const bytes = await this.options.measureMemory();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), 10_000);
+      });
+      const bytes = await Promise.race([this.options.measureMemory(), late]);
+      clearTimeout(timer);
+      if (!bytes) {
+        this.memoryStuck = true;
+        this.options.onChange?.();
+        return;
+      }
       for (const p of this.plugins.values()) {
         const b = bytes.get(p.instance);
         if (b === undefined) continue;
@@ -625,7 +672,7 @@ export class PluginHost {
           p.updateMs[p.updates % RING] = m.ms;
           p.updates++;
         }
-        this.options.trace?.span(`plugin ${name} ${call.fn}`, 'plugin', call.started, end);
+        this.trace.span(`plugin ${name} ${call.fn}`, 'plugin', call.started, end);
         call.resolve(m.error);
         return;
       }
@@ -634,13 +681,14 @@ export class PluginHost {
         return;
       case 'subscribe': {
         const granted = subscribePatterns(p.manifest);
+        // The granted patterns are subscribed at load and the sandbox routes events to its handlers; a
+        // subscription outside them is refused here.
         if (!granted.includes(m.pattern) && !granted.some((g) => matchesPattern(g, m.pattern)))
           this.post(p, {
             t: 'error',
             code: PluginCode.PermissionDenied,
             message: `plugins: ${name} may not subscribe to ${m.pattern} (granted: ${granted.join(', ') || 'none'})`,
           });
-        else if (!granted.includes(m.pattern)) this.subscribe(p, m.pattern);
         return;
       }
       case 'publish': {
@@ -654,7 +702,8 @@ export class PluginHost {
         return;
       }
       case 'log':
-        p.reason = p.state === 'running' ? `${m.level}: ${m.text}` : p.reason;
+        p.lastLog = `${m.level}: ${m.text}`;
+        this.options.onChange?.();
         return;
       case 'request':
         void this.request(p, m);
@@ -746,7 +795,7 @@ export class PluginHost {
       case 'panel':
         if (!hasPermission(p.manifest, 'ui:panel')) return denied('show a panel');
         p.panel = m.panel;
-        this.emit({ name, state: p.state, reason: 'panel' });
+        this.options.onChange?.();
         this.reply(p, m.id, { ok: true });
         return;
     }

@@ -36,7 +36,7 @@ const id = z.number().int().min(0).max(0x7fff_ffff);
 const text = z.string().max(1024);
 
 /** Sandbox → host. */
-export const SandboxMessage = z.discriminatedUnion('t', [
+const SandboxEvent = z.discriminatedUnion('t', [
   z
     .object({
       t: z.literal('loaded'),
@@ -48,6 +48,11 @@ export const SandboxMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('publish'), event: z.string().max(128), payload: JsonPayload, token: z.string().max(4096) }).strict(),
   z.object({ t: z.literal('subscribe'), pattern: z.string().max(128) }).strict(),
   z.object({ t: z.literal('handled'), seq: id }).strict(),
+  z.object({ t: z.literal('log'), level: z.enum(['info', 'warn', 'error']), text }).strict(),
+]);
+
+/** Sandbox → host: a capability request (answered by a `reply` with its id). */
+export const SandboxRequest = z.discriminatedUnion('op', [
   z
     .object({
       t: z.literal('request'),
@@ -76,8 +81,11 @@ export const SandboxMessage = z.discriminatedUnion('t', [
     .strict(),
   z.object({ t: z.literal('request'), id, op: z.literal('chat-send'), text: z.string().min(1).max(1024) }).strict(),
   z.object({ t: z.literal('request'), id, op: z.literal('panel'), panel: PanelSchema }).strict(),
-  z.object({ t: z.literal('log'), level: z.enum(['info', 'warn', 'error']), text }).strict(),
 ]);
+export type SandboxRequest = z.infer<typeof SandboxRequest>;
+
+/** Sandbox → host: every message. */
+export const SandboxMessage = z.union([SandboxEvent, SandboxRequest]);
 export type SandboxMessage = z.infer<typeof SandboxMessage>;
 
 /** Host → sandbox (the sandbox's own port; the plugin's code cannot post on it). */
