@@ -74,3 +74,90 @@ export async function start(options: { budgets?: Partial<PluginBudgets>; ratePer
   requestAnimationFrame(raf);
   return canMeasureSandboxMemory();
 }
+
+/** Sorted-sample percentile. */
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * The browser half of `npm run bench -- plugins`, on a host of its own (no frame loop): round trips across the sandbox
+ * boundary (host → echo plugin → host, over the signed bus), sustained events/s from one plugin to 10 subscribers, the
+ * load time of a small plugin, and the host's per-frame cost with 0 and 10 idle plugins. `base` serves the bench
+ * plugins (echo, flood, sink, idle, small).
+ */
+export async function benchmark(base: string, samples: number) {
+  const out: Record<string, number> = {};
+  let pong: ((at: number) => void) | null = null;
+  const host = await createPluginHost({
+    onEngineEvent: (_event, payload) => pong?.((payload as { at: number }).at),
+    bus: { ratePerSecond: 1_000_000 },
+  });
+  // Round trip: engine/ping to the echo plugin, which publishes engine/pong with the same stamp.
+  const echo = await host.load(`${base}/echo/storm-plugin.json`);
+  if (!echo.ok) throw new Error(echo.message);
+  const rtt: number[] = [];
+  for (let i = 0; i < samples + 20; i++) {
+    const at = performance.now();
+    const back = await new Promise<number>((resolve) => {
+      pong = resolve;
+      host.engineEvent('engine/ping', { at });
+    });
+    if (i >= 20) rtt.push(performance.now() - back);
+  }
+  rtt.sort((a, b) => a - b);
+  out.sandbox_round_trip_p50_ms = pct(rtt, 50);
+  out.sandbox_round_trip_p99_ms = pct(rtt, 99);
+  await host.unload('echo');
+  // Sustained throughput: one plugin publishes N events, 10 subscriber plugins count them.
+  for (let i = 0; i < 10; i++) {
+    const r = await host.load(`${base}/sink-${i}/storm-plugin.json`);
+    if (!r.ok) throw new Error(r.message);
+  }
+  const events = 20_000;
+  const start = performance.now();
+  const flood = await host.load(`${base}/flood/storm-plugin.json`);
+  if (!flood.ok) throw new Error(flood.message);
+  const delivered = () =>
+    host
+      .list()
+      .filter((p) => p.name.startsWith('sink-'))
+      .reduce((s, p) => s + p.events_in, 0);
+  while (delivered() < events * 10 && performance.now() - start < 60_000) await new Promise((r) => setTimeout(r, 5));
+  const seconds = (performance.now() - start) / 1000;
+  out.events_published_per_s_10_subscribers = events / seconds;
+  out.deliveries_per_s_10_subscribers = delivered() / seconds;
+  for (const p of host.list()) await host.unload(p.name);
+  // Load time of a small plugin (fetch manifest and entry, SRI, risk, sandbox start, init).
+  const loads: number[] = [];
+  for (let i = 0; i < Math.max(5, Math.floor(samples / 10)); i++) {
+    const t = performance.now();
+    const r = await host.load(`${base}/small/storm-plugin.json`);
+    loads.push(performance.now() - t);
+    if (!r.ok) throw new Error(r.message);
+    await host.unload('small');
+  }
+  loads.sort((a, b) => a - b);
+  out.load_small_p50_ms = pct(loads, 50);
+  // The host's per-frame cost (its own thread): no plugins, then 10 idle ones (each with an empty update).
+  const frameCost = async (): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      host.frame(1 / 60);
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 4));
+    }
+    times.sort((a, b) => a - b);
+    return pct(times, 50);
+  };
+  out.frame_0_plugins_p50_ms = await frameCost();
+  for (let i = 0; i < 10; i++) {
+    const r = await host.load(`${base}/idle-${i}/storm-plugin.json`);
+    if (!r.ok) throw new Error(r.message);
+  }
+  out.frame_10_idle_plugins_p50_ms = await frameCost();
+  out.idle_update_p50_ms = Math.max(...host.list().map((p) => p.update_ms_p50));
+  host.close();
+  return out;
+}

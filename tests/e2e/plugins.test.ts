@@ -6,43 +6,15 @@
  * see nothing.
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { LoadResult, PluginInfo } from '../../web/plugins/host';
 import { launchChromium } from '../support/chromium';
+import { type Served, serve } from '../support/plugin-fixtures';
 import type { PluginPage } from './plugins.page';
 
 const pageModule = `/@fs${fileURLToPath(new URL('./plugins.page.ts', import.meta.url))}`;
-
-interface Served {
-  manifest: Record<string, unknown>;
-  code: string;
-}
-
-/** A loopback server: plugin fixtures under /<name>/, and a log of every request. */
-async function serve(fixtures: Map<string, Served>): Promise<{ url: string; seen: string[]; close: () => void }> {
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    const [, name, file] = (req.url ?? '').split('/');
-    const f = fixtures.get(name ?? '');
-    if (f && file === 'storm-plugin.json') {
-      const integrity = `sha384-${createHash('sha384').update(f.code).digest('base64')}`;
-      res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ version: '1.0.0', storm: '^1.0.0', entry: './index.js', integrity, name, ...f.manifest }));
-    } else if (f && file === 'index.js') {
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(f.code);
-    } else res.end('spy');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => server.close() };
-}
 
 const fixtures = new Map<string, Served>();
 let browser: Browser;
@@ -242,6 +214,18 @@ async function report(name: string): Promise<Record<string, unknown>> {
   return JSON.parse(((await info(name))?.last_log ?? '').slice('info: '.length));
 }
 
+/** What the witness has heard, once it stopped changing (its report is a few frames behind). */
+async function settledHeard(): Promise<number> {
+  let last = (await report('witness')).heard as number;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 600));
+    const now = (await report('witness')).heard as number;
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error('the witness never settled');
+}
+
 /** A well-behaved plugin that counts its updates and the events it hears, to show the rest keeps running. */
 const WITNESS = `let updates = 0; let heard = 0;
 export function init(ctx) { ctx.bus.subscribe('**', () => { heard++; }); }
@@ -384,7 +368,7 @@ describe('hostile plugins are contained, named, and the page keeps running', () 
     await page.evaluate((f) => {
       (window.pluginPage as PluginPage).forgers.forger = f;
     }, forger);
-    const before = (await report('witness')).heard as number;
+    const before = await settledHeard();
     await mustLoad(fixture('forger', 'export function init() {}', { permissions: ['bus:publish:forger/*'] }));
     await until('the refusals are counted', async () => {
       const f = await info('forger');
@@ -392,19 +376,17 @@ describe('hostile plugins are contained, named, and the page keeps running', () 
     });
     const f = await info('forger');
     expect(f?.events_out).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await report('witness')).heard).toBe(before);
+    expect(await settledHeard()).toBe(before);
   });
 
   it('a publish flood is rate-limited, then stopped; the witness heard at most a burst', async () => {
-    const before = (await report('witness')).heard as number;
+    const before = await settledHeard();
     const code = `export function init(ctx) { for (let i = 0; i < 100000; i++) ctx.bus.publish('flood/x', i); }`;
     await load(fixture('flood', code, { permissions: ['bus:publish:flood/*'] }));
     await until('flood fails', async () => (await info('flood'))?.state === 'failed', 30_000);
     expect((await info('flood'))?.reason).toMatch(/^plugins: flood: publish flood \(2000 refused in a second\); terminated$/);
     await until('the witness reports what it heard', async () => ((await report('witness')).heard as number) > before);
-    await new Promise((r) => setTimeout(r, 500));
-    const heard = ((await report('witness')).heard as number) - before;
+    const heard = (await settledHeard()) - before;
     expect(heard).toBeLessThanOrEqual(600);
     expect((await info('witness'))?.state).toBe('running');
   });
