@@ -51,6 +51,7 @@
   let plugin = null;
   let ctx = null;
   let token = '';
+  let ack = true;
   let nextRequest = 1;
   let world = freeze({});
   const pending = new Map();
@@ -158,6 +159,7 @@
 
   const load = async (m) => {
     token = m.token;
+    ack = m.ack !== false;
     ctx = makeCtx(m.name, m.permissions);
     const url = createObjectURL(new BlobCtor([m.code], { type: 'text/javascript' }));
     try {
@@ -200,9 +202,8 @@
         return;
       case 'event': {
         const list = handlers.filter((h) => matches(h.pattern, m.event)).map((h) => h.handler);
-        void runAll(list, freeze({ event: m.event, payload: deepFreeze(m.payload), from: m.from })).then(() =>
-          send({ t: 'handled', seq: m.seq }),
-        );
+        const done = runAll(list, freeze({ event: m.event, payload: deepFreeze(m.payload), from: m.from }));
+        if (ack) void done.then(() => send({ t: 'handled', seq: m.seq }));
         return;
       }
       case 'chat':

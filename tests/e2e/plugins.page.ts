@@ -130,15 +130,31 @@ export async function benchmark(base: string, samples: number) {
   for (const p of host.list()) await host.unload(p.name);
   // Load time of a small plugin (fetch manifest and entry, SRI, risk, sandbox start, init).
   const loads: number[] = [];
+  const parts: { fetch: number[]; sandbox: number[]; init: number[] } = { fetch: [], sandbox: [], init: [] };
   for (let i = 0; i < Math.max(5, Math.floor(samples / 10)); i++) {
     const t = performance.now();
     const r = await host.load(`${base}/small/storm-plugin.json`);
     loads.push(performance.now() - t);
     if (!r.ok) throw new Error(r.message);
+    parts.fetch.push(host.lastLoadMs.fetch);
+    parts.sandbox.push(host.lastLoadMs.sandbox);
+    parts.init.push(host.lastLoadMs.init);
     await host.unload('small');
   }
   loads.sort((a, b) => a - b);
   out.load_small_p50_ms = pct(loads, 50);
+  out.load_small_fetch_check_p50_ms = pct(
+    parts.fetch.sort((a, b) => a - b),
+    50,
+  );
+  out.load_small_sandbox_start_p50_ms = pct(
+    parts.sandbox.sort((a, b) => a - b),
+    50,
+  );
+  out.load_small_init_p50_ms = pct(
+    parts.init.sort((a, b) => a - b),
+    50,
+  );
   // The host's per-frame cost (its own thread): no plugins, then 10 idle ones (each with an empty update).
   const frameCost = async (): Promise<number> => {
     const times: number[] = [];

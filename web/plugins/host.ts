@@ -215,6 +215,8 @@ export class PluginHost {
   private memoryStuck = false;
   private closed = false;
   private readonly trace: TraceRecorder;
+  /** Where the last successful load spent its time (ms): fetching and checking, the sandbox, init. */
+  lastLoadMs: { fetch: number; sandbox: number; init: number } = { fetch: 0, sandbox: 0, init: 0 };
 
   constructor(
     readonly bus: PluginBus,
@@ -233,6 +235,7 @@ export class PluginHost {
     let name = '';
     let risk = 0;
     let reasons: string[] = [];
+    const began = this.now();
     try {
       const base = new URL(manifestUrl, globalThis.location?.href);
       const root = await this.fetchManifest(base.href);
@@ -287,7 +290,9 @@ export class PluginHost {
         const who = needing.map((p) => `${p.manifest.name} (risk ${p.risk.score})`).join(', ');
         throw pluginError(PluginCode.RiskRefused, `${who} needs your consent to load: ${reasons.join('; ')}`);
       }
+      const fetched = this.now();
       for (const p of prepared) await this.start(p.manifest, p.code, p.risk);
+      this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began };
       const started = this.plugins.get(name);
       if (started?.state !== 'running') {
         return {
@@ -456,6 +461,7 @@ export class PluginHost {
 
   private async start(manifest: PluginManifest, code: string, risk: RiskAssessment): Promise<void> {
     const name = manifest.name;
+    const spawned = this.now();
     const instance = `${name}-${++instances}`;
     const p = new Loaded(manifest, instance, risk);
     p.secondStart = this.now();
@@ -483,7 +489,15 @@ export class PluginHost {
       () => p.loadedWaiter?.(`${name}: loading its module took over ${this.budgets.initMs} ms`),
       this.budgets.initMs,
     );
-    this.post(p, { t: 'load', name, code, permissions: [...manifest.permissions], token: p.token, api: STORM_PLUGIN_API });
+    this.post(p, {
+      t: 'load',
+      name,
+      code,
+      permissions: [...manifest.permissions],
+      token: p.token,
+      api: STORM_PLUGIN_API,
+      ack: publishPatterns(manifest).length > 0,
+    });
     const loadError = await loaded;
     clearTimeout(deadline);
     p.loadedWaiter = null;
@@ -492,6 +506,8 @@ export class PluginHost {
         this.fail(p, loadError.includes('took over') ? PluginCode.BudgetExceeded : PluginCode.Failed, loadError);
       return;
     }
+    const moduleLoaded = this.now();
+    this.lastLoadMs = { ...this.lastLoadMs, sandbox: moduleLoaded - spawned };
     this.setState(p, 'loaded', 'module loaded');
     for (const pattern of subscribePatterns(manifest)) this.subscribe(p, pattern);
     if (p.hooks.init) {
@@ -507,6 +523,7 @@ export class PluginHost {
         return;
       }
     }
+    this.lastLoadMs = { ...this.lastLoadMs, init: this.now() - moduleLoaded };
     this.setState(p, 'running', 'running');
   }
 
@@ -530,10 +547,15 @@ export class PluginHost {
       this.bus.subscribe(p.manifest.name, pattern, (d: BusDelivery) => {
         if (p.state !== 'running' && p.state !== 'loaded') return;
         const seq = p.nextSeq++;
-        p.cause = { seq, chain: d.chain };
+        // Only a plugin that may publish can extend a chain; the others do not acknowledge events.
+        if (this.publishes(p)) p.cause = { seq, chain: d.chain };
         this.post(p, { t: 'event', seq, event: d.event, payload: d.payload, from: d.from });
       }),
     );
+  }
+
+  private publishes(p: Loaded): boolean {
+    return p.manifest.permissions.some((x) => x.startsWith('bus:publish:'));
   }
 
   private callPlugin(p: Loaded, fn: Call['fn'], dt: number, world?: unknown): Promise<string | undefined> {

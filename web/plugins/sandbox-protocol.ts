@@ -90,7 +90,8 @@ export type SandboxMessage = z.infer<typeof SandboxMessage>;
 
 /** Host → sandbox (the sandbox's own port; the plugin's code cannot post on it). */
 export type HostMessage =
-  | { t: 'load'; name: string; code: string; permissions: string[]; token: string; api: string }
+  /** `ack`: answer each event with `handled` (only plugins that may publish need it, for loop detection). */
+  | { t: 'load'; name: string; code: string; permissions: string[]; token: string; api: string; ack: boolean }
   | { t: 'call'; id: number; fn: 'init' | 'update' | 'shutdown'; dt: number; world: unknown }
   | { t: 'event'; seq: number; event: string; payload: unknown; from: string }
   | { t: 'chat'; line: { from: string; text: string; at: number } }
