@@ -40,6 +40,9 @@ export async function start(options: { budgets?: Partial<PluginBudgets>; ratePer
     forgers: {},
   };
   page.host = await createPluginHost({
+    // Sandboxes are started per plugin here, so that a test can replace one by name (forgers); the viewer's
+    // default (one started ahead) is covered by viewer-plugins.test.ts and the bench.
+    prewarm: false,
     spawn: (url, name) => {
       const forger = page.forgers?.[new URL(url, location.href).searchParams.get('plugin') ?? ''];
       if (!forger) return new Worker(url, { name });

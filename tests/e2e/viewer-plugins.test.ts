@@ -35,12 +35,16 @@ describe('the Plugins panel in the viewer', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
     await page.goto(`${inject('baseUrl')}/`);
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 90_000 }).toBe('in-world');
-    await page.getByTestId('plugins-button').click();
   });
   afterAll(async () => {
     await browser?.close();
     files?.close();
+  });
+
+  it('joins the demo world and opens the Plugins panel', async () => {
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 90_000 }).toBe('in-world');
+    await page.getByTestId('plugins-button').click();
+    expect(await page.getByTestId('plugins-panel').count()).toBe(1);
   });
 
   it('loads chat-log, which logs what you say in its own panel', async () => {

@@ -117,6 +117,8 @@ export interface PluginHostOptions {
   /** Per-plugin spans go here (category `plugin`), beside the engine's frames and systems. */
   readonly trace?: TraceRecorder;
   readonly now?: () => number;
+  /** Keep one sandbox Worker started ahead of the next load (default true). */
+  readonly prewarm?: boolean;
   /** Bus options (rates, token lifetime). */
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
 }
@@ -213,6 +215,7 @@ export class PluginHost {
   private memoryTimer: ReturnType<typeof setInterval> | null = null;
   private measuring = false;
   private memoryStuck = false;
+  private spare: { worker: Worker; instance: string } | null = null;
   private closed = false;
   private readonly trace: TraceRecorder;
   /** Where the last successful load spent its time (ms): fetching and checking, the sandbox, init. */
@@ -423,6 +426,8 @@ export class PluginHost {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     for (const p of this.plugins.values()) this.stop(p, 'terminated', 'the viewer closed');
     this.plugins.clear();
+    this.spare?.worker.terminate();
+    this.spare = null;
   }
 
   private isAlive(name: string): boolean {
@@ -462,12 +467,10 @@ export class PluginHost {
   private async start(manifest: PluginManifest, code: string, risk: RiskAssessment): Promise<void> {
     const name = manifest.name;
     const spawned = this.now();
-    const instance = `${name}-${++instances}`;
+    const { worker, instance } = this.takeSandbox(name);
     const p = new Loaded(manifest, instance, risk);
     p.secondStart = this.now();
     this.plugins.set(name, p);
-    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?plugin=${encodeURIComponent(name)}&i=${encodeURIComponent(instance)}`;
-    const worker = this.options.spawn ? this.options.spawn(url, `plugin ${name}`) : new Worker(url, { name: `plugin ${name}` });
     const channel = new MessageChannel();
     p.worker = worker;
     p.port = channel.port1;
@@ -525,6 +528,31 @@ export class PluginHost {
     }
     this.lastLoadMs = { ...this.lastLoadMs, init: this.now() - moduleLoaded };
     this.setState(p, 'running', 'running');
+  }
+
+  /**
+   * A sandbox Worker for `name`: the one started in advance when there is one (its URL names only its instance),
+   * then another is started for the next load. Starting a worker is most of a small plugin's load time.
+   */
+  private takeSandbox(name: string): { worker: Worker; instance: string } {
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) {
+      setTimeout(() => this.refillSpare(), 0);
+      return spare;
+    }
+    const instance = `${name}-${++instances}`;
+    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?plugin=${encodeURIComponent(name)}&i=${encodeURIComponent(instance)}`;
+    const worker = this.options.spawn ? this.options.spawn(url, `plugin ${name}`) : new Worker(url, { name: `plugin ${name}` });
+    return { worker, instance };
+  }
+
+  private refillSpare(): void {
+    if (this.closed || this.spare || this.options.prewarm === false) return;
+    const instance = `sandbox-${++instances}`;
+    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?i=${encodeURIComponent(instance)}`;
+    const worker = this.options.spawn ? this.options.spawn(url, 'plugin sandbox') : new Worker(url, { name: 'plugin sandbox' });
+    this.spare = { worker, instance };
   }
 
   private scheduleTokenRenewal(p: Loaded): void {
