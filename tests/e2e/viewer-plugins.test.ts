@@ -34,6 +34,7 @@ describe('the Plugins panel in the viewer', () => {
     files = await serve(fixtures);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${inject('baseUrl')}/`);
   });
   afterAll(async () => {
@@ -91,7 +92,10 @@ describe('the Plugins panel in the viewer', () => {
   });
 
   it("puts the plugins' spans in the Chrome trace beside the engine's", async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-trace').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 90_000 }),
+      page.getByTestId('save-trace').click(),
+    ]);
     const trace = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
       traceEvents: { ph: string; name: string; cat?: string; pid: number; args?: { name?: string } }[];
     };
@@ -101,6 +105,7 @@ describe('the Plugins panel in the viewer', () => {
   });
 
   it('unloads a plugin from the panel', async () => {
+    expect(await plugin('people-radar').getAttribute('data-state')).toBe('running');
     await plugin('people-radar').getByTestId('plugin-unload').click();
     await expect.poll(() => plugin('people-radar').count(), { timeout: 10_000 }).toBe(0);
   });

@@ -123,11 +123,17 @@ export interface PluginHostOptions {
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
 }
 
+/** How often the watchdog looks (ms). */
+const WATCHDOG_MS = 25;
+
 interface Call {
   readonly id: number;
   readonly fn: 'init' | 'update' | 'shutdown';
   readonly started: number;
-  readonly deadline: number;
+  /** Moved later by host stalls (see checkDeadlines). */
+  deadline: number;
+  /** Seen past its deadline once; stopped at the next tick if still unanswered. */
+  overdue?: boolean;
   readonly resolve: (error: string | undefined) => void;
 }
 
@@ -215,6 +221,7 @@ export class PluginHost {
   private memoryTimer: ReturnType<typeof setInterval> | null = null;
   private measuring = false;
   private memoryStuck = false;
+  private lastTick = 0;
   private spare: { worker: Worker; instance: string } | null = null;
   private closed = false;
   private readonly trace: TraceRecorder;
@@ -229,7 +236,8 @@ export class PluginHost {
     this.now = options.now ?? (() => performance.now());
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.trace = options.trace ?? new TraceRecorder(8192, this.now);
-    this.watchdog = setInterval(() => this.checkDeadlines(), 25);
+    this.lastTick = this.now();
+    this.watchdog = setInterval(() => this.checkDeadlines(), WATCHDOG_MS);
     if (options.measureMemory) this.memoryTimer = setInterval(() => void this.pollMemory(), options.memoryPollMs ?? 2000);
   }
 
@@ -596,21 +604,33 @@ export class PluginHost {
     });
   }
 
+  /**
+   * The watchdog's tick. A call is over budget only by time the host itself was awake to see: when this thread
+   * stalled (a long task, GC, a busy page), the stall is added to every deadline, and an overdue call is only
+   * stopped at the next tick, after any answer already queued behind the stall has been read.
+   */
   private checkDeadlines(): void {
     if (this.closed) return;
     const now = this.now();
+    const stalled = now - this.lastTick - WATCHDOG_MS;
+    this.lastTick = now;
     for (const p of this.plugins.values()) {
       const call = p.call;
-      if (call && now > call.deadline) {
-        p.call = null;
-        call.resolve('over budget');
-        const budget = call.fn === 'init' ? this.budgets.initMs : this.budgets.callMs;
-        this.fail(
-          p,
-          PluginCode.BudgetExceeded,
-          `${p.manifest.name}: ${call.fn} ran over its ${budget} ms budget (${Math.round(now - call.started)} ms); terminated`,
-        );
+      if (!call) continue;
+      if (stalled > WATCHDOG_MS) call.deadline += stalled;
+      if (now <= call.deadline) continue;
+      if (!call.overdue) {
+        call.overdue = true;
+        continue;
       }
+      p.call = null;
+      call.resolve('over budget');
+      const budget = call.fn === 'init' ? this.budgets.initMs : this.budgets.callMs;
+      this.fail(
+        p,
+        PluginCode.BudgetExceeded,
+        `${p.manifest.name}: ${call.fn} ran over its ${budget} ms budget (${Math.round(now - call.started)} ms); terminated`,
+      );
     }
   }
 
