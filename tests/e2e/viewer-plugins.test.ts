@@ -29,12 +29,29 @@ describe('the Plugins panel in the viewer', () => {
     await page.getByTestId('plugin-load').click();
   };
   const plugin = (name: string) => page.locator(`[data-testid=plugin][data-name=${name}]`);
+  /** Waits for a plugin's state, naming its reason when it ends up elsewhere. */
+  const stateOf = async (name: string, state: string, timeout = 20_000) => {
+    await expect
+      .poll(
+        async () => {
+          const now = await plugin(name).getAttribute('data-state');
+          if (now === 'failed' && state !== 'failed')
+            throw new Error(`${name} failed: ${await plugin(name).getByTestId('plugin-reason').textContent()}`);
+          return now;
+        },
+        { timeout },
+      )
+      .toBe(state);
+  };
 
   beforeAll(async () => {
     files = await serve(fixtures);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
     page.on('pageerror', (e) => console.error('page error:', e.message));
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) console.error('viewer page navigated:', f.url());
+    });
     await page.goto(`${inject('baseUrl')}/`);
   });
   afterAll(async () => {
@@ -50,7 +67,7 @@ describe('the Plugins panel in the viewer', () => {
 
   it('loads chat-log, which logs what you say in its own panel', async () => {
     await load('/plugins/chat-log/storm-plugin.json');
-    await expect.poll(() => plugin('chat-log').getAttribute('data-state'), { timeout: 20_000 }).toBe('running');
+    await stateOf('chat-log', 'running');
     await page.getByTestId('chat-input').fill('hello plugins');
     await page.getByTestId('chat-input').press('Enter');
     const panel = page.locator('[data-testid=plugin-panel][data-name=chat-log]');
@@ -74,7 +91,7 @@ describe('the Plugins panel in the viewer', () => {
     await expect.poll(() => result.getAttribute('data-code'), { timeout: 20_000 }).toBe('plugin_risk_refused');
     expect(await result.textContent()).toContain('calls eval');
     await page.getByTestId('plugin-consent').click();
-    await expect.poll(() => plugin('risky').getAttribute('data-state'), { timeout: 20_000 }).toBe('running');
+    await stateOf('risky', 'running');
   });
 
   it('stops a busy plugin and says why, while the world keeps rendering and stays connected', async () => {
