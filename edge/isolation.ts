@@ -31,6 +31,8 @@ export function isolationHeaders(pathname: string): Record<string, string> {
   };
   // Host pages on other sites import the embed SDK as a module (a CORS request), with the chunk it shares.
   if (isEmbedSdkPath(pathname)) headers['Access-Control-Allow-Origin'] = '*';
+  // A plugin sandbox Worker takes its policy from this response: no connections, no script but blobs.
+  if (pathname === PLUGIN_SANDBOX_PATH) headers['Content-Security-Policy'] = PLUGIN_SANDBOX_CSP;
   return headers;
 }
 
@@ -41,3 +43,13 @@ export const EMBED_SDK_PATH = '/embed-sdk.js';
 export function isEmbedSdkPath(pathname: string): boolean {
   return pathname === EMBED_SDK_PATH || (pathname.startsWith('/assets/') && pathname.endsWith('.js'));
 }
+
+/** Where the plugin sandbox Worker's script is served (public/plugin-sandbox.js). */
+export const PLUGIN_SANDBOX_PATH = '/plugin-sandbox.js';
+
+/**
+ * The sandbox's policy (docs/plugins.md): `default-src 'none'` covers connect-src (fetch, XHR, WebSocket,
+ * EventSource, WebTransport), worker-src and the rest; scripts only from blob: (the plugin's module, which the
+ * sandbox imports from a blob), so neither importScripts nor import() reach any URL, and no eval.
+ */
+export const PLUGIN_SANDBOX_CSP = "default-src 'none'; script-src blob:; worker-src 'none'";

@@ -21,8 +21,11 @@ async function run(label, fn) {
 const viewer = await mountViewer(document.getElementById('viewer'), { viewer: viewerOrigin, place: '#/fv/plaza/128/128/25' });
 show('ready', viewer.ready);
 viewer.on('aiEnhanceComplete', (data) => show('event aiEnhanceComplete', data));
+viewer.on('plugin', (data) => show('event plugin', data));
 const info = await viewer.init();
 show('init', info);
+// A plugin from the viewer's examples (docs/plugins.md): the URL is resolved in the frame, at the viewer's origin.
+await run('loadPlugin', () => viewer.loadPlugin('/plugins/chat-log/storm-plugin.json'));
 
 let entity = null;
 const on = (id, fn) => document.getElementById(id).addEventListener('click', fn);
@@ -45,3 +48,4 @@ on('query', () => run('queryEntity', () => viewer.queryEntity(entity ?? 0)));
 on('bad-config', () => run('configure', () => viewer.configure('{"maxEntities": ')));
 on('last-error', () => run('getLastError', () => viewer.getLastError()));
 on('enhance', () => run('aiEnhance', () => viewer.aiEnhance(new Uint8Array([1, 2, 3]))));
+on('plugins', () => run('plugins', () => viewer.plugins()));

@@ -549,12 +549,22 @@ describe('the embedded viewer on another origin', () => {
 });
 
 describe('the example host page (public/embed-host.html)', () => {
-  it('mounts the viewer, calls init and shows -2 for configure with bad JSON', async () => {
+  it('mounts the viewer, calls init, loads the chat-log plugin and shows -2 for configure with bad JSON', async () => {
     const browser = await launchChromium({ webgpu: false });
     try {
       const page = await browser.newPage();
       await page.goto(`${inject('baseUrl')}/embed-host.html`);
       await expect.poll(() => page.locator('#log').textContent(), { timeout: 60_000 }).toContain('init →');
+      await expect
+        .poll(() => page.locator('#log').textContent(), { timeout: 30_000 })
+        .toContain('loadPlugin → {"ok":true,"name":"chat-log"');
+      await expect
+        .poll(() => page.locator('#log').textContent())
+        .toContain('event plugin → {"name":"chat-log","state":"running"');
+      await page.click('#plugins');
+      await expect
+        .poll(() => page.locator('#log').textContent())
+        .toMatch(/plugins → \[\{"name":"chat-log","version":"1\.0\.0","state":"running"/);
       await page.click('#bad-config');
       await expect.poll(() => page.locator('#log').textContent()).toContain('configure failed → {"code":-2');
     } finally {

@@ -40,7 +40,7 @@ export function chromiumPath(): string {
 export const NO_WEBGPU_ARGS = ['--disable-blink-features=WebGPU'];
 
 /** Launches headless Chromium (Playwright gives it a fresh temporary profile), with WebGPU unless asked not to. */
-export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
-  const args = [...BASE_ARGS, ...(options.webgpu === false ? NO_WEBGPU_ARGS : WEBGPU_ARGS)];
+export async function launchChromium(options: { webgpu?: boolean; args?: readonly string[] } = {}): Promise<Browser> {
+  const args = [...BASE_ARGS, ...(options.webgpu === false ? NO_WEBGPU_ARGS : WEBGPU_ARGS), ...(options.args ?? [])];
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args });
 }

@@ -10,6 +10,8 @@ import {
   type EmbedMethod,
   type EmbedMethods,
   type EmbedResponseMessage,
+  type PluginLoadResult,
+  type PluginSummary,
   type WireError,
 } from './protocol';
 
@@ -64,6 +66,12 @@ export interface Viewer {
   sendPacket(bytes: Uint8Array): Promise<Uint8Array | null>;
   generateToken(perms: number, expiry: number): Promise<string>;
   getLastError(): Promise<WireError>;
+  /** Loads a plugin from its manifest URL into a sandbox of its own (docs/plugins.md); a refusal resolves with ok false. */
+  loadPlugin(url: string, options?: { trusted?: boolean; consent?: boolean }): Promise<PluginLoadResult>;
+  /** Unloads a plugin; false when there was none of that name. */
+  unloadPlugin(name: string): Promise<boolean>;
+  /** The plugins with their state and cost. */
+  plugins(): Promise<PluginSummary[]>;
   /** Low level: any method by name with raw params (what the typed methods call). */
   call: { [M in EmbedMethod]: Call<M> };
   on<E extends keyof EmbedEvents>(event: E, listener: Listener<E>): () => void;
@@ -180,6 +188,9 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         'sendPacket',
         'generateToken',
         'getLastError',
+        'loadPlugin',
+        'unloadPlugin',
+        'plugins',
       ] as const
     ).map((m) => [m, (params?: unknown) => send(m, params)]),
   ) as Viewer['call'];
@@ -220,6 +231,9 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         sendPacket: async (bytes) => (await call.sendPacket({ bytes })).reply,
         generateToken: async (perms, expiry) => (await call.generateToken({ perms, expiry })).token,
         getLastError: () => call.getLastError(),
+        loadPlugin: (url, opts = {}) => call.loadPlugin({ url, ...opts }),
+        unloadPlugin: async (name) => (await call.unloadPlugin({ name })).unloaded,
+        plugins: async () => (await call.plugins({})).plugins,
         call,
         on: (event, listener) => {
           const set = listeners.get(event) ?? new Set();

@@ -64,6 +64,31 @@ export interface ConfigureResult {
   audio: { enabled: boolean; volume: number };
 }
 
+/** A plugin's state (docs/plugins.md). */
+export type PluginStateName = 'loading' | 'loaded' | 'running' | 'failed' | 'terminated' | 'refused';
+
+/** What `loadPlugin` answers: a refusal is a result with `ok: false` and its `plugin_*` code, not a failed call. */
+export interface PluginLoadResult {
+  ok: boolean;
+  name: string;
+  /** The risk score, 0..100 (above 40 needs `consent: true`). */
+  risk: number;
+  reasons: string[];
+  code?: string;
+  message?: string;
+}
+
+/** One plugin as `plugins` lists it. */
+export interface PluginSummary {
+  name: string;
+  version: string;
+  state: PluginStateName;
+  reason: string;
+  risk: number;
+  update_ms_p50: number;
+  events_per_s: number;
+}
+
 /** Params and results per method. Bytes travel as Uint8Array (structured clone). */
 export interface EmbedMethods {
   init: { params: Record<string, never>; result: InitResult };
@@ -81,6 +106,14 @@ export interface EmbedMethods {
   generateToken: { params: { perms: number; expiry: number }; result: { token: string; permissions: number; expiresAt: number } };
   /** The last failed call's error, or code 0 and '' when none failed yet. */
   getLastError: { params: Record<string, never>; result: WireError };
+  /**
+   * Loads a plugin from its manifest URL (absolute, or relative to the frame) into a sandbox of its own. `consent`
+   * accepts a risk above the threshold; `trusted` is honoured only for plugins the operator lists (not built yet:
+   * every plugin is sandboxed).
+   */
+  loadPlugin: { params: { url: string; trusted?: boolean; consent?: boolean }; result: PluginLoadResult };
+  unloadPlugin: { params: { name: string }; result: { unloaded: boolean } };
+  plugins: { params: Record<string, never>; result: { plugins: PluginSummary[] } };
 }
 
 /** A method name. */
@@ -110,6 +143,8 @@ export interface EmbedEvents {
    * position), `reason` says why when reconnecting or failed.
    */
   world: { state: 'idle' | 'connecting' | 'in-world' | 'reconnecting' | 'failed'; place: string | null; reason?: string };
+  /** A plugin changed state (or a loop it was in was cut: `code` says so). */
+  plugin: { name: string; state: PluginStateName; reason: string; code?: string };
 }
 
 /** Frame → host: an event (no `id`). */

@@ -70,7 +70,13 @@ const PART = 8;
 const ENTITY_MAGIC = 0x31454353;
 
 /** Why each later capability is missing, in plain words. */
-const NOT_YET: Record<'aiDispatch' | 'aiEnhance' | 'connectProtocol' | 'sendPacket' | 'generateToken', string> = {
+const NOT_YET: Record<
+  'aiDispatch' | 'aiEnhance' | 'connectProtocol' | 'sendPacket' | 'generateToken' | 'loadPlugin' | 'unloadPlugin' | 'plugins',
+  string
+> = {
+  loadPlugin: 'loadPlugin is not available here: plugins are hosted by the frame page, which has no plugin host',
+  unloadPlugin: 'unloadPlugin is not available here: plugins are hosted by the frame page, which has no plugin host',
+  plugins: 'plugins is not available here: plugins are hosted by the frame page, which has no plugin host',
   aiDispatch: 'aiDispatch is not available yet: the viewer has no AI tier to route requests to',
   aiEnhance: 'aiEnhance is not available yet: the viewer has no AI tier to run enhancements',
   connectProtocol:
@@ -225,6 +231,15 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
       throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.generateToken);
     },
     getLastError: () => ({ ...lastError }),
+    loadPlugin: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.loadPlugin);
+    },
+    unloadPlugin: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.unloadPlugin);
+    },
+    plugins: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.plugins);
+    },
   };
 
   const fail = (id: EmbedRequest['id'] | null, error: WireError): EmbedResponseMessage => {

@@ -33,6 +33,11 @@ export type LiveMethods = {
   ) => Promise<EmbedMethods[M]['result']>;
 };
 
+/** The plugin methods, answered by the frame's plugin host (web/plugins) on the main thread. */
+export type PluginMethods = {
+  [M in 'loadPlugin' | 'unloadPlugin' | 'plugins']: (params: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>;
+};
+
 /** What the bridge needs of a host message. */
 export interface HostMessage {
   data: unknown;
@@ -71,6 +76,8 @@ export interface HostBridgeOptions {
    * error). Without a live viewer the engine answers them itself (-20).
    */
   live?: LiveMethods;
+  /** The frame's plugin host (without one the engine answers the plugin methods with -20). */
+  plugins?: PluginMethods;
   onStatus?: (status: BridgeStatus) => void;
   /** configure's sound settings (validated by the engine, checked again here), for the page's audio. */
   onAudio?: (audio: { enabled: boolean; volume: number }) => void;
@@ -81,6 +88,8 @@ export interface HostBridge {
   receive(message: HostMessage): void;
   /** Tells the host (every allowed origin of the parent, as `ready` does) about the live world. */
   world(data: EmbedEvents['world']): void;
+  /** Tells the host that a plugin changed state. */
+  plugin(data: EmbedEvents['plugin']): void;
   status(): BridgeStatus;
   stop(): void;
 }
@@ -103,10 +112,21 @@ function readableId(data: unknown): string | number | null {
 }
 
 /** The live viewer's call for `request` (not started yet), or null when the engine answers that method. */
-function liveCall(live: LiveMethods, request: EmbedRequest): (() => Promise<unknown>) | null {
-  if (request.method === 'connectProtocol') return () => live.connectProtocol(request.params);
-  if (request.method === 'sendPacket') return () => live.sendPacket(request.params);
-  if (request.method === 'generateToken') return () => live.generateToken(request.params);
+function liveCall(
+  live: LiveMethods | undefined,
+  plugins: PluginMethods | undefined,
+  request: EmbedRequest,
+): (() => Promise<unknown>) | null {
+  if (live) {
+    if (request.method === 'connectProtocol') return () => live.connectProtocol(request.params);
+    if (request.method === 'sendPacket') return () => live.sendPacket(request.params);
+    if (request.method === 'generateToken') return () => live.generateToken(request.params);
+  }
+  if (plugins) {
+    if (request.method === 'loadPlugin') return () => plugins.loadPlugin(request.params);
+    if (request.method === 'unloadPlugin') return () => plugins.unloadPlugin(request.params);
+    if (request.method === 'plugins') return () => plugins.plugins(request.params);
+  }
   return null;
 }
 
@@ -240,7 +260,7 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       });
       return;
     }
-    const live = options.live ? liveCall(options.live, request) : null;
+    const live = liveCall(options.live, options.plugins, request);
     if (live) {
       if (!initialized) {
         refuse(source, origin, request.id, {
@@ -271,6 +291,10 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
     receive,
     world: (data) => {
       const message: EmbedEventMessage<'world'> = { v: EMBED_PROTOCOL_VERSION, event: 'world', data };
+      if (options.parent) for (const origin of allowed) reply(options.parent, origin, message);
+    },
+    plugin: (data) => {
+      const message: EmbedEventMessage<'plugin'> = { v: EMBED_PROTOCOL_VERSION, event: 'plugin', data };
       if (options.parent) for (const origin of allowed) reply(options.parent, origin, message);
     },
     status,

@@ -70,6 +70,13 @@ export const ParamSchemas = {
     expiry: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
   }),
   getLastError: none,
+  loadPlugin: z.strictObject({
+    url: z.string().min(1).max(EMBED_LIMITS.maxUrlChars),
+    trusted: z.boolean().optional(),
+    consent: z.boolean().optional(),
+  }),
+  unloadPlugin: z.strictObject({ name: z.string().min(1).max(40) }),
+  plugins: none,
 } satisfies { [M in EmbedMethod]: z.ZodType<EmbedMethods[M]['params'], unknown> };
 
 /** The method names the frame answers. */

@@ -3,6 +3,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { createAudioHost } from '../audio/audio-host';
 import type { LoadForecast } from '../engine/metrics';
+import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
 import type { WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
@@ -17,6 +18,7 @@ import { Minimap } from './components/Minimap';
 import { NameTags } from './components/NameTags';
 import { PeopleList } from './components/PeopleList';
 import { PerfOverlay } from './components/PerfOverlay';
+import { PluginsPanel } from './components/PluginsPanel';
 import { SoundControls } from './components/SoundControls';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
@@ -25,6 +27,7 @@ import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import { startViewerPlugins } from './viewer-plugins';
 import './hud.css';
 
 function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
@@ -80,6 +83,28 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   let world: LiveWorld | null = null;
   const worldSend = (command: WorldCommand): void => world?.send(command);
 
+  // Plugins (docs/plugins.md): each untrusted plugin in a sandbox Worker of its own, hosted by this page.
+  const [pluginList, setPluginList] = createSignal<PluginInfo[]>([]);
+  const [pluginsOpen, setPluginsOpen] = createSignal(false);
+  const refreshPlugins = () => setPluginList(viewerPlugins.host()?.list() ?? []);
+  const viewerPlugins = startViewerPlugins({
+    view,
+    sendChat: (text) => worldSend({ type: 'chat', text }),
+    onEvent: refreshPlugins,
+    onChange: refreshPlugins,
+  });
+  const refreshTimer = setInterval(refreshPlugins, 500);
+  onCleanup(() => {
+    clearInterval(refreshTimer);
+    viewerPlugins.stop();
+  });
+  const plugins = () => viewerPlugins.host();
+  const loadPlugin = async (url: string, consent: boolean): Promise<LoadResult> => {
+    const result = await (await viewerPlugins.ready).load(url, { consent });
+    refreshPlugins();
+    return result;
+  };
+
   // The renderer's last per-second figures (for ?debug's stormDebug.render()).
   let lastRenderStats: RenderStats | null = null;
   const onRenderEvent = (event: RenderEvent): void => {
@@ -121,6 +146,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           loseDevice: () => render.send({ type: 'lose-device' }),
           audio: () => audio.debug(),
           render: () => lastRenderStats,
+          plugins: () => plugins(),
         },
       });
     }
@@ -134,13 +160,19 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
             case 'chat':
               setChat((lines) => [...lines.slice(-49), event.line]);
+              viewerPlugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
               break;
             case 'error':
               setView((v) => withWorldError(v, event.message));
               break;
             case 'trace': {
               const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-              saveJson(`stormcore-trace-${stamp}.json`, event.trace);
+              // The plugins' update spans join the engine's, as a process of their own (the page's clock).
+              const pluginTrace = plugins()?.exportTrace();
+              const trace = pluginTrace
+                ? { ...event.trace, traceEvents: [...event.trace.traceEvents, ...pluginTrace.traceEvents] }
+                : event.trace;
+              saveJson(`stormcore-trace-${stamp}.json`, trace);
               // The metric snapshots (one a second, web/engine/metrics.ts) beside it, when there are any yet.
               if (event.metrics) saveText(`stormcore-metrics-${stamp}.jsonl`, event.metrics, 'application/x-ndjson');
               break;
@@ -270,6 +302,14 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         </Show>
         <SoundControls settings={sound()} onToggle={(on) => audio.setEnabled(on)} onVolume={(v) => audio.setVolume(v)} />
         <CopyLinkButton url={link} />
+        <button
+          type="button"
+          data-testid="plugins-button"
+          onClick={() => setPluginsOpen(!pluginsOpen())}
+          aria-expanded={pluginsOpen()}
+        >
+          Plugins
+        </button>
         <button type="button" data-testid="help-button" onClick={() => setHelp(!help())} aria-expanded={help()}>
           Help
         </button>
@@ -301,8 +341,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       <PerfOverlay
         perf={{ ...view().perf, ...renderPerf() }}
         forecast={forecast()}
+        plugins={pluginList()}
         onSaveTrace={() => world?.send({ type: 'trace' })}
       />
+      <Show when={pluginsOpen()}>
+        <PluginsPanel
+          plugins={pluginList()}
+          onLoad={loadPlugin}
+          onUnload={(name) => void plugins()?.unload(name).then(refreshPlugins)}
+          onAction={(name, id) => plugins()?.panelAction(name, id)}
+          onClose={() => setPluginsOpen(false)}
+        />
+      </Show>
       <ChatPanel
         lines={chat()}
         disabled={view().connection.state !== 'in-world'}

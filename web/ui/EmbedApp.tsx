@@ -21,6 +21,7 @@ import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import { startViewerPlugins } from './viewer-plugins';
 
 function shortTitle(place: Place): string {
   if (place.kind === 'fv') return place.world;
@@ -80,11 +81,18 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     let told = '';
     // The host's entity API acts on the live world (its embed plugin); set up before the world's first event.
     const engine = createWorldEngineLink((command) => world?.send(command));
+    // Plugins the host loads (loadPlugin), each in its own sandbox; their state changes become `plugin` events.
+    const plugins = startViewerPlugins({
+      view,
+      sendChat: (text) => world?.send({ type: 'chat', text }),
+      onEvent: (e) => bridge?.plugin({ name: e.name, state: e.state, reason: e.reason, ...(e.code ? { code: e.code } : {}) }),
+    });
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
       engine.deliver(event);
       live?.onWorldEvent(event);
       if (event.type === 'audio') audio.receive(event.frame);
+      else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
       else if (event.type === 'view') {
         setView(event.view);
         const c = event.view.connection;
@@ -151,6 +159,24 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       parent: window.parent === window ? null : (window.parent as ReplyTarget),
       place: location.hash || '#/fv/plaza',
       ...(live ? { live } : {}),
+      plugins: {
+        loadPlugin: async ({ url, consent }) => {
+          const r = await (await plugins.ready).load(new URL(url, location.href).href, { consent: consent === true });
+          return { ...r, reasons: [...r.reasons] };
+        },
+        unloadPlugin: async ({ name }) => ({ unloaded: await (await plugins.ready).unload(name) }),
+        plugins: async () => ({
+          plugins: (await plugins.ready).list().map((p) => ({
+            name: p.name,
+            version: p.version,
+            state: p.state,
+            reason: p.reason,
+            risk: p.risk,
+            update_ms_p50: p.update_ms_p50,
+            events_per_s: p.events_per_s,
+          })),
+        }),
+      },
       onStatus: setBridgeStatus,
       onAudio: (a) => {
         audio.setVolume(a.volume);
@@ -167,6 +193,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       world?.stop();
       render.stop();
       bridge?.stop();
+      plugins.stop();
     });
   });
 

@@ -5,6 +5,7 @@
  */
 import { For, Show } from 'solid-js';
 import type { LoadForecast } from '../../engine/metrics';
+import type { PluginInfo } from '../../plugins/host';
 import type { PerfView } from '../../world/world-snapshot';
 
 /** A rate in KB/s, or B/s below one kilobyte (dead reckoning keeps an idle world under 1 KB/s). */
@@ -57,7 +58,12 @@ function ForecastLine(props: { forecast: LoadForecast }) {
   );
 }
 
-export function PerfOverlay(props: { perf: PerfView; forecast?: LoadForecast | null; onSaveTrace?: () => void }) {
+export function PerfOverlay(props: {
+  perf: PerfView;
+  forecast?: LoadForecast | null;
+  plugins?: PluginInfo[];
+  onSaveTrace?: () => void;
+}) {
   const p = () => props.perf;
   return (
     <section class="sc-panel sc-perf" aria-label="Performance" data-testid="perf">
@@ -95,6 +101,26 @@ export function PerfOverlay(props: { perf: PerfView; forecast?: LoadForecast | n
                     <td>{s.phase}</td>
                     <td>{s.name}</td>
                     <td class="sc-num">{ms(s.meanMs)} ms</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </details>
+      </Show>
+      <Show when={(props.plugins ?? []).length > 0}>
+        <details class="sc-perf-systems">
+          <summary>{(props.plugins ?? []).length} plugins</summary>
+          <table data-testid="perf-plugins">
+            <tbody>
+              <For each={props.plugins ?? []}>
+                {(p) => (
+                  <tr data-testid="perf-plugin" data-plugin={p.name} data-state={p.state}>
+                    <td>{p.name}</td>
+                    <td>{p.state}</td>
+                    <td class="sc-num">{ms(p.update_ms_p50)} ms</td>
+                    <td class="sc-num">{p.events_per_s} ev/s</td>
+                    <td class="sc-num">{p.memory_bytes === null ? '–' : `${(p.memory_bytes / 1048576).toFixed(1)} MiB`}</td>
                   </tr>
                 )}
               </For>

@@ -212,4 +212,95 @@ describe('the host-message bridge', () => {
     expect(answers).toContainEqual({ v: 1, id: 'lost', ok: false, error: expect.objectContaining({ code: -40 }) });
     expect(answers).toContainEqual({ v: 1, id: 'pkt', ok: true, result: { reply: new Uint8Array([0x87]) } });
   });
+
+  it('hands the plugin methods to the frame plugin host after init, and tells the parent of plugin state changes', async () => {
+    const engine = fakeEngine();
+    const host = recorder();
+    const parent = recorder();
+    const loaded: unknown[] = [];
+    const bridge = createHostBridge({
+      selfOrigin: SELF,
+      allow: [HOST],
+      engine: engine.link,
+      parent: parent.target,
+      place: '#/fv/plaza',
+      plugins: {
+        loadPlugin: async (params) => {
+          loaded.push(params);
+          return {
+            ok: false,
+            name: 'risky',
+            risk: 70,
+            reasons: ['calls eval (runs text as code) (+30)'],
+            code: 'plugin_risk_refused',
+          };
+        },
+        unloadPlugin: async ({ name }) => ({ unloaded: name === 'chat-log' }),
+        plugins: async () => ({
+          plugins: [
+            { name: 'chat-log', version: '1.0.0', state: 'running', reason: '', risk: 8, update_ms_p50: 0, events_per_s: 0 },
+          ],
+        }),
+      },
+    });
+    const send = (data: unknown) => bridge.receive({ data, origin: HOST, source: host.target });
+    engine.ready();
+    send({ v: 1, id: 'early', method: 'plugins', params: {} });
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 'load', method: 'loadPlugin', params: { url: '/plugins/risky/storm-plugin.json' } });
+    send({ v: 1, id: 'bad', method: 'loadPlugin', params: { url: '' } });
+    send({ v: 1, id: 'list', method: 'plugins', params: {} });
+    send({ v: 1, id: 'unload', method: 'unloadPlugin', params: { name: 'chat-log' } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(engine.sent.map((m) => m.request.method)).toEqual(['init']);
+    expect(loaded).toEqual([{ url: '/plugins/risky/storm-plugin.json' }]);
+    const answers = host.got.map((g) => g.message);
+    expect(answers).toContainEqual({ v: 1, id: 'early', ok: false, error: expect.objectContaining({ code: -25 }) });
+    expect(answers).toContainEqual({ v: 1, id: 'bad', ok: false, error: expect.objectContaining({ code: -21 }) });
+    expect(answers).toContainEqual(
+      expect.objectContaining({
+        id: 'load',
+        ok: true,
+        result: expect.objectContaining({ ok: false, code: 'plugin_risk_refused' }),
+      }),
+    );
+    expect(answers).toContainEqual(
+      expect.objectContaining({ id: 'list', ok: true, result: { plugins: [expect.objectContaining({ name: 'chat-log' })] } }),
+    );
+    expect(answers).toContainEqual({ v: 1, id: 'unload', ok: true, result: { unloaded: true } });
+    parent.got.length = 0;
+    bridge.plugin({
+      name: 'busy',
+      state: 'failed',
+      reason: 'plugins: busy: update ran over its 250 ms budget',
+      code: 'plugin_budget_exceeded',
+    });
+    expect(parent.got).toContainEqual({
+      origin: HOST,
+      message: {
+        v: 1,
+        event: 'plugin',
+        data: {
+          name: 'busy',
+          state: 'failed',
+          reason: 'plugins: busy: update ran over its 250 ms budget',
+          code: 'plugin_budget_exceeded',
+        },
+      },
+    });
+  });
+
+  it('without a plugin host the engine answers the plugin methods with NotAvailableYet', async () => {
+    const { send, host, engine } = setup();
+    engine.ready();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 2, method: 'loadPlugin', params: { url: '/x/storm-plugin.json' } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(host.got.map((g) => g.message)).toContainEqual({
+      v: 1,
+      id: 2,
+      ok: false,
+      error: expect.objectContaining({ code: -20 }),
+    });
+  });
 });

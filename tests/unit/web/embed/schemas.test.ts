@@ -25,6 +25,9 @@ describe('embed request parsing', () => {
       sendPacket: { bytes: new Uint8Array(1) },
       generateToken: { perms: 3, expiry: 3600 },
       getLastError: undefined,
+      loadPlugin: { url: '/plugins/chat-log/storm-plugin.json', consent: true },
+      unloadPlugin: { name: 'chat-log' },
+      plugins: {},
     };
     expect(Object.keys(samples).sort()).toEqual([...METHODS].sort());
     for (const [method, params] of Object.entries(samples)) {

@@ -1,0 +1,245 @@
+// The sandbox of one untrusted plugin (docs/plugins.md): a dedicated Worker served with a Content-Security-Policy
+// that allows no connections (fetch, XHR, WebSocket, EventSource, WebTransport), no scripts but blobs (no
+// importScripts or import() of any URL), no eval and no nested workers (edge/isolation.ts sets it). The host
+// (web/plugins/host.ts) hands it a private MessagePort first, then the plugin's code, which is imported from a
+// blob; the plugin's ctx carries only what its manifest was granted, each capability a message to the host.
+// Plain JavaScript on purpose: this file must import nothing (the policy allows no script URLs).
+
+(() => {
+  // What the sandbox needs, taken before the plugin's code can replace any of it.
+  const portPost = MessagePort.prototype.postMessage;
+  const apply = Reflect.apply;
+  const now = performance.now.bind(performance);
+  const createObjectURL = URL.createObjectURL;
+  const revokeObjectURL = URL.revokeObjectURL;
+  const BlobCtor = Blob;
+  const freeze = Object.freeze;
+  const PromiseCtor = Promise;
+  const scope = self;
+  const removeListener = scope.removeEventListener.bind(scope);
+  const addListener = scope.addEventListener.bind(scope);
+
+  let port = null;
+  const send = (message) => {
+    if (port) apply(portPost, port, [message]);
+  };
+
+  // Globals a plugin has no business with. The policy already blocks the network; these close the same-origin
+  // side doors (other plugins' channels and storage) and make mistakes fail plainly.
+  for (const name of [
+    'fetch',
+    'XMLHttpRequest',
+    'WebSocket',
+    'EventSource',
+    'WebTransport',
+    'importScripts',
+    'Worker',
+    'SharedWorker',
+    'BroadcastChannel',
+    'indexedDB',
+    'caches',
+    'postMessage',
+    'close',
+  ]) {
+    try {
+      Object.defineProperty(scope, name, { value: undefined, configurable: false, writable: false });
+    } catch {
+      // Already gone in this browser.
+    }
+  }
+
+  let plugin = null;
+  let ctx = null;
+  let token = '';
+  let ack = true;
+  let nextRequest = 1;
+  let world = freeze({});
+  const pending = new Map();
+  const handlers = [];
+  const chatHandlers = [];
+  const actionHandlers = [];
+  const errorHandlers = [];
+
+  const request = (op, fields) =>
+    new PromiseCtor((resolve, reject) => {
+      const id = nextRequest++;
+      pending.set(id, { resolve, reject });
+      send({ t: 'request', id, op, ...fields });
+    });
+
+  const toText = (value) => {
+    try {
+      return String(value && typeof value === 'object' && 'message' in value ? value.message : value).slice(0, 1000);
+    } catch {
+      return 'unprintable error';
+    }
+  };
+
+  const deepFreeze = (value) => {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+      freeze(value);
+      for (const key of Object.keys(value)) deepFreeze(value[key]);
+    }
+    return value;
+  };
+
+  const makeCtx = (name, permissions) => {
+    const has = (p) => permissions.includes(p);
+    const prefixed = (prefix) => permissions.some((p) => p.startsWith(prefix));
+    const log =
+      (level) =>
+      (...args) =>
+        send({ t: 'log', level, text: args.map(toText).join(' ').slice(0, 1000) });
+    const c = {
+      name,
+      api: '1.0.0',
+      permissions: freeze([...permissions]),
+      log: freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
+      onError: (handler) => void errorHandlers.push(handler),
+    };
+    if (has('world:read')) c.world = freeze({ snapshot: () => world });
+    if (has('chat:read') || has('chat:send')) {
+      const chat = {};
+      if (has('chat:read')) chat.onLine = (handler) => void chatHandlers.push(handler);
+      if (has('chat:send')) chat.send = (text) => request('chat-send', { text: String(text) });
+      c.chat = freeze(chat);
+    }
+    if (has('ui:panel'))
+      c.ui = freeze({
+        panel: (panel) => request('panel', { panel }),
+        onAction: (handler) => void actionHandlers.push(handler),
+      });
+    if (prefixed('bus:')) {
+      c.bus = freeze({
+        publish: (event, payload) => send({ t: 'publish', event: String(event), payload, token }),
+        subscribe: (pattern, handler) => {
+          handlers.push({ pattern: String(pattern), handler });
+          send({ t: 'subscribe', pattern: String(pattern) });
+        },
+      });
+    }
+    if (prefixed('net:'))
+      c.fetch = (url, init = {}) =>
+        request('fetch', {
+          url: String(url),
+          method: init.method === 'POST' ? 'POST' : 'GET',
+          ...(init.body !== undefined ? { body: String(init.body) } : {}),
+        });
+    if (has('storage'))
+      c.storage = freeze({
+        get: (key) => request('storage-get', { key: String(key) }),
+        set: (key, value) => request('storage-set', { key: String(key), value: value === null ? null : String(value) }),
+      });
+    return freeze(c);
+  };
+
+  const matches = (pattern, event) => {
+    if (pattern === '**') return true;
+    const p = pattern.split('/');
+    const e = event.split('/');
+    for (let i = 0; i < p.length; i++) {
+      if (p[i] === '**') return e.length > i;
+      if (i >= e.length || (p[i] !== '*' && p[i] !== e[i])) return false;
+    }
+    return p.length === e.length;
+  };
+
+  const call = async (m) => {
+    if (m.world !== undefined) world = deepFreeze(m.world);
+    const fn = plugin?.[m.fn];
+    const start = now();
+    let error;
+    try {
+      if (typeof fn === 'function') await (m.fn === 'update' ? fn(m.dt, ctx) : fn(ctx));
+    } catch (err) {
+      error = toText(err);
+    }
+    send({ t: 'done', id: m.id, ms: now() - start, ...(error !== undefined ? { error } : {}) });
+  };
+
+  const load = async (m) => {
+    token = m.token;
+    ack = m.ack !== false;
+    ctx = makeCtx(m.name, m.permissions);
+    const url = createObjectURL(new BlobCtor([m.code], { type: 'text/javascript' }));
+    try {
+      plugin = await import(url);
+    } catch (err) {
+      send({ t: 'load-failed', message: toText(err) });
+      return;
+    } finally {
+      revokeObjectURL(url);
+    }
+    send({
+      t: 'loaded',
+      hooks: {
+        init: typeof plugin.init === 'function',
+        update: typeof plugin.update === 'function',
+        shutdown: typeof plugin.shutdown === 'function',
+      },
+    });
+  };
+
+  const runAll = async (list, ...args) => {
+    for (const h of list) {
+      try {
+        await h(...args);
+      } catch (err) {
+        send({ t: 'log', level: 'error', text: toText(err) });
+      }
+    }
+  };
+
+  const onHostMessage = (e) => {
+    const m = e.data;
+    if (!m || typeof m !== 'object') return;
+    switch (m.t) {
+      case 'load':
+        if (!plugin) void load(m);
+        return;
+      case 'call':
+        void call(m);
+        return;
+      case 'event': {
+        const list = handlers.filter((h) => matches(h.pattern, m.event)).map((h) => h.handler);
+        const done = runAll(list, freeze({ event: m.event, payload: deepFreeze(m.payload), from: m.from }));
+        if (ack) void done.then(() => send({ t: 'handled', seq: m.seq }));
+        return;
+      }
+      case 'chat':
+        void runAll(chatHandlers, freeze(m.line));
+        return;
+      case 'ui-action':
+        void runAll(actionHandlers, m.id);
+        return;
+      case 'reply': {
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        if (m.ok) p.resolve(m.value);
+        else {
+          const err = new Error(m.message);
+          err.code = m.code;
+          p.reject(err);
+        }
+        return;
+      }
+      case 'token':
+        token = m.token;
+        return;
+      case 'error':
+        void runAll(errorHandlers, freeze({ code: m.code, message: m.message }));
+        return;
+    }
+  };
+
+  // The first message brings the private port; the global channel is not listened to afterwards.
+  const takePort = (e) => {
+    const p = e.ports?.[0];
+    if (!p || port) return;
+    port = p;
+    removeListener('message', takePort);
+    port.onmessage = onHostMessage;
+  };
+  addListener('message', takePort);
+})();

@@ -1,0 +1,182 @@
+/**
+ * Page-side module of plugins.test.ts: the viewer's plugin host (web/plugins/host.ts) on this page, as the HUD runs
+ * it, with a frame loop, a world copy the test sets, chat in and out, and counters that show the page kept running.
+ */
+import { TraceRecorder } from '../../web/engine/trace';
+import { createPluginHost, type PluginBudgets, type PluginEvent, type PluginHost } from '../../web/plugins/host';
+import { canMeasureSandboxMemory, measureSandboxMemory } from '../../web/plugins/memory';
+
+export interface PluginPage {
+  host: PluginHost;
+  events: PluginEvent[];
+  chatSent: { text: string; plugin: string }[];
+  engineEvents: { event: string; from: string }[];
+  world: unknown;
+  /** Frames the host loop ran and animation frames the page drew. */
+  ticks: number;
+  rafs: number;
+  trace: TraceRecorder;
+  /** Sandboxes replaced by a script of the test's (a compromised sandbox), by plugin name. */
+  forgers: Record<string, string>;
+}
+
+declare global {
+  interface Window {
+    pluginPage?: PluginPage;
+  }
+}
+
+/** Starts a host on this page with a 60 Hz frame loop. */
+export async function start(options: { budgets?: Partial<PluginBudgets>; ratePerSecond?: number } = {}): Promise<boolean> {
+  const trace = new TraceRecorder(4096, () => performance.now());
+  const page: Partial<PluginPage> = {
+    events: [],
+    chatSent: [],
+    engineEvents: [],
+    world: {},
+    ticks: 0,
+    rafs: 0,
+    trace,
+    forgers: {},
+  };
+  page.host = await createPluginHost({
+    // Sandboxes are started per plugin here, so that a test can replace one by name (forgers); the viewer's
+    // default (one started ahead) is covered by viewer-plugins.test.ts and the bench.
+    prewarm: false,
+    spawn: (url, name) => {
+      const forger = page.forgers?.[new URL(url, location.href).searchParams.get('plugin') ?? ''];
+      if (!forger) return new Worker(url, { name });
+      return new Worker(URL.createObjectURL(new Blob([forger], { type: 'text/javascript' })), { name });
+    },
+    world: () => page.world,
+    sendChat: (text, plugin) => {
+      page.chatSent?.push({ text, plugin });
+      // The viewer's chat echoes your own line back, as the world does.
+      page.host?.chatLine({ from: 'You', text, at: Date.now() });
+    },
+    onEvent: (e) => page.events?.push(e),
+    onEngineEvent: (event, _payload, from) => page.engineEvents?.push({ event, from }),
+    ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory, memoryPollMs: 300 } : {}),
+    ...(options.budgets ? { budgets: options.budgets } : {}),
+    ...(options.ratePerSecond ? { bus: { ratePerSecond: options.ratePerSecond } } : {}),
+    trace,
+  });
+  const full = page as PluginPage;
+  window.pluginPage = full;
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    full.host.frame((now - last) / 1000);
+    last = now;
+    full.ticks++;
+  }, 16);
+  const raf = () => {
+    full.rafs++;
+    requestAnimationFrame(raf);
+  };
+  requestAnimationFrame(raf);
+  return canMeasureSandboxMemory();
+}
+
+/** Sorted-sample percentile. */
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * The browser half of `npm run bench -- plugins`, on a host of its own (no frame loop): round trips across the sandbox
+ * boundary (host → echo plugin → host, over the signed bus), sustained events/s from one plugin to 10 subscribers, the
+ * load time of a small plugin, and the host's per-frame cost with 0 and 10 idle plugins. `base` serves the bench
+ * plugins (echo, flood, sink, idle, small).
+ */
+export async function benchmark(base: string, samples: number) {
+  const out: Record<string, number> = {};
+  let pong: ((at: number) => void) | null = null;
+  const host = await createPluginHost({
+    onEngineEvent: (_event, payload) => pong?.((payload as { at: number }).at),
+    bus: { ratePerSecond: 1_000_000 },
+  });
+  // Round trip: engine/ping to the echo plugin, which publishes engine/pong with the same stamp.
+  const echo = await host.load(`${base}/echo/storm-plugin.json`);
+  if (!echo.ok) throw new Error(echo.message);
+  const rtt: number[] = [];
+  for (let i = 0; i < samples + 20; i++) {
+    const at = performance.now();
+    const back = await new Promise<number>((resolve) => {
+      pong = resolve;
+      host.engineEvent('engine/ping', { at });
+    });
+    if (i >= 20) rtt.push(performance.now() - back);
+  }
+  rtt.sort((a, b) => a - b);
+  out.sandbox_round_trip_p50_ms = pct(rtt, 50);
+  out.sandbox_round_trip_p99_ms = pct(rtt, 99);
+  await host.unload('echo');
+  // Sustained throughput: one plugin publishes N events, 10 subscriber plugins count them.
+  for (let i = 0; i < 10; i++) {
+    const r = await host.load(`${base}/sink-${i}/storm-plugin.json`);
+    if (!r.ok) throw new Error(r.message);
+  }
+  const events = 20_000;
+  const start = performance.now();
+  const flood = await host.load(`${base}/flood/storm-plugin.json`);
+  if (!flood.ok) throw new Error(flood.message);
+  const delivered = () =>
+    host
+      .list()
+      .filter((p) => p.name.startsWith('sink-'))
+      .reduce((s, p) => s + p.events_in, 0);
+  while (delivered() < events * 10 && performance.now() - start < 60_000) await new Promise((r) => setTimeout(r, 5));
+  const seconds = (performance.now() - start) / 1000;
+  out.events_published_per_s_10_subscribers = events / seconds;
+  out.deliveries_per_s_10_subscribers = delivered() / seconds;
+  for (const p of host.list()) await host.unload(p.name);
+  // Load time of a small plugin (fetch manifest and entry, SRI, risk, sandbox start, init).
+  const loads: number[] = [];
+  const parts: { fetch: number[]; sandbox: number[]; init: number[] } = { fetch: [], sandbox: [], init: [] };
+  for (let i = 0; i < Math.max(5, Math.floor(samples / 10)); i++) {
+    const t = performance.now();
+    const r = await host.load(`${base}/small/storm-plugin.json`);
+    loads.push(performance.now() - t);
+    if (!r.ok) throw new Error(r.message);
+    parts.fetch.push(host.lastLoadMs.fetch);
+    parts.sandbox.push(host.lastLoadMs.sandbox);
+    parts.init.push(host.lastLoadMs.init);
+    await host.unload('small');
+  }
+  loads.sort((a, b) => a - b);
+  out.load_small_p50_ms = pct(loads, 50);
+  out.load_small_fetch_check_p50_ms = pct(
+    parts.fetch.sort((a, b) => a - b),
+    50,
+  );
+  out.load_small_sandbox_start_p50_ms = pct(
+    parts.sandbox.sort((a, b) => a - b),
+    50,
+  );
+  out.load_small_init_p50_ms = pct(
+    parts.init.sort((a, b) => a - b),
+    50,
+  );
+  // The host's per-frame cost (its own thread): no plugins, then 10 idle ones (each with an empty update).
+  const frameCost = async (): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      host.frame(1 / 60);
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 4));
+    }
+    times.sort((a, b) => a - b);
+    return pct(times, 50);
+  };
+  out.frame_0_plugins_p50_ms = await frameCost();
+  for (let i = 0; i < 10; i++) {
+    const r = await host.load(`${base}/idle-${i}/storm-plugin.json`);
+    if (!r.ok) throw new Error(r.message);
+  }
+  out.frame_10_idle_plugins_p50_ms = await frameCost();
+  out.idle_update_p50_ms = Math.max(...host.list().map((p) => p.update_ms_p50));
+  host.close();
+  return out;
+}

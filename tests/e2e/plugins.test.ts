@@ -1,0 +1,422 @@
+/**
+ * Plugins in Chromium (docs/plugins.md): the three example plugins load from public/plugins and work; hostile
+ * plugins (a busy loop, a memory hog, network to an origin not granted, DOM and parent access, forged host
+ * messages and bus tokens, a publish flood, two plugins in a loop) are each contained and named, and the page
+ * keeps running. Hostile plugins are served by a loopback server of this test; a second one is the spy that must
+ * see nothing.
+ */
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { LoadResult, PluginInfo } from '../../web/plugins/host';
+import { launchChromium } from '../support/chromium';
+import { type Served, serve } from '../support/plugin-fixtures';
+import type { PluginPage } from './plugins.page';
+
+const pageModule = `/@fs${fileURLToPath(new URL('./plugins.page.ts', import.meta.url))}`;
+
+const fixtures = new Map<string, Served>();
+let browser: Browser;
+let page: Page;
+let fixtureServer: Awaited<ReturnType<typeof serve>>;
+let spy: Awaited<ReturnType<typeof serve>>;
+let measurable = false;
+
+async function openPage(options: { budgets?: Record<string, number>; ratePerSecond?: number } = {}): Promise<void> {
+  page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(`${inject('baseUrl')}/api/health`);
+  // A string, so vitest does not rewrite the import for Node.
+  measurable = await page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => m.start(${JSON.stringify(options)}))`);
+}
+
+const load = (url: string, options: { consent?: boolean } = {}) =>
+  page.evaluate(([u, o]) => (window.pluginPage as PluginPage).host.load(u, o), [url, options] as const) as Promise<LoadResult>;
+/** Loads and expects success, showing the refusal when there is one. */
+async function mustLoad(url: string, options: { consent?: boolean } = {}): Promise<LoadResult> {
+  const r = await load(url, options);
+  expect(r.message ?? '', `${r.name} should load`).toBe('');
+  expect(r.ok).toBe(true);
+  return r;
+}
+const list = () => page.evaluate(() => (window.pluginPage as PluginPage).host.list()) as Promise<PluginInfo[]>;
+const info = async (name: string) => (await list()).find((p) => p.name === name);
+const state = () =>
+  page.evaluate(() => {
+    const p = window.pluginPage as PluginPage;
+    return { ticks: p.ticks, rafs: p.rafs, events: p.events, chatSent: p.chatSent, engineEvents: p.engineEvents };
+  });
+const until = async (what: string, check: () => Promise<boolean>, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await list())}`);
+};
+const fixture = (name: string, code: string, manifest: Record<string, unknown> = {}) => {
+  fixtures.set(name, { code, manifest });
+  return `${fixtureServer.url}/${name}/storm-plugin.json`;
+};
+
+beforeAll(async () => {
+  fixtureServer = await serve(fixtures);
+  spy = await serve(new Map());
+  browser = await launchChromium({ webgpu: false, args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  fixtureServer?.close();
+  spy?.close();
+});
+
+describe('the example plugins', () => {
+  beforeAll(() => openPage());
+  afterAll(() => page.close());
+
+  it('chat-log keeps chat lines, shows them in its panel, stores them and exports them on its button', async () => {
+    const r = await load('/plugins/chat-log/storm-plugin.json');
+    expect(r).toMatchObject({ ok: true, name: 'chat-log' });
+    expect(r.risk).toBeLessThanOrEqual(40);
+    await page.evaluate(() => {
+      const h = (window.pluginPage as PluginPage).host;
+      h.chatLine({ from: 'Ada', text: 'hello', at: Date.UTC(2026, 0, 1, 12, 0, 0) });
+      h.chatLine({ from: 'Bo', text: 'hi Ada', at: Date.UTC(2026, 0, 1, 12, 0, 5) });
+    });
+    await until(
+      'the panel lists two lines',
+      async () => (await info('chat-log'))?.panel?.items.some((i) => i.kind === 'field' && i.value === '2') ?? false,
+    );
+    const panel = (await info('chat-log'))?.panel;
+    expect(panel?.title).toBe('Chat log');
+    expect(panel?.items).toContainEqual({ kind: 'list', items: ['12:00:00 Ada: hello', '12:00:05 Bo: hi Ada'] });
+    expect((await info('chat-log'))?.events_out).toBe(2);
+  });
+
+  it('chat-commands loads after its dependency and answers !where and !lines from the world copy and the bus', async () => {
+    await page.evaluate(() => {
+      (window.pluginPage as PluginPage).world = {
+        world: { kind: 'fv', name: 'plaza', size: [256, 256] },
+        self: { name: 'You', position: [128.4, 100.2, 25] },
+        people: [{ name: 'Ada', position: [130, 100, 25], self: false }],
+      };
+    });
+    const r = await load('/plugins/chat-commands/storm-plugin.json');
+    expect(r).toMatchObject({ ok: true, name: 'chat-commands' });
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.chatLine({ from: 'Ada', text: '!where', at: Date.now() }));
+    await until('the bot answers', async () => (await state()).chatSent.length >= 1);
+    expect((await state()).chatSent[0]).toEqual({ text: '[bot] plaza at 128, 100, 25', plugin: 'chat-commands' });
+    // chat-log publishes chat-log/line for !where and for the answer; wait for both to pass the bus.
+    await until('chat-log saw both', async () => ((await info('chat-log'))?.events_out ?? 0) >= 4);
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.chatLine({ from: 'Ada', text: '!lines', at: Date.now() }));
+    await until('the bot counts', async () => (await state()).chatSent.length >= 2);
+    // Two lines, or three when chat-log's event for !lines itself arrived before the line did (two paths race).
+    expect((await state()).chatSent[1]?.text).toMatch(/^\[bot\] chat-log has seen [23] lines$/);
+  });
+
+  it('people-radar lists who is near from the world copy and publishes people-radar/near', async () => {
+    const r = await load('/plugins/people-radar/storm-plugin.json');
+    expect(r).toMatchObject({ ok: true, name: 'people-radar' });
+    await until('the radar panel', async () => ((await info('people-radar'))?.panel?.items.length ?? 0) === 3);
+    expect((await info('people-radar'))?.panel?.items).toContainEqual({ kind: 'list', items: ['Ada — 1.6 m'] });
+    expect((await info('people-radar'))?.events_out).toBe(1);
+    expect((await info('people-radar'))?.update_ms_p50).toBeGreaterThanOrEqual(0);
+    const spans = await page.evaluate(() => (window.pluginPage as PluginPage).trace.list().map((s) => s.name));
+    expect(spans).toContain('plugin people-radar update');
+  });
+
+  it('unloads a plugin, which then shows as terminated', async () => {
+    expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('people-radar'))).toBe(true);
+    expect((await state()).events.filter((e) => e.name === 'people-radar').map((e) => e.state)).toEqual([
+      'loaded',
+      'running',
+      'terminated',
+    ]);
+  });
+});
+
+describe('the contract refuses with a code', () => {
+  beforeAll(() => openPage());
+  afterAll(() => page.close());
+
+  it('a bad manifest, an integrity mismatch, an unmet storm range, a missing dependency and a cycle', async () => {
+    expect(await load(fixture('bad', 'export function init() {}', { permissions: ['root'] }))).toMatchObject({
+      ok: false,
+      code: 'plugin_bad_manifest',
+    });
+    fixtures.set('tampered', {
+      code: 'export function init() {}',
+      manifest: { integrity: `sha384-${createHash('sha384').update('other').digest('base64')}` },
+    });
+    expect(await load(`${fixtureServer.url}/tampered/storm-plugin.json`)).toMatchObject({
+      ok: false,
+      code: 'plugin_integrity_mismatch',
+    });
+    expect(await load(fixture('future', 'export function init() {}', { storm: '^2.0.0' }))).toMatchObject({
+      ok: false,
+      code: 'plugin_storm_range',
+    });
+    const missing = await load(fixture('lonely', 'export function init() {}', { dependencies: { nowhere: '^1.0.0' } }));
+    expect(missing).toMatchObject({ ok: false, code: 'plugin_missing_dependency' });
+    expect(missing.message).toContain('lonely needs nowhere ^1.0.0');
+    fixture('cyc-a', 'export function init() {}', { dependencies: { 'cyc-b': '^1.0.0' } });
+    fixture('cyc-b', 'export function init() {}', { dependencies: { 'cyc-a': '^1.0.0' } });
+    const cycle = await load(`${fixtureServer.url}/cyc-a/storm-plugin.json`);
+    expect(cycle).toMatchObject({
+      ok: false,
+      code: 'plugin_dependency_cycle',
+      message: 'plugins: dependency cycle: cyc-a -> cyc-b -> cyc-a',
+    });
+  });
+
+  it('a risky plugin without consent, and loads it with consent', async () => {
+    const url = fixture('risky', 'export function init() { const f = "x"; try { eval(f); } catch {} }', {
+      permissions: [`net:${spy.url}`, 'chat:send'],
+    });
+    const refused = await load(url);
+    expect(refused).toMatchObject({ ok: false, code: 'plugin_risk_refused' });
+    expect(refused.risk).toBeGreaterThan(40);
+    expect(refused.reasons.join('; ')).toContain('calls eval');
+    expect((await state()).events.at(-1)).toMatchObject({ name: 'risky', state: 'refused', code: 'plugin_risk_refused' });
+    expect(await load(url, { consent: true })).toMatchObject({ ok: true, name: 'risky' });
+  });
+
+  it('a capability not granted: absent from ctx, and refused when asked for anyway', async () => {
+    const url = fixture(
+      'nosy',
+      `export async function init(ctx) {
+        const out = { chat: typeof ctx.chat, world: typeof ctx.world, fetch: typeof ctx.fetch, storage: typeof ctx.storage, ui: typeof ctx.ui };
+        ctx.onError((e) => ctx.log.info(JSON.stringify({ ...out, code: e.code, message: e.message })));
+        ctx.bus.subscribe('secret/**', () => {});
+      }`,
+      { permissions: ['bus:publish:nosy/*'] },
+    );
+    await mustLoad(url);
+    await until('nosy reports', async () => ((await info('nosy'))?.last_log ?? '').startsWith('info: '));
+    const seen = JSON.parse(((await info('nosy'))?.last_log ?? '').slice('info: '.length));
+    expect(seen).toEqual({
+      chat: 'undefined',
+      world: 'undefined',
+      fetch: 'undefined',
+      storage: 'undefined',
+      ui: 'undefined',
+      code: 'plugin_permission_denied',
+      message: 'plugins: nosy may not subscribe to secret/** (granted: none)',
+    });
+  });
+});
+
+/** Reads what a hostile plugin reported with ctx.log.info(JSON). */
+async function report(name: string): Promise<Record<string, unknown>> {
+  await until(`${name} reports`, async () => ((await info(name))?.last_log ?? '').startsWith('info: '));
+  return JSON.parse(((await info(name))?.last_log ?? '').slice('info: '.length));
+}
+
+/** What the witness has heard, once it stopped changing (its report is a few frames behind). */
+async function settledHeard(): Promise<number> {
+  let last = (await report('witness')).heard as number;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 600));
+    const now = (await report('witness')).heard as number;
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error('the witness never settled');
+}
+
+/** A well-behaved plugin that counts its updates and the events it hears, to show the rest keeps running. */
+const WITNESS = `let updates = 0; let heard = 0;
+export function init(ctx) { ctx.bus.subscribe('**', () => { heard++; }); }
+export function update(dt, ctx) { updates++; if (updates % 10 === 0) ctx.log.info(JSON.stringify({ updates, heard })); }`;
+
+describe('hostile plugins are contained, named, and the page keeps running', () => {
+  beforeAll(() => openPage({ budgets: { callMs: 300, memoryBytes: 48 * 1024 * 1024, floodRefusals: 2000 }, ratePerSecond: 500 }));
+  afterAll(() => page.close());
+  beforeEach(() => {
+    spy.seen.length = 0;
+  });
+
+  it('starts a witness', async () => {
+    await mustLoad(fixture('witness', WITNESS, { permissions: ['bus:subscribe:**'] }));
+    expect(measurable).toBe(true);
+  });
+
+  // Before the busy loop: Chromium never completes a memory measurement that started while a sandbox was in a busy
+  // loop (nor any later one in that page); the host then reports memory as 'stuck' (docs/plugins.md).
+  it('a memory hog is terminated at its memory budget', async () => {
+    const hog =
+      'const keep = []; export function update() { const a = new Float64Array(131072); a.fill(Math.random()); keep.push(a); }';
+    await mustLoad(fixture('hog', hog));
+    await until('hog fails', async () => (await info('hog'))?.state === 'failed', 30_000);
+    expect((await info('hog'))?.reason).toMatch(/^plugins: hog: uses \d+ MiB, over its 48 MiB memory budget; terminated$/);
+  });
+
+  it('a busy loop is terminated at its time budget while the page keeps drawing', async () => {
+    await mustLoad(fixture('busy', 'export function update() { for (;;) {} }'));
+    const before = await state();
+    await until('busy fails', async () => (await info('busy'))?.state === 'failed');
+    const busy = await info('busy');
+    expect(busy?.reason).toMatch(/^plugins: busy: update ran over its 300 ms budget \(\d+ ms\); terminated$/);
+    expect((await state()).events.find((e) => e.name === 'busy' && e.state === 'failed')?.code).toBe('plugin_budget_exceeded');
+    const after = await state();
+    expect(after.rafs - before.rafs).toBeGreaterThan(5);
+    expect(after.ticks - before.ticks).toBeGreaterThan(10);
+  });
+
+  it('network to an origin not granted is blocked and the server sees nothing', async () => {
+    const target = spy.url;
+    const code = `export async function init(ctx) {
+      const out = {};
+      const t = async (name, f) => { try { await f(); out[name] = 'reached'; } catch (e) { out[name] = 'blocked'; } };
+      const F = self.constructor.prototype.constructor;
+      await t('fetch', () => (globalThis.fetch ?? WorkerGlobalScope.prototype.fetch).call(self, '${target}/fetch'));
+      await t('proto-fetch', () => WorkerGlobalScope.prototype.fetch.call(self, '${target}/proto-fetch'));
+      await t('xhr', () => new Promise((res, rej) => { const x = new (globalThis.XMLHttpRequest ?? Object.getPrototypeOf(self).XMLHttpRequest)(); x.open('GET', '${target}/xhr'); x.onload = res; x.onerror = rej; x.send(); }));
+      await t('websocket', () => new Promise((res, rej) => { const w = new WebSocket('${target.replace('http', 'ws')}/ws'); w.onopen = res; w.onerror = rej; }));
+      await t('import', () => import('${target}/import.js'));
+      await t('importScripts', () => WorkerGlobalScope.prototype.importScripts.call(self, '${target}/is.js'));
+      await t('eventsource', () => new Promise((res, rej) => { const e = new EventSource('${target}/es'); e.onopen = res; e.onerror = rej; }));
+      await t('ctx.fetch', () => { if (!ctx.fetch) throw new Error('no ctx.fetch'); return ctx.fetch('${target}/ctx'); });
+      ctx.log.info(JSON.stringify(out));
+    }`;
+    await mustLoad(fixture('leaky', code, { permissions: [] }), { consent: true });
+    const out = await report('leaky');
+    expect(
+      Object.values(out).every((v) => v === 'blocked'),
+      JSON.stringify(out),
+    ).toBe(true);
+    expect(Object.keys(out).length).toBe(8);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(spy.seen).toEqual([]);
+  });
+
+  it('ctx.fetch reaches a granted origin through the host, and only it', async () => {
+    const code = `export async function init(ctx) {
+      const r = await ctx.fetch('${spy.url}/granted');
+      let other = 'reached';
+      try { await ctx.fetch('http://127.0.0.1:9/elsewhere'); } catch (e) { other = e.code; }
+      ctx.log.info(JSON.stringify({ status: r.status, body: r.body, other }));
+    }`;
+    await mustLoad(fixture('proxied', code, { permissions: [`net:${spy.url}`] }), { consent: true });
+    expect(await report('proxied')).toEqual({ status: 200, body: 'spy', other: 'plugin_permission_denied' });
+    expect(spy.seen).toEqual(['GET /granted']);
+  });
+
+  it('the DOM and the parent are out of reach', async () => {
+    const code = `export function init(ctx) {
+      ctx.log.info(JSON.stringify({
+        document: typeof document, window: typeof window, parent: typeof parent, top: typeof top,
+        localStorage: typeof localStorage, indexedDB: typeof indexedDB, broadcast: typeof BroadcastChannel,
+        postMessage: typeof postMessage, worker: typeof Worker,
+        sab: typeof SharedArrayBuffer !== 'undefined' && ctx.world === undefined,
+      }));
+    }`;
+    await mustLoad(fixture('dom', code));
+    expect(await report('dom')).toEqual({
+      document: 'undefined',
+      window: 'undefined',
+      parent: 'undefined',
+      top: 'undefined',
+      localStorage: 'undefined',
+      indexedDB: 'undefined',
+      broadcast: 'undefined',
+      postMessage: 'undefined',
+      worker: 'undefined',
+      sab: true,
+    });
+  });
+
+  it('the worker channel is closed and forged host messages change nothing', async () => {
+    const code = `export function init(ctx) {
+      const closed = typeof self.postMessage === 'undefined' && typeof DedicatedWorkerGlobalScope.prototype.postMessage === 'undefined';
+      // A forged host message on the global: the sandbox no longer listens there.
+      self.dispatchEvent(new MessageEvent('message', { data: { t: 'token', token: 'forged' } }));
+      self.dispatchEvent(new MessageEvent('message', { data: { t: 'ui-action', id: 'x' } }));
+      ctx.log.info(JSON.stringify({ closed }));
+    }
+    export function update(dt, ctx) { ctx.bus.publish('sneaky/ok', 1); }`;
+    const before = (await report('witness')).heard as number;
+    await mustLoad(fixture('sneaky', code, { permissions: ['bus:publish:sneaky/*'] }));
+    expect(await report('sneaky')).toEqual({ closed: true });
+    // Its token still works (the forged one was never taken): the witness hears it.
+    await until('the witness hears sneaky', async () => ((await report('witness')).heard as number) > before);
+    expect((await info('sneaky'))?.publishes_refused).toBe(0);
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('sneaky'));
+  });
+
+  it('a compromised sandbox: forged and altered bus tokens and nonsense are refused; nothing reaches the others', async () => {
+    const forger = `onmessage = (e) => {
+      const port = e.ports[0];
+      port.onmessage = (m) => {
+        const d = m.data;
+        if (d.t !== 'load') return;
+        port.postMessage({ t: 'loaded', hooks: { init: false, update: false, shutdown: false } });
+        const [body, sig] = d.token.split('.');
+        const claims = JSON.parse(atob(body.replace(/-/g, '+').replace(/_/g, '/')));
+        const wider = btoa(JSON.stringify({ ...claims, s: ['**'] })).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+        port.postMessage({ t: 'publish', event: 'forger/x', payload: 1, token: 'eyJwIjoiZm9yZ2VyIn0.AAAA' });
+        port.postMessage({ t: 'publish', event: 'witness/x', payload: 1, token: wider + '.' + sig });
+        port.postMessage({ t: 'publish', event: 'witness/x', payload: 1, token: d.token });
+        port.postMessage({ t: 'done', id: 999, ms: 1 });
+        port.postMessage({ t: 'request', id: 1, op: 'format-disk' });
+        port.postMessage('nonsense');
+        postMessage({ t: 'done', id: 1, ms: 0 });
+      };
+    };`;
+    await page.evaluate((f) => {
+      (window.pluginPage as PluginPage).forgers.forger = f;
+    }, forger);
+    const before = await settledHeard();
+    await mustLoad(fixture('forger', 'export function init() {}', { permissions: ['bus:publish:forger/*'] }));
+    await until('the refusals are counted', async () => {
+      const f = await info('forger');
+      return (f?.publishes_refused ?? 0) >= 3 && (f?.messages_refused ?? 0) >= 4;
+    });
+    const f = await info('forger');
+    expect(f?.events_out).toBe(0);
+    expect(await settledHeard()).toBe(before);
+  });
+
+  it('a publish flood is rate-limited, then stopped; the witness heard at most the bucket and its refill', async () => {
+    const before = await settledHeard();
+    const code = `export function init(ctx) { for (let i = 0; i < 100000; i++) ctx.bus.publish('flood/x', i); }`;
+    const started = Date.now();
+    await load(fixture('flood', code, { permissions: ['bus:publish:flood/*'] }));
+    await until('flood fails', async () => (await info('flood'))?.state === 'failed', 30_000);
+    const seconds = (Date.now() - started) / 1000;
+    expect((await info('flood'))?.reason).toMatch(/^plugins: flood: publish flood \(2000 refused in a second\); terminated$/);
+    await until('the witness reports what it heard', async () => ((await report('witness')).heard as number) > before);
+    const heard = (await settledHeard()) - before;
+    // At most the bucket (500) and what it refilled (500 a second) until the flood was stopped.
+    expect(heard).toBeLessThanOrEqual(500 + Math.ceil(500 * seconds));
+    expect((await info('witness'))?.state).toBe('running');
+  });
+
+  it('two plugins in a loop: the loop is cut and both are told, and both keep running', async () => {
+    const ping = `export function init(ctx) {
+      ctx.onError((e) => ctx.log.info(JSON.stringify({ code: e.code, message: e.message })));
+      ctx.bus.subscribe('pong/*', () => ctx.bus.publish('ping/x', 1));
+      ctx.bus.publish('ping/x', 0);
+    }`;
+    const pong = `export function init(ctx) {
+      ctx.onError((e) => ctx.log.info(JSON.stringify({ code: e.code, message: e.message })));
+      ctx.bus.subscribe('ping/*', () => ctx.bus.publish('pong/x', 1));
+    }`;
+    await mustLoad(fixture('pong', pong, { permissions: ['bus:publish:pong/*', 'bus:subscribe:ping/*'] }));
+    await mustLoad(fixture('ping', ping, { permissions: ['bus:publish:ping/*', 'bus:subscribe:pong/*'] }));
+    const cut = 'plugins: loop cut: ping:ping/x -> pong:pong/x -> ping:ping/x';
+    expect(await report('ping')).toEqual({ code: 'plugin_loop_cut', message: cut });
+    expect(await report('pong')).toEqual({ code: 'plugin_loop_cut', message: cut });
+    expect(
+      (await state()).events
+        .filter((e) => e.code === 'plugin_loop_cut')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['ping', 'pong']);
+    expect((await info('ping'))?.state).toBe('running');
+    expect((await info('pong'))?.state).toBe('running');
+    expect((await info('witness'))?.state).toBe('running');
+  });
+});

@@ -1,0 +1,891 @@
+/**
+ * The plugin host: loads plugins from their manifests (schema, `storm` range, dependencies by semver, SRI, risk
+ * and consent), runs each untrusted plugin in a Worker of its own (public/plugin-sandbox.js, served with a
+ * Content-Security-Policy that allows no connections and no code from anywhere but blobs), and gives it only the
+ * capabilities its manifest was granted, by message: a read-only copy of the world, chat, a declarative panel,
+ * the signed bus, fetch to granted origins (proxied here), storage, logging. A watchdog terminates a plugin whose
+ * call runs past its time budget or whose memory grows past its budget; the viewer keeps running and says why.
+ * It runs on any thread that can start Workers (the page's main thread in the viewer).
+ */
+import { type ChromeTrace, TraceRecorder } from '../engine';
+import { type BusDelivery, createPluginBus, type Hop, type PluginBus } from './bus';
+import { describeError, PluginCode, PluginError, pluginError } from './errors';
+import { checkIntegrity } from './integrity';
+import {
+  checkStormRange,
+  grantedOrigins,
+  hasPermission,
+  MAX_ENTRY_BYTES,
+  MAX_MANIFEST_BYTES,
+  matchesPattern,
+  type PluginManifest,
+  parseManifest,
+  publishPatterns,
+  STORM_PLUGIN_API,
+  subscribePatterns,
+} from './manifest';
+import { resolveOrder } from './resolve';
+import { assessRisk, type RiskAssessment } from './risk';
+import { type HostMessage, type PanelSchema, SandboxMessage } from './sandbox-protocol';
+
+/** The states of a plugin (the `plugin` event's `state`). */
+export type PluginState = 'loading' | 'loaded' | 'running' | 'failed' | 'terminated' | 'refused';
+
+/** The `plugin` event. */
+export interface PluginEvent {
+  readonly name: string;
+  readonly state: PluginState;
+  readonly reason: string;
+  readonly code?: string;
+}
+
+/** What `load` answers (the embed API's `loadPlugin` result). */
+export interface LoadResult {
+  readonly ok: boolean;
+  readonly name: string;
+  readonly risk: number;
+  readonly reasons: readonly string[];
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/** One plugin as the panel and `plugins()` list it. */
+export interface PluginInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly state: PluginState;
+  readonly reason: string;
+  readonly risk: number;
+  readonly riskReasons: readonly string[];
+  readonly permissions: readonly string[];
+  readonly update_ms_p50: number;
+  readonly events_per_s: number;
+  readonly events_in: number;
+  readonly events_out: number;
+  readonly memory_bytes: number | null;
+  /** The plugin's last ctx.log line (`level: text`). */
+  readonly last_log: string;
+  /** Messages from the plugin that failed their schema (or came on the wrong channel). */
+  readonly messages_refused: number;
+  /** Publishes the bus refused (token, scope, rate, loop). */
+  readonly publishes_refused: number;
+  readonly panel: PanelSchema | null;
+}
+
+export interface PluginBudgets {
+  /** Running init (default 3,000 ms). */
+  readonly initMs: number;
+  /**
+   * Starting the sandbox and compiling the module (default 15,000 ms): the browser's work more than the plugin's,
+   * so generous; a module that loops at its top level still meets it.
+   */
+  readonly loadMs: number;
+  /** One update or shutdown call, answer included (default 250 ms: a plugin is not a frame-rate system). */
+  readonly callMs: number;
+  /** Memory per plugin, where the page can measure it (default 64 MiB). */
+  readonly memoryBytes: number;
+  /** Publishes refused in one second before the plugin is stopped as a flood (default 5,000). */
+  readonly floodRefusals: number;
+  /** Messages that fail their schema before the plugin is stopped (default 100). */
+  readonly badMessages: number;
+}
+
+const DEFAULT_BUDGETS: PluginBudgets = {
+  initMs: 3000,
+  loadMs: 15_000,
+  callMs: 250,
+  memoryBytes: 64 * 1024 * 1024,
+  floodRefusals: 5000,
+  badMessages: 100,
+};
+
+export interface PluginHostOptions {
+  /** Where the sandbox script is served (default /plugin-sandbox.js). */
+  readonly sandboxUrl?: string;
+  /** Starts a sandbox Worker (default `new Worker(url, {name})`). */
+  readonly spawn?: (url: string, name: string) => Worker;
+  /** Fetches manifests, entry modules and ctx.fetch calls (default globalThis.fetch). */
+  readonly fetch?: typeof fetch;
+  /** The read-only copy of the world given to plugins with world:read (called once per frame). */
+  readonly world?: () => unknown;
+  /** Sends a chat line for a plugin with chat:send. */
+  readonly sendChat?: (text: string, plugin: string) => void;
+  /** Memory per sandbox, by the instance id in its URL (`i=`); polled every `memoryPollMs`. */
+  readonly measureMemory?: () => Promise<ReadonlyMap<string, number>>;
+  readonly memoryPollMs?: number;
+  readonly budgets?: Partial<PluginBudgets>;
+  /** Told of every state change (and of loop cuts, with their code). */
+  readonly onEvent?: (event: PluginEvent) => void;
+  /** Told when something `list()` shows changed besides the state (a panel, a log line). */
+  readonly onChange?: () => void;
+  /** Engine events a plugin published (`engine/…`, with bus:publish permission). */
+  readonly onEngineEvent?: (event: string, payload: unknown, from: string) => void;
+  /** Per-plugin spans go here (category `plugin`), beside the engine's frames and systems. */
+  readonly trace?: TraceRecorder;
+  readonly now?: () => number;
+  /** Keep one sandbox Worker started ahead of the next load (default true). */
+  readonly prewarm?: boolean;
+  /** Bus options (rates, token lifetime). */
+  readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
+}
+
+/** How often the watchdog looks (ms). */
+const WATCHDOG_MS = 25;
+
+interface Call {
+  readonly id: number;
+  readonly fn: 'init' | 'update' | 'shutdown';
+  readonly started: number;
+  /** Moved later by host stalls (see checkDeadlines). */
+  deadline: number;
+  /** Seen past its deadline once; stopped at the next tick if still unanswered. */
+  overdue?: boolean;
+  readonly resolve: (error: string | undefined) => void;
+}
+
+const RING = 64;
+
+/** A loaded plugin (host side). */
+class Loaded {
+  state: PluginState = 'loading';
+  reason = '';
+  worker: Worker | null = null;
+  port: MessagePort | null = null;
+  hooks = { init: false, update: false, shutdown: false };
+  call: Call | null = null;
+  nextCall = 1;
+  nextSeq = 1;
+  /** The chain of the event the plugin is handling (publishes then are caused by it). */
+  cause: { seq: number; chain: readonly Hop[] } | null = null;
+  token = '';
+  tokenTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly updateMs = new Float64Array(RING);
+  updates = 0;
+  updateErrors = 0;
+  badMessages = 0;
+  refusedThisSecond = 0;
+  secondStart = 0;
+  eventsPerS = 0;
+  lastCount = 0;
+  memory: number | null = null;
+  lastLog = '';
+  panel: PanelSchema | null = null;
+  readonly unsubscribes: (() => void)[] = [];
+  readonly storage = new Map<string, string>();
+  loadedWaiter: ((error: string | undefined) => void) | null = null;
+
+  constructor(
+    readonly manifest: PluginManifest,
+    readonly instance: string,
+    readonly risk: RiskAssessment,
+  ) {}
+
+  p50(): number {
+    const n = Math.min(this.updates, RING);
+    if (n === 0) return 0;
+    const s = Float64Array.from(this.updateMs.subarray(0, n)).sort();
+    return s[Math.floor(n / 2)] ?? 0;
+  }
+}
+
+/** Reads a response body up to `limit` bytes; throws `plugin_fetch_failed` past it. */
+async function readLimited(res: Response, limit: number, what: string): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > limit) throw pluginError(PluginCode.FetchFailed, `${what} is ${declared} bytes, over the ${limit}-byte limit`);
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(await res.arrayBuffer()).slice(0, limit);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw pluginError(PluginCode.FetchFailed, `${what} is over the ${limit}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+let instances = 0;
+
+/** The host. Create with `createPluginHost`. */
+export class PluginHost {
+  private readonly plugins = new Map<string, Loaded>();
+  private readonly budgets: PluginBudgets;
+  private readonly now: () => number;
+  private readonly fetcher: typeof fetch;
+  private readonly watchdog: ReturnType<typeof setInterval>;
+  private memoryTimer: ReturnType<typeof setInterval> | null = null;
+  private measuring = false;
+  private memoryStuck = false;
+  private lastTick = 0;
+  private spare: { worker: Worker; instance: string } | null = null;
+  private closed = false;
+  private readonly trace: TraceRecorder;
+  /** Where the last successful load spent its time (ms): fetching and checking, the sandbox, init. */
+  lastLoadMs: { fetch: number; sandbox: number; init: number } = { fetch: 0, sandbox: 0, init: 0 };
+
+  constructor(
+    readonly bus: PluginBus,
+    private readonly options: PluginHostOptions,
+  ) {
+    this.budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
+    this.now = options.now ?? (() => performance.now());
+    this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.trace = options.trace ?? new TraceRecorder(8192, this.now);
+    this.lastTick = this.now();
+    this.watchdog = setInterval(() => this.checkDeadlines(), WATCHDOG_MS);
+    if (options.measureMemory) this.memoryTimer = setInterval(() => void this.pollMemory(), options.memoryPollMs ?? 2000);
+  }
+
+  /** Loads a plugin (and the dependencies it names, from sibling folders) from its manifest URL. */
+  async load(manifestUrl: string, options: { consent?: boolean } = {}): Promise<LoadResult> {
+    let name = '';
+    let risk = 0;
+    let reasons: string[] = [];
+    const began = this.now();
+    try {
+      const base = new URL(manifestUrl, globalThis.location?.href);
+      const root = await this.fetchManifest(base.href);
+      name = root.name;
+      if (this.plugins.has(name) && this.isAlive(name))
+        throw pluginError(PluginCode.AlreadyLoaded, `${name} is already loaded; unload it first`);
+      // Gather the dependencies not loaded yet (sibling folders: ../<name>/storm-plugin.json).
+      const found = new Map<string, { manifest: PluginManifest; url: string }>([[name, { manifest: root, url: base.href }]]);
+      const queue = [root];
+      while (queue.length > 0) {
+        const m = queue.shift() as PluginManifest;
+        for (const dep of Object.keys(m.dependencies)) {
+          if (found.has(dep) || this.isAlive(dep)) continue;
+          if (found.size >= 16) throw pluginError(PluginCode.MissingDependency, `${name}: more than 16 plugins to load at once`);
+          const url = new URL(`../${dep}/storm-plugin.json`, base).href;
+          let manifest: PluginManifest;
+          try {
+            manifest = await this.fetchManifest(url);
+          } catch (err) {
+            throw pluginError(
+              PluginCode.MissingDependency,
+              `${m.name} needs ${dep} ${m.dependencies[dep]}, which could not be loaded from ${url}: ${describeError(err).message}`,
+            );
+          }
+          if (manifest.name !== dep)
+            throw pluginError(PluginCode.MissingDependency, `${m.name} needs ${dep}, but ${url} is ${manifest.name}`);
+          found.set(dep, { manifest, url });
+          queue.push(manifest);
+        }
+      }
+      const available = new Map<string, PluginManifest>();
+      for (const [n, p] of this.plugins) if (this.isAlive(n)) available.set(n, p.manifest);
+      for (const [n, f] of found) available.set(n, f.manifest);
+      const order = resolveOrder([name], available).filter((n) => found.has(n));
+      for (const n of order) checkStormRange((found.get(n) as { manifest: PluginManifest }).manifest);
+      // Fetch, check and score every module before starting any.
+      const prepared: { manifest: PluginManifest; code: string; risk: RiskAssessment }[] = [];
+      for (const n of order) {
+        const { manifest, url } = found.get(n) as { manifest: PluginManifest; url: string };
+        const entryUrl = new URL(manifest.entry, url).href;
+        const bytes = await this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, `${n} entry ${manifest.entry}`);
+        await checkIntegrity(bytes, manifest.integrity, `${n} entry ${manifest.entry}`);
+        const code = new TextDecoder().decode(bytes);
+        const assessed = assessRisk(manifest, code);
+        prepared.push({ manifest, code, risk: assessed });
+      }
+      const top = prepared.reduce((a, b) => (b.risk.score > a.risk.score ? b : a));
+      risk = top.risk.score;
+      reasons = top.risk.reasons.map((r) => `${r.reason} (+${r.points})`);
+      const needing = prepared.filter((p) => p.risk.needsConsent);
+      if (needing.length > 0 && !options.consent) {
+        const who = needing.map((p) => `${p.manifest.name} (risk ${p.risk.score})`).join(', ');
+        throw pluginError(PluginCode.RiskRefused, `${who} needs your consent to load: ${reasons.join('; ')}`);
+      }
+      const fetched = this.now();
+      for (const p of prepared) await this.start(p.manifest, p.code, p.risk);
+      this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began };
+      const started = this.plugins.get(name);
+      if (started?.state !== 'running') {
+        return {
+          ok: false,
+          name,
+          risk,
+          reasons,
+          code: PluginCode.Failed,
+          message: started?.reason || `plugins: ${name} did not start`,
+        };
+      }
+      return { ok: true, name, risk, reasons };
+    } catch (err) {
+      const { code, message } = describeError(err);
+      if (name && !this.isAlive(name)) this.emit({ name, state: 'refused', reason: message, code });
+      return { ok: false, name, risk, reasons, code, message };
+    }
+  }
+
+  /** Stops a plugin: its shutdown (within the call budget), then its Worker. False when no such plugin. */
+  async unload(name: string): Promise<boolean> {
+    const p = this.plugins.get(name);
+    if (!p) return false;
+    if (p.state === 'running' && p.hooks.shutdown) await this.callPlugin(p, 'shutdown', 0).catch(() => undefined);
+    this.stop(p, 'terminated', 'unloaded');
+    this.plugins.delete(name);
+    return true;
+  }
+
+  /** Every plugin, in load order. */
+  list(): PluginInfo[] {
+    return [...this.plugins.values()].map((p) => {
+      const c = this.bus.countersOf(p.manifest.name);
+      return {
+        name: p.manifest.name,
+        version: p.manifest.version,
+        state: p.state,
+        reason: p.reason,
+        risk: p.risk.score,
+        riskReasons: p.risk.reasons.map((r) => `${r.reason} (+${r.points})`),
+        permissions: [...p.manifest.permissions],
+        update_ms_p50: p.p50(),
+        events_per_s: p.eventsPerS,
+        events_in: c.delivered,
+        events_out: c.published,
+        memory_bytes: p.memory,
+        last_log: p.lastLog,
+        messages_refused: p.badMessages,
+        publishes_refused: c.refused,
+        panel: p.panel,
+      };
+    });
+  }
+
+  /** One frame: each running plugin with an update hook that is not still busy gets `update(dt)`. */
+  frame(dt: number): void {
+    const now = this.now();
+    let world: unknown;
+    let worldTaken = false;
+    for (const p of this.plugins.values()) {
+      if (now - p.secondStart >= 1000) {
+        const c = this.bus.countersOf(p.manifest.name);
+        const count = c.published + c.delivered;
+        p.eventsPerS = Math.round(((count - p.lastCount) * 1000) / Math.max(1, now - p.secondStart));
+        p.lastCount = count;
+        p.secondStart = now;
+        p.refusedThisSecond = 0;
+      }
+      if (p.state !== 'running' || !p.hooks.update || p.call) continue;
+      if (!worldTaken && this.options.world) {
+        world = this.options.world();
+        worldTaken = true;
+      }
+      void this.callPlugin(p, 'update', dt, hasPermission(p.manifest, 'world:read') ? world : undefined).then((error) => {
+        if (p.state !== 'running') return; // stopped meanwhile (the watchdog says why)
+        if (error === undefined) {
+          p.updateErrors = 0;
+          return;
+        }
+        p.updateErrors++;
+        p.reason = `update threw: ${error}`;
+        if (p.updateErrors >= 10) this.fail(p, PluginCode.Failed, `${p.manifest.name}: update threw 10 times in a row: ${error}`);
+      });
+    }
+  }
+
+  /** A chat line, for the plugins with chat:read. */
+  chatLine(line: { from: string; text: string; at: number }): void {
+    for (const p of this.plugins.values())
+      if (p.state === 'running' && hasPermission(p.manifest, 'chat:read')) this.post(p, { t: 'chat', line });
+  }
+
+  /** A button of a plugin's panel was pressed. */
+  panelAction(name: string, id: string): void {
+    const p = this.plugins.get(name);
+    if (p?.state === 'running') this.post(p, { t: 'ui-action', id });
+  }
+
+  /** An engine event bridged onto the bus (`engine/…`); plugins with a matching subscribe permission get it. */
+  engineEvent(event: string, payload: unknown): number {
+    return this.bus.publishFromHost(event, payload);
+  }
+
+  /** The bus cut a loop: every plugin in it is told (ctx.onError) and the panel shows why. */
+  loopCut(plugins: readonly string[], message: string): void {
+    for (const name of plugins) {
+      const p = this.plugins.get(name);
+      if (!p || !this.isAlive(name)) continue;
+      p.reason = message;
+      this.post(p, { t: 'error', code: PluginCode.LoopCut, message });
+      this.emit({ name, state: p.state, reason: message, code: PluginCode.LoopCut });
+    }
+  }
+
+  /**
+   * The plugins' calls (init, update, shutdown: from the host's send to the sandbox's answer) as a Chrome trace,
+   * process 2 ("stormcore plugins"), to be merged beside the engine's process 1. Its clock is this thread's.
+   */
+  exportTrace(): ChromeTrace {
+    const trace = this.trace.toChromeTrace('stormcore plugins', { 0: 'plugin host' });
+    return { ...trace, traceEvents: trace.traceEvents.map((e) => ({ ...e, pid: 2 })) };
+  }
+
+  /** Stops every plugin and the watchdog. */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    for (const p of this.plugins.values()) this.stop(p, 'terminated', 'the viewer closed');
+    this.plugins.clear();
+    this.spare?.worker.terminate();
+    this.spare = null;
+  }
+
+  private isAlive(name: string): boolean {
+    const s = this.plugins.get(name)?.state;
+    return s === 'loading' || s === 'loaded' || s === 'running';
+  }
+
+  private async fetchBytes(url: string, limit: number, what: string): Promise<Uint8Array> {
+    let res: Response;
+    try {
+      res = await this.fetcher(url, { credentials: 'omit', redirect: 'error' });
+    } catch (err) {
+      throw pluginError(PluginCode.FetchFailed, `${what} could not be fetched from ${url}: ${describeError(err).message}`);
+    }
+    if (!res.ok) throw pluginError(PluginCode.FetchFailed, `${what} could not be fetched from ${url}: HTTP ${res.status}`);
+    return readLimited(res, limit, what);
+  }
+
+  private async fetchManifest(url: string): Promise<PluginManifest> {
+    return parseManifest(await this.fetchBytes(url, MAX_MANIFEST_BYTES, 'manifest'), url);
+  }
+
+  private emit(event: PluginEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private setState(p: Loaded, state: PluginState, reason: string, code?: string): void {
+    p.state = state;
+    p.reason = reason;
+    this.emit({ name: p.manifest.name, state, reason, ...(code ? { code } : {}) });
+  }
+
+  private post(p: Loaded, message: HostMessage): void {
+    p.port?.postMessage(message);
+  }
+
+  private async start(manifest: PluginManifest, code: string, risk: RiskAssessment): Promise<void> {
+    const name = manifest.name;
+    const spawned = this.now();
+    const { worker, instance } = this.takeSandbox(name);
+    const p = new Loaded(manifest, instance, risk);
+    p.secondStart = this.now();
+    this.plugins.set(name, p);
+    const channel = new MessageChannel();
+    p.worker = worker;
+    p.port = channel.port1;
+    // The worker's own global channel is not the sandbox's: anything posted there is the plugin forging.
+    worker.onmessage = () => this.badMessage(p, 'posted on the worker instead of the sandbox port (forged)');
+    worker.onerror = (e) => {
+      e.preventDefault();
+      if (p.state === 'loading' || p.state === 'loaded' || p.state === 'running')
+        this.fail(p, PluginCode.Failed, `${name}: ${e.message || 'the sandbox failed to start'}`);
+    };
+    channel.port1.onmessage = (e) => this.receive(p, e.data);
+    worker.postMessage({ t: 'port' }, [channel.port2]);
+    p.token = await this.bus.issueToken(name, publishPatterns(manifest));
+    this.scheduleTokenRenewal(p);
+    const loaded = new Promise<string | undefined>((resolve) => {
+      p.loadedWaiter = resolve;
+    });
+    const deadline = setTimeout(
+      () => p.loadedWaiter?.(`${name}: loading its module took over ${this.budgets.loadMs} ms`),
+      this.budgets.loadMs,
+    );
+    this.post(p, {
+      t: 'load',
+      name,
+      code,
+      permissions: [...manifest.permissions],
+      token: p.token,
+      api: STORM_PLUGIN_API,
+      ack: publishPatterns(manifest).length > 0,
+    });
+    const loadError = await loaded;
+    clearTimeout(deadline);
+    p.loadedWaiter = null;
+    if (loadError !== undefined) {
+      if (this.isAlive(name))
+        this.fail(p, loadError.includes('took over') ? PluginCode.BudgetExceeded : PluginCode.Failed, loadError);
+      return;
+    }
+    const moduleLoaded = this.now();
+    this.lastLoadMs = { ...this.lastLoadMs, sandbox: moduleLoaded - spawned };
+    this.setState(p, 'loaded', 'module loaded');
+    for (const pattern of subscribePatterns(manifest)) this.subscribe(p, pattern);
+    if (p.hooks.init) {
+      const error = await this.callPlugin(
+        p,
+        'init',
+        0,
+        hasPermission(manifest, 'world:read') ? this.options.world?.() : undefined,
+      );
+      if (p.state !== 'loaded') return; // the watchdog stopped it
+      if (error !== undefined) {
+        this.fail(p, PluginCode.Failed, `${name}: init threw: ${error}`);
+        return;
+      }
+    }
+    this.lastLoadMs = { ...this.lastLoadMs, init: this.now() - moduleLoaded };
+    this.setState(p, 'running', 'running');
+  }
+
+  /**
+   * A sandbox Worker for `name`: the one started in advance when there is one (its URL names only its instance),
+   * then another is started for the next load. Starting a worker is most of a small plugin's load time.
+   */
+  private takeSandbox(name: string): { worker: Worker; instance: string } {
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) {
+      setTimeout(() => this.refillSpare(), 0);
+      return spare;
+    }
+    const instance = `${name}-${++instances}`;
+    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?plugin=${encodeURIComponent(name)}&i=${encodeURIComponent(instance)}`;
+    const worker = this.options.spawn ? this.options.spawn(url, `plugin ${name}`) : new Worker(url, { name: `plugin ${name}` });
+    return { worker, instance };
+  }
+
+  private refillSpare(): void {
+    if (this.closed || this.spare || this.options.prewarm === false) return;
+    const instance = `sandbox-${++instances}`;
+    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?i=${encodeURIComponent(instance)}`;
+    const worker = this.options.spawn ? this.options.spawn(url, 'plugin sandbox') : new Worker(url, { name: 'plugin sandbox' });
+    this.spare = { worker, instance };
+  }
+
+  private scheduleTokenRenewal(p: Loaded): void {
+    const ttl = this.bus.tokenTtlMs;
+    p.tokenTimer = setTimeout(
+      () => {
+        if (!this.isAlive(p.manifest.name)) return;
+        void this.bus.issueToken(p.manifest.name, publishPatterns(p.manifest)).then((token) => {
+          p.token = token;
+          this.post(p, { t: 'token', token });
+          this.scheduleTokenRenewal(p);
+        });
+      },
+      Math.max(50, ttl * 0.8),
+    );
+  }
+
+  private subscribe(p: Loaded, pattern: string): void {
+    p.unsubscribes.push(
+      this.bus.subscribe(p.manifest.name, pattern, (d: BusDelivery) => {
+        if (p.state !== 'running' && p.state !== 'loaded') return;
+        const seq = p.nextSeq++;
+        // Only a plugin that may publish can extend a chain; the others do not acknowledge events.
+        if (this.publishes(p)) p.cause = { seq, chain: d.chain };
+        this.post(p, { t: 'event', seq, event: d.event, payload: d.payload, from: d.from });
+      }),
+    );
+  }
+
+  private publishes(p: Loaded): boolean {
+    return p.manifest.permissions.some((x) => x.startsWith('bus:publish:'));
+  }
+
+  private callPlugin(p: Loaded, fn: Call['fn'], dt: number, world?: unknown): Promise<string | undefined> {
+    const id = p.nextCall++;
+    const started = this.now();
+    const budget = fn === 'init' ? this.budgets.initMs : this.budgets.callMs;
+    return new Promise((resolve) => {
+      p.call = { id, fn, started, deadline: started + budget, resolve };
+      this.post(p, { t: 'call', id, fn, dt, world });
+    });
+  }
+
+  /**
+   * The watchdog's tick. A call is over budget only by time the host itself was awake to see: when this thread
+   * stalled (a long task, GC, a busy page), the stall is added to every deadline, and an overdue call is only
+   * stopped at the next tick, after any answer already queued behind the stall has been read.
+   */
+  private checkDeadlines(): void {
+    if (this.closed) return;
+    const now = this.now();
+    const stalled = now - this.lastTick - WATCHDOG_MS;
+    this.lastTick = now;
+    for (const p of this.plugins.values()) {
+      const call = p.call;
+      if (!call) continue;
+      if (stalled > WATCHDOG_MS) call.deadline += stalled;
+      if (now <= call.deadline) continue;
+      if (!call.overdue) {
+        call.overdue = true;
+        continue;
+      }
+      p.call = null;
+      call.resolve('over budget');
+      const budget = call.fn === 'init' ? this.budgets.initMs : this.budgets.callMs;
+      this.fail(
+        p,
+        PluginCode.BudgetExceeded,
+        `${p.manifest.name}: ${call.fn} ran over its ${budget} ms budget (${Math.round(now - call.started)} ms); terminated`,
+      );
+    }
+  }
+
+  /**
+   * Whether per-plugin memory is measured: 'off' (this page cannot), 'on', or 'stuck': Chromium never completes a
+   * measurement that started while a sandbox was in a busy loop (nor any later one in that page), so after 10 s
+   * without an answer the host stops asking; the time budget still holds.
+   */
+  get memoryMeasurement(): 'off' | 'on' | 'stuck' {
+    return !this.options.measureMemory ? 'off' : this.memoryStuck ? 'stuck' : 'on';
+  }
+
+  private async pollMemory(): Promise<void> {
+    if (this.measuring || this.memoryStuck || !this.options.measureMemory || this.plugins.size === 0) return;
+    // Not while a sandbox is slow to answer: it may be in a busy loop, which would hang the measurement for good.
+    const now = this.now();
+    for (const p of this.plugins.values()) if (p.call && now - p.call.started > 50) return;
+    this.measuring = true;
+    try {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), 10_000);
+      });
+      const bytes = await Promise.race([this.options.measureMemory(), late]);
+      clearTimeout(timer);
+      if (!bytes) {
+        this.memoryStuck = true;
+        this.options.onChange?.();
+        return;
+      }
+      for (const p of this.plugins.values()) {
+        const b = bytes.get(p.instance);
+        if (b === undefined) continue;
+        p.memory = b;
+        if (b > this.budgets.memoryBytes && this.isAlive(p.manifest.name))
+          this.fail(
+            p,
+            PluginCode.BudgetExceeded,
+            `${p.manifest.name}: uses ${Math.round(b / 1048576)} MiB, over its ${Math.round(this.budgets.memoryBytes / 1048576)} MiB memory budget; terminated`,
+          );
+      }
+    } catch {
+      // Measuring is best effort (it needs cross-origin isolation); the time budget still holds.
+    } finally {
+      this.measuring = false;
+    }
+  }
+
+  private fail(p: Loaded, code: PluginCode, message: string): void {
+    this.stop(p, 'failed', message.startsWith('plugins: ') ? message : `plugins: ${message}`, code);
+  }
+
+  private stop(p: Loaded, state: 'failed' | 'terminated', reason: string, code?: string): void {
+    p.worker?.terminate();
+    p.worker = null;
+    p.port?.close();
+    p.port = null;
+    if (p.tokenTimer) clearTimeout(p.tokenTimer);
+    for (const u of p.unsubscribes) u();
+    p.unsubscribes.length = 0;
+    p.call?.resolve('stopped');
+    p.call = null;
+    p.loadedWaiter?.(reason);
+    if (p.state !== 'failed' && p.state !== 'terminated') this.setState(p, state, reason, code);
+  }
+
+  private badMessage(p: Loaded, what: string): void {
+    p.badMessages++;
+    p.reason = `refused a message: ${what}`;
+    if (p.badMessages >= this.budgets.badMessages && this.isAlive(p.manifest.name))
+      this.fail(p, PluginCode.BadMessage, `${p.manifest.name}: ${p.badMessages} messages refused (last: ${what}); terminated`);
+  }
+
+  private reply(
+    p: Loaded,
+    id: number,
+    result: { ok: true; value?: unknown } | { ok: false; code: string; message: string },
+  ): void {
+    this.post(p, { t: 'reply', id, ...result });
+  }
+
+  private receive(p: Loaded, data: unknown): void {
+    if (!p.port) return;
+    const parsed = SandboxMessage.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      this.badMessage(p, `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
+      return;
+    }
+    const m = parsed.data;
+    const name = p.manifest.name;
+    switch (m.t) {
+      case 'loaded':
+        p.hooks = m.hooks;
+        p.loadedWaiter?.(undefined);
+        return;
+      case 'load-failed':
+        p.loadedWaiter?.(`${name}: its module did not load: ${m.message}`);
+        return;
+      case 'done': {
+        const call = p.call;
+        if (!call || call.id !== m.id) {
+          this.badMessage(p, `done for call ${m.id}, which is not running`);
+          return;
+        }
+        p.call = null;
+        const end = this.now();
+        if (call.fn === 'update') {
+          p.updateMs[p.updates % RING] = m.ms;
+          p.updates++;
+        }
+        this.trace.span(`plugin ${name} ${call.fn}`, 'plugin', call.started, end);
+        call.resolve(m.error);
+        return;
+      }
+      case 'handled':
+        if (p.cause?.seq === m.seq) p.cause = null;
+        return;
+      case 'subscribe': {
+        const granted = subscribePatterns(p.manifest);
+        // The granted patterns are subscribed at load and the sandbox routes events to its handlers; a
+        // subscription outside them is refused here.
+        if (!granted.includes(m.pattern) && !granted.some((g) => matchesPattern(g, m.pattern)))
+          this.post(p, {
+            t: 'error',
+            code: PluginCode.PermissionDenied,
+            message: `plugins: ${name} may not subscribe to ${m.pattern} (granted: ${granted.join(', ') || 'none'})`,
+          });
+        return;
+      }
+      case 'publish': {
+        const cause = p.cause?.chain ?? [];
+        this.bus.publish(name, m.event, m.payload, m.token, cause).then(
+          () => {
+            if (m.event.startsWith('engine/')) this.options.onEngineEvent?.(m.event, m.payload, name);
+          },
+          (err: unknown) => this.publishRefused(p, err),
+        );
+        return;
+      }
+      case 'log':
+        p.lastLog = `${m.level}: ${m.text}`;
+        this.options.onChange?.();
+        return;
+      case 'request':
+        void this.request(p, m);
+        return;
+    }
+  }
+
+  private publishRefused(p: Loaded, err: unknown): void {
+    const { code, message } = describeError(err);
+    if (code === PluginCode.RateLimited) {
+      p.refusedThisSecond++;
+      if (p.refusedThisSecond === 1) this.post(p, { t: 'error', code, message });
+      if (p.refusedThisSecond >= this.budgets.floodRefusals && this.isAlive(p.manifest.name))
+        this.fail(
+          p,
+          PluginCode.BudgetExceeded,
+          `${p.manifest.name}: publish flood (${p.refusedThisSecond} refused in a second); terminated`,
+        );
+      return;
+    }
+    if (code === PluginCode.LoopCut) return; // loopCut told every plugin in the loop
+    p.reason = message;
+    this.post(p, { t: 'error', code, message });
+  }
+
+  private async request(p: Loaded, m: Extract<SandboxMessage, { t: 'request' }>): Promise<void> {
+    const name = p.manifest.name;
+    const denied = (what: string) =>
+      this.reply(p, m.id, { ok: false, code: PluginCode.PermissionDenied, message: `plugins: ${name} may not ${what}` });
+    switch (m.op) {
+      case 'fetch': {
+        let origin: string;
+        try {
+          origin = new URL(m.url).origin;
+        } catch {
+          this.reply(p, m.id, { ok: false, code: PluginCode.BadMessage, message: `plugins: ${name}: ${m.url} is not a URL` });
+          return;
+        }
+        if (!grantedOrigins(p.manifest).includes(origin)) {
+          denied(`fetch from ${origin} (granted: ${grantedOrigins(p.manifest).join(', ') || 'none'})`);
+          return;
+        }
+        try {
+          const res = await this.fetcher(m.url, {
+            method: m.method,
+            credentials: 'omit',
+            redirect: 'error',
+            mode: 'cors',
+            ...(m.body !== undefined ? { body: m.body } : {}),
+          });
+          const body = new TextDecoder().decode(await readLimited(res, 1024 * 1024, `${name} fetch`));
+          this.reply(p, m.id, { ok: true, value: { status: res.status, body } });
+        } catch (err) {
+          const d = describeError(err);
+          this.reply(p, m.id, { ok: false, code: PluginCode.FetchFailed, message: d.message });
+        }
+        return;
+      }
+      case 'storage-get':
+        if (!hasPermission(p.manifest, 'storage')) return denied('use storage');
+        this.reply(p, m.id, { ok: true, value: p.storage.get(m.key) ?? null });
+        return;
+      case 'storage-set': {
+        if (!hasPermission(p.manifest, 'storage')) return denied('use storage');
+        let total = 0;
+        for (const [k, v] of p.storage) if (k !== m.key) total += k.length + v.length;
+        if (m.value !== null && total + m.key.length + m.value.length > 256 * 1024) {
+          this.reply(p, m.id, {
+            ok: false,
+            code: PluginCode.BudgetExceeded,
+            message: `plugins: ${name}: storage is limited to 256 KiB`,
+          });
+          return;
+        }
+        if (m.value === null) p.storage.delete(m.key);
+        else p.storage.set(m.key, m.value);
+        this.reply(p, m.id, { ok: true });
+        return;
+      }
+      case 'chat-send':
+        if (!hasPermission(p.manifest, 'chat:send')) return denied('send chat');
+        if (!this.options.sendChat) {
+          this.reply(p, m.id, { ok: false, code: PluginCode.Failed, message: 'plugins: this viewer has no chat to send to' });
+          return;
+        }
+        this.options.sendChat(m.text, name);
+        this.reply(p, m.id, { ok: true });
+        return;
+      case 'panel':
+        if (!hasPermission(p.manifest, 'ui:panel')) return denied('show a panel');
+        p.panel = m.panel;
+        this.options.onChange?.();
+        this.reply(p, m.id, { ok: true });
+        return;
+    }
+  }
+}
+
+/** Creates a host with its bus. */
+export async function createPluginHost(options: PluginHostOptions = {}): Promise<PluginHost> {
+  const bus = await createPluginBus({
+    ...options.bus,
+    onLoopCut: (plugins, message) => host.loopCut(plugins, message),
+  });
+  const host: PluginHost = new PluginHost(bus, options);
+  return host;
+}
+
+export { PluginError };

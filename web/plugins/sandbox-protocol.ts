@@ -1,0 +1,101 @@
+/**
+ * The messages between the plugin host and a sandboxed plugin (public/plugin-sandbox.js). Everything a plugin
+ * posts is parsed here with a schema and size limits; nonsense is refused and counted. Host → sandbox messages
+ * are typed here too (the sandbox is plain JavaScript and checks their `t`).
+ */
+import { z } from 'zod';
+
+/** Most bytes of a payload a plugin may publish or send (as JSON). */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+/** A JSON value of at most MAX_PAYLOAD_BYTES (cyclic or non-JSON values are refused). */
+export const JsonPayload = z.unknown().refine(
+  (v) => {
+    try {
+      const s = JSON.stringify(v);
+      return s === undefined || s.length <= MAX_PAYLOAD_BYTES;
+    } catch {
+      return false;
+    }
+  },
+  { message: `a JSON value of at most ${MAX_PAYLOAD_BYTES} bytes` },
+);
+
+/** A declarative panel (`ctx.ui.panel`): the viewer draws it with solid-js; never HTML. */
+export const PanelItem = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string().max(512) }).strict(),
+  z.object({ kind: z.literal('field'), label: z.string().max(64), value: z.string().max(256) }).strict(),
+  z.object({ kind: z.literal('list'), items: z.array(z.string().max(256)).max(100) }).strict(),
+  z.object({ kind: z.literal('button'), id: z.string().regex(/^[a-z0-9-]{1,32}$/), label: z.string().max(64) }).strict(),
+]);
+export type PanelItem = z.infer<typeof PanelItem>;
+export const PanelSchema = z.object({ title: z.string().max(64), items: z.array(PanelItem).max(64) }).strict();
+export type PanelSchema = z.infer<typeof PanelSchema>;
+
+const id = z.number().int().min(0).max(0x7fff_ffff);
+const text = z.string().max(1024);
+
+/** Sandbox → host. */
+const SandboxEvent = z.discriminatedUnion('t', [
+  z
+    .object({
+      t: z.literal('loaded'),
+      hooks: z.object({ init: z.boolean(), update: z.boolean(), shutdown: z.boolean() }).strict(),
+    })
+    .strict(),
+  z.object({ t: z.literal('load-failed'), message: text }).strict(),
+  z.object({ t: z.literal('done'), id, ms: z.number().finite().min(0).max(3_600_000), error: text.optional() }).strict(),
+  z.object({ t: z.literal('publish'), event: z.string().max(128), payload: JsonPayload, token: z.string().max(4096) }).strict(),
+  z.object({ t: z.literal('subscribe'), pattern: z.string().max(128) }).strict(),
+  z.object({ t: z.literal('handled'), seq: id }).strict(),
+  z.object({ t: z.literal('log'), level: z.enum(['info', 'warn', 'error']), text }).strict(),
+]);
+
+/** Sandbox → host: a capability request (answered by a `reply` with its id). */
+export const SandboxRequest = z.discriminatedUnion('op', [
+  z
+    .object({
+      t: z.literal('request'),
+      id,
+      op: z.literal('fetch'),
+      url: z.string().max(2048),
+      method: z.enum(['GET', 'POST']),
+      body: z
+        .string()
+        .max(64 * 1024)
+        .optional(),
+    })
+    .strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('storage-get'), key: z.string().max(128) }).strict(),
+  z
+    .object({
+      t: z.literal('request'),
+      id,
+      op: z.literal('storage-set'),
+      key: z.string().max(128),
+      value: z
+        .string()
+        .max(64 * 1024)
+        .nullable(),
+    })
+    .strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('chat-send'), text: z.string().min(1).max(1024) }).strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('panel'), panel: PanelSchema }).strict(),
+]);
+export type SandboxRequest = z.infer<typeof SandboxRequest>;
+
+/** Sandbox → host: every message. */
+export const SandboxMessage = z.union([SandboxEvent, SandboxRequest]);
+export type SandboxMessage = z.infer<typeof SandboxMessage>;
+
+/** Host → sandbox (the sandbox's own port; the plugin's code cannot post on it). */
+export type HostMessage =
+  /** `ack`: answer each event with `handled` (only plugins that may publish need it, for loop detection). */
+  | { t: 'load'; name: string; code: string; permissions: string[]; token: string; api: string; ack: boolean }
+  | { t: 'call'; id: number; fn: 'init' | 'update' | 'shutdown'; dt: number; world: unknown }
+  | { t: 'event'; seq: number; event: string; payload: unknown; from: string }
+  | { t: 'chat'; line: { from: string; text: string; at: number } }
+  | { t: 'ui-action'; id: string }
+  | { t: 'reply'; id: number; ok: boolean; value?: unknown; code?: string; message?: string }
+  | { t: 'token'; token: string }
+  | { t: 'error'; code: string; message: string };

@@ -1,0 +1,140 @@
+/**
+ * The Plugins panel: paste a manifest URL to load a plugin; each plugin with its state (and why), permissions, risk
+ * score and reasons, cost (update time, bus events, memory) and its own declarative panel; unload. A plugin refused
+ * for its risk can be loaded with consent here ("Load anyway"). Plugin panels are drawn from their schema (text,
+ * fields, lists, buttons), never from HTML.
+ */
+import { createSignal, For, Show } from 'solid-js';
+import type { LoadResult, PluginInfo } from '../../plugins/host';
+import type { PanelItem } from '../../plugins/sandbox-protocol';
+
+function bytes(n: number | null): string {
+  return n === null ? '–' : n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
+}
+
+function Item(props: { item: PanelItem; onAction: (id: string) => void }) {
+  const item = props.item;
+  switch (item.kind) {
+    case 'text':
+      return <p class="sc-plugin-text">{item.text}</p>;
+    case 'field':
+      return (
+        <div class="sc-plugin-field">
+          <span>{item.label}</span> <b>{item.value}</b>
+        </div>
+      );
+    case 'list':
+      return (
+        <ul class="sc-plugin-list">
+          <For each={item.items}>{(line) => <li>{line}</li>}</For>
+        </ul>
+      );
+    case 'button':
+      return (
+        <button type="button" data-testid="plugin-action" data-action={item.id} onClick={() => props.onAction(item.id)}>
+          {item.label}
+        </button>
+      );
+  }
+}
+
+export function PluginsPanel(props: {
+  plugins: PluginInfo[];
+  onLoad: (url: string, consent: boolean) => Promise<LoadResult>;
+  onUnload: (name: string) => void;
+  onAction: (name: string, id: string) => void;
+  onClose: () => void;
+}) {
+  const [url, setUrl] = createSignal('');
+  const [busy, setBusy] = createSignal(false);
+  const [result, setResult] = createSignal<LoadResult | null>(null);
+  const load = async (consent: boolean): Promise<void> => {
+    const value = url().trim();
+    if (!value) return;
+    setBusy(true);
+    const r = await props.onLoad(value, consent);
+    setBusy(false);
+    setResult(r);
+  };
+  return (
+    <section class="sc-panel sc-plugins" aria-label="Plugins" data-testid="plugins-panel">
+      <h2>Plugins</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load(false);
+        }}
+      >
+        <input
+          data-testid="plugin-url"
+          aria-label="Manifest URL (storm-plugin.json)"
+          placeholder="/plugins/chat-log/storm-plugin.json"
+          value={url()}
+          onInput={(e) => setUrl(e.currentTarget.value)}
+        />
+        <button type="submit" data-testid="plugin-load" disabled={busy()}>
+          Load
+        </button>
+      </form>
+      <Show when={result()}>
+        {(r) => (
+          <div class="sc-plugin-result" data-testid="plugin-result" data-ok={String(r().ok)} data-code={r().code ?? ''}>
+            <Show when={!r().ok} fallback={<span>Loaded {r().name}.</span>}>
+              <span>{r().message}</span>
+              <Show when={r().code === 'plugin_risk_refused'}>
+                <ul class="sc-plugin-list">
+                  <For each={r().reasons}>{(reason) => <li>{reason}</li>}</For>
+                </ul>
+                <button type="button" data-testid="plugin-consent" onClick={() => void load(true)}>
+                  Load anyway (risk {r().risk})
+                </button>
+              </Show>
+            </Show>
+          </div>
+        )}
+      </Show>
+      <For each={props.plugins}>
+        {(p) => (
+          <article class="sc-plugin" data-testid="plugin" data-name={p.name} data-state={p.state}>
+            <header>
+              <b>{p.name}</b> {p.version} <span class="sc-plugin-state">{p.state}</span>
+              <Show when={p.state === 'running' || p.state === 'loaded'}>
+                <button type="button" data-testid="plugin-unload" onClick={() => props.onUnload(p.name)}>
+                  Unload
+                </button>
+              </Show>
+            </header>
+            <Show when={p.state === 'failed' || p.state === 'refused' || p.reason.startsWith('plugins: ')}>
+              <p class="sc-plugin-reason" data-testid="plugin-reason">
+                {p.reason}
+              </p>
+            </Show>
+            <div class="sc-plugin-cost" data-testid="plugin-cost">
+              update {p.update_ms_p50.toFixed(2)} ms · {p.events_per_s} events/s · {bytes(p.memory_bytes)}
+            </div>
+            <details>
+              <summary>
+                risk {p.risk} · {p.permissions.length} permissions
+              </summary>
+              <ul class="sc-plugin-list">
+                <For each={p.permissions}>{(perm) => <li>{perm}</li>}</For>
+                <For each={p.riskReasons}>{(reason) => <li>{reason}</li>}</For>
+              </ul>
+            </details>
+            <Show when={p.panel}>
+              {(panel) => (
+                <div class="sc-plugin-panel" data-testid="plugin-panel" data-name={p.name}>
+                  <h3>{panel().title}</h3>
+                  <For each={panel().items}>{(item) => <Item item={item} onAction={(id) => props.onAction(p.name, id)} />}</For>
+                </div>
+              )}
+            </Show>
+          </article>
+        )}
+      </For>
+      <button type="button" onClick={() => props.onClose()}>
+        Close
+      </button>
+    </section>
+  );
+}

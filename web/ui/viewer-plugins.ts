@@ -1,0 +1,58 @@
+/**
+ * The page's plugin host as the viewer and the embedded viewer run it (docs/plugins.md): plugins see the HUD's
+ * world snapshot as their world copy, chat through the world worker, a frame loop at 30 Hz, and memory measured
+ * per sandbox where the page is cross-origin isolated.
+ */
+import { createPluginHost, type PluginEvent, type PluginHost } from '../plugins/host';
+import { canMeasureSandboxMemory, measureSandboxMemory } from '../plugins/memory';
+import type { WorldView } from '../world/world-snapshot';
+import { pluginWorldCopy } from './plugin-world';
+
+export interface ViewerPlugins {
+  /** The host once its bus key is made. */
+  readonly ready: Promise<PluginHost>;
+  /** The host, or null before it is ready. */
+  host(): PluginHost | null;
+  /** A chat line for the plugins with chat:read. */
+  chatLine(line: { from: string; text: string; at: number }): void;
+  stop(): void;
+}
+
+/** Starts the host and its frame loop. */
+export function startViewerPlugins(options: {
+  view: () => WorldView;
+  sendChat: (text: string) => void;
+  onEvent?: (event: PluginEvent) => void;
+  onChange?: () => void;
+}): ViewerPlugins {
+  let host: PluginHost | null = null;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  let stopped = false;
+  const ready = createPluginHost({
+    world: () => pluginWorldCopy(options.view()),
+    sendChat: options.sendChat,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.onChange ? { onChange: options.onChange } : {}),
+    ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory } : {}),
+  }).then((h) => {
+    host = h;
+    if (stopped) h.close();
+    let last = performance.now();
+    timer = setInterval(() => {
+      const now = performance.now();
+      h.frame((now - last) / 1000);
+      last = now;
+    }, 33);
+    return h;
+  });
+  return {
+    ready,
+    host: () => host,
+    chatLine: (line) => host?.chatLine(line),
+    stop: () => {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      host?.close();
+    },
+  };
+}
