@@ -110,6 +110,27 @@ export {
   VELOCITY_UNIT,
 } from './quantize';
 export {
+  AnswerPayload,
+  BOUND_PEER_ID_PATTERN,
+  CandidatePayload,
+  MAX_CANDIDATE_BYTES,
+  MAX_QUEUED_PER_PEER,
+  MAX_QUEUED_TOTAL,
+  MAX_SDP_BYTES,
+  MAX_SIGNAL_FRAME_BYTES,
+  OfferPayload,
+  PEERJS_KEY,
+  PeerId,
+  parseSignalFrame,
+  type RelayedFrame,
+  SIGNAL_EXPIRE_MS,
+  SignalClientFrame,
+  type SignalParse,
+  SignalQuery,
+  type SignalRefusal,
+  type SignalServerFrame,
+} from './signal';
+export {
   BUILTIN_SOUNDS,
   DEFAULT_SOUND_RADIUS,
   EntitySound,
