@@ -88,6 +88,7 @@ export {
   TerrainPatch,
   Welcome,
 } from './messages';
+export { decodePeerMotion, encodePeerMotion, PEER_MOTION_BYTES, PeerMotion } from './peer-motion';
 export {
   PRIM_SHAPE_FIELDS,
   PRIM_SHAPE_KEYS,
