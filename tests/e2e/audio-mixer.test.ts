@@ -40,7 +40,13 @@ class AudioBrowser {
     const stuck = new Promise<'stuck'>((resolve) => {
       timer = setTimeout(() => resolve('stuck'), CLOSE_MS);
     });
-    const closed = await Promise.race([browser.close().then(() => 'closed' as const, () => 'closed' as const), stuck]);
+    const closed = await Promise.race([
+      browser.close().then(
+        () => 'closed' as const,
+        () => 'closed' as const,
+      ),
+      stuck,
+    ]);
     clearTimeout(timer);
     if (closed === 'stuck') browser.process?.()?.kill('SIGKILL');
   }
