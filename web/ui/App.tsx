@@ -1,5 +1,6 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
+import type { PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
 import type { PeerStats } from '../net/peer-transport';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
@@ -123,6 +124,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           audio: () => audio.debug(),
           peers: () => world?.peerStats() ?? null,
           dropPeer: (entity: number) => world?.dropPeer(entity) ?? false,
+          sendPeerMotion: (motion: PeerMotion) => world?.sendPeerMotion(motion) ?? 0,
           render: () => lastRenderStats,
         },
       });

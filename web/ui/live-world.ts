@@ -6,6 +6,7 @@
  * a render worker started without it leaves startLiveWorld to report `world_not_isolated` and return null.
  */
 import type { Place } from '../../shared/links/place-link';
+import type { PeerMotion } from '../../shared/protocol';
 import { createPeerTransport, type PeerStats, type PeerTransport } from '../net/peer-transport';
 import { renderCommandOf, type WorldCommand, type WorldEvent } from '../world/world-protocol';
 import type { InputIntent } from './input';
@@ -29,6 +30,8 @@ export interface LiveWorld {
   peerStats(): PeerStats | null;
   /** Closes the connection to the peer of avatar `entity` as if its route failed (tests of the fallback). */
   dropPeer(entity: number): boolean;
+  /** Sends a motion frame to every peer as it is (tests: a peer whose motion disagrees with the room). */
+  sendPeerMotion(motion: PeerMotion): number;
   stop(): void;
 }
 
@@ -145,6 +148,7 @@ export function startLiveWorld(
     },
     peerStats: () => transport?.stats() ?? null,
     dropPeer: (entity) => transport?.drop(entity) ?? false,
+    sendPeerMotion: (motion) => transport?.send(motion) ?? 0,
     stop: () => {
       closeTransport();
       worker.stop();

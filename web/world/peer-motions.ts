@@ -22,6 +22,11 @@ export interface PeerTrack {
   velocity: Vec3;
   /** Peer motion for this avatar is ignored until then (after a correction). */
   heldUntil: number;
+  /**
+   * The room's latest motion report that was left out because the peer's agreed (drawn when the peer's motion
+   * goes stale, so an avatar whose peer fell silent ends where the room says), or null.
+   */
+  room: { position: Vec3 | null; velocity: Vec3 | null; at: number } | null;
 }
 
 /** The peer motions of the avatars around you, and what became of them. */
@@ -42,25 +47,56 @@ export function createPeerMotions(): PeerMotions {
  * motion exists; no when fresh peer motion agrees with it (the peer's is newer); yes, as a correction, when
  * they disagree (the peer is then held off for CORRECTION_HOLD_MS).
  */
-export function roomMotionWins(state: PeerMotions, id: number, roomPosition: Vec3 | undefined, now: number): boolean {
+export function roomMotionWins(
+  state: PeerMotions,
+  id: number,
+  roomPosition: Vec3 | undefined,
+  now: number,
+  roomVelocity?: Vec3,
+): boolean {
   const t = state.tracks.get(id);
-  if (!t || now - t.at > PEER_FRESH_MS || now < t.heldUntil) return true;
-  if (!roomPosition) {
-    state.roomSkipped++;
-    return false;
+  if (!t || now - t.at > PEER_FRESH_MS || now < t.heldUntil) {
+    if (t) t.room = null;
+    return true;
   }
+  const keep = () => {
+    state.roomSkipped++;
+    if (t)
+      t.room = {
+        position: roomPosition ?? t.room?.position ?? null,
+        velocity: roomVelocity ?? t.room?.velocity ?? null,
+        at: now,
+      };
+    return false;
+  };
+  if (!roomPosition) return keep();
   const dt = (now - t.at) / 1000;
   const dx = t.position[0] + t.velocity[0] * dt - roomPosition[0];
   const dy = t.position[1] + t.velocity[1] * dt - roomPosition[1];
   const dz = t.position[2] + t.velocity[2] * dt - roomPosition[2];
   const speed = Math.hypot(t.velocity[0], t.velocity[1], t.velocity[2]);
-  if (Math.hypot(dx, dy, dz) <= AGREE_M + speed * ROOM_LAG_S) {
-    state.roomSkipped++;
-    return false;
-  }
+  if (Math.hypot(dx, dy, dz) <= AGREE_M + speed * ROOM_LAG_S) return keep();
   state.corrections++;
   t.heldUntil = now + CORRECTION_HOLD_MS;
+  t.room = null;
   return true;
+}
+
+/**
+ * The room reports left out for avatars whose peer motion went stale at `now`: each is taken (cleared) and
+ * returned, so the caller draws where the room last said.
+ */
+export function staleRoomReports(
+  state: PeerMotions,
+  now: number,
+): { id: number; position: Vec3 | null; velocity: Vec3 | null; at: number }[] {
+  const out: { id: number; position: Vec3 | null; velocity: Vec3 | null; at: number }[] = [];
+  for (const [id, t] of state.tracks) {
+    if (t.room === null || now - t.at <= PEER_FRESH_MS) continue;
+    out.push({ id, ...t.room });
+    t.room = null;
+  }
+  return out;
 }
 
 /** Records a peer update for avatar `id`; false when it must not be drawn (held off after a correction). */
@@ -70,7 +106,7 @@ export function acceptPeerMotion(state: PeerMotions, id: number, position: Vec3,
     state.ignored++;
     return false;
   }
-  state.tracks.set(id, { at: now, position, velocity, heldUntil: 0 });
+  state.tracks.set(id, { at: now, position, velocity, heldUntil: 0, room: t?.room ?? null });
   state.applied++;
   return true;
 }

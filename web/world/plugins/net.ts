@@ -376,7 +376,7 @@ export class SceneApplier {
       avatar &&
       !child &&
       (u.position !== undefined || u.velocity !== undefined) &&
-      !roomMotionWins(this.peers, u.id, u.position, now);
+      !roomMotionWins(this.peers, u.id, u.position, now, u.velocity);
     if (child) {
       if (u.position) put3(cols.localPosition, i, u.position);
       if (u.rotation) put4(cols.localRotation, i, u.rotation);

@@ -8,7 +8,7 @@ import type { PeerMotion, Vec3 } from '../../../shared/protocol';
 import type { Plugin } from '../../engine';
 import { Avatar, Motion, Transform } from '../../scene/components';
 import { Clock, Commands, CurrentPlace, Entities, Outbox, PeerMotionsKey, PeersReceived, selfEntity, WorldReset } from '../keys';
-import { acceptPeerMotion, createPeerMotions } from '../peer-motions';
+import { acceptPeerMotion, createPeerMotions, staleRoomReports } from '../peer-motions';
 import { NetLinkKey } from './net';
 
 /** Standing still, your motion still goes to peers this often (ms), so a lost frame heals. */
@@ -78,6 +78,26 @@ export function p2pPlugin(): Plugin {
             at[i] = now;
             const changed = world.views[world.component(Transform).changedColumn] as Uint32Array;
             changed[i] = ctx.tick;
+          }
+          // A peer that fell silent: its avatar goes where the room last said (a report left out meanwhile).
+          for (const r of staleRoomReports(peers, clock.now())) {
+            const e = app.resource(Entities).byNet.get(r.id);
+            if (e === undefined || !world.isAlive(e)) continue;
+            const i = world.indexOf(e);
+            const position = world.column(Transform, 'position');
+            const anchor = world.column(Motion, 'anchor');
+            const from = world.column(Motion, 'from');
+            const velocity = world.column(Motion, 'velocity');
+            const at = world.column(Motion, 'at');
+            const now = clock.now();
+            const s = (now - r.at) / 1000;
+            for (let k = 0; k < 3; k++) {
+              const v = r.velocity?.[k] ?? velocity[i * 3 + k] ?? 0;
+              from[i * 3 + k] = position[i * 3 + k] ?? 0;
+              anchor[i * 3 + k] = r.position ? (r.position[k] ?? 0) + v * s : (position[i * 3 + k] ?? 0);
+              velocity[i * 3 + k] = v;
+            }
+            at[i] = now;
           }
           for (const p of heard.read()) {
             linked = p.peers.length;

@@ -18,6 +18,7 @@ function setup() {
     setP2pAllowed: () => {},
     peerStats: () => null,
     dropPeer: () => false,
+    sendPeerMotion: () => 0,
     stop: () => {},
   };
   const api = createLiveApi({

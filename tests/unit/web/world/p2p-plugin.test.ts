@@ -157,3 +157,18 @@ describe('the p2p plugin', () => {
     expect(h.posts.filter((e) => e.type === 'self-motion').length).toBe(count);
   });
 });
+
+describe('peer motion that falls silent', () => {
+  it('ends where the room last said, though the room reported it while the peer was fresher', () => {
+    const h = harness();
+    h.app.send(Commands, { type: 'p2p', on: true });
+    h.peerMotion(OTHER, h.motion(1, [112, 100, 20]));
+    // Agrees with the peer (left out), then the peer stops sending.
+    h.roomMotion([112.5, 100, 20], 2);
+    h.step(SMOOTH_MS);
+    expect(h.positionOf(OTHER)[0]).toBeCloseTo(112, 3);
+    h.step(400);
+    h.step(SMOOTH_MS);
+    expect(h.positionOf(OTHER)[0]).toBeCloseTo(112.5, 3);
+  });
+});
