@@ -4,6 +4,7 @@
  * it. Prints one `RESULT <json>` line: what each visitor's HUD counted and saw.
  *
  *   node --import tsx tests/support/p2p-scenario.ts e2e
+ *   node --import tsx tests/support/p2p-scenario.ts bench 2,4,6 8     (visitor counts, trials per count)
  */
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
@@ -38,7 +39,7 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 }
 
 async function join(browser: Browser, base: string, x: number): Promise<Visitor> {
-  const page = await (await browser.newContext({ viewport: { width: 800, height: 500 } })).newPage();
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 800 } })).newPage();
   await page.goto(`${base}/?debug#/fv/plaza/${x}/128/25`);
   await until(
     'joining',
@@ -195,14 +196,76 @@ async function e2e(base: string, browser: Browser) {
   return { twoOpen, twoWalk, threeOpen, threeWalk, fallback, correction };
 }
 
+/** The p2p bench's measure: A's key press to the first moving update of A on every other visitor, by each path. */
+interface Latencies {
+  visitors: number;
+  peer: number[];
+  room: number[];
+  fallbacks: number;
+  open: number[];
+}
+
+type Debug = { stormDebug: { probe(entity: number): void } };
+
+async function bench(base: string, browser: Browser, counts: number[], trials: number): Promise<Latencies[]> {
+  const visitors: Visitor[] = [];
+  const out: Latencies[] = [];
+  for (const n of counts) {
+    while (visitors.length < n) {
+      const v = await join(browser, base, 118 + visitors.length * 1.5);
+      await turnOn(v);
+      visitors.push(v);
+    }
+    const open = await until(
+      `${n} visitors' channels opening`,
+      async () => Promise.all(visitors.map((v) => hud(v.page))),
+      (hs) => hs.every((h) => h.open === n - 1),
+      60_000,
+    ).then((hs) => hs.map((h) => h.open));
+    const [a, ...others] = visitors;
+    if (!a) throw new Error('p2p scenario: no visitors');
+    const peer: number[] = [];
+    const room: number[] = [];
+    for (let t = 0; t < trials; t++) {
+      await sleep(1500);
+      for (const o of others) await o.page.evaluate((id) => (window as unknown as Debug).stormDebug.probe(id), a.id);
+      await a.page.evaluate(() => {
+        const w = window as unknown as { p2pPressedAt?: number };
+        w.p2pPressedAt = 0;
+        window.addEventListener('keydown', () => (w.p2pPressedAt ||= Date.now()), { capture: true, once: true });
+      });
+      await sleep(300);
+      await a.page.keyboard.down(t % 2 === 0 ? 'KeyW' : 'KeyS');
+      await sleep(700);
+      await a.page.keyboard.up(t % 2 === 0 ? 'KeyW' : 'KeyS');
+      await sleep(800);
+      const pressedAt = await a.page.evaluate(() => (window as unknown as { p2pPressedAt?: number }).p2pPressedAt ?? 0);
+      for (const o of others) {
+        const el = o.page.getByTestId('p2p');
+        const p = Number(await el.getAttribute('data-probe-peer'));
+        const r = Number(await el.getAttribute('data-probe-room'));
+        if (pressedAt > 0 && p > 0) peer.push(p - pressedAt);
+        if (pressedAt > 0 && r > 0) room.push(r - pressedAt);
+      }
+    }
+    const huds = await Promise.all(visitors.map((v) => hud(v.page)));
+    out.push({ visitors: n, peer, room, fallbacks: huds.reduce((s, h) => s + h.fallbacks, 0), open });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'e2e';
   const server = await startDevServer();
   let browser: Browser | null = null;
   try {
     browser = await launchChromium({ webgpu: false });
-    if (mode !== 'e2e') throw new Error(`p2p scenario: unknown mode ${mode}`);
-    const result = await e2e(server.url, browser);
+    let result: unknown;
+    if (mode === 'e2e') result = await e2e(server.url, browser);
+    else if (mode === 'bench') {
+      const counts = (process.argv[3] ?? '2,4,6').split(',').map(Number);
+      result = await bench(server.url, browser, counts, Number(process.argv[4] ?? '8'));
+    } else throw new Error(`p2p scenario: unknown mode ${mode}`);
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
     await browser?.close();

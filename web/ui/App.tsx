@@ -125,6 +125,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           peers: () => world?.peerStats() ?? null,
           dropPeer: (entity: number) => world?.dropPeer(entity) ?? false,
           sendPeerMotion: (motion: PeerMotion) => world?.sendPeerMotion(motion) ?? 0,
+          probe: (entity: number) => world?.send({ type: 'p2p-probe', entity }),
           render: () => lastRenderStats,
         },
       });

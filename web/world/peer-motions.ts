@@ -32,6 +32,11 @@ export interface PeerTrack {
 /** The peer motions of the avatars around you, and what became of them. */
 export interface PeerMotions {
   readonly tracks: Map<number, PeerTrack>;
+  /**
+   * A latency probe (the p2p bench): when avatar `entity`'s first moving update arrived by each path, as
+   * Date.now() (comparable across pages of one machine); 0 until it did.
+   */
+  probe: { entity: number; peerAt: number; roomAt: number } | null;
   applied: number;
   roomSkipped: number;
   corrections: number;
@@ -39,7 +44,7 @@ export interface PeerMotions {
 }
 
 export function createPeerMotions(): PeerMotions {
-  return { tracks: new Map(), applied: 0, roomSkipped: 0, corrections: 0, ignored: 0 };
+  return { tracks: new Map(), probe: null, applied: 0, roomSkipped: 0, corrections: 0, ignored: 0 };
 }
 
 /**
@@ -97,6 +102,14 @@ export function staleRoomReports(
     t.room = null;
   }
   return out;
+}
+
+/** Notes the first moving update of the probed avatar by `path` (a speed over 0.1 m/s counts as moving). */
+export function probeArrival(state: PeerMotions, id: number, velocity: Vec3 | undefined, path: 'peer' | 'room'): void {
+  const p = state.probe;
+  if (p === null || p.entity !== id || !velocity || Math.hypot(velocity[0], velocity[1], velocity[2]) < 0.1) return;
+  if (path === 'peer' && p.peerAt === 0) p.peerAt = Date.now();
+  if (path === 'room' && p.roomAt === 0) p.roomAt = Date.now();
 }
 
 /** Records a peer update for avatar `id`; false when it must not be drawn (held off after a correction). */

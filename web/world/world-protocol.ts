@@ -52,6 +52,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('p2p'), on: z.boolean() }),
   /** Motion from the peer of avatar `entity`, as the page's peer transport received it (web/net/peer-transport.ts). */
   z.object({ type: z.literal('peer-motion'), entity: z.number().int().min(1).max(0xffff_ffff), motion: PeerMotion }),
+  /** Arms the latency probe on avatar `entity` (the p2p bench): when its first moving update arrives by each path. */
+  z.object({ type: z.literal('p2p-probe'), entity: z.number().int().min(1).max(0xffff_ffff) }),
   /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
   z.object({ type: z.literal('embed'), request: z.unknown() }),
 ]);
@@ -109,6 +111,8 @@ export interface PeerMotionStats {
   corrections: number;
   /** Peer updates ignored (unknown entity, your own avatar, or under a correction). */
   ignored: number;
+  /** The latency probe, when armed: Date.now() of the probed avatar's first moving update by each path (0: not yet). */
+  probe?: { entity: number; peerAt: number; roomAt: number };
 }
 
 /** What the renderer takes from a world event: its shared memory and its terrain (null for every other event). */

@@ -28,6 +28,8 @@ export function PeerToggle(props: {
         data-applied={props.world?.applied ?? 0}
         data-room-skipped={props.world?.roomSkipped ?? 0}
         data-corrections={props.world?.corrections ?? 0}
+        data-probe-peer={props.world?.probe?.peerAt ?? 0}
+        data-probe-room={props.world?.probe?.roomAt ?? 0}
       >
         <button
           type="button"

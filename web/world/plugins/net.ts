@@ -53,7 +53,7 @@ import {
   Welcomed,
   WorldReset,
 } from '../keys';
-import { createPeerMotions, type PeerMotions, roomMotionWins } from '../peer-motions';
+import { createPeerMotions, type PeerMotions, probeArrival, roomMotionWins } from '../peer-motions';
 
 /** What `NetLink.open` takes: a connection's options without the callbacks the plugin wires itself. */
 export type OpenOptions = Omit<ConnectionOptions, 'onMessage' | 'onState' | 'resumeAt'>;
@@ -371,6 +371,7 @@ export class SceneApplier {
     }
     const child = (cols.netParent[i] ?? 0) !== 0;
     const now = this.now();
+    if (avatar) probeArrival(this.peers, u.id, u.velocity, 'room');
     // An avatar whose peer sends motion directly: the room's motion is drawn only when it corrects the peer's.
     const peerDrawn =
       avatar &&

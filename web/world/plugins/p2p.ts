@@ -8,7 +8,7 @@ import type { PeerMotion, Vec3 } from '../../../shared/protocol';
 import type { Plugin } from '../../engine';
 import { Avatar, Motion, Transform } from '../../scene/components';
 import { Clock, Commands, CurrentPlace, Entities, Outbox, PeerMotionsKey, PeersReceived, selfEntity, WorldReset } from '../keys';
-import { acceptPeerMotion, createPeerMotions, staleRoomReports } from '../peer-motions';
+import { acceptPeerMotion, createPeerMotions, probeArrival, staleRoomReports } from '../peer-motions';
 import { NetLinkKey } from './net';
 
 /** Standing still, your motion still goes to peers this often (ms), so a lost frame heals. */
@@ -51,7 +51,12 @@ export function p2pPlugin(): Plugin {
               conn?.setP2p(on);
               continue;
             }
+            if (c.type === 'p2p-probe') {
+              peers.probe = { entity: c.entity, peerAt: 0, roomAt: 0 };
+              continue;
+            }
             if (c.type !== 'peer-motion') continue;
+            probeArrival(peers, c.entity, c.motion.velocity, 'peer');
             const index = app.resource(Entities);
             const e = index.byNet.get(c.entity);
             if (c.entity === index.selfNetId || e === undefined || !world.isAlive(e) || !world.has(e, Avatar)) {
@@ -120,7 +125,10 @@ export function p2pPlugin(): Plugin {
           if (on && now - lastStats >= STATS_MS) {
             lastStats = now;
             const { applied, roomSkipped, corrections, ignored } = peers;
-            outbox.post({ type: 'p2p-stats', stats: { applied, roomSkipped, corrections, ignored } });
+            outbox.post({
+              type: 'p2p-stats',
+              stats: { applied, roomSkipped, corrections, ignored, ...(peers.probe ? { probe: { ...peers.probe } } : {}) },
+            });
           }
           const self = selfEntity(world, app.resource(Entities));
           if (!on || linked === 0 || self === undefined) {

@@ -172,3 +172,28 @@ describe('peer motion that falls silent', () => {
     expect(h.positionOf(OTHER)[0]).toBeCloseTo(112.5, 3);
   });
 });
+
+describe('the latency probe (the p2p bench)', () => {
+  it('notes when the probed avatar first moves by each path, and not for standing updates', () => {
+    const h = harness();
+    h.app.send(Commands, { type: 'p2p', on: true });
+    h.app.send(Commands, { type: 'p2p-probe', entity: OTHER });
+    h.step();
+    h.peerMotion(OTHER, h.motion(1, [110, 100, 20]));
+    h.roomMotion([110, 100, 20], 2);
+    h.step(500);
+    expect(h.stats()?.probe).toEqual({ entity: OTHER, peerAt: 0, roomAt: 0 });
+    const before = Date.now();
+    h.peerMotion(OTHER, h.motion(2, [110.1, 100, 20], [3, 0, 0]));
+    h.deliver({
+      type: 'delta',
+      baseline: 2,
+      tick: 3,
+      entities: [{ id: OTHER, position: [110.1, 100, 20], velocity: [3, 0, 0] }],
+    });
+    h.step(500);
+    const probe = h.stats()?.probe;
+    expect(probe?.peerAt).toBeGreaterThanOrEqual(before);
+    expect(probe?.roomAt).toBeGreaterThanOrEqual(probe?.peerAt ?? 0);
+  });
+});
