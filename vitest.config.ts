@@ -30,7 +30,7 @@ export default defineConfig({
         test: {
           name: 'edge',
           include: ['tests/edge/**/*.test.ts'],
-          globalSetup: ['tests/support/fake-sim.ts'],
+          globalSetup: ['tests/support/fake-sim.ts', 'tests/support/fake-llm.ts'],
           sequence: { groupOrder: 0 },
         },
       },

@@ -21,6 +21,13 @@ declare namespace Cloudflare {
     RELAY_TOKEN?: string;
     /** Grids the edge may log into: comma-separated host[:port[-port]] rules (default: loopback 8000-9999). */
     GRID_ALLOW?: string;
+    /** The language tier (edge/ai): an OpenAI-compatible base URL and model; off unless both are set. */
+    AI_ENDPOINT?: string;
+    AI_MODEL?: string;
+    /** The model endpoint's key (a Worker secret). */
+    AI_KEY?: string;
+    /** Language-model tokens a world may spend per UTC day (default 200,000). */
+    AI_DAILY_TOKENS?: string;
   }
   interface GlobalProps {
     mainModule: typeof import('./index');

@@ -17,7 +17,13 @@ export type EdgeErrorCode =
   | 'token_expired'
   | 'token_wrong_world'
   | 'permission_denied'
-  | 'upgrade_required';
+  | 'upgrade_required'
+  | 'ai_not_configured'
+  | 'ai_rate_limited'
+  | 'ai_budget_exhausted'
+  | 'ai_unavailable'
+  | 'ai_invalid_answer'
+  | 'ai_plan_refused';
 
 /** The JSON body of every error answer (the HTTP API's ApiError, with the edge's own codes). */
 export interface ErrorBody extends ApiError {
@@ -27,7 +33,7 @@ export interface ErrorBody extends ApiError {
 /** A caller-facing error: thrown by handlers, turned into JSON by the router. */
 export class EdgeError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 426 | 429 | 500 | 501 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 426 | 429 | 500 | 501 | 502 | 503,
     readonly code: EdgeErrorCode,
     message: string,
   ) {

@@ -1,5 +1,6 @@
 /** The edge Worker: routes only. Logic lives in the modules it mounts. */
 import { Hono } from 'hono';
+import { aiRoutes } from './api/ai';
 import { gridRoutes } from './api/grid';
 import { p2pRoutes } from './api/p2p';
 import { worldRoutes } from './api/worlds';
@@ -28,6 +29,7 @@ app.get('/api/health', (c) => c.json({ ok: true, service: 'stormcore-edge', vers
 app.route('/', worldRoutes);
 app.route('/', gridRoutes);
 app.route('/', p2pRoutes);
+app.route('/', aiRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     createSocket: nodeSocket,
     now: () => performance.now(),
     log: (line) => process.stderr.write(`${line}\n`),
+    heapBytes: () => process.memoryUsage().heapUsed,
   });
   if (options.trace && outcome.trace) {
     writeFileSync(options.trace, JSON.stringify(outcome.trace));

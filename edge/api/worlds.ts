@@ -1,6 +1,5 @@
 /** World routes: POST /api/session (a token for a world), POST /api/worlds (create one), /ws/world/<name> (join with a hello). */
 import { Hono } from 'hono';
-import type { z } from 'zod';
 import {
   type CreateWorldAnswer,
   CreateWorldRequest,
@@ -14,22 +13,7 @@ import { issueToken, signingSecret } from '../auth/tokens';
 import { EdgeError } from '../errors';
 import { WORLD_HEADER } from '../rooms/room-socket';
 import { bearer, requireToken } from './access';
-
-/** Reads a JSON body with a schema; a 400 that names the field otherwise. */
-async function body<S extends z.ZodType>(req: Request, schema: S, route: string): Promise<z.infer<S>> {
-  let json: unknown;
-  try {
-    json = await req.json();
-  } catch {
-    throw new EdgeError(400, 'bad_request', `edge: ${route} expects a JSON body`);
-  }
-  const r = schema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new EdgeError(400, 'bad_request', `edge: ${route}: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return r.data;
-}
+import { jsonBody } from './json-body';
 
 function room(env: Env, name: string) {
   return env.WORLD_ROOM.getByName(name);
@@ -47,7 +31,7 @@ function notFound(name: string): EdgeError {
 export const worldRoutes = new Hono<{ Bindings: Env }>();
 
 worldRoutes.post('/api/session', async (c) => {
-  const { world, perm, ttl = TOKEN_TTL_S } = await body(c.req.raw, SessionRequest, 'POST /api/session');
+  const { world, perm, ttl = TOKEN_TTL_S } = await jsonBody(c.req.raw, SessionRequest, 'POST /api/session');
   const secret = signingSecret(c.env);
   if (!(await room(c.env, world).exists(world))) throw notFound(world);
   const guest = parsePermissions(c.env.GUEST_PERMISSIONS);
@@ -70,7 +54,7 @@ worldRoutes.post('/api/session', async (c) => {
 
 worldRoutes.post('/api/worlds', async (c) => {
   await requireToken(c.env, bearer(c.req.header('authorization')), 'create');
-  const { name } = await body(c.req.raw, CreateWorldRequest, 'POST /api/worlds');
+  const { name } = await jsonBody(c.req.raw, CreateWorldRequest, 'POST /api/worlds');
   if (!(await room(c.env, name).createWorld(name))) {
     throw new EdgeError(409, 'world_exists', `edge: a world named "${name}" exists already; join it or pick another name`);
   }

@@ -10,21 +10,27 @@ import { AVATAR_HALF_HEIGHT } from '../../shared/physics/constants';
 import type { AvatarIntent } from '../../shared/physics/intent';
 import { loadRapier, type Rapier } from '../../shared/physics/rapier';
 import {
+  AI_MAX_ENTITIES,
+  AI_RADIUS_M,
   type ClientMessage,
   type Entity,
+  type EntityInfo,
   type EntityUpdate,
   encodeDeltaFrames,
   encodeEntityRecord,
   MAX_DESPAWN_IDS,
+  type OperationResult,
   PROTOCOL_VERSION,
   ProtocolError,
   Quat,
   type ServerMessage,
   SHAPE_PRESETS,
   Vec3,
+  type WorldAction,
 } from '../../shared/protocol';
 import { createSqlWorldStore } from '../adapters/sql-world-store';
 import type { WorldStore } from '../adapters/world-store';
+import { type AiBudget, AiGate, type AiLimits, type AiRefusal, spend } from '../ai/ai-gate';
 import { peerIdFor } from '../auth/peer-id';
 import { hasPermission, PERMISSION } from '../auth/permissions';
 import type { TokenClaims } from '../auth/tokens';
@@ -72,6 +78,8 @@ import {
 
 /** The room's name in messages and logs. */
 const ROOM = 'world-room';
+/** Storage key of the language tier's daily token budget. */
+const AI_BUDGET_KEY = 'ai-budget';
 
 /** How often a moving room plans who may connect peer-to-peer (ms). */
 const PEERS_EVERY_MS = 500;
@@ -221,6 +229,8 @@ export class WorldRoom extends DurableObject<Env> {
   private departed: number[] = [];
   /** When the peer-to-peer plan was last made (edge/world/peers.ts). */
   private peersPlannedAt = 0;
+  /** The language tier's rate limits for this world (its daily budget is in storage). */
+  private readonly aiGate = new AiGate();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -267,6 +277,38 @@ export class WorldRoom extends DurableObject<Env> {
   async createWorld(name: string): Promise<boolean> {
     if (this.ensureWorld(name)) return false;
     return this.setWorld(WorldState.create(this.store, name, WORLD_BOUNDS, emptySeed())) !== null;
+  }
+
+  /**
+   * RPC for the language tier (edge/api/ai.ts): counts a request of `actor` against the world's limits and budget and
+   * gives the entities within the inspection radius of `center` (what the model is shown), or why not.
+   */
+  async aiBegin(
+    name: string,
+    actor: string,
+    center: Vec3,
+    limits: AiLimits,
+  ): Promise<{ ok: true; nearby: EntityInfo[] } | ({ ok: false } & AiRefusal) | { ok: false; code: 'world_not_found' }> {
+    const world = this.ensureWorld(name);
+    if (!world) return { ok: false, code: 'world_not_found' };
+    const budget = (await this.ctx.storage.get<AiBudget>(AI_BUDGET_KEY)) ?? { day: '', used: 0 };
+    const refusal = this.aiGate.admit(actor, Date.now(), budget, limits);
+    if (refusal) return { ok: false, ...refusal };
+    const found = world.inspect(center, AI_RADIUS_M, AI_MAX_ENTITIES);
+    return { ok: true, nearby: found.op === 'inspect' ? found.entities : [] };
+  }
+
+  /** RPC: the language tier spent `tokens` of today's budget. */
+  async aiSpend(tokens: number): Promise<void> {
+    const budget = (await this.ctx.storage.get<AiBudget>(AI_BUDGET_KEY)) ?? { day: '', used: 0 };
+    await this.ctx.storage.put(AI_BUDGET_KEY, spend(budget, tokens, Date.now()));
+  }
+
+  /** RPC: prepares the model's actions as `actor` (holding `perm`), exactly as that visitor's own prepare would. */
+  async aiPrepare(name: string, actor: string, perm: number, actions: WorldAction[]): Promise<OperationResult> {
+    const world = this.ensureWorld(name);
+    if (!world) return { op: 'failed', code: 'world_not_found', message: `world-room: no world named "${name}"` };
+    return world.operate({ op: 'prepare', actions }, actor, perm).result;
   }
 
   override async fetch(request: Request): Promise<Response> {

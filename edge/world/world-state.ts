@@ -9,6 +9,7 @@ import {
   type Color,
   type Conflict,
   compareVersions,
+  creationsOf,
   type Entity,
   type EntityInfo,
   incrementVersion,
@@ -272,8 +273,7 @@ export class WorldState {
           }
         }
       }
-      if (a.tool === 'create_primitive' || a.tool === 'clone_entity') creations += 1;
-      if (a.tool === 'create_structure') creations += a.size ?? 4;
+      creations += creationsOf(a);
     }
     let prims = 0;
     for (const e of this.entities.values()) if (e.entity.kind === 'prim') prims++;

@@ -1,4 +1,16 @@
 /** Storm protocol v1: the browser ↔ edge wire format, shared by the viewer and the edge. */
+
+export {
+  AI_MAX_CREATIONS,
+  AI_MAX_ENTITIES,
+  AI_MAX_PLAN_BYTES,
+  AI_RADIUS_M,
+  AiModelPlan,
+  AiPlanAnswer,
+  AiPlanRequest,
+  AiStatus,
+  MAX_AI_PROMPT_CHARS,
+} from './ai';
 export { decodeUtf8, encodeUtf8, utf8Length } from './byte-io';
 export {
   CLIENT_TAGS,
@@ -150,6 +162,7 @@ export {
 export { compareVersions, incrementVersion, mergeVersions, type VersionOrder, VersionVector } from './version-vector';
 export {
   Conflict,
+  creationsOf,
   EntityInfo,
   JournalEntry,
   JournalState,

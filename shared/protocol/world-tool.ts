@@ -63,6 +63,13 @@ export const WorldAction = z.discriminatedUnion('tool', [
 ]);
 export type WorldAction = z.infer<typeof WorldAction>;
 
+/** Prims an action creates: one for a primitive or a clone, one per block of a structure (4 when its size is absent). */
+export function creationsOf(action: WorldAction): number {
+  if (action.tool === 'create_primitive' || action.tool === 'clone_entity') return 1;
+  if (action.tool === 'create_structure') return action.size ?? 4;
+  return 0;
+}
+
 /** The tool names, for UIs and prompts. */
 export const WORLD_TOOLS = WorldAction.options.map((o) => o.shape.tool.value);
 

@@ -41,7 +41,9 @@ function serveDecoder(): void {
   const port = parentPort;
   if (!port) throw new Error('bench: the decoder worker has no parent port');
   port.on('message', (data: unknown) => {
-    void answerDecodeRequest(data).then(({ response, transfer }) => port.postMessage(response, transfer));
+    void answerDecodeRequest(data).then((answer) => {
+      if (answer) port.postMessage(answer.response, answer.transfer);
+    });
   });
 }
 

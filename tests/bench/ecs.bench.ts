@@ -280,6 +280,10 @@ function ourChurnWorld() {
 }
 const ourCycle = ourChurnWorld();
 const ourAddRemove = ourChurnWorld();
+// The same frames through the batch calls (createMany, destroyAll, addAll, removeAll): the engine's own way to
+// change many entities at once, as piecs' prefabs and goodluck's signature loop are theirs.
+const ourCycleBatch = ourChurnWorld();
+const ourAddRemoveBatch = ourChurnWorld();
 function bitChurnWorld() {
   const world = createBitWorld();
   const A = { value: new Float32Array(4 * CYCLE_N) };
@@ -404,6 +408,14 @@ const churnCases: BenchCase[] = [
     },
   },
   {
+    name: 'entity_cycle_1k_ecsbatch',
+    fn: () => {
+      const { w, qa, qb } = ourCycleBatch;
+      w.createMany(2 * qa.count, [CB]);
+      w.destroyAll(qb);
+    },
+  },
+  {
     name: 'entity_cycle_1k_bitecs',
     fn: () => {
       const { world, A, B } = bitCycle;
@@ -443,6 +455,14 @@ const churnCases: BenchCase[] = [
     },
   },
   {
+    name: 'add_remove_1k_ecsbatch',
+    fn: () => {
+      const { w, qa, qb } = ourAddRemoveBatch;
+      w.addAll(qa, CB);
+      w.removeAll(qb, CB);
+    },
+  },
+  {
     name: 'add_remove_1k_bitecs',
     fn: () => {
       const { world, A, B } = bitAddRemove;
@@ -477,24 +497,28 @@ const CHURN_PEERS = ['bitecs', 'piecs', 'goodluck'] as const;
 const churnRounds: CaseResult[][] = [];
 const churnResults = await rounds(churnCases, 7, { timeMs: 120, iterations: 20 }, churnRounds);
 /** Median over rounds of peer/ours within each round (above 1: ours is faster). */
-function churnSpeedup(kase: string, peer: string): number {
+function churnSpeedup(kase: string, peer: string, ours = 'ecs'): number {
   const r = churnRounds
-    .map((round) => caseNamed(round, `${kase}_${peer}`).median_ms / caseNamed(round, `${kase}_ecs`).median_ms)
+    .map((round) => caseNamed(round, `${kase}_${peer}`).median_ms / caseNamed(round, `${kase}_${ours}`).median_ms)
     .sort((x, y) => x - y);
   return r[Math.floor(r.length / 2)] ?? Number.NaN;
 }
 /** peer/ours from the fastest sample of each (less sensitive to other load on a shared machine). */
-function churnSpeedupMin(kase: string, peer: string): number {
-  return caseNamed(churnResults, `${kase}_${peer}`).min_ms / caseNamed(churnResults, `${kase}_ecs`).min_ms;
+function churnSpeedupMin(kase: string, peer: string, ours = 'ecs'): number {
+  return caseNamed(churnResults, `${kase}_${peer}`).min_ms / caseNamed(churnResults, `${kase}_${ours}`).min_ms;
 }
 const churnRatios: Record<string, number> = {};
 for (const kase of ['entity_cycle_1k', 'add_remove_1k']) {
   for (const peer of CHURN_PEERS) {
     churnRatios[`${kase}_speedup_vs_${peer}`] = churnSpeedup(kase, peer);
     churnRatios[`${kase}_speedup_vs_${peer}_min`] = churnSpeedupMin(kase, peer);
+    churnRatios[`${kase}_batch_speedup_vs_${peer}`] = churnSpeedup(kase, peer, 'ecsbatch');
+    churnRatios[`${kase}_batch_speedup_vs_${peer}_min`] = churnSpeedupMin(kase, peer, 'ecsbatch');
   }
 }
-if (ourCycle.w.size !== CYCLE_N || ourAddRemove.qb.count !== 0) throw new Error('bench: churn worlds drifted');
+for (const { w, qb } of [ourCycle, ourAddRemove, ourCycleBatch, ourAddRemoveBatch]) {
+  if (w.size !== CYCLE_N || qb.count !== 0) throw new Error('bench: churn worlds drifted');
+}
 
 // ---- query cache: predicted reuse against LRU on a recorded trace ----
 // A recorded frame loop: 6 per-frame system queries, 4 every 10 frames, 3 every 45 frames, plus 3
@@ -598,7 +622,7 @@ writeReport({
     },
     churn_peers: {
       method:
-        'entity_cycle and add_remove as in noctjs/ecs-benchmark (1,000 entities with A; entity_cycle spawns two B per A); speedup = peer median / ours, median over 7 interleaved rounds of the per-round ratio; *_min = peer min / ours min',
+        'entity_cycle and add_remove as in noctjs/ecs-benchmark (1,000 entities with A; entity_cycle spawns two B per A); speedup = peer median / ours, median over 7 interleaved rounds of the per-round ratio; *_min = peer min / ours min; *_batch_* = ours through the batch calls (createMany + destroyAll, addAll + removeAll), the rest through the per-entity calls',
       bitecs: 'bitecs 0.4 (npm), its query/addEntity/addComponent API',
       piecs: 'piecs 0.4.0 (npm, pinned), prefabs + entity systems run by world.update(), as the suite adapter',
       goodluck:

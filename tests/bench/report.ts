@@ -62,8 +62,12 @@ export function caseNamed(results: CaseResult[], name: string): CaseResult {
  * Writes bench/results/<suite>.json. Cases slower than the baseline (bench/results/baseline/<suite>.json)
  * by more than 5 % at the median are listed under `regressions` and printed.
  */
-export function writeReport(report: Omit<SuiteReport, 'date' | 'node' | 'regressions'>): SuiteReport {
-  const full: SuiteReport = { ...report, date: new Date().toISOString(), node: process.version };
+export function writeReport(
+  report: Omit<SuiteReport, 'date' | 'node' | 'regressions'>,
+  /** Top-level sections an issue asks for by name (the ai suite's `forecast`), written beside the rest. */
+  sections: Record<string, unknown> = {},
+): SuiteReport {
+  const full: SuiteReport = { ...sections, ...report, date: new Date().toISOString(), node: process.version };
   const baselinePath = `${resultsDir}baseline/${report.suite}.json`;
   if (existsSync(baselinePath)) {
     const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as SuiteReport;

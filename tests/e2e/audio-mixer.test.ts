@@ -10,7 +10,7 @@ const oggUrl = `/@fs${fileURLToPath(new URL('../support/fixtures/tone-440.ogg', 
 /** How long one evaluation may take before the browser is replaced and it is tried again (ms). */
 const EVALUATE_MS = 30_000;
 
-/** How long closing a stalled browser may take before its process is killed (ms). */
+/** How long closing a stalled browser may take before it is left behind (ms). */
 const CLOSE_MS = 10_000;
 
 /**
@@ -40,6 +40,7 @@ class AudioBrowser {
     const stuck = new Promise<'stuck'>((resolve) => {
       timer = setTimeout(() => resolve('stuck'), CLOSE_MS);
     });
+    // A browser that will not close in time is left behind: playwright kills it when the test process exits.
     const closed = await Promise.race([
       browser.close().then(
         () => 'closed' as const,
@@ -48,7 +49,7 @@ class AudioBrowser {
       stuck,
     ]);
     clearTimeout(timer);
-    if (closed === 'stuck') browser.process?.()?.kill('SIGKILL');
+    if (closed === 'stuck') console.warn('audio e2e: a stalled browser did not close in time; left for exit');
   }
 
   /**

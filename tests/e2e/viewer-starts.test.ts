@@ -92,6 +92,17 @@ describe('the landing page', () => {
       expect(spans.some((e) => e.cat === 'system' && e.name === system)).toBe(true);
   });
 
+  it("shows the AI worker's load forecast in the overlay: the moving average on a cold start, said so, with a confidence per quantity", async () => {
+    const forecast = page.getByTestId('perf-forecast');
+    await expect.poll(() => forecast.count(), { timeout: 30_000 }).toBe(1);
+    expect(await forecast.getAttribute('data-source')).toBe('moving-average');
+    expect(await forecast.getAttribute('data-fallback')).toBe('cold-start');
+    const quantities = page.getByTestId('perf-forecast-quantity');
+    await expect.poll(() => quantities.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    const texts = await quantities.allTextContents();
+    expect(texts.every((t) => /\d+%$/.test(t))).toBe(true);
+  });
+
   it('recovers from a lost GPU device: the status says so, then the frame comes back', async () => {
     const lossPage = await browser.newPage({ viewport: { width: 800, height: 600 } });
     try {

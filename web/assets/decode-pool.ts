@@ -3,14 +3,14 @@
  * re-prioritised or cancelled while they wait, and come back as RGBA8 in a transferred buffer. Workers start when
  * first needed; one that fails is replaced.
  */
-import { DECODE_PROTOCOL_VERSION, type DecodeRequest, DecodeResponse } from './decode-protocol';
+import { DECODE_PROTOCOL_VERSION, type DecodeRequest, DecodeResponse, type DecodeWarm } from './decode-protocol';
 import { TextureError } from './errors';
 import { type DecodedTexture, MAX_TEXTURE_BYTES } from './j2k';
 import { PriorityQueue, type QueueEntry } from './priority-queue';
 
 /** A spawned decoder as the pool sees it: a browser Worker (`browserDecodeWorker`) or an adapter (Node worker_threads). */
 export interface DecodeWorkerPort {
-  postMessage(message: DecodeRequest, transfer: ArrayBuffer[]): void;
+  postMessage(message: DecodeRequest | DecodeWarm, transfer: ArrayBuffer[]): void;
   /** Hands every message the worker posts to `onMessage`; `onError` when the worker failed (the pool replaces it). */
   listen(onMessage: (data: unknown) => void, onError: (reason: string) => void): void;
   terminate(): void;
@@ -59,6 +59,11 @@ export interface DecodePoolStats {
 export interface DecodePool {
   readonly size: number;
   decode(bytes: Uint8Array, options?: DecodeJobOptions): DecodeJob;
+  /**
+   * Starts every worker now and has each load its decoder, so the first textures do not wait for that (call it when a
+   * visit that will need textures begins). Idempotent; workers already started are left alone.
+   */
+  warm(): void;
   stats(): DecodePoolStats;
   /** Stops the workers; waiting and running jobs reject with `texture_decoder_failed`. */
   close(): void;
@@ -189,13 +194,19 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
     if (idle >= 0) return idle;
     const empty = slots.indexOf(null);
     if (empty < 0) return -1;
-    const port = spawn(spawned++);
-    slots[empty] = { port, job: null };
-    port.listen(
-      (data) => answer(empty, data),
-      (reason) => retire(empty, reason),
-    );
+    start(empty);
     return empty;
+  }
+
+  function start(index: number): Slot {
+    const port = spawn(spawned++);
+    const slot: Slot = { port, job: null };
+    slots[index] = slot;
+    port.listen(
+      (data) => answer(index, data),
+      (reason) => retire(index, reason),
+    );
+    return slot;
   }
 
   function pump(): void {
@@ -255,6 +266,14 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
         },
         cancel: () => cancel(job),
       };
+    },
+    warm() {
+      if (closed || broken) return;
+      slots.forEach((slot, index) => {
+        if (slot) return;
+        const warm: DecodeWarm = { type: 'warm', v: DECODE_PROTOCOL_VERSION };
+        start(index).port.postMessage(warm, []);
+      });
     },
     stats() {
       return {

@@ -18,6 +18,13 @@ export const DecodeRequest = z.object({
 });
 export type DecodeRequest = z.infer<typeof DecodeRequest>;
 
+/**
+ * Pool → worker: load the decoder now (the module, pdf.js and OpenJPEG's wasm bytes) so the first decode does not
+ * wait for it. Nothing is answered.
+ */
+export const DecodeWarm = z.object({ type: z.literal('warm'), v: z.literal(DECODE_PROTOCOL_VERSION) });
+export type DecodeWarm = z.infer<typeof DecodeWarm>;
+
 /** Codes a worker may answer a failure with (TextureErrorCode, less `texture_cancelled`, which only the pool gives). */
 export const DecodeFailureCode = z.enum([
   'texture_corrupt',

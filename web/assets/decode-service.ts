@@ -2,9 +2,9 @@
  * The worker side of the decode pool: one request in, one answer out. The browser entry
  * (web/workers/texture-decode.worker.ts) and Node worker_threads (the bench) both only wire messages to this.
  */
-import { DecodeFailureCode, DecodeRequest, type DecodeResponse } from './decode-protocol';
+import { DecodeFailureCode, DecodeRequest, type DecodeResponse, DecodeWarm } from './decode-protocol';
 import { describeThrown, TextureError } from './errors';
-import { decodeJ2k } from './j2k';
+import { decodeJ2k, warmJ2k } from './j2k';
 
 /** An answer and the buffers to transfer with it. */
 export interface DecodeAnswer {
@@ -12,8 +12,16 @@ export interface DecodeAnswer {
   readonly transfer: ArrayBuffer[];
 }
 
-/** Decodes what `data` asks for. Never throws: every failure becomes a `failed` answer under the request's id. */
-export async function answerDecodeRequest(data: unknown): Promise<DecodeAnswer> {
+/**
+ * Decodes what `data` asks for. Never throws: every failure becomes a `failed` answer under the request's id. A
+ * `warm` message loads the decoder and is not answered (null); a decoder that fails to load then is reported by the
+ * first decode.
+ */
+export async function answerDecodeRequest(data: unknown): Promise<DecodeAnswer | null> {
+  if (DecodeWarm.safeParse(data).success) {
+    await warmJ2k().catch(() => undefined);
+    return null;
+  }
   const parsed = DecodeRequest.safeParse(data);
   if (!parsed.success) {
     const id = idOf(data);

@@ -47,10 +47,32 @@ let wasmSource: OpenJpegWasmSource | null = null;
 export function setOpenJpegWasm(source: OpenJpegWasmSource): void {
   wasmSource = source;
   decoder = null;
+  wasmBytes = null;
 }
 
 type PdfImageDecoders = typeof import('pdfjs-dist/legacy/image_decoders/pdf.image_decoders.mjs');
 let decoder: Promise<PdfImageDecoders> | null = null;
+/** OpenJPEG's wasm bytes, read once per realm (pdf.js asks again after each `cleanup`). */
+let wasmBytes: Promise<Uint8Array> | null = null;
+
+/**
+ * Loads the decoder ahead of the first decode: pdf.js's module and OpenJPEG's wasm bytes (what a new decode worker
+ * spends its first second on). Throws like `decodeJ2k` when they cannot be loaded.
+ */
+export async function warmJ2k(): Promise<void> {
+  await loadDecoder();
+  const source = wasmSource ?? nodeWasmSource();
+  if (source) await wasmOf(source);
+}
+
+/** The wasm bytes from `source`, fetched once (a failed read is retried on the next call). */
+function wasmOf(source: OpenJpegWasmSource): Promise<Uint8Array> {
+  wasmBytes ??= source().catch((err: unknown) => {
+    wasmBytes = null;
+    throw err;
+  });
+  return wasmBytes;
+}
 
 /**
  * Decodes a J2K codestream to RGBA8. Throws TextureError: `texture_corrupt` for bad, truncated or empty bytes,
@@ -147,7 +169,7 @@ function loadDecoder(): Promise<PdfImageDecoders> {
       // The wasm comes through the handler below, never fetched by pdf.js; there is no JavaScript fallback.
       useWorkerFetch: false,
       wasmUrl: null,
-      getHandler: () => ({ sendWithPromise: () => source() }),
+      getHandler: () => ({ sendWithPromise: () => wasmOf(source) }),
     });
     pdf.JpxImage.cleanup();
     return pdf;

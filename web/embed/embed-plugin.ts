@@ -43,9 +43,7 @@ function setDefaults(world: World, id: EntityId, defs: readonly ComponentDef[]):
 
 /** Destroys every host entity (a new place begins); returns how many there were. */
 function clearLocals(world: World): number {
-  const ids = world.ids(world.query(LOCALS));
-  for (const id of ids) if (world.isAlive(id)) world.destroy(id);
-  return ids.length;
+  return world.destroyAll(world.query(LOCALS));
 }
 
 export interface EmbedPluginOptions {

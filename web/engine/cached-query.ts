@@ -182,6 +182,59 @@ export class CachedQuery {
     this.version++;
   }
 
+  /** @internal Appends the first `n` slots of `batch`, none of which is in the result yet. */
+  insertMany(batch: Int32Array, n: number): void {
+    if (n === 0) return;
+    const size = this.n + n;
+    if (size > this.dense.length) {
+      const next = new Uint32Array(Math.max(size, this.dense.length * 2));
+      next.set(this.dense.subarray(0, this.n));
+      this.dense = next;
+    }
+    const dense = this.dense;
+    let sparse = this.sparse;
+    let at = this.n;
+    for (let k = 0; k < n; k++) {
+      const index = batch[k] as number;
+      if (index >= sparse.length) {
+        this.growSparse(index + 1);
+        sparse = this.sparse;
+      }
+      sparse[index] = at;
+      dense[at++] = index;
+    }
+    this.n = at;
+    this.version++;
+  }
+
+  /**
+   * @internal Makes room for `n` more slots (dense, and sparse for every slot below `slotBound`) and
+   * returns the sparse index; the caller writes `sparse[slot] = position` and `dense[position] = slot` from
+   * `count` on, then calls `commit` with the new count.
+   */
+  reserve(n: number, slotBound: number): Int32Array {
+    if (slotBound > this.sparse.length) this.growSparse(slotBound);
+    const size = this.n + n;
+    if (size > this.dense.length) {
+      const next = new Uint32Array(Math.max(size, this.dense.length * 2));
+      next.set(this.dense.subarray(0, this.n));
+      this.dense = next;
+    }
+    return this.sparse;
+  }
+
+  /** @internal Ends a `reserve`: the result now holds `count` slots. */
+  commit(count: number): void {
+    this.n = count;
+    this.version++;
+  }
+
+  /** @internal Empties the result once the caller has reset `sparse` for every slot in it. */
+  dropAll(): void {
+    this.n = 0;
+    this.version++;
+  }
+
   /** @internal Empties the result (before a rebuild). */
   clear(): void {
     for (let k = 0; k < this.n; k++) this.sparse[this.dense[k] as number] = -1;

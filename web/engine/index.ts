@@ -52,6 +52,7 @@ export {
   PLAN_KNOBS,
   parseMetricSnapshot,
 } from './metrics';
+export { createOptimPlan, MIN_DETAIL, type OptimPlanInput } from './optim-plan';
 export { and, type Expr, has, keyOf, normalize, not, or, type QuerySpec } from './query';
 export { createLruPolicy, createPredictedReusePolicy, type EvictionPolicy, simulateCache } from './query-cache';
 export {

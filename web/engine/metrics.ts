@@ -320,6 +320,10 @@ export const LoadForecast = z
     window: z.number().int().min(1).max(3600),
     /** The model, or the moving average it falls back to on a cold start or low confidence. */
     source: z.enum(['model', 'moving-average']),
+    /** Why the moving average was used: too few snapshots yet, or the model has lately been the worse of the two. */
+    fallback: z.enum(['cold-start', 'low-confidence', 'no-model']).optional(),
+    /** Time the model took for this forecast, ms (absent when it did not run). */
+    inference_ms: z.number().min(0).max(60_000).optional(),
     predictions: z
       .array(
         z.strictObject({

@@ -157,6 +157,8 @@ export class World extends WorldView {
   private queryCallCount = 0;
   private runsScratch = new Uint32Array(0);
   private idsScratch = new Int32Array(64);
+  /** Slots a batch call works on (createMany, destroyAll, addAll, removeAll). */
+  private batchScratch = new Int32Array(1024);
   private ownerTick = 1;
   /** Owner-queued commands (op, payload length, payload…), applied after the ring's at the sync point. */
   private deferred: number[] = [];
@@ -303,6 +305,285 @@ export class World extends WorldView {
     const empty = this.emptyMatchers;
     for (let k = 0; k < empty.length; k++) (empty[k] as CachedQuery).delete(index);
     this.release(index);
+  }
+
+  /**
+   * Creates `count` entities holding `defs` (fields zeroed): the same world as `count` calls of `create`, with
+   * each query brought up to date once per batch instead of once per entity. Their ids are written to `out`
+   * when it is given (at least `count` long). Returns `count`. Throws WorldFull (-3) before creating any when
+   * the world cannot hold them all.
+   */
+  createMany(count: number, defs: readonly ComponentDef[], out?: Uint32Array): number {
+    if (!Number.isInteger(count) || count < 0) {
+      throw ecsError(EngineCode.InvalidConfig, `createMany takes a whole number of entities, got ${count}`);
+    }
+    if (out !== undefined && out.length < count) {
+      throw ecsError(EngineCode.InvalidConfig, `createMany: out holds ${out.length} ids, ${count} asked for`);
+    }
+    if (count === 0) return 0;
+    const free = this.freeCount + (this.layout.capacity - this.next);
+    if (count > free) {
+      throw ecsError(
+        EngineCode.WorldFull,
+        `world full: ${count} entities asked for, ${free} of ${this.layout.capacity} slots free; destroy entities or create the world with a larger capacity`,
+      );
+    }
+    while (this.next + Math.max(0, count - this.freeCount) > this.viewCapacity) this.grow();
+    const plans: ComponentPlan[] = [];
+    for (let d = 0; d < defs.length; d++) plans.push(this.planOf(defs[d] as ComponentDef));
+    const plan = plans.length === 1 ? (plans[0] as ComponentPlan) : null;
+    const sole = plan !== null && this.emptyMatchers.length === 0 ? this.soleQuery(plan) : null;
+    const reset = plan !== null && plan.resets.length === 1 ? (plan.resets[0] as FieldReset) : null;
+    const fused =
+      plan !== null && sole !== null && plan.changed === null && reset !== null && reset.size === 1 && reset.words !== null;
+    const gen = this.gen;
+    const queue = this.freeQueue;
+    let head = this.freeHead;
+    let queued = this.freeCount;
+    let next = this.next;
+    if (fused && plan !== null && sole !== null && reset !== null) {
+      // One component of one scalar field that one plain query follows: attach and insert in the same pass.
+      const mask = this.mask;
+      const mw = this.maskWords;
+      const word = plan.word;
+      const bit = plan.bit;
+      const added = plan.added;
+      const cells = reset.words as Int32Array;
+      const fill = reset.fill;
+      const tick = this.ownerTick;
+      const sparse = sole.reserve(count, next + count);
+      const dense = sole.dense;
+      const first = sole.count;
+      let at = first;
+      // Recycled slots first (first in, first out), then fresh ones: two loops without a branch on the source.
+      const recycled = Math.min(count, queued);
+      for (let k = 0; k < count; k++) {
+        let index: number;
+        if (k < recycled) {
+          index = queue[head] as number;
+          if (++head === queue.length) head = 0;
+        } else index = next++;
+        gen[index] = (((gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
+        const w = index * mw + word;
+        mask[w] = (mask[w] as number) | bit;
+        added[index] = tick;
+        cells[index] = fill;
+        sparse[index] = at;
+        dense[at++] = index;
+      }
+      queued -= recycled;
+      if (out !== undefined) {
+        for (let k = 0; k < count; k++) {
+          const index = dense[first + k] as number;
+          out[k] = ((((gen[index] as number) & GEN_MASK) << ID_BITS) | index) >>> 0;
+        }
+      }
+      sole.commit(at);
+      this.freeHead = head;
+      this.freeCount = queued;
+      this.next = next;
+      this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + count;
+      return count;
+    }
+    const batch = this.batchOf(count);
+    for (let k = 0; k < count; k++) {
+      let index: number;
+      if (queued > 0) {
+        index = queue[head] as number;
+        if (++head === queue.length) head = 0;
+        queued--;
+      } else index = next++;
+      const g = (((gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
+      gen[index] = g;
+      if (out !== undefined) out[k] = (((g & GEN_MASK) << ID_BITS) | index) >>> 0;
+      batch[k] = index;
+    }
+    this.freeHead = head;
+    this.freeCount = queued;
+    this.next = next;
+    this.header[H_ALIVE] = (this.header[H_ALIVE] as number) + count;
+    for (let d = 0; d < plans.length; d++) this.attachMany(batch, count, plans[d] as ComponentPlan);
+    const empty = this.emptyMatchers;
+    for (let e = 0; e < empty.length; e++) {
+      const q = empty[e] as CachedQuery;
+      for (let k = 0; k < count; k++) this.refreshMembership(q, batch[k] as number);
+    }
+    if (plan !== null) this.gainedMany(batch, count, plan);
+    else {
+      for (let d = 0; d < plans.length; d++) {
+        const list = (plans[d] as ComponentPlan).queries;
+        for (let j = 0; j < list.length; j++) {
+          const q = list[j] as CachedQuery;
+          for (let k = 0; k < count; k++) this.refreshMembership(q, batch[k] as number);
+        }
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Destroys every entity `q` holds now (their ids become stale and the slots are recycled), as one batch:
+   * `q` is emptied at once and other queries lose each entity. Returns how many were destroyed.
+   */
+  destroyAll(q: CachedQuery): number {
+    const n = q.count;
+    if (n === 0) return 0;
+    const slots = q.dense;
+    const sparse = q.sparse;
+    const mw = this.maskWords;
+    const mask = this.mask;
+    const gen = this.gen;
+    const tick = this.ownerTick;
+    if (this.freeCount + n > this.freeQueue.length) this.growFreeQueue(this.freeCount + n);
+    const queue = this.freeQueue;
+    let tail = this.freeHead + this.freeCount;
+    if (tail >= queue.length) tail -= queue.length;
+    // What a slot's removal touches besides `q` depends only on its mask: worked out once per run of equal masks.
+    let lastMask = -1;
+    let others: CachedQuery[] = [];
+    let logged: ComponentPlan[] = [];
+    for (let k = 0; k < n; k++) {
+      const index = slots[k] as number;
+      const oldGen = (gen[index] as number) & GEN_MASK;
+      gen[index] = (oldGen + 1) & GEN_MASK;
+      const base = index * mw;
+      if (mw === 1) {
+        const m = mask[base] as number;
+        if (m !== lastMask) {
+          lastMask = m;
+          const plans = this.plansAt(base);
+          others = this.holdersOf(plans, q);
+          logged = plans.filter((p) => p.log !== null);
+        }
+        mask[base] = 0;
+      } else {
+        const plans = this.plansAt(base);
+        others = this.holdersOf(plans, q);
+        logged = plans.filter((p) => p.log !== null);
+        mask.fill(0, base, base + mw);
+      }
+      for (let j = 0; j < others.length; j++) (others[j] as CachedQuery).delete(index);
+      for (let j = 0; j < logged.length; j++)
+        this.logRemoval((logged[j] as ComponentPlan).log as RemovedLog, index, oldGen, tick);
+      sparse[index] = -1;
+      queue[tail] = index;
+      if (++tail === queue.length) tail = 0;
+    }
+    this.freeCount += n;
+    this.header[H_ALIVE] = (this.header[H_ALIVE] as number) - n;
+    q.dropAll();
+    return n;
+  }
+
+  /**
+   * Adds a component to every entity `q` holds now (fields zeroed, then `values` written; an entity that already
+   * has it only gets the values), as one batch. Returns how many gained the component.
+   */
+  addAll<F extends ComponentFields>(q: CachedQuery, def: ComponentDef<F>, values?: Partial<ComponentValues<F>>): number {
+    const plan = this.planOf(def);
+    const slots = q.entities();
+    const total = slots.length;
+    const batch = this.batchOf(total);
+    const mask = this.mask;
+    const mw = this.maskWords;
+    const word = plan.word;
+    const bit = plan.bit;
+    const resets = plan.resets;
+    const only = resets.length === 1 && (resets[0] as FieldReset).size === 1 ? (resets[0] as FieldReset) : null;
+    let n = 0;
+    const sole = this.soleQuery(plan);
+    if (only !== null && only.words !== null && plan.changed === null && sole !== null && sole !== q && values === undefined) {
+      // The common case in one pass: a component of one 32-bit field that one plain query follows.
+      const cells = only.words;
+      const fill = only.fill;
+      const added = plan.added;
+      const tick = this.ownerTick;
+      const sparse = sole.reserve(total, this.next);
+      const dense = sole.dense;
+      let at = sole.count;
+      for (let k = 0; k < total; k++) {
+        const index = slots[k] as number;
+        const w = index * mw + word;
+        const m = mask[w] as number;
+        if ((m & bit) !== 0) continue;
+        mask[w] = m | bit;
+        added[index] = tick;
+        cells[index] = fill;
+        sparse[index] = at;
+        dense[at++] = index;
+      }
+      n = at - sole.count;
+      sole.commit(at);
+      return n;
+    }
+    for (let k = 0; k < total; k++) {
+      const index = slots[k] as number;
+      if (((mask[index * mw + word] as number) & bit) === 0) batch[n++] = index;
+    }
+    this.attachMany(batch, n, plan);
+    // Values before the query upkeep below: `q` may lose members when it depends on the component.
+    if (values) for (let k = 0; k < total; k++) this.write(slots[k] as number, plan.id, values);
+    this.gainedMany(batch, n, plan);
+    return n;
+  }
+
+  /** Removes a component from every entity `q` holds now that has it, as one batch. Returns how many lost it. */
+  removeAll(q: CachedQuery, def: ComponentDef): number {
+    const plan = this.planOf(def);
+    const slots = q.entities();
+    const total = slots.length;
+    const mask = this.mask;
+    const mw = this.maskWords;
+    const word = plan.word;
+    const bit = plan.bit;
+    const log = plan.log;
+    const gen = this.gen;
+    const tick = this.ownerTick;
+    const req = plan.requiring;
+    const exc = plan.excluding;
+    const other = plan.testing;
+    // Only `q` holds the component's entities among the queries (the usual case, `removeAll(query({all:[C]}), C)`):
+    // every slot leaves it, so it is emptied in the same pass.
+    if (req.length === 1 && req[0] === q && exc.length === 0 && other.length === 0) {
+      const sparse = q.sparse;
+      for (let k = 0; k < total; k++) {
+        const index = slots[k] as number;
+        const at = index * mw + word;
+        mask[at] = (mask[at] as number) & ~bit;
+        if (log !== null) this.logRemoval(log, index, (gen[index] as number) & GEN_MASK, tick);
+        sparse[index] = -1;
+      }
+      q.dropAll();
+      return total;
+    }
+    const batch = this.batchOf(total);
+    let n = 0;
+    for (let k = 0; k < total; k++) {
+      const index = slots[k] as number;
+      const at = index * mw + word;
+      const m = mask[at] as number;
+      if ((m & bit) === 0) continue;
+      mask[at] = m & ~bit;
+      if (log !== null) this.logRemoval(log, index, (gen[index] as number) & GEN_MASK, tick);
+      batch[n++] = index;
+    }
+    for (let j = 0; j < req.length; j++) {
+      const r = req[j] as CachedQuery;
+      if (r === q && n === total) r.clear();
+      else for (let k = 0; k < n; k++) r.delete(batch[k] as number);
+    }
+    for (let j = 0; j < exc.length; j++) {
+      const e = exc[j] as CachedQuery;
+      for (let k = 0; k < n; k++) {
+        const index = batch[k] as number;
+        if (this.matchesLive(e, index)) e.insert(index);
+      }
+    }
+    for (let j = 0; j < other.length; j++) {
+      const t = other[j] as CachedQuery;
+      for (let k = 0; k < n; k++) this.refreshMembership(t, batch[k] as number);
+    }
+    return n;
   }
 
   /** Whether a live entity has a component. */
@@ -768,16 +1049,41 @@ export class World extends WorldView {
   }
 
   private release(index: number): void {
-    if (this.freeCount === this.freeQueue.length) {
-      const next = new Uint32Array(Math.max(1024, this.freeQueue.length * 2));
-      for (let k = 0; k < this.freeCount; k++) next[k] = this.freeQueue[(this.freeHead + k) % this.freeQueue.length] as number;
-      this.freeQueue = next;
-      this.freeHead = 0;
-    }
+    if (this.freeCount === this.freeQueue.length) this.growFreeQueue(this.freeCount + 1);
     let at = this.freeHead + this.freeCount;
     if (at >= this.freeQueue.length) at -= this.freeQueue.length;
     this.freeQueue[at] = index;
     this.freeCount++;
+  }
+
+  /** Makes the free queue hold at least `size` slots, unwrapped to start at 0. */
+  private growFreeQueue(size: number): void {
+    const next = new Uint32Array(Math.max(1024, size, this.freeQueue.length * 2));
+    for (let k = 0; k < this.freeCount; k++) next[k] = this.freeQueue[(this.freeHead + k) % this.freeQueue.length] as number;
+    this.freeQueue = next;
+    this.freeHead = 0;
+  }
+
+  /** The components in the mask at `base`. */
+  private plansAt(base: number): ComponentPlan[] {
+    const out: ComponentPlan[] = [];
+    for (let w = 0; w < this.maskWords; w++) {
+      let bits = this.mask[base + w] as number;
+      while (bits !== 0) {
+        const b = 31 - Math.clz32(bits);
+        bits &= ~(1 << b);
+        out.push(this.plans[(w << 5) + b] as ComponentPlan);
+      }
+    }
+    return out;
+  }
+
+  /** The queries other than `except` that may hold a live slot with these components (for a batch destroy). */
+  private holdersOf(plans: readonly ComponentPlan[], except: CachedQuery): CachedQuery[] {
+    const out: CachedQuery[] = [];
+    for (const plan of plans) for (const q of plan.queries) if (q !== except && !out.includes(q)) out.push(q);
+    for (const q of this.emptyMatchers) if (q !== except && !out.includes(q)) out.push(q);
+    return out;
   }
 
   private grow(): void {
@@ -793,6 +1099,80 @@ export class World extends WorldView {
       throw ecsError(EngineCode.WorldFull, `world full at ${this.viewCapacity} slots; create the world with a larger capacity`);
     }
     this.refresh();
+  }
+
+  /**
+   * The one query a gain of the component can change, when it is the plain `all: [component]` kind (takes every
+   * slot that gains it) and no other query mentions the component; else null. Batch calls then fill it inline.
+   */
+  private soleQuery(plan: ComponentPlan): CachedQuery | null {
+    if (plan.requiring.length !== 1 || plan.excluding.length !== 0 || plan.testing.length !== 0) return null;
+    const q = plan.requiring[0] as CachedQuery;
+    return q.litWord === plan.word && q.litMust === plan.bit && q.litNot === 0 ? q : null;
+  }
+
+  /** The batch scratch, at least `n` long. */
+  private batchOf(n: number): Int32Array {
+    if (this.batchScratch.length < n) this.batchScratch = new Int32Array(Math.max(n, this.batchScratch.length * 2));
+    return this.batchScratch;
+  }
+
+  /** `attach` for the first `n` slots of `batch`, one column at a time. */
+  private attachMany(batch: Int32Array, n: number, plan: ComponentPlan): void {
+    const mask = this.mask;
+    const mw = this.maskWords;
+    const word = plan.word;
+    const bit = plan.bit;
+    const tick = this.ownerTick;
+    const added = plan.added;
+    const changed = plan.changed;
+    for (let k = 0; k < n; k++) {
+      const index = batch[k] as number;
+      const at = index * mw + word;
+      mask[at] = (mask[at] as number) | bit;
+      added[index] = tick;
+    }
+    if (changed !== null) for (let k = 0; k < n; k++) changed[batch[k] as number] = tick;
+    const resets = plan.resets;
+    for (let r = 0; r < resets.length; r++) {
+      const reset = resets[r] as FieldReset;
+      const size = reset.size;
+      const fill = reset.fill;
+      const cells = reset.words ?? (reset.bytes as Uint8Array);
+      if (size === 1) for (let k = 0; k < n; k++) cells[batch[k] as number] = fill;
+      else {
+        for (let k = 0; k < n; k++) {
+          const from = (batch[k] as number) * size;
+          for (let i = from, end = from + size; i < end; i++) cells[i] = fill;
+        }
+      }
+    }
+  }
+
+  /** `gained` for the first `n` slots of `batch`, one query at a time. */
+  private gainedMany(batch: Int32Array, n: number, plan: ComponentPlan): void {
+    const req = plan.requiring;
+    for (let j = 0; j < req.length; j++) {
+      const q = req[j] as CachedQuery;
+      // A query on this component alone takes every slot of the batch.
+      if (q.litWord === plan.word && q.litMust === plan.bit && q.litNot === 0) q.insertMany(batch, n);
+      else {
+        for (let k = 0; k < n; k++) {
+          const index = batch[k] as number;
+          if (this.matchesLive(q, index)) q.insert(index);
+        }
+      }
+    }
+    const exc = plan.excluding;
+    for (let j = 0; j < exc.length; j++) {
+      const q = exc[j] as CachedQuery;
+      for (let k = 0; k < n; k++) q.delete(batch[k] as number);
+    }
+    const other = plan.testing;
+    for (let j = 0; j < other.length; j++) {
+      const q = other[j] as CachedQuery;
+      for (let k = 0; k < n; k++) this.refreshMembership(q, batch[k] as number);
+    }
   }
 
   private attach(index: number, plan: ComponentPlan): void {

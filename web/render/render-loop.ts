@@ -72,6 +72,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     streams = null;
     if (assetSource && renderer) {
       pool ??= createDecodePool();
+      // A visit that draws textures has begun: the decoders load now, beside the login, not at the first texture.
+      pool.warm();
       streams = createAssetStreams(assetSource, pool, renderer.textures);
     }
     extractor?.setStreams(streams);

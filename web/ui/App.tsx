@@ -1,11 +1,14 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
+
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
+import type { LoadForecast } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
 import type { PeerMotionStats, WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
+import { type AiClient, startAiWorker } from './ai-client';
 import { BadLinkNotice } from './components/BadLinkNotice';
 import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
@@ -70,6 +73,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     onCleanup(() => clearTimeout(timer));
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
+  const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
+  let ai: AiClient | null = null;
   // Sound starts off: switching it on is the user gesture browsers require before audio plays.
   const audio = createAudioHost({ onChange: (s) => setSound(s) });
   const [sound, setSound] = createSignal(audio.settings());
@@ -158,6 +163,14 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               setPeerMotion(event.stats);
               setPeerStats(world?.peerStats() ?? null);
               break;
+            case 'metrics':
+              // The AI worker starts with the first snapshot and answers each with a load forecast.
+              ai ??= startAiWorker((e) => {
+                if (e.type === 'forecast') setForecast(e.forecast);
+                else if (e.type === 'error') console.warn(e.message);
+              });
+              ai.send({ type: 'snapshot', snapshot: event.snapshot });
+              break;
           }
         });
     const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
@@ -169,6 +182,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       stopInput();
       render.stop();
       world?.stop();
+      ai?.stop();
     });
     void checkEdgeHealth().then(setEdge);
   });
@@ -311,7 +325,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         />
       </Show>
       <PeopleList people={view().people} self={view().self} />
-      <PerfOverlay perf={{ ...view().perf, ...renderPerf() }} onSaveTrace={() => world?.send({ type: 'trace' })} />
+      <PerfOverlay
+        perf={{ ...view().perf, ...renderPerf() }}
+        forecast={forecast()}
+        onSaveTrace={() => world?.send({ type: 'trace' })}
+      />
       <ChatPanel
         lines={chat()}
         disabled={view().connection.state !== 'in-world'}

@@ -55,6 +55,8 @@ export interface VisitDeps {
   now: () => number;
   /** One progress line (stderr in the CLI). */
   log: (line: string) => void;
+  /** JS heap in use, for the metric snapshots (Node: process.memoryUsage().heapUsed). */
+  heapBytes?: () => number | undefined;
 }
 
 /** "Settled": no new entity for this long (ms) after the first complete snapshot. */
@@ -326,6 +328,7 @@ async function visitOnce(
     plugins: [observer],
     // The viewer's own physics: your avatar is predicted exactly as in the browser.
     rapier: loadRapier(),
+    ...(deps.heapBytes ? { heapBytes: deps.heapBytes } : {}),
   });
   const app = world.app;
   /** Your avatar's drawn position (the prediction, once physics runs). */

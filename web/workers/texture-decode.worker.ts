@@ -12,5 +12,7 @@ setOpenJpegWasm(async () => {
 });
 
 self.onmessage = (event: MessageEvent<unknown>) => {
-  void answerDecodeRequest(event.data).then(({ response, transfer }) => self.postMessage(response, transfer));
+  void answerDecodeRequest(event.data).then((answer) => {
+    if (answer) self.postMessage(answer.response, answer.transfer);
+  });
 };

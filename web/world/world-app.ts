@@ -110,6 +110,8 @@ export interface WorldAppOptions {
   plugins?: Plugin[];
   /** Rapier, loading: your avatar is then predicted by physics (web/world/plugins/physics.ts). */
   rapier?: Promise<Rapier>;
+  /** JS heap in use for the metrics (default: Chromium's performance.memory; visit passes Node's heap). */
+  heapBytes?: () => number | undefined;
 }
 
 /** The world App and the shared memory the renderer attaches to. */
@@ -164,7 +166,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     chatPlugin(),
     operationsPlugin(),
     hudPlugin({ plan: planView, workers: options.workers }),
-    metricsPlugin({ buffers: [sync, renderList], renderList }),
+    metricsPlugin({ buffers: [sync, renderList], renderList, ...(options.heapBytes ? { heapBytes: options.heapBytes } : {}) }),
     soundPlugin(),
     renderExtractPlugin(syncWriter, renderList),
   );

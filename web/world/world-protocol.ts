@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MAX_CHAT_BYTES, type OperationResult, type PeerLink, PeerMotion, WorldOperation } from '../../shared/protocol';
 import type { AudioFrame } from '../audio/audio-protocol';
 import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
-import type { ChromeTrace, WorldMemory } from '../engine';
+import type { ChromeTrace, MetricSnapshot, WorldMemory } from '../engine';
 import type { RenderCommand } from '../render/render-protocol';
 import type { TerrainField, TerrainTextures } from '../scene/heightfield';
 import type { ChatLine, WorldView } from './world-snapshot';
@@ -92,6 +92,8 @@ export type WorldEvent =
   | { type: 'trace'; trace: ChromeTrace; metrics: string }
   /** The embed plugin: ready, the answer to an `embed` command, or an event for the host. */
   | { type: 'embed'; message: EmbedOutMessage }
+  /** The newest metric snapshot (one a second), for the page's AI worker (the load forecast). */
+  | { type: 'metrics'; snapshot: MetricSnapshot }
   /** The sound plugin: the listener and what is audible from it, for the page's mixer (web/audio). */
   | { type: 'audio'; frame: AudioFrame }
   /** The p2p plugin: the peers the room named (with what the page's transport signals with), '' self when off. */

@@ -5,7 +5,7 @@
  * last hour. GPU memory and the texture queue live in the render worker, so the world leaves them out.
  */
 import { createMetricRecorder, defineResource, METRIC_KEY, type MetricRecorder, type Plugin } from '../../engine';
-import { Clock } from '../keys';
+import { Clock, Outbox } from '../keys';
 import { NetLinkKey } from './net';
 
 /** The world's metric recorder (visit's --metrics and the overlay's "Save trace" read it). */
@@ -77,7 +77,7 @@ export function metricsPlugin(options: MetricsPluginOptions): Plugin {
             memory.commands.data.byteLength +
             options.buffers.reduce((n, b) => n + b.byteLength, 0);
           const heap = heapBytes();
-          recorder.record({
+          const snapshot = recorder.record({
             timestamp_ms: now,
             frame_p50_ms: frames.p50Ms,
             frame_p99_ms: Math.max(frames.p50Ms, frames.p99Ms),
@@ -91,6 +91,8 @@ export function metricsPlugin(options: MetricsPluginOptions): Plugin {
             sab_bytes: sab,
             ...(heap !== undefined ? { js_heap_bytes: Math.round(heap) } : {}),
           });
+          // The page hands it to the AI worker (the load forecast); a headless visitor's outbox drops it.
+          app.resource(Outbox).post({ type: 'metrics', snapshot });
           since = now;
           busyMs = 0;
           queries = app.world.queryCalls;

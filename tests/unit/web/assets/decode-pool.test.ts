@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createDecodePool, type DecodeWorkerPort, decodePoolSize } from '../../../../web/assets/decode-pool';
-import type { DecodeRequest } from '../../../../web/assets/decode-protocol';
-import { answerDecodeRequest } from '../../../../web/assets/decode-service';
+import type { DecodeRequest, DecodeWarm } from '../../../../web/assets/decode-protocol';
+import { answerDecodeRequest, type DecodeAnswer } from '../../../../web/assets/decode-service';
 import { TextureError } from '../../../../web/assets/errors';
 import { artTexture, meanRgba } from './stormart-textures';
 
@@ -14,15 +14,15 @@ const ALPHA = artTexture('8914a7ef-16d7-4be6-8f93-19199282c4b3');
 
 /** An in-process worker. `hold`: requests wait until `release()`; otherwise they are answered at once. */
 class FakeWorker implements DecodeWorkerPort {
-  readonly received: DecodeRequest[] = [];
-  private readonly held: DecodeRequest[] = [];
+  readonly received: (DecodeRequest | DecodeWarm)[] = [];
+  private readonly held: (DecodeRequest | DecodeWarm)[] = [];
   terminated = false;
   private onMessage: (data: unknown) => void = () => {};
   onError: (reason: string) => void = () => {};
 
   constructor(private readonly hold: boolean) {}
 
-  postMessage(message: DecodeRequest): void {
+  postMessage(message: DecodeRequest | DecodeWarm): void {
     this.received.push(message);
     if (this.hold) this.held.push(message);
     else void this.answer(message);
@@ -44,9 +44,9 @@ class FakeWorker implements DecodeWorkerPort {
     this.held.shift();
     this.onMessage(data);
   }
-  private async answer(message: DecodeRequest): Promise<void> {
-    const { response } = await answerDecodeRequest(message);
-    this.onMessage(response);
+  private async answer(message: DecodeRequest | DecodeWarm): Promise<void> {
+    const answer = await answerDecodeRequest(message);
+    if (answer) this.onMessage(answer.response);
   }
 }
 
@@ -90,6 +90,22 @@ describe('the decode pool', () => {
     expect(s.megapixels).toBeCloseTo((256 * 256 + 64 * 64) / 1e6, 6);
   });
 
+  it('starts every worker on warm() with a warm message each, once, and then decodes on them without starting more', async () => {
+    const { workers, spawn } = fakes(false);
+    const pool = createDecodePool({ size: 2, spawn });
+    pool.warm();
+    pool.warm();
+    expect(workers).toHaveLength(2);
+    expect(workers.map((w) => w.received.map((m) => m.type))).toEqual([['warm'], ['warm']]);
+    expect(pool.stats()).toMatchObject({ workers: 2, inFlight: 0, decoded: 0 });
+    await Promise.all([pool.decode(CHECKER).promise, pool.decode(ALPHA).promise]);
+    expect(workers).toHaveLength(2);
+    expect(pool.stats()).toMatchObject({ workers: 2, decoded: 2, failed: 0 });
+    pool.close();
+    pool.warm();
+    expect(workers).toHaveLength(2);
+  });
+
   it('sends the caller a copy: its own bytes stay usable after the request is transferred', async () => {
     const { spawn } = fakes(false);
     const pool = createDecodePool({ size: 1, spawn });
@@ -114,7 +130,7 @@ describe('the decode pool', () => {
     const sizes = await Promise.all([first.promise, far.promise, mid.promise].map(async (p) => (await p).width));
     expect(sizes).toEqual([8, 16, 32]);
     // The first went out at once (the worker was free); then the re-prioritised one, then the middle one.
-    expect(worker.received.map((r) => r.maxDimension)).toEqual([8, 16, 32]);
+    expect(worker.received.map((r) => (r.type === 'decode' ? r.maxDimension : r.type))).toEqual([8, 16, 32]);
   });
 
   it('rejects a cancelled running request at once, ignores its late answer, and goes on with the next', async () => {
@@ -207,14 +223,27 @@ describe('the decode pool', () => {
   });
 });
 
+/** The answer to a request that must have one. */
+async function answered(data: unknown): Promise<DecodeAnswer> {
+  const answer = await answerDecodeRequest(data);
+  if (!answer) throw new Error('expected an answer');
+  return answer;
+}
+
 describe('the worker side (decode-service)', () => {
+  it('loads the decoder on a warm message and answers nothing; a decode after it is answered as usual', async () => {
+    expect(await answerDecodeRequest({ type: 'warm', v: 1 })).toBeNull();
+    const { response } = await answered({ type: 'decode', v: 1, id: 4, bytes: CHECKER.slice().buffer, maxDimension: 16 });
+    expect(response).toMatchObject({ type: 'decoded', id: 4, width: 16, height: 16 });
+  });
+
   it('answers a malformed request with a failure under id -1 (or its id), never by throwing', async () => {
-    expect((await answerDecodeRequest('hello')).response).toMatchObject({
+    expect((await answered('hello')).response).toMatchObject({
       type: 'failed',
       id: -1,
       code: 'texture_decoder_failed',
     });
-    expect((await answerDecodeRequest({ type: 'decode', v: 1, id: 7, bytes: 'no' })).response).toMatchObject({
+    expect((await answered({ type: 'decode', v: 1, id: 7, bytes: 'no' })).response).toMatchObject({
       type: 'failed',
       id: 7,
     });
@@ -222,7 +251,7 @@ describe('the worker side (decode-service)', () => {
 
   it('transfers the pixels: the answer names its rgba buffer in the transfer list', async () => {
     const bytes = CHECKER.slice().buffer;
-    const { response, transfer } = await answerDecodeRequest({ type: 'decode', v: 1, id: 3, bytes, maxDimension: 32 });
+    const { response, transfer } = await answered({ type: 'decode', v: 1, id: 3, bytes, maxDimension: 32 });
     expect(response.type).toBe('decoded');
     if (response.type !== 'decoded') return;
     expect(transfer).toEqual([response.rgba]);

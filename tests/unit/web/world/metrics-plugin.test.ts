@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseMetricSnapshot } from '../../../../web/engine';
 import { MetricsKey } from '../../../../web/world/plugins/metrics';
 import { createWorldApp } from '../../../../web/world/world-app';
+import type { WorldEvent } from '../../../../web/world/world-protocol';
 import { fakeConnection } from '../../../support/fake-connection';
 
 function harness() {
@@ -41,6 +42,27 @@ describe('the metrics plugin', () => {
     expect(last).not.toHaveProperty('js_heap_bytes');
     expect(last).not.toHaveProperty('gpu_memory_bytes');
     expect(last).not.toHaveProperty('asset_queue');
+  });
+
+  it('posts each snapshot to the page (for the AI worker) and records the heap it is given', () => {
+    let t = 1000;
+    const posted: WorldEvent[] = [];
+    const world = createWorldApp({
+      now: () => t,
+      hardwareConcurrency: 8,
+      workers: 2,
+      connect: () => fakeConnection({}),
+      post: (e) => posted.push(e),
+      heapBytes: () => 12_345_678,
+    });
+    for (let i = 0; i < 5 * 60; i++) {
+      t += 1000 / 60;
+      world.frame(1 / 60);
+    }
+    const recorded = world.app.resource(MetricsKey).snapshots();
+    const sent = posted.flatMap((e) => (e.type === 'metrics' ? [e.snapshot] : []));
+    expect(sent).toEqual(recorded);
+    expect(sent.every((s) => s.js_heap_bytes === 12_345_678)).toBe(true);
   });
 
   it('keeps at most an hour, oldest dropped first', () => {

@@ -1,0 +1,253 @@
+/**
+ * `npm run record:load [-- NAME ...]`: records the load-forecast corpus (tests/support/fixtures/load-traces) by
+ * driving real scenes through the real dev server: one headless visitor (`visit --metrics`) records the
+ * engine's snapshots while other visitors join, walk and leave, a builder runs World Tool bursts (towers
+ * and walls, then undoes them), and the server is restarted under the visitor (the room restarts; the
+ * visitor reconnects). Each scenario is one recording, assigned to the train or the held-out set by name.
+ *
+ * Numbers are kept to 5 significant digits (the corpus must stay small); every line is checked against the
+ * MetricSnapshot schema before it is written. Run it alone on the machine: it measures the machine's load.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorldAction } from '../shared/protocol';
+import { parseMetricSnapshot } from '../web/engine/metrics';
+import { createStormConnection, fetchSessionToken } from '../web/net/storm-connection';
+import { nodeSocket } from './visit';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(root, 'tests/support/fixtures/load-traces');
+const PORT = Number(process.env.RECORD_PORT ?? 5397);
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const LINK = `${ORIGIN}/#/fv/plaza`;
+
+/** Something that happens during a recording, `at` seconds after the recorder settled. */
+type Event =
+  | { at: number; kind: 'bots'; count: number; seconds: number; walk: string }
+  | { at: number; kind: 'build'; structures: number; undoAfter: number }
+  | { at: number; kind: 'restart' };
+
+interface Scenario {
+  name: string;
+  split: 'train' | 'heldout';
+  seconds: number;
+  walk: string;
+  events: Event[];
+}
+
+const WANDER = 'forward 4s, turn 90, forward 3s, turn -120, forward 5s, turn 45, back 2s, jump, forward 6s, turn 180';
+
+/** The corpus: bot crowds joining and leaving, build bursts, a room restart; mixes of them. */
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'crowd-waves',
+    split: 'train',
+    seconds: 150,
+    walk: WANDER,
+    events: [
+      { at: 15, kind: 'bots', count: 2, seconds: 40, walk: WANDER },
+      { at: 60, kind: 'bots', count: 4, seconds: 35, walk: WANDER },
+      { at: 105, kind: 'bots', count: 1, seconds: 25, walk: WANDER },
+    ],
+  },
+  {
+    name: 'build-bursts',
+    split: 'train',
+    seconds: 150,
+    walk: 'turn 30, forward 2s',
+    events: [
+      { at: 20, kind: 'build', structures: 6, undoAfter: 25 },
+      { at: 75, kind: 'build', structures: 12, undoAfter: 30 },
+      { at: 125, kind: 'build', structures: 4, undoAfter: 15 },
+    ],
+  },
+  {
+    name: 'restart-and-crowd',
+    split: 'train',
+    seconds: 150,
+    walk: WANDER,
+    events: [
+      { at: 20, kind: 'bots', count: 3, seconds: 30, walk: WANDER },
+      { at: 70, kind: 'restart' },
+      { at: 100, kind: 'bots', count: 2, seconds: 35, walk: WANDER },
+    ],
+  },
+  {
+    name: 'mixed',
+    split: 'train',
+    seconds: 150,
+    walk: WANDER,
+    events: [
+      { at: 10, kind: 'build', structures: 8, undoAfter: 40 },
+      { at: 35, kind: 'bots', count: 3, seconds: 45, walk: WANDER },
+      { at: 100, kind: 'build', structures: 10, undoAfter: 20 },
+      { at: 110, kind: 'bots', count: 2, seconds: 25, walk: WANDER },
+    ],
+  },
+  {
+    name: 'crowd-and-build',
+    split: 'heldout',
+    seconds: 140,
+    walk: WANDER,
+    events: [
+      { at: 15, kind: 'bots', count: 3, seconds: 35, walk: WANDER },
+      { at: 65, kind: 'build', structures: 9, undoAfter: 25 },
+      { at: 100, kind: 'bots', count: 2, seconds: 30, walk: WANDER },
+    ],
+  },
+  {
+    name: 'restart-and-build',
+    split: 'heldout',
+    seconds: 140,
+    walk: WANDER,
+    events: [
+      { at: 20, kind: 'build', structures: 7, undoAfter: 30 },
+      { at: 70, kind: 'restart' },
+      { at: 95, kind: 'bots', count: 4, seconds: 30, walk: WANDER },
+    ],
+  },
+];
+
+const log = (line: string): void => void process.stderr.write(`record: ${line}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The dev server (viewer + edge in workerd) on PORT, without the UDP relay (no fixed ports). */
+async function startServer(stateDir: string): Promise<() => Promise<void>> {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      CI: 'true',
+      STORM_NO_RELAY: '1',
+      WRANGLER_SEND_METRICS: 'false',
+      STORM_STATE_DIR: stateDir,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(-child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`record: the dev server exited:\n${err}`);
+    try {
+      if ((await fetch(`${ORIGIN}/api/health`)).ok) return stop;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  await stop();
+  throw new Error(`record: the dev server did not answer within 90 s:\n${err}`);
+}
+
+/** A headless visitor process (scripts/visit.ts). */
+function visit(args: string[], onStderr?: (line: string) => void): { child: ChildProcess; done: Promise<number> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/visit.ts', LINK, '--edge', ORIGIN, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let buffered = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) onStderr?.(line);
+  });
+  const done = new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)));
+  return { child, done };
+}
+
+/** A World Tool burst: `count` structures around the square in one plan, committed; undone `undoAfter` s later. */
+async function buildBurst(count: number, undoAfter: number, seed: number): Promise<void> {
+  const conn = createStormConnection({
+    origin: ORIGIN,
+    world: 'plaza',
+    getToken: (w) => fetchSessionToken(ORIGIN, w),
+    createSocket: nodeSocket,
+  });
+  try {
+    const opened = Date.now();
+    while (conn.state !== 'open' && Date.now() - opened < 15_000) await sleep(100);
+    const shapes = ['tower', 'wall', 'stairs'] as const;
+    const actions: WorldAction[] = Array.from({ length: count }, (_, i) => ({
+      tool: 'create_structure',
+      structure: shapes[(i + seed) % shapes.length] ?? 'tower',
+      position: [100 + ((i * 7 + seed * 3) % 40), 100 + ((i * 11 + seed * 5) % 40), 25],
+      size: 8 + ((i + seed) % 9),
+    }));
+    const prepared = await conn.operate({ op: 'prepare', actions });
+    if (prepared.op !== 'prepare') throw new Error(`record: prepare answered ${prepared.op}`);
+    const committed = await conn.operate({ op: 'commit', planId: prepared.planId });
+    log(`built ${count} structures (${committed.op})`);
+    await sleep(undoAfter * 1000);
+    await conn.operate({ op: 'undo', planId: prepared.planId });
+    log(`undid the ${count} structures`);
+  } catch (err) {
+    log(`a build burst failed: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    conn.close();
+  }
+}
+
+/** Keeps a number to 5 significant digits (integers stay whole). */
+function compact(key: string, value: unknown): unknown {
+  if (typeof value !== 'number' || Number.isInteger(value) || key === 'timestamp_ms') return value;
+  return Number(value.toPrecision(5));
+}
+
+async function record(s: Scenario): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'stormcore-record-'));
+  const metrics = join(stateDir, 'metrics.jsonl');
+  let stop = await startServer(stateDir);
+  log(`${s.name}: server up on ${ORIGIN}`);
+  let settled: () => void = () => undefined;
+  const settledP = new Promise<void>((r) => (settled = r));
+  const recorder = visit(['--seconds', String(s.seconds), '--walk', s.walk, '--metrics', metrics], (line) => {
+    if (/settled at/.test(line)) settled();
+    if (/error|failed|closed/i.test(line)) log(`${s.name}: recorder: ${line}`);
+  });
+  await Promise.race([settledP, sleep(60_000)]);
+  const t0 = Date.now();
+  const pending: Promise<unknown>[] = [];
+  for (const [i, e] of s.events.entries()) {
+    const wait = t0 + e.at * 1000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    if (e.kind === 'bots') {
+      log(`${s.name}: ${e.count} bots join for ${e.seconds} s`);
+      pending.push(visit(['--bots', String(e.count), '--seconds', String(e.seconds), '--walk', e.walk]).done);
+    } else if (e.kind === 'build') {
+      pending.push(buildBurst(e.structures, e.undoAfter, i));
+    } else {
+      log(`${s.name}: restarting the server`);
+      await stop();
+      stop = await startServer(stateDir);
+      log(`${s.name}: server back`);
+    }
+  }
+  const code = await recorder.done;
+  await Promise.allSettled(pending);
+  await stop();
+  if (code !== 0) log(`${s.name}: the recording visitor exited ${code}`);
+  const lines = readFileSync(metrics, 'utf8').split('\n').filter(Boolean);
+  const out = lines.map((l) => JSON.stringify(parseMetricSnapshot(JSON.parse(l)), compact));
+  mkdirSync(join(OUT, s.split), { recursive: true });
+  writeFileSync(join(OUT, s.split, `${s.name}.jsonl`), `${out.join('\n')}\n`);
+  log(`${s.name}: ${out.length} snapshots → ${s.split}/${s.name}.jsonl`);
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+const wanted = process.argv.slice(2);
+for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);

@@ -1,0 +1,72 @@
+/** The forecaster: the moving average on a cold start and when the model is worse, the model otherwise; every forecast valid. */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FEATURES, POOLS, PREDICTED, WINDOW } from '../../../../web/ai/load-features';
+import { createLoadForecaster } from '../../../../web/ai/load-forecaster';
+import { exportLoadModel } from '../../../../web/ai/onnx-export';
+import { createOrtRunner } from '../../../../web/ai/ort-runner';
+import { LoadForecast } from '../../../../web/engine/metrics';
+import { readLoadModel } from '../../../support/load-model';
+import { loadRecordings } from '../../../support/load-traces';
+
+const { spec, bytes } = readLoadModel();
+const recording = loadRecordings('heldout')[0]?.snapshots ?? [];
+
+describe('the load forecaster', () => {
+  it('falls back to the moving average until it has a full window, says so, then runs the model', async () => {
+    const runner = await createOrtRunner(spec, bytes);
+    const forecaster = createLoadForecaster({ spec, runner });
+    const forecasts: LoadForecast[] = [];
+    for (const s of recording.slice(0, WINDOW + 20)) forecasts.push(LoadForecast.parse(await forecaster.push(s)));
+    for (const [i, f] of forecasts.slice(0, WINDOW - 1).entries()) {
+      expect(f).toMatchObject({ source: 'moving-average', fallback: 'cold-start', window: i + 1, horizon_s: 5 });
+      expect(f.inference_ms).toBeUndefined();
+    }
+    const warm = forecasts.slice(WINDOW - 1);
+    expect(warm.every((f) => f.window === WINDOW && f.inference_ms !== undefined)).toBe(true);
+    expect(warm.filter((f) => f.source === 'model').length).toBeGreaterThan(warm.length / 2);
+    // Confidence grows with the snapshots a cold start has.
+    const c = (f: LoadForecast) => f.predictions[0]?.confidence ?? 0;
+    expect(c(forecasts[0] as LoadForecast)).toBeLessThan(c(forecasts[WINDOW - 2] as LoadForecast));
+    expect(warm[0]?.predictions.map((p) => p.quantity)).toEqual([...PREDICTED]);
+    await runner.release();
+  });
+
+  it('without a model forecasts the moving average and says there is no model', async () => {
+    const forecaster = createLoadForecaster({ spec });
+    let last: LoadForecast | undefined;
+    for (const s of recording.slice(0, WINDOW + 5)) last = LoadForecast.parse(await forecaster.push(s));
+    expect(last).toMatchObject({ source: 'moving-average', fallback: 'no-model', window: WINDOW });
+  });
+
+  it('stops trusting a model that keeps missing and says its confidence is low', async () => {
+    // A real ONNX model that always predicts five standard deviations above the mean.
+    const D = POOLS.length * FEATURES.length;
+    const Q = PREDICTED.length;
+    const bad = exportLoadModel(
+      {
+        inputs: D,
+        hidden: 1,
+        outputs: Q,
+        w1: new Float32Array(D),
+        b1: new Float32Array(1),
+        w2: new Float32Array(Q),
+        ws: new Float32Array(D * Q),
+        b2: new Float32Array(Q).fill(5),
+      },
+      'a model that always misses',
+    );
+    const badSpec = {
+      ...spec,
+      onnx: { ...spec.onnx, hidden: 1, bytes: bad.byteLength, sha256: createHash('sha256').update(bad).digest('hex') },
+    };
+    const runner = await createOrtRunner(badSpec, bad);
+    const forecaster = createLoadForecaster({ spec: badSpec, runner });
+    const forecasts: LoadForecast[] = [];
+    for (const s of recording.slice(0, WINDOW + 30)) forecasts.push(await forecaster.push(s));
+    const tail = forecasts.slice(-10);
+    expect(tail.every((f) => f.source === 'moving-average' && f.fallback === 'low-confidence')).toBe(true);
+    expect(forecaster.stats.modelError.frame_p50_ms).toBeGreaterThan(forecaster.stats.averageError.frame_p50_ms);
+    await runner.release();
+  });
+});

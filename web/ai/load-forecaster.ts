@@ -1,0 +1,151 @@
+/**
+ * The load forecaster (seed 12.3): fed one MetricSnapshot a second, it predicts frame time, busy fraction,
+ * memory and net rate HORIZON seconds ahead from the last WINDOW snapshots with the ONNX model, and falls
+ * back to the moving average — saying so in the LoadForecast — on a cold start (fewer than WINDOW snapshots)
+ * or when the model has lately been worse than the average. It scores both against what arrives HORIZON
+ * snapshots later; a quantity's confidence is 1 / (1 + its recent normalised MSE).
+ */
+import { describeMetric, type LoadForecast, METRICS_VERSION, type MetricSnapshot } from '../engine/metrics';
+import {
+  denormalise,
+  FEATURES,
+  featureValue,
+  HORIZON,
+  movingAverage,
+  normalise,
+  PREDICTED,
+  type PredictedQuantity,
+  squaredErrors,
+  WINDOW,
+} from './load-features';
+import type { LoadModelSpec } from './load-model-spec';
+
+/** Runs the model on one normalised window (WINDOW × FEATURES, oldest first) → PREDICTED normalised values. */
+export interface ForecastRunner {
+  run(window: Float32Array): Promise<Float32Array>;
+}
+
+export interface LoadForecasterOptions {
+  readonly spec: LoadModelSpec;
+  /** The model; without one every forecast is the moving average (fallback "no-model"). */
+  readonly runner?: ForecastRunner;
+  /** Monotonic ms, to time inference (default performance.now). */
+  readonly now?: () => number;
+  /** Weight of the newest error in the running error (default 0.1: about the last ten forecasts). */
+  readonly errorWeight?: number;
+}
+
+/** What the forecaster has measured of itself. */
+export interface ForecasterStats {
+  /** Running normalised MSE per quantity (model and moving average), from forecasts scored so far. */
+  readonly modelError: Readonly<Record<PredictedQuantity, number>>;
+  readonly averageError: Readonly<Record<PredictedQuantity, number>>;
+  readonly scored: number;
+}
+
+export interface LoadForecaster {
+  /** Takes the newest snapshot and gives the forecast HORIZON seconds past it. */
+  push(snapshot: MetricSnapshot): Promise<LoadForecast>;
+  readonly stats: ForecasterStats;
+}
+
+interface Pending {
+  readonly model: number[] | null;
+  readonly average: number[];
+}
+
+function clampTo(quantity: PredictedQuantity, v: number): number {
+  const m = describeMetric(quantity);
+  return m ? Math.min(m.max, Math.max(m.min, v)) : v;
+}
+
+export function createLoadForecaster(options: LoadForecasterOptions): LoadForecaster {
+  const { spec, runner } = options;
+  const now = options.now ?? (() => performance.now());
+  const alpha = options.errorWeight ?? 0.1;
+  const norm = spec.normalisation;
+  const history: MetricSnapshot[] = [];
+  const pending: Pending[] = [];
+  // Start from what training measured: a fresh forecaster trusts the model as much as training earned.
+  const modelError = PREDICTED.map((q) => spec.training.mse_model[q]);
+  const averageError = PREDICTED.map((q) => spec.training.mse_moving_average[q]);
+  let scored = 0;
+  const window = new Float32Array(WINDOW * FEATURES.length);
+
+  function score(actual: MetricSnapshot): void {
+    const due = pending.length > HORIZON ? pending.shift() : undefined;
+    if (!due) return;
+    const avg = squaredErrors(norm, due.average, actual);
+    avg.forEach((e, q) => {
+      averageError[q] = (1 - alpha) * (averageError[q] ?? 0) + alpha * e;
+    });
+    if (due.model) {
+      const mod = squaredErrors(norm, due.model, actual);
+      mod.forEach((e, q) => {
+        modelError[q] = (1 - alpha) * (modelError[q] ?? 0) + alpha * e;
+      });
+    }
+    scored += 1;
+  }
+
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  return {
+    get stats(): ForecasterStats {
+      const rec = (xs: number[]) =>
+        Object.fromEntries(PREDICTED.map((q, i) => [q, xs[i] ?? 0])) as Record<PredictedQuantity, number>;
+      return { modelError: rec(modelError), averageError: rec(averageError), scored };
+    },
+    async push(snapshot) {
+      history.push(snapshot);
+      if (history.length > WINDOW) history.shift();
+      const average = movingAverage(history, spec.moving_average_span);
+      let model: number[] | null = null;
+      let inferenceMs: number | undefined;
+      if (runner && history.length === WINDOW) {
+        history.forEach((s, t) => {
+          FEATURES.forEach((name, f) => {
+            window[t * FEATURES.length + f] = normalise(norm, f, featureValue(s, name));
+          });
+        });
+        const t0 = now();
+        const y = await runner.run(window);
+        inferenceMs = now() - t0;
+        model = PREDICTED.map((name, q) =>
+          // A metric the window never had (no JS heap in this runtime) is not predicted.
+          history.some((s) => Number.isFinite(featureValue(s, name))) ? denormalise(norm, q, y[q] ?? 0) : Number.NaN,
+        );
+      }
+      pending.push({ model, average });
+      score(snapshot);
+      const fallback: LoadForecast['fallback'] = !runner
+        ? 'no-model'
+        : history.length < WINDOW
+          ? 'cold-start'
+          : mean(modelError) > mean(averageError)
+            ? 'low-confidence'
+            : undefined;
+      const useModel = model !== null && fallback === undefined;
+      const values = useModel && model ? model : average;
+      const errors = useModel ? modelError : averageError;
+      // On a cold start the average of a few snapshots is worth less than training measured over a full span.
+      const warmth = Math.min(1, history.length / spec.moving_average_span);
+      const predictions = PREDICTED.flatMap((quantity, q) => {
+        const v = values[q];
+        if (v === undefined || !Number.isFinite(v)) return [];
+        const confidence = (useModel ? 1 : warmth) / (1 + (errors[q] ?? 0));
+        return [{ quantity, value: clampTo(quantity, v), confidence: Math.min(1, Math.max(0, confidence)) }];
+      });
+      return {
+        version: METRICS_VERSION,
+        timestamp_ms: snapshot.timestamp_ms,
+        horizon_s: HORIZON,
+        window: history.length,
+        source: useModel ? 'model' : 'moving-average',
+        ...(fallback ? { fallback } : {}),
+        ...(inferenceMs !== undefined ? { inference_ms: inferenceMs } : {}),
+        predictions,
+      };
+    },
+  };
+}
