@@ -13,6 +13,8 @@ declare namespace Cloudflare {
     STORM_DEAD_RECKONING?: string;
     /** One GridSession Durable Object per OpenSim visitor (edge/rooms/grid-session-room.ts). */
     GRID_SESSION: DurableObjectNamespace<import('./rooms/grid-session-room').GridSession>;
+    /** One SignalRoom Durable Object per world: PeerJS signalling (edge/rooms/signal-room.ts). */
+    SIGNAL_ROOM: DurableObjectNamespace<import('./rooms/signal-room').SignalRoom>;
     /** The UDP relay (edge/relay) the GridSession opens circuits through, e.g. http://127.0.0.1:8790. */
     RELAY_URL?: string;
     /** The relay's shared secret (a Worker secret; unset for a loopback relay). */
@@ -31,7 +33,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import('./index');
-    durableNamespaces: 'WorldRoom' | 'GridSession';
+    durableNamespaces: 'WorldRoom' | 'GridSession' | 'SignalRoom';
   }
 }
 

@@ -3,11 +3,13 @@ import { Hono } from 'hono';
 import { aiRoutes } from './api/ai';
 import { gridRoutes } from './api/grid';
 import { modelRoutes } from './api/models';
+import { p2pRoutes } from './api/p2p';
 import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
 import { isolationHeaders } from './isolation';
 
 export { GridSession } from './rooms/grid-session-room';
+export { SignalRoom } from './rooms/signal-room';
 export { WorldRoom } from './rooms/world-room';
 
 const app = new Hono<{ Bindings: Env }>();
@@ -27,12 +29,14 @@ app.get('/api/health', (c) => c.json({ ok: true, service: 'stormcore-edge', vers
 
 app.route('/', worldRoutes);
 app.route('/', gridRoutes);
+app.route('/', p2pRoutes);
 app.route('/', aiRoutes);
 app.route('/', modelRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),
 );
+app.all('/p2p/*', (c) => c.json(errorBody('not_found', `edge: no signalling route ${new URL(c.req.url).pathname}`), 404));
 app.all('/ws/*', (c) => c.json(errorBody('not_found', `edge: no WebSocket route ${new URL(c.req.url).pathname}`), 404));
 
 // Everything else is a static asset (the SPA fallback serves index.html for client-side routes).

@@ -414,6 +414,9 @@ export class GridSession extends DurableObject<Env> {
       case 'ping':
         this.send({ type: 'pong', nonce: msg.nonce, clientTime: msg.clientTime, serverTime: Date.now() });
         return;
+      case 'p2p':
+        // OpenSim regions have no peer-to-peer: the visitor simply never hears of peers.
+        return;
     }
   }
 

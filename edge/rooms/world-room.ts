@@ -32,6 +32,7 @@ import {
 import { createSqlWorldStore } from '../adapters/sql-world-store';
 import type { WorldStore } from '../adapters/world-store';
 import { type AiBudget, AiGate, type AiLimits, type AiRefusal, spend } from '../ai/ai-gate';
+import { peerIdFor } from '../auth/peer-id';
 import { hasPermission, PERMISSION } from '../auth/permissions';
 import type { TokenClaims } from '../auth/tokens';
 import {
@@ -51,6 +52,7 @@ import {
   viewReach,
 } from '../world/interest';
 import { defaultModelScale, findModel } from '../world/models';
+import { type PeerCandidate, planPeers } from '../world/peers';
 import { RoomPhysics } from '../world/room-physics';
 import { DEMO_WORLD, emptySeed, plazaSeed, WORLD_BOUNDS } from '../world/seed';
 import { terrainPatches } from '../world/terrain';
@@ -81,6 +83,9 @@ const ROOM = 'world-room';
 /** Storage key of the language tier's daily token budget. */
 const AI_BUDGET_KEY = 'ai-budget';
 
+/** How often a moving room plans who may connect peer-to-peer (ms). */
+const PEERS_EVERY_MS = 500;
+
 /** Simulation and send rate. */
 export const TICK_MS = 50;
 /** How long a closed session can be resumed. */
@@ -103,6 +108,9 @@ const Attachment = z.object({
   sentTick: z.number(),
   anchor: AnchorCell,
   anchorTick: z.number(),
+  /** The visitor's bound peer id (edge/auth/peer-id.ts) and whether it opted in to peer-to-peer. */
+  peer: z.string().optional(),
+  p2p: z.boolean().optional(),
 });
 type Attachment = z.infer<typeof Attachment>;
 
@@ -124,6 +132,10 @@ interface Client {
   owed: Map<number, Owed>;
   bucket: FrameBucket;
   attachedAt: number;
+  /** Its bound peer id, whether it opted in to peer-to-peer, and the peers frame last sent ('' for none). */
+  peer: string;
+  p2p: boolean;
+  peersSent: string;
 }
 
 const randomId = (bytes: number): string =>
@@ -218,6 +230,8 @@ export class WorldRoom extends DurableObject<Env> {
   private readonly announced = new Map<number, Announced>();
   /** Avatars that left since the last flush. */
   private departed: number[] = [];
+  /** When the peer-to-peer plan was last made (edge/world/peers.ts). */
+  private peersPlannedAt = 0;
   /** The language tier's rate limits for this world (its daily budget is in storage). */
   private readonly aiGate = new AiGate();
 
@@ -322,9 +336,10 @@ export class WorldRoom extends DurableObject<Env> {
     const world = this.world;
     if (!hello || !world) return;
     const claims = await verifyHello(this.env, ws, hello, world.name, ROOM);
+    const peer = claims ? await peerIdFor(world.name, claims.sub) : '';
     // Closed while its token was checked, or refused: nothing to join.
     if (!this.gate.admit(ws) || !claims || this.world !== world) return;
-    this.join(ws, world, claims, hello.resumeId, hello.baseline, hello.at ?? null);
+    this.join(ws, world, claims, hello.resumeId, hello.baseline, hello.at ?? null, peer);
     this.tickIfDue();
   }
 
@@ -347,6 +362,9 @@ export class WorldRoom extends DurableObject<Env> {
       owed: new Map(),
       bucket: createFrameBucket(now),
       attachedAt: now,
+      peer: a.peer ?? '',
+      p2p: a.p2p ?? false,
+      peersSent: '',
     };
   }
 
@@ -404,6 +422,8 @@ export class WorldRoom extends DurableObject<Env> {
       sentTick: c.sentTick,
       anchor: c.anchor,
       anchorTick: c.anchorTick,
+      peer: c.peer,
+      p2p: c.p2p,
     };
     c.ws.serializeAttachment(a);
     c.attachedAt = Date.now();
@@ -441,7 +461,15 @@ export class WorldRoom extends DurableObject<Env> {
   }
 
   /** Admits a socket: a resumed session gets welcome + delta, a new one welcome + snapshot + terrain. */
-  private join(ws: WebSocket, world: WorldState, claims: TokenClaims, resumeId: string, baseline: number, at: Vec3 | null): void {
+  private join(
+    ws: WebSocket,
+    world: WorldState,
+    claims: TokenClaims,
+    resumeId: string,
+    baseline: number,
+    at: Vec3 | null,
+    peer: string,
+  ): void {
     const now = Date.now();
     this.store.dropSessionsBefore(now - SESSION_RESUME_MS);
     // The same visitor coming back: same session, avatar and place, whatever its baseline. A session
@@ -484,6 +512,7 @@ export class WorldRoom extends DurableObject<Env> {
       sentTick: 0,
       anchor,
       anchorTick,
+      peer,
     });
     this.clients.set(ws, c);
     this.spawnAvatar(world, c, position, rotation);
@@ -789,6 +818,31 @@ export class WorldRoom extends DurableObject<Env> {
       if (plan.despawn.length > 0) this.sendDespawn(c, world.tick, plan.despawn);
       if (now - c.attachedAt > 1000) this.attach(c);
     }
+    if (now - this.peersPlannedAt >= PEERS_EVERY_MS) this.sharePeers(now);
+  }
+
+  /**
+   * Tells every opted-in visitor the nearby opted-in visitors it may open DataChannels to (edge/world/peers.ts),
+   * when its list changed; a visitor that opted out hears an empty list once.
+   */
+  private sharePeers(now: number): void {
+    const world = this.world;
+    if (!world) return;
+    this.peersPlannedAt = now;
+    const candidates: PeerCandidate[] = [];
+    for (const c of this.clients.values()) {
+      const position = c.p2p && c.peer !== '' ? world.entities.get(c.avatar)?.entity.position : undefined;
+      if (position) candidates.push({ entity: c.avatar, peer: c.peer, position });
+    }
+    const plan = planPeers(candidates);
+    for (const c of this.clients.values()) {
+      const links = plan.get(c.avatar);
+      const msg: ServerMessage = links ? { type: 'peers', self: c.peer, peers: links } : { type: 'peers', self: '', peers: [] };
+      const key = links ? `${c.peer}|${links.map((l) => l.entity).join(',')}` : '';
+      if (key === c.peersSent) continue;
+      c.peersSent = key;
+      this.send(c, msg);
+    }
   }
 
   /** Token bucket per socket: true when the frame may be handled. Closes a repeat offender with CLOSE.flood. */
@@ -881,6 +935,13 @@ export class WorldRoom extends DurableObject<Env> {
       case 'ping':
         this.send(c, { type: 'pong', nonce: msg.nonce, clientTime: msg.clientTime, serverTime: Date.now() });
         return;
+      case 'p2p':
+        // Opting in shows this visitor's IP address to its peers: only ever on the visitor's own request.
+        if (c.p2p === msg.on) return;
+        c.p2p = msg.on;
+        this.attach(c);
+        this.sharePeers(Date.now());
+        return;
     }
   }
 
@@ -942,6 +1003,7 @@ export class WorldRoom extends DurableObject<Env> {
       this.store.putSession(sessionOf(c, e, Date.now()));
     }
     this.lastActivity = Date.now();
+    if (c.p2p) this.peersPlannedAt = 0; // its peers hear at the next flush that it is gone
     if (this.clients.size > 0) this.flush(Date.now());
     else world?.saveTick(); // the last one out: nothing ticks any more
   }

@@ -18,6 +18,7 @@ import {
   MAX_ERROR_MESSAGE_BYTES,
   MAX_FACES,
   MAX_NAME_BYTES,
+  MAX_P2P_PEERS,
   MAX_SERVER_FRAME_BYTES,
   MAX_SESSION_BYTES,
   MAX_TERRAIN_PATCH_SIDE,
@@ -46,7 +47,7 @@ import {
 import { MAX_PRELOAD_SOUNDS, MAX_SOUND_RADIUS } from './sound';
 
 /** Message tags: client → edge below 0x80, edge → client from 0x80. */
-export const CLIENT_TAGS = { hello: 0x01, input: 0x02, chat: 0x03, action: 0x04, ack: 0x05, ping: 0x06 } as const;
+export const CLIENT_TAGS = { hello: 0x01, input: 0x02, chat: 0x03, action: 0x04, ack: 0x05, ping: 0x06, p2p: 0x07 } as const;
 export const SERVER_TAGS = {
   welcome: 0x81,
   snapshot: 0x82,
@@ -60,6 +61,7 @@ export const SERVER_TAGS = {
   sound_trigger: 0x8a,
   sound_preload: 0x8b,
   region_info: 0x8c,
+  peers: 0x8d,
 } as const;
 
 /** Bits of an entity record's field mask. */
@@ -363,6 +365,18 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
   return out;
 }
 
+/** A bound peer id (`p` + 32 hex digits) as its 16 bytes. */
+function writePeerId(w: ByteWriter, id: string): void {
+  if (!/^p[0-9a-f]{32}$/.test(id)) throw new ProtocolError('protocol_invalid', `"${id.slice(0, 40)}" is not a bound peer id`);
+  for (let i = 1; i < 33; i += 2) w.u8(Number.parseInt(id.slice(i, i + 2), 16));
+}
+
+function readPeerId(r: ByteReader): string {
+  let id = 'p';
+  for (const b of r.bytes(16)) id += b.toString(16).padStart(2, '0');
+  return id;
+}
+
 /** Encodes a client → edge message. */
 export function encodeClientMessage(msg: ClientMessage): Uint8Array {
   const w = new ByteWriter(64);
@@ -397,6 +411,9 @@ export function encodeClientMessage(msg: ClientMessage): Uint8Array {
     case 'ping':
       w.u32(msg.nonce);
       w.f64(msg.clientTime);
+      break;
+    case 'p2p':
+      w.u8(msg.on ? 1 : 0);
       break;
   }
   const out = w.finish();
@@ -472,6 +489,12 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
       if (!Number.isFinite(clientTime))
         throw new ProtocolError('protocol_invalid', 'a ping frame is malformed at clientTime: not a finite number');
       return { type: 'ping', nonce, clientTime };
+    }
+    case CLIENT_TAGS.p2p: {
+      const on = r.u8();
+      r.end();
+      if (on > 1) throw new ProtocolError('protocol_invalid', `a p2p frame is malformed at on: ${on} is not 0 or 1`);
+      return { type: 'p2p', on: on === 1 };
     }
     default:
       throw new ProtocolError('protocol_unknown_type', `client message tag 0x${tag.toString(16).padStart(2, '0')} is unknown`);
@@ -589,6 +612,21 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       for (const v of msg.terrainHeightRanges) w.f32(v);
       // NaN: no water.
       w.f32(msg.waterHeight ?? Number.NaN);
+      break;
+    case 'peers':
+      // Flags: bit 0, the visitor's own peer id follows. Peer ids travel as their 16 bytes.
+      w.u8(msg.self === '' ? 0 : 1);
+      if (msg.self !== '') writePeerId(w, msg.self);
+      if (msg.peers.length > MAX_P2P_PEERS)
+        throw new ProtocolError(
+          'protocol_too_large',
+          `a peers frame holds ${msg.peers.length} peers, the limit is ${MAX_P2P_PEERS}`,
+        );
+      w.u16(msg.peers.length);
+      for (const p of msg.peers) {
+        w.u32(p.entity);
+        writePeerId(w, p.peer);
+      }
       break;
   }
   const out = w.finish();
@@ -778,6 +816,17 @@ export function decodeServerMessage(bytes: Uint8Array, bounds: Bounds = DEFAULT_
         terrainHeightRanges,
         waterHeight: Number.isNaN(water) ? null : water,
       };
+      break;
+    }
+    case SERVER_TAGS.peers: {
+      const flags = r.u8();
+      if ((flags & ~1) !== 0)
+        throw new ProtocolError('protocol_invalid', `a peers frame is malformed at flags: unknown bits 0x${flags.toString(16)}`);
+      const self = flags & 1 ? readPeerId(r) : '';
+      const n = r.count(MAX_P2P_PEERS, 'a peers frame');
+      const peers: { entity: number; peer: string }[] = [];
+      for (let i = 0; i < n; i++) peers.push({ entity: r.u32(), peer: readPeerId(r) });
+      raw = { type: 'peers', self, peers };
       break;
     }
     default:

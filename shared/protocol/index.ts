@@ -92,6 +92,9 @@ export {
   Hello,
   INPUT_FLAGS,
   Input,
+  P2p,
+  PeerLink,
+  Peers,
   Ping,
   Pong,
   ServerChat,
@@ -100,6 +103,7 @@ export {
   TerrainPatch,
   Welcome,
 } from './messages';
+export { decodePeerMotion, encodePeerMotion, PEER_MOTION_BYTES, PeerMotion } from './peer-motion';
 export {
   PRIM_SHAPE_FIELDS,
   PRIM_SHAPE_KEYS,
@@ -124,6 +128,27 @@ export {
   unpackRotation,
   VELOCITY_UNIT,
 } from './quantize';
+export {
+  AnswerPayload,
+  BOUND_PEER_ID_PATTERN,
+  CandidatePayload,
+  MAX_CANDIDATE_BYTES,
+  MAX_QUEUED_PER_PEER,
+  MAX_QUEUED_TOTAL,
+  MAX_SDP_BYTES,
+  MAX_SIGNAL_FRAME_BYTES,
+  OfferPayload,
+  PEERJS_KEY,
+  PeerId,
+  parseSignalFrame,
+  type RelayedFrame,
+  SIGNAL_EXPIRE_MS,
+  SignalClientFrame,
+  type SignalParse,
+  SignalQuery,
+  type SignalRefusal,
+  type SignalServerFrame,
+} from './signal';
 export {
   BUILTIN_SOUNDS,
   DEFAULT_SOUND_RADIUS,

@@ -32,6 +32,9 @@ export const MAX_FACES = 32;
 /** Largest terrain patch side, in samples. */
 export const MAX_TERRAIN_PATCH_SIDE = 64;
 
+/** Most peers the room tells a visitor to connect to (a full mesh stops paying off past 4-6). */
+export const MAX_P2P_PEERS = 6;
+
 /** Largest start coordinate a hello may carry (metres, either sign). */
 export const MAX_START_COORDINATE = 1e7;
 

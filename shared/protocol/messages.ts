@@ -8,6 +8,7 @@ import {
   MAX_ERROR_CODE_BYTES,
   MAX_ERROR_MESSAGE_BYTES,
   MAX_NAME_BYTES,
+  MAX_P2P_PEERS,
   MAX_SESSION_BYTES,
   MAX_START_COORDINATE,
   MAX_TERRAIN_PATCH_SIDE,
@@ -16,6 +17,7 @@ import {
   WORLD_NAME_PATTERN,
 } from './limits';
 import { RegionInfo } from './material';
+import { BOUND_PEER_ID_PATTERN } from './signal';
 import { SoundPreload, SoundTrigger } from './sound';
 import { OperationResult, WorldOperation } from './world-tool';
 
@@ -72,8 +74,15 @@ export type Ack = z.infer<typeof Ack>;
 export const Ping = z.object({ type: z.literal('ping'), nonce: uint(32), clientTime: z.number() });
 export type Ping = z.infer<typeof Ping>;
 
+/**
+ * Peer-to-peer opt-in: `on` asks the room to tell this visitor its nearby peers (and them about it). Off by
+ * default: a peer connection shows the visitor's IP address to the other visitor.
+ */
+export const P2p = z.object({ type: z.literal('p2p'), on: z.boolean() });
+export type P2p = z.infer<typeof P2p>;
+
 /** Every message a client sends. */
-export const ClientMessage = z.discriminatedUnion('type', [Hello, Input, ClientChat, Action, Ack, Ping]);
+export const ClientMessage = z.discriminatedUnion('type', [Hello, Input, ClientChat, Action, Ack, Ping, P2p]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---- edge → client ----
@@ -157,6 +166,21 @@ export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export const Pong = z.object({ type: z.literal('pong'), nonce: uint(32), clientTime: z.number(), serverTime: z.number() });
 export type Pong = z.infer<typeof Pong>;
 
+/** A peer the room lets a visitor connect to: the other visitor's avatar and its bound PeerJS id. */
+export const PeerLink = z.object({ entity: EntityId, peer: z.string().regex(BOUND_PEER_ID_PATTERN) });
+export type PeerLink = z.infer<typeof PeerLink>;
+
+/**
+ * The visitor's own peer id and the nearby opted-in visitors it may open DataChannels to (at most
+ * MAX_P2P_PEERS, nearest first). Sent when the list changes; `self` is '' and `peers` empty when p2p is off.
+ */
+export const Peers = z.object({
+  type: z.literal('peers'),
+  self: z.union([z.literal(''), z.string().regex(BOUND_PEER_ID_PATTERN)]),
+  peers: z.array(PeerLink).max(MAX_P2P_PEERS),
+});
+export type Peers = z.infer<typeof Peers>;
+
 /** Every message the edge sends. */
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
@@ -171,6 +195,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SoundTrigger,
   SoundPreload,
   RegionInfo,
+  Peers,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -9,6 +9,12 @@ import { createWalk, JUMP_MS } from '../../web/visit/walk';
 import { TerrainStore } from '../../web/world/plugins/terrain';
 
 describe('visit options and targets', () => {
+  it('refuses --p2p with a message that says why visit cannot take part', () => {
+    expect(() => parseVisitArgs(['/#/fv/plaza', '--p2p'], {})).toThrow(VisitUsageError);
+    expect(() => parseVisitArgs(['/#/fv/plaza', '--p2p'], {})).toThrow(/--p2p cannot take part yet: .*WebRTC/);
+    expect(() => parseVisitArgs(['/#/fv/plaza', '--p2p=1'], {})).toThrow(/takes no value/);
+  });
+
   it('reads options and falls back to the OPENSIM_* environment', () => {
     const o = parseVisitArgs(['http://127.0.0.1:9100/', '--seconds', '3', '--say=hi there', '--draw-distance', '64'], {
       OPENSIM_FIRST: 'Test',

@@ -13,6 +13,8 @@ export function fakeConnection(over: Partial<StormConnection> = {}): StormConnec
     chat: () => {},
     operate: async (): Promise<OperationResult> => ({ op: 'failed', code: 'not_connected', message: 'a fake connection' }),
     ping: () => {},
+    setP2p: () => {},
+    token: null,
     close: () => {},
     ...over,
   };

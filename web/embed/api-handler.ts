@@ -117,6 +117,7 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
   const allowOrigins = new Set(options.allowOrigins ?? []);
   // Sound starts off (browsers' autoplay rules); the page applies what configure answers.
   let audio = { enabled: false, volume: 0.8 };
+  let p2p = { allowed: true };
   const created = new Set<EntityId>();
   let lastError: WireError = { code: 0, message: '' };
 
@@ -170,7 +171,8 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
       }
       for (const origin of config.allowOrigins ?? []) allowOrigins.add(origin);
       if (config.audio) audio = { ...audio, ...config.audio };
-      return { maxEntities, allowOrigins: [...allowOrigins], audio: { ...audio } };
+      if (config.p2p) p2p = { ...config.p2p };
+      return { maxEntities, allowOrigins: [...allowOrigins], audio: { ...audio }, p2p: { ...p2p } };
     },
     createEntity: ({ components }) => {
       const w = needWorld(world, 'createEntity');

@@ -16,7 +16,7 @@ import {
 } from '../embed-sdk/protocol';
 import type { EngineMessage, EngineRequest } from './engine-protocol';
 import { toWireError } from './errors';
-import { EmbedAudioSettings, type EmbedRequest, Origin, parseRequest, RequestId } from './schemas';
+import { EmbedAudioSettings, EmbedP2pSettings, type EmbedRequest, Origin, parseRequest, RequestId } from './schemas';
 
 /** Requests in flight at once; more are refused with Busy. */
 export const MAX_PENDING = 256;
@@ -81,6 +81,8 @@ export interface HostBridgeOptions {
   onStatus?: (status: BridgeStatus) => void;
   /** configure's sound settings (validated by the engine, checked again here), for the page's audio. */
   onAudio?: (audio: { enabled: boolean; volume: number }) => void;
+  /** configure's peer-to-peer permission (checked again here), for the page's peer transport. */
+  onP2p?: (p2p: { allowed: boolean }) => void;
 }
 
 export interface HostBridge {
@@ -201,12 +203,14 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
         let response = message.response;
         if (response.ok && p.method === 'configure') {
           // configure's allowOrigins (validated by the engine, checked again here) join the allowlist.
-          const result = response.result as { allowOrigins?: unknown; audio?: unknown };
+          const result = response.result as { allowOrigins?: unknown; audio?: unknown; p2p?: unknown };
           if (Array.isArray(result.allowOrigins)) {
             for (const o of result.allowOrigins) if (Origin.safeParse(o).success) allowed.add(o as string);
           }
           const audio = EmbedAudioSettings.safeParse(result.audio);
           if (audio.success) options.onAudio?.(audio.data);
+          const p2p = EmbedP2pSettings.safeParse(result.p2p);
+          if (p2p.success) options.onP2p?.(p2p.data);
           response = { ...response, result: { ...result, allowOrigins: [...allowed] } };
         }
         if (p.method === 'aiEnhance') awaitingEvent.set(key, p);

@@ -171,6 +171,9 @@ export type EmbedAudio = z.infer<typeof EmbedAudio>;
 /** The sound settings configure answers with (all of them), checked again on the page before they are applied. */
 export const EmbedAudioSettings = z.strictObject({ enabled: z.boolean(), volume: z.number().min(0).max(1) });
 
+/** The peer-to-peer permission configure answers with, checked again on the page before it is applied. */
+export const EmbedP2pSettings = z.strictObject({ allowed: z.boolean() });
+
 /** The configuration `configure(json)` accepts. Unknown keys are refused so typos do not pass silently. */
 export const EmbedConfig = z.strictObject({
   /** Most entities the host may create in the live world (≤ init's capacity). */
@@ -179,6 +182,11 @@ export const EmbedConfig = z.strictObject({
   allowOrigins: z.array(Origin).max(EMBED_LIMITS.maxOrigins).optional(),
   /** Sound: on or off, and the volume (0..1). Browsers play it only after a click or key press in the frame. */
   audio: EmbedAudio.optional(),
+  /**
+   * Peer-to-peer: `allowed: false` forbids it in this frame (the visitor's toggle is hidden and a connection in
+   * use is closed). Allowed by default, and even then off until the visitor turns it on.
+   */
+  p2p: z.strictObject({ allowed: z.boolean() }).optional(),
 });
 export type EmbedConfig = z.infer<typeof EmbedConfig>;
 
@@ -199,7 +207,7 @@ export function parseConfig(json: string): { ok: true; config: EmbedConfig } | {
       ok: false,
       error: {
         code: EmbedCode.InvalidConfig,
-        message: `embed: configure: ${where}: ${issue?.message ?? 'invalid'}; accepted keys: maxEntities, allowOrigins, audio`,
+        message: `embed: configure: ${where}: ${issue?.message ?? 'invalid'}; accepted keys: maxEntities, allowOrigins, audio, p2p`,
       },
     };
   }

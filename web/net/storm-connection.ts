@@ -78,6 +78,10 @@ export interface StormConnection {
   /** Runs a World Tool Protocol operation; rejects with net_disconnected if the socket drops first. */
   operate(body: WorldOperation): Promise<OperationResult>;
   ping(): void;
+  /** Peer-to-peer opt-in (off until the visitor turns it on); said again after every welcome while on. */
+  setP2p(on: boolean): void;
+  /** The access token the connection holds now (the peer transport's signalling uses the same one), or null. */
+  readonly token: string | null;
   close(): void;
 }
 
@@ -141,6 +145,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
   let stopped = false;
   let retry: unknown = null;
   let seq = 0;
+  let p2p = false;
   let nextActionId = 1;
   let lastAckAt = Number.NEGATIVE_INFINITY;
   let ackedTick = 0;
@@ -190,6 +195,8 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       welcomed = true;
       backoff.reset();
       setState('open', msg.resumed ? 'resumed' : 'joined');
+      // A new socket knows nothing of the opt-in: say it again.
+      if (p2p) send({ type: 'p2p', on: true });
     }
     // The state is complete after a snapshot's last part or a delta: that tick is the baseline to acknowledge.
     let complete = false;
@@ -303,6 +310,14 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     },
     ping() {
       send({ type: 'ping', nonce: seq, clientTime: now() });
+    },
+    setP2p(on) {
+      if (on === p2p) return;
+      p2p = on;
+      send({ type: 'p2p', on });
+    },
+    get token() {
+      return token;
     },
     close() {
       stopped = true;

@@ -1,11 +1,13 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
+import type { PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
 import type { LoadForecast } from '../engine/metrics';
+import type { PeerStats } from '../net/peer-transport';
 import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
-import type { WorldCommand } from '../world/world-protocol';
+import type { PeerMotionStats, WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { type AiClient, startAiWorker } from './ai-client';
 import { BadLinkNotice } from './components/BadLinkNotice';
@@ -16,6 +18,7 @@ import { HelpPanel } from './components/HelpPanel';
 import { HoverTexts } from './components/HoverTexts';
 import { Minimap } from './components/Minimap';
 import { NameTags } from './components/NameTags';
+import { PeerToggle } from './components/PeerToggle';
 import { PeopleList } from './components/PeopleList';
 import { PerfOverlay } from './components/PerfOverlay';
 import { PluginsPanel } from './components/PluginsPanel';
@@ -78,6 +81,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   // Sound starts off: switching it on is the user gesture browsers require before audio plays.
   const audio = createAudioHost({ onChange: (s) => setSound(s) });
   const [sound, setSound] = createSignal(audio.settings());
+  // Peer-to-peer: off until the visitor turns it on (web/ui/components/PeerToggle.tsx says what it reveals).
+  const [p2pOn, setP2pOn] = createSignal(false);
+  const [peerStats, setPeerStats] = createSignal<PeerStats | null>(null);
+  const [peerMotion, setPeerMotion] = createSignal<PeerMotionStats | null>(null);
   onCleanup(() => audio.stop());
   const route = createRoute();
   let world: LiveWorld | null = null;
@@ -145,6 +152,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         stormDebug: {
           loseDevice: () => render.send({ type: 'lose-device' }),
           audio: () => audio.debug(),
+          peers: () => world?.peerStats() ?? null,
+          dropPeer: (entity: number) => world?.dropPeer(entity) ?? false,
+          sendPeerMotion: (motion: PeerMotion) => world?.sendPeerMotion(motion) ?? 0,
+          probe: (entity: number) => world?.send({ type: 'p2p-probe', entity }),
           render: () => lastRenderStats,
           plugins: () => plugins(),
         },
@@ -179,6 +190,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             }
             case 'audio':
               audio.receive(event.frame);
+              break;
+            case 'p2p-stats':
+              setPeerMotion(event.stats);
+              setPeerStats(world?.peerStats() ?? null);
               break;
             case 'metrics':
               // The AI worker starts with the first snapshot and answers each with a load forecast.
@@ -301,6 +316,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           </button>
         </Show>
         <SoundControls settings={sound()} onToggle={(on) => audio.setEnabled(on)} onVolume={(v) => audio.setVolume(v)} />
+        <Show when={view().connection.state === 'in-world'}>
+          <PeerToggle
+            on={p2pOn()}
+            allowed={true}
+            transport={peerStats()}
+            world={peerMotion()}
+            onToggle={(on) => {
+              if (world?.setP2p(on)) setP2pOn(on);
+              if (!on) setPeerStats(null);
+            }}
+          />
+        </Show>
         <CopyLinkButton url={link} />
         <button
           type="button"

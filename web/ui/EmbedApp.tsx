@@ -9,11 +9,14 @@ import { createAudioHost } from '../audio/audio-host';
 import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget } from '../embed/bridge';
 import { createWorldEngineLink, createWorldlessEngineLink } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
+import type { PeerStats } from '../net/peer-transport';
 import type { RenderEvent } from '../render/render-protocol';
+import type { PeerMotionStats } from '../world/world-protocol';
 import { EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
 import { EmbedOverlay } from './components/EmbedOverlay';
 import { GridLoginForm } from './components/GridLoginForm';
 import { HoverTexts } from './components/HoverTexts';
+import { PeerToggle } from './components/PeerToggle';
 import type { GpuStatus } from './components/StatusLine';
 import { ACTION_TIMEOUT_MS, createLiveApi, type LiveApi } from './embed-live';
 import { type GridCredentials, loginToGrid } from './grid-login';
@@ -53,6 +56,12 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
   /** An OpenSim place waiting for its login (the frame's own form), and that form's state. */
   const [gridPlace, setGridPlace] = createSignal<Extract<Place, { kind: 'os' }> | null>(null);
   const [login, setLogin] = createSignal<{ busy: boolean; error: string }>({ busy: false, error: '' });
+  // Peer-to-peer: off until the visitor turns it on; the host may forbid it (configure({p2p: {allowed: false}})).
+  const [worldRef, setWorldRef] = createSignal<LiveWorld | null>(null);
+  const [p2pOn, setP2pOn] = createSignal(false);
+  const [p2pAllowed, setP2pAllowed] = createSignal(true);
+  const [peerStats, setPeerStats] = createSignal<PeerStats | null>(null);
+  const [peerMotion, setPeerMotion] = createSignal<PeerMotionStats | null>(null);
   /** The embed API methods the live viewer carries out (null when it could not start). */
   let live: LiveApi | null = null;
   const allow = parseAllowParam(new URLSearchParams(location.search).get('allow'));
@@ -93,7 +102,10 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       live?.onWorldEvent(event);
       if (event.type === 'audio') audio.receive(event.frame);
       else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
-      else if (event.type === 'view') {
+      else if (event.type === 'p2p-stats') {
+        setPeerMotion(event.stats);
+        setPeerStats(world?.peerStats() ?? null);
+      } else if (event.type === 'view') {
         setView(event.view);
         const c = event.view.connection;
         const place = placeOf(event.view.world, route());
@@ -123,6 +135,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
         setGridPlace(r.place);
       } else setOffline('this link names no grid: open it in StormCore to pick one');
     });
+    setWorldRef(world);
     live = world
       ? createLiveApi({
           // A grid session's sounds come through its asset route, with its token.
@@ -182,6 +195,11 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
         audio.setVolume(a.volume);
         if (a.enabled !== audio.settings().enabled) audio.setEnabled(a.enabled);
       },
+      onP2p: (p) => {
+        world?.setP2pAllowed(p.allowed);
+        setP2pAllowed(p.allowed);
+        if (!p.allowed) setP2pOn(false);
+      },
     });
     const onMessage = (e: MessageEvent<unknown>): void =>
       bridge?.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
@@ -226,6 +244,22 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
         )}
       </Show>
       <div class="sc-hud">
+        <Show when={view().connection.state === 'in-world' && worldRef()}>
+          {(w) => (
+            <div class="sc-embed-p2p">
+              <PeerToggle
+                on={p2pOn()}
+                allowed={p2pAllowed()}
+                transport={peerStats()}
+                world={peerMotion()}
+                onToggle={(on) => {
+                  if (w().setP2p(on)) setP2pOn(on);
+                  if (!on) setPeerStats(null);
+                }}
+              />
+            </div>
+          )}
+        </Show>
         <HoverTexts
           texts={view().hoverTexts}
           viewProj={gpu().state === 'ready' ? viewProj() : null}

@@ -99,6 +99,7 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --assets            (OpenSim) fetch every texture, sculpt map, mesh and sound the entities name through the
                       edge and decode them as the viewer does; report per entity faces, sculpt, mesh and hover
                       text, and per asset its size, sha256 and what it decoded to
+  --p2p               not supported: visit cannot take part in peer-to-peer motion (see the error it gives)
 One JSON document goes to stdout; progress to stderr.`;
 
 const FLAGS = new Set([
@@ -117,7 +118,13 @@ const FLAGS = new Set([
 ]);
 
 /** Options that take no value. */
-const SWITCHES = new Set(['assets']);
+const SWITCHES = new Set(['assets', 'p2p']);
+
+/** Why `visit --p2p` is refused (docs/errors.md, visit). */
+export const P2P_UNSUPPORTED =
+  'visit: --p2p cannot take part yet: peer-to-peer motion needs WebRTC DataChannels, which Node does not have, and ' +
+  'no Node WebRTC package is wired into visit (werift, pure TypeScript, would be the candidate); visit sees every ' +
+  "visitor's motion through the room, exactly as a browser whose peer connection failed";
 
 function number(text: string, flag: string, min: number, max: number, integer: boolean): number {
   const v = Number(text);
@@ -154,6 +161,7 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
       values.set(name, value);
     } else positional.push(arg);
   }
+  if (values.has('p2p')) throw new VisitUsageError(P2P_UNSUPPORTED);
   if (positional.length !== 1) throw new VisitUsageError(`visit: give exactly one target\n${USAGE}`);
   const edge = values.get('edge') ?? 'http://localhost:5173';
   if (!/^https?:\/\/[^/]+\/?$/.test(edge)) throw new VisitUsageError(`visit: --edge must be an http(s) origin, got "${edge}"`);

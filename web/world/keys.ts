@@ -7,6 +7,7 @@ import type {
   EntitySound,
   HoverText,
   OperationResult,
+  Peers,
   RegionInfo,
   SoundPreload,
   SoundTrigger,
@@ -15,6 +16,7 @@ import type {
 import { defineEvent, defineResource, type EntityId, type World } from '../engine';
 import type { ConnectionState as NetConnectionState } from '../net/storm-connection';
 import type { MaterialTableWriter } from '../scene/material-table';
+import type { PeerMotions } from './peer-motions';
 import type { WorldCommand, WorldEvent } from './world-protocol';
 
 /** The world App's clock, in ms (performance.now in workers; the fake clock in tests). */
@@ -91,3 +93,8 @@ export const SoundChanged = defineEvent<{ id: number; sound: EntitySound }>('net
 export const SoundTriggered = defineEvent<SoundTrigger>('net/sound-trigger');
 /** The server asked to fetch sound assets ahead of playing them. */
 export const SoundPreloaded = defineEvent<SoundPreload>('net/sound-preload');
+
+/** The room's peers frame: whom this visitor may connect to peer-to-peer (the p2p plugin hands it to the page). */
+export const PeersReceived = defineEvent<Peers>('net/peers');
+/** Peer motion per avatar and the counters of its reconciliation with the room (web/world/peer-motions.ts). */
+export const PeerMotionsKey = defineResource<PeerMotions>('world/peer-motions');

@@ -35,6 +35,7 @@ import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction
 import { metricsPlugin } from './plugins/metrics';
 import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
+import { p2pPlugin } from './plugins/p2p';
 import { physicsPlugin } from './plugins/physics';
 import { renderExtractPlugin } from './plugins/render-extract';
 import { soundPlugin } from './plugins/sound';
@@ -157,6 +158,8 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
   app.addPlugins(
     netPlugin(options.connect),
     sessionPlugin(),
+    // Before motion: peer motion is drawn the frame it arrives.
+    p2pPlugin(),
     motionPlugin(),
     terrainPlugin(),
     inputPlugin(),

@@ -3,7 +3,7 @@
  * the worker posts back.
  */
 import { z } from 'zod';
-import { MAX_CHAT_BYTES, type OperationResult, WorldOperation } from '../../shared/protocol';
+import { MAX_CHAT_BYTES, type OperationResult, type PeerLink, PeerMotion, WorldOperation } from '../../shared/protocol';
 import type { AudioFrame } from '../audio/audio-protocol';
 import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
 import type { ChromeTrace, MetricSnapshot, WorldMemory } from '../engine';
@@ -48,6 +48,12 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close') }),
   /** Asks for the engine's profiling spans as a Chrome trace and its metric snapshots (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
+  /** Peer-to-peer on or off (the HUD's toggle; off by default, and always off where the embedding page forbids it). */
+  z.object({ type: z.literal('p2p'), on: z.boolean() }),
+  /** Motion from the peer of avatar `entity`, as the page's peer transport received it (web/net/peer-transport.ts). */
+  z.object({ type: z.literal('peer-motion'), entity: z.number().int().min(1).max(0xffff_ffff), motion: PeerMotion }),
+  /** Arms the latency probe on avatar `entity` (the p2p bench): when its first moving update arrives by each path. */
+  z.object({ type: z.literal('p2p-probe'), entity: z.number().int().min(1).max(0xffff_ffff) }),
   /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
   z.object({ type: z.literal('embed'), request: z.unknown() }),
 ]);
@@ -89,7 +95,27 @@ export type WorldEvent =
   /** The newest metric snapshot (one a second), for the page's AI worker (the load forecast). */
   | { type: 'metrics'; snapshot: MetricSnapshot }
   /** The sound plugin: the listener and what is audible from it, for the page's mixer (web/audio). */
-  | { type: 'audio'; frame: AudioFrame };
+  | { type: 'audio'; frame: AudioFrame }
+  /** The p2p plugin: the peers the room named (with what the page's transport signals with), '' self when off. */
+  | { type: 'peers'; world: string; token: string; self: string; peers: PeerLink[] }
+  /** The p2p plugin: your avatar's motion for your peers, every frame it moves (and 4 times a second standing). */
+  | { type: 'self-motion'; motion: PeerMotion }
+  /** The p2p plugin's counters, twice a second while p2p is on. */
+  | { type: 'p2p-stats'; stats: PeerMotionStats };
+
+/** What the world worker did with peer motion. */
+export interface PeerMotionStats {
+  /** Peer updates drawn. */
+  applied: number;
+  /** Room motion updates left out because fresher peer motion agreed with them. */
+  roomSkipped: number;
+  /** Peer motion the room disagreed with: the room's state was drawn, and that peer's motion ignored for a second. */
+  corrections: number;
+  /** Peer updates ignored (unknown entity, your own avatar, or under a correction). */
+  ignored: number;
+  /** The latency probe, when armed: Date.now() of the probed avatar's first moving update by each path (0: not yet). */
+  probe?: { entity: number; peerAt: number; roomAt: number };
+}
 
 /** What the renderer takes from a world event: its shared memory and its terrain (null for every other event). */
 export function renderCommandOf(event: WorldEvent): Extract<RenderCommand, { type: 'attach-world' | 'terrain' }> | null {

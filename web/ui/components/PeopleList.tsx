@@ -18,6 +18,7 @@ export function PeopleList(props: { people: PersonView[]; self: PersonView | nul
               <li
                 data-testid="person"
                 data-self={String(p.self)}
+                data-id={p.id}
                 data-x={p.position[0].toFixed(2)}
                 data-y={p.position[1].toFixed(2)}
               >

@@ -39,6 +39,8 @@ import {
   Materials,
   type NetIndex,
   NetStateChanged,
+  PeerMotionsKey,
+  PeersReceived,
   RegionInfoReceived,
   SceneChanges,
   ServerError,
@@ -52,6 +54,7 @@ import {
   Welcomed,
   WorldReset,
 } from '../keys';
+import { createPeerMotions, type PeerMotions, probeArrival, roomMotionWins } from '../peer-motions';
 
 /** What `NetLink.open` takes: a connection's options without the callbacks the plugin wires itself. */
 export type OpenOptions = Omit<ConnectionOptions, 'onMessage' | 'onState' | 'resumeAt'>;
@@ -221,6 +224,8 @@ export class SceneApplier {
   structural = false;
 
   private readonly materials: MaterialTableWriter;
+  /** Peer motion of the avatars around you (the p2p plugin records it; the room's motion is reconciled with it). */
+  readonly peers: PeerMotions;
 
   constructor(
     private readonly app: App,
@@ -233,6 +238,8 @@ export class SceneApplier {
       app.insertResource(Materials, { buffer, writer: new MaterialTableWriter(buffer) });
     }
     this.materials = app.resource(Materials).writer;
+    if (!app.hasResource(PeerMotionsKey)) app.insertResource(PeerMotionsKey, createPeerMotions());
+    this.peers = app.resource(PeerMotionsKey);
   }
 
   /** Applies one decoded frame. */
@@ -297,6 +304,9 @@ export class SceneApplier {
       case 'region_info':
         app.send(RegionInfoReceived, msg);
         return;
+      case 'peers':
+        app.send(PeersReceived, msg);
+        return;
       default:
         return;
     }
@@ -307,6 +317,7 @@ export class SceneApplier {
     for (const netId of [...this.index.byNet.keys()]) this.despawn(netId);
     this.index.selfNetId = 0;
     this.pending = [];
+    this.peers.tracks.clear();
   }
 
   private setSelf(netId: number): void {
@@ -362,10 +373,19 @@ export class SceneApplier {
     }
     const child = (cols.netParent[i] ?? 0) !== 0;
     const now = this.now();
+    if (avatar) probeArrival(this.peers, u.id, u.velocity, 'room');
+    // An avatar whose peer sends motion directly: the room's motion is drawn only when it corrects the peer's.
+    const peerDrawn =
+      avatar &&
+      !child &&
+      (u.position !== undefined || u.velocity !== undefined) &&
+      !roomMotionWins(this.peers, u.id, u.position, now, u.velocity);
     if (child) {
       if (u.position) put3(cols.localPosition, i, u.position);
       if (u.rotation) put4(cols.localRotation, i, u.rotation);
       if (u.position || u.rotation) cols.localChanged[i] = tick;
+    } else if (peerDrawn) {
+      // Fresher peer motion agrees with the room's (web/world/peer-motions.ts): the peer's stays drawn.
     } else {
       if (u.position || u.velocity) {
         // Blend from where it is drawn now toward the new report (or the current estimate when only the velocity changed).
@@ -379,7 +399,7 @@ export class SceneApplier {
         cols.transformChanged[i] = tick;
       }
     }
-    if (u.velocity) put3(cols.velocity, i, u.velocity);
+    if (u.velocity && !peerDrawn) put3(cols.velocity, i, u.velocity);
     if (u.scale) {
       put3(cols.scale, i, u.scale);
       cols.transformChanged[i] = tick;
@@ -610,6 +630,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
       app.addEvent(NetStateChanged).addEvent(WorldReset).addEvent(Welcomed).addEvent(Spawned);
       app.addEvent(SnapshotApplied).addEvent(TerrainReceived).addEvent(ChatHeard).addEvent(ServerError);
       app.addEvent(SoundChanged).addEvent(SoundTriggered).addEvent(SoundPreloaded).addEvent(RegionInfoReceived);
+      app.addEvent(PeersReceived);
       const applier = new SceneApplier(app, index, app.resource(Clock).now);
       app.insertResource(Applier, applier);
       const resets = app.reader(WorldReset);

@@ -15,6 +15,7 @@ import {
   type FaceMaterial,
   MAX_CLIENT_FRAME_BYTES,
   MAX_ENTITIES_PER_FRAME,
+  MAX_P2P_PEERS,
   PROTOCOL_VERSION,
   ProtocolError,
   positionStep,
@@ -76,6 +77,8 @@ describe('storm protocol codec: client messages', () => {
     },
     { type: 'ack', tick: 4_000_000_000 },
     { type: 'ping', nonce: 42, clientTime: 1234.5 },
+    { type: 'p2p', on: true },
+    { type: 'p2p', on: false },
   ];
   for (const msg of cases) {
     it(`round-trips ${msg.type} exactly`, () => {
@@ -386,6 +389,57 @@ describe('storm protocol codec: server messages', () => {
   });
 });
 
+describe('storm protocol codec: peer-to-peer', () => {
+  const peer = (n: number) => `p${n.toString(16).padStart(32, '0')}`;
+
+  it("round-trips peers with and without the visitor's own id, peer ids as 16 bytes each", () => {
+    const cases: ServerMessage[] = [
+      { type: 'peers', self: '', peers: [] },
+      { type: 'peers', self: peer(1), peers: [{ entity: 7, peer: peer(0xabcdef) }] },
+      {
+        type: 'peers',
+        self: peer(2),
+        peers: [1, 2, 3, 4, 5, 6].map((i) => ({ entity: 4_000_000_000 + i, peer: peer(i * 977) })),
+      },
+    ];
+    for (const msg of cases) expect(decodeServerMessage(encodeServerMessage(msg, bounds), bounds)).toEqual(msg);
+    expect(encodeServerMessage(cases[1] as ServerMessage, bounds).length).toBe(1 + 1 + 16 + 2 + 4 + 16);
+  });
+
+  it('refuses more than MAX_P2P_PEERS peers, ids that are not bound peer ids, and p2p flags other than 0 and 1', () => {
+    const many = Array.from({ length: MAX_P2P_PEERS + 1 }, (_, i) => ({ entity: i, peer: peer(i) }));
+    expect(() => encodeServerMessage({ type: 'peers', self: '', peers: many }, bounds)).toThrow(ProtocolError);
+    expect(() => encodeServerMessage({ type: 'peers', self: 'p-not-hex', peers: [] }, bounds)).toThrow(/not a bound peer id/);
+    const tooMany = Uint8Array.of(0x8d, 0, MAX_P2P_PEERS + 1, 0);
+    expect(() => decodeServerMessage(tooMany, bounds)).toThrow(/limit is 6/);
+    expect(() => decodeClientMessage(Uint8Array.of(0x07, 2))).toThrow(/p2p frame is malformed/);
+    expect(() => decodeClientMessage(Uint8Array.of(0x07, 1, 0))).toThrow(ProtocolError);
+  });
+
+  it('random peer lists round-trip', () => {
+    const link = fc.record({
+      entity: fc.integer({ min: 1, max: 0xffffffff }),
+      peer: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+    });
+    fc.assert(
+      fc.property(
+        fc.option(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n })),
+        fc.array(link, { maxLength: MAX_P2P_PEERS }),
+        (self, links) => {
+          const hex = (v: bigint) => `p${v.toString(16).padStart(32, '0')}`;
+          const msg: ServerMessage = {
+            type: 'peers',
+            self: self === null ? '' : hex(self),
+            peers: links.map((l) => ({ entity: l.entity, peer: hex(l.peer) })),
+          };
+          expect(decodeServerMessage(encodeServerMessage(msg, bounds), bounds)).toEqual(msg);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('storm protocol codec: properties', () => {
   const onlyProtocolErrors = (decode: (b: Uint8Array) => unknown) => (bytes: Uint8Array) => {
     try {
@@ -431,6 +485,8 @@ describe('storm protocol codec: properties', () => {
       0x8a,
       0x8b,
       0x8c,
+      0x07,
+      0x8d,
     );
     fc.assert(
       fc.property(tags, fc.uint8Array({ maxLength: 200 }), (tag, rest) => {

@@ -102,6 +102,7 @@ describe('the embed API handler', () => {
       maxEntities: 2,
       allowOrigins: [],
       audio: { enabled: false, volume: 0.8 },
+      p2p: { allowed: true },
     });
     expect(limited.call('createEntity')).toMatchObject({ ok: true });
     expect(limited.call('createEntity')).toMatchObject({ ok: true });
@@ -126,7 +127,18 @@ describe('the embed API handler', () => {
       maxEntities: 8,
       allowOrigins: ['https://a.example'],
       audio: { enabled: false, volume: 0.8 },
+      p2p: { allowed: true },
     });
+  });
+
+  it('configure forbids peer-to-peer and allows it again; refuses p2p settings it does not know', () => {
+    const { call } = setup(8);
+    call('init');
+    expect(result(call('configure', { json: '{"p2p": {"allowed": false}}' }))).toMatchObject({ p2p: { allowed: false } });
+    expect(result(call('configure', { json: '{"maxEntities": 4}' }))).toMatchObject({ p2p: { allowed: false } });
+    expect(result(call('configure', { json: '{"p2p": {"allowed": true}}' }))).toMatchObject({ p2p: { allowed: true } });
+    expect(call('configure', { json: '{"p2p": {"allowed": "no"}}' })).toMatchObject({ ok: false, error: { code: -2 } });
+    expect(call('configure', { json: '{"p2p": {"stun": []}}' })).toMatchObject({ ok: false, error: { code: -2 } });
   });
 
   it('configure switches sound on and sets its volume, keeping what it leaves out; refuses a volume over 1', () => {

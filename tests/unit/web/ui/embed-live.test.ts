@@ -14,6 +14,11 @@ function setup() {
     visit: (place) => {
       if (place.kind === 'fv') sent.push({ type: 'connect', origin: 'http://viewer.test', world: place.world, kind: 'fv' });
     },
+    setP2p: () => false,
+    setP2pAllowed: () => {},
+    peerStats: () => null,
+    dropPeer: () => false,
+    sendPeerMotion: () => 0,
     stop: () => {},
   };
   const api = createLiveApi({
