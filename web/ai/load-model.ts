@@ -3,6 +3,8 @@
  * with a linear skip, y = tanh(x·W1 + b1)·W2 + x·Ws + b2, trained with Adam on the normalised MSE (plus a
  * little L2). Pure TypeScript, seeded, so `npm run train:load` gives the same model on every run.
  */
+
+import { createRandom } from '../../shared/math/random';
 import { FEATURES, POOLS, PREDICTED, WINDOW } from './load-features';
 
 /** The trained weights, row-major (in × out). */
@@ -71,18 +73,6 @@ export function pool(window: Float32Array): Float32Array {
   return out;
 }
 
-/** A small seeded generator (mulberry32): the same weights on every training run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
@@ -115,7 +105,8 @@ export function train(
   const D = POOLS.length * FEATURES.length;
   const H = options.hidden;
   const Q = PREDICTED.length;
-  const rand = random(options.seed);
+  // Seeded: the same weights on every training run.
+  const rand = createRandom(options.seed);
   const w: LoadModelWeights = {
     inputs: D,
     hidden: H,

@@ -7,6 +7,8 @@
  * call runs past its time budget or whose memory grows past its budget; the viewer keeps running and says why.
  * It runs on any thread that can start Workers (the page's main thread in the viewer).
  */
+
+import { readAtMost } from '../../shared/bytes/read-limited';
 import { type ChromeTrace, TraceRecorder } from '../engine';
 import { type BusDelivery, createPluginBus, type Hop, type PluginBus } from './bus';
 import { describeError, PluginCode, PluginError, pluginError } from './errors';
@@ -194,25 +196,9 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
   if (declared > limit) throw pluginError(PluginCode.FetchFailed, `${what} is ${declared} bytes, over the ${limit}-byte limit`);
   const reader = res.body?.getReader();
   if (!reader) return new Uint8Array(await res.arrayBuffer()).slice(0, limit);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel();
-      throw pluginError(PluginCode.FetchFailed, `${what} is over the ${limit}-byte limit`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return readAtMost(reader, limit, {
+    tooLarge: () => pluginError(PluginCode.FetchFailed, `${what} is over the ${limit}-byte limit`),
+  });
 }
 
 let instances = 0;
