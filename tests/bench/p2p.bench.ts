@@ -12,14 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resultOf, runInNetns } from '../support/netns';
-
-interface Latencies {
-  visitors: number;
-  peer: number[];
-  room: number[];
-  fallbacks: number;
-  open: number[];
-}
+import type { Latencies } from '../support/p2p-scenario';
 
 function percentile(values: number[], p: number): number | null {
   if (values.length === 0) return null;

@@ -199,7 +199,7 @@ async function e2e(base: string, browser: Browser) {
 }
 
 /** The p2p bench's measure: A's key press to the first moving update of A on every other visitor, by each path. */
-interface Latencies {
+export interface Latencies {
   visitors: number;
   peer: number[];
   room: number[];
