@@ -27,6 +27,23 @@ export function p2pPlugin(): Plugin {
       const heard = app.reader(PeersReceived);
       const resets = app.reader(WorldReset);
       const clock = app.resource(Clock);
+      /**
+       * Sets slot `i`'s dead-reckoning anchor to `to` moving at `velocity` from `now`, blended in from where the avatar
+       * is drawn now (columns hold the full capacity, so views taken here stay valid).
+       */
+      const blendTo = (i: number, to: ArrayLike<number>, velocity: ArrayLike<number>, now: number): void => {
+        const world = app.world;
+        const position = world.column(Transform, 'position');
+        const anchor = world.column(Motion, 'anchor');
+        const from = world.column(Motion, 'from');
+        const v = world.column(Motion, 'velocity');
+        for (let k = 0; k < 3; k++) {
+          from[i * 3 + k] = position[i * 3 + k] ?? 0;
+          anchor[i * 3 + k] = to[k] ?? 0;
+          v[i * 3 + k] = velocity[k] ?? 0;
+        }
+        world.column(Motion, 'at')[i] = now;
+      };
       let on = false;
       let linked = 0;
       let seq = 0;
@@ -68,19 +85,9 @@ export function p2pPlugin(): Plugin {
             if (!acceptPeerMotion(peers, c.entity, m.position, m.velocity, now)) continue;
             // Drawn at once, as a dead-reckoning anchor blended in from where the avatar is drawn now.
             const i = world.indexOf(e);
-            const position = world.column(Transform, 'position');
+            blendTo(i, m.position, m.velocity, now);
             const rotation = world.column(Transform, 'rotation');
-            const anchor = world.column(Motion, 'anchor');
-            const from = world.column(Motion, 'from');
-            const velocity = world.column(Motion, 'velocity');
-            const at = world.column(Motion, 'at');
-            for (let k = 0; k < 3; k++) {
-              from[i * 3 + k] = position[i * 3 + k] ?? 0;
-              anchor[i * 3 + k] = m.position[k] ?? 0;
-              velocity[i * 3 + k] = m.velocity[k] ?? 0;
-            }
             for (let k = 0; k < 4; k++) rotation[i * 4 + k] = m.rotation[k] ?? 0;
-            at[i] = now;
             const changed = world.views[world.component(Transform).changedColumn] as Uint32Array;
             changed[i] = ctx.tick;
           }
@@ -90,19 +97,12 @@ export function p2pPlugin(): Plugin {
             if (e === undefined || !world.isAlive(e)) continue;
             const i = world.indexOf(e);
             const position = world.column(Transform, 'position');
-            const anchor = world.column(Motion, 'anchor');
-            const from = world.column(Motion, 'from');
             const velocity = world.column(Motion, 'velocity');
-            const at = world.column(Motion, 'at');
             const now = clock.now();
             const s = (now - r.at) / 1000;
-            for (let k = 0; k < 3; k++) {
-              const v = r.velocity?.[k] ?? velocity[i * 3 + k] ?? 0;
-              from[i * 3 + k] = position[i * 3 + k] ?? 0;
-              anchor[i * 3 + k] = r.position ? (r.position[k] ?? 0) + v * s : (position[i * 3 + k] ?? 0);
-              velocity[i * 3 + k] = v;
-            }
-            at[i] = now;
+            const v = [0, 1, 2].map((k) => r.velocity?.[k] ?? velocity[i * 3 + k] ?? 0);
+            const to = [0, 1, 2].map((k) => (r.position ? (r.position[k] ?? 0) + (v[k] ?? 0) * s : (position[i * 3 + k] ?? 0)));
+            blendTo(i, to, v, now);
           }
           for (const p of heard.read()) {
             linked = p.peers.length;
