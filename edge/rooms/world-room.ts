@@ -942,6 +942,14 @@ export class WorldRoom extends DurableObject<Env> {
         this.attach(c);
         this.sharePeers(Date.now());
         return;
+      case 'teleport':
+      case 'map_request':
+        this.send(c, {
+          type: 'error',
+          code: 'world_not_supported',
+          message: 'world: teleports and the world map are for OpenSim grids; a Finalverse world is one place',
+        });
+        return;
     }
   }
 

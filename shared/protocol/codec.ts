@@ -17,10 +17,12 @@ import {
   MAX_ERROR_CODE_BYTES,
   MAX_ERROR_MESSAGE_BYTES,
   MAX_FACES,
+  MAX_MAP_REGIONS,
   MAX_NAME_BYTES,
   MAX_P2P_PEERS,
   MAX_SERVER_FRAME_BYTES,
   MAX_SESSION_BYTES,
+  MAX_SESSION_REGIONS,
   MAX_TERRAIN_PATCH_SIDE,
   MAX_TOKEN_BYTES,
   PROTOCOL_VERSION,
@@ -33,7 +35,7 @@ import {
   sculptFromByte,
   sculptTypeByte,
 } from './material';
-import { ClientMessage, DEFAULT_BOUNDS, ServerMessage } from './messages';
+import { ClientMessage, DEFAULT_BOUNDS, mapRequestProblem, ServerMessage, TRAVEL_KINDS } from './messages';
 import { PRIM_SHAPE_FIELDS } from './prim-shape';
 import {
   dequantizeAxis,
@@ -47,7 +49,17 @@ import {
 import { MAX_PRELOAD_SOUNDS, MAX_SOUND_RADIUS } from './sound';
 
 /** Message tags: client → edge below 0x80, edge → client from 0x80. */
-export const CLIENT_TAGS = { hello: 0x01, input: 0x02, chat: 0x03, action: 0x04, ack: 0x05, ping: 0x06, p2p: 0x07 } as const;
+export const CLIENT_TAGS = {
+  hello: 0x01,
+  input: 0x02,
+  chat: 0x03,
+  action: 0x04,
+  ack: 0x05,
+  ping: 0x06,
+  p2p: 0x07,
+  teleport: 0x08,
+  map_request: 0x09,
+} as const;
 export const SERVER_TAGS = {
   welcome: 0x81,
   snapshot: 0x82,
@@ -62,6 +74,9 @@ export const SERVER_TAGS = {
   sound_preload: 0x8b,
   region_info: 0x8c,
   peers: 0x8d,
+  regions: 0x8e,
+  travel: 0x8f,
+  map: 0x90,
 } as const;
 
 /** Bits of an entity record's field mask. */
@@ -92,6 +107,8 @@ export const FIELD = {
   text: 65536,
   /** Optional, extended: a Finalverse glTF model (its 32-byte SHA-256). */
   model: 131072,
+  /** Optional, extended: the region slot (u16) a grid entity's position is in (see the `regions` frame). */
+  region: 262144,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
@@ -105,7 +122,8 @@ const FIELD_KNOWN =
   FIELD.sculpt |
   FIELD.extended |
   FIELD.text |
-  FIELD.model;
+  FIELD.model |
+  FIELD.region;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -161,7 +179,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.materials, FIELD.materials) |
     has(e.sculpt, FIELD.sculpt) |
     has(e.text, FIELD.text) |
-    has(e.model, FIELD.model);
+    has(e.model, FIELD.model) |
+    has(e.region, FIELD.region);
   const high = Math.floor(mask / 65536);
   w.u32(e.id);
   w.u16((mask & 0xffff) | (high > 0 ? FIELD.extended : 0));
@@ -224,6 +243,7 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
       throw new ProtocolError('protocol_invalid', `a model hash "${e.model.slice(0, 70)}" is not 64 lower-case hex digits`);
     for (let i = 0; i < 32; i++) w.u8(Number.parseInt(e.model.slice(i * 2, i * 2 + 2), 16));
   }
+  if (e.region !== undefined) w.u16(e.region);
 }
 
 /** Bytes of one encoded face material. */
@@ -362,6 +382,7 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     for (let i = 0; i < 32; i++) hash += HEX[r.u8()];
     out.model = hash;
   }
+  if (mask & FIELD.region) out.region = r.u16();
   return out;
 }
 
@@ -414,6 +435,17 @@ export function encodeClientMessage(msg: ClientMessage): Uint8Array {
       break;
     case 'p2p':
       w.u8(msg.on ? 1 : 0);
+      break;
+    case 'teleport':
+      w.string(msg.region, MAX_NAME_BYTES, 'a region name');
+      for (const v of msg.position) w.f32(v);
+      break;
+    case 'map_request':
+      w.u16(msg.min[0]);
+      w.u16(msg.min[1]);
+      w.u16(msg.max[0]);
+      w.u16(msg.max[1]);
+      w.string(msg.name, MAX_NAME_BYTES, 'a region name');
       break;
   }
   const out = w.finish();
@@ -495,6 +527,17 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
       r.end();
       if (on > 1) throw new ProtocolError('protocol_invalid', `a p2p frame is malformed at on: ${on} is not 0 or 1`);
       return { type: 'p2p', on: on === 1 };
+    }
+    case CLIENT_TAGS.teleport:
+      raw = { type: 'teleport', region: r.string(MAX_NAME_BYTES, 'a region name'), position: [r.f32(), r.f32(), r.f32()] };
+      break;
+    case CLIENT_TAGS.map_request: {
+      const min = [r.u16(), r.u16()] as const;
+      const max = [r.u16(), r.u16()] as const;
+      const problem = mapRequestProblem({ min: [...min], max: [...max] });
+      if (problem) throw new ProtocolError('protocol_invalid', `a map_request frame is malformed: ${problem}`);
+      raw = { type: 'map_request', min, max, name: r.string(MAX_NAME_BYTES, 'a region name') };
+      break;
     }
     default:
       throw new ProtocolError('protocol_unknown_type', `client message tag 0x${tag.toString(16).padStart(2, '0')} is unknown`);
@@ -626,6 +669,45 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       for (const p of msg.peers) {
         w.u32(p.entity);
         writePeerId(w, p.peer);
+      }
+      break;
+    case 'regions':
+      if (msg.regions.length > MAX_SESSION_REGIONS)
+        throw new ProtocolError(
+          'protocol_too_large',
+          `a regions frame holds ${msg.regions.length} regions, the limit is ${MAX_SESSION_REGIONS}`,
+        );
+      w.u16(msg.current);
+      w.u16(msg.regions.length);
+      for (const g of msg.regions) {
+        w.u16(g.slot);
+        w.string(g.name, MAX_NAME_BYTES, 'a region name');
+        w.string(g.handle, 20, 'a region handle');
+        w.u32(g.size[0]);
+        w.u32(g.size[1]);
+        w.f64(g.origin[0]);
+        w.f64(g.origin[1]);
+      }
+      break;
+    case 'travel':
+      w.u8(TRAVEL_KINDS.indexOf(msg.kind));
+      w.string(msg.region, MAX_NAME_BYTES, 'a region name');
+      w.string(msg.message, MAX_ERROR_MESSAGE_BYTES, 'a travel message');
+      w.f64(msg.ms);
+      break;
+    case 'map':
+      if (msg.regions.length > MAX_MAP_REGIONS)
+        throw new ProtocolError('protocol_too_large', `a map frame holds ${msg.regions.length} regions, the limit is ${MAX_MAP_REGIONS}`);
+      w.u16(msg.regions.length);
+      for (const g of msg.regions) {
+        w.string(g.name, MAX_NAME_BYTES, 'a region name');
+        w.u16(g.x);
+        w.u16(g.y);
+        w.u16(g.size[0]);
+        w.u16(g.size[1]);
+        w.u8(g.access);
+        writeUuid(w, g.image, 'a map tile');
+        w.u8(g.agents);
       }
       break;
   }
@@ -827,6 +909,50 @@ export function decodeServerMessage(bytes: Uint8Array, bounds: Bounds = DEFAULT_
       const peers: { entity: number; peer: string }[] = [];
       for (let i = 0; i < n; i++) peers.push({ entity: r.u32(), peer: readPeerId(r) });
       raw = { type: 'peers', self, peers };
+      break;
+    }
+    case SERVER_TAGS.regions: {
+      const current = r.u16();
+      const n = r.count(MAX_SESSION_REGIONS, 'a regions frame');
+      const regions: Record<string, unknown>[] = [];
+      for (let i = 0; i < n; i++)
+        regions.push({
+          slot: r.u16(),
+          name: r.string(MAX_NAME_BYTES, 'a region name'),
+          handle: r.string(20, 'a region handle'),
+          size: [r.u32(), r.u32()],
+          origin: [r.f64(), r.f64()],
+        });
+      raw = { type: 'regions', current, regions };
+      break;
+    }
+    case SERVER_TAGS.travel: {
+      const k = r.u8();
+      const kind = TRAVEL_KINDS[k];
+      if (kind === undefined) throw new ProtocolError('protocol_invalid', `travel kind ${k} is unknown`);
+      raw = {
+        type: 'travel',
+        kind,
+        region: r.string(MAX_NAME_BYTES, 'a region name'),
+        message: r.string(MAX_ERROR_MESSAGE_BYTES, 'a travel message'),
+        ms: r.f64(),
+      };
+      break;
+    }
+    case SERVER_TAGS.map: {
+      const n = r.count(MAX_MAP_REGIONS, 'a map frame');
+      const regions: Record<string, unknown>[] = [];
+      for (let i = 0; i < n; i++)
+        regions.push({
+          name: r.string(MAX_NAME_BYTES, 'a region name'),
+          x: r.u16(),
+          y: r.u16(),
+          size: [r.u16(), r.u16()],
+          access: r.u8(),
+          image: readUuid(r),
+          agents: r.u8(),
+        });
+      raw = { type: 'map', regions };
       break;
     }
     default:

@@ -136,6 +136,12 @@ export const Entity = z.object({
    * when the entity is made (World Tool `create_model`), never changed. A model entity is a prim that has one.
    */
   model: ModelHash.optional(),
+  /**
+   * The region (a slot of the latest `regions` frame) whose frame a root entity's position is in: an OpenSim
+   * grid session shows several regions at once. Sent with every position of a grid entity; absent: slot 0,
+   * whose origin is the session frame's (0, 0). A child's position stays relative to its parent.
+   */
+  region: uint(16).optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -35,6 +35,14 @@ export const MAX_TERRAIN_PATCH_SIDE = 64;
 /** Most peers the room tells a visitor to connect to (a full mesh stops paying off past 4-6). */
 export const MAX_P2P_PEERS = 6;
 
+/** Most regions one grid session shows at once (the `regions` frame): the one you are in and its neighbours. */
+export const MAX_SESSION_REGIONS = 64;
+/** Most regions in one `map` frame, and the widest side (in regions) of one map_request. */
+export const MAX_MAP_REGIONS = 1024;
+export const MAX_MAP_SPAN = 32;
+/** Largest region side (metres): OpenSim var regions go up to 8192 m. */
+export const MAX_REGION_SIZE = 8192;
+
 /** Largest start coordinate a hello may carry (metres, either sign). */
 export const MAX_START_COORDINATE = 1e7;
 

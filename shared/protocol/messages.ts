@@ -1,13 +1,17 @@
 /** Storm protocol v1 messages: tagged unions with runtime schemas, the types inferred under the same names. */
 import { z } from 'zod';
-import { Bounds, boundedString, Entity, EntityId, EntityUpdate, Quat, uint } from './entity';
+import { Bounds, boundedString, Entity, EntityId, EntityUpdate, EntityUuid, Quat, uint } from './entity';
 import {
   MAX_CHAT_BYTES,
   MAX_DESPAWN_IDS,
   MAX_ENTITIES_PER_FRAME,
   MAX_ERROR_CODE_BYTES,
   MAX_ERROR_MESSAGE_BYTES,
+  MAX_MAP_REGIONS,
+  MAX_MAP_SPAN,
   MAX_NAME_BYTES,
+  MAX_REGION_SIZE,
+  MAX_SESSION_REGIONS,
   MAX_P2P_PEERS,
   MAX_SESSION_BYTES,
   MAX_START_COORDINATE,
@@ -81,8 +85,42 @@ export type Ping = z.infer<typeof Ping>;
 export const P2p = z.object({ type: z.literal('p2p'), on: z.boolean() });
 export type P2p = z.infer<typeof P2p>;
 
+/** A region-local coordinate (metres) of a teleport destination. */
+const RegionCoordinate = z.number().min(0).max(MAX_REGION_SIZE);
+
+/**
+ * Grid travel: teleport to `position` in the region named `region` ('' for the region you are in). The edge
+ * answers with `travel` frames (start, progress, finish or failed with the grid's reason).
+ */
+export const Teleport = z.object({
+  type: z.literal('teleport'),
+  region: boundedString(MAX_NAME_BYTES),
+  position: z.tuple([RegionCoordinate, RegionCoordinate, z.number().min(0).max(4096)]),
+});
+export type Teleport = z.infer<typeof Teleport>;
+
+/**
+ * The world map: ask for the regions whose grid coordinates (region units, not metres) lie in [min, max], at most
+ * MAX_MAP_SPAN a side (the decoder checks the span), or, with `name` set, for the regions whose names start with it.
+ */
+export const MapRequest = z.object({
+  type: z.literal('map_request'),
+  min: z.tuple([uint(16), uint(16)]),
+  max: z.tuple([uint(16), uint(16)]),
+  name: boundedString(MAX_NAME_BYTES),
+});
+export type MapRequest = z.infer<typeof MapRequest>;
+
+/** Whether a map request's rectangle is well-formed (max not below min, at most MAX_MAP_SPAN a side). */
+export function mapRequestProblem(m: Pick<MapRequest, 'min' | 'max'>): string | null {
+  if (m.max[0] < m.min[0] || m.max[1] < m.min[1]) return 'max lies below min';
+  if (m.max[0] - m.min[0] >= MAX_MAP_SPAN || m.max[1] - m.min[1] >= MAX_MAP_SPAN)
+    return `it spans more than ${MAX_MAP_SPAN} regions a side`;
+  return null;
+}
+
 /** Every message a client sends. */
-export const ClientMessage = z.discriminatedUnion('type', [Hello, Input, ClientChat, Action, Ack, Ping, P2p]);
+export const ClientMessage = z.discriminatedUnion('type', [Hello, Input, ClientChat, Action, Ack, Ping, P2p, Teleport, MapRequest]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---- edge → client ----
@@ -181,6 +219,81 @@ export const Peers = z.object({
 });
 export type Peers = z.infer<typeof Peers>;
 
+/** A grid region's handle: its south-west corner in global metres, (x << 32) | y, as decimal digits (a u64). */
+export const RegionHandle = z.string().regex(/^\d{1,20}$/, 'a region handle is a u64 in decimal digits');
+
+/** One region of a grid session: its slot (what entities' `region` names), name, handle, size and origin. */
+export const SessionRegion = z.object({
+  slot: uint(16),
+  name: boundedString(MAX_NAME_BYTES),
+  handle: RegionHandle,
+  size: z.tuple([z.number().int().min(1).max(MAX_REGION_SIZE), z.number().int().min(1).max(MAX_REGION_SIZE)]),
+  /** Where the region's (0, 0) lies in the session frame (metres): a neighbour east of a 256 m frame region is (256, 0). */
+  origin: z.tuple([
+    z.number().min(-MAX_START_COORDINATE).max(MAX_START_COORDINATE),
+    z.number().min(-MAX_START_COORDINATE).max(MAX_START_COORDINATE),
+  ]),
+});
+export type SessionRegion = z.infer<typeof SessionRegion>;
+
+/**
+ * The regions a grid session shows now (the one you are in and the neighbours within draw distance), sent when
+ * the set or the current one changes. Terrain patches are in the session frame; root entities' positions are in
+ * their region's frame (Entity.region). A teleport far away starts a new frame (a new welcome and snapshot).
+ */
+export const Regions = z.object({
+  type: z.literal('regions'),
+  current: uint(16),
+  regions: z.array(SessionRegion).min(1).max(MAX_SESSION_REGIONS),
+});
+export type Regions = z.infer<typeof Regions>;
+
+/** What a travel frame reports. */
+export const TRAVEL_KINDS = [
+  'teleport_start',
+  'teleport_progress',
+  'teleport_finish',
+  'teleport_failed',
+  'teleport_local',
+  'crossed',
+  'neighbour_added',
+  'neighbour_removed',
+  'neighbour_refused',
+] as const;
+
+/**
+ * A step of grid travel: a teleport's progress (with the grid's own words), its end or failure (with the reason);
+ * a border crossed; a neighbour region shown, dropped or refused (e.g. outside the relay's allowlist).
+ */
+export const Travel = z.object({
+  type: z.literal('travel'),
+  kind: z.enum(TRAVEL_KINDS),
+  region: boundedString(MAX_NAME_BYTES),
+  message: boundedString(MAX_ERROR_MESSAGE_BYTES),
+  /** Milliseconds since the teleport was asked for (teleports) or since the last update from the old region (crossings); 0 otherwise. */
+  ms: z.number().min(0).max(3_600_000),
+});
+export type Travel = z.infer<typeof Travel>;
+
+/** A region on the world map (MapBlockReply). */
+export const MapRegion = z.object({
+  name: boundedString(MAX_NAME_BYTES),
+  /** Grid coordinates (region units: the handle divided by 256). */
+  x: uint(16),
+  y: uint(16),
+  size: z.tuple([z.number().int().min(1).max(MAX_REGION_SIZE), z.number().int().min(1).max(MAX_REGION_SIZE)]),
+  /** SL maturity/access byte (13 PG, 21 mature, 42 adult, 254 down, 255 none). */
+  access: uint(8),
+  /** The map tile texture (a J2K asset, fetched through the asset route); the nil UUID for none. */
+  image: EntityUuid,
+  agents: uint(8),
+});
+export type MapRegion = z.infer<typeof MapRegion>;
+
+/** The answer to a map_request (and a name lookup): the regions found. */
+export const MapReply = z.object({ type: z.literal('map'), regions: z.array(MapRegion).max(MAX_MAP_REGIONS) });
+export type MapReply = z.infer<typeof MapReply>;
+
 /** Every message the edge sends. */
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
@@ -196,6 +309,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SoundPreload,
   RegionInfo,
   Peers,
+  Regions,
+  Travel,
+  MapReply,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -440,6 +440,61 @@ describe('storm protocol codec: peer-to-peer', () => {
   });
 });
 
+describe('storm protocol codec: grid travel', () => {
+  const region = fc.record({
+    slot: fc.integer({ min: 0, max: 0xffff }),
+    name: fc.string({ maxLength: 20 }),
+    handle: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(String),
+    size: fc.tuple(fc.integer({ min: 1, max: 8192 }), fc.integer({ min: 1, max: 8192 })),
+    origin: fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })),
+  });
+
+  it('random region tables, travel steps and map replies round-trip exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.array(region, { minLength: 1, maxLength: 64 }), (current, regions) => {
+        const msg: ServerMessage = { type: 'regions', current, regions };
+        expect(decodeServerMessage(encodeServerMessage(msg, bounds), bounds)).toEqual(msg);
+      }),
+      { numRuns: 300 },
+    );
+    const travel: ServerMessage = { type: 'travel', kind: 'teleport_failed', region: 'Nowhere', message: 'no such region', ms: 12.5 };
+    expect(decodeServerMessage(encodeServerMessage(travel, bounds), bounds)).toEqual(travel);
+    const map: ServerMessage = {
+      type: 'map',
+      regions: [
+        { name: 'StormTest', x: 1000, y: 1000, size: [256, 256], access: 13, image: '00000000-0000-0000-0000-000000000000', agents: 1 },
+        { name: 'StormEast', x: 1001, y: 1000, size: [512, 256], access: 21, image: '0123abcd-0000-4000-8000-00000000beef', agents: 0 },
+      ],
+    };
+    expect(decodeServerMessage(encodeServerMessage(map, bounds), bounds)).toEqual(map);
+  });
+
+  it('a grid entity carries its region slot; an entity without one decodes without it', () => {
+    const e = entity(5, { region: 3 });
+    const msg: ServerMessage = { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [e, entity(6)] };
+    const back = decodeServerMessage(encodeServerMessage(msg, bounds), bounds);
+    if (back.type !== 'snapshot') throw new Error('expected a snapshot');
+    expect(back.entities[0]?.region).toBe(3);
+    expect(back.entities[1] && 'region' in back.entities[1]).toBe(false);
+  });
+
+  it('round-trips teleports and map requests; refuses a map request wider than MAX_MAP_SPAN or upside down', () => {
+    const teleport: ClientMessage = { type: 'teleport', region: 'StormEast', position: [20, 128.5, 25] };
+    expect(decodeClientMessage(encodeClientMessage(teleport))).toEqual(teleport);
+    const map: ClientMessage = { type: 'map_request', min: [995, 995], max: [1005, 1005], name: '' };
+    expect(decodeClientMessage(encodeClientMessage(map))).toEqual(map);
+    const wide = encodeClientMessage({ type: 'map_request', min: [0, 0], max: [10, 10], name: '' });
+    new DataView(wide.buffer).setUint16(5, 500, true);
+    expect(() => decodeClientMessage(wide)).toThrow(/spans more than/);
+    const upside = encodeClientMessage({ type: 'map_request', min: [5, 5], max: [6, 6], name: '' });
+    new DataView(upside.buffer).setUint16(1, 9, true);
+    expect(() => decodeClientMessage(upside)).toThrow(/below min/);
+    const far = encodeClientMessage({ type: 'teleport', region: 'x', position: [1, 1, 1] });
+    new DataView(far.buffer).setFloat32(far.length - 12, 9000, true);
+    expect(() => decodeClientMessage(far)).toThrow(ProtocolError);
+  });
+});
+
 describe('storm protocol codec: properties', () => {
   const onlyProtocolErrors = (decode: (b: Uint8Array) => unknown) => (bytes: Uint8Array) => {
     try {
@@ -487,6 +542,11 @@ describe('storm protocol codec: properties', () => {
       0x8c,
       0x07,
       0x8d,
+      0x08,
+      0x09,
+      0x8e,
+      0x8f,
+      0x90,
     );
     fc.assert(
       fc.property(tags, fc.uint8Array({ maxLength: 200 }), (tag, rest) => {
