@@ -697,7 +697,10 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       break;
     case 'map':
       if (msg.regions.length > MAX_MAP_REGIONS)
-        throw new ProtocolError('protocol_too_large', `a map frame holds ${msg.regions.length} regions, the limit is ${MAX_MAP_REGIONS}`);
+        throw new ProtocolError(
+          'protocol_too_large',
+          `a map frame holds ${msg.regions.length} regions, the limit is ${MAX_MAP_REGIONS}`,
+        );
       w.u16(msg.regions.length);
       for (const g of msg.regions) {
         w.string(g.name, MAX_NAME_BYTES, 'a region name');

@@ -107,9 +107,9 @@ export {
   ServerMessage,
   SessionRegion,
   Snapshot,
+  Teleport,
   TerrainPatch,
   TRAVEL_KINDS,
-  Teleport,
   Travel,
   Welcome,
 } from './messages';

@@ -10,10 +10,10 @@ import {
   MAX_MAP_REGIONS,
   MAX_MAP_SPAN,
   MAX_NAME_BYTES,
-  MAX_REGION_SIZE,
-  MAX_SESSION_REGIONS,
   MAX_P2P_PEERS,
+  MAX_REGION_SIZE,
   MAX_SESSION_BYTES,
+  MAX_SESSION_REGIONS,
   MAX_START_COORDINATE,
   MAX_TERRAIN_PATCH_SIDE,
   MAX_TOKEN_BYTES,
@@ -120,7 +120,17 @@ export function mapRequestProblem(m: Pick<MapRequest, 'min' | 'max'>): string | 
 }
 
 /** Every message a client sends. */
-export const ClientMessage = z.discriminatedUnion('type', [Hello, Input, ClientChat, Action, Ack, Ping, P2p, Teleport, MapRequest]);
+export const ClientMessage = z.discriminatedUnion('type', [
+  Hello,
+  Input,
+  ClientChat,
+  Action,
+  Ack,
+  Ping,
+  P2p,
+  Teleport,
+  MapRequest,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---- edge → client ----

@@ -457,13 +457,35 @@ describe('storm protocol codec: grid travel', () => {
       }),
       { numRuns: 300 },
     );
-    const travel: ServerMessage = { type: 'travel', kind: 'teleport_failed', region: 'Nowhere', message: 'no such region', ms: 12.5 };
+    const travel: ServerMessage = {
+      type: 'travel',
+      kind: 'teleport_failed',
+      region: 'Nowhere',
+      message: 'no such region',
+      ms: 12.5,
+    };
     expect(decodeServerMessage(encodeServerMessage(travel, bounds), bounds)).toEqual(travel);
     const map: ServerMessage = {
       type: 'map',
       regions: [
-        { name: 'StormTest', x: 1000, y: 1000, size: [256, 256], access: 13, image: '00000000-0000-0000-0000-000000000000', agents: 1 },
-        { name: 'StormEast', x: 1001, y: 1000, size: [512, 256], access: 21, image: '0123abcd-0000-4000-8000-00000000beef', agents: 0 },
+        {
+          name: 'StormTest',
+          x: 1000,
+          y: 1000,
+          size: [256, 256],
+          access: 13,
+          image: '00000000-0000-0000-0000-000000000000',
+          agents: 1,
+        },
+        {
+          name: 'StormEast',
+          x: 1001,
+          y: 1000,
+          size: [512, 256],
+          access: 21,
+          image: '0123abcd-0000-4000-8000-00000000beef',
+          agents: 0,
+        },
       ],
     };
     expect(decodeServerMessage(encodeServerMessage(map, bounds), bounds)).toEqual(map);
