@@ -1,20 +1,24 @@
 /**
- * One visitor's presence in an OpenSim region: XML-RPC login, the LLUDP circuit through a relay, the
- * handshake (UseCircuitCode → CompleteAgentMovement → RegionHandshake → RegionHandshakeReply), the seed
- * capability and the EventQueueGet long poll, AgentUpdate, chat, and logout. Objects and terrain are kept
- * in a GridScene and GridTerrain for the Storm side to read. Transport and fetch are injected.
+ * One visitor's presence on an OpenSim grid: XML-RPC login, the LLUDP circuits through a relay (the region you
+ * are in, and child circuits to the neighbours within draw distance), the handshake (UseCircuitCode →
+ * CompleteAgentMovement → RegionHandshake → RegionHandshakeReply), each region's seed capability and
+ * EventQueueGet long poll, AgentUpdate, chat, region crossings and teleports (../../shared/NOTES-travel.md has
+ * the message sequences), and logout. Each region's objects and terrain are kept in its RegionLink for the Storm
+ * side to read. Transport and fetch are injected.
  */
 import { fieldText, isMessage, type Message, type Packet, textField } from '../../shared/lludp';
-import type { Quat, RegionInfo, Vec3 } from '../../shared/protocol';
+import { MAX_ERROR_MESSAGE_BYTES, type Quat, type RegionInfo, type TRAVEL_KINDS, type Vec3 } from '../../shared/protocol';
 import { checkGridUrl, type GridAllowlist } from './allowlist';
 import { regionInfoFromHandshake } from './appearance';
 import { ASSET_CAPABILITIES, type AssetCapability } from './assets';
-import { Circuit } from './circuit';
+import type { Circuit } from './circuit';
 import { GridError } from './errors';
 import { decodeLlsd, encodeLlsd } from './llsd';
 import { type GridLogin, type LoginRequest, login, readLimited } from './login';
-import { GridScene } from './scene';
-import { GridTerrain } from './terrain';
+import { RegionLink, regionHandle, type SimAddress } from './region-link';
+import { clip, type GridScene } from './scene';
+import type { GridTerrain } from './terrain';
+import { type QueueEvent, readQueueEvents, type SimulatorInfo } from './travel-events';
 
 /** A datagram pipe to one simulator (a relay circuit). */
 export interface CircuitTransport {
@@ -31,8 +35,13 @@ export interface TransportHandlers {
 /** Events for the session's owner. */
 export type GridEvent =
   | { type: 'region'; name: string }
-  | { type: 'chat'; from: number; name: string; text: string }
-  | { type: 'failed'; error: GridError };
+  /** Local chat; `from` is the speaker's UUID (object or avatar), `region` the handle of the region that relayed it. */
+  | { type: 'chat'; from: string; name: string; text: string; region: string }
+  | { type: 'failed'; error: GridError }
+  /** A step of travel (teleport, crossing, neighbour shown, dropped or refused). */
+  | ({ type: 'travel' } & TravelNote)
+  /** The regions shown, or the one you are in, changed. */
+  | { type: 'regions' };
 
 /** Injected dependencies. */
 export interface GridClientDeps {
@@ -43,6 +52,10 @@ export interface GridClientDeps {
   now?: () => number;
   /** Draw distance asked of the simulator (metres). */
   drawDistance?: number;
+  /** Finds a region by name for a teleport (the world map's name search); null when the grid has none. */
+  lookupRegion?: (name: string) => Promise<{ name: string; handle: bigint } | null>;
+  /** Messages the client does not handle itself (the world map's MapBlockReply), with the region that sent them. */
+  onPacket?: (link: RegionLink, packet: Packet) => void;
 }
 
 /** Timer period of the circuit (ms). */
@@ -79,44 +92,65 @@ export const THROTTLE_BPS = [400_000, 400_000, 40_000, 40_000, 2_000_000, 400_00
 
 type Phase = 'circuit' | 'moving' | 'in-region' | 'closing' | 'closed';
 
+/** What the visitor learns about travel (a teleport's steps, a crossing, neighbours shown, dropped or refused). */
+export interface TravelNote {
+  kind: (typeof TRAVEL_KINDS)[number];
+  region: string;
+  message: string;
+  ms: number;
+}
+
+/** A teleport in flight. */
+interface Teleporting {
+  region: string;
+  handle: bigint;
+  startedAt: number;
+  /** The destination link, once TeleportFinish named it (AgentMovementComplete there ends the teleport). */
+  link: RegionLink | null;
+}
+
+/** A crossing in flight: CrossedRegion came, AgentMovementComplete on the neighbour's circuit ends it. */
+interface Crossing {
+  link: RegionLink;
+  from: RegionLink;
+}
+
+/** A teleport asked for within this long of the last arrival waits until then (ms). */
+export const TELEPORT_SETTLE_MS = 2000;
+/** How long a teleport may take before the viewer gives up on it (OpenSim's own limit is about 25 s). */
+export const TELEPORT_TIMEOUT_MS = 30_000;
+/** A neighbour is dropped once the avatar is this much farther than the draw distance from its rectangle. */
+export const NEIGHBOUR_MARGIN_M = 64;
+/** Most regions a visit holds circuits to (the region you are in and its neighbours). */
+export const MAX_LINKS = 16;
+
 /** A logged-in visitor. Create with {@link startGridClient}. */
 export class GridClient {
-  readonly scene = new GridScene();
-  readonly terrain: GridTerrain;
-  readonly circuit: Circuit;
-  regionName = '';
-  /** The visitor's avatar local id, once its ObjectUpdate arrived (0 before). */
-  avatarId = 0;
-  /** Timings (ms since login started): login answer, region handshake, first object, last object change. */
+  /** Every region this visit has a circuit to, by handle (decimal). */
+  readonly links = new Map<string, RegionLink>();
+  /** The region the avatar is in. */
+  root: RegionLink;
+  /** Timings (ms since login started): login answer, region handshake, first object. */
   readonly timings = { login: 0, handshake: 0, firstObject: 0 };
+  /** Resolves with the region's name at RegionHandshake; rejects if the session fails before it. */
+  readonly region: Promise<string>;
   private phase: Phase = 'circuit';
-  private transport: CircuitTransport | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private useCircuitSeq = 0;
   private lastAgentUpdate = 0;
+  private lastRangeCheck = 0;
   private readonly started: number;
   private readonly now: () => number;
   private control = 0;
   private bodyRotation: Quat = [0, 0, 0, 1];
   private position: Vec3 = [128, 128, 25];
-  private readonly poll = new AbortController();
-  /** Prims whose names are still to be asked for. */
-  private nameQueue: { id: number; uuid: string; child: boolean }[] = [];
-  /** Children selected to learn their names, by UUID: deselected when their ObjectProperties arrive. */
-  private readonly selected = new Map<string, number>();
   private logoutDone: (() => void) | null = null;
   private regionSettle: { resolve(name: string): void; reject(err: GridError): void } | null = null;
-  /**
-   * Asset capabilities (ViewerAsset, GetTexture, GetMesh, GetMesh2) the seed granted, once it answered. Kept on
-   * the edge: the asset route fetches through them for the visitor; they never reach the browser.
-   */
-  readonly assetCaps = new Map<AssetCapability, URL>();
-  /** The region's ground and water from its latest RegionHandshake (null before it). */
-  regionInfo: RegionInfo | null = null;
-  /** Counts RegionHandshakes, so the session can tell a newer region_info from the one it sent. */
-  regionInfoVersion = 0;
-  /** Resolves with the region's name at RegionHandshake; rejects if the session fails before it. */
-  readonly region: Promise<string>;
+  /** Simulators announced by EnableSimulator, waiting for EstablishAgentCommunication (by "ip:port"). */
+  private readonly announced = new Map<string, SimulatorInfo>();
+  private teleporting: Teleporting | null = null;
+  /** When the avatar last arrived in a region by crossing or teleport (ms). */
+  private arrivedAt = 0;
+  private crossing: Crossing | null = null;
 
   constructor(
     readonly session: GridLogin,
@@ -130,20 +164,65 @@ export class GridClient {
     });
     // Nobody may be waiting yet; the rejection is still delivered to whoever awaits `region` later.
     this.region.catch(() => {});
-    this.terrain = new GridTerrain(session.sizeX, session.sizeY);
-    this.position = [session.sizeX / 2, session.sizeY / 2, 25];
-    this.circuit = new Circuit(
-      {
-        send: (d) => this.transport?.send(d),
-        onPacket: (p) => this.onPacket(p),
-      },
-      this.now,
+    this.root = this.makeLink(
+      regionHandle(session.regionX, session.regionY),
+      { ip: session.simIp, port: session.simPort },
+      [session.sizeX, session.sizeY],
+      session.seedCapability,
     );
+    this.position = [session.sizeX / 2, session.sizeY / 2, 25];
   }
 
-  /** Region bounds for the Storm welcome: room for linkset offsets below 0 and past the edge, and 4096 m up. */
+  /** The root region's objects (the region you are in). */
+  get scene(): GridScene {
+    return this.root.scene;
+  }
+
+  /** The root region's terrain. */
+  get terrain(): GridTerrain {
+    return this.root.terrain;
+  }
+
+  /** The root region's circuit. */
+  get circuit(): Circuit {
+    return this.root.circuit;
+  }
+
+  /** The root region's name ('' before its RegionHandshake). */
+  get regionName(): string {
+    return this.root.name;
+  }
+
+  /** The visitor's avatar's local id in the root region (0 before its ObjectUpdate arrived). */
+  get avatarId(): number {
+    return this.root.avatarId;
+  }
+
+  /** The root region's ground and water (null before its RegionHandshake). */
+  get regionInfo(): RegionInfo | null {
+    return this.root.regionInfo;
+  }
+
+  /** Asset capabilities of the root region (or, before they came, of any region that has them). */
+  get assetCaps(): Map<AssetCapability, URL> {
+    if (this.root.assetCaps.size > 0) return this.root.assetCaps;
+    for (const l of this.links.values()) if (l.assetCaps.size > 0) return l.assetCaps;
+    return this.root.assetCaps;
+  }
+
+  /**
+   * Region bounds for the Storm welcome: room for linkset offsets below 0 and past the edge, and 4096 m up. Every
+   * region's positions are in its own frame (Entity.region), so the bounds cover the largest region side.
+   */
   get bounds(): { min: Vec3; max: Vec3 } {
-    return { min: [-64, -64, -64], max: [this.session.sizeX + 64, this.session.sizeY + 64, 4096] };
+    let side = Math.max(this.session.sizeX, this.session.sizeY);
+    for (const l of this.links.values()) side = Math.max(side, l.size[0], l.size[1]);
+    return { min: [-64, -64, -64], max: [side + 64, side + 64, 4096] };
+  }
+
+  /** The avatar's position in the root region's frame, as the region last said. */
+  get avatarPosition(): Vec3 {
+    return [...this.position];
   }
 
   /** Whether the circuit is up (between the relay opening and logout). */
@@ -151,46 +230,93 @@ export class GridClient {
     return this.phase !== 'closing' && this.phase !== 'closed';
   }
 
-  /** Opens the circuit through the relay and starts the handshake. */
+  /** Regions with a circuit and a handshake, the root first. */
+  shownLinks(): RegionLink[] {
+    const out = [this.root];
+    for (const l of this.links.values()) if (l !== this.root && l.handshaken && !l.closed) out.push(l);
+    return out;
+  }
+
+  private makeLink(handle: bigint, sim: SimAddress, size: [number, number], seed: string): RegionLink {
+    const link = new RegionLink(handle, sim, size, seed, { now: this.now, onPacket: (l, p) => this.onPacket(l, p) });
+    this.links.set(link.key, link);
+    return link;
+  }
+
+  /** Opens the root circuit through the relay and starts the handshake. */
   async connect(): Promise<void> {
-    this.transport = await this.deps.openCircuit(
-      { ip: this.session.simIp, port: this.session.simPort },
-      {
-        onDatagram: (d) => this.onDatagram(d),
-        onClose: (code, reason) => {
-          if (this.phase === 'closing' || this.phase === 'closed') return;
+    await this.openLink(this.root, true);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /**
+   * Opens one region's circuit: UseCircuitCode, then (root) CompleteAgentMovement once it is acked; the seed
+   * capability and its event queue are asked at once (a region sends no scene before both its handshake reply
+   * and its seed). A child's failure to open is reported and costs only that neighbour.
+   */
+  private async openLink(link: RegionLink, root: boolean): Promise<void> {
+    link.transport = await this.deps.openCircuit(link.sim, {
+      onDatagram: (d) => this.onDatagram(link, d),
+      onClose: (code, reason) => {
+        if (!this.open || link.closed) return;
+        if (link === this.root)
           this.fail(
             new GridError('grid_circuit_lost', `the relay closed the circuit (${code} ${reason.slice(0, 100)}); log in again`),
           );
-        },
+        else this.dropLink(link, 'neighbour_removed', `the relay closed its circuit (${code} ${reason.slice(0, 100)})`);
       },
-    );
-    this.useCircuitSeq = this.circuit.send(
-      {
-        name: 'UseCircuitCode',
-        blocks: { CircuitCode: { Code: this.session.circuitCode, SessionID: this.session.sessionId, ID: this.session.agentId } },
-      },
+    });
+    if (link.closed) {
+      link.transport.close(1000, 'dropped');
+      return;
+    }
+    const { circuitCode, sessionId, agentId } = this.session;
+    link.useCircuitSeq = link.circuit.send(
+      { name: 'UseCircuitCode', blocks: { CircuitCode: { Code: circuitCode, SessionID: sessionId, ID: agentId } } },
       true,
     );
-    this.timer = setInterval(() => this.tick(), TICK_MS);
-    // The seed capability can be asked at once; OpenSim sends no scene before it.
-    void this.capabilities();
+    if (root) this.moveTo(link);
+    void this.capabilities(link);
   }
 
   private elapsed(): number {
     return this.now() - this.started;
   }
 
-  private onDatagram(d: Uint8Array): void {
-    if (this.phase === 'closed') return;
-    this.circuit.receive(d);
-    if (this.phase === 'circuit' && !this.circuit.isPending(this.useCircuitSeq)) this.completeMovement();
+  private onDatagram(link: RegionLink, d: Uint8Array): void {
+    if (this.phase === 'closed' || link.closed) return;
+    link.circuit.receive(d);
+    if (!link.opened && link.useCircuitSeq >= 0 && !link.circuit.isPending(link.useCircuitSeq)) {
+      link.opened = true;
+      if (this.pendingMove === link) this.completeMovement(link);
+    }
   }
 
-  private completeMovement(): void {
-    this.phase = 'moving';
+  /** The link that gets CompleteAgentMovement as soon as its circuit is acked. */
+  private pendingMove: RegionLink | null = null;
+
+  /** CompleteAgentMovement on `link` (now if its circuit is open, else once UseCircuitCode is acked). */
+  private moveTo(link: RegionLink): void {
+    if (link.opened) this.completeMovement(link);
+    else this.pendingMove = link;
+  }
+
+  /** Sends UseCircuitCode again on an open circuit and moves there once it is acked (a teleport to a neighbour). */
+  private reuseCircuit(link: RegionLink): void {
+    const { circuitCode, sessionId, agentId } = this.session;
+    link.opened = false;
+    link.useCircuitSeq = link.circuit.send(
+      { name: 'UseCircuitCode', blocks: { CircuitCode: { Code: circuitCode, SessionID: sessionId, ID: agentId } } },
+      true,
+    );
+    this.pendingMove = link;
+  }
+
+  private completeMovement(link: RegionLink): void {
+    if (this.pendingMove === link) this.pendingMove = null;
+    if (this.phase === 'circuit') this.phase = 'moving';
     const { agentId, sessionId, circuitCode } = this.session;
-    this.circuit.send(
+    link.circuit.send(
       {
         name: 'CompleteAgentMovement',
         blocks: { AgentData: { AgentID: agentId, SessionID: sessionId, CircuitCode: circuitCode } },
@@ -199,19 +325,31 @@ export class GridClient {
     );
   }
 
-  private send(message: Message, reliable = false): void {
-    if (this.transport && this.open) this.circuit.send(message, reliable);
+  private sendOn(link: RegionLink, message: Message, reliable = false): void {
+    if (link.transport && this.open && !link.closed) link.circuit.send(message, reliable);
   }
 
-  private onPacket(p: Packet): void {
+  private send(message: Message, reliable = false): void {
+    this.sendOn(this.root, message, reliable);
+  }
+
+  private note(n: TravelNote): void {
+    this.deps.onEvent({ type: 'travel', ...n });
+  }
+
+  private onPacket(link: RegionLink, p: Packet): void {
     const m = p.message;
+    const root = link === this.root;
     if (isMessage(m, 'RegionHandshake')) {
-      this.regionName = fieldText(m.blocks.RegionInfo.SimName);
-      this.regionInfo = regionInfoFromHandshake(m.blocks.RegionInfo);
-      this.regionInfoVersion += 1;
+      const first = !link.handshaken;
+      link.name = fieldText(m.blocks.RegionInfo.SimName);
+      link.regionInfo = regionInfoFromHandshake(m.blocks.RegionInfo);
+      link.regionInfoVersion += 1;
+      link.handshaken = true;
       // Flags bit 0 says "my object cache is empty": the simulator then sends objects instead of probing a cache
       // with ObjectUpdateCached. Bit 2 (0x4): we take our own appearance by message, as current viewers do.
-      this.send(
+      this.sendOn(
+        link,
         {
           name: 'RegionHandshakeReply',
           blocks: {
@@ -221,75 +359,137 @@ export class GridClient {
         },
         true,
       );
-      this.throttle();
-      if (this.phase !== 'in-region') {
+      this.throttle(link);
+      if (root && this.phase !== 'in-region') {
         this.phase = 'in-region';
         this.timings.handshake = this.elapsed();
-        this.deps.onEvent({ type: 'region', name: this.regionName });
-        this.regionSettle?.resolve(this.regionName);
+        this.deps.onEvent({ type: 'region', name: link.name });
+        this.regionSettle?.resolve(link.name);
       }
-      this.agentUpdate();
+      if (first && !root && this.teleporting?.link !== link)
+        this.note({ kind: 'neighbour_added', region: link.name, message: '', ms: this.now() - link.createdAt });
+      this.deps.onEvent({ type: 'regions' });
+      if (root) this.agentUpdate();
     } else if (isMessage(m, 'AgentMovementComplete')) {
-      this.position = [...m.blocks.Data.Position];
+      this.arrived(link, [...m.blocks.Data.Position]);
     } else if (isMessage(m, 'ObjectUpdate')) {
-      this.scene.applyObjectUpdate(m.blocks);
-      this.seen();
+      link.scene.applyObjectUpdate(m.blocks);
+      this.seen(link);
     } else if (isMessage(m, 'ObjectUpdateCompressed')) {
-      this.scene.applyCompressed(m.blocks);
-      this.seen();
+      link.scene.applyCompressed(m.blocks);
+      this.seen(link);
     } else if (isMessage(m, 'ObjectUpdateCached')) {
-      this.scene.applyCached(m.blocks);
-      this.requestWanted();
+      link.scene.applyCached(m.blocks);
+      this.requestWanted(link);
     } else if (isMessage(m, 'ImprovedTerseObjectUpdate')) {
-      this.scene.applyTerse(m.blocks);
-      const me = this.scene.objects.get(this.avatarId);
-      if (me) this.position = [...me.entity.position];
+      link.scene.applyTerse(m.blocks);
+      const me = link.scene.objects.get(link.avatarId);
+      if (me && link.avatarId !== 0 && m.blocks.ObjectData.some((d) => terseId(d.Data) === link.avatarId)) {
+        link.lastSelfUpdate = this.now();
+        if (root) this.position = [...me.entity.position];
+      }
     } else if (isMessage(m, 'KillObject')) {
-      this.scene.applyKill(m.blocks);
+      link.scene.applyKill(m.blocks);
+      if (link.avatarId !== 0 && !link.scene.objects.has(link.avatarId)) link.avatarId = 0;
     } else if (isMessage(m, 'AttachedSound')) {
-      this.scene.applyAttachedSound(m.blocks);
+      link.scene.applyAttachedSound(m.blocks);
     } else if (isMessage(m, 'AttachedSoundGainChange')) {
-      this.scene.applyAttachedSoundGainChange(m.blocks);
+      link.scene.applyAttachedSoundGainChange(m.blocks);
     } else if (isMessage(m, 'SoundTrigger')) {
-      this.scene.applySoundTrigger(m.blocks);
+      link.scene.applySoundTrigger(m.blocks);
     } else if (isMessage(m, 'PreloadSound')) {
-      this.scene.applyPreloadSound(m.blocks);
+      link.scene.applyPreloadSound(m.blocks);
     } else if (isMessage(m, 'LayerData')) {
       try {
-        this.terrain.apply(m.blocks.LayerID.Type, m.blocks.LayerData.Data);
+        link.terrain.apply(m.blocks.LayerID.Type, m.blocks.LayerData.Data);
       } catch {
-        this.scene.badPayloads += 1;
+        link.scene.badPayloads += 1;
       }
     } else if (isMessage(m, 'ChatFromSimulator')) {
+      // Chat comes from the region you are in (a neighbour relays what is said near its border there too).
+      if (!root) return;
       const c = m.blocks.ChatData;
       // 4 and 5 are typing start/stop; 6 is debug; 8 owner-say still reaches the visitor.
       if (c.ChatType === 4 || c.ChatType === 5) return;
       const text = fieldText(c.Message);
       if (text === '') return;
-      this.deps.onEvent({
-        type: 'chat',
-        from: this.scene.byUuid.get(c.SourceID) ?? 0,
-        name: fieldText(c.FromName),
-        text,
-      });
+      this.deps.onEvent({ type: 'chat', from: c.SourceID, name: fieldText(c.FromName), text, region: link.key });
     } else if (isMessage(m, 'ObjectPropertiesFamily')) {
       const d = m.blocks.ObjectData;
-      this.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
+      link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
     } else if (isMessage(m, 'ObjectProperties')) {
-      this.onProperties(m.blocks.ObjectData);
+      this.onProperties(link, m.blocks.ObjectData);
     } else if (isMessage(m, 'LogoutReply')) {
       this.logoutDone?.();
-    } else if (isMessage(m, 'KickUser') || isMessage(m, 'DisableSimulator')) {
+    } else if (isMessage(m, 'TeleportStart')) {
+      if (this.teleporting)
+        this.note({
+          kind: 'teleport_start',
+          region: this.teleporting.region,
+          message: '',
+          ms: this.now() - this.teleporting.startedAt,
+        });
+    } else if (isMessage(m, 'TeleportProgress')) {
+      if (this.teleporting)
+        this.note({
+          kind: 'teleport_progress',
+          region: this.teleporting.region,
+          message: clip(fieldText(m.blocks.Info.Message), MAX_ERROR_MESSAGE_BYTES),
+          ms: this.now() - this.teleporting.startedAt,
+        });
+    } else if (isMessage(m, 'TeleportFailed')) {
+      this.teleportFailed(fieldText(m.blocks.Info.Reason) || 'the grid gave no reason');
+    } else if (isMessage(m, 'TeleportLocal')) {
+      const t = this.teleporting;
+      this.teleporting = null;
+      this.position = [...m.blocks.Info.Position];
+      this.note({ kind: 'teleport_local', region: this.root.name, message: '', ms: t ? this.now() - t.startedAt : 0 });
+    } else if (isMessage(m, 'KickUser')) {
       this.fail(
         new GridError('grid_region_closed', 'the simulator closed this visit (it shut down or kicked the visitor); log in again'),
       );
+    } else if (isMessage(m, 'DisableSimulator')) {
+      if (root)
+        this.fail(
+          new GridError(
+            'grid_region_closed',
+            'the simulator closed this visit (it shut down or kicked the visitor); log in again',
+          ),
+        );
+      else this.dropLink(link, 'neighbour_removed', 'the grid closed it (out of view, or the simulator went away)');
+    } else {
+      this.deps.onPacket?.(link, p);
     }
   }
 
+  /** AgentMovementComplete: the end of the login, a crossing or a teleport; `link` becomes the root. */
+  private arrived(link: RegionLink, position: Vec3): void {
+    const before = this.root;
+    this.position = position;
+    if (link === before) return;
+    const now = this.now();
+    this.arrivedAt = now;
+    this.root = link;
+    if (this.crossing?.link === link) {
+      const from = this.crossing.from;
+      this.crossing = null;
+      // Crossing time: the old region's last word on the avatar to the new region taking it.
+      const ms = from.lastSelfUpdate > 0 ? now - from.lastSelfUpdate : 0;
+      this.note({ kind: 'crossed', region: link.name, message: `from ${from.name}`, ms });
+    } else if (this.teleporting?.link === link) {
+      const t = this.teleporting;
+      this.teleporting = null;
+      this.note({ kind: 'teleport_finish', region: link.name, message: `from ${before.name}`, ms: now - t.startedAt });
+    }
+    this.deps.onEvent({ type: 'regions' });
+    this.agentUpdate();
+  }
+
   /** AgentThrottle: bandwidth per category, so the simulator does not pace the scene at its low defaults. */
-  private throttle(): void {
+  private throttle(link: RegionLink): void {
     const rates = new Float32Array(THROTTLE_BPS);
-    this.send(
+    this.sendOn(
+      link,
       {
         name: 'AgentThrottle',
         blocks: {
@@ -301,19 +501,23 @@ export class GridClient {
     );
   }
 
-  private seen(): void {
-    if (this.timings.firstObject === 0 && this.scene.objects.size > 0) this.timings.firstObject = this.elapsed();
-    if (this.avatarId === 0) {
-      const id = this.scene.byUuid.get(this.session.agentId);
-      if (id !== undefined) this.avatarId = id;
+  private seen(link: RegionLink): void {
+    if (this.timings.firstObject === 0 && link.scene.objects.size > 0) this.timings.firstObject = this.elapsed();
+    if (link.avatarId === 0) {
+      const id = link.scene.byUuid.get(this.session.agentId);
+      if (id !== undefined) {
+        link.avatarId = id;
+        link.lastSelfUpdate = this.now();
+      }
     }
-    this.requestWanted();
+    this.requestWanted(link);
   }
 
-  private requestWanted(): void {
-    const ids = this.scene.takeWanted();
+  private requestWanted(link: RegionLink): void {
+    const ids = link.scene.takeWanted();
     for (let i = 0; i < ids.length; i += REQUEST_BATCH) {
-      this.send(
+      this.sendOn(
+        link,
         {
           name: 'RequestMultipleObjects',
           blocks: {
@@ -326,15 +530,17 @@ export class GridClient {
     }
   }
 
-  /** The seed capability, then the event queue long poll. */
-  private async capabilities(): Promise<void> {
+  /** A region's seed capability (once per seed URL), then its event queue long poll. */
+  private async capabilities(link: RegionLink): Promise<void> {
+    if (link.seedAsked === link.seed) return;
+    link.seedAsked = link.seed;
     try {
-      const seed = checkGridUrl(this.session.seedCapability, this.deps.allow, 'the seed capability');
+      const seed = checkGridUrl(link.seed, this.deps.allow, 'the seed capability');
       const res = await this.deps.fetch(seed.toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/llsd+xml' },
         body: encodeLlsd(['EventQueueGet', 'SimulatorFeatures', ...ASSET_CAPABILITIES]),
-        signal: this.poll.signal,
+        signal: link.poll.signal,
       });
       if (!res.ok) {
         await res.body?.cancel();
@@ -348,35 +554,36 @@ export class GridClient {
         const url = map?.[name];
         if (typeof url !== 'string') continue;
         try {
-          this.assetCaps.set(name, checkGridUrl(url, this.deps.allow, `the ${name} capability`));
+          link.assetCaps.set(name, checkGridUrl(url, this.deps.allow, `the ${name} capability`));
         } catch (err) {
           if (!(err instanceof GridError)) throw err;
           console.warn(`grid: ${name} refused`, err.code, err.message);
         }
       }
       const eq = map?.EventQueueGet;
-      if (typeof eq === 'string') await this.eventQueue(checkGridUrl(eq, this.deps.allow, 'the EventQueueGet capability'));
+      if (typeof eq === 'string') await this.eventQueue(link, checkGridUrl(eq, this.deps.allow, 'the EventQueueGet capability'));
     } catch (err) {
-      if (!this.open) return;
-      if (err instanceof GridError) console.warn('grid: capabilities failed', err.code, err.message);
-      else console.warn('grid: capabilities failed', err instanceof Error ? err.message : String(err));
+      if (!this.open || link.closed) return;
+      if (err instanceof GridError) console.warn('grid: capabilities failed', link.name || link.key, err.code, err.message);
+      else console.warn('grid: capabilities failed', link.name || link.key, err instanceof Error ? err.message : String(err));
     }
   }
 
   /** EventQueueGet: long polls until logout; 502 (no events) and 404 (queue not made yet) mean poll again. */
-  private async eventQueue(url: URL): Promise<void> {
+  private async eventQueue(link: RegionLink, url: URL): Promise<void> {
     let ack: number | null = null;
-    while (this.open) {
+    while (this.open && !link.closed) {
       const res = await this.deps.fetch(url.toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/llsd+xml' },
         body: encodeLlsd({ ack, done: false }),
-        signal: this.poll.signal,
+        signal: link.poll.signal,
       });
       if (res.status === 200) {
         const body = decodeLlsd(await readLimited(res, MAX_CAPS_BYTES, 'an event queue answer'), 'an event queue answer');
         const id = body !== null && typeof body === 'object' && !Array.isArray(body) ? body.id : undefined;
         if (typeof id === 'number') ack = id;
+        for (const e of readQueueEvents(body)) this.onQueueEvent(link, e);
         continue;
       }
       await res.body?.cancel();
@@ -387,6 +594,189 @@ export class GridClient {
       }
       throw new GridError('grid_bad_response', `the event queue answered HTTP ${res.status}`);
     }
+  }
+
+  /** Travel events from a region's event queue. */
+  private onQueueEvent(link: RegionLink, e: QueueEvent): void {
+    if (!this.open) return;
+    switch (e.type) {
+      case 'enable-simulator':
+        if (this.announced.size < MAX_LINKS) this.announced.set(`${e.ip}:${e.port}`, e);
+        return;
+      case 'establish-agent-communication': {
+        const info = this.announced.get(`${e.ip}:${e.port}`);
+        if (!info) {
+          console.warn('grid: EstablishAgentCommunication for a simulator never enabled', e.ip, e.port);
+          return;
+        }
+        this.announced.delete(`${e.ip}:${e.port}`);
+        this.child(info, e.seed);
+        return;
+      }
+      case 'crossed-region': {
+        const target = this.links.get(e.handle.toString()) ?? this.child(e, e.seed);
+        if (!target) return;
+        this.crossing = { link: target, from: this.root };
+        this.moveTo(target);
+        return;
+      }
+      case 'teleport-finish': {
+        const t = this.teleporting;
+        let target = this.links.get(e.handle.toString());
+        if (!target || target.closed) {
+          if (target) this.links.delete(target.key);
+          target = this.makeLink(e.handle, { ip: e.ip, port: e.port }, e.size, e.seed);
+          this.startLink(target, true);
+        } else {
+          if (target.seed !== e.seed) {
+            target.seed = e.seed;
+            void this.capabilities(target);
+          }
+          // UseCircuitCode again on the open circuit (the simulator just acks it), then CompleteAgentMovement.
+          this.reuseCircuit(target);
+        }
+        if (t) t.link = target;
+        else this.teleporting = { region: '', handle: e.handle, startedAt: this.now(), link: target };
+        this.note({
+          kind: 'teleport_progress',
+          region: this.teleporting?.region ?? '',
+          message: 'arriving',
+          ms: this.now() - (this.teleporting?.startedAt ?? this.now()),
+        });
+        return;
+      }
+      case 'disable-simulator':
+        if (link === this.root)
+          this.fail(
+            new GridError(
+              'grid_region_closed',
+              'the simulator closed this visit (it shut down or kicked the visitor); log in again',
+            ),
+          );
+        else this.dropLink(link, 'neighbour_removed', 'the grid closed it');
+        return;
+      case 'bad':
+        console.warn('grid: an event-queue event did not parse', e.name, e.why);
+        return;
+      case 'other':
+        return;
+    }
+  }
+
+  /** A child circuit to a neighbour (or the link already open to it). */
+  private child(info: SimulatorInfo, seed: string): RegionLink | null {
+    const known = this.links.get(info.handle.toString());
+    if (known && !known.closed) {
+      if (known.seed !== seed) {
+        known.seed = seed;
+        void this.capabilities(known);
+      }
+      return known;
+    }
+    if (known) this.links.delete(known.key);
+    if (this.links.size >= MAX_LINKS) return null;
+    const link = this.makeLink(info.handle, { ip: info.ip, port: info.port }, info.size, seed);
+    this.startLink(link, false);
+    return link;
+  }
+
+  /** Opens a link; a refusal (relay allowlist, relay down) drops only it and is reported. */
+  private startLink(link: RegionLink, root: boolean): void {
+    this.openLink(link, root).catch((err: unknown) => {
+      const why = err instanceof GridError ? err.message : err instanceof Error ? err.message : String(err);
+      const place = `${link.sim.ip}:${link.sim.port}`;
+      if (this.teleporting?.link === link) this.teleportFailed(`the destination simulator ${place} could not be reached: ${why}`);
+      this.links.delete(link.key);
+      link.close(1000, 'refused');
+      this.note({ kind: 'neighbour_refused', region: link.name || place, message: clip(why, MAX_ERROR_MESSAGE_BYTES), ms: 0 });
+      this.deps.onEvent({ type: 'regions' });
+    });
+  }
+
+  /** Closes a child link: its objects and terrain go from the view. */
+  private dropLink(link: RegionLink, kind: 'neighbour_removed', why: string): void {
+    if (link === this.root || link.closed) return;
+    if (link.opened) this.sendOn(link, { name: 'CloseCircuit', blocks: {} });
+    link.close(1000, 'neighbour dropped');
+    this.links.delete(link.key);
+    if (link.handshaken) this.note({ kind, region: link.name, message: why, ms: 0 });
+    this.deps.onEvent({ type: 'regions' });
+  }
+
+  private teleportFailed(reason: string): void {
+    const t = this.teleporting;
+    this.teleporting = null;
+    this.note({
+      kind: 'teleport_failed',
+      region: t?.region ?? '',
+      message: clip(reason, MAX_ERROR_MESSAGE_BYTES),
+      ms: t ? this.now() - t.startedAt : 0,
+    });
+  }
+
+  /**
+   * Teleports to `position` in the region named `name` ('' or the current region's name: a local teleport). The
+   * region must be known to this visit (a neighbour) or found by `lookup` (the world map's name search).
+   */
+  async teleport(name: string, position: Vec3): Promise<void> {
+    if (this.phase !== 'in-region') {
+      this.note({ kind: 'teleport_failed', region: name, message: 'not in a region yet', ms: 0 });
+      return;
+    }
+    if (this.teleporting) {
+      this.note({
+        kind: 'teleport_failed',
+        region: name,
+        message: `a teleport to ${this.teleporting.region} is under way`,
+        ms: 0,
+      });
+      return;
+    }
+    const startedAt = this.now();
+    const wanted = name.trim().toLowerCase();
+    let handle: bigint | null = null;
+    let region = name.trim();
+    if (wanted === '' || wanted === this.root.name.toLowerCase()) {
+      handle = this.root.handle;
+      region = this.root.name;
+    } else {
+      for (const l of this.links.values()) if (l.name.toLowerCase() === wanted) handle = l.handle;
+      if (handle === null && this.deps.lookupRegion) {
+        this.note({ kind: 'teleport_progress', region, message: 'looking up the region', ms: 0 });
+        const found = await this.deps.lookupRegion(name.trim());
+        if (found) {
+          handle = found.handle;
+          region = found.name;
+        }
+      }
+    }
+    if (handle === null) {
+      this.note({
+        kind: 'teleport_failed',
+        region,
+        message: `the grid has no region named "${region}"`,
+        ms: this.now() - startedAt,
+      });
+      return;
+    }
+    // The grid finishes a teleport after the viewer has arrived (the source waits for the destination to release
+    // the agent); a second teleport right after the first races that and can leave the avatar half-moved.
+    const settle = this.arrivedAt + TELEPORT_SETTLE_MS - this.now();
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
+    if (!this.open || this.teleporting) return;
+    this.teleporting = { region, handle, startedAt, link: null };
+    const [x, y] = this.root.size;
+    const at: Vec3 = [Math.min(Math.max(position[0], 0), x), Math.min(Math.max(position[1], 0), y), position[2]];
+    this.send(
+      {
+        name: 'TeleportLocationRequest',
+        blocks: {
+          AgentData: { AgentID: this.session.agentId, SessionID: this.session.sessionId },
+          Info: { RegionHandle: handle, Position: at, LookAt: [1, 0, 0] },
+        },
+      },
+      true,
+    );
   }
 
   /** Movement intent from the visitor: forward/left/up in [-1, 1], facing, run/fly flags. */
@@ -420,6 +810,11 @@ export class GridClient {
     );
   }
 
+  /** Sends a message on the root circuit (the world map's requests). */
+  sendRoot(message: Message, reliable = true): void {
+    this.send(message, reliable);
+  }
+
   private agentUpdate(): void {
     if (this.phase !== 'in-region') return;
     this.lastAgentUpdate = this.now();
@@ -441,7 +836,7 @@ export class GridClient {
           CameraAtAxis: at,
           CameraLeftAxis: [left[0] / lenLeft, left[1] / lenLeft, 0],
           CameraUpAxis: [0, 0, 1],
-          Far: this.deps.drawDistance ?? 256,
+          Far: this.drawDistance,
           ControlFlags: this.control,
           Flags: 0,
         },
@@ -449,10 +844,14 @@ export class GridClient {
     });
   }
 
+  private get drawDistance(): number {
+    return this.deps.drawDistance ?? 256;
+  }
+
   private tick(): void {
     if (this.phase === 'closed') return;
     const now = this.now();
-    this.circuit.tick();
+    for (const link of this.links.values()) if (!link.closed) link.circuit.tick();
     if (this.phase === 'closing') return;
     if (this.phase !== 'in-region' && this.elapsed() > HANDSHAKE_TIMEOUT_MS) {
       this.fail(
@@ -463,34 +862,73 @@ export class GridClient {
       );
       return;
     }
-    if (now - this.circuit.lastHeard > SILENCE_TIMEOUT_MS) {
+    if (now - this.root.circuit.lastHeard > SILENCE_TIMEOUT_MS) {
       this.fail(
         new GridError('grid_circuit_lost', `nothing from the simulator for ${SILENCE_TIMEOUT_MS / 1000} s; log in again`),
       );
       return;
     }
+    for (const link of [...this.links.values()]) {
+      if (link === this.root || link.closed) continue;
+      if (!link.handshaken && now - link.createdAt > HANDSHAKE_TIMEOUT_MS) {
+        this.links.delete(link.key);
+        link.close(1000, 'no handshake');
+        if (this.teleporting?.link === link)
+          this.teleportFailed(`the destination simulator did not answer within ${HANDSHAKE_TIMEOUT_MS / 1000} s`);
+        this.note({
+          kind: 'neighbour_refused',
+          region: `${link.sim.ip}:${link.sim.port}`,
+          message: `no RegionHandshake within ${HANDSHAKE_TIMEOUT_MS / 1000} s`,
+          ms: 0,
+        });
+        this.deps.onEvent({ type: 'regions' });
+      } else if (link.handshaken && now - link.circuit.lastHeard > SILENCE_TIMEOUT_MS) {
+        this.dropLink(link, 'neighbour_removed', `nothing from it for ${SILENCE_TIMEOUT_MS / 1000} s`);
+      }
+    }
+    if (this.teleporting && now - this.teleporting.startedAt > TELEPORT_TIMEOUT_MS)
+      this.teleportFailed(`no answer from the grid within ${TELEPORT_TIMEOUT_MS / 1000} s`);
+    if (now - this.lastRangeCheck > 1000) {
+      this.lastRangeCheck = now;
+      this.dropOutOfRange();
+    }
     if (now - this.lastAgentUpdate >= AGENT_UPDATE_MS) this.agentUpdate();
-    if (this.phase === 'in-region') this.requestNames();
+    if (this.phase === 'in-region')
+      for (const link of this.links.values()) if (link.handshaken && !link.closed) this.requestNames(link);
+  }
+
+  /** Neighbours the avatar has moved well away from (the grid usually closes them itself with DisableSimulator). */
+  private dropOutOfRange(): void {
+    if (this.crossing || this.teleporting) return;
+    const [rx, ry] = this.root.corner;
+    const gx = rx + this.position[0];
+    const gy = ry + this.position[1];
+    const range = Math.min(Math.max(this.drawDistance + 64, 96), 255) + NEIGHBOUR_MARGIN_M;
+    for (const link of [...this.links.values()])
+      if (link !== this.root && link.handshaken && link.distanceTo(gx, gy) > range)
+        this.dropLink(link, 'neighbour_removed', `out of view (more than ${range} m away)`);
   }
 
   /**
    * Prim names travel only in object properties. A root prim's come with RequestObjectPropertiesFamily (what
    * viewers send on hover; nothing changes on the simulator). OpenSim answers that for a linkset child with
    * its root's, so children are selected (ObjectSelect answers ObjectProperties for each part) and deselected
-   * as soon as their properties arrive. A few requests per tick.
+   * as soon as their properties arrive. A few requests per tick, per region.
    */
-  private requestNames(): void {
-    this.nameQueue.push(...this.scene.takeNewPrims());
-    if (this.nameQueue.length === 0) return;
-    const batch = this.nameQueue.splice(0, NAME_REQUESTS_PER_TICK);
+  private requestNames(link: RegionLink): void {
+    const work = link.names;
+    work.queue.push(...link.scene.takeNewPrims());
+    if (work.queue.length === 0) return;
+    const batch = work.queue.splice(0, NAME_REQUESTS_PER_TICK);
     const children: number[] = [];
     for (const p of batch) {
       if (p.child) {
         children.push(p.id);
-        this.selected.set(p.uuid, p.id);
+        work.selected.set(p.uuid, p.id);
         continue;
       }
-      this.send(
+      this.sendOn(
+        link,
         {
           name: 'RequestObjectPropertiesFamily',
           blocks: {
@@ -501,11 +939,12 @@ export class GridClient {
         true,
       );
     }
-    if (children.length > 0) this.select('ObjectSelect', children);
+    if (children.length > 0) this.select(link, 'ObjectSelect', children);
   }
 
-  private select(name: 'ObjectSelect' | 'ObjectDeselect', ids: number[]): void {
-    this.send(
+  private select(link: RegionLink, name: 'ObjectSelect' | 'ObjectDeselect', ids: number[]): void {
+    this.sendOn(
+      link,
       {
         name,
         blocks: {
@@ -518,17 +957,17 @@ export class GridClient {
   }
 
   /** ObjectProperties (the answer to ObjectSelect): names, then the selection is let go. */
-  private onProperties(blocks: { ObjectID: string; Name: Uint8Array; Description: Uint8Array }[]): void {
+  private onProperties(link: RegionLink, blocks: { ObjectID: string; Name: Uint8Array; Description: Uint8Array }[]): void {
     const release: number[] = [];
     for (const d of blocks) {
-      this.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
-      const id = this.selected.get(d.ObjectID);
+      link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
+      const id = link.names.selected.get(d.ObjectID);
       if (id !== undefined) {
-        this.selected.delete(d.ObjectID);
+        link.names.selected.delete(d.ObjectID);
         release.push(id);
       }
     }
-    if (release.length > 0) this.select('ObjectDeselect', release);
+    if (release.length > 0) this.select(link, 'ObjectDeselect', release);
   }
 
   private fail(error: GridError): void {
@@ -542,22 +981,19 @@ export class GridClient {
     this.phase = 'closed';
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.poll.abort();
-    try {
-      this.transport?.close(code, reason.slice(0, 100));
-    } catch {
-      // Already closed.
-    }
+    for (const link of this.links.values()) link.close(code, reason);
   }
 
-  /** Logs out: LogoutRequest, then waits (up to `waitMs`) for LogoutReply before closing the circuit. */
+  /** Logs out: LogoutRequest, then waits (up to `waitMs`) for LogoutReply before closing the circuits. */
   async logout(waitMs = 2000): Promise<void> {
     if (!this.open) return;
     const sent = this.phase === 'in-region' || this.phase === 'moving';
-    if (this.phase === 'in-region' && this.selected.size > 0) this.select('ObjectDeselect', [...this.selected.values()]);
-    this.selected.clear();
+    if (this.phase === 'in-region')
+      for (const link of this.links.values())
+        if (link.names.selected.size > 0 && !link.closed) this.select(link, 'ObjectDeselect', [...link.names.selected.values()]);
+    for (const link of this.links.values()) link.names.selected.clear();
     if (sent) {
-      this.circuit.send(
+      this.root.circuit.send(
         { name: 'LogoutRequest', blocks: { AgentData: { AgentID: this.session.agentId, SessionID: this.session.sessionId } } },
         true,
       );
@@ -571,10 +1007,16 @@ export class GridClient {
           resolve();
         };
       });
-      this.circuit.flushAcks();
+      for (const link of this.links.values()) link.circuit.flushAcks();
     }
     this.shutdown(1000, 'logout');
   }
+}
+
+/** The local id a terse update names (its first 4 bytes), or -1. */
+function terseId(data: Uint8Array): number {
+  if (data.length < 4) return -1;
+  return ((data[0] ?? 0) | ((data[1] ?? 0) << 8) | ((data[2] ?? 0) << 16) | ((data[3] ?? 0) << 24)) >>> 0;
 }
 
 /** Logs in and opens the circuit; throws a GridError with a stable code when either fails. */

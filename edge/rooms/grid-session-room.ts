@@ -22,6 +22,7 @@ import { ASSET_KINDS, AssetBucket, type AssetKindName, assetCapability, assetUrl
 import { GridError, type GridErrorCode } from '../grid/errors';
 import { frameParts } from '../grid/frame-parts';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
+import { GridView } from '../grid/grid-view';
 import { openRelayCircuit } from '../grid/relay-client';
 import { clip } from '../grid/scene';
 import {
@@ -91,13 +92,19 @@ interface Visitor {
   greeted: boolean;
   lastSeq: number;
   bucket: FrameBucket;
-  /** The GridClient.regionInfoVersion last sent as region_info (0: none yet). */
-  regionInfoSent: number;
+  /** The region (handle) and its regionInfoVersion last sent as region_info ('' / 0: none yet). */
+  regionInfoSent: { key: string; version: number };
+  /** The regions frame last sent (as JSON), so it goes again only when it changed. */
+  regionsSent: string;
 }
 
 /** One instance per visitor session (binding GRID_SESSION, migration v2 in wrangler.toml). */
 export class GridSession extends DurableObject<Env> {
   private client: GridClient | null = null;
+  /** The client's regions as one Storm world (ids, region slots, the session frame). */
+  private view: GridView | null = null;
+  /** Regions (handles) whose objects the visitor has: one that closes takes its objects with it. */
+  private shownKeys = new Set<string>();
   private session = '';
   private visitor: Visitor | null = null;
   private regionAt = 0;
@@ -152,6 +159,7 @@ export class GridSession extends DurableObject<Env> {
         },
       );
       this.client = client;
+      this.view = new GridView(client.root.handle, client.session.agentId);
       this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
       // Answer once the simulator has greeted us: the region's name is known, and a wrong region is a login error.
       const region = await client.region;
@@ -220,7 +228,7 @@ export class GridSession extends DurableObject<Env> {
         if (this.visitor?.greeted) {
           this.send({
             type: 'chat',
-            from: e.from,
+            from: this.view?.known(e.from) ?? 0,
             name: clip(e.name, MAX_NAME_BYTES),
             text: clip(e.text, MAX_CHAT_BYTES),
             time: Date.now(),
@@ -229,6 +237,19 @@ export class GridSession extends DurableObject<Env> {
         return;
       case 'failed':
         void this.fail(e.error);
+        return;
+      case 'travel':
+        if (this.visitor?.greeted)
+          this.send({
+            type: 'travel',
+            kind: e.kind,
+            region: clip(e.region, MAX_NAME_BYTES),
+            message: clip(e.message, MAX_ERROR_MESSAGE_BYTES),
+            ms: Math.min(3_600_000, Math.max(0, e.ms)),
+          });
+        return;
+      case 'regions':
+        // Sent with the next flush (after the objects of a region that closed are despawned).
         return;
     }
   }
@@ -280,7 +301,8 @@ export class GridSession extends DurableObject<Env> {
       greeted: false,
       lastSeq: -1,
       bucket: createFrameBucket(Date.now()),
-      regionInfoSent: 0,
+      regionInfoSent: { key: '', version: 0 },
+      regionsSent: '',
     };
     if (this.attachTimer !== null) clearTimeout(this.attachTimer);
     this.attachTimer = null;
@@ -296,54 +318,83 @@ export class GridSession extends DurableObject<Env> {
     if (this.visitor) this.sendTo(this.visitor.ws, msg);
   }
 
-  /** The region's ground and water, when the visitor does not have the latest RegionHandshake's yet. */
+  /** The current region's ground and water, when the visitor does not have its latest RegionHandshake's yet. */
   private sendRegionInfo(v: Visitor, client: GridClient): void {
-    if (!client.regionInfo || v.regionInfoSent === client.regionInfoVersion) return;
-    v.regionInfoSent = client.regionInfoVersion;
-    this.send(client.regionInfo);
+    const root = client.root;
+    if (!root.regionInfo) return;
+    if (v.regionInfoSent.key === root.key && v.regionInfoSent.version === root.regionInfoVersion) return;
+    v.regionInfoSent = { key: root.key, version: root.regionInfoVersion };
+    this.send(root.regionInfo);
+  }
+
+  /** The regions frame when the shown regions or the current one changed; objects of regions gone are despawned first. */
+  private sendRegions(v: Visitor, client: GridClient, view: GridView): void {
+    const shown = client.shownLinks().filter((l) => l.name !== '');
+    const keys = new Set(shown.map((l) => l.key));
+    const gone: number[] = [];
+    for (const key of this.shownKeys) if (!keys.has(key) && !client.links.has(key)) gone.push(...view.dropRegion(key));
+    this.shownKeys = keys;
+    if (gone.length > 0) this.send({ type: 'despawn', tick: this.tick, ids: gone.slice(0, 4096) });
+    if (shown.length === 0) return;
+    const frame = view.regions(shown);
+    const text = JSON.stringify(frame);
+    if (text === v.regionsSent) return;
+    v.regionsSent = text;
+    this.send(frame);
   }
 
   /** Welcome, region_info, snapshot (in parts) and terrain: everything known now. */
-  private greet(v: Visitor, client: GridClient): void {
+  private greet(v: Visitor, client: GridClient, view: GridView): void {
     this.tick += 1;
     this.send({
       type: 'welcome',
       version: PROTOCOL_VERSION,
       session: this.session,
-      avatar: client.avatarId || NO_AVATAR,
+      avatar: client.avatarId === 0 ? NO_AVATAR : view.idOf(client.session.agentId),
       bounds: client.bounds,
       serverTime: Date.now(),
       tick: this.tick,
       resumed: false,
       permissions: v.perm,
     });
-    // A resumed socket gets it again: its welcome may follow a region change it never saw.
-    v.regionInfoSent = 0;
+    // A resumed socket gets them again: its welcome may follow a region change it never saw.
+    v.regionInfoSent = { key: '', version: 0 };
+    v.regionsSent = '';
+    this.sendRegions(v, client, view);
     this.sendRegionInfo(v, client);
-    client.scene.clearChanges();
+    const links = client.shownLinks();
     // One-shots from before the visitor arrived are stale.
-    client.scene.takeSounds();
-    const parts = frameParts(client.scene.entities());
+    for (const link of links) link.scene.takeSounds();
+    const parts = frameParts(view.snapshot(links));
     for (const [p, entities] of parts.entries()) {
       this.send({ type: 'snapshot', tick: this.tick, part: p, parts: parts.length, entities });
     }
-    for (const patch of client.terrain.all()) this.send(patch);
+    for (const link of links) for (const patch of view.terrain(link, link.terrain.all())) this.send(patch);
     v.greeted = true;
   }
 
   /** Every FLUSH_MS: greet once the region (and the avatar) are known, then send what changed. */
   private flush(): void {
     const client = this.client;
+    const view = this.view;
     const v = this.visitor;
-    if (!client || !v) return;
+    if (!client || !v || !view) return;
     if (!v.greeted) {
       if (this.regionAt === 0) return;
       if (client.avatarId === 0 && Date.now() - this.regionAt < AVATAR_WAIT_MS) return;
-      this.greet(v, client);
+      this.greet(v, client, view);
       return;
     }
+    this.sendRegions(v, client, view);
     this.sendRegionInfo(v, client);
-    const { updates, despawned } = client.scene.takeChanges();
+    const updates = [];
+    const despawned: number[] = [];
+    const links = client.shownLinks();
+    for (const link of links) {
+      const c = view.changes(link);
+      updates.push(...c.updates);
+      despawned.push(...c.despawned);
+    }
     if (updates.length > 0) {
       for (const entities of frameParts(updates)) {
         const baseline = this.tick;
@@ -351,9 +402,12 @@ export class GridSession extends DurableObject<Env> {
         this.send({ type: 'delta', baseline, tick: this.tick, entities });
       }
     }
-    if (despawned.length > 0) this.send({ type: 'despawn', tick: this.tick, ids: despawned.slice(0, 4096) });
-    for (const sound of client.scene.takeSounds()) this.send(sound);
-    for (const patch of client.terrain.takeChanges()) this.send(patch);
+    for (let i = 0; i < despawned.length; i += 4096)
+      this.send({ type: 'despawn', tick: this.tick, ids: despawned.slice(i, i + 4096) });
+    for (const link of links) {
+      for (const sound of view.sounds(link, link.scene.takeSounds())) this.send(sound);
+      for (const patch of view.terrain(link, link.terrain.takeChanges())) this.send(patch);
+    }
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -385,7 +439,7 @@ export class GridSession extends DurableObject<Env> {
   private handle(v: Visitor, client: GridClient, msg: ClientMessage): void {
     switch (msg.type) {
       case 'hello':
-        if (v.greeted) this.greet(v, client);
+        if (v.greeted && this.view) this.greet(v, client, this.view);
         return;
       case 'input':
         if (msg.seq <= v.lastSeq && v.lastSeq - msg.seq < 0x80000000) return;
@@ -416,6 +470,12 @@ export class GridSession extends DurableObject<Env> {
         return;
       case 'p2p':
         // OpenSim regions have no peer-to-peer: the visitor simply never hears of peers.
+        return;
+      case 'teleport':
+        void client.teleport(msg.region, msg.position);
+        return;
+      case 'map_request':
+        this.send({ type: 'error', code: 'grid_not_supported', message: 'grid: the world map is not available yet' });
         return;
     }
   }
