@@ -132,7 +132,10 @@ export function vaultAdditionalData(id: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`stormcore-login-vault/v1/${id}`);
 }
 
-/** Opens (creating on first use) the vault's database. Throws VaultError `vault_unavailable` when it cannot. */
+/**
+ * Opens the vault. Its database is made by the first `save` only; reading never creates it. Throws VaultError
+ * `vault_unavailable` when IndexedDB or WebCrypto is missing, or an existing database cannot be opened.
+ */
 export async function openLoginVault(env: VaultEnv = {}): Promise<LoginVault> {
   const reason = vaultUnavailableReason(env);
   if (reason) throw new VaultError('vault_unavailable', reason);
@@ -141,6 +144,17 @@ export async function openLoginVault(env: VaultEnv = {}): Promise<LoginVault> {
   const random = env.crypto ?? globalThis.crypto;
   const now = env.now ?? Date.now;
   let conn: IDBDatabase | null = null;
+
+  /** Whether the database exists; reading never creates it (a visitor who never ticked the box gets none). */
+  const exists = async (): Promise<boolean> => {
+    if (conn) return true;
+    if (typeof idb.databases !== 'function') return true;
+    try {
+      return (await idb.databases()).some((d) => d.name === VAULT_DB);
+    } catch {
+      return true;
+    }
+  };
 
   const connect = async (): Promise<IDBDatabase> => {
     if (conn) return conn;
@@ -202,7 +216,7 @@ export async function openLoginVault(env: VaultEnv = {}): Promise<LoginVault> {
   };
 
   const remove = async (ids: readonly IDBValidKey[]): Promise<void> => {
-    if (ids.length === 0) return;
+    if (ids.length === 0 || !(await exists())) return;
     const db = await connect();
     const tx = db.transaction(LOGINS, 'readwrite');
     for (const id of ids) tx.objectStore(LOGINS).delete(id);
@@ -237,6 +251,7 @@ export async function openLoginVault(env: VaultEnv = {}): Promise<LoginVault> {
   };
 
   const list = async (): Promise<{ logins: SavedLogin[]; dropped: VaultError[] }> => {
+    if (!(await exists())) return { logins: [], dropped: [] };
     const { ids, values } = await all();
     if (ids.length === 0) return { logins: [], dropped: [] };
     const k = await keys(false);
@@ -294,7 +309,7 @@ export async function openLoginVault(env: VaultEnv = {}): Promise<LoginVault> {
   };
 
   const reveal = async (id: string): Promise<VaultPayload | null> => {
-    if (!ID.test(id)) return null;
+    if (!ID.test(id) || !(await exists())) return null;
     const db = await connect();
     const value: unknown = await request(db.transaction(LOGINS, 'readonly').objectStore(LOGINS).get(id));
     if (value === undefined) return null;
@@ -321,7 +336,8 @@ export async function openLoginVault(env: VaultEnv = {}): Promise<LoginVault> {
     });
   };
 
-  await connect();
+  // Open at once where the vault already exists, so a browser that refuses IndexedDB says so now.
+  if (await exists()) await connect();
   return {
     list,
     save,

@@ -201,6 +201,16 @@ describe('the login vault', () => {
     });
   });
 
+  it('makes no database until a login is saved: listing, revealing and forgetting keep nothing', async () => {
+    const env = profile();
+    await withVault(env, async (vault) => {
+      expect(await vault.list()).toEqual({ logins: [], dropped: [] });
+      expect(await vault.reveal('A'.repeat(43))).toBeNull();
+      await vault.forget('A'.repeat(43));
+    });
+    expect(await env.indexedDB.databases()).toEqual([]);
+  });
+
   it('keeps at most MAX_SAVED_LOGINS, dropping the oldest', async () => {
     let t = 1_000;
     const env = { ...profile(), now: () => (t += 1000) };
