@@ -12,6 +12,8 @@
 //   A worker URL (`new URL('../workers/x.worker.ts', import.meta.url)`) starts another program rather than importing
 //   one: any web/ folder but engine may name an entry point of web/workers that way (web/assets starts its decoders).
 // Cycles are found over value imports (type-only imports vanish at runtime and are ignored).
+// The embed never reaches the login vault: nothing web/ui/EmbedApp.tsx or web/embed/ imports, directly or not (type
+// and dynamic imports too), is under web/ui/vault/ (docs/ARCHITECTURE.md, "Login vault").
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +103,33 @@ function ruleBroken(from, to, workerUrl = false) {
   return null;
 }
 
+/** Where the embed's code starts, and what it must never reach. */
+const EMBED_ROOTS = (rel) => rel === join('web', 'ui', 'EmbedApp.tsx') || rel.startsWith(join('web', 'embed') + sep);
+const VAULT = (rel) => rel.startsWith(join('web', 'ui', 'vault') + sep);
+
+/** Import chains (repository-relative) from an embed root to a vault module over `edges` (every import kind). */
+function embedToVault(root, edges) {
+  const from = new Map();
+  const queue = [...edges.keys()].filter((f) => EMBED_ROOTS(relative(root, f)));
+  for (const f of queue) from.set(f, null);
+  const found = [];
+  for (let i = 0; i < queue.length; i++) {
+    const f = queue[i];
+    if (VAULT(relative(root, f))) {
+      const chain = [];
+      for (let at = f; at !== null; at = from.get(at)) chain.unshift(relative(root, at));
+      found.push(chain);
+      continue;
+    }
+    for (const t of edges.get(f) ?? []) {
+      if (from.has(t)) continue;
+      from.set(t, f);
+      queue.push(t);
+    }
+  }
+  return found;
+}
+
 /**
  * Checks the tree under `root`. Returns a list of human-readable violations (empty when clean).
  * @param {string} root
@@ -111,10 +140,13 @@ export function checkBoundaries(root) {
   const violations = [];
   /** @type {Map<string, string[]>} */
   const graph = new Map();
+  /** @type {Map<string, string[]>} every import, type-only ones too */
+  const all = new Map();
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     const rel = relative(root, file);
     const edges = [];
+    const every = [];
     for (const m of text.matchAll(IMPORT)) {
       const typeOnly = Boolean(m[2]);
       const spec = m[3] ?? m[4] ?? m[5];
@@ -125,8 +157,13 @@ export function checkBoundaries(root) {
       const reason = ruleBroken(layerOf(rel), layerOf(targetRel), Boolean(m[5]) && isWorkerEntry(targetRel));
       if (reason) violations.push(`${rel} imports ${targetRel}: ${reason}`);
       if (!typeOnly) edges.push(target);
+      every.push(target);
     }
     graph.set(file, edges);
+    all.set(file, every);
+  }
+  for (const chain of embedToVault(root, all)) {
+    violations.push(`${chain.join(' -> ')}: the embed must never load the login vault (web/ui/vault)`);
   }
   for (const cycle of findCycles(graph)) {
     violations.push(`import cycle: ${cycle.map((f) => relative(root, f)).join(' -> ')}`);

@@ -1,6 +1,6 @@
 /** The one place that knows how to launch headless Chromium here (see ../shared/NOTES-browser.md). */
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /** Flags every launch gets: no sandbox (root), no background traffic to a network we do not have. */
 export const BASE_ARGS = [
@@ -43,4 +43,21 @@ export const NO_WEBGPU_ARGS = ['--disable-blink-features=WebGPU'];
 export async function launchChromium(options: { webgpu?: boolean; args?: readonly string[] } = {}): Promise<Browser> {
   const args = [...BASE_ARGS, ...(options.webgpu === false ? NO_WEBGPU_ARGS : WEBGPU_ARGS), ...(options.args ?? [])];
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args });
+}
+
+/**
+ * Launches headless Chromium on a profile directory of its own (kept on disk between launches: IndexedDB,
+ * cookies), as one browser context. Same flags as launchChromium.
+ */
+export async function launchChromiumProfile(
+  userDataDir: string,
+  options: { webgpu?: boolean; args?: readonly string[]; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserContext> {
+  const args = [...BASE_ARGS, ...(options.webgpu === false ? NO_WEBGPU_ARGS : WEBGPU_ARGS), ...(options.args ?? [])];
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args,
+    viewport: options.viewport ?? { width: 960, height: 600 },
+  });
 }

@@ -30,6 +30,7 @@ import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import type { Remember } from './vault/remember';
 import { startViewerPlugins } from './viewer-plugins';
 import './hud.css';
 
@@ -237,7 +238,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   // The credentials of the current OpenSim visit, in memory only, so a restarted region can be rejoined.
   let visit: GridCredentials | null = null;
   let rejoin: { timer: ReturnType<typeof setTimeout>; attempt: number } | null = null;
-  const submitLogin = async (credentials: GridCredentials): Promise<void> => {
+  const submitLogin = async (credentials: GridCredentials, keep: boolean): Promise<void> => {
     setLogin({ busy: true, error: '', done: false });
     const result = await loginToGrid(credentials);
     if (!result.ok) {
@@ -245,6 +246,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       return;
     }
     visit = credentials;
+    // Kept only when the visitor ticked "Remember me on this device" and the grid took the password.
+    if (keep) void remember()?.save(credentials);
     const { socket, token, region, size } = result.login;
     audio.setGridSession({ origin: location.origin, socket, token });
     worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
@@ -294,6 +297,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     const r = route();
     return r.ok && r.place.kind !== 'fv' ? r.place : null;
   };
+  // "Remember me on this device" (web/ui/vault): loaded when a login form first shows. Only this shell loads it;
+  // the embed never does (scripts/check-boundaries.mjs).
+  const [remember, setRemember] = createSignal<Remember | null>(null);
+  let rememberLoading = false;
+  createEffect(() => {
+    if (!osPlace() || rememberLoading) return;
+    rememberLoading = true;
+    import('./vault/remember').then(
+      (m) => setRemember(m.createRemember()),
+      (err: unknown) => console.warn('vault: the login vault could not be loaded', err),
+    );
+  });
 
   // The link to where you stand now (a viewer's "copy location"); before you are in, the link you came by.
   const link = (): string => {
@@ -416,7 +431,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             position={place.position}
             busy={login().busy}
             error={login().error}
-            onSubmit={(c) => void submitLogin(c)}
+            onSubmit={(c, keep) => void submitLogin(c, keep)}
+            remember={remember()?.offer()}
           />
         )}
       </Show>

@@ -1,4 +1,4 @@
-/** Logs into an OpenSim grid through the edge (POST /api/grid/login); the password is sent once and kept nowhere. */
+/** Logs into an OpenSim grid through the edge (POST /api/grid/login); the password is sent once and kept nowhere here (only the login vault keeps it, when the visitor asks: web/ui/vault). */
 import { ApiError, GridLoginAnswer, type GridLoginRequest } from '../../shared/protocol';
 
 /** What the edge answers on success (see docs/opensim.md). */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,5 +46,35 @@ describe('the dependency-boundary check', () => {
     expect(checkBoundaries(cyclic).join('\n')).toMatch(/import cycle: shared\/(a|b)\.ts -> shared\/(a|b)\.ts/);
     const typeOnly = tree({ 'shared/a.ts': "import type { B } from './b';", 'shared/b.ts': "import { a } from './a';" });
     expect(checkBoundaries(typeOnly)).toEqual([]);
+  });
+
+  it('reports the embed reaching the login vault through any import, naming the chain', () => {
+    const root = tree({
+      'web/ui/EmbedApp.tsx': "import { Form } from './components/Form';",
+      'web/ui/components/Form.tsx': "import type { Offer } from '../vault/remember';\nexport const Form = 1;",
+      'web/ui/vault/remember.ts': 'export type Offer = 1;',
+      'web/embed/bridge.ts': "const m = () => import('../ui/vault/login-vault');",
+      'web/ui/vault/login-vault.ts': 'export const v = 1;',
+      'web/ui/App.tsx': "import { v } from './vault/login-vault';",
+    });
+    const v = checkBoundaries(root).filter((l) => l.includes('login vault'));
+    expect(v).toContain(
+      'web/ui/EmbedApp.tsx -> web/ui/components/Form.tsx -> web/ui/vault/remember.ts: the embed must never load the login vault (web/ui/vault)',
+    );
+    expect(v.join('\n')).toContain('web/embed/bridge.ts -> web/ui/vault/login-vault.ts');
+    // The full viewer may load it.
+    expect(v.join('\n')).not.toContain('web/ui/App.tsx');
+  });
+
+  it("finds this repository's full viewer loading the vault and its embed not", () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const app = readFileSync(join(root, 'web/ui/App.tsx'), 'utf8');
+    expect(app).toContain("import('./vault/remember')");
+    // The same App import, made by the embed, would be refused.
+    const copy = tree({
+      'web/ui/EmbedApp.tsx': "const r = () => import('./vault/remember');",
+      'web/ui/vault/remember.ts': 'export const r = 1;',
+    });
+    expect(checkBoundaries(copy)).toHaveLength(1);
   });
 });
