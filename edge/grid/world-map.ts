@@ -32,9 +32,14 @@ export const MAX_PENDING_MAP_REQUESTS = 4;
 export const MAX_CACHED_REGIONS = 4096;
 /**
  * MapBlockRequest / MapNameRequest Flags: the map layer. 0 asks for the map tile images (OpenSim answers 2, the
- * viewer's other layer, with the nil image). Bit 0x10000 ("return the no-region placeholders") is not set.
+ * viewer's other layer, with the nil image).
  */
 export const MAP_LAYER_FLAGS = 0;
+/**
+ * Flag bit "answer an empty tile with a placeholder block": set, as viewers do, only when one tile is asked for
+ * (a rectangle would get a placeholder per empty tile, 10 per packet 50 ms apart on OpenSim).
+ */
+export const MAP_RETURN_EMPTY = 0x10000;
 /** Access byte of a block that names no region (OpenSim's empty-tile placeholder and its name-search terminator). */
 export const ACCESS_NONE = 255;
 /** Default region side (metres) when a reply carries no Size block. */
@@ -234,15 +239,19 @@ export class WorldMap {
     if (this.closed) return null;
     if (this.pending.length >= MAX_PENDING_MAP_REQUESTS) {
       if (lookup) return null;
-      throw new GridError('grid_map_busy', `grid: ${MAX_PENDING_MAP_REQUESTS} map requests are in flight; wait for their answers`);
+      throw new GridError(
+        'grid_map_busy',
+        `grid: ${MAX_PENDING_MAP_REQUESTS} map requests are in flight; wait for their answers`,
+      );
     }
     const p: Pending = { request, found: new Map(), settle: null, timeout: null, lookups: [], answer };
     p.timeout = this.timers.set(() => this.finish(p), MAP_TIMEOUT_MS);
     this.pending.push(p);
+    const single = request.name === '' && request.min[0] === request.max[0] && request.min[1] === request.max[1];
     const AgentData = {
       AgentID: this.deps.agent.agentId,
       SessionID: this.deps.agent.sessionId,
-      Flags: MAP_LAYER_FLAGS,
+      Flags: single ? MAP_LAYER_FLAGS | MAP_RETURN_EMPTY : MAP_LAYER_FLAGS,
       EstateID: 0,
       Godlike: false,
     };

@@ -7,11 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { GridError } from '../../../edge/grid/errors';
 import {
   ACCESS_NONE,
+  MAP_RETURN_EMPTY,
   MAP_SETTLE_MS,
   MAP_TIMEOUT_MS,
+  MAX_PENDING_MAP_REQUESTS,
   type MapAnswer,
   type MapTimers,
-  MAX_PENDING_MAP_REQUESTS,
   mapRegionHandle,
   mapRegionsFromReply,
   WorldMap,
@@ -87,7 +88,10 @@ function block(x: number, y: number, name: string, over: Partial<DataBlock> = {}
 
 /** A MapBlockReply through real datagram bytes, as the simulator sends it. */
 function reply(data: DataBlock[], size: { SizeX: number; SizeY: number }[] = []): MessageOf<'MapBlockReply'> {
-  const message: Message = { name: 'MapBlockReply', blocks: { AgentData: { AgentID: AGENT.agentId, Flags: 0 }, Data: data, Size: size } };
+  const message: Message = {
+    name: 'MapBlockReply',
+    blocks: { AgentData: { AgentID: AGENT.agentId, Flags: 0 }, Data: data, Size: size },
+  };
   const p = decodePacket(encodePacket({ header: { sequence: 1 }, message }));
   if (!isMessage(p.message, 'MapBlockReply')) throw new Error('not a MapBlockReply');
   return p.message;
@@ -111,6 +115,14 @@ describe('WorldMap requests', () => {
     ]);
     // The message encodes as a real datagram.
     expect(() => encodePacket({ header: { sequence: 1, reliable: true }, message: sent[0] as Message })).not.toThrow();
+  });
+
+  it('asks for the empty-tile placeholder only when one tile is asked for', () => {
+    const { map, sent } = setup();
+    map.request(rect([990, 990], [990, 990]));
+    const m = sent[0] as Message;
+    if (!isMessage(m, 'MapBlockRequest')) throw new Error('expected MapBlockRequest');
+    expect(m.blocks.AgentData.Flags).toBe(MAP_RETURN_EMPTY);
   });
 
   it('asks for a name with MapNameRequest and a NUL-terminated name', () => {
@@ -197,7 +209,11 @@ describe('WorldMap replies', () => {
     const { map, answers } = setup();
     map.request(byName('storm'));
     map.receive(
-      reply([block(1000, 1000, 'StormTest'), block(1001, 1000, 'StormEast'), block(0, 0, 'storm', { Access: ACCESS_NONE, MapImageID: NIL })]),
+      reply([
+        block(1000, 1000, 'StormTest'),
+        block(1001, 1000, 'StormEast'),
+        block(0, 0, 'storm', { Access: ACCESS_NONE, MapImageID: NIL }),
+      ]),
     );
     expect(answers).toHaveLength(1);
     expect(answers[0]?.regions.map((r) => r.name)).toEqual(['StormTest', 'StormEast']);
@@ -278,14 +294,23 @@ describe('WorldMap properties', () => {
 
   it('answers every rectangle exactly once, with only regions inside it, whatever the replies', () => {
     const rectArb = fc
-      .tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }))
+      .tuple(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 5 }),
+      )
       .map(([x, y, w, h]) => rect([x, y], [x + w, y + h]));
     const step = fc.oneof(
       fc.record({ kind: fc.constant('request' as const), req: rectArb }),
       fc.record({
         kind: fc.constant('reply' as const),
         blocks: fc.array(
-          fc.record({ x: fc.integer({ min: 0, max: 26 }), y: fc.integer({ min: 0, max: 26 }), access: fc.constantFrom(13, 21, 255) }),
+          fc.record({
+            x: fc.integer({ min: 0, max: 26 }),
+            y: fc.integer({ min: 0, max: 26 }),
+            access: fc.constantFrom(13, 21, 255),
+          }),
           { maxLength: 12 },
         ),
       }),
@@ -301,7 +326,9 @@ describe('WorldMap properties', () => {
             map.request(s.req);
             asked.push(s.req);
           } else if (s.kind === 'reply') {
-            map.receive(reply(s.blocks.map((b) => block(b.x, b.y, b.access === 255 ? '' : `R${b.x}-${b.y}`, { Access: b.access }))));
+            map.receive(
+              reply(s.blocks.map((b) => block(b.x, b.y, b.access === 255 ? '' : `R${b.x}-${b.y}`, { Access: b.access }))),
+            );
           } else timers.advance(s.ms);
         }
         timers.advance(MAP_TIMEOUT_MS);
@@ -309,7 +336,9 @@ describe('WorldMap properties', () => {
         expect(answers).toHaveLength(asked.length);
         for (const a of answers) {
           for (const r of a.regions) {
-            expect(r.x >= a.request.min[0] && r.x <= a.request.max[0] && r.y >= a.request.min[1] && r.y <= a.request.max[1]).toBe(true);
+            expect(r.x >= a.request.min[0] && r.x <= a.request.max[0] && r.y >= a.request.min[1] && r.y <= a.request.max[1]).toBe(
+              true,
+            );
           }
         }
         expect(timers.count).toBe(0);
