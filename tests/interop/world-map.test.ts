@@ -16,6 +16,7 @@ import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
 import { decodePacket } from '../../shared/lludp';
 import type { MapRequest } from '../../shared/protocol';
+import { decodeJ2k } from '../../web/assets/j2k';
 import { FIRST, LAST, LOGIN_URI, PASSWORD } from './grid-client';
 
 const TWO_REGIONS = (process.env.OPENSIM_REGIONS ?? '').includes('StormEast');
@@ -104,6 +105,12 @@ describe.skipIf(LOGIN_URI === '')('WorldMap against the real OpenSim grid (inter
     const bytes = await fetchAsset(globalThis.fetch, assetUrl(String(cap), 'texture', id), 'texture', id);
     expect([...bytes.subarray(0, 4)]).toEqual([0xff, 0x4f, 0xff, 0x51]);
     expect(bytes.length).toBeGreaterThan(1000);
+    // The viewer's decoder (what the map's tiles go through) reads it: a 256 px tile, not blank.
+    const image = await decodeJ2k(bytes, { maxDimension: 256 });
+    expect([image.width, image.height]).toEqual([256, 256]);
+    const values = new Set<number>();
+    for (let i = 0; i < image.rgba.length; i += 4 * 97) values.add(image.rgba[i] ?? 0);
+    expect(values.size).toBeGreaterThan(4);
   }, 15_000);
 
   it('answers a single empty tile at the grid placeholder, without waiting for the timeout', async () => {
