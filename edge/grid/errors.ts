@@ -22,7 +22,9 @@ export type GridErrorCode =
   | 'grid_asset_too_large'
   | 'grid_asset_bad_type'
   | 'grid_asset_unavailable'
-  | 'grid_rate_limited';
+  | 'grid_rate_limited'
+  | 'grid_map_bad_request'
+  | 'grid_map_busy';
 
 /** The HTTP status each code is answered with (POST /api/grid/login, /ws/grid/<session>, GET /api/grid/<session>/asset/…). */
 export const GRID_HTTP_STATUS: Record<GridErrorCode, 400 | 401 | 403 | 404 | 409 | 429 | 502 | 503 | 504> = {
@@ -46,6 +48,8 @@ export const GRID_HTTP_STATUS: Record<GridErrorCode, 400 | 401 | 403 | 404 | 409
   grid_asset_bad_type: 502,
   grid_asset_unavailable: 503,
   grid_rate_limited: 429,
+  grid_map_bad_request: 400,
+  grid_map_busy: 429,
 };
 
 /** A gateway failure with a stable code; the message says what happened and what to do. */

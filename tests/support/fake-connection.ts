@@ -14,6 +14,7 @@ export function fakeConnection(over: Partial<StormConnection> = {}): StormConnec
     operate: async (): Promise<OperationResult> => ({ op: 'failed', code: 'not_connected', message: 'a fake connection' }),
     ping: () => {},
     setP2p: () => {},
+    send: () => false,
     token: null,
     close: () => {},
     ...over,

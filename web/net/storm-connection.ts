@@ -9,6 +9,7 @@ import {
   decodeServerMessage,
   encodeClientMessage,
   HELLO_CLOSE,
+  type MapRequest,
   type OperationResult,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -16,6 +17,7 @@ import {
   type ServerMessage,
   SessionAnswer,
   type SessionRequest,
+  type Teleport,
   type Vec3,
   type WorldOperation,
 } from '../../shared/protocol';
@@ -80,6 +82,8 @@ export interface StormConnection {
   ping(): void;
   /** Peer-to-peer opt-in (off until the visitor turns it on); said again after every welcome while on. */
   setP2p(on: boolean): void;
+  /** Grid travel: a teleport or a world map request (answered by travel / map frames); false when not connected. */
+  send(msg: Teleport | MapRequest): boolean;
   /** The access token the connection holds now (the peer transport's signalling uses the same one), or null. */
   readonly token: string | null;
   close(): void;
@@ -315,6 +319,9 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
       if (on === p2p) return;
       p2p = on;
       send({ type: 'p2p', on });
+    },
+    send(msg) {
+      return send(msg);
     },
     get token() {
       return token;

@@ -1,7 +1,7 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
-import type { PeerMotion } from '../../shared/protocol';
+import type { MapRegion, PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
 import type { LoadForecast, MetricSnapshot } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
@@ -24,10 +24,12 @@ import { PerfOverlay } from './components/PerfOverlay';
 import { PluginsPanel } from './components/PluginsPanel';
 import { SoundControls } from './components/SoundControls';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
+import { WorldMap } from './components/WorldMap';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
+import { gridMapTiles, type MapTiles } from './map-tiles';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 import type { Remember } from './vault/remember';
@@ -92,6 +94,32 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [peerStats, setPeerStats] = createSignal<PeerStats | null>(null);
   const [peerMotion, setPeerMotion] = createSignal<PeerMotionStats | null>(null);
   onCleanup(() => audio.stop());
+  // The world map (OpenSim): every region heard of, by grid position; the tile images of the grid session.
+  const [mapOpen, setMapOpen] = createSignal(false);
+  const [mapRegions, setMapRegions] = createSignal<MapRegion[]>([]);
+  const [mapTiles, setMapTiles] = createSignal<MapTiles | null>(null);
+  const useGridSession = (socket: string, token: string): void => {
+    mapTiles()?.close();
+    setMapTiles(gridMapTiles({ origin: location.origin, session: socket.slice('/ws/grid/'.length), token }));
+    setMapRegions([]);
+  };
+  const heardRegions = (regions: MapRegion[]): void => {
+    if (regions.length === 0) return;
+    const byCell = new Map(mapRegions().map((r) => [`${r.x},${r.y}`, r]));
+    for (const r of regions) byCell.set(`${r.x},${r.y}`, r);
+    setMapRegions([...byCell.values()]);
+  };
+  const mapAvailable = () => view().world?.kind === 'os' && view().connection.state === 'in-world';
+  const onMapKey = (e: KeyboardEvent): void => {
+    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+    if (typing || e.code !== 'KeyM' || e.repeat || e.ctrlKey || e.metaKey || e.altKey || !mapAvailable()) return;
+    setMapOpen(!mapOpen());
+  };
+  window.addEventListener('keydown', onMapKey);
+  onCleanup(() => {
+    window.removeEventListener('keydown', onMapKey);
+    mapTiles()?.close();
+  });
   const route = createRoute();
   let world: LiveWorld | null = null;
   const worldSend = (command: WorldCommand): void => world?.send(command);
@@ -182,6 +210,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             case 'error':
               setView((v) => withWorldError(v, event.message));
               break;
+            case 'map':
+              heardRegions(event.regions);
+              break;
             case 'trace': {
               const stamp = new Date().toISOString().replace(/[:.]/g, '-');
               // The plugins' update spans join the engine's, as a process of their own (the page's clock).
@@ -250,6 +281,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     if (keep) void remember()?.save(credentials);
     const { socket, token, region, size } = result.login;
     audio.setGridSession({ origin: location.origin, socket, token });
+    useGridSession(socket, token);
     worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
     setLogin({ busy: false, error: '', done: true });
   };
@@ -279,6 +311,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             if (result.ok) {
               const { socket, token, region, size } = result.login;
               audio.setGridSession({ origin: location.origin, socket, token });
+              useGridSession(socket, token);
               worldSend({ type: 'connect-grid', origin: location.origin, socket, token, region, size });
               rejoin = null;
             } else {
@@ -358,6 +391,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             }}
           />
         </Show>
+        <Show when={mapAvailable()}>
+          <button
+            type="button"
+            data-testid="map-button"
+            onClick={() => setMapOpen(!mapOpen())}
+            aria-expanded={mapOpen()}
+            aria-keyshortcuts="M"
+            title="World map (M)"
+          >
+            Map
+          </button>
+        </Show>
         <CopyLinkButton url={link} />
         <button
           type="button"
@@ -422,6 +467,24 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       </Show>
       <Show when={help()}>
         <HelpPanel onClose={() => setHelp(false)} />
+      </Show>
+      <Show when={mapOpen() && mapAvailable()}>
+        <WorldMap
+          regions={mapRegions()}
+          here={(() => {
+            const w = view().world;
+            const me = view().self;
+            return w && me ? { region: w.name, position: me.position } : null;
+          })()}
+          tiles={mapTiles()}
+          onRequest={(ask) => worldSend({ type: 'map-request', ...ask })}
+          onTeleport={(region, position) => {
+            worldSend({ type: 'teleport', region, position });
+            setMapOpen(false);
+            setNotice(`Teleporting to ${region || 'another spot here'}…`);
+          }}
+          onClose={() => setMapOpen(false)}
+        />
       </Show>
       <Show when={osPlace() && !login().done ? osPlace() : null} keyed>
         {(place) => (

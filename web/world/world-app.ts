@@ -40,6 +40,7 @@ import { physicsPlugin } from './plugins/physics';
 import { renderExtractPlugin } from './plugins/render-extract';
 import { soundPlugin } from './plugins/sound';
 import { terrainPlugin } from './plugins/terrain';
+import { type MapFrames, tapMapFrames, worldMapPlugin } from './plugins/world-map';
 import type { WorldEvent } from './world-protocol';
 import type { PlanView } from './world-snapshot';
 
@@ -155,8 +156,9 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
   app.insertResource(Clock, { now: options.now });
   app.insertResource(Outbox, { post });
   app.addEvent(Commands);
+  const mapFrames: MapFrames = { frames: [] };
   app.addPlugins(
-    netPlugin(options.connect),
+    netPlugin(tapMapFrames(mapFrames, options.connect)),
     sessionPlugin(),
     // Before motion: peer motion is drawn the frame it arrives.
     p2pPlugin(),
@@ -168,6 +170,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     hudPlugin({ plan: planView, workers: options.workers }),
     metricsPlugin({ buffers: [sync, renderList], renderList, ...(options.heapBytes ? { heapBytes: options.heapBytes } : {}) }),
     soundPlugin(),
+    worldMapPlugin(mapFrames),
     renderExtractPlugin(syncWriter, renderList),
   );
   if (options.rapier) app.addPlugin(physicsPlugin(options.rapier));

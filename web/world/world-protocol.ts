@@ -3,7 +3,16 @@
  * the worker posts back.
  */
 import { z } from 'zod';
-import { MAX_CHAT_BYTES, type OperationResult, type PeerLink, PeerMotion, WorldOperation } from '../../shared/protocol';
+import {
+  MAX_CHAT_BYTES,
+  type MapRegion,
+  MapRequest,
+  type OperationResult,
+  type PeerLink,
+  PeerMotion,
+  Teleport,
+  WorldOperation,
+} from '../../shared/protocol';
 import type { AudioFrame } from '../audio/audio-protocol';
 import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../embed-sdk/protocol';
 import type { ChromeTrace, MetricSnapshot, WorldMemory } from '../engine';
@@ -54,6 +63,13 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('peer-motion'), entity: z.number().int().min(1).max(0xffff_ffff), motion: PeerMotion }),
   /** Arms the latency probe on avatar `entity` (the p2p bench): when its first moving update arrives by each path. */
   z.object({ type: z.literal('p2p-probe'), entity: z.number().int().min(1).max(0xffff_ffff) }),
+  /** Grid travel: teleport to `position` in the region named `region` ('' for the one you are in); the Storm frame as it is. */
+  Teleport,
+  /**
+   * The world map: the regions in a rectangle of grid coordinates (at most MAX_MAP_SPAN a side; the world-map plugin
+   * checks the span), or, with `name` set, those whose names contain it. Answered by `map` events.
+   */
+  MapRequest.omit({ type: true }).extend({ type: z.literal('map-request') }),
   /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
   z.object({ type: z.literal('embed'), request: z.unknown() }),
 ]);
@@ -101,7 +117,9 @@ export type WorldEvent =
   /** The p2p plugin: your avatar's motion for your peers, every frame it moves (and 4 times a second standing). */
   | { type: 'self-motion'; motion: PeerMotion }
   /** The p2p plugin's counters, twice a second while p2p is on. */
-  | { type: 'p2p-stats'; stats: PeerMotionStats };
+  | { type: 'p2p-stats'; stats: PeerMotionStats }
+  /** The world-map plugin: the regions of one `map` frame (the answer to a map request). */
+  | { type: 'map'; regions: MapRegion[] };
 
 /** What the world worker did with peer motion. */
 export interface PeerMotionStats {

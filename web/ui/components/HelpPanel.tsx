@@ -16,6 +16,8 @@ export function HelpPanel(props: { onClose: () => void }) {
         <dd>switch between follow and free camera</dd>
         <dt>Enter</dt>
         <dd>chat</dd>
+        <dt>M</dt>
+        <dd>world map of an OpenSim grid: click a region to teleport there</dd>
         <dt>Touch</dt>
         <dd>the stick at the bottom left walks; drag elsewhere to look</dd>
       </dl>
