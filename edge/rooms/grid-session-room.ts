@@ -23,6 +23,7 @@ import { GridError, type GridErrorCode } from '../grid/errors';
 import { frameParts } from '../grid/frame-parts';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
 import { GridView } from '../grid/grid-view';
+import { mapRegionHandle, WorldMap } from '../grid/world-map';
 import { openRelayCircuit } from '../grid/relay-client';
 import { clip } from '../grid/scene';
 import {
@@ -103,6 +104,8 @@ export class GridSession extends DurableObject<Env> {
   private client: GridClient | null = null;
   /** The client's regions as one Storm world (ids, region slots, the session frame). */
   private view: GridView | null = null;
+  /** The world map: map_request frames and teleports by name. */
+  private worldMap: WorldMap | null = null;
   /** Regions (handles) whose objects the visitor has: one that closes takes its objects with it. */
   private shownKeys = new Set<string>();
   private session = '';
@@ -156,9 +159,22 @@ export class GridSession extends DurableObject<Env> {
           openCircuit: (sim, handlers) => openRelayCircuit({ url: relayUrl, token: this.env.RELAY_TOKEN }, sim, handlers),
           onEvent: (e) => this.onGridEvent(e),
           ...(req.drawDistance === undefined ? {} : { drawDistance: req.drawDistance }),
+          // MapBlockReply (the only message the client leaves to its owner) goes to the world map.
+          onPacket: (_link, p) => void this.worldMap?.receive(p.message),
+          lookupRegion: async (name) => {
+            const found = await this.worldMap?.lookup(name);
+            return found ? { name: found.name, handle: mapRegionHandle(found) } : null;
+          },
         },
       );
       this.client = client;
+      this.worldMap = new WorldMap({
+        send: (m) => client.sendRoot(m),
+        agent: { agentId: client.session.agentId, sessionId: client.session.sessionId },
+        onAnswer: ({ regions }) => {
+          if (this.visitor?.greeted) this.send({ type: 'map', regions });
+        },
+      });
       this.view = new GridView(client.root.handle, client.session.agentId);
       this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
       // Answer once the simulator has greeted us: the region's name is known, and a wrong region is a login error.
@@ -475,7 +491,12 @@ export class GridSession extends DurableObject<Env> {
         void client.teleport(msg.region, msg.position);
         return;
       case 'map_request':
-        this.send({ type: 'error', code: 'grid_not_supported', message: 'grid: the world map is not available yet' });
+        try {
+          this.worldMap?.request(msg);
+        } catch (err) {
+          if (!(err instanceof GridError)) throw err;
+          this.send({ type: 'error', code: err.code, message: clip(err.message, MAX_ERROR_MESSAGE_BYTES) });
+        }
         return;
     }
   }
@@ -494,6 +515,7 @@ export class GridSession extends DurableObject<Env> {
     if (this.attachTimer !== null) clearTimeout(this.attachTimer);
     this.flushTimer = null;
     this.attachTimer = null;
+    this.worldMap?.close();
     const client = this.client;
     const v = this.visitor;
     this.visitor = null;

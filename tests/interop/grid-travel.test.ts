@@ -17,6 +17,7 @@ import {
   type TransportHandlers,
 } from '../../edge/grid/grid-client';
 import { GridView } from '../../edge/grid/grid-view';
+import { mapRegionHandle, WorldMap } from '../../edge/grid/world-map';
 import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
 import type { EntityUpdate, Quat } from '../../shared/protocol';
@@ -80,6 +81,8 @@ function circuitVia(relay: Relay, sockets: Map<number, WebSocket>) {
 async function visit(relay: Relay, at: [number, number, number] = [128, 128, 25]): Promise<Visit> {
   const events: GridEvent[] = [];
   const sockets = new Map<number, WebSocket>();
+  // As the GridSession wires it: the world map finds regions by name for teleports.
+  let map: WorldMap | null = null;
   const client = await startGridClient(
     { loginUri: new URL(LOGIN), first: FIRST, last: LAST, password: PASSWORD, region: 'StormTest', position: at },
     {
@@ -88,8 +91,18 @@ async function visit(relay: Relay, at: [number, number, number] = [128, 128, 25]
       openCircuit: circuitVia(relay, sockets),
       onEvent: (e) => events.push(e),
       drawDistance: 128,
+      onPacket: (_link, p) => void map?.receive(p.message),
+      lookupRegion: async (name) => {
+        const found = await map?.lookup(name);
+        return found ? { name: found.name, handle: mapRegionHandle(found) } : null;
+      },
     },
   );
+  map = new WorldMap({
+    send: (m) => client.sendRoot(m),
+    agent: { agentId: client.session.agentId, sessionId: client.session.sessionId },
+    onAnswer: () => {},
+  });
   const view = new GridView(client.root.handle, client.session.agentId);
   const v: Visit = { client, view, events, sockets, selfTrack: [], stop: () => {} };
   const timer = setInterval(() => {
@@ -98,7 +111,10 @@ async function visit(relay: Relay, at: [number, number, number] = [128, 128, 25]
       link.terrain.takeChanges();
     }
   }, 50);
-  v.stop = () => clearInterval(timer);
+  v.stop = () => {
+    clearInterval(timer);
+    map?.close();
+  };
   await client.region;
   return v;
 }
