@@ -13,12 +13,14 @@ import { quatMultiply } from '../math/quat';
 import { PRIM_SHAPE_FIELDS, type PrimShape, type Quat, SHAPE_PRESETS, type Vec3 } from '../protocol';
 import type { Rapier } from './rapier';
 
-/** Samples of a terrain, row-major (rows of x at increasing y), `spacing` metres apart from (0, 0). */
+/** Samples of a terrain, row-major (rows of x at increasing y), `spacing` metres apart from (originX, originY) (default 0, 0). */
 export interface TerrainSamples {
   width: number;
   height: number;
   spacing: number;
   heights: ArrayLike<number>;
+  originX?: number;
+  originY?: number;
 }
 
 /** A quarter turn about x: Rapier's y-up shapes (heightfield, cylinder) into our z-up world. */
@@ -37,7 +39,7 @@ export function terrainCollider(R: Rapier, t: TerrainSamples): ColliderDesc {
   // Internal edges fixed: a capsule sliding over a triangle edge would otherwise catch on it and stall.
   return R.ColliderDesc.heightfield(rows - 1, cols - 1, heights, { x: sx, y: 1, z: sy }, R.HeightFieldFlags.FIX_INTERNAL_EDGES)
     .setRotation(quat(Y_TO_Z))
-    .setTranslation(sx / 2, sy / 2, 0);
+    .setTranslation((t.originX ?? 0) + sx / 2, (t.originY ?? 0) + sy / 2, 0);
 }
 
 /**
@@ -51,8 +53,8 @@ export function terrainMeshCollider(R: Rapier, t: TerrainSamples): ColliderDesc 
   for (let j = 0; j < h; j++)
     for (let i = 0; i < w; i++) {
       const k = j * w + i;
-      vertices[k * 3] = i * t.spacing;
-      vertices[k * 3 + 1] = j * t.spacing;
+      vertices[k * 3] = (t.originX ?? 0) + i * t.spacing;
+      vertices[k * 3 + 1] = (t.originY ?? 0) + j * t.spacing;
       vertices[k * 3 + 2] = t.heights[k] ?? 0;
     }
   const indices = new Uint32Array((w - 1) * (h - 1) * 6);

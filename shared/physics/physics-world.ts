@@ -494,8 +494,8 @@ export class PhysicsWorld {
   private surface(x: number, y: number): { z: number; gx: number; gy: number } {
     const t = this.field;
     if (!t) return { z: Number.NEGATIVE_INFINITY, gx: 0, gy: 0 };
-    const fx = Math.min(t.width - 1, Math.max(0, x / t.spacing));
-    const fy = Math.min(t.height - 1, Math.max(0, y / t.spacing));
+    const fx = Math.min(t.width - 1, Math.max(0, (x - (t.originX ?? 0)) / t.spacing));
+    const fy = Math.min(t.height - 1, Math.max(0, (y - (t.originY ?? 0)) / t.spacing));
     const i = Math.min(t.width - 2, Math.floor(fx));
     const j = Math.min(t.height - 2, Math.floor(fy));
     const tx = fx - i;

@@ -7,6 +7,12 @@ export interface Heightfield {
   heights: Float32Array;
   /** Metres between samples (1 for OpenSim regions). */
   spacing?: number;
+  /**
+   * Where sample (0, 0) lies (metres; default 0, 0): a grid session's terrain spans the regions shown, and a
+   * neighbour to the west or south lies at negative coordinates.
+   */
+  originX?: number;
+  originY?: number;
 }
 
 /** A heightfield handed from the world to the renderer: the sample spacing always set. */

@@ -6,12 +6,15 @@ import type {
   Bounds,
   EntitySound,
   HoverText,
+  MapReply,
   OperationResult,
   Peers,
   RegionInfo,
+  Regions,
   SoundPreload,
   SoundTrigger,
   TerrainPatch,
+  Travel,
 } from '../../shared/protocol';
 import { defineEvent, defineResource, type EntityId, type World } from '../engine';
 import type { ConnectionState as NetConnectionState } from '../net/storm-connection';
@@ -35,6 +38,14 @@ export interface Place {
   /** The region's size (OpenSim: from the login; Finalverse: from the welcome's bounds). */
   size: [number, number];
   bounds: Bounds | null;
+  /**
+   * Where the region you are in lies in the session frame (OpenSim: its `regions` origin; [0, 0] until a crossing or
+   * teleport moves you on, and always for Finalverse). A position in the world's columns minus this is a position in
+   * that region, what a link names.
+   */
+  origin: [number, number];
+  /** The regions shown (a grid session: the one you are in and its neighbours), in the session frame. */
+  regions?: { name: string; origin: [number, number]; size: [number, number] }[];
 }
 export const CurrentPlace = defineResource<Place>('world/place');
 
@@ -93,6 +104,13 @@ export const SoundChanged = defineEvent<{ id: number; sound: EntitySound }>('net
 export const SoundTriggered = defineEvent<SoundTrigger>('net/sound-trigger');
 /** The server asked to fetch sound assets ahead of playing them. */
 export const SoundPreloaded = defineEvent<SoundPreload>('net/sound-preload');
+
+/** A grid session's regions (the one you are in and its neighbours, with their slots and origins). */
+export const RegionsReceived = defineEvent<Regions>('net/regions');
+/** A step of grid travel (teleport progress, a crossing, a neighbour shown, dropped or refused). */
+export const TravelHeard = defineEvent<Travel>('net/travel');
+/** The world map's answer to a map request. */
+export const MapReceived = defineEvent<MapReply>('net/map');
 
 /** The room's peers frame: whom this visitor may connect to peer-to-peer (the p2p plugin hands it to the page). */
 export const PeersReceived = defineEvent<Peers>('net/peers');

@@ -29,7 +29,7 @@ import { fetchSessionToken } from '../net/storm-connection';
 import { VIEWER_COMPONENTS } from '../scene/components';
 import { createRenderList } from '../scene/render-list';
 import { createSyncBuffer, SyncWriter } from '../scene/sync-header';
-import { Clock, Commands, CurrentPlace, Outbox, type Place, ServerError, Welcomed } from './keys';
+import { Clock, Commands, CurrentPlace, Outbox, type Place, RegionsReceived, ServerError, TravelHeard, Welcomed } from './keys';
 import { hudPlugin } from './plugins/hud';
 import { chatPlugin, inputPlugin, operationsPlugin } from './plugins/interaction';
 import { metricsPlugin } from './plugins/metrics';
@@ -40,7 +40,7 @@ import { physicsPlugin } from './plugins/physics';
 import { renderExtractPlugin } from './plugins/render-extract';
 import { soundPlugin } from './plugins/sound';
 import { terrainPlugin } from './plugins/terrain';
-import { type MapFrames, tapMapFrames, worldMapPlugin } from './plugins/world-map';
+import { worldMapPlugin } from './plugins/world-map';
 import type { WorldEvent } from './world-protocol';
 import type { PlanView } from './world-snapshot';
 
@@ -53,11 +53,13 @@ function sessionPlugin(): Plugin {
     name: 'session',
     after: ['net'],
     build(app) {
-      const place: Place = { kind: 'fv', name: '', size: [256, 256], bounds: null };
+      const place: Place = { kind: 'fv', name: '', size: [256, 256], bounds: null, origin: [0, 0] };
       app.insertResource(CurrentPlace, place);
       const commands = app.reader(Commands);
       const welcomes = app.reader(Welcomed);
       const errors = app.reader(ServerError);
+      const regions = app.reader(RegionsReceived);
+      const travel = app.reader(TravelHeard);
       app.addSystem({
         name: 'session',
         phase: 'update',
@@ -65,7 +67,7 @@ function sessionPlugin(): Plugin {
           const link = app.resource(NetLinkKey);
           for (const c of commands.read()) {
             if (c.type === 'connect') {
-              Object.assign(place, { kind: c.kind, name: c.world, size: [256, 256], bounds: null });
+              Object.assign(place, { kind: c.kind, name: c.world, size: [256, 256], bounds: null, origin: [0, 0] });
               link.open({
                 origin: c.origin,
                 world: c.world,
@@ -74,7 +76,7 @@ function sessionPlugin(): Plugin {
               });
             } else if (c.type === 'connect-grid') {
               // A grid session's token came with its login (the password never reaches this worker).
-              Object.assign(place, { kind: 'os', name: c.region, size: [...c.size], bounds: null });
+              Object.assign(place, { kind: 'os', name: c.region, size: [...c.size], bounds: null, origin: [0, 0] });
               link.open({
                 origin: c.origin,
                 world: c.socket.slice('/ws/grid/'.length),
@@ -90,6 +92,17 @@ function sessionPlugin(): Plugin {
             if (place.kind === 'fv')
               place.size = [Math.round(w.bounds.max[0] - w.bounds.min[0]), Math.round(w.bounds.max[1] - w.bounds.min[1])];
           }
+          // A grid session names the region you are in now (a crossing or teleport moves you on): links, the map
+          // and the minimap follow it.
+          for (const r of regions.read()) {
+            const current = r.regions.find((g) => g.slot === r.current);
+            if (!current || place.kind !== 'os') continue;
+            place.name = current.name;
+            place.size = [...current.size];
+            place.origin = [...current.origin];
+            place.regions = r.regions.map((g) => ({ name: g.name, origin: [...g.origin], size: [...g.size] }));
+          }
+          for (const t of travel.read()) app.resource(Outbox).post({ type: 'travel', travel: t });
         },
       });
     },
@@ -156,9 +169,8 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
   app.insertResource(Clock, { now: options.now });
   app.insertResource(Outbox, { post });
   app.addEvent(Commands);
-  const mapFrames: MapFrames = { frames: [] };
   app.addPlugins(
-    netPlugin(tapMapFrames(mapFrames, options.connect)),
+    netPlugin(options.connect),
     sessionPlugin(),
     // Before motion: peer motion is drawn the frame it arrives.
     p2pPlugin(),
@@ -170,7 +182,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     hudPlugin({ plan: planView, workers: options.workers }),
     metricsPlugin({ buffers: [sync, renderList], renderList, ...(options.heapBytes ? { heapBytes: options.heapBytes } : {}) }),
     soundPlugin(),
-    worldMapPlugin(mapFrames),
+    worldMapPlugin(),
     renderExtractPlugin(syncWriter, renderList),
   );
   if (options.rapier) app.addPlugin(physicsPlugin(options.rapier));

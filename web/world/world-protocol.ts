@@ -11,6 +11,7 @@ import {
   type PeerLink,
   PeerMotion,
   Teleport,
+  type Travel,
   WorldOperation,
 } from '../../shared/protocol';
 import type { AudioFrame } from '../audio/audio-protocol';
@@ -116,6 +117,8 @@ export type WorldEvent =
   | { type: 'peers'; world: string; token: string; self: string; peers: PeerLink[] }
   /** The p2p plugin: your avatar's motion for your peers, every frame it moves (and 4 times a second standing). */
   | { type: 'self-motion'; motion: PeerMotion }
+  /** A step of grid travel (teleport progress, arrival or failure, a crossing, a neighbour shown, dropped or refused). */
+  | { type: 'travel'; travel: Travel }
   /** The p2p plugin's counters, twice a second while p2p is on. */
   | { type: 'p2p-stats'; stats: PeerMotionStats }
   /** The world-map plugin: the regions of one `map` frame (the answer to a map request). */

@@ -70,7 +70,17 @@ export interface PerfView {
 
 export interface WorldView {
   connection: ConnectionState;
-  world: { kind: 'fv' | 'os'; name: string; size: [number, number] } | null;
+  /**
+   * The place you are in: a grid session's region you are in now, with its origin in the session frame (positions
+   * in this view are in that frame: subtract the origin for region coordinates) and the neighbours shown.
+   */
+  world: {
+    kind: 'fv' | 'os';
+    name: string;
+    size: [number, number];
+    origin: [number, number];
+    regions: { name: string; origin: [number, number]; size: [number, number] }[];
+  } | null;
   self: PersonView | null;
   people: PersonView[];
   /** Hover texts near you (nearest first, capped). */

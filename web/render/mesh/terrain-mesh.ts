@@ -69,8 +69,8 @@ export function createTerrainPatchGrid(field: Heightfield, patchQuads = TERRAIN_
       const i = py * patchesX + px;
       const half = (patchQuads * s) / 2;
       const dz = (hi - lo) / 2;
-      spheres[i * 4] = px * patchQuads * s + half;
-      spheres[i * 4 + 1] = py * patchQuads * s + half;
+      spheres[i * 4] = (field.originX ?? 0) + px * patchQuads * s + half;
+      spheres[i * 4 + 1] = (field.originY ?? 0) + py * patchQuads * s + half;
       spheres[i * 4 + 2] = lo + dz;
       spheres[i * 4 + 3] = Math.sqrt(2 * half * half + dz * dz);
       minZ[i] = lo;
@@ -158,16 +158,18 @@ export function generateTerrainPatch(
   const y0 = py * patchQuads;
   // Deeper skirts for coarser LODs: the crack is at most the height error of the coarser neighbour.
   const skirt = options.skirtDepth ?? 2 * step * s;
+  const ox = field.originX ?? 0;
+  const oy = field.originY ?? 0;
   for (let j = 0; j <= n; j++) {
     for (let i = 0; i <= n; i++) {
       const x = x0 + i * step;
       const y = y0 + j * step;
       const v = j * row + i;
-      positions[v * 3] = x * s;
-      positions[v * 3 + 1] = y * s;
+      positions[v * 3] = ox + x * s;
+      positions[v * 3 + 1] = oy + y * s;
       positions[v * 3 + 2] = sample(field, x, y);
-      uvs[v * 2] = x * s;
-      uvs[v * 2 + 1] = y * s;
+      uvs[v * 2] = ox + x * s;
+      uvs[v * 2 + 1] = oy + y * s;
       const dx = (sample(field, x + 1, y) - sample(field, x - 1, y)) / (2 * s);
       const dy = (sample(field, x, y + 1) - sample(field, x, y - 1)) / (2 * s);
       const len = Math.hypot(dx, dy, 1);

@@ -126,7 +126,9 @@ export function hudPlugin(options: { plan: PlanView | null; workers: number }): 
           const frames = app.frameStats();
           view = {
             ...view,
-            world: place.name ? { kind: place.kind, name: place.name, size } : null,
+            world: place.name
+              ? { kind: place.kind, name: place.name, size, origin: place.origin, regions: place.regions ?? [] }
+              : null,
             self: people.find((p) => p.self) ?? null,
             people,
             hoverTexts: nearbyHoverTexts(world, index),

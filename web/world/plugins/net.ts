@@ -36,12 +36,14 @@ import {
   ChatHeard,
   Clock,
   Entities,
+  MapReceived,
   Materials,
   type NetIndex,
   NetStateChanged,
   PeerMotionsKey,
   PeersReceived,
   RegionInfoReceived,
+  RegionsReceived,
   SceneChanges,
   ServerError,
   SnapshotApplied,
@@ -51,6 +53,7 @@ import {
   Spawned,
   selfEntity,
   TerrainReceived,
+  TravelHeard,
   Welcomed,
   WorldReset,
 } from '../keys';
@@ -208,6 +211,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     ...(u.sculpt ? { sculpt: u.sculpt } : {}),
     ...(u.text ? { text: u.text } : {}),
     ...(u.model ? { model: u.model } : {}),
+    ...(u.region !== undefined ? { region: u.region } : {}),
   };
 }
 
@@ -226,6 +230,11 @@ export class SceneApplier {
   private readonly materials: MaterialTableWriter;
   /** Peer motion of the avatars around you (the p2p plugin records it; the room's motion is reconciled with it). */
   readonly peers: PeerMotions;
+  /**
+   * A grid session's region origins by slot (the latest `regions` frame): a root entity's position is in its
+   * region's frame on the wire and is written into the columns in the session frame.
+   */
+  private readonly origins = new Map<number, readonly [number, number]>();
 
   constructor(
     private readonly app: App,
@@ -307,9 +316,26 @@ export class SceneApplier {
       case 'peers':
         app.send(PeersReceived, msg);
         return;
+      case 'regions':
+        this.origins.clear();
+        for (const r of msg.regions) this.origins.set(r.slot, r.origin);
+        app.send(RegionsReceived, msg);
+        return;
+      case 'travel':
+        app.send(TravelHeard, msg);
+        return;
+      case 'map':
+        app.send(MapReceived, msg);
+        return;
       default:
         return;
     }
+  }
+
+  /** A root position from the wire in the session frame: its region's origin added (none without a region). */
+  private place(u: EntityUpdate, p: readonly [number, number, number]): [number, number, number] {
+    const o = u.region === undefined ? undefined : this.origins.get(u.region);
+    return o ? [p[0] + o[0], p[1] + o[1], p[2]] : [p[0], p[1], p[2]];
   }
 
   /** Forgets every entity (a new connection starts from its own snapshot). */
@@ -318,6 +344,7 @@ export class SceneApplier {
     this.index.selfNetId = 0;
     this.pending = [];
     this.peers.tracks.clear();
+    this.origins.clear();
   }
 
   private setSelf(netId: number): void {
@@ -379,7 +406,7 @@ export class SceneApplier {
       avatar &&
       !child &&
       (u.position !== undefined || u.velocity !== undefined) &&
-      !roomMotionWins(this.peers, u.id, u.position, now, u.velocity);
+      !roomMotionWins(this.peers, u.id, u.position && this.place(u, u.position), now, u.velocity);
     if (child) {
       if (u.position) put3(cols.localPosition, i, u.position);
       if (u.rotation) put4(cols.localRotation, i, u.rotation);
@@ -390,7 +417,7 @@ export class SceneApplier {
       if (u.position || u.velocity) {
         // Blend from where it is drawn now toward the new report (or the current estimate when only the velocity changed).
         copy3(cols.from, cols.position, i);
-        if (u.position) put3(cols.anchor, i, u.position);
+        if (u.position) put3(cols.anchor, i, this.place(u, u.position));
         else copy3(cols.anchor, cols.position, i);
         cols.at[i] = now;
       }
@@ -443,9 +470,10 @@ export class SceneApplier {
       cols.parent[i] = parent !== undefined && world.isAlive(parent) ? parent : NO_ENTITY;
       if (cols.parent[i] === NO_ENTITY) this.orphans = true;
     } else {
-      put3(cols.position, i, e.position);
-      put3(cols.anchor, i, e.position);
-      put3(cols.from, i, e.position);
+      const at = this.place(e, e.position);
+      put3(cols.position, i, at);
+      put3(cols.anchor, i, at);
+      put3(cols.from, i, at);
       // Spawned where it is: nothing to blend in; only a mover is extrapolated (at = 0 marks "settled").
       cols.at[i] = e.velocity[0] !== 0 || e.velocity[1] !== 0 || e.velocity[2] !== 0 ? this.now() : 0;
     }
@@ -630,7 +658,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
       app.addEvent(NetStateChanged).addEvent(WorldReset).addEvent(Welcomed).addEvent(Spawned);
       app.addEvent(SnapshotApplied).addEvent(TerrainReceived).addEvent(ChatHeard).addEvent(ServerError);
       app.addEvent(SoundChanged).addEvent(SoundTriggered).addEvent(SoundPreloaded).addEvent(RegionInfoReceived);
-      app.addEvent(PeersReceived);
+      app.addEvent(PeersReceived).addEvent(RegionsReceived).addEvent(TravelHeard).addEvent(MapReceived);
       const applier = new SceneApplier(app, index, app.resource(Clock).now);
       app.insertResource(Applier, applier);
       const resets = app.reader(WorldReset);

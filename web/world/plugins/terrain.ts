@@ -6,53 +6,101 @@
 import type { RegionInfo, TerrainPatch } from '../../../shared/protocol';
 import { defineResource, type Plugin } from '../../engine';
 import type { TerrainField } from '../../scene/heightfield';
-import { Clock, CurrentPlace, Outbox, RegionInfoReceived, ServerError, TerrainReceived, WorldReset } from '../keys';
+import {
+  Clock,
+  CurrentPlace,
+  Outbox,
+  RegionInfoReceived,
+  RegionsReceived,
+  ServerError,
+  TerrainReceived,
+  WorldReset,
+} from '../keys';
 
 export const TERRAIN_POST_MS = 250;
 /** The largest heightfield side we hold (an 8192 m var region at 1 m spacing, plus the repeated edge). */
 const MAX_SIDE = 8193;
 
+/** A rectangle of the session frame in metres: [minX, minY, maxX, maxY]. */
+export type TerrainRect = readonly [number, number, number, number];
+
 /**
  * The heightfield covering every patch received: one sample more than the covered span on each axis (the
- * last row and column repeat the edge), so a 256 m region at 1 m spacing is 257 × 257 samples.
+ * last row and column repeat the edge), so a 256 m region at 1 m spacing is 257 × 257 samples. Its origin is
+ * the covered rectangle's south-west corner: a grid session's neighbours to the west or south lie below 0.
  */
 export class TerrainStore {
   field: TerrainField | null = null;
   /** Bumped on every write. */
   version = 0;
 
-  /** Makes room for `width × height` samples at `spacing` (keeps what is there). */
+  /** Makes room for `width × height` samples at `spacing` from (0, 0) (keeps what is there). */
   reserve(width: number, height: number, spacing: number): void {
-    const w = Math.min(MAX_SIDE, Math.max(2, Math.ceil(width)));
-    const h = Math.min(MAX_SIDE, Math.max(2, Math.ceil(height)));
+    const x0 = this.field?.originX ?? 0;
+    const y0 = this.field?.originY ?? 0;
+    this.cover(
+      [Math.min(0, x0), Math.min(0, y0), (Math.max(2, width) - 1) * spacing, (Math.max(2, height) - 1) * spacing],
+      spacing,
+    );
+  }
+
+  /** Makes the field cover `rect` (metres, keeping what it covers already and what is there). */
+  cover(rect: TerrainRect, spacing: number): void {
+    const f = this.field;
+    if (f && f.spacing !== spacing) throw new RangeError(`terrain: spacing ${spacing} differs from ${f.spacing}`);
+    if (!f) {
+      this.fit(rect, spacing);
+      return;
+    }
+    const [fx0, fy0, fx1, fy1] = fieldRect(f);
+    if (rect[0] >= fx0 && rect[1] >= fy0 && rect[2] <= fx1 && rect[3] <= fy1) return;
+    this.fit([Math.min(rect[0], fx0), Math.min(rect[1], fy0), Math.max(rect[2], fx1), Math.max(rect[3], fy1)], spacing);
+  }
+
+  /**
+   * Makes the field cover exactly `rect` (snapped to samples): samples inside both the old and the new field are
+   * kept, the rest drops (a region that went out of view) or starts flat at 0 (one not arrived yet).
+   */
+  fit(rect: TerrainRect, spacing: number): void {
+    const x0 = Math.floor(rect[0] / spacing) * spacing;
+    const y0 = Math.floor(rect[1] / spacing) * spacing;
+    const w = Math.max(2, Math.ceil((rect[2] - x0) / spacing) + 1);
+    const h = Math.max(2, Math.ceil((rect[3] - y0) / spacing) + 1);
+    if (w > MAX_SIDE || h > MAX_SIDE) throw new RangeError(`terrain: ${w}×${h} samples exceed the ${MAX_SIDE}-sample field`);
     const old = this.field;
-    if (old && old.spacing !== spacing) throw new RangeError(`terrain: spacing ${spacing} differs from ${old.spacing}`);
-    if (old && old.width >= w && old.height >= h) return;
-    const nw = Math.max(w, old?.width ?? 0);
-    const nh = Math.max(h, old?.height ?? 0);
-    const heights = new Float32Array(new SharedArrayBuffer(nw * nh * 4));
-    if (old) for (let y = 0; y < old.height; y++) heights.set(old.heights.subarray(y * old.width, (y + 1) * old.width), y * nw);
-    this.field = { width: nw, height: nh, spacing, heights };
+    if (old && old.spacing === spacing && old.width === w && old.height === h && old.originX === x0 && old.originY === y0) return;
+    const heights = new Float32Array(new SharedArrayBuffer(w * h * 4));
+    if (old && old.spacing === spacing) {
+      const dx = Math.round(((old.originX ?? 0) - x0) / spacing);
+      const dy = Math.round(((old.originY ?? 0) - y0) / spacing);
+      for (let y = Math.max(0, dy); y < Math.min(h, dy + old.height); y++) {
+        const from = Math.max(0, -dx);
+        const to = Math.min(old.width, w - dx);
+        if (to > from)
+          heights.set(old.heights.subarray((y - dy) * old.width + from, (y - dy) * old.width + to), y * w + dx + from);
+      }
+    }
+    this.field = { width: w, height: h, spacing, heights, originX: x0, originY: y0 };
+    this.version++;
   }
 
   /** Writes one patch (growing the field when it reaches past it). */
   write(p: TerrainPatch): void {
     const spacing = p.spacing;
-    const x0 = Math.round(p.x / spacing);
-    const y0 = Math.round(p.y / spacing);
-    if (x0 < 0 || y0 < 0 || x0 + p.size + 1 > MAX_SIDE || y0 + p.size + 1 > MAX_SIDE)
-      throw new RangeError(`terrain: a patch at (${p.x}, ${p.y}) lies outside the ${MAX_SIDE - 1}-sample field`);
-    this.reserve(x0 + p.size + 1, y0 + p.size + 1, spacing);
+    this.cover([p.x, p.y, p.x + (p.size - 1) * spacing, p.y + (p.size - 1) * spacing], spacing);
     const field = this.field;
     if (!field) return;
     const { width, height, heights } = field;
+    const x0 = Math.round((p.x - (field.originX ?? 0)) / spacing);
+    const y0 = Math.round((p.y - (field.originY ?? 0)) / spacing);
     for (let j = 0; j < p.size; j++) {
       const row = (y0 + j) * width + x0;
       for (let i = 0; i < p.size; i++) heights[row + i] = p.heights[j * p.size + i] ?? 0;
     }
     // The repeated edge: the last column and row take the heights next to them.
-    for (let y = 0; y < height; y++) heights[y * width + width - 1] = heights[y * width + width - 2] ?? 0;
-    heights.copyWithin((height - 1) * width, (height - 2) * width, (height - 1) * width);
+    if (x0 + p.size >= width - 1)
+      for (let y = 0; y < height; y++) heights[y * width + width - 1] = heights[y * width + width - 2] ?? 0;
+    if (y0 + p.size >= height - 1) heights.copyWithin((height - 1) * width, (height - 2) * width, (height - 1) * width);
     this.version++;
   }
 
@@ -60,6 +108,13 @@ export class TerrainStore {
     this.field = null;
     this.version++;
   }
+}
+
+/** The rectangle a field covers (metres). */
+function fieldRect(f: TerrainField): TerrainRect {
+  const x0 = f.originX ?? 0;
+  const y0 = f.originY ?? 0;
+  return [x0, y0, x0 + (f.width - 1) * f.spacing, y0 + (f.height - 1) * f.spacing];
 }
 
 /** The terrain plugin's heightfield. */
@@ -74,6 +129,7 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
       app.insertResource(TerrainKey, store);
       const patches = app.reader(TerrainReceived);
       const regions = app.reader(RegionInfoReceived);
+      const shown = app.reader(RegionsReceived);
       let region: RegionInfo | null = null;
       const resets = app.reader(WorldReset);
       const clock = app.resource(Clock);
@@ -92,6 +148,22 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
             region = r;
             // Posted again with the textures (once there is a field to draw them on).
             posted = -1;
+          }
+          // A grid session's regions: the field spans exactly the regions shown (one out of view drops its ground).
+          for (const r of shown.read()) {
+            const spacing = store.field?.spacing ?? 1;
+            let rect: [number, number, number, number] | null = null;
+            for (const g of r.regions) {
+              const [x, y] = g.origin;
+              rect = rect
+                ? [Math.min(rect[0], x), Math.min(rect[1], y), Math.max(rect[2], x + g.size[0]), Math.max(rect[3], y + g.size[1])]
+                : [x, y, x + g.size[0], y + g.size[1]];
+            }
+            try {
+              if (rect) store.fit(rect, spacing);
+            } catch (err) {
+              app.send(ServerError, { code: 'world_bad_terrain', message: err instanceof Error ? err.message : String(err) });
+            }
           }
           for (const p of patches.read()) {
             try {

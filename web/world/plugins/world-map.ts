@@ -1,51 +1,21 @@
 /**
  * The world-map plugin: the page's `teleport` and `map-request` commands go out on the Storm connection as the
- * protocol's `teleport` and `map_request` frames, and the edge's `map` frames come back to the page as `map` events.
- * The net plugin's applier has no use for `map` frames, so they are taken from the connection's messages on their
- * way in (`tapMapFrames` wraps the connection factory; frames of a replaced connection are dropped).
+ * protocol's `teleport` and `map_request` frames, and the edge's `map` frames (the net plugin's MapReceived events)
+ * come back to the page as `map` events.
  */
-import { type MapReply, mapRequestProblem } from '../../../shared/protocol';
-import { defineResource, type Plugin } from '../../engine';
-import { type ConnectionOptions, createStormConnection, type StormConnection } from '../../net/storm-connection';
-import { Commands, Outbox } from '../keys';
+import { mapRequestProblem } from '../../../shared/protocol';
+import type { Plugin } from '../../engine';
+import { Commands, MapReceived, Outbox } from '../keys';
 import { NetLinkKey } from './net';
 
-/** `map` frames received since the plugin's last run, with the connection each came on. */
-export interface MapFrames {
-  readonly frames: { conn: StormConnection; reply: MapReply }[];
-}
-
-/** Most map frames held between two frames of the App (more are dropped: a misbehaving edge cannot grow this). */
-export const MAX_HELD_MAP_FRAMES = 64;
-
-export const MapFramesKey = defineResource<MapFrames>('world-map/frames');
-
-/** Wraps a connection factory so that its `map` frames also land in `held` (the net plugin still gets every frame). */
-export function tapMapFrames(
-  held: MapFrames,
-  create: (options: ConnectionOptions) => StormConnection = createStormConnection,
-): (options: ConnectionOptions) => StormConnection {
-  return (options) => {
-    let conn: StormConnection | null = null;
-    conn = create({
-      ...options,
-      onMessage: (msg) => {
-        if (msg.type === 'map' && conn && held.frames.length < MAX_HELD_MAP_FRAMES) held.frames.push({ conn, reply: msg });
-        options.onMessage?.(msg);
-      },
-    });
-    return conn;
-  };
-}
-
-/** The world-map plugin (see the module comment); `held` is what `tapMapFrames` fills. */
-export function worldMapPlugin(held: MapFrames): Plugin {
+/** The world-map plugin (see the module comment). */
+export function worldMapPlugin(): Plugin {
   return {
     name: 'world-map',
     after: ['net'],
     build(app) {
-      app.insertResource(MapFramesKey, held);
       const commands = app.reader(Commands);
+      const maps = app.reader(MapReceived);
       app.addSystem({
         name: 'world-map',
         phase: 'update',
@@ -70,9 +40,7 @@ export function worldMapPlugin(held: MapFrames): Plugin {
                 message: `net: not connected; the ${c.type === 'teleport' ? 'teleport' : 'map request'} was not sent`,
               });
           }
-          for (const f of held.frames.splice(0)) {
-            if (f.conn === conn) outbox.post({ type: 'map', regions: f.reply.regions });
-          }
+          for (const m of maps.read()) outbox.post({ type: 'map', regions: m.regions });
         },
       });
     },

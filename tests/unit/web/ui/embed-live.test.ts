@@ -28,7 +28,10 @@ function setup() {
     post: async () => Response.json({ token: 'v1.a.b', permissions: 1, expiresAt: 1 }),
   });
   const view = (name: string, connection: WorldView['connection']) =>
-    api.onWorldEvent({ type: 'view', view: { ...EMPTY_WORLD_VIEW, connection, world: { kind: 'fv', name, size: [256, 256] } } });
+    api.onWorldEvent({
+      type: 'view',
+      view: { ...EMPTY_WORLD_VIEW, connection, world: { kind: 'fv', name, size: [256, 256], origin: [0, 0], regions: [] } },
+    });
   return { api, sent, view };
 }
 

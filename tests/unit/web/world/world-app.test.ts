@@ -255,6 +255,50 @@ describe('the world App', () => {
     expect(fields[1]?.heights[16 + 3]).toBe(3);
   });
 
+  it("places a grid session's neighbour regions at their origins: entities, terrain to the west, the current region", () => {
+    const h = harness();
+    h.connect();
+    const region = (slot: number, name: string, origin: [number, number]) => ({
+      slot,
+      name,
+      handle: String(slot),
+      size: [256, 256] as [number, number],
+      origin,
+    });
+    h.deliver(welcome(100), {
+      type: 'regions',
+      current: 0,
+      regions: [region(0, 'Home', [0, 0]), region(1, 'East', [256, 0]), region(2, 'West', [-256, 0])],
+    });
+    h.deliver({
+      type: 'snapshot',
+      tick: 1,
+      part: 0,
+      parts: 1,
+      entities: [
+        prim(7, { position: [24, 128, 30], region: 1 }),
+        prim(8, { position: [10, 10, 30] }),
+        prim(9, { position: [5, 6, 7], region: 2 }),
+      ],
+    });
+    const heights = new Array(17 * 17).fill(3);
+    h.deliver({ type: 'terrain', x: -256, y: 0, size: 17, spacing: 1, heights });
+    h.step(300);
+    expect(h.positionOf(7)).toEqual([280, 128, 30]);
+    expect(h.positionOf(8)).toEqual([10, 10, 30]);
+    expect(h.positionOf(9)).toEqual([-251, 6, 7]);
+    const field = h.posts.flatMap((e) => (e.type === 'terrain' ? [e.field] : [])).at(-1);
+    expect([field?.originX, field?.originY, field?.width, field?.height]).toEqual([-256, 0, 769, 257]);
+    expect(field?.heights[5 * 769 + 5]).toBe(3);
+    // You crossed east; the west region went out of view: its ground drops, yours stays.
+    h.deliver({ type: 'regions', current: 1, regions: [region(1, 'East', [256, 0]), region(0, 'Home', [0, 0])] });
+    h.deliver({ type: 'travel', kind: 'crossed', region: 'East', message: 'from Home', ms: 40 });
+    h.step(300);
+    const cropped = h.posts.flatMap((e) => (e.type === 'terrain' ? [e.field] : [])).at(-1);
+    expect([cropped?.originX, cropped?.width]).toEqual([0, 513]);
+    expect(h.posts.filter((e) => e.type === 'travel').map((e) => e.type === 'travel' && e.travel.kind)).toEqual(['crossed']);
+  });
+
   it('sends chat and movement through the connection and posts heard lines with ids', () => {
     const h = harness();
     h.connect();
