@@ -32,6 +32,7 @@ import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import { placeKey, travelNotice } from './travel';
 import type { Remember } from './vault/remember';
 import { startViewerPlugins } from './viewer-plugins';
 import './hud.css';
@@ -213,6 +214,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             case 'map':
               heardRegions(event.regions);
               break;
+            case 'travel': {
+              const said = travelNotice(event.travel);
+              if (said) setNotice(said);
+              break;
+            }
             case 'trace': {
               const stamp = new Date().toISOString().replace(/[:.]/g, '-');
               // The plugins' update spans join the engine's, as a process of their own (the page's clock).
@@ -277,6 +283,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       return;
     }
     visit = credentials;
+    const r = route();
+    travelledTo = r.ok ? placeKey(r.place) : '';
     // Kept only when the visitor ticked "Remember me on this device" and the grid took the password.
     if (keep) void remember()?.save(credentials);
     const { socket, token, region, size } = result.login;
@@ -296,11 +304,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     }
     if ((c.state !== 'failed' && c.state !== 'reconnecting') || rejoin) return;
     const attempt = 1;
-    // Come back where you stood, not at the link's place.
+    // Come back where you stood (the region you are in now), not at the link's place.
     const me = view().self?.position;
+    const w = view().world;
     const inRegion = (v: number): number => Math.min(8192, Math.max(0, v));
     const credentials: GridCredentials =
-      me && visit.region ? { ...visit, position: [inRegion(me[0]), inRegion(me[1]), inRegion(me[2])] } : visit;
+      me && w?.name
+        ? {
+            ...visit,
+            region: w.name,
+            position: [inRegion(me[0] - w.origin[0]), inRegion(me[1] - w.origin[1]), inRegion(me[2])],
+          }
+        : visit;
     const again = (n: number): void => {
       rejoin = {
         attempt: n,
@@ -343,12 +358,29 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     );
   });
 
-  // The link to where you stand now (a viewer's "copy location"); before you are in, the link you came by.
+  // A link to another place on the grid you are on teleports you there (no second login).
+  let travelledTo = '';
+  createEffect(() => {
+    const r = route();
+    if (!r.ok || r.place.kind !== 'os' || !visit || !login().done) return;
+    const key = placeKey(r.place);
+    if (key === travelledTo || new URL(visit.loginUri).host !== r.place.grid) return;
+    travelledTo = key;
+    const p = r.place.position;
+    worldSend({ type: 'teleport', region: r.place.region, position: p ? [p[0], p[1], p[2]] : [128, 128, 25] });
+  });
+
+  // The link to where you stand now (a viewer's "copy location"): on a grid, the region you are in now and your
+  // place in it; before you are in, the link you came by.
   const link = (): string => {
     const r = route();
     if (!r.ok) return `${location.origin}/`;
     const me = view().self?.position;
-    const here = me ? { ...r.place, position: [Math.round(me[0]), Math.round(me[1]), Math.round(me[2])] as const } : r.place;
+    if (!me) return shareUrl(r.place, location.origin, location.pathname);
+    const w = view().world;
+    const [ox, oy] = w?.origin ?? [0, 0];
+    const position = [Math.round(me[0] - ox), Math.round(me[1] - oy), Math.round(me[2])] as const;
+    const here = r.place.kind === 'os' && w?.name ? { ...r.place, region: w.name, position } : { ...r.place, position };
     return shareUrl(here, location.origin, location.pathname);
   };
 
@@ -428,13 +460,24 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         width={props.canvas.clientWidth}
         height={props.canvas.clientHeight}
       />
-      <Minimap size={view().world?.size ?? [256, 256]} points={view().mapPoints} people={view().people} self={view().self} />
+      <Minimap
+        size={view().world?.size ?? [256, 256]}
+        points={view().mapPoints}
+        people={view().people}
+        self={view().self}
+        origin={view().world?.origin ?? [0, 0]}
+        regions={view().world?.regions ?? []}
+        current={view().world?.name ?? ''}
+      />
       <Show when={gpu().state === 'unavailable'}>
         <Minimap
           size={view().world?.size ?? [256, 256]}
           points={view().mapPoints}
           people={view().people}
           self={view().self}
+          origin={view().world?.origin ?? [0, 0]}
+          regions={view().world?.regions ?? []}
+          current={view().world?.name ?? ''}
           pixels={Math.min(512, Math.floor(Math.min(props.canvas.clientWidth * 0.9, props.canvas.clientHeight * 0.7)))}
           class="sc-map2d"
         />
@@ -474,7 +517,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           here={(() => {
             const w = view().world;
             const me = view().self;
-            return w && me ? { region: w.name, position: me.position } : null;
+            return w && me
+              ? { region: w.name, position: [me.position[0] - w.origin[0], me.position[1] - w.origin[1], me.position[2]] }
+              : null;
           })()}
           tiles={mapTiles()}
           onRequest={(ask) => worldSend({ type: 'map-request', ...ask })}
