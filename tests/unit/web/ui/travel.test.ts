@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TRAVEL_KINDS, type Travel } from '../../../../shared/protocol';
-import { minimapWindow } from '../../../../web/ui/components/Minimap';
+import { minimapWindow } from '../../../../web/ui/minimap-window';
 import { placeKey, travelNotice } from '../../../../web/ui/travel';
 
 describe('grid travel on the page', () => {
