@@ -23,9 +23,9 @@ import { GridError, type GridErrorCode } from '../grid/errors';
 import { frameParts } from '../grid/frame-parts';
 import { type GridClient, type GridEvent, startGridClient } from '../grid/grid-client';
 import { GridView } from '../grid/grid-view';
-import { mapRegionHandle, WorldMap } from '../grid/world-map';
 import { openRelayCircuit } from '../grid/relay-client';
 import { clip } from '../grid/scene';
+import { mapRegionHandle, WorldMap } from '../grid/world-map';
 import {
   CLOSE,
   closeSocket,
@@ -54,6 +54,11 @@ export const ATTACH_TIMEOUT_MS = 30_000;
 export const AVATAR_WAIT_MS = 3000;
 /** Frame period for deltas and terrain (ms). */
 export const FLUSH_MS = 50;
+/**
+ * The session frame starts at the first region; a region you arrive in farther than this from it (metres, either
+ * axis) starts a new frame (terrain patches carry coordinates within ±65536 m).
+ */
+export const REBASE_M = 16_384;
 /** The placeholder avatar id of a welcome sent before the visitor's avatar arrived. */
 export const NO_AVATAR = 0xffffffff;
 
@@ -399,6 +404,15 @@ export class GridSession extends DurableObject<Env> {
       if (this.regionAt === 0) return;
       if (client.avatarId === 0 && Date.now() - this.regionAt < AVATAR_WAIT_MS) return;
       this.greet(v, client, view);
+      return;
+    }
+    // A teleport far across a large grid: a new session frame around the region you are in now (terrain patches
+    // and f32 positions keep their precision), sent as a fresh welcome and snapshot.
+    const [ox, oy] = view.origin(client.root);
+    if (Math.abs(ox) > REBASE_M || Math.abs(oy) > REBASE_M) {
+      this.view = new GridView(client.root.handle, client.session.agentId);
+      this.shownKeys = new Set();
+      this.greet(v, client, this.view);
       return;
     }
     this.sendRegions(v, client, view);

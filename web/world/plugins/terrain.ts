@@ -14,6 +14,7 @@ import {
   RegionsReceived,
   ServerError,
   TerrainReceived,
+  Welcomed,
   WorldReset,
 } from '../keys';
 
@@ -132,6 +133,8 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
       const shown = app.reader(RegionsReceived);
       let region: RegionInfo | null = null;
       const resets = app.reader(WorldReset);
+      // A fresh welcome comes with all of the terrain again (a grid session's new frame after a far teleport).
+      const welcomes = app.reader(Welcomed);
       const clock = app.resource(Clock);
       let posted = -1;
       let lastPost = Number.NEGATIVE_INFINITY;
@@ -139,7 +142,7 @@ export function terrainPlugin(store = new TerrainStore()): Plugin {
         name: 'terrain-patches',
         phase: 'update',
         run: () => {
-          if (resets.read().length > 0) {
+          if (resets.read().length > 0 || welcomes.read().some((w) => !w.resumed)) {
             store.clear();
             posted = store.version;
             region = null;
