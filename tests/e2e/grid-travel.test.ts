@@ -45,7 +45,9 @@ run('grid travel in the browser', () => {
     await page.getByTestId('login-submit').click();
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
     // The neighbour is shown: the minimap names both regions, and its 13 prims join StormTest's 66.
-    await expect.poll(() => page.getByTestId('minimap').getAttribute('data-regions'), { timeout: 30_000 }).toBe('StormTest,StormEast');
+    await expect
+      .poll(() => page.getByTestId('minimap').getAttribute('data-regions'), { timeout: 30_000 })
+      .toBe('StormTest,StormEast');
     await expect
       .poll(async () => Number(await page.getByTestId('viewer').getAttribute('data-prims')), { timeout: 30_000 })
       .toBe(66 + 13);
@@ -60,11 +62,15 @@ run('grid travel in the browser', () => {
     await expect.poll(async () => Number(await me.getAttribute('data-x')), { timeout: 20_000 }).toBeGreaterThan(256 + 30);
     const link = await page.getByTestId('copy-link').getAttribute('data-url');
     expect(link).toMatch(/\/StormEast\/(3\d|4\d)\/1\d\d\/\d+$/);
-    await expect.poll(() => page.getByTestId('minimap').getAttribute('data-regions'), { timeout: 10_000 }).toBe('StormEast,StormTest');
+    await expect
+      .poll(() => page.getByTestId('minimap').getAttribute('data-regions'), { timeout: 10_000 })
+      .toBe('StormEast,StormTest');
 
     // A region the grid does not have: the grid's (or the map's) reason, and you stay in StormEast.
     await go(page, 'NoSuchRegion', 128, 128, 25);
-    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 40_000 }).toMatch(/Teleport to NoSuchRegion failed: .+/);
+    await expect
+      .poll(() => page.getByTestId('notice').textContent(), { timeout: 40_000 })
+      .toMatch(/Teleport to NoSuchRegion failed: .+/);
     expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('in-world');
     expect(Number(await me.getAttribute('data-x'))).toBeGreaterThan(256);
     expect(logins).toHaveLength(1);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHAPE_PRESETS, type TerrainPatch } from '../../shared/protocol';
-import { parseVisitArgs, parseWalk, resolveTarget, VisitUsageError } from '../../web/visit/options';
+import { parseTeleport, parseVisitArgs, parseWalk, resolveTarget, VisitUsageError } from '../../web/visit/options';
 import { decodeHeights, percentile, shapeName, terrainReport } from '../../web/visit/report';
 import { createWalk, JUMP_MS } from '../../web/visit/walk';
 import { TerrainStore } from '../../web/world/plugins/terrain';
@@ -148,6 +148,25 @@ describe('visit report helpers', () => {
     expect(percentile(v, 50)).toBe(10);
     expect(percentile(v, 99)).toBe(20);
     expect(percentile([], 50)).toBeNull();
+  });
+});
+
+describe('visit --teleport', () => {
+  it('reads Region/x/y/z (coordinates optional, the region centre by default) and refuses anything else with usage', () => {
+    expect(parseTeleport('StormEast/40/120/30')).toEqual({ region: 'StormEast', position: [40, 120, 30] });
+    expect(parseTeleport('Storm%20East')).toEqual({ region: 'Storm East', position: [128, 128, 25] });
+    for (const bad of ['', '/1/2/3', 'A/1/2/3/4', 'A/x/2/3', 'A/9000/1/1', '%E0%A4%A'])
+      expect(() => parseTeleport(bad), bad).toThrow(VisitUsageError);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (text) => {
+        try {
+          const t = parseTeleport(text);
+          expect(t.region.length).toBeGreaterThan(0);
+        } catch (err) {
+          if (!(err instanceof VisitUsageError)) throw err;
+        }
+      }),
+    );
   });
 });
 

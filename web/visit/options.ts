@@ -30,6 +30,8 @@ export interface VisitOptions {
   walk: WalkStep[] | null;
   /** `--assets`: fetch and decode every asset the entities name, and report faces, sculpts, meshes, hover text. */
   assets: boolean;
+  /** `--teleport Region/x/y/z` (OpenSim): after arriving (and after any walk), teleport there, or null. */
+  teleport: { region: string; position: [number, number, number] } | null;
 }
 
 /** One step of a `--walk` script. */
@@ -95,6 +97,7 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --trace FILE        write the engine's frames, phases and systems as a Chrome trace (open it in Perfetto)
   --metrics FILE      write the engine's metric snapshots (one a second, web/engine/metrics.ts) as JSONL
   --walk SPEC         after arriving, walk: e.g. "forward 3s, turn 90, jump, left 1s, up 2s, down 3s"
+  --teleport R/x/y/z  (OpenSim) after arriving (and walking), teleport to region R at x/y/z without logging out
                       (up/down fly); the JSON's self.path has [t_ms, x, y, z] every 100 ms
   --assets            (OpenSim) fetch every texture, sculpt map, mesh and sound the entities name through the
                       edge and decode them as the viewer does; report per entity faces, sculpt, mesh and hover
@@ -115,6 +118,7 @@ const FLAGS = new Set([
   'trace',
   'metrics',
   'walk',
+  'teleport',
 ]);
 
 /** Options that take no value. */
@@ -182,7 +186,27 @@ export function parseVisitArgs(argv: readonly string[], env: Readonly<Record<str
     metrics: outputFile(values.get('metrics'), 'metrics'),
     walk: values.has('walk') ? parseWalk(values.get('walk') ?? '') : null,
     assets: values.has('assets'),
+    teleport: values.has('teleport') ? parseTeleport(values.get('teleport') ?? '') : null,
   };
+}
+
+/** Parses `--teleport Region/x/y/z` (a region name as a link writes it, then region-local metres; x/y/z optional). */
+export function parseTeleport(text: string): { region: string; position: [number, number, number] } {
+  const parts = text.split('/');
+  let name: string;
+  try {
+    name = decodeURIComponent(parts[0] ?? '').trim();
+  } catch {
+    throw new VisitUsageError(`visit: --teleport "${text.slice(0, 80)}" has a malformed %-escape in the region name`);
+  }
+  if (name === '' || name.length > 63 || /[\u0000-\u001f]/.test(name))
+    throw new VisitUsageError(
+      `visit: --teleport "${text.slice(0, 80)}" is not Region/x/y/z (a region name of 1–63 characters first)`,
+    );
+  if (parts.length > 4) throw new VisitUsageError(`visit: --teleport "${text.slice(0, 80)}" is not Region/x/y/z`);
+  const axis = (i: number, fallback: number, max: number): number =>
+    parts[i] === undefined || parts[i] === '' ? fallback : number(parts[i] ?? '', 'teleport', 0, max, false);
+  return { region: name, position: [axis(1, 128, 8192), axis(2, 128, 8192), axis(3, 25, 4096)] };
 }
 
 /** Resolves the target: a login URI (http://host:port/ with no place in it) or any place link. */

@@ -16,7 +16,7 @@ export interface VisitEntity {
   kind: string;
   shape: string;
   name: string;
-  /** World position in region metres (linkset children resolved against their root). */
+  /** World position in metres (linkset children resolved against their root); on a grid, in the session frame (see VisitReport.regions). */
   position: [number, number, number];
   /** World rotation [x, y, z, w]. */
   rotation: [number, number, number, number];
@@ -27,6 +27,8 @@ export interface VisitEntity {
   moved: boolean;
   /** The Finalverse glTF model it draws (its SHA-256: GET /api/models/<hash>), where it has one; its shape is "model". */
   model?: string;
+  /** OpenSim: the region it stands in (by its position; null outside every region shown). */
+  region?: string | null;
   /** With --assets (web/visit/assets.ts): every face, the sculpt or mesh, the hover text. */
   faces?: VisitFace[];
   sculpt?: VisitSculpt | null;

@@ -29,10 +29,12 @@ import {
   Materials,
   NetStateChanged,
   RegionInfoReceived,
+  RegionsReceived,
   ServerError,
   SnapshotApplied,
   Spawned,
   selfEntity,
+  TravelHeard,
   Welcomed,
 } from '../world/keys';
 import { Facing } from '../world/plugins/interaction';
@@ -59,6 +61,17 @@ export interface VisitDeps {
   heapBytes?: () => number | undefined;
 }
 
+/** The region a session-frame position lies in (its name), or null outside every region shown. */
+export function regionAt(regions: readonly VisitRegion[], p: readonly number[]): string | null {
+  const x = p[0] ?? 0;
+  const y = p[1] ?? 0;
+  for (const r of regions)
+    if (x >= r.origin[0] && y >= r.origin[1] && x < r.origin[0] + r.size[0] && y < r.origin[1] + r.size[1]) return r.name;
+  return null;
+}
+
+/** How long `--teleport` waits for the grid's answer (ms). */
+const TELEPORT_WAIT_MS = 45_000;
 /** "Settled": no new entity for this long (ms) after the first complete snapshot. */
 export const SETTLE_MS = 1000;
 /** Longest wait for the welcome after the login answered (ms). */
@@ -96,6 +109,26 @@ export interface VisitTimings {
   login_ms: number | null;
   first_entity_ms: number | null;
   settled_ms: number | null;
+  /** With --teleport: from the request to the grid's teleport finish, and to the first prim drawn in the new region. */
+  teleport_ms?: number | null;
+  teleport_first_prim_ms?: number | null;
+}
+
+/** A region of a grid session, as `visit` reports it (origin: its south-west corner in the session frame). */
+export interface VisitRegion {
+  name: string;
+  handle: string;
+  size: [number, number];
+  origin: [number, number];
+}
+
+/** A travel step seen (teleport, crossing, neighbour), with when it came (ms since the visit started). */
+export interface VisitTravel {
+  kind: string;
+  region: string;
+  message: string;
+  ms: number;
+  at_ms: number;
 }
 
 export interface VisitError {
@@ -117,6 +150,13 @@ export interface VisitReport {
   assets?: Record<string, VisitAsset>;
   /** With --assets: the region's ground and water (region_info), or null when none came. */
   region?: Omit<RegionInfo, 'type'> | null;
+  /**
+   * OpenSim: the regions shown at the end (the one you are in first). Entity positions are in the session frame,
+   * whose (0, 0) is the first region's south-west corner; subtract a region's origin for its own coordinates.
+   */
+  regions?: VisitRegion[];
+  /** OpenSim: every travel step seen (neighbours shown or dropped, crossings, teleports), in order. */
+  travel?: VisitTravel[];
 }
 
 /** Your avatar's walk. `predicted`: positions are the physics plugin's prediction (else the server's). */
@@ -247,6 +287,8 @@ async function visitOnce(
   let echoed = false;
   let closedDetail: string | null = null;
   let regionInfo: RegionInfo | null = null;
+  let shownRegions: VisitRegion[] = [];
+  const travel: VisitTravel[] = [];
   let gridSession: { session: string; token: string } | null = null;
   let looks: Map<number, RawLooks> | null = null;
   let loaded: LoadedAssets | null = null;
@@ -262,6 +304,8 @@ async function visitOnce(
       const serverErrors = app.reader(ServerError);
       const states = app.reader(NetStateChanged);
       const regions = app.reader(RegionInfoReceived);
+      const regionFrames = app.reader(RegionsReceived);
+      const travelSteps = app.reader(TravelHeard);
       const positionOf = (slot: number): Vec3 => {
         const p = app.world.column(Transform, 'position');
         return [p[slot * 3] ?? 0, p[slot * 3 + 1] ?? 0, p[slot * 3 + 2] ?? 0];
@@ -274,6 +318,25 @@ async function visitOnce(
           const now = deps.now();
           const index = app.resource(Entities);
           for (const r of regions.read()) regionInfo = r;
+          for (const r of regionFrames.read()) {
+            const current = r.regions.find((g) => g.slot === r.current);
+            shownRegions = [...(current ? [current] : []), ...r.regions.filter((g) => g !== current)].map((g) => ({
+              name: g.name,
+              handle: g.handle,
+              size: [...g.size],
+              origin: [...g.origin],
+            }));
+          }
+          for (const t of travelSteps.read()) {
+            travel.push({
+              kind: t.kind,
+              region: t.region,
+              message: t.message,
+              ms: Math.round(t.ms),
+              at_ms: Math.round(now - t0),
+            });
+            log(`travel ${t.kind} ${t.region}${t.message ? `: ${t.message}` : ''}${t.ms ? ` (${Math.round(t.ms)} ms)` : ''}`);
+          }
           for (const { state, detail } of states.read()) {
             if (detail) log(`${state}: ${detail}`);
             if (state === 'closed' || state === 'reconnecting') closedDetail = detail ?? state;
@@ -392,6 +455,68 @@ async function visitOnce(
       now: deps.now,
     });
 
+    /** --teleport: asks for it, waits for the grid's answer and for the first prim of the new region, then a settle. */
+    const teleport = async (to: { region: string; position: [number, number, number] }): Promise<void> => {
+      const asked = deps.now();
+      const seen = travel.length;
+      log(`teleporting to ${to.region}/${to.position.join('/')}`);
+      app.send(Commands, { type: 'teleport', region: to.region, position: to.position });
+      let finished: VisitTravel | undefined;
+      while (!failure) {
+        await sleep(25);
+        frame();
+        const now = deps.now();
+        const end = travel.slice(seen).find((t) => t.kind === 'teleport_finish' || t.kind === 'teleport_failed');
+        if (end?.kind === 'teleport_failed') {
+          failure = new VisitFailure('visit_teleport_failed', `visit: the teleport to ${to.region} failed: ${end.message}`);
+          return;
+        }
+        if (end) {
+          finished = end;
+          break;
+        }
+        if (now - asked > TELEPORT_WAIT_MS) {
+          failure = new VisitFailure('visit_timeout', `visit: no answer to the teleport within ${TELEPORT_WAIT_MS / 1000} s`);
+          return;
+        }
+      }
+      timings.teleport_ms = finished ? finished.ms : null;
+      // The first prim drawn inside the region you arrived in (at once for a neighbour already shown), then quiet
+      // for SETTLE_MS.
+      timings.teleport_first_prim_ms = null;
+      const region = shownRegions[0];
+      const inside = (p: Vec3): boolean =>
+        region !== undefined &&
+        p[0] >= region.origin[0] &&
+        p[1] >= region.origin[1] &&
+        p[0] < region.origin[0] + region.size[0] &&
+        p[1] < region.origin[1] + region.size[1];
+      let quietSince = deps.now();
+      for (;;) {
+        await sleep(25);
+        const known = app.resource(Entities).byNet.size;
+        frame();
+        const now = deps.now();
+        if (app.resource(Entities).byNet.size !== known) quietSince = now;
+        if (timings.teleport_first_prim_ms === null) {
+          const index = app.resource(Entities);
+          for (const [netId, ecs] of index.byNet) {
+            if (!app.world.isAlive(ecs) || app.world.has(ecs, Avatar)) continue;
+            const p = app.world.get(ecs, Transform).position;
+            if (inside([p[0] ?? 0, p[1] ?? 0, p[2] ?? 0])) {
+              timings.teleport_first_prim_ms = Math.round(now - asked);
+              break;
+            }
+          }
+        }
+        if ((timings.teleport_first_prim_ms !== null && now - quietSince >= SETTLE_MS) || now - asked > TELEPORT_WAIT_MS * 2)
+          break;
+      }
+      log(
+        `teleported to ${shownRegions[0]?.name ?? to.region} in ${timings.teleport_ms} ms; first prim after ${timings.teleport_first_prim_ms} ms`,
+      );
+    };
+
     const stayMs = options.seconds * 1000;
     const walk = options.walk ? createWalk(options.walk, app.resource(Facing).yaw) : null;
     let walkStart: number | null = null;
@@ -450,6 +575,8 @@ async function visitOnce(
       if (sayAt !== null && !echoed && now - sayAt < SAY_ECHO_MS) continue;
       break;
     }
+    if (failure) throw failure;
+    if (options.teleport && os) await teleport(options.teleport);
     if (failure) throw failure;
     if (sayAt !== null && !echoed)
       errors.push({
@@ -556,10 +683,15 @@ async function visitOnce(
           moved.has(id) ||
           (f !== undefined && Math.hypot(position[0] - f[0], position[1] - f[1], position[2] - f[2]) > MOVED_EPSILON),
         ...(model ? { model } : {}),
+        ...(os ? { region: regionAt(shownRegions, position) } : {}),
         ...(appearance ?? {}),
       });
     }
     report.entities.sort((a, b) => a.id - b.id);
+    if (os) {
+      report.regions = shownRegions;
+      report.travel = travel;
+    }
     report.terrain = terrainReport(app.resource(TerrainKey).field, report.world.size);
   }
   const failed = failure as VisitFailure | null;
