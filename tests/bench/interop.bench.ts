@@ -13,6 +13,17 @@
  *   reachable (../shared/opensim/region.sh with OPENSIM_PORT from the login URI) missing accounts are created
  *   with `create user` (all eight arguments, so the console never prompts). BENCH_INTEROP_BOTS=0 skips this.
  *
+ * - grid travel (only with OPENSIM_TRAVEL_LOGIN_URI, a two-region OpenSim: StormTest + StormEast), BENCH_INTEROP_TRAVEL_RUNS
+ *   (3) of each:
+ *   - crossing_ms: a visit walks east over the StormTest/StormEast border; the edge's crossing time (the old
+ *     region's last update of your avatar → AgentMovementComplete in the new one).
+ *   - teleport_ms / teleport_first_prim_ms: `visit --teleport StormEast/40/120/30` from StormTest/128/128 with a draw
+ *     distance of 16 m, so StormEast is not a neighbour yet: request → the grid's finish, request → the first prim
+ *     drawn in StormEast. The peer is what a viewer without travel does: log in again at the destination
+ *     (login_to_first_prim at StormEast, from the login request); ratio = relogin ÷ teleport (above 1: teleport faster).
+ *   - neighbour_bytes: Storm bytes of a 6 s stay at StormTest/128/128 with StormEast shown (draw distance 256) minus
+ *     the same stay without it (draw distance 16): what a neighbour costs.
+ *
  * Writes bench/results/interop.json: writeReport's fields, `ms` with the figures, `extra` with every run.
  */
 import { execFileSync } from 'node:child_process';
@@ -40,6 +51,8 @@ const PRIMS = Number(process.env.BENCH_INTEROP_PRIMS ?? 66);
 const BOT_FIRST = 'Bot';
 const BOT_LAST = 'Storm';
 const BOT_PASSWORD = 'password';
+const TRAVEL_URI = process.env.OPENSIM_TRAVEL_LOGIN_URI ?? '';
+const TRAVEL_RUNS = Number(process.env.BENCH_INTEROP_TRAVEL_RUNS ?? 3);
 const REGION_SH = fileURLToPath(new URL('../../../shared/opensim/region.sh', import.meta.url));
 
 if (LOGIN_URI === '') {
@@ -106,6 +119,75 @@ function ensureBotAccounts(count: number): string | null {
 }
 
 const median = (v: number[]) => percentile(v, 50) ?? Number.NaN;
+
+interface TravelStep {
+  kind: string;
+  ms: number;
+}
+
+/** Grid travel figures on the two-region grid (see the module comment). */
+async function travel(
+  account: string[],
+): Promise<{ ms: Record<string, number>; ratios: Record<string, number>; extra: unknown }> {
+  const grid = new URL(TRAVEL_URI).host;
+  const place = (region: string, x: number, y: number, z: number) => `http://localhost/#/os/${grid}/${region}/${x}/${y}/${z}`;
+  const crossing: number[] = [];
+  const teleport: number[] = [];
+  const teleportFirst: number[] = [];
+  const relogin: number[] = [];
+  const runs: unknown[] = [];
+  for (let i = 0; i < TRAVEL_RUNS; i++) {
+    const walk = await visit([place('StormTest', 244, 128, 25), ...account, '--seconds', '0', '--walk', 'turn -90, forward 8s']);
+    const steps = ((walk.outcome.json as { travel?: TravelStep[] }).travel ?? []).filter((t) => t.kind === 'crossed');
+    if (steps[0]) crossing.push(steps[0].ms);
+    const tp = await visit([
+      place('StormTest', 128, 128, 25),
+      ...account,
+      '--seconds',
+      '0',
+      '--draw-distance',
+      '16',
+      '--teleport',
+      'StormEast/40/120/30',
+    ]);
+    if (tp.outcome.exitCode !== 0)
+      throw new Error(`bench: interop: teleport visit failed: ${JSON.stringify(tp.outcome.json.error)}`);
+    const t = tp.outcome.json.timings as VisitTimings;
+    if (t.teleport_ms) teleport.push(t.teleport_ms);
+    if (t.teleport_first_prim_ms) teleportFirst.push(t.teleport_first_prim_ms);
+    // The peer: a fresh login at the destination, from the login request to its first prim.
+    const again = await visit([place('StormEast', 40, 120, 30), ...account, '--seconds', '0']);
+    const a = again.outcome.json.timings as VisitTimings;
+    if (a.first_entity_ms) relogin.push(a.first_entity_ms);
+    runs.push({ crossing: steps[0]?.ms ?? null, teleport: t, relogin: a });
+    console.error(
+      `bench: interop: travel run ${i + 1}: crossing ${steps[0]?.ms} ms, teleport ${JSON.stringify(t)}, relogin ${a.first_entity_ms} ms`,
+    );
+  }
+  // What a neighbour costs: the same stay with and without StormEast shown.
+  const stay = async (draw: string) => {
+    frames.length = 0;
+    const v = await visit([place('StormTest', 128, 128, 25), ...account, '--seconds', '6', '--draw-distance', draw]);
+    return {
+      bytes: frames.reduce((n, f) => n + f.bytes, 0),
+      regions: ((v.outcome.json as { regions?: unknown[] }).regions ?? []).length,
+    };
+  };
+  const withNeighbour = await stay('256');
+  const alone = await stay('16');
+  const ms: Record<string, number> = {
+    crossing_ms: median(crossing),
+    teleport_ms: median(teleport),
+    teleport_first_prim_ms: median(teleportFirst),
+    relogin_first_prim_ms: median(relogin),
+    neighbour_bytes: withNeighbour.bytes - alone.bytes,
+  };
+  return {
+    ms,
+    ratios: { teleport_vs_relogin_first_prim: median(relogin) / median(teleportFirst) },
+    extra: { runs, stays: { withNeighbour, alone } },
+  };
+}
 
 async function main(): Promise<void> {
   let relay: Relay | null = null;
@@ -187,6 +269,12 @@ async function main(): Promise<void> {
       if (botStats.settled_ms.p50 !== null) ms.bots_settled_p50_ms = botStats.settled_ms.p50;
       if (botStats.settled_ms.p99 !== null) ms.bots_settled_p99_ms = botStats.settled_ms.p99;
     }
+    let travelFigures: Awaited<ReturnType<typeof travel>> | null = null;
+    if (TRAVEL_URI !== '') {
+      travelFigures = await travel(account);
+      Object.assign(ms, travelFigures.ms);
+      console.error(`bench: interop: travel ${JSON.stringify(travelFigures.ms)} ratios ${JSON.stringify(travelFigures.ratios)}`);
+    } else console.error('bench: interop: OPENSIM_TRAVEL_LOGIN_URI is not set, so the grid travel figures were not measured');
     writeReport({
       suite: 'interop',
       cases: [
@@ -205,7 +293,7 @@ async function main(): Promise<void> {
           samples: runs.length,
         },
       ],
-      ratios: {},
+      ratios: travelFigures?.ratios ?? {},
       ms,
       extra: {
         note: 'timings from the start of each visit; "after login" subtracts login_ms (the edge answers the login once the RegionHandshake arrived); settled = 1000 ms without a new entity',
@@ -218,6 +306,7 @@ async function main(): Promise<void> {
           visit_frames: visitFrames,
         },
         bots,
+        travel: travelFigures?.extra ?? null,
       },
     });
     console.error(`bench: interop: ${JSON.stringify(ms)}`);
