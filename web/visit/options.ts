@@ -199,7 +199,7 @@ export function parseTeleport(text: string): { region: string; position: [number
   } catch {
     throw new VisitUsageError(`visit: --teleport "${text.slice(0, 80)}" has a malformed %-escape in the region name`);
   }
-  if (name === '' || name.length > 63 || /[\u0000-\u001f]/.test(name))
+  if (name === '' || name.length > 63 || [...name].some((c) => c.charCodeAt(0) < 0x20))
     throw new VisitUsageError(
       `visit: --teleport "${text.slice(0, 80)}" is not Region/x/y/z (a region name of 1–63 characters first)`,
     );

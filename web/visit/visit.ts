@@ -500,7 +500,7 @@ async function visitOnce(
         if (app.resource(Entities).byNet.size !== known) quietSince = now;
         if (timings.teleport_first_prim_ms === null) {
           const index = app.resource(Entities);
-          for (const [netId, ecs] of index.byNet) {
+          for (const ecs of index.byNet.values()) {
             if (!app.world.isAlive(ecs) || app.world.has(ecs, Avatar)) continue;
             const p = app.world.get(ecs, Transform).position;
             if (inside([p[0] ?? 0, p[1] ?? 0, p[2] ?? 0])) {
