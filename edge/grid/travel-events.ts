@@ -117,6 +117,17 @@ function ipAndPort(v: LlsdValue | undefined): { ip: string; port: number } {
   return { ip: ip4((m[1] ?? '').split('.').map(Number), 'sim-ip-and-port'), port: port(Number(m[2]), 'sim-ip-and-port') };
 }
 
+/** The region a CrossedRegion or TeleportFinish moves you to (RegionHandle, SimIP, SimPort, sizes, SeedCapability). */
+function destination(b: Map_): SimulatorInfo & { seed: string } {
+  return {
+    handle: u64(b.RegionHandle, 'RegionHandle'),
+    ip: ip(b.SimIP, 'SimIP'),
+    port: port(b.SimPort, 'SimPort'),
+    size: [size(b.RegionSizeX, 'RegionSizeX'), size(b.RegionSizeY, 'RegionSizeY')],
+    seed: seed(b.SeedCapability, 'SeedCapability'),
+  };
+}
+
 function parseOne(name: string, body: LlsdValue | undefined): QueueEvent {
   if (!isMap(body)) return name === 'DisableSimulator' ? { type: 'disable-simulator' } : { type: 'other', name };
   switch (name) {
@@ -139,26 +150,10 @@ function parseOne(name: string, body: LlsdValue | undefined): QueueEvent {
     case 'CrossedRegion': {
       const r = first(body, 'RegionData');
       const info = first(body, 'Info');
-      return {
-        type: 'crossed-region',
-        handle: u64(r.RegionHandle, 'RegionHandle'),
-        ip: ip(r.SimIP, 'SimIP'),
-        port: port(r.SimPort, 'SimPort'),
-        size: [size(r.RegionSizeX, 'RegionSizeX'), size(r.RegionSizeY, 'RegionSizeY')],
-        seed: seed(r.SeedCapability, 'SeedCapability'),
-        position: vec3(info.Position, 'Position'),
-      };
+      return { type: 'crossed-region', ...destination(r), position: vec3(info.Position, 'Position') };
     }
     case 'TeleportFinish': {
-      const i = first(body, 'Info');
-      return {
-        type: 'teleport-finish',
-        handle: u64(i.RegionHandle, 'RegionHandle'),
-        ip: ip(i.SimIP, 'SimIP'),
-        port: port(i.SimPort, 'SimPort'),
-        size: [size(i.RegionSizeX, 'RegionSizeX'), size(i.RegionSizeY, 'RegionSizeY')],
-        seed: seed(i.SeedCapability, 'SeedCapability'),
-      };
+      return { type: 'teleport-finish', ...destination(first(body, 'Info')) };
     }
     case 'DisableSimulator':
       return { type: 'disable-simulator' };

@@ -1,6 +1,8 @@
 /** A Node Storm client for interop tests: logs in through POST /api/grid/login and collects the /ws/grid frames. */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { GridError } from '../../edge/grid/errors';
+import type { CircuitTransport, TransportHandlers } from '../../edge/grid/grid-client';
 import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
 import {
@@ -183,4 +185,29 @@ export async function ensureRelay(): Promise<Relay | null> {
     () => false,
   );
   return running ? null : createRelay(parseRelayConfig({ port, logLevel: 'warn' }));
+}
+
+/**
+ * A relay circuit from Node, as GridClient's `openCircuit` (the DO uses edge/grid/relay-client.ts, the same protocol
+ * over Workers' fetch). `relay` is read when a circuit opens; `sockets` (optional) collects each circuit's socket by
+ * simulator port, so a test can break one. A refusal carries the relay's own words.
+ */
+export function relayCircuit(relay: () => { port: number }, sockets?: Map<number, WebSocket>) {
+  return (sim: { ip: string; port: number }, h: TransportHandlers): Promise<CircuitTransport> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${relay().port}/v1/circuit?sim=${sim.ip}:${sim.port}`);
+      ws.binaryType = 'nodebuffer';
+      sockets?.set(sim.port, ws);
+      ws.on('open', () => resolve({ send: (d) => ws.send(d), close: (c, r) => ws.close(c, r) }));
+      ws.on('message', (d: Buffer) => h.onDatagram(new Uint8Array(d)));
+      ws.on('close', (c, r) => h.onClose(c, r.toString()));
+      ws.on('unexpected-response', (_q, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          reject(new GridError('grid_relay_refused', `the relay refused the circuit (${res.statusCode}): ${body.slice(0, 300)}`)),
+        );
+      });
+      ws.on('error', reject);
+    });
 }

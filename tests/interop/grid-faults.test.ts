@@ -5,35 +5,17 @@
  * ignored with the session alive. Runs always (no OPENSIM_LOGIN_URI needed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { GridAllowlist } from '../../edge/grid/allowlist';
-import { GridError } from '../../edge/grid/errors';
-import {
-  type CircuitTransport,
-  type GridClient,
-  type GridEvent,
-  startGridClient,
-  type TransportHandlers,
-} from '../../edge/grid/grid-client';
+import { type GridClient, type GridEvent, startGridClient } from '../../edge/grid/grid-client';
 import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
 import { type FakeSim, startFakeSim } from '../support/fake-sim';
+import { relayCircuit } from './grid-client';
 
 let relay: Relay;
 let sim: FakeSim;
 
-/** A relay circuit from Node (the DO uses edge/grid/relay-client.ts, the same protocol over Workers' fetch). */
-function wsCircuit(sim: { ip: string; port: number }, h: TransportHandlers): Promise<CircuitTransport> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/v1/circuit?sim=${sim.ip}:${sim.port}`);
-    ws.binaryType = 'nodebuffer';
-    ws.on('open', () => resolve({ send: (d) => ws.send(d), close: (c, r) => ws.close(c, r) }));
-    ws.on('message', (d: Buffer) => h.onDatagram(new Uint8Array(d)));
-    ws.on('close', (c, r) => h.onClose(c, r.toString()));
-    ws.on('unexpected-response', (_q, res) => reject(new GridError('grid_relay_refused', `relay answered ${res.statusCode}`)));
-    ws.on('error', reject);
-  });
-}
+const wsCircuit = relayCircuit(() => relay);
 
 async function visit(first: string, password = 'password') {
   const events: GridEvent[] = [];

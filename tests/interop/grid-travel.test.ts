@@ -6,21 +6,15 @@
  * walking across the border, a neighbour the relay refuses, a neighbour whose circuit dies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { GridAllowlist } from '../../edge/grid/allowlist';
-import { GridError } from '../../edge/grid/errors';
-import {
-  type CircuitTransport,
-  type GridClient,
-  type GridEvent,
-  startGridClient,
-  type TransportHandlers,
-} from '../../edge/grid/grid-client';
+import { type GridClient, type GridEvent, startGridClient } from '../../edge/grid/grid-client';
 import { GridView } from '../../edge/grid/grid-view';
 import { mapRegionHandle, WorldMap } from '../../edge/grid/world-map';
 import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
 import type { EntityUpdate, Quat } from '../../shared/protocol';
+import { relayCircuit } from './grid-client';
 
 const LOGIN = process.env.OPENSIM_TRAVEL_LOGIN_URI ?? '';
 const FIRST = process.env.OPENSIM_FIRST ?? 'Test';
@@ -57,26 +51,6 @@ async function until(pred: () => boolean, ms: number, what: string, v?: Visit): 
   }
 }
 
-function circuitVia(relay: Relay, sockets: Map<number, WebSocket>) {
-  return (sim: { ip: string; port: number }, h: TransportHandlers): Promise<CircuitTransport> =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/v1/circuit?sim=${sim.ip}:${sim.port}`);
-      ws.binaryType = 'nodebuffer';
-      sockets.set(sim.port, ws);
-      ws.on('open', () => resolve({ send: (d) => ws.send(d), close: (c, r) => ws.close(c, r) }));
-      ws.on('message', (d: Buffer) => h.onDatagram(new Uint8Array(d)));
-      ws.on('close', (c, r) => h.onClose(c, r.toString()));
-      ws.on('unexpected-response', (_q, res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () =>
-          reject(new GridError('grid_relay_refused', `the relay refused the circuit (${res.statusCode}): ${body.slice(0, 300)}`)),
-        );
-      });
-      ws.on('error', reject);
-    });
-}
-
 /** Logs in at StormTest/128/128 and follows the session as the GridSession does (a flush every 50 ms). */
 async function visit(relay: Relay, at: [number, number, number] = [128, 128, 25]): Promise<Visit> {
   const events: GridEvent[] = [];
@@ -88,7 +62,7 @@ async function visit(relay: Relay, at: [number, number, number] = [128, 128, 25]
     {
       fetch: globalThis.fetch,
       allow: GridAllowlist.parse(undefined),
-      openCircuit: circuitVia(relay, sockets),
+      openCircuit: relayCircuit(() => relay, sockets),
       onEvent: (e) => events.push(e),
       drawDistance: 128,
       onPacket: (_link, p) => void map?.receive(p.message),

@@ -6,18 +6,15 @@
  * set; the StormEast expectations only with OPENSIM_REGIONS=2 (region.sh's two-region mode).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { GridAllowlist } from '../../edge/grid/allowlist';
 import { assetCapability, assetUrl, fetchAsset } from '../../edge/grid/assets';
-import { GridError } from '../../edge/grid/errors';
-import { type CircuitTransport, type GridClient, startGridClient, type TransportHandlers } from '../../edge/grid/grid-client';
+import { type GridClient, startGridClient } from '../../edge/grid/grid-client';
 import { MAP_TIMEOUT_MS, type MapAnswer, mapRegionHandle, WorldMap } from '../../edge/grid/world-map';
 import { parseRelayConfig } from '../../edge/relay/config';
 import { createRelay, type Relay } from '../../edge/relay/relay';
-import { decodePacket } from '../../shared/lludp';
 import type { MapRequest } from '../../shared/protocol';
 import { decodeJ2k } from '../../web/assets/j2k';
-import { FIRST, LAST, LOGIN_URI, PASSWORD } from './grid-client';
+import { FIRST, LAST, LOGIN_URI, PASSWORD, relayCircuit } from './grid-client';
 
 const TWO_REGIONS = (process.env.OPENSIM_REGIONS ?? '').includes('StormEast');
 const NIL = '00000000-0000-0000-0000-000000000000';
@@ -26,27 +23,6 @@ let relay: Relay;
 let client: GridClient;
 let map: WorldMap;
 const answers: MapAnswer[] = [];
-
-/** A relay circuit from Node whose datagrams also reach the world map (the session's onPacket does this). */
-function tappedCircuit(sim: { ip: string; port: number }, h: TransportHandlers): Promise<CircuitTransport> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/v1/circuit?sim=${sim.ip}:${sim.port}`);
-    ws.binaryType = 'nodebuffer';
-    ws.on('open', () => resolve({ send: (d) => ws.send(d), close: (c, r) => ws.close(c, r) }));
-    ws.on('message', (d: Buffer) => {
-      const bytes = new Uint8Array(d);
-      try {
-        map?.receive(decodePacket(bytes).message);
-      } catch {
-        // A datagram the codec refuses: the circuit counts it; nothing for the map.
-      }
-      h.onDatagram(bytes);
-    });
-    ws.on('close', (c, r) => h.onClose(c, r.toString()));
-    ws.on('unexpected-response', (_q, res) => reject(new GridError('grid_relay_refused', `relay answered ${res.statusCode}`)));
-    ws.on('error', reject);
-  });
-}
 
 async function answerTo(request: MapRequest, ms = MAP_TIMEOUT_MS + 1000): Promise<MapAnswer> {
   const end = Date.now() + ms;
@@ -63,7 +39,14 @@ describe.skipIf(LOGIN_URI === '')('WorldMap against the real OpenSim grid (inter
     relay = await createRelay(parseRelayConfig({ port: 0, logLevel: 'silent' }));
     client = await startGridClient(
       { loginUri: new URL(LOGIN_URI), first: FIRST, last: LAST, password: PASSWORD, region: '' },
-      { fetch: globalThis.fetch, allow: GridAllowlist.parse(undefined), openCircuit: tappedCircuit, onEvent: () => {} },
+      {
+        fetch: globalThis.fetch,
+        allow: GridAllowlist.parse(undefined),
+        openCircuit: relayCircuit(() => relay),
+        onEvent: () => {},
+        // As the grid session wires it: MapBlockReply goes to the world map.
+        onPacket: (_link, p) => void map?.receive(p.message),
+      },
     );
     await client.region;
     map = new WorldMap({

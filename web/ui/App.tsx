@@ -358,6 +358,17 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     );
   });
 
+  // What both minimaps show: the place you are in (on a grid, the regions shown), prims and people.
+  const minimap = () => ({
+    size: view().world?.size ?? ([256, 256] as [number, number]),
+    points: view().mapPoints,
+    people: view().people,
+    self: view().self,
+    origin: view().world?.origin ?? ([0, 0] as [number, number]),
+    regions: view().world?.regions ?? [],
+    current: view().world?.name ?? '',
+  });
+
   // A link to another place on the grid you are on teleports you there (no second login).
   let travelledTo = '';
   createEffect(() => {
@@ -460,24 +471,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         width={props.canvas.clientWidth}
         height={props.canvas.clientHeight}
       />
-      <Minimap
-        size={view().world?.size ?? [256, 256]}
-        points={view().mapPoints}
-        people={view().people}
-        self={view().self}
-        origin={view().world?.origin ?? [0, 0]}
-        regions={view().world?.regions ?? []}
-        current={view().world?.name ?? ''}
-      />
+      <Minimap {...minimap()} />
       <Show when={gpu().state === 'unavailable'}>
         <Minimap
-          size={view().world?.size ?? [256, 256]}
-          points={view().mapPoints}
-          people={view().people}
-          self={view().self}
-          origin={view().world?.origin ?? [0, 0]}
-          regions={view().world?.regions ?? []}
-          current={view().world?.name ?? ''}
+          {...minimap()}
           pixels={Math.min(512, Math.floor(Math.min(props.canvas.clientWidth * 0.9, props.canvas.clientHeight * 0.7)))}
           class="sc-map2d"
         />
