@@ -123,6 +123,8 @@ export const TELEPORT_TIMEOUT_MS = 30_000;
 export const NEIGHBOUR_MARGIN_M = 64;
 /** Most regions a visit holds circuits to (the region you are in and its neighbours). */
 export const MAX_LINKS = 16;
+/** Most neighbours whose event queues are long-polled at once (the root's always is). */
+export const MAX_CHILD_POLLS = 3;
 
 /** A logged-in visitor. Create with {@link startGridClient}. */
 export class GridClient {
@@ -482,6 +484,7 @@ export class GridClient {
       this.note({ kind: 'teleport_finish', region: link.name, message: `from ${before.name}`, ms: now - t.startedAt });
     }
     this.deps.onEvent({ type: 'regions' });
+    this.pollIfRoom(link);
     this.agentUpdate();
   }
 
@@ -561,7 +564,10 @@ export class GridClient {
         }
       }
       const eq = map?.EventQueueGet;
-      if (typeof eq === 'string') await this.eventQueue(link, checkGridUrl(eq, this.deps.allow, 'the EventQueueGet capability'));
+      if (typeof eq === 'string') {
+        link.eventQueue = checkGridUrl(eq, this.deps.allow, 'the EventQueueGet capability');
+        this.pollIfRoom(link);
+      }
     } catch (err) {
       if (!this.open || link.closed) return;
       if (err instanceof GridError) console.warn('grid: capabilities failed', link.name || link.key, err.code, err.message);
@@ -569,11 +575,32 @@ export class GridClient {
     }
   }
 
+  /**
+   * Starts a region's event-queue poll: always for the region you are in, for a neighbour only while fewer than
+   * MAX_CHILD_POLLS neighbours poll (a Worker holds few connections at once, and a neighbour's queue says little: its
+   * content comes over UDP; crossings and teleports come on the root's queue). A neighbour that becomes the root
+   * starts polling then.
+   */
+  private pollIfRoom(link: RegionLink): void {
+    if (link.polling || !link.eventQueue || link.closed) return;
+    const children = [...this.links.values()].filter((l) => l !== this.root && l.polling).length;
+    if (link !== this.root && children >= MAX_CHILD_POLLS) return;
+    link.polling = true;
+    this.eventQueue(link)
+      .catch((err: unknown) => {
+        if (!this.open || link.closed) return;
+        console.warn('grid: event queue failed', link.name || link.key, err instanceof Error ? err.message : String(err));
+      })
+      .finally(() => {
+        link.polling = false;
+      });
+  }
+
   /** EventQueueGet: long polls until logout; 502 (no events) and 404 (queue not made yet) mean poll again. */
-  private async eventQueue(link: RegionLink, url: URL): Promise<void> {
+  private async eventQueue(link: RegionLink): Promise<void> {
     let ack: number | null = null;
-    while (this.open && !link.closed) {
-      const res = await this.deps.fetch(url.toString(), {
+    while (this.open && !link.closed && link.eventQueue) {
+      const res = await this.deps.fetch(link.eventQueue.toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/llsd+xml' },
         body: encodeLlsd({ ack, done: false }),

@@ -58,6 +58,9 @@ export class RegionLink {
   readonly poll = new AbortController();
   /** The seed capability was asked (once per seed URL). */
   seedAsked = '';
+  /** The region's EventQueueGet capability (from its seed), and whether it is being long-polled. */
+  eventQueue: URL | null = null;
+  polling = false;
   /**
    * Asset capabilities (ViewerAsset, GetTexture, GetMesh, GetMesh2) this region's seed granted. Kept on the
    * edge: the asset route fetches through them for the visitor; they never reach the browser.

@@ -167,9 +167,11 @@ describe('a GridSession over the fake simulator', () => {
     await s.next('welcome');
     await s.until((m) => m.type === 'snapshot');
     const types = s.frames.map((f) => f.type);
-    expect(types.slice(0, 3)).toEqual(['welcome', 'region_info', 'snapshot']);
+    // The regions shown (one here), then the ground and water, then the objects.
+    expect(types.slice(0, 4)).toEqual(['welcome', 'regions', 'region_info', 'snapshot']);
+    expect(s.frames[1]).toMatchObject({ type: 'regions', current: 0, regions: [{ slot: 0, origin: [0, 0], size: [256, 256] }] });
     // The recorded StormTest session's RegionHandshake (OpenSim's default terrain textures).
-    expect(s.frames[1]).toEqual({
+    expect(s.frames[2]).toEqual({
       type: 'region_info',
       terrainTextures: [
         'b8d3965a-ad78-bf43-699b-bff8eca6c975',
@@ -185,7 +187,7 @@ describe('a GridSession over the fake simulator', () => {
     s.send(helloFor(l.session, l.token));
     await waitFor(() => s.frames.slice(before).some((f) => f.type === 'region_info'), 5000, 'region_info again');
     const again = s.frames.slice(before).map((f) => f.type);
-    expect(again.indexOf('region_info')).toBe(again.indexOf('welcome') + 1);
+    expect(again.indexOf('region_info')).toBe(again.indexOf('welcome') + 2);
     expect(s.frames.filter((f) => f.type === 'region_info')).toHaveLength(2);
     s.ws.close(1000, 'bye');
   }, 20_000);

@@ -69,9 +69,10 @@ describe.skipIf(ART_LOGIN_URI === '')('StormArt region appearance and assets thr
       const faces = names.reduce((sum, n) => sum + (ART_PRIMS[n]?.faces ?? 0), 0);
       expect(faces).toBe(63);
 
-      // region_info comes right after welcome.
+      // region_info comes right after welcome and the regions shown.
       const types = view.frames.map((f) => f.type);
-      expect(types.indexOf('region_info')).toBe(types.indexOf('welcome') + 1);
+      expect(types.indexOf('region_info')).toBe(types.indexOf('welcome') + 2);
+      expect(types.indexOf('regions')).toBe(types.indexOf('welcome') + 1);
       const info = view.frames.find((f): f is RegionInfo => f.type === 'region_info');
       expect(info).toEqual({ type: 'region_info', ...ART_REGION, terrainTextures: [...ART_REGION.terrainTextures] });
 
