@@ -770,7 +770,10 @@ export class GridClient {
       for (const l of this.links.values()) if (l.name.toLowerCase() === wanted) handle = l.handle;
       if (handle === null && this.deps.lookupRegion) {
         this.note({ kind: 'teleport_progress', region, message: 'looking up the region', ms: 0 });
-        const found = await this.deps.lookupRegion(name.trim());
+        const found = await this.deps.lookupRegion(name.trim()).catch((err: unknown) => {
+          console.warn('grid: region lookup failed', err instanceof Error ? err.message : String(err));
+          return null;
+        });
         if (found) {
           handle = found.handle;
           region = found.name;
@@ -790,7 +793,13 @@ export class GridClient {
     // the agent); a second teleport right after the first races that and can leave the avatar half-moved.
     const settle = this.arrivedAt + TELEPORT_SETTLE_MS - this.now();
     if (settle > 0) await new Promise((r) => setTimeout(r, settle));
-    if (!this.open || this.teleporting) return;
+    if (!this.open) return;
+    // Another teleport may have begun while this one looked its region up or waited.
+    const busy = this.inFlight();
+    if (busy) {
+      this.note({ kind: 'teleport_failed', region, message: `a teleport to ${busy.region} is under way`, ms: 0 });
+      return;
+    }
     this.teleporting = { region, handle, startedAt, link: null };
     const [x, y] = this.root.size;
     const at: Vec3 = [Math.min(Math.max(position[0], 0), x), Math.min(Math.max(position[1], 0), y), position[2]];
@@ -804,6 +813,11 @@ export class GridClient {
       },
       true,
     );
+  }
+
+  /** The teleport under way, if any. */
+  private inFlight(): Teleporting | null {
+    return this.teleporting;
   }
 
   /** Movement intent from the visitor: forward/left/up in [-1, 1], facing, run/fly flags. */
