@@ -149,6 +149,8 @@ export class GridClient {
   private regionSettle: { resolve(name: string): void; reject(err: GridError): void } | null = null;
   /** Simulators announced by EnableSimulator, waiting for EstablishAgentCommunication (by "ip:port"). */
   private readonly announced = new Map<string, SimulatorInfo>();
+  /** Seeds from EstablishAgentCommunication that came before their EnableSimulator (by "ip:port"). */
+  private readonly seeds = new Map<string, string>();
   private teleporting: Teleporting | null = null;
   /** When the avatar last arrived in a region by crossing or teleport (ms). */
   private arrivedAt = 0;
@@ -627,17 +629,23 @@ export class GridClient {
   private onQueueEvent(link: RegionLink, e: QueueEvent): void {
     if (!this.open) return;
     switch (e.type) {
-      case 'enable-simulator':
-        if (this.announced.size < MAX_LINKS) this.announced.set(`${e.ip}:${e.port}`, e);
+      case 'enable-simulator': {
+        // OpenSim sends EnableSimulator first; a grid that sends the seed first is matched the other way round.
+        const where = `${e.ip}:${e.port}`;
+        const seed = this.seeds.get(where);
+        if (seed !== undefined) {
+          this.seeds.delete(where);
+          this.child(e, seed);
+        } else if (this.announced.size < MAX_LINKS) this.announced.set(where, e);
         return;
+      }
       case 'establish-agent-communication': {
-        const info = this.announced.get(`${e.ip}:${e.port}`);
-        if (!info) {
-          console.warn('grid: EstablishAgentCommunication for a simulator never enabled', e.ip, e.port);
-          return;
-        }
-        this.announced.delete(`${e.ip}:${e.port}`);
-        this.child(info, e.seed);
+        const where = `${e.ip}:${e.port}`;
+        const info = this.announced.get(where);
+        if (info) {
+          this.announced.delete(where);
+          this.child(info, e.seed);
+        } else if (this.seeds.size < MAX_LINKS) this.seeds.set(where, e.seed);
         return;
       }
       case 'crossed-region': {
