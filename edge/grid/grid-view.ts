@@ -17,8 +17,9 @@ import type {
   SoundTrigger,
   TerrainPatch,
 } from '../../shared/protocol';
-import { MAX_SESSION_REGIONS } from '../../shared/protocol';
+import { MAX_NAME_BYTES, MAX_SESSION_REGIONS } from '../../shared/protocol';
 import { handleCorner, type RegionLink } from './region-link';
+import { clip } from './scene';
 
 /** What one region changed, as Storm ids. */
 export interface ViewChanges {
@@ -214,7 +215,8 @@ export class GridView {
   regions(links: readonly RegionLink[]): Regions {
     const regions: SessionRegion[] = links.slice(0, MAX_SESSION_REGIONS).map((l) => ({
       slot: this.slotOf(l.key),
-      name: l.name,
+      // A simulator names itself (up to 255 bytes in RegionHandshake); the frame carries MAX_NAME_BYTES.
+      name: clip(l.name, MAX_NAME_BYTES),
       handle: l.key,
       size: [l.size[0], l.size[1]],
       origin: this.origin(l),

@@ -34,6 +34,9 @@ describe('GridView: several simulators as one Storm world', () => {
       [2, [-256, -256]],
     ]);
     expect(view.regions([east, home]).current).toBe(1);
+    // A simulator's own name can be longer than a frame carries: clipped, never a frame that fails to encode.
+    east.name = 'E'.repeat(200);
+    expect(view.regions([home, east]).regions[1]?.name).toBe('E'.repeat(64));
     const patch = { type: 'terrain' as const, x: 16, y: 32, size: 1, spacing: 1, heights: [5] };
     expect(view.terrain(southWest, [patch])[0]).toMatchObject({ x: -240, y: -224 });
   });
