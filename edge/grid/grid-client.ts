@@ -15,7 +15,7 @@ import type { Circuit } from './circuit';
 import { GridError } from './errors';
 import { decodeLlsd, encodeLlsd } from './llsd';
 import { type GridLogin, type LoginRequest, login, readLimited } from './login';
-import { RegionLink, regionHandle, type SimAddress } from './region-link';
+import { handleCorner, RegionLink, regionHandle, type SimAddress } from './region-link';
 import { clip, type GridScene } from './scene';
 import type { GridTerrain } from './terrain';
 import { type QueueEvent, readQueueEvents, type SimulatorInfo } from './travel-events';
@@ -123,6 +123,8 @@ export const TELEPORT_TIMEOUT_MS = 30_000;
 export const NEIGHBOUR_MARGIN_M = 64;
 /** Most regions a visit holds circuits to (the region you are in and its neighbours). */
 export const MAX_LINKS = 16;
+/** Farthest a neighbour's corner may lie from the current region's (metres, either axis): next to an 8192 m var region. */
+export const MAX_NEIGHBOUR_OFFSET_M = 8192 + 256;
 /** Most neighbours whose event queues are long-polled at once (the root's always is). */
 export const MAX_CHILD_POLLS = 3;
 
@@ -710,6 +712,19 @@ export class GridClient {
     }
     if (known) this.links.delete(known.key);
     if (this.links.size >= MAX_LINKS) return null;
+    // A neighbour lies next to the region you are in; one announced far away is not shown (its place would not fit
+    // the session frame's terrain and origin ranges).
+    const [rx, ry] = this.root.corner;
+    const [nx, ny] = handleCorner(info.handle);
+    if (Math.abs(nx - rx) > MAX_NEIGHBOUR_OFFSET_M || Math.abs(ny - ry) > MAX_NEIGHBOUR_OFFSET_M) {
+      this.note({
+        kind: 'neighbour_refused',
+        region: `${info.ip}:${info.port}`,
+        message: `announced ${Math.round(Math.hypot(nx - rx, ny - ry))} m away, not next to ${this.root.name || 'this region'}`,
+        ms: 0,
+      });
+      return null;
+    }
     const link = this.makeLink(info.handle, { ip: info.ip, port: info.port }, info.size, seed);
     this.startLink(link, false);
     return link;

@@ -20,7 +20,7 @@ const session: GridLogin = {
 };
 
 const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
-const EAST = [0, 0, 0xfa, 0x40, 0, 3, 0xe8, 0]; // (256256 << 32) | 256000, big-endian
+const EAST = [0, 3, 0xe9, 0, 0, 3, 0xe8, 0]; // (256256 << 32) | 256000, big-endian
 
 /**
  * A client whose root event queue answers once with `events`, then never again; the circuits it opens are recorded
@@ -81,6 +81,18 @@ describe('GridClient neighbours', () => {
   it('opens it as well when a grid sends the seed before EnableSimulator', async () => {
     const { opened, client } = await clientWith([establish, enable]);
     expect(opened).toEqual([9000, 9001]);
+    await client.logout(0);
+  });
+
+  it('does not show a "neighbour" announced far from the region you are in, and says why', async () => {
+    const far = [0, 0x10, 0, 0, 0, 3, 0xe8, 0]; // x = 1 048 576 m, 792 km east
+    const { opened, notes, client } = await clientWith([
+      { ...enable, body: { SimulatorInfo: [{ ...enable.body.SimulatorInfo[0], Handle: b64(far) }] } },
+      establish,
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(opened).toEqual([9000]);
+    expect(notes.some((n) => n.type === 'travel' && n.kind === 'neighbour_refused' && /not next to/.test(n.message))).toBe(true);
     await client.logout(0);
   });
 
