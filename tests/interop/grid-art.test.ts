@@ -6,10 +6,8 @@
  * the second fetch from the edge cache. Runs only when OPENSIM_ART_LOGIN_URI is set.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../edge/relay/relay';
+import { describe, expect, it } from 'vitest';
 import { NO_TEXTURE, type RegionInfo } from '../../shared/protocol';
-import { type RunningServer, startDevServer } from '../support/dev-server';
 import { oarAsset, STORM_ART_OAR } from '../support/oar';
 import {
   ART_LIBRARY_TEXTURES,
@@ -19,7 +17,7 @@ import {
   ART_REGION,
   artMismatches,
 } from '../unit/edge/fixtures/stormart';
-import { ensureRelay, FIRST, LAST, openStorm, PASSWORD, postLogin } from './grid-client';
+import { FIRST, LAST, openStorm, PASSWORD, postLogin, useEdge } from './grid-client';
 
 const ART_LOGIN_URI = process.env.OPENSIM_ART_LOGIN_URI ?? '';
 
@@ -32,25 +30,14 @@ if (ART_LOGIN_URI === '') {
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe.skipIf(ART_LOGIN_URI === '')('StormArt region appearance and assets through GridSession (interop)', () => {
-  let server: RunningServer;
-  let relay: Relay | null = null;
-
-  beforeAll(async () => {
-    relay = await ensureRelay();
-    server = await startDevServer();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await relay?.close();
-  });
+  const edge = useEdge();
 
   it('every prim carries its faces, sculpt or mesh and hover text; region_info the terrain textures and water; every texture and mesh comes through the edge byte for byte, then from its cache', async () => {
-    const login = await postLogin(server.url, { loginUri: ART_LOGIN_URI, first: FIRST, last: LAST, password: PASSWORD });
+    const login = await postLogin(edge.url, { loginUri: ART_LOGIN_URI, first: FIRST, last: LAST, password: PASSWORD });
     expect(login.status, JSON.stringify(login.json)).toBe(200);
     const session = String(login.json.session);
     const token = String(login.json.token);
-    const view = await openStorm(server.url, session, token);
+    const view = await openStorm(edge.url, session, token);
     try {
       const names = Object.keys(ART_PRIMS);
       const byName = () => new Map([...view.entities.values()].filter((e) => e.kind === 'prim').map((e) => [e.name, e]));
@@ -87,7 +74,7 @@ describe.skipIf(ART_LOGIN_URI === '')('StormArt region appearance and assets thr
       expect([...meshes].sort()).toEqual([...ART_MESHES].sort());
 
       const get = (kind: string, id: string) =>
-        fetch(`${server.url}/api/grid/${session}/asset/${kind}/${id}`, { headers: { authorization: `Bearer ${token}` } });
+        fetch(`${edge.url}/api/grid/${session}/asset/${kind}/${id}`, { headers: { authorization: `Bearer ${token}` } });
       const assets = [...[...named].map((id) => ['texture', id] as const), ...[...meshes].map((id) => ['mesh', id] as const)];
       const report: string[] = [];
       for (const [kind, id] of assets) {

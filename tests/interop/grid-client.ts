@@ -1,5 +1,6 @@
 /** A Node Storm client for interop tests: logs in through POST /api/grid/login and collects the /ws/grid frames. */
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { GridError } from '../../edge/grid/errors';
 import type { CircuitTransport, TransportHandlers } from '../../edge/grid/grid-client';
@@ -17,6 +18,7 @@ import {
   type ServerMessage,
   type TerrainPatch,
 } from '../../shared/protocol';
+import { type RunningServer, startDevServer } from '../support/dev-server';
 
 /** POST /api/grid/login's body (the edge's schema). */
 export type GridLoginBody = GridLoginRequest;
@@ -210,4 +212,27 @@ export function relayCircuit(relay: () => { port: number }, sockets?: Map<number
       });
       ws.on('error', reject);
     });
+}
+
+/**
+ * The dev edge (`npm start`'s server) and the UDP relay its RELAY_URL names, for one suite: started before it
+ * (inside its describe) and stopped after it. `url` is the edge's origin once started.
+ */
+export function useEdge(): { readonly url: string } {
+  let server: RunningServer | null = null;
+  let relay: Relay | null = null;
+  beforeAll(async () => {
+    relay = await ensureRelay();
+    server = await startDevServer();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    await relay?.close();
+  });
+  return {
+    get url(): string {
+      if (!server) throw new Error('interop: the edge is not started yet (useEdge starts it before the suite)');
+      return server.url;
+    },
+  };
 }

@@ -3,10 +3,8 @@
  * → GridSession → UDP relay → simulator. Runs only when OPENSIM_LOGIN_URI is set (.ci/run exports it).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../edge/relay/relay';
-import { type RunningServer, startDevServer } from '../support/dev-server';
-import { ensureRelay, FIRST, heightmap, LAST, LOGIN_URI, openStorm, PASSWORD, postLogin, REGION, shapeName } from './grid-client';
+import { describe, expect, it } from 'vitest';
+import { FIRST, heightmap, LAST, LOGIN_URI, openStorm, PASSWORD, postLogin, REGION, shapeName, useEdge } from './grid-client';
 
 if (LOGIN_URI === '') {
   console.warn(
@@ -29,25 +27,14 @@ const expected: {
 } = JSON.parse(readFileSync(new URL('../unit/shared/lludp/fixtures/opensim-expected.json', import.meta.url), 'utf8'));
 
 describe.skipIf(LOGIN_URI === '')('OpenSim region through GridSession (interop)', () => {
-  let server: RunningServer;
-  let relay: Relay | null = null;
-
-  beforeAll(async () => {
-    relay = await ensureRelay();
-    server = await startDevServer();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await relay?.close();
-  });
+  const edge = useEdge();
 
   it('logs in and streams all 66 prims with their shapes, positions and colours, and the terrain', async () => {
     const t0 = performance.now();
-    const login = await postLogin(server.url, { loginUri: LOGIN_URI, first: FIRST, last: LAST, password: PASSWORD });
+    const login = await postLogin(edge.url, { loginUri: LOGIN_URI, first: FIRST, last: LAST, password: PASSWORD });
     const tLogin = performance.now();
     expect(login.status, JSON.stringify(login.json)).toBe(200);
-    const view = await openStorm(server.url, String(login.json.session), String(login.json.token));
+    const view = await openStorm(edge.url, String(login.json.session), String(login.json.token));
     const prims = () => [...view.entities.values()].filter((e) => e.kind === 'prim');
     await view.waitFor(() => prims().length >= 66 && view.terrain.size >= 256, 15_000, '66 prims and 256 terrain patches');
     const tAll = performance.now();
@@ -161,14 +148,14 @@ describe.skipIf(LOGIN_URI === '')('OpenSim region through GridSession (interop)'
 
   it('answers a wrong password, a non-allowlisted grid and an unknown region with their own codes, and a named region works', async () => {
     const t0 = performance.now();
-    const bad = await postLogin(server.url, { loginUri: LOGIN_URI, first: FIRST, last: LAST, password: 'wrong-password' });
+    const bad = await postLogin(edge.url, { loginUri: LOGIN_URI, first: FIRST, last: LAST, password: 'wrong-password' });
     expect(bad.status).toBe(401);
     expect(bad.json).toMatchObject({ error: { code: 'grid_bad_credentials' } });
-    const far = await postLogin(server.url, { loginUri: 'http://10.1.2.3:9000/', first: FIRST, last: LAST, password: PASSWORD });
+    const far = await postLogin(edge.url, { loginUri: 'http://10.1.2.3:9000/', first: FIRST, last: LAST, password: PASSWORD });
     expect(far.status).toBe(403);
     expect(far.json).toMatchObject({ error: { code: 'grid_not_allowed' } });
     console.error(`interop: refusals answered in ${(performance.now() - t0).toFixed(0)} ms`);
-    const nowhere = await postLogin(server.url, {
+    const nowhere = await postLogin(edge.url, {
       loginUri: LOGIN_URI,
       first: FIRST,
       last: LAST,
@@ -178,7 +165,7 @@ describe.skipIf(LOGIN_URI === '')('OpenSim region through GridSession (interop)'
     expect(nowhere.status).toBe(404);
     expect(nowhere.json).toMatchObject({ error: { code: 'grid_unknown_region' } });
     console.error(`interop: unknown region reported ${(performance.now() - t0).toFixed(0)} ms`);
-    const here = await postLogin(server.url, {
+    const here = await postLogin(edge.url, {
       loginUri: LOGIN_URI,
       first: FIRST,
       last: LAST,
@@ -189,7 +176,7 @@ describe.skipIf(LOGIN_URI === '')('OpenSim region through GridSession (interop)'
     });
     expect(here.status).toBe(200);
     expect(here.json.region).toBe(REGION);
-    const view = await openStorm(server.url, String(here.json.session), String(here.json.token));
+    const view = await openStorm(edge.url, String(here.json.session), String(here.json.token));
     await view.waitFor(() => view.frames.some((f) => f.type === 'welcome'), 5000, 'the welcome');
     await view.waitFor(() => view.entities.has(view.avatar), 10_000, 'your avatar');
     const me = view.entities.get(view.avatar)?.position ?? [0, 0, 0];

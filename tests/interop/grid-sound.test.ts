@@ -4,11 +4,9 @@
  * through the edge. Runs only when OPENSIM_ART_LOGIN_URI is set (a region started with OPENSIM_OAR=StormArt.oar).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../edge/relay/relay';
+import { describe, expect, it } from 'vitest';
 import { SOUND_FLAGS } from '../../shared/protocol';
-import { type RunningServer, startDevServer } from '../support/dev-server';
-import { ensureRelay, FIRST, LAST, openStorm, PASSWORD, postLogin } from './grid-client';
+import { FIRST, LAST, openStorm, PASSWORD, postLogin, useEdge } from './grid-client';
 
 const ART_LOGIN_URI = process.env.OPENSIM_ART_LOGIN_URI ?? '';
 /** The StormArt region's looped tone (Ogg Vorbis, 440 Hz, 1.5 s). */
@@ -21,25 +19,14 @@ if (ART_LOGIN_URI === '') {
 }
 
 describe.skipIf(ART_LOGIN_URI === '')('StormArt region sound through GridSession (interop)', () => {
-  let server: RunningServer;
-  let relay: Relay | null = null;
-
-  beforeAll(async () => {
-    relay = await ensureRelay();
-    server = await startDevServer();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await relay?.close();
-  });
+  const edge = useEdge();
 
   it("the sound-emitter's looped sound arrives with its asset, gain 0.8 and the loop flag; its Ogg comes through the edge", async () => {
-    const login = await postLogin(server.url, { loginUri: ART_LOGIN_URI, first: FIRST, last: LAST, password: PASSWORD });
+    const login = await postLogin(edge.url, { loginUri: ART_LOGIN_URI, first: FIRST, last: LAST, password: PASSWORD });
     expect(login.status, JSON.stringify(login.json)).toBe(200);
     const session = String(login.json.session);
     const token = String(login.json.token);
-    const view = await openStorm(server.url, session, token);
+    const view = await openStorm(edge.url, session, token);
     try {
       const emitter = () => [...view.entities.values()].find((e) => e.sound?.asset === TONE);
       await view.waitFor(() => emitter() !== undefined, 20_000, 'the sound-emitter with its sound');
@@ -53,7 +40,7 @@ describe.skipIf(ART_LOGIN_URI === '')('StormArt region sound through GridSession
       expect([0, 20]).toContain(Math.round(e?.sound?.radius ?? -1));
       console.error(`interop: sound-emitter sound ${JSON.stringify(e?.sound)}`);
 
-      const url = `${server.url}/api/grid/${session}/asset/sound/${TONE}`;
+      const url = `${edge.url}/api/grid/${session}/asset/sound/${TONE}`;
       expect((await fetch(url)).status).toBe(401);
       let res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       for (let i = 0; i < 20 && res.status === 503; i++) {

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../edge/relay/relay';
+import { describe, expect, it } from 'vitest';
 import { SHAPE_PRESETS } from '../../shared/protocol';
 import type { AssetKind, AssetStore } from '../../web/assets/asset-store';
 import { AssetStoreError } from '../../web/assets/errors';
@@ -16,11 +15,10 @@ import { oggInfo } from '../../web/visit/ogg';
 import { parseVisitArgs } from '../../web/visit/options';
 import type { VisitEntity } from '../../web/visit/report';
 import { EXIT_CODES, runVisit } from '../../web/visit/visit';
-import { type RunningServer, startDevServer } from '../support/dev-server';
 import { oarAsset, STORM_ART_OAR } from '../support/oar';
 import { ART, ART_MESHES, ART_OAR_TEXTURES, ART_PRIMS, artFace } from '../unit/edge/fixtures/stormart';
 import { ART_TEXTURES } from '../unit/web/assets/stormart-textures';
-import { ensureRelay, FIRST, LAST, PASSWORD } from './grid-client';
+import { FIRST, LAST, PASSWORD, useEdge } from './grid-client';
 import { runVisitCli } from './visit-run';
 
 const ART_LOGIN_URI = process.env.OPENSIM_ART_LOGIN_URI ?? '';
@@ -232,22 +230,11 @@ if (ART_LOGIN_URI === '') {
 }
 
 describe.skipIf(ART_LOGIN_URI === '')('visit --assets against the StormArt region (interop)', () => {
-  let server: RunningServer;
-  let relay: Relay | null = null;
-
-  beforeAll(async () => {
-    relay = await ensureRelay();
-    server = await startDevServer();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await relay?.close();
-  });
+  const edge = useEdge();
 
   it("reports every art prim's faces, sculpt, mesh and hover text, and every asset byte for byte, decoded", async () => {
     const run = await runVisitCli(
-      [ART_LOGIN_URI, '--edge', server.url, '--seconds', '2', '--assets'],
+      [ART_LOGIN_URI, '--edge', edge.url, '--seconds', '2', '--assets'],
       { OPENSIM_FIRST: FIRST, OPENSIM_LAST: LAST, OPENSIM_PASSWORD: PASSWORD },
       120_000,
     );

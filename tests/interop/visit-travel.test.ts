@@ -4,12 +4,10 @@
  * names the regions and each entity's region at its global place, a walk across the border is reported as a
  * crossing, and --teleport moves you without logging out, with its timings.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../edge/relay/relay';
+import { describe, expect, it } from 'vitest';
 import type { VisitEntity } from '../../web/visit/report';
 import type { VisitRegion, VisitTravel } from '../../web/visit/visit';
-import { type RunningServer, startDevServer } from '../support/dev-server';
-import { ensureRelay, FIRST, LAST, PASSWORD } from './grid-client';
+import { FIRST, LAST, PASSWORD, useEdge } from './grid-client';
 import { runVisitCli } from './visit-run';
 
 const LOGIN = process.env.OPENSIM_TRAVEL_LOGIN_URI ?? '';
@@ -28,20 +26,9 @@ interface Report {
 }
 
 describe.skipIf(LOGIN === '')('visit across a two-region grid (interop)', () => {
-  let server: RunningServer;
-  let relay: Relay | null = null;
+  const edge = useEdge();
   const grid = () => new URL(LOGIN).host;
-  const account = (extra: string[]) => ['--first', FIRST, '--last', LAST, '--password', PASSWORD, '--edge', server.url, ...extra];
-
-  beforeAll(async () => {
-    relay = await ensureRelay();
-    server = await startDevServer();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await relay?.close();
-  });
+  const account = (extra: string[]) => ['--first', FIRST, '--last', LAST, '--password', PASSWORD, '--edge', edge.url, ...extra];
 
   it("reports both regions and the neighbour's prims at their global places, walks across the border, and teleports back", async () => {
     // Near the east border, facing east (turn −90° from the default north), walk on into StormEast.

@@ -4,12 +4,10 @@
  * simulator. Runs only when OPENSIM_LOGIN_URI is set (.ci/run exports it).
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Relay } from '../../edge/relay/relay';
+import { describe, expect, it } from 'vitest';
 import type { VisitEntity } from '../../web/visit/report';
 import { decodeHeights } from '../../web/visit/report';
-import { type RunningServer, startDevServer } from '../support/dev-server';
-import { ensureRelay, FIRST, LAST, LOGIN_URI, PASSWORD, REGION } from './grid-client';
+import { FIRST, LAST, LOGIN_URI, PASSWORD, REGION, useEdge } from './grid-client';
 import { runVisitCli } from './visit-run';
 
 if (LOGIN_URI === '') {
@@ -66,8 +64,7 @@ const dist = (a: readonly number[], b: readonly number[]) =>
   Math.hypot((a[0] ?? 0) - (b[0] ?? 0), (a[1] ?? 0) - (b[1] ?? 0), (a[2] ?? 0) - (b[2] ?? 0));
 
 describe.skipIf(LOGIN_URI === '')('visit: the headless client in the real OpenSim region (interop)', () => {
-  let server: RunningServer;
-  let relay: Relay | null = null;
+  const edge = useEdge();
   const account = (extra: string[] = []) => [
     '--first',
     FIRST,
@@ -76,19 +73,9 @@ describe.skipIf(LOGIN_URI === '')('visit: the headless client in the real OpenSi
     '--password',
     PASSWORD,
     '--edge',
-    server.url,
+    edge.url,
     ...extra,
   ];
-
-  beforeAll(async () => {
-    relay = await ensureRelay();
-    server = await startDevServer();
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await relay?.close();
-  });
 
   it('lists every prim of the region with uuid, name, shape, world position (0.1 m) and colour; terrain within 0.05 m; --say comes back as chat', async () => {
     const line = `visit interop ${Date.now()}`;
@@ -208,7 +195,7 @@ describe.skipIf(LOGIN_URI === '')('visit: the headless client in the real OpenSi
     const grid = new URL(LOGIN_URI).host;
     for (const target of [
       `hop://${grid}/${REGION}/128/128/25`,
-      `${server.url}/#/os/${grid}/${REGION}`,
+      `${edge.url}/#/os/${grid}/${REGION}`,
       `secondlife://${REGION}/128/128`,
     ]) {
       const run = await runVisitCli([target, ...account(['--seconds', '0', '--grid', LOGIN_URI, '--draw-distance', '128'])]);
