@@ -276,11 +276,7 @@ export class GridClient {
       link.transport.close(1000, 'dropped');
       return;
     }
-    const { circuitCode, sessionId, agentId } = this.session;
-    link.useCircuitSeq = link.circuit.send(
-      { name: 'UseCircuitCode', blocks: { CircuitCode: { Code: circuitCode, SessionID: sessionId, ID: agentId } } },
-      true,
-    );
+    this.useCircuit(link);
     if (root) this.moveTo(link);
     void this.capabilities(link);
   }
@@ -307,14 +303,19 @@ export class GridClient {
     else this.pendingMove = link;
   }
 
-  /** Sends UseCircuitCode again on an open circuit and moves there once it is acked (a teleport to a neighbour). */
-  private reuseCircuit(link: RegionLink): void {
+  /** UseCircuitCode (reliable) on `link`'s circuit: the login's code, session and agent; `opened` once it is acked. */
+  private useCircuit(link: RegionLink): void {
     const { circuitCode, sessionId, agentId } = this.session;
     link.opened = false;
     link.useCircuitSeq = link.circuit.send(
       { name: 'UseCircuitCode', blocks: { CircuitCode: { Code: circuitCode, SessionID: sessionId, ID: agentId } } },
       true,
     );
+  }
+
+  /** Sends UseCircuitCode again on an open circuit and moves there once it is acked (a teleport to a neighbour). */
+  private reuseCircuit(link: RegionLink): void {
+    this.useCircuit(link);
     this.pendingMove = link;
   }
 

@@ -546,6 +546,15 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
   return parse(ClientMessage, raw, `a ${String(raw.type)} frame`);
 }
 
+/**
+ * A list's length as a u16, after checking it against its limit (the writer's side of ByteReader.count):
+ * "<what> holds <n> <unit>, the limit is <max><hint>" as protocol_too_large otherwise.
+ */
+function writeCount(w: ByteWriter, n: number, max: number, what: string, unit: string, hint = ''): void {
+  if (n > max) throw new ProtocolError('protocol_too_large', `${what} holds ${n} ${unit}, the limit is ${max}${hint}`);
+  w.u16(n);
+}
+
 /** Encodes an edge → client message; positions are quantized within `bounds` (the welcome's). */
 export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT_BOUNDS): Uint8Array {
   const w = new ByteWriter(msg.type === 'snapshot' || msg.type === 'delta' ? 1024 : 64);
@@ -565,32 +574,18 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       w.u32(msg.tick);
       w.u16(msg.part);
       w.u16(msg.parts);
-      if (msg.entities.length > MAX_ENTITIES_PER_FRAME) {
-        throw new ProtocolError(
-          'protocol_too_large',
-          `a snapshot holds ${msg.entities.length} entities, the limit is ${MAX_ENTITIES_PER_FRAME}; split it`,
-        );
-      }
-      w.u16(msg.entities.length);
+      writeCount(w, msg.entities.length, MAX_ENTITIES_PER_FRAME, 'a snapshot', 'entities', '; split it');
       for (const e of msg.entities) writeEntity(w, e, bounds);
       break;
     case 'delta':
       w.u32(msg.baseline);
       w.u32(msg.tick);
-      if (msg.entities.length > MAX_ENTITIES_PER_FRAME) {
-        throw new ProtocolError(
-          'protocol_too_large',
-          `a delta holds ${msg.entities.length} entities, the limit is ${MAX_ENTITIES_PER_FRAME}; split it`,
-        );
-      }
-      w.u16(msg.entities.length);
+      writeCount(w, msg.entities.length, MAX_ENTITIES_PER_FRAME, 'a delta', 'entities', '; split it');
       for (const e of msg.entities) writeEntity(w, e, bounds);
       break;
     case 'despawn':
       w.u32(msg.tick);
-      if (msg.ids.length > MAX_DESPAWN_IDS)
-        throw new ProtocolError('protocol_too_large', `a despawn holds ${msg.ids.length} ids, the limit is ${MAX_DESPAWN_IDS}`);
-      w.u16(msg.ids.length);
+      writeCount(w, msg.ids.length, MAX_DESPAWN_IDS, 'a despawn', 'ids');
       for (const id of msg.ids) w.u32(id);
       break;
     case 'terrain': {
@@ -641,12 +636,7 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       if (msg.owner !== undefined) writeUuid(w, msg.owner, 'a sound owner');
       break;
     case 'sound_preload':
-      if (msg.assets.length > MAX_PRELOAD_SOUNDS)
-        throw new ProtocolError(
-          'protocol_too_large',
-          `a sound_preload holds ${msg.assets.length} assets, the limit is ${MAX_PRELOAD_SOUNDS}`,
-        );
-      w.u16(msg.assets.length);
+      writeCount(w, msg.assets.length, MAX_PRELOAD_SOUNDS, 'a sound_preload', 'assets');
       for (const a of msg.assets) writeUuid(w, a, 'a sound asset');
       break;
     case 'region_info':
@@ -660,25 +650,15 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       // Flags: bit 0, the visitor's own peer id follows. Peer ids travel as their 16 bytes.
       w.u8(msg.self === '' ? 0 : 1);
       if (msg.self !== '') writePeerId(w, msg.self);
-      if (msg.peers.length > MAX_P2P_PEERS)
-        throw new ProtocolError(
-          'protocol_too_large',
-          `a peers frame holds ${msg.peers.length} peers, the limit is ${MAX_P2P_PEERS}`,
-        );
-      w.u16(msg.peers.length);
+      writeCount(w, msg.peers.length, MAX_P2P_PEERS, 'a peers frame', 'peers');
       for (const p of msg.peers) {
         w.u32(p.entity);
         writePeerId(w, p.peer);
       }
       break;
     case 'regions':
-      if (msg.regions.length > MAX_SESSION_REGIONS)
-        throw new ProtocolError(
-          'protocol_too_large',
-          `a regions frame holds ${msg.regions.length} regions, the limit is ${MAX_SESSION_REGIONS}`,
-        );
       w.u16(msg.current);
-      w.u16(msg.regions.length);
+      writeCount(w, msg.regions.length, MAX_SESSION_REGIONS, 'a regions frame', 'regions');
       for (const g of msg.regions) {
         w.u16(g.slot);
         w.string(g.name, MAX_NAME_BYTES, 'a region name');
@@ -696,12 +676,7 @@ export function encodeServerMessage(msg: ServerMessage, bounds: Bounds = DEFAULT
       w.f64(msg.ms);
       break;
     case 'map':
-      if (msg.regions.length > MAX_MAP_REGIONS)
-        throw new ProtocolError(
-          'protocol_too_large',
-          `a map frame holds ${msg.regions.length} regions, the limit is ${MAX_MAP_REGIONS}`,
-        );
-      w.u16(msg.regions.length);
+      writeCount(w, msg.regions.length, MAX_MAP_REGIONS, 'a map frame', 'regions');
       for (const g of msg.regions) {
         w.string(g.name, MAX_NAME_BYTES, 'a region name');
         w.u16(g.x);
