@@ -11,6 +11,7 @@ import {
   HELLO_CLOSE,
   INPUT_FLAGS,
   MAX_CHAT_BYTES,
+  MAX_DESPAWN_IDS,
   MAX_ERROR_MESSAGE_BYTES,
   MAX_NAME_BYTES,
   PROTOCOL_VERSION,
@@ -100,8 +101,6 @@ interface Visitor {
   bucket: FrameBucket;
   /** The region (handle) and its regionInfoVersion last sent as region_info ('' / 0: none yet). */
   regionInfoSent: { key: string; version: number };
-  /** The regions frame last sent (as JSON), so it goes again only when it changed. */
-  regionsSent: string;
 }
 
 /** One instance per visitor session (binding GRID_SESSION, migration v2 in wrangler.toml). */
@@ -113,6 +112,8 @@ export class GridSession extends DurableObject<Env> {
   private worldMap: WorldMap | null = null;
   /** Regions (handles) whose objects the visitor has: one that closes takes its objects with it. */
   private shownKeys = new Set<string>();
+  /** The client said its regions (or the one you are in) changed: the next flush sends the regions frame. */
+  private regionsChanged = false;
   private session = '';
   private visitor: Visitor | null = null;
   private regionAt = 0;
@@ -271,6 +272,7 @@ export class GridSession extends DurableObject<Env> {
         return;
       case 'regions':
         // Sent with the next flush (after the objects of a region that closed are despawned).
+        this.regionsChanged = true;
         return;
     }
   }
@@ -323,7 +325,6 @@ export class GridSession extends DurableObject<Env> {
       lastSeq: -1,
       bucket: createFrameBucket(Date.now()),
       regionInfoSent: { key: '', version: 0 },
-      regionsSent: '',
     };
     if (this.attachTimer !== null) clearTimeout(this.attachTimer);
     this.attachTimer = null;
@@ -348,20 +349,22 @@ export class GridSession extends DurableObject<Env> {
     this.send(root.regionInfo);
   }
 
-  /** The regions frame when the shown regions or the current one changed; objects of regions gone are despawned first. */
-  private sendRegions(v: Visitor, client: GridClient, view: GridView): void {
+  /** The regions frame (the shown regions, the current one first); objects of regions gone are despawned first. */
+  private sendRegions(client: GridClient, view: GridView): void {
+    this.regionsChanged = false;
     const shown = client.shownLinks().filter((l) => l.name !== '');
     const keys = new Set(shown.map((l) => l.key));
     const gone: number[] = [];
     for (const key of this.shownKeys) if (!keys.has(key) && !client.links.has(key)) gone.push(...view.dropRegion(key));
     this.shownKeys = keys;
-    if (gone.length > 0) this.send({ type: 'despawn', tick: this.tick, ids: gone.slice(0, 4096) });
-    if (shown.length === 0) return;
-    const frame = view.regions(shown);
-    const text = JSON.stringify(frame);
-    if (text === v.regionsSent) return;
-    v.regionsSent = text;
-    this.send(frame);
+    this.despawn(gone);
+    if (shown.length > 0) this.send(view.regions(shown));
+  }
+
+  /** Despawn frames for `ids` (as many as their limit takes). */
+  private despawn(ids: readonly number[]): void {
+    for (let i = 0; i < ids.length; i += MAX_DESPAWN_IDS)
+      this.send({ type: 'despawn', tick: this.tick, ids: ids.slice(i, i + MAX_DESPAWN_IDS) });
   }
 
   /** Welcome, region_info, snapshot (in parts) and terrain: everything known now. */
@@ -380,8 +383,7 @@ export class GridSession extends DurableObject<Env> {
     });
     // A resumed socket gets them again: its welcome may follow a region change it never saw.
     v.regionInfoSent = { key: '', version: 0 };
-    v.regionsSent = '';
-    this.sendRegions(v, client, view);
+    this.sendRegions(client, view);
     this.sendRegionInfo(v, client);
     const links = client.shownLinks();
     // One-shots from before the visitor arrived are stale.
@@ -415,7 +417,7 @@ export class GridSession extends DurableObject<Env> {
       this.greet(v, client, this.view);
       return;
     }
-    this.sendRegions(v, client, view);
+    if (this.regionsChanged) this.sendRegions(client, view);
     this.sendRegionInfo(v, client);
     const updates = [];
     const despawned: number[] = [];
@@ -432,8 +434,7 @@ export class GridSession extends DurableObject<Env> {
         this.send({ type: 'delta', baseline, tick: this.tick, entities });
       }
     }
-    for (let i = 0; i < despawned.length; i += 4096)
-      this.send({ type: 'despawn', tick: this.tick, ids: despawned.slice(i, i + 4096) });
+    this.despawn(despawned);
     for (const link of links) {
       for (const sound of view.sounds(link, link.scene.takeSounds())) this.send(sound);
       for (const patch of view.terrain(link, link.terrain.takeChanges())) this.send(patch);
