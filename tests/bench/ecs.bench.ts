@@ -516,6 +516,35 @@ for (const kase of ['entity_cycle_1k', 'add_remove_1k']) {
     churnRatios[`${kase}_batch_speedup_vs_${peer}_min`] = churnSpeedupMin(kase, peer, 'ecsbatch');
   }
 }
+// The same cases by CPU time (process.cpuUsage, which counts this process's threads only, GC included):
+// on a shared machine other processes stretch wall-clock samples but not this. Per round, each case runs
+// CPU_REPS frames back to back; ratios are peer/ours per round, median over the rounds.
+const CPU_ROUNDS = 9;
+const CPU_REPS = 2000;
+const cpuUs: Record<string, number[]> = {};
+for (let r = 0; r < CPU_ROUNDS; r++) {
+  for (const c of churnCases) {
+    const fn = c.fn as () => void;
+    const t0 = process.cpuUsage();
+    for (let k = 0; k < CPU_REPS; k++) fn();
+    const d = process.cpuUsage(t0);
+    const list = cpuUs[c.name] ?? [];
+    list.push((d.user + d.system) / CPU_REPS);
+    cpuUs[c.name] = list;
+  }
+}
+const medianOf = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
+for (const kase of ['entity_cycle_1k', 'add_remove_1k']) {
+  for (const peer of CHURN_PEERS) {
+    for (const ours of ['ecs', 'ecsbatch']) {
+      const peerUs = cpuUs[`${kase}_${peer}`] ?? [];
+      const oursUs = cpuUs[`${kase}_${ours}`] ?? [];
+      const perRound = peerUs.map((p, r) => p / (oursUs[r] ?? Number.NaN));
+      churnRatios[`${kase}${ours === 'ecsbatch' ? '_batch' : ''}_cpu_speedup_vs_${peer}`] = medianOf(perRound);
+    }
+  }
+}
+const churnCpuUs = Object.fromEntries(Object.entries(cpuUs).map(([name, xs]) => [name, medianOf(xs)]));
 for (const { w, qb } of [ourCycle, ourAddRemove, ourCycleBatch, ourAddRemoveBatch]) {
   if (w.size !== CYCLE_N || qb.count !== 0) throw new Error('bench: churn worlds drifted');
 }
@@ -623,6 +652,8 @@ writeReport({
     churn_peers: {
       method:
         'entity_cycle and add_remove as in noctjs/ecs-benchmark (1,000 entities with A; entity_cycle spawns two B per A); speedup = peer median / ours, median over 7 interleaved rounds of the per-round ratio; *_min = peer min / ours min; *_batch_* = ours through the batch calls (createMany + destroyAll, addAll + removeAll), the rest through the per-entity calls',
+      cpu_method: `*_cpu_speedup_vs_*: the same frames timed by process CPU time (user + system, GC threads included), ${CPU_ROUNDS} interleaved rounds of ${CPU_REPS} frames per case; peer/ours per round, median over rounds`,
+      cpu_us_per_frame: churnCpuUs,
       bitecs: 'bitecs 0.4 (npm), its query/addEntity/addComponent API',
       piecs: 'piecs 0.4.0 (npm, pinned), prefabs + entity systems run by world.update(), as the suite adapter',
       goodluck:

@@ -45,6 +45,7 @@ export interface ComponentLayout {
   readonly id: number;
   readonly name: string;
   readonly fields: readonly FieldLayout[];
+  /** -1 when the component does not track added ticks. */
   readonly addedColumn: number;
   /** -1 when the component does not track changes. */
   readonly changedColumn: number;
@@ -126,8 +127,11 @@ export function computeLayout(
       columns.push({ key: `${def.name}.${name}`, kind: shape.array, lanes: shape.lanes, bytesPerLane: shape.bytesPerLane });
       bytes += shape.lanes * shape.bytesPerLane;
     }
-    const addedColumn = columns.length;
-    columns.push({ key: `${def.name}.$added`, kind: 'u32', lanes: 1, bytesPerLane: 4 });
+    let addedColumn = -1;
+    if (def.trackAdded) {
+      addedColumn = columns.length;
+      columns.push({ key: `${def.name}.$added`, kind: 'u32', lanes: 1, bytesPerLane: 4 });
+    }
     let changedColumn = -1;
     if (def.trackChanges) {
       changedColumn = columns.length;
@@ -219,7 +223,7 @@ export function growMemory(memory: WorldMemory, capacity: number): boolean {
  *
  * Component identity in a view: a view is usually attached in another thread, where the module that
  * declares the components was evaluated again, so its def objects are copies. A def matches a layout
- * component when its name, its field names and kinds (in order) and `trackChanges` are identical;
+ * component when its name, its field names and kinds (in order), `trackAdded` and `trackChanges` are identical;
  * otherwise `component()` throws SchemaMismatch. The match is cached per def object.
  */
 export class WorldView {
@@ -327,7 +331,7 @@ function missing(name: string): never {
   );
 }
 
-/** Why a def differs from a layout component (name equal): field names, kinds, order or trackChanges; '' when it matches. */
+/** Why a def differs from a layout component (name equal): field names, kinds, order, trackAdded or trackChanges; '' when it matches. */
 function mismatch(def: ComponentDef, c: ComponentLayout): string {
   const fields = Object.entries(def.fields as ComponentFields);
   if (fields.length !== c.fields.length) return `${fields.length} fields against ${c.fields.length}`;
@@ -338,6 +342,8 @@ function mismatch(def: ComponentDef, c: ComponentLayout): string {
       return `field ${k} is ${name}:${kindName(kind)} against ${f.name}:${f.kind}`;
   }
   if (def.trackChanges !== c.changedColumn >= 0) return `trackChanges ${def.trackChanges} against ${c.changedColumn >= 0}`;
+  if ((def.trackAdded === true) !== c.addedColumn >= 0)
+    return `trackAdded ${def.trackAdded === true} against ${c.addedColumn >= 0}`;
   return '';
 }
 

@@ -292,6 +292,14 @@ export function checkFilters(spec: QuerySpec): void {
       );
     }
   }
+  for (const c of spec.added ?? []) {
+    if (!c.trackAdded) {
+      throw ecsError(
+        EngineCode.InvalidConfig,
+        `added(${c.name}) needs added ticks; declare it with defineComponent(..., { trackAdded: true })`,
+      );
+    }
+  }
   for (const c of spec.changed ?? []) {
     if (!c.trackChanges) {
       throw ecsError(

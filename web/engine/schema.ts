@@ -41,13 +41,16 @@ export type ArrayOf<K extends FieldKind> = K extends 'f32' | 'vec3' | 'quat'
 
 /**
  * A declared component. A world knows a component by this object (its identity), not by its name.
- * `trackChanges` gives it a per-entity change-tick column (needed by `changed` filters);
+ * `trackAdded` gives it a per-entity added-tick column (needed by `added` filters); `trackChanges` a
+ * change-tick column (needed by `changed` filters);
  * `trackRemovals` makes the owner world log its removals (needed by `removed` filters).
  */
 export interface ComponentDef<F extends ComponentFields = ComponentFields> {
   readonly name: string;
   readonly fields: F;
   readonly trackChanges: boolean;
+  /** Default false: no added ticks are kept and `added` filters on it are refused. */
+  readonly trackAdded?: boolean;
   /** Default false: removals are not logged and `removed` filters on it are refused. */
   readonly trackRemovals?: boolean;
   /** @internal The id this def has in the world that used it last (see World). */
@@ -64,6 +67,8 @@ export interface DefSlot {
 
 /** Options of `defineComponent`. */
 export interface ComponentOptions {
+  /** Keep the tick at which each entity gained it (needed by `added` filters). Default false. */
+  readonly trackAdded?: boolean;
   /** Keep a change tick per entity (needed by `changed` filters). Default false. */
   readonly trackChanges?: boolean;
   /** Log removals on the owner world (needed by `removed` filters). Default false. */
@@ -94,6 +99,7 @@ export function defineComponent<F extends ComponentFields>(
     name,
     fields: Object.freeze({ ...fields }),
     trackChanges: options.trackChanges ?? false,
+    trackAdded: options.trackAdded ?? false,
     trackRemovals: options.trackRemovals ?? false,
     [DEF_SLOT]: slot,
   });

@@ -112,7 +112,7 @@ class ComponentPlan {
 
   constructor(
     readonly id: number,
-    readonly added: Uint32Array,
+    readonly added: Uint32Array | null,
     readonly changed: Uint32Array | null,
     readonly resets: readonly FieldReset[],
     readonly log: RemovedLog | null,
@@ -195,7 +195,8 @@ export class World extends WorldView {
           : { words: null, bytes: new Uint8Array(buffer, 0, total), size, fill: entity ? 0xff : 0 };
       });
       const changed = c.changedColumn >= 0 ? (this.views[c.changedColumn] as Uint32Array) : null;
-      return new ComponentPlan(c.id, this.views[c.addedColumn] as Uint32Array, changed, resets, this.removedLogs[c.id] ?? null);
+      const added = c.addedColumn >= 0 ? (this.views[c.addedColumn] as Uint32Array) : null;
+      return new ComponentPlan(c.id, added, changed, resets, this.removedLogs[c.id] ?? null);
     });
     this.defs = [...options.components];
     this.defs.forEach((def, id) => {
@@ -356,17 +357,37 @@ export class World extends WorldView {
       const first = sole.count;
       let at = first;
       // Recycled slots first (first in, first out), then fresh ones: two loops without a branch on the source.
+      // A dead slot's mask is all zero, so the component's word is stored, not merged.
       const recycled = Math.min(count, queued);
-      for (let k = 0; k < count; k++) {
-        let index: number;
-        if (k < recycled) {
-          index = queue[head] as number;
-          if (++head === queue.length) head = 0;
-        } else index = next++;
-        gen[index] = (((gen[index] as number) & GEN_MASK) | ALIVE) >>> 0;
-        const w = index * mw + word;
-        mask[w] = (mask[w] as number) | bit;
-        added[index] = tick;
+      const qlen = queue.length;
+      if (mw === 1 && added === null) {
+        // One mask word and no added ticks (the usual world): the slot's mask word is its index.
+        for (let k = 0; k < recycled; k++) {
+          const index = queue[head] as number;
+          if (++head === qlen) head = 0;
+          gen[index] = ((gen[index] as number) & GEN_MASK) | ALIVE;
+          mask[index] = bit;
+          cells[index] = fill;
+          sparse[index] = at;
+          dense[at++] = index;
+        }
+      } else {
+        for (let k = 0; k < recycled; k++) {
+          const index = queue[head] as number;
+          if (++head === qlen) head = 0;
+          gen[index] = ((gen[index] as number) & GEN_MASK) | ALIVE;
+          mask[index * mw + word] = bit;
+          if (added !== null) added[index] = tick;
+          cells[index] = fill;
+          sparse[index] = at;
+          dense[at++] = index;
+        }
+      }
+      for (let k = recycled; k < count; k++) {
+        const index = next++;
+        gen[index] = ((gen[index] as number) & GEN_MASK) | ALIVE;
+        mask[index * mw + word] = bit;
+        if (added !== null) added[index] = tick;
         cells[index] = fill;
         sparse[index] = at;
         dense[at++] = index;
@@ -438,36 +459,40 @@ export class World extends WorldView {
     const queue = this.freeQueue;
     let tail = this.freeHead + this.freeCount;
     if (tail >= queue.length) tail -= queue.length;
-    // What a slot's removal touches besides `q` depends only on its mask: worked out once per run of equal masks.
-    let lastMask = -1;
-    let others: CachedQuery[] = [];
-    let logged: ComponentPlan[] = [];
-    for (let k = 0; k < n; k++) {
-      const index = slots[k] as number;
-      const oldGen = (gen[index] as number) & GEN_MASK;
-      gen[index] = (oldGen + 1) & GEN_MASK;
-      const base = index * mw;
-      if (mw === 1) {
-        const m = mask[base] as number;
-        if (m !== lastMask) {
-          lastMask = m;
-          const plans = this.plansAt(base);
-          others = this.holdersOf(plans, q);
-          logged = plans.filter((p) => p.log !== null);
-        }
-        mask[base] = 0;
-      } else {
-        const plans = this.plansAt(base);
-        others = this.holdersOf(plans, q);
-        logged = plans.filter((p) => p.log !== null);
-        mask.fill(0, base, base + mw);
+    const qlen = queue.length;
+    if (mw === 1 && this.emptyMatchers.length === 0) {
+      // One mask word: the components whose removal touches more than `q` (another query, a removal log) form
+      // one bit set, and a slot holding none of them is freed with a few stores.
+      const touchy = this.touchyBits(q);
+      for (let k = 0; k < n; k++) {
+        const index = slots[k] as number;
+        const g = gen[index] as number;
+        gen[index] = (g + 1) & GEN_MASK;
+        const m = mask[index] as number;
+        mask[index] = 0;
+        if ((m & touchy) !== 0) this.unlinkDestroyed(q, index, m, g & GEN_MASK, tick);
+        sparse[index] = -1;
+        queue[tail] = index;
+        if (++tail === qlen) tail = 0;
       }
-      for (let j = 0; j < others.length; j++) (others[j] as CachedQuery).delete(index);
-      for (let j = 0; j < logged.length; j++)
-        this.logRemoval((logged[j] as ComponentPlan).log as RemovedLog, index, oldGen, tick);
-      sparse[index] = -1;
-      queue[tail] = index;
-      if (++tail === queue.length) tail = 0;
+    } else {
+      for (let k = 0; k < n; k++) {
+        const index = slots[k] as number;
+        const g = gen[index] as number;
+        gen[index] = (g + 1) & GEN_MASK;
+        const base = index * mw;
+        for (let w = 0; w < mw; w++) {
+          const m = mask[base + w] as number;
+          if (m === 0) continue;
+          mask[base + w] = 0;
+          this.unlinkDestroyed(q, index, m, g & GEN_MASK, tick, w);
+        }
+        const empty = this.emptyMatchers;
+        for (let j = 0; j < empty.length; j++) if (empty[j] !== q) (empty[j] as CachedQuery).delete(index);
+        sparse[index] = -1;
+        queue[tail] = index;
+        if (++tail === qlen) tail = 0;
+      }
     }
     this.freeCount += n;
     this.header[H_ALIVE] = (this.header[H_ALIVE] as number) - n;
@@ -501,16 +526,29 @@ export class World extends WorldView {
       const sparse = sole.reserve(total, this.next);
       const dense = sole.dense;
       let at = sole.count;
-      for (let k = 0; k < total; k++) {
-        const index = slots[k] as number;
-        const w = index * mw + word;
-        const m = mask[w] as number;
-        if ((m & bit) !== 0) continue;
-        mask[w] = m | bit;
-        added[index] = tick;
-        cells[index] = fill;
-        sparse[index] = at;
-        dense[at++] = index;
+      if (mw === 1 && added === null) {
+        // One mask word and no added ticks (the usual world): the slot's mask word is its index.
+        for (let k = 0; k < total; k++) {
+          const index = slots[k] as number;
+          const m = mask[index] as number;
+          if ((m & bit) !== 0) continue;
+          mask[index] = m | bit;
+          cells[index] = fill;
+          sparse[index] = at;
+          dense[at++] = index;
+        }
+      } else {
+        for (let k = 0; k < total; k++) {
+          const index = slots[k] as number;
+          const w = index * mw + word;
+          const m = mask[w] as number;
+          if ((m & bit) !== 0) continue;
+          mask[w] = m | bit;
+          if (added !== null) added[index] = tick;
+          cells[index] = fill;
+          sparse[index] = at;
+          dense[at++] = index;
+        }
       }
       n = at - sole.count;
       sole.commit(at);
@@ -546,12 +584,21 @@ export class World extends WorldView {
     // every slot leaves it, so it is emptied in the same pass.
     if (req.length === 1 && req[0] === q && exc.length === 0 && other.length === 0) {
       const sparse = q.sparse;
-      for (let k = 0; k < total; k++) {
-        const index = slots[k] as number;
-        const at = index * mw + word;
-        mask[at] = (mask[at] as number) & ~bit;
-        if (log !== null) this.logRemoval(log, index, (gen[index] as number) & GEN_MASK, tick);
-        sparse[index] = -1;
+      const keep = ~bit;
+      if (mw === 1 && log === null) {
+        for (let k = 0; k < total; k++) {
+          const index = slots[k] as number;
+          mask[index] = (mask[index] as number) & keep;
+          sparse[index] = -1;
+        }
+      } else {
+        for (let k = 0; k < total; k++) {
+          const index = slots[k] as number;
+          const at = index * mw + word;
+          mask[at] = (mask[at] as number) & keep;
+          if (log !== null) this.logRemoval(log, index, (gen[index] as number) & GEN_MASK, tick);
+          sparse[index] = -1;
+        }
       }
       q.dropAll();
       return total;
@@ -1064,26 +1111,37 @@ export class World extends WorldView {
     this.freeHead = 0;
   }
 
-  /** The components in the mask at `base`. */
-  private plansAt(base: number): ComponentPlan[] {
-    const out: ComponentPlan[] = [];
-    for (let w = 0; w < this.maskWords; w++) {
-      let bits = this.mask[base + w] as number;
-      while (bits !== 0) {
-        const b = 31 - Math.clz32(bits);
-        bits &= ~(1 << b);
-        out.push(this.plans[(w << 5) + b] as ComponentPlan);
-      }
+  /**
+   * The bits (of mask word 0) of components whose removal touches more than `q`: another query holds their
+   * entities, or they log removals. Only for one-word masks.
+   */
+  private touchyBits(q: CachedQuery): number {
+    let bits = 0;
+    const plans = this.plans;
+    for (let c = 0; c < plans.length; c++) {
+      const plan = plans[c] as ComponentPlan;
+      if (plan.log !== null || plan.queries.some((x) => x !== q)) bits |= plan.bit;
     }
-    return out;
+    return bits;
   }
 
-  /** The queries other than `except` that may hold a live slot with these components (for a batch destroy). */
-  private holdersOf(plans: readonly ComponentPlan[], except: CachedQuery): CachedQuery[] {
-    const out: CachedQuery[] = [];
-    for (const plan of plans) for (const q of plan.queries) if (q !== except && !out.includes(q)) out.push(q);
-    for (const q of this.emptyMatchers) if (q !== except && !out.includes(q)) out.push(q);
-    return out;
+  /**
+   * For a slot being destroyed by a batch that empties `q` itself: leaves every other query holding it and logs
+   * removals, for the components in `bits` (mask word `word`).
+   */
+  private unlinkDestroyed(q: CachedQuery, index: number, bits: number, oldGen: number, tick: number, word = 0): void {
+    let rest = bits;
+    while (rest !== 0) {
+      const b = 31 - Math.clz32(rest);
+      rest &= ~(1 << b);
+      const plan = this.plans[(word << 5) + b] as ComponentPlan;
+      if (plan.log !== null) this.logRemoval(plan.log, index, oldGen, tick);
+      const list = plan.queries;
+      for (let j = 0; j < list.length; j++) {
+        const other = list[j] as CachedQuery;
+        if (other !== q) other.delete(index);
+      }
+    }
   }
 
   private grow(): void {
@@ -1130,7 +1188,7 @@ export class World extends WorldView {
       const index = batch[k] as number;
       const at = index * mw + word;
       mask[at] = (mask[at] as number) | bit;
-      added[index] = tick;
+      if (added !== null) added[index] = tick;
     }
     if (changed !== null) for (let k = 0; k < n; k++) changed[batch[k] as number] = tick;
     const resets = plan.resets;
@@ -1179,7 +1237,7 @@ export class World extends WorldView {
     const at = index * this.maskWords + plan.word;
     this.mask[at] = (this.mask[at] as number) | plan.bit;
     const tick = this.ownerTick;
-    plan.added[index] = tick;
+    if (plan.added !== null) plan.added[index] = tick;
     if (plan.changed !== null) plan.changed[index] = tick;
     const resets = plan.resets;
     for (let k = 0; k < resets.length; k++) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CachedQuery } from '../../../web/engine/cached-query';
 import { EngineCode } from '../../../web/engine/errors';
 import { and, type Expr, has, not, or, type QuerySpec } from '../../../web/engine/query';
-import type { ComponentDef } from '../../../web/engine/schema';
+import { type ComponentDef, defineComponent } from '../../../web/engine/schema';
 import { createWorld, NO_ENTITY, type World } from '../../../web/engine/world';
 import { codeOf } from './engine-code';
 import { ALL, Health, Position, Tag, Target, Velocity } from './fixtures';
@@ -25,6 +25,8 @@ const mixed: (QuerySpec | Expr)[] = [
 ];
 /** Only plain one-component queries and none matching an empty entity: the batch calls' single-pass paths run. */
 const plain: (QuerySpec | Expr)[] = [{ all: [Position] }, { all: [Target] }, { all: [Tag] }];
+/** The same components after 30 unused ones: their mask bits straddle two mask words. */
+const WIDE: ComponentDef[] = [...Array.from({ length: 30 }, (_, i) => defineComponent(`Pad${i}`, { v: 'u8' })), ...ALL];
 
 type Op =
   | { t: 'create'; n: number; cs: number[] }
@@ -132,15 +134,17 @@ function observe(w: World, since: number, specs: (QuerySpec | Expr)[]): string {
 
 describe('batch structural changes', () => {
   it.each([
-    ['mixed queries', mixed],
-    ['plain one-component queries', plain],
+    ['mixed queries', mixed, ALL],
+    ['plain one-component queries', plain, ALL],
+    ['mixed queries, masks of two words', mixed, WIDE],
+    ['plain queries, masks of two words', plain, WIDE],
   ])(
     'leave the world exactly as the same changes made one entity at a time, under any sequence (%s; queries evicted and rebuilt)',
-    (_, specs) => {
+    (_, specs, components) => {
       fc.assert(
         fc.property(fc.array(opArb, { maxLength: 60 }), fc.integer({ min: 2, max: 10 }), (ops, maxCached) => {
-          const one = createWorld({ components: ALL, capacity: 48, initialCapacity: 8, maxCachedQueries: maxCached });
-          const many = createWorld({ components: ALL, capacity: 48, initialCapacity: 8, maxCachedQueries: maxCached });
+          const one = createWorld({ components, capacity: 48, initialCapacity: 8, maxCachedQueries: maxCached });
+          const many = createWorld({ components, capacity: 48, initialCapacity: 8, maxCachedQueries: maxCached });
           // Half the queries are pinned, as systems pin theirs; the rest may be evicted by the small cache.
           specs.forEach((s, i) => {
             if (i % 2 === 0) {

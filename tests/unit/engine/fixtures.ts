@@ -3,7 +3,11 @@ import { defineComponent } from '../../../web/engine/schema';
 
 export const Position = defineComponent('Position', { value: 'vec3' });
 export const Velocity = defineComponent('Velocity', { value: 'vec3' });
-export const Health = defineComponent('Health', { hp: 'f32', max: 'u16' }, { trackChanges: true, trackRemovals: true });
+export const Health = defineComponent(
+  'Health',
+  { hp: 'f32', max: 'u16' },
+  { trackAdded: true, trackChanges: true, trackRemovals: true },
+);
 export const Tag = defineComponent('Tag', {});
 export const Target = defineComponent('Target', { who: 'entity' });
 export const Blob = defineComponent('Blob', {

@@ -108,13 +108,15 @@ describe('component identity', () => {
     const w = createWorld({ components: ALL, capacity: 8 });
     const view = attachWorld(w.memory);
     expect(view.component(Impostor).id).toBe(w.component(Position).id);
-    const HealthCopy = defineComponent('Health', { hp: 'f32', max: 'u16' }, { trackChanges: true });
+    const HealthCopy = defineComponent('Health', { hp: 'f32', max: 'u16' }, { trackAdded: true, trackChanges: true });
     expect(view.column(HealthCopy, 'hp')).toBe(view.column(Health, 'hp'));
     const wrongKind = defineComponent('Position', { value: 'quat' });
     const wrongTrack = defineComponent('Health', { hp: 'f32', max: 'u16' });
+    const wrongAdded = defineComponent('Health', { hp: 'f32', max: 'u16' }, { trackChanges: true });
     const wrongName = defineComponent('Velocity', { v: 'vec3' });
     expect(codeOf(() => view.component(wrongKind))).toBe(EngineCode.SchemaMismatch);
     expect(codeOf(() => view.component(wrongTrack))).toBe(EngineCode.SchemaMismatch);
+    expect(codeOf(() => view.component(wrongAdded))).toBe(EngineCode.SchemaMismatch);
     expect(() => view.queueAdd(0, wrongName)).toThrow(/differs from the world's/);
   });
 });
@@ -136,6 +138,26 @@ describe('views and growth', () => {
     expect(w.get(id, Position).value).toEqual([0, 42, 0]);
     viewEarly[slot * 3 + 2] = 7;
     expect(w.get(id, Position).value).toEqual([0, 42, 7]);
+  });
+});
+
+describe('added ticks', () => {
+  it('refuses an added filter on a component declared without trackAdded, and keeps no column for it', () => {
+    const w = createWorld({ components: ALL, capacity: 8 });
+    expect(w.component(Position).addedColumn).toBe(-1);
+    expect(codeOf(() => w.read({ added: [Position] }, 0))).toBe(EngineCode.InvalidConfig);
+    expect(() => w.query({ all: [Health], added: [Velocity] })).toThrow(/trackAdded: true/);
+  });
+
+  it('reports entities that gained a trackAdded component after the reader last ran', () => {
+    const w = createWorld({ components: ALL, capacity: 8 });
+    const before = w.create(Position, Health);
+    const since = w.tick;
+    w.advanceTick();
+    const after = w.create(Position);
+    w.add(after, Health);
+    expect(Array.from(w.read({ added: [Health] }, since))).toEqual([w.indexOf(after)]);
+    expect(w.isAlive(before)).toBe(true);
   });
 });
 
