@@ -30,6 +30,9 @@ export function PeerToggle(props: {
         data-corrections={props.world?.corrections ?? 0}
         data-probe-peer={props.world?.probe?.peerAt ?? 0}
         data-probe-room={props.world?.probe?.roomAt ?? 0}
+        data-probe-peer-sent={props.world?.probe?.peerSentAt ?? 0}
+        data-room-frames={props.world?.room.frames ?? 0}
+        data-room-bytes={props.world?.room.bytes ?? 0}
       >
         <button
           type="button"

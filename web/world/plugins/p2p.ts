@@ -69,11 +69,11 @@ export function p2pPlugin(): Plugin {
               continue;
             }
             if (c.type === 'p2p-probe') {
-              peers.probe = { entity: c.entity, peerAt: 0, roomAt: 0 };
+              peers.probe = { entity: c.entity, peerAt: 0, roomAt: 0, peerSentAt: 0 };
               continue;
             }
             if (c.type !== 'peer-motion') continue;
-            probeArrival(peers, c.entity, c.motion.velocity, 'peer');
+            probeArrival(peers, c.entity, c.motion.velocity, 'peer', c.motion.sentAt);
             const index = app.resource(Entities);
             const e = index.byNet.get(c.entity);
             if (c.entity === index.selfNetId || e === undefined || !world.isAlive(e) || !world.has(e, Avatar)) {
@@ -122,12 +122,21 @@ export function p2pPlugin(): Plugin {
           const world = ctx.world;
           const now = clock.now();
           const outbox = app.resource(Outbox);
-          if (on && now - lastStats >= STATS_MS) {
+          // Counters while p2p is on, or a latency probe is armed (the bench compares the room's traffic with p2p off).
+          if ((on || peers.probe !== null) && now - lastStats >= STATS_MS) {
             lastStats = now;
             const { applied, roomSkipped, corrections, ignored } = peers;
+            const traffic = app.resource(NetLinkKey).conn?.traffic;
             outbox.post({
               type: 'p2p-stats',
-              stats: { applied, roomSkipped, corrections, ignored, ...(peers.probe ? { probe: { ...peers.probe } } : {}) },
+              stats: {
+                applied,
+                roomSkipped,
+                corrections,
+                ignored,
+                ...(peers.probe ? { probe: { ...peers.probe } } : {}),
+                room: { frames: traffic?.framesIn ?? 0, bytes: traffic?.bytesIn ?? 0 },
+              },
             });
           }
           const self = selfEntity(world, app.resource(Entities));

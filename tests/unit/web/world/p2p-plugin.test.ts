@@ -182,7 +182,7 @@ describe('the latency probe (the p2p bench)', () => {
     h.peerMotion(OTHER, h.motion(1, [110, 100, 20]));
     h.roomMotion([110, 100, 20], 2);
     h.step(500);
-    expect(h.stats()?.probe).toEqual({ entity: OTHER, peerAt: 0, roomAt: 0 });
+    expect(h.stats()?.probe).toEqual({ entity: OTHER, peerAt: 0, roomAt: 0, peerSentAt: 0 });
     const before = Date.now();
     h.peerMotion(OTHER, h.motion(2, [110.1, 100, 20], [3, 0, 0]));
     h.deliver({
@@ -195,5 +195,7 @@ describe('the latency probe (the p2p bench)', () => {
     const probe = h.stats()?.probe;
     expect(probe?.peerAt).toBeGreaterThanOrEqual(before);
     expect(probe?.roomAt).toBeGreaterThanOrEqual(probe?.peerAt ?? 0);
+    // The sender's stamp on that first moving peer update (the harness's frames say 1).
+    expect(probe?.peerSentAt).toBe(1);
   });
 });
