@@ -30,6 +30,7 @@ interface P2pHud {
   probePeerSent: number;
   roomFrames: number;
   roomBytes: number;
+  iceFrom: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,6 +81,7 @@ async function hud(page: Page): Promise<P2pHud> {
     probePeerSent: await n('probe-peer-sent'),
     roomFrames: await n('room-frames'),
     roomBytes: await n('room-bytes'),
+    iceFrom: (await el.getAttribute('data-ice-from')) ?? '',
   };
 }
 

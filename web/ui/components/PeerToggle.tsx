@@ -33,6 +33,8 @@ export function PeerToggle(props: {
         data-probe-peer-sent={props.world?.probe?.peerSentAt ?? 0}
         data-room-frames={props.world?.room.frames ?? 0}
         data-room-bytes={props.world?.room.bytes ?? 0}
+        data-ice-servers={props.transport?.iceServers ?? 0}
+        data-ice-from={props.transport?.iceFrom ?? 'none'}
       >
         <button
           type="button"
