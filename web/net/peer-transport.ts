@@ -55,8 +55,6 @@ export interface PeerTransportOptions {
   self: string;
   /** ICE servers (STUN/TURN) the page gives; without them the edge's configuration is fetched (none by default). */
   iceServers?: RTCIceServer[];
-  /** fetch, for the ICE configuration (tests give their own). */
-  fetch?: typeof fetch;
   /** A motion frame from the peer of avatar `entity`, decoded and checked. */
   onMotion(entity: number, motion: PeerMotion): void;
 }
@@ -218,7 +216,7 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
     stats.iceFrom = 'page';
     start(options.iceServers);
   } else {
-    fetchIceServers(options.fetch ?? fetch, url.origin, options.world, options.token).then(
+    fetchIceServers(fetch, url.origin, options.world, options.token).then(
       (servers) => {
         stats.iceFrom = 'edge';
         start(servers);
