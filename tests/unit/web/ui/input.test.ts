@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureInput, type InputIntent } from '../../../../web/ui/input';
 
 const g = globalThis as Record<string, unknown>;
-const key = (type: 'keydown' | 'keyup', code: string) =>
-  Object.assign(new Event(type), { code, repeat: false });
+const key = (type: 'keydown' | 'keyup', code: string) => Object.assign(new Event(type), { code, repeat: false });
 
 describe('captureInput', () => {
   let surface: EventTarget & { clientWidth: number; clientHeight: number; setPointerCapture(): void };
