@@ -13,6 +13,12 @@ declare namespace Cloudflare {
     STORM_DEAD_RECKONING?: string;
     /** One GridSession Durable Object per OpenSim visitor (edge/rooms/grid-session-room.ts). */
     GRID_SESSION: DurableObjectNamespace<import('./rooms/grid-session-room').GridSession>;
+    /**
+     * ICE servers (STUN/TURN) for peer-to-peer, handed to visitors by GET /p2p/<world>/ice: a JSON list of
+     * RTCIceServer ({urls, username?, credential?}); unset or empty = none (loopback and LANs need none). With TURN
+     * credentials in it, make it a secret (`wrangler secret put P2P_ICE_SERVERS`), not a var.
+     */
+    P2P_ICE_SERVERS?: string;
     /** One SignalRoom Durable Object per world: PeerJS signalling (edge/rooms/signal-room.ts). */
     SIGNAL_ROOM: DurableObjectNamespace<import('./rooms/signal-room').SignalRoom>;
     /** The UDP relay (edge/relay) the GridSession opens circuits through, e.g. http://127.0.0.1:8790. */

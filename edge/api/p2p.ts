@@ -1,10 +1,11 @@
 /**
  * Peer-to-peer signalling routes, laid out as the PeerJS server's so the stock client connects with
  * `{host, port, path: '/p2p/<world>/'}`: GET /p2p/<world>/peerjs/id (your bound peer id, for a bearer token of
- * that world), /p2p/<world>/peerjs (the WebSocket, forwarded to the world's SignalRoom).
+ * that world), /p2p/<world>/peerjs (the WebSocket, forwarded to the world's SignalRoom); and GET
+ * /p2p/<world>/ice, the ICE servers (STUN/TURN) the operator configured in P2P_ICE_SERVERS (none by default).
  */
 import { Hono } from 'hono';
-import { isWorldName } from '../../shared/protocol';
+import { type IceConfig, isWorldName, parseIceServers } from '../../shared/protocol';
 import { peerIdFor } from '../auth/peer-id';
 import { EdgeError } from '../errors';
 import { WORLD_HEADER } from '../rooms/room-socket';
@@ -20,6 +21,13 @@ function worldOf(name: string): string {
   return name;
 }
 
+/** The configured ICE servers (P2P_ICE_SERVERS), checked; none when unset. A bad configuration is a clear 500. */
+export function iceServersOf(env: Env): IceConfig['iceServers'] {
+  const parsed = parseIceServers(env.P2P_ICE_SERVERS ?? '', 'edge: P2P_ICE_SERVERS');
+  if (!parsed.ok) throw new EdgeError(500, 'p2p_ice_config', `${parsed.message}; fix the Worker's configuration`);
+  return parsed.servers;
+}
+
 /** The signalling routes, mounted by the router. */
 export const p2pRoutes = new Hono<{ Bindings: Env }>();
 
@@ -28,6 +36,13 @@ p2pRoutes.get('/p2p/:world/peerjs/id', async (c) => {
   const world = worldOf(c.req.param('world'));
   const claims = await requireToken(c.env, bearer(c.req.header('authorization')), 'join', world);
   return c.text(await peerIdFor(world, claims.sub), 200, { 'cache-control': 'no-store' });
+});
+
+// The ICE servers for a visitor's peer connections (TURN credentials are for visitors of the world only).
+p2pRoutes.get('/p2p/:world/ice', async (c) => {
+  const world = worldOf(c.req.param('world'));
+  await requireToken(c.env, bearer(c.req.header('authorization')), 'join', world);
+  return c.json({ iceServers: iceServersOf(c.env) } satisfies IceConfig, 200, { 'cache-control': 'no-store' });
 });
 
 // Discovery (`listAllPeers`) stays off: the world room tells each visitor which peers it may connect to.

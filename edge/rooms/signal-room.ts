@@ -2,15 +2,19 @@
  * SignalRoom: one Durable Object per world that speaks the PeerJS server protocol to the stock `peerjs` client
  * (shared/protocol/signal.ts), so visitors can open WebRTC DataChannels to each other. A socket is admitted
  * only with a valid token for this world whose visitor owns the peer id it asks for; frames are size-limited,
- * rate-limited and schema-checked, and only the parsed frame is relayed, with `src` set by the room.
+ * rate-limited and schema-checked, and only the parsed frame is relayed, with `src` set by the room. An OFFER,
+ * ANSWER or CANDIDATE goes only between two visitors whom the world's WorldRoom named to each other (its `allow`
+ * RPC, kept in storage); others are answered EXPIRE with the reason (`signal_not_your_peer`).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import {
   HELLO_CLOSE,
+  MAX_ALLOWED_PEERS,
   MAX_QUEUED_PER_PEER,
   MAX_QUEUED_TOTAL,
   PEERJS_KEY,
+  PeerId,
   parseSignalFrame,
   type RelayedFrame,
   SIGNAL_EXPIRE_MS,
@@ -34,6 +38,13 @@ import {
 } from './room-socket';
 
 const ROOM = 'signal';
+/** Storage keys of the allowed lists: `allow:<peer id>`. */
+const ALLOW_PREFIX = 'allow:';
+const AllowedList = z.array(PeerId).max(MAX_ALLOWED_PEERS);
+/** At most 128 visitors per call: one storage put. */
+const AllowedLists = z
+  .record(PeerId, AllowedList)
+  .refine((r) => Object.keys(r).length <= 128, { message: 'at most 128 visitors per call' });
 
 /** What an admitted socket remembers across hibernation. */
 const Admitted = z.object({ peer: z.string(), exp: z.number() });
@@ -54,9 +65,19 @@ export class SignalRoom extends DurableObject<Env> {
   private readonly held = new Map<string, Held[]>();
   private heldCount = 0;
   private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The peers each visitor (by peer id) may signal to, as the WorldRoom last said; loaded from storage. */
+  private readonly allowed = new Map<string, Set<string>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // The lists outlive hibernation and restarts: the WorldRoom sends a list only when it changes.
+    void ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.list<unknown>({ prefix: ALLOW_PREFIX });
+      for (const [key, value] of stored) {
+        const list = AllowedList.safeParse(value);
+        if (list.success) this.allowed.set(key.slice(ALLOW_PREFIX.length), new Set(list.data));
+      }
+    });
     // After hibernation: the admitted sockets come back with their attachments.
     for (const ws of ctx.getWebSockets()) {
       const a = Admitted.safeParse(ws.deserializeAttachment());
@@ -177,7 +198,49 @@ export class SignalRoom extends DurableObject<Env> {
       return;
     }
     if (frame.dst === undefined) return;
+    // Connections are made only where the world room named both sides to each other; LEAVE always goes (it closes).
+    if (frame.type !== 'LEAVE' && !this.mayConnect(self.peer, frame.dst)) {
+      send(ws, {
+        type: 'EXPIRE',
+        src: frame.dst,
+        dst: self.peer,
+        payload: {
+          msg: `${ROOM}: peer "${frame.dst}" is not one the world room named for you (signal_not_your_peer); connect only to the peers in your peers frame`,
+        },
+      });
+      return;
+    }
     this.relay({ ...frame, src: self.peer, dst: frame.dst } as RelayedFrame, now);
+  }
+
+  /**
+   * RPC from this world's WorldRoom: the peers each listed visitor may now connect to (an empty list: none).
+   * Replaces those visitors' lists; the WorldRoom calls it before it tells the visitors, so their first OFFER
+   * already passes. Refused (lists untouched) when it is not peer id -> at most MAX_ALLOWED_PEERS peer ids.
+   */
+  async allow(lists: Record<string, string[]>): Promise<{ ok: true } | { ok: false; message: string }> {
+    const parsed = AllowedLists.safeParse(lists);
+    if (!parsed.success)
+      return { ok: false, message: `${ROOM}: allow takes peer id -> at most ${MAX_ALLOWED_PEERS} peer ids, 128 visitors a call` };
+    const put: Record<string, string[]> = {};
+    const gone: string[] = [];
+    for (const [peer, list] of Object.entries(parsed.data)) {
+      if (list.length === 0) {
+        this.allowed.delete(peer);
+        gone.push(ALLOW_PREFIX + peer);
+      } else {
+        this.allowed.set(peer, new Set(list));
+        put[ALLOW_PREFIX + peer] = list;
+      }
+    }
+    if (Object.keys(put).length > 0) await this.ctx.storage.put(put);
+    if (gone.length > 0) await this.ctx.storage.delete(gone);
+    return { ok: true };
+  }
+
+  /** Whether `from` and `to` were named to each other by the world room (the plan is mutual; both lists must say so). */
+  private mayConnect(from: string, to: string): boolean {
+    return (this.allowed.get(from)?.has(to) ?? false) && (this.allowed.get(to)?.has(from) ?? false);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {

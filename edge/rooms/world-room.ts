@@ -232,6 +232,8 @@ export class WorldRoom extends DurableObject<Env> {
   private departed: number[] = [];
   /** When the peer-to-peer plan was last made (edge/world/peers.ts). */
   private peersPlannedAt = 0;
+  /** Peer ids of opted-in visitors that left since the plan was last shared (the SignalRoom forgets their lists). */
+  private readonly peersLeft = new Set<string>();
   /** The language tier's rate limits for this world (its daily budget is in storage). */
   private readonly aiGate = new AiGate();
 
@@ -823,7 +825,9 @@ export class WorldRoom extends DurableObject<Env> {
 
   /**
    * Tells every opted-in visitor the nearby opted-in visitors it may open DataChannels to (edge/world/peers.ts),
-   * when its list changed; a visitor that opted out hears an empty list once.
+   * when its list changed; a visitor that opted out hears an empty list once. The world's SignalRoom gets the
+   * changed lists first (it relays an OFFER, ANSWER or CANDIDATE only between two visitors named to each
+   * other), and the visitors hear once it has them, so their first OFFER passes.
    */
   private sharePeers(now: number): void {
     const world = this.world;
@@ -835,14 +839,42 @@ export class WorldRoom extends DurableObject<Env> {
       if (position) candidates.push({ entity: c.avatar, peer: c.peer, position });
     }
     const plan = planPeers(candidates);
+    const lists: Record<string, string[]> = {};
+    // Departed first: a visitor that came back under the same peer id gets its new list below.
+    for (const peer of this.peersLeft) lists[peer] = [];
+    this.peersLeft.clear();
+    const tell: { c: Client; msg: ServerMessage }[] = [];
     for (const c of this.clients.values()) {
       const links = plan.get(c.avatar);
       const msg: ServerMessage = links ? { type: 'peers', self: c.peer, peers: links } : { type: 'peers', self: '', peers: [] };
       const key = links ? `${c.peer}|${links.map((l) => l.entity).join(',')}` : '';
       if (key === c.peersSent) continue;
       c.peersSent = key;
-      this.send(c, msg);
+      if (c.peer !== '') lists[c.peer] = links ? links.map((l) => l.peer) : [];
+      tell.push({ c, msg });
     }
+    if (Object.keys(lists).length === 0) {
+      for (const t of tell) this.send(t.c, t.msg);
+      return;
+    }
+    const told = () => {
+      for (const t of tell) if (this.clients.get(t.c.ws) === t.c) this.send(t.c, t.msg);
+    };
+    this.env.SIGNAL_ROOM.getByName(world.name)
+      .allow(lists)
+      .then(
+        (r) => {
+          if (!r.ok) console.error(`world-room: the SignalRoom refused the peer lists: ${r.message}`);
+          told();
+        },
+        (err: unknown) => {
+          // Signalling refuses these visitors' offers meanwhile: their motion keeps coming from the room.
+          console.error(
+            `world-room: the SignalRoom did not take the peer lists: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          told();
+        },
+      );
   }
 
   /** Token bucket per socket: true when the frame may be handled. Closes a repeat offender with CLOSE.flood. */
@@ -1011,7 +1043,10 @@ export class WorldRoom extends DurableObject<Env> {
       this.store.putSession(sessionOf(c, e, Date.now()));
     }
     this.lastActivity = Date.now();
-    if (c.p2p) this.peersPlannedAt = 0; // its peers hear at the next flush that it is gone
+    if (c.p2p) {
+      this.peersPlannedAt = 0; // its peers hear at the next flush that it is gone
+      if (c.peer !== '') this.peersLeft.add(c.peer);
+    }
     if (this.clients.size > 0) this.flush(Date.now());
     else world?.saveTick(); // the last one out: nothing ticks any more
   }

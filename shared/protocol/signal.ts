@@ -86,8 +86,14 @@ export type SignalServerFrame =
   | { type: 'OPEN' }
   | { type: 'ERROR'; payload: { msg: string } }
   | { type: 'ID-TAKEN'; payload: { msg: string } }
-  | { type: 'EXPIRE'; src: PeerId; dst: PeerId }
+  | { type: 'EXPIRE'; src: PeerId; dst: PeerId; payload?: { msg: string } }
   | RelayedFrame;
+
+/**
+ * Most peers the world room names for one visitor at once, as the SignalRoom accepts it (edge/world/peers.ts
+ * names at most MAX_P2P_PEERS; the margin keeps a list within bounds however the plan changes).
+ */
+export const MAX_ALLOWED_PEERS = 16;
 
 /** Why a signalling frame was refused (codes in docs/errors.md). */
 export type SignalRefusal = 'signal_too_large' | 'signal_not_json' | 'signal_invalid' | 'signal_forged_src';
@@ -121,6 +127,58 @@ export function parseSignalFrame(text: string, self: string): SignalParse {
   if ('src' in frame && frame.src !== undefined && frame.src !== self)
     return { ok: false, code: 'signal_forged_src', message: 'signal: src must be your own peer id' };
   return { ok: true, frame };
+}
+
+/** Bytes an ICE configuration may take (the edge's P2P_ICE_SERVERS, the viewer's GET /p2p/<world>/ice answer). */
+export const MAX_ICE_CONFIG_BYTES = 8 * 1024;
+/** ICE servers one configuration may list. */
+export const MAX_ICE_SERVERS = 8;
+
+const IceUrl = z
+  .string()
+  .max(256)
+  .regex(/^(?:stuns?|turns?):[^\s]+$/, 'ICE server URLs start stun:, stuns:, turn: or turns:');
+
+/** One ICE server as RTCIceServer takes it; a TURN server needs its username and credential. */
+export const IceServer = z
+  .strictObject({
+    urls: z.union([IceUrl, z.array(IceUrl).min(1).max(4)]),
+    username: z.string().max(256).optional(),
+    credential: z.string().max(256).optional(),
+  })
+  .refine(
+    (s) =>
+      !(Array.isArray(s.urls) ? s.urls : [s.urls]).some((u) => u.startsWith('turn')) ||
+      (s.username !== undefined && s.credential !== undefined),
+    { message: 'a TURN server needs username and credential' },
+  );
+export type IceServer = z.infer<typeof IceServer>;
+export const IceServers = z.array(IceServer).max(MAX_ICE_SERVERS);
+
+/** What GET /p2p/<world>/ice answers: the ICE servers the operator configured (none by default). */
+export const IceConfig = z.strictObject({ iceServers: IceServers });
+export type IceConfig = z.infer<typeof IceConfig>;
+
+/**
+ * Parses a JSON list of ICE servers (`what` names where it came from, for the message): size first, then JSON
+ * and the schema. Empty text is no servers.
+ */
+export function parseIceServers(text: string, what: string): { ok: true; servers: IceServer[] } | { ok: false; message: string } {
+  if (text.trim() === '') return { ok: true, servers: [] };
+  if (text.length > MAX_ICE_CONFIG_BYTES || utf8Length(text) > MAX_ICE_CONFIG_BYTES)
+    return { ok: false, message: `${what} is over ${MAX_ICE_CONFIG_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, message: `${what} is not JSON (a list like [{"urls": "stun:stun.example.org:3478"}])` };
+  }
+  const r = IceServers.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return { ok: false, message: `${what}: ${issue?.path.join('.') || 'list'}: ${issue?.message ?? 'invalid'}`.slice(0, 300) };
+  }
+  return { ok: true, servers: r.data };
 }
 
 /** The WebSocket query the stock client sends (`peerjs?key=…&id=…&token=…&version=…`). */

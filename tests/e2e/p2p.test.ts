@@ -12,6 +12,7 @@ interface Hud {
   fallbacks: number;
   applied: number;
   corrections: number;
+  iceFrom: string;
 }
 interface Walk {
   moved: number;
@@ -33,6 +34,8 @@ describe('peer-to-peer motion between visitors', () => {
     const r = resultOf<Result>(run);
     // Two visitors: one channel each, and B drew A's walk from A's peer frames.
     expect(r.twoOpen.map((h) => h.open)).toEqual([1, 1]);
+    // The ICE servers came from the edge's configuration (none for this loopback run).
+    expect(r.twoOpen.map((h) => h.iceFrom)).toEqual(['edge', 'edge']);
     for (const w of r.twoWalk) {
       expect(w.received).toBeGreaterThan(20);
       expect(w.applied).toBeGreaterThan(20);

@@ -3,10 +3,11 @@
  * GET <path><key>/id, the socket at <path>peerjs?key&id&token&version, JSON frames with HEARTBEAT, OFFER,
  * ANSWER, CANDIDATE and LEAVE, and the server's OPEN, ERROR, EXPIRE and relayed frames.
  */
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { PERMISSION } from '../../edge/auth/permissions';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../shared/protocol';
-import { call, sessionToken, tokenWith } from './support';
+import { call, join, sessionToken, testEnv, tokenWith } from './support';
 
 const PEERJS_VERSION = '1.5.5';
 
@@ -80,6 +81,11 @@ async function visitor(world = 'plaza') {
   return { token, id, s };
 }
 
+/** The world room names these visitors to each other, as its peers plan does (the SignalRoom's `allow` RPC). */
+async function named(world: string, ...ids: string[]): Promise<void> {
+  await env.SIGNAL_ROOM.getByName(world).allow(Object.fromEntries(ids.map((id) => [id, ids.filter((o) => o !== id)])));
+}
+
 const offer = (dst: string, extra: Record<string, unknown> = {}) => ({
   type: 'OFFER',
   payload: {
@@ -151,6 +157,7 @@ describe('relaying between peers', () => {
   it('relays OFFER, ANSWER, CANDIDATE and LEAVE with src set by the room and unknown fields dropped', async () => {
     const a = await visitor();
     const b = await visitor();
+    await named('plaza', a.id, b.id);
     a.s.send({ type: 'HEARTBEAT' });
     a.s.send(offer(b.id, { injected: 'x'.repeat(100) }));
     const got = await b.s.until((m) => m.type === 'OFFER');
@@ -186,12 +193,13 @@ describe('relaying between peers', () => {
     const a = await visitor();
     const lateToken = await sessionToken('plaza');
     const lateId = await ownId('plaza', lateToken);
+    const ghost = `p${'0'.repeat(32)}`;
+    await named('plaza', a.id, lateId, ghost);
     a.s.send(offer(lateId));
     const late = await open('plaza', lateId, lateToken);
     expect(await late.until(() => true)).toEqual({ type: 'OPEN' });
     expect(await late.until((m) => m.type === 'OFFER')).toMatchObject({ src: a.id });
 
-    const ghost = `p${'0'.repeat(32)}`;
     a.s.send(offer(ghost));
     expect(await a.s.until((m) => m.type === 'EXPIRE', 8000)).toEqual({ type: 'EXPIRE', src: ghost, dst: a.id });
   }, 15_000);
@@ -199,10 +207,94 @@ describe('relaying between peers', () => {
   it('nobody signals into another world: an offer to a peer of another world expires, and never arrives', async () => {
     const here = await visitor('plaza');
     const there = await visitor('elsewhere');
+    // Even named (as no room would): the other world's peer is not connected here.
+    await named('plaza', here.id, there.id);
     here.s.send(offer(there.id));
     expect(await here.s.until((m) => m.type === 'EXPIRE', 8000)).toMatchObject({ src: there.id });
     expect(there.s.seen.filter((m) => m.type === 'OFFER')).toEqual([]);
   }, 15_000);
+});
+
+describe('only peers the world room named to each other signal', () => {
+  const answer = (dst: string) => ({
+    type: 'ANSWER',
+    payload: { sdp: { type: 'answer', sdp: 'v=0\r\n' }, type: 'data', connectionId: 'dc_abc123' },
+    dst,
+  });
+  const candidate = (dst: string) => ({
+    type: 'CANDIDATE',
+    payload: { candidate: { candidate: 'candidate:1 1 udp 1 10.250.0.1 5 typ host' }, type: 'data', connectionId: 'c' },
+    dst,
+  });
+
+  it('an OFFER, ANSWER or CANDIDATE to a peer not named for you is answered EXPIRE with the reason, never relayed; the socket stays and named peers still talk', async () => {
+    const a = await visitor();
+    const b = await visitor();
+    const c = await visitor();
+    await named('plaza', a.id, b.id);
+    for (const frame of [offer(c.id), answer(c.id), candidate(c.id)]) {
+      a.s.send(frame);
+      expect(await a.s.until((m) => m.type === 'EXPIRE')).toEqual({
+        type: 'EXPIRE',
+        src: c.id,
+        dst: a.id,
+        payload: { msg: expect.stringContaining('signal_not_your_peer') },
+      });
+    }
+    // Named only one way (a list not yet updated on the other side) is not enough either.
+    await env.SIGNAL_ROOM.getByName('plaza').allow({ [c.id]: [b.id] });
+    c.s.send(offer(b.id));
+    expect(await c.s.until((m) => m.type === 'EXPIRE')).toMatchObject({
+      src: b.id,
+      payload: { msg: expect.stringMatching(/^signal: /) },
+    });
+    a.s.send(offer(b.id));
+    expect(await b.s.until((m) => m.type === 'OFFER')).toMatchObject({ src: a.id });
+    expect(b.s.seen.filter((m) => m.type === 'OFFER')).toHaveLength(1);
+    expect(c.s.seen.some((m) => m.type === 'OFFER' || m.type === 'ANSWER' || m.type === 'CANDIDATE')).toBe(false);
+    // Taken off each other's lists: refused again; a LEAVE still goes through (it closes a connection).
+    await env.SIGNAL_ROOM.getByName('plaza').allow({ [a.id]: [], [b.id]: [] });
+    a.s.send(offer(b.id));
+    expect(await a.s.until((m) => m.type === 'EXPIRE')).toMatchObject({ src: b.id });
+    a.s.send({ type: 'LEAVE', dst: b.id });
+    expect(await b.s.until((m) => m.type === 'LEAVE')).toEqual({ type: 'LEAVE', src: a.id, dst: b.id });
+    expect(a.s.seen.some((m) => m.type === 'ERROR')).toBe(false);
+  });
+
+  it('the world room names visitors standing together to the SignalRoom before it tells them, and not the one far away', async () => {
+    const a = await join('plaza', [60, 60, 30]);
+    const b = await join('plaza', [62, 60, 30]);
+    const far = await join('plaza', [200, 30, 30]);
+    for (const v of [a, b, far]) v.s.send({ type: 'p2p', on: true });
+    await a.s.until((m) => m.type === 'peers' && m.peers.length > 0);
+    const idA = await ownId('plaza', a.token);
+    const idB = await ownId('plaza', b.token);
+    const idFar = await ownId('plaza', far.token);
+    const sa = await open('plaza', idA, a.token);
+    const sb = await open('plaza', idB, b.token);
+    const sf = await open('plaza', idFar, far.token);
+    for (const s of [sa, sb, sf]) expect(await s.until(() => true)).toEqual({ type: 'OPEN' });
+    sa.send(offer(idB));
+    expect(await sb.until((m) => m.type === 'OFFER')).toMatchObject({ src: idA });
+    sf.send(offer(idA));
+    expect(await sf.until((m) => m.type === 'EXPIRE')).toMatchObject({
+      payload: { msg: expect.stringContaining('signal_not_your_peer') },
+    });
+    // b opts out: the room takes it off a's list, and signalling between them stops.
+    b.s.send({ type: 'p2p', on: false });
+    await a.s.until((m) => m.type === 'peers' && m.peers.length === 0);
+    sa.send(offer(idB));
+    expect(await sa.until((m) => m.type === 'EXPIRE')).toMatchObject({ src: idB });
+    for (const v of [a, b, far]) v.s.ws.close(1000);
+  }, 15_000);
+
+  it('the allow RPC takes only peer ids, at most 16 per visitor', async () => {
+    const room = env.SIGNAL_ROOM.getByName('plaza');
+    expect(await room.allow({ '../x': [] })).toEqual({ ok: false, message: expect.stringMatching(/^signal: allow takes/) });
+    const many = Array.from({ length: 17 }, (_, i) => `p${i.toString(16).padStart(32, '0')}`);
+    expect(await room.allow({ [`p${'1'.repeat(32)}`]: many })).toMatchObject({ ok: false });
+    expect(await room.allow({ [`p${'1'.repeat(32)}`]: many.slice(0, 16) })).toEqual({ ok: true });
+  });
 });
 
 describe('bad frames are refused and the room keeps serving others', () => {
@@ -210,6 +302,7 @@ describe('bad frames are refused and the room keeps serving others', () => {
     const a = await visitor();
     const b = await visitor();
     const forger = await visitor();
+    await named('plaza', a.id, b.id, forger.id);
     forger.s.send({ ...offer(b.id), src: a.id });
     expect(await forger.s.until((m) => m.type === 'ERROR')).toMatchObject({
       payload: { msg: 'signal: src must be your own peer id' },
@@ -246,6 +339,7 @@ describe('bad frames are refused and the room keeps serving others', () => {
     expect((await bin.s.closed).code).toBe(4400);
 
     const a = await visitor();
+    await named('plaza', a.id, b.id);
     a.s.send(offer(b.id));
     expect(await b.s.until((m) => m.type === 'OFFER')).toMatchObject({ src: a.id });
     expect(b.s.seen.filter((m) => m.type === 'OFFER')).toHaveLength(1);
@@ -256,5 +350,45 @@ describe('bad frames are refused and the room keeps serving others', () => {
     expect((await call('/p2p/plaza/peerjs')).status).toBe(426);
     expect((await call('/p2p/Bad!/peerjs/id')).status).toBe(400);
     expect((await call('/p2p/plaza/nothing')).status).toBe(404);
+  });
+});
+
+describe('ICE servers are configuration, handed to visitors of the world', () => {
+  const ice = (token: string | null, world = 'plaza', withEnv: Env = testEnv) =>
+    call(`/p2p/${world}/ice`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } }, withEnv);
+
+  it('none by default (loopback needs none); the configured STUN and TURN servers otherwise, uncached', async () => {
+    const token = await sessionToken('plaza');
+    const none = await ice(token);
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ iceServers: [] });
+    const list = [
+      { urls: 'stun:stun.example.org:3478' },
+      { urls: ['turn:turn.example.org:3478?transport=udp'], username: 'storm', credential: 'secret' },
+    ];
+    const configured = await ice(token, 'plaza', { ...testEnv, P2P_ICE_SERVERS: JSON.stringify(list) });
+    expect(configured.status).toBe(200);
+    expect(configured.headers.get('cache-control')).toBe('no-store');
+    expect(await configured.json()).toEqual({ iceServers: list });
+  });
+
+  it('only a valid token of that world gets them (TURN credentials stay with its visitors)', async () => {
+    const env = { ...testEnv, P2P_ICE_SERVERS: '[{"urls":"turn:t.example.org:3478","username":"u","credential":"c"}]' };
+    expect((await ice(null, 'plaza', env)).status).toBe(401);
+    const elsewhere = await tokenWith('elsewhere', PERMISSION.join);
+    const other = await ice(elsewhere, 'plaza', env);
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ error: { code: 'token_wrong_world' } });
+  });
+
+  it('a configuration outside the schema is a clear 500 (p2p_ice_config) naming the variable and field', async () => {
+    const token = await sessionToken('plaza');
+    for (const bad of ['not json', '[{"urls":"http://x.example/"}]', '[{"urls":"turn:t.example.org:3478"}]']) {
+      const res = await ice(token, 'plaza', { ...testEnv, P2P_ICE_SERVERS: bad });
+      expect(res.status).toBe(500);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('p2p_ice_config');
+      expect(body.error.message).toMatch(/^edge: P2P_ICE_SERVERS/);
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { StormConnection } from '../../web/net/storm-connection';
 export function fakeConnection(over: Partial<StormConnection> = {}): StormConnection {
   return {
     tick: 0,
-    traffic: { bytesIn: 0, bytesOut: 0 },
+    traffic: { bytesIn: 0, bytesOut: 0, framesIn: 0 },
     state: 'open',
     session: 's-1',
     sendInput: () => {},

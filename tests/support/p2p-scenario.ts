@@ -25,6 +25,12 @@ interface P2pHud {
   applied: number;
   roomSkipped: number;
   corrections: number;
+  probePeer: number;
+  probeRoom: number;
+  probePeerSent: number;
+  roomFrames: number;
+  roomBytes: number;
+  iceFrom: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,6 +76,12 @@ async function hud(page: Page): Promise<P2pHud> {
     applied: await n('applied'),
     roomSkipped: await n('room-skipped'),
     corrections: await n('corrections'),
+    probePeer: await n('probe-peer'),
+    probeRoom: await n('probe-room'),
+    probePeerSent: await n('probe-peer-sent'),
+    roomFrames: await n('room-frames'),
+    roomBytes: await n('room-bytes'),
+    iceFrom: (await el.getAttribute('data-ice-from')) ?? '',
   };
 }
 
@@ -198,13 +210,20 @@ async function e2e(base: string, browser: Browser) {
   return { twoOpen, twoWalk, threeOpen, threeWalk, fallback, correction };
 }
 
-/** The p2p bench's measure: A's key press to the first moving update of A on every other visitor, by each path. */
+/**
+ * The p2p bench's measure: A's key press to the first moving update of A on every other visitor, by each path;
+ * the peer path split at A's stamp on that update (`peerSender`: press to sent; `peerTransit`: sent to drawn);
+ * and what the room sent all visitors (frames and bytes per second) while A walked, with p2p on and with it off.
+ */
 export interface Latencies {
   visitors: number;
   peer: number[];
   room: number[];
+  peerSender: number[];
+  peerTransit: number[];
   fallbacks: number;
   open: number[];
+  traffic: { p2p: boolean; seconds: number; roomFrames: number; roomBytes: number; peerFrames: number }[];
 }
 
 type Debug = { stormDebug: { probe(entity: number): void } };
@@ -229,6 +248,8 @@ async function bench(base: string, browser: Browser, counts: number[], trials: n
     if (!a) throw new Error('p2p scenario: no visitors');
     const peer: number[] = [];
     const room: number[] = [];
+    const peerSender: number[] = [];
+    const peerTransit: number[] = [];
     for (let t = 0; t < trials; t++) {
       await sleep(1500);
       for (const o of others) await o.page.evaluate((id) => (window as unknown as Debug).stormDebug.probe(id), a.id);
@@ -244,15 +265,63 @@ async function bench(base: string, browser: Browser, counts: number[], trials: n
       await sleep(800);
       const pressedAt = await a.page.evaluate(() => (window as unknown as { p2pPressedAt?: number }).p2pPressedAt ?? 0);
       for (const o of others) {
-        const el = o.page.getByTestId('p2p');
-        const p = Number(await el.getAttribute('data-probe-peer'));
-        const r = Number(await el.getAttribute('data-probe-room'));
-        if (pressedAt > 0 && p > 0) peer.push(p - pressedAt);
-        if (pressedAt > 0 && r > 0) room.push(r - pressedAt);
+        const h = await hud(o.page);
+        if (pressedAt > 0 && h.probePeer > 0) {
+          peer.push(h.probePeer - pressedAt);
+          if (h.probePeerSent > 0) {
+            peerSender.push(h.probePeerSent - pressedAt);
+            peerTransit.push(h.probePeer - h.probePeerSent);
+          }
+        }
+        if (pressedAt > 0 && h.probeRoom > 0) room.push(h.probeRoom - pressedAt);
       }
     }
     const huds = await Promise.all(visitors.map((v) => hud(v.page)));
-    out.push({ visitors: n, peer, room, fallbacks: huds.reduce((s, h) => s + h.fallbacks, 0), open });
+    // The room's traffic to everyone while A walks, with p2p on, then off (the same walk), then on again.
+    const traffic: Latencies['traffic'] = [];
+    for (const p2p of [true, false]) {
+      if (!p2p) {
+        for (const v of visitors) await turnOn(v); // the toggle: now off
+        await until(
+          'p2p turning off',
+          async () => Promise.all(visitors.map((v) => hud(v.page))),
+          (hs) => hs.every((h) => !h.on),
+        );
+      }
+      // An armed probe keeps the counters coming with p2p off.
+      for (const o of visitors) await o.page.evaluate((id) => (window as unknown as Debug).stormDebug.probe(id), a.id);
+      await sleep(1200);
+      const before = await Promise.all(visitors.map((v) => hud(v.page)));
+      const t0 = Date.now();
+      await a.page.keyboard.down('KeyW');
+      await sleep(1500);
+      await a.page.keyboard.up('KeyW');
+      await a.page.keyboard.down('KeyS');
+      await sleep(1500);
+      await a.page.keyboard.up('KeyS');
+      await sleep(600);
+      const after = await Promise.all(visitors.map((v) => hud(v.page)));
+      const seconds = (Date.now() - t0) / 1000;
+      const sum = (f: (h: P2pHud) => number) => after.reduce((s, h, i) => s + f(h) - f(before[i] ?? h), 0);
+      traffic.push({
+        p2p,
+        seconds,
+        roomFrames: sum((h) => h.roomFrames),
+        roomBytes: sum((h) => h.roomBytes),
+        peerFrames: sum((h) => h.received),
+      });
+    }
+    for (const v of visitors) await turnOn(v); // back on for the next count
+    out.push({
+      visitors: n,
+      peer,
+      room,
+      peerSender,
+      peerTransit,
+      fallbacks: huds.reduce((s, h) => s + h.fallbacks, 0),
+      open,
+      traffic,
+    });
   }
   return out;
 }

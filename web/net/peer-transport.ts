@@ -4,10 +4,20 @@
  * unreliable DataChannel (no retransmits) that carries peer motion frames (shared/protocol/peer-motion.ts) at
  * the input rate. It runs on the page, because browsers give workers no RTCPeerConnection. Whatever fails
  * (no route, blocked WebRTC, a peer gone) only closes that peer's channel: its motion keeps coming from the
- * room, silently. Of each pair, the side with the smaller peer id calls.
+ * room, silently. Of each pair, the side with the smaller peer id calls. The ICE servers (STUN/TURN) come from
+ * the edge's configuration (GET /p2p/<world>/ice, none by default) unless the page gives its own.
  */
 import { type DataConnection, Peer } from 'peerjs';
-import { decodePeerMotion, encodePeerMotion, type PeerLink, type PeerMotion, ProtocolError } from '../../shared/protocol';
+import {
+  decodePeerMotion,
+  encodePeerMotion,
+  IceConfig,
+  type IceServer,
+  MAX_ICE_CONFIG_BYTES,
+  type PeerLink,
+  type PeerMotion,
+  ProtocolError,
+} from '../../shared/protocol';
 
 /** The negotiated channel's id on every peer connection (peerjs's own channel takes the low ids). */
 const MOTION_CHANNEL_ID = 1000;
@@ -28,6 +38,11 @@ export interface PeerStats {
   refused: number;
   /** Connections that failed or closed while still wanted: their motion fell back to the room. */
   fallbacks: number;
+  /** ICE servers in use, and where they came from ('edge', 'page'; 'none' while loading or when the edge failed). */
+  iceServers: number;
+  iceFrom: 'edge' | 'page' | 'none';
+  /** Why the edge's ICE servers could not be used (then none are: loopback and LANs still connect), else null. */
+  iceError: string | null;
 }
 
 export interface PeerTransportOptions {
@@ -38,7 +53,7 @@ export interface PeerTransportOptions {
   token: string;
   /** The visitor's own peer id, as the room said (bound to the token). */
   self: string;
-  /** ICE servers (STUN/TURN): configuration, none by default (loopback and LANs need none). */
+  /** ICE servers (STUN/TURN) the page gives; without them the edge's configuration is fetched (none by default). */
   iceServers?: RTCIceServer[];
   /** A motion frame from the peer of avatar `entity`, decoded and checked. */
   onMotion(entity: number, motion: PeerMotion): void;
@@ -67,19 +82,22 @@ interface Link {
 export function createPeerTransport(options: PeerTransportOptions): PeerTransport {
   const url = new URL(options.origin);
   const secure = url.protocol === 'https:';
-  const stats: PeerStats = { signalling: false, wanted: 0, open: 0, sent: 0, received: 0, refused: 0, fallbacks: 0 };
+  const stats: PeerStats = {
+    signalling: false,
+    wanted: 0,
+    open: 0,
+    sent: 0,
+    received: 0,
+    refused: 0,
+    fallbacks: 0,
+    iceServers: 0,
+    iceFrom: 'none',
+    iceError: null,
+  };
   const links = new Map<string, Link>();
   let closed = false;
-  const peer = new Peer(options.self, {
-    host: url.hostname,
-    port: Number(url.port || (secure ? 443 : 80)),
-    path: `/p2p/${options.world}/`,
-    secure,
-    key: 'peerjs',
-    token: options.token,
-    config: { iceServers: options.iceServers ?? [] },
-    debug: 0,
-  });
+  /** The signalling peer, once the ICE servers are known. */
+  let peer: Peer | null = null;
 
   const countOpen = () => {
     let n = 0;
@@ -151,34 +169,64 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
   };
 
   const call = (id: string, l: Link) => {
-    if (closed || !stats.signalling || l.conn !== null || Date.now() < l.retryAt) return;
+    if (closed || !peer || !stats.signalling || l.conn !== null || Date.now() < l.retryAt) return;
     // The smaller id calls; the other side waits for the call.
     if (options.self >= id) return;
     const conn = peer.connect(id, { reliable: false, serialization: 'raw' });
     if (conn) attach(id, l, conn);
   };
 
-  peer.on('open', () => {
-    stats.signalling = true;
-    for (const [id, l] of links) call(id, l);
-  });
-  peer.on('connection', (conn) => {
-    const l = links.get(conn.peer);
-    // Only the peers the room named may connect.
-    if (!l || closed) {
-      conn.close();
-      return;
-    }
-    if (l.conn) fail(conn.peer, l);
-    attach(conn.peer, l, conn);
-  });
-  peer.on('error', () => {
-    // Signalling or a peer failed: the room carries everyone's motion meanwhile; the connection retries.
-  });
-  peer.on('disconnected', () => {
-    stats.signalling = false;
-    if (!closed) setTimeout(() => !closed && peer.disconnected && !peer.destroyed && peer.reconnect(), PEER_RETRY_MS);
-  });
+  const start = (iceServers: RTCIceServer[]): void => {
+    if (closed) return;
+    stats.iceServers = iceServers.length;
+    const p = new Peer(options.self, {
+      host: url.hostname,
+      port: Number(url.port || (secure ? 443 : 80)),
+      path: `/p2p/${options.world}/`,
+      secure,
+      key: 'peerjs',
+      token: options.token,
+      config: { iceServers },
+      debug: 0,
+    });
+    peer = p;
+    p.on('open', () => {
+      stats.signalling = true;
+      for (const [id, l] of links) call(id, l);
+    });
+    p.on('connection', (conn) => {
+      const l = links.get(conn.peer);
+      // Only the peers the room named may connect.
+      if (!l || closed) {
+        conn.close();
+        return;
+      }
+      if (l.conn) fail(conn.peer, l);
+      attach(conn.peer, l, conn);
+    });
+    p.on('error', () => {
+      // Signalling or a peer failed: the room carries everyone's motion meanwhile; the connection retries.
+    });
+    p.on('disconnected', () => {
+      stats.signalling = false;
+      if (!closed) setTimeout(() => !closed && p.disconnected && !p.destroyed && p.reconnect(), PEER_RETRY_MS);
+    });
+  };
+  if (options.iceServers) {
+    stats.iceFrom = 'page';
+    start(options.iceServers);
+  } else {
+    fetchIceServers(fetch, url.origin, options.world, options.token).then(
+      (servers) => {
+        stats.iceFrom = 'edge';
+        start(servers);
+      },
+      (err: unknown) => {
+        stats.iceError = err instanceof Error ? err.message : String(err);
+        start([]);
+      },
+    );
+  }
 
   const retryTimer = setInterval(() => {
     for (const [id, l] of links) call(id, l);
@@ -238,7 +286,28 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
         l.conn?.close();
       }
       links.clear();
-      peer.destroy();
+      peer?.destroy();
     },
   };
+}
+
+/**
+ * The edge's ICE servers for `world` (GET /p2p/<world>/ice with the visitor's token), size- and schema-checked;
+ * rejects with a `p2p:` message when the edge refuses or answers something else.
+ */
+export async function fetchIceServers(doFetch: typeof fetch, origin: string, world: string, token: string): Promise<IceServer[]> {
+  const res = await doFetch(`${origin}/p2p/${world}/ice`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`p2p: the edge gave no ICE servers (HTTP ${res.status}: ${text.slice(0, 200)})`);
+  if (text.length > MAX_ICE_CONFIG_BYTES) throw new Error(`p2p: the ICE configuration is over ${MAX_ICE_CONFIG_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error('p2p: the ICE configuration is not JSON');
+  }
+  const parsed = IceConfig.safeParse(json);
+  if (!parsed.success)
+    throw new Error(`p2p: the ICE configuration is malformed (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+  return parsed.data.iceServers;
 }

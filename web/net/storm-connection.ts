@@ -70,8 +70,11 @@ export interface ConnectionOptions {
 export interface StormConnection {
   /** The newest complete tick received (the last snapshot part's, or a delta's): what the client acknowledges. */
   readonly tick: number;
-  /** Bytes received and sent on every socket of this connection so far (for the performance overlay). */
-  readonly traffic: { readonly bytesIn: number; readonly bytesOut: number };
+  /**
+   * Bytes received and sent on every socket of this connection so far (for the performance overlay), and the
+   * frames received (the p2p bench counts what the room sent).
+   */
+  readonly traffic: { readonly bytesIn: number; readonly bytesOut: number; readonly framesIn: number };
   readonly state: ConnectionState;
   /** The session id of the last welcome (kept across reconnects to resume). */
   readonly session: string;
@@ -161,7 +164,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
     options.onState?.(s, detail);
   };
 
-  const traffic = { bytesIn: 0, bytesOut: 0 };
+  const traffic = { bytesIn: 0, bytesOut: 0, framesIn: 0 };
   const send = (msg: ClientMessage): boolean => {
     if (!socket || !welcomed) return false;
     const bytes = encodeClientMessage(msg);
@@ -183,6 +186,7 @@ export function createStormConnection(options: ConnectionOptions): StormConnecti
   const onFrame = (data: unknown) => {
     if (!(data instanceof ArrayBuffer)) return;
     traffic.bytesIn += data.byteLength;
+    traffic.framesIn++;
     let msg: ServerMessage;
     try {
       msg = decodeServerMessage(new Uint8Array(data), bounds);

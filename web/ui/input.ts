@@ -1,4 +1,7 @@
-/** Captures keyboard, mouse and touch into movement intents, sent at a steady rate; never blocks rendering. */
+/**
+ * Captures keyboard, mouse and touch into movement intents, sent at a steady rate and at once when a key changes
+ * where you go (the room and your peers hear of a step without waiting for the next sample); never blocks rendering.
+ */
 
 /** One input sample: held movement axes plus look deltas accumulated since the last sample. */
 export interface InputIntent {
@@ -23,8 +26,9 @@ function axesFrom(keys: ReadonlySet<string>): { move: InputIntent['move']; turn:
 }
 
 /**
- * Starts capturing input on `surface` and calls `send` about `hz` times a second with the current intent.
- * Typing in a text field does not move you. Returns a stop function.
+ * Starts capturing input on `surface` and calls `send` about `hz` times a second with the current intent, and at
+ * once when a key press or release changes the movement axes or running. Typing in a text field does not move
+ * you. Returns a stop function.
  */
 export function captureInput(surface: HTMLElement, send: (intent: InputIntent) => void, hz = 30): () => void {
   const keys = new Set<string>();
@@ -35,6 +39,27 @@ export function captureInput(surface: HTMLElement, send: (intent: InputIntent) =
   let dragging: { x: number; y: number; id: number } | null = null;
   let stick: { id: number; x0: number; y0: number; dx: number; dy: number } | null = null;
 
+  let sentAxes = '';
+  const sample = (): void => {
+    const { move, turn } = axesFrom(keys);
+    if (stick) {
+      move[0] = -stick.dy;
+      move[1] = stick.dx;
+    }
+    const run = keys.has('ShiftLeft') || keys.has('ShiftRight');
+    sentAxes = `${move.join(',')}|${run}|${fly}`;
+    send({ move, yaw: yaw + turn * 0.05, pitch, run, fly, toggleCamera });
+    yaw = 0;
+    pitch = 0;
+    toggleCamera = false;
+  };
+  /** A key changed where you go: the intent goes now, not at the next sample (up to 1/hz s later). */
+  const sampleIfChanged = (): void => {
+    const { move } = axesFrom(keys);
+    if (stick) return;
+    if (`${move.join(',')}|${keys.has('ShiftLeft') || keys.has('ShiftRight')}|${fly}` !== sentAxes) sample();
+  };
+
   const typing = (e: Event): boolean => e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
   const onKeyDown = (e: KeyboardEvent): void => {
     if (typing(e)) return;
@@ -42,9 +67,11 @@ export function captureInput(surface: HTMLElement, send: (intent: InputIntent) =
     if (e.code === 'KeyC' && !e.repeat) toggleCamera = true;
     keys.add(e.code);
     if (e.code.startsWith('Arrow') || e.code === 'PageUp' || e.code === 'PageDown') e.preventDefault();
+    sampleIfChanged();
   };
   const onKeyUp = (e: KeyboardEvent): void => {
     keys.delete(e.code);
+    sampleIfChanged();
   };
   const onBlur = (): void => keys.clear();
   const onPointerDown = (e: PointerEvent): void => {
@@ -78,17 +105,7 @@ export function captureInput(surface: HTMLElement, send: (intent: InputIntent) =
   surface.addEventListener('pointerup', onPointerUp);
   surface.addEventListener('pointercancel', onPointerUp);
 
-  const timer = setInterval(() => {
-    const { move, turn } = axesFrom(keys);
-    if (stick) {
-      move[0] = -stick.dy;
-      move[1] = stick.dx;
-    }
-    send({ move, yaw: yaw + turn * 0.05, pitch, run: keys.has('ShiftLeft') || keys.has('ShiftRight'), fly, toggleCamera });
-    yaw = 0;
-    pitch = 0;
-    toggleCamera = false;
-  }, 1000 / hz);
+  const timer = setInterval(sample, 1000 / hz);
 
   return () => {
     clearInterval(timer);

@@ -126,8 +126,9 @@ const SWITCHES = new Set(['assets', 'p2p']);
 
 /** Why `visit --p2p` is refused (docs/errors.md, visit). */
 export const P2P_UNSUPPORTED =
-  'visit: --p2p cannot take part yet: peer-to-peer motion needs WebRTC DataChannels, which Node does not have, and ' +
-  'no Node WebRTC package is wired into visit (werift, pure TypeScript, would be the candidate); visit sees every ' +
+  'visit: --p2p cannot take part yet: peer-to-peer motion needs WebRTC DataChannels, which Node does not have; the ' +
+  'one pure-TypeScript WebRTC on npm (werift 0.25) needs Node 22 while visit runs on Node 20.19+, and the others ' +
+  '(node-datachannel, @roamhq/wrtc) are native binaries; visit sees every ' +
   "visitor's motion through the room, exactly as a browser whose peer connection failed";
 
 function number(text: string, flag: string, min: number, max: number, integer: boolean): number {

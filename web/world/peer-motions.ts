@@ -36,7 +36,7 @@ export interface PeerMotions {
    * A latency probe (the p2p bench): when avatar `entity`'s first moving update arrived by each path, as
    * Date.now() (comparable across pages of one machine); 0 until it did.
    */
-  probe: { entity: number; peerAt: number; roomAt: number } | null;
+  probe: { entity: number; peerAt: number; roomAt: number; peerSentAt: number } | null;
   applied: number;
   roomSkipped: number;
   corrections: number;
@@ -104,11 +104,23 @@ export function staleRoomReports(
   return out;
 }
 
-/** Notes the first moving update of the probed avatar by `path` (a speed over 0.1 m/s counts as moving). */
-export function probeArrival(state: PeerMotions, id: number, velocity: Vec3 | undefined, path: 'peer' | 'room'): void {
+/**
+ * Notes the first moving update of the probed avatar by `path` (a speed over 0.1 m/s counts as moving); for a peer
+ * update also when its sender stamped it (`sentAt`), which splits the path into the sender's part and the rest.
+ */
+export function probeArrival(
+  state: PeerMotions,
+  id: number,
+  velocity: Vec3 | undefined,
+  path: 'peer' | 'room',
+  sentAt = 0,
+): void {
   const p = state.probe;
   if (p === null || p.entity !== id || !velocity || Math.hypot(velocity[0], velocity[1], velocity[2]) < 0.1) return;
-  if (path === 'peer' && p.peerAt === 0) p.peerAt = Date.now();
+  if (path === 'peer' && p.peerAt === 0) {
+    p.peerAt = Date.now();
+    p.peerSentAt = sentAt;
+  }
   if (path === 'room' && p.roomAt === 0) p.roomAt = Date.now();
 }
 

@@ -134,8 +134,13 @@ export interface PeerMotionStats {
   corrections: number;
   /** Peer updates ignored (unknown entity, your own avatar, or under a correction). */
   ignored: number;
-  /** The latency probe, when armed: Date.now() of the probed avatar's first moving update by each path (0: not yet). */
-  probe?: { entity: number; peerAt: number; roomAt: number };
+  /**
+   * The latency probe, when armed: Date.now() of the probed avatar's first moving update by each path (0: not yet),
+   * and the sender's Date.now() stamped on that peer update.
+   */
+  probe?: { entity: number; peerAt: number; roomAt: number; peerSentAt: number };
+  /** Frames and bytes the room has sent this visitor's connection so far (the p2p bench's messages/s). */
+  room: { frames: number; bytes: number };
 }
 
 /** What the renderer takes from a world event: its shared memory and its terrain (null for every other event). */

@@ -1,6 +1,7 @@
 /**
  * The world side of the viewer, as a worker runs it: the world App (web/world/world-app.ts) stepped at
- * 60 Hz, and the page's commands parsed once at the door and handed to it as events. The world worker posts
+ * 60 Hz, and the page's commands parsed once at the door and handed to it as events. An input that changes
+ * where you go runs a frame at once, so the room and your peers hear of it without waiting for the next tick. The world worker posts
  * every event to the page; the single-worker viewer (web/workers/render-world.worker.ts) hands memory and
  * terrain to its own render loop instead.
  */
@@ -32,11 +33,13 @@ export function runWorldHost(
     materials: world.app.resource(Materials).buffer,
   });
   let last = performance.now();
-  setInterval(() => {
+  const frame = (): void => {
     const now = performance.now();
     world.frame(Math.min(0.25, (now - last) / 1000));
     last = now;
-  }, 1000 / WORLD_HZ);
+  };
+  setInterval(frame, 1000 / WORLD_HZ);
+  let intent = '';
   return (data) => {
     const parsed = WorldCommand.safeParse(data);
     if (!parsed.success) {
@@ -50,5 +53,15 @@ export function runWorldHost(
     if (parsed.data.type === 'trace')
       post({ type: 'trace', trace: world.app.exportTrace('world worker'), metrics: world.app.resource(MetricsKey).toJsonl() });
     else world.app.send(Commands, parsed.data);
+    if (parsed.data.type === 'input') {
+      // Turning alone waits for the next frame; a changed step or stop goes out now (the input plugin sends it to
+      // the room, the p2p plugin to your peers) rather than up to a frame later.
+      const { move, run, fly } = parsed.data;
+      const next = `${move.join(',')}|${run}|${fly}`;
+      if (next !== intent) {
+        intent = next;
+        frame();
+      }
+    }
   };
 }

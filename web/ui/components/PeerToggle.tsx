@@ -30,6 +30,11 @@ export function PeerToggle(props: {
         data-corrections={props.world?.corrections ?? 0}
         data-probe-peer={props.world?.probe?.peerAt ?? 0}
         data-probe-room={props.world?.probe?.roomAt ?? 0}
+        data-probe-peer-sent={props.world?.probe?.peerSentAt ?? 0}
+        data-room-frames={props.world?.room.frames ?? 0}
+        data-room-bytes={props.world?.room.bytes ?? 0}
+        data-ice-servers={props.transport?.iceServers ?? 0}
+        data-ice-from={props.transport?.iceFrom ?? 'none'}
       >
         <button
           type="button"

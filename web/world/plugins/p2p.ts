@@ -2,14 +2,18 @@
  * The p2p plugin: the world worker's side of peer-to-peer motion. It passes the visitor's opt-in to the room,
  * hands the room's peers frame to the page (whose peer transport, web/net/peer-transport.ts, holds the WebRTC
  * connections: workers have none), draws the motion peers send (shown first; web/world/peer-motions.ts
- * reconciles it with the room's), and posts your own avatar's motion for your peers every frame it moves.
+ * reconciles it with the room's), and posts your own avatar's motion for your peers every frame it moves, and
+ * in the very frame your input changes where you go (with the velocity that input asks for: physics starts
+ * moving you only at the next fixed step, and your peers should not wait for it).
  */
+import { velocityFor } from '../../../shared/physics/intent';
 import type { PeerMotion, Vec3 } from '../../../shared/protocol';
 import type { Plugin } from '../../engine';
 import { Avatar, Motion, Transform } from '../../scene/components';
 import { Clock, Commands, CurrentPlace, Entities, Outbox, PeerMotionsKey, PeersReceived, selfEntity, WorldReset } from '../keys';
 import { acceptPeerMotion, createPeerMotions, probeArrival, staleRoomReports } from '../peer-motions';
 import { NetLinkKey } from './net';
+import { intentOf, PhysicsKey } from './physics';
 
 /** Standing still, your motion still goes to peers this often (ms), so a lost frame heals. */
 export const STILL_SEND_MS = 250;
@@ -51,6 +55,9 @@ export function p2pPlugin(): Plugin {
       let lastSent = Number.NEGATIVE_INFINITY;
       let lastSentPosition: Vec3 | null = null;
       let lastStats = Number.NEGATIVE_INFINITY;
+      const inputs = app.reader(Commands);
+      /** The velocity your latest input asks for (null until an input came). */
+      let intended: Vec3 | null = null;
 
       app.addSystem({
         name: 'p2p-receive',
@@ -69,11 +76,11 @@ export function p2pPlugin(): Plugin {
               continue;
             }
             if (c.type === 'p2p-probe') {
-              peers.probe = { entity: c.entity, peerAt: 0, roomAt: 0 };
+              peers.probe = { entity: c.entity, peerAt: 0, roomAt: 0, peerSentAt: 0 };
               continue;
             }
             if (c.type !== 'peer-motion') continue;
-            probeArrival(peers, c.entity, c.motion.velocity, 'peer');
+            probeArrival(peers, c.entity, c.motion.velocity, 'peer', c.motion.sentAt);
             const index = app.resource(Entities);
             const e = index.byNet.get(c.entity);
             if (c.entity === index.selfNetId || e === undefined || !world.isAlive(e) || !world.has(e, Avatar)) {
@@ -122,12 +129,33 @@ export function p2pPlugin(): Plugin {
           const world = ctx.world;
           const now = clock.now();
           const outbox = app.resource(Outbox);
-          if (on && now - lastStats >= STATS_MS) {
+          // A changed input: its velocity goes to your peers in this frame (only while physics predicts you, so
+          // peers never see you start before you do).
+          let changed: Vec3 | null = null;
+          const physics = app.hasResource(PhysicsKey) ? app.resource(PhysicsKey) : null;
+          for (const c of inputs.read()) {
+            if (c.type !== 'input') continue;
+            const intent = intentOf(c.move, c.yaw, c.run, c.fly);
+            const v = velocityFor(intent.move, intent.rotation, intent.flags, physics?.pace ?? 1);
+            const differs = intended === null || v.some((x, k) => Math.abs(x - (intended?.[k] ?? 0)) > 1e-3);
+            intended = v;
+            if (differs && physics?.predicted) changed = v;
+          }
+          // Counters while p2p is on, or a latency probe is armed (the bench compares the room's traffic with p2p off).
+          if ((on || peers.probe !== null) && now - lastStats >= STATS_MS) {
             lastStats = now;
             const { applied, roomSkipped, corrections, ignored } = peers;
+            const traffic = app.resource(NetLinkKey).conn?.traffic;
             outbox.post({
               type: 'p2p-stats',
-              stats: { applied, roomSkipped, corrections, ignored, ...(peers.probe ? { probe: { ...peers.probe } } : {}) },
+              stats: {
+                applied,
+                roomSkipped,
+                corrections,
+                ignored,
+                ...(peers.probe ? { probe: { ...peers.probe } } : {}),
+                room: { frames: traffic?.framesIn ?? 0, bytes: traffic?.bytesIn ?? 0 },
+              },
             });
           }
           const self = selfEntity(world, app.resource(Entities));
@@ -151,7 +179,7 @@ export function p2pPlugin(): Plugin {
               : [0, 0, 0];
           last = { at: now, position };
           const moved = lastSentPosition === null || position.some((x, k) => Math.abs(x - (lastSentPosition?.[k] ?? 0)) > 1e-4);
-          if (!moved && now - lastSent < STILL_SEND_MS) return;
+          if (!moved && changed === null && now - lastSent < STILL_SEND_MS) return;
           lastSent = now;
           lastSentPosition = position;
           seq = (seq + 1) >>> 0;
@@ -164,7 +192,7 @@ export function p2pPlugin(): Plugin {
               seq,
               sentAt: Date.now(),
               position,
-              velocity: moved ? [clamp(v[0]), clamp(v[1]), clamp(v[2])] : [0, 0, 0],
+              velocity: changed ?? (moved ? [clamp(v[0]), clamp(v[1]), clamp(v[2])] : [0, 0, 0]),
               rotation: [rotation[0] / len, rotation[1] / len, rotation[2] / len, rotation[3] / len],
             },
           });

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { createHeightfield, terrainPatches } from '../../../../edge/world/terrain';
+import { AVATAR_HALF_HEIGHT, WALK_SPEED } from '../../../../shared/physics/constants';
+import { loadRapier } from '../../../../shared/physics/rapier';
 import type { PeerMotion, ServerMessage } from '../../../../shared/protocol';
 import type { ConnectionOptions } from '../../../../web/net/storm-connection';
 import { Transform } from '../../../../web/scene/components';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { CORRECTION_HOLD_MS } from '../../../../web/world/peer-motions';
 import { SMOOTH_MS } from '../../../../web/world/plugins/motion';
+import { PhysicsKey } from '../../../../web/world/plugins/physics';
 import { createWorldApp } from '../../../../web/world/world-app';
 import type { WorldEvent } from '../../../../web/world/world-protocol';
 import { testEntity } from '../../../support/entities';
@@ -182,7 +186,7 @@ describe('the latency probe (the p2p bench)', () => {
     h.peerMotion(OTHER, h.motion(1, [110, 100, 20]));
     h.roomMotion([110, 100, 20], 2);
     h.step(500);
-    expect(h.stats()?.probe).toEqual({ entity: OTHER, peerAt: 0, roomAt: 0 });
+    expect(h.stats()?.probe).toEqual({ entity: OTHER, peerAt: 0, roomAt: 0, peerSentAt: 0 });
     const before = Date.now();
     h.peerMotion(OTHER, h.motion(2, [110.1, 100, 20], [3, 0, 0]));
     h.deliver({
@@ -195,5 +199,80 @@ describe('the latency probe (the p2p bench)', () => {
     const probe = h.stats()?.probe;
     expect(probe?.peerAt).toBeGreaterThanOrEqual(before);
     expect(probe?.roomAt).toBeGreaterThanOrEqual(probe?.peerAt ?? 0);
+    // The sender's stamp on that first moving peer update (the harness's frames say 1).
+    expect(probe?.peerSentAt).toBe(1);
+  });
+});
+
+describe('your motion to peers when your input changes', () => {
+  it('goes in the frame the input arrives, with the velocity it asks for, before physics has moved you; a stop too', async () => {
+    const R = await loadRapier();
+    let t = 1000;
+    const posts: WorldEvent[] = [];
+    let options: ConnectionOptions | null = null;
+    const world = createWorldApp({
+      post: (e) => posts.push(e),
+      now: () => t,
+      hardwareConcurrency: 2,
+      workers: 1,
+      rapier: Promise.resolve(R),
+      connect: (o) => {
+        options = o;
+        o.onState?.('open');
+        return fakeConnection({ token: 'v1.test.token' });
+      },
+    });
+    const app = world.app;
+    const frame = (ms = 1000 / 60) => {
+      t += ms;
+      world.frame(ms / 1000);
+    };
+    const deliver = (m: ServerMessage) => options?.onMessage?.(m);
+    app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
+    frame();
+    deliver({
+      type: 'welcome',
+      version: 1,
+      session: 's',
+      avatar: SELF,
+      bounds,
+      serverTime: 0,
+      tick: 1,
+      resumed: false,
+      permissions: 7,
+    });
+    deliver({
+      type: 'snapshot',
+      tick: 1,
+      part: 0,
+      parts: 1,
+      entities: [
+        testEntity(SELF, { kind: 'avatar', position: [100, 100, 20 + AVATAR_HALF_HEIGHT], scale: [0.6, 0.6, 1.8] }),
+        testEntity(OTHER, { kind: 'avatar', position: [110, 100, 20] }),
+      ],
+    });
+    for (const p of terrainPatches(createHeightfield(256, 4, () => 20))) deliver(p);
+    await Promise.resolve();
+    app.send(Commands, { type: 'p2p', on: true });
+    deliver({ type: 'peers', self: peer(SELF), peers: [{ entity: OTHER, peer: peer(OTHER) }] });
+    for (let i = 0; i < 40; i++) frame();
+    expect(app.resource(PhysicsKey).predicted).not.toBeNull();
+    const sent = () => posts.flatMap((e) => (e.type === 'self-motion' ? [e.motion] : []));
+    const standing = sent().at(-1);
+    const before = sent().length;
+    // Facing +y (yaw π/2), forward: the first frame after the input carries the walk at once.
+    app.send(Commands, { type: 'input', move: [1, 0, 0], yaw: Math.PI / 2, run: false, fly: false });
+    frame(1);
+    const first = sent().at(-1);
+    expect(sent().length).toBe(before + 1);
+    expect(first?.position).toEqual(standing?.position);
+    expect(first?.velocity[0]).toBeCloseTo(0, 3);
+    expect(first?.velocity[1]).toBeCloseTo(WALK_SPEED, 3);
+    for (let i = 0; i < 10; i++) frame();
+    const walked = sent().length;
+    app.send(Commands, { type: 'input', move: [0, 0, 0], yaw: Math.PI / 2, run: false, fly: false });
+    frame(1);
+    expect(sent().length).toBe(walked + 1);
+    expect(sent().at(-1)?.velocity).toEqual([0, 0, 0]);
   });
 });
