@@ -101,6 +101,10 @@ describe('the landing page', () => {
     await expect.poll(() => quantities.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     const texts = await quantities.allTextContents();
     expect(texts.every((t) => /\d+%$/.test(t))).toBe(true);
+    // The live plan made from the forecasts: full detail while nothing is forecast to overload.
+    const plan = page.getByTestId('perf-optim-plan');
+    await expect.poll(() => plan.count(), { timeout: 10_000 }).toBe(1);
+    expect(await plan.textContent()).toMatch(/live plan: \d+ ECS \+ \d+ AI \+ \d+ decode threads, LOD 2\.00 M tris, draw 1024 m/);
   });
 
   it('recovers from a lost GPU device: the status says so, then the frame comes back', async () => {

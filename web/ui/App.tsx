@@ -3,7 +3,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { MapRegion, PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
-import type { LoadForecast, MetricSnapshot } from '../engine/metrics';
+import type { LoadForecast, MetricSnapshot, OptimPlan } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
 import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
@@ -28,6 +28,7 @@ import { WorldMap } from './components/WorldMap';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
+import { createLivePlan } from './live-plan';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
 import { createRoute, shareUrl } from './place-route';
@@ -84,6 +85,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
+  const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
   let ai: AiClient | null = null;
   /** Metric snapshots that came before the AI worker started. */
   const early: MetricSnapshot[] = [];
@@ -181,6 +183,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   onMount(() => {
     const testScene = new URLSearchParams(location.search).get('scene') === 'test';
     const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent, !testScene);
+    // Each forecast updates the live plan; a changed plan goes to the render worker (web/ui/live-plan.ts).
+    const livePlan = createLivePlan({
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      send: (plan) => render.send({ type: 'plan', plan }),
+    });
     // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
     if (new URLSearchParams(location.search).has('debug')) {
       Object.assign(window, {
@@ -248,8 +255,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               }
               if (!ai) {
                 const started = startAiWorker((e) => {
-                  if (e.type === 'forecast') setForecast(e.forecast);
-                  else if (e.type === 'error') console.warn(e.message);
+                  if (e.type === 'forecast') {
+                    setForecast(e.forecast);
+                    const step = livePlan.forecast(e.forecast);
+                    if (step.changed || !optimPlan()) setOptimPlan(step.plan);
+                  } else if (e.type === 'error') console.warn(e.message);
                 });
                 for (const snapshot of early.splice(0)) started.send({ type: 'snapshot', snapshot });
                 ai = started;
@@ -483,6 +493,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       <PerfOverlay
         perf={{ ...view().perf, ...renderPerf() }}
         forecast={forecast()}
+        optimPlan={optimPlan()}
         plugins={pluginList()}
         onSaveTrace={() => world?.send({ type: 'trace' })}
       />
