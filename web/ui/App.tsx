@@ -28,7 +28,7 @@ import { WorldMap } from './components/WorldMap';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
-import { createLivePlan } from './live-plan';
+import { createLivePlan, type LivePlan } from './live-plan';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
 import { createRoute, shareUrl } from './place-route';
@@ -151,6 +151,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
 
   // The renderer's last per-second figures (for ?debug's stormDebug.render()).
   let lastRenderStats: RenderStats | null = null;
+  /** The live optimisation plan (made with the render worker it drives). */
+  let livePlan: LivePlan | null = null;
   const onRenderEvent = (event: RenderEvent): void => {
     switch (event.type) {
       case 'ready':
@@ -176,6 +178,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       case 'stats':
         lastRenderStats = event.stats;
         setRenderPerf({ fps: event.stats.fps, frameMsP50: event.stats.frameMsP50, frameMsP95: event.stats.frameMsP95 });
+        {
+          // The bandit scores the detail variant in force by the frames it gave.
+          const step = livePlan?.frame(event.stats.frameMsP95);
+          if (step?.changed) setOptimPlan(step.plan);
+        }
         break;
     }
   };
@@ -184,10 +191,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     const testScene = new URLSearchParams(location.search).get('scene') === 'test';
     const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent, !testScene);
     // Each forecast updates the live plan; a changed plan goes to the render worker (web/ui/live-plan.ts).
-    const livePlan = createLivePlan({
+    const plan = createLivePlan({
       hardwareConcurrency: navigator.hardwareConcurrency,
-      send: (plan) => render.send({ type: 'plan', plan }),
+      send: (settings) => render.send({ type: 'plan', plan: settings }),
     });
+    livePlan = plan;
     // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
     if (new URLSearchParams(location.search).has('debug')) {
       Object.assign(window, {
@@ -257,7 +265,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
                 const started = startAiWorker((e) => {
                   if (e.type === 'forecast') {
                     setForecast(e.forecast);
-                    const step = livePlan.forecast(e.forecast);
+                    const step = plan.forecast(e.forecast);
                     if (step.changed || !optimPlan()) setOptimPlan(step.plan);
                   } else if (e.type === 'error') console.warn(e.message);
                 });
