@@ -57,6 +57,11 @@ export interface AnomalyDetectorOptions {
   readonly cooldownMs?: number;
   /** Least standard deviation per feature (default 2 events/s, 512 bytes/s). */
   readonly minStd?: Partial<Record<AnomalyFeature, number>>;
+  /**
+   * Rates never anomalous however far over the baseline (default 0): what the channel accepts from anyone, e.g. a
+   * plugin publishing once a frame after a quiet start.
+   */
+  readonly floor?: Partial<Record<AnomalyFeature, number>>;
   /** Sources tracked at most; the longest idle is forgotten past it (default 4096). */
   readonly maxSources?: number;
   /** Called once when a source turns anomalous, with the features that drove it (log it). */
@@ -141,6 +146,10 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions): AnomalyD
     bytes_per_s: options.minStd?.bytes_per_s ?? 512,
   };
   const maxSources = options.maxSources ?? 4096;
+  const floor: Record<AnomalyFeature, number> = {
+    events_per_s: options.floor?.events_per_s ?? 0,
+    bytes_per_s: options.floor?.bytes_per_s ?? 0,
+  };
   const sources = new Map<string, SourceState>();
   /** Every source's normal buckets: the baseline a new source is judged by. */
   const population = baseline();
@@ -154,7 +163,8 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions): AnomalyD
       const b = own ? s.base[f] : population[f];
       if (b.n < warmup) continue;
       const std = Math.max(Math.sqrt(b.variance), 0.5 * b.mean, minStd[f]);
-      features.push({ feature: f, value: values[f], mean: b.mean, std, z: (values[f] - b.mean) / std });
+      const z = (values[f] - b.mean) / std;
+      features.push({ feature: f, value: values[f], mean: b.mean, std, z: values[f] <= floor[f] ? Math.min(0, z) : z });
     }
     features.sort((a, b) => b.z - a.z);
     const z = Math.min(zCap, features[0]?.z ?? 0);
