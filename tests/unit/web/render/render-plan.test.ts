@@ -27,7 +27,9 @@ describe('the render plan', () => {
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['lodBias']);
     expect(RenderPlan.safeParse({ lodBias: 1, drawDistanceM: 5, textureMemoryBytes: 1, decodeWorkers: 1 }).success).toBe(false);
-    expect(RenderPlan.safeParse({ lodBias: 1, drawDistanceM: null, textureMemoryBytes: 1, decodeWorkers: 9 }).success).toBe(false);
+    expect(RenderPlan.safeParse({ lodBias: 1, drawDistanceM: null, textureMemoryBytes: 1, decodeWorkers: 9 }).success).toBe(
+      false,
+    );
   });
 
   it('gives valid settings for every valid plan', () => {
