@@ -14,6 +14,7 @@ interface Timing {
   cpuMs: number;
   gpuWallMs: number;
   gpuPassMs: number | null;
+  range: { cpu: [number, number]; wall: [number, number]; pass: [number, number] | null };
 }
 interface Run {
   adapter: string;
@@ -28,7 +29,7 @@ const framePageModule = `/@fs${fileURLToPath(new URL('../e2e/render-frame.page.t
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 10);
 interface FrameRun {
   adapter: string;
-  results: { instances: number; cull: 'gpu' | 'cpu'; medianMs: number; p95Ms: number }[];
+  results: { instances: number; cull: 'gpu' | 'cpu'; medianMs: number; p95Ms: number; minMs: number; maxMs: number }[];
 }
 let frameRun: FrameRun | undefined;
 
