@@ -14,7 +14,7 @@ export interface LivePlan {
   forecast(forecast: LoadForecast): { plan: OptimPlan; changed: boolean };
   /**
    * Takes the render worker's frame time (its p95 over the last second); at the end of an epoch it scores the
-   * variant that ran and picks the next. Returns the plan in force and whether it changed (then it was sent).
+   * variant that ran and picks the next. Nothing until the first forecast (a world's metrics) came. Returns the plan in force and whether it changed (then it was sent).
    */
   frame(frameMs: number): { plan: OptimPlan; changed: boolean };
   readonly plan: OptimPlan;
@@ -41,6 +41,8 @@ export function createLivePlan(options: {
   let variant = 0;
   let frames: number[] = [];
   let plan = controller.plan;
+  /** The bandit waits for the first forecast: no world, no load to tune for (the preview scene). */
+  let forecasting = false;
   const publish = (): { plan: OptimPlan; changed: boolean } => {
     const next = applyPlanVariant(controller.plan, bandit.variants[variant] ?? 1, VIEWER_FULL_DETAIL);
     const a = renderPlanOf(plan);
@@ -63,11 +65,12 @@ export function createLivePlan(options: {
       return bandit.variants[variant] ?? 1;
     },
     forecast(forecast) {
+      forecasting = true;
       controller.update(forecast);
       return publish();
     },
     frame(frameMs) {
-      if (!Number.isFinite(frameMs) || frameMs <= 0) return { plan, changed: false };
+      if (!forecasting || !Number.isFinite(frameMs) || frameMs <= 0) return { plan, changed: false };
       frames.push(frameMs);
       if (frames.length < epoch) return { plan, changed: false };
       // The epoch's median frame: one hitch does not decide a variant.

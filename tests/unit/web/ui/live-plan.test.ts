@@ -34,6 +34,9 @@ describe('the live plan on the page', () => {
   it('runs one bandit variant per epoch and, with frames that overrun at full detail, settles on less detail', () => {
     const sent: RenderPlan[] = [];
     const live = createLivePlan({ hardwareConcurrency: 8, send: (p) => sent.push(p), epoch: 2 });
+    // Before any forecast (no world yet) the bandit does nothing.
+    for (let i = 0; i < 10; i++) expect(live.frame(30).changed).toBe(false);
+    expect(sent).toEqual([]);
     live.forecast(forecast(8));
     const shares: number[] = [];
     for (let second = 0; second < 2000; second++) {
