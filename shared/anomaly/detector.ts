@@ -3,7 +3,8 @@
  * edge room (Storm frames per connection), the relay (packets per circuit) and the viewer (plugin bus events per
  * plugin). Traffic is counted in one-second buckets per source (events, and bytes where the caller knows them).
  * Each closed bucket gets a z-score per feature against the source's own exponentially weighted mean and
- * variance (a new source is compared with every source's, until it has `warmup` buckets of its own); the
+ * variance (until it has `warmup` buckets of its own, a new source is compared with the 95th percentile of every
+ * source's recent buckets); the
  * variance has a floor (half the mean, and an absolute one) so a quiet source is not alarmed by a little more.
  * The z is capped at `zCap` and fed to a one-sided CUSUM, S = max(0, S + z - k): one burst — a snapshot after a
  * join, a restart — stays under the alarm `h`; a flood that lasts two buckets or more crosses it. A source over
@@ -100,6 +101,9 @@ interface SourceState {
   lastSeen: number;
 }
 
+/** Recent normal buckets kept of every source together (per feature). */
+const POPULATION = 512;
+
 /** Empty buckets closed at most when a source comes back after a silence (a longer one is the same baseline). */
 const MAX_EMPTY_BUCKETS = 60;
 
@@ -151,20 +155,43 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions): AnomalyD
     bytes_per_s: options.floor?.bytes_per_s ?? 0,
   };
   const sources = new Map<string, SourceState>();
-  /** Every source's normal buckets: the baseline a new source is judged by. */
-  const population = baseline();
+  /**
+   * Every source's recent normal buckets (the last POPULATION of them per feature): a new source is judged against
+   * their 95th percentile, with a deviation of at least that level and five floors, so a newcomer is anomalous only
+   * when it is far over what the busy sources send, however many idle ones there are.
+   */
+  const population: Record<AnomalyFeature, number[]> = { events_per_s: [], bytes_per_s: [] };
+  let populationAt = Number.NaN;
+  const populationLevel: Record<AnomalyFeature, { level: number; n: number }> = {
+    events_per_s: { level: 0, n: 0 },
+    bytes_per_s: { level: 0, n: 0 },
+  };
+  /** The population's 95th percentile per feature, made once per bucket end. */
+  const levels = (end: number): Record<AnomalyFeature, { level: number; n: number }> => {
+    if (end !== populationAt) {
+      populationAt = end;
+      for (const f of ANOMALY_FEATURES) {
+        const sorted = [...population[f]].sort((a, b) => a - b);
+        populationLevel[f] = { level: sorted[Math.floor(sorted.length * 0.95)] ?? 0, n: sorted.length };
+      }
+    }
+    return populationLevel;
+  };
 
   const closeBucket = (s: SourceState, name: string, events: number, bytes: number, end: number): void => {
     const perS = 1000 / bucketMs;
     const values: Record<AnomalyFeature, number> = { events_per_s: events * perS, bytes_per_s: bytes * perS };
     const own = s.buckets >= warmup;
     const features: AnomalyFeatureScore[] = [];
+    const pop = own ? null : levels(end);
     for (const f of ANOMALY_FEATURES) {
-      const b = own ? s.base[f] : population[f];
-      if (b.n < warmup) continue;
-      const std = Math.max(Math.sqrt(b.variance), 0.5 * b.mean, minStd[f]);
-      const z = (values[f] - b.mean) / std;
-      features.push({ feature: f, value: values[f], mean: b.mean, std, z: values[f] <= floor[f] ? Math.min(0, z) : z });
+      const b = s.base[f];
+      const p = pop?.[f];
+      if (p ? p.n < warmup : b.n < warmup) continue;
+      const mean = p ? p.level : b.mean;
+      const std = p ? Math.max(p.level, 5 * minStd[f]) : Math.max(Math.sqrt(b.variance), 0.5 * b.mean, minStd[f]);
+      const z = (values[f] - mean) / std;
+      features.push({ feature: f, value: values[f], mean, std, z: values[f] <= floor[f] ? Math.min(0, z) : z });
     }
     features.sort((a, b) => b.z - a.z);
     const z = Math.min(zCap, features[0]?.z ?? 0);
@@ -183,10 +210,12 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions): AnomalyD
     // let through does not widen the baseline for a minute after.
     if (!s.anomalous && z < slack) {
       for (const f of ANOMALY_FEATURES) {
-        for (const b of [s.base[f], population[f]]) {
-          const limit = b.n < warmup ? values[f] : b.mean + slack * Math.max(Math.sqrt(b.variance), 0.5 * b.mean, minStd[f]);
-          learn(b, Math.min(values[f], limit), alpha, warmup);
-        }
+        const b = s.base[f];
+        const limit = b.n < warmup ? values[f] : b.mean + slack * Math.max(Math.sqrt(b.variance), 0.5 * b.mean, minStd[f]);
+        learn(b, Math.min(values[f], limit), alpha, warmup);
+        const ring = population[f];
+        ring.push(values[f]);
+        if (ring.length > POPULATION) ring.shift();
       }
     }
   };

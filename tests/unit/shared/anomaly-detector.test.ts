@@ -111,6 +111,7 @@ describe('the anomaly detector', () => {
           expect(d.score('steady')?.throttled ?? false).toBe(false);
         },
       ),
+      { numRuns: 300 },
     );
   });
 });
