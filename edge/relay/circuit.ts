@@ -1,6 +1,7 @@
 /** One circuit: a WebSocket from the edge paired with a UDP socket that talks to one simulator address. */
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { RawData, WebSocket } from 'ws';
+import type { AnomalyDetector } from '../../shared/anomaly/detector.ts';
 import type { SimAddress } from './allowlist.ts';
 import type { RelayConfig } from './config.ts';
 import { CloseCode } from './errors.ts';
@@ -17,6 +18,8 @@ export interface CircuitContext {
   readonly now: () => number;
   /** Called once, after the circuit has released its sockets. */
   readonly onClosed: (circuit: Circuit) => void;
+  /** Anomaly scores of every circuit's datagrams to the simulator (one source per circuit). */
+  readonly anomaly?: AnomalyDetector;
 }
 
 /** Per-circuit counters, logged when the circuit closes. */
@@ -100,7 +103,13 @@ export class Circuit {
     this.lastFromEdge = now;
     // Size is already bounded by the WebSocket server's maxPayload (larger messages close with 1009).
     const refused: DropReason | null =
-      datagram.length === 0 ? 'empty' : this.toSimLimit.allow(datagram.length, now) ? null : 'rate_to_sim';
+      datagram.length === 0
+        ? 'empty'
+        : this.ctx.anomaly && !this.ctx.anomaly.observe(String(this.id), datagram.length)
+          ? 'anomalous'
+          : this.toSimLimit.allow(datagram.length, now)
+            ? null
+            : 'rate_to_sim';
     if (refused) {
       this.drop(refused);
       return;
@@ -167,6 +176,7 @@ export class Circuit {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.ctx.anomaly?.forget(String(this.id));
     this.udp.removeAllListeners('message');
     try {
       this.udp.close();

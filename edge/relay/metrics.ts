@@ -18,7 +18,9 @@ export type DropReason =
   | 'oversize_from_sim'
   | 'empty'
   | 'backpressure'
-  | 'send_error';
+  | 'send_error'
+  /** The circuit's datagrams to the simulator scored over the anomaly alarm (shared/anomaly). */
+  | 'anomalous';
 
 /** A snapshot of every counter. */
 export interface RelayMetrics {
@@ -60,6 +62,7 @@ export function createMetrics(): RelayMetrics {
       empty: 0,
       backpressure: 0,
       send_error: 0,
+      anomalous: 0,
     },
   };
 }

@@ -4,6 +4,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { type AnomalyScore, createAnomalyDetector } from '../../shared/anomaly/detector.ts';
 import { parseSimAddress, type SimAddress } from './allowlist.ts';
 import { Circuit } from './circuit.ts';
 import type { RelayConfig } from './config.ts';
@@ -90,6 +91,22 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const now = options.now ?? (() => performance.now());
   const metrics = createMetrics();
   const circuits = new Set<Circuit>();
+  // Packets per circuit against the circuit's own baseline (shared/anomaly): under half the datagram limit nothing
+  // is anomalous (a login or a teleport is a burst); a circuit far over its baseline for two seconds is logged with
+  // what drove it and its datagrams are dropped until it calms.
+  const anomaly = createAnomalyDetector({
+    now,
+    floor: { events_per_s: config.toSim.datagramsPerSecond / 2, bytes_per_s: config.toSim.bytesPerSecond / 2 },
+    onAnomaly: (s: AnomalyScore) =>
+      log.warn('circuit anomalous: datagrams dropped', {
+        circuit: s.source,
+        score: Number(s.score.toFixed(1)),
+        feature: s.features[0]?.feature ?? '',
+        value: Math.round(s.features[0]?.value ?? 0),
+        mean: Math.round(s.features[0]?.mean ?? 0),
+        z: Number((s.features[0]?.z ?? 0).toFixed(1)),
+      }),
+  });
   const expectedToken = config.token === null ? null : digest(config.token);
   const usedUdpPorts = new Set<number>();
   let pending = 0;
@@ -217,6 +234,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         metrics,
         log,
         now,
+        anomaly,
         onClosed: (c) => {
           circuits.delete(c);
           metrics.circuitsActive = circuits.size;

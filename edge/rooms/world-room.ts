@@ -6,6 +6,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import { createAnomalyDetector } from '../../shared/anomaly/detector';
 import { AVATAR_HALF_HEIGHT } from '../../shared/physics/constants';
 import type { AvatarIntent } from '../../shared/physics/intent';
 import { loadRapier, type Rapier } from '../../shared/physics/rapier';
@@ -116,6 +117,8 @@ type Attachment = z.infer<typeof Attachment>;
 
 interface Client {
   ws: WebSocket;
+  /** Told once that its frames are being dropped as anomalous (until they are admitted again). */
+  throttleWarned?: boolean;
   session: string;
   actor: string;
   perm: number;
@@ -236,6 +239,25 @@ export class WorldRoom extends DurableObject<Env> {
   private readonly peersLeft = new Set<string>();
   /** The language tier's rate limits for this world (its daily budget is in storage). */
   private readonly aiGate = new AiGate();
+  /**
+   * Anomaly scores per connection (shared/anomaly): Storm frames and bytes a second against the connection's own
+   * baseline. Under three quarters of the flood rate nothing is anomalous (walking sends inputs in bursts); a
+   * connection far over its baseline for two seconds is logged with what drove it and its frames are dropped.
+   */
+  private readonly anomaly = createAnomalyDetector({
+    now: () => Date.now(),
+    floor: { events_per_s: FLOOD_RATE * 0.75, bytes_per_s: 64 * 1024 },
+    onAnomaly: (s) =>
+      console.warn(
+        JSON.stringify({
+          event: 'anomaly',
+          room: ROOM,
+          connection: s.source,
+          score: Number(s.score.toFixed(1)),
+          features: s.features.map((f) => ({ ...f, z: Number(f.z.toFixed(1)) })),
+        }),
+      ),
+  });
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -909,6 +931,21 @@ export class WorldRoom extends DurableObject<Env> {
       this.leave(ws);
       return;
     }
+    const source = String(c.avatar);
+    if (!this.anomaly.observe(source, typeof message === 'string' ? message.length : message.byteLength)) {
+      const s = this.anomaly.score(source);
+      if (s && !c.throttleWarned) {
+        c.throttleWarned = true;
+        const top = s.features[0];
+        this.send(c, {
+          type: 'error',
+          code: 'world_throttled',
+          message: `world-room: your frames are far over this connection's usual rate${top ? ` (${top.feature} ${Math.round(top.value)}, usually ${Math.round(top.mean)})` : ''}; they are dropped for a while`,
+        });
+      }
+      return;
+    }
+    c.throttleWarned = false;
     if (!this.admit(c)) return;
     const frame = decodeFrame(message, ROOM);
     if ('error' in frame) {
@@ -1034,6 +1071,7 @@ export class WorldRoom extends DurableObject<Env> {
     const c = this.clients.get(ws);
     if (!c) return;
     this.clients.delete(ws);
+    this.anomaly.forget(String(c.avatar));
     const world = this.world;
     const e = world?.entities.get(c.avatar);
     this.departed.push(c.avatar);

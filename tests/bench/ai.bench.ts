@@ -2,12 +2,16 @@
  * AI suite (issue 20): the load forecast on the committed held-out recordings — normalised MSE per predicted
  * quantity of the committed ONNX model (run by onnxruntime-web's WebAssembly backend in Node) against the
  * moving-average fallback, one inference step against one moving-average step, and training time for 100
- * epochs on the train recordings.
+ * epochs on the train recordings; and the anomaly detector (shared/anomaly) on the corpus's recorded traffic,
+ * with and without seeded floods (tests/support/anomaly-replay.ts): precision and recall per one-second bucket on
+ * the labelled replay, the false-positive rate on the normal traffic, and one observe call against one Map update.
  */
+import { createAnomalyDetector } from '../../shared/anomaly/detector';
 import { evaluate } from '../../web/ai/load-evaluate';
 import { examples, fitNormalisation, movingAverage, PREDICTED } from '../../web/ai/load-features';
 import { DEFAULT_TRAIN, pool, train } from '../../web/ai/load-model';
 import { createOrtRunner } from '../../web/ai/ort-runner';
+import { replayTraffic } from '../support/anomaly-replay';
 import { readLoadModel } from '../support/load-model';
 import { loadRecordings } from '../support/load-traces';
 import { caseNamed, measure, writeReport } from './report';
@@ -60,6 +64,46 @@ const training = await measure(
 );
 await runner.release();
 
+// Anomaly scores: the labelled replay (seeded floods) and the normal traffic, then the cost of one observe.
+const flooded = replayTraffic(true);
+const normal = replayTraffic(false);
+let clock = 0;
+const detector = createAnomalyDetector({ now: () => clock });
+const counts = new Map<string, number>();
+const sources = Array.from({ length: 64 }, (_, i) => `conn-${i}`);
+let at = 0;
+const observe = await measure(
+  [
+    {
+      name: 'anomaly_observe',
+      fn: () => {
+        clock += 0.05;
+        sink += detector.observe(sources[at++ & 63] as string, 80) ? 1 : 0;
+      },
+    },
+    {
+      name: 'anomaly_map_count',
+      fn: () => {
+        const s = sources[at++ & 63] as string;
+        counts.set(s, (counts.get(s) ?? 0) + 1);
+      },
+    },
+  ],
+  { timeMs: 500, iterations: 1000 },
+);
+const anomaly = {
+  precision: flooded.truePositives / Math.max(1, flooded.truePositives + flooded.falsePositives),
+  recall: flooded.truePositives / Math.max(1, flooded.truePositives + flooded.falseNegatives),
+  false_positive_rate: normal.flagged / Math.max(1, normal.buckets),
+  floods: flooded.floods,
+  floods_caught: flooded.floodsCaught,
+  buckets_labelled_replay: flooded.buckets,
+  buckets_normal: normal.buckets,
+  observe_ms: caseNamed(observe, 'anomaly_observe').median_ms,
+  detector: 'per-source z against a robust EWMA baseline, capped CUSUM (slack 3, alarm 8): shared/anomaly/detector.ts',
+  traffic: "the load-trace corpus's recorded net in/out bytes per second per connection, events = bytes / 64",
+};
+
 const inference = caseNamed(steps, 'forecast_step_onnx_wasm');
 const perQuantity = Object.fromEntries(
   PREDICTED.map((q) => [q, { model: model.perQuantity[q], moving_average: average.perQuantity[q] }]),
@@ -67,10 +111,12 @@ const perQuantity = Object.fromEntries(
 writeReport(
   {
     suite: 'ai',
-    cases: [...steps, ...training],
+    cases: [...steps, ...training, ...observe],
     ratios: {
       mse_model_over_moving_average: model.all / average.all,
       inference_over_moving_average_step: inference.median_ms / caseNamed(steps, 'forecast_step_moving_average').median_ms,
+      anomaly_observe_over_map_count:
+        caseNamed(observe, 'anomaly_observe').median_ms / caseNamed(observe, 'anomaly_map_count').median_ms,
     },
     ms: { inference_step: inference.median_ms, train_100_epochs: caseNamed(training, 'train_100_epochs').median_ms },
     extra: { sink },
@@ -88,6 +134,8 @@ writeReport(
       moving_average_span: spec.moving_average_span,
       runtime: 'onnxruntime-web (WebAssembly, 1 thread) in Node',
     },
+    anomaly,
   },
 );
 console.log('forecast', { mse_model: model.all, mse_moving_average: average.all, inference_ms: inference.median_ms });
+console.log('anomaly', anomaly);

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Bench, type Fn } from 'tinybench';
+import { findRegressions } from './regression';
 
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 
@@ -12,6 +13,8 @@ export interface CaseResult {
   min_ms: number;
   max_ms: number;
   samples: number;
+  /** Median absolute deviation of the samples (the regression flag's noise), where measured. */
+  mad_ms?: number;
 }
 
 /** What a suite writes. `ratios` and `ms` hold the figures an issue asks for by name. */
@@ -47,6 +50,7 @@ export async function measure(cases: BenchCase[], options: { timeMs?: number; it
       min_ms: r.latency.min,
       max_ms: r.latency.max,
       samples: r.latency.samplesCount,
+      mad_ms: r.latency.mad,
     };
   });
 }
@@ -60,7 +64,8 @@ export function caseNamed(results: CaseResult[], name: string): CaseResult {
 
 /**
  * Writes bench/results/<suite>.json. Cases slower than the baseline (bench/results/baseline/<suite>.json)
- * by more than 5 % at the median are listed under `regressions` and printed.
+ * by more than 5 % at the median, and by more than the runs' noise (tests/bench/regression.ts), are listed under
+ * `regressions` and printed.
  */
 export function writeReport(
   report: Omit<SuiteReport, 'date' | 'node' | 'regressions'>,
@@ -71,13 +76,7 @@ export function writeReport(
   const baselinePath = `${resultsDir}baseline/${report.suite}.json`;
   if (existsSync(baselinePath)) {
     const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as SuiteReport;
-    full.regressions = report.cases.flatMap((c) => {
-      const before = baseline.cases.find((b) => b.name === c.name);
-      if (!before || c.median_ms <= before.median_ms * 1.05) return [];
-      return [
-        `${c.name}: ${before.median_ms.toFixed(3)} ms -> ${c.median_ms.toFixed(3)} ms (+${((c.median_ms / before.median_ms - 1) * 100).toFixed(1)} %)`,
-      ];
-    });
+    full.regressions = findRegressions(report.cases, baseline.cases);
     for (const r of full.regressions) console.error(`bench: REGRESSION ${report.suite} ${r}`);
   }
   mkdirSync(resultsDir, { recursive: true });

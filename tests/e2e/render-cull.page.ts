@@ -73,7 +73,11 @@ export interface CullTiming {
   gpuWallMs: number;
   /** The compute pass alone from GPU timestamps, or null where the adapter has no timestamp-query. */
   gpuPassMs: number | null;
+  /** Every sample's range, ms: [min, max] of the CPU, wall and pass times (pass: null without timestamps). */
+  range: { cpu: [number, number]; wall: [number, number]; pass: [number, number] | null };
 }
+
+const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
 
 /** Times the CPU reference and the GPU pass on the same random scene for each count. */
 export async function cullTiming(counts: number[], samples: number) {
@@ -123,6 +127,7 @@ export async function cullTiming(counts: number[], samples: number) {
       cpuMs: median(cpu),
       gpuWallMs: median(wall),
       gpuPassMs: pass.length ? median(pass) : null,
+      range: { cpu: range(cpu), wall: range(wall), pass: pass.length ? range(pass) : null },
     });
   }
   const errors = (dev as GPUDevice & { errors?: string[] }).errors ?? [];

@@ -10,6 +10,8 @@ export interface FrameTiming {
   /** Median and p95 wall time per frame (encode + submit + onSubmittedWorkDone), ms. */
   medianMs: number;
   p95Ms: number;
+  minMs: number;
+  maxMs: number;
 }
 
 /** Renders `frames` frames of a scene with `count` prims spread in front of the camera, for each cull mode. */
@@ -68,6 +70,8 @@ export async function frameTiming(counts: number[], frames: number): Promise<{ a
         cull,
         medianMs: times[Math.floor(times.length / 2)] ?? 0,
         p95Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.95))] ?? 0,
+        minMs: times[0] ?? 0,
+        maxMs: times[times.length - 1] ?? 0,
       });
     }
   }

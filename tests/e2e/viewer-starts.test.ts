@@ -101,6 +101,20 @@ describe('the landing page', () => {
     await expect.poll(() => quantities.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     const texts = await quantities.allTextContents();
     expect(texts.every((t) => /\d+%$/.test(t))).toBe(true);
+    // The live plan made from the forecasts (and the bandit's variant): threads and detail within the plan's
+    // constraints, each change listed with its reason.
+    const plan = page.getByTestId('perf-optim-plan');
+    await expect.poll(() => plan.count(), { timeout: 10_000 }).toBe(1);
+    expect(await plan.locator('summary').textContent()).toMatch(
+      /^live plan: \d+ ECS \+ \d+ AI \+ \d+ decode threads, LOD \d\.\d\d M tris, draw \d+ m, textures \d+ MB$/,
+    );
+    const lod = Number(await plan.getAttribute('data-lod'));
+    expect(lod).toBeGreaterThanOrEqual(500_000);
+    expect(lod).toBeLessThanOrEqual(2_000_000);
+    const reasons = await page
+      .getByTestId('perf-optim-adjustment')
+      .evaluateAll((rows) => rows.map((r) => r.lastElementChild?.textContent ?? ''));
+    expect(reasons.every((r) => r.length > 0)).toBe(true);
   });
 
   it('recovers from a lost GPU device: the status says so, then the frame comes back', async () => {

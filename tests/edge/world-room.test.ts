@@ -343,6 +343,31 @@ describe('WorldRoom: bad input', () => {
     expect((await s.closed).code).toBe(1009);
   });
 
+  it('drops the frames of a connection far over its own usual rate (under the flood limit), says so once, and keeps the socket', async () => {
+    const { s } = await join();
+    // Frames at `rate` a second for `seconds`, paced by the clock (timers on a loaded machine run late).
+    const pace = async (rate: number, seconds: number, from: number): Promise<number> => {
+      const start = Date.now();
+      let sent = 0;
+      while (Date.now() - start < seconds * 1000) {
+        const due = Math.floor(((Date.now() - start) / 1000) * rate);
+        for (; sent < due; sent++) s.send({ type: 'ping', nonce: from + sent, clientTime: 0 });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return from + sent;
+    };
+    const usual = await pace(3, 7, 0);
+    const errors: string[] = [];
+    void (async () => {
+      for (;;) errors.push((await s.next('error', 60_000)).code);
+    })().catch(() => {});
+    await pace(37, 4, usual);
+    expect(errors).toContain('world_throttled');
+    expect(errors.filter((c) => c === 'world_throttled')).toHaveLength(1);
+    expect(errors).not.toContain('rate_limited');
+    s.ws.close(1000);
+  }, 30_000);
+
   it('warns a flooding socket, then closes it with 1008', async () => {
     const { s } = await join();
     for (let i = 0; i < 200; i++) s.send({ type: 'ping', nonce: i, clientTime: 0 });

@@ -57,6 +57,7 @@ export interface DecodePoolStats {
 }
 
 export interface DecodePool {
+  /** Workers the pool may run now (see `resize`). */
   readonly size: number;
   decode(bytes: Uint8Array, options?: DecodeJobOptions): DecodeJob;
   /**
@@ -65,6 +66,11 @@ export interface DecodePool {
    */
   warm(): void;
   stats(): DecodePoolStats;
+  /**
+   * Runs at most `size` workers from now on (at least 1; the live optimisation plan's decoder threads): idle workers
+   * past it stop now, busy ones when their decode is done; a larger size starts workers as jobs need them.
+   */
+  resize(size: number): void;
   /** Stops the workers; waiting and running jobs reject with `texture_decoder_failed`. */
   close(): void;
 }
@@ -114,7 +120,7 @@ interface Slot {
 }
 
 export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
-  const size = Math.max(
+  let size = Math.max(
     1,
     Math.floor(options.size ?? decodePoolSize(typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency)),
   );
@@ -156,11 +162,21 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
     pump();
   }
 
+  /** Stops the worker in slot `index` when the pool was made smaller than it (and it is idle). */
+  function trim(index: number): void {
+    const slot = slots[index];
+    if (index < size || !slot || slot.job) return;
+    slot.port.terminate();
+    slots[index] = null;
+  }
+
   function answer(index: number, data: unknown): void {
     const slot = slots[index];
     if (!slot) return;
     const job = slot.job;
     slot.job = null;
+    // Past a smaller size: this worker stops once its answer is read (below, before the next pump).
+    queueMicrotask(() => trim(index));
     const parsed = DecodeResponse.safeParse(data);
     if (!parsed.success || !job || parsed.data.id !== job.id) {
       if (job)
@@ -190,10 +206,10 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
   }
 
   function freeSlot(): number {
-    const idle = slots.findIndex((s) => s !== null && s.job === null);
+    const idle = slots.findIndex((s, i) => i < size && s !== null && s.job === null);
     if (idle >= 0) return idle;
     const empty = slots.indexOf(null);
-    if (empty < 0) return -1;
+    if (empty < 0 || empty >= size) return -1;
     start(empty);
     return empty;
   }
@@ -232,7 +248,9 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
   }
 
   return {
-    size,
+    get size() {
+      return size;
+    },
     decode(bytes, opts = {}) {
       let resolve!: (texture: DecodedTexture) => void;
       let reject!: (err: TextureError) => void;
@@ -270,7 +288,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
     warm() {
       if (closed || broken) return;
       slots.forEach((slot, index) => {
-        if (slot) return;
+        if (slot || index >= size) return;
         const warm: DecodeWarm = { type: 'warm', v: DECODE_PROTOCOL_VERSION };
         start(index).port.postMessage(warm, []);
       });
@@ -282,6 +300,13 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
         inFlight: slots.filter((s) => s?.job).length,
         ...totals,
       };
+    },
+    resize(next) {
+      if (closed || !Number.isFinite(next)) return;
+      size = Math.max(1, Math.min(64, Math.floor(next)));
+      while (slots.length < size) slots.push(null);
+      for (let i = size; i < slots.length; i++) trim(i);
+      pump();
     },
     close() {
       if (closed) return;

@@ -322,17 +322,18 @@ export class Scheduler {
     const jobOwners: System[][] = [];
     const poolStart = this.now();
     if (pool && onWorkers.length > 0) {
+      // Only the workers the plan keeps active get jobs (the rest wake, find none, and wait again).
       const perWorker: PoolJob[][] = Array.from({ length: pool.size }, () => []);
       const only = onWorkers[0];
       if (onWorkers.length === 1 && only && only.def.split !== false && only.query) {
-        const parts = splitRuns(this.world.runsOf(only.query), pool.size);
+        const parts = splitRuns(this.world.runsOf(only.query), pool.active);
         parts.forEach((runs, w) => {
           perWorker[w]?.push({ kernel: only.kernelId, runs, since: only.lastTick });
           jobOwners[w] = [only];
         });
       } else {
         onWorkers.forEach((s, k) => {
-          const w = k % pool.size;
+          const w = k % pool.active;
           perWorker[w]?.push({
             kernel: s.kernelId,
             runs: s.query ? this.world.runsOf(s.query) : new Uint32Array(0),

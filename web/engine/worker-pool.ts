@@ -70,6 +70,10 @@ function canBlock(): boolean {
 /** The owner side of the pool. */
 export class WorkerPool {
   readonly size: number;
+  /** Workers the schedule gives jobs to (1..size; the live optimisation plan's ECS threads); the others idle. */
+  active: number;
+  /** Jobs each worker got in the last run (what `active` did). */
+  lastJobs: number[] = [];
   private readonly ctl: Int32Array;
   private readonly dt: Float64Array;
   private readonly runs: Uint32Array;
@@ -85,6 +89,7 @@ export class WorkerPool {
     kernels: readonly KernelRef[],
   ) {
     this.size = ports.length;
+    this.active = this.size;
     this.ctl = new Int32Array(memory.control);
     this.dt = new Float64Array(memory.control, DT_BYTE, 1);
     this.runs = new Uint32Array(memory.runs);
@@ -92,6 +97,12 @@ export class WorkerPool {
     kernels.forEach((k, i) => {
       this.kernelIndex.set(`${k.module}#${k.export}`, i);
     });
+  }
+
+  /** Gives jobs to `n` workers from the next stage on (clamped to 1..size); returns the number in use. */
+  setActive(n: number): number {
+    this.active = Number.isFinite(n) ? Math.max(1, Math.min(this.size, Math.floor(n))) : this.size;
+    return this.active;
   }
 
   /** The index workers know a kernel by, or -1 when it was not loaded. */
@@ -115,6 +126,7 @@ export class WorkerPool {
   run(perWorker: readonly (readonly PoolJob[])[], frame: { dt: number; tick: number }): void {
     this.dt[0] = frame.dt;
     Atomics.store(this.ctl, CTL.tick, frame.tick);
+    this.lastJobs = Array.from({ length: this.size }, (_, w) => perWorker[w]?.length ?? 0);
     let off = 0;
     for (let w = 0; w < this.size; w++) {
       const jobs = perWorker[w] ?? [];

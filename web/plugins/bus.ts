@@ -2,11 +2,18 @@
  * The plugin event bus (seed 13.4): publish/subscribe by event name with patterns. Every publish carries a token
  * the host signed for the publishing plugin (HMAC-SHA-256 with WebCrypto, expiring, scoped to its publish
  * permissions); the token is checked on every publish (its signature once per token, then from a cache of
- * verified tokens; expiry and scope every time). Per-plugin rate limits (a token bucket) and loop detection: a
+ * verified tokens; expiry and scope every time). Per-plugin rate limits (a token bucket), anomaly scores (a plugin
+ * publishing far over its own baseline for two seconds is throttled: shared/anomaly) and loop detection: a
  * published event carries the chain of events that caused it, and a chain that comes back to the same
  * plugin and event is cut.
  */
 import { z } from 'zod';
+import {
+  type AnomalyDetector,
+  type AnomalyDetectorOptions,
+  type AnomalyScore,
+  createAnomalyDetector,
+} from '../../shared/anomaly/detector';
 import { PluginCode, pluginError } from './errors';
 import { matchesPattern } from './manifest';
 
@@ -37,6 +44,10 @@ export interface BusOptions {
   readonly maxChain?: number;
   /** Told when a loop is cut, with the plugins involved. */
   readonly onLoopCut?: (plugins: readonly string[], message: string) => void;
+  /** The anomaly detector's settings for events per plugin (shared/anomaly/detector.ts); its clock is the bus's. */
+  readonly anomaly?: Omit<AnomalyDetectorOptions, 'now' | 'onAnomaly'>;
+  /** Told once when a plugin's publishing turns anomalous (it is throttled), with the features that drove it. */
+  readonly onAnomaly?: (score: AnomalyScore) => void;
 }
 
 const TokenClaims = z
@@ -99,6 +110,7 @@ export class PluginBus {
   private readonly rate: number;
   private readonly burst: number;
   private readonly maxChain: number;
+  private readonly anomaly: AnomalyDetector;
 
   constructor(
     private readonly key: CryptoKey,
@@ -109,6 +121,19 @@ export class PluginBus {
     this.rate = options.ratePerSecond ?? 2000;
     this.burst = options.burst ?? this.rate;
     this.maxChain = options.maxChain ?? 8;
+    this.anomaly = createAnomalyDetector({
+      // Up to two events a frame at 60 fps is never anomalous (a plugin that starts publishing each frame).
+      floor: { events_per_s: 120 },
+      ...options.anomaly,
+      now: this.now,
+      ...(options.onAnomaly ? { onAnomaly: options.onAnomaly } : {}),
+    });
+  }
+
+  /** Every plugin's current anomaly score (events it published per second against its own baseline), highest first. */
+  anomalyScores(): AnomalyScore[] {
+    this.anomaly.flush();
+    return this.anomaly.scores();
   }
 
   /** Signs a token for `plugin`, scoped to its publish patterns, valid for the token lifetime. */
@@ -186,6 +211,7 @@ export class PluginBus {
     for (let i = this.subs.length - 1; i >= 0; i--) if (this.subs[i]?.plugin === plugin) this.subs.splice(i, 1);
     this.buckets.delete(plugin);
     this.counters.delete(plugin);
+    this.anomaly.forget(plugin);
   }
 
   /** The counters of a plugin. */
@@ -212,6 +238,14 @@ export class PluginBus {
           PluginCode.PermissionDenied,
           `${from} may not publish ${event} (its publish permissions: ${claims.s.join(', ') || 'none'})`,
         );
+      if (!this.anomaly.observe(from)) {
+        const score = this.anomaly.score(from);
+        const top = score?.features[0];
+        throw pluginError(
+          PluginCode.Throttled,
+          `${from} is throttled: its publishing scored ${score?.score.toFixed(1) ?? '?'} (alarm ${score?.threshold ?? '?'})${top ? `, ${top.feature} ${top.value.toFixed(0)} against ${top.mean.toFixed(0)} ± ${top.std.toFixed(0)}` : ''}; events dropped`,
+        );
+      }
       this.take(from);
       return this.dispatch(from, event, payload, cause);
     } catch (err) {

@@ -17,6 +17,7 @@ export const PluginCode = {
   TokenInvalid: 'plugin_token_invalid',
   TokenExpired: 'plugin_token_expired',
   RateLimited: 'plugin_rate_limited',
+  Throttled: 'plugin_throttled',
   BadMessage: 'plugin_bad_message',
   Failed: 'plugin_failed',
   AlreadyLoaded: 'plugin_already_loaded',

@@ -8,6 +8,7 @@
  * It runs on any thread that can start Workers (the page's main thread in the viewer).
  */
 
+import type { AnomalyScore } from '../../shared/anomaly/detector';
 import { readAtMost } from '../../shared/bytes/read-limited';
 import { type ChromeTrace, TraceRecorder } from '../engine';
 import { type BusDelivery, createPluginBus, type Hop, type PluginBus } from './bus';
@@ -129,6 +130,8 @@ export interface PluginHostOptions {
   readonly prewarm?: boolean;
   /** Bus options (rates, token lifetime). */
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
+  /** Told once when a plugin's publishing turns anomalous (it is throttled), with the features that drove it. */
+  readonly onAnomaly?: (score: AnomalyScore) => void;
 }
 
 /** How often the watchdog looks (ms). */
@@ -397,6 +400,22 @@ export class PluginHost {
   /** An engine event bridged onto the bus (`engine/…`); plugins with a matching subscribe permission get it. */
   engineEvent(event: string, payload: unknown): number {
     return this.bus.publishFromHost(event, payload);
+  }
+
+  /** Every plugin's current anomaly score (its bus publishing against its own baseline), highest first. */
+  anomalyScores(): AnomalyScore[] {
+    return this.bus.anomalyScores();
+  }
+
+  /** A plugin's publishing turned anomalous: logged with what drove it, and its panel line says it is throttled. */
+  anomalous(score: AnomalyScore): void {
+    const p = this.plugins.get(score.source);
+    const top = score.features[0];
+    const why = top ? `${top.feature} ${top.value.toFixed(0)} against ${top.mean.toFixed(0)} ± ${top.std.toFixed(0)}` : '';
+    if (p) p.lastLog = `throttled: anomaly score ${score.score.toFixed(1)} (${why})`;
+    console.warn(`plugins: ${score.source} throttled: anomaly score ${score.score.toFixed(1)} > ${score.threshold} (${why})`);
+    this.options.onAnomaly?.(score);
+    this.options.onChange?.();
   }
 
   /** The bus cut a loop: every plugin in it is told (ctx.onError) and the panel shows why. */
@@ -775,7 +794,7 @@ export class PluginHost {
 
   private publishRefused(p: Loaded, err: unknown): void {
     const { code, message } = describeError(err);
-    if (code === PluginCode.RateLimited) {
+    if (code === PluginCode.RateLimited || code === PluginCode.Throttled) {
       p.refusedThisSecond++;
       if (p.refusedThisSecond === 1) this.post(p, { t: 'error', code, message });
       if (p.refusedThisSecond >= this.budgets.floodRefusals && this.isAlive(p.manifest.name))
@@ -869,6 +888,7 @@ export async function createPluginHost(options: PluginHostOptions = {}): Promise
   const bus = await createPluginBus({
     ...options.bus,
     onLoopCut: (plugins, message) => host.loopCut(plugins, message),
+    onAnomaly: (score) => host.anomalous(score),
   });
   const host: PluginHost = new PluginHost(bus, options);
   return host;

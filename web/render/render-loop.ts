@@ -9,6 +9,7 @@ import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
 import { createModelStream, type ModelStream } from './model-stream';
+import { RenderPlan } from './render-plan';
 import type { AssetSource, AssetStats, RenderCommand, RenderEvent, RenderStats } from './render-protocol';
 import { WorldExtractor } from './world-extract';
 import { createWorldRenderer, DEFAULT_ENVIRONMENT, type WorldRenderer } from './world-renderer';
@@ -86,7 +87,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   const restartStreams = (): void => {
     streams = null;
     if (assetSource && renderer) {
-      pool ??= createDecodePool();
+      pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
       // A visit that draws textures has begun: the decoders load now, beside the login, not at the first texture.
       pool.warm();
       streams = createAssetStreams(assetSource, pool, renderer.textures);
@@ -128,6 +129,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   const timer = new FrameTimer();
   // The LOD budget moves the detail thresholds with measured frame time toward 16.6 ms.
   let budget = createLodBudget();
+  /** The live optimisation plan's settings (null until the page sends one: full detail). */
+  let plan: RenderPlan | null = null;
 
   const applySize = (): void => {
     canvas.width = Math.max(1, Math.round(size.width * size.dpr));
@@ -148,6 +151,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       if (gpuErrors++ < 3) host.post({ type: 'error', message: `render: GPU error: ${event.error.message.slice(0, 600)}` });
     });
     renderer = createWorldRenderer(gpu.device, gpu.context, gpu.format);
+    if (plan) renderer.textures.setBudget(plan.textureMemoryBytes);
     // New texture layers: every texture is loaded again (from the asset cache) as it is drawn.
     restartStreams();
     if (extractor) {
@@ -214,9 +218,12 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       intent = { ...intent, yaw: 0, pitch: 0 };
       if (dt > 0) {
         budget = updateLodBudget(budget, dt * 1000);
-        renderer.setLodBias(budget.bias);
+        // The plan's bias (ahead of a forecast overload) on top of the one measured frames ask for.
+        renderer.setLodBias(Math.min(8, budget.bias * (plan?.lodBias ?? 1)));
       }
-      const stats = renderer.render(cameraView(camera, extractor?.selfPosition() ?? null), canvas.width, canvas.height);
+      const view = cameraView(camera, extractor?.selfPosition() ?? null);
+      if (plan?.drawDistanceM) view.far = plan.drawDistanceM;
+      const stats = renderer.render(view, canvas.width, canvas.height);
       timer.tick(now);
       if (now - lastCamera > 100) {
         lastCamera = now;
@@ -280,6 +287,17 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           assetSource = command.source;
           restartStreams();
           break;
+        case 'plan': {
+          const parsed = RenderPlan.safeParse(command.plan);
+          if (!parsed.success) {
+            host.post({ type: 'error', message: `render: a plan failed validation: ${parsed.error.issues[0]?.message ?? ''}` });
+            break;
+          }
+          plan = parsed.data;
+          renderer?.textures.setBudget(plan.textureMemoryBytes);
+          pool?.resize(plan.decodeWorkers);
+          break;
+        }
         case 'lose-device':
           device?.destroy();
           break;

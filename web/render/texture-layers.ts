@@ -87,7 +87,7 @@ export class TextureLayers {
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly maxLayers = Math.max(1, Math.floor(DEFAULT_TEXTURE_BUDGET / LAYER_BYTES)),
+    private maxLayers = Math.max(1, Math.floor(DEFAULT_TEXTURE_BUDGET / LAYER_BYTES)),
     initialLayers = 8,
   ) {
     this.capacity = Math.min(maxLayers, Math.max(1, initialLayers));
@@ -108,10 +108,26 @@ export class TextureLayers {
     return this.capacity * LAYER_BYTES;
   }
 
+  /** Layers the budget allows (layer 0 included). */
+  get budgetLayers(): number {
+    return this.maxLayers;
+  }
+
+  /**
+   * A new memory budget (the live optimisation plan's texture memory), at least two layers: the array stops
+   * growing past it, and layers past it are no longer handed out, so the caller evicts to stay within it. An
+   * array already larger keeps its GPU allocation until it is made again (device loss).
+   */
+  setBudget(bytes: number): void {
+    if (!Number.isFinite(bytes)) return;
+    this.maxLayers = Math.max(2, Math.floor(bytes / LAYER_BYTES));
+  }
+
   /** A free layer, growing the array when allowed; null when the budget is reached (the caller evicts). */
   allocate(): number | null {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
+    if (this.used >= this.maxLayers) return null;
     if (this.used >= this.capacity) {
       if (this.capacity >= this.maxLayers) return null;
       this.grow(Math.min(this.maxLayers, this.capacity * 2));

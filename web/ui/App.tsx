@@ -3,7 +3,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { MapRegion, PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
-import type { LoadForecast, MetricSnapshot } from '../engine/metrics';
+import type { LoadForecast, MetricSnapshot, OptimPlan } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
 import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
@@ -28,6 +28,7 @@ import { WorldMap } from './components/WorldMap';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
+import { createLivePlan, type LivePlan } from './live-plan';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
 import { createRoute, shareUrl } from './place-route';
@@ -84,6 +85,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
+  const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
   let ai: AiClient | null = null;
   /** Metric snapshots that came before the AI worker started. */
   const early: MetricSnapshot[] = [];
@@ -149,6 +151,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
 
   // The renderer's last per-second figures (for ?debug's stormDebug.render()).
   let lastRenderStats: RenderStats | null = null;
+  /** The live optimisation plan (made with the render worker it drives). */
+  let livePlan: LivePlan | null = null;
   const onRenderEvent = (event: RenderEvent): void => {
     switch (event.type) {
       case 'ready':
@@ -174,6 +178,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       case 'stats':
         lastRenderStats = event.stats;
         setRenderPerf({ fps: event.stats.fps, frameMsP50: event.stats.frameMsP50, frameMsP95: event.stats.frameMsP95 });
+        {
+          // The bandit scores the detail variant in force by the frames it gave.
+          const step = livePlan?.frame(event.stats.frameMsP95);
+          if (step?.changed) setOptimPlan(step.plan);
+        }
         break;
     }
   };
@@ -181,6 +190,12 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   onMount(() => {
     const testScene = new URLSearchParams(location.search).get('scene') === 'test';
     const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent, !testScene);
+    // Each forecast updates the live plan; a changed plan goes to the render worker (web/ui/live-plan.ts).
+    const plan = createLivePlan({
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      send: (settings) => render.send({ type: 'plan', plan: settings }),
+    });
+    livePlan = plan;
     // ?debug exposes a hook for end-to-end tests (device-loss recovery); nothing else reads it.
     if (new URLSearchParams(location.search).has('debug')) {
       Object.assign(window, {
@@ -248,8 +263,11 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               }
               if (!ai) {
                 const started = startAiWorker((e) => {
-                  if (e.type === 'forecast') setForecast(e.forecast);
-                  else if (e.type === 'error') console.warn(e.message);
+                  if (e.type === 'forecast') {
+                    setForecast(e.forecast);
+                    const step = plan.forecast(e.forecast);
+                    if (step.changed || !optimPlan()) setOptimPlan(step.plan);
+                  } else if (e.type === 'error') console.warn(e.message);
                 });
                 for (const snapshot of early.splice(0)) started.send({ type: 'snapshot', snapshot });
                 ai = started;
@@ -483,6 +501,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       <PerfOverlay
         perf={{ ...view().perf, ...renderPerf() }}
         forecast={forecast()}
+        optimPlan={optimPlan()}
         plugins={pluginList()}
         onSaveTrace={() => world?.send({ type: 'trace' })}
       />

@@ -59,6 +59,22 @@ describe('worker_threads pool on shared columns', () => {
     expect(wrong).toBe(0);
   });
 
+  it('gives jobs only to the workers the plan keeps active, and every entity still moves', () => {
+    const s = createScheduler(world, { pool });
+    s.add(MOVE);
+    const pos = world.column(Position, 'value');
+    const before = Array.from(pos.subarray(0, 3 * 100));
+    expect(pool.setActive(1)).toBe(1);
+    s.frame(1);
+    expect(s.failures).toEqual([]);
+    expect(pool.lastJobs).toEqual([1, 0]);
+    expect(Array.from(pos.subarray(0, 3 * 100)).filter((v, i) => i % 3 === 0 && v !== (before[i] ?? 0) + 1)).toEqual([]);
+    expect(pool.setActive(0)).toBe(1);
+    expect(pool.setActive(99)).toBe(2);
+    s.frame(1);
+    expect(pool.lastJobs).toEqual([1, 1]);
+  });
+
   it('runs non-conflicting systems on different workers in one stage and reports a failing kernel by name', () => {
     const e = world.create(Health);
     const s = createScheduler(world, { pool });

@@ -4,7 +4,7 @@
  * engine's frames, phases and systems as a Chrome trace (open it in Perfetto).
  */
 import { For, Show } from 'solid-js';
-import type { LoadForecast } from '../../engine/metrics';
+import type { LoadForecast, OptimPlan } from '../../engine/metrics';
 import type { PluginInfo } from '../../plugins/host';
 import type { PerfView } from '../../world/world-snapshot';
 
@@ -58,9 +58,46 @@ function ForecastLine(props: { forecast: LoadForecast }) {
   );
 }
 
+/** The live optimisation plan: threads per role, detail (LOD budget, draw distance, texture memory), and its last changes with why. */
+function OptimPlanLine(props: { plan: OptimPlan }) {
+  const p = () => props.plan;
+  const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+  return (
+    <details
+      class="sc-perf-systems"
+      data-testid="perf-optim-plan"
+      data-lod={p().lod_budget_triangles}
+      data-draw={p().draw_distance_m}
+    >
+      <summary>
+        live plan: {p().threads.ecs} ECS + {p().threads.ai} AI + {p().threads.decode} decode threads, LOD{' '}
+        {(p().lod_budget_triangles / 1e6).toFixed(2)} M tris, draw {Math.round(p().draw_distance_m)} m, textures{' '}
+        {mb(p().texture_memory_bytes)}
+      </summary>
+      <table>
+        <tbody>
+          <For each={p().adjustments}>
+            {(a) => (
+              <tr data-testid="perf-optim-adjustment" data-knob={a.knob}>
+                <td>{a.knob}</td>
+                <td class="sc-num">
+                  {Math.round(a.from)} → {Math.round(a.to)}
+                </td>
+                <td>{a.reason}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 export function PerfOverlay(props: {
   perf: PerfView;
   forecast?: LoadForecast | null;
+  /** The live optimisation plan (web/ui/live-plan.ts), once a forecast came. */
+  optimPlan?: OptimPlan | null;
   plugins?: PluginInfo[];
   onSaveTrace?: () => void;
 }) {
@@ -88,6 +125,7 @@ export function PerfOverlay(props: {
         )}
       </Show>
       <Show when={props.forecast}>{(f) => <ForecastLine forecast={f()} />}</Show>
+      <Show when={props.optimPlan}>{(plan) => <OptimPlanLine plan={plan()} />}</Show>
       <Show when={p().systems.length > 0}>
         <details class="sc-perf-systems">
           <summary>

@@ -172,6 +172,32 @@ describe('relay circuits', () => {
     expect(ws.readyState).toBe(ws.OPEN);
   });
 
+  it('drops the datagrams of a circuit far over its own usual rate (under the rate limit) and keeps it open', async () => {
+    const { sim, relay, simAddr } = await setup({ toSimDatagramsPerSecond: 400 });
+    const ws = await open(relay, simAddr);
+    // Datagrams at `rate` a second for `seconds`, paced by the clock (timers on a loaded machine run late).
+    const pace = async (rate: number, seconds: number): Promise<number> => {
+      const start = performance.now();
+      let sent = 0;
+      while (performance.now() - start < seconds * 1000) {
+        const due = Math.floor(((performance.now() - start) / 1000) * rate);
+        for (; sent < due; sent++) ws.send(Buffer.from([sent & 255]));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return sent;
+    };
+    const usual = await pace(10, 7);
+    await until(() => sim.received.length === usual);
+    expect(relay.metrics.dropped.anomalous).toBe(0);
+    const flood = await pace(300, 3);
+    await until(
+      () => relay.metrics.datagramsToSim + relay.metrics.dropped.anomalous + relay.metrics.dropped.rate_to_sim === usual + flood,
+    );
+    expect(relay.metrics.dropped.anomalous).toBeGreaterThan(100);
+    expect(relay.metrics.dropped.rate_to_sim).toBe(0);
+    expect(ws.readyState).toBe(ws.OPEN);
+  }, 20_000);
+
   it('limits a flood to the per-circuit byte rate', async () => {
     const { sim, relay, simAddr } = await setup({ toSimBytesPerSecond: 10_000 });
     const ws = await open(relay, simAddr);

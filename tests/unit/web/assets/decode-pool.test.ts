@@ -106,6 +106,43 @@ describe('the decode pool', () => {
     expect(workers).toHaveLength(2);
   });
 
+  it('resizes live: idle workers past a smaller size stop at once, a busy one after its decode, and a larger size starts more', async () => {
+    const { workers, spawn } = fakes(true);
+    const pool = createDecodePool({ size: 3, spawn });
+    pool.warm();
+    const busy = pool.decode(CHECKER, { maxDimension: 8 });
+    // Three workers started; the decode is on worker 0 (behind its warm-up, which gets no answer).
+    expect(workers).toHaveLength(3);
+    pool.resize(1);
+    expect(pool.size).toBe(1);
+    expect(workers.map((w) => w.terminated)).toEqual([false, true, true]);
+    const queued = [pool.decode(CHECKER, { maxDimension: 8 }), pool.decode(CHECKER, { maxDimension: 8 })];
+    expect(pool.stats()).toMatchObject({ workers: 1, inFlight: 1, queued: 2 });
+    pool.resize(2);
+    // One more worker starts for the waiting jobs; never more than the size.
+    expect(workers).toHaveLength(4);
+    expect(pool.stats()).toMatchObject({ workers: 2, inFlight: 2, queued: 1 });
+    pool.resize(1);
+    const w3 = workers[3]!;
+    expect(w3.terminated).toBe(false);
+    await w3.release();
+    await new Promise((r) => setTimeout(r, 0));
+    // Worker 3 finished its decode and stopped; the last job waits for worker 0.
+    expect(w3.terminated).toBe(true);
+    expect(pool.stats()).toMatchObject({ workers: 1, decoded: 1, queued: 1 });
+    const w0 = workers[0]!;
+    for (let i = 0; i < 4 && pool.stats().decoded < 3; i++) {
+      await w0.release();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect((await busy.promise).width).toBe(8);
+    await Promise.all(queued.map((q) => q.promise));
+    expect(pool.stats()).toMatchObject({ workers: 1, decoded: 3, failed: 0 });
+    pool.resize(0);
+    expect(pool.size).toBe(1);
+    pool.close();
+  });
+
   it('sends the caller a copy: its own bytes stay usable after the request is transferred', async () => {
     const { spawn } = fakes(false);
     const pool = createDecodePool({ size: 1, spawn });

@@ -130,3 +130,39 @@ describe('plugin bus', () => {
     expect(got).toEqual(['engine:engine/chat/line']);
   });
 });
+
+describe('plugin bus anomaly scores', () => {
+  it('throttles a plugin whose publishing floods far past its own baseline, says why, and reports every score', async () => {
+    let now = 0;
+    const anomalies: string[] = [];
+    const bus = await createPluginBus({
+      now: () => now,
+      tokenTtlMs: 1e9,
+      onAnomaly: (s) => anomalies.push(`${s.source}:${s.features[0]?.feature}`),
+    });
+    const quiet = await bus.issueToken('quiet', ['q/*']);
+    const noisy = await bus.issueToken('noisy', ['n/*']);
+    const second = async (noisyEvents: number): Promise<string[]> => {
+      const codes: string[] = [];
+      for (let i = 0; i < 5; i++) codes.push(await codeOf(bus.publish('quiet', 'q/x', i, quiet)));
+      for (let i = 0; i < noisyEvents; i++) codes.push(await codeOf(bus.publish('noisy', 'n/x', i, noisy)));
+      now += 1000;
+      return codes;
+    };
+    for (let t = 0; t < 20; t++) expect(new Set(await second(5))).toEqual(new Set(['ok']));
+    // A plugin that starts publishing once a frame is not an anomaly.
+    for (let t = 0; t < 3; t++) expect(new Set(await second(60))).toEqual(new Set(['ok']));
+    await second(1500);
+    await second(1500);
+    const codes = await second(10);
+    expect(codes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(codes.slice(5)).toContain('plugin_throttled');
+    expect(anomalies).toEqual(['noisy:events_per_s']);
+    const scores = bus.anomalyScores();
+    expect(scores.map((s) => s.source)).toEqual(['noisy', 'quiet']);
+    expect(scores[0]).toMatchObject({ throttled: true });
+    expect(scores[1]).toMatchObject({ anomalous: false, throttled: false });
+    bus.unregister('noisy');
+    expect(bus.anomalyScores().map((s) => s.source)).toEqual(['quiet']);
+  });
+});
