@@ -18,10 +18,24 @@
   const scope = self;
   const removeListener = scope.removeEventListener.bind(scope);
   const addListener = scope.addEventListener.bind(scope);
+  const later = queueMicrotask;
+  const globalPost = scope.postMessage.bind(scope);
 
+  // What the plugin's turn produced goes to the host as one batch at the end of the turn (or at MAX_BATCH items):
+  // a postMessage per publish costs far more than the publish.
+  const MAX_BATCH = 256;
   let port = null;
+  let outbox = [];
+  const flush = () => {
+    if (outbox.length === 0) return;
+    const items = outbox;
+    outbox = [];
+    if (port) apply(portPost, port, [items.length === 1 ? items[0] : { t: 'batch', items }]);
+  };
   const send = (message) => {
-    if (port) apply(portPost, port, [message]);
+    if (outbox.length === 0) later(flush);
+    outbox[outbox.length] = message;
+    if (outbox.length >= MAX_BATCH) flush();
   };
 
   // Globals a plugin has no business with. The policy already blocks the network; these close the same-origin
@@ -52,6 +66,8 @@
   let ctx = null;
   let token = '';
   let ack = true;
+  // The event whose handlers have not settled yet (the host attributes a publish to it: loop detection).
+  let handling = 0;
   let nextRequest = 1;
   let world = freeze({});
   const pending = new Map();
@@ -111,7 +127,12 @@
       });
     if (prefixed('bus:')) {
       c.bus = freeze({
-        publish: (event, payload) => send({ t: 'publish', event: String(event), payload, token }),
+        publish: (event, payload) =>
+          send(
+            handling
+              ? { t: 'publish', event: String(event), payload, token, cause: handling }
+              : { t: 'publish', event: String(event), payload, token },
+          ),
         subscribe: (pattern, handler) => {
           handlers.push({ pattern: String(pattern), handler });
           send({ t: 'subscribe', pattern: String(pattern) });
@@ -161,6 +182,7 @@
     token = m.token;
     ack = m.ack !== false;
     ctx = makeCtx(m.name, m.permissions);
+    const began = now();
     const url = createObjectURL(new BlobCtor([m.code], { type: 'text/javascript' }));
     try {
       plugin = await import(url);
@@ -172,6 +194,7 @@
     }
     send({
       t: 'loaded',
+      ms: now() - began,
       hooks: {
         init: typeof plugin.init === 'function',
         update: typeof plugin.update === 'function',
@@ -200,10 +223,18 @@
       case 'call':
         void call(m);
         return;
-      case 'event': {
-        const list = handlers.filter((h) => matches(h.pattern, m.event)).map((h) => h.handler);
-        const done = runAll(list, freeze({ event: m.event, payload: deepFreeze(m.payload), from: m.from }));
-        if (ack) void done.then(() => send({ t: 'handled', seq: m.seq }));
+      case 'events': {
+        if (!Array.isArray(m.items)) return;
+        for (const e of m.items) {
+          const list = handlers.filter((h) => matches(h.pattern, e.event)).map((h) => h.handler);
+          if (ack) handling = e.seq;
+          const done = runAll(list, freeze({ event: e.event, payload: deepFreeze(e.payload), from: e.from }));
+          if (ack)
+            void done.then(() => {
+              if (handling === e.seq) handling = 0;
+              send({ t: 'handled', seq: e.seq });
+            });
+        }
         return;
       }
       case 'chat':
@@ -242,4 +273,17 @@
     port.onmessage = onHostMessage;
   };
   addListener('message', takePort);
+  // Started: the host may now hand this sandbox a plugin at once (it keeps one started ahead of the next load).
+  // One empty module imported first, so the first real import does not pay for the loader's own start.
+  const warmUrl = createObjectURL(new BlobCtor([''], { type: 'text/javascript' }));
+  import(warmUrl).then(
+    () => {
+      revokeObjectURL(warmUrl);
+      globalPost({ t: 'ready' });
+    },
+    () => {
+      revokeObjectURL(warmUrl);
+      globalPost({ t: 'ready' });
+    },
+  );
 })();

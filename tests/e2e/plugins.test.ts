@@ -137,6 +137,42 @@ describe('the example plugins', () => {
   });
 });
 
+describe('storage persists per plugin in IndexedDB', () => {
+  beforeAll(() => openPage());
+  afterAll(() => page.close());
+  const keeper = `export async function init(ctx) {
+    const n = Number((await ctx.storage.get('count')) ?? '0') + 1;
+    await ctx.storage.set('count', String(n));
+    let refused = '';
+    // One value may be 64 KiB; five of them pass the plugin's 256 KiB.
+    for (let i = 0; i < 5 && !refused; i++) {
+      try { await ctx.storage.set('big' + i, 'x'.repeat(60 * 1024)); } catch (e) { refused = e.code + ' at ' + i; }
+    }
+    ctx.log.info(JSON.stringify({ n, refused }));
+  }`;
+  const peeker = `export async function init(ctx) { ctx.log.info(JSON.stringify({ count: await ctx.storage.get('count') })); }`;
+  const logOf = async (name: string) => JSON.parse(((await info(name))?.last_log ?? '').replace(/^info: /, '') || 'null');
+
+  it('a value outlives an unload and a page load; another plugin does not see it; past 256 KiB is refused', async () => {
+    const url = fixture('keeper', keeper, { permissions: ['storage'] });
+    await mustLoad(url);
+    await until('keeper counted', async () => (await info('keeper'))?.last_log !== '');
+    const first = await logOf('keeper');
+    expect(first.refused).toBe('plugin_budget_exceeded at 4');
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('keeper'));
+    await mustLoad(url);
+    await until('keeper counted again', async () => (await logOf('keeper'))?.n === first.n + 1);
+    await mustLoad(fixture('peeker', peeker, { permissions: ['storage'] }));
+    await until('peeker looked', async () => (await info('peeker'))?.last_log !== '');
+    expect(await logOf('peeker')).toEqual({ count: null });
+    // A new page of the same profile: the stored count is still there.
+    await page.reload();
+    measurable = await page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => m.start({}))`);
+    await mustLoad(url);
+    await until('keeper counted after the page load', async () => (await logOf('keeper'))?.n === first.n + 2);
+  });
+});
+
 describe('the contract refuses with a code', () => {
   beforeAll(() => openPage());
   afterAll(() => page.close());

@@ -29,7 +29,11 @@ import {
 } from './manifest';
 import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
-import { type HostMessage, type PanelSchema, SandboxMessage } from './sandbox-protocol';
+import { type HostMessage, type PanelSchema, SandboxMessage, SandboxSingle } from './sandbox-protocol';
+import { indexedDbStorage, type PluginStorage } from './storage';
+
+/** Most unhandled event chains kept per plugin (older ones are forgotten: their publishes start a new chain). */
+const MAX_CAUSES = 4096;
 
 /** The states of a plugin (the `plugin` event's `state`). */
 export type PluginState = 'loading' | 'loaded' | 'running' | 'failed' | 'terminated' | 'refused';
@@ -111,6 +115,8 @@ export interface PluginHostOptions {
   readonly fetch?: typeof fetch;
   /** The read-only copy of the world given to plugins with world:read (called once per frame). */
   readonly world?: () => unknown;
+  /** Where plugins with `storage` keep their values (default IndexedDB on this origin, 256 KiB per plugin). */
+  readonly storage?: PluginStorage;
   /** Sends a chat line for a plugin with chat:send. */
   readonly sendChat?: (text: string, plugin: string) => void;
   /** Memory per sandbox, by the instance id in its URL (`i=`); polled every `memoryPollMs`. */
@@ -160,8 +166,10 @@ class Loaded {
   call: Call | null = null;
   nextCall = 1;
   nextSeq = 1;
-  /** The chain of the event the plugin is handling (publishes then are caused by it). */
-  cause: { seq: number; chain: readonly Hop[] } | null = null;
+  /** The chains of events delivered and not yet handled, by seq (a publish names the one it was caused by). */
+  readonly causes = new Map<number, readonly Hop[]>();
+  /** Bus deliveries waiting for the end of this turn, sent as one `events` message. */
+  outbox: Extract<HostMessage, { t: 'events' }>['items'] = [];
   token = '';
   tokenTimer: ReturnType<typeof setTimeout> | null = null;
   readonly updateMs = new Float64Array(RING);
@@ -176,7 +184,6 @@ class Loaded {
   lastLog = '';
   panel: PanelSchema | null = null;
   readonly unsubscribes: (() => void)[] = [];
-  readonly storage = new Map<string, string>();
   loadedWaiter: ((error: string | undefined) => void) | null = null;
 
   constructor(
@@ -206,6 +213,27 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
 
 let instances = 0;
 
+/** A sandbox Worker and whether its script has started (its `ready` on the worker's own channel). */
+interface Sandbox {
+  readonly worker: Worker;
+  readonly instance: string;
+  readonly ready: Promise<void>;
+  started: boolean;
+}
+
+/** A sandbox Worker that says when it has started. */
+function sandbox(worker: Worker, instance: string): Sandbox {
+  let resolve = () => {};
+  const s: Sandbox = { worker, instance, ready: new Promise<void>((r) => (resolve = r)), started: false };
+  worker.onmessage = (e: MessageEvent) => {
+    if (!s.started && (e.data as { t?: unknown } | null)?.t === 'ready') {
+      s.started = true;
+      resolve();
+    }
+  };
+  return s;
+}
+
 /** The host. Create with `createPluginHost`. */
 export class PluginHost {
   private readonly plugins = new Map<string, Loaded>();
@@ -217,11 +245,16 @@ export class PluginHost {
   private measuring = false;
   private memoryStuck = false;
   private lastTick = 0;
-  private spare: { worker: Worker; instance: string } | null = null;
+  private spare: Sandbox | null = null;
   private closed = false;
   private readonly trace: TraceRecorder;
-  /** Where the last successful load spent its time (ms): fetching and checking, the sandbox, init. */
-  lastLoadMs: { fetch: number; sandbox: number; init: number } = { fetch: 0, sandbox: 0, init: 0 };
+  private storageBackend: PluginStorage | null = null;
+  /**
+   * Where the last successful load spent its time (ms): fetching and checking (manifest, entry, integrity, risk;
+   * `manifest` is the root manifest's part of it),
+   * the sandbox (from taking it to its module compiled; `module` is the sandbox's import of it), init; `warm` is 1 when a started sandbox was waiting.
+   */
+  lastLoadMs = { fetch: 0, manifest: 0, sandbox: 0, module: 0, init: 0, warm: 0 };
 
   constructor(
     readonly bus: PluginBus,
@@ -234,6 +267,8 @@ export class PluginHost {
     this.lastTick = this.now();
     this.watchdog = setInterval(() => this.checkDeadlines(), WATCHDOG_MS);
     if (options.measureMemory) this.memoryTimer = setInterval(() => void this.pollMemory(), options.memoryPollMs ?? 2000);
+    // The first load should not wait for a worker to start either.
+    this.refillSpare();
   }
 
   /** Loads a plugin (and the dependencies it names, from sibling folders) from its manifest URL. */
@@ -244,7 +279,13 @@ export class PluginHost {
     const began = this.now();
     try {
       const base = new URL(manifestUrl, globalThis.location?.href);
+      // The usual entry (./index.js) is fetched beside the manifest, as a preload: it is used only when the
+      // manifest names it, and checked against its integrity like any entry.
+      const guessUrl = new URL('./index.js', base).href;
+      const guess = this.fetchBytes(guessUrl, MAX_ENTRY_BYTES, `${base.pathname} entry ./index.js`);
+      guess.catch(() => undefined);
       const root = await this.fetchManifest(base.href);
+      const manifestAt = this.now();
       name = root.name;
       if (this.plugins.has(name) && this.isAlive(name))
         throw pluginError(PluginCode.AlreadyLoaded, `${name} is already loaded; unload it first`);
@@ -278,16 +319,20 @@ export class PluginHost {
       const order = resolveOrder([name], available).filter((n) => found.has(n));
       for (const n of order) checkStormRange((found.get(n) as { manifest: PluginManifest }).manifest);
       // Fetch, check and score every module before starting any.
-      const prepared: { manifest: PluginManifest; code: string; risk: RiskAssessment }[] = [];
-      for (const n of order) {
-        const { manifest, url } = found.get(n) as { manifest: PluginManifest; url: string };
-        const entryUrl = new URL(manifest.entry, url).href;
-        const bytes = await this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, `${n} entry ${manifest.entry}`);
-        await checkIntegrity(bytes, manifest.integrity, `${n} entry ${manifest.entry}`);
-        const code = new TextDecoder().decode(bytes);
-        const assessed = assessRisk(manifest, code);
-        prepared.push({ manifest, code, risk: assessed });
-      }
+      // The entries are fetched at once, and each plugin's bus token is signed meanwhile.
+      const prepared = await Promise.all(
+        order.map(async (n) => {
+          const { manifest, url } = found.get(n) as { manifest: PluginManifest; url: string };
+          const token = this.bus.issueToken(n, publishPatterns(manifest));
+          const entryUrl = new URL(manifest.entry, url).href;
+          const bytes = await (n === name && entryUrl === guessUrl
+            ? guess
+            : this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, `${n} entry ${manifest.entry}`));
+          await checkIntegrity(bytes, manifest.integrity, `${n} entry ${manifest.entry}`);
+          const code = new TextDecoder().decode(bytes);
+          return { manifest, code, risk: assessRisk(manifest, code), token: await token };
+        }),
+      );
       const top = prepared.reduce((a, b) => (b.risk.score > a.risk.score ? b : a));
       risk = top.risk.score;
       reasons = top.risk.reasons.map((r) => `${r.reason} (+${r.points})`);
@@ -297,8 +342,8 @@ export class PluginHost {
         throw pluginError(PluginCode.RiskRefused, `${who} needs your consent to load: ${reasons.join('; ')}`);
       }
       const fetched = this.now();
-      for (const p of prepared) await this.start(p.manifest, p.code, p.risk);
-      this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began };
+      for (const p of prepared) await this.start(p.manifest, p.code, p.risk, p.token);
+      this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began, manifest: manifestAt - began };
       const started = this.plugins.get(name);
       if (started?.state !== 'running') {
         return {
@@ -483,18 +528,27 @@ export class PluginHost {
     p.port?.postMessage(message);
   }
 
-  private async start(manifest: PluginManifest, code: string, risk: RiskAssessment): Promise<void> {
+  private async start(manifest: PluginManifest, code: string, risk: RiskAssessment, token: string): Promise<void> {
     const name = manifest.name;
     const spawned = this.now();
-    const { worker, instance } = this.takeSandbox(name);
+    const box = this.takeSandbox(name);
+    const { worker, instance } = box;
+    this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0 };
     const p = new Loaded(manifest, instance, risk);
     p.secondStart = this.now();
     this.plugins.set(name, p);
     const channel = new MessageChannel();
     p.worker = worker;
     p.port = channel.port1;
-    // The worker's own global channel is not the sandbox's: anything posted there is the plugin forging.
-    worker.onmessage = () => this.badMessage(p, 'posted on the worker instead of the sandbox port (forged)');
+    // The worker's own global channel is not the sandbox's: anything posted there (but the sandbox's one `ready`)
+    // is the plugin forging.
+    worker.onmessage = (e: MessageEvent) => {
+      if (!box.started && (e.data as { t?: unknown } | null)?.t === 'ready') {
+        box.started = true;
+        return;
+      }
+      this.badMessage(p, 'posted on the worker instead of the sandbox port (forged)');
+    };
     worker.onerror = (e) => {
       e.preventDefault();
       if (p.state === 'loading' || p.state === 'loaded' || p.state === 'running')
@@ -502,7 +556,7 @@ export class PluginHost {
     };
     channel.port1.onmessage = (e) => this.receive(p, e.data);
     worker.postMessage({ t: 'port' }, [channel.port2]);
-    p.token = await this.bus.issueToken(name, publishPatterns(manifest));
+    p.token = token;
     this.scheduleTokenRenewal(p);
     const loaded = new Promise<string | undefined>((resolve) => {
       p.loadedWaiter = resolve;
@@ -553,7 +607,7 @@ export class PluginHost {
    * A sandbox Worker for `name`: the one started in advance when there is one (its URL names only its instance),
    * then another is started for the next load. Starting a worker is most of a small plugin's load time.
    */
-  private takeSandbox(name: string): { worker: Worker; instance: string } {
+  private takeSandbox(name: string): Sandbox {
     const spare = this.spare;
     this.spare = null;
     if (spare) {
@@ -563,7 +617,7 @@ export class PluginHost {
     const instance = `${name}-${++instances}`;
     const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?plugin=${encodeURIComponent(name)}&i=${encodeURIComponent(instance)}`;
     const worker = this.options.spawn ? this.options.spawn(url, `plugin ${name}`) : new Worker(url, { name: `plugin ${name}` });
-    return { worker, instance };
+    return sandbox(worker, instance);
   }
 
   private refillSpare(): void {
@@ -571,7 +625,13 @@ export class PluginHost {
     const instance = `sandbox-${++instances}`;
     const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?i=${encodeURIComponent(instance)}`;
     const worker = this.options.spawn ? this.options.spawn(url, 'plugin sandbox') : new Worker(url, { name: 'plugin sandbox' });
-    this.spare = { worker, instance };
+    this.spare = sandbox(worker, instance);
+  }
+
+  /** Resolves when the sandbox kept for the next load has started (at once when none is kept). */
+  async warm(): Promise<void> {
+    if (!this.spare && !this.closed && this.options.prewarm !== false) this.refillSpare();
+    await this.spare?.ready;
   }
 
   private scheduleTokenRenewal(p: Loaded): void {
@@ -595,10 +655,23 @@ export class PluginHost {
         if (p.state !== 'running' && p.state !== 'loaded') return;
         const seq = p.nextSeq++;
         // Only a plugin that may publish can extend a chain; the others do not acknowledge events.
-        if (this.publishes(p)) p.cause = { seq, chain: d.chain };
-        this.post(p, { t: 'event', seq, event: d.event, payload: d.payload, from: d.from });
+        if (this.publishes(p)) {
+          p.causes.set(seq, d.chain);
+          if (p.causes.size > MAX_CAUSES) p.causes.delete(p.causes.keys().next().value as number);
+        }
+        // Deliveries are sent once per turn of this thread, as one message: a postMessage per event costs more
+        // than the event (structured clone, a task on each side).
+        if (p.outbox.length === 0) queueMicrotask(() => this.flushEvents(p));
+        p.outbox.push({ seq, event: d.event, payload: d.payload, from: d.from });
       }),
     );
+  }
+
+  private flushEvents(p: Loaded): void {
+    if (p.outbox.length === 0) return;
+    const items = p.outbox;
+    p.outbox = [];
+    this.post(p, { t: 'events', items });
   }
 
   private publishes(p: Loaded): boolean {
@@ -731,11 +804,27 @@ export class PluginHost {
       this.badMessage(p, `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
       return;
     }
-    const m = parsed.data;
+    if (parsed.data.t !== 'batch') {
+      this.handle(p, parsed.data);
+      return;
+    }
+    for (const [i, item] of parsed.data.items.entries()) {
+      if (!p.port) return; // stopped by an earlier item
+      const one = SandboxSingle.safeParse(item);
+      if (one.success) this.handle(p, one.data);
+      else {
+        const issue = one.error.issues[0];
+        this.badMessage(p, `items.${i}.${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
+      }
+    }
+  }
+
+  private handle(p: Loaded, m: SandboxSingle): void {
     const name = p.manifest.name;
     switch (m.t) {
       case 'loaded':
         p.hooks = m.hooks;
+        this.lastLoadMs = { ...this.lastLoadMs, module: m.ms ?? 0 };
         p.loadedWaiter?.(undefined);
         return;
       case 'load-failed':
@@ -758,7 +847,7 @@ export class PluginHost {
         return;
       }
       case 'handled':
-        if (p.cause?.seq === m.seq) p.cause = null;
+        p.causes.delete(m.seq);
         return;
       case 'subscribe': {
         const granted = subscribePatterns(p.manifest);
@@ -773,7 +862,7 @@ export class PluginHost {
         return;
       }
       case 'publish': {
-        const cause = p.cause?.chain ?? [];
+        const cause = m.cause === undefined ? [] : (p.causes.get(m.cause) ?? []);
         this.bus.publish(name, m.event, m.payload, m.token, cause).then(
           () => {
             if (m.event.startsWith('engine/')) this.options.onEngineEvent?.(m.event, m.payload, name);
@@ -810,7 +899,7 @@ export class PluginHost {
     this.post(p, { t: 'error', code, message });
   }
 
-  private async request(p: Loaded, m: Extract<SandboxMessage, { t: 'request' }>): Promise<void> {
+  private async request(p: Loaded, m: Extract<SandboxSingle, { t: 'request' }>): Promise<void> {
     const name = p.manifest.name;
     const denied = (what: string) =>
       this.reply(p, m.id, { ok: false, code: PluginCode.PermissionDenied, message: `plugins: ${name} may not ${what}` });
@@ -844,24 +933,23 @@ export class PluginHost {
         return;
       }
       case 'storage-get':
-        if (!hasPermission(p.manifest, 'storage')) return denied('use storage');
-        this.reply(p, m.id, { ok: true, value: p.storage.get(m.key) ?? null });
-        return;
       case 'storage-set': {
         if (!hasPermission(p.manifest, 'storage')) return denied('use storage');
-        let total = 0;
-        for (const [k, v] of p.storage) if (k !== m.key) total += k.length + v.length;
-        if (m.value !== null && total + m.key.length + m.value.length > 256 * 1024) {
+        this.storageBackend ??= this.options.storage ?? indexedDbStorage();
+        try {
+          const value =
+            m.op === 'storage-get'
+              ? await this.storageBackend.get(name, m.key)
+              : await this.storageBackend.set(name, m.key, m.value);
+          this.reply(p, m.id, { ok: true, ...(value !== undefined ? { value } : {}) });
+        } catch (err) {
+          const d = describeError(err);
           this.reply(p, m.id, {
             ok: false,
-            code: PluginCode.BudgetExceeded,
-            message: `plugins: ${name}: storage is limited to 256 KiB`,
+            code: d.code === PluginCode.BudgetExceeded ? d.code : PluginCode.Failed,
+            message: d.message.startsWith('plugins: ') ? d.message : `plugins: ${name}: storage: ${d.message}`,
           });
-          return;
         }
-        if (m.value === null) p.storage.delete(m.key);
-        else p.storage.set(m.key, m.value);
-        this.reply(p, m.id, { ok: true });
         return;
       }
       case 'chat-send':

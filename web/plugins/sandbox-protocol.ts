@@ -41,11 +41,22 @@ const SandboxEvent = z.discriminatedUnion('t', [
     .object({
       t: z.literal('loaded'),
       hooks: z.object({ init: z.boolean(), update: z.boolean(), shutdown: z.boolean() }).strict(),
+      /** How long importing the module took in the sandbox. */
+      ms: z.number().finite().min(0).max(3_600_000).optional(),
     })
     .strict(),
   z.object({ t: z.literal('load-failed'), message: text }).strict(),
   z.object({ t: z.literal('done'), id, ms: z.number().finite().min(0).max(3_600_000), error: text.optional() }).strict(),
-  z.object({ t: z.literal('publish'), event: z.string().max(128), payload: JsonPayload, token: z.string().max(4096) }).strict(),
+  z
+    .object({
+      t: z.literal('publish'),
+      event: z.string().max(128),
+      payload: JsonPayload,
+      token: z.string().max(4096),
+      /** The `seq` of the event the plugin was handling when it published (its chain is this event's cause). */
+      cause: id.optional(),
+    })
+    .strict(),
   z.object({ t: z.literal('subscribe'), pattern: z.string().max(128) }).strict(),
   z.object({ t: z.literal('handled'), seq: id }).strict(),
   z.object({ t: z.literal('log'), level: z.enum(['info', 'warn', 'error']), text }).strict(),
@@ -84,8 +95,19 @@ export const SandboxRequest = z.discriminatedUnion('op', [
 ]);
 export type SandboxRequest = z.infer<typeof SandboxRequest>;
 
-/** Sandbox → host: every message. */
-export const SandboxMessage = z.union([SandboxEvent, SandboxRequest]);
+/** Sandbox → host: one message. */
+export const SandboxSingle = z.union([SandboxEvent, SandboxRequest]);
+export type SandboxSingle = z.infer<typeof SandboxSingle>;
+
+/** Most messages in one batch (the sandbox flushes at this many, or at the end of its turn). */
+export const MAX_BATCH = 256;
+
+/**
+ * Sandbox → host: one message, or a batch of them in order (the sandbox sends what one turn of the plugin produced
+ * as one postMessage; each item is parsed on its own, so one bad item is refused and the rest stand).
+ */
+export const SandboxBatch = z.object({ t: z.literal('batch'), items: z.array(z.unknown()).min(1).max(MAX_BATCH) }).strict();
+export const SandboxMessage = z.union([SandboxSingle, SandboxBatch]);
 export type SandboxMessage = z.infer<typeof SandboxMessage>;
 
 /** Host → sandbox (the sandbox's own port; the plugin's code cannot post on it). */
@@ -93,7 +115,8 @@ export type HostMessage =
   /** `ack`: answer each event with `handled` (only plugins that may publish need it, for loop detection). */
   | { t: 'load'; name: string; code: string; permissions: string[]; token: string; api: string; ack: boolean }
   | { t: 'call'; id: number; fn: 'init' | 'update' | 'shutdown'; dt: number; world: unknown }
-  | { t: 'event'; seq: number; event: string; payload: unknown; from: string }
+  /** Bus deliveries of one host turn, in order (`seq` is what a publish names as its `cause`). */
+  | { t: 'events'; items: { seq: number; event: string; payload: unknown; from: string }[] }
   | { t: 'chat'; line: { from: string; text: string; at: number } }
   | { t: 'ui-action'; id: string }
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; code?: string; message?: string }

@@ -1,7 +1,7 @@
 /** What a sandbox may post to the host (web/plugins/sandbox-protocol.ts): well-formed messages parse, nonsense is refused. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_BYTES, SandboxMessage } from '../../../../web/plugins/sandbox-protocol';
+import { MAX_BATCH, MAX_PAYLOAD_BYTES, SandboxMessage, SandboxSingle } from '../../../../web/plugins/sandbox-protocol';
 
 describe('sandbox messages', () => {
   it('parses each kind the sandbox sends', () => {
@@ -11,6 +11,8 @@ describe('sandbox messages', () => {
       { t: 'done', id: 3, ms: 0.5 },
       { t: 'done', id: 3, ms: 0.5, error: 'boom' },
       { t: 'publish', event: 'a/b', payload: { n: [1, 2] }, token: 'x.y' },
+      { t: 'publish', event: 'a/b', payload: 1, token: 'x.y', cause: 7 },
+      { t: 'loaded', hooks: { init: true, update: false, shutdown: true }, ms: 1.5 },
       { t: 'subscribe', pattern: 'a/*' },
       { t: 'handled', seq: 9 },
       { t: 'request', id: 1, op: 'fetch', url: 'https://a.example/x', method: 'GET' },
@@ -39,6 +41,24 @@ describe('sandbox messages', () => {
       { t: 'request', id: 4, op: 'chat-send', text: '' },
     ];
     for (const [i, m] of bad.entries()) expect(SandboxMessage.safeParse(m).success, `bad message ${i}`).toBe(false);
+  });
+
+  it('takes a batch of up to MAX_BATCH items, each item parsed on its own by the host', () => {
+    const item = { t: 'publish', event: 'a/b', payload: 1, token: 'x.y' };
+    expect(SandboxMessage.safeParse({ t: 'batch', items: [item, 'nonsense'] }).success).toBe(true);
+    expect(SandboxSingle.safeParse('nonsense').success).toBe(false);
+    expect(SandboxMessage.safeParse({ t: 'batch', items: Array(MAX_BATCH).fill(item) }).success).toBe(true);
+    expect(SandboxMessage.safeParse({ t: 'batch', items: Array(MAX_BATCH + 1).fill(item) }).success).toBe(false);
+    expect(SandboxMessage.safeParse({ t: 'batch', items: [] }).success).toBe(false);
+    expect(SandboxMessage.safeParse({ t: 'batch', items: [item], extra: 1 }).success).toBe(false);
+    expect(SandboxMessage.safeParse({ ...item, cause: -1 }).success).toBe(false);
+    fc.assert(
+      fc.property(fc.array(fc.anything(), { minLength: 1, maxLength: MAX_BATCH }), (items) => {
+        expect(SandboxMessage.safeParse({ t: 'batch', items }).success).toBe(true);
+        for (const i of items) expect(typeof SandboxSingle.safeParse(i).success).toBe('boolean');
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('never throws on arbitrary values (property)', () => {
