@@ -145,3 +145,89 @@ describe('texture stream', () => {
     expect(sizes).toHaveLength(2);
   });
 });
+
+describe('texture stream with a scheduler (the render worker: loads and uploads between frames)', () => {
+  /** A scheduler the test runs by hand: what the stream queued, run in order. */
+  function manualSchedule() {
+    const tasks: (() => void)[] = [];
+    return {
+      schedule: (task: () => void) => tasks.push(task),
+      pending: () => tasks.length,
+      runOne() {
+        tasks.shift()?.();
+      },
+      runAll() {
+        while (tasks.length > 0) tasks.shift()?.();
+      },
+    };
+  }
+
+  it('starts the loads a pass asked for in one task after it, nearest first, with no pump', () => {
+    const { layers } = fakeLayers(8);
+    const order: string[] = [];
+    const tasks = manualSchedule();
+    const stream = new TextureStream(
+      layers,
+      (uuid) => {
+        order.push(uuid);
+        return new Promise<never>(() => {});
+      },
+      { schedule: tasks.schedule },
+    );
+    stream.beginPass();
+    stream.layerOf('far', 50);
+    stream.layerOf('near', 5);
+    stream.layerOf('near', 5);
+    // One task for the whole pass, and nothing loads until it runs (the pass may still ask for nearer ones).
+    expect(tasks.pending()).toBe(1);
+    expect(order).toEqual([]);
+    tasks.runAll();
+    expect(order).toEqual(['near', 'far']);
+    expect(stream.stats().loading).toBe(2);
+  });
+
+  it('places a decoded texture in a task of its own, so it is resident before the next frame pumps', async () => {
+    const { layers, uploads } = fakeLayers(8);
+    const tasks = manualSchedule();
+    const stream = new TextureStream(layers, async () => image(8, 8, [1, 2, 3, 255]), { schedule: tasks.schedule });
+    stream.beginPass();
+    expect(stream.layerOf('wall', 3)).toBeNull();
+    tasks.runAll();
+    await flush();
+    const before = stream.version;
+    expect(tasks.pending()).toBe(1);
+    tasks.runAll();
+    expect(uploads).toHaveLength(1);
+    expect(stream.version).toBeGreaterThan(before);
+    expect(stream.layerOf('wall', 3)).toEqual({ layer: expect.any(Number), alpha: false });
+  });
+
+  it('yields after its time budget and places the rest in a later task', async () => {
+    const { layers, uploads } = fakeLayers(16);
+    const tasks = manualSchedule();
+    // Each clock reading moves 5 ms: past the 8 ms budget after one placement.
+    let clock = 0;
+    const now = () => {
+      clock += 5;
+      return clock;
+    };
+    const stream = new TextureStream(layers, async () => image(4, 4, [7, 7, 7, 255]), { schedule: tasks.schedule, now });
+    stream.beginPass();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) stream.layerOf(id, 1);
+    tasks.runAll();
+    await flush();
+    // Five decodes came back; one placing task is queued for them all.
+    expect(tasks.pending()).toBe(1);
+    const perTask: number[] = [];
+    while (tasks.pending() > 0) {
+      const before = uploads.length;
+      // Run exactly the tasks queued now; what they queue runs in the next round.
+      const round = tasks.pending();
+      for (let i = 0; i < round; i++) tasks.runOne();
+      perTask.push(uploads.length - before);
+    }
+    expect(perTask).toEqual([1, 1, 1, 1, 1]);
+    expect(uploads).toHaveLength(5);
+    expect(stream.stats().resident).toBe(5);
+  });
+});
