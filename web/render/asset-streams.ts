@@ -9,27 +9,19 @@ import { gridAssetSources } from '../assets/grid-sources';
 import { createGeometryStream } from './geometry-stream';
 import type { AssetSource } from './render-protocol';
 import type { TextureLayers } from './texture-layers';
-import { type ScheduleTask, TextureStream } from './texture-stream';
+import { TextureStream } from './texture-stream';
 import type { ExtractStreams } from './world-extract';
 
 export interface AssetStreams extends ExtractStreams {
   store: AssetStore;
 }
 
-/**
- * Streams for a world whose assets come from `source`, decoding on `pool`, uploading into `layers`; with `schedule`,
- * textures start loading and are placed between frames too (see TextureStream).
- */
-export function createAssetStreams(
-  source: AssetSource,
-  pool: DecodePool,
-  layers: TextureLayers,
-  schedule?: ScheduleTask,
-): AssetStreams {
+/** Streams for a world whose assets come from `source`, decoding on `pool`, uploading into `layers`. */
+export function createAssetStreams(source: AssetSource, pool: DecodePool, layers: TextureLayers): AssetStreams {
   const sources = gridAssetSources(source, pool);
   return {
     store: sources.store,
-    textures: new TextureStream(layers, sources.texture, schedule ? { schedule } : {}),
+    textures: new TextureStream(layers, sources.texture),
     geometry: createGeometryStream(sources),
   };
 }

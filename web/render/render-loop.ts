@@ -89,8 +89,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       pool ??= createDecodePool();
       // A visit that draws textures has begun: the decoders load now, beside the login, not at the first texture.
       pool.warm();
-      // Loads start right after the pass that asks and decoded textures are placed as they come, not at frames.
-      streams = createAssetStreams(assetSource, pool, renderer.textures, (task) => setTimeout(task, 0));
+      streams = createAssetStreams(assetSource, pool, renderer.textures);
     }
     extractor?.setStreams(streams);
     terrainLookKey = '';
@@ -276,8 +275,6 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           terrainLookKey = '';
           if (command.field) renderer?.setTerrain(command.field);
           renderer?.setEnvironment({ ...DEFAULT_ENVIRONMENT, waterLevel });
-          // Ask for the terrain's textures now (they start loading at once), not at the next frame.
-          if (renderer) updateTerrainLook(renderer);
           break;
         case 'assets':
           assetSource = command.source;

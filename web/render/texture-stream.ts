@@ -4,11 +4,6 @@
  * (asset store → decoder pool, nearest first), and once the image is decoded `pump()` resamples it into a layer
  * and bumps `version`, so the face records are rebuilt. Past the memory budget the texture wanted least recently
  * gives its layer up. A texture that cannot be loaded is remembered as failed: its faces keep their colour.
- *
- * With a `schedule` (the render worker gives one), the stream does not wait for frames: a new ask starts its load in
- * a task right after the pass that asked (not at the next frame's pump), and a decoded image is placed in a task of
- * its own as soon as it arrives. Frames can be far apart while a world loads (a busy or software GPU: 1-2 fps was
- * measured in headless Chromium on 2 cores), and each one waited for cost the first textured frame a frame or two.
  */
 import { layerMips, type RgbaImage, type TextureLayers } from './texture-layers';
 
@@ -31,20 +26,6 @@ export function dimensionFor(distance: number): number {
 const UPLOADS_PER_PUMP = 4;
 /** Most loads running at once. */
 const MAX_LOADING = 16;
-/** Time a scheduled placing task may spend on resampling and uploads before it yields to the frame (ms). */
-const PLACE_BUDGET_MS = 8;
-
-/** Runs a task soon, off the caller's stack (the render worker: `setTimeout(task, 0)`). */
-export type ScheduleTask = (task: () => void) => void;
-
-export interface TextureStreamOptions {
-  /** Where failures are said (default console.warn). */
-  readonly log?: (message: string) => void;
-  /** Start loads and place decoded images between frames as well as in `pump()` (absent: only in `pump()`). */
-  readonly schedule?: ScheduleTask;
-  /** A clock for the placing budget (default performance.now). */
-  readonly now?: () => number;
-}
 
 interface Entry {
   state: 'queued' | 'loading' | 'resident' | 'failed';
@@ -78,22 +59,12 @@ export class TextureStream {
   /** Bumped by beginPass: textures not asked for since are the ones eviction may take. */
   private generation = 0;
   private evicted = 0;
-  /** A scheduled task is pending (one at a time: it does everything due when it runs). */
-  private scheduled = false;
-  private readonly log: (message: string) => void;
-  private readonly schedule: ScheduleTask | undefined;
-  private readonly now: () => number;
 
   constructor(
     private layers: TextureLayers,
     private readonly load: LoadTexture,
-    options: TextureStreamOptions | ((message: string) => void) = {},
-  ) {
-    const o = typeof options === 'function' ? { log: options } : options;
-    this.log = o.log ?? ((m) => console.warn(m));
-    this.schedule = o.schedule;
-    this.now = o.now ?? (() => performance.now());
-  }
+    private readonly log: (message: string) => void = (m) => console.warn(m),
+  ) {}
 
   /** Uses new layers (after device loss): everything is loaded again as it is asked for. */
   reset(layers: TextureLayers): void {
@@ -112,16 +83,12 @@ export class TextureStream {
     if (!e) {
       e = { state: 'queued', layer: -1, alpha: false, priority, wanted: this.generation, size: 0, refine: 'none' };
       this.entries.set(uuid, e);
-      this.wake();
     }
     if (e.wanted !== this.generation) e.priority = priority;
     else e.priority = Math.min(e.priority, priority);
     e.wanted = this.generation;
     // Closer than when it was decoded: decode it again at the size this distance needs (it stays drawn meanwhile).
-    if (e.state === 'resident' && e.refine === 'none' && dimensionFor(e.priority) > e.size) {
-      e.refine = 'queued';
-      this.wake();
-    }
+    if (e.state === 'resident' && e.refine === 'none' && dimensionFor(e.priority) > e.size) e.refine = 'queued';
     return e.state === 'resident' ? { layer: e.layer, alpha: e.alpha } : null;
   }
 
@@ -137,33 +104,6 @@ export class TextureStream {
 
   /** Starts queued loads (nearest first) and turns decoded images into layers. Call once per frame. */
   pump(): void {
-    this.startLoads();
-    for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
-      const next = this.decoded.shift();
-      if (next) this.place(next.uuid, next.image, next.size, next.refine);
-    }
-  }
-
-  /** With a scheduler: one task soon that starts what was asked for and places what was decoded. */
-  private wake(): void {
-    if (!this.schedule || this.scheduled) return;
-    this.scheduled = true;
-    this.schedule(() => this.runScheduled());
-  }
-
-  private runScheduled(): void {
-    this.scheduled = false;
-    this.startLoads();
-    const started = this.now();
-    while (this.decoded.length > 0 && this.now() - started < PLACE_BUDGET_MS) {
-      const next = this.decoded.shift();
-      if (next) this.place(next.uuid, next.image, next.size, next.refine);
-    }
-    // Over budget: the rest in a later task, so a frame can run in between.
-    if (this.decoded.length > 0) this.wake();
-  }
-
-  private startLoads(): void {
     if (this.loading < MAX_LOADING) {
       // New textures first (nearest first), then refinements of resident ones.
       const queued = [...this.entries]
@@ -172,6 +112,10 @@ export class TextureStream {
           (a, b) => (a[1].state === 'queued' ? 0 : 1e9) + a[1].priority - ((b[1].state === 'queued' ? 0 : 1e9) + b[1].priority),
         );
       for (const [uuid, e] of queued.slice(0, MAX_LOADING - this.loading)) this.start(uuid, e);
+    }
+    for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
+      const next = this.decoded.shift();
+      if (next) this.place(next.uuid, next.image, next.size, next.refine);
     }
   }
 
@@ -199,14 +143,11 @@ export class TextureStream {
     this.load(uuid, e.priority, size).then(
       (image) => {
         this.loading -= 1;
-        // A slot is free: what waits may start (wake), and this image is placed.
-        this.wake();
         if (this.entries.get(uuid) !== e) return;
         this.decoded.push({ uuid, image, size, refine });
       },
       (err: unknown) => {
         this.loading -= 1;
-        this.wake();
         if (this.entries.get(uuid) !== e) return;
         if (refine) {
           // The smaller decode stays; it is not asked for again at this size (e.size holds it).
