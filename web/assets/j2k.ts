@@ -56,25 +56,13 @@ let decoder: Promise<PdfImageDecoders> | null = null;
 let wasmBytes: Promise<Uint8Array> | null = null;
 
 /**
- * OpenSimulator's library texture "Blank" (`blank.j2c`, 32x32 RGB white, 160 bytes; OpenSim is BSD-licensed): the
- * warm-up decode. Decoding it instantiates OpenJPEG's wasm and compiles the functions a decode runs (V8 compiles wasm
- * lazily, function by function), which otherwise the first real texture pays for.
- */
-const WARM_SAMPLE_BASE64 =
-  '/0//UQAvAAAAAAAgAAAAIAAAAAAAAAAAAAAAIAAAACAAAAAAAAAAAAADBwEBBwEBBwEB/1IADAAAAAEBBQQEAAD/XAAjIncedwB3AHbibwBvAG7iZ0xnTGdk' +
-  'UANQA1BFV9JX0ldh/2QAEQABS2FrYWR1LXY0LjIuMf+QAAoAAAAAACUAAf+T3/AMBI3FgICAgICAgICAgICAgICAgID/2Q==';
-
-/**
  * Loads the decoder ahead of the first decode: pdf.js's module and OpenJPEG's wasm bytes (what a new decode worker
- * spends its first second on), then decodes a 32x32 sample so the wasm is instantiated and compiled too. Throws like
- * `decodeJ2k` when they cannot be loaded.
+ * spends its first second on). Throws like `decodeJ2k` when they cannot be loaded.
  */
 export async function warmJ2k(): Promise<void> {
   await loadDecoder();
   const source = wasmSource ?? nodeWasmSource();
   if (source) await wasmOf(source);
-  const sample = Uint8Array.from(atob(WARM_SAMPLE_BASE64), (c) => c.charCodeAt(0));
-  await decodeJ2k(sample);
 }
 
 /** The wasm bytes from `source`, fetched once (a failed read is retried on the next call). */

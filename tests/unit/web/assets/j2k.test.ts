@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { JpxImage } from 'jpeg2000';
 import { describe, expect, it } from 'vitest';
 import { TextureError } from '../../../../web/assets/errors';
-import { decodeJ2k, MAX_TEXTURE_BYTES, warmJ2k } from '../../../../web/assets/j2k';
+import { decodeJ2k, MAX_TEXTURE_BYTES } from '../../../../web/assets/j2k';
 import { ART_TEXTURES, artTexture, meanRgba } from './stormart-textures';
 
 /** A 32x16 one-component (grey) codestream, lossless, made by OpenJPEG 2.5.4: grey = 8 * column. */
@@ -67,16 +67,6 @@ describe('decodeJ2k on the StormArt textures', () => {
     expect([d.width, d.height, d.components]).toEqual([32, 16, 1]);
     expect(Array.from(d.rgba.subarray(0, 12))).toEqual([0, 0, 0, 255, 8, 8, 8, 255, 16, 16, 16, 255]);
     expect(meanRgba(d.rgba)).toEqual([124, 124, 124, 255]);
-  });
-});
-
-describe('warmJ2k', () => {
-  it('loads the decoder and decodes its built-in sample, after which textures decode as before', async () => {
-    await expect(warmJ2k()).resolves.toBeUndefined();
-    const checker = ART_TEXTURES.find((t) => t.name === 'dev-checker-256');
-    if (!checker) throw new Error('no checker in the StormArt table');
-    const decoded = await decodeJ2k(artTexture(checker.uuid));
-    expect([decoded.width, decoded.height]).toEqual([256, 256]);
   });
 });
 
