@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { checkGltf } from '../../shared/assets/gltf-check';
 import { SHAPE_PRESETS } from '../../shared/protocol';
 import type { AssetKind, AssetStore } from '../../web/assets/asset-store';
 import { AssetStoreError } from '../../web/assets/errors';
@@ -15,6 +16,7 @@ import { oggInfo } from '../../web/visit/ogg';
 import { parseVisitArgs } from '../../web/visit/options';
 import type { VisitEntity } from '../../web/visit/report';
 import { EXIT_CODES, runVisit } from '../../web/visit/visit';
+import { house } from '../support/model-placer';
 import { oarAsset, STORM_ART_OAR } from '../support/oar';
 import { ART, ART_MESHES, ART_OAR_TEXTURES, ART_PRIMS, artFace } from '../unit/edge/fixtures/stormart';
 import { ART_TEXTURES } from '../unit/web/assets/stormart-textures';
@@ -70,7 +72,7 @@ describe('visit --assets: the pure parts', () => {
     expect(() => oggInfo(notVorbis)).toThrow(/not a Vorbis identification header/);
   });
 
-  it('--assets is a switch for OpenSim visits by one visitor', async () => {
+  it('--assets is a switch for one visitor', async () => {
     const env = { OPENSIM_FIRST: 'Test', OPENSIM_LAST: 'User', OPENSIM_PASSWORD: 'pw' };
     expect(parseVisitArgs(['http://127.0.0.1:9100/'], env).assets).toBe(false);
     expect(parseVisitArgs(['http://127.0.0.1:9100/', '--assets', '--seconds', '1'], env)).toMatchObject({
@@ -79,13 +81,52 @@ describe('visit --assets: the pure parts', () => {
     });
     expect(() => parseVisitArgs(['http://127.0.0.1:9100/', '--assets=yes'], env)).toThrow(/--assets takes no value/);
     const deps = { fetch, createSocket: () => ({}) as never, now: () => 0, log: () => {} };
-    const fv = await runVisit(parseVisitArgs(['/#/fv/plaza', '--assets'], env), deps);
-    expect([fv.exitCode, (fv.json.error as { message: string }).message]).toEqual([
-      EXIT_CODES.visit_usage,
-      'visit: --assets needs an OpenSim target (Finalverse worlds have no asset route yet)',
-    ]);
+    expect(parseVisitArgs(['/#/fv/plaza', '--assets'], env).assets).toBe(true);
     const bots = await runVisit(parseVisitArgs(['http://127.0.0.1:9100/', '--assets', '--bots', '2'], env), deps);
     expect(bots.exitCode).toBe(EXIT_CODES.visit_usage);
+  });
+
+  it('decodes a Finalverse glTF model to what the viewer draws (vertices, triangles, faces, textures); a hostile one is an error entry', async () => {
+    const good = sha256(house);
+    const bad = 'ab'.repeat(32);
+    const hostile = new TextEncoder().encode('{"asset":{"version":"2.0"},"buffers":[{"byteLength":1e12}]}');
+    const store: AssetStore = {
+      get: async (_kind, id) => (id === good ? house.slice() : hostile.slice()),
+      clearFailures: () => {},
+      stats: () => ({
+        storage: 'memory',
+        bytesFromNetwork: 0,
+        bytesFromCache: 0,
+        hits: 0,
+        misses: 0,
+        shared: 0,
+        failures: 0,
+        inFlight: 0,
+      }),
+    };
+    const named = new Map<string, AssetKind>([
+      [good, 'model'],
+      [bad, 'model'],
+    ]);
+    const loaded = await loadAssets(named, new Set(), store, { log: () => {}, sleep: async () => {} });
+    const checked = checkGltf(house);
+    expect(loaded.report[good]).toEqual({
+      kind: 'model',
+      bytes: house.byteLength,
+      sha256: good,
+      vertices: checked.vertices,
+      triangles: checked.triangles,
+      faces: checked.json.materials?.length ?? 1,
+      textures: checked.json.textures?.length ?? 0,
+      error: null,
+    });
+    expect(checked.triangles).toBeGreaterThan(0);
+    expect(loaded.report[bad]).toMatchObject({
+      kind: 'model',
+      bytes: hostile.byteLength,
+      error: { code: expect.stringMatching(/^gltf_/) },
+    });
+    expect(loaded.report[bad]?.vertices).toBeUndefined();
   });
 
   it('fetches every asset once, decodes textures, sculpt maps, meshes and sounds, waits out a rate limit, and records failures', async () => {

@@ -3,6 +3,7 @@
  * region needed): the same client lists the world's prims, with uuid null (Finalverse entities have none).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VisitAsset } from '../../web/visit/assets';
 import type { VisitEntity } from '../../web/visit/report';
 import { decodeHeights } from '../../web/visit/report';
 import { type RunningServer, startDevServer } from '../support/dev-server';
@@ -47,7 +48,7 @@ describe('visit: the headless client in the Finalverse world "plaza"', () => {
     expect(out.chat.some((c) => c.text === 'hello plaza')).toBe(true);
   }, 120_000);
 
-  it('reports a placed glTF model as a prim of shape "model" with its hash and size', async () => {
+  it('reports a placed glTF model as a prim of shape "model" with its hash and size, and with --assets what it decodes to', async () => {
     const token = await creatorToken();
     const model = await uploadModel(server.url, token, house);
     const builder = await stormClient(server.url, token);
@@ -58,11 +59,22 @@ describe('visit: the headless client in the Finalverse world "plaza"', () => {
     if (plan.op !== 'prepare') throw new Error(`prepare failed: ${JSON.stringify(plan)}`);
     expect(await builder.operate(2, { op: 'commit', planId: plan.planId })).toMatchObject({ op: 'commit' });
     builder.ws.close();
-    const run = await runVisitCli([`${server.url}/#/fv/plaza`, '--edge', server.url, '--seconds', '1']);
+    const run = await runVisitCli([`${server.url}/#/fv/plaza`, '--edge', server.url, '--seconds', '1', '--assets']);
     expect(run.code, run.stderr).toBe(0);
-    const placed = (run.json as { entities: VisitEntity[] }).entities.find((e) => e.name === 'Visit house');
+    const out = run.json as { entities: VisitEntity[]; assets: Record<string, VisitAsset> };
+    const placed = out.entities.find((e) => e.name === 'Visit house');
     expect(placed).toMatchObject({ kind: 'prim', shape: 'model', model: model.hash });
     for (let k = 0; k < 3; k++) expect(placed?.scale[k]).toBeCloseTo(model.size[k] ?? 0, 3);
+    // Fetched from the edge's model route and decoded by the viewer's decoder: the counts the upload was answered with.
+    expect(out.assets[model.hash]).toMatchObject({
+      kind: 'model',
+      bytes: house.byteLength,
+      sha256: model.hash,
+      vertices: model.vertices,
+      triangles: model.triangles,
+      textures: 0,
+      error: null,
+    });
   }, 120_000);
 
   it('walks a --walk script with the viewer physics: stops at a bench, turns, jumps, and ends where the room says', async () => {

@@ -3,7 +3,8 @@
  * over the material table, hover texts, sounds), and every asset they name, fetched through the edge's asset route
  * with the viewer's asset store (web/assets/asset-store.ts) and decoded by the viewer's own decoders: J2K textures
  * (web/assets/j2k.ts), sculpt maps into sculpt meshes (shared/geometry/sculpt.ts), LLMesh (shared/assets/llmesh.ts).
- * Sounds are measured from their Ogg headers (the browser decodes them with Web Audio, which Node lacks).
+ * In a Finalverse world, the glTF models its entities draw, from the edge's model route, through the viewer's model
+ * decoder (web/assets/gltf-model.ts). Sounds are measured from their Ogg headers (the browser decodes them with Web Audio, which Node lacks).
  */
 import { type DecodedLlmesh, decodeLlmesh, LLMESH_LODS, type LlmeshLod } from '../../shared/assets/llmesh';
 import { StormError } from '../../shared/errors';
@@ -19,6 +20,7 @@ import {
   sculptTypeByte,
 } from '../../shared/protocol';
 import type { AssetKind, AssetStore } from '../assets/asset-store';
+import { decodeGltfModel } from '../assets/gltf-model';
 import { decodeJ2k } from '../assets/j2k';
 import type { EntityId, World } from '../engine';
 import { Faces, MAX_FACE_COLORS, Sculpt, Shape, Sound, Surface, surfaceMaterial } from '../scene/components';
@@ -81,6 +83,12 @@ export interface VisitAsset {
   lods?: VisitLod[];
   /** Sounds: the last granule position over the sample rate. */
   duration_s?: number;
+  /** Models (Finalverse glTF): what the viewer draws of it: vertices, triangles, faces (one per material). */
+  vertices?: number;
+  triangles?: number;
+  faces?: number;
+  /** Models: the textures the glTF declares (the viewer draws base colour factors only, so far). */
+  textures?: number;
   error: { code: string; message: string } | null;
 }
 
@@ -258,6 +266,13 @@ export async function loadAssets(
         const mesh = await decodeLlmesh(bytes);
         out.meshes.set(id, mesh);
         entry.lods = meshLods(mesh);
+      } else if (kind === 'model') {
+        const model = await decodeGltfModel(bytes);
+        const finest = model.lods[0];
+        entry.vertices = finest?.vertexCount ?? 0;
+        entry.triangles = (finest?.indexCount ?? 0) / 3;
+        entry.faces = model.colors.length;
+        entry.textures = model.checked.json.textures?.length ?? 0;
       } else {
         entry.duration_s = round(oggInfo(bytes).seconds, 3);
       }

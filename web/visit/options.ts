@@ -99,9 +99,10 @@ export const USAGE = `usage: npm run -s visit -- <target> [options]
   --walk SPEC         after arriving, walk: e.g. "forward 3s, turn 90, jump, left 1s, up 2s, down 3s"
   --teleport R/x/y/z  (OpenSim) after arriving (and walking), teleport to region R at x/y/z without logging out
                       (up/down fly); the JSON's self.path has [t_ms, x, y, z] every 100 ms
-  --assets            (OpenSim) fetch every texture, sculpt map, mesh and sound the entities name through the
-                      edge and decode them as the viewer does; report per entity faces, sculpt, mesh and hover
-                      text, and per asset its size, sha256 and what it decoded to
+  --assets            fetch every asset the entities name through the edge and decode it as the viewer does.
+                      OpenSim: textures, sculpt maps, meshes and sounds; report per entity faces, sculpt, mesh and
+                      hover text, and per asset its size, sha256 and what it decoded to. Finalverse: the glTF
+                      models; per model its size, sha256, vertices, triangles, faces and textures
   --p2p               not supported: visit cannot take part in peer-to-peer motion (see the error it gives)
 One JSON document goes to stdout; progress to stderr.`;
 

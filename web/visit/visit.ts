@@ -17,7 +17,7 @@ import {
   type RegionInfo,
   type Vec3,
 } from '../../shared/protocol';
-import { createAssetStore } from '../assets/asset-store';
+import { type AssetKind, createAssetStore } from '../assets/asset-store';
 import type { ChromeTrace, Plugin, SystemContext } from '../engine';
 import { NetError } from '../net/errors';
 import { fetchSessionToken, type SocketLike, type StormConnection } from '../net/storm-connection';
@@ -632,6 +632,27 @@ async function visitOnce(
           }
         : null;
     }
+    // Finalverse: the glTF models the entities draw, from the edge's model route (content-addressed, no token).
+    if (options.assets && !os) {
+      const modelColumn = app.world.column(Model, 'hash');
+      const hashes = new Map<string, AssetKind>();
+      for (const ecs of app.resource(Entities).byNet.values())
+        if (app.world.isAlive(ecs) && app.world.has(ecs, Model))
+          hashes.set(modelHashAt(modelColumn, app.world.indexOf(ecs)), 'model');
+      log(`fetching and decoding ${hashes.size} models through the edge`);
+      const store = createAssetStore({
+        base: options.edge,
+        url: (_kind, id) => `${options.edge}/api/models/${id}`,
+        token: '',
+        fetch: (url, init) => deps.fetch(url, init),
+        cache: null,
+        failureTtlMs: 0,
+      });
+      const models = await loadAssets(hashes, new Set(), store, { log, sleep });
+      const failed = Object.values(models.report).filter((a) => a.error).length;
+      log(`models: ${hashes.size - failed} decoded, ${failed} failed`);
+      report.assets = models.report;
+    }
   } catch (err) {
     if (err instanceof VisitFailure) failure = err;
     else if (err instanceof VisitUsageError) failure = new VisitFailure('visit_usage', err.message);
@@ -709,8 +730,6 @@ export async function runVisit(options: VisitOptions, deps: VisitDeps): Promise<
   let target: VisitTarget;
   try {
     target = resolveTarget(options);
-    if (options.assets && target.kind !== 'os')
-      throw new VisitUsageError('visit: --assets needs an OpenSim target (Finalverse worlds have no asset route yet)');
     if (options.assets && options.bots > 1) throw new VisitUsageError('visit: --assets is for one visitor (leave out --bots)');
     if (target.kind === 'os' && (!options.first || !options.last || !options.password))
       throw new VisitUsageError(
