@@ -116,12 +116,9 @@ export function createLanguageTier(options: LanguageTierOptions): AiTier {
       if (!tokenRes.ok) throw await edgeRefusal(tokenRes, 'build: a token');
       const token = SessionAnswer.safeParse(await readJson(tokenRes));
       if (!token.success) throw new AiError('ai_unavailable', 'build: POST /api/session answered without a token');
-      const res = await post(
-        '/api/ai',
-        { world: here.world, prompt: request.input.prompt, center: here.center },
-        'build',
-        { authorization: `Bearer ${token.data.token}` },
-      );
+      const res = await post('/api/ai', { world: here.world, prompt: request.input.prompt, center: here.center }, 'build', {
+        authorization: `Bearer ${token.data.token}`,
+      });
       if (!res.ok) throw await edgeRefusal(res, 'build');
       const answer = AiPlanAnswer.safeParse(await readJson(res));
       if (!answer.success) throw new AiError('ai_unavailable', 'build: POST /api/ai answered something that is not a plan');

@@ -3,13 +3,12 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { MapRegion, PeerMotion } from '../../shared/protocol';
 import { createAudioHost } from '../audio/audio-host';
-import type { LoadForecast, MetricSnapshot } from '../engine/metrics';
+import type { LoadForecast } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
 import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
 import type { PeerMotionStats, WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
-import { type AiClient, startAiWorker } from './ai-client';
 import { BadLinkNotice } from './components/BadLinkNotice';
 import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
@@ -30,6 +29,7 @@ import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
+import { startPageAi } from './page-ai';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 import { placeKey, travelNotice } from './travel';
@@ -43,9 +43,6 @@ function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
   const where = p.kind === 'fv' ? `Finalverse world “${p.world}”` : p.kind === 'os' ? `${p.region} on ${p.grid}` : p.region;
   return p.position ? `${where} at ${p.position.map((n) => Math.round(n)).join(', ')}` : where;
 }
-
-/** The metric snapshot (one a second) at which the AI worker starts: after a visit's first textures. */
-const AI_START_SNAPSHOTS = 5;
 
 /** Offers a JSON document as a download (a trace opens in Perfetto as it is). */
 function saveJson(name: string, value: unknown): void {
@@ -84,9 +81,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
-  let ai: AiClient | null = null;
-  /** Metric snapshots that came before the AI worker started. */
-  const early: MetricSnapshot[] = [];
+  // The AI worker (load forecast), the anomaly scores source and the language tier, behind the tier cascade.
+  const ai = startPageAi({ view: () => view(), onForecast: setForecast });
+  onCleanup(() => ai.stop());
   // Sound starts off: switching it on is the user gesture browsers require before audio plays.
   const audio = createAudioHost({ onChange: (s) => setSound(s) });
   const [sound, setSound] = createSignal(audio.settings());
@@ -193,6 +190,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           probe: (entity: number) => world?.send({ type: 'p2p-probe', entity }),
           render: () => lastRenderStats,
           plugins: () => plugins(),
+          aiDispatch: (request: unknown) => ai.cascade.dispatch(request),
         },
       });
     }
@@ -239,22 +237,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               setPeerStats(world?.peerStats() ?? null);
               break;
             case 'metrics':
-              // The AI worker answers each snapshot with a load forecast. It starts a few snapshots into a visit, so
-              // that compiling onnxruntime's wasm does not compete with the first textures (the model needs a 60 s
-              // window anyway); the snapshots before it are kept and handed over in order.
-              if (!ai && early.length < AI_START_SNAPSHOTS - 1) {
-                early.push(event.snapshot);
-                break;
-              }
-              if (!ai) {
-                const started = startAiWorker((e) => {
-                  if (e.type === 'forecast') setForecast(e.forecast);
-                  else if (e.type === 'error') console.warn(e.message);
-                });
-                for (const snapshot of early.splice(0)) started.send({ type: 'snapshot', snapshot });
-                ai = started;
-              }
-              ai.send({ type: 'snapshot', snapshot: event.snapshot });
+              // The AI worker answers each snapshot with a load forecast (web/ui/page-ai.ts).
+              ai.metrics(event.snapshot);
               break;
           }
         });
@@ -267,7 +251,6 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       stopInput();
       render.stop();
       world?.stop();
-      ai?.stop();
     });
     void checkEdgeHealth().then(setEdge);
   });

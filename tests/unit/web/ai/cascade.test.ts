@@ -169,13 +169,9 @@ describe('the AI tier cascade', () => {
       }),
     );
     fc.assert(
-      fc.property(
-        fc.constantFrom('forecast', 'anomaly'),
-        fc.constantFrom('auto', 'local', 'language'),
-        (task, t) => {
-          expect(parseAiRequest({ task, tier: t })).toEqual({ task, tier: t });
-        },
-      ),
+      fc.property(fc.constantFrom('forecast', 'anomaly'), fc.constantFrom('auto', 'local', 'language'), (task, t) => {
+        expect(parseAiRequest({ task, tier: t })).toEqual({ task, tier: t });
+      }),
     );
   });
 });

@@ -1,0 +1,107 @@
+/**
+ * The page's AI (full viewer and embed alike): the AI worker fed with the world's metric snapshots (its forecasts are
+ * the local tier's), the anomaly scores source, the language tier over the edge, and the tier cascade over them.
+ */
+import { AiStatus } from '../../shared/protocol';
+import { type AnomalyScores, createAnomalyScores } from '../ai/anomaly-scores';
+import { type AiCascade, createAiCascade } from '../ai/cascade';
+import { createLanguageTier, createLocalTier, LANGUAGE_TIMEOUT_MS } from '../ai/tiers';
+import type { LoadForecast, MetricSnapshot } from '../engine/metrics';
+import type { WorldView } from '../world/world-snapshot';
+import { type AiClient, startAiWorker } from './ai-client';
+
+/** The metric snapshot (one a second) at which the AI worker starts: after a visit's first textures. */
+export const AI_START_SNAPSHOTS = 5;
+
+export interface PageAi {
+  readonly cascade: AiCascade;
+  /** Where an anomaly detector registers (its scores are the `anomaly` task's answer). */
+  readonly anomalies: AnomalyScores;
+  /** Hands the world's `metrics` snapshots over (the AI worker starts a few snapshots into a visit). */
+  metrics(snapshot: MetricSnapshot): void;
+  /** Whether the edge has a language model (GET /api/ai; false until it answered). */
+  configured(): boolean;
+  stop(): void;
+}
+
+export interface PageAiOptions {
+  /** The world view now (where you stand, for the language tier). */
+  view(): WorldView;
+  onForecast?(forecast: LoadForecast): void;
+  /** Called once GET /api/ai answered. */
+  onConfigured?(configured: boolean): void;
+  /** Fetch (same origin); default the page's. */
+  fetch?: typeof fetch;
+}
+
+/** Where the visitor stands, when that is a Finalverse world (the language tier builds only there). */
+function standing(view: WorldView): { world: string; center: [number, number, number] } | null {
+  if (view.world?.kind !== 'fv' || view.connection.state !== 'in-world' || !view.self) return null;
+  return { world: view.world.name, center: [...view.self.position] };
+}
+
+export function startPageAi(options: PageAiOptions): PageAi {
+  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  let worker: AiClient | null = null;
+  /** Metric snapshots that came before the AI worker started. */
+  const early: MetricSnapshot[] = [];
+  let forecast: LoadForecast | null = null;
+  let configured = false;
+  let stopped = false;
+  const anomalies = createAnomalyScores();
+
+  void fetchFn('/api/ai', { signal: AbortSignal.timeout(10_000) })
+    .then(async (res) => AiStatus.safeParse(res.ok ? await res.json() : null))
+    .then(
+      (status) => {
+        configured = status.success && status.data.configured;
+        if (!stopped) options.onConfigured?.(configured);
+      },
+      () => options.onConfigured?.(false),
+    );
+
+  const cascade = createAiCascade([
+    createLocalTier({ forecast: () => forecast, anomalies }),
+    createLanguageTier({
+      configured: () => configured,
+      standing: () => standing(options.view()),
+      post: (path, body, headers) =>
+        fetchFn(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(LANGUAGE_TIMEOUT_MS),
+        }),
+    }),
+  ]);
+
+  return {
+    cascade,
+    anomalies,
+    configured: () => configured,
+    metrics(snapshot) {
+      if (stopped) return;
+      // It starts a few snapshots into a visit, so that compiling onnxruntime's wasm does not compete with the first
+      // textures (the model needs a 60 s window anyway); the snapshots before it are kept and handed over in order.
+      if (!worker && early.length < AI_START_SNAPSHOTS - 1) {
+        early.push(snapshot);
+        return;
+      }
+      if (!worker) {
+        const started = startAiWorker((e) => {
+          if (e.type === 'forecast') {
+            forecast = e.forecast;
+            options.onForecast?.(e.forecast);
+          } else if (e.type === 'error') console.warn(e.message);
+        });
+        for (const s of early.splice(0)) started.send({ type: 'snapshot', snapshot: s });
+        worker = started;
+      }
+      worker.send({ type: 'snapshot', snapshot });
+    },
+    stop() {
+      stopped = true;
+      worker?.stop();
+    },
+  };
+}
