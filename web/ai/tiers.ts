@@ -2,7 +2,7 @@
  * The cascade's tiers as built: the local tier (the load forecast of the AI worker, the anomaly scores source) and
  * the language tier (POST /api/ai on the edge, which turns a description into a prepared World Tool Protocol plan).
  */
-import { AiPlanAnswer, ApiError, SessionAnswer, type SessionRequest } from '../../shared/protocol';
+import { AiPlanAnswer, ApiError } from '../../shared/protocol';
 import type { LoadForecast } from '../engine/metrics';
 import type { AnomalyScores } from './anomaly-scores';
 import type { AiTask, AiTier, TierAnswer } from './cascade';
@@ -47,19 +47,21 @@ export function createLocalTier(options: LocalTierOptions): AiTier {
   };
 }
 
-/** Where the visitor stands: a Finalverse world and their position in it, or null outside one. */
-export interface Standing {
+/** The visitor's session in a Finalverse world: its name and the access token the world socket holds. */
+export interface WorldSession {
   world: string;
-  center: [number, number, number];
+  token: string;
 }
 
 export interface LanguageTierOptions {
   /** Whether the edge has a model (GET /api/ai); the tier takes no task without one. */
   configured(): boolean;
-  /** Where the visitor stands now. */
-  standing(): Standing | null;
-  /** POSTs JSON to the edge (same origin) with optional headers. */
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Where the visitor stands now (in the world's frame), or null when not in a Finalverse world. */
+  center(): [number, number, number] | null;
+  /** The world socket's session (plans are prepared for its visitor, so that socket can commit them), or null. */
+  session(): Promise<WorldSession | null>;
+  /** POSTs JSON to the edge (same origin) with these headers. */
+  post(path: string, body: unknown, headers: Record<string, string>): Promise<Response>;
 }
 
 /** The edge's language-tier codes, as the cascade's (docs/errors.md). */
@@ -90,11 +92,11 @@ async function edgeRefusal(res: Response, what: string): Promise<AiError> {
 }
 
 /**
- * The language tier: `build` asks POST /api/ai with a visitor token of the world you stand in and answers the
- * prepared plan (AiPlanAnswer). Confidence 1: the edge checked every action as a visitor's and the world prepared it.
+ * The language tier: `build` asks POST /api/ai with the world socket's token (so the plan is that visitor's, and the
+ * socket can commit it) and answers the prepared plan (AiPlanAnswer). Confidence 1: the edge checked every action as a visitor's and the world prepared it.
  */
 export function createLanguageTier(options: LanguageTierOptions): AiTier {
-  const post = async (path: string, body: unknown, what: string, headers?: Record<string, string>): Promise<Response> => {
+  const post = async (path: string, body: unknown, what: string, headers: Record<string, string>): Promise<Response> => {
     try {
       return await options.post(path, body, headers);
     } catch {
@@ -108,16 +110,12 @@ export function createLanguageTier(options: LanguageTierOptions): AiTier {
     accepts: (task) => task === 'build' && options.configured(),
     answer: async (request): Promise<TierAnswer> => {
       if (request.task !== 'build') throw new AiError('ai_no_tier', `the language tier does not answer "${request.task}"`);
-      const here = options.standing();
-      if (!here)
+      const center = options.center();
+      const session = center ? await options.session() : null;
+      if (!center || !session)
         throw new AiError('ai_not_in_world', 'build: a plan is made in the Finalverse world you stand in, and you stand in none');
-      const session: SessionRequest = { world: here.world };
-      const tokenRes = await post('/api/session', session, 'build: a token');
-      if (!tokenRes.ok) throw await edgeRefusal(tokenRes, 'build: a token');
-      const token = SessionAnswer.safeParse(await readJson(tokenRes));
-      if (!token.success) throw new AiError('ai_unavailable', 'build: POST /api/session answered without a token');
-      const res = await post('/api/ai', { world: here.world, prompt: request.input.prompt, center: here.center }, 'build', {
-        authorization: `Bearer ${token.data.token}`,
+      const res = await post('/api/ai', { world: session.world, prompt: request.input.prompt, center }, 'build', {
+        authorization: `Bearer ${session.token}`,
       });
       if (!res.ok) throw await edgeRefusal(res, 'build');
       const answer = AiPlanAnswer.safeParse(await readJson(res));

@@ -82,7 +82,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
   // The AI worker (load forecast), the anomaly scores source and the language tier, behind the tier cascade.
-  const ai = startPageAi({ view: () => view(), onForecast: setForecast });
+  const ai = startPageAi({ view: () => view(), send: (c) => worldSend(c), onForecast: setForecast });
   onCleanup(() => ai.stop());
   // Sound starts off: switching it on is the user gesture browsers require before audio plays.
   const audio = createAudioHost({ onChange: (s) => setSound(s) });
@@ -198,6 +198,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     world = testScene
       ? null
       : startLiveWorld(render, (event) => {
+          ai.deliver(event);
           switch (event.type) {
             case 'view':
               setView(event.view);

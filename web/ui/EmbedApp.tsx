@@ -99,11 +99,12 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       onEvent: (e) => bridge?.plugin({ name: e.name, state: e.state, reason: e.reason, ...(e.code ? { code: e.code } : {}) }),
     });
     // aiDispatch / aiEnhance: the tier cascade over the AI worker's forecasts, anomaly scores and the edge's model.
-    const ai = startPageAi({ view: () => view() });
+    const ai = startPageAi({ view: () => view(), send: (c) => world?.send(c) });
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
       engine.deliver(event);
       live?.onWorldEvent(event);
+      ai.deliver(event);
       if (event.type === 'audio') audio.receive(event.frame);
       else if (event.type === 'metrics') ai.metrics(event.snapshot);
       else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });

@@ -5,8 +5,9 @@
 import { AiStatus } from '../../shared/protocol';
 import { type AnomalyScores, createAnomalyScores } from '../ai/anomaly-scores';
 import { type AiCascade, createAiCascade } from '../ai/cascade';
-import { createLanguageTier, createLocalTier, LANGUAGE_TIMEOUT_MS } from '../ai/tiers';
+import { createLanguageTier, createLocalTier, LANGUAGE_TIMEOUT_MS, type WorldSession } from '../ai/tiers';
 import type { LoadForecast, MetricSnapshot } from '../engine/metrics';
+import type { WorldCommand, WorldEvent } from '../world/world-protocol';
 import type { WorldView } from '../world/world-snapshot';
 import { type AiClient, startAiWorker } from './ai-client';
 
@@ -21,12 +22,16 @@ export interface PageAi {
   metrics(snapshot: MetricSnapshot): void;
   /** Whether the edge has a language model (GET /api/ai; false until it answered). */
   configured(): boolean;
+  /** Feed the world's events here (the answers to the session-token asks). */
+  deliver(event: WorldEvent): void;
   stop(): void;
 }
 
 export interface PageAiOptions {
   /** The world view now (where you stand, for the language tier). */
   view(): WorldView;
+  /** Sends a command to the world worker (the session-token asks), or nothing without a world. */
+  send(command: WorldCommand): void;
   onForecast?(forecast: LoadForecast): void;
   /** Called once GET /api/ai answered. */
   onConfigured?(configured: boolean): void;
@@ -35,10 +40,13 @@ export interface PageAiOptions {
 }
 
 /** Where the visitor stands, when that is a Finalverse world (the language tier builds only there). */
-function standing(view: WorldView): { world: string; center: [number, number, number] } | null {
+function centerOf(view: WorldView): [number, number, number] | null {
   if (view.world?.kind !== 'fv' || view.connection.state !== 'in-world' || !view.self) return null;
-  return { world: view.world.name, center: [...view.self.position] };
+  return [...view.self.position];
 }
+
+/** How long the world worker may take to say which token it holds. */
+const TOKEN_ASK_MS = 5000;
 
 export function startPageAi(options: PageAiOptions): PageAi {
   const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
@@ -49,6 +57,22 @@ export function startPageAi(options: PageAiOptions): PageAi {
   let configured = false;
   let stopped = false;
   const anomalies = createAnomalyScores();
+  let nextAsk = 1;
+  const asks = new Map<number, (session: WorldSession | null) => void>();
+  /** The world socket's token: plans are prepared for the visitor it names, so that socket can commit them. */
+  const session = (): Promise<WorldSession | null> =>
+    new Promise((resolve) => {
+      const id = nextAsk++;
+      const timer = setTimeout(() => {
+        asks.delete(id);
+        resolve(null);
+      }, TOKEN_ASK_MS);
+      asks.set(id, (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      options.send({ type: 'session-token', id });
+    });
 
   void fetchFn('/api/ai', { signal: AbortSignal.timeout(10_000) })
     .then(async (res) => AiStatus.safeParse(res.ok ? await res.json() : null))
@@ -64,11 +88,12 @@ export function startPageAi(options: PageAiOptions): PageAi {
     createLocalTier({ forecast: () => forecast, anomalies }),
     createLanguageTier({
       configured: () => configured,
-      standing: () => standing(options.view()),
+      center: () => centerOf(options.view()),
+      session,
       post: (path, body, headers) =>
         fetchFn(path, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...headers },
+          headers: { ...headers, 'content-type': 'application/json' },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(LANGUAGE_TIMEOUT_MS),
         }),
@@ -79,6 +104,12 @@ export function startPageAi(options: PageAiOptions): PageAi {
     cascade,
     anomalies,
     configured: () => configured,
+    deliver(event) {
+      if (event.type !== 'session-token') return;
+      const settle = asks.get(event.id);
+      asks.delete(event.id);
+      settle?.(event.world !== null && event.token !== null ? { world: event.world, token: event.token } : null);
+    },
     metrics(snapshot) {
       if (stopped) return;
       // It starts a few snapshots into a visit, so that compiling onnxruntime's wasm does not compete with the first
