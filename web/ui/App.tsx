@@ -2,6 +2,7 @@
 
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { MapRegion, PeerMotion } from '../../shared/protocol';
+import { createTelemetry, type TelemetryConsent } from '../ai/telemetry';
 import { createAudioHost } from '../audio/audio-host';
 import type { LoadForecast } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
@@ -23,6 +24,7 @@ import { PerfOverlay } from './components/PerfOverlay';
 import { PluginsPanel } from './components/PluginsPanel';
 import { SoundControls } from './components/SoundControls';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
+import { TelemetryPrompt, TelemetryToggle } from './components/TelemetryConsent';
 import { WorldMap } from './components/WorldMap';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
@@ -32,6 +34,7 @@ import { gridMapTiles, type MapTiles } from './map-tiles';
 import { startPageAi } from './page-ai';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import { cryptoUniform, readConsent, writeConsent } from './telemetry-consent';
 import { placeKey, travelNotice } from './travel';
 import type { Remember } from './vault/remember';
 import { startViewerPlugins } from './viewer-plugins';
@@ -84,6 +87,30 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   // The AI worker (load forecast), the anomaly scores source and the language tier, behind the tier cascade.
   const ai = startPageAi({ view: () => view(), send: (c) => worldSend(c), onForecast: setForecast });
   onCleanup(() => ai.stop());
+  // Telemetry: off until the visitor says yes (asked once, in world); noise is added here before a batch leaves.
+  const [consent, setConsent] = createSignal<TelemetryConsent>(readConsent());
+  const telemetry = createTelemetry({
+    consent,
+    send: async (batch) => {
+      await fetch('/api/telemetry', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(15_000),
+      });
+    },
+    uniform: cryptoUniform,
+    bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+    now: () => Date.now(),
+  });
+  /** Metric snapshots (one a second) seen in world: the question comes a minute into a visit. */
+  const TELEMETRY_ASK_AFTER = 60;
+  const [inWorldSeconds, setInWorldSeconds] = createSignal(0);
+  const answerTelemetry = (on: boolean): void => {
+    writeConsent(on ? 'on' : 'off');
+    setConsent(on ? 'on' : 'off');
+    telemetry.consentChanged();
+  };
   // Sound starts off: switching it on is the user gesture browsers require before audio plays.
   const audio = createAudioHost({ onChange: (s) => setSound(s) });
   const [sound, setSound] = createSignal(audio.settings());
@@ -240,6 +267,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             case 'metrics':
               // The AI worker answers each snapshot with a load forecast (web/ui/page-ai.ts).
               ai.metrics(event.snapshot);
+              telemetry.push(event.snapshot);
+              if (consent() === 'unasked' && view().connection.state === 'in-world') setInWorldSeconds((n) => n + 1);
               break;
           }
         });
@@ -430,6 +459,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             Map
           </button>
         </Show>
+        <TelemetryToggle consent={consent()} onToggle={answerTelemetry} />
         <CopyLinkButton url={link} />
         <button
           type="button"
@@ -491,6 +521,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       </Show>
       <Show when={help()}>
         <HelpPanel onClose={() => setHelp(false)} />
+      </Show>
+      <Show when={consent() === 'unasked' && inWorldSeconds() >= TELEMETRY_ASK_AFTER}>
+        <TelemetryPrompt onAnswer={answerTelemetry} />
       </Show>
       <Show when={mapOpen() && mapAvailable()}>
         <WorldMap
