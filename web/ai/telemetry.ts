@@ -9,10 +9,12 @@ import {
   TELEMETRY_FIELD_NAMES,
   TELEMETRY_FIELDS,
   type TelemetryBatch,
+  TelemetryBatch as TelemetryBatchSchema,
   type TelemetryField,
   type TelemetrySnapshot,
 } from '../../shared/protocol';
-import type { MetricSnapshot } from '../engine/metrics';
+import { describeMetric, type MetricSnapshot, parseMetricSnapshot } from '../engine/metrics';
+import { AiError } from './errors';
 
 /** The visitor's answer: not asked yet, yes, or no. */
 export type TelemetryConsent = 'unasked' | 'on' | 'off';
@@ -114,4 +116,57 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       return sent;
     },
   };
+}
+
+/**
+ * An export of POST /api/telemetry (GET /api/telemetry/export: one TelemetryBatch per line) as recordings for
+ * `npm run train:load -- --telemetry FILE`: the batches of one id (one visit's hour, in export order) joined into one
+ * recording, a minute apart; each noisy value clamped into its metric's range (noise makes some negative), a missing
+ * value (null) taken as 0, p99 raised to p50 where noise put it below. A bad line is refused with its number.
+ */
+export function telemetryRecordings(jsonl: string, name: string): { name: string; snapshots: MetricSnapshot[] }[] {
+  const clamp = (field: string, v: number | null): number => {
+    const m = describeMetric(field);
+    const x = v ?? 0;
+    return m ? Math.min(m.max, Math.max(m.min, m.integer ? Math.round(x) : x)) : x;
+  };
+  const byId = new Map<string, MetricSnapshot[]>();
+  const batches = new Map<string, number>();
+  jsonl.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    let batch: TelemetryBatch;
+    try {
+      batch = TelemetryBatchSchema.parse(JSON.parse(line));
+    } catch (err) {
+      throw new AiError(
+        'ai_bad_trace',
+        `${name} line ${i + 1} is not a telemetry batch: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`,
+      );
+    }
+    const k = batches.get(batch.id) ?? 0;
+    batches.set(batch.id, k + 1);
+    const out = byId.get(batch.id) ?? [];
+    byId.set(batch.id, out);
+    for (const s of batch.snapshots) {
+      const p50 = clamp('frame_p50_ms', s.frame_p50_ms);
+      out.push(
+        parseMetricSnapshot({
+          timestamp_ms: k * 60_000 + s.t_s * 1000,
+          frame_p50_ms: p50,
+          frame_p99_ms: Math.max(p50, clamp('frame_p99_ms', s.frame_p99_ms)),
+          worker_busy: [clamp('worker_busy', s.worker_busy)],
+          system_ms: {},
+          entities: clamp('entities', s.entities),
+          visible_instances: clamp('visible_instances', s.visible_instances),
+          query_rate_per_s: clamp('query_rate_per_s', s.query_rate_per_s),
+          net_in_bytes_per_s: clamp('net_in_bytes_per_s', s.net_in_bytes_per_s),
+          net_out_bytes_per_s: clamp('net_out_bytes_per_s', s.net_out_bytes_per_s),
+          ...(s.js_heap_bytes === null ? {} : { js_heap_bytes: clamp('js_heap_bytes', s.js_heap_bytes) }),
+          sab_bytes: 0,
+        }),
+      );
+    }
+  });
+  return [...byId].map(([id, snapshots]) => ({ name: `${name}#${id.slice(0, 8)}`, snapshots }));
 }

@@ -14,8 +14,9 @@ import {
   noisySnapshot,
   TELEMETRY_ID_ROTATE_MS,
   type TelemetryConsent,
+  telemetryRecordings,
 } from '../../../../web/ai/telemetry';
-import { METRICS_VERSION, type MetricSnapshot } from '../../../../web/engine/metrics';
+import { type MetricSnapshot, parseMetricSnapshot } from '../../../../web/engine/metrics';
 
 /** A seeded uniform draw in [0, 1) (mulberry32), so the statistics below are reproducible. */
 function seeded(seed: number): () => number {
@@ -30,8 +31,7 @@ function seeded(seed: number): () => number {
 }
 
 function snapshot(t: number): MetricSnapshot {
-  return {
-    version: METRICS_VERSION,
+  return parseMetricSnapshot({
     timestamp_ms: t,
     frame_p50_ms: 8.5,
     frame_p99_ms: 21,
@@ -44,7 +44,7 @@ function snapshot(t: number): MetricSnapshot {
     net_out_bytes_per_s: 4_000,
     js_heap_bytes: 90_000_000,
     sab_bytes: 8_000_000,
-  } as MetricSnapshot;
+  });
 }
 
 function harness(consent: TelemetryConsent, seed = 1) {
@@ -160,5 +160,28 @@ describe('telemetry on the device', () => {
     const missing = { ...snapshot(0) } as Record<string, unknown>;
     delete missing.js_heap_bytes;
     expect(noisySnapshot(missing as MetricSnapshot, 0, zero).js_heap_bytes).toBeNull();
+  });
+});
+
+describe('a telemetry export for train:load', () => {
+  it('joins the batches of one id into one recording of valid snapshots, a minute apart, clamped into range', () => {
+    const h = harness('on', 9);
+    for (let i = 0; i < 30; i++) h.t.push(snapshot(i * 1000));
+    h.advance(TELEMETRY_ID_ROTATE_MS);
+    for (let i = 0; i < 10; i++) h.t.push(snapshot(i * 1000));
+    const jsonl = `${h.sent.map((b) => JSON.stringify(b)).join('\n')}\n`;
+    const recordings = telemetryRecordings(jsonl, 'export.jsonl');
+    expect(recordings.map((r) => r.snapshots.length)).toEqual([30, 10]);
+    const first = recordings[0]?.snapshots ?? [];
+    expect(first.map((s) => s.timestamp_ms).slice(8, 12)).toEqual([8000, 9000, 60_000, 61_000]);
+    for (const s of first) {
+      expect(s.frame_p50_ms).toBeGreaterThanOrEqual(0);
+      expect(s.frame_p99_ms).toBeGreaterThanOrEqual(s.frame_p50_ms);
+      expect(s.worker_busy[0]).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('refuses a line that is not a batch, naming it', () => {
+    expect(() => telemetryRecordings('\n{"v":1}\n', 'x.jsonl')).toThrow(/x\.jsonl line 2/);
   });
 });
