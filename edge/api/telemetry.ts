@@ -13,21 +13,7 @@ import { jsonBody } from './json-body';
 export const telemetryRoutes = new Hono<{ Bindings: Env }>();
 
 telemetryRoutes.post('/api/telemetry', async (c) => {
-  const length = Number(c.req.header('content-length') ?? '0');
-  if (length > MAX_TELEMETRY_BODY_BYTES)
-    throw new EdgeError(
-      413,
-      'bad_request',
-      `edge: POST /api/telemetry: the body is larger than ${MAX_TELEMETRY_BODY_BYTES} bytes`,
-    );
-  const batch = await jsonBody(c.req.raw, TelemetryBatch, 'POST /api/telemetry');
-  const bytes = JSON.stringify(batch).length;
-  if (bytes > MAX_TELEMETRY_BODY_BYTES)
-    throw new EdgeError(
-      413,
-      'bad_request',
-      `edge: POST /api/telemetry: the batch is larger than ${MAX_TELEMETRY_BODY_BYTES} bytes`,
-    );
+  const batch = await jsonBody(c.req.raw, TelemetryBatch, 'POST /api/telemetry', MAX_TELEMETRY_BODY_BYTES);
   await c.env.TELEMETRY_ROOM.getByName(TELEMETRY_ROOM_NAME).add(batch, Date.now());
   return c.json({ stored: batch.snapshots.length } satisfies TelemetryAnswer, 202);
 });
