@@ -459,6 +459,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             Map
           </button>
         </Show>
+        <Show when={consent() === 'unasked' && inWorldSeconds() >= TELEMETRY_ASK_AFTER}>
+          <TelemetryPrompt onAnswer={answerTelemetry} />
+        </Show>
         <TelemetryToggle consent={consent()} onToggle={answerTelemetry} />
         <CopyLinkButton url={link} />
         <button
@@ -521,9 +524,6 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       </Show>
       <Show when={help()}>
         <HelpPanel onClose={() => setHelp(false)} />
-      </Show>
-      <Show when={consent() === 'unasked' && inWorldSeconds() >= TELEMETRY_ASK_AFTER}>
-        <TelemetryPrompt onAnswer={answerTelemetry} />
       </Show>
       <Show when={mapOpen() && mapAvailable()}>
         <WorldMap
