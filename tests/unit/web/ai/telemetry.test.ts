@@ -7,6 +7,7 @@ import {
   type TelemetryBatch,
   TelemetryBatch as TelemetryBatchSchema,
 } from '../../../../shared/protocol';
+import { examples, fitNormalisation, HORIZON, WINDOW } from '../../../../web/ai/load-features';
 import {
   createTelemetry,
   fieldValue,
@@ -179,6 +180,15 @@ describe('a telemetry export for train:load', () => {
       expect(s.frame_p99_ms).toBeGreaterThanOrEqual(s.frame_p50_ms);
       expect(s.worker_busy[0]).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('gives the trainer examples: two minutes of one id make windows with targets', () => {
+    const h = harness('on', 11);
+    for (let i = 0; i < 120; i++) h.t.push(snapshot(i * 1000));
+    const recordings = telemetryRecordings(h.sent.map((b) => JSON.stringify(b)).join('\n'), 'export.jsonl');
+    const snapshots = recordings[0]?.snapshots ?? [];
+    const norm = fitNormalisation([snapshots]);
+    expect(examples(norm, snapshots).length).toBe(120 - WINDOW - HORIZON + 1);
   });
 
   it('refuses a line that is not a batch, naming it', () => {
