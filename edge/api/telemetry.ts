@@ -14,7 +14,8 @@ export const telemetryRoutes = new Hono<{ Bindings: Env }>();
 
 telemetryRoutes.post('/api/telemetry', async (c) => {
   const batch = await jsonBody(c.req.raw, TelemetryBatch, 'POST /api/telemetry', MAX_TELEMETRY_BODY_BYTES);
-  await c.env.TELEMETRY_ROOM.getByName(TELEMETRY_ROOM_NAME).add(batch, Date.now());
+  const stored = await c.env.TELEMETRY_ROOM.getByName(TELEMETRY_ROOM_NAME).add(batch, Date.now());
+  if ('refused' in stored) throw new EdgeError(400, 'bad_request', `edge: POST /api/telemetry: ${stored.refused}`);
   return c.json({ stored: batch.snapshots.length } satisfies TelemetryAnswer, 202);
 });
 

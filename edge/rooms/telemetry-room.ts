@@ -26,13 +26,22 @@ export class TelemetryRoom extends DurableObject<Env> {
   }
 
   /**
-   * RPC: stores one batch (parsed again here: an RPC is a boundary too), then applies retention. `received` is the
-   * arrival time rounded down to the minute. Answers how many batches the room holds.
+   * RPC: stores one batch (parsed again here: an RPC is a boundary too; a bad one is refused, nothing stored), then
+   * applies retention. It is stored with its arrival time rounded down to the minute. Answers how many batches the
+   * room holds.
    */
-  async add(batch: unknown, now: number, retention: TelemetryRetention = TELEMETRY_RETENTION): Promise<{ held: number }> {
-    const parsed = TelemetryBatch.parse(batch);
+  async add(
+    batch: unknown,
+    now: number,
+    retention: TelemetryRetention = TELEMETRY_RETENTION,
+  ): Promise<{ held: number } | { refused: string }> {
+    const parsed = TelemetryBatch.safeParse(batch);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { refused: `telemetry: ${issue?.path.join('.') || 'batch'}: ${issue?.message ?? 'invalid'}` };
+    }
     const sql = this.ctx.storage.sql;
-    sql.exec('INSERT INTO batches (received_at, body) VALUES (?, ?)', now - (now % 60_000), JSON.stringify(parsed));
+    sql.exec('INSERT INTO batches (received_at, body) VALUES (?, ?)', now - (now % 60_000), JSON.stringify(parsed.data));
     sql.exec('DELETE FROM batches WHERE received_at < ?', now - retention.maxAgeMs);
     sql.exec(
       'DELETE FROM batches WHERE seq NOT IN (SELECT seq FROM batches ORDER BY seq DESC LIMIT ?)',

@@ -69,7 +69,8 @@ describe('telemetry at the edge', () => {
     expect(big.status).toBe(413);
     expect(await room.held()).toBe(before);
     // The room parses what its RPC gets too.
-    await expect(room.add({ v: 1, id: 'x', snapshots: [] }, Date.now())).rejects.toThrow();
+    expect(await room.add({ v: 1, id: 'x', snapshots: [] }, Date.now())).toEqual({ refused: expect.stringContaining('id') });
+    expect(await room.held()).toBe(before);
   });
 
   it('keeps batches within the retention limits: the oldest past the count, anything past the age', async () => {
