@@ -54,8 +54,10 @@ export interface WorldSession {
 }
 
 export interface LanguageTierOptions {
-  /** Whether the edge has a model (GET /api/ai); the tier takes no task without one. */
-  configured(): boolean;
+  /** Whether the edge has a model (GET /api/ai), null while it has not answered; the tier takes no task without one. */
+  configured(): boolean | null;
+  /** Resolves once GET /api/ai answered: whether the edge has a model. */
+  whenConfigured(): Promise<boolean>;
   /** Where the visitor stands now (in the world's frame), or null when not in a Finalverse world. */
   center(): [number, number, number] | null;
   /** The world socket's session (plans are prepared for its visitor, so that socket can commit them), or null. */
@@ -107,9 +109,11 @@ export function createLanguageTier(options: LanguageTierOptions): AiTier {
     name: 'language',
     capacity: TIER_CAPACITY.language,
     concurrency: TIER_CAPACITY.language,
-    accepts: (task) => task === 'build' && options.configured(),
+    accepts: (task) => task === 'build' && options.configured() !== false,
     answer: async (request): Promise<TierAnswer> => {
       if (request.task !== 'build') throw new AiError('ai_no_tier', `the language tier does not answer "${request.task}"`);
+      if (!(await options.whenConfigured()))
+        throw new AiError('ai_not_configured', 'build: the edge has no language model (GET /api/ai says {"configured": false})');
       const center = options.center();
       const session = center ? await options.session() : null;
       if (!center || !session)

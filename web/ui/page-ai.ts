@@ -54,7 +54,6 @@ export function startPageAi(options: PageAiOptions): PageAi {
   /** Metric snapshots that came before the AI worker started. */
   const early: MetricSnapshot[] = [];
   let forecast: LoadForecast | null = null;
-  let configured = false;
   let stopped = false;
   const anomalies = createAnomalyScores();
   let nextAsk = 1;
@@ -74,20 +73,24 @@ export function startPageAi(options: PageAiOptions): PageAi {
       options.send({ type: 'session-token', id });
     });
 
-  void fetchFn('/api/ai', { signal: AbortSignal.timeout(10_000) })
+  let configured: boolean | null = null;
+  const whenConfigured: Promise<boolean> = fetchFn('/api/ai', { signal: AbortSignal.timeout(10_000) })
     .then(async (res) => AiStatus.safeParse(res.ok ? await res.json() : null))
     .then(
-      (status) => {
-        configured = status.success && status.data.configured;
-        if (!stopped) options.onConfigured?.(configured);
-      },
-      () => options.onConfigured?.(false),
-    );
+      (status) => status.success && status.data.configured,
+      () => false,
+    )
+    .then((c) => {
+      configured = c;
+      if (!stopped) options.onConfigured?.(c);
+      return c;
+    });
 
   const cascade = createAiCascade([
     createLocalTier({ forecast: () => forecast, anomalies }),
     createLanguageTier({
       configured: () => configured,
+      whenConfigured: () => whenConfigured,
       center: () => centerOf(options.view()),
       session,
       post: (path, body, headers) =>
@@ -103,7 +106,7 @@ export function startPageAi(options: PageAiOptions): PageAi {
   return {
     cascade,
     anomalies,
-    configured: () => configured,
+    configured: () => configured === true,
     deliver(event) {
       if (event.type !== 'session-token') return;
       const settle = asks.get(event.id);
