@@ -72,6 +72,13 @@ export default defineConfig({
     cloudflare({
       configPath: `${root}wrangler.toml`,
       persistState: { path: process.env.STORM_STATE_DIR ?? `${root}.wrangler/state` },
+      // A language model for the local edge (the e2e suites point it at their OpenAI-compatible test server):
+      // STORM_DEV_AI_ENDPOINT / STORM_DEV_AI_MODEL become the Worker's AI_ENDPOINT / AI_MODEL. Deployments set the
+      // real vars and the AI_KEY secret with wrangler instead.
+      config: () =>
+        process.env.STORM_DEV_AI_ENDPOINT
+          ? { vars: { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' } }
+          : {},
     }),
   ],
 });

@@ -21,6 +21,8 @@ declare namespace Cloudflare {
     P2P_ICE_SERVERS?: string;
     /** One SignalRoom Durable Object per world: PeerJS signalling (edge/rooms/signal-room.ts). */
     SIGNAL_ROOM: DurableObjectNamespace<import('./rooms/signal-room').SignalRoom>;
+    /** The one TelemetryRoom Durable Object: opt-in telemetry batches (edge/rooms/telemetry-room.ts). */
+    TELEMETRY_ROOM: DurableObjectNamespace<import('./rooms/telemetry-room').TelemetryRoom>;
     /** The UDP relay (edge/relay) the GridSession opens circuits through, e.g. http://127.0.0.1:8790. */
     RELAY_URL?: string;
     /** The relay's shared secret (a Worker secret; unset for a loopback relay). */
@@ -39,7 +41,7 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import('./index');
-    durableNamespaces: 'WorldRoom' | 'GridSession' | 'SignalRoom';
+    durableNamespaces: 'WorldRoom' | 'GridSession' | 'SignalRoom' | 'TelemetryRoom';
   }
 }
 

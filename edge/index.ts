@@ -4,12 +4,14 @@ import { aiRoutes } from './api/ai';
 import { gridRoutes } from './api/grid';
 import { modelRoutes } from './api/models';
 import { p2pRoutes } from './api/p2p';
+import { telemetryRoutes } from './api/telemetry';
 import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
 import { isolationHeaders } from './isolation';
 
 export { GridSession } from './rooms/grid-session-room';
 export { SignalRoom } from './rooms/signal-room';
+export { TelemetryRoom } from './rooms/telemetry-room';
 export { WorldRoom } from './rooms/world-room';
 
 const app = new Hono<{ Bindings: Env }>();
@@ -31,6 +33,7 @@ app.route('/', worldRoutes);
 app.route('/', gridRoutes);
 app.route('/', p2pRoutes);
 app.route('/', aiRoutes);
+app.route('/', telemetryRoutes);
 app.route('/', modelRoutes);
 
 app.all('/api/*', (c) =>

@@ -4,7 +4,8 @@
  * and its description to web/ai/model/. Prints one JSON summary on stdout.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRecordings } from '../tests/support/load-traces';
 import { evaluate } from '../web/ai/load-evaluate';
@@ -12,6 +13,7 @@ import { examples, FEATURES, fitNormalisation, HORIZON, PREDICTED, WINDOW } from
 import { DEFAULT_TRAIN, forward, pool, type TrainOptions, train } from '../web/ai/load-model';
 import type { LoadModelSpec } from '../web/ai/load-model-spec';
 import { exportLoadModel, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from '../web/ai/onnx-export';
+import { telemetryRecordings } from '../web/ai/telemetry';
 import type { MetricSnapshot } from '../web/engine/metrics';
 
 const MODEL_DIR = fileURLToPath(new URL('../web/ai/model/', import.meta.url));
@@ -42,9 +44,15 @@ async function crossValidate(recordings: readonly MetricSnapshot[][], options: T
   return total / recordings.length;
 }
 
-/** Trains and measures; returns the spec and the ONNX bytes (the bench calls this too). */
-export async function trainLoadModel(epochs = DEFAULT_TRAIN.epochs): Promise<{ spec: LoadModelSpec; onnx: Uint8Array }> {
-  const trainSet = loadRecordings('train');
+/**
+ * Trains and measures; returns the spec and the ONNX bytes (the bench calls this too). `extra` recordings (a telemetry
+ * export) join the train set; those too short for one example (a window and the horizon) are left out.
+ */
+export async function trainLoadModel(
+  epochs = DEFAULT_TRAIN.epochs,
+  extra: readonly { name: string; snapshots: MetricSnapshot[] }[] = [],
+): Promise<{ spec: LoadModelSpec; onnx: Uint8Array }> {
+  const trainSet = [...loadRecordings('train'), ...extra.filter((r) => r.snapshots.length >= WINDOW + HORIZON)];
   const heldSet = loadRecordings('heldout');
   const norm = fitNormalisation(trainSet.map((r) => r.snapshots));
   const trainEx = trainSet.flatMap((r) => examples(norm, r.snapshots));
@@ -126,7 +134,12 @@ export async function trainLoadModel(epochs = DEFAULT_TRAIN.epochs): Promise<{ s
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { spec, onnx } = await trainLoadModel();
+  // `--telemetry FILE`: an export of GET /api/telemetry/export (JSON lines) joins the train set.
+  const at = process.argv.indexOf('--telemetry');
+  const file = at >= 0 ? process.argv[at + 1] : undefined;
+  if (at >= 0 && !file) throw new Error('train:load: --telemetry needs a file (an export of GET /api/telemetry/export)');
+  const extra = file ? telemetryRecordings(readFileSync(file, 'utf8'), basename(file)) : [];
+  const { spec, onnx } = await trainLoadModel(DEFAULT_TRAIN.epochs, extra);
   writeFileSync(`${MODEL_DIR}load-forecast.onnx`, onnx);
   writeFileSync(`${MODEL_DIR}load-forecast.json`, `${JSON.stringify(spec, null, 2)}\n`);
   process.stdout.write(

@@ -6,12 +6,17 @@ import { EdgeError } from '../errors';
 /** Largest JSON body an API route reads (bytes). */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
-export async function jsonBody<S extends z.ZodType>(req: Request, schema: S, route: string): Promise<z.infer<S>> {
+export async function jsonBody<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  route: string,
+  maxBytes: number = MAX_JSON_BODY_BYTES,
+): Promise<z.infer<S>> {
   const tooLarge = (): EdgeError =>
-    new EdgeError(413, 'bad_request', `edge: ${route}: the body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
+    new EdgeError(413, 'bad_request', `edge: ${route}: the body is larger than ${maxBytes} bytes`);
   let json: unknown;
   try {
-    const bytes = req.body ? await readAtMost(req.body.getReader(), MAX_JSON_BODY_BYTES, { tooLarge }) : new Uint8Array(0);
+    const bytes = req.body ? await readAtMost(req.body.getReader(), maxBytes, { tooLarge }) : new Uint8Array(0);
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     if (err instanceof EdgeError) throw err;

@@ -179,6 +179,16 @@ export {
   soundPlays,
   soundRadius,
 } from './sound';
+export {
+  MAX_TELEMETRY_BODY_BYTES,
+  MAX_TELEMETRY_SNAPSHOTS,
+  TELEMETRY_FIELD_NAMES,
+  TELEMETRY_FIELDS,
+  TelemetryAnswer,
+  TelemetryBatch,
+  type TelemetryField,
+  TelemetrySnapshot,
+} from './telemetry';
 export { compareVersions, incrementVersion, mergeVersions, type VersionOrder, VersionVector } from './version-vector';
 export {
   Conflict,

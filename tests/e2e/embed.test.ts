@@ -280,19 +280,82 @@ describe('the embedded viewer on another origin', () => {
     expect(await call(page, 'getLastError')).toMatchObject({ ok: true, value: { code: -10 } });
   });
 
-  it('answers the capabilities that are not built with the documented -20 code, aiEnhance also with its completion event', async () => {
-    const later = await page.evaluate(async () => {
-      const w = window as any;
-      const event = new Promise((resolve) => w.viewer.on('aiEnhanceComplete', resolve));
-      const enhance = await w.call('aiEnhance', new Uint8Array([1, 2, 3]));
-      return {
-        enhance,
-        event: await event,
-        dispatch: await w.call('aiDispatch', { prompt: 'hi' }),
-      };
-    });
-    for (const r of [later.enhance, later.dispatch]) expect(r).toMatchObject({ ok: false, code: -20 });
-    expect(later.event).toMatchObject({ ok: false, error: { code: -20 } });
+  it('answers aiDispatch forecast and anomaly from the local tier, and aiEnhance makes a plan the frame commits', async () => {
+    const aiPage = await browser.newPage({ viewport: { width: 800, height: 500 } });
+    const send = async (frame: Uint8Array): Promise<Outcome> => {
+      const r = await aiPage.evaluate((bytes) => (window as any).call('sendPacket', new Uint8Array(bytes)), Array.from(frame));
+      if (!r.ok || r.value === null) return r;
+      return { ...r, value: decodeServerMessage(new Uint8Array(r.value as number[])) };
+    };
+    try {
+      await mount(aiPage, allowed.origin, viewer, '#/fv/plaza/90/60/30');
+      await call(aiPage, 'init');
+      const frame = embedFrame(aiPage);
+      await expect
+        .poll(() => frame?.getByTestId('embed-world').getAttribute('data-connection'), { timeout: 30_000 })
+        .toBe('in-world');
+      // The AI worker starts after 5 metric snapshots (one a second); until its first forecast: -52 not ready.
+      let forecast: Outcome = { ok: false };
+      await expect
+        .poll(
+          async () => {
+            forecast = await call(aiPage, 'aiDispatch', { task: 'forecast' });
+            return forecast.ok || forecast.code;
+          },
+          { timeout: 45_000, interval: 1000 },
+        )
+        .toBe(true);
+      const answer = JSON.parse(String(forecast.value));
+      expect(answer).toMatchObject({ task: 'forecast', tier: 'local', result: { version: 1, horizon_s: expect.any(Number) } });
+      expect(answer.result.predictions.length).toBeGreaterThan(0);
+      expect(answer.path[0]).toEqual({ tier: 'local', confidence: answer.confidence });
+      // The plugin bus's detector is registered; no plugin has published, so it scores no source yet.
+      const anomaly = await call(aiPage, 'aiDispatch', { task: 'anomaly' });
+      expect(JSON.parse(String(anomaly.value))).toMatchObject({ tier: 'local', result: { detector: 'plugin-bus', scores: [] } });
+      expect(await call(aiPage, 'aiDispatch', '{"task":"dance"}')).toMatchObject({ ok: false, code: -50 });
+      expect(await call(aiPage, 'aiDispatch', { task: 'forecast', tier: 'language' })).toMatchObject({ ok: false, code: -20 });
+
+      // A description becomes a prepared plan through the edge's language tier (the test model server answers an arch).
+      const enhanced = await aiPage.evaluate(async () => {
+        const w = window as any;
+        const event = new Promise<any>((resolve) => w.viewer.on('aiEnhanceComplete', resolve));
+        const r = await w.call('aiEnhance', new TextEncoder().encode('a red arch over the fountain'));
+        const e = await event;
+        return { r, e: { ...e, bytes: e.bytes ? Array.from(e.bytes as Uint8Array) : null } };
+      });
+      expect(enhanced.r).toMatchObject({ ok: true });
+      expect(enhanced.e).toMatchObject({ ok: true, bytes: enhanced.r.value });
+      const built = JSON.parse(Buffer.from(enhanced.r.value as number[]).toString('utf8'));
+      expect(built).toMatchObject({
+        task: 'build',
+        tier: 'language',
+        confidence: 1,
+        result: { attempts: 1, plan: { op: 'prepare' } },
+      });
+      expect(built.result.plan.actions.map((a: WorldAction) => a.tool)).toEqual([
+        'create_primitive',
+        'create_primitive',
+        'create_primitive',
+      ]);
+      // The plan is this frame's visitor's: its own socket commits it, and three prims appear.
+      const committed = await send(
+        encodeClientMessage({ type: 'action', id: 61, body: { op: 'commit', planId: built.result.plan.planId } }),
+      );
+      expect(committed).toMatchObject({ ok: true, value: { type: 'action_result', id: 61, result: { op: 'commit' } } });
+      expect((committed.value as { result: { created: number[] } }).result.created).toHaveLength(3);
+      // A refused model answer (not JSON, twice) is a clear -54, with the same failure as the event.
+      const refused = await aiPage.evaluate(async () => {
+        const w = window as any;
+        const event = new Promise<any>((resolve) => w.viewer.on('aiEnhanceComplete', resolve));
+        const r = await w.call('aiEnhance', new TextEncoder().encode('[case:not-json] a lovely arch'));
+        return { r, e: await event };
+      });
+      expect(refused.r).toMatchObject({ ok: false, code: -54 });
+      expect(refused.r.message).toContain('ai_invalid_answer');
+      expect(refused.e).toMatchObject({ ok: false, error: { code: -54 } });
+    } finally {
+      await aiPage.close();
+    }
   });
 
   it('answers a malformed message from the allowed host with -21 and its id', async () => {

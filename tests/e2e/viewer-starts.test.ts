@@ -117,6 +117,46 @@ describe('the landing page', () => {
     expect(reasons.every((r) => r.length > 0)).toBe(true);
   });
 
+  it('answers the AI cascade forecast from the local tier in the full viewer, and sends no telemetry unasked', async () => {
+    const aiPage = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const telemetry: string[] = [];
+    aiPage.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/api/telemetry')) telemetry.push(r.url());
+    });
+    try {
+      await aiPage.goto(`${inject('baseUrl')}/?debug#/fv/plaza/80/90/30`);
+      const dispatch = (request: unknown) =>
+        aiPage.evaluate(async (r) => {
+          try {
+            return { ok: true, answer: await (window as any).stormDebug.aiDispatch(r) };
+          } catch (err: any) {
+            return { ok: false, code: err.code as string };
+          }
+        }, request);
+      let forecast: { ok: boolean; answer?: any; code?: string } = { ok: false };
+      await expect
+        .poll(
+          async () => {
+            forecast = await dispatch({ task: 'forecast' });
+            return forecast.ok || forecast.code;
+          },
+          { timeout: 90_000, interval: 1000 },
+        )
+        .toBe(true);
+      expect(forecast.answer).toMatchObject({ task: 'forecast', tier: 'local', result: { version: 1 } });
+      expect(await dispatch({ task: 'anomaly' })).toMatchObject({
+        ok: true,
+        answer: { result: { detector: 'plugin-bus', scores: [] } },
+      });
+      expect(await dispatch({ task: 'weather' })).toMatchObject({ ok: false, code: 'ai_bad_request' });
+      // Not asked yet (the question comes a minute into a visit): no toggle, nothing sent.
+      expect(await aiPage.getByTestId('telemetry-toggle').count()).toBe(0);
+      expect(telemetry).toEqual([]);
+    } finally {
+      await aiPage.close();
+    }
+  }, 240_000);
+
   it('recovers from a lost GPU device: the status says so, then the frame comes back', async () => {
     const lossPage = await browser.newPage({ viewport: { width: 800, height: 600 } });
     try {

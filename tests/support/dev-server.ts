@@ -27,8 +27,11 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Spawns the dev server and resolves once GET /api/health answers 200 (or rejects after `timeoutMs`). */
-export async function startDevServer(timeoutMs = 90_000): Promise<RunningServer> {
+/**
+ * Spawns the dev server and resolves once GET /api/health answers 200 (or rejects after `timeoutMs`); `env` adds
+ * variables (STORM_DEV_AI_ENDPOINT: the language model the edge asks).
+ */
+export async function startDevServer(timeoutMs = 90_000, env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
@@ -39,6 +42,7 @@ export async function startDevServer(timeoutMs = 90_000): Promise<RunningServer>
       CI: 'true',
       WRANGLER_SEND_METRICS: 'false',
       STORM_STATE_DIR: mkdtempSync(join(tmpdir(), 'stormcore-state-')),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -5,7 +5,7 @@ export const EMBED_PROTOCOL_VERSION = 1;
 
 /**
  * Numeric error codes. -1..-3 are the seed's FFI codes, -10..-16 the ECS codes (docs/errors.md,
- * "ECS"), -20.. the embed API's own codes (docs/errors.md, "Embed API").
+ * "ECS"), -20.. the embed API's own codes, -50.. the AI cascade's (docs/errors.md, "Embed API").
  */
 export const EmbedCode = {
   AllocFailed: -1,
@@ -32,6 +32,12 @@ export const EmbedCode = {
   BadPacket: -42,
   NotInWorld: -43,
   TokenRefused: -44,
+  AiBadRequest: -50,
+  AiNotConfigured: -51,
+  AiNotReady: -52,
+  AiUnavailable: -53,
+  AiRefused: -54,
+  AiRateLimited: -55,
 } as const;
 
 /** An error on the wire: a stable numeric code and a plain message (never a stack). */
@@ -96,7 +102,15 @@ export interface EmbedMethods {
   createEntity: { params: { components?: (string | number)[] }; result: { id: number } };
   queryEntity: { params: { id: number }; result: { bytes: Uint8Array } };
   updateComponent: { params: { id: number; type: string | number; bytes: Uint8Array }; result: Record<string, never> };
+  /**
+   * One AI request through the tier cascade (docs/embedding.md "AI"): `json` is an AiRequest
+   * {task: "forecast" | "anomaly" | "build", tier?, input?}; the result is the AiAnswer as JSON.
+   */
   aiDispatch: { params: { json: string }; result: { json: string } };
+  /**
+   * UTF-8 in: an AiRequest as JSON, or a description to build (task "build"); UTF-8 JSON of the AiAnswer out.
+   * An `aiEnhanceComplete` event with the same outcome follows the answer.
+   */
   aiEnhance: { params: { bytes: Uint8Array }; result: { bytes: Uint8Array } };
   /** Joins a place: the result is its canonical link (the frame shows it from then on). */
   connectProtocol: { params: { protocol: ProtocolCode; url: string; creds: string }; result: { place: string } };

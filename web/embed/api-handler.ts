@@ -77,8 +77,8 @@ const NOT_YET: Record<
   loadPlugin: 'loadPlugin is not available here: plugins are hosted by the frame page, which has no plugin host',
   unloadPlugin: 'unloadPlugin is not available here: plugins are hosted by the frame page, which has no plugin host',
   plugins: 'plugins is not available here: plugins are hosted by the frame page, which has no plugin host',
-  aiDispatch: 'aiDispatch is not available yet: the viewer has no AI tier to route requests to',
-  aiEnhance: 'aiEnhance is not available yet: the viewer has no AI tier to run enhancements',
+  aiDispatch: 'aiDispatch is not available here: the AI tier cascade runs on the frame page, which started none',
+  aiEnhance: 'aiEnhance is not available here: the AI tier cascade runs on the frame page, which started none',
   connectProtocol:
     'connectProtocol is not available here: joining a place needs the live viewer, which could not start in this frame (no OffscreenCanvas, or no shared memory for a separate world worker); put the place in the embed URL instead',
   sendPacket:

@@ -14,6 +14,7 @@ import {
   type InitResult,
   type WireError,
 } from '../embed-sdk/protocol';
+import type { AiMethods } from './ai-methods';
 import type { EngineMessage, EngineRequest } from './engine-protocol';
 import { toWireError } from './errors';
 import { EmbedAudioSettings, EmbedP2pSettings, type EmbedRequest, Origin, parseRequest, RequestId } from './schemas';
@@ -78,6 +79,8 @@ export interface HostBridgeOptions {
   live?: LiveMethods;
   /** The frame's plugin host (without one the engine answers the plugin methods with -20). */
   plugins?: PluginMethods;
+  /** The AI tier cascade (web/embed/ai-methods.ts; without it the engine answers aiDispatch and aiEnhance with -20). */
+  ai?: AiMethods;
   onStatus?: (status: BridgeStatus) => void;
   /** configure's sound settings (validated by the engine, checked again here), for the page's audio. */
   onAudio?: (audio: { enabled: boolean; volume: number }) => void;
@@ -117,8 +120,13 @@ function readableId(data: unknown): string | number | null {
 function liveCall(
   live: LiveMethods | undefined,
   plugins: PluginMethods | undefined,
+  ai: AiMethods | undefined,
   request: EmbedRequest,
 ): (() => Promise<unknown>) | null {
+  if (ai) {
+    if (request.method === 'aiDispatch') return () => ai.aiDispatch(request.params);
+    if (request.method === 'aiEnhance') return () => ai.aiEnhance(request.params);
+  }
   if (live) {
     if (request.method === 'connectProtocol') return () => live.connectProtocol(request.params);
     if (request.method === 'sendPacket') return () => live.sendPacket(request.params);
@@ -264,7 +272,7 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       });
       return;
     }
-    const live = liveCall(options.live, options.plugins, request);
+    const live = liveCall(options.live, options.plugins, options.ai, request);
     if (live) {
       if (!initialized) {
         refuse(source, origin, request.id, {
@@ -274,13 +282,24 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
         return;
       }
       const id = request.id;
+      // aiEnhance's async half (seed: a callback): a completion event with the same outcome after the answer.
+      const complete = (data: EmbedEvents['aiEnhanceComplete']): void => {
+        if (request.method === 'aiEnhance')
+          reply(source, origin, { v: EMBED_PROTOCOL_VERSION, event: 'aiEnhanceComplete', data });
+      };
       live().then(
         (result) => {
           answered++;
           reply(source, origin, { v: EMBED_PROTOCOL_VERSION, id, ok: true, result });
           changed();
+          const bytes = (result as { bytes?: unknown }).bytes;
+          complete({ id, ok: true, ...(bytes instanceof Uint8Array ? { bytes } : {}) });
         },
-        (err: unknown) => refuse(source, origin, id, toWireError(err)),
+        (err: unknown) => {
+          const error = toWireError(err);
+          refuse(source, origin, id, error);
+          complete({ id, ok: false, error });
+        },
       );
       return;
     }

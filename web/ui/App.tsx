@@ -2,14 +2,14 @@
 
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { MapRegion, PeerMotion } from '../../shared/protocol';
+import { createTelemetry, type TelemetryConsent } from '../ai/telemetry';
 import { createAudioHost } from '../audio/audio-host';
-import type { LoadForecast, MetricSnapshot, OptimPlan } from '../engine/metrics';
+import type { LoadForecast, OptimPlan } from '../engine/metrics';
 import type { PeerStats } from '../net/peer-transport';
 import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
 import type { PeerMotionStats, WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
-import { type AiClient, startAiWorker } from './ai-client';
 import { BadLinkNotice } from './components/BadLinkNotice';
 import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
@@ -24,6 +24,7 @@ import { PerfOverlay } from './components/PerfOverlay';
 import { PluginsPanel } from './components/PluginsPanel';
 import { SoundControls } from './components/SoundControls';
 import { type GpuStatus, StatusLine } from './components/StatusLine';
+import { TelemetryPrompt, TelemetryToggle } from './components/TelemetryConsent';
 import { WorldMap } from './components/WorldMap';
 import { checkEdgeHealth, type EdgeHealth } from './edge-health';
 import { type GridCredentials, loginToGrid } from './grid-login';
@@ -31,8 +32,10 @@ import { captureInput } from './input';
 import { createLivePlan, type LivePlan } from './live-plan';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
+import { startPageAi } from './page-ai';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
+import { cryptoUniform, readConsent, writeConsent } from './telemetry-consent';
 import { placeKey, travelNotice } from './travel';
 import type { Remember } from './vault/remember';
 import { startViewerPlugins } from './viewer-plugins';
@@ -44,9 +47,6 @@ function placeTitle(route: ReturnType<ReturnType<typeof createRoute>>): string {
   const where = p.kind === 'fv' ? `Finalverse world “${p.world}”` : p.kind === 'os' ? `${p.region} on ${p.grid}` : p.region;
   return p.position ? `${where} at ${p.position.map((n) => Math.round(n)).join(', ')}` : where;
 }
-
-/** The metric snapshot (one a second) at which the AI worker starts: after a visit's first textures. */
-const AI_START_SNAPSHOTS = 5;
 
 /** Offers a JSON document as a download (a trace opens in Perfetto as it is). */
 function saveJson(name: string, value: unknown): void {
@@ -85,10 +85,45 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   });
   const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
+  // The AI worker (load forecast), the anomaly scores source and the language tier, behind the tier cascade.
   const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
-  let ai: AiClient | null = null;
-  /** Metric snapshots that came before the AI worker started. */
-  const early: MetricSnapshot[] = [];
+  /** The live optimisation plan (made with the render worker it drives). */
+  let livePlan: LivePlan | null = null;
+  const ai = startPageAi({
+    view: () => view(),
+    send: (c) => worldSend(c),
+    onForecast: (f) => {
+      setForecast(f);
+      // Each forecast updates the live plan (web/ui/live-plan.ts); a changed plan goes to the render worker.
+      const step = livePlan?.forecast(f);
+      if (step && (step.changed || !optimPlan())) setOptimPlan(step.plan);
+    },
+  });
+  onCleanup(() => ai.stop());
+  // Telemetry: off until the visitor says yes (asked once, in world); noise is added here before a batch leaves.
+  const [consent, setConsent] = createSignal<TelemetryConsent>(readConsent());
+  const telemetry = createTelemetry({
+    consent,
+    send: async (batch) => {
+      await fetch('/api/telemetry', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(15_000),
+      });
+    },
+    uniform: cryptoUniform,
+    bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+    now: () => Date.now(),
+  });
+  /** Metric snapshots (one a second) seen in world: the question comes a minute into a visit. */
+  const TELEMETRY_ASK_AFTER = 60;
+  const [inWorldSeconds, setInWorldSeconds] = createSignal(0);
+  const answerTelemetry = (on: boolean): void => {
+    writeConsent(on ? 'on' : 'off');
+    setConsent(on ? 'on' : 'off');
+    telemetry.consentChanged();
+  };
   // Sound starts off: switching it on is the user gesture browsers require before audio plays.
   const audio = createAudioHost({ onChange: (s) => setSound(s) });
   const [sound, setSound] = createSignal(audio.settings());
@@ -137,6 +172,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     onEvent: refreshPlugins,
     onChange: refreshPlugins,
   });
+  ai.anomalies.register(viewerPlugins.anomalyDetector);
   const refreshTimer = setInterval(refreshPlugins, 500);
   onCleanup(() => {
     clearInterval(refreshTimer);
@@ -151,8 +187,6 @@ export function App(props: { canvas: HTMLCanvasElement }) {
 
   // The renderer's last per-second figures (for ?debug's stormDebug.render()).
   let lastRenderStats: RenderStats | null = null;
-  /** The live optimisation plan (made with the render worker it drives). */
-  let livePlan: LivePlan | null = null;
   const onRenderEvent = (event: RenderEvent): void => {
     switch (event.type) {
       case 'ready':
@@ -208,6 +242,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           probe: (entity: number) => world?.send({ type: 'p2p-probe', entity }),
           render: () => lastRenderStats,
           plugins: () => plugins(),
+          aiDispatch: (request: unknown) => ai.cascade.dispatch(request),
         },
       });
     }
@@ -215,6 +250,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     world = testScene
       ? null
       : startLiveWorld(render, (event) => {
+          ai.deliver(event);
           switch (event.type) {
             case 'view':
               setView(event.view);
@@ -254,25 +290,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               setPeerStats(world?.peerStats() ?? null);
               break;
             case 'metrics':
-              // The AI worker answers each snapshot with a load forecast. It starts a few snapshots into a visit, so
-              // that compiling onnxruntime's wasm does not compete with the first textures (the model needs a 60 s
-              // window anyway); the snapshots before it are kept and handed over in order.
-              if (!ai && early.length < AI_START_SNAPSHOTS - 1) {
-                early.push(event.snapshot);
-                break;
-              }
-              if (!ai) {
-                const started = startAiWorker((e) => {
-                  if (e.type === 'forecast') {
-                    setForecast(e.forecast);
-                    const step = plan.forecast(e.forecast);
-                    if (step.changed || !optimPlan()) setOptimPlan(step.plan);
-                  } else if (e.type === 'error') console.warn(e.message);
-                });
-                for (const snapshot of early.splice(0)) started.send({ type: 'snapshot', snapshot });
-                ai = started;
-              }
-              ai.send({ type: 'snapshot', snapshot: event.snapshot });
+              // The AI worker answers each snapshot with a load forecast (web/ui/page-ai.ts).
+              ai.metrics(event.snapshot);
+              telemetry.push(event.snapshot);
+              if (consent() === 'unasked' && view().connection.state === 'in-world') setInWorldSeconds((n) => n + 1);
               break;
           }
         });
@@ -285,7 +306,6 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       stopInput();
       render.stop();
       world?.stop();
-      ai?.stop();
     });
     void checkEdgeHealth().then(setEdge);
   });
@@ -464,6 +484,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             Map
           </button>
         </Show>
+        <Show when={consent() === 'unasked' && inWorldSeconds() >= TELEMETRY_ASK_AFTER}>
+          <TelemetryPrompt onAnswer={answerTelemetry} />
+        </Show>
+        <TelemetryToggle consent={consent()} onToggle={answerTelemetry} />
         <CopyLinkButton url={link} />
         <button
           type="button"

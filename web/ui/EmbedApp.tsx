@@ -6,6 +6,7 @@
 import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import { formatLink, type Place } from '../../shared/links/place-link';
 import { createAudioHost } from '../audio/audio-host';
+import { createAiMethods } from '../embed/ai-methods';
 import { type BridgeStatus, createHostBridge, type HostBridge, type ReplyTarget } from '../embed/bridge';
 import { createWorldEngineLink, createWorldlessEngineLink } from '../embed/engine-link';
 import { parseAllowParam } from '../embed/schemas';
@@ -22,6 +23,7 @@ import { ACTION_TIMEOUT_MS, createLiveApi, type LiveApi } from './embed-live';
 import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
+import { startPageAi } from './page-ai';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 import { startViewerPlugins } from './viewer-plugins';
@@ -96,11 +98,16 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       sendChat: (text) => world?.send({ type: 'chat', text }),
       onEvent: (e) => bridge?.plugin({ name: e.name, state: e.state, reason: e.reason, ...(e.code ? { code: e.code } : {}) }),
     });
+    // aiDispatch / aiEnhance: the tier cascade over the AI worker's forecasts, anomaly scores and the edge's model.
+    const ai = startPageAi({ view: () => view(), send: (c) => world?.send(c) });
+    ai.anomalies.register(plugins.anomalyDetector);
     // The world the link names, live; the preview scene stays when the frame cannot host it.
     const world: LiveWorld | null = startLiveWorld(render, (event) => {
       engine.deliver(event);
       live?.onWorldEvent(event);
+      ai.deliver(event);
       if (event.type === 'audio') audio.receive(event.frame);
+      else if (event.type === 'metrics') ai.metrics(event.snapshot);
       else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
       else if (event.type === 'p2p-stats') {
         setPeerMotion(event.stats);
@@ -172,6 +179,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       parent: window.parent === window ? null : (window.parent as ReplyTarget),
       place: location.hash || '#/fv/plaza',
       ...(live ? { live } : {}),
+      ai: createAiMethods(ai.cascade),
       plugins: {
         loadPlugin: async ({ url, consent }) => {
           const r = await (await plugins.ready).load(new URL(url, location.href).href, { consent: consent === true });
@@ -212,6 +220,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       render.stop();
       bridge?.stop();
       plugins.stop();
+      ai.stop();
     });
   });
 

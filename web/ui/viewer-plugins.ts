@@ -3,6 +3,7 @@
  * world snapshot as their world copy, chat through the world worker, a frame loop at 30 Hz, and memory measured
  * per sandbox where the page is cross-origin isolated.
  */
+import { type AnomalyDetector, MAX_ANOMALY_SCORES } from '../ai/anomaly-scores';
 import { createPluginHost, type PluginEvent, type PluginHost } from '../plugins/host';
 import { canMeasureSandboxMemory, measureSandboxMemory } from '../plugins/memory';
 import type { WorldView } from '../world/world-snapshot';
@@ -15,6 +16,8 @@ export interface ViewerPlugins {
   host(): PluginHost | null;
   /** A chat line for the plugins with chat:read. */
   chatLine(line: { from: string; text: string; at: number }): void;
+  /** The plugin bus's anomaly scores as the AI cascade's `anomaly` task reads them (register it with the page's AI). */
+  readonly anomalyDetector: AnomalyDetector;
   stop(): void;
 }
 
@@ -49,6 +52,15 @@ export function startViewerPlugins(options: {
     ready,
     host: () => host,
     chatLine: (line) => host?.chatLine(line),
+    anomalyDetector: {
+      name: 'plugin-bus',
+      // One score per plugin, highest first: its CUSUM over the alarm threshold, so 1 means throttled now.
+      scores: () =>
+        (host?.anomalyScores() ?? []).slice(0, MAX_ANOMALY_SCORES).map((s) => ({
+          subject: `plugin:${s.source}`.slice(0, 64),
+          score: s.threshold > 0 ? Math.min(1, Math.max(0, s.score / s.threshold)) : 0,
+        })),
+    },
     stop: () => {
       stopped = true;
       if (timer) clearInterval(timer);

@@ -55,6 +55,11 @@ export const WorldCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('build'), shape: z.enum(['box', 'sphere']) }),
   /** One World Tool Protocol operation as it is (the embed API's sendPacket); answered by `operated` with the same id. */
   z.object({ type: z.literal('operate'), id: z.number().int().min(0).max(0xffff_ffff), body: WorldOperation }),
+  /**
+   * Asks for the access token the Finalverse connection holds (answered by `session-token`): the language tier's plans
+   * are prepared for the visitor it names, so that this visitor's socket can commit them.
+   */
+  z.object({ type: z.literal('session-token'), id: z.number().int().min(0).max(0xffff_ffff) }),
   z.object({ type: z.literal('close') }),
   /** Asks for the engine's profiling spans as a Chrome trace and its metric snapshots (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
@@ -104,6 +109,8 @@ export type WorldEvent =
   | { type: 'built'; created: number[] }
   /** The result of an `operate` command (its id). */
   | { type: 'operated'; id: number; result: OperationResult }
+  /** The answer to `session-token`: the Finalverse world and token of the connection, or nulls when there is none. */
+  | { type: 'session-token'; id: number; world: string | null; token: string | null }
   | { type: 'error'; code: string; message: string }
   /** The engine's recent frames, phases and systems (open in Perfetto), and its metric snapshots of the last hour as JSONL. */
   | { type: 'trace'; trace: ChromeTrace; metrics: string }

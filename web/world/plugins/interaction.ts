@@ -7,7 +7,7 @@ import type { OperationResult, WorldOperation } from '../../../shared/protocol';
 import { defineResource, type Plugin } from '../../engine';
 import { NetError } from '../../net/errors';
 import { Transform } from '../../scene/components';
-import { ChatHeard, Clock, Commands, Entities, OperationAnswered, Outbox, selfEntity, WorldReset } from '../keys';
+import { ChatHeard, Clock, Commands, CurrentPlace, Entities, OperationAnswered, Outbox, selfEntity, WorldReset } from '../keys';
 import { NetLinkKey } from './net';
 
 /** An unchanged intent is repeated this often (ms) as a keep-alive. */
@@ -126,6 +126,11 @@ export function operationsPlugin(): Plugin {
           for (const c of commands.read()) {
             if (c.type === 'operate') operate({ asked: c.id }, c.body);
             else if (c.type === 'build') build(c.shape);
+            else if (c.type === 'session-token') {
+              const place = app.hasResource(CurrentPlace) ? app.resource(CurrentPlace) : null;
+              const token = place?.kind === 'fv' ? (app.resource(NetLinkKey).conn?.token ?? null) : null;
+              outbox.post({ type: 'session-token', id: c.id, world: token ? (place?.name ?? null) : null, token });
+            }
           }
           for (const { id, result } of answers.read()) {
             const stage = inFlight.get(id);

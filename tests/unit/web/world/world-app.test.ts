@@ -7,6 +7,7 @@ import { RenderListReader } from '../../../../web/scene/render-list';
 import { SyncReader } from '../../../../web/scene/sync-header';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { SMOOTH_MS } from '../../../../web/world/plugins/motion';
+import { NetLinkKey } from '../../../../web/world/plugins/net';
 import { createWorldApp } from '../../../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
 import { testEntity } from '../../../support/entities';
@@ -310,6 +311,37 @@ describe('the world App', () => {
     expect(h.conns[0]?.chats).toEqual(['hello']);
     expect(h.conns[0]?.inputs).toHaveLength(1);
     expect(h.posts.filter((e) => e.type === 'chat')).toEqual([{ type: 'chat', line: { id: 1, from: 'Ann', text: 'hi', at: 5 } }]);
+  });
+
+  it("answers session-token with the Finalverse connection's own token and world, and nulls without one", () => {
+    const h = harness();
+    h.app.send(Commands, { type: 'session-token', id: 3 });
+    h.step();
+    expect(h.posts.filter((e) => e.type === 'session-token')).toEqual([
+      { type: 'session-token', id: 3, world: null, token: null },
+    ]);
+    h.connect('harbour');
+    h.deliver(welcome(1));
+    h.step();
+    // The fake connection holds no token yet: still nulls; with one, that token and the world's name.
+    h.app.send(Commands, { type: 'session-token', id: 4 });
+    h.step();
+    expect(h.posts.filter((e) => e.type === 'session-token').at(-1)).toEqual({
+      type: 'session-token',
+      id: 4,
+      world: null,
+      token: null,
+    });
+    const conn = h.app.resource(NetLinkKey).conn as { token: string | null };
+    Object.defineProperty(conn, 'token', { value: 'v1.abc.def' });
+    h.app.send(Commands, { type: 'session-token', id: 5 });
+    h.step();
+    expect(h.posts.filter((e) => e.type === 'session-token').at(-1)).toEqual({
+      type: 'session-token',
+      id: 5,
+      world: 'harbour',
+      token: 'v1.abc.def',
+    });
   });
 
   it("posts the server's error frames to the page and drops a terrain patch it cannot hold, keeping the rest", () => {
