@@ -5,21 +5,10 @@
  * (2 per source, 3 to 8 s long, 50 to 500 extra events/s of 64 bytes). Scores are read per one-second bucket.
  */
 import { type AnomalyDetectorOptions, createAnomalyDetector } from '../../shared/anomaly/detector';
+import { createRandom } from '../../shared/math/random';
 import { loadRecordings } from './load-traces';
 
 const FRAME_BYTES = 64;
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ReplayResult {
   /** Buckets scored (past each source's warm-up). */
@@ -48,7 +37,7 @@ export function recordedTraffic(): { source: string; bytes: number[] }[] {
 /** Replays the traffic (with floods when `floods` is true) through a fresh detector. */
 export function replayTraffic(floods: boolean, seed = 20, options: Partial<AnomalyDetectorOptions> = {}): ReplayResult {
   const traffic = recordedTraffic();
-  const random = prng(seed);
+  const random = createRandom(seed);
   const warmup = options.warmup ?? 5;
   // Each source's floods: [start, end) in seconds, and extra events per second.
   const injected = traffic.map(({ bytes }) => {

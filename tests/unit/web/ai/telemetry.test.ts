@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../../../shared/math/random';
 import {
   TELEMETRY_FIELD_NAMES,
   TELEMETRY_FIELDS,
@@ -18,18 +19,6 @@ import {
   telemetryRecordings,
 } from '../../../../web/ai/telemetry';
 import { type MetricSnapshot, parseMetricSnapshot } from '../../../../web/engine/metrics';
-
-/** A seeded uniform draw in [0, 1) (mulberry32), so the statistics below are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function snapshot(t: number): MetricSnapshot {
   return parseMetricSnapshot({
@@ -55,7 +44,7 @@ function harness(consent: TelemetryConsent, seed = 1) {
   const t = createTelemetry({
     consent: () => answer,
     send: async (b) => void sent.push(b),
-    uniform: seeded(seed),
+    uniform: createRandom(seed),
     bytes: (n) => new Uint8Array(randomBytes(n)),
     now: () => now,
     batchSize: 10,
@@ -113,7 +102,7 @@ describe('telemetry on the device', () => {
 
   it('adds noise: a single value is not the true one, the mean of many stays near it', () => {
     const truth = snapshot(0);
-    const uniform = seeded(7);
+    const uniform = createRandom(7);
     const n = 20_000;
     const sums = Object.fromEntries(TELEMETRY_FIELD_NAMES.map((f) => [f, 0])) as Record<string, number>;
     for (let i = 0; i < n; i++) {
@@ -134,7 +123,7 @@ describe('telemetry on the device', () => {
   });
 
   it('draws Laplace noise with the right spread and always a finite value (property)', () => {
-    const uniform = seeded(3);
+    const uniform = createRandom(3);
     let abs = 0;
     const n = 50_000;
     for (let i = 0; i < n; i++) abs += Math.abs(laplace(2, uniform));
