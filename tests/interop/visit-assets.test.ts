@@ -23,6 +23,11 @@ import { ART_TEXTURES } from '../unit/web/assets/stormart-textures';
 import { FIRST, LAST, PASSWORD, useEdge } from './grid-client';
 import { runVisitCli } from './visit-run';
 
+/** The stats of a store that fetched nothing (these stores answer from the OAR or from memory). */
+function emptyStats(): ReturnType<AssetStore['stats']> {
+  return { storage: 'memory', bytesFromNetwork: 0, bytesFromCache: 0, hits: 0, misses: 0, shared: 0, failures: 0, inFlight: 0 };
+}
+
 const ART_LOGIN_URI = process.env.OPENSIM_ART_LOGIN_URI ?? '';
 const TONE = readFileSync(new URL('../support/fixtures/tone-440.ogg', import.meta.url));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -47,18 +52,7 @@ function oarStore(refuse: Record<string, AssetStoreError>, limited: Set<string>)
       return oarBytes(kind, id).slice();
     },
     clearFailures() {},
-    stats() {
-      return {
-        storage: 'memory',
-        bytesFromNetwork: 0,
-        bytesFromCache: 0,
-        hits: 0,
-        misses: 0,
-        shared: 0,
-        failures: 0,
-        inFlight: 0,
-      };
-    },
+    stats: emptyStats,
   };
 }
 
@@ -93,16 +87,7 @@ describe('visit --assets: the pure parts', () => {
     const store: AssetStore = {
       get: async (_kind, id) => (id === good ? house.slice() : hostile.slice()),
       clearFailures: () => {},
-      stats: () => ({
-        storage: 'memory',
-        bytesFromNetwork: 0,
-        bytesFromCache: 0,
-        hits: 0,
-        misses: 0,
-        shared: 0,
-        failures: 0,
-        inFlight: 0,
-      }),
+      stats: emptyStats,
     };
     const named = new Map<string, AssetKind>([
       [good, 'model'],
