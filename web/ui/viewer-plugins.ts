@@ -3,7 +3,8 @@
  * world snapshot as their world copy, chat through the world worker, a frame loop at 30 Hz, and memory measured
  * per sandbox where the page is cross-origin isolated.
  */
-import { type AnomalyDetector, MAX_ANOMALY_SCORES } from '../ai/anomaly-scores';
+import type { AnomalyScore as BusScore } from '../../shared/anomaly/detector';
+import { type AnomalyDetector, type AnomalyScore, MAX_ANOMALY_SCORES } from '../ai/anomaly-scores';
 import { createPluginHost, type PluginEvent, type PluginHost } from '../plugins/host';
 import { canMeasureSandboxMemory, measureSandboxMemory } from '../plugins/memory';
 import type { WorldView } from '../world/world-snapshot';
@@ -19,6 +20,17 @@ export interface ViewerPlugins {
   /** The plugin bus's anomaly scores as the AI cascade's `anomaly` task reads them (register it with the page's AI). */
   readonly anomalyDetector: AnomalyDetector;
   stop(): void;
+}
+
+/**
+ * The plugin bus's detector scores as the cascade's `anomaly` answer: one per plugin (highest first, at most
+ * MAX_ANOMALY_SCORES), its CUSUM over the alarm threshold capped to [0, 1], so 1 means throttled now.
+ */
+export function pluginAnomalyScores(scores: readonly BusScore[]): AnomalyScore[] {
+  return scores.slice(0, MAX_ANOMALY_SCORES).map((s) => ({
+    subject: `plugin:${s.source}`.slice(0, 64),
+    score: s.threshold > 0 && Number.isFinite(s.score) ? Math.min(1, Math.max(0, s.score / s.threshold)) : 0,
+  }));
 }
 
 /** Starts the host and its frame loop. */
@@ -55,11 +67,7 @@ export function startViewerPlugins(options: {
     anomalyDetector: {
       name: 'plugin-bus',
       // One score per plugin, highest first: its CUSUM over the alarm threshold, so 1 means throttled now.
-      scores: () =>
-        (host?.anomalyScores() ?? []).slice(0, MAX_ANOMALY_SCORES).map((s) => ({
-          subject: `plugin:${s.source}`.slice(0, 64),
-          score: s.threshold > 0 ? Math.min(1, Math.max(0, s.score / s.threshold)) : 0,
-        })),
+      scores: () => pluginAnomalyScores(host?.anomalyScores() ?? []),
     },
     stop: () => {
       stopped = true;
