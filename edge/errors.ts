@@ -25,7 +25,8 @@ export type EdgeErrorCode =
   | 'ai_invalid_answer'
   | 'ai_plan_refused'
   | 'model_not_found'
-  | 'p2p_ice_config';
+  | 'p2p_ice_config'
+  | 'telemetry_rate_limited';
 
 /** The JSON body of every error answer (the HTTP API's ApiError, with the edge's own codes). */
 export interface ErrorBody extends ApiError {

@@ -14,8 +14,12 @@ export const telemetryRoutes = new Hono<{ Bindings: Env }>();
 
 telemetryRoutes.post('/api/telemetry', async (c) => {
   const batch = await jsonBody(c.req.raw, TelemetryBatch, 'POST /api/telemetry', MAX_TELEMETRY_BODY_BYTES);
-  const stored = await c.env.TELEMETRY_ROOM.getByName(TELEMETRY_ROOM_NAME).add(batch, Date.now());
+  // The sender's address counts its batches in the room's memory only; it is never stored with them.
+  const sender = c.req.header('cf-connecting-ip') ?? 'local';
+  const room = c.env.TELEMETRY_ROOM.getByName(TELEMETRY_ROOM_NAME);
+  const stored = await room.add(batch, Date.now(), undefined, sender);
   if ('refused' in stored) throw new EdgeError(400, 'bad_request', `edge: POST /api/telemetry: ${stored.refused}`);
+  if ('limited' in stored) throw new EdgeError(429, 'telemetry_rate_limited', `edge: POST /api/telemetry: ${stored.limited}`);
   return c.json({ stored: batch.snapshots.length } satisfies TelemetryAnswer, 202);
 });
 

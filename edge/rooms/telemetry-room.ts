@@ -10,6 +10,15 @@ import { TelemetryBatch } from '../../shared/protocol';
 export const TELEMETRY_RETENTION = { maxBatches: 20_000, maxAgeMs: 30 * 24 * 3600 * 1000 } as const;
 export type TelemetryRetention = { maxBatches: number; maxAgeMs: number };
 
+/**
+ * Batches one sender may store an hour (a viewer sends one a minute). The sender is named only in memory, for this
+ * count, and never stored; a second limit holds for all senders together, so rotating addresses cannot flood it.
+ */
+export const TELEMETRY_LIMITS = { perSenderPerHour: 90, allPerMinute: 600 } as const;
+export type TelemetryLimits = { perSenderPerHour: number; allPerMinute: number };
+/** Senders counted at once; past it the counts start over (memory stays bounded). */
+const MAX_SENDERS = 10_000;
+
 /** Most batches one export page carries. */
 export const TELEMETRY_EXPORT_PAGE = 500;
 
@@ -18,6 +27,10 @@ export const TELEMETRY_ROOM_NAME = 'telemetry';
 
 /** One instance (binding TELEMETRY_ROOM, migration v4 in wrangler.toml). */
 export class TelemetryRoom extends DurableObject<Env> {
+  /** Batches per sender in the current hour, and for everyone in the current minute (memory only). */
+  private senders = new Map<string, { hour: number; n: number }>();
+  private all = { minute: -1, n: 0 };
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(
@@ -34,12 +47,16 @@ export class TelemetryRoom extends DurableObject<Env> {
     batch: unknown,
     now: number,
     retention: TelemetryRetention = TELEMETRY_RETENTION,
-  ): Promise<{ held: number } | { refused: string }> {
+    sender = 'unknown',
+    limits: TelemetryLimits = TELEMETRY_LIMITS,
+  ): Promise<{ held: number } | { refused: string } | { limited: string }> {
     const parsed = TelemetryBatch.safeParse(batch);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { refused: `telemetry: ${issue?.path.join('.') || 'batch'}: ${issue?.message ?? 'invalid'}` };
     }
+    const limited = this.countBatch(sender.slice(0, 64), now, limits);
+    if (limited) return { limited };
     const sql = this.ctx.storage.sql;
     sql.exec('INSERT INTO batches (received_at, body) VALUES (?, ?)', now - (now % 60_000), JSON.stringify(parsed.data));
     sql.exec('DELETE FROM batches WHERE received_at < ?', now - retention.maxAgeMs);
@@ -61,6 +78,23 @@ export class TelemetryRoom extends DurableObject<Env> {
       .toArray();
     const last = rows.at(-1);
     return { lines: rows.map((r) => r.body), next: rows.length === TELEMETRY_EXPORT_PAGE && last ? last.seq : null };
+  }
+
+  /** Counts one batch of `sender`; a message when a limit is past (then nothing is stored). */
+  private countBatch(sender: string, now: number, limits: TelemetryLimits): string | null {
+    const minute = Math.floor(now / 60_000);
+    if (this.all.minute !== minute) this.all = { minute, n: 0 };
+    if (this.all.n >= limits.allPerMinute)
+      return `telemetry: more than ${limits.allPerMinute} batches a minute from everyone; try later`;
+    const hour = Math.floor(now / 3_600_000);
+    const seen = this.senders.get(sender);
+    const n = seen && seen.hour === hour ? seen.n : 0;
+    if (n >= limits.perSenderPerHour)
+      return `telemetry: more than ${limits.perSenderPerHour} batches an hour from one sender; try later`;
+    if (!seen && this.senders.size >= MAX_SENDERS) this.senders.clear();
+    this.senders.set(sender, { hour, n: n + 1 });
+    this.all.n++;
+    return null;
   }
 
   /** RPC: batches held now. */

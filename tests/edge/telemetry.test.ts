@@ -87,6 +87,38 @@ describe('telemetry at the edge', () => {
     expect((await room.exportPage(0)).lines.map((l) => (JSON.parse(l) as TelemetryBatch).id)).toEqual(['f'.repeat(32)]);
   });
 
+  it('limits batches per sender an hour and for everyone a minute, storing nothing past a limit', async () => {
+    const room = env.TELEMETRY_ROOM.getByName(`limits-${Date.now()}`);
+    const t0 = Date.UTC(2026, 0, 1, 10);
+    const limits = { perSenderPerHour: 3, allPerMinute: 5 };
+    const keep = { maxBatches: 1000, maxAgeMs: 365 * 24 * 3600 * 1000 };
+    for (let i = 0; i < 3; i++) expect(await room.add(batch(1), t0 + i, keep, 'a', limits)).toHaveProperty('held');
+    expect(await room.add(batch(1), t0 + 5, keep, 'a', limits)).toEqual({ limited: expect.stringContaining('one sender') });
+    // Another sender still gets through, until everyone's minute is full.
+    expect(await room.add(batch(1), t0 + 6, keep, 'b', limits)).toHaveProperty('held');
+    expect(await room.add(batch(1), t0 + 7, keep, 'c', limits)).toHaveProperty('held');
+    expect(await room.add(batch(1), t0 + 8, keep, 'd', limits)).toEqual({ limited: expect.stringContaining('everyone') });
+    expect(await room.held()).toBe(5);
+    // An hour later the first sender may send again.
+    expect(await room.add(batch(1), t0 + 3_600_000, keep, 'a', limits)).toHaveProperty('held');
+    expect(await room.held()).toBe(6);
+  });
+
+  it('answers 429 telemetry_rate_limited over HTTP past the per-sender limit', async () => {
+    let last = 0;
+    for (let i = 0; i < 100 && last !== 429; i++) {
+      const res = await call('/api/telemetry', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.9' },
+        body: JSON.stringify(batch(1)),
+      });
+      last = res.status;
+      if (last === 429) expect(ApiError.parse(await res.json()).error.code).toBe('telemetry_rate_limited');
+      else expect(last).toBe(202);
+    }
+    expect(last).toBe(429);
+  });
+
   it('refuses the export without a create token', async () => {
     expect((await call('/api/telemetry/export')).status).toBe(401);
     const visitor = await tokenWith('plaza', PERMISSION.join | PERMISSION.edit);
