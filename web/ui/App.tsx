@@ -433,15 +433,30 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     return shareUrl(here, location.origin, location.pathname);
   };
 
+  // Panels below the top bar start where it ends: it wraps to a second row on narrow pages or with a question in it.
+  let hudEl: HTMLDivElement | undefined;
+  let topbarEl: HTMLDivElement | undefined;
+  onMount(() => {
+    const bar = topbarEl;
+    const hud = hudEl;
+    if (!bar || !hud || typeof ResizeObserver === 'undefined') return;
+    const place = (): void => hud.style.setProperty('--sc-top', `${bar.offsetTop + bar.offsetHeight + 8}px`);
+    const observer = new ResizeObserver(place);
+    observer.observe(bar);
+    place();
+    onCleanup(() => observer.disconnect());
+  });
+
   return (
     <div
+      ref={hudEl}
       class="sc-hud"
       data-frames={frames()}
       data-entities={view().perf.entities}
       data-prims={view().mapPoints.length / 2}
       data-testid="viewer"
     >
-      <div class="sc-topbar">
+      <div class="sc-topbar" ref={topbarEl}>
         <div class="sc-place" data-testid="place-title">
           {placeTitle(route())}
         </div>
