@@ -781,11 +781,21 @@ export class PluginHost {
     if (p.state !== 'failed' && p.state !== 'terminated') this.setState(p, state, reason, code);
   }
 
-  private badMessage(p: Loaded, what: string): void {
+  private badMessage(p: Loaded, what: string, raw?: unknown): void {
     p.badMessages++;
     p.reason = `refused a message: ${what}`;
-    if (p.badMessages >= this.budgets.badMessages && this.isAlive(p.manifest.name))
+    if (p.badMessages >= this.budgets.badMessages && this.isAlive(p.manifest.name)) {
       this.fail(p, PluginCode.BadMessage, `${p.manifest.name}: ${p.badMessages} messages refused (last: ${what}); terminated`);
+      return;
+    }
+    // A refused request (a value over its limit, say) is still answered, so the plugin's promise settles with why.
+    const id = requestId(raw);
+    if (id !== null)
+      this.reply(p, id, {
+        ok: false,
+        code: PluginCode.BadMessage,
+        message: `plugins: ${p.manifest.name}: request refused: ${what}`,
+      });
   }
 
   private reply(
@@ -801,7 +811,7 @@ export class PluginHost {
     const parsed = SandboxMessage.safeParse(data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      this.badMessage(p, `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
+      this.badMessage(p, `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`, data);
       return;
     }
     if (parsed.data.t !== 'batch') {
@@ -814,7 +824,7 @@ export class PluginHost {
       if (one.success) this.handle(p, one.data);
       else {
         const issue = one.error.issues[0];
-        this.badMessage(p, `items.${i}.${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`);
+        this.badMessage(p, `items.${i}.${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`, item);
       }
     }
   }
@@ -983,3 +993,10 @@ export async function createPluginHost(options: PluginHostOptions = {}): Promise
 }
 
 export { PluginError };
+
+/** The id of what looks like a sandbox request (`{t: 'request', id}` with a whole id), else null. */
+function requestId(raw: unknown): number | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const m = raw as { t?: unknown; id?: unknown };
+  return m.t === 'request' && typeof m.id === 'number' && Number.isSafeInteger(m.id) && m.id >= 0 ? m.id : null;
+}
