@@ -3,6 +3,8 @@
  * where you go (the room and your peers hear of a step without waiting for the next sample); never blocks rendering.
  */
 
+import { movementKey } from '../world/world-protocol';
+
 /** One input sample: held movement axes plus look deltas accumulated since the last sample. */
 export interface InputIntent {
   move: [forward: number, strafe: number, up: number];
@@ -40,14 +42,15 @@ export function captureInput(surface: HTMLElement, send: (intent: InputIntent) =
   let stick: { id: number; x0: number; y0: number; dx: number; dy: number } | null = null;
 
   let sentAxes = '';
+  const running = (): boolean => keys.has('ShiftLeft') || keys.has('ShiftRight');
   const sample = (): void => {
     const { move, turn } = axesFrom(keys);
     if (stick) {
       move[0] = -stick.dy;
       move[1] = stick.dx;
     }
-    const run = keys.has('ShiftLeft') || keys.has('ShiftRight');
-    sentAxes = `${move.join(',')}|${run}|${fly}`;
+    const run = running();
+    sentAxes = movementKey(move, run, fly);
     send({ move, yaw: yaw + turn * 0.05, pitch, run, fly, toggleCamera });
     yaw = 0;
     pitch = 0;
@@ -55,9 +58,8 @@ export function captureInput(surface: HTMLElement, send: (intent: InputIntent) =
   };
   /** A key changed where you go: the intent goes now, not at the next sample (up to 1/hz s later). */
   const sampleIfChanged = (): void => {
-    const { move } = axesFrom(keys);
     if (stick) return;
-    if (`${move.join(',')}|${keys.has('ShiftLeft') || keys.has('ShiftRight')}|${fly}` !== sentAxes) sample();
+    if (movementKey(axesFrom(keys).move, running(), fly) !== sentAxes) sample();
   };
 
   const typing = (e: Event): boolean => e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;

@@ -162,3 +162,11 @@ export function renderCommandOf(event: WorldEvent): Extract<RenderCommand, { typ
   }
   return null;
 }
+
+/**
+ * Where an input asks you to go (its movement axes, running, flying), as one comparable string: the page sends an
+ * input at once when this changes, and the world worker then runs a frame at once. Turning alone does not change it.
+ */
+export function movementKey(move: readonly number[], run: boolean, fly: boolean): string {
+  return `${move.join(',')}|${run}|${fly}`;
+}

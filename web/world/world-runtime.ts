@@ -9,7 +9,7 @@ import type { Plugin } from '../engine';
 import { Commands, Materials } from './keys';
 import { MetricsKey } from './plugins/metrics';
 import { createWorldApp } from './world-app';
-import { WorldCommand, type WorldEvent } from './world-protocol';
+import { movementKey, WorldCommand, type WorldEvent } from './world-protocol';
 
 /** Frames per second of the world App. */
 export const WORLD_HZ = 60;
@@ -57,7 +57,7 @@ export function runWorldHost(
       // Turning alone waits for the next frame; a changed step or stop goes out now (the input plugin sends it to
       // the room, the p2p plugin to your peers) rather than up to a frame later.
       const { move, run, fly } = parsed.data;
-      const next = `${move.join(',')}|${run}|${fly}`;
+      const next = movementKey(move, run, fly);
       if (next !== intent) {
         intent = next;
         frame();
