@@ -11,24 +11,12 @@ import { SyncReader } from '../../../../web/scene/sync-header';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { createWorldApp } from '../../../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
-
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
 const prim = (id: number): Entity => testEntity(id);
 
-const welcome: ServerMessage = {
-  type: 'welcome',
-  version: 1,
-  session: 's-1',
-  avatar: 100,
-  bounds,
-  serverTime: 0,
-  tick: 1,
-  resumed: false,
-  permissions: 7,
-};
+const welcome: ServerMessage = testWelcome(100, { session: 's-1' });
 
 /** The live world App with a fake connection that counts everything the viewer sends. */
 function harness(memory: MemoryMode = 'shared-memory') {
@@ -113,7 +101,7 @@ describe('the embed plugin (the host API over the live world)', () => {
   it('creates a local entity the renderer draws: in the ECS with Local, in the render list, a unit box by default', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome, { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(1)] });
+    h.deliver(welcome, testSnapshot([prim(1)]));
     h.call('init');
     const structure = h.sync.structure();
     const { id } = result<{ id: number }>(h.call('createEntity', { components: ['Transform', 'Shape', 'Faces'] }));
@@ -143,7 +131,7 @@ describe('the embed plugin (the host API over the live world)', () => {
   it('keeps host entities through a server snapshot that does not list them, and a resumed welcome', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome, { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(1), prim(2)] });
+    h.deliver(welcome, testSnapshot([prim(1), prim(2)]));
     h.call('init');
     const { id } = result<{ id: number }>(h.call('createEntity', { components: ['Transform', 'Shape'] }));
     h.deliver({ ...welcome, resumed: true }, { type: 'snapshot', tick: 9, part: 0, parts: 1, entities: [prim(3)] });
@@ -188,7 +176,7 @@ describe('the embed plugin (the host API over the live world)', () => {
   it('keeps the server’s entities and NetId out of the host’s reach (-10, -11)', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome, { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(1)] });
+    h.deliver(welcome, testSnapshot([prim(1)]));
     h.call('init');
     const server = h.app.resource(Entities).byNet.get(1) ?? -1;
     expect(h.call('queryEntity', { id: server })).toMatchObject({ ok: false, error: { code: -10 } });

@@ -10,9 +10,7 @@ import {
 import { createBackoff } from '../../../../web/net/backoff';
 import { NetError } from '../../../../web/net/errors';
 import { createStormConnection, type SocketLike } from '../../../../web/net/storm-connection';
-import { testEntity } from '../../../support/entities';
-
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
+import { TEST_BOUNDS, testEntity, testWelcome } from '../../../support/entities';
 
 class FakeSocket implements SocketLike {
   sent: ClientMessage[] = [];
@@ -29,7 +27,7 @@ class FakeSocket implements SocketLike {
     this.closedWith = code;
   }
   push(msg: ServerMessage) {
-    const bytes = encodeServerMessage(msg, bounds);
+    const bytes = encodeServerMessage(msg, TEST_BOUNDS);
     this.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
   }
   drop(code = 1006) {
@@ -71,17 +69,7 @@ function harness(getToken: (world: string) => Promise<string> = async () => 'tok
   return { conn, sockets, timers, states, messages, flush, tokenCalls: () => tokenCalls };
 }
 
-const welcome = (resumed: boolean, tick = 1): ServerMessage => ({
-  type: 'welcome',
-  version: 1,
-  session: 'sess-1',
-  avatar: 100,
-  bounds,
-  serverTime: 0,
-  tick,
-  resumed,
-  permissions: 7,
-});
+const welcome = (resumed: boolean, tick = 1): ServerMessage => testWelcome(100, { session: 'sess-1', tick, resumed });
 
 /** The hello a fresh visit to plaza sends with token "tok" (no session to resume, no start place). */
 const freshHello = { type: 'hello', version: PROTOCOL_VERSION, token: 'tok', world: 'plaza', resumeId: '', baseline: 0 };

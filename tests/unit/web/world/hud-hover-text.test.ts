@@ -6,10 +6,9 @@ import { HOVER_TEXT_MAX, HOVER_TEXT_RANGE } from '../../../../web/world/plugins/
 import { createWorldApp } from '../../../../web/world/world-app';
 import type { WorldEvent } from '../../../../web/world/world-protocol';
 import type { HoverTextView } from '../../../../web/world/world-snapshot';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
 
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 /** You stand here. */
 const ME: [number, number, number] = [100, 100, 20];
 
@@ -39,14 +38,8 @@ function harness() {
     step(300);
   };
   send(
-    { type: 'welcome', version: 1, session: 's', avatar: 1, bounds, serverTime: 0, tick: 1, resumed: false, permissions: 3 },
-    {
-      type: 'snapshot',
-      tick: 1,
-      part: 0,
-      parts: 1,
-      entities: [testEntity(1, { kind: 'avatar', position: ME, scale: [0.6, 0.6, 1.8], name: 'me' })],
-    },
+    testWelcome(1, { permissions: 3 }),
+    testSnapshot([testEntity(1, { kind: 'avatar', position: ME, scale: [0.6, 0.6, 1.8], name: 'me' })]),
   );
   const deliverEntities = (entities: Delta['entities']) => {
     send({ type: 'delta', baseline: tick, tick: tick + 1, entities });

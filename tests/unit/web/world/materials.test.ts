@@ -6,12 +6,11 @@ import { MATERIAL_FIELD, MATERIAL_FLAGS, MaterialTableReader } from '../../../..
 import { Commands, Entities, Materials } from '../../../../web/world/keys';
 import { createWorldApp } from '../../../../web/world/world-app';
 import type { WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
 
 const CHECKER = 'ada1326f-d5c7-414a-b86b-521f4d63498e';
 const MESH = '20009cd8-5313-4566-b91a-479fad4d36dc';
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
 function harness() {
   let t = 1000;
@@ -37,7 +36,7 @@ function harness() {
     for (const m of msgs) deliver(m);
     step(300);
   };
-  send({ type: 'welcome', version: 1, session: 's', avatar: 1, bounds, serverTime: 0, tick: 1, resumed: false, permissions: 3 });
+  send(testWelcome(1, { permissions: 3 }));
   const reader = new MaterialTableReader(world.app.resource(Materials).buffer);
   const ecs = (id: number) => {
     const e = world.app.resource(Entities).byNet.get(id);

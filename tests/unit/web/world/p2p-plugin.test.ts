@@ -11,10 +11,9 @@ import { SMOOTH_MS } from '../../../../web/world/plugins/motion';
 import { PhysicsKey } from '../../../../web/world/plugins/physics';
 import { createWorldApp } from '../../../../web/world/world-app';
 import type { WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
 
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 const SELF = 5;
 const OTHER = 6;
 const peer = (n: number) => `p${n.toString(16).padStart(32, '0')}`;
@@ -52,17 +51,11 @@ function harness() {
   app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
   step();
   deliver(
-    { type: 'welcome', version: 1, session: 's', avatar: SELF, bounds, serverTime: 0, tick: 1, resumed: false, permissions: 7 },
-    {
-      type: 'snapshot',
-      tick: 1,
-      part: 0,
-      parts: 1,
-      entities: [
-        testEntity(SELF, { kind: 'avatar', position: [100, 100, 20] }),
-        testEntity(OTHER, { kind: 'avatar', position: [110, 100, 20] }),
-      ],
-    },
+    testWelcome(SELF),
+    testSnapshot([
+      testEntity(SELF, { kind: 'avatar', position: [100, 100, 20] }),
+      testEntity(OTHER, { kind: 'avatar', position: [110, 100, 20] }),
+    ]),
   );
   const motion = (
     seq: number,
@@ -230,27 +223,13 @@ describe('your motion to peers when your input changes', () => {
     const deliver = (m: ServerMessage) => options?.onMessage?.(m);
     app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
     frame();
-    deliver({
-      type: 'welcome',
-      version: 1,
-      session: 's',
-      avatar: SELF,
-      bounds,
-      serverTime: 0,
-      tick: 1,
-      resumed: false,
-      permissions: 7,
-    });
-    deliver({
-      type: 'snapshot',
-      tick: 1,
-      part: 0,
-      parts: 1,
-      entities: [
+    deliver(testWelcome(SELF));
+    deliver(
+      testSnapshot([
         testEntity(SELF, { kind: 'avatar', position: [100, 100, 20 + AVATAR_HALF_HEIGHT], scale: [0.6, 0.6, 1.8] }),
         testEntity(OTHER, { kind: 'avatar', position: [110, 100, 20] }),
-      ],
-    });
+      ]),
+    );
     for (const p of terrainPatches(createHeightfield(256, 4, () => 20))) deliver(p);
     await Promise.resolve();
     app.send(Commands, { type: 'p2p', on: true });

@@ -15,7 +15,7 @@ import { Commands } from '../../../../web/world/keys';
 import { PhysicsKey, physicsPlugin } from '../../../../web/world/plugins/physics';
 import { createPhysicsGeometry, type GridAssetRoute, type PhysicsGeometry } from '../../../../web/world/plugins/physics-geometry';
 import { createWorldApp } from '../../../../web/world/world-app';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
 import { oarAsset, STORM_ART_OAR } from '../../../support/oar';
 
@@ -34,7 +34,6 @@ beforeAll(async () => {
 
 const GROUND = 20;
 const field = createHeightfield(256, 4, () => GROUND);
-const bounds = { min: [0, 0, -16] as Vec3, max: [256, 256, 240] as Vec3 };
 const SELF = 50;
 const START: Vec3 = [100, 100, GROUND + AVATAR_HALF_HEIGHT];
 const ORIGIN = 'http://127.0.0.1:5173';
@@ -105,24 +104,8 @@ async function harness(geometry: (route: GridAssetRoute) => PhysicsGeometry, ent
     });
   connectGrid();
   world.frame(0.016);
-  deliver({
-    type: 'welcome',
-    version: 1,
-    session: 's',
-    avatar: SELF,
-    bounds,
-    serverTime: 0,
-    tick: 1,
-    resumed: false,
-    permissions: 7,
-  });
-  deliver({
-    type: 'snapshot',
-    tick: 1,
-    part: 0,
-    parts: 1,
-    entities: [testEntity(SELF, { kind: 'avatar', position: START, scale: [0.6, 0.6, 1.8] }), ...entities],
-  });
+  deliver(testWelcome(SELF));
+  deliver(testSnapshot([testEntity(SELF, { kind: 'avatar', position: START, scale: [0.6, 0.6, 1.8] }), ...entities]));
   for (const p of terrainPatches(field)) deliver(p);
   const frame = (ms = 1000 / 60) => {
     t += ms;

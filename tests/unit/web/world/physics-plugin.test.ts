@@ -10,7 +10,7 @@ import { Transform } from '../../../../web/scene/components';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { PhysicsKey } from '../../../../web/world/plugins/physics';
 import { createWorldApp } from '../../../../web/world/world-app';
-import { testEntity } from '../../../support/entities';
+import { TEST_BOUNDS, testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
 
 let R: Rapier;
@@ -20,7 +20,6 @@ beforeAll(async () => {
 
 const GROUND = 20;
 const field = createHeightfield(256, 4, () => GROUND);
-const bounds = { min: [0, 0, -16] as Vec3, max: [256, 256, 240] as Vec3 };
 const SELF = 50;
 const START: Vec3 = [100, 100, GROUND + AVATAR_HALF_HEIGHT];
 /** A wall 3 m east of the start: its near face at x = 102.75. */
@@ -46,24 +45,8 @@ async function harness() {
   const deliver = (m: ServerMessage) => options?.onMessage?.(m);
   app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
   world.frame(0.016);
-  deliver({
-    type: 'welcome',
-    version: 1,
-    session: 's',
-    avatar: SELF,
-    bounds,
-    serverTime: 0,
-    tick: 1,
-    resumed: false,
-    permissions: 7,
-  });
-  deliver({
-    type: 'snapshot',
-    tick: 1,
-    part: 0,
-    parts: 1,
-    entities: [testEntity(SELF, { kind: 'avatar', position: START, scale: [0.6, 0.6, 1.8] }), wall],
-  });
+  deliver(testWelcome(SELF));
+  deliver(testSnapshot([testEntity(SELF, { kind: 'avatar', position: START, scale: [0.6, 0.6, 1.8] }), wall]));
   for (const p of terrainPatches(field)) deliver(p);
   const frame = (ms = 1000 / 60) => {
     t += ms;
@@ -146,7 +129,7 @@ describe('the physics plugin (your avatar, predicted)', () => {
  * received and reports your avatar's position and velocity, losing `loss` of its reports and of your inputs.
  */
 function authority(loss: number, seed = 7, pace = 1) {
-  const pw = new PhysicsWorld(R, { bounds });
+  const pw = new PhysicsWorld(R, { bounds: TEST_BOUNDS });
   pw.setTerrain({ width: field.side, height: field.side, spacing: field.spacing, heights: field.heights });
   pw.setBody(wall.id, { position: wall.position, rotation: wall.rotation }, [
     { shape: wall.shape, scale: wall.scale, position: [0, 0, 0], rotation: [0, 0, 0, 1] },

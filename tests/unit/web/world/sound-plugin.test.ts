@@ -7,12 +7,11 @@ import { Commands, Entities } from '../../../../web/world/keys';
 import { listenerAt, selectAudible } from '../../../../web/world/plugins/sound';
 import { createWorldApp } from '../../../../web/world/world-app';
 import type { WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
 
 const A = '6cb0fc1b-a0b0-47e4-92a3-2ef8a9d7a30c';
 const B = '0b000000-0000-4000-8000-00000000000b';
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 const loop = (asset: string, gain = 1, radius = 0): EntitySound => ({ asset, gain, radius, flags: SOUND_FLAGS.loop });
 
 function harness(kind: 'fv' | 'os' = 'os') {
@@ -42,14 +41,8 @@ function harness(kind: 'fv' | 'os' = 'os') {
   };
   // You stand at (100, 100, 20) facing +x.
   send(
-    { type: 'welcome', version: 1, session: 's', avatar: 1, bounds, serverTime: 0, tick: 1, resumed: false, permissions: 3 },
-    {
-      type: 'snapshot',
-      tick: 1,
-      part: 0,
-      parts: 1,
-      entities: [testEntity(1, { kind: 'avatar', position: [100, 100, 20], name: 'me' })],
-    },
+    testWelcome(1, { permissions: 3 }),
+    testSnapshot([testEntity(1, { kind: 'avatar', position: [100, 100, 20], name: 'me' })]),
   );
   return { world, posts, frames, send, step };
 }

@@ -10,24 +10,12 @@ import { SMOOTH_MS } from '../../../../web/world/plugins/motion';
 import { NetLinkKey } from '../../../../web/world/plugins/net';
 import { createWorldApp } from '../../../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
 import { fakeConnection } from '../../../support/fake-connection';
-
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 
 const prim = testEntity;
 
-const welcome = (avatar: number, resumed = false): ServerMessage => ({
-  type: 'welcome',
-  version: 1,
-  session: 's-1',
-  avatar,
-  bounds,
-  serverTime: 0,
-  tick: 1,
-  resumed,
-  permissions: 7,
-});
+const welcome = (avatar: number, resumed = false): ServerMessage => testWelcome(avatar, { session: 's-1', resumed });
 
 interface FakeConn {
   options: ConnectionOptions;
@@ -120,7 +108,7 @@ describe('the world App', () => {
   it('starts every new connection from an empty world, and does not report the replaced connection closing', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome(100), { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(1), prim(2)] });
+    h.deliver(welcome(100), testSnapshot([prim(1), prim(2)]));
     h.step();
     expect(h.app.world.size).toBe(2);
     h.posts.length = 0;
@@ -129,7 +117,7 @@ describe('the world App', () => {
     // The next frame starts from nothing, before anything of the new connection is applied.
     h.step();
     expect(h.app.world.size).toBe(0);
-    h.deliver({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(7)] });
+    h.deliver(testSnapshot([prim(7)]));
     h.step(300);
     expect(h.app.world.size).toBe(1);
     const states = h.posts.flatMap((e) => (e.type === 'view' ? [e.view.connection.state] : []));
@@ -139,7 +127,7 @@ describe('the world App', () => {
   it('applies a motion delta to the motion columns only: shape and colour bytes and the structure version stay', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome(100), { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(1), prim(2)] });
+    h.deliver(welcome(100), testSnapshot([prim(1), prim(2)]));
     h.step();
     const w = h.app.world;
     const shapeBytes = () => PRIM_SHAPE_COLUMNS(w).map((c) => Array.from(c.subarray(0, 4)));
@@ -163,7 +151,7 @@ describe('the world App', () => {
   it('extrapolates movers by velocity and blends corrections in instead of jumping', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome(100), { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(5, { velocity: [2, 0, 0] })] });
+    h.deliver(welcome(100), testSnapshot([prim(5, { velocity: [2, 0, 0] })]));
     h.step(0);
     const x0 = h.positionOf(5)[0] ?? 0;
     h.step(1000);
@@ -183,7 +171,7 @@ describe('the world App', () => {
     const h = harness();
     h.connect();
     const child = prim(2, { parent: 1, position: [1, 0, 0] });
-    h.deliver(welcome(100), { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [child, prim(1)] });
+    h.deliver(welcome(100), testSnapshot([child, prim(1)]));
     h.step();
     expect(h.positionOf(2)).toEqual([11, 10, 20]);
     // The root turns 90° about z and moves: the child's offset turns with it.
@@ -200,7 +188,7 @@ describe('the world App', () => {
     const h = harness();
     h.connect();
     const avatars = [prim(100, { kind: 'avatar' }), prim(101, { kind: 'avatar' })];
-    h.deliver(welcome(100), { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [prim(1), ...avatars] });
+    h.deliver(welcome(100), testSnapshot([prim(1), ...avatars]));
     h.step();
     h.deliver(welcome(100, true));
     h.step();
@@ -221,13 +209,7 @@ describe('the world App', () => {
   it('hands the renderer a render list of drawable slots, your avatar slot, and memory it attaches to', () => {
     const h = harness();
     h.connect();
-    h.deliver(welcome(100), {
-      type: 'snapshot',
-      tick: 1,
-      part: 0,
-      parts: 1,
-      entities: [prim(1), prim(100, { kind: 'avatar' }), prim(3)],
-    });
+    h.deliver(welcome(100), testSnapshot([prim(1), prim(100, { kind: 'avatar' }), prim(3)]));
     h.step();
     const list = new RenderListReader(h.world.renderList);
     expect([...list.read()].sort()).toEqual([h.slotOf(1), h.slotOf(100), h.slotOf(3)].sort());
@@ -271,17 +253,13 @@ describe('the world App', () => {
       current: 0,
       regions: [region(0, 'Home', [0, 0]), region(1, 'East', [256, 0]), region(2, 'West', [-256, 0])],
     });
-    h.deliver({
-      type: 'snapshot',
-      tick: 1,
-      part: 0,
-      parts: 1,
-      entities: [
+    h.deliver(
+      testSnapshot([
         prim(7, { position: [24, 128, 30], region: 1 }),
         prim(8, { position: [10, 10, 30] }),
         prim(9, { position: [5, 6, 7], region: 2 }),
-      ],
-    });
+      ]),
+    );
     const heights = new Array(17 * 17).fill(3);
     h.deliver({ type: 'terrain', x: -256, y: 0, size: 17, spacing: 1, heights });
     h.step(300);
