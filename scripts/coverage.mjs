@@ -30,9 +30,11 @@ const run = summaryOnly
         '--coverage.provider=v8',
         '--coverage.reporter=json-summary',
         `--coverage.reportsDirectory=${out}`,
-        '--coverage.include=shared/**',
-        '--coverage.include=edge/**',
-        '--coverage.include=web/**',
+        // Source files only: a glob that also reaches web/index.html or a stylesheet makes the provider try to
+        // parse it as JavaScript and print a parse error for each.
+        '--coverage.include=shared/**/*.{ts,tsx,mts,js,mjs}',
+        '--coverage.include=edge/**/*.{ts,tsx,mts,js,mjs}',
+        '--coverage.include=web/**/*.{ts,tsx,mts,js,mjs}',
       ],
       { cwd: root, stdio: 'inherit' },
     );
