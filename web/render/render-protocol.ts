@@ -41,7 +41,7 @@ export type RenderCommand =
   | { type: 'assets'; source: AssetSource | null }
   /**
    * A visit that will draw grid textures is coming (a grid's login form shows): start the texture decoders now, so
-   * their workers load and compile OpenJPEG while the person types, not after the login.
+   * their workers load pdf.js and OpenJPEG's wasm bytes while the person types, not after the login.
    */
   | { type: 'prepare-assets' }
   /** The live optimisation plan's part for the renderer (web/render/render-plan.ts; parsed on arrival). */
