@@ -15,6 +15,9 @@
  *
  * Vite's hot-update messages are withheld from the pages (others edit the tree mid-run), so a visit is never reloaded.
  *
+ * Measured twice: served by the dev server (Vite, modules one by one: development and the e2e suites) and by the
+ * production build (`vite build` served by `vite preview`, tests/support/preview-server.ts: what a deployment serves).
+ *
  * The region: OPENSIM_ART_LOGIN_URI (with OPENSIM_FIRST/LAST/PASSWORD) when set, else one started here from
  * ../shared/opensim/region.sh with StormArt.oar on a free port in 9700-9999 (the edge's default grid allowlist stops
  * at 9999), and stopped at the end.
@@ -28,8 +31,9 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Request } from 'playwright-core';
 import type { AssetStats } from '../../web/render/render-protocol';
 import { launchChromium } from '../support/chromium';
-import { startDevServer } from '../support/dev-server';
+import { type RunningServer, startDevServer } from '../support/dev-server';
 import { STORM_ART_OAR } from '../support/oar';
+import { startPreviewServer } from '../support/preview-server';
 import { median, type SuitePart } from './assets-part';
 import type { CaseResult } from './report';
 
@@ -333,7 +337,7 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
 }
 
 /** Median, min and max of the figures seen, as a case (null when none was). */
-function series(name: string, values: (number | null)[]): CaseResult | null {
+function seriesCase(name: string, values: (number | null)[]): CaseResult | null {
   const seen = values.filter((v): v is number => v !== null);
   if (seen.length === 0) return null;
   return { name, median_ms: median(seen), min_ms: Math.min(...seen), max_ms: Math.max(...seen), samples: seen.length };
@@ -345,55 +349,56 @@ function medianSeen(values: (number | null | undefined)[]): number | null {
   return seen.length ? median(seen) : null;
 }
 
-/** The browser part: SAMPLES first visits (each in a fresh browser) and the revisit after each; one warm-up first. */
-export async function artVisitCases(): Promise<SuitePart> {
-  let grid: Grid;
-  try {
-    grid = await artRegion();
-  } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return { cases: [], ratios: {}, ms: {}, extra: { art_visit: `not measured: the art region did not start (${why})` } };
-  }
-  const server = await startDevServer();
+/** SAMPLES first visits and their revisits against one server, after a warm-up visit; failures are listed. */
+async function visitSeries(
+  server: RunningServer,
+  grid: Grid,
+  label: string,
+): Promise<{ firsts: Visit[]; revisits: Visit[]; failures: string[] }> {
   const firsts: Visit[] = [];
   const revisits: Visit[] = [];
   const failures: string[] = [];
-  try {
-    // Sample 0 is a warm-up, not counted: Vite transforms (and may optimise) the viewer's modules on first request.
-    // A sample that fails (a login refused, a page lost) is tried again, at most MAX_TRIES times; failures are listed.
-    for (let i = 0; i <= SAMPLES; i++) {
-      for (let attempt = 1; ; attempt++) {
-        const browser = await launchChromium();
-        try {
-          const context = await browser.newContext({ viewport: { width: 960, height: 600 } });
-          await context.addInitScript({ content: inBrowser(instrumentPage) });
-          await muteHotUpdates(context);
-          const first = await visit(context, server.url, grid);
-          const again = await visit(context, server.url, grid);
-          if (i > 0) {
-            firsts.push(first);
-            revisits.push(again);
-          }
-          const line = (v: Visit): string =>
-            `in-world ${v.inWorldMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
-          console.log(`bench: assets: sample ${i || 'warm-up'}: first visit: ${line(first)}; revisit: ${line(again)}`);
-          break;
-        } catch (err) {
-          const why = `sample ${i || 'warm-up'}, try ${attempt}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
-          failures.push(why);
-          console.warn(`bench: assets: ${why}`);
-          if (i === 0) break;
-          if (attempt >= MAX_TRIES) throw err;
-        } finally {
-          await browser.close();
+  // Sample 0 is a warm-up, not counted: Vite transforms (and may optimise) the viewer's modules on first request, and
+  // the edge's first grid login loads its code. A sample that fails (a login refused, a page lost) is tried again, at
+  // most MAX_TRIES times; failures are listed.
+  for (let i = 0; i <= SAMPLES; i++) {
+    for (let attempt = 1; ; attempt++) {
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext({ viewport: { width: 960, height: 600 } });
+        await context.addInitScript({ content: inBrowser(instrumentPage) });
+        await muteHotUpdates(context);
+        const first = await visit(context, server.url, grid);
+        const again = await visit(context, server.url, grid);
+        if (i > 0) {
+          firsts.push(first);
+          revisits.push(again);
         }
+        const line = (v: Visit): string =>
+          `in-world ${v.inWorldMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
+        console.log(`bench: assets: ${label}: sample ${i || 'warm-up'}: first visit: ${line(first)}; revisit: ${line(again)}`);
+        break;
+      } catch (err) {
+        const why = `${label}: sample ${i || 'warm-up'}, try ${attempt}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+        failures.push(why);
+        console.warn(`bench: assets: ${why}`);
+        if (i === 0) break;
+        if (attempt >= MAX_TRIES) throw err;
+      } finally {
+        await browser.close();
       }
     }
-  } finally {
-    await server.stop();
-    grid.stop();
   }
+  return { firsts, revisits, failures };
+}
 
+/** The cases, figures and notes of one series; `prefix` names its cases (`art_visit_`) and figures (`art_`). */
+function seriesPart(
+  series: { firsts: Visit[]; revisits: Visit[]; failures: string[] },
+  prefix: { cases: string; ms: string },
+  notes: { region: string; served: string },
+): { cases: CaseResult[]; ms: Record<string, number>; extra: Record<string, unknown> } {
+  const { firsts, revisits, failures } = series;
   const cases: CaseResult[] = [];
   const ms: Record<string, number> = {};
   const kinds = { first_visit: firsts, revisit: revisits };
@@ -405,20 +410,33 @@ export async function artVisitCases(): Promise<SuitePart> {
       login_to_all_textures_and_geometry_resident: visits.map((v) => v.allResidentMs),
     };
     for (const [figure, values] of Object.entries(figures)) {
-      const c = series(`art_visit_${kind}_${figure}`, values);
+      const c = seriesCase(`${prefix.cases}${kind}_${figure}`, values);
       if (!c) continue;
       cases.push(c);
-      ms[`art_${kind}_${figure}`] = c.median_ms;
+      ms[`${prefix.ms}${kind}_${figure}`] = c.median_ms;
     }
   }
-  const goal = (value: number | null, limit: number) => ({
-    median_ms: value,
-    goal_ms: limit,
-    met: value !== null && value < limit,
-  });
+  const goal = (values: (number | null)[], limit: number) => {
+    const seen = values.filter((v): v is number => v !== null);
+    const value = seen.length ? median(seen) : null;
+    return {
+      median_ms: value,
+      min_ms: seen.length ? Math.min(...seen) : null,
+      max_ms: seen.length ? Math.max(...seen) : null,
+      samples: seen.length,
+      goal_ms: limit,
+      met: value !== null && value < limit,
+    };
+  };
   const goals = (visits: Visit[]) => ({
-    first_textured_frame_under_2_s: goal(medianSeen(visits.map((v) => v.firstTexturedFrameMs)), GOAL_FIRST_TEXTURED_MS),
-    all_resident_under_5_s: goal(medianSeen(visits.map((v) => v.allResidentMs)), GOAL_ALL_RESIDENT_MS),
+    first_textured_frame_under_2_s: goal(
+      visits.map((v) => v.firstTexturedFrameMs),
+      GOAL_FIRST_TEXTURED_MS,
+    ),
+    all_resident_under_5_s: goal(
+      visits.map((v) => v.allResidentMs),
+      GOAL_ALL_RESIDENT_MS,
+    ),
   });
   const bytes = (visits: Visit[]) => ({
     network_asset_responses: medianSeen(visits.map((v) => v.network.responses)),
@@ -434,22 +452,77 @@ export async function artVisitCases(): Promise<SuitePart> {
   });
   return {
     cases,
-    ratios: {},
     ms,
     extra: {
-      art_visit: {
-        peer: 'none applies: these are times against the issue goals, not a comparison with another viewer',
-        region: grid.source,
-        browser: 'headless Chromium, software WebGPU (SwiftShader), 960x600, served by the dev server (Vite + Cloudflare plugin)',
-        samples: `${firsts.length} first visits (each in a fresh browser) and the revisit after each (a second page in the same context); a warm-up visit before them, not counted; medians`,
-        failed_tries: failures,
-        goals: { first_visit: goals(firsts), revisit: goals(revisits) },
-        bytes_per_region: { first_visit: bytes(firsts), revisit: bytes(revisits) },
-        stats_only_ms: { first_visit: statsOnly(firsts), revisit: statsOnly(revisits) },
-        signals:
-          'ms after the login click (a capturing click listener), on the browser clock. in_world: a MutationObserver on the connection badge. A texture resident: the render worker writing mip 0 of a texture-layers layer (GPUQueue.writeTexture, wrapped in the worker through Playwright: no product change); first textured frame: the first GPUQueue.submit after the first such write; all textures: the 14th layer written. Geometry: the worker stats (geometryReady, sent once a second, taken as the worker posts them) bracket it; the last mesh-positions upload at or before the first count of 7 narrows it to a frame. The counts alone (stormDebug.render() returns the last of them) place an event only within ~1 s: stats_only_ms gives the first count at each mark as the worker sent it; the page, its main thread busy on two cores, may read it later still. Network bytes: bodies of the /asset/ responses the page and its workers received (Playwright requestfinished); the renderer store\'s own counts share Cache Storage with the physics worker\'s store, so on a first visit part of them read "from cache".',
-        per_visit: kinds,
-      },
+      peer: 'none applies: these are times against the issue goals, not a comparison with another viewer',
+      region: notes.region,
+      browser: `headless Chromium, software WebGPU (SwiftShader), 960x600, served by ${notes.served}`,
+      samples: `${firsts.length} first visits (each in a fresh browser) and the revisit after each (a second page in the same context); a warm-up visit before them, not counted; medians`,
+      failed_tries: failures,
+      goals: { first_visit: goals(firsts), revisit: goals(revisits) },
+      bytes_per_region: { first_visit: bytes(firsts), revisit: bytes(revisits) },
+      stats_only_ms: { first_visit: statsOnly(firsts), revisit: statsOnly(revisits) },
+      signals:
+        'ms after the login click (a capturing click listener), on the browser clock. in_world: a MutationObserver on the connection badge. A texture resident: the render worker writing mip 0 of a texture-layers layer (GPUQueue.writeTexture, wrapped in the worker through Playwright: no product change); first textured frame: the first GPUQueue.submit after the first such write; all textures: the 14th layer written. Geometry: the worker stats (geometryReady, sent once a second, taken as the worker posts them) bracket it; the last mesh-positions upload at or before the first count of 7 narrows it to a frame. The counts alone (stormDebug.render() returns the last of them) place an event only within ~1 s: stats_only_ms gives the first count at each mark as the worker sent it; the page, its main thread busy on two cores, may read it later still. Network bytes: bodies of the /asset/ responses the page and its workers received (Playwright requestfinished); the renderer store\'s own counts share Cache Storage with the physics worker\'s store, so on a first visit part of them read "from cache".',
+      per_visit: kinds,
     },
   };
+}
+
+/**
+ * The browser part, twice: against the dev server (Vite serving ~100 modules one by one, as in development and the
+ * e2e suites) and against the production build (`vite build`, served by `vite preview`: the bundles a deployment
+ * serves, the built Worker in workerd). Each: SAMPLES first visits (each in a fresh browser) and the revisit after
+ * each, after one warm-up. BENCH_VISIT_SERVED=dev or =build measures one only.
+ */
+export async function artVisitCases(): Promise<SuitePart> {
+  let grid: Grid;
+  try {
+    grid = await artRegion();
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { cases: [], ratios: {}, ms: {}, extra: { art_visit: `not measured: the art region did not start (${why})` } };
+  }
+  const served = process.env.BENCH_VISIT_SERVED ?? 'dev,build';
+  const cases: CaseResult[] = [];
+  const ms: Record<string, number> = {};
+  const extra: Record<string, unknown> = {};
+  try {
+    if (served.includes('dev')) {
+      const server = await startDevServer();
+      try {
+        const part = seriesPart(
+          await visitSeries(server, grid, 'dev server'),
+          { cases: 'art_visit_', ms: 'art_' },
+          { region: grid.source, served: 'the dev server (Vite + Cloudflare plugin; modules one by one)' },
+        );
+        cases.push(...part.cases);
+        Object.assign(ms, part.ms);
+        extra.art_visit = part.extra;
+      } finally {
+        await server.stop();
+      }
+    }
+    if (served.includes('build')) {
+      const server = await startPreviewServer();
+      try {
+        const part = seriesPart(
+          await visitSeries(server, grid, 'production build'),
+          { cases: 'art_visit_build_', ms: 'art_build_' },
+          {
+            region: grid.source,
+            served: `the production build (vite build in ${(server.buildMs / 1000).toFixed(1)} s, served by vite preview: the built Worker in workerd)`,
+          },
+        );
+        cases.push(...part.cases);
+        Object.assign(ms, part.ms);
+        extra.art_visit_build = part.extra;
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    grid.stop();
+  }
+  return { cases, ratios: {}, ms, extra };
 }

@@ -83,14 +83,18 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let terrainLookKey = '';
   /** Finalverse glTF models, from this page's edge (made with the first world; geometry only, so it outlives devices). */
   let models: ModelStream | null = null;
+  /** Starts the decoder pool's workers and has them load OpenJPEG (idempotent). */
+  const warmDecoders = (): DecodePool => {
+    pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
+    pool.warm();
+    return pool;
+  };
   /** (Re)makes the asset streams for the current source and renderer (none without a source). */
   const restartStreams = (): void => {
     streams = null;
     if (assetSource && renderer) {
-      pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
-      // A visit that draws textures has begun: the decoders load now, beside the login, not at the first texture.
-      pool.warm();
-      streams = createAssetStreams(assetSource, pool, renderer.textures);
+      // A visit that draws textures has begun: the decoders load now (unless 'prepare-assets' started them already).
+      streams = createAssetStreams(assetSource, warmDecoders(), renderer.textures);
     }
     extractor?.setStreams(streams);
     terrainLookKey = '';
@@ -214,6 +218,11 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       }
       models?.pump();
       if (extractor) pullWorld(renderer, extractor);
+      if (streams) {
+        // What this frame's pass asked for starts loading now: frames can be a second apart while a world loads.
+        streams.textures.startLoads();
+        streams.geometry.pump();
+      }
       updateCamera(camera, intent, dt);
       intent = { ...intent, yaw: 0, pitch: 0 };
       if (dt > 0) {
@@ -286,6 +295,11 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         case 'assets':
           assetSource = command.source;
           restartStreams();
+          break;
+        case 'prepare-assets':
+          // A grid's login form shows: the decoders start and load OpenJPEG while the person types (not without
+          // WebGPU: nothing would draw what they decode).
+          if (host.gpu) warmDecoders();
           break;
         case 'plan': {
           const parsed = RenderPlan.safeParse(command.plan);

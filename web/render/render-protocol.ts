@@ -39,6 +39,11 @@ export type RenderCommand =
   | { type: 'terrain'; field: Heightfield | null; waterLevel: number | null; textures: TerrainTextures | null }
   /** Where the world's assets come from: an OpenSim session's asset route and token; null: none (Finalverse). */
   | { type: 'assets'; source: AssetSource | null }
+  /**
+   * A visit that will draw grid textures is coming (a grid's login form shows): start the texture decoders now, so
+   * their workers load pdf.js and OpenJPEG's wasm bytes while the person types, not after the login.
+   */
+  | { type: 'prepare-assets' }
   /** The live optimisation plan's part for the renderer (web/render/render-plan.ts; parsed on arrival). */
   | { type: 'plan'; plan: unknown }
   /** Test hook: destroys the GPU device to exercise device-loss recovery. */

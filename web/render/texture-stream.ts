@@ -104,6 +104,18 @@ export class TextureStream {
 
   /** Starts queued loads (nearest first) and turns decoded images into layers. Call once per frame. */
   pump(): void {
+    this.startLoads();
+    for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
+      const next = this.decoded.shift();
+      if (next) this.place(next.uuid, next.image, next.size, next.refine);
+    }
+  }
+
+  /**
+   * Starts queued loads (nearest first), up to MAX_LOADING at once. `pump()` does it too; the render loop also calls it
+   * right after the extractor's pass, so what that pass asked for starts loading in the same frame, not the next.
+   */
+  startLoads(): void {
     if (this.loading < MAX_LOADING) {
       // New textures first (nearest first), then refinements of resident ones.
       const queued = [...this.entries]
@@ -112,10 +124,6 @@ export class TextureStream {
           (a, b) => (a[1].state === 'queued' ? 0 : 1e9) + a[1].priority - ((b[1].state === 'queued' ? 0 : 1e9) + b[1].priority),
         );
       for (const [uuid, e] of queued.slice(0, MAX_LOADING - this.loading)) this.start(uuid, e);
-    }
-    for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
-      const next = this.decoded.shift();
-      if (next) this.place(next.uuid, next.image, next.size, next.refine);
     }
   }
 

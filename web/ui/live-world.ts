@@ -121,7 +121,11 @@ export function startLiveWorld(
       worker.send({ type: 'input', move: intent.move, yaw, run: intent.run, fly: intent.fly });
     },
     visit: (place) => {
-      if (place.kind !== 'fv') return;
+      if (place.kind !== 'fv') {
+        // A grid visit starts with its login form: the renderer's texture decoders can load meanwhile.
+        render.send({ type: 'prepare-assets' });
+        return;
+      }
       render.send({ type: 'assets', source: null });
       worker.send({
         type: 'connect',

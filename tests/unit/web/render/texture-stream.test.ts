@@ -70,6 +70,30 @@ describe('texture stream', () => {
     expect(uploads).toHaveLength(2);
   });
 
+  it('startLoads starts what a pass asked for at once and places nothing: placing waits for the next pump', async () => {
+    const { layers, uploads } = fakeLayers(8);
+    const order: string[] = [];
+    const stream = new TextureStream(layers, async (uuid) => {
+      order.push(uuid);
+      return image(8, 8, [1, 2, 3, 255]);
+    });
+    stream.beginPass();
+    stream.layerOf('far', 50);
+    stream.layerOf('near', 5);
+    stream.startLoads();
+    expect(order).toEqual(['near', 'far']);
+    expect(stream.stats()).toMatchObject({ loading: 2, queued: 0 });
+    await flush();
+    stream.startLoads();
+    expect(uploads).toHaveLength(0);
+    expect(stream.layerOf('near', 5)).toBeNull();
+    stream.pump();
+    expect(uploads).toHaveLength(2);
+    expect(stream.layerOf('near', 5)).toEqual({ layer: expect.any(Number), alpha: false });
+    // Nothing is started twice.
+    expect(order).toEqual(['near', 'far']);
+  });
+
   it('remembers a texture that failed and never asks for it again; its faces keep their colour', async () => {
     const { layers } = fakeLayers(8);
     let calls = 0;
