@@ -11,6 +11,8 @@ export interface PluginPage {
   events: PluginEvent[];
   chatSent: { text: string; plugin: string }[];
   engineEvents: { event: string; from: string }[];
+  /** What plugins with camera:control asked of the camera (null: put back). */
+  cameraShots: { shot: unknown; plugin: string }[];
   world: unknown;
   /** Frames the host loop ran and animation frames the page drew. */
   ticks: number;
@@ -27,12 +29,15 @@ declare global {
 }
 
 /** Starts a host on this page with a 60 Hz frame loop. */
-export async function start(options: { budgets?: Partial<PluginBudgets>; ratePerSecond?: number } = {}): Promise<boolean> {
+export async function start(
+  options: { budgets?: Partial<PluginBudgets>; ratePerSecond?: number; profileEveryMs?: number } = {},
+): Promise<boolean> {
   const trace = new TraceRecorder(4096, () => performance.now());
   const page: Partial<PluginPage> = {
     events: [],
     chatSent: [],
     engineEvents: [],
+    cameraShots: [],
     world: {},
     ticks: 0,
     rafs: 0,
@@ -54,11 +59,13 @@ export async function start(options: { budgets?: Partial<PluginBudgets>; ratePer
       // The viewer's chat echoes your own line back, as the world does.
       page.host?.chatLine({ from: 'You', text, at: Date.now() });
     },
+    setCamera: (shot, plugin) => page.cameraShots?.push({ shot, plugin }),
     onEvent: (e) => page.events?.push(e),
     onEngineEvent: (event, _payload, from) => page.engineEvents?.push({ event, from }),
     ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory, memoryPollMs: 300 } : {}),
     ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.ratePerSecond ? { bus: { ratePerSecond: options.ratePerSecond } } : {}),
+    ...(options.profileEveryMs ? { profileEveryMs: options.profileEveryMs } : {}),
     trace,
   });
   const full = page as PluginPage;

@@ -1,6 +1,7 @@
 /**
  * The Plugins panel: paste a manifest URL to load a plugin; each plugin with its state (and why), permissions, risk
- * score and reasons, cost (update time, bus events, memory) and its own declarative panel; unload. A plugin refused
+ * score and reasons, cost (update time, bus events, memory) and how it compares with the last other version's
+ * profile (a regression beyond noise is shown open), and its own declarative panel; unload. A plugin refused
  * for its risk can be loaded with consent here ("Load anyway"). Plugin panels are drawn from their schema (text,
  * fields, lists, buttons), never from HTML.
  */
@@ -112,6 +113,25 @@ export function PluginsPanel(props: {
             <div class="sc-plugin-cost" data-testid="plugin-cost">
               update {p.update_ms_p50.toFixed(2)} ms · {p.events_per_s} events/s · {bytes(p.memory_bytes)}
             </div>
+            <Show when={p.profile}>
+              {(c) => (
+                <details
+                  class="sc-plugin-profile"
+                  data-testid="plugin-profile"
+                  data-regressed={String(c().regressions.length > 0)}
+                  open={c().regressions.length > 0}
+                >
+                  <summary>
+                    {c().regressions.length > 0
+                      ? `slower than ${c().baseline}: ${c().regressions.join('; ')}`
+                      : `no regression against ${c().baseline}`}
+                  </summary>
+                  <ul class="sc-plugin-list">
+                    <For each={c().figures}>{(line) => <li>{line}</li>}</For>
+                  </ul>
+                </details>
+              )}
+            </Show>
             <details>
               <summary>
                 risk {p.risk} · {p.permissions.length} permissions
