@@ -14,6 +14,8 @@ describe('the Plugins panel in the viewer', () => {
   let page: Page;
   const fixtures = new Map<string, Served>([
     ['busy', { code: 'export function update() { for (;;) {} }', manifest: {} }],
+    // The test model (tests/support/fake-llm.ts) answers its review with a rewritten plugin, which is refused.
+    ['rewritten', { code: '// [review:patch]\nexport function init() {}', manifest: {} }],
     [
       'risky',
       {
@@ -133,6 +135,27 @@ describe('the Plugins panel in the viewer', () => {
     await expect
       .poll(async () => Math.abs(far((await camera()) ?? []) - far(before)) < far(before) * 0.02, { timeout: 10_000 })
       .toBe(true);
+  });
+
+  it("reviews a plugin with the language tier: the model's risks and suggestions, to read; a bad answer is a clear error", async () => {
+    await plugin('chat-log').getByTestId('plugin-review').click();
+    const result = plugin('chat-log').getByTestId('plugin-review-result');
+    await expect.poll(() => result.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
+    expect(await result.getByTestId('plugin-review-risks').textContent()).toContain(
+      'low: It is granted chat:read. (manifest.permissions)',
+    );
+    expect(await result.getByTestId('plugin-review-suggestions').textContent()).toContain(
+      'Ask only for the permissions the code uses.',
+    );
+    expect(await result.textContent()).toContain('nothing has been changed');
+    await load(`${files.url}/rewritten/storm-plugin.json`);
+    await stateOf('rewritten', 'running');
+    await plugin('rewritten').getByTestId('plugin-review').click();
+    const refused = plugin('rewritten').getByTestId('plugin-review-result');
+    await expect.poll(() => refused.getAttribute('data-code'), { timeout: 30_000 }).toBe('ai_invalid_answer');
+    expect(await refused.textContent()).toMatch(/^ai: the model's review was refused: .*patched_code/);
+    // The plugin runs on as it was loaded.
+    expect(await plugin('rewritten').getAttribute('data-state')).toBe('running');
   });
 
   it('asks for consent before loading a risky plugin, with the score and reasons', async () => {

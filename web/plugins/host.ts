@@ -211,6 +211,8 @@ class Loaded {
     readonly manifest: PluginManifest,
     readonly instance: string,
     readonly risk: RiskAssessment,
+    /** Its verified entry module (for a review). */
+    readonly code: string,
   ) {}
 
   p50(): number {
@@ -400,6 +402,12 @@ export class PluginHost {
     this.stop(p, 'terminated', 'unloaded');
     this.plugins.delete(name);
     return true;
+  }
+
+  /** A plugin's manifest (as JSON) and verified code, for a review; null when no such plugin. */
+  source(name: string): { manifest: string; code: string } | null {
+    const p = this.plugins.get(name);
+    return p ? { manifest: JSON.stringify(p.manifest, null, 2), code: p.code } : null;
   }
 
   /** Every plugin, in load order. */
@@ -624,7 +632,7 @@ export class PluginHost {
     const box = this.takeSandbox(name);
     const { worker, instance } = box;
     this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0 };
-    const p = new Loaded(manifest, instance, risk);
+    const p = new Loaded(manifest, instance, risk, code);
     p.secondStart = this.now();
     this.plugins.set(name, p);
     const channel = new MessageChannel();

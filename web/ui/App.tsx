@@ -35,6 +35,7 @@ import { gridMapTiles, type MapTiles } from './map-tiles';
 import { startPageAi } from './page-ai';
 import { CLICK_SLOP_PX, rayFromScreen } from './pick-ray';
 import { createRoute, shareUrl } from './place-route';
+import { type ReviewOutcome, requestPluginReview } from './plugin-review';
 import { type RenderHostHandle, startRenderWorker } from './render-host';
 import { cryptoUniform, readConsent, writeConsent } from './telemetry-consent';
 import { placeKey, travelNotice } from './travel';
@@ -90,9 +91,12 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
   /** The live optimisation plan (made with the render worker it drives). */
   let livePlan: LivePlan | null = null;
+  // Whether the edge has a language model (GET /api/ai): the Plugins panel then offers a Review per plugin.
+  const [aiConfigured, setAiConfigured] = createSignal(false);
   const ai = startPageAi({
     view: () => view(),
     send: (c) => worldSend(c),
+    onConfigured: setAiConfigured,
     onForecast: (f) => {
       setForecast(f);
       // Each forecast updates the live plan (web/ui/live-plan.ts); a changed plan goes to the render worker.
@@ -580,6 +584,15 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           onLoad={loadPlugin}
           onUnload={(name) => void plugins()?.unload(name).then(refreshPlugins)}
           onAction={(name, id) => plugins()?.panelAction(name, id)}
+          {...(aiConfigured()
+            ? {
+                onReview: async (name: string): Promise<ReviewOutcome> => {
+                  const source = plugins()?.source(name);
+                  if (!source) return { ok: false, code: 'plugin_failed', message: `plugins: ${name} is not loaded` };
+                  return requestPluginReview({ source, session: () => ai.session() });
+                },
+              }
+            : {})}
           onClose={() => setPluginsOpen(false)}
         />
       </Show>

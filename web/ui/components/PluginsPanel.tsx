@@ -8,9 +8,51 @@
 import { createSignal, For, Show } from 'solid-js';
 import type { LoadResult, PluginInfo } from '../../plugins/host';
 import type { PanelItem } from '../../plugins/sandbox-protocol';
+import type { ReviewOutcome } from '../plugin-review';
 
 function bytes(n: number | null): string {
   return n === null ? '–' : n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
+}
+
+/** A review from the language tier, for the person to read: nothing in it is applied. */
+function Review(props: { outcome: ReviewOutcome }) {
+  const o = props.outcome;
+  if (!o.ok)
+    return (
+      <p class="sc-plugin-reason" data-testid="plugin-review-result" data-ok="false" data-code={o.code}>
+        {o.message}
+      </p>
+    );
+  return (
+    <div class="sc-plugin-review" data-testid="plugin-review-result" data-ok="true">
+      <p>{o.review.summary}</p>
+      <Show when={o.truncated}>
+        <p class="sc-plugin-text">Only the first part of its code was reviewed.</p>
+      </Show>
+      <b>Risks</b>
+      <ul class="sc-plugin-list" data-testid="plugin-review-risks">
+        <For each={o.review.risks}>
+          {(r) => (
+            <li data-severity={r.severity}>
+              {r.severity}: {r.risk}
+              {r.where ? ` (${r.where})` : ''}
+            </li>
+          )}
+        </For>
+      </ul>
+      <b>Suggested changes</b>
+      <ul class="sc-plugin-list" data-testid="plugin-review-suggestions">
+        <For each={o.review.suggestions}>
+          {(s) => (
+            <li>
+              {s.change} — {s.why}
+            </li>
+          )}
+        </For>
+      </ul>
+      <p class="sc-plugin-text">A language model wrote this; nothing has been changed. Read it as advice.</p>
+    </div>
+  );
 }
 
 function Item(props: { item: PanelItem; onAction: (id: string) => void }) {
@@ -44,8 +86,18 @@ export function PluginsPanel(props: {
   onLoad: (url: string, consent: boolean) => Promise<LoadResult>;
   onUnload: (name: string) => void;
   onAction: (name: string, id: string) => void;
+  /** Set when the language tier is configured: a Review button per plugin. */
+  onReview?: (name: string) => Promise<ReviewOutcome>;
   onClose: () => void;
 }) {
+  const [reviews, setReviews] = createSignal<Record<string, ReviewOutcome | 'asking'>>({});
+  const review = async (name: string): Promise<void> => {
+    const ask = props.onReview;
+    if (!ask) return;
+    setReviews((r) => ({ ...r, [name]: 'asking' }));
+    const outcome = await ask(name);
+    setReviews((r) => ({ ...r, [name]: outcome }));
+  };
   const [url, setUrl] = createSignal('');
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<LoadResult | null>(null);
@@ -104,7 +156,23 @@ export function PluginsPanel(props: {
                   Unload
                 </button>
               </Show>
+              <Show when={props.onReview}>
+                <button
+                  type="button"
+                  data-testid="plugin-review"
+                  disabled={reviews()[p.name] === 'asking'}
+                  onClick={() => void review(p.name)}
+                >
+                  {reviews()[p.name] === 'asking' ? 'Reviewing…' : 'Review'}
+                </button>
+              </Show>
             </header>
+            <Show when={reviews()[p.name]}>
+              {(o) => {
+                const outcome = o();
+                return outcome === 'asking' ? null : <Review outcome={outcome} />;
+              }}
+            </Show>
             <Show when={p.state === 'failed' || p.state === 'refused' || p.reason.startsWith('plugins: ')}>
               <p class="sc-plugin-reason" data-testid="plugin-reason">
                 {p.reason}
