@@ -451,7 +451,8 @@ export class PluginHost {
         p.secondStart = now;
         p.refusedThisSecond = 0;
       }
-      if (p.state === 'running' && now - p.profileFrom >= (this.options.profileEveryMs ?? 5000)) void this.takeProfile(p);
+      if (p.state === 'running' && now - p.profileFrom >= (this.options.profileEveryMs ?? 5000))
+        this.takeProfile(p).catch(() => undefined); // no storage on this page: the comparison still shows
       if (p.state !== 'running' || !p.hooks.update || p.call) continue;
       if (!worldTaken && this.options.world) {
         world = this.options.world();
