@@ -138,7 +138,9 @@ describe('the Plugins panel in the viewer', () => {
   });
 
   it("reviews a plugin with the language tier: the model's risks and suggestions, to read; a bad answer is a clear error", async () => {
-    await plugin('chat-log').getByTestId('plugin-review').click();
+    // The panel redraws every plugin's entry twice a second (a new list each time), so a click that waits for a
+    // button to hold still can miss on a loaded machine: the click is dispatched to the button as it is found.
+    await plugin('chat-log').getByTestId('plugin-review').dispatchEvent('click');
     const result = plugin('chat-log').getByTestId('plugin-review-result');
     await expect.poll(() => result.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
     expect(await result.getByTestId('plugin-review-risks').textContent()).toContain(
@@ -150,7 +152,7 @@ describe('the Plugins panel in the viewer', () => {
     expect(await result.textContent()).toContain('nothing has been changed');
     await load(`${files.url}/rewritten/storm-plugin.json`);
     await stateOf('rewritten', 'running');
-    await plugin('rewritten').getByTestId('plugin-review').click();
+    await plugin('rewritten').getByTestId('plugin-review').dispatchEvent('click');
     const refused = plugin('rewritten').getByTestId('plugin-review-result');
     await expect.poll(() => refused.getAttribute('data-code'), { timeout: 30_000 }).toBe('ai_invalid_answer');
     expect(await refused.textContent()).toMatch(/^ai: the model's review was refused: .*patched_code/);
