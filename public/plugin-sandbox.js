@@ -75,6 +75,7 @@
   const chatHandlers = [];
   const actionHandlers = [];
   const errorHandlers = [];
+  const selectHandlers = [];
 
   const request = (op, fields) =>
     new PromiseCtor((resolve, reject) => {
@@ -99,7 +100,7 @@
     return value;
   };
 
-  const makeCtx = (name, permissions) => {
+  const makeCtx = (name, permissions, api) => {
     const has = (p) => permissions.includes(p);
     const prefixed = (prefix) => permissions.some((p) => p.startsWith(prefix));
     const log =
@@ -108,12 +109,22 @@
         send({ t: 'log', level, text: args.map(toText).join(' ').slice(0, 1000) });
     const c = {
       name,
-      api: '1.0.0',
+      api,
       permissions: freeze([...permissions]),
       log: freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
       onError: (handler) => void errorHandlers.push(handler),
     };
-    if (has('world:read')) c.world = freeze({ snapshot: () => world });
+    if (has('world:read') || has('world:select')) {
+      const w = {};
+      if (has('world:read')) w.snapshot = () => world;
+      if (has('world:select')) w.onSelect = (handler) => void selectHandlers.push(handler);
+      c.world = freeze(w);
+    }
+    if (has('camera:control'))
+      c.camera = freeze({
+        set: (shot) => request('camera', { shot }),
+        reset: () => request('camera', { shot: null }),
+      });
     if (has('chat:read') || has('chat:send')) {
       const chat = {};
       if (has('chat:read')) chat.onLine = (handler) => void chatHandlers.push(handler);
@@ -181,7 +192,7 @@
   const load = async (m) => {
     token = m.token;
     ack = m.ack !== false;
-    ctx = makeCtx(m.name, m.permissions);
+    ctx = makeCtx(m.name, m.permissions, String(m.api));
     const began = now();
     const url = createObjectURL(new BlobCtor([m.code], { type: 'text/javascript' }));
     try {
@@ -242,6 +253,9 @@
         return;
       case 'ui-action':
         void runAll(actionHandlers, m.id);
+        return;
+      case 'select':
+        void runAll(selectHandlers, deepFreeze(m.object));
         return;
       case 'reply': {
         const p = pending.get(m.id);

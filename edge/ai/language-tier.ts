@@ -66,7 +66,7 @@ const Completion = z.object({
   usage: z.object({ total_tokens: z.number().int().nonnegative() }).optional(),
 });
 
-type Message = { role: 'system' | 'user' | 'assistant'; content: string };
+export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 
 const SYSTEM = [
   "You turn a visitor's sentence into World Tool Protocol v1 actions for a shared 3D world (z is up, metres).",
@@ -113,7 +113,7 @@ export async function planFromSentence(
   let tokens = 0;
   let errors: string[] = [];
   for (const attempt of [1, 2] as const) {
-    const answer = await complete(config, messages, fetcher);
+    const answer = await complete(config, messages, { name: 'world_plan', schema: z.toJSONSchema(AiModelPlan) }, fetcher);
     tokens += answer.tokens;
     spent(answer.tokens);
     const check = checkModelPlan(answer.text, { center, known });
@@ -129,8 +129,13 @@ export async function planFromSentence(
   throw new EdgeError(502, 'ai_invalid_answer', `ai: the model's plan was refused twice: ${shown.join('; ')}${more}`);
 }
 
-/** One chat-completions call: the answer's text and the tokens it used. */
-async function complete(config: AiConfig, messages: Message[], fetcher: typeof fetch): Promise<{ text: string; tokens: number }> {
+/** One chat-completions call asking for structured output in `format`: the answer's text and the tokens it used. */
+export async function complete(
+  config: AiConfig,
+  messages: Message[],
+  format: { name: string; schema: unknown },
+  fetcher: typeof fetch,
+): Promise<{ text: string; tokens: number }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.key) headers.authorization = `Bearer ${config.key}`;
   const body = {
@@ -140,7 +145,7 @@ async function complete(config: AiConfig, messages: Message[], fetcher: typeof f
     max_tokens: 2000,
     response_format: {
       type: 'json_schema',
-      json_schema: { name: 'world_plan', schema: z.toJSONSchema(AiModelPlan) },
+      json_schema: format,
     },
   };
   let res: Response;

@@ -3,9 +3,18 @@
  * sentence into a prepared World Tool Protocol plan in their world, which they preview and commit over their socket.
  */
 import { Hono } from 'hono';
-import { type AiPlanAnswer, AiPlanRequest, type AiStatus, EntityInfo, OperationResult } from '../../shared/protocol';
+import {
+  type AiPlanAnswer,
+  AiPlanRequest,
+  type AiStatus,
+  EntityInfo,
+  OperationResult,
+  type PluginReviewAnswer,
+  PluginReviewRequest,
+} from '../../shared/protocol';
 import { AI_PER_VISITOR_PER_MINUTE, AI_PER_WORLD_PER_MINUTE } from '../ai/ai-gate';
-import { aiConfig, planFromSentence } from '../ai/language-tier';
+import { type AiConfig, aiConfig, planFromSentence } from '../ai/language-tier';
+import { reviewPlugin } from '../ai/plugin-review';
 import { EdgeError } from '../errors';
 import { bearer, requireToken } from './access';
 import { jsonBody } from './json-body';
@@ -14,14 +23,20 @@ export const aiRoutes = new Hono<{ Bindings: Env }>();
 
 aiRoutes.get('/api/ai', (c) => c.json({ configured: aiConfig(c.env) !== null } satisfies AiStatus));
 
-aiRoutes.post('/api/ai', async (c) => {
-  const config = aiConfig(c.env);
+/** The operator's configuration, or 501 ai_not_configured. */
+function configured(env: Env): AiConfig {
+  const config = aiConfig(env);
   if (!config)
     throw new EdgeError(
       501,
       'ai_not_configured',
       'ai: no language model is configured on this edge (the operator sets AI_ENDPOINT, AI_MODEL and the secret AI_KEY)',
     );
+  return config;
+}
+
+aiRoutes.post('/api/ai', async (c) => {
+  const config = configured(c.env);
   const token = bearer(c.req.header('authorization'));
   const request = await jsonBody(c.req.raw, AiPlanRequest, 'POST /api/ai');
   const claims = await requireToken(c.env, token, 'edit', request.world);
@@ -50,6 +65,39 @@ aiRoutes.post('/api/ai', async (c) => {
         `ai: the world refused the model's plan: ${prepared.op === 'failed' ? prepared.message : prepared.op}`,
       );
     return c.json({ plan: prepared, attempts: plan.attempts, tokens: plan.tokens } satisfies AiPlanAnswer);
+  } finally {
+    if (spent > 0) await room.aiSpend(spent);
+  }
+});
+
+/**
+ * POST /api/ai/plugin-review: the model's list of risks and suggested changes for a plugin's manifest and code, for
+ * the person to read (docs/plugins.md). Any visitor of `world` may ask; the world's language-tier limits and daily
+ * tokens apply as to plans. Nothing is patched or applied.
+ */
+aiRoutes.post('/api/ai/plugin-review', async (c) => {
+  const config = configured(c.env);
+  const token = bearer(c.req.header('authorization'));
+  // Up to 64 Ki characters of manifest and code, which JSON escaping and UTF-8 may make up to a few times as many bytes.
+  const request = await jsonBody(c.req.raw, PluginReviewRequest, 'POST /api/ai/plugin-review', 256 * 1024);
+  const claims = await requireToken(c.env, token, 'join', request.world);
+  const room = c.env.WORLD_ROOM.getByName(request.world);
+  // The same gate as plans (per visitor and per world each minute, tokens per day); the entities it finds are unused.
+  const begun = await room.aiBegin(request.world, claims.sub, [0, 0, 0], {
+    perVisitorPerMinute: AI_PER_VISITOR_PER_MINUTE,
+    perWorldPerMinute: AI_PER_WORLD_PER_MINUTE,
+    dailyTokens: config.dailyTokens,
+  });
+  if (!begun.ok) {
+    if (begun.code === 'world_not_found') throw new EdgeError(404, 'world_not_found', `edge: no world named "${request.world}"`);
+    throw new EdgeError(429, begun.code, begun.message);
+  }
+  let spent = 0;
+  try {
+    const { review, tokens } = await reviewPlugin(config, request, (n) => {
+      spent += n;
+    });
+    return c.json({ review, tokens } satisfies PluginReviewAnswer);
   } finally {
     if (spent > 0) await room.aiSpend(spent);
   }

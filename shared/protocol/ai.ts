@@ -41,3 +41,48 @@ export const AiPlanAnswer = z.object({
   tokens: z.number().int().nonnegative(),
 });
 export type AiPlanAnswer = z.infer<typeof AiPlanAnswer>;
+
+/** Most characters of a plugin's manifest sent for review (its own limit is 16 KiB). */
+export const MAX_REVIEW_MANIFEST_CHARS = 16 * 1024;
+/** Most characters of a plugin's code sent for review (the viewer sends its first this many and says so). */
+export const MAX_REVIEW_CODE_CHARS = 48 * 1024;
+
+/**
+ * POST /api/ai/plugin-review (with a visitor's token for `world`, whose language-model budget pays): a plugin's
+ * manifest and code (cut to MAX_REVIEW_CODE_CHARS; `truncated` says it was), for the model to list risks and
+ * suggested changes for the person to read. Nothing is ever patched or applied.
+ */
+export const PluginReviewRequest = z
+  .object({
+    world: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    manifest: z.string().min(2).max(MAX_REVIEW_MANIFEST_CHARS),
+    code: z.string().max(MAX_REVIEW_CODE_CHARS),
+    truncated: z.boolean(),
+  })
+  .strict();
+export type PluginReviewRequest = z.infer<typeof PluginReviewRequest>;
+
+/** The model's review (its structured output): never trusted, parsed with this schema, extra keys refused. */
+export const PluginReview = z
+  .object({
+    summary: z.string().min(1).max(600),
+    risks: z
+      .array(
+        z
+          .object({
+            severity: z.enum(['low', 'medium', 'high']),
+            risk: z.string().min(1).max(300),
+            /** Where in the manifest or code (a permission, a function, a line), when the model can say. */
+            where: z.string().max(120).optional(),
+          })
+          .strict(),
+      )
+      .max(20),
+    suggestions: z.array(z.object({ change: z.string().min(1).max(300), why: z.string().min(1).max(300) }).strict()).max(20),
+  })
+  .strict();
+export type PluginReview = z.infer<typeof PluginReview>;
+
+/** The answer: the review and what it cost. */
+export const PluginReviewAnswer = z.object({ review: PluginReview, tokens: z.number().int().nonnegative() }).strict();
+export type PluginReviewAnswer = z.infer<typeof PluginReviewAnswer>;

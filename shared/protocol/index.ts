@@ -10,6 +10,11 @@ export {
   AiPlanRequest,
   AiStatus,
   MAX_AI_PROMPT_CHARS,
+  MAX_REVIEW_CODE_CHARS,
+  MAX_REVIEW_MANIFEST_CHARS,
+  PluginReview,
+  PluginReviewAnswer,
+  PluginReviewRequest,
 } from './ai';
 export { decodeUtf8, encodeUtf8, utf8Length } from './byte-io';
 export {

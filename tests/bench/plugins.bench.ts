@@ -15,7 +15,7 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2000);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /** p50/p99 (ms) of `fn` over `n` runs after a warm-up. */
-async function latency(fn: () => unknown, n: number): Promise<{ p50: number; p99: number; samples: number[] }> {
+async function latency(fn: () => unknown, n: number): Promise<{ p50: number; p99: number; mad: number; samples: number[] }> {
   for (let i = 0; i < 1000; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -24,7 +24,12 @@ async function latency(fn: () => unknown, n: number): Promise<{ p50: number; p99
     samples.push(performance.now() - t);
   }
   samples.sort((a, b) => a - b);
-  return { p50: pct(samples, 50), p99: pct(samples, 99), samples };
+  const p50 = pct(samples, 50);
+  const mad = pct(
+    samples.map((v) => Math.abs(v - p50)).sort((a, b) => a - b),
+    50,
+  );
+  return { p50, p99: pct(samples, 99), mad, samples };
 }
 
 // --- Within one thread: the bus against EventTarget.
@@ -107,7 +112,15 @@ try {
 }
 if (!browserRun) throw new Error('bench: plugins: no result from the page');
 
-const one = (name: string, ms: number, samples: number): CaseResult => ({ name, median_ms: ms, min_ms: ms, max_ms: ms, samples });
+/** A case from its median and, where measured, its median absolute deviation (the regression flag's noise). */
+const one = (name: string, ms: number, samples: number, mad?: number): CaseResult => ({
+  name,
+  median_ms: ms,
+  min_ms: ms,
+  max_ms: ms,
+  samples,
+  ...(mad !== undefined && Number.isFinite(mad) ? { mad_ms: mad } : {}),
+});
 const ms: Record<string, number> = {
   bus_publish_p50_ms: busLatency.p50,
   bus_publish_p99_ms: busLatency.p99,
@@ -118,12 +131,12 @@ const ms: Record<string, number> = {
 writeReport({
   suite: 'plugins',
   cases: [
-    one('bus_publish_in_thread', busLatency.p50, busLatency.samples.length),
-    one('eventtarget_dispatch_in_thread', peerLatency.p50, peerLatency.samples.length),
-    one('sandbox_round_trip', browserRun.sandbox_round_trip_p50_ms ?? 0, 500),
-    one('load_small_plugin', browserRun.load_small_p50_ms ?? 0, 50),
-    one('load_small_plugin_warm', browserRun.load_small_warm_p50_ms ?? 0, 50),
-    one('host_frame_10_idle_plugins', browserRun.frame_10_idle_plugins_p50_ms ?? 0, 200),
+    one('bus_publish_in_thread', busLatency.p50, busLatency.samples.length, busLatency.mad),
+    one('eventtarget_dispatch_in_thread', peerLatency.p50, peerLatency.samples.length, peerLatency.mad),
+    one('sandbox_round_trip', browserRun.sandbox_round_trip_p50_ms ?? 0, 500, browserRun.sandbox_round_trip_mad_ms),
+    one('load_small_plugin', browserRun.load_small_p50_ms ?? 0, 50, browserRun.load_small_mad_ms),
+    one('load_small_plugin_warm', browserRun.load_small_warm_p50_ms ?? 0, 50, browserRun.load_small_warm_mad_ms),
+    one('host_frame_10_idle_plugins', browserRun.frame_10_idle_plugins_p50_ms ?? 0, 200, browserRun.frame_10_idle_plugins_mad_ms),
   ],
   ratios: {
     bus_over_eventtarget_p50: busLatency.p50 / peerLatency.p50,

@@ -11,6 +11,8 @@ export interface PluginPage {
   events: PluginEvent[];
   chatSent: { text: string; plugin: string }[];
   engineEvents: { event: string; from: string }[];
+  /** What plugins with camera:control asked of the camera (null: put back). */
+  cameraShots: { shot: unknown; plugin: string }[];
   world: unknown;
   /** Frames the host loop ran and animation frames the page drew. */
   ticks: number;
@@ -27,12 +29,15 @@ declare global {
 }
 
 /** Starts a host on this page with a 60 Hz frame loop. */
-export async function start(options: { budgets?: Partial<PluginBudgets>; ratePerSecond?: number } = {}): Promise<boolean> {
+export async function start(
+  options: { budgets?: Partial<PluginBudgets>; ratePerSecond?: number; profileEveryMs?: number } = {},
+): Promise<boolean> {
   const trace = new TraceRecorder(4096, () => performance.now());
   const page: Partial<PluginPage> = {
     events: [],
     chatSent: [],
     engineEvents: [],
+    cameraShots: [],
     world: {},
     ticks: 0,
     rafs: 0,
@@ -54,11 +59,13 @@ export async function start(options: { budgets?: Partial<PluginBudgets>; ratePer
       // The viewer's chat echoes your own line back, as the world does.
       page.host?.chatLine({ from: 'You', text, at: Date.now() });
     },
+    setCamera: (shot, plugin) => page.cameraShots?.push({ shot, plugin }),
     onEvent: (e) => page.events?.push(e),
     onEngineEvent: (event, _payload, from) => page.engineEvents?.push({ event, from }),
     ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory, memoryPollMs: 300 } : {}),
     ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.ratePerSecond ? { bus: { ratePerSecond: options.ratePerSecond } } : {}),
+    ...(options.profileEveryMs ? { profileEveryMs: options.profileEveryMs } : {}),
     trace,
   });
   const full = page as PluginPage;
@@ -81,6 +88,15 @@ export async function start(options: { budgets?: Partial<PluginBudgets>; ratePer
 /** Sorted-sample percentile. */
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Median absolute deviation of sorted samples (the regression flag's noise). */
+function mad(sorted: number[]): number {
+  const m = pct(sorted, 50);
+  return pct(
+    sorted.map((v) => Math.abs(v - m)).sort((a, b) => a - b),
+    50,
+  );
 }
 
 /**
@@ -111,6 +127,7 @@ export async function benchmark(base: string, samples: number) {
   rtt.sort((a, b) => a - b);
   out.sandbox_round_trip_p50_ms = pct(rtt, 50);
   out.sandbox_round_trip_p99_ms = pct(rtt, 99);
+  out.sandbox_round_trip_mad_ms = mad(rtt);
   await host.unload('echo');
   // Sustained throughput: one plugin publishes N events, 10 subscriber plugins count them.
   for (let i = 0; i < 10; i++) {
@@ -165,6 +182,7 @@ export async function benchmark(base: string, samples: number) {
     }
     const key = mode === 'warm' ? 'load_small_warm' : 'load_small';
     out[`${key}_p50_ms`] = median(loads);
+    out[`${key}_mad_ms`] = mad(loads);
     out[`${key}_fetch_check_p50_ms`] = median(parts.fetch);
     out[`${key}_manifest_p50_ms`] = median(parts.manifest);
     out[`${key}_module_import_p50_ms`] = median(parts.module);
@@ -173,7 +191,7 @@ export async function benchmark(base: string, samples: number) {
     out[`${key}_sandbox_was_started_share`] = parts.warm.reduce((a, b) => a + b, 0) / parts.warm.length;
   }
   // The host's per-frame cost (its own thread): no plugins, then 10 idle ones (each with an empty update).
-  const frameCost = async (): Promise<number> => {
+  const frameCost = async (): Promise<{ p50: number; mad: number }> => {
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
@@ -182,14 +200,16 @@ export async function benchmark(base: string, samples: number) {
       await new Promise((r) => setTimeout(r, 4));
     }
     times.sort((a, b) => a - b);
-    return pct(times, 50);
+    return { p50: pct(times, 50), mad: mad(times) };
   };
-  out.frame_0_plugins_p50_ms = await frameCost();
+  out.frame_0_plugins_p50_ms = (await frameCost()).p50;
   for (let i = 0; i < 10; i++) {
     const r = await host.load(`${base}/idle-${i}/storm-plugin.json`);
     if (!r.ok) throw new Error(r.message);
   }
-  out.frame_10_idle_plugins_p50_ms = await frameCost();
+  const ten = await frameCost();
+  out.frame_10_idle_plugins_p50_ms = ten.p50;
+  out.frame_10_idle_plugins_mad_ms = ten.mad;
   out.idle_update_p50_ms = Math.max(...host.list().map((p) => p.update_ms_p50));
   host.close();
   return out;

@@ -23,7 +23,9 @@ let fixtureServer: Awaited<ReturnType<typeof serve>>;
 let spy: Awaited<ReturnType<typeof serve>>;
 let measurable = false;
 
-async function openPage(options: { budgets?: Record<string, number>; ratePerSecond?: number } = {}): Promise<void> {
+async function openPage(
+  options: { budgets?: Record<string, number>; ratePerSecond?: number; profileEveryMs?: number } = {},
+): Promise<void> {
   page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${inject('baseUrl')}/api/health`);
@@ -127,6 +129,85 @@ describe('the example plugins', () => {
     expect(spans).toContain('plugin people-radar update');
   });
 
+  it('object-inspector shows what a click in the world picked, and publishes it', async () => {
+    const r = await load('/plugins/object-inspector/storm-plugin.json');
+    expect(r).toMatchObject({ ok: true, name: 'object-inspector' });
+    await until('its first panel', async () => (await info('object-inspector'))?.panel?.items[0]?.kind === 'text');
+    await page.evaluate(() =>
+      (window.pluginPage as PluginPage).host.select({
+        id: 30,
+        kind: 'prim',
+        name: 'Fountain orb',
+        owner: null,
+        shape: 'sphere',
+        uuid: null,
+        position: [128, 128, 23.5],
+        scale: [1.6, 1.6, 1.6],
+        distance: 7.25,
+      }),
+    );
+    await until('the orb in its panel', async () => ((await info('object-inspector'))?.panel?.items.length ?? 0) > 3);
+    const items = (await info('object-inspector'))?.panel?.items;
+    expect(items).toContainEqual({ kind: 'field', label: 'name', value: 'Fountain orb' });
+    expect(items).toContainEqual({ kind: 'field', label: 'shape', value: 'sphere' });
+    expect(items).toContainEqual({ kind: 'field', label: 'owner', value: 'not told by this world' });
+    expect(items).toContainEqual({ kind: 'field', label: 'distance', value: '7.25 m' });
+    await until('its publish', async () => (await info('object-inspector'))?.events_out === 1);
+    // A click on nothing says so.
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.select(null));
+    await until(
+      'nothing there',
+      async () =>
+        (await info('object-inspector'))?.panel?.items[0]?.kind === 'text' &&
+        (await info('object-inspector'))?.panel?.items.length === 1,
+    );
+  });
+
+  it("photo-mode's buttons set the camera through camera:control, and unloading puts it back", async () => {
+    const r = await load('/plugins/photo-mode/storm-plugin.json');
+    expect(r).toMatchObject({ ok: true, name: 'photo-mode' });
+    await until('its buttons', async () => ((await info('photo-mode'))?.panel?.items.length ?? 0) === 5);
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.panelAction('photo-mode', 'close-up'));
+    await until('a shot', async () => (await page.evaluate(() => (window.pluginPage as PluginPage).cameraShots.length)) >= 1);
+    expect(await page.evaluate(() => (window.pluginPage as PluginPage).cameraShots[0])).toEqual({
+      shot: { mode: 'follow', distance: 2.5, fovDeg: 35, pitch: -0.1 },
+      plugin: 'photo-mode',
+    });
+    expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('photo-mode'))).toBe(true);
+    expect(await page.evaluate(() => (window.pluginPage as PluginPage).cameraShots.at(-1))).toEqual({
+      shot: null,
+      plugin: 'photo-mode',
+    });
+  });
+
+  it('refuses a camera shot from a plugin without camera:control, and one out of range', async () => {
+    const r = await load(
+      fixture(
+        'sneaky-camera',
+        `export async function init(ctx) {
+          ctx.log.info(String(typeof ctx.camera));
+        }`,
+        { permissions: ['ui:panel'] },
+      ),
+    );
+    expect(r.ok).toBe(true);
+    await until('its log', async () => (await info('sneaky-camera'))?.last_log === 'info: undefined');
+    const wild = await load(
+      fixture(
+        'wild-camera',
+        `export async function init(ctx) {
+          try { await ctx.camera.set({ distance: 1e9 }); ctx.log.info('set'); } catch (e) { ctx.log.info(e.code); }
+        }`,
+        { permissions: ['camera:control'] },
+      ),
+    );
+    expect(wild.ok).toBe(true);
+    await until('its refusal', async () => (await info('wild-camera'))?.last_log === 'info: plugin_bad_message');
+    expect(
+      (await page.evaluate(() => (window.pluginPage as PluginPage).cameraShots)).some((s) => s.plugin !== 'photo-mode'),
+    ).toBe(false);
+  });
+
   it('unloads a plugin, which then shows as terminated', async () => {
     expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('people-radar'))).toBe(true);
     expect((await state()).events.filter((e) => e.name === 'people-radar').map((e) => e.state)).toEqual([
@@ -134,6 +215,33 @@ describe('the example plugins', () => {
       'running',
       'terminated',
     ]);
+  });
+});
+
+describe('the profile baseline', () => {
+  beforeAll(() => openPage({ profileEveryMs: 1000 }));
+  afterAll(() => page.close());
+
+  /** A plugin whose update spins for `ms` (served as version `version` of "steady" from folder `folder`). */
+  const steady = (folder: string, version: string, ms: number) =>
+    fixture(folder, `export function update() { const end = performance.now() + ${ms}; while (performance.now() < end) {} }`, {
+      name: 'steady',
+      version,
+    });
+
+  it("keeps a version's profile, and shows a new version that is slower beyond noise as a regression against it", async () => {
+    await mustLoad(steady('steady-1', '1.0.0', 0.2));
+    // A profile is taken once a second once it has 32 updates; the unload takes one more.
+    await until('two profile windows of 1.0.0', async () => ((await info('steady'))?.update_ms_p50 ?? 0) > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await info('steady'))?.profile).toBeNull(); // nothing to compare its first version with
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('steady'));
+    await mustLoad(steady('steady-2', '1.1.0', 4));
+    await until('1.1.0 compared with 1.0.0', async () => ((await info('steady'))?.profile ?? null) !== null, 10_000);
+    const profile = (await info('steady'))?.profile;
+    expect(profile?.baseline).toBe('1.0.0');
+    expect(profile?.regressions.some((r) => /^update p50: \d+\.\d{3} ms -> \d+\.\d{3} ms \(\+\d+\.\d %\)$/.test(r))).toBe(true);
+    expect(profile?.figures.some((f) => f.startsWith('update p99: '))).toBe(true);
   });
 });
 

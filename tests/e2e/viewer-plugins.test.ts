@@ -14,6 +14,8 @@ describe('the Plugins panel in the viewer', () => {
   let page: Page;
   const fixtures = new Map<string, Served>([
     ['busy', { code: 'export function update() { for (;;) {} }', manifest: {} }],
+    // The test model (tests/support/fake-llm.ts) answers its review with a rewritten plugin, which is refused.
+    ['rewritten', { code: '// [review:patch]\nexport function init() {}', manifest: {} }],
     [
       'risky',
       {
@@ -52,7 +54,8 @@ describe('the Plugins panel in the viewer', () => {
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) console.error('viewer page navigated:', f.url());
     });
-    await page.goto(`${inject('baseUrl')}/`);
+    // ?debug: stormDebug.camera() reads the renderer's view-projection (photo-mode's test).
+    await page.goto(`${inject('baseUrl')}/?debug`);
   });
   afterAll(async () => {
     await browser?.close();
@@ -83,6 +86,78 @@ describe('the Plugins panel in the viewer', () => {
       .poll(() => page.locator('[data-testid=perf-plugin][data-plugin=people-radar]').count(), { timeout: 10_000 })
       .toBe(1);
     expect(await plugin('people-radar').getByTestId('plugin-cost').textContent()).toMatch(/^update \d+\.\d\d ms · \d+ events\/s/);
+  });
+
+  it('loads object-inspector, which names the object you click in the world (name, owner, shape)', async () => {
+    await load('/plugins/object-inspector/storm-plugin.json');
+    await stateOf('object-inspector', 'running');
+    const panel = page.locator('[data-testid=plugin-panel][data-name=object-inspector]');
+    await expect.poll(() => panel.textContent(), { timeout: 10_000 }).toContain('Click an object');
+    // The plaza's paving (48 m square) and fountain lie all around you: a click below your avatar meets one of them.
+    const box = await page.locator('canvas').first().boundingBox();
+    if (!box) throw new Error('no canvas');
+    const spots = [
+      [0.45, 0.8],
+      [0.55, 0.8],
+      [0.4, 0.65],
+      [0.5, 0.9],
+      [0.35, 0.75],
+    ];
+    let text = '';
+    for (const [fx, fy] of spots) {
+      await page.mouse.click(box.x + box.width * (fx ?? 0), box.y + box.height * (fy ?? 0));
+      await expect.poll(async () => (await panel.textContent()) ?? '', { timeout: 5_000 }).not.toContain('Click an object');
+      text = (await panel.textContent()) ?? '';
+      if (/kind\s*prim/.test(text)) break;
+    }
+    expect(text).toMatch(/name\s*(Plaza paving|Fountain basin|Fountain rim|Fountain orb)/);
+    expect(text).toMatch(/shape\s*(box|cylinder|torus|sphere)/);
+    expect(text).toMatch(/owner\s*not told by this world/);
+    expect(text).toMatch(/distance\s*\d+\.\d\d m/);
+  });
+
+  it('loads photo-mode, whose shots move the camera and whose Reset puts it back', async () => {
+    const camera = () =>
+      page.evaluate(() => (window as unknown as { stormDebug: { camera(): number[] | null } }).stormDebug.camera());
+    await load('/plugins/photo-mode/storm-plugin.json');
+    await stateOf('photo-mode', 'running');
+    const before = await camera();
+    if (!before) throw new Error('the renderer has not said where its camera is');
+    const photo = plugin('photo-mode');
+    await photo.locator('[data-testid=plugin-action][data-action=wide]').click();
+    const panel = page.locator('[data-testid=plugin-panel][data-name=photo-mode]');
+    await expect.poll(() => panel.textContent(), { timeout: 10_000 }).toMatch(/shot\s*wide/);
+    // A wider field of view: the projection's vertical scale (1/tan(fov/2)) drops; the camera stands farther back.
+    const far = (m: number[]) => Math.hypot(m[1] ?? 0, m[5] ?? 0, m[9] ?? 0);
+    await expect.poll(async () => far((await camera()) ?? before) < far(before) * 0.8, { timeout: 10_000 }).toBe(true);
+    await photo.locator('[data-testid=plugin-action][data-action=reset]').click();
+    await expect.poll(() => panel.textContent(), { timeout: 10_000 }).toMatch(/shot\s*your camera/);
+    await expect
+      .poll(async () => Math.abs(far((await camera()) ?? []) - far(before)) < far(before) * 0.02, { timeout: 10_000 })
+      .toBe(true);
+  });
+
+  it("reviews a plugin with the language tier: the model's risks and suggestions, to read; a bad answer is a clear error", async () => {
+    // The panel redraws every plugin's entry twice a second (a new list each time), so a click that waits for a
+    // button to hold still can miss on a loaded machine: the click is dispatched to the button as it is found.
+    await plugin('chat-log').getByTestId('plugin-review').dispatchEvent('click');
+    const result = plugin('chat-log').getByTestId('plugin-review-result');
+    await expect.poll(() => result.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
+    expect(await result.getByTestId('plugin-review-risks').textContent()).toContain(
+      'low: It is granted chat:read. (manifest.permissions)',
+    );
+    expect(await result.getByTestId('plugin-review-suggestions').textContent()).toContain(
+      'Ask only for the permissions the code uses.',
+    );
+    expect(await result.textContent()).toContain('nothing has been changed');
+    await load(`${files.url}/rewritten/storm-plugin.json`);
+    await stateOf('rewritten', 'running');
+    await plugin('rewritten').getByTestId('plugin-review').dispatchEvent('click');
+    const refused = plugin('rewritten').getByTestId('plugin-review-result');
+    await expect.poll(() => refused.getAttribute('data-code'), { timeout: 30_000 }).toBe('ai_invalid_answer');
+    expect(await refused.textContent()).toMatch(/^ai: the model's review was refused: .*patched_code/);
+    // The plugin runs on as it was loaded.
+    expect(await plugin('rewritten').getAttribute('data-state')).toBe('running');
   });
 
   it('asks for consent before loading a risky plugin, with the score and reasons', async () => {

@@ -63,6 +63,28 @@ const CASES: Record<string, (center: Vec3, retry: boolean) => string> = {
     JSON.stringify({ actions: [{ tool: 'create_primitive', shape: 'box', position: [c[0], c[1] + 2, c[2] + 0.5] }] }),
 };
 
+/**
+ * Plugin reviews (POST /api/ai/plugin-review), by a `[review:NAME]` marker in the plugin's code (default `good`):
+ * a real model's kind of answer, and hostile or broken ones.
+ */
+const REVIEWS: Record<string, (manifest: { permissions?: string[] }) => string> = {
+  good: (m) =>
+    JSON.stringify({
+      summary: `Asks for ${(m.permissions ?? []).length} permissions; nothing leaves the viewer.`,
+      risks: (m.permissions ?? []).map((p) => ({
+        severity: p.startsWith('net:') || p === 'chat:send' ? 'high' : 'low',
+        risk: `It is granted ${p}.`,
+        where: 'manifest.permissions',
+      })),
+      suggestions: [{ change: 'Ask only for the permissions the code uses.', why: 'Fewer capabilities, less to misuse.' }],
+    }),
+  'not-json': () => 'This plugin looks fine to me!',
+  // A model that "helpfully" rewrites the plugin: the schema refuses the extra key; nothing is applied.
+  patch: () => JSON.stringify({ summary: 'Fixed it.', risks: [], suggestions: [], patched_code: 'export function init() {}' }),
+  'bad-severity': () =>
+    JSON.stringify({ summary: 'Risky.', risks: [{ severity: 'catastrophic', risk: 'everything' }], suggestions: [] }),
+};
+
 /** Tokens an answer reports using. */
 const TOKENS: Record<string, number> = { expensive: 10_000_000 };
 
@@ -84,7 +106,38 @@ export async function startFakeLlm(): Promise<{ url: string; calls: Map<string, 
         }
         const body = (await readJson(req)) as { messages?: { role: string; content: string }[]; response_format?: unknown };
         const messages = body.messages ?? [];
-        const user = JSON.parse(messages[1]?.content ?? '{}') as { sentence?: string; position?: Vec3 };
+        const user = JSON.parse(messages[1]?.content ?? '{}') as {
+          sentence?: string;
+          position?: Vec3;
+          task?: string;
+          manifest?: string;
+          code?: string;
+        };
+        if (user.task === 'plugin-review') {
+          const review = /\[review:([a-z-]+)\]/.exec(user.code ?? '')?.[1] ?? 'good';
+          calls.set(`review:${review}`, (calls.get(`review:${review}`) ?? 0) + 1);
+          const answer = REVIEWS[review];
+          if (!answer || !body.response_format) {
+            res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unknown review or no response_format"}');
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              id: 'chatcmpl-review',
+              object: 'chat.completion',
+              choices: [
+                {
+                  index: 0,
+                  message: { role: 'assistant', content: answer(JSON.parse(user.manifest ?? '{}')) },
+                  finish_reason: 'stop',
+                },
+              ],
+              usage: { prompt_tokens: 300, completion_tokens: 80, total_tokens: 380 },
+            }),
+          );
+          return;
+        }
         const name = /\[case:([a-z-]+)\]/.exec(user.sentence ?? '')?.[1] ?? 'arch';
         calls.set(name, (calls.get(name) ?? 0) + 1);
         const answer = CASES[name];

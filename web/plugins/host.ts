@@ -27,9 +27,10 @@ import {
   STORM_PLUGIN_API,
   subscribePatterns,
 } from './manifest';
+import { compareProfiles, type PluginProfile, type ProfileComparison, ProfileStore, profileOf } from './profile';
 import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
-import { type HostMessage, type PanelSchema, SandboxMessage, SandboxSingle } from './sandbox-protocol';
+import { type CameraShot, type HostMessage, type PanelSchema, SandboxMessage, SandboxSingle } from './sandbox-protocol';
 import { indexedDbStorage, type PluginStorage } from './storage';
 
 /** Most unhandled event chains kept per plugin (older ones are forgotten: their publishes start a new chain). */
@@ -66,6 +67,8 @@ export interface PluginInfo {
   readonly riskReasons: readonly string[];
   readonly permissions: readonly string[];
   readonly update_ms_p50: number;
+  /** The 99th percentile of the last 64 updates (ms). */
+  readonly update_ms_p99: number;
   readonly events_per_s: number;
   readonly events_in: number;
   readonly events_out: number;
@@ -77,6 +80,11 @@ export interface PluginInfo {
   /** Publishes the bus refused (token, scope, rate, loop). */
   readonly publishes_refused: number;
   readonly panel: PanelSchema | null;
+  /**
+   * This version's profile against the last other version's kept baseline (docs/plugins.md, Cost): null until
+   * both exist.
+   */
+  readonly profile: ProfileComparison | null;
 }
 
 export interface PluginBudgets {
@@ -117,6 +125,8 @@ export interface PluginHostOptions {
   readonly world?: () => unknown;
   /** Where plugins with `storage` keep their values (default IndexedDB on this origin, 256 KiB per plugin). */
   readonly storage?: PluginStorage;
+  /** Sets the camera for a plugin with camera:control (null: put it back as it was before the first shot). */
+  readonly setCamera?: (shot: CameraShot | null, plugin: string) => void;
   /** Sends a chat line for a plugin with chat:send. */
   readonly sendChat?: (text: string, plugin: string) => void;
   /** Memory per sandbox, by the instance id in its URL (`i=`); polled every `memoryPollMs`. */
@@ -132,6 +142,10 @@ export interface PluginHostOptions {
   /** Per-plugin spans go here (category `plugin`), beside the engine's frames and systems. */
   readonly trace?: TraceRecorder;
   readonly now?: () => number;
+  /** How often a running plugin's profile is taken, kept as its version's baseline and compared (default 5,000 ms). */
+  readonly profileEveryMs?: number;
+  /** Updates a profile needs at least (default 32). */
+  readonly profileMinUpdates?: number;
   /** Keep one sandbox Worker started ahead of the next load (default true). */
   readonly prewarm?: boolean;
   /** Bus options (rates, token lifetime). */
@@ -184,12 +198,21 @@ class Loaded {
   lastLog = '';
   panel: PanelSchema | null = null;
   readonly unsubscribes: (() => void)[] = [];
+  /** The profile window: since when, and the bus counters then. */
+  profileFrom = 0;
+  profileIn = 0;
+  profileOut = 0;
+  /** The last other version's kept profile (undefined: not read yet). */
+  baseline: PluginProfile | null | undefined = undefined;
+  comparison: ProfileComparison | null = null;
   loadedWaiter: ((error: string | undefined) => void) | null = null;
 
   constructor(
     readonly manifest: PluginManifest,
     readonly instance: string,
     readonly risk: RiskAssessment,
+    /** Its verified entry module (for a review). */
+    readonly code: string,
   ) {}
 
   p50(): number {
@@ -197,6 +220,13 @@ class Loaded {
     if (n === 0) return 0;
     const s = Float64Array.from(this.updateMs.subarray(0, n)).sort();
     return s[Math.floor(n / 2)] ?? 0;
+  }
+
+  p99(): number {
+    const n = Math.min(this.updates, RING);
+    if (n === 0) return 0;
+    const s = Float64Array.from(this.updateMs.subarray(0, n)).sort();
+    return s[Math.min(n - 1, Math.ceil(0.99 * n) - 1)] ?? 0;
   }
 }
 
@@ -367,10 +397,17 @@ export class PluginHost {
   async unload(name: string): Promise<boolean> {
     const p = this.plugins.get(name);
     if (!p) return false;
+    if (p.state === 'running') await this.takeProfile(p).catch(() => undefined);
     if (p.state === 'running' && p.hooks.shutdown) await this.callPlugin(p, 'shutdown', 0).catch(() => undefined);
     this.stop(p, 'terminated', 'unloaded');
     this.plugins.delete(name);
     return true;
+  }
+
+  /** A plugin's manifest (as JSON) and verified code, for a review; null when no such plugin. */
+  source(name: string): { manifest: string; code: string } | null {
+    const p = this.plugins.get(name);
+    return p ? { manifest: JSON.stringify(p.manifest, null, 2), code: p.code } : null;
   }
 
   /** Every plugin, in load order. */
@@ -386,6 +423,7 @@ export class PluginHost {
         riskReasons: p.risk.reasons.map((r) => `${r.reason} (+${r.points})`),
         permissions: [...p.manifest.permissions],
         update_ms_p50: p.p50(),
+        update_ms_p99: p.p99(),
         events_per_s: p.eventsPerS,
         events_in: c.delivered,
         events_out: c.published,
@@ -394,6 +432,7 @@ export class PluginHost {
         messages_refused: p.badMessages,
         publishes_refused: c.refused,
         panel: p.panel,
+        profile: p.comparison,
       };
     });
   }
@@ -412,6 +451,8 @@ export class PluginHost {
         p.secondStart = now;
         p.refusedThisSecond = 0;
       }
+      if (p.state === 'running' && now - p.profileFrom >= (this.options.profileEveryMs ?? 5000))
+        this.takeProfile(p).catch(() => undefined); // no storage on this page: the comparison still shows
       if (p.state !== 'running' || !p.hooks.update || p.call) continue;
       if (!worldTaken && this.options.world) {
         world = this.options.world();
@@ -434,6 +475,12 @@ export class PluginHost {
   chatLine(line: { from: string; text: string; at: number }): void {
     for (const p of this.plugins.values())
       if (p.state === 'running' && hasPermission(p.manifest, 'chat:read')) this.post(p, { t: 'chat', line });
+  }
+
+  /** Something was clicked in the world (null: nothing there), for the plugins with world:select. */
+  select(object: unknown): void {
+    for (const p of this.plugins.values())
+      if (p.state === 'running' && hasPermission(p.manifest, 'world:select')) this.post(p, { t: 'select', object });
   }
 
   /** A button of a plugin's panel was pressed. */
@@ -481,6 +528,58 @@ export class PluginHost {
   exportTrace(): ChromeTrace {
     const trace = this.trace.toChromeTrace('stormcore plugins', { 0: 'plugin host' });
     return { ...trace, traceEvents: trace.traceEvents.map((e) => ({ ...e, pid: 2 })) };
+  }
+
+  private profileStore: ProfileStore | null = null;
+
+  private profiles(): ProfileStore {
+    this.storageBackend ??= this.options.storage ?? indexedDbStorage();
+    this.profileStore ??= new ProfileStore(this.storageBackend);
+    return this.profileStore;
+  }
+
+  /** Opens a plugin's profile window and reads the baseline its version is compared with. */
+  private startProfile(p: Loaded): void {
+    const c = this.bus.countersOf(p.manifest.name);
+    p.profileFrom = this.now();
+    p.profileIn = c.delivered;
+    p.profileOut = c.published;
+    this.profiles()
+      .baselineFor(p.manifest.name, p.manifest.version)
+      .then(
+        (b) => {
+          p.baseline = b;
+        },
+        () => {
+          p.baseline = null; // no storage on this page: nothing to compare with
+        },
+      );
+  }
+
+  /**
+   * Takes the profile of the window that ends now (the last 64 updates, the bus counters over the window), keeps it
+   * as this version's and compares it with the baseline; a window with too few updates is left open.
+   */
+  private async takeProfile(p: Loaded): Promise<void> {
+    const n = Math.min(p.updates, RING);
+    const now = this.now();
+    if (n < (this.options.profileMinUpdates ?? 32)) return;
+    const c = this.bus.countersOf(p.manifest.name);
+    const profile = profileOf(p.manifest.version, p.updateMs.subarray(0, n), {
+      eventsIn: c.delivered - p.profileIn,
+      eventsOut: c.published - p.profileOut,
+      seconds: (now - p.profileFrom) / 1000,
+      memory: p.memory,
+    });
+    p.profileFrom = now;
+    p.profileIn = c.delivered;
+    p.profileOut = c.published;
+    if (!profile) return;
+    if (p.baseline) {
+      p.comparison = compareProfiles(p.baseline, profile);
+      this.options.onChange?.();
+    }
+    await this.profiles().save(p.manifest.name, profile);
   }
 
   /** Stops every plugin and the watchdog. */
@@ -534,7 +633,7 @@ export class PluginHost {
     const box = this.takeSandbox(name);
     const { worker, instance } = box;
     this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0 };
-    const p = new Loaded(manifest, instance, risk);
+    const p = new Loaded(manifest, instance, risk, code);
     p.secondStart = this.now();
     this.plugins.set(name, p);
     const channel = new MessageChannel();
@@ -600,6 +699,7 @@ export class PluginHost {
       }
     }
     this.lastLoadMs = { ...this.lastLoadMs, init: this.now() - moduleLoaded };
+    this.startProfile(p);
     this.setState(p, 'running', 'running');
   }
 
@@ -969,6 +1069,15 @@ export class PluginHost {
           return;
         }
         this.options.sendChat(m.text, name);
+        this.reply(p, m.id, { ok: true });
+        return;
+      case 'camera':
+        if (!hasPermission(p.manifest, 'camera:control')) return denied('move the camera');
+        if (!this.options.setCamera) {
+          this.reply(p, m.id, { ok: false, code: PluginCode.Failed, message: 'plugins: this viewer has no camera to move' });
+          return;
+        }
+        this.options.setCamera(m.shot, name);
         this.reply(p, m.id, { ok: true });
         return;
       case 'panel':

@@ -6,8 +6,11 @@ import semver from 'semver';
 import { z } from 'zod';
 import { PluginCode, pluginError } from './errors';
 
-/** The plugin API version this viewer implements; a manifest's `storm` range must admit it. */
-export const STORM_PLUGIN_API = '1.0.0';
+/**
+ * The plugin API version this viewer implements; a manifest's `storm` range must admit it. 1.1.0 added
+ * world:select (`ctx.world.onSelect`) and camera:control (`ctx.camera`).
+ */
+export const STORM_PLUGIN_API = '1.1.0';
 
 /** Most bytes of a manifest. */
 export const MAX_MANIFEST_BYTES = 16 * 1024;
@@ -23,7 +26,16 @@ export const EVENT_NAME = new RegExp(`^${SEGMENT}(?:/${SEGMENT}){1,4}$`);
 export const EVENT_PATTERN = new RegExp(`^(?:${SEGMENT}|\\*)(?:/(?:${SEGMENT}|\\*)){0,4}(?:/\\*\\*)?$|^\\*\\*$`);
 
 /** The permissions that take no argument. */
-export const SIMPLE_PERMISSIONS = ['world:read', 'world:local', 'chat:read', 'chat:send', 'ui:panel', 'storage'] as const;
+export const SIMPLE_PERMISSIONS = [
+  'world:read',
+  'world:local',
+  'world:select',
+  'camera:control',
+  'chat:read',
+  'chat:send',
+  'ui:panel',
+  'storage',
+] as const;
 export type SimplePermission = (typeof SIMPLE_PERMISSIONS)[number];
 
 /** One parsed permission. */

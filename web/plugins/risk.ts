@@ -57,6 +57,8 @@ export function assessRisk(manifest: PluginManifest, code: string): RiskAssessme
   if (manifest.permissions.includes('chat:read')) add(5, 'reads chat (chat:read)');
   if (manifest.permissions.includes('world:read')) add(3, 'reads the world around you (world:read)');
   if (manifest.permissions.includes('storage')) add(3, 'keeps data in this browser (storage)');
+  if (manifest.permissions.includes('world:select')) add(2, 'sees what you click in the world (world:select)');
+  if (manifest.permissions.includes('camera:control')) add(3, 'moves your camera (camera:control)');
   const foreign = perms.filter(
     (p) => p.kind === 'bus:publish' && !p.pattern.startsWith(`${manifest.name}/`) && !p.pattern.startsWith('engine/'),
   );

@@ -33,6 +33,21 @@ export const PanelSchema = z.object({ title: z.string().max(64), items: z.array(
 export type PanelSchema = z.infer<typeof PanelSchema>;
 
 const id = z.number().int().min(0).max(0x7fff_ffff);
+
+/** A camera setting a plugin with camera:control asks for (`ctx.camera.set`); the renderer clamps it further. */
+export const CameraShot = z
+  .object({
+    mode: z.enum(['follow', 'free']).optional(),
+    /** Follow distance (m). */
+    distance: z.number().finite().min(0.5).max(64).optional(),
+    /** Vertical field of view (degrees). */
+    fovDeg: z.number().finite().min(10).max(120).optional(),
+    /** Look angles (radians). */
+    yaw: z.number().finite().min(-7).max(7).optional(),
+    pitch: z.number().finite().min(-1.5).max(1.5).optional(),
+  })
+  .strict();
+export type CameraShot = z.infer<typeof CameraShot>;
 const text = z.string().max(1024);
 
 /** Sandbox → host. */
@@ -92,6 +107,8 @@ export const SandboxRequest = z.discriminatedUnion('op', [
     .strict(),
   z.object({ t: z.literal('request'), id, op: z.literal('chat-send'), text: z.string().min(1).max(1024) }).strict(),
   z.object({ t: z.literal('request'), id, op: z.literal('panel'), panel: PanelSchema }).strict(),
+  /** camera:control: a shot (`ctx.camera.set`), or null to put the camera back (`ctx.camera.reset`). */
+  z.object({ t: z.literal('request'), id, op: z.literal('camera'), shot: CameraShot.nullable() }).strict(),
 ]);
 export type SandboxRequest = z.infer<typeof SandboxRequest>;
 
@@ -119,6 +136,8 @@ export type HostMessage =
   | { t: 'events'; items: { seq: number; event: string; payload: unknown; from: string }[] }
   | { t: 'chat'; line: { from: string; text: string; at: number } }
   | { t: 'ui-action'; id: string }
+  /** world:select: what was clicked in the world (web/world/pick.ts PickedObject). */
+  | { t: 'select'; object: unknown }
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; code?: string; message?: string }
   | { t: 'token'; token: string }
   | { t: 'error'; code: string; message: string };

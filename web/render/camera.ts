@@ -66,3 +66,42 @@ export function cameraView(state: CameraState, target: Vec3 | null): CameraView 
   const eye = state.eye;
   return { eye, target: [eye[0] + dir[0], eye[1] + dir[1], eye[2] + dir[2]], fovY: state.fovY };
 }
+
+/**
+ * A camera setting asked for from outside the input (a plugin's `ctx.camera.set`, docs/plugins.md camera:control):
+ * each field given replaces the camera's, clamped to sane ranges; absent fields stay.
+ */
+export interface CameraShot {
+  mode?: CameraMode;
+  /** Follow distance (m), 0.5–64. */
+  distance?: number;
+  /** Vertical field of view in degrees, 10–120. */
+  fovDeg?: number;
+  /** Look angles (radians); pitch is clamped as the mouse's is. */
+  yaw?: number;
+  pitch?: number;
+}
+
+/** The camera's settings that a shot may change, as they stand (what `resetCameraShot` restores). */
+export type CameraShotBase = Pick<CameraState, 'mode' | 'distance' | 'fovY' | 'pitch'>;
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** Applies a shot to the camera; returns what it changed from, so the shot can be undone. */
+export function applyCameraShot(state: CameraState, shot: CameraShot): CameraShotBase {
+  const before: CameraShotBase = { mode: state.mode, distance: state.distance, fovY: state.fovY, pitch: state.pitch };
+  if (shot.mode === 'follow' || shot.mode === 'free') state.mode = shot.mode;
+  if (shot.distance !== undefined && Number.isFinite(shot.distance)) state.distance = clamp(shot.distance, 0.5, 64);
+  if (shot.fovDeg !== undefined && Number.isFinite(shot.fovDeg)) state.fovY = (clamp(shot.fovDeg, 10, 120) * Math.PI) / 180;
+  if (shot.yaw !== undefined && Number.isFinite(shot.yaw)) state.yaw = shot.yaw % (Math.PI * 2);
+  if (shot.pitch !== undefined && Number.isFinite(shot.pitch)) state.pitch = clamp(shot.pitch, -LIMIT_PITCH, LIMIT_PITCH);
+  return before;
+}
+
+/** Puts back the settings a shot changed (`applyCameraShot`'s answer for the first shot). */
+export function resetCameraShot(state: CameraState, base: CameraShotBase): void {
+  state.mode = base.mode;
+  state.distance = base.distance;
+  state.fovY = base.fovY;
+  state.pitch = base.pitch;
+}

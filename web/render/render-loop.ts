@@ -3,7 +3,16 @@
 import { createDecodePool, type DecodePool } from '../assets/decode-pool';
 import type { TerrainTextures } from '../scene/heightfield';
 import { type AssetStreams, createAssetStreams } from './asset-streams';
-import { type CameraIntent, type CameraState, cameraView, createCameraState, updateCamera } from './camera';
+import {
+  applyCameraShot,
+  type CameraIntent,
+  type CameraShotBase,
+  type CameraState,
+  cameraView,
+  createCameraState,
+  resetCameraShot,
+  updateCamera,
+} from './camera';
 import { createLodBudget, updateLodBudget } from './cull/lod-budget';
 import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
@@ -73,6 +82,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   camera.pitch = Math.atan2(look[2], Math.hypot(look[0], look[1]));
   camera.fovY = scene.camera.fovY;
   let intent: CameraIntent = IDLE_INTENT;
+  // The camera as it was before the first shot a plugin set (put back by a null shot).
+  let shotBase: CameraShotBase | null = null;
   let extractor: WorldExtractor | null = null;
   let terrain = scene.terrain;
   let waterLevel: number | null = null;
@@ -275,6 +286,15 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         case 'input':
           intent = { ...command.intent, yaw: intent.yaw + command.intent.yaw, pitch: intent.pitch + command.intent.pitch };
           if (command.toggleCamera) camera.mode = camera.mode === 'free' ? 'follow' : 'free';
+          break;
+        case 'camera-shot':
+          if (command.shot) {
+            const before = applyCameraShot(camera, command.shot);
+            shotBase ??= before;
+          } else if (shotBase) {
+            resetCameraShot(camera, shotBase);
+            shotBase = null;
+          }
           break;
         case 'attach-world':
           extractor = new WorldExtractor(command.memory, command.sync, command.renderList, command.materials, streams);

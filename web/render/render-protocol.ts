@@ -2,7 +2,7 @@
 import type { GridAssetRoute } from '../assets/grid-sources';
 import type { WorldMemory } from '../engine';
 import type { Heightfield, TerrainTextures } from '../scene/heightfield';
-import type { CameraIntent } from './camera';
+import type { CameraIntent, CameraShot } from './camera';
 
 /** What the renderer reports about the GPU it got. */
 export interface AdapterSummary {
@@ -23,6 +23,8 @@ export type RenderCommand =
   | { type: 'init'; canvas: OffscreenCanvas; width: number; height: number; devicePixelRatio: number; scene: LocalSceneName }
   | { type: 'resize'; width: number; height: number; devicePixelRatio: number }
   | { type: 'input'; intent: CameraIntent; toggleCamera: boolean }
+  /** A camera setting from outside the input (a plugin with camera:control); null puts back the one before the first. */
+  | { type: 'camera-shot'; shot: CameraShot | null }
   /**
    * Draw the world whose ECS columns live in `memory` (instead of the local scene); `sync` is its sequence lock and
    * `renderList` the slots to draw (web/scene/render-list.ts).

@@ -33,8 +33,10 @@ import { createLivePlan, type LivePlan } from './live-plan';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
 import { startPageAi } from './page-ai';
+import { CLICK_SLOP_PX, rayFromScreen } from './pick-ray';
 import { createRoute, shareUrl } from './place-route';
-import { startRenderWorker } from './render-host';
+import { type ReviewOutcome, requestPluginReview } from './plugin-review';
+import { type RenderHostHandle, startRenderWorker } from './render-host';
 import { cryptoUniform, readConsent, writeConsent } from './telemetry-consent';
 import { placeKey, travelNotice } from './travel';
 import type { Remember } from './vault/remember';
@@ -89,9 +91,12 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
   /** The live optimisation plan (made with the render worker it drives). */
   let livePlan: LivePlan | null = null;
+  // Whether the edge has a language model (GET /api/ai): the Plugins panel then offers a Review per plugin.
+  const [aiConfigured, setAiConfigured] = createSignal(false);
   const ai = startPageAi({
     view: () => view(),
     send: (c) => worldSend(c),
+    onConfigured: setAiConfigured,
     onForecast: (f) => {
       setForecast(f);
       // Each forecast updates the live plan (web/ui/live-plan.ts); a changed plan goes to the render worker.
@@ -160,6 +165,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   });
   const route = createRoute();
   let world: LiveWorld | null = null;
+  let renderHandle: RenderHostHandle | null = null;
+  // Clicks in the world are picked by the world worker; its answers go to the plugins with world:select.
+  let nextPick = 1;
   const worldSend = (command: WorldCommand): void => world?.send(command);
 
   // Plugins (docs/plugins.md): each untrusted plugin in a sandbox Worker of its own, hosted by this page.
@@ -169,6 +177,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const viewerPlugins = startViewerPlugins({
     view,
     sendChat: (text) => worldSend({ type: 'chat', text }),
+    // camera:control: a plugin's shot goes to the render worker (web/render/camera.ts clamps it).
+    setCamera: (shot) => renderHandle?.send({ type: 'camera-shot', shot }),
     onEvent: refreshPlugins,
     onChange: refreshPlugins,
   });
@@ -224,6 +234,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   onMount(() => {
     const testScene = new URLSearchParams(location.search).get('scene') === 'test';
     const render = startRenderWorker(props.canvas, testScene ? 'test' : 'preview', onRenderEvent, !testScene);
+    renderHandle = render;
     // Each forecast updates the live plan; a changed plan goes to the render worker (web/ui/live-plan.ts).
     const plan = createLivePlan({
       hardwareConcurrency: navigator.hardwareConcurrency,
@@ -241,6 +252,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           sendPeerMotion: (motion: PeerMotion) => world?.sendPeerMotion(motion) ?? 0,
           probe: (entity: number) => world?.send({ type: 'p2p-probe', entity }),
           render: () => lastRenderStats,
+          camera: () => viewProj(),
           plugins: () => plugins(),
           aiDispatch: (request: unknown) => ai.cascade.dispatch(request),
         },
@@ -264,6 +276,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
             case 'map':
               heardRegions(event.regions);
+              break;
+            case 'picked':
+              viewerPlugins.select(event.object);
               break;
             case 'travel': {
               const said = travelNotice(event.travel);
@@ -298,12 +313,31 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           }
         });
     const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
+    // A click (not a drag) on the world: the ray through it goes to the world worker's pick.
+    let down: { x: number; y: number; id: number } | null = null;
+    const onDown = (e: PointerEvent) => {
+      down = e.button === 0 ? { x: e.clientX, y: e.clientY, id: e.pointerId } : null;
+    };
+    const onUp = (e: PointerEvent) => {
+      const d = down;
+      down = null;
+      const vp = viewProj();
+      if (!d || d.id !== e.pointerId || !vp || !world) return;
+      if (Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP_PX) return;
+      const box = props.canvas.getBoundingClientRect();
+      const ray = rayFromScreen(vp, e.clientX - box.left, e.clientY - box.top, box.width, box.height);
+      if (ray) world.send({ type: 'pick', id: nextPick++, origin: ray.origin, dir: ray.dir });
+    };
+    props.canvas.addEventListener('pointerdown', onDown);
+    props.canvas.addEventListener('pointerup', onUp);
     createEffect(() => {
       const r = route();
       if (world && r.ok) world.visit(r.place);
     });
     onCleanup(() => {
       stopInput();
+      props.canvas.removeEventListener('pointerdown', onDown);
+      props.canvas.removeEventListener('pointerup', onUp);
       render.stop();
       world?.stop();
     });
@@ -550,6 +584,15 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           onLoad={loadPlugin}
           onUnload={(name) => void plugins()?.unload(name).then(refreshPlugins)}
           onAction={(name, id) => plugins()?.panelAction(name, id)}
+          {...(aiConfigured()
+            ? {
+                onReview: async (name: string): Promise<ReviewOutcome> => {
+                  const source = plugins()?.source(name);
+                  if (!source) return { ok: false, code: 'plugin_failed', message: `plugins: ${name} is not loaded` };
+                  return requestPluginReview({ source, session: () => ai.session() });
+                },
+              }
+            : {})}
           onClose={() => setPluginsOpen(false)}
         />
       </Show>

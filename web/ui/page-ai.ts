@@ -24,6 +24,8 @@ export interface PageAi {
   configured(): boolean;
   /** Feed the world's events here (the answers to the session-token asks). */
   deliver(event: WorldEvent): void;
+  /** The world socket's Finalverse world and token (null: none, or no answer in time); the plugin review pays with it. */
+  session(): Promise<WorldSession | null>;
   stop(): void;
 }
 
@@ -107,6 +109,7 @@ export function startPageAi(options: PageAiOptions): PageAi {
     cascade,
     anomalies,
     configured: () => configured === true,
+    session,
     deliver(event) {
       if (event.type !== 'session-token') return;
       const settle = asks.get(event.id);

@@ -7,6 +7,8 @@ import type { AnomalyScore as BusScore } from '../../shared/anomaly/detector';
 import { type AnomalyDetector, type AnomalyScore, MAX_ANOMALY_SCORES } from '../ai/anomaly-scores';
 import { createPluginHost, type PluginEvent, type PluginHost } from '../plugins/host';
 import { canMeasureSandboxMemory, measureSandboxMemory } from '../plugins/memory';
+import type { CameraShot } from '../plugins/sandbox-protocol';
+import type { PickedObject } from '../world/pick';
 import type { WorldView } from '../world/world-snapshot';
 import { pluginWorldCopy } from './plugin-world';
 
@@ -17,6 +19,8 @@ export interface ViewerPlugins {
   host(): PluginHost | null;
   /** A chat line for the plugins with chat:read. */
   chatLine(line: { from: string; text: string; at: number }): void;
+  /** What a click in the world picked (null: nothing), for the plugins with world:select. */
+  select(object: PickedObject | null): void;
   /** The plugin bus's anomaly scores as the AI cascade's `anomaly` task reads them (register it with the page's AI). */
   readonly anomalyDetector: AnomalyDetector;
   stop(): void;
@@ -37,6 +41,8 @@ export function pluginAnomalyScores(scores: readonly BusScore[]): AnomalyScore[]
 export function startViewerPlugins(options: {
   view: () => WorldView;
   sendChat: (text: string) => void;
+  /** Sets the camera for a plugin with camera:control (null: as it was). */
+  setCamera?: (shot: CameraShot | null) => void;
   onEvent?: (event: PluginEvent) => void;
   onChange?: () => void;
 }): ViewerPlugins {
@@ -46,6 +52,7 @@ export function startViewerPlugins(options: {
   const ready = createPluginHost({
     world: () => pluginWorldCopy(options.view()),
     sendChat: options.sendChat,
+    ...(options.setCamera ? { setCamera: options.setCamera } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onChange ? { onChange: options.onChange } : {}),
     ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory } : {}),
@@ -64,6 +71,7 @@ export function startViewerPlugins(options: {
     ready,
     host: () => host,
     chatLine: (line) => host?.chatLine(line),
+    select: (object) => host?.select(object),
     anomalyDetector: {
       name: 'plugin-bus',
       // One score per plugin, highest first: its CUSUM over the alarm threshold, so 1 means throttled now.

@@ -3,8 +3,8 @@
  * code reads the wire parameters), the terrain summary, and percentiles for bot runs.
  */
 
-import { primParamsFromWire } from '../../shared/geometry/prim-from-wire';
-import type { HoverText, PrimShape } from '../../shared/protocol';
+import { shapeName } from '../../shared/geometry/prim-shape-name';
+import type { HoverText } from '../../shared/protocol';
 import type { TerrainField } from '../scene/heightfield';
 import type { VisitFace, VisitMesh, VisitSculpt } from './assets';
 
@@ -48,24 +48,7 @@ export interface VisitTerrain {
   heights: string;
 }
 
-/**
- * The basic shape a prim's wire parameters make, read through the viewer's own conversion
- * (primParamsFromWire): straight paths are box / cylinder / prism, circular ones sphere / torus / tube / ring.
- */
-export function shapeName(shape: PrimShape): string {
-  const p = primParamsFromWire(shape);
-  const triangle = p.profileCurve === 'isoTriangle' || p.profileCurve === 'equilateralTriangle';
-  if (p.pathCurve === 'line') {
-    if (p.profileCurve === 'square') return 'box';
-    if (p.profileCurve === 'circle') return 'cylinder';
-    if (triangle) return 'prism';
-    return 'half-cylinder';
-  }
-  if (p.profileCurve === 'halfCircle') return 'sphere';
-  if (p.profileCurve === 'circle') return 'torus';
-  if (p.profileCurve === 'square') return 'tube';
-  return 'ring';
-}
+export { shapeName };
 
 /** Rounds to 1e-4 (positions, rotations) so the JSON stays short; scale keeps 1e-5. */
 export const round = (v: number, places = 4): number => {

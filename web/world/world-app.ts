@@ -37,6 +37,7 @@ import { motionPlugin } from './plugins/motion';
 import { NetLinkKey, netPlugin } from './plugins/net';
 import { p2pPlugin } from './plugins/p2p';
 import { physicsPlugin } from './plugins/physics';
+import { pickPlugin } from './plugins/pick';
 import { renderExtractPlugin } from './plugins/render-extract';
 import { soundPlugin } from './plugins/sound';
 import { terrainPlugin } from './plugins/terrain';
@@ -183,6 +184,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     metricsPlugin({ buffers: [sync, renderList], renderList, ...(options.heapBytes ? { heapBytes: options.heapBytes } : {}) }),
     soundPlugin(),
     worldMapPlugin(),
+    pickPlugin(),
     renderExtractPlugin(syncWriter, renderList),
   );
   if (options.rapier) app.addPlugin(physicsPlugin(options.rapier));

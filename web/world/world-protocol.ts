@@ -19,6 +19,7 @@ import type { EmbedEventMessage, EmbedResponseMessage, InitResult } from '../emb
 import type { ChromeTrace, MetricSnapshot, WorldMemory } from '../engine';
 import type { RenderCommand } from '../render/render-protocol';
 import type { TerrainField, TerrainTextures } from '../scene/heightfield';
+import type { PickedObject } from './pick';
 import type { ChatLine, WorldView } from './world-snapshot';
 
 const axis = z.number().min(-1).max(1);
@@ -76,6 +77,18 @@ export const WorldCommand = z.discriminatedUnion('type', [
    * checks the span), or, with `name` set, those whose names contain it. Answered by `map` events.
    */
   MapRequest.omit({ type: true }).extend({ type: z.literal('map-request') }),
+  /**
+   * Which entity a ray from the camera meets first (a click in the world: `origin` the camera's eye, `dir` through
+   * the pixel, in the session frame); answered by `picked` with the same id.
+   */
+  z.object({
+    type: z.literal('pick'),
+    id: z.number().int().min(0).max(0xffff_ffff),
+    origin: z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]),
+    dir: z
+      .tuple([z.number().finite(), z.number().finite(), z.number().finite()])
+      .refine((d) => Math.hypot(d[0], d[1], d[2]) > 1e-9, 'a pick direction must not be zero'),
+  }),
   /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
   z.object({ type: z.literal('embed'), request: z.unknown() }),
 ]);
@@ -129,7 +142,9 @@ export type WorldEvent =
   /** The p2p plugin's counters, twice a second while p2p is on. */
   | { type: 'p2p-stats'; stats: PeerMotionStats }
   /** The world-map plugin: the regions of one `map` frame (the answer to a map request). */
-  | { type: 'map'; regions: MapRegion[] };
+  | { type: 'map'; regions: MapRegion[] }
+  /** The pick plugin: the answer to `pick` (its id): the nearest entity the ray met, or null. */
+  | { type: 'picked'; id: number; object: PickedObject | null };
 
 /** What the world worker did with peer motion. */
 export interface PeerMotionStats {

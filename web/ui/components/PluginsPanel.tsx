@@ -1,15 +1,58 @@
 /**
  * The Plugins panel: paste a manifest URL to load a plugin; each plugin with its state (and why), permissions, risk
- * score and reasons, cost (update time, bus events, memory) and its own declarative panel; unload. A plugin refused
+ * score and reasons, cost (update time, bus events, memory) and how it compares with the last other version's
+ * profile (a regression beyond noise is shown open), and its own declarative panel; unload. A plugin refused
  * for its risk can be loaded with consent here ("Load anyway"). Plugin panels are drawn from their schema (text,
  * fields, lists, buttons), never from HTML.
  */
 import { createSignal, For, Show } from 'solid-js';
 import type { LoadResult, PluginInfo } from '../../plugins/host';
 import type { PanelItem } from '../../plugins/sandbox-protocol';
+import type { ReviewOutcome } from '../plugin-review';
 
 function bytes(n: number | null): string {
   return n === null ? '–' : n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
+}
+
+/** A review from the language tier, for the person to read: nothing in it is applied. */
+function Review(props: { outcome: ReviewOutcome }) {
+  const o = props.outcome;
+  if (!o.ok)
+    return (
+      <p class="sc-plugin-reason" data-testid="plugin-review-result" data-ok="false" data-code={o.code}>
+        {o.message}
+      </p>
+    );
+  return (
+    <div class="sc-plugin-review" data-testid="plugin-review-result" data-ok="true">
+      <p>{o.review.summary}</p>
+      <Show when={o.truncated}>
+        <p class="sc-plugin-text">Only the first part of its code was reviewed.</p>
+      </Show>
+      <b>Risks</b>
+      <ul class="sc-plugin-list" data-testid="plugin-review-risks">
+        <For each={o.review.risks}>
+          {(r) => (
+            <li data-severity={r.severity}>
+              {r.severity}: {r.risk}
+              {r.where ? ` (${r.where})` : ''}
+            </li>
+          )}
+        </For>
+      </ul>
+      <b>Suggested changes</b>
+      <ul class="sc-plugin-list" data-testid="plugin-review-suggestions">
+        <For each={o.review.suggestions}>
+          {(s) => (
+            <li>
+              {s.change} — {s.why}
+            </li>
+          )}
+        </For>
+      </ul>
+      <p class="sc-plugin-text">A language model wrote this; nothing has been changed. Read it as advice.</p>
+    </div>
+  );
 }
 
 function Item(props: { item: PanelItem; onAction: (id: string) => void }) {
@@ -43,8 +86,18 @@ export function PluginsPanel(props: {
   onLoad: (url: string, consent: boolean) => Promise<LoadResult>;
   onUnload: (name: string) => void;
   onAction: (name: string, id: string) => void;
+  /** Set when the language tier is configured: a Review button per plugin. */
+  onReview?: (name: string) => Promise<ReviewOutcome>;
   onClose: () => void;
 }) {
+  const [reviews, setReviews] = createSignal<Record<string, ReviewOutcome | 'asking'>>({});
+  const review = async (name: string): Promise<void> => {
+    const ask = props.onReview;
+    if (!ask) return;
+    setReviews((r) => ({ ...r, [name]: 'asking' }));
+    const outcome = await ask(name);
+    setReviews((r) => ({ ...r, [name]: outcome }));
+  };
   const [url, setUrl] = createSignal('');
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<LoadResult | null>(null);
@@ -103,7 +156,23 @@ export function PluginsPanel(props: {
                   Unload
                 </button>
               </Show>
+              <Show when={props.onReview}>
+                <button
+                  type="button"
+                  data-testid="plugin-review"
+                  disabled={reviews()[p.name] === 'asking'}
+                  onClick={() => void review(p.name)}
+                >
+                  {reviews()[p.name] === 'asking' ? 'Reviewing…' : 'Review'}
+                </button>
+              </Show>
             </header>
+            <Show when={reviews()[p.name]}>
+              {(o) => {
+                const outcome = o();
+                return outcome === 'asking' ? null : <Review outcome={outcome} />;
+              }}
+            </Show>
             <Show when={p.state === 'failed' || p.state === 'refused' || p.reason.startsWith('plugins: ')}>
               <p class="sc-plugin-reason" data-testid="plugin-reason">
                 {p.reason}
@@ -112,6 +181,25 @@ export function PluginsPanel(props: {
             <div class="sc-plugin-cost" data-testid="plugin-cost">
               update {p.update_ms_p50.toFixed(2)} ms · {p.events_per_s} events/s · {bytes(p.memory_bytes)}
             </div>
+            <Show when={p.profile}>
+              {(c) => (
+                <details
+                  class="sc-plugin-profile"
+                  data-testid="plugin-profile"
+                  data-regressed={String(c().regressions.length > 0)}
+                  open={c().regressions.length > 0}
+                >
+                  <summary>
+                    {c().regressions.length > 0
+                      ? `slower than ${c().baseline}: ${c().regressions.join('; ')}`
+                      : `no regression against ${c().baseline}`}
+                  </summary>
+                  <ul class="sc-plugin-list">
+                    <For each={c().figures}>{(line) => <li>{line}</li>}</For>
+                  </ul>
+                </details>
+              )}
+            </Show>
             <details>
               <summary>
                 risk {p.risk} · {p.permissions.length} permissions

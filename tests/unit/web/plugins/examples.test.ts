@@ -13,8 +13,8 @@ describe('the example plugins', () => {
   const names = readdirSync(base);
   const manifests = new Map<string, PluginManifest>();
 
-  it('ship three, each with a valid manifest whose integrity matches its entry (npm run -s plugin:sri)', async () => {
-    expect(names.sort()).toEqual(['chat-commands', 'chat-log', 'people-radar']);
+  it('ship five, each with a valid manifest whose integrity matches its entry (npm run -s plugin:sri)', async () => {
+    expect(names.sort()).toEqual(['chat-commands', 'chat-log', 'object-inspector', 'people-radar', 'photo-mode']);
     for (const name of names) {
       const m = parseManifest(readFileSync(`${base}${name}/storm-plugin.json`), name);
       expect(m.name).toBe(name);
@@ -26,5 +26,11 @@ describe('the example plugins', () => {
       manifests.set(name, m);
     }
     expect(resolveOrder(['chat-commands'], manifests)).toEqual(['chat-log', 'chat-commands']);
+  });
+
+  it('need plugin API 1.1 for the inspector (world:select) and photo mode (camera:control), and nothing else new', () => {
+    expect(manifests.get('object-inspector')?.storm).toBe('^1.1.0');
+    expect(manifests.get('object-inspector')?.permissions).toContain('world:select');
+    expect(manifests.get('photo-mode')?.permissions).toEqual(['camera:control', 'ui:panel']);
   });
 });

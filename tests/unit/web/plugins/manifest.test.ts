@@ -73,7 +73,16 @@ describe('plugin manifests', () => {
   });
 
   it('knows the fixed permission set', () => {
-    for (const p of ['world:read', 'world:local', 'chat:read', 'chat:send', 'ui:panel', 'storage'])
+    for (const p of [
+      'world:read',
+      'world:local',
+      'world:select',
+      'camera:control',
+      'chat:read',
+      'chat:send',
+      'ui:panel',
+      'storage',
+    ])
       expect(parsePermission(p)).toEqual({ kind: p });
     expect(parsePermission('bus:publish:a/**')).toEqual({ kind: 'bus:publish', pattern: 'a/**' });
     expect(parsePermission('bus:subscribe:*/line')).toEqual({ kind: 'bus:subscribe', pattern: '*/line' });
@@ -95,7 +104,7 @@ describe('plugin manifests', () => {
   it('refuses a storm range this viewer does not meet with plugin_storm_range', () => {
     const m = parseManifest(JSON.stringify({ ...GOOD, storm: '^2.0.0' }));
     expect(codeOf(() => checkStormRange(m))).toMatch(
-      /^plugin_storm_range: plugins: chat-log needs plugin API \^2\.0\.0; this viewer has 1\.0\.0/,
+      /^plugin_storm_range: plugins: chat-log needs plugin API \^2\.0\.0; this viewer has 1\.1\.0/,
     );
     expect(codeOf(() => checkStormRange(parseManifest(JSON.stringify(GOOD))))).toBe('no error');
   });

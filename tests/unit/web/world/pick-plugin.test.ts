@@ -1,0 +1,152 @@
+/** Picking: a ray meets the nearest oriented box; the world's pick plugin answers `pick` with what the ray met. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
+import { Commands } from '../../../../web/world/keys';
+import { nearestHit, rayBoxDistance } from '../../../../web/world/pick';
+import { createWorldApp } from '../../../../web/world/world-app';
+import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
+import { testEntity } from '../../../support/entities';
+import { fakeConnection } from '../../../support/fake-connection';
+
+const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
+const IDENTITY = [0, 0, 0, 1];
+const yaw = (a: number) => [0, 0, Math.sin(a / 2), Math.cos(a / 2)];
+
+describe('rayBoxDistance', () => {
+  it('meets an axis-aligned box at its near face', () => {
+    expect(rayBoxDistance([0, 0, 0], [1, 0, 0], [10, 0, 0], IDENTITY, [2, 2, 2])).toBeCloseTo(9);
+  });
+
+  it('misses a box beside the ray, and a box behind it', () => {
+    expect(rayBoxDistance([0, 0, 0], [1, 0, 0], [10, 3, 0], IDENTITY, [2, 2, 2])).toBeNull();
+    expect(rayBoxDistance([0, 0, 0], [1, 0, 0], [-10, 0, 0], IDENTITY, [2, 2, 2])).toBeNull();
+  });
+
+  it('turns the box: a long thin box turned 90° about Z lies across a ray it would miss unturned', () => {
+    // 10 m along X, 0.2 m along Y, centred 5 m ahead on Y: the ray up Y passes beside it unturned…
+    expect(rayBoxDistance([3, 0, 0], [0, 1, 0], [0, 5, 0], IDENTITY, [0.2, 10, 0.2])).toBeNull();
+    // …and meets it once it is turned to lie along X.
+    expect(rayBoxDistance([3, 0, 0], [0, 1, 0], [0, 5, 0], yaw(Math.PI / 2), [0.2, 10, 0.2])).toBeCloseTo(4.9, 5);
+  });
+
+  it('meets a box it starts inside at 0', () => {
+    expect(rayBoxDistance([0, 0, 0], [0, 0, -1], [0, 0, 0], IDENTITY, [48, 48, 0.2])).toBe(0);
+  });
+
+  it('never answers a point outside the box, whatever the ray and the turn (property)', () => {
+    const v = fc.double({ min: -50, max: 50, noNaN: true });
+    fc.assert(
+      fc.property(
+        fc.tuple(v, v, v),
+        fc.tuple(v, v, v).filter((d) => Math.hypot(...d) > 0.01),
+        fc.tuple(v, v, v),
+        fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }),
+        fc.tuple(fc.double({ min: 0.1, max: 20 }), fc.double({ min: 0.1, max: 20 }), fc.double({ min: 0.1, max: 20 })),
+        (o, d, p, a, s) => {
+          const t = rayBoxDistance(o, d, p, yaw(a), s);
+          if (t === null) return;
+          expect(t).toBeGreaterThanOrEqual(0);
+          // The point the ray reaches, in the box's frame, is on or inside the box.
+          const hit = [o[0] + d[0] * t - p[0], o[1] + d[1] * t - p[1], o[2] + d[2] * t - p[2]];
+          const c = Math.cos(-a);
+          const sn = Math.sin(-a);
+          const [hx = 0, hy = 0, hz = 0] = hit;
+          const local = [hx * c - hy * sn, hx * sn + hy * c, hz];
+          for (let k = 0; k < 3; k++) expect(Math.abs(local[k] ?? 0)).toBeLessThanOrEqual((s[k] ?? 0) / 2 + 1e-6 * (1 + t));
+        },
+      ),
+    );
+  });
+});
+
+describe('nearestHit', () => {
+  it('answers the nearest box the ray meets within range', () => {
+    const boxes = [
+      { position: [20, 0, 0], rotation: IDENTITY, scale: [2, 2, 2] },
+      { position: [8, 0, 0], rotation: IDENTITY, scale: [2, 2, 2] },
+      { position: [4, 5, 0], rotation: IDENTITY, scale: [2, 2, 2] },
+    ];
+    expect(nearestHit([0, 0, 0], [1, 0, 0], 3, (i) => boxes[i] ?? null)).toEqual({ index: 1, distance: 7 });
+    expect(nearestHit([0, 0, 0], [1, 0, 0], 3, (i) => boxes[i] ?? null, 5)).toBeNull();
+  });
+});
+
+function harness() {
+  let t = 1000;
+  const posts: WorldEvent[] = [];
+  let deliver: (m: ServerMessage) => void = () => {};
+  const world = createWorldApp({
+    post: (e) => posts.push(e),
+    now: () => t,
+    hardwareConcurrency: 4,
+    workers: 2,
+    connect: (options) => {
+      deliver = (m) => options.onMessage?.(m);
+      return fakeConnection();
+    },
+  });
+  const step = () => {
+    t += 16;
+    world.frame(0.016);
+  };
+  world.app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
+  step();
+  deliver({
+    type: 'welcome',
+    version: 1,
+    session: 's',
+    avatar: 1,
+    bounds,
+    serverTime: 0,
+    tick: 1,
+    resumed: false,
+    permissions: 3,
+  });
+  deliver({
+    type: 'snapshot',
+    tick: 1,
+    part: 0,
+    parts: 1,
+    entities: [
+      testEntity(1, { kind: 'avatar', position: [100, 100, 20], scale: [0.6, 0.6, 1.8], name: 'me' }),
+      testEntity(2, { kind: 'avatar', position: [100, 110, 20], scale: [0.6, 0.6, 1.8], name: 'Ada Lovelace' }),
+      testEntity(30, { name: 'Fountain orb', position: [100, 120, 20], scale: [1.6, 1.6, 1.6], shape: SHAPE_PRESETS.sphere }),
+      testEntity(31, { name: 'Bench', position: [110, 100, 20], scale: [2, 0.6, 0.5], rotation: [0, 0, 0, 1] }),
+    ],
+  });
+  step();
+  const pick = (id: number, origin: number[], dir: number[]) => {
+    world.app.send(Commands, WorldCommand.parse({ type: 'pick', id, origin, dir }));
+    step();
+    const answer = posts.filter((e) => e.type === 'picked' && e.id === id).at(-1);
+    if (answer?.type !== 'picked') throw new Error(`no answer to pick ${id}`);
+    return answer.object;
+  };
+  return { pick };
+}
+
+describe('the pick plugin', () => {
+  it('names the prim a ray meets: its name, shape, size and distance (owner not told by a Finalverse world)', () => {
+    const h = harness();
+    const orb = h.pick(1, [100, 100, 20], [0, 1, 0]);
+    // Your own avatar (where the ray starts) is never picked; Ada stands in the way first.
+    expect(orb?.name).toBe('Ada Lovelace');
+    expect(orb?.kind).toBe('avatar');
+    const bench = h.pick(2, [100, 100, 20], [1, 0, 0]);
+    expect(bench).toMatchObject({ id: 31, kind: 'prim', name: 'Bench', shape: 'box', owner: null, uuid: null });
+    expect(bench?.distance).toBeCloseTo(9, 3);
+    expect(bench?.scale[0]).toBeCloseTo(2, 5);
+    const sphere = h.pick(3, [100, 115, 20], [0, 1, 0]);
+    expect(sphere).toMatchObject({ id: 30, name: 'Fountain orb', shape: 'sphere' });
+  });
+
+  it('answers null when the ray meets nothing', () => {
+    expect(harness().pick(4, [100, 100, 20], [0, 0, 1])).toBeNull();
+  });
+
+  it('refuses a pick without a direction at the door', () => {
+    expect(WorldCommand.safeParse({ type: 'pick', id: 1, origin: [0, 0, 0], dir: [0, 0, 0] }).success).toBe(false);
+    expect(WorldCommand.safeParse({ type: 'pick', id: 1, origin: [0, Number.NaN, 0], dir: [1, 0, 0] }).success).toBe(false);
+  });
+});

@@ -1,0 +1,33 @@
+/** A click on the 3D view as a ray into the world (for the world worker's `pick`): pure, from the camera's matrix. */
+import { type Mat4, mat4Invert, transformPoint } from '../render/math';
+
+/** Most a pointer may move between down and up (CSS px) and still be a click rather than a drag. */
+export const CLICK_SLOP_PX = 5;
+
+/**
+ * The ray through screen point (x, y) (CSS px of a `width`×`height` view) for the view-projection `viewProj`
+ * (column-major, WebGPU depth 0–1): from the near plane towards the far plane, `dir` unit length. Null when the
+ * matrix cannot be inverted or the size is empty.
+ */
+export function rayFromScreen(
+  viewProj: readonly number[],
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+): { origin: [number, number, number]; dir: [number, number, number] } | null {
+  if (viewProj.length !== 16 || width <= 0 || height <= 0) return null;
+  const m: Mat4 = Float32Array.from(viewProj);
+  const inv = mat4Invert(m);
+  const nx = (x / width) * 2 - 1;
+  const ny = 1 - (y / height) * 2;
+  const near = transformPoint(inv, [nx, ny, 0]);
+  const far = transformPoint(inv, [nx, ny, 1]);
+  if (Math.abs(near[3]) < 1e-12 || Math.abs(far[3]) < 1e-12) return null;
+  const a: [number, number, number] = [near[0] / near[3], near[1] / near[3], near[2] / near[3]];
+  const b: [number, number, number] = [far[0] / far[3], far[1] / far[3], far[2] / far[3]];
+  const d: [number, number, number] = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+  const len = Math.hypot(d[0], d[1], d[2]);
+  if (!Number.isFinite(len) || len < 1e-9 || !a.every(Number.isFinite)) return null;
+  return { origin: a, dir: [d[0] / len, d[1] / len, d[2] / len] };
+}

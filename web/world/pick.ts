@@ -1,0 +1,97 @@
+/** Picking: which entity a ray from the camera meets first (ray against each entity's oriented box; pure). */
+
+/** What a click in the world selected (the `picked` event; plugins with world:select get it as is). */
+export interface PickedObject {
+  /** The server's id of the entity. */
+  id: number;
+  kind: 'prim' | 'avatar';
+  /** Its name ('' while the world has not said). */
+  name: string;
+  /** Its owner's id where the world tells the viewer one, else null (see docs/plugins.md). */
+  owner: string | null;
+  /** box, cylinder, prism, sphere, torus, tube, ring, half-cylinder, sculpt, mesh, model, or avatar. */
+  shape: string;
+  /** The source world's own id (an OpenSim object's UUID), where it has one. */
+  uuid: string | null;
+  position: [number, number, number];
+  /** Size in metres along its own axes. */
+  scale: [number, number, number];
+  /** Metres from the ray's origin to where it meets the object. */
+  distance: number;
+}
+
+/**
+ * Where the ray `origin + t·dir` (dir need not be unit length; t in its units) first meets the box of size `scale`
+ * centred at `position`, turned by the quaternion `rotation` (x, y, z, w): the smallest t ≥ 0, or null for a miss.
+ * A ray starting inside the box meets it at 0.
+ */
+export function rayBoxDistance(
+  origin: ArrayLike<number>,
+  dir: ArrayLike<number>,
+  position: ArrayLike<number>,
+  rotation: ArrayLike<number>,
+  scale: ArrayLike<number>,
+): number | null {
+  // Into the box's frame: rotate by the conjugate quaternion.
+  const qx = -(rotation[0] ?? 0);
+  const qy = -(rotation[1] ?? 0);
+  const qz = -(rotation[2] ?? 0);
+  const qw = rotation[3] ?? 1;
+  const rot = (v: ArrayLike<number>): [number, number, number] => {
+    const x = v[0] ?? 0;
+    const y = v[1] ?? 0;
+    const z = v[2] ?? 0;
+    // v' = v + 2w(q×v) + 2q×(q×v)
+    const cx = qy * z - qz * y;
+    const cy = qz * x - qx * z;
+    const cz = qx * y - qy * x;
+    return [
+      x + 2 * (qw * cx + (qy * cz - qz * cy)),
+      y + 2 * (qw * cy + (qz * cx - qx * cz)),
+      z + 2 * (qw * cz + (qx * cy - qy * cx)),
+    ];
+  };
+  const o = rot([
+    (origin[0] ?? 0) - (position[0] ?? 0),
+    (origin[1] ?? 0) - (position[1] ?? 0),
+    (origin[2] ?? 0) - (position[2] ?? 0),
+  ]);
+  const d = rot(dir);
+  let near = 0;
+  let far = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < 3; k++) {
+    const half = Math.abs(scale[k] ?? 0) / 2;
+    const ok = o[k] as number;
+    const dk = d[k] as number;
+    if (Math.abs(dk) < 1e-12) {
+      if (ok < -half || ok > half) return null;
+      continue;
+    }
+    let t1 = (-half - ok) / dk;
+    let t2 = (half - ok) / dk;
+    if (t1 > t2) [t1, t2] = [t2, t1];
+    near = Math.max(near, t1);
+    far = Math.min(far, t2);
+    if (near > far) return null;
+  }
+  return Number.isFinite(near) ? near : null;
+}
+
+/** The nearest of `boxes` the ray meets within `maxDistance` (its index and distance), or null. */
+export function nearestHit(
+  origin: ArrayLike<number>,
+  dir: ArrayLike<number>,
+  count: number,
+  box: (i: number) => { position: ArrayLike<number>; rotation: ArrayLike<number>; scale: ArrayLike<number> } | null,
+  maxDistance = Number.POSITIVE_INFINITY,
+): { index: number; distance: number } | null {
+  let best: { index: number; distance: number } | null = null;
+  for (let i = 0; i < count; i++) {
+    const b = box(i);
+    if (!b) continue;
+    const t = rayBoxDistance(origin, dir, b.position, b.rotation, b.scale);
+    if (t === null || t > maxDistance) continue;
+    if (!best || t < best.distance) best = { index: i, distance: t };
+  }
+  return best;
+}
