@@ -2,8 +2,9 @@
  * The load forecaster (seed 12.3): fed one MetricSnapshot a second, it predicts frame time, busy fraction,
  * memory and net rate HORIZON seconds ahead from the last WINDOW snapshots with the ONNX model, and falls
  * back to the moving average — saying so in the LoadForecast — on a cold start (fewer than WINDOW snapshots)
- * or when the model has lately been worse than the average. It scores both against what arrives HORIZON
- * snapshots later; a quantity's confidence is 1 / (1 + its recent normalised MSE).
+ * or, quantity by quantity, when the model has lately been worse than the average at that quantity (a net
+ * burst the model missed does not make it drop its frame-time forecast). It scores both against what arrives
+ * HORIZON snapshots later; a quantity's confidence is 1 / (1 + its recent normalised MSE).
  */
 import { describeMetric, type LoadForecast, METRICS_VERSION, type MetricSnapshot } from '../engine/metrics';
 import {
@@ -88,8 +89,6 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
     scored += 1;
   }
 
-  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
   return {
     get stats(): ForecasterStats {
       const rec = (xs: number[]) =>
@@ -118,30 +117,40 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
       }
       pending.push({ model, average });
       score(snapshot);
+      // Per quantity: the model where it has lately been at least as good as the average there, else the average.
+      const fromModel = PREDICTED.map(
+        (_, q) => model !== null && Number.isFinite(model[q] ?? Number.NaN) && (modelError[q] ?? 0) <= (averageError[q] ?? 0),
+      );
+      const anyModel = fromModel.some(Boolean);
       const fallback: LoadForecast['fallback'] = !runner
         ? 'no-model'
         : history.length < WINDOW
           ? 'cold-start'
-          : mean(modelError) > mean(averageError)
-            ? 'low-confidence'
-            : undefined;
-      const useModel = model !== null && fallback === undefined;
-      const values = useModel && model ? model : average;
-      const errors = useModel ? modelError : averageError;
+          : fromModel.every((m, q) => m || !Number.isFinite(model?.[q] ?? Number.NaN))
+            ? undefined
+            : 'low-confidence';
       // On a cold start the average of a few snapshots is worth less than training measured over a full span.
       const warmth = Math.min(1, history.length / spec.moving_average_span);
       const predictions = PREDICTED.flatMap((quantity, q) => {
-        const v = values[q];
+        const useModel = fromModel[q] === true;
+        const v = useModel ? model?.[q] : average[q];
         if (v === undefined || !Number.isFinite(v)) return [];
-        const confidence = (useModel ? 1 : warmth) / (1 + (errors[q] ?? 0));
-        return [{ quantity, value: clampTo(quantity, v), confidence: Math.min(1, Math.max(0, confidence)) }];
+        const confidence = (useModel ? 1 : warmth) / (1 + ((useModel ? modelError : averageError)[q] ?? 0));
+        return [
+          {
+            quantity,
+            value: clampTo(quantity, v),
+            confidence: Math.min(1, Math.max(0, confidence)),
+            source: useModel ? ('model' as const) : ('moving-average' as const),
+          },
+        ];
       });
       return {
         version: METRICS_VERSION,
         timestamp_ms: snapshot.timestamp_ms,
         horizon_s: HORIZON,
         window: history.length,
-        source: useModel ? 'model' : 'moving-average',
+        source: anyModel ? 'model' : 'moving-average',
         ...(fallback ? { fallback } : {}),
         ...(inferenceMs !== undefined ? { inference_ms: inferenceMs } : {}),
         predictions,

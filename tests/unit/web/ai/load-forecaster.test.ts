@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FEATURES, POOLS, PREDICTED, WINDOW } from '../../../../web/ai/load-features';
 import { createLoadForecaster } from '../../../../web/ai/load-forecaster';
-import { exportLoadModel } from '../../../../web/ai/onnx-export';
+import { exportLoadModel, importLoadModel } from '../../../../web/ai/onnx-export';
 import { createOrtRunner } from '../../../../web/ai/ort-runner';
 import { LoadForecast } from '../../../../web/engine/metrics';
 import { readLoadModel } from '../../../support/load-model';
@@ -68,5 +68,37 @@ describe('the load forecaster', () => {
     expect(tail.every((f) => f.source === 'moving-average' && f.fallback === 'low-confidence')).toBe(true);
     expect(forecaster.stats.modelError.frame_p50_ms).toBeGreaterThan(forecaster.stats.averageError.frame_p50_ms);
     await runner.release();
+  });
+
+  it('falls back quantity by quantity: a model that misses only the net rate in keeps forecasting the rest', async () => {
+    // The committed model with net in pushed five standard deviations high, run beside the model as committed.
+    const weights = importLoadModel(bytes);
+    const b2 = weights.b2.slice();
+    const netIn = PREDICTED.indexOf('net_in_bytes_per_s');
+    b2[netIn] = (b2[netIn] ?? 0) + 5;
+    const skewed = exportLoadModel({ ...weights, b2 }, 'the committed model, but net in always high');
+    const skewedSpec = {
+      ...spec,
+      onnx: { ...spec.onnx, bytes: skewed.byteLength, sha256: createHash('sha256').update(skewed).digest('hex') },
+    };
+    const runners = [await createOrtRunner(spec, bytes), await createOrtRunner(skewedSpec, skewed)];
+    const [plain, skew] = [
+      createLoadForecaster({ spec, runner: runners[0] }),
+      createLoadForecaster({ spec: skewedSpec, runner: runners[1] }),
+    ];
+    let a: LoadForecast | undefined;
+    let b: LoadForecast | undefined;
+    for (const s of recording.slice(0, WINDOW + 30)) {
+      a = LoadForecast.parse(await plain.push(s));
+      b = LoadForecast.parse(await skew.push(s));
+    }
+    expect(b).toMatchObject({ source: 'model', fallback: 'low-confidence' });
+    const sourceOf = (f: LoadForecast | undefined) => new Map(f?.predictions.map((p) => [p.quantity, p.source]));
+    const [was, is] = [sourceOf(a), sourceOf(b)];
+    expect(is.get('net_in_bytes_per_s')).toBe('moving-average');
+    const others = PREDICTED.filter((q) => q !== 'net_in_bytes_per_s' && was.get(q) === 'model');
+    expect(others.length).toBeGreaterThanOrEqual(3);
+    for (const q of others) expect(is.get(q), q).toBe('model');
+    for (const r of runners) await r.release();
   });
 });
