@@ -160,9 +160,7 @@ const SCENARIOS: Scenario[] = [
     seconds: 300,
     walk: WANDER,
     events: [
-      ...[20, 45, 70, 95, 120].map(
-        (at): Event => ({ at, kind: 'bots', count: 1, seconds: 170 - at, walk: WANDER }),
-      ),
+      ...[20, 45, 70, 95, 120].map((at): Event => ({ at, kind: 'bots', count: 1, seconds: 170 - at, walk: WANDER })),
       { at: 200, kind: 'restart' },
       { at: 230, kind: 'build', structures: 9, undoAfter: 25 },
       { at: 260, kind: 'bots', count: 3, seconds: 30, walk: WANDER },

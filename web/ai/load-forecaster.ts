@@ -55,6 +55,9 @@ interface Pending {
   readonly average: number[];
 }
 
+/** The upper bound's distance above a forecast, in its recent root-mean-square errors (a normal's 90th percentile). */
+export const UPPER_Z = 1.2816;
+
 function clampTo(quantity: PredictedQuantity, v: number): number {
   const m = describeMetric(quantity);
   return m ? Math.min(m.max, Math.max(m.min, v)) : v;
@@ -135,11 +138,19 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
         const useModel = fromModel[q] === true;
         const v = useModel ? model?.[q] : average[q];
         if (v === undefined || !Number.isFinite(v)) return [];
-        const confidence = (useModel ? 1 : warmth) / (1 + ((useModel ? modelError : averageError)[q] ?? 0));
+        const error = (useModel ? modelError : averageError)[q] ?? 0;
+        const confidence = (useModel ? 1 : warmth) / (1 + error);
+        const value = clampTo(quantity, v);
+        // The upper bound: UPPER_Z root-mean-square errors above the value, in the normalised space errors are scored in.
+        const upper = Math.max(
+          value,
+          clampTo(quantity, denormalise(norm, q, normalise(norm, q, v) + UPPER_Z * Math.sqrt(error))),
+        );
         return [
           {
             quantity,
-            value: clampTo(quantity, v),
+            value,
+            upper,
             confidence: Math.min(1, Math.max(0, confidence)),
             source: useModel ? ('model' as const) : ('moving-average' as const),
           },

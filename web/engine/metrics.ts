@@ -334,6 +334,11 @@ export const LoadForecast = z
           value: z.number(),
           /** 0 (a guess) .. 1 (sure). */
           confidence: z.number().min(0).max(1),
+          /**
+           * A bound the value stays under about nine times in ten (the forecast plus 1.28 of its recent root-mean-square
+           * error); the plan scales ahead of it, so a rise the forecast is unsure of is met before it arrives.
+           */
+          upper: z.number().optional(),
           /** Where this value came from, when the forecast mixes them (the model for some quantities, the average for others). */
           source: z.enum(['model', 'moving-average']).optional(),
         }),
@@ -349,6 +354,12 @@ export const LoadForecast = z
           code: 'custom',
           path: ['predictions', i, 'value'],
           message: `${p.quantity} ${p.value} is outside ${m.min}..${m.max} ${m.unit}`,
+        });
+      if (m && p.upper !== undefined && (p.upper < p.value || p.upper > m.max))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['predictions', i, 'upper'],
+          message: `${p.quantity} upper ${p.upper} is under the value or above ${m.max} ${m.unit}`,
         });
     });
   });

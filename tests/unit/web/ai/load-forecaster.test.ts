@@ -1,7 +1,7 @@
 /** The forecaster: the moving average on a cold start and when the model is worse, the model otherwise; every forecast valid. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FEATURES, POOLS, PREDICTED, WINDOW } from '../../../../web/ai/load-features';
+import { FEATURES, featureValue, HORIZON, POOLS, PREDICTED, WINDOW } from '../../../../web/ai/load-features';
 import { createLoadForecaster } from '../../../../web/ai/load-forecaster';
 import { exportLoadModel, importLoadModel } from '../../../../web/ai/onnx-export';
 import { createOrtRunner } from '../../../../web/ai/ort-runner';
@@ -100,5 +100,35 @@ describe('the load forecaster', () => {
     expect(others.length).toBeGreaterThanOrEqual(3);
     for (const q of others) expect(is.get(q), q).toBe('model');
     for (const r of runners) await r.release();
+  });
+
+  it('gives an upper bound the held-out values stay under about nine times in ten, for every quantity', async () => {
+    const runner = await createOrtRunner(spec, bytes);
+    const under = PREDICTED.map(() => ({ yes: 0, all: 0 }));
+    for (const r of loadRecordings('heldout')) {
+      const forecaster = createLoadForecaster({ spec, runner });
+      const made: LoadForecast[] = [];
+      for (const [t, s] of r.snapshots.entries()) {
+        made.push(LoadForecast.parse(await forecaster.push(s)));
+        const f = made[t - HORIZON];
+        if (!f || f.window < WINDOW) continue;
+        PREDICTED.forEach((q, i) => {
+          const p = f.predictions.find((x) => x.quantity === q);
+          const actual = featureValue(s, q);
+          if (p?.upper === undefined || !Number.isFinite(actual)) return;
+          expect(p.upper).toBeGreaterThanOrEqual(p.value);
+          const c = under[i] as { yes: number; all: number };
+          c.all += 1;
+          if (actual <= p.upper) c.yes += 1;
+        });
+      }
+    }
+    for (const [i, q] of PREDICTED.entries()) {
+      const c = under[i] as { yes: number; all: number };
+      expect(c.all, q).toBeGreaterThan(100);
+      expect(c.yes / c.all, q).toBeGreaterThanOrEqual(0.8);
+      expect(c.yes / c.all, q).toBeLessThanOrEqual(0.97);
+    }
+    await runner.release();
   });
 });
