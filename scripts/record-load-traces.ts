@@ -21,7 +21,7 @@ import { nodeSocket } from './visit';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(root, 'tests/support/fixtures/load-traces');
 const PORT = Number(process.env.RECORD_PORT ?? 5397);
-const ORIGIN = `http://127.0.0.1:${PORT}`;
+export const ORIGIN = `http://127.0.0.1:${PORT}`;
 const LINK = `${ORIGIN}/#/fv/plaza`;
 
 /** Something that happens during a recording, `at` seconds after the recorder settled. */
@@ -38,7 +38,7 @@ interface Scenario {
   events: Event[];
 }
 
-const WANDER = 'forward 4s, turn 90, forward 3s, turn -120, forward 5s, turn 45, back 2s, jump, forward 6s, turn 180';
+export const WANDER = 'forward 4s, turn 90, forward 3s, turn -120, forward 5s, turn 45, back 2s, jump, forward 6s, turn 180';
 
 /** The corpus: bot crowds joining and leaving, build bursts, a room restart; mixes of them. */
 const SCENARIOS: Scenario[] = [
@@ -172,7 +172,7 @@ const log = (line: string): void => void process.stderr.write(`record: ${line}\n
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The dev server (viewer + edge in workerd) on PORT, without the UDP relay (no fixed ports). */
-async function startServer(stateDir: string): Promise<() => Promise<void>> {
+export async function startServer(stateDir: string): Promise<() => Promise<void>> {
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
     env: {
@@ -306,5 +306,8 @@ async function record(s: Scenario): Promise<void> {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-const wanted = process.argv.slice(2);
-for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);
+// Run as the program (not imported by scripts/record-storm-traffic.ts for its server).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const wanted = process.argv.slice(2);
+  for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);
+}
