@@ -2,7 +2,7 @@
  * AI suite (issue 20): the load forecast on the committed held-out recordings — normalised MSE per predicted
  * quantity of the committed ONNX model (run by onnxruntime-web's WebAssembly backend in Node) against the
  * moving-average fallback, one inference step against one moving-average step, and training time for 100
- * epochs on the train recordings; and the anomaly detector (shared/anomaly) on the corpus's recorded traffic,
+ * epochs on the train recordings; and the anomaly detector (shared/anomaly) on recorded Storm traffic per connection,
  * with and without seeded floods (tests/support/anomaly-replay.ts): precision and recall per one-second bucket on
  * the labelled replay, the false-positive rate on the normal traffic, and one observe call against one Map update.
  */
@@ -21,7 +21,7 @@ import {
 import { createLoadForecaster } from '../../web/ai/load-forecaster';
 import { DEFAULT_TRAIN, pool, train } from '../../web/ai/load-model';
 import { createOrtRunner } from '../../web/ai/ort-runner';
-import { replayTraffic } from '../support/anomaly-replay';
+import { recordedTraffic, replayTraffic } from '../support/anomaly-replay';
 import { readLoadModel } from '../support/load-model';
 import { loadRecordings } from '../support/load-traces';
 import { caseNamed, measure, writeReport } from './report';
@@ -130,7 +130,9 @@ const anomaly = {
   buckets_normal: normal.buckets,
   observe_ms: caseNamed(observe, 'anomaly_observe').median_ms,
   detector: 'per-source z against a robust EWMA baseline, capped CUSUM (slack 3, alarm 8): shared/anomaly/detector.ts',
-  traffic: "the load-trace corpus's recorded net in/out bytes per second per connection, events = bytes / 64",
+  traffic:
+    'Storm frames and bytes a second per connection of a real room with bots and build bursts (tests/support/fixtures/storm-traffic, npm run record:traffic), with seeded 64-byte-frame floods',
+  connections: recordedTraffic().length,
 };
 
 const inference = caseNamed(steps, 'forecast_step_onnx_wasm');
