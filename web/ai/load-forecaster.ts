@@ -154,10 +154,8 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
         const confidence = (useModel ? 1 : warmth) / (1 + error);
         const value = clampTo(quantity, v);
         // The upper bound: UPPER_Z root-mean-square errors above the value, in the normalised space errors are scored in.
-        const upper = Math.max(
-          value,
-          clampTo(quantity, denormalise(norm, q, normalise(norm, q, v) + UPPER_Z * Math.sqrt(error))),
-        );
+        const bound = clampTo(quantity, denormalise(norm, q, normalise(norm, q, v) + UPPER_Z * Math.sqrt(Math.max(0, error))));
+        const upper = Number.isFinite(bound) ? Math.max(value, bound) : value;
         return [
           {
             quantity,
