@@ -21,7 +21,7 @@ import { nodeSocket } from './visit';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(root, 'tests/support/fixtures/load-traces');
 const PORT = Number(process.env.RECORD_PORT ?? 5397);
-const ORIGIN = `http://127.0.0.1:${PORT}`;
+export const ORIGIN = `http://127.0.0.1:${PORT}`;
 const LINK = `${ORIGIN}/#/fv/plaza`;
 
 /** Something that happens during a recording, `at` seconds after the recorder settled. */
@@ -38,7 +38,7 @@ interface Scenario {
   events: Event[];
 }
 
-const WANDER = 'forward 4s, turn 90, forward 3s, turn -120, forward 5s, turn 45, back 2s, jump, forward 6s, turn 180';
+export const WANDER = 'forward 4s, turn 90, forward 3s, turn -120, forward 5s, turn 45, back 2s, jump, forward 6s, turn 180';
 
 /** The corpus: bot crowds joining and leaving, build bursts, a room restart; mixes of them. */
 const SCENARIOS: Scenario[] = [
@@ -109,13 +109,70 @@ const SCENARIOS: Scenario[] = [
       { at: 95, kind: 'bots', count: 4, seconds: 30, walk: WANDER },
     ],
   },
+  // Longer recordings (the second corpus): gradual crowds, repeated restarts, build storms.
+  {
+    name: 'crowd-ramp',
+    split: 'train',
+    seconds: 360,
+    walk: WANDER,
+    events: [
+      ...[20, 40, 60, 80, 100, 120, 140].map(
+        (at, i): Event => ({ at, kind: 'bots', count: 1 + (i % 2), seconds: 230 - at + i * 15, walk: WANDER }),
+      ),
+      { at: 200, kind: 'build', structures: 8, undoAfter: 30 },
+      { at: 300, kind: 'bots', count: 3, seconds: 40, walk: WANDER },
+    ],
+  },
+  {
+    name: 'restart-waves',
+    split: 'train',
+    seconds: 300,
+    walk: WANDER,
+    events: [
+      { at: 20, kind: 'bots', count: 3, seconds: 100, walk: WANDER },
+      { at: 60, kind: 'restart' },
+      { at: 130, kind: 'bots', count: 2, seconds: 60, walk: WANDER },
+      { at: 150, kind: 'build', structures: 6, undoAfter: 20 },
+      { at: 200, kind: 'restart' },
+      { at: 240, kind: 'build', structures: 10, undoAfter: 30 },
+      { at: 250, kind: 'bots', count: 4, seconds: 35, walk: WANDER },
+    ],
+  },
+  {
+    name: 'build-storm',
+    split: 'train',
+    seconds: 300,
+    walk: 'turn 30, forward 2s, turn -60, forward 3s',
+    events: [
+      { at: 15, kind: 'build', structures: 5, undoAfter: 20 },
+      { at: 45, kind: 'build', structures: 14, undoAfter: 35 },
+      { at: 90, kind: 'build', structures: 3, undoAfter: 10 },
+      { at: 100, kind: 'bots', count: 2, seconds: 80, walk: WANDER },
+      { at: 120, kind: 'build', structures: 9, undoAfter: 40 },
+      { at: 175, kind: 'build', structures: 16, undoAfter: 25 },
+      { at: 230, kind: 'build', structures: 7, undoAfter: 30 },
+      { at: 250, kind: 'build', structures: 4, undoAfter: 20 },
+    ],
+  },
+  {
+    name: 'ramp-and-restart',
+    split: 'heldout',
+    seconds: 300,
+    walk: WANDER,
+    events: [
+      ...[20, 45, 70, 95, 120].map((at): Event => ({ at, kind: 'bots', count: 1, seconds: 170 - at, walk: WANDER })),
+      { at: 200, kind: 'restart' },
+      { at: 230, kind: 'build', structures: 9, undoAfter: 25 },
+      { at: 260, kind: 'bots', count: 3, seconds: 30, walk: WANDER },
+    ],
+  },
 ];
 
 const log = (line: string): void => void process.stderr.write(`record: ${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The dev server (viewer + edge in workerd) on PORT, without the UDP relay (no fixed ports). */
-async function startServer(stateDir: string): Promise<() => Promise<void>> {
+export async function startServer(stateDir: string): Promise<() => Promise<void>> {
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
     env: {
@@ -249,5 +306,8 @@ async function record(s: Scenario): Promise<void> {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-const wanted = process.argv.slice(2);
-for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);
+// Run as the program (not imported by scripts/record-storm-traffic.ts for its server).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const wanted = process.argv.slice(2);
+  for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);
+}

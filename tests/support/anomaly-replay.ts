@@ -1,14 +1,17 @@
 /**
- * A labelled replay for the anomaly detector (shared/anomaly/detector.ts): the committed load-trace corpus's
- * per-second traffic of each recorded connection (its net in and net out bytes/s, one source each; events are
- * taken as bytes / 64, a small Storm frame), replayed second by second, with floods injected at seeded places
- * (2 per source, 3 to 8 s long, 50 to 500 extra events/s of 64 bytes). Scores are read per one-second bucket.
+ * A labelled replay for the anomaly detector (shared/anomaly/detector.ts): the recorded Storm traffic of a real room
+ * with bots (tests/support/fixtures/storm-traffic, `npm run record:traffic`: frames and bytes each connection sent
+ * the room, per second), replayed second by second as the world room observes it, with floods injected at seeded
+ * places (2 per connection that lasted 45 s or more, 3 to 8 s long, 50 to 500 extra frames/s of 64 bytes). Scores
+ * are read per one-second bucket.
  */
 import { type AnomalyDetectorOptions, createAnomalyDetector } from '../../shared/anomaly/detector';
 import { createRandom } from '../../shared/math/random';
-import { loadRecordings } from './load-traces';
+import { loadStormTraffic } from './storm-traffic';
 
 const FRAME_BYTES = 64;
+/** A connection gets floods only if it lasted this long (seconds): room for its warm-up and two floods apart. */
+const FLOODED_FROM = 45;
 
 export interface ReplayResult {
   /** Buckets scored (past each source's warm-up). */
@@ -26,12 +29,14 @@ export interface ReplayResult {
   readonly alarms: { source: string; feature: string; z: number }[];
 }
 
-/** The traffic: one series of bytes per second per source. */
-export function recordedTraffic(): { source: string; bytes: number[] }[] {
-  return [...loadRecordings('train'), ...loadRecordings('heldout')].flatMap((r) => [
-    { source: `${r.name}/in`, bytes: r.snapshots.map((s) => s.net_in_bytes_per_s) },
-    { source: `${r.name}/out`, bytes: r.snapshots.map((s) => s.net_out_bytes_per_s) },
-  ]);
+/** The traffic: per connection, from its first second in the recording, frames and bytes sent per second. */
+export function recordedTraffic(): { source: string; start: number; events: number[]; bytes: number[] }[] {
+  return loadStormTraffic().map((c) => ({
+    source: `${c.recording}/${c.source}`,
+    start: c.from,
+    events: c.frames,
+    bytes: c.bytes,
+  }));
 }
 
 /** Replays the traffic (with floods when `floods` is true) through a fresh detector. */
@@ -41,7 +46,7 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
   const warmup = options.warmup ?? 5;
   // Each source's floods: [start, end) in seconds, and extra events per second.
   const injected = traffic.map(({ bytes }) => {
-    if (!floods) return [];
+    if (!floods || bytes.length < FLOODED_FROM) return [];
     const out: { start: number; end: number; rate: number }[] = [];
     const half = Math.floor((bytes.length - warmup - 20) / 2);
     for (let k = 0; k < 2; k++) {
@@ -57,7 +62,7 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
     onAnomaly: (s) => alarms.push({ source: s.source, feature: s.features[0]?.feature ?? '', z: s.features[0]?.z ?? 0 }),
     ...options,
   });
-  const length = Math.max(...traffic.map((t) => t.bytes.length));
+  const length = Math.max(...traffic.map((t) => t.start + t.bytes.length));
   let buckets = 0;
   let flagged = 0;
   let tp = 0;
@@ -66,20 +71,22 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
   const caught = injected.map((list) => list.map(() => false));
   for (let second = 0; second < length; second++) {
     now = second * 1000 + 1;
-    traffic.forEach(({ source, bytes }, i) => {
-      const b = bytes[second];
+    traffic.forEach(({ source, start, events, bytes }, i) => {
+      const k = second - start;
+      const b = bytes[k];
       if (b === undefined) return;
-      const flood = injected[i]?.find((f) => second >= f.start && second < f.end);
-      const events = Math.ceil(b / FRAME_BYTES) + (flood?.rate ?? 0);
-      if (events > 0) detector.observe(source, b + (flood ? flood.rate * FRAME_BYTES : 0), events);
+      const flood = injected[i]?.find((f) => k >= f.start && k < f.end);
+      const n = (events[k] ?? 0) + (flood?.rate ?? 0);
+      if (n > 0) detector.observe(source, b + (flood ? flood.rate * FRAME_BYTES : 0), n);
     });
     // Close this second's buckets and read each source's verdict on it.
     now = (second + 1) * 1000 + 1;
     detector.flush();
-    traffic.forEach(({ source, bytes }, i) => {
-      if (second >= bytes.length || second < warmup) return;
+    traffic.forEach(({ source, start, bytes }, i) => {
+      const k = second - start;
+      if (k < warmup || k >= bytes.length) return;
       const s = detector.score(source);
-      const flood = injected[i]?.findIndex((f) => second >= f.start && second < f.end) ?? -1;
+      const flood = injected[i]?.findIndex((f) => k >= f.start && k < f.end) ?? -1;
       const bad = s?.anomalous ?? false;
       buckets++;
       if (bad) flagged++;

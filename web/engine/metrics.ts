@@ -320,7 +320,10 @@ export const LoadForecast = z
     window: z.number().int().min(1).max(3600),
     /** The model, or the moving average it falls back to on a cold start or low confidence. */
     source: z.enum(['model', 'moving-average']),
-    /** Why the moving average was used: too few snapshots yet, or the model has lately been the worse of the two. */
+    /**
+     * `model` when the model gave at least one quantity. Why the moving average was used (for every quantity, or with
+     * source `model` for those whose predictions say so): too few snapshots yet, or the model has lately been the worse.
+     */
     fallback: z.enum(['cold-start', 'low-confidence', 'no-model']).optional(),
     /** Time the model took for this forecast, ms (absent when it did not run). */
     inference_ms: z.number().min(0).max(60_000).optional(),
@@ -331,6 +334,13 @@ export const LoadForecast = z
           value: z.number(),
           /** 0 (a guess) .. 1 (sure). */
           confidence: z.number().min(0).max(1),
+          /**
+           * A bound the value stays under about nine times in ten (the forecast plus 1.28 of its recent root-mean-square
+           * error); the plan scales ahead of it, so a rise the forecast is unsure of is met before it arrives.
+           */
+          upper: z.number().optional(),
+          /** Where this value came from, when the forecast mixes them (the model for some quantities, the average for others). */
+          source: z.enum(['model', 'moving-average']).optional(),
         }),
       )
       .min(1)
@@ -344,6 +354,12 @@ export const LoadForecast = z
           code: 'custom',
           path: ['predictions', i, 'value'],
           message: `${p.quantity} ${p.value} is outside ${m.min}..${m.max} ${m.unit}`,
+        });
+      if (m && p.upper !== undefined && (p.upper < p.value || p.upper > m.max))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['predictions', i, 'upper'],
+          message: `${p.quantity} upper ${p.upper} is under the value or above ${m.max} ${m.unit}`,
         });
     });
   });

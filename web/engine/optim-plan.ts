@@ -26,9 +26,10 @@ export interface OptimPlanInput {
 /** The least detail the plan scales down to (a quarter of full). */
 export const MIN_DETAIL = 0.25;
 
+/** A prediction sure enough to act on: its upper bound where the forecast gives one (scale ahead of a rise it is unsure of), else its value. */
 function predicted(forecast: LoadForecast | null, quantity: string, minConfidence: number): number | null {
   const p = forecast?.predictions.find((x) => x.quantity === quantity);
-  return p && p.confidence >= minConfidence ? p.value : null;
+  return p && p.confidence >= minConfidence ? (p.upper ?? p.value) : null;
 }
 
 /** Makes the plan; `previous` (the plan in force) gives the adjustments' `from`. */

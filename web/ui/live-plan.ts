@@ -28,6 +28,8 @@ export function createLivePlan(options: {
   readonly send: (plan: RenderPlan) => void;
   /** JS heap the page may use (default: the plan's 512 MiB). */
   readonly memoryBudgetBytes?: number;
+  /** The frame time to stay under, ms (default the plan's 1000 / 60). */
+  readonly frameBudgetMs?: number;
   /** Frame-time reports per bandit epoch (default 5: one variant for five seconds). */
   readonly epoch?: number;
 }): LivePlan {
@@ -35,6 +37,7 @@ export function createLivePlan(options: {
     hardwareConcurrency: Math.max(1, Math.floor(options.hardwareConcurrency || 1)),
     full: VIEWER_FULL_DETAIL,
     ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
+    ...(options.frameBudgetMs !== undefined ? { frameBudgetMs: options.frameBudgetMs } : {}),
   });
   const bandit: PlanBandit = createPlanBandit();
   const epoch = Math.max(1, Math.floor(options.epoch ?? 5));

@@ -74,9 +74,10 @@ describe('the anomaly detector', () => {
     expect(d.score('newcomer')?.anomalous).toBe(true);
   });
 
-  it('on the recorded normal traffic flags few buckets, and on the labelled replay catches every flood', () => {
+  it('on the recorded Storm traffic of a room with bots flags few buckets, and on the labelled replay catches every flood', () => {
     const normal = replayTraffic(false);
-    expect(normal.buckets).toBeGreaterThan(1000);
+    // 12 connections of a 150 s recording: visitors in waves, two builders.
+    expect(normal.buckets).toBeGreaterThan(600);
     expect(normal.flagged / normal.buckets).toBeLessThan(0.02);
     const flooded = replayTraffic(true);
     expect(flooded.floodsCaught).toBe(flooded.floods);

@@ -32,7 +32,7 @@ function ForecastLine(props: { forecast: LoadForecast }) {
   const f = () => props.forecast;
   const source = () =>
     f().source === 'model'
-      ? `model${f().inference_ms !== undefined ? `, ${ms(f().inference_ms ?? 0)} ms` : ''}`
+      ? `model${f().inference_ms !== undefined ? `, ${ms(f().inference_ms ?? 0)} ms` : ''}${f().fallback ? ` (moving average where it was the better lately: ${f().fallback})` : ''}`
       : `moving average (${f().fallback ?? 'fallback'})`;
   return (
     <details class="sc-perf-systems" data-testid="perf-forecast" data-source={f().source} data-fallback={f().fallback ?? ''}>
@@ -43,8 +43,11 @@ function ForecastLine(props: { forecast: LoadForecast }) {
         <tbody>
           <For each={f().predictions}>
             {(p) => (
-              <tr data-testid="perf-forecast-quantity" data-quantity={p.quantity}>
-                <td>{p.quantity}</td>
+              <tr data-testid="perf-forecast-quantity" data-quantity={p.quantity} data-source={p.source ?? f().source}>
+                <td>
+                  {p.quantity}
+                  {f().source === 'model' && p.source === 'moving-average' ? ' (moving average)' : ''}
+                </td>
                 <td class="sc-num">{forecastValue(p.quantity, p.value)}</td>
                 <td class="sc-num" title="confidence: 1 / (1 + recent normalised MSE)">
                   {Math.round(p.confidence * 100)}%

@@ -1,9 +1,9 @@
 /** The forecaster: the moving average on a cold start and when the model is worse, the model otherwise; every forecast valid. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FEATURES, POOLS, PREDICTED, WINDOW } from '../../../../web/ai/load-features';
+import { FEATURES, featureValue, HORIZON, POOLS, PREDICTED, WINDOW } from '../../../../web/ai/load-features';
 import { createLoadForecaster } from '../../../../web/ai/load-forecaster';
-import { exportLoadModel } from '../../../../web/ai/onnx-export';
+import { exportLoadModel, importLoadModel } from '../../../../web/ai/onnx-export';
 import { createOrtRunner } from '../../../../web/ai/ort-runner';
 import { LoadForecast } from '../../../../web/engine/metrics';
 import { readLoadModel } from '../../../support/load-model';
@@ -67,6 +67,68 @@ describe('the load forecaster', () => {
     const tail = forecasts.slice(-10);
     expect(tail.every((f) => f.source === 'moving-average' && f.fallback === 'low-confidence')).toBe(true);
     expect(forecaster.stats.modelError.frame_p50_ms).toBeGreaterThan(forecaster.stats.averageError.frame_p50_ms);
+    await runner.release();
+  });
+
+  it('falls back quantity by quantity: a model that misses only the net rate in keeps forecasting the rest', async () => {
+    // The committed model with net in pushed five standard deviations high, run beside the model as committed.
+    const weights = importLoadModel(bytes);
+    const b2 = weights.b2.slice();
+    const netIn = PREDICTED.indexOf('net_in_bytes_per_s');
+    b2[netIn] = (b2[netIn] ?? 0) + 5;
+    const skewed = exportLoadModel({ ...weights, b2 }, 'the committed model, but net in always high');
+    const skewedSpec = {
+      ...spec,
+      onnx: { ...spec.onnx, bytes: skewed.byteLength, sha256: createHash('sha256').update(skewed).digest('hex') },
+    };
+    const runners = [await createOrtRunner(spec, bytes), await createOrtRunner(skewedSpec, skewed)];
+    const [plain, skew] = [
+      createLoadForecaster({ spec, runner: runners[0] }),
+      createLoadForecaster({ spec: skewedSpec, runner: runners[1] }),
+    ];
+    let a: LoadForecast | undefined;
+    let b: LoadForecast | undefined;
+    for (const s of recording.slice(0, WINDOW + 30)) {
+      a = LoadForecast.parse(await plain.push(s));
+      b = LoadForecast.parse(await skew.push(s));
+    }
+    expect(b).toMatchObject({ source: 'model', fallback: 'low-confidence' });
+    const sourceOf = (f: LoadForecast | undefined) => new Map(f?.predictions.map((p) => [p.quantity, p.source]));
+    const [was, is] = [sourceOf(a), sourceOf(b)];
+    expect(is.get('net_in_bytes_per_s')).toBe('moving-average');
+    const others = PREDICTED.filter((q) => q !== 'net_in_bytes_per_s' && was.get(q) === 'model');
+    expect(others.length).toBeGreaterThanOrEqual(3);
+    for (const q of others) expect(is.get(q), q).toBe('model');
+    for (const r of runners) await r.release();
+  });
+
+  it('gives an upper bound the held-out values stay under about nine times in ten, for every quantity', async () => {
+    const runner = await createOrtRunner(spec, bytes);
+    const under = PREDICTED.map(() => ({ yes: 0, all: 0 }));
+    for (const r of loadRecordings('heldout')) {
+      const forecaster = createLoadForecaster({ spec, runner });
+      const made: LoadForecast[] = [];
+      for (const [t, s] of r.snapshots.entries()) {
+        made.push(LoadForecast.parse(await forecaster.push(s)));
+        const f = made[t - HORIZON];
+        if (!f || f.window < WINDOW) continue;
+        PREDICTED.forEach((q, i) => {
+          const p = f.predictions.find((x) => x.quantity === q);
+          const actual = featureValue(s, q);
+          if (p?.upper === undefined || !Number.isFinite(actual)) return;
+          expect(p.upper).toBeGreaterThanOrEqual(p.value);
+          const c = under[i] as { yes: number; all: number };
+          c.all += 1;
+          if (actual <= p.upper) c.yes += 1;
+        });
+      }
+    }
+    for (const [i, q] of PREDICTED.entries()) {
+      const c = under[i] as { yes: number; all: number };
+      expect(c.all, q).toBeGreaterThan(100);
+      expect(c.yes / c.all, q).toBeGreaterThanOrEqual(0.8);
+      expect(c.yes / c.all, q).toBeLessThanOrEqual(0.97);
+    }
     await runner.release();
   });
 });

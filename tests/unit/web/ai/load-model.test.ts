@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiError } from '../../../../web/ai/errors';
-import { evaluate } from '../../../../web/ai/load-evaluate';
+import { evaluate, noiseFloor } from '../../../../web/ai/load-evaluate';
 import { type Example, examples, PREDICTED } from '../../../../web/ai/load-features';
 import { forward, pool } from '../../../../web/ai/load-model';
 import { importLoadModel } from '../../../../web/ai/onnx-export';
@@ -41,8 +41,21 @@ describe('the committed load-forecast model', () => {
     }
   });
 
-  // The seed's other goal, normalised MSE < 0.05, is NOT met on this corpus (about 0.4: per-second net
-  // bursts and GC saw-teeth are mostly noise 5 s ahead); the bench reports the figure per quantity.
+  // The seed's other goal, normalised MSE < 0.05, is NOT met on this corpus: the next test measures why.
+  it('cannot reach 0.05 on this corpus: even an interpolator that sees 5 s on both sides of each target leaves more', () => {
+    const held = loadRecordings('heldout').map((r) => r.snapshots);
+    const floor = noiseFloor(spec.normalisation, held);
+    // Per-second net rates and GC saw-teeth are mostly noise that nothing before them announces.
+    expect(floor.all).toBeGreaterThan(0.05);
+    expect(floor.perQuantity.net_in_bytes_per_s).toBeGreaterThan(0.2);
+    // The interpolator is an optimistic floor, yet no worse than knowing nothing (the held-out variance).
+    for (const q of PREDICTED) {
+      const z = heldout.map((e) => e.target[PREDICTED.indexOf(q)] ?? 0);
+      const m = z.reduce((a, b) => a + b, 0) / z.length;
+      expect(floor.perQuantity[q]).toBeLessThanOrEqual(z.reduce((a, b) => a + (b - m) ** 2, 0) / z.length + 1e-9);
+    }
+  });
+
   it('beats the moving average on the held-out recordings by the goal: at most 0.7x its normalised MSE', async () => {
     const { model, average } = await evaluate(spec.normalisation, spec.moving_average_span, heldout, (w) => runner.run(w));
     expect(heldout.length).toBeGreaterThan(100);
