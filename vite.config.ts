@@ -75,10 +75,15 @@ export default defineConfig({
       // A language model for the local edge (the e2e suites point it at their OpenAI-compatible test server):
       // STORM_DEV_AI_ENDPOINT / STORM_DEV_AI_MODEL become the Worker's AI_ENDPOINT / AI_MODEL. Deployments set the
       // real vars and the AI_KEY secret with wrangler instead.
-      config: () =>
-        process.env.STORM_DEV_AI_ENDPOINT
-          ? { vars: { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' } }
-          : {},
+      // STORM_DEV_TRUSTED_PLUGINS becomes TRUSTED_PLUGINS (the operator's trusted plugins, docs/plugins.md).
+      config: () => ({
+        vars: {
+          ...(process.env.STORM_DEV_AI_ENDPOINT
+            ? { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' }
+            : {}),
+          ...(process.env.STORM_DEV_TRUSTED_PLUGINS ? { TRUSTED_PLUGINS: process.env.STORM_DEV_TRUSTED_PLUGINS } : {}),
+        },
+      }),
     }),
   ],
 });

@@ -206,3 +206,10 @@ export {
   WorldAction,
   WorldOperation,
 } from './world-tool';
+export {
+  MAX_TRUSTED_CONFIG_BYTES,
+  MAX_TRUSTED_PLUGINS,
+  parseTrustedPlugins,
+  TrustedPlugin,
+  TrustedPluginList,
+} from './trusted-plugins';

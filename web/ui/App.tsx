@@ -169,6 +169,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   const viewerPlugins = startViewerPlugins({
     view,
     sendChat: (text) => worldSend({ type: 'chat', text }),
+    worldSend,
     onEvent: refreshPlugins,
     onChange: refreshPlugins,
   });
@@ -264,6 +265,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
             case 'map':
               heardRegions(event.regions);
+              break;
+            case 'trusted-plugin':
+              viewerPlugins.trustedEvent(event);
               break;
             case 'travel': {
               const said = travelNotice(event.travel);

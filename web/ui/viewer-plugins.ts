@@ -7,6 +7,8 @@ import type { AnomalyScore as BusScore } from '../../shared/anomaly/detector';
 import { type AnomalyDetector, type AnomalyScore, MAX_ANOMALY_SCORES } from '../ai/anomaly-scores';
 import { createPluginHost, type PluginEvent, type PluginHost } from '../plugins/host';
 import { canMeasureSandboxMemory, measureSandboxMemory } from '../plugins/memory';
+import { createWorldTrustedRuntime } from '../plugins/trusted';
+import type { WorldCommand } from '../world/world-protocol';
 import type { WorldView } from '../world/world-snapshot';
 import { pluginWorldCopy } from './plugin-world';
 
@@ -17,6 +19,8 @@ export interface ViewerPlugins {
   host(): PluginHost | null;
   /** A chat line for the plugins with chat:read. */
   chatLine(line: { from: string; text: string; at: number }): void;
+  /** A world worker's `trusted-plugin` event (a trusted plugin's message for the host). */
+  trustedEvent(event: { name: string; message: unknown }): void;
   /** The plugin bus's anomaly scores as the AI cascade's `anomaly` task reads them (register it with the page's AI). */
   readonly anomalyDetector: AnomalyDetector;
   stop(): void;
@@ -39,8 +43,12 @@ export function startViewerPlugins(options: {
   sendChat: (text: string) => void;
   onEvent?: (event: PluginEvent) => void;
   onChange?: () => void;
+  /** Posts a command to the world worker, where operator-listed trusted plugins run. */
+  worldSend?: (command: WorldCommand) => void;
 }): ViewerPlugins {
   let host: PluginHost | null = null;
+  const worldSend = options.worldSend;
+  const trusted = worldSend ? createWorldTrustedRuntime({ send: worldSend }) : null;
   let timer: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
   const ready = createPluginHost({
@@ -49,6 +57,7 @@ export function startViewerPlugins(options: {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onChange ? { onChange: options.onChange } : {}),
     ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory } : {}),
+    ...(trusted ? { trusted } : {}),
   }).then((h) => {
     host = h;
     if (stopped) h.close();
@@ -64,6 +73,7 @@ export function startViewerPlugins(options: {
     ready,
     host: () => host,
     chatLine: (line) => host?.chatLine(line),
+    trustedEvent: (event) => trusted?.deliver(event),
     anomalyDetector: {
       name: 'plugin-bus',
       // One score per plugin, highest first: its CUSUM over the alarm threshold, so 1 means throttled now.

@@ -6,6 +6,7 @@
  * world events wrapped in `{ type: 'world' }`.
  */
 import { embedPlugin } from '../embed/embed-plugin';
+import { trustedPluginsPlugin } from '../plugin-runtime/trusted-runner';
 import { ensureEngineMemory } from '../engine/memory-mode';
 import { createRenderLoop, type RenderLoop } from '../render/render-loop';
 import { renderCommandOf } from '../world/world-protocol';
@@ -36,7 +37,7 @@ self.onmessage = (message: MessageEvent<RenderWorldCommand>) => {
         else post({ type: 'world', event });
       },
       1,
-      [embedPlugin({ memory })],
+      [embedPlugin({ memory }), trustedPluginsPlugin()],
     );
     return;
   }
