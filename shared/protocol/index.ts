@@ -189,6 +189,13 @@ export {
   type TelemetryField,
   TelemetrySnapshot,
 } from './telemetry';
+export {
+  MAX_TRUSTED_CONFIG_BYTES,
+  MAX_TRUSTED_PLUGINS,
+  parseTrustedPlugins,
+  TrustedPlugin,
+  TrustedPluginList,
+} from './trusted-plugins';
 export { compareVersions, incrementVersion, mergeVersions, type VersionOrder, VersionVector } from './version-vector';
 export {
   Conflict,
@@ -206,10 +213,3 @@ export {
   WorldAction,
   WorldOperation,
 } from './world-tool';
-export {
-  MAX_TRUSTED_CONFIG_BYTES,
-  MAX_TRUSTED_PLUGINS,
-  parseTrustedPlugins,
-  TrustedPlugin,
-  TrustedPluginList,
-} from './trusted-plugins';

@@ -47,7 +47,10 @@ export function parseTrustedPlugins(
   try {
     json = JSON.parse(text);
   } catch {
-    return { ok: false, message: `${what} is not JSON (a list like [{"url": "/plugins/x/storm-plugin.json", "integrity": "sha384-…"}])` };
+    return {
+      ok: false,
+      message: `${what} is not JSON (a list like [{"url": "/plugins/x/storm-plugin.json", "integrity": "sha384-…"}])`,
+    };
   }
   const r = TrustedPluginList.safeParse({ plugins: json });
   if (!r.success) {

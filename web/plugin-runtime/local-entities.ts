@@ -68,9 +68,15 @@ export class PluginLocals {
     if (!parsed.success) throw refused(plugin, 'local.create', parsed.error);
     const mine = this.prune(plugin);
     if (mine.size >= MAX_LOCAL_PER_PLUGIN)
-      throw pluginError(PluginCode.LocalLimit, `${plugin}: at most ${MAX_LOCAL_PER_PLUGIN} local entities per plugin; remove some first`);
+      throw pluginError(
+        PluginCode.LocalLimit,
+        `${plugin}: at most ${MAX_LOCAL_PER_PLUGIN} local entities per plugin; remove some first`,
+      );
     if (this.total >= MAX_LOCAL_TOTAL)
-      throw pluginError(PluginCode.LocalLimit, `${plugin}: the plugins have ${MAX_LOCAL_TOTAL} local entities, the most this viewer holds`);
+      throw pluginError(
+        PluginCode.LocalLimit,
+        `${plugin}: the plugins have ${MAX_LOCAL_TOTAL} local entities, the most this viewer holds`,
+      );
     const s = parsed.data;
     const id = this.world.create(Transform, Shape, Faces, Local);
     this.world.set(id, Transform, { position: s.position, rotation: [0, 0, 0, 1], scale: s.scale });
@@ -89,7 +95,10 @@ export class PluginLocals {
     if (!parsed.success) throw refused(plugin, 'local.update', parsed.error);
     const u = parsed.data;
     if (u.position || u.scale)
-      this.world.set(entity, Transform, { ...(u.position ? { position: u.position } : {}), ...(u.scale ? { scale: u.scale } : {}) });
+      this.world.set(entity, Transform, {
+        ...(u.position ? { position: u.position } : {}),
+        ...(u.scale ? { scale: u.scale } : {}),
+      });
     if (u.color) {
       this.writeColor(entity, u.color);
       this.structural();

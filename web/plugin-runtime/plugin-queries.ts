@@ -104,14 +104,10 @@ export class PluginQueries {
     for (let k = 0; k < n; k++) {
       const id = world.idAt(slots[k] as number);
       const p = world.has(id, Transform) ? (world.get(id, Transform).position as number[]) : null;
-      const kind = world.has(id, Local)
-        ? 'local'
-        : world.has(id, Avatar)
-          ? 'avatar'
-          : world.has(id, Shape)
-            ? 'prim'
-            : 'other';
-      rows.push(Object.freeze({ id, position: p ? (Object.freeze([p[0], p[1], p[2]]) as [number, number, number]) : null, kind }));
+      const kind = world.has(id, Local) ? 'local' : world.has(id, Avatar) ? 'avatar' : world.has(id, Shape) ? 'prim' : 'other';
+      rows.push(
+        Object.freeze({ id, position: p ? (Object.freeze([p[0], p[1], p[2]]) as [number, number, number]) : null, kind }),
+      );
     }
     const answer: QueryAnswer = Object.freeze({ count: slots.length, rows: Object.freeze(rows), key });
     this.answers.set(key, answer);

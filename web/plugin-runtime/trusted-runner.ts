@@ -106,7 +106,10 @@ export class TrustedRunner {
       const issue = parsed.error.issues[0];
       const name = typeof (data as { name?: unknown } | null)?.name === 'string' ? (data as { name: string }).name : '';
       if (/^[a-z][a-z0-9-]{0,39}$/.test(name))
-        this.report(name, { t: 'failed', message: `plugins: malformed host message (${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'})` });
+        this.report(name, {
+          t: 'failed',
+          message: `plugins: malformed host message (${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'})`,
+        });
       return;
     }
     this.handle(parsed.data.name, parsed.data.message);
@@ -462,7 +465,6 @@ export function trustedPluginsPlugin(options: TrustedRunnerOptions = {}): Plugin
     },
   };
 }
-
 
 /** The runner, as a resource (tests and the bench reach it). */
 export const TrustedRunnerKey = defineResource<TrustedRunner>('plugins/trusted-runner');

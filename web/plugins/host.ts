@@ -31,8 +31,8 @@ import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
 import { type HostMessage, type PanelSchema, SandboxMessage, SandboxSingle } from './sandbox-protocol';
 import { indexedDbStorage, type PluginStorage } from './storage';
-import { type TrustedHostMessage, TrustedReport } from './trusted-protocol';
 import { findTrusted, type PluginChannel, type TrustedRuntime } from './trusted';
+import { type TrustedHostMessage, TrustedReport } from './trusted-protocol';
 
 /** Most unhandled event chains kept per plugin (older ones are forgotten: their publishes start a new chain). */
 const MAX_CAUSES = 4096;
@@ -543,7 +543,8 @@ export class PluginHost {
   /** The operator's listing of `manifestUrl`; throws plugin_not_trusted when it is not listed (or none can be). */
   private async trustedEntry(manifestUrl: string): Promise<{ url: string; integrity: string }> {
     const runtime = this.options.trusted;
-    if (!runtime) throw pluginError(PluginCode.NotTrusted, `${manifestUrl}: this viewer runs no trusted plugins; load it without trusted`);
+    if (!runtime)
+      throw pluginError(PluginCode.NotTrusted, `${manifestUrl}: this viewer runs no trusted plugins; load it without trusted`);
     const list = await runtime.list();
     const found = findTrusted(list, manifestUrl, globalThis.location?.href);
     if (!found)

@@ -9,7 +9,10 @@ import { JsonPayload, MAX_BATCH } from './sandbox-protocol';
 
 /** Most bytes of a trusted plugin's entry (as the host's MAX_ENTRY_BYTES). */
 const MAX_CODE_CHARS = 1024 * 1024;
-const name = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/).max(40);
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/)
+  .max(40);
 const id = z.number().int().min(0).max(0x7fff_ffff);
 const text = z.string().max(1024);
 const line = z.object({ from: z.string().max(256), text: z.string().max(4096), at: z.number().finite() }).strict();

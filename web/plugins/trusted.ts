@@ -7,7 +7,7 @@ import { readAtMost } from '../../shared/bytes/read-limited';
 import { MAX_TRUSTED_CONFIG_BYTES, type TrustedPlugin, TrustedPluginList } from '../../shared/protocol';
 import { PluginCode, pluginError } from './errors';
 import type { HostMessage } from './sandbox-protocol';
-import { type TrustedCommand, type TrustedHostMessage, TrustedEvent } from './trusted-protocol';
+import { type TrustedCommand, TrustedEvent, type TrustedHostMessage } from './trusted-protocol';
 
 /** What the host posts to a plugin: a sandbox's MessagePort, or the world worker's channel for a trusted one. */
 export interface PluginChannel {
@@ -32,9 +32,13 @@ export async function fetchTrustedList(
   try {
     res = await fetcher(url, { credentials: 'omit', redirect: 'error' });
   } catch (err) {
-    throw pluginError(PluginCode.NotTrusted, `the trusted plugin list could not be fetched from ${url}: ${String(err).slice(0, 200)}`);
+    throw pluginError(
+      PluginCode.NotTrusted,
+      `the trusted plugin list could not be fetched from ${url}: ${String(err).slice(0, 200)}`,
+    );
   }
-  if (!res.ok) throw pluginError(PluginCode.NotTrusted, `the trusted plugin list could not be fetched from ${url}: HTTP ${res.status}`);
+  if (!res.ok)
+    throw pluginError(PluginCode.NotTrusted, `the trusted plugin list could not be fetched from ${url}: HTTP ${res.status}`);
   const reader = res.body?.getReader();
   const bytes = reader
     ? await readAtMost(reader, MAX_TRUSTED_CONFIG_BYTES, {
@@ -49,7 +53,10 @@ export async function fetchTrustedList(
   }
   const parsed = TrustedPluginList.safeParse(json);
   if (!parsed.success)
-    throw pluginError(PluginCode.NotTrusted, `the trusted plugin list from ${url} is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
+    throw pluginError(
+      PluginCode.NotTrusted,
+      `the trusted plugin list from ${url} is malformed: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
   return parsed.data.plugins;
 }
 
@@ -89,7 +96,8 @@ export function createWorldTrustedRuntime(options: {
     open(name, receive) {
       receivers.set(name, receive);
       return {
-        postMessage: (message) => options.send({ type: 'trusted-plugin', command: { name, message: message as TrustedHostMessage } }),
+        postMessage: (message) =>
+          options.send({ type: 'trusted-plugin', command: { name, message: message as TrustedHostMessage } }),
         close: () => {
           if (receivers.get(name) === receive) receivers.delete(name);
           options.send({ type: 'trusted-plugin', command: { name, message: { t: 'unload' } } });

@@ -6,8 +6,8 @@
  * world events wrapped in `{ type: 'world' }`.
  */
 import { embedPlugin } from '../embed/embed-plugin';
-import { trustedPluginsPlugin } from '../plugin-runtime/trusted-runner';
 import { ensureEngineMemory } from '../engine/memory-mode';
+import { trustedPluginsPlugin } from '../plugin-runtime/trusted-runner';
 import { createRenderLoop, type RenderLoop } from '../render/render-loop';
 import { renderCommandOf } from '../world/world-protocol';
 import { runWorldHost } from '../world/world-runtime';

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrustedPlugin } from '../../../../shared/protocol';
-import { trustedPluginsPlugin } from '../../../../web/plugin-runtime/trusted-runner';
+import { TrustedRunnerKey, trustedPluginsPlugin } from '../../../../web/plugin-runtime/trusted-runner';
 import { createPluginHost, type PluginHost } from '../../../../web/plugins/host';
 import { sriOf } from '../../../../web/plugins/integrity';
 import { createWorldTrustedRuntime } from '../../../../web/plugins/trusted';
@@ -18,7 +18,9 @@ import { WorldCommand, type WorldEvent } from '../../../../web/world/world-proto
 import { type Served, serve } from '../../../support/plugin-fixtures';
 
 const importData = (code: string) =>
-  import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as Promise<Record<string, unknown>>;
+  import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as Promise<
+    Record<string, unknown>
+  >;
 
 const fixtures = new Map<string, Served>([
   [
@@ -75,13 +77,17 @@ describe('trusted plugins in the world App', () => {
   let host: PluginHost;
   let timer: ReturnType<typeof setInterval>;
   const sent: unknown[] = [];
+  const heard: { name: string; message: unknown }[] = [];
   let listed: TrustedPlugin[] = [];
 
   beforeAll(async () => {
     files = await serve(fixtures);
     const integrity = async (name: string) => sriOf(new TextEncoder().encode(fixtures.get(name)?.code ?? ''));
     listed = await Promise.all(
-      ['beacon', 'thrower', 'greedy', 'no-local'].map(async (n) => ({ url: `${files.url}/${n}/storm-plugin.json`, integrity: await integrity(n) })),
+      ['beacon', 'thrower', 'greedy', 'no-local'].map(async (n) => ({
+        url: `${files.url}/${n}/storm-plugin.json`,
+        integrity: await integrity(n),
+      })),
     );
     let deliver: (event: unknown) => void = () => {};
     world = createWorldApp({
@@ -90,7 +96,10 @@ describe('trusted plugins in the world App', () => {
       workers: 1,
       plugins: [trustedPluginsPlugin({ importModule: importData })],
       post: (event: WorldEvent) => {
-        if (event.type === 'trusted-plugin') deliver(event);
+        if (event.type === 'trusted-plugin') {
+          heard.push(event);
+          deliver(event);
+        }
       },
       connect: () => {
         throw new Error('no connection in this test');
@@ -189,5 +198,21 @@ describe('trusted plugins in the world App', () => {
     await expect.poll(() => info('greedy')?.last_log).toBe('info: plugin_local_limit plugin_bad_message');
     await host.unload('greedy');
     await expect.poll(() => locals().length).toBe(0);
+  });
+
+  it('refuses a malformed host message with a report for that plugin, and the world keeps stepping', async () => {
+    const runner = world.app.resource(TrustedRunnerKey);
+    const before = runner.names().length;
+    runner.command({ name: 'ghost', message: { t: 'load', name: 'ghost', code: 1 } });
+    runner.command({ name: 'ghost', message: { t: 'nonsense' } });
+    runner.command('not even an object');
+    expect(runner.names().length).toBe(before);
+    const told = heard.filter((e) => e.name === 'ghost').map((e) => e.message);
+    expect(told).toEqual([
+      { t: 'failed', message: expect.stringMatching(/^plugins: malformed host message \(message\.code: /) },
+      { t: 'failed', message: expect.stringMatching(/^plugins: malformed host message \(message\.t/) },
+    ]);
+    const tick = world.app.world.tick;
+    await expect.poll(() => world.app.world.tick).toBeGreaterThan(tick + 1);
   });
 });
