@@ -4,6 +4,7 @@ import { cloudflare } from '@cloudflare/vite-plugin';
 import { type Connect, defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 import { isolationHeaders } from './edge/isolation.ts';
+import { pluginReload } from './scripts/vite-plugin-reload.ts';
 import { rapierForWorkerd } from './scripts/vite-rapier-workerd.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -66,6 +67,11 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true },
   plugins: [
     isolation(),
+    // Plugin hot reload: the examples, and STORM_DEV_PLUGIN_DIR's plugins at /dev-plugins/ (docs/plugins.md).
+    pluginReload({
+      publicPlugins: `${root}public/plugins`,
+      ...(process.env.STORM_DEV_PLUGIN_DIR ? { devDir: process.env.STORM_DEV_PLUGIN_DIR } : {}),
+    }),
     embedSdkAlias(),
     solid(),
     rapierForWorkerd(),

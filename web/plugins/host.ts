@@ -74,6 +74,8 @@ export interface PluginInfo {
   readonly memory_bytes: number | null;
   /** Loaded by import() in the world worker (an operator-listed trusted plugin) rather than a sandbox. */
   readonly trusted: boolean;
+  /** Which sandbox (or runner) instance runs it: a reload gives it a new one. */
+  readonly instance: string;
   /** Its world queries answered from the per-tick cache / computed (trusted plugins: ctx.world.query). */
   readonly query_hits: number;
   readonly query_misses: number;
@@ -178,6 +180,8 @@ class Loaded {
   /** Runs in the world worker (operator-listed); its update is the runner's, on the engine's schedule. */
   trusted = false;
   profile: Extract<TrustedReport, { t: 'profile' }> | null = null;
+  /** Where its manifest was and how it was loaded (hot reload loads it again the same way). */
+  source: { url: string; consent: boolean; trusted: boolean } | null = null;
   hooks = { init: false, update: false, shutdown: false };
   call: Call | null = null;
   nextCall = 1;
@@ -368,7 +372,12 @@ export class PluginHost {
         throw pluginError(PluginCode.RiskRefused, `${who} needs your consent to load: ${reasons.join('; ')}`);
       }
       const fetched = this.now();
-      for (const p of prepared) await this.start(p.manifest, p.code, p.risk, p.token, p.trusted);
+      for (const p of prepared) {
+        await this.start(p.manifest, p.code, p.risk, p.token, p.trusted);
+        const started = this.plugins.get(p.manifest.name);
+        const url = found.get(p.manifest.name)?.url;
+        if (started && url) started.source = { url, consent: options.consent === true, trusted: p.trusted };
+      }
       this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began, manifest: manifestAt - began };
       const started = this.plugins.get(name);
       if (started?.state !== 'running') {
@@ -399,6 +408,24 @@ export class PluginHost {
     return true;
   }
 
+  /**
+   * Hot reload (`npm start`): the plugins whose manifest is under `folderUrl` (a plugin's folder, ending in `/`) are
+   * unloaded and loaded again from the same URL, the same way (consent, trusted); every other plugin keeps running.
+   * Answers the reloads' results.
+   */
+  async reloadChanged(folderUrl: string): Promise<LoadResult[]> {
+    const changed = [...this.plugins.values()].filter(
+      (p) => p.source?.url.startsWith(folderUrl) && p.state !== 'refused' && p.state !== 'loading',
+    );
+    const results: LoadResult[] = [];
+    for (const p of changed) {
+      const source = p.source as NonNullable<Loaded['source']>;
+      await this.unload(p.manifest.name);
+      results.push(await this.load(source.url, { consent: source.consent, trusted: source.trusted }));
+    }
+    return results;
+  }
+
   /** Every plugin, in load order. */
   list(): PluginInfo[] {
     return [...this.plugins.values()].map((p) => {
@@ -417,6 +444,7 @@ export class PluginHost {
         events_out: c.published,
         memory_bytes: p.memory,
         trusted: p.trusted,
+        instance: p.instance,
         query_hits: p.profile?.query_hits ?? 0,
         query_misses: p.profile?.query_misses ?? 0,
         local_entities: p.profile?.local_entities ?? 0,
@@ -642,7 +670,7 @@ export class PluginHost {
     const runtime = this.options.trusted;
     if (!runtime) throw pluginError(PluginCode.NotTrusted, `${name}: this viewer runs no trusted plugins`);
     const spawned = this.now();
-    const p = new Loaded(manifest, `trusted-${name}`, risk);
+    const p = new Loaded(manifest, `trusted-${name}-${++instances}`, risk);
     p.trusted = true;
     p.secondStart = spawned;
     this.plugins.set(name, p);

@@ -69,6 +69,14 @@ export function startViewerPlugins(options: {
     }, 33);
     return h;
   });
+  // Hot reload under `npm start` (scripts/vite-plugin-reload.ts): a changed plugin folder reloads the plugins
+  // loaded from it, and only those. The production build has no import.meta.hot.
+  const onPluginChanged = (data: unknown) => {
+    const folder = (data as { folder?: unknown } | null)?.folder;
+    if (typeof folder !== 'string' || !/^\/(dev-)?plugins\/[a-z][a-z0-9-]*\/$/.test(folder)) return;
+    void ready.then((h) => h.reloadChanged(new URL(folder, location.href).href)).then(() => options.onChange?.());
+  };
+  if (import.meta.hot) import.meta.hot.on('storm:plugin-changed', onPluginChanged);
   return {
     ready,
     host: () => host,
@@ -81,6 +89,7 @@ export function startViewerPlugins(options: {
     },
     stop: () => {
       stopped = true;
+      if (import.meta.hot) import.meta.hot.off('storm:plugin-changed', onPluginChanged);
       if (timer) clearInterval(timer);
       host?.close();
     },

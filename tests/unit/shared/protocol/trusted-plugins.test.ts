@@ -41,10 +41,4 @@ describe('parseTrustedPlugins', () => {
       }),
     );
   });
-
-    expect(trustedPluginsOf({} as Env)).toEqual({ plugins: [] });
-    expect(() => trustedPluginsOf({ TRUSTED_PLUGINS: '[1]' } as Env)).toThrow(
-      expect.objectContaining({ code: 'plugins_config', status: 500 }),
-    );
-  });
 });
