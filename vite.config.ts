@@ -82,14 +82,15 @@ export default defineConfig({
       // STORM_DEV_AI_ENDPOINT / STORM_DEV_AI_MODEL become the Worker's AI_ENDPOINT / AI_MODEL. Deployments set the
       // real vars and the AI_KEY secret with wrangler instead.
       // STORM_DEV_TRUSTED_PLUGINS becomes TRUSTED_PLUGINS (the operator's trusted plugins, docs/plugins.md).
-      config: () => ({
-        vars: {
+      config: () => {
+        const vars: Record<string, string> = {
           ...(process.env.STORM_DEV_AI_ENDPOINT
             ? { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' }
             : {}),
           ...(process.env.STORM_DEV_TRUSTED_PLUGINS ? { TRUSTED_PLUGINS: process.env.STORM_DEV_TRUSTED_PLUGINS } : {}),
-        },
-      }),
+        };
+        return Object.keys(vars).length > 0 ? { vars } : {};
+      },
     }),
   ],
 });
