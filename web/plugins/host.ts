@@ -305,7 +305,7 @@ export class PluginHost {
       const guessUrl = new URL('./index.js', base).href;
       const guess = this.fetchBytes(guessUrl, MAX_ENTRY_BYTES, `${base.pathname} entry ./index.js`);
       guess.catch(() => undefined);
-      // A trusted load needs the operator's listing of this very manifest URL (checked before anything is fetched).
+      // A trusted load needs the operator's listing of this very manifest URL (checked before the manifest is read).
       const listed = options.trusted ? await this.trustedEntry(base.href) : null;
       const root = await this.fetchManifest(base.href);
       const manifestAt = this.now();

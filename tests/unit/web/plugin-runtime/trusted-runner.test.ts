@@ -215,4 +215,34 @@ describe('trusted plugins in the world App', () => {
     const tick = world.app.world.tick;
     await expect.poll(() => world.app.world.tick).toBeGreaterThan(tick + 1);
   });
+
+  it('reloads only the plugins of a changed folder (hot reload), with their new code', async () => {
+    await host.load(`${files.url}/beacon/storm-plugin.json`, { trusted: true });
+    await host.load(`${files.url}/greedy/storm-plugin.json`, { trusted: true });
+    await expect.poll(() => locals().length).toBe(257);
+    const before = Object.fromEntries(host.list().map((p) => [p.name, p.instance]));
+    const served = fixtures.get('beacon') as Served;
+    const old = served.code;
+    served.code = old.replace(
+      'color: [1, 0, 0], position: [10, 20, 30] });',
+      'position: [10, 20, 30] }); ctx.world.local.create({ position: [1, 1, 1] });',
+    );
+    const entry = listed.find((t) => t.url.includes('/beacon/')) as TrustedPlugin;
+    const oldIntegrity = entry.integrity;
+    // The edited entry is not the one the operator listed: refused until the listing names it.
+    const refused = await host.reloadChanged(`${files.url}/beacon/`);
+    expect(refused).toMatchObject([{ ok: false, code: 'plugin_not_trusted' }]);
+    entry.integrity = await sriOf(new TextEncoder().encode(served.code));
+    expect((await host.load(`${files.url}/beacon/storm-plugin.json`, { trusted: true })).ok).toBe(true);
+    await expect.poll(() => locals().length).toBe(258); // the new code makes two
+    served.code = old;
+    entry.integrity = oldIntegrity;
+    // Back to the listed code: a reload brings it back, and only it.
+    const results = await host.reloadChanged(`${files.url}/beacon/`);
+    expect(results).toMatchObject([{ ok: true, name: 'beacon' }]);
+    const after = Object.fromEntries(host.list().map((p) => [p.name, p.instance]));
+    expect(after.beacon).not.toBe(before.beacon);
+    expect(after.greedy).toBe(before.greedy);
+    await expect.poll(() => locals().length).toBe(257);
+  });
 });
