@@ -15,24 +15,25 @@ export const PLUGIN_CHANGED_EVENT = 'storm:plugin-changed';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json' };
 
-/** Writes the SRI of `folder`'s entry into its manifest when it differs; true when it wrote. */
-function refreshIntegrity(folder: string): boolean {
+/** Writes the SRI of `folder`'s entry into its manifest when it differs; answers what it wrote (null: nothing). */
+function refreshIntegrity(folder: string): { path: string; text: string } | null {
   const path = join(folder, 'storm-plugin.json');
-  if (!existsSync(path)) return false;
+  if (!existsSync(path)) return null;
   let manifest: { entry?: unknown; integrity?: unknown };
   try {
     manifest = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return false; // being edited: the next save tells again
+    return null; // being edited: the next save tells again
   }
-  if (typeof manifest.entry !== 'string' || !manifest.entry.startsWith('./')) return false;
+  if (typeof manifest.entry !== 'string' || !manifest.entry.startsWith('./')) return null;
   const entry = resolve(folder, manifest.entry);
-  if (!entry.startsWith(folder + sep) || !existsSync(entry)) return false;
+  if (!entry.startsWith(folder + sep) || !existsSync(entry)) return null;
   const integrity = `sha384-${createHash('sha384').update(readFileSync(entry)).digest('base64')}`;
-  if (manifest.integrity === integrity) return false;
+  if (manifest.integrity === integrity) return null;
   manifest.integrity = integrity;
-  writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
-  return true;
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  writeFileSync(path, text);
+  return { path, text };
 }
 
 export function pluginReload(options: { publicPlugins: string; devDir?: string }): Plugin {
@@ -59,8 +60,15 @@ export function pluginReload(options: { publicPlugins: string; devDir?: string }
         });
       server.watcher.add(roots.map((r) => r.dir));
       const timers = new Map<string, ReturnType<typeof setTimeout>>();
+      // Manifests this plugin wrote itself: their change event is not a new edit (one reload per edit).
+      const wrote = new Map<string, string>();
       const changed = (path: string) => {
         const at = resolve(path);
+        const own = wrote.get(at);
+        if (own !== undefined) {
+          wrote.delete(at);
+          if (existsSync(at) && readFileSync(at, 'utf8') === own) return;
+        }
         for (const r of roots) {
           if (!at.startsWith(r.dir + sep)) continue;
           const name = relative(r.dir, at).split(sep)[0];
@@ -72,7 +80,8 @@ export function pluginReload(options: { publicPlugins: string; devDir?: string }
             folder,
             setTimeout(() => {
               timers.delete(folder);
-              refreshIntegrity(folder);
+              const written = refreshIntegrity(folder);
+              if (written) wrote.set(resolve(written.path), written.text);
               server.ws.send({ type: 'custom', event: PLUGIN_CHANGED_EVENT, data: { folder: `${r.base}${name}/` } });
             }, 120),
           );
