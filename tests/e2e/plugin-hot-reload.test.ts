@@ -32,13 +32,13 @@ describe('plugin hot reload', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${inject('baseUrl')}/?debug#/fv/plaza`);
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 90_000 }).toBe('in-world');
   });
   afterAll(async () => {
     await browser?.close();
   });
 
   it('reloads the changed plugin only, with its new code', async () => {
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 90_000 }).toBe('in-world');
     await page.getByTestId('plugins-button').click();
     await load('/plugins/chat-log/storm-plugin.json');
     await load('/dev-plugins/hot-panel/storm-plugin.json');
