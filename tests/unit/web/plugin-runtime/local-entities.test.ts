@@ -30,7 +30,7 @@ describe('local entities', () => {
     );
     const id = locals.create('p', { shape: 'torus', color: [0, 0.5, 1, 0.5], position: [1, 2, 3], scale: [2, 2, 2] });
     expect(w.get(id, Transform).position).toEqual([1, 2, 3]);
-    expect(w.get(id, Faces).rgba.slice(0, 4)).toEqual([0, 128, 255, 128]);
+    expect(Array.from(w.get(id, Faces).rgba).slice(0, 4)).toEqual([0, 128, 255, 128]);
     expect(w.has(id, NetId)).toBe(false);
     expect(structural).toBeGreaterThan(0);
   });
