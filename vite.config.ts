@@ -4,6 +4,7 @@ import { cloudflare } from '@cloudflare/vite-plugin';
 import { type Connect, defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 import { isolationHeaders } from './edge/isolation.ts';
+import { pluginReload } from './scripts/vite-plugin-reload.ts';
 import { rapierForWorkerd } from './scripts/vite-rapier-workerd.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -66,6 +67,11 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: Number(process.env.PORT ?? 5173), strictPort: true },
   plugins: [
     isolation(),
+    // Plugin hot reload: the examples, and STORM_DEV_PLUGIN_DIR's plugins at /dev-plugins/ (docs/plugins.md).
+    pluginReload({
+      publicPlugins: `${root}public/plugins`,
+      ...(process.env.STORM_DEV_PLUGIN_DIR ? { devDir: process.env.STORM_DEV_PLUGIN_DIR } : {}),
+    }),
     embedSdkAlias(),
     solid(),
     rapierForWorkerd(),
@@ -75,10 +81,16 @@ export default defineConfig({
       // A language model for the local edge (the e2e suites point it at their OpenAI-compatible test server):
       // STORM_DEV_AI_ENDPOINT / STORM_DEV_AI_MODEL become the Worker's AI_ENDPOINT / AI_MODEL. Deployments set the
       // real vars and the AI_KEY secret with wrangler instead.
-      config: () =>
-        process.env.STORM_DEV_AI_ENDPOINT
-          ? { vars: { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' } }
-          : {},
+      // STORM_DEV_TRUSTED_PLUGINS becomes TRUSTED_PLUGINS (the operator's trusted plugins, docs/plugins.md).
+      config: () => {
+        const vars: Record<string, string> = {
+          ...(process.env.STORM_DEV_AI_ENDPOINT
+            ? { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' }
+            : {}),
+          ...(process.env.STORM_DEV_TRUSTED_PLUGINS ? { TRUSTED_PLUGINS: process.env.STORM_DEV_TRUSTED_PLUGINS } : {}),
+        };
+        return Object.keys(vars).length > 0 ? { vars } : {};
+      },
     }),
   ],
 });

@@ -19,6 +19,11 @@ declare namespace Cloudflare {
      * credentials in it, make it a secret (`wrangler secret put P2P_ICE_SERVERS`), not a var.
      */
     P2P_ICE_SERVERS?: string;
+    /**
+     * Plugins the operator trusts (GET /api/plugins/trusted; docs/plugins.md): a JSON list of
+     * {url: manifest URL or /path, integrity: the entry's SRI hash}; unset = none.
+     */
+    TRUSTED_PLUGINS?: string;
     /** One SignalRoom Durable Object per world: PeerJS signalling (edge/rooms/signal-room.ts). */
     SIGNAL_ROOM: DurableObjectNamespace<import('./rooms/signal-room').SignalRoom>;
     /** The one TelemetryRoom Durable Object: opt-in telemetry batches (edge/rooms/telemetry-room.ts). */

@@ -26,6 +26,7 @@ export type EdgeErrorCode =
   | 'ai_plan_refused'
   | 'model_not_found'
   | 'p2p_ice_config'
+  | 'plugins_config'
   | 'telemetry_rate_limited';
 
 /** The JSON body of every error answer (the HTTP API's ApiError, with the edge's own codes). */

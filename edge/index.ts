@@ -4,6 +4,7 @@ import { aiRoutes } from './api/ai';
 import { gridRoutes } from './api/grid';
 import { modelRoutes } from './api/models';
 import { p2pRoutes } from './api/p2p';
+import { pluginRoutes } from './api/plugins';
 import { telemetryRoutes } from './api/telemetry';
 import { worldRoutes } from './api/worlds';
 import { errorBody, handleError } from './errors';
@@ -35,6 +36,7 @@ app.route('/', p2pRoutes);
 app.route('/', aiRoutes);
 app.route('/', telemetryRoutes);
 app.route('/', modelRoutes);
+app.route('/', pluginRoutes);
 
 app.all('/api/*', (c) =>
   c.json(errorBody('not_found', `edge: no API route ${c.req.method} ${new URL(c.req.url).pathname}`), 404),

@@ -6,7 +6,8 @@
 //   web/assets/  (textures, the asset store) imports only itself, shared/ and web/engine
 //   web/{render,audio,physics,net,ai,plugins,embed-sdk} never import web/ui
 //   inside web/, folders are ordered and a module imports only folders below its own (type imports too):
-//     engine <- scene <- assets <- render | audio | physics | ai | net <- world <- embed | visit <- workers <- ui
+//     engine <- scene <- assets <- render | audio | physics | ai | net <- world | plugins <- embed | visit | plugin-runtime
+//     <- workers <- ui
 //   folders on one level (render and net, embed and visit) do not import each other; embed-sdk (the host
 //   pages' SDK) imports nothing of the viewer and sits below scene, so the embed API can share its types.
 //   A worker URL (`new URL('../workers/x.worker.ts', import.meta.url)`) starts another program rather than importing
@@ -69,6 +70,7 @@ const WEB_LEVEL = {
   'web/world': 4,
   'web/plugins': 4,
   'web/embed': 5,
+  'web/plugin-runtime': 5,
   'web/visit': 5,
   'web/workers': 6,
   'web/ui': 7,

@@ -194,6 +194,13 @@ export {
   type TelemetryField,
   TelemetrySnapshot,
 } from './telemetry';
+export {
+  MAX_TRUSTED_CONFIG_BYTES,
+  MAX_TRUSTED_PLUGINS,
+  parseTrustedPlugins,
+  TrustedPlugin,
+  TrustedPluginList,
+} from './trusted-plugins';
 export { compareVersions, incrementVersion, mergeVersions, type VersionOrder, VersionVector } from './version-vector';
 export {
   Conflict,

@@ -185,7 +185,8 @@ describe('the Plugins panel in the viewer', () => {
 
   it("puts the plugins' spans in the Chrome trace beside the engine's", async () => {
     const [download] = await Promise.all([
-      page.waitForEvent('download', { timeout: 90_000 }),
+      // Save trace downloads the trace and the metrics JSONL; the browser may hand over either first.
+      page.waitForEvent('download', { timeout: 90_000, predicate: (d) => d.suggestedFilename().startsWith('stormcore-trace-') }),
       page.getByTestId('save-trace').click(),
     ]);
     const trace = JSON.parse(readFileSync(await download.path(), 'utf8')) as {

@@ -22,6 +22,9 @@ export const PluginCode = {
   Failed: 'plugin_failed',
   AlreadyLoaded: 'plugin_already_loaded',
   NotLoaded: 'plugin_not_loaded',
+  NotTrusted: 'plugin_not_trusted',
+  LocalLimit: 'plugin_local_limit',
+  BadQuery: 'plugin_bad_query',
 } as const;
 export type PluginCode = (typeof PluginCode)[keyof typeof PluginCode];
 

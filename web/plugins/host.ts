@@ -32,6 +32,8 @@ import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
 import { type CameraShot, type HostMessage, type PanelSchema, SandboxMessage, SandboxSingle } from './sandbox-protocol';
 import { indexedDbStorage, type PluginStorage } from './storage';
+import { findTrusted, type PluginChannel, type TrustedRuntime } from './trusted';
+import { type TrustedHostMessage, TrustedReport } from './trusted-protocol';
 
 /** Most unhandled event chains kept per plugin (older ones are forgotten: their publishes start a new chain). */
 const MAX_CAUSES = 4096;
@@ -73,6 +75,15 @@ export interface PluginInfo {
   readonly events_in: number;
   readonly events_out: number;
   readonly memory_bytes: number | null;
+  /** Loaded by import() in the world worker (an operator-listed trusted plugin) rather than a sandbox. */
+  readonly trusted: boolean;
+  /** Which sandbox (or runner) instance runs it: a reload gives it a new one. */
+  readonly instance: string;
+  /** Its world queries answered from the per-tick cache / computed (trusted plugins: ctx.world.query). */
+  readonly query_hits: number;
+  readonly query_misses: number;
+  /** Its local entities (world:local) now. */
+  readonly local_entities: number;
   /** The plugin's last ctx.log line (`level: text`). */
   readonly last_log: string;
   /** Messages from the plugin that failed their schema (or came on the wrong channel). */
@@ -152,7 +163,11 @@ export interface PluginHostOptions {
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
   /** Told once when a plugin's publishing turns anomalous (it is throttled), with the features that drove it. */
   readonly onAnomaly?: (score: AnomalyScore) => void;
+  /** Where operator-listed trusted plugins run (the world worker); without it `{trusted: true}` is refused. */
+  readonly trusted?: TrustedRuntime;
 }
+
+export type { PluginChannel, TrustedRuntime };
 
 /** How often the watchdog looks (ms). */
 const WATCHDOG_MS = 25;
@@ -175,7 +190,12 @@ class Loaded {
   state: PluginState = 'loading';
   reason = '';
   worker: Worker | null = null;
-  port: MessagePort | null = null;
+  port: PluginChannel | null = null;
+  /** Runs in the world worker (operator-listed); its update is the runner's, on the engine's schedule. */
+  trusted = false;
+  profile: Extract<TrustedReport, { t: 'profile' }> | null = null;
+  /** Where its manifest was and how it was loaded (hot reload loads it again the same way). */
+  source: { url: string; consent: boolean; trusted: boolean } | null = null;
   hooks = { init: false, update: false, shutdown: false };
   call: Call | null = null;
   nextCall = 1;
@@ -216,6 +236,7 @@ class Loaded {
   ) {}
 
   p50(): number {
+    if (this.profile) return this.profile.update_ms_p50;
     const n = Math.min(this.updates, RING);
     if (n === 0) return 0;
     const s = Float64Array.from(this.updateMs.subarray(0, n)).sort();
@@ -302,7 +323,7 @@ export class PluginHost {
   }
 
   /** Loads a plugin (and the dependencies it names, from sibling folders) from its manifest URL. */
-  async load(manifestUrl: string, options: { consent?: boolean } = {}): Promise<LoadResult> {
+  async load(manifestUrl: string, options: { consent?: boolean; trusted?: boolean } = {}): Promise<LoadResult> {
     let name = '';
     let risk = 0;
     let reasons: string[] = [];
@@ -314,9 +335,16 @@ export class PluginHost {
       const guessUrl = new URL('./index.js', base).href;
       const guess = this.fetchBytes(guessUrl, MAX_ENTRY_BYTES, `${base.pathname} entry ./index.js`);
       guess.catch(() => undefined);
+      // A trusted load needs the operator's listing of this very manifest URL (checked before the manifest is read).
+      const listed = options.trusted ? await this.trustedEntry(base.href) : null;
       const root = await this.fetchManifest(base.href);
       const manifestAt = this.now();
       name = root.name;
+      if (listed && root.integrity !== listed.integrity)
+        throw pluginError(
+          PluginCode.NotTrusted,
+          `${name}: the operator trusts ${listed.url} with entry integrity ${listed.integrity}, but the manifest says ${root.integrity}`,
+        );
       if (this.plugins.has(name) && this.isAlive(name))
         throw pluginError(PluginCode.AlreadyLoaded, `${name} is already loaded; unload it first`);
       // Gather the dependencies not loaded yet (sibling folders: ../<name>/storm-plugin.json).
@@ -360,19 +388,26 @@ export class PluginHost {
             : this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, `${n} entry ${manifest.entry}`));
           await checkIntegrity(bytes, manifest.integrity, `${n} entry ${manifest.entry}`);
           const code = new TextDecoder().decode(bytes);
-          return { manifest, code, risk: assessRisk(manifest, code), token: await token };
+          // Only the plugin asked for as trusted runs trusted (its dependencies load in sandboxes).
+          return { manifest, code, risk: assessRisk(manifest, code), token: await token, trusted: n === name && listed !== null };
         }),
       );
       const top = prepared.reduce((a, b) => (b.risk.score > a.risk.score ? b : a));
       risk = top.risk.score;
       reasons = top.risk.reasons.map((r) => `${r.reason} (+${r.points})`);
-      const needing = prepared.filter((p) => p.risk.needsConsent);
+      // The operator's listing is the consent for a trusted plugin; its score is still shown.
+      const needing = prepared.filter((p) => p.risk.needsConsent && !p.trusted);
       if (needing.length > 0 && !options.consent) {
         const who = needing.map((p) => `${p.manifest.name} (risk ${p.risk.score})`).join(', ');
         throw pluginError(PluginCode.RiskRefused, `${who} needs your consent to load: ${reasons.join('; ')}`);
       }
       const fetched = this.now();
-      for (const p of prepared) await this.start(p.manifest, p.code, p.risk, p.token);
+      for (const p of prepared) {
+        await this.start(p.manifest, p.code, p.risk, p.token, p.trusted);
+        const started = this.plugins.get(p.manifest.name);
+        const url = found.get(p.manifest.name)?.url;
+        if (started && url) started.source = { url, consent: options.consent === true, trusted: p.trusted };
+      }
       this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began, manifest: manifestAt - began };
       const started = this.plugins.get(name);
       if (started?.state !== 'running') {
@@ -410,6 +445,24 @@ export class PluginHost {
     return p ? { manifest: JSON.stringify(p.manifest, null, 2), code: p.code } : null;
   }
 
+  /**
+   * Hot reload (`npm start`): the plugins whose manifest is under `folderUrl` (a plugin's folder, ending in `/`) are
+   * unloaded and loaded again from the same URL, the same way (consent, trusted); every other plugin keeps running.
+   * Answers the reloads' results.
+   */
+  async reloadChanged(folderUrl: string): Promise<LoadResult[]> {
+    const changed = [...this.plugins.values()].filter(
+      (p) => p.source?.url.startsWith(folderUrl) && p.state !== 'refused' && p.state !== 'loading',
+    );
+    const results: LoadResult[] = [];
+    for (const p of changed) {
+      const source = p.source as NonNullable<Loaded['source']>;
+      await this.unload(p.manifest.name);
+      results.push(await this.load(source.url, { consent: source.consent, trusted: source.trusted }));
+    }
+    return results;
+  }
+
   /** Every plugin, in load order. */
   list(): PluginInfo[] {
     return [...this.plugins.values()].map((p) => {
@@ -428,6 +481,11 @@ export class PluginHost {
         events_in: c.delivered,
         events_out: c.published,
         memory_bytes: p.memory,
+        trusted: p.trusted,
+        instance: p.instance,
+        query_hits: p.profile?.query_hits ?? 0,
+        query_misses: p.profile?.query_misses ?? 0,
+        local_entities: p.profile?.local_entities ?? 0,
         last_log: p.lastLog,
         messages_refused: p.badMessages,
         publishes_refused: c.refused,
@@ -453,6 +511,17 @@ export class PluginHost {
       }
       if (p.state === 'running' && now - p.profileFrom >= (this.options.profileEveryMs ?? 5000))
         this.takeProfile(p).catch(() => undefined); // no storage on this page: the comparison still shows
+      if (p.trusted) {
+        // A trusted plugin's update runs on the engine's schedule; it gets the world copy from here.
+        if (p.state === 'running' && hasPermission(p.manifest, 'world:read') && this.options.world) {
+          if (!worldTaken) {
+            world = this.options.world();
+            worldTaken = true;
+          }
+          this.post(p, { t: 'world', world });
+        }
+        continue;
+      }
       if (p.state !== 'running' || !p.hooks.update || p.call) continue;
       if (!worldTaken && this.options.world) {
         world = this.options.world();
@@ -598,6 +667,21 @@ export class PluginHost {
     return s === 'loading' || s === 'loaded' || s === 'running';
   }
 
+  /** The operator's listing of `manifestUrl`; throws plugin_not_trusted when it is not listed (or none can be). */
+  private async trustedEntry(manifestUrl: string): Promise<{ url: string; integrity: string }> {
+    const runtime = this.options.trusted;
+    if (!runtime)
+      throw pluginError(PluginCode.NotTrusted, `${manifestUrl}: this viewer runs no trusted plugins; load it without trusted`);
+    const list = await runtime.list();
+    const found = findTrusted(list, manifestUrl, globalThis.location?.href);
+    if (!found)
+      throw pluginError(
+        PluginCode.NotTrusted,
+        `${manifestUrl} is not on the operator's trusted plugin list (${list.length} listed); load it without trusted to run it in a sandbox`,
+      );
+    return found;
+  }
+
   private async fetchBytes(url: string, limit: number, what: string): Promise<Uint8Array> {
     let res: Response;
     try {
@@ -623,11 +707,18 @@ export class PluginHost {
     this.emit({ name: p.manifest.name, state, reason, ...(code ? { code } : {}) });
   }
 
-  private post(p: Loaded, message: HostMessage): void {
+  private post(p: Loaded, message: HostMessage | TrustedHostMessage): void {
     p.port?.postMessage(message);
   }
 
-  private async start(manifest: PluginManifest, code: string, risk: RiskAssessment, token: string): Promise<void> {
+  private async start(
+    manifest: PluginManifest,
+    code: string,
+    risk: RiskAssessment,
+    token: string,
+    trusted = false,
+  ): Promise<void> {
+    if (trusted) return this.startTrusted(manifest, code, risk, token);
     const name = manifest.name;
     const spawned = this.now();
     const box = this.takeSandbox(name);
@@ -660,10 +751,6 @@ export class PluginHost {
     const loaded = new Promise<string | undefined>((resolve) => {
       p.loadedWaiter = resolve;
     });
-    const deadline = setTimeout(
-      () => p.loadedWaiter?.(`${name}: loading its module took over ${this.budgets.loadMs} ms`),
-      this.budgets.loadMs,
-    );
     this.post(p, {
       t: 'load',
       name,
@@ -673,6 +760,65 @@ export class PluginHost {
       api: STORM_PLUGIN_API,
       ack: publishPatterns(manifest).length > 0,
     });
+    await this.finishStart(p, loaded, spawned);
+  }
+
+  /** A trusted plugin: by import() in the world worker (the runner), driven with the sandbox's protocol. */
+  private async startTrusted(manifest: PluginManifest, code: string, risk: RiskAssessment, token: string): Promise<void> {
+    const name = manifest.name;
+    const runtime = this.options.trusted;
+    if (!runtime) throw pluginError(PluginCode.NotTrusted, `${name}: this viewer runs no trusted plugins`);
+    const spawned = this.now();
+    const p = new Loaded(manifest, `trusted-${name}-${++instances}`, risk, code);
+    p.trusted = true;
+    p.secondStart = spawned;
+    this.plugins.set(name, p);
+    p.port = runtime.open(name, (data) => this.receiveTrusted(p, data));
+    p.token = token;
+    this.scheduleTokenRenewal(p);
+    const loaded = new Promise<string | undefined>((resolve) => {
+      p.loadedWaiter = resolve;
+    });
+    this.post(p, {
+      t: 'load',
+      name,
+      code,
+      integrity: manifest.integrity,
+      permissions: [...manifest.permissions],
+      token,
+      api: STORM_PLUGIN_API,
+      ack: publishPatterns(manifest).length > 0,
+    });
+    this.lastLoadMs = { ...this.lastLoadMs, warm: 1 };
+    await this.finishStart(p, loaded, spawned);
+  }
+
+  /** What a trusted plugin's runner sends: its reports, or the sandbox's messages (checked the same way). */
+  private receiveTrusted(p: Loaded, data: unknown): void {
+    if (!p.port) return;
+    const report = TrustedReport.safeParse(data);
+    if (!report.success) {
+      this.receive(p, data);
+      return;
+    }
+    if (report.data.t === 'profile') {
+      p.profile = report.data;
+      p.updates = report.data.updates;
+      return;
+    }
+    // The runner already unloaded it (its local entities are gone); the world goes on.
+    p.loadedWaiter?.(report.data.message);
+    if (this.isAlive(p.manifest.name)) this.fail(p, PluginCode.Failed, report.data.message);
+  }
+
+  /** Waits for the module, subscribes, runs init: the same steps for a sandbox and a trusted plugin. */
+  private async finishStart(p: Loaded, loaded: Promise<string | undefined>, spawned: number): Promise<void> {
+    const { manifest } = p;
+    const name = manifest.name;
+    const deadline = setTimeout(
+      () => p.loadedWaiter?.(`${name}: loading its module took over ${this.budgets.loadMs} ms`),
+      this.budgets.loadMs,
+    );
     const loadError = await loaded;
     clearTimeout(deadline);
     p.loadedWaiter = null;

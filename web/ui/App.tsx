@@ -179,6 +179,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     sendChat: (text) => worldSend({ type: 'chat', text }),
     // camera:control: a plugin's shot goes to the render worker (web/render/camera.ts clamps it).
     setCamera: (shot) => renderHandle?.send({ type: 'camera-shot', shot }),
+    worldSend,
     onEvent: refreshPlugins,
     onChange: refreshPlugins,
   });
@@ -279,6 +280,9 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               break;
             case 'picked':
               viewerPlugins.select(event.object);
+              break;
+            case 'trusted-plugin':
+              viewerPlugins.trustedEvent(event);
               break;
             case 'travel': {
               const said = travelNotice(event.travel);

@@ -96,6 +96,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     const plugins = startViewerPlugins({
       view,
       sendChat: (text) => world?.send({ type: 'chat', text }),
+      worldSend: (command) => world?.send(command),
       onEvent: (e) => bridge?.plugin({ name: e.name, state: e.state, reason: e.reason, ...(e.code ? { code: e.code } : {}) }),
     });
     // aiDispatch / aiEnhance: the tier cascade over the AI worker's forecasts, anomaly scores and the edge's model.
@@ -108,6 +109,7 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       ai.deliver(event);
       if (event.type === 'audio') audio.receive(event.frame);
       else if (event.type === 'metrics') ai.metrics(event.snapshot);
+      else if (event.type === 'trusted-plugin') plugins.trustedEvent(event);
       else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
       else if (event.type === 'p2p-stats') {
         setPeerMotion(event.stats);
@@ -181,8 +183,11 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       ...(live ? { live } : {}),
       ai: createAiMethods(ai.cascade),
       plugins: {
-        loadPlugin: async ({ url, consent }) => {
-          const r = await (await plugins.ready).load(new URL(url, location.href).href, { consent: consent === true });
+        loadPlugin: async ({ url, consent, trusted }) => {
+          const r = await (await plugins.ready).load(new URL(url, location.href).href, {
+            consent: consent === true,
+            trusted: trusted === true,
+          });
           return { ...r, reasons: [...r.reasons] };
         },
         unloadPlugin: async ({ name }) => ({ unloaded: await (await plugins.ready).unload(name) }),

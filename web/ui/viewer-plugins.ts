@@ -8,7 +8,9 @@ import { type AnomalyDetector, type AnomalyScore, MAX_ANOMALY_SCORES } from '../
 import { createPluginHost, type PluginEvent, type PluginHost } from '../plugins/host';
 import { canMeasureSandboxMemory, measureSandboxMemory } from '../plugins/memory';
 import type { CameraShot } from '../plugins/sandbox-protocol';
+import { createWorldTrustedRuntime } from '../plugins/trusted';
 import type { PickedObject } from '../world/pick';
+import type { WorldCommand } from '../world/world-protocol';
 import type { WorldView } from '../world/world-snapshot';
 import { pluginWorldCopy } from './plugin-world';
 
@@ -21,6 +23,8 @@ export interface ViewerPlugins {
   chatLine(line: { from: string; text: string; at: number }): void;
   /** What a click in the world picked (null: nothing), for the plugins with world:select. */
   select(object: PickedObject | null): void;
+  /** A world worker's `trusted-plugin` event (a trusted plugin's message for the host). */
+  trustedEvent(event: { name: string; message: unknown }): void;
   /** The plugin bus's anomaly scores as the AI cascade's `anomaly` task reads them (register it with the page's AI). */
   readonly anomalyDetector: AnomalyDetector;
   stop(): void;
@@ -45,8 +49,12 @@ export function startViewerPlugins(options: {
   setCamera?: (shot: CameraShot | null) => void;
   onEvent?: (event: PluginEvent) => void;
   onChange?: () => void;
+  /** Posts a command to the world worker, where operator-listed trusted plugins run. */
+  worldSend?: (command: WorldCommand) => void;
 }): ViewerPlugins {
   let host: PluginHost | null = null;
+  const worldSend = options.worldSend;
+  const trusted = worldSend ? createWorldTrustedRuntime({ send: worldSend }) : null;
   let timer: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
   const ready = createPluginHost({
@@ -56,6 +64,7 @@ export function startViewerPlugins(options: {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.onChange ? { onChange: options.onChange } : {}),
     ...(canMeasureSandboxMemory() ? { measureMemory: measureSandboxMemory } : {}),
+    ...(trusted ? { trusted } : {}),
   }).then((h) => {
     host = h;
     if (stopped) h.close();
@@ -67,11 +76,20 @@ export function startViewerPlugins(options: {
     }, 33);
     return h;
   });
+  // Hot reload under `npm start` (scripts/vite-plugin-reload.ts): a changed plugin folder reloads the plugins
+  // loaded from it, and only those. The production build has no import.meta.hot.
+  const onPluginChanged = (data: unknown) => {
+    const folder = (data as { folder?: unknown } | null)?.folder;
+    if (typeof folder !== 'string' || !/^\/(dev-)?plugins\/[a-z][a-z0-9-]*\/$/.test(folder)) return;
+    void ready.then((h) => h.reloadChanged(new URL(folder, location.href).href)).then(() => options.onChange?.());
+  };
+  if (import.meta.hot) import.meta.hot.on('storm:plugin-changed', onPluginChanged);
   return {
     ready,
     host: () => host,
     chatLine: (line) => host?.chatLine(line),
     select: (object) => host?.select(object),
+    trustedEvent: (event) => trusted?.deliver(event),
     anomalyDetector: {
       name: 'plugin-bus',
       // One score per plugin, highest first: its CUSUM over the alarm threshold, so 1 means throttled now.
@@ -79,6 +97,7 @@ export function startViewerPlugins(options: {
     },
     stop: () => {
       stopped = true;
+      if (import.meta.hot) import.meta.hot.off('storm:plugin-changed', onPluginChanged);
       if (timer) clearInterval(timer);
       host?.close();
     },

@@ -7,6 +7,7 @@
  */
 import { embedPlugin } from '../embed/embed-plugin';
 import { ensureEngineMemory } from '../engine/memory-mode';
+import { trustedPluginsPlugin } from '../plugin-runtime/trusted-runner';
 import { createRenderLoop, type RenderLoop } from '../render/render-loop';
 import { renderCommandOf } from '../world/world-protocol';
 import { runWorldHost } from '../world/world-runtime';
@@ -36,7 +37,7 @@ self.onmessage = (message: MessageEvent<RenderWorldCommand>) => {
         else post({ type: 'world', event });
       },
       1,
-      [embedPlugin({ memory })],
+      [embedPlugin({ memory }), trustedPluginsPlugin()],
     );
     return;
   }

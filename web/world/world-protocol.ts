@@ -91,6 +91,8 @@ export const WorldCommand = z.discriminatedUnion('type', [
   }),
   /** One embed API request from the host page (the embed plugin, web/embed/embed-plugin.ts, parses it with the embed API's schema and answers with an `embed` event). */
   z.object({ type: z.literal('embed'), request: z.unknown() }),
+  /** One message of the page's plugin host for a trusted plugin (web/plugin-runtime/trusted-runner.ts parses it). */
+  z.object({ type: z.literal('trusted-plugin'), command: z.unknown() }),
 ]);
 export type WorldCommand = z.infer<typeof WorldCommand>;
 
@@ -144,7 +146,9 @@ export type WorldEvent =
   /** The world-map plugin: the regions of one `map` frame (the answer to a map request). */
   | { type: 'map'; regions: MapRegion[] }
   /** The pick plugin: the answer to `pick` (its id): the nearest entity the ray met, or null. */
-  | { type: 'picked'; id: number; object: PickedObject | null };
+  | { type: 'picked'; id: number; object: PickedObject | null }
+  /** A trusted plugin's message for the page's plugin host (web/plugins/trusted-protocol.ts; the host parses it). */
+  | { type: 'trusted-plugin'; name: string; message: unknown };
 
 /** What the world worker did with peer motion. */
 export interface PeerMotionStats {

@@ -151,6 +151,11 @@ export function PluginsPanel(props: {
           <article class="sc-plugin" data-testid="plugin" data-name={p.name} data-state={p.state}>
             <header>
               <b>{p.name}</b> {p.version} <span class="sc-plugin-state">{p.state}</span>
+              <Show when={p.trusted}>
+                <span class="sc-plugin-state" data-testid="plugin-trusted" title="operator-listed: runs in the world worker">
+                  trusted
+                </span>
+              </Show>
               <Show when={p.state === 'running' || p.state === 'loaded'}>
                 <button type="button" data-testid="plugin-unload" onClick={() => props.onUnload(p.name)}>
                   Unload
@@ -180,6 +185,11 @@ export function PluginsPanel(props: {
             </Show>
             <div class="sc-plugin-cost" data-testid="plugin-cost">
               update {p.update_ms_p50.toFixed(2)} ms · {p.events_per_s} events/s · {bytes(p.memory_bytes)}
+              <Show when={p.query_hits + p.query_misses > 0}>
+                {' '}
+                · queries {p.query_hits} cached / {p.query_misses} run
+              </Show>
+              <Show when={p.local_entities > 0}> · {p.local_entities} local entities</Show>
             </div>
             <Show when={p.profile}>
               {(c) => (
