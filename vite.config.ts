@@ -74,11 +74,17 @@ export default defineConfig({
       persistState: { path: process.env.STORM_STATE_DIR ?? `${root}.wrangler/state` },
       // A language model for the local edge (the e2e suites point it at their OpenAI-compatible test server):
       // STORM_DEV_AI_ENDPOINT / STORM_DEV_AI_MODEL become the Worker's AI_ENDPOINT / AI_MODEL. Deployments set the
-      // real vars and the AI_KEY secret with wrangler instead.
-      config: () =>
-        process.env.STORM_DEV_AI_ENDPOINT
-          ? { vars: { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' } }
-          : {},
+      // real vars and the AI_KEY secret with wrangler instead. STORM_DEV_GUEST_PERMISSIONS replaces wrangler.toml's
+      // GUEST_PERMISSIONS here (the Build panel's e2e gives its visitors `create`, as an operator may).
+      config: () => {
+        const vars: Record<string, string> = {};
+        if (process.env.STORM_DEV_AI_ENDPOINT) {
+          vars.AI_ENDPOINT = process.env.STORM_DEV_AI_ENDPOINT;
+          vars.AI_MODEL = process.env.STORM_DEV_AI_MODEL ?? 'test-model';
+        }
+        if (process.env.STORM_DEV_GUEST_PERMISSIONS) vars.GUEST_PERMISSIONS = process.env.STORM_DEV_GUEST_PERMISSIONS;
+        return Object.keys(vars).length > 0 ? { vars } : {};
+      },
     }),
   ],
 });

@@ -22,6 +22,11 @@ export interface PageAi {
   metrics(snapshot: MetricSnapshot): void;
   /** Whether the edge has a language model (GET /api/ai; false until it answered). */
   configured(): boolean;
+  /**
+   * The Finalverse world you are in and the token its socket holds (asked of the world worker), or null: the Build
+   * panel uploads models with it, so the plan that places them is that visitor's.
+   */
+  session(): Promise<WorldSession | null>;
   /** Feed the world's events here (the answers to the session-token asks). */
   deliver(event: WorldEvent): void;
   stop(): void;
@@ -107,6 +112,7 @@ export function startPageAi(options: PageAiOptions): PageAi {
     cascade,
     anomalies,
     configured: () => configured === true,
+    session,
     deliver(event) {
       if (event.type !== 'session-token') return;
       const settle = asks.get(event.id);
