@@ -5,7 +5,7 @@
  * answers change nothing for anyone, and an approved plan or a placed model reaches the watcher.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderStats } from '../../web/render/render-protocol';
 import { launchChromium } from '../support/chromium';
@@ -16,6 +16,10 @@ import { house, root } from '../support/model-placer';
 const prims = async (page: Page): Promise<number> => Number(await page.getByTestId('viewer').getAttribute('data-prims'));
 const ghosts = async (page: Page): Promise<number> =>
   Number((await page.getByTestId('build-panel').getAttribute('data-ghosts')) ?? -1);
+/** A locator's text, '' while it is not there (never waits). */
+const text = async (l: Locator): Promise<string> => ((await l.count()) > 0 ? ((await l.first().textContent()) ?? '') : '');
+const attr = async (l: Locator, name: string): Promise<string> =>
+  (await l.count()) > 0 ? ((await l.first().getAttribute(name)) ?? '') : '';
 const stats = (page: Page) =>
   page.evaluate(() => (window as unknown as { stormDebug: { render: () => RenderStats | null } }).stormDebug.render());
 
@@ -79,8 +83,8 @@ describe('the Build panel', () => {
 
   it('previews a sentence as ghosts only the builder sees, lists its actions, and Cancel changes nothing', async () => {
     await describeBuild(builder, 'a red arch over the fountain');
-    await expect(builder.getByTestId('build-actions').locator('li')).toHaveCount(3);
-    expect(await builder.getByTestId('build-actions').textContent()).toMatch(/Create a rgb 200 30 30 box “Arch pillar”/);
+    await expect.poll(() => builder.getByTestId('build-actions').locator('li').count()).toBe(3);
+    expect(await text(builder.getByTestId('build-actions'))).toMatch(/Create a rgb 200 30 30 box “Arch pillar”/);
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(3);
     await builder.waitForTimeout(1500);
     await shoot(builder, 'build-preview');
@@ -90,7 +94,7 @@ describe('the Build panel', () => {
 
     await builder.getByTestId('build-cancel').click();
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(0);
-    await expect(builder.getByTestId('build-plan')).toHaveCount(0);
+    await expect.poll(() => builder.getByTestId('build-plan').count()).toBe(0);
     await watcher.waitForTimeout(2000);
     expect(await prims(watcher)).toBe(before);
     expect(await prims(builder)).toBe(before);
@@ -100,7 +104,7 @@ describe('the Build panel', () => {
     await describeBuild(builder, 'a red arch over the fountain');
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(3);
     await builder.getByTestId('build-commit').click();
-    await expect(builder.getByTestId('build-done')).toContainText('3 created', { timeout: 30_000 });
+    await expect.poll(() => text(builder.getByTestId('build-done')), { timeout: 30_000 }).toContain('3 created');
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => prims(watcher), { timeout: 20_000 }).toBe(before + 3);
     await expect.poll(() => prims(builder), { timeout: 20_000 }).toBe(before + 3);
@@ -116,8 +120,8 @@ describe('the Build panel', () => {
       'a box far away [case:far]',
     ]) {
       await describeBuild(builder, sentence);
-      await expect(builder.getByTestId('build-error')).toHaveAttribute('data-code', 'ai_refused');
-      expect(await builder.getByTestId('build-error').textContent()).toMatch(/ai_refused: ai: build: ai_invalid_answer: /);
+      await expect.poll(() => attr(builder.getByTestId('build-error'), 'data-code')).toBe('ai_refused');
+      expect(await text(builder.getByTestId('build-error'))).toMatch(/ai_refused: ai: build: ai_invalid_answer: /);
       expect(await builder.getByTestId('build-plan').count()).toBe(0);
       expect(await ghosts(builder)).toBe(0);
     }
@@ -134,7 +138,7 @@ describe('the Build panel', () => {
       code = await builder.getByTestId('build-error').getAttribute('data-code');
     }
     expect(code).toBe('ai_rate_limited');
-    expect(await builder.getByTestId('build-error').textContent()).toMatch(/ai_rate_limited: /);
+    expect(await text(builder.getByTestId('build-error'))).toMatch(/ai_rate_limited: /);
     expect(await prims(watcher)).toBe(before);
   });
 
@@ -144,8 +148,8 @@ describe('the Build panel', () => {
       mimeType: 'model/gltf-binary',
       buffer: Buffer.from('this is not a glTF model at all'),
     });
-    await expect(builder.getByTestId('build-error')).toHaveAttribute('data-code', /^gltf_/, { timeout: 30_000 });
-    expect(await builder.getByTestId('build-error').textContent()).toMatch(/^gltf_bad_container: /);
+    await expect.poll(() => attr(builder.getByTestId('build-error'), 'data-code'), { timeout: 30_000 }).toMatch(/^gltf_/);
+    expect(await text(builder.getByTestId('build-error'))).toMatch(/^gltf_bad_container: /);
     expect(await builder.getByTestId('build-plan').count()).toBe(0);
     expect(await prims(watcher)).toBe(before);
   });
@@ -156,8 +160,8 @@ describe('the Build panel', () => {
       mimeType: 'model/gltf-binary',
       buffer: Buffer.from(house),
     });
-    await expect(builder.getByTestId('build-plan')).toHaveCount(1, { timeout: 30_000 });
-    expect(await builder.getByTestId('build-actions').textContent()).toMatch(/Place model [0-9a-f]{12}… “house”/);
+    await expect.poll(() => builder.getByTestId('build-plan').count(), { timeout: 30_000 }).toBe(1);
+    expect(await text(builder.getByTestId('build-actions'))).toMatch(/Place model [0-9a-f]{12}… “house”/);
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(1);
     // The builder's renderer draws the ghost as the model itself (fetched by hash).
     await expect.poll(async () => (await stats(builder))?.models?.ready ?? 0, { timeout: 60_000 }).toBe(1);
@@ -166,7 +170,7 @@ describe('the Build panel', () => {
     expect(await prims(watcher)).toBe(before);
 
     await builder.getByTestId('build-commit').click();
-    await expect(builder.getByTestId('build-done')).toContainText('1 created', { timeout: 30_000 });
+    await expect.poll(() => text(builder.getByTestId('build-done')), { timeout: 30_000 }).toContain('1 created');
     await expect.poll(() => prims(watcher), { timeout: 20_000 }).toBe(before + 1);
     await expect.poll(async () => (await stats(watcher))?.models?.ready ?? 0, { timeout: 60_000 }).toBe(1);
     await watcher.waitForTimeout(1500);
