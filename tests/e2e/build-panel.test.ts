@@ -28,13 +28,24 @@ async function shoot(page: Page, name: string): Promise<void> {
   writeFileSync(`${root}test-results/${name}.png`, await page.screenshot());
 }
 
+/** Waits until `ok` answers true (beforeAll has no expect.poll); the error names what never came. */
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`e2e: ${what} within ${timeoutMs} ms`);
+}
+
 /** Opens the plaza and waits until this visitor stands in it with the world drawn. */
 async function visit(browser: Browser, base: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
   await page.goto(`${base}/?debug#/fv/plaza`);
-  await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 90_000 }).toBe('in-world');
-  await expect.poll(() => page.locator('[data-testid=person][data-self=true]').count(), { timeout: 30_000 }).toBe(1);
-  await expect.poll(() => prims(page), { timeout: 30_000 }).toBeGreaterThan(5);
+  const connection = page.getByTestId('connection');
+  await until('in the world', async () => (await connection.getAttribute('data-state')) === 'in-world', 90_000);
+  const self = page.locator('[data-testid=person][data-self=true]');
+  await until('your avatar listed', async () => (await self.count()) === 1, 30_000);
+  await until("the plaza's prims", async () => (await prims(page)) > 5, 30_000);
   return page;
 }
 
@@ -70,9 +81,8 @@ describe('the Build panel', () => {
     builder = await visit(browser, server.url);
     watcher = await visit(browser, server.url);
     await builder.getByTestId('build-button').click();
-    await expect.poll(() => builder.getByTestId('build-prompt').count(), { timeout: 20_000 }).toBe(1);
+    await until('the sentence box', async () => (await builder.getByTestId('build-prompt').count()) === 1, 20_000);
     before = await prims(watcher);
-    expect(await prims(builder)).toBe(before);
   }, 300_000);
 
   afterAll(async () => {
@@ -82,6 +92,7 @@ describe('the Build panel', () => {
   });
 
   it('previews a sentence as ghosts only the builder sees, lists its actions, and Cancel changes nothing', async () => {
+    expect(await prims(builder)).toBe(before);
     await describeBuild(builder, 'a red arch over the fountain');
     await expect.poll(() => builder.getByTestId('build-actions').locator('li').count()).toBe(3);
     expect(await text(builder.getByTestId('build-actions'))).toMatch(/Create a rgb 200 30 30 box “Arch pillar”/);
