@@ -172,7 +172,14 @@ describe('the Build panel', () => {
       buffer: Buffer.from(house),
     });
     await expect.poll(() => builder.getByTestId('build-plan').count(), { timeout: 30_000 }).toBe(1);
-    expect(await text(builder.getByTestId('build-actions'))).toMatch(/Place model [0-9a-f]{12}… “house”/);
+    const listed = await text(builder.getByTestId('build-actions'));
+    expect(listed).toMatch(/Place model [0-9a-f]{12}… “house”/);
+    // In front of the builder: the viewer starts facing north (+y), and nobody turned.
+    const self = builder.locator('[data-testid=person][data-self=true]');
+    const [sx, sy] = [Number(await self.getAttribute('data-x')), Number(await self.getAttribute('data-y'))];
+    const [px, py] = (/at \(([-\d.]+), ([-\d.]+),/.exec(listed) ?? []).slice(1).map(Number);
+    expect(Math.abs((px ?? 0) - sx)).toBeLessThan(1);
+    expect((py ?? 0) - sy).toBeGreaterThan(3);
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(1);
     // The builder's renderer draws the ghost as the model itself (fetched by hash).
     await expect.poll(async () => (await stats(builder))?.models?.ready ?? 0, { timeout: 60_000 }).toBe(1);

@@ -23,6 +23,10 @@ async function visit(browser: Browser, base: string): Promise<Visit> {
   const context = await browser.newContext({ viewport: { width: 800, height: 500 } });
   const page = await context.newPage();
   const posts: Visit['posts'] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   page.on('request', (request) => {
     if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/telemetry')
       posts.push({ request, status: null });
@@ -33,7 +37,7 @@ async function visit(browser: Browser, base: string): Promise<Visit> {
   });
   // The page's timers and Date run on Playwright's clock: running at real speed until the test moves it on.
   await page.clock.install();
-  await page.goto(`${base}/#/fv/plaza`);
+  await page.goto(`${base}/?debug#/fv/plaza`);
   await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 90_000 }).toBe('in-world');
   return { page, posts };
 }
@@ -95,12 +99,26 @@ describe('the telemetry question', () => {
     expect(await asked(yes.page)).toBe(0);
 
     // "Share": the first batch reaches the edge once 60 snapshots were taken, and the edge stored it.
-    await expect
-      .poll(() => yes.posts.filter((p) => p.status === 201 || p.status === 200).length, {
-        timeout: BATCH_WAIT_MS,
-        interval: 1000,
-      })
-      .toBe(1);
+    const debug = setInterval(() => {
+      void yes.page
+        .evaluate(() =>
+          JSON.stringify((window as unknown as { stormDebug: { telemetry: () => unknown } }).stormDebug.telemetry()),
+        )
+        .then(
+          (s) => console.log(`telemetry ${s}; posts ${yes.posts.map((p) => p.status).join(',')}`),
+          () => {},
+        );
+    }, 10_000);
+    try {
+      await expect
+        .poll(() => yes.posts.filter((p) => p.status === 201 || p.status === 200).length, {
+          timeout: BATCH_WAIT_MS,
+          interval: 1000,
+        })
+        .toBe(1);
+    } finally {
+      clearInterval(debug);
+    }
     const sent = TelemetryBatch.parse(JSON.parse(yes.posts[0]?.request.postData() ?? 'null'));
     expect(sent.snapshots).toHaveLength(60);
     // Noise is added on the device: the entity count (a whole number) arrives as fractions.

@@ -302,6 +302,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           render: () => lastRenderStats,
           plugins: () => plugins(),
           aiDispatch: (request: unknown) => ai.cascade.dispatch(request),
+          telemetry: () => ({ consent: consent(), sent: telemetry.sent, pending: telemetry.pending }),
         },
       });
     }
@@ -360,7 +361,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           }
         });
     const stopInput = captureInput(props.canvas, (intent) => {
-      facing = intent.yaw;
+      // An intent's yaw is a turn; you face the sum of them (as the world worker does, web/ui/live-world.ts).
+      facing += intent.yaw;
       if (world) world.steer(intent);
       else steerCamera(render, intent);
     });
