@@ -40,6 +40,8 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number
 /** Opens the plaza and waits until this visitor stands in it with the world drawn. */
 async function visit(browser: Browser, base: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
+  // Two software-rendered viewers on a loaded machine: a click may wait long for the page's main thread.
+  page.setDefaultTimeout(90_000);
   await page.goto(`${base}/?debug#/fv/plaza`);
   const connection = page.getByTestId('connection');
   await until('in the world', async () => (await connection.getAttribute('data-state')) === 'in-world', 90_000);

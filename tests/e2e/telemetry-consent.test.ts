@@ -22,6 +22,8 @@ interface Visit {
 async function visit(browser: Browser, base: string): Promise<Visit> {
   const context = await browser.newContext({ viewport: { width: 800, height: 500 } });
   const page = await context.newPage();
+  // Two software-rendered viewers on a loaded machine: a click may wait long for the page's main thread.
+  page.setDefaultTimeout(90_000);
   const posts: Visit['posts'] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
@@ -116,7 +118,7 @@ describe('the telemetry question', () => {
     }, 10_000);
     try {
       await expect
-        .poll(() => yes.posts.filter((p) => p.status === 201 || p.status === 200).length, {
+        .poll(() => yes.posts.filter((p) => p.status !== null && p.status >= 200 && p.status < 300).length, {
           timeout: BATCH_WAIT_MS,
           interval: 1000,
         })
@@ -150,6 +152,8 @@ describe('the telemetry question', () => {
     expect(await asked(no.page)).toBe(0);
     await expect.poll(() => toggle(no.page)).toBe('Telemetry: off');
     expect(no.posts).toHaveLength(0);
+    await yes.page.context().close();
+    await no.page.context().close();
   }, 400_000);
 
   it('shows the Build panel’s sentence box to a visitor with edit, and no model upload without create', async () => {
