@@ -28,6 +28,12 @@ async function shoot(page: Page, name: string): Promise<void> {
   writeFileSync(`${root}test-results/${name}.png`, await page.screenshot());
 }
 
+/**
+ * Clicks with the element's own click() (its handlers, a form's submit): on this loaded machine a mouse click through
+ * the input pipeline twice waited over 90 s for a compositor frame of the software-rendered page.
+ */
+const press = (l: Locator): Promise<void> => l.evaluate((el) => (el as HTMLElement).click());
+
 /** Waits until `ok` answers true (beforeAll has no expect.poll); the error names what never came. */
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
@@ -54,7 +60,7 @@ async function visit(browser: Browser, base: string): Promise<Page> {
 /** Types a sentence into the builder's panel and waits for the plan or the error. */
 async function describeBuild(page: Page, sentence: string): Promise<void> {
   await page.getByTestId('build-prompt').fill(sentence);
-  await page.getByTestId('build-describe').click();
+  await press(page.getByTestId('build-describe'));
   await expect
     .poll(async () => (await page.getByTestId('build-plan').count()) + (await page.getByTestId('build-error').count()), {
       timeout: 90_000,
@@ -82,7 +88,7 @@ describe('the Build panel', () => {
     browser = await launchChromium();
     builder = await visit(browser, server.url);
     watcher = await visit(browser, server.url);
-    await builder.getByTestId('build-button').click();
+    await press(builder.getByTestId('build-button'));
     await until('the sentence box', async () => (await builder.getByTestId('build-prompt').count()) === 1, 20_000);
     before = await prims(watcher);
   }, 300_000);
@@ -105,7 +111,7 @@ describe('the Build panel', () => {
     expect(await prims(builder)).toBe(before);
     expect(await prims(watcher)).toBe(before);
 
-    await builder.getByTestId('build-cancel').click();
+    await press(builder.getByTestId('build-cancel'));
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => builder.getByTestId('build-plan').count()).toBe(0);
     await watcher.waitForTimeout(2000);
@@ -116,7 +122,7 @@ describe('the Build panel', () => {
   it('commits an approved plan: the watcher sees the arch', async () => {
     await describeBuild(builder, 'a red arch over the fountain');
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(3);
-    await builder.getByTestId('build-commit').click();
+    await press(builder.getByTestId('build-commit'));
     await expect.poll(() => text(builder.getByTestId('build-done')), { timeout: 30_000 }).toContain('3 created');
     await expect.poll(() => ghosts(builder), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => prims(watcher), { timeout: 20_000 }).toBe(before + 3);
@@ -189,7 +195,7 @@ describe('the Build panel', () => {
     await shoot(builder, 'build-model-preview');
     expect(await prims(watcher)).toBe(before);
 
-    await builder.getByTestId('build-commit').click();
+    await press(builder.getByTestId('build-commit'));
     await expect.poll(() => text(builder.getByTestId('build-done')), { timeout: 30_000 }).toContain('1 created');
     await expect.poll(() => prims(watcher), { timeout: 20_000 }).toBe(before + 1);
     await expect.poll(async () => (await stats(watcher))?.models?.ready ?? 0, { timeout: 60_000 }).toBe(1);
