@@ -82,13 +82,16 @@ export default defineConfig({
       // STORM_DEV_AI_ENDPOINT / STORM_DEV_AI_MODEL become the Worker's AI_ENDPOINT / AI_MODEL. Deployments set the
       // real vars and the AI_KEY secret with wrangler instead.
       // STORM_DEV_TRUSTED_PLUGINS becomes TRUSTED_PLUGINS (the operator's trusted plugins, docs/plugins.md).
+      // STORM_DEV_GUEST_PERMISSIONS replaces wrangler.toml's GUEST_PERMISSIONS here (the Build panel's e2e gives its
+      // visitors `create`, as an operator may).
       config: () => {
-        const vars: Record<string, string> = {
-          ...(process.env.STORM_DEV_AI_ENDPOINT
-            ? { AI_ENDPOINT: process.env.STORM_DEV_AI_ENDPOINT, AI_MODEL: process.env.STORM_DEV_AI_MODEL ?? 'test-model' }
-            : {}),
-          ...(process.env.STORM_DEV_TRUSTED_PLUGINS ? { TRUSTED_PLUGINS: process.env.STORM_DEV_TRUSTED_PLUGINS } : {}),
-        };
+        const vars: Record<string, string> = {};
+        if (process.env.STORM_DEV_AI_ENDPOINT) {
+          vars.AI_ENDPOINT = process.env.STORM_DEV_AI_ENDPOINT;
+          vars.AI_MODEL = process.env.STORM_DEV_AI_MODEL ?? 'test-model';
+        }
+        if (process.env.STORM_DEV_TRUSTED_PLUGINS) vars.TRUSTED_PLUGINS = process.env.STORM_DEV_TRUSTED_PLUGINS;
+        if (process.env.STORM_DEV_GUEST_PERMISSIONS) vars.GUEST_PERMISSIONS = process.env.STORM_DEV_GUEST_PERMISSIONS;
         return Object.keys(vars).length > 0 ? { vars } : {};
       },
     }),

@@ -19,6 +19,7 @@ import {
   type Quat,
   SHAPE_PRESETS,
   type ShapePreset,
+  structureBlocks,
   Vec3,
   type VersionVector,
   type WorldAction,
@@ -570,20 +571,12 @@ export class WorldState {
     return { result, changed: true };
   }
 
-  /** Lays out a wall, stairs or a tower of boxes. */
+  /** Lays out a wall, stairs or a tower of boxes (shared/protocol structureBlocks: the viewer's preview uses it too). */
   private structure(
     a: Extract<WorldAction, { tool: 'create_structure' }>,
     spawn: (shape: ShapePreset, name: string, position: Vec3, rotation: Quat, scale: Vec3, color: Color) => StoredEntity,
   ): void {
-    const n = a.size ?? 4;
-    const color = a.color ?? [180, 170, 160, 255];
-    const [x, y, z] = a.position;
-    for (let i = 0; i < n; i++) {
-      if (a.structure === 'wall') spawn('box', `Wall ${i + 1}`, [x + i, y, z + 0.5], IDENTITY, [1, 0.3, 1], color);
-      else if (a.structure === 'stairs')
-        spawn('box', `Step ${i + 1}`, [x + i * 0.5, y, z + 0.125 + i * 0.25], IDENTITY, [0.5, 1.5, 0.25], color);
-      else spawn('box', `Storey ${i + 1}`, [x, y, z + 1.5 + i * 3], IDENTITY, [3, 3, 3], color);
-    }
+    for (const b of structureBlocks(a)) spawn('box', b.name, b.position, IDENTITY, b.scale, b.color);
   }
 
   /** Undoes a committed plan, unless anything it touched changed since (then nothing is undone). */

@@ -82,6 +82,37 @@ export function creationsOf(action: WorldAction): number {
   return 0;
 }
 
+/** One block of a structure: a box with its name, centre and size (metres). */
+export interface StructureBlock {
+  name: string;
+  position: [number, number, number];
+  scale: [number, number, number];
+  color: [number, number, number, number];
+}
+
+/** A structure's default colour (a light stone). */
+export const STRUCTURE_COLOR: [number, number, number, number] = [180, 170, 160, 255];
+
+/**
+ * The boxes a create_structure lays out (a wall along +x, stairs climbing +x, a tower of 3 m storeys): one layout for
+ * the world room that builds them and the viewer that previews them.
+ */
+export function structureBlocks(action: Extract<WorldAction, { tool: 'create_structure' }>): StructureBlock[] {
+  const n = action.size ?? 4;
+  const [r, g, b, a] = action.color ?? STRUCTURE_COLOR;
+  const [x, y, z] = action.position;
+  const blocks: StructureBlock[] = [];
+  for (let i = 0; i < n; i++) {
+    const color: [number, number, number, number] = [r, g, b, a];
+    if (action.structure === 'wall')
+      blocks.push({ name: `Wall ${i + 1}`, position: [x + i, y, z + 0.5], scale: [1, 0.3, 1], color });
+    else if (action.structure === 'stairs')
+      blocks.push({ name: `Step ${i + 1}`, position: [x + i * 0.5, y, z + 0.125 + i * 0.25], scale: [0.5, 1.5, 0.25], color });
+    else blocks.push({ name: `Storey ${i + 1}`, position: [x, y, z + 1.5 + i * 3], scale: [3, 3, 3], color });
+  }
+  return blocks;
+}
+
 /** The tool names, for UIs and prompts. */
 export const WORLD_TOOLS = WorldAction.options.map((o) => o.shape.tool.value);
 

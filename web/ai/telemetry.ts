@@ -78,6 +78,8 @@ export interface Telemetry {
   consentChanged(): void;
   /** Batches sent so far. */
   readonly sent: number;
+  /** Snapshots waiting in the batch being filled. */
+  readonly pending: number;
 }
 
 export function createTelemetry(options: TelemetryOptions): Telemetry {
@@ -114,6 +116,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     },
     get sent() {
       return sent;
+    },
+    get pending() {
+      return batch.length;
     },
   };
 }

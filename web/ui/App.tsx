@@ -1,7 +1,8 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 
-import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
-import type { MapRegion, PeerMotion } from '../../shared/protocol';
+import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { AiPlanAnswer, type MapRegion, type PeerMotion, type WorldAction } from '../../shared/protocol';
+import { AiError } from '../ai/errors';
 import { createTelemetry, type TelemetryConsent } from '../ai/telemetry';
 import { createAudioHost } from '../audio/audio-host';
 import type { LoadForecast, OptimPlan } from '../engine/metrics';
@@ -10,7 +11,9 @@ import type { LoadResult, PluginInfo } from '../plugins/host';
 import type { RenderEvent, RenderStats } from '../render/render-protocol';
 import type { PeerMotionStats, WorldCommand } from '../world/world-protocol';
 import { type ChatLine, connectionLabel, EMPTY_WORLD_VIEW, type WorldView, withWorldError } from '../world/world-snapshot';
+import { buildAccess, createOperator, modelPlacement, uploadModel } from './build';
 import { BadLinkNotice } from './components/BadLinkNotice';
+import { BuildPanel, type Prepared } from './components/BuildPanel';
 import { ChatPanel } from './components/ChatPanel';
 import { CopyLinkButton } from './components/CopyLinkButton';
 import { GridLoginForm } from './components/GridLoginForm';
@@ -121,9 +124,15 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     bytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     now: () => Date.now(),
   });
-  /** Metric snapshots (one a second) seen in world: the question comes a minute into a visit. */
-  const TELEMETRY_ASK_AFTER = 60;
-  const [inWorldSeconds, setInWorldSeconds] = createSignal(0);
+  /** The question comes a minute into a visit (the page's clock from the moment you stand in the world). */
+  const TELEMETRY_ASK_AFTER_MS = 60_000;
+  const [askTelemetry, setAskTelemetry] = createSignal(false);
+  const inWorld = createMemo(() => view().connection.state === 'in-world');
+  createEffect(() => {
+    if (consent() !== 'unasked' || !inWorld() || askTelemetry()) return;
+    const timer = setTimeout(() => setAskTelemetry(true), TELEMETRY_ASK_AFTER_MS);
+    onCleanup(() => clearTimeout(timer));
+  });
   const answerTelemetry = (on: boolean): void => {
     writeConsent(on ? 'on' : 'off');
     setConsent(on ? 'on' : 'off');
@@ -169,6 +178,54 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   // Clicks in the world are picked by the world worker; its answers go to the plugins with world:select.
   let nextPick = 1;
   const worldSend = (command: WorldCommand): void => world?.send(command);
+
+  // The Build panel (Finalverse, a token with edit or create): plans previewed as ghosts, committed when approved.
+  const [buildOpen, setBuildOpen] = createSignal(false);
+  const [ghosts, setGhosts] = createSignal(0);
+  /** Which way you face (radians from +x; the world worker starts you facing north, +y). */
+  let facing = Math.PI / 2;
+  const operator = createOperator(worldSend);
+  const access = () => buildAccess(view().permissions);
+  const buildAvailable = () => view().world?.kind === 'fv' && inWorld() && (access().edit || access().create);
+  const failure = (err: unknown): Prepared =>
+    err instanceof AiError
+      ? { ok: false, code: err.code, message: err.message }
+      : { ok: false, code: 'ai_unavailable', message: 'ai: the plan could not be made' };
+  const describeBuild = async (prompt: string): Promise<Prepared> => {
+    try {
+      const answer = await ai.cascade.dispatch({ task: 'build', input: { prompt } });
+      const parsed = AiPlanAnswer.safeParse(answer.result);
+      if (!parsed.success || parsed.data.plan.op !== 'prepare')
+        return { ok: false, code: 'ai_unavailable', message: 'ai: the language tier answered something that is not a plan' };
+      return { ok: true, plan: parsed.data.plan, what: `“${prompt}”:` };
+    } catch (err) {
+      return failure(err);
+    }
+  };
+  const uploadAndPrepare = async (file: File): Promise<Prepared> => {
+    const self = view().self;
+    const session = self ? await ai.session() : null;
+    if (!self || !session)
+      return { ok: false, code: 'build_not_in_world', message: 'build: a model is placed in the Finalverse world you stand in' };
+    const up = await uploadModel(await file.arrayBuffer(), file.name, session.token);
+    if (!up.ok) return up;
+    const { model } = up;
+    const action: WorldAction = {
+      tool: 'create_model',
+      model: model.hash,
+      position: modelPlacement(self.position, facing, model.size),
+      name: file.name.replace(/\.(glb|gltf)$/i, '').slice(0, 60) || 'Model',
+    };
+    const prepared = await operator.operate({ op: 'prepare', actions: [action] });
+    if (prepared.op === 'prepare')
+      return {
+        ok: true,
+        plan: prepared,
+        what: `${file.name} (${model.triangles} triangles${model.created ? '' : ', uploaded before'}):`,
+      };
+    if (prepared.op === 'failed') return { ok: false, code: prepared.code, message: prepared.message };
+    return { ok: false, code: 'build_upload_failed', message: `build: the world answered ${prepared.op} to a prepare` };
+  };
 
   // Plugins (docs/plugins.md): each untrusted plugin in a sandbox Worker of its own, hosted by this page.
   const [pluginList, setPluginList] = createSignal<PluginInfo[]>([]);
@@ -256,6 +313,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           camera: () => viewProj(),
           plugins: () => plugins(),
           aiDispatch: (request: unknown) => ai.cascade.dispatch(request),
+          telemetry: () => ({ consent: consent(), sent: telemetry.sent, pending: telemetry.pending }),
         },
       });
     }
@@ -264,6 +322,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       ? null
       : startLiveWorld(render, (event) => {
           ai.deliver(event);
+          operator.deliver(event);
           switch (event.type) {
             case 'view':
               setView(event.view);
@@ -312,11 +371,18 @@ export function App(props: { canvas: HTMLCanvasElement }) {
               // The AI worker answers each snapshot with a load forecast (web/ui/page-ai.ts).
               ai.metrics(event.snapshot);
               telemetry.push(event.snapshot);
-              if (consent() === 'unasked' && view().connection.state === 'in-world') setInWorldSeconds((n) => n + 1);
+              break;
+            case 'preview':
+              setGhosts(event.ghosts);
               break;
           }
         });
-    const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
+    const stopInput = captureInput(props.canvas, (intent) => {
+      // An intent's yaw is a turn; you face the sum of them (as the world worker does, web/ui/live-world.ts).
+      facing += intent.yaw;
+      if (world) world.steer(intent);
+      else steerCamera(render, intent);
+    });
     // A click (not a drag) on the world: the ray through it goes to the world worker's pick.
     let down: { x: number; y: number; id: number } | null = null;
     const onDown = (e: PointerEvent) => {
@@ -512,6 +578,17 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             + Box
           </button>
         </Show>
+        <Show when={buildAvailable()}>
+          <button
+            type="button"
+            data-testid="build-button"
+            onClick={() => setBuildOpen(!buildOpen())}
+            aria-expanded={buildOpen()}
+            title="Build with a sentence or a glTF model"
+          >
+            Build
+          </button>
+        </Show>
         <SoundControls settings={sound()} onToggle={(on) => audio.setEnabled(on)} onVolume={(v) => audio.setVolume(v)} />
         <Show when={view().connection.state === 'in-world'}>
           <PeerToggle
@@ -537,7 +614,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
             Map
           </button>
         </Show>
-        <Show when={consent() === 'unasked' && inWorldSeconds() >= TELEMETRY_ASK_AFTER}>
+        <Show when={consent() === 'unasked' && askTelemetry()}>
           <TelemetryPrompt onAnswer={answerTelemetry} />
         </Show>
         <TelemetryToggle consent={consent()} onToggle={answerTelemetry} />
@@ -582,6 +659,19 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         plugins={pluginList()}
         onSaveTrace={() => world?.send({ type: 'trace' })}
       />
+      <Show when={buildOpen() && buildAvailable()}>
+        <BuildPanel
+          ask={aiConfigured() && access().edit}
+          upload={access().create}
+          ghosts={ghosts()}
+          describe={describeBuild}
+          uploadModel={uploadAndPrepare}
+          preview={(actions) => worldSend({ type: 'preview', actions })}
+          clearPreview={() => worldSend({ type: 'preview-clear' })}
+          commit={(planId) => operator.operate({ op: 'commit', planId })}
+          onClose={() => setBuildOpen(false)}
+        />
+      </Show>
       <Show when={pluginsOpen()}>
         <PluginsPanel
           plugins={pluginList()}

@@ -22,10 +22,13 @@ export interface PageAi {
   metrics(snapshot: MetricSnapshot): void;
   /** Whether the edge has a language model (GET /api/ai; false until it answered). */
   configured(): boolean;
+  /**
+   * The Finalverse world you are in and the token its socket holds (asked of the world worker), or null: the Build
+   * panel uploads models with it, so the plan that places them is that visitor's; the plugin review pays with it.
+   */
+  session(): Promise<WorldSession | null>;
   /** Feed the world's events here (the answers to the session-token asks). */
   deliver(event: WorldEvent): void;
-  /** The world socket's Finalverse world and token (null: none, or no answer in time); the plugin review pays with it. */
-  session(): Promise<WorldSession | null>;
   stop(): void;
 }
 

@@ -46,6 +46,8 @@ export interface Place {
   origin: [number, number];
   /** The regions shown (a grid session: the one you are in and its neighbours), in the session frame. */
   regions?: { name: string; origin: [number, number]; size: [number, number] }[];
+  /** What your token lets you do here: the welcome's permission bits (0 before it, and on a grid). */
+  permissions?: number;
 }
 export const CurrentPlace = defineResource<Place>('world/place');
 
@@ -83,7 +85,7 @@ export const NetStateChanged = defineEvent<{ state: NetConnectionState; detail: 
 /** A new connection began: everything the old one delivered is gone. */
 export const WorldReset = defineEvent<{ connection: number }>('world/reset');
 /** The room welcomed you. */
-export const Welcomed = defineEvent<{ avatar: number; bounds: Bounds; resumed: boolean }>('net/welcome');
+export const Welcomed = defineEvent<{ avatar: number; bounds: Bounds; resumed: boolean; permissions: number }>('net/welcome');
 /** Entities appeared (server ids). */
 export const Spawned = defineEvent<number>('net/spawned', { capacity: 1 << 20 });
 /** A snapshot's last part was applied: the state is complete. */

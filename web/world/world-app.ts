@@ -38,6 +38,7 @@ import { NetLinkKey, netPlugin } from './plugins/net';
 import { p2pPlugin } from './plugins/p2p';
 import { physicsPlugin } from './plugins/physics';
 import { pickPlugin } from './plugins/pick';
+import { previewPlugin } from './plugins/preview';
 import { renderExtractPlugin } from './plugins/render-extract';
 import { soundPlugin } from './plugins/sound';
 import { terrainPlugin } from './plugins/terrain';
@@ -68,7 +69,14 @@ function sessionPlugin(): Plugin {
           const link = app.resource(NetLinkKey);
           for (const c of commands.read()) {
             if (c.type === 'connect') {
-              Object.assign(place, { kind: c.kind, name: c.world, size: [256, 256], bounds: null, origin: [0, 0] });
+              Object.assign(place, {
+                kind: c.kind,
+                name: c.world,
+                size: [256, 256],
+                bounds: null,
+                origin: [0, 0],
+                permissions: 0,
+              });
               link.open({
                 origin: c.origin,
                 world: c.world,
@@ -77,7 +85,14 @@ function sessionPlugin(): Plugin {
               });
             } else if (c.type === 'connect-grid') {
               // A grid session's token came with its login (the password never reaches this worker).
-              Object.assign(place, { kind: 'os', name: c.region, size: [...c.size], bounds: null, origin: [0, 0] });
+              Object.assign(place, {
+                kind: 'os',
+                name: c.region,
+                size: [...c.size],
+                bounds: null,
+                origin: [0, 0],
+                permissions: 0,
+              });
               link.open({
                 origin: c.origin,
                 world: c.socket.slice('/ws/grid/'.length),
@@ -90,6 +105,8 @@ function sessionPlugin(): Plugin {
           for (const e of errors.read()) app.resource(Outbox).post({ type: 'error', code: e.code, message: e.message });
           for (const w of welcomes.read()) {
             place.bounds = w.bounds;
+            // A grid's welcome carries the GridSession's bits, not a Finalverse world's tool permissions.
+            place.permissions = place.kind === 'fv' ? w.permissions : 0;
             if (place.kind === 'fv')
               place.size = [Math.round(w.bounds.max[0] - w.bounds.min[0]), Math.round(w.bounds.max[1] - w.bounds.min[1])];
           }
@@ -180,6 +197,7 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
     inputPlugin(),
     chatPlugin(),
     operationsPlugin(),
+    previewPlugin(),
     hudPlugin({ plan: planView, workers: options.workers }),
     metricsPlugin({ buffers: [sync, renderList], renderList, ...(options.heapBytes ? { heapBytes: options.heapBytes } : {}) }),
     soundPlugin(),

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   MAX_CHAT_BYTES,
+  MAX_PLAN_ACTIONS,
   type MapRegion,
   MapRequest,
   type OperationResult,
@@ -12,6 +13,7 @@ import {
   PeerMotion,
   Teleport,
   type Travel,
+  WorldAction,
   WorldOperation,
 } from '../../shared/protocol';
 import type { AudioFrame } from '../audio/audio-protocol';
@@ -61,6 +63,13 @@ export const WorldCommand = z.discriminatedUnion('type', [
    * are prepared for the visitor it names, so that this visitor's socket can commit them.
    */
   z.object({ type: z.literal('session-token'), id: z.number().int().min(0).max(0xffff_ffff) }),
+  /**
+   * Shows a prepared plan's actions in the world as translucent ghosts, drawn by this viewer only (the preview plugin,
+   * web/world/plugins/preview.ts); replaces any preview shown. Answered by `preview`.
+   */
+  z.object({ type: z.literal('preview'), actions: z.array(WorldAction).min(1).max(MAX_PLAN_ACTIONS) }),
+  /** Removes the preview's ghosts. Answered by `preview`. */
+  z.object({ type: z.literal('preview-clear') }),
   z.object({ type: z.literal('close') }),
   /** Asks for the engine's profiling spans as a Chrome trace and its metric snapshots (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
@@ -122,6 +131,8 @@ export type WorldEvent =
   | { type: 'terrain'; field: TerrainField; waterLevel: number | null; textures: TerrainTextures | null }
   /** A build committed: the new entities' server ids. */
   | { type: 'built'; created: number[] }
+  /** The preview plugin drew (or removed) a plan's ghosts: how many it draws now. */
+  | { type: 'preview'; ghosts: number }
   /** The result of an `operate` command (its id). */
   | { type: 'operated'; id: number; result: OperationResult }
   /** The answer to `session-token`: the Finalverse world and token of the connection, or nulls when there is none. */

@@ -81,6 +81,11 @@ export interface WorldView {
     origin: [number, number];
     regions: { name: string; origin: [number, number]; size: [number, number] }[];
   } | null;
+  /**
+   * What your token lets you do in the Finalverse world you are in: the welcome's permission bits (join 1, chat 2,
+   * edit 4, create 8; PERMISSION_BITS); 0 before the welcome and on a grid.
+   */
+  permissions: number;
   self: PersonView | null;
   people: PersonView[];
   /** Hover texts near you (nearest first, capped). */
@@ -90,9 +95,13 @@ export interface WorldView {
   perf: PerfView;
 }
 
+/** The permission bits of a Finalverse token (edge/auth/permissions.ts PERMISSION; the welcome carries them). */
+export const PERMISSION_BITS = { join: 1, chat: 2, edit: 4, create: 8 } as const;
+
 export const EMPTY_WORLD_VIEW: WorldView = {
   connection: { state: 'idle' },
   world: null,
+  permissions: 0,
   self: null,
   people: [],
   hoverTexts: [],

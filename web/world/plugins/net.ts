@@ -261,7 +261,7 @@ export class SceneApplier {
         if (msg.resumed)
           for (const [netId, ecs] of [...this.index.byNet])
             if (netId !== msg.avatar && this.app.world.isAlive(ecs) && this.app.world.has(ecs, Avatar)) this.despawn(netId);
-        app.send(Welcomed, { avatar: msg.avatar, bounds: msg.bounds, resumed: msg.resumed });
+        app.send(Welcomed, { avatar: msg.avatar, bounds: msg.bounds, resumed: msg.resumed, permissions: msg.permissions });
         return;
       }
       case 'snapshot': {
