@@ -35,25 +35,39 @@ function configured(env: Env): AiConfig {
   return config;
 }
 
-aiRoutes.post('/api/ai', async (c) => {
-  const config = configured(c.env);
-  const token = bearer(c.req.header('authorization'));
-  const request = await jsonBody(c.req.raw, AiPlanRequest, 'POST /api/ai');
-  const claims = await requireToken(c.env, token, 'edit', request.world);
-  const room = c.env.WORLD_ROOM.getByName(request.world);
-  const begun = await room.aiBegin(request.world, claims.sub, request.center, {
+/**
+ * Opens one language-tier call in `world`'s room under its limits (per visitor and per world each minute, tokens per
+ * day): the room, and the entities near `center` (checked: RPC results lose their tuple types on the way). Throws
+ * 404 world_not_found, or 429 with the limit's code.
+ */
+async function beginAi(
+  env: Env,
+  config: AiConfig,
+  world: string,
+  visitor: string,
+  center: [number, number, number],
+): Promise<{ room: ReturnType<Env['WORLD_ROOM']['getByName']>; nearby: EntityInfo[] }> {
+  const room = env.WORLD_ROOM.getByName(world);
+  const begun = await room.aiBegin(world, visitor, center, {
     perVisitorPerMinute: AI_PER_VISITOR_PER_MINUTE,
     perWorldPerMinute: AI_PER_WORLD_PER_MINUTE,
     dailyTokens: config.dailyTokens,
   });
   if (!begun.ok) {
-    if (begun.code === 'world_not_found') throw new EdgeError(404, 'world_not_found', `edge: no world named "${request.world}"`);
+    if (begun.code === 'world_not_found') throw new EdgeError(404, 'world_not_found', `edge: no world named "${world}"`);
     throw new EdgeError(429, begun.code, begun.message);
   }
+  return { room, nearby: EntityInfo.array().parse(begun.nearby) };
+}
+
+aiRoutes.post('/api/ai', async (c) => {
+  const config = configured(c.env);
+  const token = bearer(c.req.header('authorization'));
+  const request = await jsonBody(c.req.raw, AiPlanRequest, 'POST /api/ai');
+  const claims = await requireToken(c.env, token, 'edit', request.world);
+  const { room, nearby } = await beginAi(c.env, config, request.world, claims.sub, request.center);
   let spent = 0;
   try {
-    // RPC results lose their tuple types on the way; the schemas give them back (and check them).
-    const nearby = EntityInfo.array().parse(begun.nearby);
     const plan = await planFromSentence(config, request.prompt, request.center, nearby, (n) => {
       spent += n;
     });
@@ -81,17 +95,8 @@ aiRoutes.post('/api/ai/plugin-review', async (c) => {
   // Up to 64 Ki characters of manifest and code, which JSON escaping and UTF-8 may make up to a few times as many bytes.
   const request = await jsonBody(c.req.raw, PluginReviewRequest, 'POST /api/ai/plugin-review', 256 * 1024);
   const claims = await requireToken(c.env, token, 'join', request.world);
-  const room = c.env.WORLD_ROOM.getByName(request.world);
-  // The same gate as plans (per visitor and per world each minute, tokens per day); the entities it finds are unused.
-  const begun = await room.aiBegin(request.world, claims.sub, [0, 0, 0], {
-    perVisitorPerMinute: AI_PER_VISITOR_PER_MINUTE,
-    perWorldPerMinute: AI_PER_WORLD_PER_MINUTE,
-    dailyTokens: config.dailyTokens,
-  });
-  if (!begun.ok) {
-    if (begun.code === 'world_not_found') throw new EdgeError(404, 'world_not_found', `edge: no world named "${request.world}"`);
-    throw new EdgeError(429, begun.code, begun.message);
-  }
+  // The same gate as plans; the entities it finds are unused.
+  const { room } = await beginAi(c.env, config, request.world, claims.sub, [0, 0, 0]);
   let spent = 0;
   try {
     const { review, tokens } = await reviewPlugin(config, request, (n) => {
