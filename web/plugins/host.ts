@@ -746,20 +746,30 @@ export class PluginHost {
     };
     channel.port1.onmessage = (e) => this.receive(p, e.data);
     worker.postMessage({ t: 'port' }, [channel.port2]);
+    await this.sendLoad(p, code, token, spawned);
+  }
+
+  /**
+   * Both kinds of start end here: the plugin gets its code, permissions and bus token over its port (a trusted one
+   * also the integrity, which its runner checks again), and the host waits for it to load.
+   */
+  private async sendLoad(p: Loaded, code: string, token: string, spawned: number, integrity?: string): Promise<void> {
+    const { manifest } = p;
     p.token = token;
     this.scheduleTokenRenewal(p);
     const loaded = new Promise<string | undefined>((resolve) => {
       p.loadedWaiter = resolve;
     });
-    this.post(p, {
-      t: 'load',
-      name,
+    const load = {
+      t: 'load' as const,
+      name: manifest.name,
       code,
       permissions: [...manifest.permissions],
-      token: p.token,
+      token,
       api: STORM_PLUGIN_API,
       ack: publishPatterns(manifest).length > 0,
-    });
+    };
+    this.post(p, integrity === undefined ? load : { ...load, integrity });
     await this.finishStart(p, loaded, spawned);
   }
 
@@ -774,23 +784,8 @@ export class PluginHost {
     p.secondStart = spawned;
     this.plugins.set(name, p);
     p.port = runtime.open(name, (data) => this.receiveTrusted(p, data));
-    p.token = token;
-    this.scheduleTokenRenewal(p);
-    const loaded = new Promise<string | undefined>((resolve) => {
-      p.loadedWaiter = resolve;
-    });
-    this.post(p, {
-      t: 'load',
-      name,
-      code,
-      integrity: manifest.integrity,
-      permissions: [...manifest.permissions],
-      token,
-      api: STORM_PLUGIN_API,
-      ack: publishPatterns(manifest).length > 0,
-    });
     this.lastLoadMs = { ...this.lastLoadMs, warm: 1 };
-    await this.finishStart(p, loaded, spawned);
+    await this.sendLoad(p, code, token, spawned, manifest.integrity);
   }
 
   /** What a trusted plugin's runner sends: its reports, or the sandbox's messages (checked the same way). */
