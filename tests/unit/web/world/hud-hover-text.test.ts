@@ -1,37 +1,16 @@
 /** The HUD snapshot's hover texts: nearby objects' floating text, placed just above them, from Storm frames. */
 import { describe, expect, it } from 'vitest';
 import type { Delta, Entity, ServerMessage } from '../../../../shared/protocol';
-import { Commands } from '../../../../web/world/keys';
 import { HOVER_TEXT_MAX, HOVER_TEXT_RANGE } from '../../../../web/world/plugins/hud';
-import { createWorldApp } from '../../../../web/world/world-app';
-import type { WorldEvent } from '../../../../web/world/world-protocol';
 import type { HoverTextView } from '../../../../web/world/world-snapshot';
 import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
-import { fakeConnection } from '../../../support/fake-connection';
+import { worldHarness } from '../../../support/world-harness';
 
 /** You stand here. */
 const ME: [number, number, number] = [100, 100, 20];
 
 function harness() {
-  let t = 1000;
-  const posts: WorldEvent[] = [];
-  let deliver: (m: ServerMessage) => void = () => {};
-  const world = createWorldApp({
-    post: (e) => posts.push(e),
-    now: () => t,
-    hardwareConcurrency: 4,
-    workers: 2,
-    connect: (options) => {
-      deliver = (m) => options.onMessage?.(m);
-      return fakeConnection();
-    },
-  });
-  const step = (ms = 16) => {
-    t += ms;
-    world.frame(ms / 1000);
-  };
-  world.app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'os' });
-  step();
+  const { posts, deliver, step } = worldHarness({ kind: 'os' });
   let tick = 1;
   const send = (...msgs: ServerMessage[]) => {
     for (const m of msgs) deliver(m);

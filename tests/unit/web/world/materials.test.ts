@@ -3,35 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_FACE_MATERIAL, type FaceMaterial, type ServerMessage } from '../../../../shared/protocol';
 import { Sculpt, Surface } from '../../../../web/scene/components';
 import { MATERIAL_FIELD, MATERIAL_FLAGS, MaterialTableReader } from '../../../../web/scene/material-table';
-import { Commands, Entities, Materials } from '../../../../web/world/keys';
-import { createWorldApp } from '../../../../web/world/world-app';
-import type { WorldEvent } from '../../../../web/world/world-protocol';
+import { Entities, Materials } from '../../../../web/world/keys';
 import { testEntity, testWelcome } from '../../../support/entities';
-import { fakeConnection } from '../../../support/fake-connection';
+import { worldHarness } from '../../../support/world-harness';
 
 const CHECKER = 'ada1326f-d5c7-414a-b86b-521f4d63498e';
 const MESH = '20009cd8-5313-4566-b91a-479fad4d36dc';
 
 function harness() {
-  let t = 1000;
-  const posts: WorldEvent[] = [];
-  let deliver: (m: ServerMessage) => void = () => {};
-  const world = createWorldApp({
-    post: (e) => posts.push(e),
-    now: () => t,
-    hardwareConcurrency: 4,
-    workers: 2,
-    connect: (options) => {
-      deliver = (m) => options.onMessage?.(m);
-      return fakeConnection();
-    },
-  });
-  const step = (ms = 16) => {
-    t += ms;
-    world.frame(ms / 1000);
-  };
-  world.app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'os' });
-  step();
+  const { world, posts, deliver, step } = worldHarness({ kind: 'os' });
   const send = (...msgs: ServerMessage[]) => {
     for (const m of msgs) deliver(m);
     step(300);

@@ -1,15 +1,13 @@
 /** Picking: a ray meets the nearest oriented box; the world's pick plugin answers `pick` with what the ray met. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ServerMessage, SHAPE_PRESETS } from '../../../../shared/protocol';
+import { SHAPE_PRESETS } from '../../../../shared/protocol';
 import { Commands } from '../../../../web/world/keys';
 import { nearestHit, rayBoxDistance } from '../../../../web/world/pick';
-import { createWorldApp } from '../../../../web/world/world-app';
-import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
-import { fakeConnection } from '../../../support/fake-connection';
+import { WorldCommand } from '../../../../web/world/world-protocol';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
+import { worldHarness } from '../../../support/world-harness';
 
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
 const IDENTITY = [0, 0, 0, 1];
 const yaw = (a: number) => [0, 0, Math.sin(a / 2), Math.cos(a / 2)];
 
@@ -74,48 +72,16 @@ describe('nearestHit', () => {
 });
 
 function harness() {
-  let t = 1000;
-  const posts: WorldEvent[] = [];
-  let deliver: (m: ServerMessage) => void = () => {};
-  const world = createWorldApp({
-    post: (e) => posts.push(e),
-    now: () => t,
-    hardwareConcurrency: 4,
-    workers: 2,
-    connect: (options) => {
-      deliver = (m) => options.onMessage?.(m);
-      return fakeConnection();
-    },
-  });
-  const step = () => {
-    t += 16;
-    world.frame(0.016);
-  };
-  world.app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
-  step();
-  deliver({
-    type: 'welcome',
-    version: 1,
-    session: 's',
-    avatar: 1,
-    bounds,
-    serverTime: 0,
-    tick: 1,
-    resumed: false,
-    permissions: 3,
-  });
-  deliver({
-    type: 'snapshot',
-    tick: 1,
-    part: 0,
-    parts: 1,
-    entities: [
+  const { world, posts, deliver, step } = worldHarness();
+  deliver(testWelcome(1, { permissions: 3 }));
+  deliver(
+    testSnapshot([
       testEntity(1, { kind: 'avatar', position: [100, 100, 20], scale: [0.6, 0.6, 1.8], name: 'me' }),
       testEntity(2, { kind: 'avatar', position: [100, 110, 20], scale: [0.6, 0.6, 1.8], name: 'Ada Lovelace' }),
       testEntity(30, { name: 'Fountain orb', position: [100, 120, 20], scale: [1.6, 1.6, 1.6], shape: SHAPE_PRESETS.sphere }),
       testEntity(31, { name: 'Bench', position: [110, 100, 20], scale: [2, 0.6, 0.5], rotation: [0, 0, 0, 1] }),
-    ],
-  });
+    ]),
+  );
   step();
   const pick = (id: number, origin: number[], dir: number[]) => {
     world.app.send(Commands, WorldCommand.parse({ type: 'pick', id, origin, dir }));

@@ -1,55 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { type ServerMessage, SHAPE_PRESETS, type WorldAction } from '../../../../shared/protocol';
+import { SHAPE_PRESETS, type WorldAction } from '../../../../shared/protocol';
 import { Faces, Local, Model, modelHashAt, NetId, Shape, Transform } from '../../../../web/scene/components';
 import { RenderListReader } from '../../../../web/scene/render-list';
 import { Commands, Entities } from '../../../../web/world/keys';
 import { DELETE_GHOST_COLOR, GHOST_ALPHA } from '../../../../web/world/plugins/preview';
-import { createWorldApp } from '../../../../web/world/world-app';
-import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
-import { testEntity } from '../../../support/entities';
-import { fakeConnection } from '../../../support/fake-connection';
+import { WorldCommand } from '../../../../web/world/world-protocol';
+import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
+import { worldHarness } from '../../../support/world-harness';
 
-const bounds = { min: [0, 0, -16] as [number, number, number], max: [256, 256, 240] as [number, number, number] };
-const welcome: ServerMessage = {
-  type: 'welcome',
-  version: 1,
-  session: 's-1',
-  avatar: 100,
-  bounds,
-  serverTime: 0,
-  tick: 1,
-  resumed: false,
-  permissions: 15,
-};
 const HASH = '0123456789abcdef'.repeat(4);
 
 function harness() {
-  let t = 1000;
-  const posts: WorldEvent[] = [];
-  let deliver: ((m: ServerMessage) => void) | undefined;
-  const world = createWorldApp({
-    post: (e) => posts.push(e),
-    now: () => t,
-    hardwareConcurrency: 8,
-    workers: 2,
-    connect: (options) => {
-      deliver = (m) => options.onMessage?.(m);
-      options.onState?.('open');
-      return fakeConnection();
-    },
-  });
+  const { world, posts, deliver, step } = worldHarness({ hardwareConcurrency: 8, opens: true });
   const app = world.app;
-  const step = (ms = 16) => {
-    t += ms;
-    world.frame(ms / 1000);
-  };
   const command = (c: unknown) => {
     app.send(Commands, WorldCommand.parse(c));
     step();
   };
-  command({ type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind: 'fv' });
-  deliver?.(welcome);
-  deliver?.({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [testEntity(7, { scale: [2, 1, 1] }), testEntity(8)] });
+  deliver(testWelcome(100, { session: 's-1', permissions: 15 }));
+  deliver(testSnapshot([testEntity(7, { scale: [2, 1, 1] }), testEntity(8)]));
   step();
   const ghostIds = () => app.world.query({ all: [Local, Transform] }).entities();
   const ghosts = () =>

@@ -3,37 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_SOUNDS, type EntitySound, NO_SOUND_ASSET, type ServerMessage, SOUND_FLAGS } from '../../../../shared/protocol';
 import type { AudioFrame } from '../../../../web/audio/audio-protocol';
 import { Sound } from '../../../../web/scene/components';
-import { Commands, Entities } from '../../../../web/world/keys';
+import { Entities } from '../../../../web/world/keys';
 import { listenerAt, selectAudible } from '../../../../web/world/plugins/sound';
-import { createWorldApp } from '../../../../web/world/world-app';
-import type { WorldEvent } from '../../../../web/world/world-protocol';
 import { testEntity, testSnapshot, testWelcome } from '../../../support/entities';
-import { fakeConnection } from '../../../support/fake-connection';
+import { worldHarness } from '../../../support/world-harness';
 
 const A = '6cb0fc1b-a0b0-47e4-92a3-2ef8a9d7a30c';
 const B = '0b000000-0000-4000-8000-00000000000b';
 const loop = (asset: string, gain = 1, radius = 0): EntitySound => ({ asset, gain, radius, flags: SOUND_FLAGS.loop });
 
 function harness(kind: 'fv' | 'os' = 'os') {
-  let t = 1000;
-  const posts: WorldEvent[] = [];
-  let deliver: (m: ServerMessage) => void = () => {};
-  const world = createWorldApp({
-    post: (e) => posts.push(e),
-    now: () => t,
-    hardwareConcurrency: 4,
-    workers: 2,
-    connect: (options) => {
-      deliver = (m) => options.onMessage?.(m);
-      return fakeConnection();
-    },
-  });
-  const step = (ms = 16) => {
-    t += ms;
-    world.frame(ms / 1000);
-  };
-  world.app.send(Commands, { type: 'connect', origin: 'http://127.0.0.1:5173', world: 'plaza', kind });
-  step();
+  const { world, posts, deliver, step } = worldHarness({ kind });
   const frames = (): AudioFrame[] => posts.flatMap((e) => (e.type === 'audio' ? [e.frame] : []));
   const send = (...msgs: ServerMessage[]) => {
     for (const m of msgs) deliver(m);
