@@ -1,4 +1,5 @@
 /** Picking: which entity a ray from the camera meets first (ray against each entity's oriented box; pure). */
+import { type QuatLike, quatRotate } from '../../shared/math/quat';
 
 /** What a click in the world selected (the `picked` event; plugins with world:select get it as is). */
 export interface PickedObject {
@@ -33,30 +34,13 @@ export function rayBoxDistance(
   scale: ArrayLike<number>,
 ): number | null {
   // Into the box's frame: rotate by the conjugate quaternion.
-  const qx = -(rotation[0] ?? 0);
-  const qy = -(rotation[1] ?? 0);
-  const qz = -(rotation[2] ?? 0);
-  const qw = rotation[3] ?? 1;
-  const rot = (v: ArrayLike<number>): [number, number, number] => {
-    const x = v[0] ?? 0;
-    const y = v[1] ?? 0;
-    const z = v[2] ?? 0;
-    // v' = v + 2w(q×v) + 2q×(q×v)
-    const cx = qy * z - qz * y;
-    const cy = qz * x - qx * z;
-    const cz = qx * y - qy * x;
-    return [
-      x + 2 * (qw * cx + (qy * cz - qz * cy)),
-      y + 2 * (qw * cy + (qz * cx - qx * cz)),
-      z + 2 * (qw * cz + (qx * cy - qy * cx)),
-    ];
-  };
-  const o = rot([
+  const inverse: QuatLike = [-(rotation[0] ?? 0), -(rotation[1] ?? 0), -(rotation[2] ?? 0), rotation[3] ?? 1];
+  const o = quatRotate(inverse, [
     (origin[0] ?? 0) - (position[0] ?? 0),
     (origin[1] ?? 0) - (position[1] ?? 0),
     (origin[2] ?? 0) - (position[2] ?? 0),
   ]);
-  const d = rot(dir);
+  const d = quatRotate(inverse, [dir[0] ?? 0, dir[1] ?? 0, dir[2] ?? 0]);
   let near = 0;
   let far = Number.POSITIVE_INFINITY;
   for (let k = 0; k < 3; k++) {
