@@ -11,6 +11,7 @@ import { SHAPE_PRESETS } from '../../shared/protocol';
 import { type ComponentDef, type EntityId, type MemoryMode, NO_ENTITY, type Plugin, type World } from '../engine';
 import {
   Faces,
+  Ghost,
   Local,
   LocalPose,
   Model,
@@ -82,8 +83,8 @@ export function embedPlugin(options: EmbedPluginOptions): Plugin {
           },
           // A host entity has no server id; NetId would make it look like one of the server's. Sound's asset
           // column indexes the sound plugin's own table, Surface and Sculpt the material table: a host cannot fill those.
-          // Model names an edge-stored glTF model; host entities do not draw models (yet).
-          open: (def) => def !== NetId && def !== Sound && def !== Surface && def !== Sculpt && def !== Model,
+          // Model names an edge-stored glTF model; host entities do not draw models (yet). Ghost is the Build panel's.
+          open: (def) => def !== NetId && def !== Sound && def !== Surface && def !== Sculpt && def !== Model && def !== Ghost,
         },
       });
       const commands = app.reader(Commands);

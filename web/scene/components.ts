@@ -47,6 +47,12 @@ export const NetId = defineComponent('NetId', { id: 'u32', parent: 'u32' });
 export const Local = defineComponent('Local', {});
 
 /**
+ * Marks a Build panel preview's ghost (web/world/plugins/preview.ts; always with Local): a plan not yet built, so not
+ * one of the world's prims (the HUD's count and minimap leave it out), unlike a plugin's or host page's local entity.
+ */
+export const Ghost = defineComponent('Ghost', {});
+
+/**
  * An entity's attached sound (shared/protocol EntitySound): `asset` indexes the sound plugin's asset table
  * (columns hold no strings), `radius` 0 means the default 20 m, `flags` are SL SoundFlags. Only audible sounds
  * have the component.
@@ -108,4 +114,5 @@ export const VIEWER_COMPONENTS = [
   Surface,
   Sculpt,
   Model,
+  Ghost,
 ] as const;

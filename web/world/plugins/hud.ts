@@ -3,7 +3,7 @@
  * minimap points, performance with the allocation plan and every system's time), read from the ECS through queries.
  */
 import type { Plugin, SystemContext, World } from '../../engine';
-import { Avatar, Local, NetId, Shape, Transform } from '../../scene/components';
+import { Avatar, Ghost, NetId, Shape, Transform } from '../../scene/components';
 import { Clock, CurrentPlace, Entities, type NetIndex, NetStateChanged, Outbox, selfEntity } from '../keys';
 import { EMPTY_WORLD_VIEW, type HoverTextView, type PersonView, type PlanView, type WorldView } from '../world-snapshot';
 import { NetLinkKey } from './net';
@@ -11,8 +11,8 @@ import { NetLinkKey } from './net';
 export const VIEW_INTERVAL_MS = 250;
 const MAP_POINTS = 4000;
 const PEOPLE = { all: [Avatar, NetId, Transform] };
-/** The world's prims (a build preview's ghosts are Local: drawn here only, not part of the world). */
-const PRIMS = { all: [Shape, Transform], none: [Local] };
+/** The prims you see: the world's and local ones (a plugin's, a host page's), not a build preview's ghosts. */
+const PRIMS = { all: [Shape, Transform], none: [Ghost] };
 /** Hover texts are shown within this many metres of your avatar (SL's own range is about as far)… */
 export const HOVER_TEXT_RANGE = 64;
 /** …the nearest this many of them… */

@@ -7,7 +7,7 @@
  */
 import { SHAPE_PRESETS, structureBlocks, type WorldAction } from '../../../shared/protocol';
 import type { EntityId, Plugin, World } from '../../engine';
-import { Faces, Local, MAX_FACE_COLORS, Model, Shape, Transform } from '../../scene/components';
+import { Faces, Ghost, Local, MAX_FACE_COLORS, Model, Shape, Transform } from '../../scene/components';
 import { Commands, Entities, Outbox, SceneChanges, WorldReset } from '../keys';
 
 /** A ghost's opacity (0–255): see-through, so the world behind and the ghost's place both show. */
@@ -53,7 +53,7 @@ export function previewPlugin(): Plugin {
       };
       const spawn = (shape: 'box' | 'sphere', position: Vec3, rotation: Quat, scale: Vec3, rgb: Rgb): EntityId | null => {
         if (ghosts.length >= MAX_GHOSTS) return null;
-        const id = world.create(Local, Transform, Shape, Faces);
+        const id = world.create(Local, Ghost, Transform, Shape, Faces);
         world.set(id, Transform, { position, rotation, scale });
         world.set(id, Shape, { ...SHAPE_PRESETS[shape] });
         setColor(id, rgb);
@@ -68,7 +68,7 @@ export function previewPlugin(): Plugin {
         if (e === undefined || !world.isAlive(e) || !world.has(e, Transform) || !world.has(e, Shape)) return null;
         if (ghosts.length >= MAX_GHOSTS) return null;
         const t = world.get(e, Transform);
-        const id = world.create(Local, Transform, Shape, Faces);
+        const id = world.create(Local, Ghost, Transform, Shape, Faces);
         world.set(id, Transform, { position: v3(t.position), rotation: q4(t.rotation), scale: v3(t.scale) });
         world.set(id, Shape, world.get(e, Shape));
         const faces = world.has(e, Faces) ? world.get(e, Faces) : null;
@@ -126,7 +126,7 @@ export function previewPlugin(): Plugin {
             if (source === null) return;
             const t = world.get(source, Transform);
             const p = action.position ?? [(t.position[0] ?? 0) + 1, t.position[1] ?? 0, t.position[2] ?? 0];
-            const id = world.create(Local, Transform, Shape, Faces);
+            const id = world.create(Local, Ghost, Transform, Shape, Faces);
             world.set(id, Transform, { position: v3(p), rotation: q4(t.rotation), scale: v3(t.scale) });
             world.set(id, Shape, world.get(source, Shape));
             world.set(id, Faces, world.get(source, Faces));
@@ -173,7 +173,7 @@ export function previewPlugin(): Plugin {
         name: 'preview',
         phase: 'update',
         exclusive: true,
-        writes: [Local, Transform, Shape, Faces, Model],
+        writes: [Local, Ghost, Transform, Shape, Faces, Model],
         run: () => {
           const before = ghosts.length;
           let touched = false;
