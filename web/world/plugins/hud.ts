@@ -66,7 +66,7 @@ export function hudPlugin(options: { plan: PlanView | null; workers: number }): 
       app.addSystem({
         name: 'hud-snapshot',
         phase: 'postUpdate',
-        reads: [Transform, Avatar, NetId, Shape],
+        reads: [Transform, Avatar, NetId, Shape, Ghost],
         run: (ctx: SystemContext) => {
           const now = clock.now();
           let force = false;

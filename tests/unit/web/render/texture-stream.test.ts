@@ -27,6 +27,16 @@ function fakeLayers(max: number) {
   return { layers: layers as unknown as TextureLayers, uploads };
 }
 
+/** A stream whose loads succeed at once with an 8x8 image, recording the order they were asked in. */
+function recordingStream(layers: TextureLayers) {
+  const order: string[] = [];
+  const stream = new TextureStream(layers, async (uuid) => {
+    order.push(uuid);
+    return image(8, 8, [1, 2, 3, 255]);
+  });
+  return { stream, order };
+}
+
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('texture layers', () => {
@@ -52,11 +62,7 @@ describe('texture layers', () => {
 describe('texture stream', () => {
   it('loads what is asked for, nearest first, and makes it resident on a later pump', async () => {
     const { layers, uploads } = fakeLayers(8);
-    const order: string[] = [];
-    const stream = new TextureStream(layers, async (uuid) => {
-      order.push(uuid);
-      return image(8, 8, [1, 2, 3, 255]);
-    });
+    const { stream, order } = recordingStream(layers);
     stream.beginPass();
     expect(stream.layerOf('far', 50)).toBeNull();
     expect(stream.layerOf('near', 5)).toBeNull();
@@ -72,11 +78,7 @@ describe('texture stream', () => {
 
   it('startLoads starts what a pass asked for at once and places nothing: placing waits for the next pump', async () => {
     const { layers, uploads } = fakeLayers(8);
-    const order: string[] = [];
-    const stream = new TextureStream(layers, async (uuid) => {
-      order.push(uuid);
-      return image(8, 8, [1, 2, 3, 255]);
-    });
+    const { stream, order } = recordingStream(layers);
     stream.beginPass();
     stream.layerOf('far', 50);
     stream.layerOf('near', 5);
