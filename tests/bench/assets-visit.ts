@@ -129,6 +129,14 @@ interface GpuProbe {
   stats: { t: number; assets: AssetStats }[];
 }
 
+/** What every worker records (the render worker's asset fetches, a decoder worker's answers). */
+interface FlowProbe {
+  /** Texture fetches (the asset route), start and end (the body read). */
+  fetches: { start: number; end: number | null }[];
+  /** Decoded textures as a decoder worker posts them, with the worker's own decode time and the decoded side. */
+  decoded: { t: number; ms: number; side: number }[];
+}
+
 /**
  * A function's source to run in the browser. tsx compiles with esbuild's keepNames, which wraps inner functions in
  * `__name(...)`, a helper the page and the workers do not have: it is bound to the identity here.
@@ -168,8 +176,41 @@ function instrumentPage(): void {
  * cores, may read stormDebug.render() seconds later).
  */
 function instrumentWorker(): void {
-  if (typeof GPUQueue === 'undefined' || Reflect.has(globalThis, '__assetsBenchGpu')) return;
+  if (Reflect.has(globalThis, '__assetsBenchFlow')) return;
   const now = (): number => performance.timeOrigin + performance.now();
+  const flow: FlowProbe = { fetches: [], decoded: [] };
+  Reflect.set(globalThis, '__assetsBenchFlow', flow);
+  const fetchBefore = globalThis.fetch;
+  globalThis.fetch = async (...args: Parameters<typeof fetch>): Promise<Response> => {
+    const [input] = args;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.includes('/asset/texture/')) return fetchBefore(...args);
+    const entry: FlowProbe['fetches'][number] = { start: now(), end: null };
+    flow.fetches.push(entry);
+    const response = await fetchBefore(...args);
+    // The store reads the body next; the clone's end marks when the bytes are all here.
+    void response
+      .clone()
+      .arrayBuffer()
+      .then(() => {
+        entry.end = now();
+      });
+    return response;
+  };
+  const postBefore = Reflect.get(globalThis, 'postMessage');
+  if (typeof GPUQueue === 'undefined') {
+    // A decoder worker (no WebGPU here, or not the renderer): its decoded answers.
+    Reflect.set(globalThis, 'postMessage', (...args: unknown[]) => {
+      const [message] = args;
+      if (message && typeof message === 'object' && Reflect.get(message, 'type') === 'decoded') {
+        const ms = Number(Reflect.get(message, 'ms'));
+        const side = Math.max(Number(Reflect.get(message, 'width')), Number(Reflect.get(message, 'height')));
+        flow.decoded.push({ t: now(), ms, side });
+      }
+      return Reflect.apply(postBefore, globalThis, args);
+    });
+  }
+  if (typeof GPUQueue === 'undefined' || Reflect.has(globalThis, '__assetsBenchGpu')) return;
   const probe: GpuProbe = { layers: [], firstTexturedSubmit: null, meshUploads: [], stats: [] };
   Reflect.set(globalThis, '__assetsBenchGpu', probe);
   const queue = GPUQueue.prototype;
@@ -190,9 +231,14 @@ function instrumentWorker(): void {
     if (buffer.label === 'mesh-positions') probe.meshUploads.push(now());
     return writeBuffer.call(this, buffer, ...rest);
   } as GPUQueue['writeBuffer'];
-  const post = Reflect.get(globalThis, 'postMessage');
+  const post = postBefore;
   Reflect.set(globalThis, 'postMessage', (...args: unknown[]) => {
     const [message] = args;
+    if (message && typeof message === 'object' && Reflect.get(message, 'type') === 'decoded') {
+      const ms = Number(Reflect.get(message, 'ms'));
+      const side = Math.max(Number(Reflect.get(message, 'width')), Number(Reflect.get(message, 'height')));
+      flow.decoded.push({ t: now(), ms, side });
+    }
     const stats: unknown =
       message && typeof message === 'object' && Reflect.get(message, 'type') === 'stats' && Reflect.get(message, 'stats');
     const assets: unknown = stats && typeof stats === 'object' ? Reflect.get(stats, 'assets') : undefined;
@@ -241,6 +287,17 @@ interface Visit {
   allGeometryMs: number | null;
   /** All 14 textures and 7 geometries: the later of allTexturesMs and allGeometryMs. */
   allResidentMs: number | null;
+  /**
+   * Where the time to the first textured frame goes: the first texture fetch's start and end, the first decoded
+   * texture as its worker posts it (and that decode's own time and side), in ms after the click.
+   */
+  breakdown: {
+    firstFetchStartMs: number | null;
+    firstFetchEndMs: number | null;
+    firstDecodedMs: number | null;
+    firstDecodeWorkMs: number | null;
+    firstDecodedSide: number | null;
+  };
   /** Asset responses (/asset/ of the edge) the page and all its workers received: count and body bytes. */
   network: { responses: number; bodyBytes: number };
   /** The renderer's asset store at the end (it shares Cache Storage with the physics worker's store). */
@@ -298,6 +355,9 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
   )
     .filter((p): p is GpuProbe => p !== null)
     .find((p) => p.stats.length > 0);
+  const flows = (
+    await Promise.all(page.workers().map((w) => w.evaluate(() => Reflect.get(globalThis, '__assetsBenchFlow') ?? null)))
+  ).filter((p): p is FlowProbe => p !== null);
   const state = await page
     .getByTestId('connection')
     .getAttribute('data-state', { timeout: 5000 })
@@ -320,7 +380,24 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
   const geometrySample = statsAllGeometryMs ? click + statsAllGeometryMs[1] : null;
   const lastMeshUpload = gpu.meshUploads.filter((t) => t >= click && geometrySample !== null && t <= geometrySample).at(-1);
   const allGeometryMs = after(lastMeshUpload) ?? statsAllGeometryMs?.[1] ?? null;
+  const fetches = flows.flatMap((f) => f.fetches).filter((f) => f.start >= click);
+  const firstFetch = fetches.sort((a, b) => a.start - b.start)[0];
+  const firstFetchEnd = fetches
+    .map((f) => f.end)
+    .filter((t): t is number => t !== null)
+    .sort((a, b) => a - b)[0];
+  const firstDecoded = flows
+    .flatMap((f) => f.decoded)
+    .filter((d) => d.t >= click)
+    .sort((a, b) => a.t - b.t)[0];
   return {
+    breakdown: {
+      firstFetchStartMs: after(firstFetch?.start),
+      firstFetchEndMs: after(firstFetchEnd),
+      firstDecodedMs: after(firstDecoded?.t),
+      firstDecodeWorkMs: firstDecoded?.ms ?? null,
+      firstDecodedSide: firstDecoded?.side ?? null,
+    },
     inWorldMs: after(probe.inWorld),
     firstTextureMs: after(distinct[0]?.t),
     firstTexturedFrameMs: after(gpu.firstTexturedSubmit),
@@ -375,7 +452,7 @@ async function visitSeries(
           revisits.push(again);
         }
         const line = (v: Visit): string =>
-          `in-world ${v.inWorldMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
+          `in-world ${v.inWorldMs?.toFixed(0)} ms, first texture fetch ${v.breakdown.firstFetchStartMs?.toFixed(0)}-${v.breakdown.firstFetchEndMs?.toFixed(0)} ms, first decoded ${v.breakdown.firstDecodedMs?.toFixed(0)} ms (${v.breakdown.firstDecodeWorkMs?.toFixed(0)} ms of work, ${v.breakdown.firstDecodedSide} px), first layer ${v.firstTextureMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
         console.log(`bench: assets: ${label}: sample ${i || 'warm-up'}: first visit: ${line(first)}; revisit: ${line(again)}`);
         break;
       } catch (err) {
@@ -444,6 +521,15 @@ function seriesPart(
     renderer_store_bytes_from_network: medianSeen(visits.map((v) => v.final?.bytesFromNetwork)),
     renderer_store_bytes_from_cache: medianSeen(visits.map((v) => v.final?.bytesFromCache)),
   });
+  const breakdown = (visits: Visit[]) => ({
+    in_world: medianSeen(visits.map((v) => v.inWorldMs)),
+    first_texture_fetch_start: medianSeen(visits.map((v) => v.breakdown.firstFetchStartMs)),
+    first_texture_fetch_end: medianSeen(visits.map((v) => v.breakdown.firstFetchEndMs)),
+    first_texture_decoded: medianSeen(visits.map((v) => v.breakdown.firstDecodedMs)),
+    first_decode_work: medianSeen(visits.map((v) => v.breakdown.firstDecodeWorkMs)),
+    first_layer_written: medianSeen(visits.map((v) => v.firstTextureMs)),
+    first_textured_frame: medianSeen(visits.map((v) => v.firstTexturedFrameMs)),
+  });
   // What the once-a-second counts alone say: the first count at the mark (an upper bound, up to ~1 s late).
   const statsOnly = (visits: Visit[]) => ({
     first_texture_resident: medianSeen(visits.map((v) => v.statsFirstTextureMs?.[1])),
@@ -462,6 +548,11 @@ function seriesPart(
       goals: { first_visit: goals(firsts), revisit: goals(revisits) },
       bytes_per_region: { first_visit: bytes(firsts), revisit: bytes(revisits) },
       stats_only_ms: { first_visit: statsOnly(firsts), revisit: statsOnly(revisits) },
+      first_frame_breakdown_ms: {
+        note: "medians, ms after the login click: in-world (the badge), the first texture fetch (the render worker's fetch of the asset route: start, body read), the first texture a decoder worker posted (and the worker's own decode time), the first texture-layers write, the first submit after it",
+        first_visit: breakdown(firsts),
+        revisit: breakdown(revisits),
+      },
       signals:
         'ms after the login click (a capturing click listener), on the browser clock. in_world: a MutationObserver on the connection badge. A texture resident: the render worker writing mip 0 of a texture-layers layer (GPUQueue.writeTexture, wrapped in the worker through Playwright: no product change); first textured frame: the first GPUQueue.submit after the first such write; all textures: the 14th layer written. Geometry: the worker stats (geometryReady, sent once a second, taken as the worker posts them) bracket it; the last mesh-positions upload at or before the first count of 7 narrows it to a frame. The counts alone (stormDebug.render() returns the last of them) place an event only within ~1 s: stats_only_ms gives the first count at each mark as the worker sent it; the page, its main thread busy on two cores, may read it later still. Network bytes: bodies of the /asset/ responses the page and its workers received (Playwright requestfinished); the renderer store\'s own counts share Cache Storage with the physics worker\'s store, so on a first visit part of them read "from cache".',
       per_visit: kinds,
