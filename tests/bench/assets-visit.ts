@@ -127,6 +127,10 @@ interface GpuProbe {
   firstTexturedSubmit: number | null;
   meshUploads: number[];
   stats: { t: number; assets: AssetStats }[];
+  /** The worker's frame figures as it posts them once a second. */
+  frames: { t: number; fps: number; p50: number; p95: number }[];
+  /** Every submit's time, the first 400. */
+  submits: number[];
 }
 
 /** What every worker records (the render worker's asset fetches, a decoder worker's answers). */
@@ -211,7 +215,7 @@ function instrumentWorker(): void {
     });
   }
   if (typeof GPUQueue === 'undefined' || Reflect.has(globalThis, '__assetsBenchGpu')) return;
-  const probe: GpuProbe = { layers: [], firstTexturedSubmit: null, meshUploads: [], stats: [] };
+  const probe: GpuProbe = { layers: [], firstTexturedSubmit: null, meshUploads: [], stats: [], frames: [], submits: [] };
   Reflect.set(globalThis, '__assetsBenchGpu', probe);
   const queue = GPUQueue.prototype;
   const { writeTexture, submit, writeBuffer } = queue;
@@ -225,6 +229,7 @@ function instrumentWorker(): void {
   };
   queue.submit = function (this: GPUQueue, buffers) {
     if (probe.layers.length > 0 && probe.firstTexturedSubmit === null) probe.firstTexturedSubmit = now();
+    if (probe.submits.length < 400) probe.submits.push(now());
     return submit.call(this, buffers);
   };
   queue.writeBuffer = function (this: GPUQueue, buffer, ...rest) {
@@ -243,6 +248,13 @@ function instrumentWorker(): void {
       message && typeof message === 'object' && Reflect.get(message, 'type') === 'stats' && Reflect.get(message, 'stats');
     const assets: unknown = stats && typeof stats === 'object' ? Reflect.get(stats, 'assets') : undefined;
     if (assets && typeof assets === 'object') probe.stats.push({ t: now(), assets: { ...(assets as AssetStats) } });
+    if (stats && typeof stats === 'object')
+      probe.frames.push({
+        t: now(),
+        fps: Number(Reflect.get(stats, 'fps')),
+        p50: Number(Reflect.get(stats, 'frameMsP50')),
+        p95: Number(Reflect.get(stats, 'frameMsP95')),
+      });
     return Reflect.apply(post, globalThis, args);
   });
 }
@@ -297,6 +309,12 @@ interface Visit {
     firstDecodedMs: number | null;
     firstDecodeWorkMs: number | null;
     firstDecodedSide: number | null;
+    /** The render worker's frames (submits) between the first decoded texture and the first textured frame. */
+    framesDecodedToDrawn: number | null;
+    /** The longest gap between two submits from in-world to the first textured frame (a frame's length, roughly). */
+    longestFrameGapMs: number | null;
+    /** The worker's own frame p95 in its stats posts up to the first textured frame (its FrameTimer). */
+    frameP95Ms: number | null;
   };
   /** Asset responses (/asset/ of the edge) the page and all its workers received: count and body bytes. */
   network: { responses: number; bodyBytes: number };
@@ -374,7 +392,10 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
   }
   const after = (t: number | null | undefined): number | null => (t === null || t === undefined ? null : t - click);
   const layers = gpu.layers.filter((l) => l.t >= click);
-  const distinct = [...new Map(layers.map((l) => [l.layer, l])).values()].sort((a, b) => a.t - b.t);
+  // Each layer's first write: a texture is resident from its first (coarse) decode; a refinement rewrites the layer.
+  const firstWrites = new Map<number, { t: number; layer: number }>();
+  for (const l of layers) if (!firstWrites.has(l.layer)) firstWrites.set(l.layer, l);
+  const distinct = [...firstWrites.values()].sort((a, b) => a.t - b.t);
   const allTexturesMs = distinct.length >= TEXTURES ? after(distinct[TEXTURES - 1]?.t) : null;
   const statsAllGeometryMs = bracket(gpu.stats, click, (a) => a.geometryReady >= GEOMETRY);
   const geometrySample = statsAllGeometryMs ? click + statsAllGeometryMs[1] : null;
@@ -397,6 +418,7 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
       firstDecodedMs: after(firstDecoded?.t),
       firstDecodeWorkMs: firstDecoded?.ms ?? null,
       firstDecodedSide: firstDecoded?.side ?? null,
+      ...frameFigures(gpu, click, probe.inWorld, firstDecoded?.t ?? null),
     },
     inWorldMs: after(probe.inWorld),
     firstTextureMs: after(distinct[0]?.t),
@@ -410,6 +432,27 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
     network: { responses: bodies.length, bodyBytes: bodies.reduce((n, b) => n + Math.max(0, b), 0) },
     final: gpu.stats.at(-1)?.assets ?? null,
     problems,
+  };
+}
+
+/** The render worker's frames around the first textured frame (see Visit.breakdown). */
+function frameFigures(
+  gpu: GpuProbe,
+  click: number,
+  inWorld: number | null,
+  decoded: number | null,
+): { framesDecodedToDrawn: number | null; longestFrameGapMs: number | null; frameP95Ms: number | null } {
+  const drawn = gpu.firstTexturedSubmit;
+  if (drawn === null) return { framesDecodedToDrawn: null, longestFrameGapMs: null, frameP95Ms: null };
+  const from = inWorld ?? click;
+  const submits = gpu.submits.filter((t) => t >= from && t <= drawn);
+  let longest = 0;
+  for (let i = 1; i < submits.length; i++) longest = Math.max(longest, (submits[i] ?? 0) - (submits[i - 1] ?? 0));
+  const p95 = gpu.frames.filter((f) => f.t >= click && f.t <= drawn + 1000).map((f) => f.p95);
+  return {
+    framesDecodedToDrawn: decoded === null ? null : gpu.submits.filter((t) => t > decoded && t <= drawn).length,
+    longestFrameGapMs: submits.length > 1 ? longest : null,
+    frameP95Ms: p95.length ? Math.max(...p95) : null,
   };
 }
 
@@ -452,7 +495,7 @@ async function visitSeries(
           revisits.push(again);
         }
         const line = (v: Visit): string =>
-          `in-world ${v.inWorldMs?.toFixed(0)} ms, first texture fetch ${v.breakdown.firstFetchStartMs?.toFixed(0)}-${v.breakdown.firstFetchEndMs?.toFixed(0)} ms, first decoded ${v.breakdown.firstDecodedMs?.toFixed(0)} ms (${v.breakdown.firstDecodeWorkMs?.toFixed(0)} ms of work, ${v.breakdown.firstDecodedSide} px), first layer ${v.firstTextureMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
+          `in-world ${v.inWorldMs?.toFixed(0)} ms, first texture fetch ${v.breakdown.firstFetchStartMs?.toFixed(0)}-${v.breakdown.firstFetchEndMs?.toFixed(0)} ms, first decoded ${v.breakdown.firstDecodedMs?.toFixed(0)} ms (${v.breakdown.firstDecodeWorkMs?.toFixed(0)} ms of work, ${v.breakdown.firstDecodedSide} px), ${v.breakdown.framesDecodedToDrawn} frames to drawn (longest gap ${v.breakdown.longestFrameGapMs?.toFixed(0)} ms, p95 ${v.breakdown.frameP95Ms?.toFixed(0)} ms), first layer ${v.firstTextureMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
         console.log(`bench: assets: ${label}: sample ${i || 'warm-up'}: first visit: ${line(first)}; revisit: ${line(again)}`);
         break;
       } catch (err) {
@@ -527,6 +570,9 @@ function seriesPart(
     first_texture_fetch_end: medianSeen(visits.map((v) => v.breakdown.firstFetchEndMs)),
     first_texture_decoded: medianSeen(visits.map((v) => v.breakdown.firstDecodedMs)),
     first_decode_work: medianSeen(visits.map((v) => v.breakdown.firstDecodeWorkMs)),
+    frames_decoded_to_drawn: medianSeen(visits.map((v) => v.breakdown.framesDecodedToDrawn)),
+    longest_frame_gap_to_first_textured_frame: medianSeen(visits.map((v) => v.breakdown.longestFrameGapMs)),
+    frame_p95_to_first_textured_frame: medianSeen(visits.map((v) => v.breakdown.frameP95Ms)),
     first_layer_written: medianSeen(visits.map((v) => v.firstTextureMs)),
     first_textured_frame: medianSeen(visits.map((v) => v.firstTexturedFrameMs)),
   });
