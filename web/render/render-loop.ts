@@ -115,14 +115,6 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     }
     extractor?.setStreams(streams);
     terrainLookKey = '';
-    // Model images decode on the same pool, which starts its workers on the first (no OpenJPEG warm-up: PNG/JPEG).
-    modelTextures = renderer
-      ? createModelTextures(renderer.textures, () => {
-          pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
-          return pool;
-        })
-      : null;
-    extractor?.setModelTextures(modelTextures);
   };
   /** The terrain's textures once resident (asked for every frame until they are). */
   const updateTerrainLook = (r: WorldRenderer): void => {
@@ -183,6 +175,12 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     if (plan) renderer.textures.setBudget(plan.textureMemoryBytes);
     // New texture layers: every texture is loaded again (from the asset cache) as it is drawn.
     restartStreams();
+    // Model images too. They decode on the same pool, which starts its workers on the first (no OpenJPEG warm-up).
+    modelTextures = createModelTextures(renderer.textures, () => {
+      pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
+      return pool;
+    });
+    extractor?.setModelTextures(modelTextures);
     if (extractor) {
       // A new device after loss: everything is uploaded again on the next extraction.
       extractor.meshesChanged = true;
