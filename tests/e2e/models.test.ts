@@ -6,9 +6,9 @@
  * halves appear; untextured, the crate would be white).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RenderStats } from '../../web/render/render-protocol';
 import { launchChromium } from '../support/chromium';
 import { crate, creatorToken, house, root, stormClient, uploadModel } from '../support/model-placer';
@@ -57,13 +57,26 @@ describe('a glTF model in the plaza', () => {
   afterAll(async () => {
     await browser?.close();
   });
+  // Each test's viewer is closed after it: two software-rendered viewers at once starve a two-core machine.
+  const contexts: BrowserContext[] = [];
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
+  /** A fresh viewer page (closed after the test). */
+  const newPage = async (): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 960, height: 600 } });
+    contexts.push(context);
+    return context.newPage();
+  };
+  /** Hides ?debug's performance overlay, which covers the upper left of the view where the models stand. */
+  const hideOverlay = (page: Page) => page.addStyleTag({ content: '[data-testid=perf] { visibility: hidden !important; }' });
 
   it('is uploaded, placed with create_model, fetched by hash and drawn by the renderer', async () => {
     const base = inject('baseUrl');
     const token = await creatorToken();
     const model = await uploadModel(base, token, house);
 
-    const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
+    const page = await newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
       if (/^(models|render|gltf|world|net):/.test(m.text()) || m.type() === 'error') problems.push(m.text());
@@ -73,6 +86,7 @@ describe('a glTF model in the plaza', () => {
     const self = page.locator('[data-testid=person][data-self=true]');
     await expect.poll(() => self.count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(async () => (await stats(page))?.instances ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    await hideOverlay(page);
     const x = Number(await self.getAttribute('data-x'));
     const y = Number(await self.getAttribute('data-y'));
     const before = redPixels(await page.screenshot());
@@ -118,7 +132,7 @@ describe('a glTF model in the plaza', () => {
     const token = await creatorToken();
     const model = await uploadModel(base, token, crate);
 
-    const page = await (await browser.newContext({ viewport: { width: 960, height: 600 } })).newPage();
+    const page = await newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
       if (/^(models|render|gltf|textures|texture|world|net):/.test(m.text()) || m.type() === 'error') problems.push(m.text());
@@ -128,6 +142,7 @@ describe('a glTF model in the plaza', () => {
     const self = page.locator('[data-testid=person][data-self=true]');
     await expect.poll(() => self.count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(async () => (await stats(page))?.instances ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    await hideOverlay(page);
     const x = Number(await self.getAttribute('data-x'));
     const y = Number(await self.getAttribute('data-y'));
     const before = crateColours(await page.screenshot());
