@@ -1,10 +1,14 @@
 /**
- * Writes the small glTF test model tests/support/fixtures/models/house.glb with @gltf-transform/core:
- * a 2 × 2 × 2 m red box (indexed, with normals and texture coordinates) and a blue four-sided roof 1 m high on a
- * child node (translated and turned, no normals: the decoder makes them). `npx tsx scripts/make-gltf-fixture.ts`.
+ * Writes the small glTF test models tests/support/fixtures/models/ with @gltf-transform/core:
+ * - house.glb: a 2 × 2 × 2 m red box (indexed, with normals and texture coordinates) and a blue four-sided roof 1 m
+ *   high on a child node (translated and turned, no normals: the decoder makes them);
+ * - crate.glb: the same box, white, with a base colour texture: a 32 × 32 PNG (pngjs) in the GLB's BIN chunk, magenta
+ *   on the left half of each side (u < 0.5) and yellow on the right.
+ * `npx tsx scripts/make-gltf-fixture.ts`.
  */
 import { writeFileSync } from 'node:fs';
 import { Document, WebIO } from '@gltf-transform/core';
+import { PNG } from 'pngjs';
 
 const doc = new Document();
 const buffer = doc.createBuffer();
@@ -107,3 +111,38 @@ const glb = await new WebIO().writeBinary(doc);
 const out = new URL('../tests/support/fixtures/models/house.glb', import.meta.url);
 writeFileSync(out, glb);
 console.log(`wrote ${out.pathname} (${glb.byteLength} bytes)`);
+
+// The crate: the box again, white, textured.
+const image = new PNG({ width: 32, height: 32 });
+for (let y = 0; y < 32; y++)
+  for (let x = 0; x < 32; x++) {
+    const o = (y * 32 + x) * 4;
+    const [r, g, b] = x < 16 ? [200, 30, 200] : [230, 210, 20];
+    image.data[o] = r;
+    image.data[o + 1] = g;
+    image.data[o + 2] = b;
+    image.data[o + 3] = 255;
+  }
+const crateDoc = new Document();
+const crateBuffer = crateDoc.createBuffer();
+const crateAccessor = (type: 'VEC3' | 'VEC2' | 'SCALAR', array: Float32Array | Uint16Array) =>
+  crateDoc.createAccessor().setType(type).setArray(array).setBuffer(crateBuffer);
+const png = crateDoc
+  .createTexture('halves')
+  .setImage(new Uint8Array(PNG.sync.write(image)))
+  .setMimeType('image/png');
+const white = crateDoc.createMaterial('painted').setBaseColorFactor([1, 1, 1, 1]).setBaseColorTexture(png);
+const crateBody = crateDoc
+  .createPrimitive()
+  .setAttribute('POSITION', crateAccessor('VEC3', new Float32Array(pos)))
+  .setAttribute('NORMAL', crateAccessor('VEC3', new Float32Array(nrm)))
+  .setAttribute('TEXCOORD_0', crateAccessor('VEC2', new Float32Array(uv)))
+  .setIndices(crateAccessor('SCALAR', new Uint16Array(idx)))
+  .setMaterial(white);
+crateDoc
+  .createScene('scene')
+  .addChild(crateDoc.createNode('crate').setMesh(crateDoc.createMesh('crate').addPrimitive(crateBody)));
+const crate = await new WebIO().writeBinary(crateDoc);
+const crateOut = new URL('../tests/support/fixtures/models/crate.glb', import.meta.url);
+writeFileSync(crateOut, crate);
+console.log(`wrote ${crateOut.pathname} (${crate.byteLength} bytes)`);

@@ -127,6 +127,18 @@ interface GpuProbe {
   firstTexturedSubmit: number | null;
   meshUploads: number[];
   stats: { t: number; assets: AssetStats }[];
+  /** The worker's frame figures as it posts them once a second. */
+  frames: { t: number; fps: number; p50: number; p95: number }[];
+  /** Every submit's time, the first 400. */
+  submits: number[];
+}
+
+/** What every worker records (the render worker's asset fetches, a decoder worker's answers). */
+interface FlowProbe {
+  /** Texture fetches (the asset route), start and end (the body read). */
+  fetches: { start: number; end: number | null }[];
+  /** Decoded textures as a decoder worker posts them, with the worker's own decode time and the decoded side. */
+  decoded: { t: number; ms: number; side: number }[];
 }
 
 /**
@@ -168,9 +180,42 @@ function instrumentPage(): void {
  * cores, may read stormDebug.render() seconds later).
  */
 function instrumentWorker(): void {
-  if (typeof GPUQueue === 'undefined' || Reflect.has(globalThis, '__assetsBenchGpu')) return;
+  if (Reflect.has(globalThis, '__assetsBenchFlow')) return;
   const now = (): number => performance.timeOrigin + performance.now();
-  const probe: GpuProbe = { layers: [], firstTexturedSubmit: null, meshUploads: [], stats: [] };
+  const flow: FlowProbe = { fetches: [], decoded: [] };
+  Reflect.set(globalThis, '__assetsBenchFlow', flow);
+  const fetchBefore = globalThis.fetch;
+  globalThis.fetch = async (...args: Parameters<typeof fetch>): Promise<Response> => {
+    const [input] = args;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.includes('/asset/texture/')) return fetchBefore(...args);
+    const entry: FlowProbe['fetches'][number] = { start: now(), end: null };
+    flow.fetches.push(entry);
+    const response = await fetchBefore(...args);
+    // The store reads the body next; the clone's end marks when the bytes are all here.
+    void response
+      .clone()
+      .arrayBuffer()
+      .then(() => {
+        entry.end = now();
+      });
+    return response;
+  };
+  const postBefore = Reflect.get(globalThis, 'postMessage');
+  if (typeof GPUQueue === 'undefined') {
+    // A decoder worker (no WebGPU here, or not the renderer): its decoded answers.
+    Reflect.set(globalThis, 'postMessage', (...args: unknown[]) => {
+      const [message] = args;
+      if (message && typeof message === 'object' && Reflect.get(message, 'type') === 'decoded') {
+        const ms = Number(Reflect.get(message, 'ms'));
+        const side = Math.max(Number(Reflect.get(message, 'width')), Number(Reflect.get(message, 'height')));
+        flow.decoded.push({ t: now(), ms, side });
+      }
+      return Reflect.apply(postBefore, globalThis, args);
+    });
+  }
+  if (typeof GPUQueue === 'undefined' || Reflect.has(globalThis, '__assetsBenchGpu')) return;
+  const probe: GpuProbe = { layers: [], firstTexturedSubmit: null, meshUploads: [], stats: [], frames: [], submits: [] };
   Reflect.set(globalThis, '__assetsBenchGpu', probe);
   const queue = GPUQueue.prototype;
   const { writeTexture, submit, writeBuffer } = queue;
@@ -184,19 +229,32 @@ function instrumentWorker(): void {
   };
   queue.submit = function (this: GPUQueue, buffers) {
     if (probe.layers.length > 0 && probe.firstTexturedSubmit === null) probe.firstTexturedSubmit = now();
+    if (probe.submits.length < 400) probe.submits.push(now());
     return submit.call(this, buffers);
   };
   queue.writeBuffer = function (this: GPUQueue, buffer, ...rest) {
     if (buffer.label === 'mesh-positions') probe.meshUploads.push(now());
     return writeBuffer.call(this, buffer, ...rest);
   } as GPUQueue['writeBuffer'];
-  const post = Reflect.get(globalThis, 'postMessage');
+  const post = postBefore;
   Reflect.set(globalThis, 'postMessage', (...args: unknown[]) => {
     const [message] = args;
+    if (message && typeof message === 'object' && Reflect.get(message, 'type') === 'decoded') {
+      const ms = Number(Reflect.get(message, 'ms'));
+      const side = Math.max(Number(Reflect.get(message, 'width')), Number(Reflect.get(message, 'height')));
+      flow.decoded.push({ t: now(), ms, side });
+    }
     const stats: unknown =
       message && typeof message === 'object' && Reflect.get(message, 'type') === 'stats' && Reflect.get(message, 'stats');
     const assets: unknown = stats && typeof stats === 'object' ? Reflect.get(stats, 'assets') : undefined;
     if (assets && typeof assets === 'object') probe.stats.push({ t: now(), assets: { ...(assets as AssetStats) } });
+    if (stats && typeof stats === 'object')
+      probe.frames.push({
+        t: now(),
+        fps: Number(Reflect.get(stats, 'fps')),
+        p50: Number(Reflect.get(stats, 'frameMsP50')),
+        p95: Number(Reflect.get(stats, 'frameMsP95')),
+      });
     return Reflect.apply(post, globalThis, args);
   });
 }
@@ -241,6 +299,23 @@ interface Visit {
   allGeometryMs: number | null;
   /** All 14 textures and 7 geometries: the later of allTexturesMs and allGeometryMs. */
   allResidentMs: number | null;
+  /**
+   * Where the time to the first textured frame goes: the first texture fetch's start and end, the first decoded
+   * texture as its worker posts it (and that decode's own time and side), in ms after the click.
+   */
+  breakdown: {
+    firstFetchStartMs: number | null;
+    firstFetchEndMs: number | null;
+    firstDecodedMs: number | null;
+    firstDecodeWorkMs: number | null;
+    firstDecodedSide: number | null;
+    /** The render worker's frames (submits) between the first decoded texture and the first textured frame. */
+    framesDecodedToDrawn: number | null;
+    /** The longest gap between two submits from in-world to the first textured frame (a frame's length, roughly). */
+    longestFrameGapMs: number | null;
+    /** The worker's own frame p95 in its stats posts up to the first textured frame (its FrameTimer). */
+    frameP95Ms: number | null;
+  };
   /** Asset responses (/asset/ of the edge) the page and all its workers received: count and body bytes. */
   network: { responses: number; bodyBytes: number };
   /** The renderer's asset store at the end (it shares Cache Storage with the physics worker's store). */
@@ -298,6 +373,9 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
   )
     .filter((p): p is GpuProbe => p !== null)
     .find((p) => p.stats.length > 0);
+  const flows = (
+    await Promise.all(page.workers().map((w) => w.evaluate(() => Reflect.get(globalThis, '__assetsBenchFlow') ?? null)))
+  ).filter((p): p is FlowProbe => p !== null);
   const state = await page
     .getByTestId('connection')
     .getAttribute('data-state', { timeout: 5000 })
@@ -314,13 +392,34 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
   }
   const after = (t: number | null | undefined): number | null => (t === null || t === undefined ? null : t - click);
   const layers = gpu.layers.filter((l) => l.t >= click);
-  const distinct = [...new Map(layers.map((l) => [l.layer, l])).values()].sort((a, b) => a.t - b.t);
+  // Each layer's first write: a texture is resident from its first (coarse) decode; a refinement rewrites the layer.
+  const firstWrites = new Map<number, { t: number; layer: number }>();
+  for (const l of layers) if (!firstWrites.has(l.layer)) firstWrites.set(l.layer, l);
+  const distinct = [...firstWrites.values()].sort((a, b) => a.t - b.t);
   const allTexturesMs = distinct.length >= TEXTURES ? after(distinct[TEXTURES - 1]?.t) : null;
   const statsAllGeometryMs = bracket(gpu.stats, click, (a) => a.geometryReady >= GEOMETRY);
   const geometrySample = statsAllGeometryMs ? click + statsAllGeometryMs[1] : null;
   const lastMeshUpload = gpu.meshUploads.filter((t) => t >= click && geometrySample !== null && t <= geometrySample).at(-1);
   const allGeometryMs = after(lastMeshUpload) ?? statsAllGeometryMs?.[1] ?? null;
+  const fetches = flows.flatMap((f) => f.fetches).filter((f) => f.start >= click);
+  const firstFetch = fetches.sort((a, b) => a.start - b.start)[0];
+  const firstFetchEnd = fetches
+    .map((f) => f.end)
+    .filter((t): t is number => t !== null)
+    .sort((a, b) => a - b)[0];
+  const firstDecoded = flows
+    .flatMap((f) => f.decoded)
+    .filter((d) => d.t >= click)
+    .sort((a, b) => a.t - b.t)[0];
   return {
+    breakdown: {
+      firstFetchStartMs: after(firstFetch?.start),
+      firstFetchEndMs: after(firstFetchEnd),
+      firstDecodedMs: after(firstDecoded?.t),
+      firstDecodeWorkMs: firstDecoded?.ms ?? null,
+      firstDecodedSide: firstDecoded?.side ?? null,
+      ...frameFigures(gpu, click, probe.inWorld, firstDecoded?.t ?? null),
+    },
     inWorldMs: after(probe.inWorld),
     firstTextureMs: after(distinct[0]?.t),
     firstTexturedFrameMs: after(gpu.firstTexturedSubmit),
@@ -333,6 +432,27 @@ async function visit(context: BrowserContext, base: string, grid: Grid): Promise
     network: { responses: bodies.length, bodyBytes: bodies.reduce((n, b) => n + Math.max(0, b), 0) },
     final: gpu.stats.at(-1)?.assets ?? null,
     problems,
+  };
+}
+
+/** The render worker's frames around the first textured frame (see Visit.breakdown). */
+function frameFigures(
+  gpu: GpuProbe,
+  click: number,
+  inWorld: number | null,
+  decoded: number | null,
+): { framesDecodedToDrawn: number | null; longestFrameGapMs: number | null; frameP95Ms: number | null } {
+  const drawn = gpu.firstTexturedSubmit;
+  if (drawn === null) return { framesDecodedToDrawn: null, longestFrameGapMs: null, frameP95Ms: null };
+  const from = inWorld ?? click;
+  const submits = gpu.submits.filter((t) => t >= from && t <= drawn);
+  let longest = 0;
+  for (let i = 1; i < submits.length; i++) longest = Math.max(longest, (submits[i] ?? 0) - (submits[i - 1] ?? 0));
+  const p95 = gpu.frames.filter((f) => f.t >= click && f.t <= drawn + 1000).map((f) => f.p95);
+  return {
+    framesDecodedToDrawn: decoded === null ? null : gpu.submits.filter((t) => t > decoded && t <= drawn).length,
+    longestFrameGapMs: submits.length > 1 ? longest : null,
+    frameP95Ms: p95.length ? Math.max(...p95) : null,
   };
 }
 
@@ -375,7 +495,7 @@ async function visitSeries(
           revisits.push(again);
         }
         const line = (v: Visit): string =>
-          `in-world ${v.inWorldMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
+          `in-world ${v.inWorldMs?.toFixed(0)} ms, first texture fetch ${v.breakdown.firstFetchStartMs?.toFixed(0)}-${v.breakdown.firstFetchEndMs?.toFixed(0)} ms, first decoded ${v.breakdown.firstDecodedMs?.toFixed(0)} ms (${v.breakdown.firstDecodeWorkMs?.toFixed(0)} ms of work, ${v.breakdown.firstDecodedSide} px), ${v.breakdown.framesDecodedToDrawn} frames to drawn (longest gap ${v.breakdown.longestFrameGapMs?.toFixed(0)} ms, p95 ${v.breakdown.frameP95Ms?.toFixed(0)} ms), first layer ${v.firstTextureMs?.toFixed(0)} ms, first textured frame ${v.firstTexturedFrameMs?.toFixed(0)} ms, all resident ${v.allResidentMs?.toFixed(0)} ms, ${v.network.bodyBytes} B from the grid`;
         console.log(`bench: assets: ${label}: sample ${i || 'warm-up'}: first visit: ${line(first)}; revisit: ${line(again)}`);
         break;
       } catch (err) {
@@ -444,6 +564,18 @@ function seriesPart(
     renderer_store_bytes_from_network: medianSeen(visits.map((v) => v.final?.bytesFromNetwork)),
     renderer_store_bytes_from_cache: medianSeen(visits.map((v) => v.final?.bytesFromCache)),
   });
+  const breakdown = (visits: Visit[]) => ({
+    in_world: medianSeen(visits.map((v) => v.inWorldMs)),
+    first_texture_fetch_start: medianSeen(visits.map((v) => v.breakdown.firstFetchStartMs)),
+    first_texture_fetch_end: medianSeen(visits.map((v) => v.breakdown.firstFetchEndMs)),
+    first_texture_decoded: medianSeen(visits.map((v) => v.breakdown.firstDecodedMs)),
+    first_decode_work: medianSeen(visits.map((v) => v.breakdown.firstDecodeWorkMs)),
+    frames_decoded_to_drawn: medianSeen(visits.map((v) => v.breakdown.framesDecodedToDrawn)),
+    longest_frame_gap_to_first_textured_frame: medianSeen(visits.map((v) => v.breakdown.longestFrameGapMs)),
+    frame_p95_to_first_textured_frame: medianSeen(visits.map((v) => v.breakdown.frameP95Ms)),
+    first_layer_written: medianSeen(visits.map((v) => v.firstTextureMs)),
+    first_textured_frame: medianSeen(visits.map((v) => v.firstTexturedFrameMs)),
+  });
   // What the once-a-second counts alone say: the first count at the mark (an upper bound, up to ~1 s late).
   const statsOnly = (visits: Visit[]) => ({
     first_texture_resident: medianSeen(visits.map((v) => v.statsFirstTextureMs?.[1])),
@@ -462,6 +594,11 @@ function seriesPart(
       goals: { first_visit: goals(firsts), revisit: goals(revisits) },
       bytes_per_region: { first_visit: bytes(firsts), revisit: bytes(revisits) },
       stats_only_ms: { first_visit: statsOnly(firsts), revisit: statsOnly(revisits) },
+      first_frame_breakdown_ms: {
+        note: "medians, ms after the login click: in-world (the badge), the first texture fetch (the render worker's fetch of the asset route: start, body read), the first texture a decoder worker posted (and the worker's own decode time), the first texture-layers write, the first submit after it",
+        first_visit: breakdown(firsts),
+        revisit: breakdown(revisits),
+      },
       signals:
         'ms after the login click (a capturing click listener), on the browser clock. in_world: a MutationObserver on the connection badge. A texture resident: the render worker writing mip 0 of a texture-layers layer (GPUQueue.writeTexture, wrapped in the worker through Playwright: no product change); first textured frame: the first GPUQueue.submit after the first such write; all textures: the 14th layer written. Geometry: the worker stats (geometryReady, sent once a second, taken as the worker posts them) bracket it; the last mesh-positions upload at or before the first count of 7 narrows it to a frame. The counts alone (stormDebug.render() returns the last of them) place an event only within ~1 s: stats_only_ms gives the first count at each mark as the worker sent it; the page, its main thread busy on two cores, may read it later still. Network bytes: bodies of the /asset/ responses the page and its workers received (Playwright requestfinished); the renderer store\'s own counts share Cache Storage with the physics worker\'s store, so on a first visit part of them read "from cache".',
       per_visit: kinds,

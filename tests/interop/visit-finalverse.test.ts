@@ -73,6 +73,7 @@ describe('visit: the headless client in the Finalverse world "plaza"', () => {
       vertices: model.vertices,
       triangles: model.triangles,
       textures: 0,
+      images: [],
       error: null,
     });
   }, 120_000);

@@ -22,6 +22,8 @@ import {
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const house = new Uint8Array(readFileSync(new URL('./fixtures/models/house.glb', import.meta.url)));
+/** A white box with a base colour PNG: magenta on the left half of each side, yellow on the right. */
+export const crate = new Uint8Array(readFileSync(new URL('./fixtures/models/crate.glb', import.meta.url)));
 
 /** A token for the plaza with every permission, signed with the dev server's key (.dev.vars, written by npm start). */
 export async function creatorToken(): Promise<string> {

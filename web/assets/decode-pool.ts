@@ -28,6 +28,8 @@ export interface DecodeJobOptions {
   readonly priority?: number;
   /** Decode the lowest resolution whose larger side is at most this (see decodeJ2k). */
   readonly maxDimension?: number;
+  /** The image format (default 'j2k'); 'png' and 'jpeg' are a glTF model's images (web/assets/model-image.ts). */
+  readonly format?: 'j2k' | 'png' | 'jpeg';
   /** Aborting it cancels the job. */
   readonly signal?: AbortSignal;
 }
@@ -108,6 +110,7 @@ interface Job {
   readonly id: number;
   readonly bytes: ArrayBuffer;
   readonly maxDimension: number | undefined;
+  readonly format: 'j2k' | 'png' | 'jpeg';
   entry: QueueEntry<Job> | null;
   settled: boolean;
   resolve(texture: DecodedTexture): void;
@@ -236,6 +239,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       slot.job = job;
       const request: DecodeRequest = { type: 'decode', v: DECODE_PROTOCOL_VERSION, id: job.id, bytes: job.bytes };
       if (job.maxDimension !== undefined) request.maxDimension = job.maxDimension;
+      if (job.format !== 'j2k') request.format = job.format;
       slot.port.postMessage(request, [job.bytes]);
     }
   }
@@ -263,7 +267,16 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
           ? Math.max(1, Math.floor(opts.maxDimension))
           : undefined;
       // A copy: the caller keeps its bytes, and the copy is transferred to the worker.
-      const job: Job = { id: nextId++, bytes: bytes.slice().buffer, maxDimension, entry: null, settled: false, resolve, reject };
+      const job: Job = {
+        id: nextId++,
+        bytes: bytes.slice().buffer,
+        maxDimension,
+        format: opts.format ?? 'j2k',
+        entry: null,
+        settled: false,
+        resolve,
+        reject,
+      };
       if (closed || broken)
         settle(job, new TextureError('texture_decoder_failed', broken ?? 'the decode pool is closed', 'internal'));
       else if (bytes.byteLength > MAX_TEXTURE_BYTES)

@@ -15,6 +15,8 @@ export const DecodeRequest = z.object({
   bytes: z.instanceof(ArrayBuffer),
   /** Largest side wanted (the discard level is chosen from it); absent: full resolution. */
   maxDimension: z.number().int().positive().optional(),
+  /** What the bytes are: a J2K codestream (absent: the grids' textures) or a glTF model's PNG/JPEG image. */
+  format: z.enum(['j2k', 'png', 'jpeg']).optional(),
 });
 export type DecodeRequest = z.infer<typeof DecodeRequest>;
 

@@ -5,6 +5,7 @@
 import { DecodeFailureCode, DecodeRequest, type DecodeResponse, DecodeWarm } from './decode-protocol';
 import { describeThrown, TextureError } from './errors';
 import { decodeJ2k, warmJ2k } from './j2k';
+import { decodeModelImage } from './model-image';
 
 /** An answer and the buffers to transfer with it. */
 export interface DecodeAnswer {
@@ -31,10 +32,11 @@ export async function answerDecodeRequest(data: unknown): Promise<DecodeAnswer |
   const request = parsed.data;
   const started = performance.now();
   try {
-    const texture = await decodeJ2k(
-      new Uint8Array(request.bytes),
-      request.maxDimension === undefined ? {} : { maxDimension: request.maxDimension },
-    );
+    const bytes = new Uint8Array(request.bytes);
+    const texture =
+      request.format === 'png' || request.format === 'jpeg'
+        ? await decodeModelImage(bytes, request.maxDimension)
+        : await decodeJ2k(bytes, request.maxDimension === undefined ? {} : { maxDimension: request.maxDimension });
     // decodeJ2k makes a fresh array of exactly width x height x 4 bytes, so its buffer can be handed over whole.
     const rgba = texture.rgba.buffer;
     if (!(rgba instanceof ArrayBuffer) || texture.rgba.byteOffset !== 0 || rgba.byteLength !== texture.rgba.byteLength)

@@ -3,15 +3,44 @@
  * (shared/assets/gltf-check.ts), @gltf-transform/core reads them, and every triangle primitive of the default
  * scene is baked with its node's world transform into one mesh, turned z up and fitted to the unit box (centred
  * on the checked bounds, scaled by their size: the entity's scale gives the model its size back, as a mesh prim's
- * does), one face per material with the material's base colour factor. Throws GltfError and nothing else.
+ * does), one face per material with the material's base colour factor, its alpha mode and its base colour image
+ * (embedded PNG/JPEG, header-checked here, decoded later by the decoder pool). Throws GltfError and nothing else: a
+ * refused image is kept as its reason, and its faces keep their colour.
  */
-import { type Document, type GLTF, type Node as GltfNode, type Material, type mat4, WebIO } from '@gltf-transform/core';
+import {
+  type Document,
+  type GLTF,
+  type Node as GltfNode,
+  type Texture as GltfTexture,
+  type Material,
+  type mat4,
+  WebIO,
+} from '@gltf-transform/core';
 import { type CheckedGltf, checkGltf, GltfError } from '../../shared/assets/gltf-check';
 import { computeBounds, type MeshData, putUnitNormal } from '../../shared/geometry/mesh-data';
 import { PRIM_LOD_COUNT } from '../../shared/geometry/prim-mesh';
+import { inspectModelImage, type ModelImageInfo } from './model-image';
 
 /** Faces a model may have (the renderer's faces per instance). */
 export const MAX_MODEL_FACES = 32;
+
+/** A base colour image a model embeds (a GLB buffer view or a data: URI), checked but not decoded. */
+export interface ModelImage {
+  /** The encoded image. */
+  bytes: Uint8Array;
+  /** What its header says, or null when the check refused it (`error` says why; its faces keep their colour). */
+  info: ModelImageInfo | null;
+  error?: string;
+}
+
+/** How a face of a model is drawn besides its colour: its base colour image and the material's alpha mode. */
+export interface ModelFaceLook {
+  /** Index into `images` (whose `info` is null when the image was refused), or -1 for none (or a TEXCOORD_1 texture). */
+  image: number;
+  /** glTF alphaMode as the renderer's FaceLook alphaMode: 0 blend, 1 mask, 2 opaque. */
+  alphaMode: 0 | 1 | 2;
+  alphaCutoff: number;
+}
 
 /** A model as the renderer draws it. */
 export interface ModelGeometry {
@@ -19,6 +48,10 @@ export interface ModelGeometry {
   lods: MeshData[];
   /** Each face's colour: its material's base colour factor in sRGB, 0–1, with alpha. */
   colors: [number, number, number, number][];
+  /** Each face's texture and alpha mode (as long as `colors`). */
+  looks: ModelFaceLook[];
+  /** The base colour images the faces use, each once. */
+  images: ModelImage[];
   /** What the checks found (size, counts). */
   checked: CheckedGltf;
 }
@@ -72,12 +105,39 @@ export async function decodeGltfModel(bytes: Uint8Array): Promise<ModelGeometry>
 
   const faceOf = new Map<Material | null, number>();
   const colors: ModelGeometry['colors'] = [];
+  const looks: ModelFaceLook[] = [];
+  const images: ModelImage[] = [];
+  const imageOf = new Map<GltfTexture, number>();
+  const image = (m: Material | null): number => {
+    const texture = m?.getBaseColorTexture() ?? null;
+    // Only TEXCOORD_0 is carried to the renderer: a texture on another set is left out (the face keeps its colour).
+    if (!texture || (m?.getBaseColorTextureInfo()?.getTexCoord() ?? 0) !== 0) return -1;
+    const known = imageOf.get(texture);
+    if (known !== undefined) return known;
+    const bytes = texture.getImage();
+    if (!bytes) return -1;
+    let entry: ModelImage;
+    try {
+      entry = { bytes, info: inspectModelImage(bytes) };
+    } catch (err) {
+      entry = { bytes, info: null, error: err instanceof Error ? err.message : String(err) };
+    }
+    images.push(entry);
+    imageOf.set(texture, images.length - 1);
+    return images.length - 1;
+  };
   const face = (m: Material | null): number => {
     const known = faceOf.get(m);
     if (known !== undefined) return known;
     if (colors.length >= MAX_MODEL_FACES) return MAX_MODEL_FACES - 1;
     const f = m?.getBaseColorFactor() ?? [1, 1, 1, 1];
     colors.push([linearToSrgb(f[0]), linearToSrgb(f[1]), linearToSrgb(f[2]), Math.min(1, Math.max(0, f[3]))]);
+    const mode = m?.getAlphaMode() ?? 'OPAQUE';
+    looks.push({
+      image: image(m),
+      alphaMode: mode === 'BLEND' ? 0 : mode === 'MASK' ? 1 : 2,
+      alphaCutoff: mode === 'MASK' ? Math.min(1, Math.max(0, m?.getAlphaCutoff() ?? 0.5)) : 0,
+    });
     faceOf.set(m, colors.length - 1);
     return colors.length - 1;
   };
@@ -196,5 +256,5 @@ export async function decodeGltfModel(bytes: Uint8Array): Promise<ModelGeometry>
     faceCount: Math.max(1, colors.length),
     bounds: computeBounds(positionArray),
   };
-  return { lods: Array.from({ length: PRIM_LOD_COUNT }, () => mesh), colors, checked };
+  return { lods: Array.from({ length: PRIM_LOD_COUNT }, () => mesh), colors, looks, images, checked };
 }

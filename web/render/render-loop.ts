@@ -18,6 +18,7 @@ import { FrameTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
 import { createModelStream, type ModelStream } from './model-stream';
+import { createModelTextures, type ModelTextures } from './model-textures';
 import { RenderPlan } from './render-plan';
 import type { AssetSource, AssetStats, RenderCommand, RenderEvent, RenderStats } from './render-protocol';
 import { WorldExtractor } from './world-extract';
@@ -41,10 +42,13 @@ function assetStats(s: AssetStreams): AssetStats {
   };
 }
 
-function modelStats(m: ModelStream): NonNullable<RenderStats['models']> {
+function modelStats(m: ModelStream, t: ModelTextures | null): NonNullable<RenderStats['models']> {
   const g = m.stats();
   const store = m.store.stats();
+  const images = t?.stats();
   return {
+    texturesResident: images?.resident ?? 0,
+    texturesFailed: images?.failed ?? 0,
     ready: g.ready,
     loading: g.loading + g.queued,
     failed: g.failed,
@@ -94,6 +98,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let terrainLookKey = '';
   /** Finalverse glTF models, from this page's edge (made with the first world; geometry only, so it outlives devices). */
   let models: ModelStream | null = null;
+  /** The models' base colour images, in the current renderer's texture layers (remade with them). */
+  let modelTextures: ModelTextures | null = null;
   /** Starts the decoder pool's workers and has them load OpenJPEG (idempotent). */
   const warmDecoders = (): DecodePool => {
     pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
@@ -169,6 +175,12 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     if (plan) renderer.textures.setBudget(plan.textureMemoryBytes);
     // New texture layers: every texture is loaded again (from the asset cache) as it is drawn.
     restartStreams();
+    // Model images too. They decode on the same pool, which starts its workers on the first (no OpenJPEG warm-up).
+    modelTextures = createModelTextures(renderer.textures, () => {
+      pool ??= createDecodePool(plan ? { size: plan.decodeWorkers } : {});
+      return pool;
+    });
+    extractor?.setModelTextures(modelTextures);
     if (extractor) {
       // A new device after loss: everything is uploaded again on the next extraction.
       extractor.meshesChanged = true;
@@ -228,7 +240,9 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         updateTerrainLook(renderer);
       }
       models?.pump();
+      modelTextures?.pump();
       if (extractor) pullWorld(renderer, extractor);
+      modelTextures?.startLoads();
       if (streams) {
         // What this frame's pass asked for starts loading now: frames can be a second apart while a world loads.
         streams.textures.startLoads();
@@ -264,7 +278,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
             visible: stats.visible,
             drawCalls: stats.drawCalls,
             ...(streams ? { assets: assetStats(streams) } : {}),
-            ...(models ? { models: modelStats(models) } : {}),
+            ...(models ? { models: modelStats(models, modelTextures) } : {}),
           },
         });
       }
@@ -300,6 +314,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           extractor = new WorldExtractor(command.memory, command.sync, command.renderList, command.materials, streams);
           if (typeof location !== 'undefined') models ??= createModelStream(location.origin);
           extractor.setModels(models);
+          extractor.setModelTextures(modelTextures);
           camera.mode = 'follow';
           worldStructure = -1;
           renderer?.setInstances(extractor.batch);

@@ -61,8 +61,19 @@ export interface RenderStats {
   drawCalls: number;
   /** The asset pipeline, while a world with assets is shown. */
   assets?: AssetStats;
-  /** Finalverse glTF models, once a world is attached: decoded, on their way, failed; bytes by where they came from. */
-  models?: { ready: number; loading: number; failed: number; bytesFromNetwork: number; bytesFromCache: number };
+  /**
+   * Finalverse glTF models, once a world is attached: decoded, on their way, failed; bytes by where they came from;
+   * their base colour images resident in texture layers and failed (refused by the check or the decoder).
+   */
+  models?: {
+    ready: number;
+    loading: number;
+    failed: number;
+    bytesFromNetwork: number;
+    bytesFromCache: number;
+    texturesResident: number;
+    texturesFailed: number;
+  };
 }
 
 /** Textures and sculpt/mesh geometry: resident, on their way, failed; asset bytes by where they came from. */

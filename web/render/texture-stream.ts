@@ -22,6 +22,14 @@ export function dimensionFor(distance: number): number {
   if (distance < 96) return STREAM_MAX_DIMENSION / 2;
   return STREAM_MAX_DIMENSION / 4;
 }
+/**
+ * The side every texture is first decoded at, whatever its distance: the J2K discard level that costs least while
+ * still filling a layer usefully (layers are 256 a side). The first textured frame waits only for these; the sharper
+ * level the distance needs (dimensionFor) follows as a refinement, after every texture not yet shown.
+ */
+export const FIRST_PASS_DIMENSION = 128;
+/** Added to a refinement's priority, so the decoder pool takes every first decode (and sculpt map) before it. */
+const REFINE_PRIORITY_OFFSET = 1e6;
 /** Most decoded textures turned into layers per pump (each is ~3 ms of resampling). */
 const UPLOADS_PER_PUMP = 4;
 /** Most loads running at once. */
@@ -64,6 +72,8 @@ export class TextureStream {
     private layers: TextureLayers,
     private readonly load: LoadTexture,
     private readonly log: (message: string) => void = (m) => console.warn(m),
+    /** The side of a texture's first decode (see FIRST_PASS_DIMENSION); Infinity decodes at once what the distance needs. */
+    private readonly firstDimension: number = FIRST_PASS_DIMENSION,
   ) {}
 
   /** Uses new layers (after device loss): everything is loaded again as it is asked for. */
@@ -143,12 +153,14 @@ export class TextureStream {
 
   private start(uuid: string, e: Entry): void {
     const refine = e.state === 'resident';
-    const size = dimensionFor(e.priority);
+    // A first decode is coarse (cheap, so the first textured frame comes soon); a refinement decodes what the distance
+    // needs, behind every first decode in the pool.
+    const size = refine ? dimensionFor(e.priority) : Math.min(this.firstDimension, dimensionFor(e.priority));
     if (refine) e.refine = 'loading';
     else e.state = 'loading';
     e.size = size;
     this.loading += 1;
-    this.load(uuid, e.priority, size).then(
+    this.load(uuid, refine ? e.priority + REFINE_PRIORITY_OFFSET : e.priority, size).then(
       (image) => {
         this.loading -= 1;
         if (this.entries.get(uuid) !== e) return;
@@ -179,7 +191,7 @@ export class TextureStream {
         const sharper = layerMips(image);
         this.layers.upload(e.layer, sharper.mips);
         e.alpha = sharper.alpha;
-        e.size = size;
+        e.size = decodedSize(image, size);
         this.version += 1;
       } catch {
         // The smaller decode stays.
@@ -204,6 +216,7 @@ export class TextureStream {
     }
     this.layers.upload(layer, mips.mips);
     e.state = 'resident';
+    e.size = decodedSize(image, size);
     e.layer = layer;
     e.alpha = mips.alpha;
     this.version += 1;
@@ -224,4 +237,9 @@ export class TextureStream {
     this.version += 1;
     return e.layer;
   }
+}
+
+/** The size a decode stands for: an image smaller than asked is the texture's full resolution (nothing to refine). */
+function decodedSize(image: RgbaImage, asked: number): number {
+  return Math.max(image.width, image.height) < asked ? Number.POSITIVE_INFINITY : asked;
 }

@@ -30,6 +30,7 @@ import { createInstanceBatch, type FaceLook, type InstanceBatch, PLAIN_FACE, pus
 import type { Vec3 } from './math';
 import { generateAvatarMesh } from './mesh/avatar-mesh';
 import type { ModelStream } from './model-stream';
+import type { ModelTextures } from './model-textures';
 import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
 import type { TextureStream } from './texture-stream';
 
@@ -68,6 +69,8 @@ export class WorldExtractor {
   private rebuiltAt: Vec3 | null = null;
   /** Finalverse glTF models (absent: model entities are drawn as their base box). */
   private models: ModelStream | null = null;
+  /** The models' base colour images (absent: models are drawn in their colours only). */
+  private modelTextures: ModelTextures | null = null;
 
   constructor(
     memory: WorldMemory,
@@ -94,6 +97,12 @@ export class WorldExtractor {
     this.structure = -1;
   }
 
+  /** Uses model textures over the current texture layers (null: none); the next extraction rebuilds. */
+  setModelTextures(textures: ModelTextures | null): void {
+    this.modelTextures = textures;
+    this.structure = -1;
+  }
+
   /** True when you moved far enough since the last rebuild that textures may want a sharper decode. */
   private movedFar(): boolean {
     if (!this.streams) return false;
@@ -105,7 +114,7 @@ export class WorldExtractor {
 
   private versions(): string {
     const s = this.streams;
-    const m = this.models ? `/${this.models.version}` : '';
+    const m = (this.models ? `/${this.models.version}` : '') + (this.modelTextures ? `/${this.modelTextures.version}` : '');
     return (s ? `${s.textures.version}/${s.geometry.version}` : '') + m;
   }
 
@@ -168,6 +177,7 @@ export class WorldExtractor {
     this.rebuiltAt = eye;
     this.streams?.textures.beginPass();
     this.models?.beginPass();
+    this.modelTextures?.beginPass();
     const kept: number[] = [];
     for (const i of slots) {
       const avatar = view.hasBit(i, avatarId);
@@ -177,11 +187,23 @@ export class WorldExtractor {
         : 0;
       let mesh: number;
       let modelColors: readonly Rgba[] | null = null;
+      let modelLooks: FaceLook[] | null = null;
       const hash = !avatar && this.models && view.hasBit(i, modelId) ? modelHashAt(modelHash, i) : '';
       const model = hash ? (this.models?.meshOf(hash, priority) ?? null) : null;
       if (model) {
         mesh = this.meshFor(`model:${hash}`, () => model.lods);
         modelColors = model.colors;
+        modelLooks = model.looks.map((l) => {
+          const image = l.image >= 0 ? model.images[l.image] : undefined;
+          const resident = image && this.modelTextures ? this.modelTextures.layerOf(hash, l.image, image, priority) : null;
+          return {
+            ...PLAIN_FACE,
+            layer: resident?.layer ?? -1,
+            alphaMode: l.alphaMode,
+            alphaCutoff: l.alphaCutoff,
+            textureAlpha: resident?.alpha ?? false,
+          };
+        });
       } else if (avatar) {
         mesh = this.meshFor(AVATAR_KEY, () => Array.from({ length: PRIM_LOD_COUNT }, (_, lod) => generateAvatarMesh(lod)));
       } else {
@@ -223,7 +245,8 @@ export class WorldExtractor {
         if (colors.length === 0) colors.push(tint);
       }
       let looks: FaceLook[] | undefined;
-      if (!avatar && this.materials && view.hasBit(i, surfaceId)) {
+      if (modelLooks) looks = modelLooks;
+      else if (!avatar && this.materials && view.hasBit(i, surfaceId)) {
         const m = Math.min(MAX_FACE_COLORS, surfaceCount[i] ?? 0);
         looks = [];
         for (let f = 0; f < m; f++) looks.push(this.look(surfaceMaterial(surface, i, f), priority));

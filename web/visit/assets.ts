@@ -87,8 +87,14 @@ export interface VisitAsset {
   vertices?: number;
   triangles?: number;
   faces?: number;
-  /** Models: the textures the glTF declares (the viewer draws base colour factors only, so far). */
+  /** Models: the textures the glTF declares. */
   textures?: number;
+  /**
+   * Models: the base colour images its faces use, from their headers (format, size, encoded bytes) or why the check
+   * refused one. Node has no PNG/JPEG decoder (the viewer decodes them with createImageBitmap), so visit does not
+   * decode them.
+   */
+  images?: { format: string | null; width: number | null; height: number | null; bytes: number; error: string | null }[];
   error: { code: string; message: string } | null;
 }
 
@@ -273,6 +279,13 @@ export async function loadAssets(
         entry.triangles = (finest?.indexCount ?? 0) / 3;
         entry.faces = model.colors.length;
         entry.textures = model.checked.json.textures?.length ?? 0;
+        entry.images = model.images.map((im) => ({
+          format: im.info?.format ?? null,
+          width: im.info?.width ?? null,
+          height: im.info?.height ?? null,
+          bytes: im.bytes.byteLength,
+          error: im.error ?? null,
+        }));
       } else {
         entry.duration_s = round(oggInfo(bytes).seconds, 3);
       }

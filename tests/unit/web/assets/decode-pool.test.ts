@@ -2,6 +2,7 @@
  * The decode pool (web/assets/decode-pool.ts) over in-process workers that run the real worker side
  * (web/assets/decode-service.ts): nearest first, re-prioritising, cancelling, failures, stats.
  */
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { createDecodePool, type DecodeWorkerPort, decodePoolSize } from '../../../../web/assets/decode-pool';
 import type { DecodeRequest, DecodeWarm } from '../../../../web/assets/decode-protocol';
@@ -293,5 +294,31 @@ describe('the worker side (decode-service)', () => {
     if (response.type !== 'decoded') return;
     expect(transfer).toEqual([response.rgba]);
     expect(response.rgba.byteLength).toBe(32 * 32 * 4);
+  });
+
+  it('routes a png request to the model-image decoder: in Node, texture_unsupported; a J2K codestream sent as png is refused', async () => {
+    const png = new PNG({ width: 4, height: 4 });
+    png.data.fill(128);
+    const bytes = new Uint8Array(PNG.sync.write(png));
+    expect((await answered({ type: 'decode', v: 1, id: 5, bytes: bytes.slice().buffer, format: 'png' })).response).toMatchObject({
+      type: 'failed',
+      id: 5,
+      code: 'texture_unsupported',
+      message: expect.stringMatching(/^texture: model image: this runtime has no createImageBitmap/),
+    });
+    expect(
+      (await answered({ type: 'decode', v: 1, id: 6, bytes: CHECKER.slice().buffer, format: 'png' })).response,
+    ).toMatchObject({
+      type: 'failed',
+      id: 6,
+      code: 'texture_unsupported',
+    });
+    expect(
+      (await answered({ type: 'decode', v: 1, id: 8, bytes: CHECKER.slice().buffer, format: 'gif' })).response,
+    ).toMatchObject({
+      type: 'failed',
+      id: 8,
+      code: 'texture_decoder_failed',
+    });
   });
 });

@@ -1,5 +1,6 @@
 /** glTF → the renderer's MeshData with @gltf-transform/core, on the committed house fixture and made models. */
 import { readFileSync } from 'node:fs';
+import { WebIO } from '@gltf-transform/core';
 import { describe, expect, it } from 'vitest';
 import { GltfError } from '../../../../shared/assets/gltf-check';
 import { PRIM_LOD_COUNT } from '../../../../shared/geometry/prim-mesh';
@@ -111,5 +112,45 @@ describe('decodeGltfModel', () => {
     await expect(decodeGltfModel(buildGlb(json, broken))).rejects.toMatchObject({ code: 'gltf_out_of_bounds' });
     await expect(decodeGltfModel(glb.slice(0, 30))).rejects.toBeInstanceOf(GltfError);
     await expect(decodeGltfModel(new TextEncoder().encode('not a model'))).rejects.toMatchObject({ code: 'gltf_bad_container' });
+  });
+});
+
+describe('decodeGltfModel: base colour images', () => {
+  const crate = new Uint8Array(readFileSync(new URL('../../../support/fixtures/models/crate.glb', import.meta.url)));
+
+  it('gives the crate one face with its embedded PNG (checked, not decoded), opaque, and the UVs with v turned up', async () => {
+    const model = await decodeGltfModel(crate);
+    expect(model.looks).toEqual([{ image: 0, alphaMode: 2, alphaCutoff: 0 }]);
+    expect(model.images).toHaveLength(1);
+    expect(model.images[0]?.info).toEqual({ format: 'png', width: 32, height: 32 });
+    expect(model.images[0]?.bytes.subarray(0, 4)).toEqual(Uint8Array.from([0x89, 0x50, 0x4e, 0x47]));
+    const uvs = model.lods[0]?.uvs ?? new Float32Array();
+    // The fixture's side corners have v 0 and 1 (glTF, down the image): the same after turning.
+    expect(new Set(uvs)).toEqual(new Set([0, 1]));
+    for (const c of model.colors[0] ?? []) expect(c).toBeCloseTo(1, 6);
+  });
+
+  it('keeps an image over the limits as its reason: the face keeps its colour and the model still draws', async () => {
+    const doc = await new WebIO().readBinary(crate.slice());
+    const huge = new Uint8Array(33);
+    huge.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    new DataView(huge.buffer).setUint32(16, 8192);
+    new DataView(huge.buffer).setUint32(20, 8192);
+    huge.set([8, 6, 0, 0, 0], 24);
+    doc.getRoot().listTextures()[0]?.setImage(huge);
+    const material = doc.getRoot().listMaterials()[0];
+    material?.setAlphaMode('MASK').setAlphaCutoff(0.3);
+    const model = await decodeGltfModel(await new WebIO().writeBinary(doc));
+    expect(model.images[0]?.info).toBeNull();
+    expect(model.images[0]?.error).toMatch(/^texture: model image is 8192x8192; the limit is 2048/);
+    expect(model.looks[0]).toMatchObject({ alphaMode: 1, alphaCutoff: expect.closeTo(0.3, 5) });
+    expect(model.lods[0]?.indexCount).toBe(36);
+  });
+
+  it('leaves out a texture on TEXCOORD_1 and a material without one', async () => {
+    const doc = await new WebIO().readBinary(crate.slice());
+    doc.getRoot().listMaterials()[0]?.getBaseColorTextureInfo()?.setTexCoord(1);
+    expect((await decodeGltfModel(await new WebIO().writeBinary(doc))).looks[0]?.image).toBe(-1);
+    expect((await decodeGltfModel(house)).looks.map((l) => l.image)).toEqual([-1, -1]);
   });
 });

@@ -1,7 +1,7 @@
 /** Texture layers on the CPU side and the texture stream's loading, placing, failing and eviction. */
 import { describe, expect, it } from 'vitest';
 import { LAYER_MIPS, LAYER_SIZE, layerMips, type RgbaImage, type TextureLayers } from '../../../../web/render/texture-layers';
-import { dimensionFor, STREAM_MAX_DIMENSION, TextureStream } from '../../../../web/render/texture-stream';
+import { dimensionFor, FIRST_PASS_DIMENSION, STREAM_MAX_DIMENSION, TextureStream } from '../../../../web/render/texture-stream';
 
 function image(width: number, height: number, rgba: [number, number, number, number]): RgbaImage {
   const data = new Uint8Array(width * height * 4);
@@ -169,5 +169,53 @@ describe('texture stream', () => {
     stream.layerOf('sign', 1);
     stream.pump();
     expect(sizes).toHaveLength(2);
+  });
+
+  it('decodes a near texture coarse first, then sharp, and every new texture before any refinement', async () => {
+    const { layers, uploads } = fakeLayers(8);
+    const asks: { uuid: string; priority: number; size: number }[] = [];
+    const stream = new TextureStream(layers, async (uuid, priority, size) => {
+      asks.push({ uuid, priority, size });
+      return image(size, size, [5, 5, 5, 255]);
+    });
+    stream.beginPass();
+    stream.layerOf('wall', 3);
+    stream.pump();
+    await flush();
+    stream.pump();
+    expect(asks).toEqual([{ uuid: 'wall', priority: 3, size: FIRST_PASS_DIMENSION }]);
+    // The next pass asks for the wall again (a refinement) and for a new, farther texture: the new one is decoded
+    // coarse, and the refinement is handed to the pool behind it (a priority past any distance).
+    stream.beginPass();
+    const wall = stream.layerOf('wall', 3);
+    expect(wall).not.toBeNull();
+    stream.layerOf('floor', 40);
+    stream.pump();
+    await flush();
+    stream.pump();
+    expect(asks.slice(1)).toEqual([
+      { uuid: 'floor', priority: 40, size: FIRST_PASS_DIMENSION },
+      { uuid: 'wall', priority: 3 + 1e6, size: STREAM_MAX_DIMENSION },
+    ]);
+    expect(uploads.filter((l) => l === wall?.layer)).toHaveLength(2);
+  });
+
+  it('does not refine a texture whose first decode was already its full resolution', async () => {
+    const { layers } = fakeLayers(8);
+    const sizes: number[] = [];
+    const stream = new TextureStream(layers, async (_uuid, _priority, size) => {
+      sizes.push(size);
+      return image(64, 32, [5, 5, 5, 255]);
+    });
+    stream.beginPass();
+    stream.layerOf('small', 1);
+    stream.pump();
+    await flush();
+    stream.pump();
+    stream.beginPass();
+    expect(stream.layerOf('small', 1)).not.toBeNull();
+    stream.pump();
+    await flush();
+    expect(sizes).toEqual([FIRST_PASS_DIMENSION]);
   });
 });
