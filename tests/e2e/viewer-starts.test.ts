@@ -143,7 +143,7 @@ describe('the landing page', () => {
           { timeout: 90_000, interval: 1000 },
         )
         .toBe(true);
-      expect(forecast.answer).toMatchObject({ task: 'forecast', tier: 'local', result: { version: 1 } });
+      expect(forecast.answer).toMatchObject({ task: 'forecast', tier: 'local', result: { version: 2 } });
       expect(await dispatch({ task: 'anomaly' })).toMatchObject({
         ok: true,
         answer: { result: { detector: 'plugin-bus', scores: [] } },

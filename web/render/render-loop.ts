@@ -14,7 +14,7 @@ import {
   updateCamera,
 } from './camera';
 import { createLodBudget, updateLodBudget } from './cull/lod-budget';
-import { FrameTimer } from './frame-stats';
+import { FrameTimer, WorkTimer } from './frame-stats';
 import { acquireGpu } from './gpu-context';
 import { type LocalScene, previewScene, testScene } from './local-scene';
 import { createModelStream, type ModelStream } from './model-stream';
@@ -142,6 +142,8 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let lastCamera = 0;
   let last = 0;
   const timer = new FrameTimer();
+  // The render worker's own time per frame (what the plan's render detail changes), beside the time between frames.
+  const work = new WorkTimer();
   // The LOD budget moves the detail thresholds with measured frame time toward 16.6 ms.
   let budget = createLodBudget();
   /** The live optimisation plan's settings (null until the page sends one: full detail). */
@@ -206,7 +208,9 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let frameFailures = 0;
   const frame = (now: number): void => {
     try {
+      const began = performance.now();
       drawFrame(now);
+      if (renderer) work.add(performance.now() - began);
     } catch (err) {
       // A frame that throws is reported (the first few times) and the loop goes on: the next frame may succeed.
       if (frameFailures++ < 3)
@@ -260,6 +264,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
             fps: t.fps,
             frameMsP50: t.p50,
             frameMsP95: t.p95,
+            workMsP50: work.p50(),
             instances: stats.instances,
             visible: stats.visible,
             drawCalls: stats.drawCalls,

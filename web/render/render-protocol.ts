@@ -56,6 +56,8 @@ export interface RenderStats {
   fps: number;
   frameMsP50: number;
   frameMsP95: number;
+  /** The median of the render worker's own time per frame (its work from start to submit; not the interval). */
+  workMsP50: number;
   instances: number;
   visible: number;
   drawCalls: number;

@@ -111,6 +111,13 @@ export function PerfOverlay(props: {
       <span>
         frame {p().frameMsP50.toFixed(1)} / {p().frameMsP95.toFixed(1)} ms (p50/p95)
       </span>
+      <Show when={p().renderWorkMsP50}>
+        {(work) => (
+          <span data-testid="perf-render-work" title="The render worker's own time per frame (render_frame_ms, p50)">
+            render {work().toFixed(1)} ms
+          </span>
+        )}
+      </Show>
       <span>{p().entities} entities</span>
       <span>
         net {rate(p().netInKBs)} in / {rate(p().netOutKBs)} out
