@@ -177,7 +177,7 @@ export const METRICS = [
     optional: true,
     shape: 'scalar',
     description:
-      "median time of the render worker's recent frames (its own work: extraction, culling, encoding, submit; not the time between frames), as it last told the world worker; left out where nothing renders (visit) or it has not told for 3 s. The plan's render detail (LOD budget, draw distance) acts on it",
+      "median time of the render worker's recent frames from their start until the GPU finished their work (extraction, culling, encoding, submit, GPU; not the time between frames), as it last told the world worker; left out where nothing renders (visit) or it has not told for 3 s. The plan's render detail (LOD budget, draw distance) acts on it",
   },
   {
     name: 'asset_queue',

@@ -113,7 +113,10 @@ export function PerfOverlay(props: {
       </span>
       <Show when={p().renderWorkMsP50}>
         {(work) => (
-          <span data-testid="perf-render-work" title="The render worker's own time per frame (render_frame_ms, p50)">
+          <span
+            data-testid="perf-render-work"
+            title="The render worker's time per frame until the GPU finished it (render_frame_ms, p50)"
+          >
             render {work().toFixed(1)} ms
           </span>
         )}
