@@ -4,7 +4,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { type AnomalyScore, createAnomalyDetector } from '../../shared/anomaly/detector.ts';
+import { type AnomalyDetector, type AnomalyScore, createAnomalyDetector } from '../../shared/anomaly/detector.ts';
 import { parseSimAddress, type SimAddress } from './allowlist.ts';
 import { Circuit } from './circuit.ts';
 import type { RelayConfig } from './config.ts';
@@ -35,6 +35,11 @@ export interface RelayOptions {
   readonly log?: Logger;
   /** Monotonic clock in milliseconds. */
   readonly now?: () => number;
+  /**
+   * Sees every datagram from the edge as the circuit's anomaly detector counts it (the circuit's id, its bytes),
+   * before the detector's verdict: `npm run record:relay` records normal traffic per circuit with it.
+   */
+  readonly onObserve?: (circuit: string, bytes: number) => void;
 }
 
 const REFUSAL: Record<RelayErrorCode, RefusalReason> = {
@@ -107,6 +112,16 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         z: Number((s.features[0]?.z ?? 0).toFixed(1)),
       }),
   });
+  const tap = options.onObserve;
+  const observed: AnomalyDetector = tap
+    ? {
+        ...anomaly,
+        observe: (source, bytes, events) => {
+          tap(source, bytes ?? 0);
+          return anomaly.observe(source, bytes, events);
+        },
+      }
+    : anomaly;
   const expectedToken = config.token === null ? null : digest(config.token);
   const usedUdpPorts = new Set<number>();
   let pending = 0;
@@ -234,7 +249,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         metrics,
         log,
         now,
-        anomaly,
+        anomaly: observed,
         onClosed: (c) => {
           circuits.delete(c);
           metrics.circuitsActive = circuits.size;

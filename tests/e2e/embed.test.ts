@@ -306,7 +306,7 @@ describe('the embedded viewer on another origin', () => {
         )
         .toBe(true);
       const answer = JSON.parse(String(forecast.value));
-      expect(answer).toMatchObject({ task: 'forecast', tier: 'local', result: { version: 1, horizon_s: expect.any(Number) } });
+      expect(answer).toMatchObject({ task: 'forecast', tier: 'local', result: { version: 2, horizon_s: expect.any(Number) } });
       expect(answer.result.predictions.length).toBeGreaterThan(0);
       expect(answer.path[0]).toEqual({ tier: 'local', confidence: answer.confidence });
       // The plugin bus's detector is registered; no plugin has published, so it scores no source yet.

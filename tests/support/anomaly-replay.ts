@@ -1,17 +1,49 @@
 /**
- * A labelled replay for the anomaly detector (shared/anomaly/detector.ts): the recorded Storm traffic of a real room
- * with bots (tests/support/fixtures/storm-traffic, `npm run record:traffic`: frames and bytes each connection sent
- * the room, per second), replayed second by second as the world room observes it, with floods injected at seeded
- * places (2 per connection that lasted 45 s or more, 3 to 8 s long, 50 to 500 extra frames/s of 64 bytes). Scores
- * are read per one-second bucket.
+ * A labelled replay for the anomaly detector (shared/anomaly/detector.ts) on recorded normal traffic of each kind
+ * of source it scores (tests/support/storm-traffic.ts):
+ * - `room`: Storm frames and bytes per connection of a real room with bots (`npm run record:traffic`);
+ * - `relay`: datagrams and bytes per circuit of the real UDP relay in sessions against the real OpenSim region
+ *   (`npm run record:relay`);
+ * - `plugin`: bus events per example plugin in a real viewer (`npm run record:plugins`).
+ * Each is replayed second by second through a fresh detector with the options its channel runs with (the room's,
+ * the relay's and the bus's floors), with floods injected at seeded places (2 per source that lasted 45 s or more,
+ * 3 to 8 s long, at rates from just over the channel's floor up to several times it: see FLOODS). Scores are read
+ * per one-second bucket. The detector's settings (slack, alarm, warm-up) were chosen on the room recording before
+ * the relay and plugin recordings existed and were not changed after: those two are held out.
  */
+import { parseRelayConfig } from '../../edge/relay/config';
 import { type AnomalyDetectorOptions, createAnomalyDetector } from '../../shared/anomaly/detector';
 import { createRandom } from '../../shared/math/random';
-import { loadStormTraffic } from './storm-traffic';
+import { BUS_ANOMALY_FLOOR } from '../../web/plugins/bus';
+import { loadTraffic, type TrafficKind } from './storm-traffic';
 
-const FRAME_BYTES = 64;
-/** A connection gets floods only if it lasted this long (seconds): room for its warm-up and two floods apart. */
+/** A source gets floods only if it lasted this long (seconds): room for its warm-up and two floods apart. */
 const FLOODED_FROM = 45;
+
+const relayDefaults = parseRelayConfig({}).toSim;
+
+/** Each channel's detector options as it runs them (edge/rooms/world-room.ts, edge/relay/relay.ts, web/plugins/bus.ts). */
+export const CHANNEL_OPTIONS: Record<TrafficKind, Partial<AnomalyDetectorOptions>> = {
+  // edge/rooms/world-room.ts: FLOOD_RATE (40 frames/s, edge/rooms/room-socket.ts, which needs the Workers types) × 0.75.
+  room: { floor: { events_per_s: 30, bytes_per_s: 64 * 1024 } },
+  relay: {
+    floor: { events_per_s: relayDefaults.datagramsPerSecond / 2, bytes_per_s: relayDefaults.bytesPerSecond / 2 },
+  },
+  plugin: { floor: BUS_ANOMALY_FLOOR },
+};
+
+/**
+ * The injected floods per kind: extra events a second (uniform in [min, max]) of `eventBytes` each. Each range
+ * starts over what the channel's floor lets through from anyone (a flood under it is normal by design).
+ */
+export const FLOODS: Record<TrafficKind, { min: number; max: number; eventBytes: number }> = {
+  // A client sending 50-500 extra 64-byte frames a second (the room's floor is 30 frames/s).
+  room: { min: 50, max: 500, eventBytes: 64 },
+  // A circuit sending 300-1500 extra 120-byte datagrams a second (the relay's floor is 250/s).
+  relay: { min: 300, max: 1500, eventBytes: 120 },
+  // A plugin publishing 150-1500 extra events a second (the bus's floor is 120/s; its rate limit 2000/s).
+  plugin: { min: 150, max: 1500, eventBytes: 0 },
+};
 
 export interface ReplayResult {
   /** Buckets scored (past each source's warm-up). */
@@ -29,9 +61,11 @@ export interface ReplayResult {
   readonly alarms: { source: string; feature: string; z: number }[];
 }
 
-/** The traffic: per connection, from its first second in the recording, frames and bytes sent per second. */
-export function recordedTraffic(): { source: string; start: number; events: number[]; bytes: number[] }[] {
-  return loadStormTraffic().map((c) => ({
+/** The traffic of one kind: per source, from its first second in the recording, events and bytes sent per second. */
+export function recordedTraffic(
+  kind: TrafficKind = 'room',
+): { source: string; start: number; events: number[]; bytes: number[] }[] {
+  return loadTraffic(kind).map((c) => ({
     source: `${c.recording}/${c.source}`,
     start: c.from,
     events: c.frames,
@@ -39,9 +73,18 @@ export function recordedTraffic(): { source: string; start: number; events: numb
   }));
 }
 
-/** Replays the traffic (with floods when `floods` is true) through a fresh detector. */
-export function replayTraffic(floods: boolean, seed = 20, options: Partial<AnomalyDetectorOptions> = {}): ReplayResult {
-  const traffic = recordedTraffic();
+/**
+ * Replays one kind's traffic (with floods when `floods` is true) through a fresh detector with that channel's
+ * options (`options` overrides them).
+ */
+export function replayTraffic(
+  floods: boolean,
+  seed = 20,
+  options: Partial<AnomalyDetectorOptions> = {},
+  kind: TrafficKind = 'room',
+): ReplayResult {
+  const traffic = recordedTraffic(kind);
+  const flood = FLOODS[kind];
   const random = createRandom(seed);
   const warmup = options.warmup ?? 5;
   // Each source's floods: [start, end) in seconds, and extra events per second.
@@ -51,13 +94,18 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
     const half = Math.floor((bytes.length - warmup - 20) / 2);
     for (let k = 0; k < 2; k++) {
       const start = warmup + 10 + k * half + Math.floor(random() * (half - 10));
-      out.push({ start, end: start + 3 + Math.floor(random() * 6), rate: 50 + Math.floor(random() * 451) });
+      out.push({
+        start,
+        end: start + 3 + Math.floor(random() * 6),
+        rate: flood.min + Math.floor(random() * (flood.max - flood.min + 1)),
+      });
     }
     return out;
   });
   let now = 0;
   const alarms: ReplayResult['alarms'] = [];
   const detector = createAnomalyDetector({
+    ...CHANNEL_OPTIONS[kind],
     now: () => now,
     onAnomaly: (s) => alarms.push({ source: s.source, feature: s.features[0]?.feature ?? '', z: s.features[0]?.z ?? 0 }),
     ...options,
@@ -75,9 +123,9 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
       const k = second - start;
       const b = bytes[k];
       if (b === undefined) return;
-      const flood = injected[i]?.find((f) => k >= f.start && k < f.end);
-      const n = (events[k] ?? 0) + (flood?.rate ?? 0);
-      if (n > 0) detector.observe(source, b + (flood ? flood.rate * FRAME_BYTES : 0), n);
+      const extra = injected[i]?.find((f) => k >= f.start && k < f.end);
+      const n = (events[k] ?? 0) + (extra?.rate ?? 0);
+      if (n > 0) detector.observe(source, b + (extra ? extra.rate * flood.eventBytes : 0), n);
     });
     // Close this second's buckets and read each source's verdict on it.
     now = (second + 1) * 1000 + 1;
@@ -86,16 +134,16 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
       const k = second - start;
       if (k < warmup || k >= bytes.length) return;
       const s = detector.score(source);
-      const flood = injected[i]?.findIndex((f) => k >= f.start && k < f.end) ?? -1;
+      const which = injected[i]?.findIndex((f) => k >= f.start && k < f.end) ?? -1;
       const bad = s?.anomalous ?? false;
       buckets++;
       if (bad) flagged++;
-      if (bad && flood >= 0) {
+      if (bad && which >= 0) {
         tp++;
         const c = caught[i];
-        if (c) c[flood] = true;
+        if (c) c[which] = true;
       } else if (bad) fp++;
-      else if (flood >= 0) fn++;
+      else if (which >= 0) fn++;
     });
   }
   return {
@@ -110,5 +158,61 @@ export function replayTraffic(floods: boolean, seed = 20, options: Partial<Anoma
       list.flatMap((f, k) => (caught[i]?.[k] ? [] : [{ source: traffic[i]?.source ?? '', ...f }])),
     ),
     alarms,
+  };
+}
+
+/** Precision and recall per bucket on the labelled replay, and the false-positive rate on the normal traffic. */
+export interface ReplayFigures {
+  readonly precision: number;
+  readonly recall: number;
+  readonly false_positive_rate: number;
+  readonly sources: number;
+  readonly floods: number;
+  readonly floods_caught: number;
+  readonly buckets_labelled_replay: number;
+  readonly buckets_normal: number;
+  readonly flagged_normal: number;
+  readonly true_positives: number;
+  readonly false_positives: number;
+  readonly false_negatives: number;
+}
+
+/** The figures of one kind's replay, or of several kinds pooled (their counts summed, then the ratios taken). */
+export function replayFigures(kinds: readonly TrafficKind[], seed = 20): ReplayFigures {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let floods = 0;
+  let caught = 0;
+  let bucketsReplay = 0;
+  let bucketsNormal = 0;
+  let flaggedNormal = 0;
+  let sources = 0;
+  for (const kind of kinds) {
+    const flooded = replayTraffic(true, seed, {}, kind);
+    const normal = replayTraffic(false, seed, {}, kind);
+    tp += flooded.truePositives;
+    fp += flooded.falsePositives;
+    fn += flooded.falseNegatives;
+    floods += flooded.floods;
+    caught += flooded.floodsCaught;
+    bucketsReplay += flooded.buckets;
+    bucketsNormal += normal.buckets;
+    flaggedNormal += normal.flagged;
+    sources += recordedTraffic(kind).length;
+  }
+  return {
+    precision: tp / Math.max(1, tp + fp),
+    recall: tp / Math.max(1, tp + fn),
+    false_positive_rate: flaggedNormal / Math.max(1, bucketsNormal),
+    sources,
+    floods,
+    floods_caught: caught,
+    buckets_labelled_replay: bucketsReplay,
+    buckets_normal: bucketsNormal,
+    flagged_normal: flaggedNormal,
+    true_positives: tp,
+    false_positives: fp,
+    false_negatives: fn,
   };
 }

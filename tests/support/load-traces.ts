@@ -1,4 +1,7 @@
-/** Reads the committed load-trace corpus (tests/support/fixtures/load-traces/{train,heldout}/*.jsonl). */
+/**
+ * Reads the committed load-trace corpus (tests/support/fixtures/load-traces/{train,heldout}/*.jsonl: headless visits,
+ * what the model is trained and judged on; viewer/*.jsonl: recorded in the viewer, with the render worker's frame time).
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +16,7 @@ export interface Recording {
 }
 
 /** The recordings of one split, by name, each parsed with the engine's snapshot schema. */
-export function loadRecordings(split: 'train' | 'heldout'): Recording[] {
+export function loadRecordings(split: 'train' | 'heldout' | 'viewer'): Recording[] {
   const dir = join(LOAD_TRACES, split);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))

@@ -4,7 +4,9 @@
  * back to the moving average — saying so in the LoadForecast — on a cold start (fewer than WINDOW snapshots)
  * or, quantity by quantity, when the model has lately been much worse than the average at that quantity (a net
  * burst the model missed does not make it drop its frame-time forecast). It scores both against what arrives
- * HORIZON snapshots later; a quantity's confidence is 1 / (1 + its recent normalised MSE).
+ * HORIZON snapshots later; a quantity's confidence is 1 / (1 + its recent normalised MSE). Quantities the model
+ * does not predict (AVERAGE_ONLY: the render worker's frame time, which the recorded corpus does not have yet) are
+ * forecast by the moving average alone, marked so, with a confidence and an upper bound from its own running error.
  */
 import { describeMetric, type LoadForecast, METRICS_VERSION, type MetricSnapshot } from '../engine/metrics';
 import {
@@ -55,6 +57,22 @@ export interface LoadForecaster {
 interface Pending {
   readonly model: number[] | null;
   readonly average: number[];
+  /** AVERAGE_ONLY's moving averages (NaN where the window never had the quantity). */
+  readonly extra: number[];
+}
+
+/** The moving average of an AVERAGE_ONLY quantity over the newest `span` snapshots (NaN when none has it). */
+function averageOf(history: readonly MetricSnapshot[], quantity: AverageOnlyQuantity, span: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const s of history.slice(-span)) {
+    const v = s[quantity];
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      sum += v;
+      n += 1;
+    }
+  }
+  return n ? sum / n : Number.NaN;
 }
 
 /**
@@ -68,7 +86,18 @@ export const TRUST_MARGIN = 2;
 /** The upper bound's distance above a forecast, in its recent root-mean-square errors (a normal's 90th percentile). */
 export const UPPER_Z = 1.2816;
 
-function clampTo(quantity: PredictedQuantity, v: number): number {
+/**
+ * Quantities forecast by the moving average alone (the model has no output for them): the render worker's frame
+ * time, which only a page with a renderer records. Their errors are scored in log1p space (no training set gave
+ * them a normalisation); a fresh forecaster assumes AVERAGE_ONLY_PRIOR_ERROR until it has scored some.
+ */
+export const AVERAGE_ONLY = ['render_frame_ms'] as const;
+export type AverageOnlyQuantity = (typeof AVERAGE_ONLY)[number];
+export const AVERAGE_ONLY_PRIOR_ERROR = 0.1;
+
+const logOf = (v: number): number => Math.log1p(Math.max(0, v));
+
+function clampTo(quantity: PredictedQuantity | AverageOnlyQuantity, v: number): number {
   const m = describeMetric(quantity);
   return m ? Math.min(m.max, Math.max(m.min, v)) : v;
 }
@@ -84,6 +113,7 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
   // Start from what training measured: a fresh forecaster trusts the model as much as training earned.
   const modelError = PREDICTED.map((q) => spec.training.mse_model[q]);
   const averageError = PREDICTED.map((q) => spec.training.mse_moving_average[q]);
+  const extraError = AVERAGE_ONLY.map(() => AVERAGE_ONLY_PRIOR_ERROR);
   let scored = 0;
   const window = new Float32Array(WINDOW * FEATURES.length);
 
@@ -100,6 +130,12 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
         modelError[q] = (1 - alpha) * (modelError[q] ?? 0) + alpha * e;
       });
     }
+    AVERAGE_ONLY.forEach((quantity, i) => {
+      const a = actual[quantity];
+      const p = due.extra[i] ?? Number.NaN;
+      if (typeof a !== 'number' || !Number.isFinite(p)) return;
+      extraError[i] = (1 - alpha) * (extraError[i] ?? 0) + alpha * (logOf(p) - logOf(a)) ** 2;
+    });
     scored += 1;
   }
 
@@ -129,7 +165,8 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
           history.some((s) => Number.isFinite(featureValue(s, name))) ? denormalise(norm, q, y[q] ?? 0) : Number.NaN,
         );
       }
-      pending.push({ model, average });
+      const extra = AVERAGE_ONLY.map((q) => averageOf(history, q, spec.moving_average_span));
+      pending.push({ model, average, extra });
       score(snapshot);
       // Per quantity: the model unless it has lately been over TRUST_MARGIN times worse than the average there.
       const fromModel = PREDICTED.map(
@@ -146,7 +183,7 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
             : 'low-confidence';
       // On a cold start the average of a few snapshots is worth less than training measured over a full span.
       const warmth = Math.min(1, history.length / spec.moving_average_span);
-      const predictions = PREDICTED.flatMap((quantity, q) => {
+      const predictions: LoadForecast['predictions'] = PREDICTED.flatMap((quantity, q) => {
         const useModel = fromModel[q] === true;
         const v = useModel ? model?.[q] : average[q];
         if (v === undefined || !Number.isFinite(v)) return [];
@@ -165,6 +202,21 @@ export function createLoadForecaster(options: LoadForecasterOptions): LoadForeca
             source: useModel ? ('model' as const) : ('moving-average' as const),
           },
         ];
+      });
+      // The quantities only the average forecasts.
+      AVERAGE_ONLY.forEach((quantity, i) => {
+        const v = extra[i] ?? Number.NaN;
+        if (!Number.isFinite(v)) return;
+        const error = extraError[i] ?? 0;
+        const value = clampTo(quantity, v);
+        const upper = Math.max(value, clampTo(quantity, Math.expm1(logOf(v) + UPPER_Z * Math.sqrt(Math.max(0, error)))));
+        predictions.push({
+          quantity,
+          value,
+          upper,
+          confidence: Math.min(1, Math.max(0, warmth / (1 + error))),
+          source: 'moving-average' as const,
+        });
       });
       return {
         version: METRICS_VERSION,

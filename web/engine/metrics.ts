@@ -9,7 +9,7 @@ import { EngineCode, EngineError } from './errors';
 import { MAX_CAPACITY } from './layout';
 
 /** The version of the metric table (PerfSchema.version); bump it when a metric is added, removed or re-ranged. */
-export const METRICS_VERSION = 1;
+export const METRICS_VERSION = 2;
 
 /** Units a metric is measured in. */
 export type MetricUnit = 'ms' | 'fraction' | 'count' | 'per_s' | 'bytes' | 'bytes_per_s';
@@ -169,6 +169,17 @@ export const METRICS = [
     description: 'estimated GPU memory (buffers and textures); only the render worker knows it, so the world leaves it out',
   },
   {
+    name: 'render_frame_ms',
+    unit: 'ms',
+    min: 0,
+    max: 10_000,
+    integer: false,
+    optional: true,
+    shape: 'scalar',
+    description:
+      "median time of the render worker's recent frames from their start until the GPU finished their work (extraction, culling, encoding, submit, GPU; not the time between frames), as it last told the world worker; left out where nothing renders (visit) or it has not told for 3 s. The plan's render detail (LOD budget, draw distance) acts on it",
+  },
+  {
     name: 'asset_queue',
     unit: 'count',
     min: 0,
@@ -306,6 +317,7 @@ export const FORECAST_QUANTITIES = [
   'js_heap_bytes',
   'sab_bytes',
   'gpu_memory_bytes',
+  'render_frame_ms',
 ] as const satisfies readonly MetricName[];
 
 /** A load forecast (seed 12.3): per quantity a predicted value (in the metric's unit and range) and a confidence. */

@@ -1,8 +1,8 @@
 /**
  * The optimisation plan (seed 12.1) from the allocation plan and a load forecast: threads per role from the
  * hardware and the predicted busy share, and detail (LOD budget, draw distance, texture memory) scaled down
- * ahead of a predicted overload — frame time over its budget, workers near saturation, the heap near the
- * memory budget — with each change listed and its reason. Only predictions with enough confidence count.
+ * ahead of a predicted overload — the world's or the render worker's frame time over its budget, workers near
+ * saturation, the heap near the memory budget — with each change listed and its reason. Only predictions with enough confidence count.
  */
 import { createAllocationPlan } from './allocation';
 import { EngineCode, ecsError } from './errors';
@@ -46,6 +46,8 @@ export function createOptimPlan(
     throw ecsError(EngineCode.InvalidConfig, 'optim plan: frameBudgetMs must be positive and busyTarget in (0, 1]');
   const busy = predicted(forecast, 'worker_busy', minConfidence);
   const frame = predicted(forecast, 'frame_p99_ms', minConfidence);
+  // The render worker's own frame time: the quantity the plan's render detail (LOD budget, draw distance) changes.
+  const render = predicted(forecast, 'render_frame_ms', minConfidence);
   const heap = predicted(forecast, 'js_heap_bytes', minConfidence);
   // Threads: the allocation plan at the predicted load (at least a quarter of the spare cores).
   const alloc = createAllocationPlan({
@@ -58,6 +60,10 @@ export function createOptimPlan(
   if (frame !== null && frame > frameBudget) {
     pressure = Math.max(pressure, frame / frameBudget);
     reasons.push(`frame p99 forecast ${frame.toFixed(1)} ms > ${frameBudget.toFixed(1)} ms`);
+  }
+  if (render !== null && render > frameBudget) {
+    pressure = Math.max(pressure, render / frameBudget);
+    reasons.push(`render frame forecast ${render.toFixed(1)} ms > ${frameBudget.toFixed(1)} ms`);
   }
   if (busy !== null && busy > busyTarget) {
     pressure = Math.max(pressure, busy / busyTarget);

@@ -98,6 +98,9 @@ export interface BusCounters {
   refused: number;
 }
 
+/** Up to two events a frame at 60 fps is never anomalous (a plugin that starts publishing each frame). */
+export const BUS_ANOMALY_FLOOR = { events_per_s: 120 } as const;
+
 /** The bus. Create with `createPluginBus` (it makes the signing key). */
 export class PluginBus {
   private readonly subs: Subscription[] = [];
@@ -122,8 +125,7 @@ export class PluginBus {
     this.burst = options.burst ?? this.rate;
     this.maxChain = options.maxChain ?? 8;
     this.anomaly = createAnomalyDetector({
-      // Up to two events a frame at 60 fps is never anomalous (a plugin that starts publishing each frame).
-      floor: { events_per_s: 120 },
+      floor: BUS_ANOMALY_FLOOR,
       ...options.anomaly,
       now: this.now,
       ...(options.onAnomaly ? { onAnomaly: options.onAnomaly } : {}),

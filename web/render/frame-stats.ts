@@ -35,3 +35,29 @@ export class FrameTimer {
     return { fps: mean > 0 ? 1000 / mean : 0, p50: at(0.5), p95: at(0.95) };
   }
 }
+
+/** Keeps the last `size` frames' own work times (ms, start to end of the frame's code) and gives their median. */
+export class WorkTimer {
+  private readonly ring: Float64Array;
+  private count = 0;
+  private next = 0;
+
+  constructor(size = 120) {
+    this.ring = new Float64Array(size);
+  }
+
+  /** Records one frame's work: `ms` from its start to its end. */
+  add(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    this.ring[this.next] = ms;
+    this.next = (this.next + 1) % this.ring.length;
+    this.count = Math.min(this.count + 1, this.ring.length);
+  }
+
+  /** The median of the recorded frames (0 before any). */
+  p50(): number {
+    if (this.count === 0) return 0;
+    const sorted = Array.from(this.ring.subarray(0, this.count)).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  }
+}

@@ -56,6 +56,8 @@ export interface RenderStats {
   fps: number;
   frameMsP50: number;
   frameMsP95: number;
+  /** The median of the render worker's time per frame from its start until the GPU finished its work (not the interval). */
+  workMsP50: number;
   instances: number;
   visible: number;
   drawCalls: number;

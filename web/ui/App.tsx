@@ -88,7 +88,7 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     const timer = setTimeout(() => setNotice(''), 4000);
     onCleanup(() => clearTimeout(timer));
   });
-  const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0 });
+  const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0, renderWorkMsP50: 0 });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
   // The AI worker (load forecast), the anomaly scores source and the language tier, behind the tier cascade.
   const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
@@ -279,7 +279,15 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         break;
       case 'stats':
         lastRenderStats = event.stats;
-        setRenderPerf({ fps: event.stats.fps, frameMsP50: event.stats.frameMsP50, frameMsP95: event.stats.frameMsP95 });
+        // The render worker's own frame time goes into the world's metric snapshots (render_frame_ms): the forecast
+        // the plan's render detail acts on.
+        world?.send({ type: 'render-stats', frameMs: Math.min(10_000, Math.max(0, event.stats.workMsP50)) });
+        setRenderPerf({
+          fps: event.stats.fps,
+          frameMsP50: event.stats.frameMsP50,
+          frameMsP95: event.stats.frameMsP95,
+          renderWorkMsP50: event.stats.workMsP50,
+        });
         {
           // The bandit scores the detail variant in force by the frames it gave.
           const step = livePlan?.frame(event.stats.frameMsP95);

@@ -71,6 +71,11 @@ export const WorldCommand = z.discriminatedUnion('type', [
   /** Removes the preview's ghosts. Answered by `preview`. */
   z.object({ type: z.literal('preview-clear') }),
   z.object({ type: z.literal('close') }),
+  /**
+   * The render worker's median time per frame (its own work), as the page last heard it (once a second): the metrics
+   * plugin puts it in the next snapshot as render_frame_ms.
+   */
+  z.object({ type: z.literal('render-stats'), frameMs: z.number().min(0).max(10_000) }),
   /** Asks for the engine's profiling spans as a Chrome trace and its metric snapshots (answered by `trace`). */
   z.object({ type: z.literal('trace') }),
   /** Peer-to-peer on or off (the HUD's toggle; off by default, and always off where the embedding page forbids it). */

@@ -64,6 +64,8 @@ export interface PerfView {
   workers: number;
   /** The world App's own frame time (p50, ms). */
   worldFrameMsP50: number;
+  /** The render worker's time per frame until the GPU finished it (p50, ms; not the interval: render_frame_ms), once it has said. */
+  renderWorkMsP50?: number;
   systems: SystemView[];
   plan: PlanView | null;
 }

@@ -152,7 +152,7 @@ describe('MetricSnapshot', () => {
   });
 
   it('publishes the table as versioned data, the same one the schema checks', () => {
-    expect(PerfSchema.version).toBe(1);
+    expect(PerfSchema.version).toBe(2);
     expect(PerfSchema.metrics.map((m) => m.name)).toEqual(Object.keys(MetricSnapshot.shape));
     for (const m of PerfSchema.metrics) {
       expect(m.min).toBeLessThanOrEqual(m.max);
@@ -165,7 +165,7 @@ describe('MetricSnapshot', () => {
 describe('LoadForecast and OptimPlan', () => {
   it('accept a bounded forecast and plan, and refuse values outside the metric or knob ranges', () => {
     const forecast = {
-      version: 1,
+      version: 2,
       timestamp_ms: 60_000,
       horizon_s: 5,
       window: 60,
@@ -180,7 +180,7 @@ describe('LoadForecast and OptimPlan', () => {
       LoadForecast.safeParse({ ...forecast, predictions: [{ quantity: 'entities', value: 1, confidence: 1.5 }] }).success,
     ).toBe(false);
     const plan = {
-      version: 1,
+      version: 2,
       threads: { ecs: 4, ai: 1, decode: 2, render: 1 },
       memory_budget_bytes: 1 << 30,
       entity_capacity: 262_144,

@@ -9,7 +9,7 @@ const input = { hardwareConcurrency: 8, full };
 
 function forecast(values: Partial<Record<(typeof FORECAST_QUANTITIES)[number], number>>, confidence = 0.9): LoadForecast {
   return {
-    version: 1,
+    version: 2,
     timestamp_ms: 1000,
     horizon_s: 5,
     window: 60,
@@ -42,6 +42,17 @@ describe('the optimisation plan', () => {
     expect(after.adjustments.some((a) => a.knob === 'lod_budget_triangles' && a.to === full.lodBudgetTriangles)).toBe(true);
   });
 
+  it("cuts render detail ahead of a forecast render-worker overload (its own frame time) and says so, the world's frame calm", () => {
+    const calm = createOptimPlan(input, forecast({ frame_p99_ms: 4, render_frame_ms: 9 }));
+    expect(calm.lod_budget_triangles).toBe(full.lodBudgetTriangles);
+    const heavy = createOptimPlan(input, forecast({ frame_p99_ms: 4, render_frame_ms: 40 }), calm);
+    expect(heavy.lod_budget_triangles).toBeLessThan(calm.lod_budget_triangles / 2);
+    expect(heavy.draw_distance_m).toBeLessThan(calm.draw_distance_m);
+    expect(heavy.adjustments.find((a) => a.knob === 'draw_distance_m')?.reason).toMatch(
+      /render frame forecast 40\.0 ms > 16\.7 ms/,
+    );
+  });
+
   it('ignores predictions it is not sure of', () => {
     const unsure = createOptimPlan(input, forecast({ frame_p99_ms: 100, worker_busy: 1 }, 0.1));
     expect(unsure.lod_budget_triangles).toBe(full.lodBudgetTriangles);
@@ -59,6 +70,7 @@ describe('the optimisation plan', () => {
         fc.integer({ min: 1, max: 256 }),
         fc.record({
           frame_p99_ms: value,
+          render_frame_ms: value,
           worker_busy: fc.double({ min: 0, max: 1, noNaN: true }),
           js_heap_bytes: fc.integer({ min: 0, max: 2 ** 40 }),
         }),

@@ -111,6 +111,13 @@ export function PerfOverlay(props: {
       <span>
         frame {p().frameMsP50.toFixed(1)} / {p().frameMsP95.toFixed(1)} ms (p50/p95)
       </span>
+      {/* Always there (a dash until the renderer has said): a line that comes and goes would move everything under it. */}
+      <span
+        data-testid="perf-render-work"
+        title="The render worker's time per frame until the GPU finished it (render_frame_ms, p50)"
+      >
+        render {p().renderWorkMsP50 ? `${(p().renderWorkMsP50 ?? 0).toFixed(1)} ms` : '–'}
+      </span>
       <span>{p().entities} entities</span>
       <span>
         net {rate(p().netInKBs)} in / {rate(p().netOutKBs)} out

@@ -2,14 +2,18 @@
  * The metrics plugin (seed 12.6): once a second, a MetricSnapshot of what the world worker knows (its frame
  * times and busy share, every system's mean time, entities, the render list's length, query rate, the
  * connection's traffic, shared memory, the JS heap where the runtime says) into the recorder's ring of the
- * last hour. GPU memory and the texture queue live in the render worker, so the world leaves them out.
+ * last hour. GPU memory and the texture queue live in the render worker, so the world leaves them out; the render
+ * worker's own frame time comes from the page (`render-stats`, once a second) and is kept while it is fresh.
  */
 import { createMetricRecorder, defineResource, METRIC_KEY, type MetricRecorder, type Plugin } from '../../engine';
-import { Clock, Outbox } from '../keys';
+import { Clock, Commands, Outbox } from '../keys';
 import { NetLinkKey } from './net';
 
 /** The world's metric recorder (visit's --metrics and the overlay's "Save trace" read it). */
 export const MetricsKey = defineResource<MetricRecorder>('world/metrics');
+
+/** A render frame time older than this is left out of the snapshot (the renderer stopped telling: hidden, lost). */
+const RENDER_STALE_MS = 3000;
 
 /** Most systems a snapshot lists (the schema's bound). */
 const MAX_SYSTEMS = 256;
@@ -49,10 +53,13 @@ export function metricsPlugin(options: MetricsPluginOptions): Plugin {
       let conn: unknown = null;
       let bytesIn = 0;
       let bytesOut = 0;
+      const commands = app.reader(Commands);
+      let render: { ms: number; at: number } | null = null;
       app.addSystem({
         name: 'metrics-snapshot',
         phase: 'postUpdate',
         run: () => {
+          for (const c of commands.read()) if (c.type === 'render-stats') render = { ms: c.frameMs, at: clock.now() };
           // The frame before this one is finished: add its time to the busy share.
           const frames = app.frameStats();
           if (frames.frames !== framesSeen) {
@@ -90,6 +97,7 @@ export function metricsPlugin(options: MetricsPluginOptions): Plugin {
             net_out_bytes_per_s: Math.max(0, traffic.bytesOut - bytesOut) / seconds,
             sab_bytes: sab,
             ...(heap !== undefined ? { js_heap_bytes: Math.round(heap) } : {}),
+            ...(render && now - render.at <= RENDER_STALE_MS ? { render_frame_ms: render.ms } : {}),
           });
           // The page hands it to the AI worker (the load forecast); a headless visitor's outbox drops it.
           app.resource(Outbox).post({ type: 'metrics', snapshot });

@@ -2,7 +2,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type * as WsModule from 'ws';
 import { parseRelayConfig, type RelayConfigInput } from '../../../../edge/relay/config.ts';
-import { createRelay, type Relay } from '../../../../edge/relay/relay.ts';
+import { createRelay, type Relay, type RelayOptions } from '../../../../edge/relay/relay.ts';
 import { realWs } from './real-ws.ts';
 
 const { WebSocket } = realWs();
@@ -59,8 +59,8 @@ export async function startFakeSim(echo = true): Promise<FakeSim> {
 }
 
 /** Starts a relay on 127.0.0.1:0 whose allowlist is exactly `allow`; logs are silent. */
-export function startRelay(allow: string[], overrides: RelayConfigInput = {}): Promise<Relay> {
-  return createRelay(parseRelayConfig({ host: '127.0.0.1', port: 0, allow, logLevel: 'silent', ...overrides }));
+export function startRelay(allow: string[], overrides: RelayConfigInput = {}, options: RelayOptions = {}): Promise<Relay> {
+  return createRelay(parseRelayConfig({ host: '127.0.0.1', port: 0, allow, logLevel: 'silent', ...overrides }), options);
 }
 
 /** The circuit URL for a simulator address. */

@@ -25,10 +25,13 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function setup(overrides: Parameters<typeof startRelay>[1] = {}): Promise<{ sim: FakeSim; relay: Relay; simAddr: string }> {
+async function setup(
+  overrides: Parameters<typeof startRelay>[1] = {},
+  options: Parameters<typeof startRelay>[2] = {},
+): Promise<{ sim: FakeSim; relay: Relay; simAddr: string }> {
   const sim = await startFakeSim();
   cleanup.push(() => sim.close());
-  const relay = await startRelay([`127.0.0.1:${sim.port}`], overrides);
+  const relay = await startRelay([`127.0.0.1:${sim.port}`], overrides, options);
   cleanup.push(() => relay.close());
   return { sim, relay, simAddr: `127.0.0.1:${sim.port}` };
 }
@@ -197,6 +200,21 @@ describe('relay circuits', () => {
     expect(relay.metrics.dropped.rate_to_sim).toBe(0);
     expect(ws.readyState).toBe(ws.OPEN);
   }, 20_000);
+
+  it('shows onObserve every datagram from the edge with its circuit and size, the rate-limited ones too', async () => {
+    const seen: [string, number][] = [];
+    const { relay, simAddr } = await setup({ toSimDatagramsPerSecond: 5 }, { onObserve: (c, b) => seen.push([c, b]) });
+    const a = await open(relay, simAddr);
+    const b = await open(relay, simAddr);
+    for (let i = 0; i < 12; i++) a.send(Buffer.alloc(10 + i));
+    b.send(Buffer.alloc(99));
+    await until(() => relay.metrics.datagramsToSim + relay.metrics.dropped.rate_to_sim === 13);
+    expect(relay.metrics.dropped.rate_to_sim).toBeGreaterThan(0);
+    const circuits = [...new Set(seen.map(([c]) => c))];
+    expect(circuits).toHaveLength(2);
+    expect(seen.filter(([c]) => c === circuits[0]).map(([, n]) => n)).toEqual(Array.from({ length: 12 }, (_, i) => 10 + i));
+    expect(seen.filter(([c]) => c === circuits[1])).toEqual([[circuits[1], 99]]);
+  });
 
   it('limits a flood to the per-circuit byte rate', async () => {
     const { sim, relay, simAddr } = await setup({ toSimBytesPerSecond: 10_000 });

@@ -56,7 +56,7 @@ const code = async (p: Promise<unknown>): Promise<string> => {
 };
 
 const forecast = (confidence: number): LoadForecast => ({
-  version: 1,
+  version: 2,
   timestamp_ms: 1000,
   horizon_s: 5,
   window: 60,

@@ -131,4 +131,41 @@ describe('the load forecaster', () => {
     }
     await runner.release();
   });
+
+  it("forecasts the render worker's frame time by the moving average alone, says so, and bounds it from its own misses", async () => {
+    const viewer = loadRecordings('viewer');
+    expect(viewer.length).toBeGreaterThanOrEqual(1);
+    const runner = await createOrtRunner(spec, bytes);
+    let under = 0;
+    let scored = 0;
+    for (const r of viewer) {
+      const forecaster = createLoadForecaster({ spec, runner });
+      const made: (number | undefined)[] = [];
+      for (const [t, s] of r.snapshots.entries()) {
+        const f = LoadForecast.parse(await forecaster.push(s));
+        const render = f.predictions.find((p) => p.quantity === 'render_frame_ms');
+        const seen = r.snapshots
+          .slice(Math.max(0, t - spec.moving_average_span + 1), t + 1)
+          .some((x) => x.render_frame_ms !== undefined);
+        // Predicted exactly when the recent snapshots had it; always by the average, never below its value.
+        expect(render !== undefined).toBe(seen);
+        if (render) {
+          expect(render.source).toBe('moving-average');
+          expect(render.upper ?? 0).toBeGreaterThanOrEqual(render.value);
+        }
+        made.push(render?.upper);
+        const from = t - HORIZON;
+        const bound = made[from];
+        if (from >= WINDOW && bound !== undefined && s.render_frame_ms !== undefined) {
+          scored++;
+          if (s.render_frame_ms <= bound) under++;
+        }
+      }
+      expect(forecaster.stats.scored).toBeGreaterThan(0);
+    }
+    // The bound is 1.28 running RMSEs (a nominal 90 %): most values 5 s later fall under it.
+    expect(scored).toBeGreaterThan(50);
+    expect(under / scored).toBeGreaterThan(0.75);
+    await runner.release();
+  });
 });

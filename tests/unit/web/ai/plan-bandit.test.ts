@@ -74,7 +74,7 @@ describe('the plan bandit', () => {
           const plan = createOptimPlan(
             { hardwareConcurrency: hc, full },
             {
-              version: 1,
+              version: 2,
               timestamp_ms: 0,
               horizon_s: 5,
               window: 60,

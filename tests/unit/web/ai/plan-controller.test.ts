@@ -15,7 +15,7 @@ const full = { lodBudgetTriangles: 2_000_000, drawDistanceM: 512, textureMemoryB
 /** What a forecaster that is always right says at `now`: the values recorded HORIZON snapshots later. */
 function oracle(at: MetricSnapshot, future: MetricSnapshot): LoadForecast {
   return {
-    version: 1,
+    version: 2,
     timestamp_ms: at.timestamp_ms,
     horizon_s: HORIZON,
     window: 60,
@@ -26,7 +26,7 @@ function oracle(at: MetricSnapshot, future: MetricSnapshot): LoadForecast {
 
 function constant(values: { frame_p99_ms: number; worker_busy: number }, at = 0): LoadForecast {
   return {
-    version: 1,
+    version: 2,
     timestamp_ms: at,
     horizon_s: HORIZON,
     window: 60,

@@ -12,7 +12,7 @@ import { EmbedCode, EmbedError } from '../../../../web/embed/errors';
 import type { LoadForecast } from '../../../../web/engine/metrics';
 
 const FORECAST: LoadForecast = {
-  version: 1,
+  version: 2,
   timestamp_ms: 5000,
   horizon_s: 5,
   window: 7,

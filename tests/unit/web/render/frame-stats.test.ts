@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameTimer } from '../../../../web/render/frame-stats';
+import { FrameTimer, WorkTimer } from '../../../../web/render/frame-stats';
 
 describe('frame timer', () => {
   it('reports nothing before two frames', () => {
@@ -23,5 +24,29 @@ describe('frame timer', () => {
     expect(s.p50).toBe(10);
     expect(s.p95).toBe(50);
     expect(s.fps).toBeCloseTo(1000 / 14, 5);
+  });
+});
+
+describe('work timer', () => {
+  it('gives the median of the last frames only, 0 before any, and ignores times that are not times', () => {
+    const w = new WorkTimer(5);
+    expect(w.p50()).toBe(0);
+    for (const ms of [40, 40, 40, 40, 40]) w.add(ms);
+    for (const ms of [3, 9, 4, Number.NaN, -1, Number.POSITIVE_INFINITY, 5]) w.add(ms);
+    // The ring holds 40, 3, 9, 4, 5 (the old 40s fell out but one): the median is 5.
+    expect(w.p50()).toBe(5);
+  });
+
+  it('keeps its median within what it was given', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 1, maxLength: 300 }), (xs) => {
+        const w = new WorkTimer(120);
+        for (const x of xs) w.add(x);
+        const kept = xs.slice(-120);
+        const p = w.p50();
+        expect(p).toBeGreaterThanOrEqual(Math.min(...kept));
+        expect(p).toBeLessThanOrEqual(Math.max(...kept));
+      }),
+    );
   });
 });

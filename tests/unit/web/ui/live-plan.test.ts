@@ -6,7 +6,7 @@ import { createLivePlan } from '../../../../web/ui/live-plan';
 
 function forecast(frameP99: number): LoadForecast {
   return {
-    version: 1,
+    version: 2,
     timestamp_ms: 0,
     horizon_s: 5,
     window: 60,

@@ -1,6 +1,7 @@
 /** The metrics plugin: the world App records one valid MetricSnapshot a second, from what the worker knows. */
 import { describe, expect, it } from 'vitest';
 import { parseMetricSnapshot } from '../../../../web/engine';
+import { Commands } from '../../../../web/world/keys';
 import { MetricsKey } from '../../../../web/world/plugins/metrics';
 import { createWorldApp } from '../../../../web/world/world-app';
 import type { WorldEvent } from '../../../../web/world/world-protocol';
@@ -63,6 +64,24 @@ describe('the metrics plugin', () => {
     const sent = posted.flatMap((e) => (e.type === 'metrics' ? [e.snapshot] : []));
     expect(sent).toEqual(recorded);
     expect(sent.every((s) => s.js_heap_bytes === 12_345_678)).toBe(true);
+  });
+
+  it("puts the render worker's frame time it is told into the snapshots (and the JSONL), and leaves it out once 3 s stale", () => {
+    const { world, step, recorder } = harness();
+    for (let i = 0; i < 2 * 60; i++) step(1000 / 60);
+    expect(recorder.snapshots().at(-1)).not.toHaveProperty('render_frame_ms');
+    // The page tells it once a second, as the render worker's stats arrive.
+    for (let second = 0; second < 4; second++) {
+      world.app.send(Commands, { type: 'render-stats', frameMs: 7.5 + second });
+      for (let i = 0; i < 60; i++) step(1000 / 60);
+    }
+    const told = recorder.snapshots().at(-1);
+    expect(told?.render_frame_ms).toBe(10.5);
+    expect(parseMetricSnapshot(told)).toEqual(told);
+    expect(recorder.toJsonl().trimEnd().split('\n').at(-1)).toContain('"render_frame_ms":10.5');
+    // The renderer stops telling (a hidden tab, a lost device): after 3 s the snapshot leaves it out.
+    for (let i = 0; i < 5 * 60; i++) step(1000 / 60);
+    expect(recorder.snapshots().at(-1)).not.toHaveProperty('render_frame_ms');
   });
 
   it('keeps at most an hour, oldest dropped first', () => {
