@@ -254,6 +254,19 @@
     }
   };
 
+  // One answer to a request: its promise settles (an Error with `code` when refused).
+  const settle = (m) => {
+    const p = pending.get(m?.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else {
+      const err = new Error(m.message);
+      err.code = m.code;
+      p.reject(err);
+    }
+  };
+
   const onHostMessage = (e) => {
     const m = e.data;
     if (!m || typeof m !== 'object') return;
@@ -287,18 +300,12 @@
       case 'select':
         void runAll(selectHandlers, deepFreeze(m.object));
         return;
-      case 'reply': {
-        const p = pending.get(m.id);
-        if (!p) return;
-        pending.delete(m.id);
-        if (m.ok) p.resolve(m.value);
-        else {
-          const err = new Error(m.message);
-          err.code = m.code;
-          p.reject(err);
-        }
+      case 'reply':
+        settle(m);
         return;
-      }
+      case 'replies':
+        if (Array.isArray(m.items)) for (const r of m.items) settle(r);
+        return;
       case 'token':
         token = m.token;
         return;

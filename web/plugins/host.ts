@@ -209,6 +209,8 @@ interface Call {
 
 const RING = 64;
 
+type ReplyItem = Extract<HostMessage, { t: 'replies' }>['items'][number];
+
 /** A loaded plugin (host side). */
 class Loaded {
   state: PluginState = 'loading';
@@ -220,6 +222,8 @@ class Loaded {
   profile: Extract<TrustedReport, { t: 'profile' }> | null = null;
   /** A sandboxed plugin's channel to the world worker (its world requests; opened at the first one). */
   world: PluginChannel | null = null;
+  /** Answers to its requests waiting for the end of this turn (a sandbox gets them as one `replies` message). */
+  replies: ReplyItem[] = [];
   /** World requests waiting for the end of this turn, sent as one `world-ops` message. */
   worldOutbox: WorldOp[] = [];
   worldInFlight = 0;
@@ -1082,7 +1086,21 @@ export class PluginHost {
     id: number,
     result: { ok: true; value?: unknown } | { ok: false; code: string; message: string },
   ): void {
-    this.post(p, { t: 'reply', id, ...result });
+    // A sandbox gets the answers of one host turn as one message (a burst of world requests is answered in a burst).
+    if (p.trusted) {
+      this.post(p, { t: 'reply', id, ...result });
+      return;
+    }
+    if (p.replies.length === 0) queueMicrotask(() => this.flushReplies(p));
+    p.replies.push({ id, ...result });
+  }
+
+  private flushReplies(p: Loaded): void {
+    if (p.replies.length === 0) return;
+    const items = p.replies;
+    p.replies = [];
+    const one = items.length === 1 ? items[0] : undefined;
+    this.post(p, one ? { t: 'reply', ...one } : { t: 'replies', items });
   }
 
   private receive(p: Loaded, data: unknown): void {

@@ -177,5 +177,7 @@ export type HostMessage =
   /** world:select: what was clicked in the world (web/world/pick.ts PickedObject). */
   | { t: 'select'; object: unknown }
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; code?: string; message?: string }
+  /** The answers of one host turn, in order (each as a `reply` without its `t`). */
+  | { t: 'replies'; items: { id: number; ok: boolean; value?: unknown; code?: string; message?: string }[] }
   | { t: 'token'; token: string }
   | { t: 'error'; code: string; message: string };
