@@ -370,8 +370,9 @@ describe('the contract refuses with a code', () => {
             { t: 'request', id: 3, op: 'local-remove', entity: 1 },
             { t: 'request', id: 4, op: 'local-count' },
           ] });
-        } else if (d.t === 'reply') {
-          replies.push({ id: d.id, ok: d.ok, code: d.code, message: d.message });
+        } else if (d.t === 'reply' || d.t === 'replies') {
+          // The host answers one turn's requests as one 'replies' message.
+          for (const r of d.t === 'reply' ? [d] : d.items) replies.push({ id: r.id, ok: r.ok, code: r.code, message: r.message });
           if (replies.length === 4) port.postMessage({ t: 'log', level: 'info', text: JSON.stringify(replies) });
         }
       };
