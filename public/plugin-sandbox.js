@@ -20,6 +20,8 @@
   const addListener = scope.addEventListener.bind(scope);
   const later = queueMicrotask;
   const globalPost = scope.postMessage.bind(scope);
+  const stringify = JSON.stringify;
+  const parseJson = JSON.parse;
 
   // What the plugin's turn produced goes to the host as one batch at the end of the turn (or at MAX_BATCH items):
   // a postMessage per publish costs far more than the publish.
@@ -84,6 +86,23 @@
       send({ t: 'request', id, op, ...fields });
     });
 
+  // A world request's spec crosses to the world worker as JSON (a function or a cycle in it is the plugin's mistake:
+  // its promise rejects here, and nothing is sent).
+  const worldRequest = (op, fields) => {
+    const copy = {};
+    for (const key of Object.keys(fields)) {
+      const v = fields[key];
+      try {
+        copy[key] = v === undefined ? undefined : parseJson(stringify(v));
+      } catch {
+        const err = new Error(`plugins: ${op}: ${key} is not plain JSON`);
+        err.code = 'plugin_bad_message';
+        return PromiseCtor.reject(err);
+      }
+    }
+    return request(op, copy).then(deepFreeze);
+  };
+
   const toText = (value) => {
     try {
       return String(value && typeof value === 'object' && 'message' in value ? value.message : value).slice(0, 1000);
@@ -114,9 +133,20 @@
       log: freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
       onError: (handler) => void errorHandlers.push(handler),
     };
-    if (has('world:read') || has('world:select')) {
+    if (has('world:read') || has('world:select') || has('world:local')) {
       const w = {};
-      if (has('world:read')) w.snapshot = () => world;
+      if (has('world:read')) {
+        w.snapshot = () => world;
+        // By message through the host to the world worker: a promise (a trusted plugin's answer is immediate).
+        w.query = (spec) => worldRequest('query', { spec });
+      }
+      if (has('world:local'))
+        w.local = freeze({
+          create: (spec) => worldRequest('local-create', { spec }),
+          update: (id, fields) => worldRequest('local-update', { entity: id, fields }),
+          remove: (id) => worldRequest('local-remove', { entity: id }),
+          count: () => worldRequest('local-count', {}),
+        });
       if (has('world:select')) w.onSelect = (handler) => void selectHandlers.push(handler);
       c.world = freeze(w);
     }
@@ -224,6 +254,19 @@
     }
   };
 
+  // One answer to a request: its promise settles (an Error with `code` when refused).
+  const settle = (m) => {
+    const p = pending.get(m?.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else {
+      const err = new Error(m.message);
+      err.code = m.code;
+      p.reject(err);
+    }
+  };
+
   const onHostMessage = (e) => {
     const m = e.data;
     if (!m || typeof m !== 'object') return;
@@ -257,18 +300,12 @@
       case 'select':
         void runAll(selectHandlers, deepFreeze(m.object));
         return;
-      case 'reply': {
-        const p = pending.get(m.id);
-        if (!p) return;
-        pending.delete(m.id);
-        if (m.ok) p.resolve(m.value);
-        else {
-          const err = new Error(m.message);
-          err.code = m.code;
-          p.reject(err);
-        }
+      case 'reply':
+        settle(m);
         return;
-      }
+      case 'replies':
+        if (Array.isArray(m.items)) for (const r of m.items) settle(r);
+        return;
       case 'token':
         token = m.token;
         return;

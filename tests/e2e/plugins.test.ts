@@ -354,6 +354,58 @@ describe('the contract refuses with a code', () => {
       message: 'plugins: nosy may not subscribe to secret/** (granted: none)',
     });
   });
+
+  it('world requests without world:read or world:local are refused by the host, even from a compromised sandbox', async () => {
+    // The sandbox gives ctx.world.query/local only with the permission; this one posts the requests anyway.
+    const forger = `onmessage = (e) => {
+      const port = e.ports[0];
+      const replies = [];
+      port.onmessage = (m) => {
+        const d = m.data;
+        if (d.t === 'load') {
+          port.postMessage({ t: 'loaded', hooks: { init: false, update: false, shutdown: false } });
+          port.postMessage({ t: 'batch', items: [
+            { t: 'request', id: 1, op: 'query', spec: { all: ['Transform'] } },
+            { t: 'request', id: 2, op: 'local-create', spec: { position: [0, 0, 0] } },
+            { t: 'request', id: 3, op: 'local-remove', entity: 1 },
+            { t: 'request', id: 4, op: 'local-count' },
+          ] });
+        } else if (d.t === 'reply' || d.t === 'replies') {
+          // The host answers one turn's requests as one 'replies' message.
+          for (const r of d.t === 'reply' ? [d] : d.items) replies.push({ id: r.id, ok: r.ok, code: r.code, message: r.message });
+          if (replies.length === 4) port.postMessage({ t: 'log', level: 'info', text: JSON.stringify(replies) });
+        }
+      };
+    };`;
+    await page.evaluate((f) => {
+      (window.pluginPage as PluginPage).forgers['world-forger'] = f;
+    }, forger);
+    await mustLoad(fixture('world-forger', 'export function init() {}', { permissions: ['world:read'] }));
+    const replies = (await report('world-forger')) as unknown as { id: number; ok: boolean; code: string; message: string }[];
+    expect(replies).toEqual([
+      // world:read is granted: the host forwards it, but this page runs no world.
+      { id: 1, ok: false, code: 'plugin_failed', message: 'plugins: world-forger: this viewer has no world to ask' },
+      {
+        id: 2,
+        ok: false,
+        code: 'plugin_permission_denied',
+        message: 'plugins: world-forger may not local-create (it needs world:local)',
+      },
+      {
+        id: 3,
+        ok: false,
+        code: 'plugin_permission_denied',
+        message: 'plugins: world-forger may not local-remove (it needs world:local)',
+      },
+      {
+        id: 4,
+        ok: false,
+        code: 'plugin_permission_denied',
+        message: 'plugins: world-forger may not local-count (it needs world:local)',
+      },
+    ]);
+    expect((await info('world-forger'))?.local_entities).toBe(0);
+  });
 });
 
 /** Reads what a hostile plugin reported with ctx.log.info(JSON). */

@@ -9,10 +9,20 @@
  * web/plugin-runtime/local-entities.ts). A plugin that throws is unloaded with the reason and the world goes on.
  * Nothing stops a busy loop here: that is why only operator-listed plugins run in this thread.
  */
-import { defineResource, type Plugin } from '../engine';
+import { defineResource, type Plugin, type TraceRecorder } from '../engine';
+import { describeError } from '../plugins/errors';
 import { checkIntegrity } from '../plugins/integrity';
 import { matchesPattern } from '../plugins/manifest';
-import { MAX_BATCH, TrustedCommand, type TrustedHostMessage, type TrustedReport } from '../plugins/trusted-protocol';
+import {
+  MAX_BATCH,
+  MAX_SANDBOX_QUERY_ROWS,
+  type QueryAnswerCopy,
+  TrustedCommand,
+  type TrustedHostMessage,
+  type TrustedReport,
+  type WorldOp,
+  type WorldReplies,
+} from '../plugins/trusted-protocol';
 import { VIEWER_COMPONENTS } from '../scene/components';
 import { Commands, Outbox, SceneChanges } from '../world/keys';
 import { PluginLocals } from './local-entities';
@@ -55,6 +65,8 @@ export interface TrustedRunnerOptions {
   /** Imports checked code (default: import() of a blob URL). */
   readonly importModule?: (code: string) => Promise<Record<string, unknown>>;
   readonly now?: () => number;
+  /** Each plugin's update becomes a span here (`plugin <name> update`, category `plugin`): the engine's trace. */
+  readonly trace?: TraceRecorder;
 }
 
 const toText = (value: unknown): string => {
@@ -87,6 +99,7 @@ export class TrustedRunner {
   private readonly plugins = new Map<string, Running>();
   private readonly now: () => number;
   private readonly importModule: (code: string) => Promise<Record<string, unknown>>;
+  private readonly trace: TraceRecorder | null;
 
   constructor(
     readonly locals: PluginLocals,
@@ -95,8 +108,14 @@ export class TrustedRunner {
     private readonly post: (name: string, message: unknown) => void,
     options: TrustedRunnerOptions = {},
   ) {
-    this.now = options.now ?? (() => performance.now());
+    this.trace = options.trace ?? null;
+    this.now = options.now ?? this.trace?.now ?? (() => performance.now());
     this.importModule = options.importModule ?? importBlob;
+  }
+
+  /** A new world tick: query answers cached so far are stale (called before the tick's commands run). */
+  beginTick(tick: number): void {
+    this.queries.nextTick(tick);
   }
 
   /** One host command (parsed here: the world's door only knows it is one). Nonsense is answered with an error event. */
@@ -143,8 +162,10 @@ export class TrustedRunner {
           this.fail(p, `update threw: ${toText(err)}`);
           continue;
         }
-        p.updateMs[p.updates % RING] = this.now() - start;
+        const end = this.now();
+        p.updateMs[p.updates % RING] = end - start;
         p.updates++;
+        this.trace?.span(`plugin ${p.name} update`, 'plugin', start, end);
       }
       const now = this.now();
       if (now - p.lastProfile >= PROFILE_MS) {
@@ -178,8 +199,16 @@ export class TrustedRunner {
       void this.load(name, m);
       return;
     }
+    if (m.t === 'world-ops') {
+      this.worldOps(name, m.items);
+      return;
+    }
     const p = this.plugins.get(name);
-    if (!p || p.stopped) return;
+    if (!p || p.stopped) {
+      // A sandboxed plugin stopped (unloaded, failed, terminated): the local entities its requests made go.
+      if (m.t === 'unload' && !p) this.forget(name);
+      return;
+    }
     switch (m.t) {
       case 'call':
         void this.call(p, m);
@@ -223,6 +252,60 @@ export class TrustedRunner {
         this.stop(p);
         return;
     }
+  }
+
+  /**
+   * A sandboxed plugin's world requests (the host checked its permissions and limits): run with the trusted path's
+   * code and limits, answered in order as plain data (a query's rows cut to MAX_SANDBOX_QUERY_ROWS), with the plugin's
+   * counters.
+   */
+  private worldOps(name: string, items: readonly WorldOp[]): void {
+    const replies: WorldReplies['items'] = [];
+    for (const op of items) {
+      try {
+        replies.push({ id: op.id, ok: true, ...this.worldOp(name, op) });
+      } catch (err) {
+        const { code, message } = describeError(err);
+        replies.push({ id: op.id, ok: false, code, message: message.slice(0, 2048) });
+      }
+    }
+    const q = this.queries.statsOf(name);
+    const reply: WorldReplies = {
+      t: 'world-replies',
+      items: replies,
+      stats: { query_hits: q.hits, query_misses: q.misses, local_entities: this.locals.count(name) },
+    };
+    this.post(name, reply);
+  }
+
+  private worldOp(name: string, op: WorldOp): { value?: number | QueryAnswerCopy } {
+    switch (op.op) {
+      case 'query': {
+        const a = this.queries.run(name, op.spec);
+        const rows = a.rows.slice(0, MAX_SANDBOX_QUERY_ROWS).map((r) => ({
+          id: r.id,
+          position: r.position ? ([r.position[0], r.position[1], r.position[2]] as [number, number, number]) : null,
+          kind: r.kind,
+        }));
+        return { value: { count: a.count, rows, key: a.key } };
+      }
+      case 'local-create':
+        return { value: this.locals.create(name, op.spec) };
+      case 'local-update':
+        this.locals.update(name, op.entity, op.fields);
+        return {};
+      case 'local-remove':
+        this.locals.remove(name, op.entity);
+        return {};
+      case 'local-count':
+        return { value: this.locals.count(name) };
+    }
+  }
+
+  /** Everything of plugin `name` in this world: its local entities and query counters. */
+  private forget(name: string): void {
+    this.locals.removeAll(name);
+    this.queries.forget(name);
   }
 
   private async load(name: string, m: Extract<TrustedHostMessage, { t: 'load' }>): Promise<void> {
@@ -448,7 +531,7 @@ export function trustedPluginsPlugin(options: TrustedRunnerOptions = {}): Plugin
         }),
         new PluginQueries(app.world),
         (name, message) => outbox.post({ type: 'trusted-plugin', name, message }),
-        options,
+        { trace: app.trace, ...options },
       );
       app.insertResource(TrustedRunnerKey, runner);
       const commands = app.reader(Commands);
@@ -458,6 +541,8 @@ export function trustedPluginsPlugin(options: TrustedRunnerOptions = {}): Plugin
         exclusive: true,
         writes: [...VIEWER_COMPONENTS],
         run: (ctx) => {
+          // Sandboxed plugins' queries (commands) share this tick's cache with the trusted plugins' updates.
+          runner.beginTick(ctx.tick);
           for (const c of commands.read()) if (c.type === 'trusted-plugin') runner.command(c.command);
           runner.frame(ctx.dt, ctx.tick);
         },

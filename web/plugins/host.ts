@@ -30,10 +30,25 @@ import {
 import { compareProfiles, type PluginProfile, type ProfileComparison, ProfileStore, profileOf } from './profile';
 import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
-import { type CameraShot, type HostMessage, type PanelSchema, SandboxMessage, SandboxSingle } from './sandbox-protocol';
+import {
+  type CameraShot,
+  type HostMessage,
+  type PanelSchema,
+  SandboxMessage,
+  SandboxSingle,
+  WORLD_OP_PERMISSION,
+  type WorldOpName,
+} from './sandbox-protocol';
 import { indexedDbStorage, type PluginStorage } from './storage';
 import { findTrusted, type PluginChannel, type TrustedRuntime } from './trusted';
-import { type TrustedHostMessage, TrustedReport } from './trusted-protocol';
+import {
+  MAX_WORLD_OPS,
+  type TrustedHostMessage,
+  TrustedReport,
+  type WorldOp,
+  WorldReplies,
+  type WorldStats,
+} from './trusted-protocol';
 
 /** Most unhandled event chains kept per plugin (older ones are forgotten: their publishes start a new chain). */
 const MAX_CAUSES = 4096;
@@ -114,6 +129,13 @@ export interface PluginBudgets {
   readonly floodRefusals: number;
   /** Messages that fail their schema before the plugin is stopped (default 100). */
   readonly badMessages: number;
+  /**
+   * A sandboxed plugin's world requests (`ctx.world.query`, `ctx.world.local.*`) per second (default 1,000, a
+   * token bucket with a burst of as many); past it a request is refused with plugin_rate_limited.
+   */
+  readonly worldRequestsPerSecond: number;
+  /** Its world requests sent to the world worker and not answered yet (default 256); past it: plugin_rate_limited. */
+  readonly worldInFlight: number;
 }
 
 const DEFAULT_BUDGETS: PluginBudgets = {
@@ -123,6 +145,8 @@ const DEFAULT_BUDGETS: PluginBudgets = {
   memoryBytes: 64 * 1024 * 1024,
   floodRefusals: 5000,
   badMessages: 100,
+  worldRequestsPerSecond: 1000,
+  worldInFlight: 256,
 };
 
 export interface PluginHostOptions {
@@ -185,6 +209,8 @@ interface Call {
 
 const RING = 64;
 
+type ReplyItem = Extract<HostMessage, { t: 'replies' }>['items'][number];
+
 /** A loaded plugin (host side). */
 class Loaded {
   state: PluginState = 'loading';
@@ -194,6 +220,18 @@ class Loaded {
   /** Runs in the world worker (operator-listed); its update is the runner's, on the engine's schedule. */
   trusted = false;
   profile: Extract<TrustedReport, { t: 'profile' }> | null = null;
+  /** A sandboxed plugin's channel to the world worker (its world requests; opened at the first one). */
+  world: PluginChannel | null = null;
+  /** Answers to its requests waiting for the end of this turn (a sandbox gets them as one `replies` message). */
+  replies: ReplyItem[] = [];
+  /** World requests waiting for the end of this turn, sent as one `world-ops` message. */
+  worldOutbox: WorldOp[] = [];
+  worldInFlight = 0;
+  /** The world-request token bucket: tokens now, and when it was last filled. */
+  worldTokens = 0;
+  worldFilled = 0;
+  /** The world's counters for a sandboxed plugin (hits, misses, local entities), from its last replies. */
+  worldStats: WorldStats | null = null;
   /** Where its manifest was and how it was loaded (hot reload loads it again the same way). */
   source: { url: string; consent: boolean; trusted: boolean } | null = null;
   hooks = { init: false, update: false, shutdown: false };
@@ -483,9 +521,9 @@ export class PluginHost {
         memory_bytes: p.memory,
         trusted: p.trusted,
         instance: p.instance,
-        query_hits: p.profile?.query_hits ?? 0,
-        query_misses: p.profile?.query_misses ?? 0,
-        local_entities: p.profile?.local_entities ?? 0,
+        query_hits: p.profile?.query_hits ?? p.worldStats?.query_hits ?? 0,
+        query_misses: p.profile?.query_misses ?? p.worldStats?.query_misses ?? 0,
+        local_entities: p.profile?.local_entities ?? p.worldStats?.local_entities ?? 0,
         last_log: p.lastLog,
         messages_refused: p.badMessages,
         publishes_refused: c.refused,
@@ -1013,6 +1051,10 @@ export class PluginHost {
     p.worker = null;
     p.port?.close();
     p.port = null;
+    // The world worker removes the local entities its requests made (they are its, by name).
+    p.worldOutbox = [];
+    p.world?.close();
+    p.world = null;
     if (p.tokenTimer) clearTimeout(p.tokenTimer);
     for (const u of p.unsubscribes) u();
     p.unsubscribes.length = 0;
@@ -1044,7 +1086,21 @@ export class PluginHost {
     id: number,
     result: { ok: true; value?: unknown } | { ok: false; code: string; message: string },
   ): void {
-    this.post(p, { t: 'reply', id, ...result });
+    // A sandbox gets the answers of one host turn as one message (a burst of world requests is answered in a burst).
+    if (p.trusted) {
+      this.post(p, { t: 'reply', id, ...result });
+      return;
+    }
+    if (p.replies.length === 0) queueMicrotask(() => this.flushReplies(p));
+    p.replies.push({ id, ...result });
+  }
+
+  private flushReplies(p: Loaded): void {
+    if (p.replies.length === 0) return;
+    const items = p.replies;
+    p.replies = [];
+    const one = items.length === 1 ? items[0] : undefined;
+    this.post(p, one ? { t: 'reply', ...one } : { t: 'replies', items });
   }
 
   private receive(p: Loaded, data: unknown): void {
@@ -1227,6 +1283,87 @@ export class PluginHost {
         this.options.onChange?.();
         this.reply(p, m.id, { ok: true });
         return;
+      case 'query':
+      case 'local-create':
+      case 'local-update':
+      case 'local-remove':
+      case 'local-count': {
+        const needs = WORLD_OP_PERMISSION[m.op];
+        if (!hasPermission(p.manifest, needs)) return denied(`${m.op} (it needs ${needs})`);
+        const { t: _t, ...op } = m;
+        this.worldRequest(p, op as WorldOp);
+        return;
+      }
+    }
+  }
+
+  /**
+   * A sandboxed plugin's world request (permission checked): limited (a token bucket and a cap on requests in flight;
+   * refusals count toward the flood budget), then queued for this turn's `world-ops` message to the world worker,
+   * whose replies come back by `receiveWorld`.
+   */
+  private worldRequest(p: Loaded, op: WorldOp): void {
+    const name = p.manifest.name;
+    const runtime = this.options.trusted;
+    if (!runtime) {
+      this.reply(p, op.id, { ok: false, code: PluginCode.Failed, message: `plugins: ${name}: this viewer has no world to ask` });
+      return;
+    }
+    const now = this.now();
+    const rate = this.budgets.worldRequestsPerSecond;
+    if (p.worldFilled === 0) p.worldTokens = rate;
+    else p.worldTokens = Math.min(rate, p.worldTokens + ((now - p.worldFilled) * rate) / 1000);
+    p.worldFilled = now;
+    const inFlight = p.worldInFlight + p.worldOutbox.length;
+    if (p.worldTokens < 1 || inFlight >= this.budgets.worldInFlight) {
+      const why =
+        p.worldTokens < 1
+          ? `over ${rate} world requests a second`
+          : `${inFlight} world requests unanswered (at most ${this.budgets.worldInFlight})`;
+      this.worldRefused(p, op.id as number, `plugins: ${name}: ${op.op as WorldOpName} refused: ${why}`);
+      return;
+    }
+    p.worldTokens -= 1;
+    if (!p.world) p.world = runtime.open(name, (data) => this.receiveWorld(p, data));
+    if (p.worldOutbox.length === 0) queueMicrotask(() => this.flushWorld(p));
+    p.worldOutbox.push(op);
+    if (p.worldOutbox.length >= MAX_WORLD_OPS) this.flushWorld(p);
+  }
+
+  private worldRefused(p: Loaded, id: number, message: string): void {
+    p.refusedThisSecond++;
+    this.reply(p, id, { ok: false, code: PluginCode.RateLimited, message });
+    if (p.refusedThisSecond === 1) p.reason = message;
+    if (p.refusedThisSecond >= this.budgets.floodRefusals && this.isAlive(p.manifest.name))
+      this.fail(
+        p,
+        PluginCode.BudgetExceeded,
+        `${p.manifest.name}: world request flood (${p.refusedThisSecond} refused in a second); terminated`,
+      );
+  }
+
+  private flushWorld(p: Loaded): void {
+    if (p.worldOutbox.length === 0 || !p.world) return;
+    const items = p.worldOutbox;
+    p.worldOutbox = [];
+    p.worldInFlight += items.length;
+    p.world.postMessage({ t: 'world-ops', items });
+  }
+
+  /** The world worker's answers to a sandboxed plugin's world requests (parsed), passed back to its sandbox. */
+  private receiveWorld(p: Loaded, data: unknown): void {
+    if (!p.port) return;
+    const parsed = WorldReplies.safeParse(data);
+    if (!parsed.success) {
+      // Not the plugin's doing: the world worker is ours. Its requests stay unanswered; said once in the panel.
+      p.lastLog = `error: plugins: a malformed world reply was dropped (${parsed.error.issues[0]?.message ?? 'invalid'})`;
+      return;
+    }
+    p.worldStats = parsed.data.stats;
+    p.worldInFlight = Math.max(0, p.worldInFlight - parsed.data.items.length);
+    for (const r of parsed.data.items) {
+      if (r.ok) this.reply(p, r.id, r.value === undefined ? { ok: true } : { ok: true, value: r.value });
+      else this.reply(p, r.id, { ok: false, code: r.code, message: r.message });
     }
   }
 }

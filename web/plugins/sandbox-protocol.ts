@@ -50,6 +50,23 @@ export const CameraShot = z
 export type CameraShot = z.infer<typeof CameraShot>;
 const text = z.string().max(1024);
 
+/** Most bytes (as JSON) of a world request's spec: a query names at most 24 components, a local entity is 4 fields. */
+export const MAX_WORLD_SPEC_BYTES = 2048;
+/** A world request's spec: a small JSON value; its fields are parsed in the world worker, by the trusted path's schemas. */
+export const WorldSpec = z.unknown().refine(
+  (v) => {
+    try {
+      const s = JSON.stringify(v);
+      return s !== undefined && s.length <= MAX_WORLD_SPEC_BYTES;
+    } catch {
+      return false;
+    }
+  },
+  { message: `a JSON value of at most ${MAX_WORLD_SPEC_BYTES} bytes` },
+);
+/** A local entity's id as `ctx.world.local.create` answered it. */
+const entityId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 /** Sandbox → host. */
 const SandboxEvent = z.discriminatedUnion('t', [
   z
@@ -109,7 +126,28 @@ export const SandboxRequest = z.discriminatedUnion('op', [
   z.object({ t: z.literal('request'), id, op: z.literal('panel'), panel: PanelSchema }).strict(),
   /** camera:control: a shot (`ctx.camera.set`), or null to put the camera back (`ctx.camera.reset`). */
   z.object({ t: z.literal('request'), id, op: z.literal('camera'), shot: CameraShot.nullable() }).strict(),
+  /**
+   * world:read / world:local (docs/plugins.md): forwarded by the host to the world worker, where the spec is parsed by
+   * the same schemas and code as a trusted plugin's (web/plugin-runtime/plugin-queries.ts, local-entities.ts).
+   */
+  z.object({ t: z.literal('request'), id, op: z.literal('query'), spec: WorldSpec }).strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('local-create'), spec: WorldSpec }).strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('local-update'), entity: entityId, fields: WorldSpec }).strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('local-remove'), entity: entityId }).strict(),
+  z.object({ t: z.literal('request'), id, op: z.literal('local-count') }).strict(),
 ]);
+
+/** The requests a sandbox makes of the world (the host forwards them to the world worker). */
+export const WORLD_OPS = ['query', 'local-create', 'local-update', 'local-remove', 'local-count'] as const;
+export type WorldOpName = (typeof WORLD_OPS)[number];
+/** The permission each world request needs (checked by the host, never by the sandbox). */
+export const WORLD_OP_PERMISSION: Readonly<Record<WorldOpName, 'world:read' | 'world:local'>> = {
+  query: 'world:read',
+  'local-create': 'world:local',
+  'local-update': 'world:local',
+  'local-remove': 'world:local',
+  'local-count': 'world:local',
+};
 export type SandboxRequest = z.infer<typeof SandboxRequest>;
 
 /** Sandbox → host: one message. */
@@ -139,5 +177,7 @@ export type HostMessage =
   /** world:select: what was clicked in the world (web/world/pick.ts PickedObject). */
   | { t: 'select'; object: unknown }
   | { t: 'reply'; id: number; ok: boolean; value?: unknown; code?: string; message?: string }
+  /** The answers of one host turn, in order (each as a `reply` without its `t`). */
+  | { t: 'replies'; items: { id: number; ok: boolean; value?: unknown; code?: string; message?: string }[] }
   | { t: 'token'; token: string }
   | { t: 'error'; code: string; message: string };

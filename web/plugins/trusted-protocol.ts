@@ -5,7 +5,7 @@
  * (per-frame cost, query cache, local entities, a failure). Both sides parse what they receive.
  */
 import { z } from 'zod';
-import { JsonPayload, MAX_BATCH } from './sandbox-protocol';
+import { JsonPayload, MAX_BATCH, WorldSpec } from './sandbox-protocol';
 
 /** Most bytes of a trusted plugin's entry (as the host's MAX_ENTRY_BYTES). */
 const MAX_CODE_CHARS = 1024 * 1024;
@@ -16,6 +16,77 @@ const name = z
 const id = z.number().int().min(0).max(0x7fff_ffff);
 const text = z.string().max(1024);
 const line = z.object({ from: z.string().max(256), text: z.string().max(4096), at: z.number().finite() }).strict();
+
+/**
+ * Most rows a sandboxed plugin's query answer carries (a copy crosses two threads; a trusted plugin gets up to 4,096,
+ * MAX_QUERY_ROWS, by reference). `count` is always the full count.
+ */
+export const MAX_SANDBOX_QUERY_ROWS = 1024;
+/** Most world requests in one `world-ops` message (the host sends one per plugin per turn). */
+export const MAX_WORLD_OPS = 256;
+
+const entity = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * One world request of a sandboxed plugin, forwarded by the host after its permission and limits were checked; the
+ * runner applies it with the trusted path's code (queries through the normalizer and per-tick cache, local entities
+ * with their limits). `id` is the sandbox's request id, echoed in the reply.
+ */
+export const WorldOp = z.discriminatedUnion('op', [
+  z.object({ id, op: z.literal('query'), spec: WorldSpec }).strict(),
+  z.object({ id, op: z.literal('local-create'), spec: WorldSpec }).strict(),
+  z.object({ id, op: z.literal('local-update'), entity, fields: WorldSpec }).strict(),
+  z.object({ id, op: z.literal('local-remove'), entity }).strict(),
+  z.object({ id, op: z.literal('local-count') }).strict(),
+]);
+export type WorldOp = z.infer<typeof WorldOp>;
+
+/** A query answer as a sandboxed plugin gets it (a plain copy; at most MAX_SANDBOX_QUERY_ROWS rows). */
+export const QueryAnswerCopy = z
+  .object({
+    count: z.number().int().min(0),
+    rows: z
+      .array(
+        z
+          .object({
+            id: entity,
+            position: z.tuple([z.number(), z.number(), z.number()]).nullable(),
+            kind: z.enum(['avatar', 'prim', 'local', 'other']),
+          })
+          .strict(),
+      )
+      .max(MAX_SANDBOX_QUERY_ROWS),
+    key: z.string().max(1024),
+  })
+  .strict();
+export type QueryAnswerCopy = z.infer<typeof QueryAnswerCopy>;
+
+/** The world's counters for one plugin (its profile: cache hits and misses, local entities). */
+export const WorldStats = z
+  .object({
+    query_hits: z.number().int().min(0),
+    query_misses: z.number().int().min(0),
+    local_entities: z.number().int().min(0).max(1_000_000),
+  })
+  .strict();
+export type WorldStats = z.infer<typeof WorldStats>;
+
+/** Runner → host: the answers to one `world-ops` message, in order, and the plugin's counters after them. */
+export const WorldReplies = z
+  .object({
+    t: z.literal('world-replies'),
+    items: z
+      .array(
+        z.union([
+          z.object({ id, ok: z.literal(true), value: z.union([entity, QueryAnswerCopy]).optional() }).strict(),
+          z.object({ id, ok: z.literal(false), code: z.string().max(64), message: z.string().max(2048) }).strict(),
+        ]),
+      )
+      .max(MAX_WORLD_OPS),
+    stats: WorldStats,
+  })
+  .strict();
+export type WorldReplies = z.infer<typeof WorldReplies>;
 
 /** Host → runner: one message for one trusted plugin (HostMessage, with `integrity` on load and `world`, `unload`). */
 export const TrustedHostMessage = z.discriminatedUnion('t', [
@@ -65,8 +136,13 @@ export const TrustedHostMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(2048) }).strict(),
   /** The read-only world copy (world:read), refreshed by the host's frame. */
   z.object({ t: z.literal('world'), world: z.unknown() }).strict(),
-  /** Stops the plugin at once (after its shutdown call, which the host made): its local entities go. */
+  /**
+   * Stops the plugin at once (after its shutdown call, which the host made): its local entities go. For a sandboxed
+   * plugin (never loaded here) it removes the local entities its world requests made.
+   */
   z.object({ t: z.literal('unload') }).strict(),
+  /** A sandboxed plugin's world requests (docs/plugins.md), answered by one `world-replies`. */
+  z.object({ t: z.literal('world-ops'), items: z.array(WorldOp).min(1).max(MAX_WORLD_OPS) }).strict(),
 ]);
 export type TrustedHostMessage = z.infer<typeof TrustedHostMessage>;
 

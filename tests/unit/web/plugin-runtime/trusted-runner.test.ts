@@ -10,6 +10,12 @@ import { TrustedRunnerKey, trustedPluginsPlugin } from '../../../../web/plugin-r
 import { createPluginHost, type PluginHost } from '../../../../web/plugins/host';
 import { sriOf } from '../../../../web/plugins/integrity';
 import { createWorldTrustedRuntime } from '../../../../web/plugins/trusted';
+import {
+  MAX_SANDBOX_QUERY_ROWS,
+  type QueryAnswerCopy,
+  type WorldOp,
+  WorldReplies,
+} from '../../../../web/plugins/trusted-protocol';
 import { Avatar, Local, NetId, Shape, Transform } from '../../../../web/scene/components';
 import { Commands } from '../../../../web/world/keys';
 import { DRAWABLE } from '../../../../web/world/plugins/render-extract';
@@ -79,6 +85,7 @@ describe('trusted plugins in the world App', () => {
   const sent: unknown[] = [];
   const heard: { name: string; message: unknown }[] = [];
   let listed: TrustedPlugin[] = [];
+  let runtime: ReturnType<typeof createWorldTrustedRuntime>;
 
   beforeAll(async () => {
     files = await serve(fixtures);
@@ -105,7 +112,7 @@ describe('trusted plugins in the world App', () => {
         throw new Error('no connection in this test');
       },
     });
-    const runtime = createWorldTrustedRuntime({
+    runtime = createWorldTrustedRuntime({
       // The world worker's door: the command schema, then the Commands event (as runWorldHost does).
       send: (command) => {
         sent.push(command);
@@ -214,6 +221,93 @@ describe('trusted plugins in the world App', () => {
     ]);
     const tick = world.app.world.tick;
     await expect.poll(() => world.app.world.tick).toBeGreaterThan(tick + 1);
+  });
+
+  it('records each trusted plugin update as its own span in the engine trace', async () => {
+    await host.load(`${files.url}/beacon/storm-plugin.json`, { trusted: true });
+    await expect.poll(() => info('beacon')?.local_entities).toBe(1);
+    await expect
+      .poll(() => world.app.exportTrace('world worker').traceEvents.filter((e) => e.name === 'plugin beacon update').length)
+      .toBeGreaterThan(2);
+    const span = world.app.exportTrace().traceEvents.find((e) => e.name === 'plugin beacon update');
+    expect(span).toMatchObject({ ph: 'X', cat: 'plugin', pid: 1, tid: 0 });
+  });
+
+  describe('a sandboxed plugin’s world requests (the world worker’s side)', () => {
+    /** The channel the host opens for a sandboxed plugin's world requests, and the replies it gets. */
+    function open(name: string) {
+      const replies: WorldReplies[] = [];
+      const channel = runtime.open(name, (data) => replies.push(WorldReplies.parse(data)));
+      const ask = async (items: WorldOp[]) => {
+        const before = replies.length;
+        channel.postMessage({ t: 'world-ops', items });
+        await expect.poll(() => replies.length).toBe(before + 1);
+        return replies[before] as WorldReplies;
+      };
+      return { channel, ask };
+    }
+
+    it('runs queries through the normalizer and the per-tick cache, and answers a bounded plain copy', async () => {
+      const { channel, ask } = open('sandboxed-radar');
+      for (let i = 0; i < 5; i++) world.app.world.create(Transform, Shape);
+      const r = await ask([
+        { id: 1, op: 'query', spec: { all: ['Transform', 'Shape'] } },
+        { id: 2, op: 'query', spec: { all: ['Shape', 'Transform', 'Shape'] } },
+        { id: 3, op: 'query', spec: { all: ['Nonsense'] } },
+      ]);
+      const [a, b, c] = r.items;
+      expect(a).toMatchObject({ id: 1, ok: true, value: { count: expect.any(Number), key: expect.any(String) } });
+      const answer = (a as { value: QueryAnswerCopy }).value;
+      expect(answer.count).toBeGreaterThanOrEqual(5);
+      expect(answer.rows.length).toBe(Math.min(answer.count, MAX_SANDBOX_QUERY_ROWS));
+      expect(answer.rows[0]).toEqual({ id: expect.any(Number), position: [0, 0, 0], kind: 'prim' });
+      // The same query in another spelling, in the same tick: one key, and a hit.
+      expect((b as { value: QueryAnswerCopy }).value.key).toBe(answer.key);
+      expect(r.stats).toMatchObject({ query_hits: 1, query_misses: 1 });
+      expect(c).toMatchObject({ id: 3, ok: false, code: 'plugin_bad_query' });
+      // Past MAX_SANDBOX_QUERY_ROWS the copy is cut; the count is the full one.
+      for (let i = 0; i < MAX_SANDBOX_QUERY_ROWS; i++) world.app.world.create(Transform, Shape);
+      const big = await ask([{ id: 4, op: 'query', spec: { all: ['Shape'] } }]);
+      const copy = (big.items[0] as { value: QueryAnswerCopy }).value;
+      expect(copy.rows.length).toBe(MAX_SANDBOX_QUERY_ROWS);
+      expect(copy.count).toBeGreaterThan(MAX_SANDBOX_QUERY_ROWS);
+      channel.close();
+    });
+
+    it('applies local entities with the trusted limits and removes them when the plugin goes', async () => {
+      const { channel, ask } = open('sandboxed-beacons');
+      const created = await ask(
+        Array.from({ length: 256 }, (_, i) => ({ id: i + 1, op: 'local-create' as const, spec: { position: [i, 0, 0] } })),
+      );
+      expect(created.items.every((i) => i.ok)).toBe(true);
+      await expect.poll(() => locals().length).toBe(256);
+      const id = (created.items[0] as { value: number }).value;
+      expect(world.app.world.has(id, NetId)).toBe(false); // Local: never the server's, never sent
+      const more = await ask([
+        { id: 300, op: 'local-create', spec: { position: [0, 0, 0] } },
+        { id: 301, op: 'local-create', spec: { position: [0, 0, 0], scale: [100, 1, 1] } },
+        { id: 302, op: 'local-update', entity: id, fields: { position: [5, 6, 7] } },
+        { id: 303, op: 'local-remove', entity: 999_999 },
+        { id: 304, op: 'local-count' },
+      ]);
+      expect(more.items).toMatchObject([
+        { id: 300, ok: false, code: 'plugin_local_limit' },
+        { id: 301, ok: false, code: 'plugin_bad_message' },
+        { id: 302, ok: true },
+        { id: 303, ok: false, code: 'plugin_permission_denied' },
+        { id: 304, ok: true, value: 256 },
+      ]);
+      expect(Array.from(world.app.world.get(id, Transform).position)).toEqual([5, 6, 7]);
+      expect(more.stats.local_entities).toBe(256);
+      // Another plugin cannot touch them.
+      const other = open('sandboxed-other');
+      const stolen = await other.ask([{ id: 1, op: 'local-remove', entity: id }]);
+      expect(stolen.items[0]).toMatchObject({ ok: false, code: 'plugin_permission_denied' });
+      other.channel.close();
+      // The host closes the plugin's channel when it stops (unloaded, failed, terminated): its entities go.
+      channel.close();
+      await expect.poll(() => locals().length).toBe(0);
+    });
   });
 
   it('reloads only the plugins of a changed folder (hot reload), with their new code', async () => {
