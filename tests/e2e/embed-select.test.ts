@@ -31,6 +31,12 @@ describe('selection and camera in the embedded viewer (example host page)', () =
     page = await browser.newPage({ viewport: { width: 900, height: 900 } });
     page.on('pageerror', (e) => console.error('host page error:', e.message));
     await page.goto(`${inject('baseUrl')}/embed-host.html`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('mounts the viewer from the host page, which subscribes to select; the frame stands in the world with WebGPU', async () => {
     await expect.poll(log, { timeout: 90_000 }).toContain('subscribe → ["select"]');
     const found = page.frames().find((f) => f.url().startsWith(`${inject('baseUrl')}/embed`));
     if (!found) throw new Error('no embed frame');
@@ -41,9 +47,6 @@ describe('selection and camera in the embedded viewer (example host page)', () =
     const chip = frame.getByTestId('embed-isolation');
     await expect.poll(() => chip.getAttribute('data-gpu'), { timeout: 60_000 }).not.toBe('starting');
     expect(await chip.getAttribute('data-gpu'), 'the embedded viewer needs a WebGPU adapter').toBe('ready');
-  });
-  afterAll(async () => {
-    await browser?.close();
   });
 
   it('a click on an object in the frame reaches the host page as a select event with its name and shape', async () => {
