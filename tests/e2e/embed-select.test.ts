@@ -38,7 +38,8 @@ describe('selection and camera in the embedded viewer (example host page)', () =
 
   it('mounts the viewer from the host page, which subscribes to select; the frame stands in the world with WebGPU', async () => {
     await expect.poll(log, { timeout: 90_000 }).toContain('subscribe → ["select"]');
-    const found = page.frames().find((f) => f.url().startsWith(`${inject('baseUrl')}/embed`));
+    // The frame at /embed (the host page's own address, /embed-host.html, starts the same way).
+    const found = page.frames().find((f) => f !== page.mainFrame() && new URL(f.url()).pathname === '/embed');
     if (!found) throw new Error('no embed frame');
     frame = found;
     await expect
