@@ -24,6 +24,19 @@ viewer.on('aiEnhanceComplete', (data) => show('event aiEnhanceComplete', data));
 viewer.on('plugin', (data) => show('event plugin', data));
 const info = await viewer.init();
 show('init', info);
+// What the visitor clicks in the viewer: asked for (the frame sends `select` only to hosts that subscribe).
+const selected = document.getElementById('selected');
+let picked = null;
+viewer.on('select', ({ object }) => {
+  picked = object;
+  selected.textContent = object ? `${object.name || '(no name)'} · ${object.shape}${ownerOf(object)}` : 'nothing there';
+  selected.dataset.id = object ? String(object.id) : '';
+});
+function ownerOf(o) {
+  const who = o.ownerName ?? o.owner;
+  return who ? ` · owned by ${who}` : '';
+}
+await run('subscribe', () => viewer.subscribe(['select']));
 // A plugin from the viewer's examples (docs/plugins.md): the URL is resolved in the frame, at the viewer's origin.
 await run('loadPlugin', () => viewer.loadPlugin('/plugins/chat-log/storm-plugin.json'));
 
@@ -49,3 +62,18 @@ on('bad-config', () => run('configure', () => viewer.configure('{"maxEntities": 
 on('last-error', () => run('getLastError', () => viewer.getLastError()));
 on('enhance', () => run('aiEnhance', () => viewer.aiEnhance(new Uint8Array([1, 2, 3]))));
 on('plugins', () => run('plugins', () => viewer.plugins()));
+// Frames the camera: a narrow, close shot (scaled to what was clicked, if anything); Reset puts yours back.
+on('frame', () =>
+  run('setCamera', async () => {
+    const size = picked ? Math.max(...picked.scale) : 2;
+    await viewer.setCamera({ mode: 'follow', distance: Math.min(64, Math.max(2, size * 2.5)), fovDeg: 20, pitch: -0.35 });
+    return 'framed';
+  }),
+);
+on('reset-camera', () =>
+  run('resetCamera', async () => {
+    await viewer.resetCamera();
+    return 'reset';
+  }),
+);
+on('bad-shot', () => run('setCamera', () => viewer.setCamera({ fovDeg: 500 })));

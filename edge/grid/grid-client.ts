@@ -423,7 +423,7 @@ export class GridClient {
       this.deps.onEvent({ type: 'chat', from: c.SourceID, name: fieldText(c.FromName), text, region: link.key });
     } else if (isMessage(m, 'ObjectPropertiesFamily')) {
       const d = m.blocks.ObjectData;
-      link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
+      link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description), d.OwnerID);
     } else if (isMessage(m, 'ObjectProperties')) {
       this.onProperties(link, m.blocks.ObjectData);
     } else if (isMessage(m, 'LogoutReply')) {
@@ -1022,10 +1022,13 @@ export class GridClient {
   }
 
   /** ObjectProperties (the answer to ObjectSelect): names, then the selection is let go. */
-  private onProperties(link: RegionLink, blocks: { ObjectID: string; Name: Uint8Array; Description: Uint8Array }[]): void {
+  private onProperties(
+    link: RegionLink,
+    blocks: { ObjectID: string; OwnerID: string; Name: Uint8Array; Description: Uint8Array }[],
+  ): void {
     const release: number[] = [];
     for (const d of blocks) {
-      link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description));
+      link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description), d.OwnerID);
       const id = link.names.selected.get(d.ObjectID);
       if (id !== undefined) {
         link.names.selected.delete(d.ObjectID);

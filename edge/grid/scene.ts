@@ -14,6 +14,7 @@ import {
   decodeTextureEntry,
   LludpError,
   type MessageOf,
+  NULL_UUID,
   type TextureEntry,
   textureFace,
 } from '../../shared/lludp';
@@ -48,6 +49,15 @@ import {
   sculptFromExtraParams,
   textureEntryFaces,
 } from './appearance';
+
+/**
+ * An owner UUID as an entity's owner (the null UUID: none). Only the UUID: the viewer names it where it knows that
+ * avatar (web/world/plugins/pick.ts). ObjectUpdate's OwnerID is set by OpenSim only for prims with a sound (as
+ * recorded from the real simulator); the object properties (asked for every prim, for its name) always name it.
+ */
+function ownerOf(id: string | undefined): Entity['owner'] {
+  return id === undefined || id === NULL_UUID ? undefined : { uuid: id.toLowerCase() };
+}
 
 /** LLUDP PCodes the gateway shows. */
 export const PCODE = { prim: 9, avatar: 47 } as const;
@@ -195,8 +205,11 @@ export class GridScene {
     if (same && entity.kind === 'prim' && entity.name === '') entity.name = had.entity.name;
     const description = same ? had.description : undefined;
     if (description !== undefined) entity.description = description;
+    // The owner the object's properties said outlasts updates that leave OwnerID null.
+    if (same && had.entity.owner && !entity.owner) entity.owner = had.entity.owner;
     entity.uuid = uuid;
-    for (const key of ['sound', 'materials', 'sculpt', 'text'] as const) if (entity[key] === undefined) delete entity[key];
+    for (const key of ['sound', 'materials', 'sculpt', 'text', 'owner'] as const)
+      if (entity[key] === undefined) delete entity[key];
     if (!same && entity.kind === 'prim') this.newPrims.push({ id: entity.id, uuid, child: entity.parent !== 0 });
     this.objects.set(entity.id, description === undefined ? { entity, uuid, crc } : { entity, uuid, crc, description });
     this.byUuid.set(uuid, entity.id);
@@ -271,6 +284,7 @@ export class GridScene {
             shape,
             ...look,
             sound: objectSound(d.Sound, d.Gain, d.Radius, d.Flags, this.hadSound(d.ID, d.FullID)),
+            owner: ownerOf(d.OwnerID),
           },
           d.FullID,
           d.CRC,
@@ -316,6 +330,7 @@ export class GridScene {
             sound: o.sound
               ? objectSound(o.sound.id, o.sound.gain, o.sound.radius, o.sound.flags, this.hadSound(o.localId, o.fullId))
               : objectSound(NO_SOUND_ASSET, 0, 0, 0, this.hadSound(o.localId, o.fullId)),
+            owner: ownerOf(o.ownerId),
           },
           o.fullId,
           o.crc,
@@ -433,10 +448,15 @@ export class GridScene {
    * real description is known it replaces the hover text that stood in `description` until then (hover text
    * travels in `text`). Returns false when the object is not known (yet).
    */
-  applyName(uuid: string, name: string, description?: string): boolean {
+  applyName(uuid: string, name: string, description?: string, owner?: string): boolean {
     const id = this.byUuid.get(uuid);
     const o = id === undefined ? undefined : this.objects.get(id);
     if (o?.entity.kind !== 'prim') return false;
+    const said = ownerOf(owner);
+    if (said && said.uuid !== o.entity.owner?.uuid) {
+      o.entity.owner = said;
+      this.dirty.set(o.entity.id, 'full');
+    }
     const clipped = clip(name, MAX_NAME_BYTES);
     if (o.entity.name !== clipped) {
       o.entity.name = clipped;

@@ -1025,7 +1025,7 @@ export class WorldRoom extends DurableObject<Env> {
   /** Runs one World Tool operation for `c` and answers it; a change is broadcast at once. */
   private act(c: Client, world: WorldState, id: number, body: WorldOperation): void {
     const since = world.tick;
-    const change = world.operate(body, c.actor, c.perm);
+    const change = world.operate(body, c.actor, c.perm, c.name);
     if (change.changed) this.physics?.syncSince(since);
     this.send(c, { type: 'action_result', id, result: change.result });
     if (change.changed) {

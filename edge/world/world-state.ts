@@ -15,11 +15,13 @@ import {
   incrementVersion,
   MAX_INSPECT_ENTITIES,
   MAX_JOURNAL_ENTRIES,
+  MAX_NAME_BYTES,
   type OperationResult,
   type Quat,
   SHAPE_PRESETS,
   type ShapePreset,
   structureBlocks,
+  utf8Length,
   Vec3,
   type VersionVector,
   type WorldAction,
@@ -195,8 +197,11 @@ export class WorldState {
     }
   }
 
-  /** Runs one World Tool Protocol operation for `actor` holding permission bits `perm`. */
-  operate(op: WorldOperation, actor: string, perm: number): WorldChange {
+  /**
+   * Runs one World Tool Protocol operation for `actor` holding permission bits `perm`; `actorName` (the visitor's
+   * display name) becomes the owner of what a commit creates.
+   */
+  operate(op: WorldOperation, actor: string, perm: number, actorName?: string): WorldChange {
     switch (op.op) {
       case 'inspect':
         return { result: this.inspect(op.center, op.radius, op.limit ?? MAX_INSPECT_ENTITIES), changed: false };
@@ -218,7 +223,7 @@ export class WorldState {
         return { result: this.prepare(op.actions, op.basis ?? {}, actor), changed: false };
       case 'commit':
         if (!hasPermission(perm, PERMISSION.edit)) return { result: this.denied(), changed: false };
-        return this.commit(op.planId, actor);
+        return this.commit(op.planId, actor, actorName);
       case 'undo':
         if (!hasPermission(perm, PERMISSION.edit)) return { result: this.denied(), changed: false };
         return this.undo(op.planId, actor);
@@ -326,7 +331,7 @@ export class WorldState {
   }
 
   /** Commits a plan. Repeating a commit returns the first answer; conflicts are reported, not applied. */
-  commit(planId: string, actor: string): WorldChange {
+  commit(planId: string, actor: string, actorName?: string): WorldChange {
     const plan = this.store.getPlan(planId);
     if (!plan) return { result: fail('world_plan_not_found', `world: no plan ${planId}; prepare one first`), changed: false };
     if (plan.actor !== actor) {
@@ -388,6 +393,8 @@ export class WorldState {
       return copy;
     };
     const created: number[] = [];
+    let owner = actorName?.trim() ?? '';
+    while (utf8Length(owner) > MAX_NAME_BYTES) owner = owner.slice(0, -1);
     const spawn = (shape: ShapePreset, name: string, position: Vec3, rotation: Quat, scale: Vec3, color: Color): StoredEntity => {
       const id = this.allocateId();
       const e: StoredEntity = {
@@ -403,6 +410,8 @@ export class WorldState {
           velocity: [0, 0, 0],
           shape: SHAPE_PRESETS[shape],
           colors: [color],
+          // Who made it (world:select and the embed's select event show it); a name past the wire's limit is cut.
+          ...(owner ? { owner: { name: owner } } : {}),
         },
         shapeName: shape,
         version: {},

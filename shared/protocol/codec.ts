@@ -109,6 +109,11 @@ export const FIELD = {
   model: 131072,
   /** Optional, extended: the region slot (u16) a grid entity's position is in (see the `regions` frame). */
   region: 262144,
+  /**
+   * Optional, extended: the owner (u8 flags: bit 0 a 16-byte UUID follows, bit 1 a u8-length UTF-8 name follows;
+   * at least one). Older decoders refuse the unknown bit, so it is sent only by sides that speak it.
+   */
+  owner: 524288,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
@@ -123,7 +128,8 @@ const FIELD_KNOWN =
   FIELD.extended |
   FIELD.text |
   FIELD.model |
-  FIELD.region;
+  FIELD.region |
+  FIELD.owner;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -180,7 +186,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.sculpt, FIELD.sculpt) |
     has(e.text, FIELD.text) |
     has(e.model, FIELD.model) |
-    has(e.region, FIELD.region);
+    has(e.region, FIELD.region) |
+    has(e.owner, FIELD.owner);
   const high = Math.floor(mask / 65536);
   w.u32(e.id);
   w.u16((mask & 0xffff) | (high > 0 ? FIELD.extended : 0));
@@ -244,6 +251,15 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     for (let i = 0; i < 32; i++) w.u8(Number.parseInt(e.model.slice(i * 2, i * 2 + 2), 16));
   }
   if (e.region !== undefined) w.u16(e.region);
+  if (e.owner !== undefined) {
+    const { uuid, name } = e.owner;
+    if (uuid === undefined && (name === undefined || name === ''))
+      throw new ProtocolError('protocol_invalid', 'an entity owner needs a uuid or a name');
+    const hasName = name !== undefined && name !== '';
+    w.u8((uuid !== undefined ? 1 : 0) | (hasName ? 2 : 0));
+    if (uuid !== undefined) writeUuid(w, uuid, 'an owner uuid');
+    if (hasName) w.string(name, MAX_NAME_BYTES, 'an owner name');
+  }
 }
 
 /** Bytes of one encoded face material. */
@@ -383,6 +399,15 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     out.model = hash;
   }
   if (mask & FIELD.region) out.region = r.u16();
+  if (mask & FIELD.owner) {
+    const flags = r.u8();
+    if (flags === 0 || flags & ~3)
+      throw new ProtocolError('protocol_invalid', `entity owner flags 0x${flags.toString(16)} are not 1, 2 or 3`);
+    const owner: { uuid?: string; name?: string } = {};
+    if (flags & 1) owner.uuid = readUuid(r);
+    if (flags & 2) owner.name = r.string(MAX_NAME_BYTES, 'an owner name');
+    out.owner = owner;
+  }
   return out;
 }
 

@@ -100,6 +100,17 @@ export type EntityUuid = z.infer<typeof EntityUuid>;
 export const ModelHash = z.string().regex(/^[0-9a-f]{64}$/, 'a model hash is 64 lower-case hex digits (SHA-256)');
 export type ModelHash = z.infer<typeof ModelHash>;
 
+/**
+ * Who owns an entity, as far as its world says: an OpenSim object's owner (ObjectUpdate's OwnerID; `name` where the
+ * gateway knows it), a Finalverse entity's creator through the World Tool (`name`, the visitor's display name).
+ * At least one of the two is present.
+ */
+export const EntityOwner = z
+  .object({ uuid: EntityUuid.optional(), name: boundedString(MAX_NAME_BYTES).min(1).optional() })
+  .strict()
+  .refine((o) => o.uuid !== undefined || o.name !== undefined, { message: 'an owner has a uuid, a name or both' });
+export type EntityOwner = z.infer<typeof EntityOwner>;
+
 /** Everything a renderer needs to draw one entity. */
 export const Entity = z.object({
   id: EntityId,
@@ -142,6 +153,8 @@ export const Entity = z.object({
    * whose origin is the session frame's (0, 0). A child's position stays relative to its parent.
    */
   region: uint(16).optional(),
+  /** Its owner where the world says one (see EntityOwner); absent: not known. Protocol field bit `owner`. */
+  owner: EntityOwner.optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -35,6 +35,7 @@ export {
   Entity,
   EntityId,
   EntityKind,
+  EntityOwner,
   EntityUpdate,
   EntityUuid,
   FaceColors,

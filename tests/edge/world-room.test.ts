@@ -252,6 +252,11 @@ describe('WorldRoom: World Tool Protocol', () => {
     const boxId = commit.created[0] ?? 0;
     const seen = await b.s.until((m) => m.type === 'delta' && m.entities.some((e) => e.id === boxId && e.kind === 'prim'));
     expect(seen.type).toBe('delta');
+    // The box comes owned by its maker, by the name its avatar carries.
+    const maker = a.snapshot.type === 'snapshot' ? a.snapshot.entities.find((e) => e.id === a.welcome.avatar)?.name : undefined;
+    expect(maker).toMatch(/\S/);
+    const box = seen.type === 'delta' ? seen.entities.find((e) => e.id === boxId) : undefined;
+    expect(box?.owner).toEqual({ name: maker });
     const again = await operate(a.s, 3, { op: 'commit', planId: plan.planId });
     expect(again).toEqual(commit);
     const journal = expectOp(await operate(a.s, 4, { op: 'journal', limit: 10 }), 'journal');

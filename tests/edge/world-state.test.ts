@@ -26,6 +26,39 @@ function apply(w: WorldState, actor: string, actions: WorldAction[]) {
 }
 
 describe('WorldState: World Tool Protocol v1', () => {
+  it('what a commit creates is owned by the committing visitor, by name; edits by others leave the owner; no name, no owner', () => {
+    const { w } = world();
+    const plan = ok(
+      w.operate({ op: 'prepare', actions: [{ tool: 'create_primitive', shape: 'box', position: [10, 10, 21] }] }, 'ada', ALL)
+        .result,
+      'prepare',
+    );
+    const [box = 0] = ok(
+      w.operate({ op: 'commit', planId: plan.planId }, 'ada', ALL, '  Ada Lovelace ').result,
+      'commit',
+    ).created;
+    expect(w.entities.get(box)?.entity.owner).toEqual({ name: 'Ada Lovelace' });
+    const rename = ok(
+      w.operate(
+        {
+          op: 'prepare',
+          actions: [
+            { tool: 'set_name', entity: box, name: 'Crate' },
+            { tool: 'clone_entity', entity: box },
+          ],
+        },
+        'bob',
+        ALL,
+      ).result,
+      'prepare',
+    );
+    const clone = ok(w.operate({ op: 'commit', planId: rename.planId }, 'bob', ALL, 'Bob').result, 'commit').created[0] ?? 0;
+    expect(w.entities.get(box)?.entity.owner).toEqual({ name: 'Ada Lovelace' });
+    expect(w.entities.get(clone)?.entity.owner).toEqual({ name: 'Bob' });
+    const { commit } = apply(w, 'cy', [{ tool: 'create_primitive', shape: 'sphere', position: [12, 10, 21] }]);
+    expect(w.entities.get(commit.created[0] ?? 0)?.entity.owner).toBeUndefined();
+  });
+
   it('creates each kind of thing the v1 tools make, with server-assigned ids', () => {
     const { w } = world();
     const { commit } = apply(w, 'ada', [

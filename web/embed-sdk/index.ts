@@ -3,6 +3,7 @@
  * returns a typed handle whose methods are the embed message API. No dependencies.
  */
 import {
+  type CameraShot,
   EMBED_PROTOCOL_VERSION,
   EmbedCode,
   type EmbedEventMessage,
@@ -10,6 +11,7 @@ import {
   type EmbedMethod,
   type EmbedMethods,
   type EmbedResponseMessage,
+  type OptInEvent,
   type PluginLoadResult,
   type PluginSummary,
   type WireError,
@@ -72,6 +74,14 @@ export interface Viewer {
   unloadPlugin(name: string): Promise<boolean>;
   /** The plugins with their state and cost. */
   plugins(): Promise<PluginSummary[]>;
+  /** Asks for opt-in events (`select`: what the visitor clicks); resolves with what this page now gets. */
+  subscribe(events: OptInEvent[]): Promise<OptInEvent[]>;
+  /** Stops opt-in events; resolves with what this page still gets. */
+  unsubscribe(events: OptInEvent[]): Promise<OptInEvent[]>;
+  /** Frames the camera (camera:control's shot and limits; -45 outside them). */
+  setCamera(shot: CameraShot): Promise<void>;
+  /** Puts the camera back as it was before the first shot. */
+  resetCamera(): Promise<void>;
   /** Low level: any method by name with raw params (what the typed methods call). */
   call: { [M in EmbedMethod]: Call<M> };
   on<E extends keyof EmbedEvents>(event: E, listener: Listener<E>): () => void;
@@ -191,6 +201,10 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         'loadPlugin',
         'unloadPlugin',
         'plugins',
+        'subscribe',
+        'unsubscribe',
+        'setCamera',
+        'resetCamera',
       ] as const
     ).map((m) => [m, (params?: unknown) => send(m, params)]),
   ) as Viewer['call'];
@@ -234,6 +248,10 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         loadPlugin: (url, opts = {}) => call.loadPlugin({ url, ...opts }),
         unloadPlugin: async (name) => (await call.unloadPlugin({ name })).unloaded,
         plugins: async () => (await call.plugins({})).plugins,
+        subscribe: async (events) => (await call.subscribe({ events })).events,
+        unsubscribe: async (events) => (await call.unsubscribe({ events })).events,
+        setCamera: async (shot) => void (await call.setCamera({ shot })),
+        resetCamera: async () => void (await call.resetCamera({})),
         call,
         on: (event, listener) => {
           const set = listeners.get(event) ?? new Set();

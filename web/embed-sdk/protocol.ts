@@ -32,6 +32,7 @@ export const EmbedCode = {
   BadPacket: -42,
   NotInWorld: -43,
   TokenRefused: -44,
+  BadCameraShot: -45,
   AiBadRequest: -50,
   AiNotConfigured: -51,
   AiNotReady: -52,
@@ -95,6 +96,44 @@ export interface PluginSummary {
   events_per_s: number;
 }
 
+/**
+ * A camera setting (docs/plugins.md, camera:control, the same schema and limits): each field optional; `distance`
+ * 0.5..64 m (follow mode), `fovDeg` 10..120, `yaw` -7..7 and `pitch` -1.5..1.5 radians. No other keys.
+ */
+export interface CameraShot {
+  mode?: 'follow' | 'free';
+  distance?: number;
+  fovDeg?: number;
+  yaw?: number;
+  pitch?: number;
+}
+
+/** Events a host must ask for (subscribe) before the frame sends them. */
+export type OptInEvent = 'select';
+
+/** What a click in the world picked (the `select` event; the same data as a plugin's world:select). */
+export interface SelectedObject {
+  /** The server's id of the entity. */
+  id: number;
+  kind: 'prim' | 'avatar';
+  /** '' until the world has said it. */
+  name: string;
+  /** The owner's id where the world says one (an OpenSim owner's UUID), else null. */
+  owner: string | null;
+  /** The owner's name where known (a Finalverse creator; an OpenSim owner whose avatar is in view), else null. */
+  ownerName: string | null;
+  /** box, cylinder, prism, half-cylinder, sphere, torus, tube, ring, sculpt, mesh, model or avatar. */
+  shape: string;
+  /** The source world's id for it (an OpenSim object's UUID), else null. */
+  uuid: string | null;
+  /** Region metres. */
+  position: [number, number, number];
+  /** Its size in metres along its own axes. */
+  scale: [number, number, number];
+  /** Metres from the camera. */
+  distance: number;
+}
+
 /** Params and results per method. Bytes travel as Uint8Array (structured clone). */
 export interface EmbedMethods {
   init: { params: Record<string, never>; result: InitResult };
@@ -128,6 +167,14 @@ export interface EmbedMethods {
   loadPlugin: { params: { url: string; trusted?: boolean; consent?: boolean }; result: PluginLoadResult };
   unloadPlugin: { params: { name: string }; result: { unloaded: boolean } };
   plugins: { params: Record<string, never>; result: { plugins: PluginSummary[] } };
+  /** Asks for opt-in events (`select`); the result lists what this host's origin now gets. */
+  subscribe: { params: { events: OptInEvent[] }; result: { events: OptInEvent[] } };
+  /** Stops opt-in events; the result lists what this host's origin still gets. */
+  unsubscribe: { params: { events: OptInEvent[] }; result: { events: OptInEvent[] } };
+  /** Frames the camera (a shot outside the limits answers -45); the visitor's mouse and keys keep working. */
+  setCamera: { params: { shot: CameraShot }; result: Record<string, never> };
+  /** Puts the camera back as it was before the first shot (a host's or a plugin's). */
+  resetCamera: { params: Record<string, never>; result: Record<string, never> };
 }
 
 /** A method name. */
@@ -159,6 +206,11 @@ export interface EmbedEvents {
   world: { state: 'idle' | 'connecting' | 'in-world' | 'reconnecting' | 'failed'; place: string | null; reason?: string };
   /** A plugin changed state (or a loop it was in was cut: `code` says so). */
   plugin: { name: string; state: PluginStateName; reason: string; code?: string };
+  /**
+   * The visitor clicked in the world (a press and release within 5 px): what it met, or null for nothing. Sent only
+   * to hosts that subscribed to `select`.
+   */
+  select: { object: SelectedObject | null };
 }
 
 /** Frame → host: an event (no `id`). */

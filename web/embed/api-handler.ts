@@ -71,9 +71,24 @@ const ENTITY_MAGIC = 0x31454353;
 
 /** Why each later capability is missing, in plain words. */
 const NOT_YET: Record<
-  'aiDispatch' | 'aiEnhance' | 'connectProtocol' | 'sendPacket' | 'generateToken' | 'loadPlugin' | 'unloadPlugin' | 'plugins',
+  | 'aiDispatch'
+  | 'aiEnhance'
+  | 'connectProtocol'
+  | 'sendPacket'
+  | 'generateToken'
+  | 'loadPlugin'
+  | 'unloadPlugin'
+  | 'plugins'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'setCamera'
+  | 'resetCamera',
   string
 > = {
+  subscribe: 'subscribe is not available here: events are sent by the frame page, which has no bridge for them',
+  unsubscribe: 'unsubscribe is not available here: events are sent by the frame page, which has no bridge for them',
+  setCamera: "setCamera is not available here: the camera is the frame page renderer's, and none is attached",
+  resetCamera: "resetCamera is not available here: the camera is the frame page renderer's, and none is attached",
   loadPlugin: 'loadPlugin is not available here: plugins are hosted by the frame page, which has no plugin host',
   unloadPlugin: 'unloadPlugin is not available here: plugins are hosted by the frame page, which has no plugin host',
   plugins: 'plugins is not available here: plugins are hosted by the frame page, which has no plugin host',
@@ -241,6 +256,18 @@ export function createEmbedApi(options: EmbedApiOptions): EmbedApi {
     },
     plugins: () => {
       throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.plugins);
+    },
+    subscribe: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.subscribe);
+    },
+    unsubscribe: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.unsubscribe);
+    },
+    setCamera: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.setCamera);
+    },
+    resetCamera: () => {
+      throw new EmbedError(EmbedCode.NotAvailableYet, NOT_YET.resetCamera);
     },
   };
 

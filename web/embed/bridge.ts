@@ -12,6 +12,7 @@ import {
   type EmbedMethods,
   type EmbedResponseMessage,
   type InitResult,
+  type OptInEvent,
   type WireError,
 } from '../embed-sdk/protocol';
 import type { AiMethods } from './ai-methods';
@@ -37,6 +38,11 @@ export type LiveMethods = {
 /** The plugin methods, answered by the frame's plugin host (web/plugins) on the main thread. */
 export type PluginMethods = {
   [M in 'loadPlugin' | 'unloadPlugin' | 'plugins']: (params: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>;
+};
+
+/** The camera methods, answered by the frame page's renderer (the same shots as a plugin's camera:control). */
+export type ViewMethods = {
+  [M in 'setCamera' | 'resetCamera']: (params: EmbedMethods[M]['params']) => Promise<EmbedMethods[M]['result']>;
 };
 
 /** What the bridge needs of a host message. */
@@ -81,6 +87,8 @@ export interface HostBridgeOptions {
   plugins?: PluginMethods;
   /** The AI tier cascade (web/embed/ai-methods.ts; without it the engine answers aiDispatch and aiEnhance with -20). */
   ai?: AiMethods;
+  /** The frame page's camera (without it the engine answers setCamera and resetCamera with -20). */
+  view?: ViewMethods;
   onStatus?: (status: BridgeStatus) => void;
   /** configure's sound settings (validated by the engine, checked again here), for the page's audio. */
   onAudio?: (audio: { enabled: boolean; volume: number }) => void;
@@ -95,6 +103,8 @@ export interface HostBridge {
   world(data: EmbedEvents['world']): void;
   /** Tells the host that a plugin changed state. */
   plugin(data: EmbedEvents['plugin']): void;
+  /** Tells the hosts that subscribed to `select` what a click in the world picked. */
+  select(data: EmbedEvents['select']): void;
   status(): BridgeStatus;
   stop(): void;
 }
@@ -121,8 +131,13 @@ function liveCall(
   live: LiveMethods | undefined,
   plugins: PluginMethods | undefined,
   ai: AiMethods | undefined,
+  view: ViewMethods | undefined,
   request: EmbedRequest,
 ): (() => Promise<unknown>) | null {
+  if (view) {
+    if (request.method === 'setCamera') return () => view.setCamera(request.params);
+    if (request.method === 'resetCamera') return () => view.resetCamera(request.params);
+  }
   if (ai) {
     if (request.method === 'aiDispatch') return () => ai.aiDispatch(request.params);
     if (request.method === 'aiEnhance') return () => ai.aiEnhance(request.params);
@@ -153,6 +168,8 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
   let refused = 0;
   /** Whether `init` has succeeded (methods the bridge answers itself need it too). */
   let initialized = false;
+  /** Hosts that asked for opt-in events, by origin: the window to post them to and which events. */
+  const subscribers = new Map<string, { source: ReplyTarget; events: Set<OptInEvent> }>();
 
   const status = (): BridgeStatus => ({ engine, allowed: [...allowed], answered, refused });
   const changed = () => options.onStatus?.(status());
@@ -272,7 +289,29 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       });
       return;
     }
-    const live = liveCall(options.live, options.plugins, options.ai, request);
+    if (request.method === 'subscribe' || request.method === 'unsubscribe') {
+      if (!initialized) {
+        refuse(source, origin, request.id, {
+          code: EmbedCode.NotInitialized,
+          message: `embed: ${request.method}: call init first`,
+        });
+        return;
+      }
+      // Opt-in events go to the window that asked, at its origin, and to no other.
+      const had = subscribers.get(origin);
+      const events = new Set<OptInEvent>(had?.events ?? []);
+      for (const e of request.params.events) {
+        if (request.method === 'subscribe') events.add(e);
+        else events.delete(e);
+      }
+      if (events.size > 0) subscribers.set(origin, { source, events });
+      else subscribers.delete(origin);
+      answered++;
+      reply(source, origin, { v: EMBED_PROTOCOL_VERSION, id: request.id, ok: true, result: { events: [...events] } });
+      changed();
+      return;
+    }
+    const live = liveCall(options.live, options.plugins, options.ai, options.view, request);
     if (live) {
       if (!initialized) {
         refuse(source, origin, request.id, {
@@ -320,11 +359,16 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       const message: EmbedEventMessage<'plugin'> = { v: EMBED_PROTOCOL_VERSION, event: 'plugin', data };
       if (options.parent) for (const origin of allowed) reply(options.parent, origin, message);
     },
+    select: (data) => {
+      const message: EmbedEventMessage<'select'> = { v: EMBED_PROTOCOL_VERSION, event: 'select', data };
+      for (const [origin, s] of subscribers) if (s.events.has('select') && allowed.has(origin)) reply(s.source, origin, message);
+    },
     status,
     stop: () => {
       options.engine.stop();
       pending.clear();
       awaitingEvent.clear();
+      subscribers.clear();
     },
   };
 }

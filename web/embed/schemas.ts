@@ -11,6 +11,7 @@ import {
   type EmbedRequestMessage,
   type WireError,
 } from '../embed-sdk/protocol';
+import { CameraShot } from '../plugins/sandbox-protocol';
 
 /** Limits that keep hostile input cheap to reject. */
 export const EMBED_LIMITS = {
@@ -47,6 +48,9 @@ const none = z
   .optional()
   .transform((): Record<string, never> => ({}));
 
+/** The events a host must subscribe to. */
+export const OptInEvent = z.enum(['select']);
+
 /** Params schema per method; the compiler checks each against the SDK's types. */
 export const ParamSchemas = {
   init: none,
@@ -77,6 +81,10 @@ export const ParamSchemas = {
   }),
   unloadPlugin: z.strictObject({ name: z.string().min(1).max(40) }),
   plugins: none,
+  subscribe: z.strictObject({ events: z.array(OptInEvent).min(1).max(8) }),
+  unsubscribe: z.strictObject({ events: z.array(OptInEvent).min(1).max(8) }),
+  setCamera: z.strictObject({ shot: CameraShot }),
+  resetCamera: none,
 } satisfies { [M in EmbedMethod]: z.ZodType<EmbedMethods[M]['params'], unknown> };
 
 /** The method names the frame answers. */
@@ -131,6 +139,13 @@ function parseUnsafe(data: unknown): ParsedRequest {
   const parsed = ParamSchemas[method].safeParse(record.params);
   if (!parsed.success) {
     const { message, tooLarge } = describe(parsed.error.issues);
+    // A shot outside the camera's limits is its own error (-45), whatever the issue, so a host can tell it apart.
+    if (method === 'setCamera' && parsed.error.issues[0]?.path[0] === 'shot')
+      return refuse(
+        id,
+        EmbedCode.BadCameraShot,
+        `setCamera: ${message}; a shot is {mode?: follow|free, distance?: 0.5..64, fovDeg?: 10..120, yaw?: -7..7, pitch?: -1.5..1.5}`,
+      );
     return refuse(id, tooLarge ? EmbedCode.TooLarge : EmbedCode.MalformedMessage, `${method}: ${message}`);
   }
   return { ok: true, request: { v: 1, id, method, params: parsed.data } as EmbedRequest };

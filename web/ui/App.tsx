@@ -1,6 +1,7 @@
 /** The viewer shell: the render worker on the page canvas, the HUD over it, the place from the address bar. */
 
 import { createEffect, createMemo, createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
 import { AiPlanAnswer, type MapRegion, type PeerMotion, type WorldAction } from '../../shared/protocol';
 import { AiError } from '../ai/errors';
 import { createTelemetry, type TelemetryConsent } from '../ai/telemetry';
@@ -228,9 +229,14 @@ export function App(props: { canvas: HTMLCanvasElement }) {
   };
 
   // Plugins (docs/plugins.md): each untrusted plugin in a sandbox Worker of its own, hosted by this page.
-  const [pluginList, setPluginList] = createSignal<PluginInfo[]>([]);
+  // A store reconciled by plugin name: a refresh (twice a second) updates each entry's values in place, so the
+  // panel's elements (a button under the pointer) stay the same nodes instead of being drawn again.
+  const [pluginStore, setPluginStore] = createStore<{ list: PluginInfo[] }>({ list: [] });
+  const pluginList = () => pluginStore.list;
   const [pluginsOpen, setPluginsOpen] = createSignal(false);
-  const refreshPlugins = () => setPluginList(viewerPlugins.host()?.list() ?? []);
+  // A copy: reconcile keeps the first objects it is given and edits them later, and these are the host's answer.
+  const refreshPlugins = () =>
+    setPluginStore('list', reconcile(structuredClone(viewerPlugins.host()?.list() ?? []), { key: 'name' }));
   const viewerPlugins = startViewerPlugins({
     view,
     sendChat: (text) => worldSend({ type: 'chat', text }),

@@ -24,6 +24,7 @@ import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { startPageAi } from './page-ai';
+import { CLICK_SLOP_PX, rayFromScreen } from './pick-ray';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 import { startViewerPlugins } from './viewer-plugins';
@@ -96,6 +97,8 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     const plugins = startViewerPlugins({
       view,
       sendChat: (text) => world?.send({ type: 'chat', text }),
+      // camera:control: a plugin's shot goes to the render worker (web/render/camera.ts clamps it), as the host's do.
+      setCamera: (shot) => render.send({ type: 'camera-shot', shot }),
       worldSend: (command) => world?.send(command),
       onEvent: (e) => bridge?.plugin({ name: e.name, state: e.state, reason: e.reason, ...(e.code ? { code: e.code } : {}) }),
     });
@@ -110,7 +113,11 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       if (event.type === 'audio') audio.receive(event.frame);
       else if (event.type === 'metrics') ai.metrics(event.snapshot);
       else if (event.type === 'trusted-plugin') plugins.trustedEvent(event);
-      else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
+      else if (event.type === 'picked') {
+        // A click in the world: plugins with world:select, and hosts that subscribed to `select`, hear what it met.
+        plugins.select(event.object);
+        bridge?.select({ object: event.object });
+      } else if (event.type === 'chat') plugins.chatLine({ from: event.line.from, text: event.line.text, at: event.line.at });
       else if (event.type === 'p2p-stats') {
         setPeerMotion(event.stats);
         setPeerStats(world?.peerStats() ?? null);
@@ -182,6 +189,17 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       place: location.hash || '#/fv/plaza',
       ...(live ? { live } : {}),
       ai: createAiMethods(ai.cascade),
+      // setCamera / resetCamera: the same shots as a plugin's camera:control, applied by the render worker.
+      view: {
+        setCamera: async ({ shot }) => {
+          render.send({ type: 'camera-shot', shot });
+          return {};
+        },
+        resetCamera: async () => {
+          render.send({ type: 'camera-shot', shot: null });
+          return {};
+        },
+      },
       plugins: {
         loadPlugin: async ({ url, consent, trusted }) => {
           const r = await (await plugins.ready).load(new URL(url, location.href).href, {
@@ -218,6 +236,28 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
       bridge?.receive({ data: e.data, origin: e.origin, source: e.source as ReplyTarget | null });
     window.addEventListener('message', onMessage);
     const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
+    // A click (not a drag) on the world: the ray through it goes to the world worker's pick (as in the full viewer).
+    let nextPick = 1;
+    let down: { x: number; y: number; id: number } | null = null;
+    const onDown = (e: PointerEvent) => {
+      down = e.button === 0 ? { x: e.clientX, y: e.clientY, id: e.pointerId } : null;
+    };
+    const onUp = (e: PointerEvent) => {
+      const d = down;
+      down = null;
+      const vp = viewProj();
+      if (!d || d.id !== e.pointerId || !vp || !world) return;
+      if (Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP_PX) return;
+      const box = props.canvas.getBoundingClientRect();
+      const ray = rayFromScreen(vp, e.clientX - box.left, e.clientY - box.top, box.width, box.height);
+      if (ray) world.send({ type: 'pick', id: nextPick++, origin: ray.origin, dir: ray.dir });
+    };
+    props.canvas.addEventListener('pointerdown', onDown);
+    props.canvas.addEventListener('pointerup', onUp);
+    onCleanup(() => {
+      props.canvas.removeEventListener('pointerdown', onDown);
+      props.canvas.removeEventListener('pointerup', onUp);
+    });
     onCleanup(() => {
       window.removeEventListener('message', onMessage);
       stopInput();

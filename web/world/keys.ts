@@ -4,6 +4,7 @@
  */
 import type {
   Bounds,
+  EntityOwner,
   EntitySound,
   HoverText,
   MapReply,
@@ -60,6 +61,8 @@ export interface NetIndex {
   readonly uuids: Map<number, string>;
   /** Hover texts by server id (only entities that have one). */
   readonly texts: Map<number, HoverText>;
+  /** Owners by server id (only entities whose world said one: OpenSim's owner UUID, a Finalverse creator's name). */
+  readonly owners: Map<number, EntityOwner>;
   /** Your avatar's server id (0 until the welcome). */
   selfNetId: number;
 }

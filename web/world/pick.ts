@@ -8,8 +8,13 @@ export interface PickedObject {
   kind: 'prim' | 'avatar';
   /** Its name ('' while the world has not said). */
   name: string;
-  /** Its owner's id where the world tells the viewer one, else null (see docs/plugins.md). */
+  /** Its owner's id where the world tells the viewer one (an OpenSim owner's UUID), else null (docs/plugins.md). */
   owner: string | null;
+  /**
+   * Its owner's name where known, else null: a Finalverse creator's display name; for OpenSim the name of the owner
+   * when that avatar is in view (no UUIDNameRequest is made).
+   */
+  ownerName: string | null;
   /** box, cylinder, prism, sphere, torus, tube, ring, half-cylinder, sculpt, mesh, model, or avatar. */
   shape: string;
   /** The source world's own id (an OpenSim object's UUID), where it has one. */

@@ -5,12 +5,18 @@ const TITLE = 'Object inspector';
 
 const metres = (v) => `${v.toFixed(2)} m`;
 
+// The owner's name where the viewer knows it, with the owner's UUID where the world sent one (API 1.1: ownerName).
+function ownerText(o) {
+  if (o.ownerName && o.owner) return `${o.ownerName} (${o.owner})`;
+  return o.ownerName || o.owner || 'not told by this world';
+}
+
 function describe(o) {
   return [
     { kind: 'field', label: 'name', value: o.name || '(no name)' },
     { kind: 'field', label: 'kind', value: o.kind },
     { kind: 'field', label: 'shape', value: o.shape },
-    { kind: 'field', label: 'owner', value: o.owner || 'not told by this world' },
+    { kind: 'field', label: 'owner', value: ownerText(o) },
     { kind: 'field', label: 'size', value: o.scale.map((s) => s.toFixed(2)).join(' × ') },
     { kind: 'field', label: 'distance', value: metres(o.distance) },
     { kind: 'field', label: 'position', value: o.position.map((p) => p.toFixed(1)).join(', ') },

@@ -59,6 +59,7 @@ function artScene(path: 'full' | 'compressed'): GridScene {
       m.blocks.ObjectData.ObjectID,
       fieldText(m.blocks.ObjectData.Name),
       fieldText(m.blocks.ObjectData.Description),
+      m.blocks.ObjectData.OwnerID,
     );
   return scene;
 }
@@ -145,6 +146,38 @@ describe('grid appearance: the StormArt region as recorded from the real simulat
       expect(b?.materials?.map((m) => m.texture)).toEqual(e.materials?.map((m) => m.texture));
       expect(b?.materials?.map((m) => m.fullbright)).toEqual(e.materials?.map((m) => m.fullbright));
     }
+  });
+
+  it("every prim carries its owner's UUID (its properties', kept over updates) on both update paths, through the codec", () => {
+    const family = new Map(
+      named('ObjectPropertiesFamily').map((m) => [m.blocks.ObjectData.ObjectID, m.blocks.ObjectData.OwnerID]),
+    );
+    const full = byName(artScene('full'));
+    const compressed = byName(artScene('compressed'));
+    let checked = 0;
+    for (const [name, e] of full) {
+      expect(e.owner?.uuid, name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(e.owner?.uuid).not.toBe('00000000-0000-0000-0000-000000000000');
+      expect(compressed.get(name)?.owner, name).toEqual(e.owner);
+      const said = e.uuid === undefined ? undefined : family.get(e.uuid);
+      if (said !== undefined) {
+        expect(e.owner?.uuid, name).toBe(said);
+        checked++;
+      }
+    }
+    expect(checked).toBe(18);
+    // A later ObjectUpdate (OwnerID null for most prims) keeps the owner the properties said.
+    const again = artScene('full');
+    for (const m of named('ObjectUpdate')) again.applyObjectUpdate(m.blocks);
+    for (const [name, e] of byName(again)) expect(e.owner, name).toEqual(full.get(name)?.owner);
+    const entities = [...full.values()];
+    const bounds = { min: [-64, -64, -64] as [number, number, number], max: [320, 320, 4096] as [number, number, number] };
+    const back = decodeServerMessage(
+      encodeServerMessage({ type: 'snapshot', tick: 1, part: 0, parts: 1, entities }, bounds),
+      bounds,
+    );
+    if (back.type !== 'snapshot') throw new Error('expected a snapshot');
+    expect(back.entities.map((e) => e.owner)).toEqual(entities.map((e) => e.owner));
   });
 
   it('before the prim properties arrive, the hover text also stands in the description (as before); the real description then replaces it', () => {

@@ -5,7 +5,7 @@
  * for its risk can be loaded with consent here ("Load anyway"). Plugin panels are drawn from their schema (text,
  * fields, lists, buttons), never from HTML.
  */
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import type { LoadResult, PluginInfo } from '../../plugins/host';
 import type { PanelItem } from '../../plugins/sandbox-protocol';
 import type { ReviewOutcome } from '../plugin-review';
@@ -55,30 +55,51 @@ function Review(props: { outcome: ReviewOutcome }) {
   );
 }
 
+/**
+ * One item of a plugin's panel. The item is a store entry updated in place (App.tsx reconciles the list), so every
+ * read here is reactive, the kind included: a refresh changes text, never the elements.
+ */
 function Item(props: { item: PanelItem; onAction: (id: string) => void }) {
-  const item = props.item;
-  switch (item.kind) {
-    case 'text':
-      return <p class="sc-plugin-text">{item.text}</p>;
-    case 'field':
-      return (
+  // Narrowed reads of the live item: each is reactive, so the same elements show whatever the item now says.
+  const i = () => props.item;
+  const text = () => {
+    const it = i();
+    return it.kind === 'text' ? it.text : '';
+  };
+  const field = () => {
+    const it = i();
+    return it.kind === 'field' ? it : { label: '', value: '' };
+  };
+  const lines = () => {
+    const it = i();
+    return it.kind === 'list' ? it.items : [];
+  };
+  const button = () => {
+    const it = i();
+    return it.kind === 'button' ? it : { id: '', label: '' };
+  };
+  return (
+    <Switch>
+      <Match when={i().kind === 'text'}>
+        <p class="sc-plugin-text">{text()}</p>
+      </Match>
+      <Match when={i().kind === 'field'}>
         <div class="sc-plugin-field">
-          <span>{item.label}</span> <b>{item.value}</b>
+          <span>{field().label}</span> <b>{field().value}</b>
         </div>
-      );
-    case 'list':
-      return (
+      </Match>
+      <Match when={i().kind === 'list'}>
         <ul class="sc-plugin-list">
-          <For each={item.items}>{(line) => <li>{line}</li>}</For>
+          <For each={lines()}>{(line) => <li>{line}</li>}</For>
         </ul>
-      );
-    case 'button':
-      return (
-        <button type="button" data-testid="plugin-action" data-action={item.id} onClick={() => props.onAction(item.id)}>
-          {item.label}
+      </Match>
+      <Match when={i().kind === 'button'}>
+        <button type="button" data-testid="plugin-action" data-action={button().id} onClick={() => props.onAction(button().id)}>
+          {button().label}
         </button>
-      );
-  }
+      </Match>
+    </Switch>
+  );
 }
 
 export function PluginsPanel(props: {

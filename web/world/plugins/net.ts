@@ -212,6 +212,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     ...(u.text ? { text: u.text } : {}),
     ...(u.model ? { model: u.model } : {}),
     ...(u.region !== undefined ? { region: u.region } : {}),
+    ...(u.owner ? { owner: u.owner } : {}),
   };
 }
 
@@ -367,6 +368,7 @@ export class SceneApplier {
     this.index.names.delete(netId);
     this.index.uuids.delete(netId);
     this.index.texts.delete(netId);
+    this.index.owners.delete(netId);
     if (world.isAlive(ecs)) {
       const i = world.indexOf(ecs);
       const cols = this.cols;
@@ -395,6 +397,7 @@ export class SceneApplier {
     const tick = world.tick;
     if (u.name !== undefined) this.index.names.set(u.id, u.name);
     if (u.uuid !== undefined) this.index.uuids.set(u.id, u.uuid);
+    if (u.owner !== undefined) this.index.owners.set(u.id, u.owner);
     if (u.parent !== undefined && u.parent !== cols.netParent[i]) {
       this.reparent(known, u.parent);
     }
@@ -457,6 +460,8 @@ export class SceneApplier {
     this.index.byNet.set(e.id, ecs);
     this.index.names.set(e.id, e.name);
     if (e.uuid !== undefined) this.index.uuids.set(e.id, e.uuid);
+    if (e.owner !== undefined) this.index.owners.set(e.id, e.owner);
+    else this.index.owners.delete(e.id);
     cols.netId[i] = e.id;
     cols.netParent[i] = e.parent;
     put3(cols.scale, i, e.scale);
@@ -651,7 +656,14 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
   return {
     name: 'net',
     build(app) {
-      const index: NetIndex = { byNet: new Map(), names: new Map(), uuids: new Map(), texts: new Map(), selfNetId: 0 };
+      const index: NetIndex = {
+        byNet: new Map(),
+        names: new Map(),
+        uuids: new Map(),
+        texts: new Map(),
+        owners: new Map(),
+        selfNetId: 0,
+      };
       app.insertResource(Entities, index);
       app.insertResource(SceneChanges, { structural: false });
       app.insertResource(NetLinkKey, new NetLink(app, create));

@@ -6,7 +6,7 @@ import { shapeName } from '../../../shared/geometry/prim-shape-name';
 import type { PrimShape } from '../../../shared/protocol';
 import type { Plugin, SystemContext } from '../../engine';
 import { Avatar, Model, NetId, Sculpt, Shape, Transform } from '../../scene/components';
-import { Commands, Entities, Outbox } from '../keys';
+import { Commands, Entities, type NetIndex, Outbox } from '../keys';
 import { nearestHit, type PickedObject } from '../pick';
 
 /** Nothing farther than this is picked (m): about what the viewer draws around you. */
@@ -14,6 +14,23 @@ export const PICK_RANGE = 256;
 const PICKABLE = { all: [NetId, Transform] };
 /** SL's SculptType for a mesh (the low bits of the Sculpt column's `type`). */
 const SCULPT_MESH = 5;
+
+/**
+ * The owner of server entity `id` as the pick reports it: the UUID the world sent and a name — the one the world sent
+ * (a Finalverse creator), else that of the avatar with the owner's UUID, if it is in view.
+ */
+export function ownerOf(index: NetIndex, id: number): Pick<PickedObject, 'owner' | 'ownerName'> {
+  const owner = index.owners.get(id);
+  if (!owner) return { owner: null, ownerName: null };
+  let name = owner.name ?? null;
+  if (name === null && owner.uuid !== undefined)
+    for (const [other, uuid] of index.uuids)
+      if (uuid === owner.uuid && other !== id) {
+        name = index.names.get(other) || null;
+        break;
+      }
+  return { owner: owner.uuid ?? null, ownerName: name };
+}
 
 /** The pick plugin (see the module comment). */
 export function pickPlugin(): Plugin {
@@ -74,7 +91,7 @@ export function pickPlugin(): Plugin {
                 id,
                 kind: avatar ? 'avatar' : 'prim',
                 name: index.names.get(id) ?? '',
-                owner: null,
+                ...ownerOf(index, id),
                 shape,
                 uuid: index.uuids.get(id) ?? null,
                 position: v(position, i * 3),

@@ -491,6 +491,39 @@ describe('storm protocol codec: grid travel', () => {
     expect(decodeServerMessage(encodeServerMessage(map, bounds), bounds)).toEqual(map);
   });
 
+  it('an owner travels as a uuid, a name or both; an entity without one decodes without it', () => {
+    const uuid = '6f1d2c0e-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+    const owners = [{ uuid }, { name: 'Ada Lovelace' }, { uuid, name: 'Grace 🌊' }];
+    const msg: ServerMessage = {
+      type: 'delta',
+      baseline: 0,
+      tick: 2,
+      entities: [...owners.map((owner, i) => ({ id: i + 1, owner })), { id: 9, name: 'no owner' }],
+    };
+    const back = decodeServerMessage(encodeServerMessage(msg, bounds), bounds);
+    if (back.type !== 'delta') throw new Error('expected a delta');
+    expect(back.entities.map((e) => e.owner)).toEqual([...owners, undefined]);
+    expect(back.entities[3] && 'owner' in back.entities[3]).toBe(false);
+  });
+
+  it('refuses owner flags that name neither a uuid nor a name, or unknown bits', () => {
+    const bytes = encodeServerMessage(
+      { type: 'delta', baseline: 0, tick: 2, entities: [{ id: 1, owner: { name: 'A' } }] },
+      bounds,
+    );
+    // The owner field: flags 2 (a name follows), the name's u16 length (1), then 'A'.
+    const at = bytes.findIndex((_, i) => bytes[i] === 2 && bytes[i + 1] === 1 && bytes[i + 2] === 0 && bytes[i + 3] === 0x41);
+    expect(at).toBeGreaterThan(0);
+    for (const flags of [0, 4, 0x82]) {
+      const bad = bytes.slice();
+      bad[at] = flags;
+      expect(() => decodeServerMessage(bad, bounds)).toThrow(/owner flags/);
+    }
+    expect(() => encodeServerMessage({ type: 'delta', baseline: 0, tick: 2, entities: [{ id: 1, owner: {} }] }, bounds)).toThrow(
+      ProtocolError,
+    );
+  });
+
   it('a grid entity carries its region slot; an entity without one decodes without it', () => {
     const e = entity(5, { region: 3 });
     const msg: ServerMessage = { type: 'snapshot', tick: 1, part: 0, parts: 1, entities: [e, entity(6)] };
@@ -659,6 +692,11 @@ describe('storm protocol codec: properties', () => {
           color: fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)),
         }),
         model: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }),
+        owner: fc.oneof(
+          fc.record({ uuid: fc.uuid() }),
+          fc.record({ name: fc.string({ minLength: 1, maxLength: 40 }) }),
+          fc.record({ uuid: fc.uuid(), name: fc.string({ minLength: 1, maxLength: 40 }) }),
+        ),
       },
       {
         requiredKeys: [

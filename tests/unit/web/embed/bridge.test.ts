@@ -303,4 +303,94 @@ describe('the host-message bridge', () => {
       error: expect.objectContaining({ code: -20 }),
     });
   });
+
+  it('sends select events only to the origin that subscribed, after init, until it unsubscribes', async () => {
+    const OTHER = 'https://other.example';
+    const { send, host, bridge, engine, parent } = setup([HOST, OTHER]);
+    const other = recorder();
+    engine.ready();
+    const object = {
+      id: 31,
+      kind: 'prim' as const,
+      name: 'Bench',
+      owner: null,
+      ownerName: 'Grace',
+      shape: 'box',
+      uuid: null,
+      position: [110, 100, 20] as [number, number, number],
+      scale: [2, 0.6, 0.5] as [number, number, number],
+      distance: 9,
+    };
+    send({ v: 1, id: 'early', method: 'subscribe', params: { events: ['select'] } });
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    bridge.select({ object });
+    send({ v: 1, id: 'sub', method: 'subscribe', params: { events: ['select'] } });
+    bridge.receive({ data: { v: 1, id: 2, method: 'init', params: {} }, origin: OTHER, source: other.target });
+    bridge.select({ object });
+    bridge.select({ object: null });
+    send({ v: 1, id: 'unsub', method: 'unsubscribe', params: { events: ['select'] } });
+    bridge.select({ object });
+    const answers = host.got.map((g) => g.message);
+    expect(answers).toContainEqual({ v: 1, id: 'early', ok: false, error: expect.objectContaining({ code: -25 }) });
+    expect(answers).toContainEqual({ v: 1, id: 'sub', ok: true, result: { events: ['select'] } });
+    expect(answers).toContainEqual({ v: 1, id: 'unsub', ok: true, result: { events: [] } });
+    const selects = host.got.filter((g) => (g.message as { event?: string }).event === 'select');
+    expect(selects).toEqual([
+      { origin: HOST, message: { v: 1, event: 'select', data: { object } } },
+      { origin: HOST, message: { v: 1, event: 'select', data: { object: null } } },
+    ]);
+    // Neither the origin that did not subscribe nor the parent's broadcast hears it.
+    expect(other.got.some((g) => (g.message as { event?: string }).event === 'select')).toBe(false);
+    expect(parent.got.some((g) => (g.message as { event?: string }).event === 'select')).toBe(false);
+    expect(engine.sent.map((m) => m.request.method)).toEqual(['init', 'init']);
+  });
+
+  it('hands setCamera and resetCamera to the page camera after init; a bad shot answers -45 and never reaches it', async () => {
+    const shots: unknown[] = [];
+    const { send, host, engine } = setup([HOST], {
+      view: {
+        setCamera: async ({ shot }) => {
+          shots.push(shot);
+          return {};
+        },
+        resetCamera: async () => {
+          shots.push(null);
+          return {};
+        },
+      },
+    });
+    engine.ready();
+    send({ v: 1, id: 'early', method: 'setCamera', params: { shot: { fovDeg: 30 } } });
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 'wide', method: 'setCamera', params: { shot: { fovDeg: 100, distance: 20 } } });
+    send({ v: 1, id: 'bad', method: 'setCamera', params: { shot: { fovDeg: 500 } } });
+    send({ v: 1, id: 'reset', method: 'resetCamera', params: {} });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(shots).toEqual([{ fovDeg: 100, distance: 20 }, null]);
+    const answers = host.got.map((g) => g.message);
+    expect(answers).toContainEqual({ v: 1, id: 'early', ok: false, error: expect.objectContaining({ code: -25 }) });
+    expect(answers).toContainEqual({ v: 1, id: 'wide', ok: true, result: {} });
+    expect(answers).toContainEqual({ v: 1, id: 'reset', ok: true, result: {} });
+    expect(answers).toContainEqual({
+      v: 1,
+      id: 'bad',
+      ok: false,
+      error: { code: -45, message: expect.stringMatching(/^embed: setCamera: params\.shot\.fovDeg/) },
+    });
+    expect(engine.sent.map((m) => m.request.method)).toEqual(['init']);
+  });
+
+  it('without a page camera the engine answers setCamera with NotAvailableYet', async () => {
+    const { send, host, engine } = setup();
+    engine.ready();
+    send({ v: 1, id: 1, method: 'init', params: {} });
+    send({ v: 1, id: 2, method: 'setCamera', params: { shot: {} } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(host.got.map((g) => g.message)).toContainEqual({
+      v: 1,
+      id: 2,
+      ok: false,
+      error: expect.objectContaining({ code: -20 }),
+    });
+  });
 });

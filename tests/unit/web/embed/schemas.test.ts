@@ -28,6 +28,10 @@ describe('embed request parsing', () => {
       loadPlugin: { url: '/plugins/chat-log/storm-plugin.json', consent: true },
       unloadPlugin: { name: 'chat-log' },
       plugins: {},
+      subscribe: { events: ['select'] },
+      unsubscribe: { events: ['select'] },
+      setCamera: { shot: { mode: 'follow', distance: 12, fovDeg: 40, yaw: 1, pitch: -0.3 } },
+      resetCamera: {},
     };
     expect(Object.keys(samples).sort()).toEqual([...METHODS].sort());
     for (const [method, params] of Object.entries(samples)) {
@@ -110,7 +114,20 @@ describe('embed request parsing', () => {
     const params = fc.oneof(
       fc.anything({ withTypedArray: true }),
       fc.dictionary(
-        fc.constantFrom('id', 'json', 'bytes', 'type', 'components', 'protocol', 'url', 'creds', 'perms', 'expiry'),
+        fc.constantFrom(
+          'id',
+          'json',
+          'bytes',
+          'type',
+          'components',
+          'protocol',
+          'url',
+          'creds',
+          'perms',
+          'expiry',
+          'events',
+          'shot',
+        ),
         fc.oneof(fc.anything(), fc.uint8Array({ maxLength: 64 }), fc.integer(), fc.string()),
       ),
     );
@@ -118,10 +135,62 @@ describe('embed request parsing', () => {
       fc.property(fc.constantFrom(...METHODS), params, fc.oneof(fc.nat(), fc.string({ maxLength: 80 })), (method, p, id) => {
         const parsed = parseRequest({ v: 1, id, method, params: p });
         if (parsed.ok) expect(parsed.request.method).toBe(method);
-        else expect([-21, -24]).toContain(parsed.error.code);
+        else expect(method === 'setCamera' ? [-21, -45] : [-21, -24]).toContain(parsed.error.code);
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('selection and camera requests', () => {
+  const within = {
+    mode: fc.constantFrom('follow' as const, 'free' as const),
+    distance: fc.double({ min: 0.5, max: 64, noNaN: true }),
+    fovDeg: fc.double({ min: 10, max: 120, noNaN: true }),
+    yaw: fc.double({ min: -7, max: 7, noNaN: true }),
+    pitch: fc.double({ min: -1.5, max: 1.5, noNaN: true }),
+  };
+
+  it('accepts every shot within the limits, as sent (property)', () => {
+    fc.assert(
+      fc.property(fc.record(within, { requiredKeys: [] }), (shot) => {
+        const parsed = parseRequest(req('setCamera', { shot }));
+        expect(parsed).toEqual({ ok: true, request: { v: 1, id: 1, method: 'setCamera', params: { shot } } });
+      }),
+    );
+  });
+
+  it('refuses a shot with any field out of its range, not finite or unknown with -45, naming the field (property)', () => {
+    const bad = fc.oneof(
+      fc.record({ distance: fc.oneof(fc.double({ max: 0.49, noNaN: true }), fc.double({ min: 64.01, noNaN: true })) }),
+      fc.record({ fovDeg: fc.oneof(fc.double({ max: 9.99, noNaN: true }), fc.double({ min: 120.01, noNaN: true })) }),
+      fc.record({ yaw: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 7.5, -100) }),
+      fc.record({ pitch: fc.oneof(fc.double({ min: 1.51, noNaN: true }), fc.string()) }),
+      fc.record({ mode: fc.string().filter((m) => m !== 'follow' && m !== 'free') }),
+      fc.record({ zoom: fc.double() }),
+    );
+    fc.assert(
+      fc.property(bad, (shot) => {
+        const parsed = parseRequest(req('setCamera', { shot }));
+        if (parsed.ok) throw new Error(`accepted ${JSON.stringify(shot)}`);
+        expect(parsed.error.code).toBe(EmbedCode.BadCameraShot);
+        expect(parsed.error.message).toMatch(/^embed: setCamera: params\.shot/);
+        expect(parsed.error.message).toContain(Object.keys(shot)[0] === 'zoom' ? 'zoom' : Object.keys(shot)[0]);
+      }),
+    );
+    expect(parseRequest(req('setCamera', {}))).toMatchObject({ ok: false, error: { code: -45 } });
+  });
+
+  it('refuses subscribing to no event or an unknown one with -21, and more than 8 with -24', () => {
+    for (const events of [[], ['click'], 'select'])
+      expect(parseRequest(req('subscribe', { events })), JSON.stringify(events)).toMatchObject({
+        ok: false,
+        error: { code: EmbedCode.MalformedMessage },
+      });
+    expect(parseRequest(req('unsubscribe', { events: Array(9).fill('select') }))).toMatchObject({
+      ok: false,
+      error: { code: EmbedCode.TooLarge },
+    });
   });
 });
 

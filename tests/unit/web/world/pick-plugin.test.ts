@@ -71,15 +71,28 @@ describe('nearestHit', () => {
   });
 });
 
+const ADA = '6f0a3c1e-5b1d-4a8e-9c3b-2d7e8f901234';
+const STRANGER = '11111111-2222-4333-8444-555555555555';
+
 function harness() {
   const { world, posts, deliver, step } = worldHarness();
   deliver(testWelcome(1, { permissions: 3 }));
   deliver(
     testSnapshot([
       testEntity(1, { kind: 'avatar', position: [100, 100, 20], scale: [0.6, 0.6, 1.8], name: 'me' }),
-      testEntity(2, { kind: 'avatar', position: [100, 110, 20], scale: [0.6, 0.6, 1.8], name: 'Ada Lovelace' }),
+      testEntity(2, {
+        kind: 'avatar',
+        position: [100, 110, 20],
+        scale: [0.6, 0.6, 1.8],
+        name: 'Ada Lovelace',
+        uuid: ADA,
+      }),
       testEntity(30, { name: 'Fountain orb', position: [100, 120, 20], scale: [1.6, 1.6, 1.6], shape: SHAPE_PRESETS.sphere }),
       testEntity(31, { name: 'Bench', position: [110, 100, 20], scale: [2, 0.6, 0.5], rotation: [0, 0, 0, 1] }),
+      // Owned: by Ada (in view: named), by someone not in view (UUID only), by a Finalverse creator (name only).
+      testEntity(40, { name: 'Ada crate', position: [90, 100, 20], scale: [1, 1, 1], owner: { uuid: ADA } }),
+      testEntity(41, { name: 'Far crate', position: [100, 90, 20], scale: [1, 1, 1], owner: { uuid: STRANGER } }),
+      testEntity(42, { name: 'Built', position: [100, 100, 10], scale: [1, 1, 1], owner: { name: 'Grace' } }),
     ]),
   );
   step();
@@ -94,7 +107,7 @@ function harness() {
 }
 
 describe('the pick plugin', () => {
-  it('names the prim a ray meets: its name, shape, size and distance (owner not told by a Finalverse world)', () => {
+  it('names the prim a ray meets: its name, shape, size and distance (no owner where the world sent none)', () => {
     const h = harness();
     const orb = h.pick(1, [100, 100, 20], [0, 1, 0]);
     // Your own avatar (where the ray starts) is never picked; Ada stands in the way first.
@@ -106,6 +119,14 @@ describe('the pick plugin', () => {
     expect(bench?.scale[0]).toBeCloseTo(2, 5);
     const sphere = h.pick(3, [100, 115, 20], [0, 1, 0]);
     expect(sphere).toMatchObject({ id: 30, name: 'Fountain orb', shape: 'sphere' });
+  });
+
+  it("reports the owner the world sent: a UUID named by the avatar in view, a UUID alone, a creator's name alone", () => {
+    const h = harness();
+    expect(h.pick(5, [100, 100, 20], [-1, 0, 0])).toMatchObject({ id: 40, owner: ADA, ownerName: 'Ada Lovelace' });
+    expect(h.pick(6, [100, 100, 20], [0, -1, 0])).toMatchObject({ id: 41, owner: STRANGER, ownerName: null });
+    expect(h.pick(7, [100, 100, 20], [0, 0, -1])).toMatchObject({ id: 42, owner: null, ownerName: 'Grace' });
+    expect(h.pick(8, [100, 100, 20], [1, 0, 0])).toMatchObject({ id: 31, owner: null, ownerName: null });
   });
 
   it('answers null when the ray meets nothing', () => {
