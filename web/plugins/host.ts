@@ -752,7 +752,12 @@ export class PluginHost {
     };
     channel.port1.onmessage = (e) => this.receive(p, e.data);
     worker.postMessage({ t: 'port' }, [channel.port2]);
-    await this.sendLoad(p, code, token, spawned);
+    try {
+      await this.sendLoad(p, code, token, spawned);
+    } finally {
+      // The next spare starts now that this load no longer needs the CPU.
+      this.pool.loaded();
+    }
   }
 
   /**

@@ -52,8 +52,9 @@ export class SandboxPool {
   }
 
   /**
-   * A fresh sandbox for plugin `name`: the spare when one is kept and has not failed (another is started for the
-   * next load once this turn ends), else one started for it now (its URL names the plugin).
+   * A fresh sandbox for plugin `name`: the spare when one is kept and has not failed, else one started for it now (its
+   * URL names the plugin). The next spare is started by `loaded()`, once this load is done: starting a worker while
+   * this one starts or imports its plugin would slow the load it serves (two cores are common).
    */
   take(name: string): Sandbox {
     const spare = this.spare;
@@ -75,9 +76,15 @@ export class SandboxPool {
     this.handedOut.add(box.worker);
     this.counts.taken++;
     if (box.started) this.counts.takenStarted++;
-    // Not in this turn: the taken sandbox gets its plugin's messages first.
-    setTimeout(() => this.refill(), 0);
     return box;
+  }
+
+  /**
+   * The load that took a sandbox is over (its plugin running, failed or refused): the next spare starts, after this
+   * turn. Call it once per `take`.
+   */
+  loaded(): void {
+    setTimeout(() => this.refill(), 0);
   }
 
   /** Resolves when the spare has started (at once when none is kept). */

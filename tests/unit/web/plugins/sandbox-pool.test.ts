@@ -47,7 +47,7 @@ describe('the sandbox pool', () => {
   };
   afterEach(() => pool?.close());
 
-  it('starts a spare at once and hands it to the next load, then starts another for the load after', async () => {
+  it('starts a spare at once and hands it to the next load, then starts another once that load is done', async () => {
     const p = make();
     expect(workers).toHaveLength(1);
     expect(workers[0]?.url).toMatch(/^\/plugin-sandbox\.js\?i=sandbox-\d+$/);
@@ -56,7 +56,10 @@ describe('the sandbox pool', () => {
     const box = p.take('chat-log');
     expect(box.worker).toBe(workers[0]);
     expect(box.started).toBe(true);
-    expect(p.waiting).toBeNull(); // not refilled in the taking turn: the plugin's messages go first
+    await nextTurn();
+    expect(p.waiting).toBeNull(); // not while the load runs: a second worker starting would slow it
+    p.loaded();
+    expect(p.waiting).toBeNull(); // nor in the turn that ends it
     await nextTurn();
     expect(workers).toHaveLength(2);
     expect(p.waiting?.worker).toBe(workers[1]);
@@ -96,6 +99,7 @@ describe('the sandbox pool', () => {
     expect(workers).toHaveLength(spawned + 1);
     expect((box.worker as unknown as TestWorker).url).toMatch(/\?plugin=small&i=small-\d+$/);
     // One more try at a spare after that load.
+    p.loaded();
     await nextTurn();
     expect(p.waiting).not.toBeNull();
   });
@@ -110,6 +114,7 @@ describe('the sandbox pool', () => {
       expect(seen.has(box.worker)).toBe(false);
       seen.add(box.worker);
       // The plugin runs, then is unloaded: its host terminates the worker; nothing goes back to the pool.
+      p.loaded();
       box.worker.terminate();
       await nextTurn();
       expect(p.waiting?.worker).not.toBe(box.worker);
@@ -122,6 +127,7 @@ describe('the sandbox pool', () => {
     const p = make({ prewarm: false });
     expect(workers).toHaveLength(0);
     const a = p.take('a');
+    p.loaded();
     await nextTurn();
     expect(p.waiting).toBeNull();
     const b = p.take('b');
