@@ -242,6 +242,11 @@
         shutdown: typeof plugin.shutdown === 'function',
       },
     });
+    // `loaded` leaves before init runs (a busy init must not hold it back: the host times init from it), and init
+    // starts at once instead of after a round trip to the host.
+    flush();
+    if (m.init && typeof plugin.init === 'function')
+      void call({ t: 'call', id: m.init.id, fn: 'init', dt: 0, world: m.init.world });
   };
 
   const runAll = async (list, ...args) => {

@@ -91,6 +91,9 @@ const server = await startDevServer();
 const browser = await launchChromium({ webgpu: false });
 const pageModule = `/@fs${fileURLToPath(new URL('../e2e/plugins.page.ts', import.meta.url))}`;
 let browserRun: Record<string, number> | undefined;
+let coldRun: { cold: Record<string, number[]>; coldPeer: number[] } | undefined;
+/** Fresh pages for the cold load (and as many for its peer). */
+const COLD_PAGES = Number(process.env.BENCH_COLD_PAGES ?? 10);
 try {
   const page = await browser.newPage();
   await page.goto(`${server.url}/api/health`, { waitUntil: 'networkidle' });
@@ -105,12 +108,54 @@ try {
       await page.waitForLoadState('networkidle');
     }
   }
+  // Cold: the first plugin after the page started, one per fresh page (its own context), alternating with the peer.
+  const pageModuleRef = JSON.stringify(pageModule);
+  const cold: Record<string, number[]> = {};
+  const coldPeer: number[] = [];
+  for (let i = 0; i < 2 * COLD_PAGES; i++) {
+    const peer = i % 2 === 1;
+    const fresh = await browser.newPage();
+    try {
+      await fresh.goto(`${server.url}/api/health`, { waitUntil: 'networkidle' });
+      await fresh.evaluate(`import(${pageModuleRef})`); // the page's modules compiled before the clock starts
+      const r = (await fresh.evaluate(
+        `import(${pageModuleRef}).then((m) => m.coldLoad(${JSON.stringify(files.url)}, ${peer}))`,
+      )) as Record<string, number>;
+      if (peer) coldPeer.push(r.total ?? Number.NaN);
+      else for (const [k, v] of Object.entries(r)) cold[k] = [...(cold[k] ?? []), v];
+    } finally {
+      await fresh.close();
+    }
+  }
+  coldRun = { cold, coldPeer };
 } finally {
   await browser.close();
   await server.stop();
   files.close();
 }
-if (!browserRun) throw new Error('bench: plugins: no result from the page');
+if (!browserRun || !coldRun) throw new Error('bench: plugins: no result from the page');
+const median = (xs: number[]) =>
+  pct(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+const madOf = (xs: number[]) => {
+  const m = median(xs);
+  return median(xs.map((v) => Math.abs(v - m)));
+};
+const coldTotal = coldRun.cold.total ?? [];
+const coldMs: Record<string, number> = {
+  load_small_cold_p50_ms: median(coldTotal),
+  load_small_cold_mad_ms: madOf(coldTotal),
+  load_small_cold_samples: coldTotal.length,
+  load_small_cold_peer_bare_worker_p50_ms: median(coldRun.coldPeer),
+  load_small_cold_over_peer_p50: median(coldTotal) / median(coldRun.coldPeer),
+  load_small_cold_sandbox_was_started_share: (coldRun.cold.warm ?? []).reduce((a, b) => a + b, 0) / Math.max(1, coldTotal.length),
+};
+for (const part of ['fetch', 'manifest', 'entry', 'integrity', 'risk', 'sandbox', 'startWait', 'module', 'init'])
+  coldMs[`load_small_cold_${part === 'module' ? 'module_import' : part === 'startWait' ? 'start_wait' : part}_p50_ms`] = median(
+    coldRun.cold[part] ?? [],
+  );
 
 /** A case from its median and, where measured, its median absolute deviation (the regression flag's noise). */
 const one = (name: string, ms: number, samples: number, mad?: number): CaseResult => ({
@@ -127,6 +172,7 @@ const ms: Record<string, number> = {
   eventtarget_dispatch_p50_ms: peerLatency.p50,
   eventtarget_dispatch_p99_ms: peerLatency.p99,
   ...browserRun,
+  ...coldMs,
 };
 writeReport({
   suite: 'plugins',
@@ -134,8 +180,14 @@ writeReport({
     one('bus_publish_in_thread', busLatency.p50, busLatency.samples.length, busLatency.mad),
     one('eventtarget_dispatch_in_thread', peerLatency.p50, peerLatency.samples.length, peerLatency.mad),
     one('sandbox_round_trip', browserRun.sandbox_round_trip_p50_ms ?? 0, 500, browserRun.sandbox_round_trip_mad_ms),
-    one('load_small_plugin', browserRun.load_small_p50_ms ?? 0, 50, browserRun.load_small_mad_ms),
-    one('load_small_plugin_warm', browserRun.load_small_warm_p50_ms ?? 0, 50, browserRun.load_small_warm_mad_ms),
+    one('load_small_plugin', browserRun.load_small_p50_ms ?? 0, browserRun.load_small_samples ?? 0, browserRun.load_small_mad_ms),
+    one(
+      'load_small_plugin_warm',
+      browserRun.load_small_warm_p50_ms ?? 0,
+      browserRun.load_small_warm_samples ?? 0,
+      browserRun.load_small_warm_mad_ms,
+    ),
+    one('load_small_plugin_cold', coldMs.load_small_cold_p50_ms ?? 0, coldTotal.length, coldMs.load_small_cold_mad_ms),
     one('host_frame_10_idle_plugins', browserRun.frame_10_idle_plugins_p50_ms ?? 0, 200, browserRun.frame_10_idle_plugins_mad_ms),
   ],
   ratios: {
@@ -143,6 +195,9 @@ writeReport({
     bus_events_per_s_10_subscribers: busEventsPerS,
     eventtarget_events_per_s_10_listeners: peerEventsPerS,
     bus_over_eventtarget_throughput: busEventsPerS / peerEventsPerS,
+    load_small_cold_over_bare_worker_p50: coldMs.load_small_cold_over_peer_p50 ?? 0,
+    load_small_over_bare_worker_p50: browserRun.load_small_over_peer_p50 ?? 0,
+    load_small_warm_over_bare_worker_p50: browserRun.load_small_warm_over_peer_p50 ?? 0,
   },
   ms,
   extra: { deliveries_checked: got > 0 },

@@ -156,39 +156,34 @@ export async function benchmark(base: string, samples: number) {
       xs.sort((a, b) => a - b),
       50,
     );
+  const loadSamples = Math.max(5, Math.floor(samples / 10));
   for (const mode of ['back_to_back', 'warm'] as const) {
     const loads: number[] = [];
-    const parts: { fetch: number[]; manifest: number[]; sandbox: number[]; module: number[]; init: number[]; warm: number[] } = {
-      fetch: [],
-      module: [],
-      manifest: [],
-      sandbox: [],
-      init: [],
-      warm: [],
-    };
-    for (let i = 0; i < Math.max(5, Math.floor(samples / 10)); i++) {
+    const peer: number[] = [];
+    const parts: Record<string, number[]> = {};
+    for (let i = 0; i < loadSamples; i++) {
       if (mode === 'warm') await host.warm();
       const t = performance.now();
       const r = await host.load(`${base}/small/storm-plugin.json`);
       loads.push(performance.now() - t);
       if (!r.ok) throw new Error(r.message);
-      parts.fetch.push(host.lastLoadMs.fetch);
-      parts.manifest.push(host.lastLoadMs.manifest);
-      parts.module.push(host.lastLoadMs.module);
-      parts.sandbox.push(host.lastLoadMs.sandbox);
-      parts.init.push(host.lastLoadMs.init);
-      parts.warm.push(host.lastLoadMs.warm);
+      for (const [k, v] of Object.entries(host.lastLoadMs)) parts[k] = [...(parts[k] ?? []), v];
       await host.unload('small');
+      // The peer, alternating with the host's loads: the same module in a bare worker, no checks (below).
+      peer.push(await bareWorkerLoad(base, mode === 'warm'));
     }
     const key = mode === 'warm' ? 'load_small_warm' : 'load_small';
     out[`${key}_p50_ms`] = median(loads);
     out[`${key}_mad_ms`] = mad(loads);
-    out[`${key}_fetch_check_p50_ms`] = median(parts.fetch);
-    out[`${key}_manifest_p50_ms`] = median(parts.manifest);
-    out[`${key}_module_import_p50_ms`] = median(parts.module);
-    out[`${key}_sandbox_p50_ms`] = median(parts.sandbox);
-    out[`${key}_init_p50_ms`] = median(parts.init);
-    out[`${key}_sandbox_was_started_share`] = parts.warm.reduce((a, b) => a + b, 0) / parts.warm.length;
+    out[`${key}_samples`] = loads.length;
+    out[`${key}_peer_bare_worker_p50_ms`] = median(peer);
+    out[`${key}_over_peer_p50`] = median(loads) / median(peer);
+    out[`${key}_fetch_check_p50_ms`] = median(parts.fetch ?? []);
+    for (const part of ['manifest', 'entry', 'integrity', 'risk', 'sandbox', 'startWait', 'module', 'init'])
+      out[`${key}_${part === 'module' ? 'module_import' : part === 'startWait' ? 'start_wait' : part}_p50_ms`] = median(
+        parts[part] ?? [],
+      );
+    out[`${key}_sandbox_was_started_share`] = (parts.warm ?? []).reduce((a, b) => a + b, 0) / loadSamples;
   }
   // The host's per-frame cost (its own thread): no plugins, then 10 idle ones (each with an empty update).
   const frameCost = async (): Promise<{ p50: number; mad: number }> => {
@@ -213,4 +208,58 @@ export async function benchmark(base: string, samples: number) {
   out.idle_update_p50_ms = Math.max(...host.list().map((p) => p.update_ms_p50));
   host.close();
   return out;
+}
+
+/**
+ * The peer of a plugin load: what running the same small module in a Worker costs with none of the contract — its
+ * entry fetched, a bare worker (a blob, no policy; started for this load, or already started when `started`), the
+ * code posted, imported from a blob, its init run with a log, the answer back. No manifest, integrity, risk, token,
+ * port or schema. Answers the milliseconds from the fetch to the answer.
+ */
+export async function bareWorkerLoad(base: string, started: boolean): Promise<number> {
+  const boot = `onmessage = async (e) => {
+  const u = URL.createObjectURL(new Blob([e.data], { type: 'text/javascript' }));
+  const m = await import(u);
+  URL.revokeObjectURL(u);
+  if (typeof m.init === 'function') await m.init({ log: { info() {}, warn() {}, error() {} } });
+  postMessage('done');
+};
+postMessage('ready');`;
+  const url = URL.createObjectURL(new Blob([boot], { type: 'text/javascript' }));
+  const spawn = () => {
+    const w = new Worker(url, { type: 'module' });
+    return { w, ready: new Promise<void>((r) => w.addEventListener('message', () => r(), { once: true })) };
+  };
+  let worker = started ? spawn() : null;
+  if (worker) await worker.ready;
+  const t = performance.now();
+  worker ??= spawn(); // cold: started beside the fetch
+  const code = await (await fetch(`${base}/small/index.js`, { credentials: 'omit' })).text();
+  const done = new Promise<void>((resolve) =>
+    worker?.w.addEventListener('message', (e) => {
+      if (e.data === 'done') resolve();
+    }),
+  );
+  worker.w.postMessage(code);
+  await done;
+  const ms = performance.now() - t;
+  worker.w.terminate();
+  URL.revokeObjectURL(url);
+  return ms;
+}
+
+/**
+ * A cold load, as the first plugin after the page started: a host made now (its spare sandbox starting), the small
+ * plugin loaded at once; or (`peer`) the bare-worker peer, cold. One per page: the bench opens a fresh page for each.
+ */
+export async function coldLoad(base: string, peer: boolean): Promise<Record<string, number>> {
+  if (peer) return { total: await bareWorkerLoad(base, false) };
+  const host = await createPluginHost({});
+  const t = performance.now();
+  const r = await host.load(`${base}/small/storm-plugin.json`);
+  const total = performance.now() - t;
+  if (!r.ok) throw new Error(r.message);
+  const parts = { ...host.lastLoadMs, total };
+  host.close();
+  return parts;
 }

@@ -264,6 +264,37 @@ describe('storage persists per plugin in IndexedDB', () => {
   const peeker = `export async function init(ctx) { ctx.log.info(JSON.stringify({ count: await ctx.storage.get('count') })); }`;
   const logOf = async (name: string) => JSON.parse(((await info(name))?.last_log ?? '').replace(/^info: /, '') || 'null');
 
+  const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+
+  it('opens no IndexedDB database while no plugin uses storage, and opens it when one does', async () => {
+    // A fresh page (its own browser context): a plugin with a panel and an update runs frames, without storage.
+    await mustLoad(
+      fixture(
+        'no-storage',
+        `export async function init(ctx) { await ctx.ui.panel({ title: 'x', items: [] }); }\nexport function update() {}`,
+        {
+          permissions: ['ui:panel'],
+        },
+      ),
+    );
+    expect((await info('no-storage'))?.state).toBe('running');
+    // About 60 frames (the page's loop is 60 Hz): updates, the panel, the profile window (its first take is at 5 s).
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await databases()).toEqual([]);
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('no-storage'));
+    const url = fixture(
+      'store-one',
+      `export async function init(ctx) { await ctx.storage.set('k', 'v'); ctx.log.info('stored'); }`,
+      {
+        permissions: ['storage'],
+      },
+    );
+    await mustLoad(url);
+    await until('it stored', async () => (await info('store-one'))?.last_log === 'info: stored');
+    expect(await databases()).toContain('stormcore-plugins');
+    await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('store-one'));
+  });
+
   it('a value outlives an unload and a page load; another plugin does not see it; past 256 KiB, or one value past 64 KiB, is refused', async () => {
     const url = fixture('keeper', keeper, { permissions: ['storage'] });
     await mustLoad(url);

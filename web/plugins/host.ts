@@ -30,6 +30,7 @@ import {
 import { compareProfiles, type PluginProfile, type ProfileComparison, ProfileStore, profileOf } from './profile';
 import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
+import { SandboxPool } from './sandbox-pool';
 import {
   type CameraShot,
   type HostMessage,
@@ -302,27 +303,6 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
 
 let instances = 0;
 
-/** A sandbox Worker and whether its script has started (its `ready` on the worker's own channel). */
-interface Sandbox {
-  readonly worker: Worker;
-  readonly instance: string;
-  readonly ready: Promise<void>;
-  started: boolean;
-}
-
-/** A sandbox Worker that says when it has started. */
-function sandbox(worker: Worker, instance: string): Sandbox {
-  let resolve = () => {};
-  const s: Sandbox = { worker, instance, ready: new Promise<void>((r) => (resolve = r)), started: false };
-  worker.onmessage = (e: MessageEvent) => {
-    if (!s.started && (e.data as { t?: unknown } | null)?.t === 'ready') {
-      s.started = true;
-      resolve();
-    }
-  };
-  return s;
-}
-
 /** The host. Create with `createPluginHost`. */
 export class PluginHost {
   private readonly plugins = new Map<string, Loaded>();
@@ -334,16 +314,30 @@ export class PluginHost {
   private measuring = false;
   private memoryStuck = false;
   private lastTick = 0;
-  private spare: Sandbox | null = null;
+  private readonly pool: SandboxPool;
   private closed = false;
   private readonly trace: TraceRecorder;
   private storageBackend: PluginStorage | null = null;
   /**
-   * Where the last successful load spent its time (ms): fetching and checking (manifest, entry, integrity, risk;
-   * `manifest` is the root manifest's part of it),
-   * the sandbox (from taking it to its module compiled; `module` is the sandbox's import of it), init; `warm` is 1 when a started sandbox was waiting.
+   * Where the last successful load spent its time (ms), for the bench: `fetch`, from the call to every entry fetched,
+   * verified and scored; within it, from the call, `manifest` (the root manifest parsed) and `entry` (its entry's
+   * bytes in), and the root entry's `integrity` digest and `risk` scan; `sandbox`, from taking a sandbox to its
+   * module imported (`module` is the sandbox's own import of it; `startWait` the part spent waiting for the worker
+   * to start); `init`; `total`. `warm` is 1 when a started sandbox was waiting.
    */
-  lastLoadMs = { fetch: 0, manifest: 0, sandbox: 0, module: 0, init: 0, warm: 0 };
+  lastLoadMs = {
+    fetch: 0,
+    manifest: 0,
+    entry: 0,
+    integrity: 0,
+    risk: 0,
+    sandbox: 0,
+    startWait: 0,
+    module: 0,
+    init: 0,
+    total: 0,
+    warm: 0,
+  };
 
   constructor(
     readonly bus: PluginBus,
@@ -356,8 +350,13 @@ export class PluginHost {
     this.lastTick = this.now();
     this.watchdog = setInterval(() => this.checkDeadlines(), WATCHDOG_MS);
     if (options.measureMemory) this.memoryTimer = setInterval(() => void this.pollMemory(), options.memoryPollMs ?? 2000);
-    // The first load should not wait for a worker to start either.
-    this.refillSpare();
+    // The first load should not wait for a worker to start either: the pool starts one now.
+    this.pool = new SandboxPool({
+      ...(options.sandboxUrl ? { url: options.sandboxUrl } : {}),
+      ...(options.spawn ? { spawn: options.spawn } : {}),
+      ...(options.prewarm === false ? { prewarm: false } : {}),
+      nextInstance: () => ++instances,
+    });
   }
 
   /** Loads a plugin (and the dependencies it names, from sibling folders) from its manifest URL. */
@@ -424,10 +423,20 @@ export class PluginHost {
           const bytes = await (n === name && entryUrl === guessUrl
             ? guess
             : this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, `${n} entry ${manifest.entry}`));
+          const entryAt = this.now();
           await checkIntegrity(bytes, manifest.integrity, `${n} entry ${manifest.entry}`);
+          const checkedAt = this.now();
           const code = new TextDecoder().decode(bytes);
+          const assessed = assessRisk(manifest, code);
+          if (n === name)
+            this.lastLoadMs = {
+              ...this.lastLoadMs,
+              entry: entryAt - began,
+              integrity: checkedAt - entryAt,
+              risk: this.now() - checkedAt,
+            };
           // Only the plugin asked for as trusted runs trusted (its dependencies load in sandboxes).
-          return { manifest, code, risk: assessRisk(manifest, code), token: await token, trusted: n === name && listed !== null };
+          return { manifest, code, risk: assessed, token: await token, trusted: n === name && listed !== null };
         }),
       );
       const top = prepared.reduce((a, b) => (b.risk.score > a.risk.score ? b : a));
@@ -446,7 +455,7 @@ export class PluginHost {
         const url = found.get(p.manifest.name)?.url;
         if (started && url) started.source = { url, consent: options.consent === true, trusted: p.trusted };
       }
-      this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began, manifest: manifestAt - began };
+      this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began, manifest: manifestAt - began, total: this.now() - began };
       const started = this.plugins.get(name);
       if (started?.state !== 'running') {
         return {
@@ -645,22 +654,15 @@ export class PluginHost {
     return this.profileStore;
   }
 
-  /** Opens a plugin's profile window and reads the baseline its version is compared with. */
+  /**
+   * Opens a plugin's profile window. The baseline its version is compared with is read when its first profile is
+   * taken, not here: a load opens no IndexedDB (docs/plugins.md, Cost).
+   */
   private startProfile(p: Loaded): void {
     const c = this.bus.countersOf(p.manifest.name);
     p.profileFrom = this.now();
     p.profileIn = c.delivered;
     p.profileOut = c.published;
-    this.profiles()
-      .baselineFor(p.manifest.name, p.manifest.version)
-      .then(
-        (b) => {
-          p.baseline = b;
-        },
-        () => {
-          p.baseline = null; // no storage on this page: nothing to compare with
-        },
-      );
   }
 
   /**
@@ -682,6 +684,10 @@ export class PluginHost {
     p.profileIn = c.delivered;
     p.profileOut = c.published;
     if (!profile) return;
+    if (p.baseline === undefined)
+      p.baseline = await this.profiles()
+        .baselineFor(p.manifest.name, p.manifest.version)
+        .catch(() => null); // no storage on this page: nothing to compare with
     if (p.baseline) {
       p.comparison = compareProfiles(p.baseline, profile);
       this.options.onChange?.();
@@ -696,8 +702,7 @@ export class PluginHost {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     for (const p of this.plugins.values()) this.stop(p, 'terminated', 'the viewer closed');
     this.plugins.clear();
-    this.spare?.worker.terminate();
-    this.spare = null;
+    this.pool.close();
   }
 
   private isAlive(name: string): boolean {
@@ -759,9 +764,9 @@ export class PluginHost {
     if (trusted) return this.startTrusted(manifest, code, risk, token);
     const name = manifest.name;
     const spawned = this.now();
-    const box = this.takeSandbox(name);
+    const box = this.pool.take(name);
     const { worker, instance } = box;
-    this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0 };
+    this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0, startWait: 0 };
     const p = new Loaded(manifest, instance, risk, code);
     p.secondStart = this.now();
     this.plugins.set(name, p);
@@ -773,6 +778,7 @@ export class PluginHost {
     worker.onmessage = (e: MessageEvent) => {
       if (!box.started && (e.data as { t?: unknown } | null)?.t === 'ready') {
         box.started = true;
+        if (p.state === 'loading') this.lastLoadMs = { ...this.lastLoadMs, startWait: this.now() - spawned };
         return;
       }
       this.badMessage(p, 'posted on the worker instead of the sandbox port (forged)');
@@ -784,7 +790,12 @@ export class PluginHost {
     };
     channel.port1.onmessage = (e) => this.receive(p, e.data);
     worker.postMessage({ t: 'port' }, [channel.port2]);
-    await this.sendLoad(p, code, token, spawned);
+    try {
+      await this.sendLoad(p, code, token, spawned);
+    } finally {
+      // The next spare starts now that this load no longer needs the CPU.
+      this.pool.loaded();
+    }
   }
 
   /**
@@ -807,8 +818,16 @@ export class PluginHost {
       api: STORM_PLUGIN_API,
       ack: publishPatterns(manifest).length > 0,
     };
-    this.post(p, integrity === undefined ? load : { ...load, integrity });
-    await this.finishStart(p, loaded, spawned);
+    if (integrity !== undefined) {
+      this.post(p, { ...load, integrity });
+      await this.finishStart(p, loaded, spawned);
+      return;
+    }
+    // A sandbox runs init as soon as its module is imported (no round trip between the two), when it has one.
+    const initId = p.nextCall++;
+    const world = hasPermission(manifest, 'world:read') ? this.options.world?.() : undefined;
+    this.post(p, { ...load, init: { id: initId, world } });
+    await this.finishStart(p, loaded, spawned, initId);
   }
 
   /** A trusted plugin: by import() in the world worker (the runner), driven with the sandbox's protocol. */
@@ -845,7 +864,13 @@ export class PluginHost {
   }
 
   /** Waits for the module, subscribes, runs init: the same steps for a sandbox and a trusted plugin. */
-  private async finishStart(p: Loaded, loaded: Promise<string | undefined>, spawned: number): Promise<void> {
+  private async finishStart(
+    p: Loaded,
+    loaded: Promise<string | undefined>,
+    spawned: number,
+    /** The init call the sandbox starts by itself once its module is imported (sandboxes); else init is asked for. */
+    initId?: number,
+  ): Promise<void> {
     const { manifest } = p;
     const name = manifest.name;
     const deadline = setTimeout(
@@ -865,12 +890,9 @@ export class PluginHost {
     this.setState(p, 'loaded', 'module loaded');
     for (const pattern of subscribePatterns(manifest)) this.subscribe(p, pattern);
     if (p.hooks.init) {
-      const error = await this.callPlugin(
-        p,
-        'init',
-        0,
-        hasPermission(manifest, 'world:read') ? this.options.world?.() : undefined,
-      );
+      const error = await (initId !== undefined
+        ? this.expectCall(p, initId, 'init')
+        : this.callPlugin(p, 'init', 0, hasPermission(manifest, 'world:read') ? this.options.world?.() : undefined));
       if (p.state !== 'loaded') return; // the watchdog stopped it
       if (error !== undefined) {
         this.fail(p, PluginCode.Failed, `${name}: init threw: ${error}`);
@@ -882,35 +904,9 @@ export class PluginHost {
     this.setState(p, 'running', 'running');
   }
 
-  /**
-   * A sandbox Worker for `name`: the one started in advance when there is one (its URL names only its instance),
-   * then another is started for the next load. Starting a worker is most of a small plugin's load time.
-   */
-  private takeSandbox(name: string): Sandbox {
-    const spare = this.spare;
-    this.spare = null;
-    if (spare) {
-      setTimeout(() => this.refillSpare(), 0);
-      return spare;
-    }
-    const instance = `${name}-${++instances}`;
-    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?plugin=${encodeURIComponent(name)}&i=${encodeURIComponent(instance)}`;
-    const worker = this.options.spawn ? this.options.spawn(url, `plugin ${name}`) : new Worker(url, { name: `plugin ${name}` });
-    return sandbox(worker, instance);
-  }
-
-  private refillSpare(): void {
-    if (this.closed || this.spare || this.options.prewarm === false) return;
-    const instance = `sandbox-${++instances}`;
-    const url = `${this.options.sandboxUrl ?? '/plugin-sandbox.js'}?i=${encodeURIComponent(instance)}`;
-    const worker = this.options.spawn ? this.options.spawn(url, 'plugin sandbox') : new Worker(url, { name: 'plugin sandbox' });
-    this.spare = sandbox(worker, instance);
-  }
-
   /** Resolves when the sandbox kept for the next load has started (at once when none is kept). */
   async warm(): Promise<void> {
-    if (!this.spare && !this.closed && this.options.prewarm !== false) this.refillSpare();
-    await this.spare?.ready;
+    if (!this.closed) await this.pool.warm();
   }
 
   private scheduleTokenRenewal(p: Loaded): void {
@@ -959,11 +955,17 @@ export class PluginHost {
 
   private callPlugin(p: Loaded, fn: Call['fn'], dt: number, world?: unknown): Promise<string | undefined> {
     const id = p.nextCall++;
+    const answer = this.expectCall(p, id, fn);
+    this.post(p, { t: 'call', id, fn, dt, world });
+    return answer;
+  }
+
+  /** The call `id` is running (asked for now, or already started by the sandbox): its budget counts from now. */
+  private expectCall(p: Loaded, id: number, fn: Call['fn']): Promise<string | undefined> {
     const started = this.now();
     const budget = fn === 'init' ? this.budgets.initMs : this.budgets.callMs;
     return new Promise((resolve) => {
       p.call = { id, fn, started, deadline: started + budget, resolve };
-      this.post(p, { t: 'call', id, fn, dt, world });
     });
   }
 

@@ -167,8 +167,21 @@ export type SandboxMessage = z.infer<typeof SandboxMessage>;
 
 /** Host → sandbox (the sandbox's own port; the plugin's code cannot post on it). */
 export type HostMessage =
-  /** `ack`: answer each event with `handled` (only plugins that may publish need it, for loop detection). */
-  | { t: 'load'; name: string; code: string; permissions: string[]; token: string; api: string; ack: boolean }
+  /**
+   * `ack`: answer each event with `handled` (only plugins that may publish need it, for loop detection). `init`: the
+   * call to make as soon as the module is imported (after `loaded` has left), when it exports init — the host times it
+   * from `loaded`; a sandbox load needs no round trip between the two.
+   */
+  | {
+      t: 'load';
+      name: string;
+      code: string;
+      permissions: string[];
+      token: string;
+      api: string;
+      ack: boolean;
+      init?: { id: number; world: unknown };
+    }
   | { t: 'call'; id: number; fn: 'init' | 'update' | 'shutdown'; dt: number; world: unknown }
   /** Bus deliveries of one host turn, in order (`seq` is what a publish names as its `cause`). */
   | { t: 'events'; items: { seq: number; event: string; payload: unknown; from: string }[] }

@@ -17,6 +17,7 @@ describe('the plugins bench baseline', () => {
         'host_frame_10_idle_plugins',
         'load_small_plugin',
         'load_small_plugin_warm',
+        'load_small_plugin_cold',
         'sandbox_round_trip',
       ]),
     );
