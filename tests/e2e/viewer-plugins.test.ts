@@ -138,8 +138,7 @@ describe('the Plugins panel in the viewer', () => {
   });
 
   it("reviews a plugin with the language tier: the model's risks and suggestions, to read; a bad answer is a clear error", async () => {
-    // The panel redraws every plugin's entry twice a second (a new list each time), so a click that waits for a
-    // button to hold still can miss on a loaded machine: the click is dispatched to the button as it is found.
+    // The answer replaces "Reviewing…" in place (the entry is not redrawn, so the result must follow the outcome).
     await plugin('chat-log').getByTestId('plugin-review').dispatchEvent('click');
     const result = plugin('chat-log').getByTestId('plugin-review-result');
     await expect.poll(() => result.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');

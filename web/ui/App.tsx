@@ -37,7 +37,7 @@ import { createLivePlan, type LivePlan } from './live-plan';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { gridMapTiles, type MapTiles } from './map-tiles';
 import { startPageAi } from './page-ai';
-import { CLICK_SLOP_PX, rayFromScreen } from './pick-ray';
+import { listenForClicks } from './pick-ray';
 import { createRoute, shareUrl } from './place-route';
 import { type ReviewOutcome, requestPluginReview } from './plugin-review';
 import { type RenderHostHandle, startRenderWorker } from './render-host';
@@ -398,30 +398,16 @@ export function App(props: { canvas: HTMLCanvasElement }) {
       else steerCamera(render, intent);
     });
     // A click (not a drag) on the world: the ray through it goes to the world worker's pick.
-    let down: { x: number; y: number; id: number } | null = null;
-    const onDown = (e: PointerEvent) => {
-      down = e.button === 0 ? { x: e.clientX, y: e.clientY, id: e.pointerId } : null;
-    };
-    const onUp = (e: PointerEvent) => {
-      const d = down;
-      down = null;
-      const vp = viewProj();
-      if (!d || d.id !== e.pointerId || !vp || !world) return;
-      if (Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP_PX) return;
-      const box = props.canvas.getBoundingClientRect();
-      const ray = rayFromScreen(vp, e.clientX - box.left, e.clientY - box.top, box.width, box.height);
-      if (ray) world.send({ type: 'pick', id: nextPick++, origin: ray.origin, dir: ray.dir });
-    };
-    props.canvas.addEventListener('pointerdown', onDown);
-    props.canvas.addEventListener('pointerup', onUp);
+    const stopClicks = listenForClicks(props.canvas, viewProj, (ray) =>
+      world?.send({ type: 'pick', id: nextPick++, origin: ray.origin, dir: ray.dir }),
+    );
     createEffect(() => {
       const r = route();
       if (world && r.ok) world.visit(r.place);
     });
     onCleanup(() => {
       stopInput();
-      props.canvas.removeEventListener('pointerdown', onDown);
-      props.canvas.removeEventListener('pointerup', onUp);
+      stopClicks();
       render.stop();
       world?.stop();
     });

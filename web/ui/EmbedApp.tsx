@@ -24,7 +24,7 @@ import { type GridCredentials, loginToGrid } from './grid-login';
 import { captureInput } from './input';
 import { type LiveWorld, startLiveWorld, steerCamera } from './live-world';
 import { startPageAi } from './page-ai';
-import { CLICK_SLOP_PX, rayFromScreen } from './pick-ray';
+import { listenForClicks } from './pick-ray';
 import { createRoute, shareUrl } from './place-route';
 import { startRenderWorker } from './render-host';
 import { startViewerPlugins } from './viewer-plugins';
@@ -238,26 +238,10 @@ export function EmbedApp(props: { canvas: HTMLCanvasElement }) {
     const stopInput = captureInput(props.canvas, (intent) => (world ? world.steer(intent) : steerCamera(render, intent)));
     // A click (not a drag) on the world: the ray through it goes to the world worker's pick (as in the full viewer).
     let nextPick = 1;
-    let down: { x: number; y: number; id: number } | null = null;
-    const onDown = (e: PointerEvent) => {
-      down = e.button === 0 ? { x: e.clientX, y: e.clientY, id: e.pointerId } : null;
-    };
-    const onUp = (e: PointerEvent) => {
-      const d = down;
-      down = null;
-      const vp = viewProj();
-      if (!d || d.id !== e.pointerId || !vp || !world) return;
-      if (Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP_PX) return;
-      const box = props.canvas.getBoundingClientRect();
-      const ray = rayFromScreen(vp, e.clientX - box.left, e.clientY - box.top, box.width, box.height);
-      if (ray) world.send({ type: 'pick', id: nextPick++, origin: ray.origin, dir: ray.dir });
-    };
-    props.canvas.addEventListener('pointerdown', onDown);
-    props.canvas.addEventListener('pointerup', onUp);
-    onCleanup(() => {
-      props.canvas.removeEventListener('pointerdown', onDown);
-      props.canvas.removeEventListener('pointerup', onUp);
-    });
+    const stopClicks = listenForClicks(props.canvas, viewProj, (ray) =>
+      world?.send({ type: 'pick', id: nextPick++, origin: ray.origin, dir: ray.dir }),
+    );
+    onCleanup(stopClicks);
     onCleanup(() => {
       window.removeEventListener('message', onMessage);
       stopInput();

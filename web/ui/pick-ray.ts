@@ -31,3 +31,34 @@ export function rayFromScreen(
   if (!Number.isFinite(len) || len < 1e-9 || !a.every(Number.isFinite)) return null;
   return { origin: a, dir: [d[0] / len, d[1] / len, d[2] / len] };
 }
+
+/**
+ * Calls `onRay` with the ray through each click (a primary-button press and release within CLICK_SLOP_PX, not a
+ * drag) on `canvas`, while `viewProj` gives the camera's matrix. Returns the function that stops listening.
+ */
+export function listenForClicks(
+  canvas: HTMLCanvasElement,
+  viewProj: () => readonly number[] | null,
+  onRay: (ray: { origin: [number, number, number]; dir: [number, number, number] }) => void,
+): () => void {
+  let down: { x: number; y: number; id: number } | null = null;
+  const onDown = (e: PointerEvent) => {
+    down = e.button === 0 ? { x: e.clientX, y: e.clientY, id: e.pointerId } : null;
+  };
+  const onUp = (e: PointerEvent) => {
+    const d = down;
+    down = null;
+    const vp = viewProj();
+    if (!d || d.id !== e.pointerId || !vp) return;
+    if (Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP_PX) return;
+    const box = canvas.getBoundingClientRect();
+    const ray = rayFromScreen(vp, e.clientX - box.left, e.clientY - box.top, box.width, box.height);
+    if (ray) onRay(ray);
+  };
+  canvas.addEventListener('pointerdown', onDown);
+  canvas.addEventListener('pointerup', onUp);
+  return () => {
+    canvas.removeEventListener('pointerdown', onDown);
+    canvas.removeEventListener('pointerup', onUp);
+  };
+}

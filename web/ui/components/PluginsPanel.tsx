@@ -193,11 +193,9 @@ export function PluginsPanel(props: {
                 </button>
               </Show>
             </header>
-            <Show when={reviews()[p.name]}>
-              {(o) => {
-                const outcome = o();
-                return outcome === 'asking' ? null : <Review outcome={outcome} />;
-              }}
+            {/* Keyed: the child is made again when the outcome changes ('asking', then the answer). */}
+            <Show when={reviews()[p.name]} keyed>
+              {(outcome) => (outcome === 'asking' ? null : <Review outcome={outcome} />)}
             </Show>
             <Show when={p.state === 'failed' || p.state === 'refused' || p.reason.startsWith('plugins: ')}>
               <p class="sc-plugin-reason" data-testid="plugin-reason">
