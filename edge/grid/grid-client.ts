@@ -15,6 +15,7 @@ import type { Circuit } from './circuit';
 import { GridError } from './errors';
 import { decodeLlsd, encodeLlsd } from './llsd';
 import { type GridLogin, type LoginRequest, login, readLimited } from './login';
+import { OwnerNames } from './owner-names';
 import { handleCorner, RegionLink, regionHandle, type SimAddress } from './region-link';
 import { clip, type GridScene } from './scene';
 import type { GridTerrain } from './terrain';
@@ -132,6 +133,8 @@ export const MAX_CHILD_POLLS = 3;
 export class GridClient {
   /** Every region this visit has a circuit to, by handle (decimal). */
   readonly links = new Map<string, RegionLink>();
+  /** Owners' names learnt with UUIDNameRequest, for every region of the session. */
+  readonly ownerNames = new OwnerNames();
   /** The region the avatar is in. */
   root: RegionLink;
   /** Timings (ms since login started): login answer, region handshake, first object. */
@@ -245,6 +248,7 @@ export class GridClient {
 
   private makeLink(handle: bigint, sim: SimAddress, size: [number, number], seed: string): RegionLink {
     const link = new RegionLink(handle, sim, size, seed, { now: this.now, onPacket: (l, p) => this.onPacket(l, p) });
+    link.scene.ownerNames = this.ownerNames;
     this.links.set(link.key, link);
     return link;
   }
@@ -426,6 +430,11 @@ export class GridClient {
       link.scene.applyName(d.ObjectID, fieldText(d.Name), fieldText(d.Description), d.OwnerID);
     } else if (isMessage(m, 'ObjectProperties')) {
       this.onProperties(link, m.blocks.ObjectData);
+    } else if (isMessage(m, 'UUIDNameReply')) {
+      for (const b of m.blocks.UUIDNameBlock) {
+        const name = this.ownerNames.learn(b.ID, fieldText(b.FirstName), fieldText(b.LastName));
+        if (name !== null) for (const l of this.links.values()) l.scene.applyOwnerName(b.ID, name);
+      }
     } else if (isMessage(m, 'LogoutReply')) {
       this.logoutDone?.();
     } else if (isMessage(m, 'TeleportStart')) {
@@ -958,8 +967,10 @@ export class GridClient {
       this.dropOutOfRange();
     }
     if (now - this.lastAgentUpdate >= AGENT_UPDATE_MS) this.agentUpdate();
-    if (this.phase === 'in-region')
+    if (this.phase === 'in-region') {
       for (const link of this.links.values()) if (link.handshaken && !link.closed) this.requestNames(link);
+      this.requestOwnerNames();
+    }
   }
 
   /** Neighbours the avatar has moved well away from (the grid usually closes them itself with DisableSimulator). */
@@ -1005,6 +1016,13 @@ export class GridClient {
       );
     }
     if (children.length > 0) this.select(link, 'ObjectSelect', children);
+  }
+
+  /** Owners' names (UUIDNameRequest, on the region you are in): one request of a few UUIDs per tick. */
+  private requestOwnerNames(): void {
+    const ids = this.ownerNames.take();
+    if (ids.length === 0 || this.root.closed) return;
+    this.sendOn(this.root, { name: 'UUIDNameRequest', blocks: { UUIDNameBlock: ids.map((ID) => ({ ID })) } }, true);
   }
 
   private select(link: RegionLink, name: 'ObjectSelect' | 'ObjectDeselect', ids: number[]): void {

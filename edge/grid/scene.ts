@@ -49,10 +49,11 @@ import {
   sculptFromExtraParams,
   textureEntryFaces,
 } from './appearance';
+import type { OwnerNames } from './owner-names';
 
 /**
- * An owner UUID as an entity's owner (the null UUID: none). Only the UUID: the viewer names it where it knows that
- * avatar (web/world/plugins/pick.ts). ObjectUpdate's OwnerID is set by OpenSim only for prims with a sound (as
+ * An owner UUID as an entity's owner (the null UUID: none). Its name is added from the session's OwnerNames
+ * (UUIDNameRequest) once known (GridScene.named). ObjectUpdate's OwnerID is set by OpenSim only for prims with a sound (as
  * recorded from the real simulator); the object properties (asked for every prim, for its name) always name it.
  */
 function ownerOf(id: string | undefined): Entity['owner'] {
@@ -170,6 +171,34 @@ export class GridScene {
   badPayloads = 0;
   /** Triggered sounds and preloads since the last `takeSounds`. */
   private sounds: (SoundTrigger | SoundPreload)[] = [];
+  /** The session's owners' names (set by the grid client; null: owners go by UUID alone). */
+  ownerNames: OwnerNames | null = null;
+
+  /** `owner` with its name where the book knows it; otherwise as it is, and its name is asked for. */
+  private named(owner: NonNullable<Entity['owner']>): NonNullable<Entity['owner']> {
+    if (owner.uuid === undefined || owner.name !== undefined || !this.ownerNames) return owner;
+    const name = this.ownerNames.get(owner.uuid);
+    if (name === undefined) {
+      this.ownerNames.want(owner.uuid);
+      return owner;
+    }
+    return { uuid: owner.uuid, name: clip(name, MAX_NAME_BYTES) };
+  }
+
+  /** A name learnt for owner `uuid` (UUIDNameReply): every prim it owns says it, sent to clients as a change. */
+  applyOwnerName(uuid: string, name: string): number {
+    const id = uuid.toLowerCase();
+    const clipped = clip(name, MAX_NAME_BYTES);
+    let changed = 0;
+    for (const o of this.objects.values()) {
+      const owner = o.entity.owner;
+      if (owner?.uuid !== id || owner.name === clipped || clipped === '') continue;
+      o.entity.owner = { uuid: id, name: clipped };
+      this.dirty.set(o.entity.id, 'full');
+      changed++;
+    }
+    return changed;
+  }
 
   /** Whether an object (and, for a linkset child, its chain of parents) is known, so it can be shown. */
   visible(id: number): boolean {
@@ -205,8 +234,10 @@ export class GridScene {
     if (same && entity.kind === 'prim' && entity.name === '') entity.name = had.entity.name;
     const description = same ? had.description : undefined;
     if (description !== undefined) entity.description = description;
-    // The owner the object's properties said outlasts updates that leave OwnerID null.
-    if (same && had.entity.owner && !entity.owner) entity.owner = had.entity.owner;
+    // The owner the object's properties said outlasts updates that leave OwnerID null (and keeps its name).
+    if (same && had.entity.owner && (!entity.owner || entity.owner.uuid === had.entity.owner.uuid))
+      entity.owner = had.entity.owner;
+    if (entity.owner) entity.owner = this.named(entity.owner);
     entity.uuid = uuid;
     for (const key of ['sound', 'materials', 'sculpt', 'text', 'owner'] as const)
       if (entity[key] === undefined) delete entity[key];
@@ -454,7 +485,7 @@ export class GridScene {
     if (o?.entity.kind !== 'prim') return false;
     const said = ownerOf(owner);
     if (said && said.uuid !== o.entity.owner?.uuid) {
-      o.entity.owner = said;
+      o.entity.owner = this.named(said);
       this.dirty.set(o.entity.id, 'full');
     }
     const clipped = clip(name, MAX_NAME_BYTES);

@@ -53,9 +53,15 @@ describe.skipIf(ART_LOGIN_URI === '')('StormArt region appearance and assets thr
         return e ? artMismatches(n, e) : [`${n}: missing`];
       });
       expect(mismatches).toEqual([]);
-      // Every art prim is owned by Test User (../shared/opensim/region.sh AGENT_ID, the estate owner we log in as);
-      // the owner comes with the same object properties as the name.
-      for (const n of names) expect(prims.get(n)?.owner, n).toEqual({ uuid: '6f0a3c1e-5b1d-4a8e-9c3b-2d7e8f901234' });
+      // Every art prim is owned by Test User (../shared/opensim/region.sh AGENT_ID, the estate owner we log in as):
+      // the UUID comes with the same object properties as the name, the name with the grid's UUIDNameReply.
+      const owner = { uuid: '6f0a3c1e-5b1d-4a8e-9c3b-2d7e8f901234', name: 'Test User' };
+      await view.waitFor(
+        () => names.every((n) => byName().get(n)?.owner?.name === owner.name),
+        20_000,
+        "the art prims' owner named",
+      );
+      for (const n of names) expect(byName().get(n)?.owner, n).toEqual(owner);
       const faces = names.reduce((sum, n) => sum + (ART_PRIMS[n]?.faces ?? 0), 0);
       expect(faces).toBe(63);
 

@@ -120,7 +120,7 @@ export interface SelectedObject {
   name: string;
   /** The owner's id where the world says one (an OpenSim owner's UUID), else null. */
   owner: string | null;
-  /** The owner's name where known (a Finalverse creator; an OpenSim owner whose avatar is in view), else null. */
+  /** The owner's name where known (a Finalverse creator; an OpenSim owner, as the grid names it), else null. */
   ownerName: string | null;
   /** box, cylinder, prism, half-cylinder, sphere, torus, tube, ring, sculpt, mesh, model or avatar. */
   shape: string;

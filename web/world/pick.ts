@@ -11,8 +11,8 @@ export interface PickedObject {
   /** Its owner's id where the world tells the viewer one (an OpenSim owner's UUID), else null (docs/plugins.md). */
   owner: string | null;
   /**
-   * Its owner's name where known, else null: a Finalverse creator's display name; for OpenSim the name of the owner
-   * when that avatar is in view (no UUIDNameRequest is made).
+   * Its owner's name where known, else null: a Finalverse creator's display name; for OpenSim the name the grid gave
+   * (UUIDNameRequest, asked by the gateway), else that of the owner's avatar when it is in view.
    */
   ownerName: string | null;
   /** box, cylinder, prism, sphere, torus, tube, ring, half-cylinder, sculpt, mesh, model, or avatar. */
