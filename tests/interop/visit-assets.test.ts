@@ -103,6 +103,8 @@ describe('visit --assets: the pure parts', () => {
       triangles: checked.triangles,
       faces: checked.json.materials?.length ?? 1,
       textures: checked.json.textures?.length ?? 0,
+      // The house's faces are flat colours: no base colour images.
+      images: [],
       error: null,
     });
     expect(checked.triangles).toBeGreaterThan(0);
