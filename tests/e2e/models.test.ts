@@ -71,6 +71,46 @@ describe('a glTF model in the plaza', () => {
   /** Hides ?debug's performance overlay, which covers the upper left of the view where the models stand. */
   const hideOverlay = (page: Page) => page.addStyleTag({ content: '[data-testid=perf] { visibility: hidden !important; }' });
 
+  /** Opens the plaza with ?debug (its overlay hidden) and waits for your avatar and the scene: where you stand. */
+  const arrive = async (page: Page, base: string): Promise<{ x: number; y: number }> => {
+    await page.goto(`${base}/?debug#/fv/plaza`);
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
+    const self = page.locator('[data-testid=person][data-self=true]');
+    await expect.poll(() => self.count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await stats(page))?.instances ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    await hideOverlay(page);
+    return { x: Number(await self.getAttribute('data-x')), y: Number(await self.getAttribute('data-y')) };
+  };
+  /**
+   * Places a model `ahead` metres north of `at` (where the follow camera looks) and `lift` metres above the avatar
+   * standing there, with the World Tool's create_model over `builder`'s socket: prepared, then committed.
+   */
+  const placeAhead = async (
+    builder: Awaited<ReturnType<typeof stormClient>>,
+    at: { x: number; y: number },
+    m: { hash: string; ahead: number; lift: number; scale: [number, number, number]; name: string },
+  ): Promise<void> => {
+    const avatarZ = builder.frames
+      .flatMap((f) => (f.type === 'snapshot' || f.type === 'delta' ? f.entities : []))
+      .find((e) => e.kind === 'avatar' && e.position && Math.hypot(e.position[0] - at.x, e.position[1] - at.y) < 3)
+      ?.position?.[2];
+    const prepared = await builder.operate(1, {
+      op: 'prepare',
+      actions: [
+        {
+          tool: 'create_model',
+          model: m.hash,
+          position: [at.x, at.y + m.ahead, (avatarZ ?? 25) + m.lift],
+          scale: m.scale,
+          name: m.name,
+        },
+      ],
+    });
+    if (prepared.op !== 'prepare') throw new Error(`e2e: prepare failed: ${JSON.stringify(prepared)}`);
+    const committed = await builder.operate(2, { op: 'commit', planId: prepared.planId });
+    expect(committed).toMatchObject({ op: 'commit', created: [expect.any(Number)] });
+  };
+
   it('is uploaded, placed with create_model, fetched by hash and drawn by the renderer', async () => {
     const base = inject('baseUrl');
     const token = await creatorToken();
@@ -81,29 +121,12 @@ describe('a glTF model in the plaza', () => {
     page.on('console', (m) => {
       if (/^(models|render|gltf|world|net):/.test(m.text()) || m.type() === 'error') problems.push(m.text());
     });
-    await page.goto(`${base}/?debug#/fv/plaza`);
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
-    const self = page.locator('[data-testid=person][data-self=true]');
-    await expect.poll(() => self.count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(async () => (await stats(page))?.instances ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
-    await hideOverlay(page);
-    const x = Number(await self.getAttribute('data-x'));
-    const y = Number(await self.getAttribute('data-y'));
+    const { x, y } = await arrive(page, base);
     const before = redPixels(await page.screenshot());
 
     // The follow camera looks north (+y) from behind the avatar: the house goes 12 m ahead, 6 m wide.
     const builder = await stormClient(base, token);
-    const avatarZ = builder.frames
-      .flatMap((f) => (f.type === 'snapshot' || f.type === 'delta' ? f.entities : []))
-      .find((e) => e.kind === 'avatar' && e.position && Math.hypot(e.position[0] - x, e.position[1] - y) < 3)?.position?.[2];
-    const z = (avatarZ ?? 25) + 1.8;
-    const prepared = await builder.operate(1, {
-      op: 'prepare',
-      actions: [{ tool: 'create_model', model: model.hash, position: [x, y + 12, z], scale: [6, 6, 5.3], name: 'House' }],
-    });
-    if (prepared.op !== 'prepare') throw new Error(`e2e: prepare failed: ${JSON.stringify(prepared)}`);
-    const committed = await builder.operate(2, { op: 'commit', planId: prepared.planId });
-    expect(committed).toMatchObject({ op: 'commit', created: [expect.any(Number)] });
+    await placeAhead(builder, { x, y }, { hash: model.hash, ahead: 12, lift: 1.8, scale: [6, 6, 5.3], name: 'House' });
 
     await expect
       .poll(async () => (await stats(page))?.models?.ready ?? 0, { timeout: 60_000, interval: 500 })
@@ -137,28 +160,11 @@ describe('a glTF model in the plaza', () => {
     page.on('console', (m) => {
       if (/^(models|render|gltf|textures|texture|world|net):/.test(m.text()) || m.type() === 'error') problems.push(m.text());
     });
-    await page.goto(`${base}/?debug#/fv/plaza`);
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 60_000 }).toBe('in-world');
-    const self = page.locator('[data-testid=person][data-self=true]');
-    await expect.poll(() => self.count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(async () => (await stats(page))?.instances ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
-    await hideOverlay(page);
-    const x = Number(await self.getAttribute('data-x'));
-    const y = Number(await self.getAttribute('data-y'));
+    const { x, y } = await arrive(page, base);
     const before = crateColours(await page.screenshot());
 
     const builder = await stormClient(base, token);
-    const avatarZ = builder.frames
-      .flatMap((f) => (f.type === 'snapshot' || f.type === 'delta' ? f.entities : []))
-      .find((e) => e.kind === 'avatar' && e.position && Math.hypot(e.position[0] - x, e.position[1] - y) < 3)?.position?.[2];
-    const z = (avatarZ ?? 25) + 2;
-    const prepared = await builder.operate(1, {
-      op: 'prepare',
-      actions: [{ tool: 'create_model', model: model.hash, position: [x, y + 8, z], scale: [4, 4, 4], name: 'Crate' }],
-    });
-    if (prepared.op !== 'prepare') throw new Error(`e2e: prepare failed: ${JSON.stringify(prepared)}`);
-    const committed = await builder.operate(2, { op: 'commit', planId: prepared.planId });
-    expect(committed).toMatchObject({ op: 'commit', created: [expect.any(Number)] });
+    await placeAhead(builder, { x, y }, { hash: model.hash, ahead: 8, lift: 2, scale: [4, 4, 4], name: 'Crate' });
 
     await expect
       .poll(async () => (await stats(page))?.models?.texturesResident ?? 0, { timeout: 60_000, interval: 500 })
