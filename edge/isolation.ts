@@ -31,7 +31,7 @@ export function isolationHeaders(pathname: string): Record<string, string> {
   };
   // Host pages on other sites import the embed SDK as a module (a CORS request), with the chunk it shares.
   if (isEmbedSdkPath(pathname)) headers['Access-Control-Allow-Origin'] = '*';
-  // A plugin sandbox Worker takes its policy from this response: no connections, no script but blobs.
+  // A plugin sandbox Worker takes its policy from this response: no connections, no script but data: URLs.
   if (pathname === PLUGIN_SANDBOX_PATH) headers['Content-Security-Policy'] = PLUGIN_SANDBOX_CSP;
   return headers;
 }
@@ -49,7 +49,7 @@ export const PLUGIN_SANDBOX_PATH = '/plugin-sandbox.js';
 
 /**
  * The sandbox's policy (docs/plugins.md): `default-src 'none'` covers connect-src (fetch, XHR, WebSocket,
- * EventSource, WebTransport), worker-src and the rest; scripts only from blob: (the plugin's module, which the
- * sandbox imports from a blob), so neither importScripts nor import() reach any URL, and no eval.
+ * EventSource, WebTransport), worker-src and the rest; scripts only from data: URLs (the plugin's module, which
+ * the sandbox imports from one), so neither importScripts nor import() reach any fetched URL, and no eval.
  */
-export const PLUGIN_SANDBOX_CSP = "default-src 'none'; script-src blob:; worker-src 'none'";
+export const PLUGIN_SANDBOX_CSP = "default-src 'none'; script-src data:; worker-src 'none'";

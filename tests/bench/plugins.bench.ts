@@ -86,6 +86,10 @@ for (let i = 0; i < 10; i++) {
   });
   fixtures.set(`idle-${i}`, { code: 'export function update() {}', manifest: {} });
 }
+// Small plugins loaded once each (a first load fetches its entry), one per load sample of two modes.
+for (let i = 0; i < 50; i++)
+  for (const mode of ['b', 'w'])
+    fixtures.set(`small-${mode}${i}`, { code: `export function init(ctx) { ctx.log.info('hello ${mode}${i}'); }`, manifest: {} });
 const files = await serve(fixtures);
 const server = await startDevServer();
 const browser = await launchChromium({ webgpu: false });
@@ -187,6 +191,12 @@ writeReport({
       browserRun.load_small_warm_samples ?? 0,
       browserRun.load_small_warm_mad_ms,
     ),
+    one(
+      'load_small_plugin_kept',
+      browserRun.load_small_kept_p50_ms ?? 0,
+      browserRun.load_small_kept_samples ?? 0,
+      browserRun.load_small_kept_mad_ms,
+    ),
     one('load_small_plugin_cold', coldMs.load_small_cold_p50_ms ?? 0, coldTotal.length, coldMs.load_small_cold_mad_ms),
     one('host_frame_10_idle_plugins', browserRun.frame_10_idle_plugins_p50_ms ?? 0, 200, browserRun.frame_10_idle_plugins_mad_ms),
   ],
@@ -198,6 +208,7 @@ writeReport({
     load_small_cold_over_bare_worker_p50: coldMs.load_small_cold_over_peer_p50 ?? 0,
     load_small_over_bare_worker_p50: browserRun.load_small_over_peer_p50 ?? 0,
     load_small_warm_over_bare_worker_p50: browserRun.load_small_warm_over_peer_p50 ?? 0,
+    load_small_kept_over_bare_worker_p50: browserRun.load_small_kept_over_peer_p50 ?? 0,
   },
   ms,
   extra: { deliveries_checked: got > 0 },

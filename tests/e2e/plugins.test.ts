@@ -316,6 +316,49 @@ describe('storage persists per plugin in IndexedDB', () => {
   });
 });
 
+describe('a plugin loaded again', () => {
+  beforeAll(() => openPage());
+  afterAll(() => page.close());
+  const kept = () => page.evaluate(() => (window.pluginPage as PluginPage).host.lastLoadMs.kept);
+  const requests = (name: string) => fixtureServer.seen.filter((r) => r.startsWith(`GET /${name}/`));
+
+  it('takes its entry from the cache by integrity, fetching only the manifest; a changed entry is fetched anew', async () => {
+    const url = fixture('again', "export function init(ctx) { ctx.log.info('one'); }", { permissions: [] });
+    await mustLoad(url);
+    expect(await kept()).toBe(0);
+    expect(requests('again').sort()).toEqual(['GET /again/index.js', 'GET /again/storm-plugin.json']);
+    expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('again'))).toBe(true);
+
+    fixtureServer.seen.length = 0;
+    await mustLoad(url);
+    expect(await kept()).toBe(1);
+    expect(requests('again')).toEqual(['GET /again/storm-plugin.json']);
+    await until('its log', async () => (await info('again'))?.last_log === 'info: one');
+    expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('again'))).toBe(true);
+
+    // A new version: a new integrity in the manifest, so the kept entry is not it.
+    fixtureServer.seen.length = 0;
+    fixture('again', "export function init(ctx) { ctx.log.info('two'); }", { permissions: [] });
+    await mustLoad(url);
+    expect(await kept()).toBe(0);
+    expect(requests('again').sort()).toEqual(['GET /again/index.js', 'GET /again/storm-plugin.json']);
+    await until('its log', async () => (await info('again'))?.last_log === 'info: two');
+  });
+
+  it('a later page of the same origin takes the entry from Cache Storage', async () => {
+    const url = fixture('stored', "export function init(ctx) { ctx.log.info('kept'); }", { permissions: [] });
+    await mustLoad(url);
+    const stored = () => page.evaluate(async () => (await (await caches.open('stormcore-plugin-entries-v1')).keys()).length);
+    await until('the entry stored', async () => (await stored()) > 0);
+    // The page loaded anew (same origin and profile): a new host with nothing in memory.
+    await page.reload();
+    await page.evaluate(`import(${JSON.stringify(pageModule)}).then((m) => m.start({}))`);
+    await mustLoad(url);
+    expect(await kept()).toBe(1);
+    await until('its log', async () => (await info('stored'))?.last_log === 'info: kept');
+  });
+});
+
 describe('the contract refuses with a code', () => {
   beforeAll(() => openPage());
   afterAll(() => page.close());

@@ -30,9 +30,9 @@ describe('the built Worker puts isolation headers on what it serves', () => {
       expect((await get(path)).headers.get('access-control-allow-origin'), path).toBeNull();
   });
 
-  it('serves the plugin sandbox with a policy that allows no connections and no script but blobs, and only it', async () => {
+  it('serves the plugin sandbox with a policy that allows no connections and no script but data: URLs, and only it', async () => {
     const res = await get('/plugin-sandbox.js');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; script-src blob:; worker-src 'none'");
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; script-src data:; worker-src 'none'");
     expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
     for (const path of ['/', '/embed', '/plugin-sandbox.js.map', '/plugins/chat-log/index.js'])
       expect((await get(path)).headers.get('content-security-policy'), path).toBeNull();

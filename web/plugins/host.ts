@@ -12,6 +12,7 @@ import type { AnomalyScore } from '../../shared/anomaly/detector';
 import { readAtMost } from '../../shared/bytes/read-limited';
 import { type ChromeTrace, TraceRecorder } from '../engine';
 import { type BusDelivery, createPluginBus, type Hop, type PluginBus } from './bus';
+import { EntryCache } from './entry-cache';
 import { describeError, PluginCode, PluginError, pluginError } from './errors';
 import { checkIntegrity } from './integrity';
 import {
@@ -184,6 +185,8 @@ export interface PluginHostOptions {
   readonly profileMinUpdates?: number;
   /** Keep one sandbox Worker started ahead of the next load (default true). */
   readonly prewarm?: boolean;
+  /** Verified entries kept by integrity (default: memory plus Cache Storage where it exists). */
+  readonly entries?: EntryCache;
   /** Bus options (rates, token lifetime). */
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
   /** Told once when a plugin's publishing turns anomalous (it is throttled), with the features that drove it. */
@@ -315,6 +318,7 @@ export class PluginHost {
   private memoryStuck = false;
   private lastTick = 0;
   private readonly pool: SandboxPool;
+  private readonly entries: EntryCache;
   private closed = false;
   private readonly trace: TraceRecorder;
   private storageBackend: PluginStorage | null = null;
@@ -323,7 +327,8 @@ export class PluginHost {
    * verified and scored; within it, from the call, `manifest` (the root manifest parsed) and `entry` (its entry's
    * bytes in), and the root entry's `integrity` digest and `risk` scan; `sandbox`, from taking a sandbox to its
    * module imported (`module` is the sandbox's own import of it; `startWait` the part spent waiting for the worker
-   * to start); `init`; `total`. `warm` is 1 when a started sandbox was waiting.
+   * to start); `init`; `total`. `warm` is 1 when a started sandbox was waiting; `kept` is 1 when the entry came
+   * from the entry cache (its integrity verified here before) instead of the network.
    */
   lastLoadMs = {
     fetch: 0,
@@ -337,6 +342,7 @@ export class PluginHost {
     init: 0,
     total: 0,
     warm: 0,
+    kept: 0,
   };
 
   constructor(
@@ -346,6 +352,7 @@ export class PluginHost {
     this.budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
     this.now = options.now ?? (() => performance.now());
     this.fetcher = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.entries = options.entries ?? new EntryCache();
     this.trace = options.trace ?? new TraceRecorder(8192, this.now);
     this.lastTick = this.now();
     this.watchdog = setInterval(() => this.checkDeadlines(), WATCHDOG_MS);
@@ -369,9 +376,15 @@ export class PluginHost {
       const base = new URL(manifestUrl, globalThis.location?.href);
       // The usual entry (./index.js) is fetched beside the manifest, as a preload: it is used only when the
       // manifest names it, and checked against its integrity like any entry.
+      // Not when this manifest's entry was verified here before and is kept (a second fetch at once slows the
+      // manifest's own; the kept entry is used if the manifest still names its integrity).
       const guessUrl = new URL('./index.js', base).href;
-      const guess = this.fetchBytes(guessUrl, MAX_ENTRY_BYTES, `${base.pathname} entry ./index.js`);
-      guess.catch(() => undefined);
+      const preload = new AbortController();
+      const guess =
+        this.entries.expected(base.href) === undefined
+          ? this.fetchBytes(guessUrl, MAX_ENTRY_BYTES, `${base.pathname} entry ./index.js`, preload.signal)
+          : null;
+      guess?.catch(() => undefined);
       // A trusted load needs the operator's listing of this very manifest URL (checked before the manifest is read).
       const listed = options.trusted ? await this.trustedEntry(base.href) : null;
       const root = await this.fetchManifest(base.href);
@@ -420,11 +433,22 @@ export class PluginHost {
           const { manifest, url } = found.get(n) as { manifest: PluginManifest; url: string };
           const token = this.bus.issueToken(n, publishPatterns(manifest));
           const entryUrl = new URL(manifest.entry, url).href;
-          const bytes = await (n === name && entryUrl === guessUrl
-            ? guess
-            : this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, `${n} entry ${manifest.entry}`));
+          const what = `${n} entry ${manifest.entry}`;
+          const fetchEntry = () =>
+            n === name && entryUrl === guessUrl && guess ? guess : this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, what);
+          // A kept entry with the manifest's integrity (checked again below; a kept copy that fails is fetched anew).
+          const kept = await this.entries.get(manifest.integrity);
+          if (kept && n === name) preload.abort();
+          let bytes = kept ?? (await fetchEntry());
           const entryAt = this.now();
-          await checkIntegrity(bytes, manifest.integrity, `${n} entry ${manifest.entry}`);
+          try {
+            await checkIntegrity(bytes, manifest.integrity, what);
+          } catch (err) {
+            if (!kept) throw err;
+            bytes = await this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, what);
+            await checkIntegrity(bytes, manifest.integrity, what);
+          }
+          this.entries.put(url, manifest.integrity, bytes);
           const checkedAt = this.now();
           const code = new TextDecoder().decode(bytes);
           const assessed = assessRisk(manifest, code);
@@ -434,6 +458,7 @@ export class PluginHost {
               entry: entryAt - began,
               integrity: checkedAt - entryAt,
               risk: this.now() - checkedAt,
+              kept: kept ? 1 : 0,
             };
           // Only the plugin asked for as trusted runs trusted (its dependencies load in sandboxes).
           return { manifest, code, risk: assessed, token: await token, trusted: n === name && listed !== null };
@@ -725,10 +750,10 @@ export class PluginHost {
     return found;
   }
 
-  private async fetchBytes(url: string, limit: number, what: string): Promise<Uint8Array> {
+  private async fetchBytes(url: string, limit: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
     let res: Response;
     try {
-      res = await this.fetcher(url, { credentials: 'omit', redirect: 'error' });
+      res = await this.fetcher(url, { credentials: 'omit', redirect: 'error', ...(signal ? { signal } : {}) });
     } catch (err) {
       throw pluginError(PluginCode.FetchFailed, `${what} could not be fetched from ${url}: ${describeError(err).message}`);
     }
