@@ -157,8 +157,9 @@ describe('a sandboxed plugin’s world in the viewer', () => {
     );
     await expect.poll(() => prims(a), { timeout: 20_000 }).toBe(before + 3);
     step('world-flood stopped, its entities gone');
+    // Frames go on (a software GPU drawing two viewers here takes 1-2 s a frame: a few frames, not a rate).
     const drawn = await frames(a);
-    await expect.poll(() => frames(a), { timeout: 10_000 }).toBeGreaterThan(drawn + 10);
+    await expect.poll(() => frames(a), { timeout: 30_000 }).toBeGreaterThan(drawn + 3);
     expect(await a.getByTestId('connection').getAttribute('data-state')).toBe('in-world');
     expect((await infoOf(a, 'sandbox-boxes'))?.state).toBe('running');
 
