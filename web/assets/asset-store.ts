@@ -5,6 +5,7 @@
  * asset share a fetch; a failed asset is remembered for a while so it is not asked for again in a loop.
  */
 import { z } from 'zod';
+import { MemoryStore } from '../../shared/bytes/memory-store';
 import { readAtMost } from '../../shared/bytes/read-limited';
 import { AssetStoreError, describeThrown } from './errors';
 
@@ -273,36 +274,4 @@ async function readLimited(res: Response, limit: number, what: string, kind: Ass
   return readAtMost(reader, limit, {
     tooLarge: () => new AssetStoreError('asset_too_large', `${what} is more than ${limit} bytes, the most a ${kind} may be`),
   });
-}
-
-/** Assets in memory up to a byte budget, least recently used out first (the store without Cache Storage). */
-class MemoryStore {
-  private readonly entries = new Map<string, Uint8Array>();
-  private bytes = 0;
-
-  constructor(private readonly budget: number) {}
-
-  get(key: string): Uint8Array | null {
-    const bytes = this.entries.get(key);
-    if (!bytes) return null;
-    this.entries.delete(key);
-    this.entries.set(key, bytes);
-    return bytes;
-  }
-
-  set(key: string, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.budget) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.bytes -= old.byteLength;
-      this.entries.delete(key);
-    }
-    this.entries.set(key, bytes);
-    this.bytes += bytes.byteLength;
-    for (const [k, v] of this.entries) {
-      if (this.bytes <= this.budget) break;
-      this.entries.delete(k);
-      this.bytes -= v.byteLength;
-    }
-  }
 }

@@ -9,6 +9,7 @@
  * integrity its entry had last time, so a load whose entry is kept does not fetch the entry speculatively beside
  * the manifest (two fetches at once slow the manifest's own).
  */
+import { MemoryStore } from '../../shared/bytes/memory-store';
 import { MAX_ENTRY_BYTES } from './manifest';
 
 /** The Cache Storage cache of verified entries (bump the version to drop them all). */
@@ -42,16 +43,14 @@ function defaultStore(): Promise<EntryStore | null> | null {
 }
 
 export class EntryCache {
-  private readonly memory = new Map<string, Uint8Array>();
-  private memoryUsed = 0;
+  private readonly memory: MemoryStore;
   private readonly byManifest = new Map<string, string>();
   private readonly store: Promise<EntryStore | null>;
-  private readonly memoryBytes: number;
   private readonly manifests: number;
 
   constructor(options: EntryCacheOptions = {}) {
     this.store = Promise.resolve(options.store === undefined ? defaultStore() : options.store);
-    this.memoryBytes = options.memoryBytes ?? 16 * 1024 * 1024;
+    this.memory = new MemoryStore(options.memoryBytes ?? 16 * 1024 * 1024);
     this.manifests = options.manifests ?? 256;
   }
 
@@ -64,11 +63,7 @@ export class EntryCache {
   /** The kept bytes of the entry with this integrity (to be checked against it by the caller), if any. */
   async get(integrity: string): Promise<Uint8Array | undefined> {
     const held = this.memory.get(integrity);
-    if (held) {
-      this.memory.delete(integrity);
-      this.memory.set(integrity, held);
-      return held;
-    }
+    if (held) return held;
     const store = await this.store;
     if (!store) return undefined;
     try {
@@ -76,11 +71,16 @@ export class EntryCache {
       if (!res) return undefined;
       const bytes = new Uint8Array(await res.arrayBuffer());
       if (bytes.byteLength > MAX_ENTRY_BYTES) return undefined;
-      this.remember(integrity, bytes);
+      this.memory.set(integrity, bytes);
       return bytes;
     } catch {
       return undefined; // a broken store is a miss, never a failed load
     }
+  }
+
+  /** Drops a kept entry that failed its check (a later `put` of good bytes then stores those). */
+  forget(integrity: string): void {
+    this.memory.delete(integrity);
   }
 
   /** Keeps an entry the caller has just verified against `integrity`, and notes it as `manifestUrl`'s. */
@@ -92,7 +92,7 @@ export class EntryCache {
       if (oldest !== undefined) this.byManifest.delete(oldest);
     }
     if (this.memory.has(integrity)) return;
-    this.remember(integrity, bytes);
+    this.memory.set(integrity, bytes);
     void this.store
       .then(async (store) => {
         if (!store) return;
@@ -100,16 +100,5 @@ export class EntryCache {
         await store.put(entryCacheUrl(integrity), new Response(body, { headers: { 'Content-Type': 'text/javascript' } }));
       })
       .catch(() => undefined);
-  }
-
-  private remember(integrity: string, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.memoryBytes || this.memory.has(integrity)) return;
-    this.memory.set(integrity, bytes);
-    this.memoryUsed += bytes.byteLength;
-    for (const [key, held] of this.memory) {
-      if (this.memoryUsed <= this.memoryBytes) break;
-      this.memory.delete(key);
-      this.memoryUsed -= held.byteLength;
-    }
   }
 }

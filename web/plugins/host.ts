@@ -445,6 +445,7 @@ export class PluginHost {
             await checkIntegrity(bytes, manifest.integrity, what);
           } catch (err) {
             if (!kept) throw err;
+            this.entries.forget(manifest.integrity);
             bytes = await this.fetchBytes(entryUrl, MAX_ENTRY_BYTES, what);
             await checkIntegrity(bytes, manifest.integrity, what);
           }

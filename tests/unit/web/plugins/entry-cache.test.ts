@@ -88,6 +88,18 @@ describe('the plugin entry cache', () => {
     expect(await new EntryCache({ store }).get('sha384-big')).toBeUndefined();
   });
 
+  it('forgets a kept copy that failed its check, so good bytes put after it replace it in memory and the store', async () => {
+    const store = memoryStore();
+    store.held.set(entryCacheUrl('sha384-t'), bytesOf('tampered'));
+    const cache = new EntryCache({ store });
+    expect(new TextDecoder().decode(await cache.get('sha384-t'))).toBe('tampered');
+    cache.forget('sha384-t');
+    cache.put('m', 'sha384-t', bytesOf('good'));
+    await settle();
+    expect(new TextDecoder().decode(await cache.get('sha384-t'))).toBe('good');
+    expect(new TextDecoder().decode(store.held.get(entryCacheUrl('sha384-t')))).toBe('good');
+  });
+
   it('works where Cache Storage fails to open (memory only)', async () => {
     const cache = new EntryCache({ store: Promise.resolve(null) });
     cache.put('m', 'sha384-m', bytesOf('m'));
