@@ -99,7 +99,7 @@ describe('decoder fuzzing', () => {
     );
   });
 
-  it('a worst-case datagram decodes or fails within 50 ms (no hang)', () => {
+  it('a worst-case datagram decodes or fails without hanging (under a second even on a busy machine)', () => {
     // A zero-coded body of 0x00 0xFF pairs, and a packet of empty Variable blocks, are the slowest shapes.
     const bomb = new Uint8Array(8192);
     bomb.set([0x80, 0, 0, 0, 1, 0, 0x0b]);
@@ -107,6 +107,6 @@ describe('decoder fuzzing', () => {
     const t0 = performance.now();
     decodeSafely(bomb);
     decodeSafely(new Uint8Array(8192).fill(0xff));
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
