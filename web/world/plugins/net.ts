@@ -216,6 +216,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     ...(u.model ? { model: u.model } : {}),
     ...(u.region !== undefined ? { region: u.region } : {}),
     ...(u.owner ? { owner: u.owner } : {}),
+    ...(u.textureAnim ? { textureAnim: u.textureAnim } : {}),
   };
 }
 
