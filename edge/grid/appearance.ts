@@ -9,7 +9,6 @@ import {
   decodeTextureAnim,
   LludpError,
   type MessageOf,
-  TextureAnimMode,
   type TextureEntry,
   type TextureFace,
   textureFace,
@@ -26,6 +25,7 @@ import {
   type PrimShape,
   type RegionInfo,
   sculptFromByte,
+  TEXTURE_ANIM_FLAGS,
   type TextureAnim,
   textureAnimFlags,
   utf8Length,
@@ -139,7 +139,7 @@ export function faceMaterialOf(f: TextureFace): FaceMaterial {
  */
 export function textureAnimOf(bytes: Uint8Array | undefined): TextureAnim | null {
   const block = bytes ? decodeTextureAnim(bytes) : null;
-  if (!block || (block.mode & TextureAnimMode.on) === 0) return null;
+  if (!block || (block.mode & TEXTURE_ANIM_FLAGS.on) === 0) return null;
   const value = (v: number): number => finite(v, MAX_TEXTURE_ANIM_VALUE, 0);
   return {
     ...textureAnimFlags(block.mode),

@@ -45,7 +45,6 @@ export {
   encodeTextureAnim,
   TEXTURE_ANIM_BYTES,
   type TextureAnimBlock,
-  TextureAnimMode,
 } from './texture-anim';
 export { decodeTextureEntry, type TextureEntry, type TextureFace, textureFace } from './texture-entry';
 export { decodeUtf8, encodeUtf8, fieldText, printableText, textField } from './utf8';

@@ -1,23 +1,12 @@
 /** TextureAnim decoder: the 16-byte block llSetTextureAnim sets (ObjectUpdate.TextureAnim, ObjectUpdateCompressed flag 0x40). */
 import { LludpError } from './errors';
 
-/** SL's texture animation mode bits (LLTextureAnim). */
-export const TextureAnimMode = {
-  on: 0x01,
-  loop: 0x02,
-  reverse: 0x04,
-  pingPong: 0x08,
-  smooth: 0x10,
-  rotate: 0x20,
-  scale: 0x40,
-} as const;
-
 /** Bytes of a TextureAnim block: mode u8, face s8, sizeX u8, sizeY u8, start f32, length f32, rate f32 (little-endian). */
 export const TEXTURE_ANIM_BYTES = 16;
 
 /** One object's texture animation as the wire has it. */
 export interface TextureAnimBlock {
-  /** TextureAnimMode bits. */
+  /** SL's mode bits (shared/protocol TEXTURE_ANIM_FLAGS: ON 0x01, LOOP 0x02 … SCALE 0x40). */
   mode: number;
   /** The face it animates, or -1 for every face. */
   face: number;

@@ -153,6 +153,7 @@ export type RegionInfo = z.infer<typeof RegionInfo>;
 export const MAX_TEXTURE_ANIM_VALUE = 1e6;
 /** SL's texture animation mode bits (llSetTextureAnim: ANIM_ON, LOOP, REVERSE, PING_PONG, SMOOTH, ROTATE, SCALE). */
 export const TEXTURE_ANIM_FLAGS = {
+  on: 0x01,
   loop: 0x02,
   reverse: 0x04,
   pingPong: 0x08,
@@ -190,7 +191,7 @@ export type TextureAnim = z.infer<typeof TextureAnim>;
 export function textureAnimModeByte(a: TextureAnim): number {
   const F = TEXTURE_ANIM_FLAGS;
   return (
-    1 |
+    F.on |
     (a.loop ? F.loop : 0) |
     (a.reverse ? F.reverse : 0) |
     (a.pingPong ? F.pingPong : 0) |

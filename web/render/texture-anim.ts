@@ -2,18 +2,11 @@
  * Texture animation (SL's llSetTextureAnim) as SL viewers draw it (LLViewerTextureAnim::animateTextures, applied by
  * LLVOVolume::animateTextures): the frame at a time, and the face transform that frame gives.
  */
+import type { TextureAnimBlock } from '../../shared/lludp';
 import { TEXTURE_ANIM_FLAGS } from '../../shared/protocol';
 
-/** The animation's numbers as the TextureAnimation component holds them (SL's mode byte with ANIM_ON). */
-export interface TextureAnimParams {
-  mode: number;
-  face: number;
-  sizeX: number;
-  sizeY: number;
-  start: number;
-  length: number;
-  rate: number;
-}
+/** The animation's numbers as the TextureAnimation component holds them: SL's block (mode byte with ANIM_ON). */
+export type TextureAnimParams = TextureAnimBlock;
 
 /** What the animation sets at a moment; a field left out keeps the face's own value. */
 export interface TextureAnimFrame {
@@ -22,8 +15,6 @@ export interface TextureAnimFrame {
   rotation?: number;
 }
 
-const ANIM_ON = 0x01;
-
 /**
  * The animation's effect `seconds` after it started. A flipbook (sizeX and sizeY set) shows one cell of the grid,
  * its repeats 1/sizeX by 1/sizeY and its offset the cell's; a smooth one without a grid scrolls u by the frame count;
@@ -31,7 +22,7 @@ const ANIM_ON = 0x01;
  * frame holds; PING_PONG runs back again; REVERSE counts down; without SMOOTH frames step whole.
  */
 export function textureAnimFrame(a: TextureAnimParams, seconds: number): TextureAnimFrame {
-  if ((a.mode & ANIM_ON) === 0) return {};
+  if ((a.mode & TEXTURE_ANIM_FLAGS.on) === 0) return {};
   const F = TEXTURE_ANIM_FLAGS;
   const smooth = (a.mode & F.smooth) !== 0;
   const frames = a.length !== 0 ? a.length : Math.max(1, a.sizeX * a.sizeY);

@@ -1,13 +1,14 @@
 /** The TextureAnim block decoder (llSetTextureAnim's 16 bytes): known blocks, round trips, and any bytes. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeTextureAnim, encodeTextureAnim, LludpError, TEXTURE_ANIM_BYTES, TextureAnimMode } from '../../../../shared/lludp';
+import { decodeTextureAnim, encodeTextureAnim, LludpError, TEXTURE_ANIM_BYTES } from '../../../../shared/lludp';
+import { TEXTURE_ANIM_FLAGS } from '../../../../shared/protocol';
 
 describe('lludp TextureAnim', () => {
   it('reads a flipbook block as llSetTextureAnim(ANIM_ON | LOOP, ALL_SIDES, 4, 2, 0, 8, 10) makes it', () => {
     const bytes = new Uint8Array(TEXTURE_ANIM_BYTES);
     const view = new DataView(bytes.buffer);
-    view.setUint8(0, TextureAnimMode.on | TextureAnimMode.loop);
+    view.setUint8(0, TEXTURE_ANIM_FLAGS.on | TEXTURE_ANIM_FLAGS.loop);
     view.setInt8(1, -1);
     view.setUint8(2, 4);
     view.setUint8(3, 2);

@@ -23,6 +23,7 @@ import {
   type ServerMessage,
   SHAPE_PRESETS,
 } from '../../../../shared/protocol';
+import { arbTextureAnimNumbers, textureAnim } from '../../../support/texture-anims';
 
 const bounds: Bounds = { min: [0, 0, -16], max: [256, 256, 240] };
 
@@ -352,25 +353,12 @@ describe('storm protocol codec: server messages', () => {
   });
 
   it('round-trips a texture animation and its removal', () => {
-    const textureAnim = {
-      loop: true,
-      reverse: false,
-      pingPong: false,
-      smooth: true,
-      rotate: false,
-      scale: false,
-      face: 2,
-      sizeX: 4,
-      sizeY: 2,
-      start: 0,
-      length: 8,
-      rate: 0.25,
-    };
+    const anim = textureAnim({ face: 2, sizeX: 4, sizeY: 2, length: 8 });
     const back = decodeServerMessage(
-      encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 9, textureAnim }] }),
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 9, textureAnim: anim }] }),
     );
     if (back.type !== 'delta') throw new Error('expected delta');
-    expect(back.entities[0]).toEqual({ id: 9, textureAnim });
+    expect(back.entities[0]).toEqual({ id: 9, textureAnim: anim });
     const off = decodeServerMessage(
       encodeServerMessage({ type: 'delta', baseline: 0, tick: 2, entities: [{ id: 9, textureAnim: null }] }),
     );
@@ -387,20 +375,7 @@ describe('storm protocol codec: server messages', () => {
         entities: [
           {
             id: 1,
-            textureAnim: {
-              loop: true,
-              reverse: false,
-              pingPong: false,
-              smooth: false,
-              rotate: false,
-              scale: false,
-              face: -1,
-              sizeX: 1,
-              sizeY: 1,
-              start: 0,
-              length: 1,
-              rate: 1,
-            },
+            textureAnim: textureAnim({ smooth: false, rate: 1 }),
           },
         ],
       });
@@ -774,12 +749,7 @@ describe('storm protocol codec: properties', () => {
             smooth: fc.boolean(),
             rotate: fc.boolean(),
             scale: fc.boolean(),
-            face: fc.integer({ min: -1, max: 31 }),
-            sizeX: fc.nat(255),
-            sizeY: fc.nat(255),
-            start: fc.float({ min: -1e6, max: 1e6, noNaN: true }),
-            length: fc.float({ min: -1e6, max: 1e6, noNaN: true }),
-            rate: fc.float({ min: -1e6, max: 1e6, noNaN: true }),
+            ...arbTextureAnimNumbers,
           }),
         ),
         sculpt: fc.option(

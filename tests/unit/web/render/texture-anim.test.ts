@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { animatesFace, type TextureAnimParams, textureAnimFrame } from '../../../../web/render/texture-anim';
+import { arbTextureAnimNumbers } from '../../../support/texture-anims';
 
 const ON = 0x01;
 const LOOP = 0x02;
@@ -81,12 +82,7 @@ describe('texture animation frames', () => {
       fc.property(
         fc.record({
           mode: fc.nat(127),
-          face: fc.integer({ min: -1, max: 31 }),
-          sizeX: fc.nat(255),
-          sizeY: fc.nat(255),
-          start: fc.float({ min: -1e6, max: 1e6, noNaN: true }),
-          length: fc.float({ min: -1e6, max: 1e6, noNaN: true }),
-          rate: fc.float({ min: -1e6, max: 1e6, noNaN: true }),
+          ...arbTextureAnimNumbers,
         }),
         fc.double({ min: 0, max: 1e5, noNaN: true }),
         (a, t) => {

@@ -5,6 +5,7 @@ import { Sculpt, Surface, TextureAnimation } from '../../../../web/scene/compone
 import { MATERIAL_FIELD, MATERIAL_FLAGS, MaterialTableReader } from '../../../../web/scene/material-table';
 import { Entities, Materials } from '../../../../web/world/keys';
 import { testEntity, testWelcome } from '../../../support/entities';
+import { textureAnim } from '../../../support/texture-anims';
 import { worldHarness } from '../../../support/world-harness';
 
 const CHECKER = 'ada1326f-d5c7-414a-b86b-521f4d63498e';
@@ -105,20 +106,7 @@ describe('world App: materials, sculpts and hover text', () => {
 
   it('gives an animated prim the TextureAnimation component (SL mode byte), changes it and takes it away when it stops', () => {
     const h = harness();
-    const scroll = {
-      loop: true,
-      reverse: false,
-      pingPong: false,
-      smooth: true,
-      rotate: false,
-      scale: false,
-      face: -1,
-      sizeX: 1,
-      sizeY: 1,
-      start: 0,
-      length: 1,
-      rate: 0.25,
-    };
+    const scroll = textureAnim();
     h.send({ type: 'delta', baseline: 1, tick: 2, entities: [testEntity(50, { textureAnim: scroll })] });
     const w = h.world.app.world;
     expect(w.get(h.ecs(50), TextureAnimation)).toEqual({
