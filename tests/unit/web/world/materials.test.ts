@@ -109,15 +109,9 @@ describe('world App: materials, sculpts and hover text', () => {
     const scroll = textureAnim();
     h.send({ type: 'delta', baseline: 1, tick: 2, entities: [testEntity(50, { textureAnim: scroll })] });
     const w = h.world.app.world;
-    expect(w.get(h.ecs(50), TextureAnimation)).toEqual({
-      mode: 0x13,
-      face: -1,
-      sizeX: 1,
-      sizeY: 1,
-      start: 0,
-      length: 1,
-      rate: 0.25,
-    });
+    // The component holds SL's mode byte (ON | LOOP | SMOOTH) and the animation's numbers as they are.
+    const { face, sizeX, sizeY, start, length, rate } = scroll;
+    expect(w.get(h.ecs(50), TextureAnimation)).toEqual({ mode: 0x13, face, sizeX, sizeY, start, length, rate });
     h.send({ type: 'delta', baseline: 2, tick: 3, entities: [{ id: 50, textureAnim: { ...scroll, rotate: true, face: 2 } }] });
     expect(w.get(h.ecs(50), TextureAnimation)).toMatchObject({ mode: 0x33, face: 2 });
     h.send({ type: 'delta', baseline: 3, tick: 4, entities: [{ id: 50, textureAnim: null }] });
