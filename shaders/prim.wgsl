@@ -1,5 +1,5 @@
-// prim.wgsl: instanced prims and avatars with per-face colours and materials (SL texture transform, fullbright,
-// glow, alpha modes), sun + ambient light and distance fog.
+// prim.wgsl: instanced prims and avatars with per-face colours and materials (SL texture transform, planar TexGen,
+// fullbright, glow, alpha modes), sun + ambient light and distance fog.
 // Bindings: group(0) binding(0) frame: Frame (uniform);
 //           group(0) binding(1) instances: array<Instance> (storage, read);
 //           group(0) binding(2) faces: array<Face> (storage, read);
@@ -42,6 +42,21 @@ fn rotate(q: vec4f, v: vec3f) -> vec3f {
 }
 
 const SEE_THROUGH: u32 = 8u;
+const PLANAR: u32 = 16u;
+
+// SL's planar TexGen (LLFace planarProjection): the position in metres (`p`, the unit mesh scaled by the prim's
+// size) projected on the face's plane, picked by its object-space normal `n`: u = 1 + 2(B.p) - 0.5,
+// v = -(2(T.p) - 0.5), with B from the normal's dominant axis and T = B x n.
+fn planarUv(n: vec3f, p: vec3f) -> vec2f {
+  var b = vec3f(1.0, 0.0, 0.0);
+  if (abs(n.x) >= 0.5) {
+    b = vec3f(0.0, select(1.0, -1.0, n.x < 0.0), 0.0);
+  } else if (n.y > 0.0) {
+    b = vec3f(-1.0, 0.0, 0.0);
+  }
+  let t = cross(b, n);
+  return vec2f(1.0 + (dot(b, p) * 2.0 - 0.5), -(dot(t, p) * 2.0 - 0.5));
+}
 
 @vertex
 fn vs_opaque(in: PrimIn, @builtin(instance_index) slot: u32) -> PrimOut {
@@ -65,7 +80,11 @@ fn primVertex(in: PrimIn, slot: u32, blendPass: bool) -> PrimOut {
   // SL's texture transform: about the centre, rotate, scale by the repeats, then offset.
   let c = cos(face.rotation);
   let s = sin(face.rotation);
-  let centred = in.uv - vec2f(0.5);
+  var uv = in.uv;
+  if ((face.flags & PLANAR) != 0u) {
+    uv = planarUv(in.normal, in.position * inst.scale);
+  }
+  let centred = uv - vec2f(0.5);
   let turned = vec2f(centred.x * c + centred.y * s, -centred.x * s + centred.y * c);
   let st = turned * face.uvTransform.xy + face.uvTransform.zw + vec2f(0.5);
   // Images are stored top row first; SL's v runs up.

@@ -5,18 +5,29 @@
  */
 
 import { primFaceCount } from '../../shared/geometry/prim-faces';
-import { LludpError, type MessageOf, type TextureEntry, type TextureFace, textureFace } from '../../shared/lludp';
+import {
+  decodeTextureAnim,
+  LludpError,
+  type MessageOf,
+  type TextureEntry,
+  type TextureFace,
+  textureFace,
+} from '../../shared/lludp';
 import {
   type EntitySculpt,
   type FaceMaterial,
   type HoverText,
   MAX_FACES,
   MAX_HOVER_TEXT_BYTES,
+  MAX_TEXTURE_ANIM_VALUE,
   MAX_TEXTURE_REPEATS,
   NO_TEXTURE,
   type PrimShape,
   type RegionInfo,
   sculptFromByte,
+  TEXTURE_ANIM_FLAGS,
+  type TextureAnim,
+  textureAnimFlags,
   utf8Length,
 } from '../../shared/protocol';
 
@@ -30,6 +41,9 @@ const MAX_EXTRA_PARAMS = 16;
 const TE_BUMP = 0x1f;
 const TE_FULLBRIGHT = 0x20;
 const TE_SHINY_SHIFT = 6;
+/** TE `media` byte: media flag (bit 0), TexGen mode (bits 1-2: 0 default, 1 planar, 2 spherical, 3 cylindrical). */
+const TE_TEXGEN_MASK = 0x06;
+const TE_TEXGEN_PLANAR = 0x02;
 
 /** One ExtraParams entry (type and its raw bytes). */
 export interface ExtraParamBlock {
@@ -113,7 +127,35 @@ export function faceMaterialOf(f: TextureFace): FaceMaterial {
     alphaCutoff: 0,
     shiny: (f.material >> TE_SHINY_SHIFT) & 3,
     bump: f.material & TE_BUMP,
+    // SL viewers draw only planar specially; spherical and cylindrical fall back to the default UVs.
+    texgen: (f.media & TE_TEXGEN_MASK) === TE_TEXGEN_PLANAR ? 'planar' : 'default',
   };
+}
+
+/**
+ * An object's texture animation from its TextureAnim bytes: the animation when ANIM_ON is set, else null (empty
+ * bytes or the mode off). Values are clamped to the protocol's limits; a face past MAX_FACES becomes every face.
+ * Throws `lludp_bad_payload` for a block of the wrong size.
+ */
+export function textureAnimOf(bytes: Uint8Array | undefined): TextureAnim | null {
+  const block = bytes ? decodeTextureAnim(bytes) : null;
+  if (!block || (block.mode & TEXTURE_ANIM_FLAGS.on) === 0) return null;
+  const value = (v: number): number => finite(v, MAX_TEXTURE_ANIM_VALUE, 0);
+  return {
+    ...textureAnimFlags(block.mode),
+    face: block.face >= 0 && block.face < MAX_FACES ? block.face : -1,
+    sizeX: block.sizeX,
+    sizeY: block.sizeY,
+    start: value(block.start),
+    length: value(block.length),
+    rate: value(block.rate),
+  };
+}
+
+/** What an update says about an object's texture animation: as sculptChange (null: it had one and it stopped). */
+export function textureAnimChange(now: TextureAnim | null, had: TextureAnim | null | undefined): TextureAnim | null | undefined {
+  if (now) return now;
+  return had ? null : undefined;
 }
 
 function sameMaterial(a: FaceMaterial, b: FaceMaterial): boolean {
@@ -129,7 +171,8 @@ function sameMaterial(a: FaceMaterial, b: FaceMaterial): boolean {
     a.alphaMode === b.alphaMode &&
     a.alphaCutoff === b.alphaCutoff &&
     a.shiny === b.shiny &&
-    a.bump === b.bump
+    a.bump === b.bump &&
+    a.texgen === b.texgen
   );
 }
 

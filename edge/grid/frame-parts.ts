@@ -19,7 +19,8 @@ export function estimateEntityBytes(e: EntityUpdate): number {
     (e.materials?.length ?? 0) * 44 +
     (e.text ? e.text.text.length * 3 + 8 : 0) +
     (e.sound ? 32 : 0) +
-    (e.sculpt ? 20 : 0)
+    (e.sculpt ? 20 : 0) +
+    (e.textureAnim ? 16 : 0)
   );
 }
 

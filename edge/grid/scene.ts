@@ -47,6 +47,8 @@ import {
   parseExtraParams,
   sculptChange,
   sculptFromExtraParams,
+  textureAnimChange,
+  textureAnimOf,
   textureEntryFaces,
 } from './appearance';
 import type { OwnerNames } from './owner-names';
@@ -239,7 +241,7 @@ export class GridScene {
       entity.owner = had.entity.owner;
     if (entity.owner) entity.owner = this.named(entity.owner);
     entity.uuid = uuid;
-    for (const key of ['sound', 'materials', 'sculpt', 'text', 'owner'] as const)
+    for (const key of ['sound', 'materials', 'sculpt', 'text', 'owner', 'textureAnim'] as const)
       if (entity[key] === undefined) delete entity[key];
     if (!same && entity.kind === 'prim') this.newPrims.push({ id: entity.id, uuid, child: entity.parent !== 0 });
     this.objects.set(entity.id, description === undefined ? { entity, uuid, crc } : { entity, uuid, crc, description });
@@ -268,8 +270,9 @@ export class GridScene {
     extraParams: readonly { type: number; data: Uint8Array }[],
     text: string,
     textColor: Uint8Array | undefined,
+    textureAnim: Uint8Array | undefined,
     had: SceneObject | undefined,
-  ): Pick<Entity, 'colors' | 'materials' | 'sculpt' | 'text'> {
+  ): Pick<Entity, 'colors' | 'materials' | 'sculpt' | 'text' | 'textureAnim'> {
     const entry = decodeTextureEntry(te);
     if (avatar) return { colors: faceColors(entry) };
     const sculpt: EntitySculpt | null = sculptFromExtraParams(extraParams);
@@ -280,6 +283,7 @@ export class GridScene {
       materials: faceMaterials(entry, faces),
       sculpt: sculptChange(sculpt, had?.entity.sculpt),
       text: hover,
+      textureAnim: textureAnimChange(textureAnimOf(textureAnim), had?.entity.textureAnim),
     };
   }
 
@@ -299,6 +303,7 @@ export class GridScene {
           parseExtraParams(d.ExtraParams),
           text,
           d.TextColor,
+          d.TextureAnim,
           this.previous(d.ID, d.FullID),
         );
         this.put(
@@ -343,6 +348,7 @@ export class GridScene {
           o.extraParams,
           text,
           o.textColor,
+          o.textureAnim ?? new Uint8Array(0),
           this.previous(o.localId, o.fullId),
         );
         this.put(

@@ -40,6 +40,12 @@ export {
   messageIdKey,
   parseTemplate,
 } from './parse-template';
+export {
+  decodeTextureAnim,
+  encodeTextureAnim,
+  TEXTURE_ANIM_BYTES,
+  type TextureAnimBlock,
+} from './texture-anim';
 export { decodeTextureEntry, type TextureEntry, type TextureFace, textureFace } from './texture-entry';
 export { decodeUtf8, encodeUtf8, fieldText, printableText, textField } from './utf8';
 export { fromHex, isUuid, NULL_UUID, toHex, uuidFromBytes, uuidToBytes } from './uuid';

@@ -31,9 +31,13 @@ import {
   ALPHA_MODES,
   type FaceMaterial,
   MAX_HOVER_TEXT_BYTES,
+  MAX_TEXTURE_ANIM_VALUE,
   MAX_TEXTURE_REPEATS,
   sculptFromByte,
   sculptTypeByte,
+  type TextureAnim,
+  textureAnimFlags,
+  textureAnimModeByte,
 } from './material';
 import { ClientMessage, DEFAULT_BOUNDS, mapRequestProblem, ServerMessage, TRAVEL_KINDS } from './messages';
 import { PRIM_SHAPE_FIELDS } from './prim-shape';
@@ -114,6 +118,11 @@ export const FIELD = {
    * at least one). Older decoders refuse the unknown bit, so it is sent only by sides that speak it.
    */
   owner: 524288,
+  /**
+   * Optional, extended: a texture animation (SL's 16-byte TextureAnim block: u8 mode with ANIM_ON, i8 face, u8 sizeX,
+   * u8 sizeY, f32 start, length, rate; a lone u8 0 means removed). Older decoders refuse the bit, as for `owner`.
+   */
+  textureAnim: 1048576,
 } as const;
 /** Every required field: how an entity travels in a snapshot or when it is new to the receiver (plus `uuid` where known). */
 export const FIELD_ALL = 1023;
@@ -129,7 +138,8 @@ const FIELD_KNOWN =
   FIELD.text |
   FIELD.model |
   FIELD.region |
-  FIELD.owner;
+  FIELD.owner |
+  FIELD.textureAnim;
 
 const MIN_SCALE = 0.001;
 const MAX_SCALE = 65536;
@@ -187,7 +197,8 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     has(e.text, FIELD.text) |
     has(e.model, FIELD.model) |
     has(e.region, FIELD.region) |
-    has(e.owner, FIELD.owner);
+    has(e.owner, FIELD.owner) |
+    has(e.textureAnim, FIELD.textureAnim);
   const high = Math.floor(mask / 65536);
   w.u32(e.id);
   w.u16((mask & 0xffff) | (high > 0 ? FIELD.extended : 0));
@@ -260,13 +271,51 @@ function writeEntity(w: ByteWriter, e: EntityUpdate, bounds: Bounds): void {
     if (uuid !== undefined) writeUuid(w, uuid, 'an owner uuid');
     if (hasName) w.string(name, MAX_NAME_BYTES, 'an owner name');
   }
+  if (e.textureAnim !== undefined) writeTextureAnim(w, e.textureAnim);
+}
+
+/** A texture animation: SL's block (mode with ANIM_ON first), or a lone 0 for "removed". */
+function writeTextureAnim(w: ByteWriter, a: TextureAnim | null): void {
+  if (a === null) {
+    w.u8(0);
+    return;
+  }
+  w.u8(textureAnimModeByte(a));
+  w.i8(Math.max(-1, Math.min(MAX_FACES - 1, Math.trunc(a.face))));
+  w.u8(a.sizeX & 0xff);
+  w.u8(a.sizeY & 0xff);
+  w.f32(FINITE(a.start, MAX_TEXTURE_ANIM_VALUE));
+  w.f32(FINITE(a.length, MAX_TEXTURE_ANIM_VALUE));
+  w.f32(FINITE(a.rate, MAX_TEXTURE_ANIM_VALUE));
+}
+
+function readTextureAnim(r: ByteReader): Record<string, unknown> | null {
+  const mode = r.u8();
+  if (mode === 0) return null;
+  if ((mode & 1) === 0 || mode & 0x80)
+    throw new ProtocolError('protocol_invalid', `texture animation mode 0x${mode.toString(16)} is not on or has unknown bits`);
+  return {
+    ...textureAnimFlags(mode),
+    face: r.i8(),
+    sizeX: r.u8(),
+    sizeY: r.u8(),
+    start: r.f32(),
+    length: r.f32(),
+    rate: r.f32(),
+  };
 }
 
 /** Bytes of one encoded face material. */
 export const MATERIAL_BYTES = 16 + 4 * 4 + 4 + 1 + 1 + 1 + 1;
 const FINITE = (v: number, limit: number): number => (Number.isFinite(v) ? Math.min(limit, Math.max(-limit, v)) : 0);
 
-/** texture, repeats f32×2, offset f32×2, rotation f32, glow u8 (/255), flags u8 (fullbright, alpha mode, shiny), bump u8, cutoff u8 (/255). */
+/** A face material's flags bit for planar TexGen (older decoders refuse it; it is sent only where a face is planar). */
+const MATERIAL_PLANAR = 0x20;
+
+/**
+ * texture, repeats f32×2, offset f32×2, rotation f32, glow u8 (/255), flags u8 (fullbright bit 0, alpha mode bits 1-2,
+ * shiny bits 3-4, planar TexGen bit 5), bump u8, cutoff u8 (/255).
+ */
 function writeMaterial(w: ByteWriter, m: FaceMaterial): void {
   writeUuid(w, m.texture, 'a face texture');
   w.f32(FINITE(m.repeats[0], MAX_TEXTURE_REPEATS));
@@ -275,7 +324,12 @@ function writeMaterial(w: ByteWriter, m: FaceMaterial): void {
   w.f32(FINITE(m.offset[1], 1));
   w.f32(FINITE(m.rotation, 2 * Math.PI));
   w.u8(Math.round(clampUnit(m.glow) * 255));
-  w.u8((m.fullbright ? 1 : 0) | (ALPHA_MODES.indexOf(m.alphaMode) << 1) | ((m.shiny & 3) << 3));
+  w.u8(
+    (m.fullbright ? 1 : 0) |
+      (ALPHA_MODES.indexOf(m.alphaMode) << 1) |
+      ((m.shiny & 3) << 3) |
+      (m.texgen === 'planar' ? MATERIAL_PLANAR : 0),
+  );
   w.u8(m.bump & 31);
   w.u8(Math.round(clampUnit(m.alphaCutoff) * 255));
 }
@@ -287,7 +341,7 @@ function readMaterial(r: ByteReader): Record<string, unknown> {
   const rotation = r.f32();
   const glow = r.u8() / 255;
   const flags = r.u8();
-  if (flags & 0xe0) throw new ProtocolError('protocol_invalid', `face material flags 0x${flags.toString(16)} have unknown bits`);
+  if (flags & 0xc0) throw new ProtocolError('protocol_invalid', `face material flags 0x${flags.toString(16)} have unknown bits`);
   const alphaMode = ALPHA_MODES[(flags >> 1) & 3];
   const bump = r.u8();
   const alphaCutoff = r.u8() / 255;
@@ -302,6 +356,7 @@ function readMaterial(r: ByteReader): Record<string, unknown> {
     alphaCutoff,
     shiny: (flags >> 3) & 3,
     bump,
+    texgen: flags & MATERIAL_PLANAR ? 'planar' : 'default',
   };
 }
 
@@ -408,6 +463,7 @@ function readEntity(r: ByteReader, bounds: Bounds): Record<string, unknown> {
     if (flags & 2) owner.name = r.string(MAX_NAME_BYTES, 'an owner name');
     out.owner = owner;
   }
+  if (mask & FIELD.textureAnim) out.textureAnim = readTextureAnim(r);
   return out;
 }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { utf8Length } from './byte-io';
 import { MAX_DESCRIPTION_BYTES, MAX_FACES, MAX_NAME_BYTES } from './limits';
-import { EntitySculpt, FaceMaterials, HoverText } from './material';
+import { EntitySculpt, FaceMaterials, HoverText, TextureAnim } from './material';
 import { PrimShape } from './prim-shape';
 import { EntitySound } from './sound';
 
@@ -155,6 +155,8 @@ export const Entity = z.object({
   region: uint(16).optional(),
   /** Its owner where the world says one (see EntityOwner); absent: not known. Protocol field bit `owner`. */
   owner: EntityOwner.optional(),
+  /** Its texture animation (llSetTextureAnim); null: none (a delta's way to say it stopped). Field bit `textureAnim`. */
+  textureAnim: TextureAnim.nullable().optional(),
 });
 export type Entity = z.infer<typeof Entity>;
 

@@ -76,6 +76,7 @@ export {
   faceMaterial,
   HoverText,
   MAX_HOVER_TEXT_BYTES,
+  MAX_TEXTURE_ANIM_VALUE,
   MAX_TEXTURE_REPEATS,
   NO_TEXTURE,
   RegionInfo,
@@ -84,6 +85,12 @@ export {
   type SculptTypeName,
   sculptFromByte,
   sculptTypeByte,
+  TEXGEN_MODES,
+  TEXTURE_ANIM_FLAGS,
+  type TexGen,
+  TextureAnim,
+  textureAnimFlags,
+  textureAnimModeByte,
 } from './material';
 export {
   Ack,

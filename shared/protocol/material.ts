@@ -26,6 +26,10 @@ export const ALPHA_MODES = ['blend', 'mask', 'none', 'emissive'] as const;
 export const AlphaMode = z.enum(ALPHA_MODES);
 export type AlphaMode = z.infer<typeof AlphaMode>;
 
+/** SL TexGen modes the viewer draws (spherical and cylindrical, never drawn by SL viewers, arrive as `default`). */
+export const TEXGEN_MODES = ['default', 'planar'] as const;
+export type TexGen = (typeof TEXGEN_MODES)[number];
+
 const finite = (limit: number) => z.number().min(-limit).max(limit);
 
 /** One face's material: its texture and how it lies on the face (colour stays in Entity.colors). */
@@ -48,6 +52,12 @@ export const FaceMaterial = z.object({
   /** SL shininess 0..3 and bump map 0..31: carried, not drawn yet. */
   shiny: z.number().int().min(0).max(3),
   bump: z.number().int().min(0).max(31),
+  /**
+   * How texture coordinates are made (SL's TexGen, TextureEntry media byte bits 1-2): `default` uses the shape's
+   * own UVs; `planar` projects the vertex position (in metres, scaled by the prim's size) onto the face's plane, so
+   * a stretched prim keeps its texture density (repeats are then per half metre, as SL viewers draw them).
+   */
+  texgen: z.enum(TEXGEN_MODES),
 });
 export type FaceMaterial = z.infer<typeof FaceMaterial>;
 
@@ -63,6 +73,7 @@ export const DEFAULT_FACE_MATERIAL: FaceMaterial = {
   alphaCutoff: 0,
   shiny: 0,
   bump: 0,
+  texgen: 'default',
 };
 
 /** Materials of an entity's faces: face i uses materials[i], or the last one when the list is shorter. */
@@ -137,3 +148,70 @@ export const RegionInfo = z.object({
   waterHeight: height.nullable(),
 });
 export type RegionInfo = z.infer<typeof RegionInfo>;
+
+/** Largest |start|, |length| and |rate| of a texture animation (llSetTextureAnim takes floats; beyond this is noise). */
+export const MAX_TEXTURE_ANIM_VALUE = 1e6;
+/** SL's texture animation mode bits (llSetTextureAnim: ANIM_ON, LOOP, REVERSE, PING_PONG, SMOOTH, ROTATE, SCALE). */
+export const TEXTURE_ANIM_FLAGS = {
+  on: 0x01,
+  loop: 0x02,
+  reverse: 0x04,
+  pingPong: 0x08,
+  smooth: 0x10,
+  rotate: 0x20,
+  scale: 0x40,
+} as const;
+
+/**
+ * A texture animation (SL ObjectUpdate.TextureAnim, set by llSetTextureAnim): a flipbook over a sizeX × sizeY frame
+ * grid, or with `smooth` a scroll; with `rotate` or `scale` the texture turns or grows instead. The viewer animates
+ * the UVs of `face` (-1: every face) each frame as SL viewers do (LLViewerTextureAnim). Its presence means ANIM_ON.
+ */
+export const TextureAnim = z.object({
+  loop: z.boolean(),
+  reverse: z.boolean(),
+  pingPong: z.boolean(),
+  smooth: z.boolean(),
+  rotate: z.boolean(),
+  scale: z.boolean(),
+  face: z
+    .number()
+    .int()
+    .min(-1)
+    .max(MAX_FACES - 1),
+  sizeX: z.number().int().min(0).max(255),
+  sizeY: z.number().int().min(0).max(255),
+  start: finite(MAX_TEXTURE_ANIM_VALUE),
+  length: finite(MAX_TEXTURE_ANIM_VALUE),
+  rate: finite(MAX_TEXTURE_ANIM_VALUE),
+});
+export type TextureAnim = z.infer<typeof TextureAnim>;
+
+/** SL's mode byte of an animation (ANIM_ON always set). */
+export function textureAnimModeByte(a: TextureAnim): number {
+  const F = TEXTURE_ANIM_FLAGS;
+  return (
+    F.on |
+    (a.loop ? F.loop : 0) |
+    (a.reverse ? F.reverse : 0) |
+    (a.pingPong ? F.pingPong : 0) |
+    (a.smooth ? F.smooth : 0) |
+    (a.rotate ? F.rotate : 0) |
+    (a.scale ? F.scale : 0)
+  );
+}
+
+/** The flags of SL's mode byte (the caller checks ANIM_ON and unknown bits). */
+export function textureAnimFlags(
+  mode: number,
+): Pick<TextureAnim, 'loop' | 'reverse' | 'pingPong' | 'smooth' | 'rotate' | 'scale'> {
+  const F = TEXTURE_ANIM_FLAGS;
+  return {
+    loop: (mode & F.loop) !== 0,
+    reverse: (mode & F.reverse) !== 0,
+    pingPong: (mode & F.pingPong) !== 0,
+    smooth: (mode & F.smooth) !== 0,
+    rotate: (mode & F.rotate) !== 0,
+    scale: (mode & F.scale) !== 0,
+  };
+}

@@ -6,6 +6,7 @@
 import { generatePrimLods } from '../../shared/geometry/prim-mesh';
 import { primParams } from '../../shared/geometry/prim-params';
 import { createInstanceBatch, type FaceLook, PLAIN_FACE, pushInstance } from '../../web/render/instance-batch';
+import { type TextureAnimParams, textureAnimFrame } from '../../web/render/texture-anim';
 import { layerMips } from '../../web/render/texture-layers';
 import { createWorldRenderer, DEFAULT_ENVIRONMENT } from '../../web/render/world-renderer';
 
@@ -28,6 +29,14 @@ export interface TexturedFrame {
   columnChanges: number;
   /** The picture's centre pixel. */
   centre: [number, number, number, number];
+  /** Along the middle row (20 % to 80 %): 1 whitish, 0 reddish, -1 neither. */
+  row: number[];
+}
+
+/** A texture animation to show at a moment: the face's look is what textureAnimFrame gives then (as the extractor does). */
+export interface AnimatedAt {
+  anim: TextureAnimParams;
+  seconds: number;
 }
 
 /** Counts runs along a line of pixels: a change is a step from reddish to whitish or back. */
@@ -43,10 +52,18 @@ function changes(px: (i: number) => [number, number, number, number], n: number)
   return count;
 }
 
-/** Draws the box with the given look on every face (colour `color`), fullbright, and reads the picture back. */
+/** 1 whitish, 0 reddish, -1 neither. */
+const kindOf = (g: number): number => (g > 160 ? 1 : g < 90 ? 0 : -1);
+
+/**
+ * Draws the box (size `scale`, its -y face 1 m in front of the origin) with the given look on every face (colour
+ * `color`), fullbright, optionally with a texture animation at a moment, and reads the picture back.
+ */
 export async function texturedFrame(
   look: Partial<FaceLook>,
   color: [number, number, number, number] = [1, 1, 1, 1],
+  scale: [number, number, number] = [2, 2, 2],
+  animated: AnimatedAt | null = null,
 ): Promise<TexturedFrame> {
   if (!navigator.gpu) throw new Error('e2e: navigator.gpu is missing: this Chromium offers no WebGPU');
   const adapter = await navigator.gpu.requestAdapter();
@@ -65,13 +82,21 @@ export async function texturedFrame(
   renderer.textures.upload(layer, layerMips({ width: 64, height: 64, rgba: stripes() }).mips);
   renderer.setMeshes([generatePrimLods(primParams('box'))]);
   const batch = createInstanceBatch(1);
-  const faceLook: FaceLook = { ...PLAIN_FACE, fullbright: true, layer, ...look };
+  const own: FaceLook = { ...PLAIN_FACE, fullbright: true, layer, ...look };
+  const frame = animated ? textureAnimFrame(animated.anim, animated.seconds) : {};
+  const faceLook: FaceLook = {
+    ...own,
+    repeats: frame.repeats ?? own.repeats,
+    offset: frame.offset ?? own.offset,
+    rotation: frame.rotation ?? own.rotation,
+  };
   // The box's face 1 is its -y side: seen from -y, u runs along +x (to the right) and v up.
   pushInstance(batch, {
     mesh: 0,
-    position: [0, 0, 0],
+    // The -y face stays 1 m in front of the origin whatever the depth (scale y).
+    position: [0, scale[1] / 2 - 1, 0],
     rotation: [0, 0, 0, 1],
-    scale: [2, 2, 2],
+    scale,
     faceColors: [color],
     faceLooks: [faceLook],
   });
@@ -99,6 +124,7 @@ export async function texturedFrame(
     rowChanges: changes((i) => px(from + i, SIZE / 2), span),
     columnChanges: changes((i) => px(SIZE / 2, from + i), span),
     centre: px(SIZE / 2, SIZE / 2),
+    row: Array.from({ length: span }, (_, i) => kindOf(px(from + i, SIZE / 2)[1])),
   };
   renderer.destroy();
   device.destroy();

@@ -186,8 +186,9 @@ describe('visit --assets: the pure parts', () => {
       alphaCutoff: 0,
       shiny: 0,
       bump: 0,
+      texgen: 'default',
     });
-    const base = { prim: true, text: null, sound: null, sculpt: null } as const;
+    const base = { prim: true, text: null, sound: null, sculpt: null, textureAnim: null } as const;
     const prismLooks: RawLooks = {
       ...base,
       netId: 1,
@@ -239,6 +240,7 @@ describe('visit --assets: the pure parts', () => {
       rotation: 0.7854,
       fullbright: false,
       glow: 0,
+      texgen: 'default',
     });
     const s = looksReport(sphere, table, loaded);
     // A 64x64 map at the finest LOD: a 33x33 grid, its two poles each collapsed to one vertex... as SL builds it.
@@ -286,6 +288,8 @@ describe.skipIf(ART_LOGIN_URI === '')('visit --assets against the StormArt regio
         expect((f.rotation * 180) / Math.PI, at).toBeCloseTo(w.rotationDeg, 1);
         expect(f.glow, at).toBeCloseTo(w.glow, 2);
         expect(f.fullbright, at).toBe(w.fullbright);
+        // The StormArt content has no planar faces and no texture animations.
+        expect(f.texgen, at).toBe('default');
         faces += 1;
       }
       if (want.sculpt) expect(e?.sculpt, name).toMatchObject(want.sculpt);
@@ -293,6 +297,7 @@ describe.skipIf(ART_LOGIN_URI === '')('visit --assets against the StormArt regio
       if (want.sculpt && want.sculpt.type !== 'mesh') expect(e?.sculpt?.vertices, name).toBeGreaterThan(1000);
       if (want.sculpt?.type === 'mesh') expect(e?.mesh?.lods, name).toHaveLength(4);
       expect(e?.text ?? null, name).toEqual(want.text ?? null);
+      expect(e?.textureAnim ?? null, name).toBeNull();
     }
     expect(faces).toBe(63);
     // 14 OAR textures + 4 library textures, 3 meshes, 1 sound: all fetched and decoded.

@@ -21,6 +21,7 @@ import {
   Shape,
   Sound,
   Surface,
+  TextureAnimation,
   Transform,
   VIEWER_COMPONENTS,
 } from '../scene/components';
@@ -84,7 +85,15 @@ export function embedPlugin(options: EmbedPluginOptions): Plugin {
           // A host entity has no server id; NetId would make it look like one of the server's. Sound's asset
           // column indexes the sound plugin's own table, Surface and Sculpt the material table: a host cannot fill those.
           // Model names an edge-stored glTF model; host entities do not draw models (yet). Ghost is the Build panel's.
-          open: (def) => def !== NetId && def !== Sound && def !== Surface && def !== Sculpt && def !== Model && def !== Ghost,
+          // TextureAnimation moves textures, which a host entity has none of (no Surface).
+          open: (def) =>
+            def !== NetId &&
+            def !== Sound &&
+            def !== Surface &&
+            def !== Sculpt &&
+            def !== Model &&
+            def !== Ghost &&
+            def !== TextureAnimation,
         },
       });
       const commands = app.reader(Commands);

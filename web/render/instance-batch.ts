@@ -21,6 +21,8 @@ export interface FaceLook {
   alphaCutoff: number;
   /** The texture has texels below opaque (known once it is resident). */
   textureAlpha?: boolean;
+  /** Planar TexGen: UVs projected from the position on the face's plane (absent: the mesh's UVs). */
+  planar?: boolean;
 }
 
 /** An untextured, lit, alpha-blended face. */
@@ -114,7 +116,8 @@ function writeFace(batch: InstanceBatch, k: number, color: Rgba, look: FaceLook)
   batch.faceWords[o + F.flags] =
     (look.fullbright ? FACE_FLAGS.fullbright : 0) |
     ((look.alphaMode & 3) << FACE_FLAGS.alphaShift) |
-    (seeThrough ? FACE_FLAGS.seeThrough : 0);
+    (seeThrough ? FACE_FLAGS.seeThrough : 0) |
+    (look.planar === true ? FACE_FLAGS.planar : 0);
   return seeThrough;
 }
 

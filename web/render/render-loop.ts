@@ -213,13 +213,21 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   let worldStructure = 0;
   const pullWorld = (r: WorldRenderer, ex: WorldExtractor): void => {
     const change = ex.extract();
-    if (change === 'none' && worldStructure !== -1) return;
+    // Animated textures move their faces' UVs every frame (only the face records of animated prims are rewritten).
+    const animated = ex.animate(performance.now());
+    if (change === 'none' && worldStructure !== -1) {
+      if (animated) r.updateFaces(ex.batch);
+      return;
+    }
     if (ex.meshesChanged && ex.meshes.length > 0) {
       r.setMeshes(ex.meshes);
       ex.meshesChanged = false;
     }
     if (change === 'structure' || worldStructure === -1) r.setInstances(ex.batch);
-    else r.updateTransforms(ex.batch);
+    else {
+      r.updateTransforms(ex.batch);
+      if (animated) r.updateFaces(ex.batch);
+    }
     worldStructure = 0;
   };
 

@@ -52,10 +52,11 @@ export const FaceSchema = d
 export type Face = d.Infer<typeof FaceSchema>;
 
 /**
- * Bits of a face record's flags: fullbright, the alpha mode (2 bits from bit 1: blend, mask, none, emissive), and
- * see-through (drawn in the blend pass, not the opaque one).
+ * Bits of a face record's flags: fullbright, the alpha mode (2 bits from bit 1: blend, mask, none, emissive),
+ * see-through (drawn in the blend pass, not the opaque one) and planar TexGen (UVs from the position on the face's
+ * plane, scaled by the instance's size, as SL viewers' planarProjection).
  */
-export const FACE_FLAGS = { fullbright: 1, alphaShift: 1, seeThrough: 8 } as const;
+export const FACE_FLAGS = { fullbright: 1, alphaShift: 1, seeThrough: 8, planar: 16 } as const;
 
 /** The stride of one face record in 4-byte words, and each field's offset (from the schema). */
 export const FACE_FLOATS = d.sizeOf(FaceSchema) / 4;

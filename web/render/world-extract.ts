@@ -20,6 +20,7 @@ import {
   Shape,
   Surface,
   surfaceMaterial,
+  TextureAnimation,
   Transform,
 } from '../scene/components';
 import { MaterialTableReader } from '../scene/material-table';
@@ -31,7 +32,8 @@ import type { Vec3 } from './math';
 import { generateAvatarMesh } from './mesh/avatar-mesh';
 import type { ModelStream } from './model-stream';
 import type { ModelTextures } from './model-textures';
-import { INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
+import { FACE_FLOATS, FACE_OFFSETS, INSTANCE_FLOATS, INSTANCE_OFFSETS } from './schemas';
+import { animatesFace, type TextureAnimParams, textureAnimFrame } from './texture-anim';
 import type { TextureStream } from './texture-stream';
 
 /** Where the extractor gets textures and sculpt/mesh geometry (absent: faces untextured, sculpts as base prims). */
@@ -48,6 +50,15 @@ const R = INSTANCE_OFFSETS.rotation;
 export type ExtractChange = 'none' | 'transforms' | 'structure';
 
 const AVATAR_KEY = 'avatar';
+
+/** An instance whose texture animates: its face records and each face's own transform (what the animation leaves). */
+interface AnimatedInstance {
+  anim: TextureAnimParams;
+  /** When the animation started (ms, performance.now()): the first rebuild that saw it. */
+  since: number;
+  faceBase: number;
+  looks: FaceLook[];
+}
 /** Metres you move before the extractor asks for textures and geometry by distance again. */
 const REFRESH_METRES = 8;
 
@@ -71,6 +82,10 @@ export class WorldExtractor {
   private models: ModelStream | null = null;
   /** The models' base colour images (absent: models are drawn in their colours only). */
   private modelTextures: ModelTextures | null = null;
+  /** Instances with a texture animation, rewritten by animate(). */
+  private animated: AnimatedInstance[] = [];
+  /** When each animation was first seen (ECS slot + its numbers), so a rebuild does not restart it. */
+  private animStarts = new Map<string, number>();
 
   constructor(
     memory: WorldMemory,
@@ -169,6 +184,18 @@ export class WorldExtractor {
     const rgba = view.column(Faces, 'rgba');
     const surfaceCount = view.column(Surface, 'count');
     const surface = view.column(Surface, 'material');
+    const animId = view.component(TextureAnimation).id;
+    const animCols = {
+      mode: view.column(TextureAnimation, 'mode'),
+      face: view.column(TextureAnimation, 'face'),
+      sizeX: view.column(TextureAnimation, 'sizeX'),
+      sizeY: view.column(TextureAnimation, 'sizeY'),
+      start: view.column(TextureAnimation, 'start'),
+      length: view.column(TextureAnimation, 'length'),
+      rate: view.column(TextureAnimation, 'rate'),
+    };
+    const animated: AnimatedInstance[] = [];
+    const starts = new Map<string, number>();
     const sculptType = view.column(Sculpt, 'type');
     const sculptAsset = view.column(Sculpt, 'asset');
     const pos = view.column(Transform, 'position');
@@ -251,7 +278,8 @@ export class WorldExtractor {
         looks = [];
         for (let f = 0; f < m; f++) looks.push(this.look(surfaceMaterial(surface, i, f), priority));
       }
-      pushInstance(batch, {
+      const faceBase = batch.faceCount;
+      const k = pushInstance(batch, {
         mesh,
         position: [0, 0, 0],
         rotation: [0, 0, 0, 1],
@@ -259,11 +287,63 @@ export class WorldExtractor {
         faceColors: colors,
         ...(looks ? { faceLooks: looks } : {}),
       });
+      if (!avatar && !modelLooks && view.hasBit(i, animId)) {
+        const anim: TextureAnimParams = {
+          mode: animCols.mode[i] ?? 0,
+          face: animCols.face[i] ?? -1,
+          sizeX: animCols.sizeX[i] ?? 0,
+          sizeY: animCols.sizeY[i] ?? 0,
+          start: animCols.start[i] ?? 0,
+          length: animCols.length[i] ?? 0,
+          rate: animCols.rate[i] ?? 0,
+        };
+        const key = `${i}:${anim.mode}:${anim.face}:${anim.sizeX}:${anim.sizeY}:${anim.start}:${anim.length}:${anim.rate}`;
+        const since = this.animStarts.get(key) ?? performance.now();
+        starts.set(key, since);
+        const n = batch.words[k * INSTANCE_FLOATS + INSTANCE_OFFSETS.faceCount] ?? 1;
+        const own = looks && looks.length > 0 ? looks : [PLAIN_FACE];
+        animated.push({
+          anim,
+          since,
+          faceBase,
+          looks: Array.from({ length: n }, (_, f) => own[Math.min(f, own.length - 1)] ?? PLAIN_FACE),
+        });
+      }
       kept.push(i);
     }
     this.slots = Uint32Array.from(kept);
     this.batch = batch;
+    this.animated = animated;
+    this.animStarts = starts;
     this.copyTransforms();
+  }
+
+  /** Whether some drawn prim's texture animates (then animate() rewrites face records every frame). */
+  get animating(): boolean {
+    return this.animated.length > 0;
+  }
+
+  /**
+   * Moves animated textures to time `now` (ms, performance.now()): rewrites the repeats, offset and rotation of the
+   * animated faces in the batch's face records. Returns whether any record was written (upload the faces then).
+   */
+  animate(now: number): boolean {
+    const faces = this.batch.faces;
+    for (const a of this.animated) {
+      const frame = textureAnimFrame(a.anim, (now - a.since) / 1000);
+      a.looks.forEach((look, f) => {
+        if (!animatesFace(a.anim, f, a.looks.length)) return;
+        const o = (a.faceBase + f) * FACE_FLOATS;
+        const repeats = frame.repeats ?? look.repeats;
+        const offset = frame.offset ?? look.offset;
+        faces[o + FACE_OFFSETS.uvTransform] = repeats[0];
+        faces[o + FACE_OFFSETS.uvTransform + 1] = repeats[1];
+        faces[o + FACE_OFFSETS.uvTransform + 2] = offset[0];
+        faces[o + FACE_OFFSETS.uvTransform + 3] = offset[1];
+        faces[o + FACE_OFFSETS.rotation] = frame.rotation ?? look.rotation;
+      });
+    }
+    return this.animated.length > 0;
   }
 
   /** How material `index` is drawn now: its texture's layer when resident (else untextured for the moment). */
@@ -290,6 +370,7 @@ export class WorldExtractor {
       alphaMode: m.alphaMode,
       alphaCutoff: m.alphaCutoff,
       textureAlpha,
+      planar: m.planar,
     };
   }
 

@@ -128,6 +128,8 @@ export interface WorldRenderer {
   setInstances(batch: InstanceBatch): void;
   /** Re-uploads the records of the current batch after its transforms changed (same instances, same meshes). */
   updateTransforms(batch: InstanceBatch): void;
+  /** Re-uploads the face records of the current batch (animated textures changed them; same batch, same layout). */
+  updateFaces(batch: InstanceBatch): void;
   /** LOD bias from the adaptive budget: > 1 coarser, < 1 finer. */
   setLodBias(bias: number): void;
   /** Textures the terrain blends (null: its own colours). */
@@ -516,6 +518,13 @@ export function createWorldRenderer(
       }
       device.queue.writeBuffer(instanceBuffer, 0, uploadable(next.records.subarray(0, next.count * INSTANCE_FLOATS)));
       gpuCull?.writeInstances({ count: next.count, spheres: next.spheres, meshIds: next.meshIds });
+    },
+    updateFaces(next) {
+      if (next !== batch || !faceBuffer) {
+        this.setInstances(next);
+        return;
+      }
+      device.queue.writeBuffer(faceBuffer, 0, uploadable(next.faces.subarray(0, next.faceCount * FACE_FLOATS)));
     },
     setLodBias(bias) {
       lodBias = bias;

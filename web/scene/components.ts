@@ -99,6 +99,21 @@ export function modelHashAt(column: Uint8Array, slot: number): string {
   return s;
 }
 
+/**
+ * A texture animation (shared/protocol TextureAnim, SL's llSetTextureAnim): SL's mode byte (ANIM_ON 0x01, LOOP 0x02,
+ * REVERSE 0x04, PING_PONG 0x08, SMOOTH 0x10, ROTATE 0x20, SCALE 0x40), the face (-1: every face), the frame grid,
+ * start, length and rate. The renderer animates those faces' UVs every frame (web/render/texture-anim.ts).
+ */
+export const TextureAnimation = defineComponent('TextureAnimation', {
+  mode: 'u8',
+  face: 'i8',
+  sizeX: 'u8',
+  sizeY: 'u8',
+  start: 'f32',
+  length: 'f32',
+  rate: 'f32',
+});
+
 /** Every component, in the order that fixes component ids (owner and readers must agree). */
 export const VIEWER_COMPONENTS = [
   Transform,
@@ -115,4 +130,5 @@ export const VIEWER_COMPONENTS = [
   Sculpt,
   Model,
   Ghost,
+  TextureAnimation,
 ] as const;

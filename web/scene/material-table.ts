@@ -34,6 +34,8 @@ export const MATERIAL_FLAGS = {
   /** Two bits from bit 1: the index into ALPHA_MODES (blend, mask, none, emissive). */
   alphaShift: 1,
   alphaMask: 0b110,
+  /** Planar TexGen: UVs from the position on the face's plane (shared/protocol FaceMaterial.texgen). */
+  planar: 8,
 } as const;
 
 const HEADER_WORDS = 4;
@@ -50,6 +52,8 @@ export interface MaterialRecord {
   fullbright: boolean;
   /** The index into ALPHA_MODES (blend, mask, none, emissive). */
   alphaMode: number;
+  /** Planar TexGen (else the shape's own UVs). */
+  planar: boolean;
 }
 
 /** Bytes of the table's shared buffer. */
@@ -125,6 +129,7 @@ class TableViews {
       alphaCutoff: this.float(index, F.alphaCutoff),
       fullbright: (flags & MATERIAL_FLAGS.fullbright) !== 0,
       alphaMode: (flags & MATERIAL_FLAGS.alphaMask) >> MATERIAL_FLAGS.alphaShift,
+      planar: (flags & MATERIAL_FLAGS.planar) !== 0,
     };
   }
 }
@@ -184,7 +189,9 @@ export class MaterialTableWriter extends TableViews {
     this.floats[o + F.glow] = m.glow;
     this.floats[o + F.alphaCutoff] = m.alphaCutoff;
     this.words[o + F.flags] =
-      (m.fullbright ? MATERIAL_FLAGS.fullbright : 0) | (ALPHA_MODE_INDEX[m.alphaMode] << MATERIAL_FLAGS.alphaShift);
+      (m.fullbright ? MATERIAL_FLAGS.fullbright : 0) |
+      (ALPHA_MODE_INDEX[m.alphaMode] << MATERIAL_FLAGS.alphaShift) |
+      (m.texgen === 'planar' ? MATERIAL_FLAGS.planar : 0);
   }
 
   private full(what: string, capacity: number): number {
@@ -197,5 +204,5 @@ export class MaterialTableWriter extends TableViews {
 }
 
 function materialKey(m: FaceMaterial): string {
-  return `${m.texture}|${m.repeats[0]}|${m.repeats[1]}|${m.offset[0]}|${m.offset[1]}|${m.rotation}|${m.glow}|${m.fullbright ? 1 : 0}|${m.alphaMode}|${m.alphaCutoff}`;
+  return `${m.texture}|${m.repeats[0]}|${m.repeats[1]}|${m.offset[0]}|${m.offset[1]}|${m.rotation}|${m.glow}|${m.fullbright ? 1 : 0}|${m.alphaMode}|${m.alphaCutoff}|${m.texgen}`;
 }

@@ -18,12 +18,15 @@ import {
   type SculptTypeName,
   sculptFromByte,
   sculptTypeByte,
+  type TexGen,
+  type TextureAnim,
+  textureAnimFlags,
 } from '../../shared/protocol';
 import type { AssetKind, AssetStore } from '../assets/asset-store';
 import { decodeGltfModel } from '../assets/gltf-model';
 import { decodeJ2k } from '../assets/j2k';
 import type { EntityId, World } from '../engine';
-import { Faces, MAX_FACE_COLORS, Sculpt, Shape, Sound, Surface, surfaceMaterial } from '../scene/components';
+import { Faces, MAX_FACE_COLORS, Sculpt, Shape, Sound, Surface, surfaceMaterial, TextureAnimation } from '../scene/components';
 import type { MaterialTableReader } from '../scene/material-table';
 import { oggInfo } from './ogg';
 import { round } from './report';
@@ -43,6 +46,8 @@ export interface VisitFace {
   rotation: number;
   fullbright: boolean;
   glow: number;
+  /** SL TexGen: `planar` projects the position on the face's plane (repeats per half metre), else the shape's UVs. */
+  texgen: TexGen;
 }
 
 /** A sculpted prim: its type and map, and the finest LOD of the mesh the viewer builds from the map. */
@@ -104,6 +109,8 @@ export interface VisitLooks {
   sculpt: VisitSculpt | null;
   mesh: VisitMesh | null;
   text: HoverText | null;
+  /** Its texture animation (llSetTextureAnim), or null. */
+  textureAnim: TextureAnim | null;
 }
 
 /** What the ECS holds about one entity's appearance, read while the visit is still in the region. */
@@ -118,6 +125,7 @@ export interface RawLooks {
   sculpt: EntitySculpt | null;
   text: HoverText | null;
   sound: string | null;
+  textureAnim: TextureAnim | null;
 }
 
 /** Reads an entity's appearance from the App's columns. */
@@ -153,6 +161,19 @@ export function readLooks(
     const map = table.assetId(world.column(Sculpt, 'asset')[slot] ?? 0);
     if (map !== NO_TEXTURE) sculpt = sculptFromByte(type, map);
   }
+  let textureAnim: TextureAnim | null = null;
+  if (world.has(ecs, TextureAnimation)) {
+    const a = world.get(ecs, TextureAnimation);
+    textureAnim = {
+      ...textureAnimFlags(a.mode),
+      face: a.face,
+      sizeX: a.sizeX,
+      sizeY: a.sizeY,
+      start: a.start,
+      length: a.length,
+      rate: a.rate,
+    };
+  }
   let sound: string | null = null;
   if (sounds && world.has(ecs, Sound)) sound = sounds[world.column(Sound, 'asset')[slot] ?? -1] ?? null;
   return {
@@ -164,6 +185,7 @@ export function readLooks(
     sculpt,
     text: text && text.text !== '' ? text : null,
     sound,
+    textureAnim,
   };
 }
 
@@ -328,6 +350,7 @@ export function looksReport(raw: RawLooks, table: MaterialLookup, loaded: Loaded
       rotation: round(m.rotation),
       fullbright: m.fullbright,
       glow: round(m.glow, 3),
+      texgen: m.planar ? 'planar' : 'default',
     });
   }
   let sculpt: VisitSculpt | null = null;
@@ -351,5 +374,5 @@ export function looksReport(raw: RawLooks, table: MaterialLookup, loaded: Loaded
   }
   const mesh: VisitMesh | null =
     raw.sculpt?.type === 'mesh' ? { asset: raw.sculpt.map, lods: decodedMesh ? meshLods(decodedMesh) : null } : null;
-  return { faces, sculpt, mesh, text: raw.text };
+  return { faces, sculpt, mesh, text: raw.text, textureAnim: raw.textureAnim };
 }

@@ -4,7 +4,7 @@
  */
 
 import { shapeName } from '../../shared/geometry/prim-shape-name';
-import type { HoverText } from '../../shared/protocol';
+import type { HoverText, TextureAnim } from '../../shared/protocol';
 import type { TerrainField } from '../scene/heightfield';
 import type { VisitFace, VisitMesh, VisitSculpt } from './assets';
 
@@ -29,11 +29,12 @@ export interface VisitEntity {
   model?: string;
   /** OpenSim: the region it stands in (by its position; null outside every region shown). */
   region?: string | null;
-  /** With --assets (web/visit/assets.ts): every face, the sculpt or mesh, the hover text. */
+  /** With --assets (web/visit/assets.ts): every face, the sculpt or mesh, the hover text, the texture animation. */
   faces?: VisitFace[];
   sculpt?: VisitSculpt | null;
   mesh?: VisitMesh | null;
   text?: HoverText | null;
+  textureAnim?: TextureAnim | null;
 }
 
 /** The terrain as `visit` prints it. */

@@ -4,6 +4,7 @@
  * region (both the full ObjectUpdate path and the cached → ObjectUpdateCompressed path) and against the art
  * content as written in its OAR (fixtures/stormart.ts).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   faceMaterialOf,
@@ -13,6 +14,7 @@ import {
   parseExtraParams,
   regionInfoFromHandshake,
   sculptFromExtraParams,
+  textureAnimOf,
 } from '../../../edge/grid/appearance';
 import { estimateEntityBytes, frameParts } from '../../../edge/grid/frame-parts';
 import { GridScene } from '../../../edge/grid/scene';
@@ -20,6 +22,7 @@ import {
   decodePacket,
   decodeTextureEntry,
   encodePacket,
+  encodeTextureAnim,
   fieldText,
   isMessage,
   LludpError,
@@ -29,6 +32,7 @@ import {
   type Packet,
   textureFace,
 } from '../../../shared/lludp';
+import { decodeCompressedObject } from '../../../shared/lludp/compressed-object';
 import {
   decodeServerMessage,
   type Entity,
@@ -39,7 +43,10 @@ import {
   MAX_SERVER_FRAME_BYTES,
   type RegionInfo,
   SHAPE_PRESETS,
+  TextureAnim,
 } from '../../../shared/protocol';
+import { textureAnim } from '../../support/texture-anims';
+import { buildCompressed } from '../shared/lludp/compressed-builder';
 import { ART, ART_PRIMS, ART_REGION, artDatagrams, artFace, artMismatches } from './fixtures/stormart';
 
 const packets = artDatagrams.map((d) => decodePacket(d));
@@ -414,5 +421,104 @@ describe('grid frames: snapshots and deltas cut by size', () => {
         MAX_SERVER_FRAME_BYTES,
       );
     expect(frameParts([])).toEqual([[]]);
+  });
+});
+
+/** A TextureEntry of one default face (nil texture, white) with `media` as its media byte, and face 1 overriding it. */
+function teWithMedia(media: number, face1Media: number): Uint8Array {
+  const out: number[] = [];
+  const f32 = (v: number) => out.push(...new Uint8Array(Float32Array.of(v).buffer));
+  out.push(...new Uint8Array(16), 0); // texture
+  out.push(0, 0, 0, 0, 0); // colour (inverted: white, opaque)
+  f32(1);
+  out.push(0); // repeatU
+  f32(1);
+  out.push(0); // repeatV
+  out.push(0, 0, 0, 0, 0, 0, 0, 0, 0); // offsetU, offsetV, rotation: s16 each + end
+  out.push(0, 0); // material
+  out.push(media, 0x02, face1Media, 0); // media: default, then face 1 (bitfield 0b10)
+  out.push(0, 0); // glow
+  return Uint8Array.from(out);
+}
+
+describe('grid appearance: planar TexGen and texture animation', () => {
+  it('the TE media byte bits 1-2 give texgen: 1 planar; 0, 2 and 3 the default UVs (the media flag is ignored)', () => {
+    const entry = decodeTextureEntry(teWithMedia(0x01, 0x03));
+    expect(faceMaterials(entry, 2).map((m) => m.texgen)).toEqual(['default', 'planar']);
+    for (const [media, texgen] of [
+      [0x00, 'default'],
+      [0x02, 'planar'],
+      [0x04, 'default'],
+      [0x06, 'default'],
+    ] as const)
+      expect(faceMaterialOf({ ...textureFace(entry, 0), media }).texgen).toBe(texgen);
+  });
+
+  it('a prim with a planar face and a texture animation arrives with both, over the full and the compressed path, and is sent stopped when the animation ends', () => {
+    const panel = artBlock('tex-wide-panel');
+    const block = { mode: 0x01 | 0x02 | 0x10, face: 1, sizeX: 0, sizeY: 0, start: 0, length: 1, rate: 0.25 };
+    const scene = new GridScene();
+    scene.applyObjectUpdate(update([{ ...panel, TextureEntry: teWithMedia(0, 0x02), TextureAnim: encodeTextureAnim(block) }]));
+    const e = scene.objects.get(panel.ID)?.entity;
+    expect(e?.materials?.map((m) => m.texgen)).toEqual(['default', 'planar', 'default']);
+    expect(e?.textureAnim).toEqual(textureAnim({ face: 1, sizeX: 0, sizeY: 0 }));
+    // Through the Storm codec as the session sends it.
+    const back = decodeServerMessage(encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [e as Entity] }));
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[0]?.textureAnim).toEqual(e?.textureAnim);
+    expect(back.entities[0]?.materials?.[1]?.texgen).toBe('planar');
+    scene.takeChanges();
+    scene.applyObjectUpdate(update([{ ...panel, TextureAnim: new Uint8Array(0) }]));
+    expect(scene.takeChanges().updates.find((u) => u.id === panel.ID)?.textureAnim).toBeNull();
+
+    // The compressed path (flag 0x40, u32 length, the block): the recorded compressed update of the same prim, varied.
+    let recorded: MessageOf<'ObjectUpdateCompressed'>['blocks'] | undefined;
+    let index = -1;
+    for (const m of named('ObjectUpdateCompressed'))
+      m.blocks.ObjectData.forEach((d, i) => {
+        if (decodeCompressedObject(d.Data).fullId === panel.FullID) {
+          recorded = m.blocks;
+          index = i;
+        }
+      });
+    const original = recorded?.ObjectData[index];
+    if (!recorded || !original) throw new Error('no compressed update of tex-wide-panel');
+    const o = decodeCompressedObject(original.Data);
+    const data = buildCompressed({
+      ...o,
+      textureEntry: teWithMedia(0x02, 0x02),
+      textureAnim: encodeTextureAnim({ ...block, mode: 0x01 | 0x20 | 0x10 | 0x02, face: -1 }),
+    });
+    const c = new GridScene();
+    c.applyCompressed({ ...recorded, ObjectData: [{ ...original, Data: data }] });
+    const ce = c.objects.get(o.localId)?.entity;
+    expect(ce?.materials).toEqual([expect.objectContaining({ texgen: 'planar' })]);
+    expect(ce?.textureAnim).toMatchObject({ rotate: true, smooth: true, loop: true, face: -1, rate: 0.25 });
+  });
+
+  it('a TextureAnim block of the wrong size skips that object (counted), not the message', () => {
+    const panel = artBlock('tex-wide-panel');
+    const emitter = artBlock('sound-emitter');
+    const scene = new GridScene();
+    const before = scene.badPayloads;
+    scene.applyObjectUpdate(update([{ ...panel, TextureAnim: new Uint8Array(7) }, emitter]));
+    expect(scene.badPayloads).toBe(before + 1);
+    expect(scene.objects.has(emitter.ID)).toBe(true);
+    expect(scene.objects.has(panel.ID)).toBe(false);
+  });
+
+  it('any TextureAnim bytes give an animation within the protocol schema, null, or a LludpError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), fc.boolean(), (bytes, on) => {
+        const b = bytes.length === 16 ? Uint8Array.from(bytes, (v, i) => (i === 0 ? (on ? v | 1 : v & ~1) : v)) : bytes;
+        try {
+          const a = textureAnimOf(b);
+          if (a !== null) expect(TextureAnim.safeParse(a).success).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(LludpError);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -13,6 +13,8 @@ import {
   PRIM_SHAPE_KEYS,
   type ServerMessage,
   sculptTypeByte,
+  type TextureAnim,
+  textureAnimModeByte,
 } from '../../../shared/protocol';
 import { type App, defineResource, type EntityId, NO_ENTITY, type Plugin, type World } from '../../engine';
 import { type ConnectionOptions, createStormConnection, type StormConnection } from '../../net/storm-connection';
@@ -29,6 +31,7 @@ import {
   Shape,
   Surface,
   setSurfaceMaterial,
+  TextureAnimation,
   Transform,
 } from '../../scene/components';
 import { createMaterialBuffer, MaterialTableWriter } from '../../scene/material-table';
@@ -213,6 +216,7 @@ function fullEntity(u: EntityUpdate): Entity | null {
     ...(u.model ? { model: u.model } : {}),
     ...(u.region !== undefined ? { region: u.region } : {}),
     ...(u.owner ? { owner: u.owner } : {}),
+    ...(u.textureAnim ? { textureAnim: u.textureAnim } : {}),
   };
 }
 
@@ -439,6 +443,7 @@ export class SceneApplier {
     if (u.materials && !avatar && this.writeMaterials(known, u.materials)) this.structural = true;
     if (u.sculpt !== undefined && !avatar && this.writeSculpt(known, u.sculpt)) this.structural = true;
     if (u.model !== undefined && !avatar && this.writeModel(known, u.model)) this.structural = true;
+    if (u.textureAnim !== undefined && !avatar && this.writeTextureAnim(known, u.textureAnim)) this.structural = true;
     if (u.text !== undefined) this.writeText(u.id, u.text);
     // The sound plugin owns the Sound component; it learns of changes by event.
     if (u.sound) this.app.send(SoundChanged, { id: u.id, sound: u.sound });
@@ -488,6 +493,7 @@ export class SceneApplier {
       if (e.materials) this.writeMaterials(ecs, e.materials);
       if (e.sculpt) this.writeSculpt(ecs, e.sculpt);
       if (e.model) this.writeModel(ecs, e.model);
+      if (e.textureAnim) this.writeTextureAnim(ecs, e.textureAnim);
     }
     this.writeColors(i, e.colors);
     if (e.text) this.writeText(e.id, e.text);
@@ -624,6 +630,33 @@ export class SceneApplier {
     return true;
   }
 
+  /** Writes (or removes, for null) a prim's texture animation; returns whether it changed. */
+  private writeTextureAnim(ecs: EntityId, anim: TextureAnim | null): boolean {
+    const world = this.app.world;
+    if (anim === null) {
+      if (!world.has(ecs, TextureAnimation)) return false;
+      world.remove(ecs, TextureAnimation);
+      return true;
+    }
+    const value = {
+      mode: textureAnimModeByte(anim),
+      face: anim.face,
+      sizeX: anim.sizeX,
+      sizeY: anim.sizeY,
+      start: Math.fround(anim.start),
+      length: Math.fround(anim.length),
+      rate: Math.fround(anim.rate),
+    };
+    if (!world.has(ecs, TextureAnimation)) {
+      world.add(ecs, TextureAnimation, value);
+      return true;
+    }
+    const was = world.get(ecs, TextureAnimation);
+    if ((Object.keys(value) as (keyof typeof value)[]).every((k) => was[k] === value[k])) return false;
+    world.set(ecs, TextureAnimation, value);
+    return true;
+  }
+
   private writeText(netId: number, text: HoverText): void {
     if (text.text.trim() === '') this.index.texts.delete(netId);
     else this.index.texts.set(netId, text);
@@ -678,7 +711,7 @@ export function netPlugin(create?: (options: ConnectionOptions) => StormConnecti
         name: 'net-apply',
         phase: 'update',
         exclusive: true,
-        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent, Surface, Sculpt, Model],
+        writes: [Transform, Motion, Shape, Faces, NetId, Avatar, LocalPose, Parent, Surface, Sculpt, Model, TextureAnimation],
         run: () => {
           if (resets.read().length > 0) applier.clear();
           const link = app.resource(NetLinkKey);

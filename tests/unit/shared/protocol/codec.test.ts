@@ -23,6 +23,7 @@ import {
   type ServerMessage,
   SHAPE_PRESETS,
 } from '../../../../shared/protocol';
+import { arbTextureAnimNumbers, textureAnim } from '../../../support/texture-anims';
 
 const bounds: Bounds = { min: [0, 0, -16], max: [256, 256, 240] };
 
@@ -337,6 +338,66 @@ describe('storm protocol codec: server messages', () => {
     );
     if (cleared.type !== 'delta') throw new Error('expected delta');
     expect(cleared.entities[0]?.sculpt).toBeNull();
+  });
+
+  it('round-trips a planar face beside a default one', () => {
+    const materials: FaceMaterial[] = [
+      { ...DEFAULT_FACE_MATERIAL, texgen: 'planar', repeats: [2, 2], fullbright: true, shiny: 3 },
+      { ...DEFAULT_FACE_MATERIAL },
+    ];
+    const back = decodeServerMessage(
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 8, materials }] }),
+    );
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[0]?.materials).toEqual(materials);
+  });
+
+  it('round-trips a texture animation and its removal', () => {
+    const anim = textureAnim({ face: 2, sizeX: 4, sizeY: 2, length: 8 });
+    const back = decodeServerMessage(
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 1, entities: [{ id: 9, textureAnim: anim }] }),
+    );
+    if (back.type !== 'delta') throw new Error('expected delta');
+    expect(back.entities[0]).toEqual({ id: 9, textureAnim: anim });
+    const off = decodeServerMessage(
+      encodeServerMessage({ type: 'delta', baseline: 0, tick: 2, entities: [{ id: 9, textureAnim: null }] }),
+    );
+    if (off.type !== 'delta') throw new Error('expected delta');
+    expect(off.entities[0]).toEqual({ id: 9, textureAnim: null });
+  });
+
+  it('refuses a texture animation whose mode is not on or has unknown bits', () => {
+    for (const mode of [0x02, 0x81]) {
+      const bytes = encodeServerMessage({
+        type: 'delta',
+        baseline: 0,
+        tick: 1,
+        entities: [
+          {
+            id: 1,
+            textureAnim: textureAnim({ smooth: false, rate: 1 }),
+          },
+        ],
+      });
+      // tag, baseline, tick, count (u16), id, mask word, extended word, then the animation's mode byte.
+      const at = 1 + 4 + 4 + 2 + 4 + 2 + 2;
+      expect(bytes[at]).toBe(0x03);
+      bytes[at] = mode;
+      expect(() => decodeServerMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
+    }
+  });
+
+  it('refuses a face material whose flags have an unknown bit', () => {
+    const bytes = encodeServerMessage({
+      type: 'delta',
+      baseline: 0,
+      tick: 1,
+      entities: [{ id: 1, materials: [{ ...DEFAULT_FACE_MATERIAL }] }],
+    });
+    // tag, baseline, tick, count, id, mask, material count, texture, 5 floats, glow, then the flags byte.
+    const at = 1 + 4 + 4 + 2 + 4 + 2 + 1 + 16 + 20 + 1;
+    bytes[at] = 0x40;
+    expect(() => decodeServerMessage(bytes)).toThrow(expect.objectContaining({ code: 'protocol_invalid' }));
   });
 
   it('round-trips a model hash in the extended mask, alone and beside hover text', () => {
@@ -676,8 +737,20 @@ describe('storm protocol codec: properties', () => {
             alphaCutoff: fc.nat(255).map((g) => g / 255),
             shiny: fc.nat(3),
             bump: fc.nat(31),
+            texgen: fc.constantFrom('default' as const, 'planar' as const),
           }),
           { minLength: 1, maxLength: 32 },
+        ),
+        textureAnim: fc.option(
+          fc.record({
+            loop: fc.boolean(),
+            reverse: fc.boolean(),
+            pingPong: fc.boolean(),
+            smooth: fc.boolean(),
+            rotate: fc.boolean(),
+            scale: fc.boolean(),
+            ...arbTextureAnimNumbers,
+          }),
         ),
         sculpt: fc.option(
           fc.record({

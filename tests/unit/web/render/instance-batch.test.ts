@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createInstanceBatch, PLAIN_FACE, pushInstance } from '../../../../web/render/instance-batch';
-import { FACE_FLOATS, FACE_OFFSETS, INSTANCE_BYTES, INSTANCE_FLOATS, INSTANCE_OFFSETS } from '../../../../web/render/schemas';
+import {
+  FACE_FLAGS,
+  FACE_FLOATS,
+  FACE_OFFSETS,
+  INSTANCE_BYTES,
+  INSTANCE_FLOATS,
+  INSTANCE_OFFSETS,
+} from '../../../../web/render/schemas';
 
 describe('instance records', () => {
   it('the offsets follow the WGSL layout of the Instance struct (vec3 + u32 pairs, then a vec4)', () => {
@@ -67,6 +74,24 @@ describe('instance records', () => {
     // Fullbright, alpha mode 1 (mask), and so see-through (the blend pass draws it).
     expect(batch.faceWords[o + FACE_OFFSETS.flags]).toBe(1 | (1 << 1) | 8);
     expect(batch.seeThroughCount).toBe(1);
+  });
+
+  it('flags a planar face (16) and only that one', () => {
+    const batch = createInstanceBatch(1, 2);
+    pushInstance(batch, {
+      mesh: 0,
+      position: [0, 0, 0],
+      rotation: [0, 0, 0, 1],
+      scale: [4, 1, 1],
+      faceColors: [[1, 1, 1, 1]],
+      faceLooks: [
+        { ...PLAIN_FACE, alphaMode: 2 },
+        { ...PLAIN_FACE, alphaMode: 2, planar: true },
+      ],
+    });
+    expect(batch.faceWords[FACE_OFFSETS.flags]).toBe(2 << 1);
+    expect(batch.faceWords[FACE_FLOATS + FACE_OFFSETS.flags]).toBe((2 << 1) | FACE_FLAGS.planar);
+    expect(FACE_FLAGS.planar).toBe(16);
   });
 
   it('marks an instance see-through when a blended face has a colour alpha below 1 or a texture with alpha, or a face is masked', () => {

@@ -1,10 +1,11 @@
 /** Face materials, sculpts, hover text and region info: from Storm frames into the ECS and the material table. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FACE_MATERIAL, type FaceMaterial, type ServerMessage } from '../../../../shared/protocol';
-import { Sculpt, Surface } from '../../../../web/scene/components';
+import { Sculpt, Surface, TextureAnimation } from '../../../../web/scene/components';
 import { MATERIAL_FIELD, MATERIAL_FLAGS, MaterialTableReader } from '../../../../web/scene/material-table';
 import { Entities, Materials } from '../../../../web/world/keys';
 import { testEntity, testWelcome } from '../../../support/entities';
+import { textureAnim } from '../../../support/texture-anims';
 import { worldHarness } from '../../../support/world-harness';
 
 const CHECKER = 'ada1326f-d5c7-414a-b86b-521f4d63498e';
@@ -83,6 +84,38 @@ describe('world App: materials, sculpts and hover text', () => {
     expect(h.reader.assetId(w.column(Sculpt, 'asset')[i] ?? 0)).toBe(MESH);
     h.send({ type: 'delta', baseline: 2, tick: 3, entities: [{ id: 20, sculpt: null }] });
     expect(w.has(h.ecs(20), Sculpt)).toBe(false);
+  });
+
+  it('interns a planar face apart from the same face with default UVs, flagged planar in the table', () => {
+    const h = harness();
+    h.send({
+      type: 'delta',
+      baseline: 1,
+      tick: 2,
+      entities: [testEntity(40, { materials: [checker, { ...checker, texgen: 'planar' }] })],
+    });
+    const w = h.world.app.world;
+    const i = w.indexOf(h.ecs(40));
+    const bytes = w.column(Surface, 'material');
+    const [a, b] = [0, 1].map((f) => (bytes[i * 64 + f * 2] ?? 0) | ((bytes[i * 64 + f * 2 + 1] ?? 0) << 8));
+    expect(a).not.toBe(b);
+    expect(h.reader.read(a ?? 0).planar).toBe(false);
+    expect(h.reader.read(b ?? 0).planar).toBe(true);
+    expect(h.reader.word(b ?? 0, MATERIAL_FIELD.flags) & MATERIAL_FLAGS.planar).toBe(MATERIAL_FLAGS.planar);
+  });
+
+  it('gives an animated prim the TextureAnimation component (SL mode byte), changes it and takes it away when it stops', () => {
+    const h = harness();
+    const scroll = textureAnim();
+    h.send({ type: 'delta', baseline: 1, tick: 2, entities: [testEntity(50, { textureAnim: scroll })] });
+    const w = h.world.app.world;
+    // The component holds SL's mode byte (ON | LOOP | SMOOTH) and the animation's numbers as they are.
+    const { face, sizeX, sizeY, start, length, rate } = scroll;
+    expect(w.get(h.ecs(50), TextureAnimation)).toEqual({ mode: 0x13, face, sizeX, sizeY, start, length, rate });
+    h.send({ type: 'delta', baseline: 2, tick: 3, entities: [{ id: 50, textureAnim: { ...scroll, rotate: true, face: 2 } }] });
+    expect(w.get(h.ecs(50), TextureAnimation)).toMatchObject({ mode: 0x33, face: 2 });
+    h.send({ type: 'delta', baseline: 3, tick: 4, entities: [{ id: 50, textureAnim: null }] });
+    expect(w.has(h.ecs(50), TextureAnimation)).toBe(false);
   });
 
   it('keeps hover text by server id, and forgets it when the text is emptied', () => {
