@@ -47,7 +47,10 @@ export interface BusOptions {
   readonly onLoopCut?: (plugins: readonly string[], message: string) => void;
   /** The anomaly detector's settings for traffic per plugin (shared/anomaly/detector.ts); its clock is the bus's. */
   readonly anomaly?: Omit<AnomalyDetectorOptions, 'now' | 'onAnomaly'>;
-  /** Told once when a plugin's traffic (publishes and requests) turns anomalous (it is throttled), with the features that drove it. */
+  /**
+   * Told once when a plugin's traffic (publishes and requests) turns anomalous (it is throttled), with the features
+   * that drove it.
+   */
   readonly onAnomaly?: (score: AnomalyScore) => void;
 }
 

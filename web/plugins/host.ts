@@ -191,7 +191,10 @@ export interface PluginHostOptions {
   readonly prewarm?: boolean;
   /** Bus options (rates, token lifetime). */
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
-  /** Told once when a plugin's traffic (publishes and requests) turns anomalous (it is throttled), with the features that drove it. */
+  /**
+   * Told once when a plugin's traffic (publishes and requests) turns anomalous (it is throttled), with the features
+   * that drove it.
+   */
   readonly onAnomaly?: (score: AnomalyScore) => void;
   /** Where operator-listed trusted plugins run (the world worker); without it `{trusted: true}` is refused. */
   readonly trusted?: TrustedRuntime;
