@@ -6,20 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalyScore } from '../../../../shared/anomaly/detector';
-import { trustedPluginsPlugin } from '../../../../web/plugin-runtime/trusted-runner';
 import { PLUGIN_REQUEST_WEIGHT } from '../../../../web/plugins/bus';
 import { createPluginHost, type PluginHost } from '../../../../web/plugins/host';
 import { sriOf } from '../../../../web/plugins/integrity';
-import { createWorldTrustedRuntime } from '../../../../web/plugins/trusted';
 import { Commands } from '../../../../web/world/keys';
-import { createWorldApp, type WorldApp } from '../../../../web/world/world-app';
-import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
 import { type Served, serve } from '../../../support/plugin-fixtures';
-
-const importData = (code: string) =>
-  import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as Promise<
-    Record<string, unknown>
-  >;
+import { createTrustedWorld, type TrustedWorld } from '../../../support/trusted-world';
 
 /**
  * Chat lines the flooder sends in one (host clock) second of its flood, in rounds of 100 (the world worker's command
@@ -60,9 +52,8 @@ export function init(ctx) {
 
 describe('a plugin flooding the host with requests (never publishing)', () => {
   let files: Awaited<ReturnType<typeof serve>>;
-  let world: WorldApp;
+  let trusted: TrustedWorld | undefined;
   let host: PluginHost;
-  let timer: ReturnType<typeof setInterval>;
   let now = 1_000_000;
   const sent: { text: string; plugin: string }[] = [];
   const anomalies: AnomalyScore[] = [];
@@ -75,24 +66,8 @@ describe('a plugin flooding the host with requests (never publishing)', () => {
         integrity: await sriOf(new TextEncoder().encode(served.code)),
       })),
     );
-    let deliver: (event: unknown) => void = () => {};
-    world = createWorldApp({
-      now: () => performance.now(),
-      hardwareConcurrency: 2,
-      workers: 1,
-      plugins: [trustedPluginsPlugin({ importModule: importData })],
-      post: (event: WorldEvent) => {
-        if (event.type === 'trusted-plugin') deliver(event);
-      },
-      connect: () => {
-        throw new Error('no connection in this test');
-      },
-    });
-    const runtime = createWorldTrustedRuntime({
-      send: (command) => world.app.send(Commands, WorldCommand.parse(command)),
-      list: async () => listed,
-    });
-    deliver = (event) => runtime.deliver(event);
+    trusted = createTrustedWorld(async () => listed);
+    const { runtime } = trusted;
     host = await createPluginHost({
       prewarm: false,
       trusted: runtime,
@@ -101,10 +76,9 @@ describe('a plugin flooding the host with requests (never publishing)', () => {
       sendChat: (text, plugin) => void sent.push({ text, plugin }),
       onAnomaly: (s) => void anomalies.push(s),
     });
-    timer = setInterval(() => world.frame(1 / 60), 4);
   });
   afterAll(() => {
-    clearInterval(timer);
+    trusted?.stop();
     host?.close();
     files?.close();
   });
@@ -140,7 +114,7 @@ describe('a plugin flooding the host with requests (never publishing)', () => {
     // Neither ever published: only its requests make its traffic.
     expect(host.list().map((p) => p.events_out)).toEqual([0, 0]);
 
-    expect(world.app.droppedEvents(Commands)).toBe(0);
+    expect(trusted?.world.app.droppedEvents(Commands)).toBe(0);
     // Two seconds of flood: FLOOD chat lines each (the flooder's own line goes unanswered on "flood").
     await step('flood', FLOOD, tally({ round: 1, ok: FLOOD }));
     await step('flood', FLOOD, tally({ round: 2, ok: FLOOD }));
