@@ -9,20 +9,26 @@
  * MetricSnapshot schema before it is written. Run it alone on the machine: it measures the machine's load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorldAction } from '../shared/protocol';
+import {
+  buildBurst,
+  compactLine,
+  ORIGIN,
+  PLAZA,
+  recorderLog,
+  recordingDir,
+  sleep,
+  startServer,
+  WANDER,
+  writeJsonl,
+} from '../tests/support/recorder';
 import { parseMetricSnapshot } from '../web/engine/metrics';
-import { createStormConnection, fetchSessionToken } from '../web/net/storm-connection';
-import { nodeSocket } from './visit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const OUT = join(root, 'tests/support/fixtures/load-traces');
-const PORT = Number(process.env.RECORD_PORT ?? 5397);
-export const ORIGIN = `http://127.0.0.1:${PORT}`;
-const LINK = `${ORIGIN}/#/fv/plaza`;
+const OUT = recordingDir('load-traces');
 
 /** Something that happens during a recording, `at` seconds after the recorder settled. */
 type Event =
@@ -37,8 +43,6 @@ interface Scenario {
   walk: string;
   events: Event[];
 }
-
-export const WANDER = 'forward 4s, turn 90, forward 3s, turn -120, forward 5s, turn 45, back 2s, jump, forward 6s, turn 180';
 
 /** The corpus: bot crowds joining and leaving, build bursts, a room restart; mixes of them. */
 const SCENARIOS: Scenario[] = [
@@ -168,51 +172,11 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-const log = (line: string): void => void process.stderr.write(`record: ${line}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The dev server (viewer + edge in workerd) on PORT, without the UDP relay (no fixed ports). */
-export async function startServer(stateDir: string): Promise<() => Promise<void>> {
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      CI: 'true',
-      STORM_NO_RELAY: '1',
-      WRANGLER_SEND_METRICS: 'false',
-      STORM_STATE_DIR: stateDir,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true,
-  });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`record: the dev server exited:\n${err}`);
-    try {
-      if ((await fetch(`${ORIGIN}/api/health`)).ok) return stop;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  await stop();
-  throw new Error(`record: the dev server did not answer within 90 s:\n${err}`);
-}
+const log = recorderLog('record');
 
 /** A headless visitor process (scripts/visit.ts). */
 function visit(args: string[], onStderr?: (line: string) => void): { child: ChildProcess; done: Promise<number> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/visit.ts', LINK, '--edge', ORIGIN, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/visit.ts', PLAZA, '--edge', ORIGIN, ...args], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -225,44 +189,6 @@ function visit(args: string[], onStderr?: (line: string) => void): { child: Chil
   });
   const done = new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)));
   return { child, done };
-}
-
-/** A World Tool burst: `count` structures around the square in one plan, committed; undone `undoAfter` s later. */
-async function buildBurst(count: number, undoAfter: number, seed: number): Promise<void> {
-  const conn = createStormConnection({
-    origin: ORIGIN,
-    world: 'plaza',
-    getToken: (w) => fetchSessionToken(ORIGIN, w),
-    createSocket: nodeSocket,
-  });
-  try {
-    const opened = Date.now();
-    while (conn.state !== 'open' && Date.now() - opened < 15_000) await sleep(100);
-    const shapes = ['tower', 'wall', 'stairs'] as const;
-    const actions: WorldAction[] = Array.from({ length: count }, (_, i) => ({
-      tool: 'create_structure',
-      structure: shapes[(i + seed) % shapes.length] ?? 'tower',
-      position: [100 + ((i * 7 + seed * 3) % 40), 100 + ((i * 11 + seed * 5) % 40), 25],
-      size: 8 + ((i + seed) % 9),
-    }));
-    const prepared = await conn.operate({ op: 'prepare', actions });
-    if (prepared.op !== 'prepare') throw new Error(`record: prepare answered ${prepared.op}`);
-    const committed = await conn.operate({ op: 'commit', planId: prepared.planId });
-    log(`built ${count} structures (${committed.op})`);
-    await sleep(undoAfter * 1000);
-    await conn.operate({ op: 'undo', planId: prepared.planId });
-    log(`undid the ${count} structures`);
-  } catch (err) {
-    log(`a build burst failed: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    conn.close();
-  }
-}
-
-/** Keeps a number to 5 significant digits (integers stay whole). */
-function compact(key: string, value: unknown): unknown {
-  if (typeof value !== 'number' || Number.isInteger(value) || key === 'timestamp_ms') return value;
-  return Number(value.toPrecision(5));
 }
 
 async function record(s: Scenario): Promise<void> {
@@ -286,7 +212,9 @@ async function record(s: Scenario): Promise<void> {
       log(`${s.name}: ${e.count} bots join for ${e.seconds} s`);
       pending.push(visit(['--bots', String(e.count), '--seconds', String(e.seconds), '--walk', e.walk]).done);
     } else if (e.kind === 'build') {
-      pending.push(buildBurst(e.structures, e.undoAfter, i));
+      pending.push(
+        buildBurst(e.structures, e.undoAfter, i, { corner: [100, 100], side: 40, log: (l) => log(`${s.name}: ${l}`) }),
+      );
     } else {
       log(`${s.name}: restarting the server`);
       await stop();
@@ -299,15 +227,10 @@ async function record(s: Scenario): Promise<void> {
   await stop();
   if (code !== 0) log(`${s.name}: the recording visitor exited ${code}`);
   const lines = readFileSync(metrics, 'utf8').split('\n').filter(Boolean);
-  const out = lines.map((l) => JSON.stringify(parseMetricSnapshot(JSON.parse(l)), compact));
-  mkdirSync(join(OUT, s.split), { recursive: true });
-  writeFileSync(join(OUT, s.split, `${s.name}.jsonl`), `${out.join('\n')}\n`);
-  log(`${s.name}: ${out.length} snapshots → ${s.split}/${s.name}.jsonl`);
+  const out = lines.map((l) => compactLine(parseMetricSnapshot(JSON.parse(l))));
+  log(`${s.name}: ${out.length} snapshots → ${writeJsonl(join(OUT, s.split), `${s.name}.jsonl`, out)}`);
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-// Run as the program (not imported by scripts/record-storm-traffic.ts for its server).
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const wanted = process.argv.slice(2);
-  for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);
-}
+const wanted = process.argv.slice(2);
+for (const s of SCENARIOS) if (wanted.length === 0 || wanted.includes(s.name)) await record(s);

@@ -4,33 +4,40 @@
  * running in a real viewer: the real dev server (viewer + edge in workerd, no relay), headless Chromium on the
  * plaza (`?debug`, whose stormDebug.plugins() is the viewer's plugin host), headless visitors (web/visit, in this
  * process) joining in waves, walking and chatting, and the viewer's own visitor chatting (with chat-commands'
- * `!people` / `!where` / `!lines`), clicking objects and exporting the chat log. Each second the host's bus counters
- * are read and each plugin's published events since the last read are its bucket (the bus scores a plugin's
- * publishes: one observe per event, no bytes). Written to tests/support/fixtures/plugin-traffic/plaza-plugins.jsonl,
- * one line per plugin (the schema in tests/support/storm-traffic.ts). Run it under the test lock.
+ * `!people` / `!where` / `!lines`), clicking objects and exporting the chat log. Each second the host's counters
+ * are read: each plugin's published events (`frames`) and its requests of the host (`requests`: world calls, chat,
+ * fetch, storage, panel, camera) since the last read are its bucket (the detector scores a plugin's publishes, one
+ * observe per event, and its requests at PLUGIN_REQUEST_WEIGHT each; no bytes). Written to
+ * tests/support/fixtures/plugin-traffic/plaza-plugins.jsonl (or RECORD_OUT), one line per plugin (the schema in
+ * tests/support/storm-traffic.ts). Harness: tests/support/recorder.ts. Run it under the test lock.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRandom } from '../shared/math/random';
 import { launchChromium } from '../tests/support/chromium';
+import {
+  ORIGIN,
+  RECORD_SECONDS,
+  recorderLog,
+  recordingDir,
+  startServer,
+  until,
+  viewerInWorld,
+  bots as visitors,
+  writeJsonl,
+} from '../tests/support/recorder';
 import { StormTrafficLine } from '../tests/support/storm-traffic';
-import { parseVisitArgs } from '../web/visit/options';
-import { runVisit } from '../web/visit/visit';
-import { ORIGIN, startServer, WANDER } from './record-load-traces';
-import { nodeSocket } from './visit';
 
-const OUT = fileURLToPath(new URL('../tests/support/fixtures/plugin-traffic/', import.meta.url));
-const SECONDS = Number(process.env.RECORD_SECONDS ?? 150);
+const OUT = recordingDir('plugin-traffic');
 const PLUGINS = ['chat-log', 'people-radar', 'chat-commands', 'object-inspector', 'photo-mode'];
-const log = (line: string): void => void process.stderr.write(`record-plugins: ${line}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = recorderLog('record-plugins');
 
 interface HostInfo {
   name: string;
   state: string;
   events_out: number;
+  requests: number;
 }
 type Debug = {
   stormDebug: { plugins: () => { list: () => HostInfo[]; load: (u: string, o: object) => Promise<{ ok: boolean }> } | null };
@@ -39,42 +46,14 @@ type Debug = {
 /** `count` visitors (`--bots`) walking for `seconds`, each saying `say` once. */
 function bots(count: number, seconds: number, say: string): Promise<unknown> {
   log(`${count} bots join for ${seconds} s`);
-  const options = parseVisitArgs(
-    [
-      `${ORIGIN}/#/fv/plaza`,
-      '--edge',
-      ORIGIN,
-      '--bots',
-      String(count),
-      '--seconds',
-      String(seconds),
-      '--walk',
-      WANDER,
-      '--say',
-      say,
-    ],
-    {},
-  );
-  return runVisit(options, {
-    fetch: (input, init) => fetch(input, init),
-    createSocket: nodeSocket,
-    now: () => performance.now(),
-    log: () => undefined,
-  }).catch((err: unknown) => log(`bots failed: ${err instanceof Error ? err.message : String(err)}`));
+  return visitors(count, seconds, { say, onError: log });
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'stormcore-plugin-traffic-'));
 const stop = await startServer(stateDir);
 log(`server up on ${ORIGIN}`);
 const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-page.on('pageerror', (e) => log(`page error: ${e.message}`));
-await page.goto(`${ORIGIN}/?debug`);
-const inWorld = Date.now() + 120_000;
-while ((await page.getByTestId('connection').getAttribute('data-state')) !== 'in-world') {
-  if (Date.now() > inWorld) throw new Error('record-plugins: the viewer did not reach the plaza in 120 s');
-  await sleep(500);
-}
+const page = await viewerInWorld(browser, '/?debug', log);
 for (const name of PLUGINS) {
   const loaded = await page.evaluate(
     (url) => (window as unknown as Debug).stormDebug.plugins()?.load(url, { consent: true }),
@@ -83,19 +62,21 @@ for (const name of PLUGINS) {
   log(`${name}: ${JSON.stringify(loaded).slice(0, 120)}`);
 }
 
-const counts = new Map<string, { from: number; events: number[]; last: number }>();
+const counts = new Map<string, { from: number; events: number[]; requests: number[]; last: number; lastRequests: number }>();
 const t0 = Date.now();
 let reading = true;
-/** Each second: every plugin's published events since the last read. */
+/** Each second: every plugin's published events and requests of the host since the last read. */
 const reader = (async () => {
   for (let second = 0; reading; second++) {
-    await sleep(Math.max(0, t0 + (second + 1) * 1000 - Date.now()));
+    await until(t0, second + 1);
     const list = await page.evaluate(() => (window as unknown as Debug).stormDebug.plugins()?.list() ?? []);
     for (const p of list) {
-      const c = counts.get(p.name) ?? { from: second, events: [], last: 0 };
+      const c = counts.get(p.name) ?? { from: second, events: [], requests: [], last: 0, lastRequests: 0 };
       counts.set(p.name, c);
       c.events.push(Math.max(0, p.events_out - c.last));
       c.last = p.events_out;
+      c.requests.push(Math.max(0, p.requests - c.lastRequests));
+      c.lastRequests = p.requests;
     }
   }
 })();
@@ -104,7 +85,7 @@ const chat = async (text: string): Promise<void> => {
   await page.getByTestId('chat-input').fill(text);
   await page.getByTestId('chat-input').press('Enter');
 };
-const at = (s: number) => sleep(Math.max(0, t0 + s * 1000 - Date.now()));
+const at = (s: number) => until(t0, s);
 const random = createRandom(21);
 const runs: Promise<unknown>[] = [];
 const lines = ['hello plugins', '!people', '!where', 'nice fountain', '!lines', 'brb', 'who is here?'];
@@ -112,7 +93,7 @@ const lines = ['hello plugins', '!people', '!where', 'nice fountain', '!lines', 
 const visitor = (async () => {
   const box = await page.locator('canvas').first().boundingBox();
   let next = 5;
-  for (let k = 0; next < SECONDS - 5; k++) {
+  for (let k = 0; next < RECORD_SECONDS - 5; k++) {
     await at(next);
     await chat(lines[k % lines.length] ?? 'hi').catch((e: unknown) => log(`chat failed: ${String(e)}`));
     if (k % 3 === 1 && box)
@@ -134,7 +115,7 @@ runs.push(bots(2, 35, 'evening all'));
 await at(115);
 runs.push(bots(4, 25, '!where'));
 await Promise.allSettled([...runs, visitor]);
-await at(SECONDS);
+await at(RECORD_SECONDS);
 reading = false;
 await reader;
 await browser.close();
@@ -144,9 +125,14 @@ const out = [...counts.entries()]
   .filter(([, c]) => c.events.length >= 5)
   .map(([name, c]) =>
     JSON.stringify(
-      StormTrafficLine.parse({ source: name, kind: 'plugin', from: c.from, frames: c.events, bytes: c.events.map(() => 0) }),
+      StormTrafficLine.parse({
+        source: name,
+        kind: 'plugin',
+        from: c.from,
+        frames: c.events,
+        bytes: c.events.map(() => 0),
+        requests: c.requests,
+      }),
     ),
   );
-mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'plaza-plugins.jsonl'), `${out.join('\n')}\n`);
-log(`${out.length} plugins → plugin-traffic/plaza-plugins.jsonl`);
+log(`${out.length} plugins → ${writeJsonl(OUT, 'plaza-plugins.jsonl', out)}`);

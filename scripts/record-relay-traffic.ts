@@ -6,31 +6,42 @@
  * Headless visitors (web/visit, in this process) log in, walk, chat, fetch the region's assets, log out and come
  * back, alone and in groups of bots, so the recording holds many circuits of different lengths. Bot accounts
  * (`Bot<i> Storm`, `Walker<i> Storm`) are created through the region console when missing (as the interop bench does).
- * Written to tests/support/fixtures/relay-traffic/opensim-visits.jsonl, one line per circuit (the schema in
- * tests/support/storm-traffic.ts). Run it under the test lock: it takes the relay's fixed port.
+ * Written to tests/support/fixtures/relay-traffic/opensim-visits.jsonl (or RECORD_OUT), one line per circuit (the
+ * schema in tests/support/storm-traffic.ts). Harness: tests/support/recorder.ts. Run it under the test lock: it takes the relay's fixed port.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseRelayConfig } from '../edge/relay/config';
 import { createRelay } from '../edge/relay/relay';
 import { relayPortFromWrangler } from '../tests/interop/grid-client';
+import {
+  countInSecond,
+  ORIGIN,
+  RECORD_SECONDS,
+  recorderLog,
+  recordingDir,
+  type SecondCounts,
+  sleep,
+  startServer,
+  until,
+  WANDER,
+  writeJsonl,
+} from '../tests/support/recorder';
 import { StormTrafficLine } from '../tests/support/storm-traffic';
 import { parseVisitArgs } from '../web/visit/options';
 import { runVisit } from '../web/visit/visit';
-import { ORIGIN, startServer, WANDER } from './record-load-traces';
 import { nodeSocket } from './visit';
 
-const OUT = fileURLToPath(new URL('../tests/support/fixtures/relay-traffic/', import.meta.url));
+const OUT = recordingDir('relay-traffic');
 const REGION_SH = fileURLToPath(new URL('../../shared/opensim/region.sh', import.meta.url));
 const LOGIN_URI = process.env.OPENSIM_LOGIN_URI ?? '';
 const FIRST = process.env.OPENSIM_FIRST ?? 'Test';
 const LAST = process.env.OPENSIM_LAST ?? 'User';
 const PASSWORD = process.env.OPENSIM_PASSWORD ?? 'password';
-const log = (line: string): void => void process.stderr.write(`record-relay: ${line}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = recorderLog('record-relay');
 
 if (LOGIN_URI === '') {
   log('OPENSIM_LOGIN_URI is not set: start the region (../shared/opensim/region.sh start) and export its lines');
@@ -51,30 +62,17 @@ function ensureAccounts(first: string, count: number): void {
   }
 }
 
-interface Counted {
-  from: number;
-  readonly datagrams: number[];
-  readonly bytes: number[];
-}
-
 let t0 = Date.now();
-const circuits = new Map<string, Counted>();
+const circuits = new Map<string, SecondCounts>();
 
 /** Counts one datagram from the edge on `circuit` in its second, as the relay's detector counts it. */
 function count(circuit: string, bytes: number): void {
-  const second = Math.floor((Date.now() - t0) / 1000);
   let c = circuits.get(circuit);
   if (!c) {
-    c = { from: second, datagrams: [], bytes: [] };
+    c = { from: -1, events: [], bytes: [] };
     circuits.set(circuit, c);
   }
-  const at = second - c.from;
-  while (c.datagrams.length <= at) {
-    c.datagrams.push(0);
-    c.bytes.push(0);
-  }
-  c.datagrams[at] = (c.datagrams[at] ?? 0) + 1;
-  c.bytes[at] = (c.bytes[at] ?? 0) + bytes;
+  countInSecond(c, Math.floor((Date.now() - t0) / 1000), bytes);
 }
 
 /** `count` visitors `<first><i> Storm`, logging in 3 s apart (OpenSim 0.9.2.2 fails logins that arrive together). */
@@ -117,10 +115,16 @@ const stateDir = mkdtempSync(join(tmpdir(), 'stormcore-relay-traffic-'));
 const stop = await startServer(stateDir);
 log(`server up on ${ORIGIN}, relay on ${relay.port}`);
 t0 = Date.now();
-const at = (s: number) => sleep(Math.max(0, t0 + s * 1000 - Date.now()));
-const SECONDS = Number(process.env.RECORD_SECONDS ?? 150);
+const at = (s: number) => until(t0, s);
 const runs: Promise<unknown>[] = [
-  visit('the main visitor walks and says hello', ['--seconds', String(SECONDS - 15), '--walk', WANDER, '--say', 'hello relay']),
+  visit('the main visitor walks and says hello', [
+    '--seconds',
+    String(RECORD_SECONDS - 15),
+    '--walk',
+    WANDER,
+    '--say',
+    'hello relay',
+  ]),
 ];
 await at(15);
 runs.push(group('bots join and walk', 'Bot', 3, ['--seconds', '60', '--walk', WANDER]));
@@ -141,12 +145,10 @@ await stop();
 await relay.close();
 rmSync(stateDir, { recursive: true, force: true });
 const lines = [...circuits.entries()]
-  .filter(([, c]) => c.datagrams.length >= 5)
+  .filter(([, c]) => c.events.length >= 5)
   .map(([id, c]) =>
     JSON.stringify(
-      StormTrafficLine.parse({ source: `circuit-${id}`, kind: 'circuit', from: c.from, frames: c.datagrams, bytes: c.bytes }),
+      StormTrafficLine.parse({ source: `circuit-${id}`, kind: 'circuit', from: c.from, frames: c.events, bytes: c.bytes }),
     ),
   );
-mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'opensim-visits.jsonl'), `${lines.join('\n')}\n`);
-log(`${lines.length} circuits → relay-traffic/opensim-visits.jsonl`);
+log(`${lines.length} circuits → ${writeJsonl(OUT, 'opensim-visits.jsonl', lines)}`);

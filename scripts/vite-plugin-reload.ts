@@ -1,40 +1,20 @@
 /**
  * Plugin hot reload under `npm start` (docs/plugins.md, "Hot reload"): watches the example plugins (public/plugins)
  * and, when STORM_DEV_PLUGIN_DIR names a folder, the plugins in it (served at /dev-plugins/). When a plugin's file
- * changes, its manifest's integrity is written again for a changed entry (as `npm run -s plugin:sri` does), and the
- * page is told which plugin folder changed (`storm:plugin-changed`, `{folder: '/plugins/<name>/'}`); the page's
- * plugin host reloads the plugins loaded from it and nothing else. Development only: the build has none of this.
+ * changes, its manifest's integrity is written again for a changed entry (scripts/plugin-integrity.ts, as
+ * `npm run -s plugin:sri` does), and the page is told which plugin folder changed (`storm:plugin-changed`,
+ * `{folder: '/plugins/<name>/'}`); the page's plugin host reloads the plugins loaded from it and nothing else.
+ * Development only: the build has none of this.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import type { Plugin } from 'vite';
+import { refreshIntegrity } from './plugin-integrity';
 
 /** The event the page listens to (import.meta.hot). */
 export const PLUGIN_CHANGED_EVENT = 'storm:plugin-changed';
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json' };
-
-/** Writes the SRI of `folder`'s entry into its manifest when it differs; answers what it wrote (null: nothing). */
-function refreshIntegrity(folder: string): { path: string; text: string } | null {
-  const path = join(folder, 'storm-plugin.json');
-  if (!existsSync(path)) return null;
-  let manifest: { entry?: unknown; integrity?: unknown };
-  try {
-    manifest = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return null; // being edited: the next save tells again
-  }
-  if (typeof manifest.entry !== 'string' || !manifest.entry.startsWith('./')) return null;
-  const entry = resolve(folder, manifest.entry);
-  if (!entry.startsWith(folder + sep) || !existsSync(entry)) return null;
-  const integrity = `sha384-${createHash('sha384').update(readFileSync(entry)).digest('base64')}`;
-  if (manifest.integrity === integrity) return null;
-  manifest.integrity = integrity;
-  const text = `${JSON.stringify(manifest, null, 2)}\n`;
-  writeFileSync(path, text);
-  return { path, text };
-}
 
 export function pluginReload(options: { publicPlugins: string; devDir?: string }): Plugin {
   const roots: { dir: string; base: string }[] = [{ dir: resolve(options.publicPlugins), base: '/plugins/' }];
@@ -80,8 +60,9 @@ export function pluginReload(options: { publicPlugins: string; devDir?: string }
             folder,
             setTimeout(() => {
               timers.delete(folder);
+              // A manifest being edited (not JSON yet) is refused here; the next save tells again.
               const written = refreshIntegrity(folder);
-              if (written) wrote.set(resolve(written.path), written.text);
+              if (written.status === 'written') wrote.set(resolve(written.path), written.text);
               server.ws.send({ type: 'custom', event: PLUGIN_CHANGED_EVENT, data: { folder: `${r.base}${name}/` } });
             }, 120),
           );

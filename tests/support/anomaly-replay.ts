@@ -4,7 +4,8 @@
  * - `room`: Storm frames and bytes per connection of a real room with bots (`npm run record:traffic`);
  * - `relay`: datagrams and bytes per circuit of the real UDP relay in sessions against the real OpenSim region
  *   (`npm run record:relay`);
- * - `plugin`: bus events per example plugin in a real viewer (`npm run record:plugins`).
+ * - `plugin`: bus events per example plugin in a real viewer (`npm run record:plugins`), plus its requests of the
+ *   host at PLUGIN_REQUEST_WEIGHT each where the recording has them (what the plugin host's detector counts).
  * Each is replayed second by second through a fresh detector with the options its channel runs with (the room's,
  * the relay's and the bus's floors), with floods injected at seeded places (2 per source that lasted 45 s or more,
  * 3 to 8 s long, at rates from just over the channel's floor up to several times it: see FLOODS). Scores are read
@@ -14,7 +15,7 @@
 import { parseRelayConfig } from '../../edge/relay/config';
 import { type AnomalyDetectorOptions, createAnomalyDetector } from '../../shared/anomaly/detector';
 import { createRandom } from '../../shared/math/random';
-import { BUS_ANOMALY_FLOOR } from '../../web/plugins/bus';
+import { BUS_ANOMALY_FLOOR, PLUGIN_REQUEST_WEIGHT } from '../../web/plugins/bus';
 import { loadTraffic, type TrafficKind } from './storm-traffic';
 
 /** A source gets floods only if it lasted this long (seconds): room for its warm-up and two floods apart. */
@@ -61,14 +62,19 @@ export interface ReplayResult {
   readonly alarms: { source: string; feature: string; z: number }[];
 }
 
-/** The traffic of one kind: per source, from its first second in the recording, events and bytes sent per second. */
+/**
+ * The traffic of one kind (from its corpus folder, or `folder`): per source, from its first second in the recording,
+ * events and bytes sent per second. A plugin's events are what its detector counts: its publishes plus its requests
+ * of the host at PLUGIN_REQUEST_WEIGHT each (where the recording has them).
+ */
 export function recordedTraffic(
   kind: TrafficKind = 'room',
+  folder?: string,
 ): { source: string; start: number; events: number[]; bytes: number[] }[] {
-  return loadTraffic(kind).map((c) => ({
+  return loadTraffic(kind, folder).map((c) => ({
     source: `${c.recording}/${c.source}`,
     start: c.from,
-    events: c.frames,
+    events: c.frames.map((n, i) => n + (c.requests?.[i] ?? 0) * PLUGIN_REQUEST_WEIGHT),
     bytes: c.bytes,
   }));
 }
@@ -82,8 +88,8 @@ export function replayTraffic(
   seed = 20,
   options: Partial<AnomalyDetectorOptions> = {},
   kind: TrafficKind = 'room',
+  traffic = recordedTraffic(kind),
 ): ReplayResult {
-  const traffic = recordedTraffic(kind);
   const flood = FLOODS[kind];
   const random = createRandom(seed);
   const warmup = options.warmup ?? 5;

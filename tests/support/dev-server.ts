@@ -27,12 +27,23 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
+/** Where a dev server listens and keeps its state (defaults: a free port, a fresh temporary folder). */
+export interface DevServerPlace {
+  readonly port?: number;
+  /** Its Durable Objects' state: a restart on the same folder keeps the worlds (the load recorder restarts it). */
+  readonly stateDir?: string;
+}
+
 /**
  * Spawns the dev server and resolves once GET /api/health answers 200 (or rejects after `timeoutMs`); `env` adds
  * variables (STORM_DEV_AI_ENDPOINT: the language model the edge asks).
  */
-export async function startDevServer(timeoutMs = 90_000, env: Record<string, string> = {}): Promise<RunningServer> {
-  const port = await freePort();
+export async function startDevServer(
+  timeoutMs = 90_000,
+  env: Record<string, string> = {},
+  place: DevServerPlace = {},
+): Promise<RunningServer> {
+  const port = place.port ?? (await freePort());
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: root,
     // A fresh Durable Object state per server: tests never see (or leave) another run's worlds.
@@ -41,15 +52,19 @@ export async function startDevServer(timeoutMs = 90_000, env: Record<string, str
       PORT: String(port),
       CI: 'true',
       WRANGLER_SEND_METRICS: 'false',
-      STORM_STATE_DIR: mkdtempSync(join(tmpdir(), 'stormcore-state-')),
+      STORM_STATE_DIR: place.stateDir ?? mkdtempSync(join(tmpdir(), 'stormcore-state-')),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  // The last 64 KiB is what an error shows (a recorder's server runs for minutes).
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-65_536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.pid === undefined) return;

@@ -5,7 +5,8 @@
  * - tests/support/fixtures/relay-traffic (`npm run record:relay`): per circuit of the real UDP relay in sessions
  *   against the real OpenSim region, the datagrams and bytes the edge sent the simulator through it each second;
  * - tests/support/fixtures/plugin-traffic (`npm run record:plugins`): per example plugin running in a real viewer,
- *   the bus events it published each second (the bus counts no bytes: `bytes` is all zeros).
+ *   the bus events it published each second (the bus counts no bytes: `bytes` is all zeros) and, in recordings
+ *   made since the detector counts them, its requests of the host each second (`requests`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,11 @@ const FOLDER: Record<TrafficKind, string> = {
 
 const perSecond = z.array(z.number().int().min(0).max(1_000_000_000)).min(1).max(3600);
 
-/** One source (connection, circuit or plugin): its second of first send in the recording, then events (`frames`) and bytes sent per second. */
+/**
+ * One source (connection, circuit or plugin): its second of first send in the recording, then events (`frames`) and
+ * bytes sent per second; a plugin's line may also carry its requests of the host per second (`requests`: recordings
+ * made since the detector counts them).
+ */
 export const StormTrafficLine = z
   .strictObject({
     source: z.string().regex(/^[\w-]{1,64}$/),
@@ -33,8 +38,13 @@ export const StormTrafficLine = z
     from: z.number().int().min(0).max(3600),
     frames: perSecond,
     bytes: perSecond,
+    requests: perSecond.optional(),
   })
-  .refine((l) => l.frames.length === l.bytes.length, { message: 'frames and bytes must cover the same seconds' });
+  .refine((l) => l.frames.length === l.bytes.length, { message: 'frames and bytes must cover the same seconds' })
+  .refine((l) => l.requests === undefined || l.requests.length === l.frames.length, {
+    message: 'requests must cover the same seconds as frames',
+  })
+  .refine((l) => l.requests === undefined || l.kind === 'plugin', { message: 'only a plugin line carries requests' });
 export type StormTrafficLine = z.infer<typeof StormTrafficLine>;
 
 /** Every recorded connection of the room, named by file and source. */
@@ -43,8 +53,7 @@ export function loadStormTraffic(): (StormTrafficLine & { recording: string })[]
 }
 
 /** Every recorded source of one kind, named by file and source. */
-export function loadTraffic(kind: TrafficKind): (StormTrafficLine & { recording: string })[] {
-  const folder = FOLDER[kind];
+export function loadTraffic(kind: TrafficKind, folder = FOLDER[kind]): (StormTrafficLine & { recording: string })[] {
   return readdirSync(folder)
     .filter((f) => f.endsWith('.jsonl'))
     .sort()

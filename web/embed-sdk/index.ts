@@ -2,6 +2,8 @@
  * StormCore embed SDK for host pages: `mountViewer(element, options)` puts the viewer in an iframe and
  * returns a typed handle whose methods are the embed message API. No dependencies.
  */
+
+import { checkSelectEvent } from './events';
 import {
   type CameraShot,
   EMBED_PROTOCOL_VERSION,
@@ -17,6 +19,7 @@ import {
   type WireError,
 } from './protocol';
 
+export { type Checked, checkSelectEvent, SELECT_LIMITS } from './events';
 export * from './protocol';
 
 /** A failed call: `code` is one of EmbedCode (docs/errors.md), `message` says what to do. */
@@ -41,6 +44,11 @@ export interface MountOptions {
   callTimeoutMs?: number;
   /** The iframe's accessible title. */
   title?: string;
+  /**
+   * Told of an event from the frame that failed its check (a malformed `select`: code -21, the message names the
+   * field); that event reaches no listener. Default: console.warn.
+   */
+  onEventError?: (error: EmbedApiError) => void;
 }
 
 type Listener<E extends keyof EmbedEvents> = (data: EmbedEvents[E]) => void;
@@ -154,7 +162,18 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
         // A second `ready` means the frame reloaded: its world is new, calls in flight are lost.
         else rejectAll(EmbedCode.EngineUnavailable, 'embed-sdk: the viewer reloaded; its world was reset, call init again');
       }
-      for (const l of listeners.get(event.event) ?? []) l(event.data);
+      let data: unknown = event.data;
+      if (event.event === 'select') {
+        const checked = checkSelectEvent(data);
+        if (!checked.ok) {
+          const error = new EmbedApiError(EmbedCode.MalformedMessage, checked.message);
+          if (options.onEventError) options.onEventError(error);
+          else console.warn(error.message);
+          return;
+        }
+        data = checked.value;
+      }
+      for (const l of listeners.get(event.event) ?? []) l(data);
       return;
     }
     const response = msg as unknown as EmbedResponseMessage;

@@ -3,7 +3,8 @@
  * the host signed for the publishing plugin (HMAC-SHA-256 with WebCrypto, expiring, scoped to its publish
  * permissions); the token is checked on every publish (its signature once per token, then from a cache of
  * verified tokens; expiry and scope every time). Per-plugin rate limits (a token bucket), anomaly scores (a plugin
- * publishing far over its own baseline for two seconds is throttled: shared/anomaly) and loop detection: a
+ * whose traffic — its publishes and the requests it makes of the host — runs far over its own baseline for two
+ * seconds is throttled: shared/anomaly) and loop detection: a
  * published event carries the chain of events that caused it, and a chain that comes back to the same
  * plugin and event is cut.
  */
@@ -44,9 +45,12 @@ export interface BusOptions {
   readonly maxChain?: number;
   /** Told when a loop is cut, with the plugins involved. */
   readonly onLoopCut?: (plugins: readonly string[], message: string) => void;
-  /** The anomaly detector's settings for events per plugin (shared/anomaly/detector.ts); its clock is the bus's. */
+  /** The anomaly detector's settings for traffic per plugin (shared/anomaly/detector.ts); its clock is the bus's. */
   readonly anomaly?: Omit<AnomalyDetectorOptions, 'now' | 'onAnomaly'>;
-  /** Told once when a plugin's publishing turns anomalous (it is throttled), with the features that drove it. */
+  /**
+   * Told once when a plugin's traffic (publishes and requests) turns anomalous (it is throttled), with the features
+   * that drove it.
+   */
   readonly onAnomaly?: (score: AnomalyScore) => void;
 }
 
@@ -101,6 +105,14 @@ export interface BusCounters {
 /** Up to two events a frame at 60 fps is never anomalous (a plugin that starts publishing each frame). */
 export const BUS_ANOMALY_FLOOR = { events_per_s: 120 } as const;
 
+/**
+ * What one request a plugin makes of the host (a world query or local-entity call, ctx.fetch, a chat line, storage,
+ * a panel, the camera) counts in its traffic, in publishes: a fifth, so the floor stands for ten requests a frame at
+ * 60 fps (600 a second, under the 1,000 world requests a second the host allows), and a request flood scores as
+ * the plugin's own traffic even when it never publishes.
+ */
+export const PLUGIN_REQUEST_WEIGHT = 0.2;
+
 /** The bus. Create with `createPluginBus` (it makes the signing key). */
 export class PluginBus {
   private readonly subs: Subscription[] = [];
@@ -132,7 +144,10 @@ export class PluginBus {
     });
   }
 
-  /** Every plugin's current anomaly score (events it published per second against its own baseline), highest first. */
+  /**
+   * Every plugin's current anomaly score (its traffic a second — publishes, and its requests of the host at
+   * PLUGIN_REQUEST_WEIGHT each — against its own baseline), highest first.
+   */
   anomalyScores(): AnomalyScore[] {
     this.anomaly.flush();
     return this.anomaly.scores();
@@ -240,20 +255,33 @@ export class PluginBus {
           PluginCode.PermissionDenied,
           `${from} may not publish ${event} (its publish permissions: ${claims.s.join(', ') || 'none'})`,
         );
-      if (!this.anomaly.observe(from)) {
-        const score = this.anomaly.score(from);
-        const top = score?.features[0];
-        throw pluginError(
-          PluginCode.Throttled,
-          `${from} is throttled: its publishing scored ${score?.score.toFixed(1) ?? '?'} (alarm ${score?.threshold ?? '?'})${top ? `, ${top.feature} ${top.value.toFixed(0)} against ${top.mean.toFixed(0)} ± ${top.std.toFixed(0)}` : ''}; events dropped`,
-        );
-      }
+      this.countTraffic(from, 1, 'events');
       this.take(from);
       return this.dispatch(from, event, payload, cause);
     } catch (err) {
       counters.refused++;
       throw err;
     }
+  }
+
+  /**
+   * Counts one request `plugin` made of the host (not a publish: a world call, fetch, chat, storage, panel or camera)
+   * as PLUGIN_REQUEST_WEIGHT of its traffic. Throws `plugin_throttled` while its traffic is anomalous (and for the
+   * cooldown after): the host refuses the request.
+   */
+  countRequest(plugin: string): void {
+    this.countTraffic(plugin, PLUGIN_REQUEST_WEIGHT, 'requests');
+  }
+
+  /** Counts `units` of a plugin's traffic for its anomaly score; throws `plugin_throttled` while it is throttled. */
+  private countTraffic(plugin: string, units: number, dropped: 'events' | 'requests'): void {
+    if (this.anomaly.observe(plugin, 0, units)) return;
+    const score = this.anomaly.score(plugin);
+    const top = score?.features[0];
+    throw pluginError(
+      PluginCode.Throttled,
+      `${plugin} is throttled: its traffic (publishes and requests) scored ${score?.score.toFixed(1) ?? '?'} (alarm ${score?.threshold ?? '?'})${top ? `, ${top.feature} ${top.value.toFixed(0)} against ${top.mean.toFixed(0)} ± ${top.std.toFixed(0)}` : ''}; ${dropped} dropped`,
+    );
   }
 
   /** Publishes from the host itself (engine events bridged onto the bus): no token, no rate limit. */

@@ -107,6 +107,11 @@ export interface PluginInfo {
   readonly messages_refused: number;
   /** Publishes the bus refused (token, scope, rate, loop). */
   readonly publishes_refused: number;
+  /**
+   * Requests it made of the host (world calls, fetch, chat, storage, panel, camera), refused ones included: its
+   * traffic for the anomaly score beside its publishes.
+   */
+  readonly requests: number;
   readonly panel: PanelSchema | null;
   /**
    * This version's profile against the last other version's kept baseline (docs/plugins.md, Cost): null until
@@ -189,7 +194,10 @@ export interface PluginHostOptions {
   readonly entries?: EntryCache;
   /** Bus options (rates, token lifetime). */
   readonly bus?: { ratePerSecond?: number; tokenTtlMs?: number; maxChain?: number };
-  /** Told once when a plugin's publishing turns anomalous (it is throttled), with the features that drove it. */
+  /**
+   * Told once when a plugin's traffic (publishes and requests) turns anomalous (it is throttled), with the features
+   * that drove it.
+   */
   readonly onAnomaly?: (score: AnomalyScore) => void;
   /** Where operator-listed trusted plugins run (the world worker); without it `{trusted: true}` is refused. */
   readonly trusted?: TrustedRuntime;
@@ -253,6 +261,8 @@ class Loaded {
   updateErrors = 0;
   badMessages = 0;
   refusedThisSecond = 0;
+  /** Requests it made of the host (each counted in its traffic for the anomaly score). */
+  requests = 0;
   secondStart = 0;
   eventsPerS = 0;
   lastCount = 0;
@@ -562,6 +572,7 @@ export class PluginHost {
         last_log: p.lastLog,
         messages_refused: p.badMessages,
         publishes_refused: c.refused,
+        requests: p.requests,
         panel: p.panel,
         profile: p.comparison,
       };
@@ -636,12 +647,12 @@ export class PluginHost {
     return this.bus.publishFromHost(event, payload);
   }
 
-  /** Every plugin's current anomaly score (its bus publishing against its own baseline), highest first. */
+  /** Every plugin's current anomaly score (its publishes and requests against its own baseline), highest first. */
   anomalyScores(): AnomalyScore[] {
     return this.bus.anomalyScores();
   }
 
-  /** A plugin's publishing turned anomalous: logged with what drove it, and its panel line says it is throttled. */
+  /** A plugin's traffic turned anomalous: logged with what drove it, and its panel line says it is throttled. */
   anomalous(score: AnomalyScore): void {
     const p = this.plugins.get(score.source);
     const top = score.features[0];
@@ -1211,6 +1222,16 @@ export class PluginHost {
         this.options.onChange?.();
         return;
       case 'request':
+        p.requests++;
+        try {
+          // Every request is the plugin's traffic, whatever it asks and whether it may: a plugin that never
+          // publishes but floods the host is scored (and throttled) as its source like a publish flood.
+          this.bus.countRequest(name);
+        } catch (err) {
+          const { code, message } = describeError(err);
+          this.requestRefused(p, m.id, code, message, 'request');
+          return;
+        }
         void this.request(p, m);
         return;
     }
@@ -1348,7 +1369,13 @@ export class PluginHost {
         p.worldTokens < 1
           ? `over ${rate} world requests a second`
           : `${inFlight} world requests unanswered (at most ${this.budgets.worldInFlight})`;
-      this.worldRefused(p, op.id as number, `plugins: ${name}: ${op.op as WorldOpName} refused: ${why}`);
+      this.requestRefused(
+        p,
+        op.id as number,
+        PluginCode.RateLimited,
+        `plugins: ${name}: ${op.op as WorldOpName} refused: ${why}`,
+        'world request',
+      );
       return;
     }
     p.worldTokens -= 1;
@@ -1358,15 +1385,19 @@ export class PluginHost {
     if (p.worldOutbox.length >= MAX_WORLD_OPS) this.flushWorld(p);
   }
 
-  private worldRefused(p: Loaded, id: number, message: string): void {
+  /**
+   * A request refused for its rate (the world bucket, or the anomaly throttle): answered with why; the refusals count
+   * toward the flood budget, past which the plugin is stopped.
+   */
+  private requestRefused(p: Loaded, id: number, code: string, message: string, what: 'request' | 'world request'): void {
     p.refusedThisSecond++;
-    this.reply(p, id, { ok: false, code: PluginCode.RateLimited, message });
+    this.reply(p, id, { ok: false, code, message });
     if (p.refusedThisSecond === 1) p.reason = message;
     if (p.refusedThisSecond >= this.budgets.floodRefusals && this.isAlive(p.manifest.name))
       this.fail(
         p,
         PluginCode.BudgetExceeded,
-        `${p.manifest.name}: world request flood (${p.refusedThisSecond} refused in a second); terminated`,
+        `${p.manifest.name}: ${what} flood (${p.refusedThisSecond} refused in a second); terminated`,
       );
   }
 
@@ -1400,6 +1431,8 @@ export class PluginHost {
 export async function createPluginHost(options: PluginHostOptions = {}): Promise<PluginHost> {
   const bus = await createPluginBus({
     ...options.bus,
+    // One clock for the host and its bus's anomaly buckets, when the host is given one.
+    ...(options.now ? { now: options.now } : {}),
     onLoopCut: (plugins, message) => host.loopCut(plugins, message),
     onAnomaly: (score) => host.anomalous(score),
   });

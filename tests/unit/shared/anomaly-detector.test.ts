@@ -1,7 +1,11 @@
 /** The anomaly detector: floods score over the alarm and are throttled; normal recorded traffic mostly does not. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnomalyDetector } from '../../../shared/anomaly/detector';
+import { PLUGIN_REQUEST_WEIGHT } from '../../../web/plugins/bus';
 import { FLOODS, recordedTraffic, replayFigures, replayTraffic } from '../../support/anomaly-replay';
 import { TRAFFIC_KINDS } from '../../support/storm-traffic';
 
@@ -91,6 +95,27 @@ describe('the anomaly detector', () => {
       expect(figures.recall).toBeGreaterThan(0.6);
     },
   );
+
+  it("replays a plugin recording's requests of the host as its traffic, a fifth of a publish each", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'storm-plugin-traffic-'));
+    try {
+      const line = { source: 'radar', kind: 'plugin', from: 3, frames: [1, 0, 2], bytes: [0, 0, 0], requests: [5, 10, 0] };
+      writeFileSync(join(dir, 'trial.jsonl'), `${JSON.stringify(line)}\n`);
+      expect(PLUGIN_REQUEST_WEIGHT).toBe(0.2);
+      expect(recordedTraffic('plugin', dir)).toEqual([{ source: 'trial/radar', start: 3, events: [2, 2, 2], bytes: [0, 0, 0] }]);
+      // Requests only on a plugin's line, and over the same seconds as its events.
+      const bad: [object, string][] = [
+        [{ ...line, kind: 'circuit' }, 'only a plugin line carries requests'],
+        [{ ...line, requests: [1, 2] }, 'requests must cover the same seconds as frames'],
+      ];
+      for (const [l, message] of bad) {
+        writeFileSync(join(dir, 'trial.jsonl'), `${JSON.stringify(l)}\n`);
+        expect(() => recordedTraffic('plugin', dir)).toThrow(`storm-traffic: plugin trial.jsonl line 1: ${message}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("flags nothing under a channel's floor, floods included: the floor is what the channel accepts from anyone", () => {
     expect(FLOODS.plugin.min).toBeGreaterThan(120);

@@ -6,10 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrustedPlugin } from '../../../../shared/protocol';
-import { TrustedRunnerKey, trustedPluginsPlugin } from '../../../../web/plugin-runtime/trusted-runner';
+import { TrustedRunnerKey } from '../../../../web/plugin-runtime/trusted-runner';
 import { createPluginHost, type PluginHost } from '../../../../web/plugins/host';
 import { sriOf } from '../../../../web/plugins/integrity';
-import { createWorldTrustedRuntime } from '../../../../web/plugins/trusted';
 import {
   MAX_SANDBOX_QUERY_ROWS,
   type QueryAnswerCopy,
@@ -17,16 +16,10 @@ import {
   WorldReplies,
 } from '../../../../web/plugins/trusted-protocol';
 import { Avatar, Local, NetId, Shape, Transform } from '../../../../web/scene/components';
-import { Commands } from '../../../../web/world/keys';
 import { DRAWABLE } from '../../../../web/world/plugins/render-extract';
-import { createWorldApp, type WorldApp } from '../../../../web/world/world-app';
-import { WorldCommand, type WorldEvent } from '../../../../web/world/world-protocol';
+import type { WorldApp } from '../../../../web/world/world-app';
 import { type Served, serve } from '../../../support/plugin-fixtures';
-
-const importData = (code: string) =>
-  import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as Promise<
-    Record<string, unknown>
-  >;
+import { createTrustedWorld, type TrustedWorld } from '../../../support/trusted-world';
 
 const fixtures = new Map<string, Served>([
   [
@@ -81,11 +74,11 @@ describe('trusted plugins in the world App', () => {
   let files: Awaited<ReturnType<typeof serve>>;
   let world: WorldApp;
   let host: PluginHost;
-  let timer: ReturnType<typeof setInterval>;
+  let stopWorld = () => {};
   const sent: unknown[] = [];
   const heard: { name: string; message: unknown }[] = [];
   let listed: TrustedPlugin[] = [];
-  let runtime: ReturnType<typeof createWorldTrustedRuntime>;
+  let runtime: TrustedWorld['runtime'];
 
   beforeAll(async () => {
     files = await serve(fixtures);
@@ -96,36 +89,16 @@ describe('trusted plugins in the world App', () => {
         integrity: await integrity(n),
       })),
     );
-    let deliver: (event: unknown) => void = () => {};
-    world = createWorldApp({
-      now: () => performance.now(),
-      hardwareConcurrency: 2,
-      workers: 1,
-      plugins: [trustedPluginsPlugin({ importModule: importData })],
-      post: (event: WorldEvent) => {
-        if (event.type === 'trusted-plugin') {
-          heard.push(event);
-          deliver(event);
-        }
-      },
-      connect: () => {
-        throw new Error('no connection in this test');
-      },
+    const trusted = createTrustedWorld(async () => listed, {
+      onCommand: (command) => sent.push(command),
+      onEvent: (event) => heard.push(event),
     });
-    runtime = createWorldTrustedRuntime({
-      // The world worker's door: the command schema, then the Commands event (as runWorldHost does).
-      send: (command) => {
-        sent.push(command);
-        world.app.send(Commands, WorldCommand.parse(command));
-      },
-      list: async () => listed,
-    });
-    deliver = (event) => runtime.deliver(event);
+    ({ world, runtime } = trusted);
+    stopWorld = trusted.stop;
     host = await createPluginHost({ prewarm: false, trusted: runtime, world: () => ({ people: [] }) });
-    timer = setInterval(() => world.frame(1 / 60), 4);
   });
   afterAll(() => {
-    clearInterval(timer);
+    stopWorld();
     host?.close();
     files?.close();
   });
