@@ -17,6 +17,11 @@ export interface RenderScaleOptions {
   min: number;
   /** Frames measured at the current scale before it may change again (frames measured earlier are dropped). */
   window: number;
+  /**
+   * Budgets past which one frame is enough to scale down (a software GPU's first frames take seconds: waiting for a
+   * window of them would keep the first textured frame of a visit waiting too).
+   */
+  atOnceFactor: number;
   /** Scale-up step, per side. */
   upStep: number;
 }
@@ -27,6 +32,7 @@ export const DEFAULT_RENDER_SCALE_OPTIONS: RenderScaleOptions = {
   underFactor: 1,
   min: 0.5,
   window: 3,
+  atOnceFactor: 10,
   upStep: 0.125,
 };
 
@@ -63,7 +69,7 @@ function quantise(scale: number): number {
 
 /**
  * Feeds one frame's measured time (ms, from its start to the GPU done) and returns the next state. Once `window`
- * frames were measured at the current scale: a median more than `overFactor` budgets scales down as far as the pixel
+ * frames were measured at the current scale (or as soon as every frame measured at it is over `atOnceFactor` budgets): a median more than `overFactor` budgets scales down as far as the pixel
  * cost suggests (time ∝ pixels ∝ scale²; at least one step, never below `min`); a median that would stay under
  * `underFactor` budgets at the next step up scales up one step. A change clears the samples, so the next decision
  * is made on frames drawn at the new size. Non-finite or negative times are ignored.
@@ -72,7 +78,8 @@ export function updateRenderScale(state: RenderScale, frameMs: number, options: 
   if (state.mode === 'full' || !Number.isFinite(frameMs) || frameMs < 0) return state;
   const o = { ...DEFAULT_RENDER_SCALE_OPTIONS, ...options };
   const samples = [...state.samples, frameMs].slice(-o.window);
-  if (samples.length < o.window) return { ...state, samples };
+  const atOnce = samples.every((ms) => ms > o.budgetMs * o.atOnceFactor);
+  if (samples.length < o.window && !atOnce) return { ...state, samples };
   const typical = median(samples);
   if (typical > o.budgetMs * o.overFactor && state.scale > o.min) {
     const wanted = state.scale * Math.sqrt(o.budgetMs / typical);

@@ -40,9 +40,14 @@ describe('dynamic resolution', () => {
     expect(run(low, 20, 60).scale).toBe(1);
   });
 
+  it('scales down on one frame alone when it is over ten budgets (the seconds-long first frames of a software GPU)', () => {
+    expect(updateRenderScale(createRenderScale(), 1500).scale).toBe(0.5);
+    expect(updateRenderScale(createRenderScale(), 400).scale).toBe(1);
+  });
+
   it('waits for a window of frames at the new scale before changing again (one slow frame does nothing)', () => {
     let s = createRenderScale();
-    s = updateRenderScale(s, 900);
+    s = updateRenderScale(s, 400);
     expect(s.scale).toBe(1);
     s = updateRenderScale(s, 10);
     s = updateRenderScale(s, 10);
