@@ -80,6 +80,13 @@ const MAX_GPU_PENDING = 4;
  */
 const PLACE_SHARE = 0.1;
 const PLACE_MAX_MS = 40;
+/**
+ * While frames are further apart than this (ms), a world change is also extracted between them, once a frame, looked
+ * for every BETWEEN_FRAMES_CHECK_MS: the textures and geometry the new entities name start loading then, not when the
+ * next frame comes (on a software GPU, up to a second later). Faster frames extract only in the frame.
+ */
+const BETWEEN_FRAMES_AFTER_MS = 100;
+const BETWEEN_FRAMES_CHECK_MS = 50;
 
 /** Starts rendering into `init.canvas`; reports readiness, stats and device loss through `host.post`. */
 export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>, host: RenderHost): RenderLoop {
@@ -242,10 +249,33 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     worldStructure = 0;
   };
 
+  /** When the last frame began (performance.now()), and whether a world change was extracted since (at most once). */
+  let frameBegan = 0;
+  let extractedBetween = false;
+  /** Extracts a world change between two far-apart frames and starts the loads it asks for (see BETWEEN_FRAMES_AFTER_MS). */
+  const extractBetweenFrames = (): void => {
+    if (extractedBetween || !renderer || !extractor || performance.now() - frameBegan < BETWEEN_FRAMES_AFTER_MS) return;
+    if (!extractor.rebuildPending()) return;
+    extractedBetween = true;
+    try {
+      pullWorld(renderer, extractor);
+      if (streams) {
+        streams.textures.startLoads();
+        streams.geometry.pump();
+      }
+    } catch (err) {
+      if (frameFailures++ < 3)
+        host.post({ type: 'error', message: `render: an extraction between frames failed: ${String(err)}` });
+    }
+  };
+  setInterval(extractBetweenFrames, BETWEEN_FRAMES_CHECK_MS);
+
   let frameFailures = 0;
   const frame = (now: number): void => {
     try {
       const began = performance.now();
+      frameBegan = began;
+      extractedBetween = false;
       drawFrame(now);
       // The frame's time until the GPU has done what it submitted: the CPU's part alone (encoding, submit) is well
       // under a millisecond on a software GPU, which does the drawing after submit.
