@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium, WEBGPU_ARGS } from '../support/chromium';
-import { pixelAt } from '../support/png';
+import { pixelAt, showsTestScene } from '../support/png';
 
 describe('the landing page', () => {
   let browser: Browser;
@@ -45,16 +45,11 @@ describe('the landing page', () => {
     try {
       await scenePage.goto(`${inject('baseUrl')}/?scene=test`);
       await expect.poll(() => scenePage.getByTestId('viewer').getAttribute('data-frames'), { timeout: 60_000 }).not.toBe('0');
-      const png = await scenePage.screenshot();
-      const sky = pixelAt(png, 400, 40);
-      const box = pixelAt(png, 400, 330);
-      // Right of the chat panel and above the status line: HUD panels must not cover the sampled pixels.
-      const ground = pixelAt(png, 650, 480);
-      const report = `sky rgb(${sky.slice(0, 3).join(',')}), box rgb(${box.slice(0, 3).join(',')}), ground rgb(${ground.slice(0, 3).join(',')}) with flags ${WEBGPU_ARGS.join(' ')}`;
-      const isBlue = sky[2] > 150 && sky[2] > sky[0] + 40;
-      const isRed = box[0] > 60 && box[0] > box[1] * 3 && box[0] > box[2] * 3;
-      const isGreen = ground[1] > 100 && ground[1] > ground[0] + 30 && ground[1] > ground[2] + 30;
-      if (!(isBlue && isRed && isGreen)) throw new Error(`e2e: the WebGPU canvas did not show the test scene: ${report}`);
+      const scene = showsTestScene(await scenePage.screenshot());
+      if (!scene.ok)
+        throw new Error(
+          `e2e: the WebGPU canvas did not show the test scene: ${scene.report} with flags ${WEBGPU_ARGS.join(' ')}`,
+        );
     } finally {
       await scenePage.close();
     }

@@ -21,6 +21,7 @@ import { createModelStream, type ModelStream } from './model-stream';
 import { createModelTextures, type ModelTextures } from './model-textures';
 import { RenderPlan } from './render-plan';
 import type { AssetSource, AssetStats, RenderCommand, RenderEvent, RenderStats } from './render-protocol';
+import { createRenderScale, type RenderScale, scaledCanvasSize, setRenderScaleMode, updateRenderScale } from './render-scale';
 import { WorldExtractor } from './world-extract';
 import { createWorldRenderer, DEFAULT_ENVIRONMENT, type WorldRenderer } from './world-renderer';
 
@@ -73,6 +74,19 @@ const IDLE_INTENT: CameraIntent = { move: [0, 0, 0], yaw: 0, pitch: 0, run: fals
 
 /** Frames at most whose GPU completion is awaited at once (for the render frame time). */
 const MAX_GPU_PENDING = 4;
+/**
+ * Share of the median frame time a frame may spend placing decoded textures beyond the first few (texture-stream.ts),
+ * and its ceiling: on a slow GPU a frame is hundreds of ms, and a texture placed waits no frame more.
+ */
+const PLACE_SHARE = 0.1;
+const PLACE_MAX_MS = 40;
+/**
+ * While frames are further apart than this (ms), a world change is also extracted between them, once a frame, looked
+ * for every BETWEEN_FRAMES_CHECK_MS: the textures and geometry the new entities name start loading then, not when the
+ * next frame comes (on a software GPU, up to a second later). Faster frames extract only in the frame.
+ */
+const BETWEEN_FRAMES_AFTER_MS = 100;
+const BETWEEN_FRAMES_CHECK_MS = 50;
 
 /** Starts rendering into `init.canvas`; reports readiness, stats and device loss through `host.post`. */
 export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>, host: RenderHost): RenderLoop {
@@ -156,14 +170,26 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   const work = new WorkTimer();
   /** Frames whose GPU work is being waited on (a few at most: a stalled queue does not pile up promises). */
   let gpuPending = 0;
+  /** What a frame may spend placing decoded textures past the first few (PLACE_SHARE of the median frame, once a second). */
+  let placeBudgetMs = 0;
   // The LOD budget moves the detail thresholds with measured frame time toward 16.6 ms.
   let budget = createLodBudget();
   /** The live optimisation plan's settings (null until the page sends one: full detail). */
   let plan: RenderPlan | null = null;
+  /** Dynamic resolution: the share of each side drawn, from the measured frame times (render-scale.ts). */
+  let resolution: RenderScale = createRenderScale();
 
   const applySize = (): void => {
-    canvas.width = Math.max(1, Math.round(size.width * size.dpr));
-    canvas.height = Math.max(1, Math.round(size.height * size.dpr));
+    const drawn = scaledCanvasSize(size, resolution.scale);
+    canvas.width = drawn.width;
+    canvas.height = drawn.height;
+  };
+  /** Feeds a frame's measured time to the dynamic resolution; a new scale resizes the canvas for the next frame. */
+  const measured = (ms: number): void => {
+    work.add(ms);
+    const before = resolution.scale;
+    resolution = updateRenderScale(resolution, ms);
+    if (resolution.scale !== before) applySize();
   };
 
   const start = async (): Promise<void> => {
@@ -231,10 +257,33 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     worldStructure = 0;
   };
 
+  /** When the last frame began (performance.now()), and whether a world change was extracted since (at most once). */
+  let frameBegan = 0;
+  let extractedBetween = false;
+  /** Extracts a world change between two far-apart frames and starts the loads it asks for (see BETWEEN_FRAMES_AFTER_MS). */
+  const extractBetweenFrames = (): void => {
+    if (extractedBetween || !renderer || !extractor || performance.now() - frameBegan < BETWEEN_FRAMES_AFTER_MS) return;
+    if (!extractor.rebuildPending()) return;
+    extractedBetween = true;
+    try {
+      pullWorld(renderer, extractor);
+      if (streams) {
+        streams.textures.startLoads();
+        streams.geometry.pump();
+      }
+    } catch (err) {
+      if (frameFailures++ < 3)
+        host.post({ type: 'error', message: `render: an extraction between frames failed: ${String(err)}` });
+    }
+  };
+  setInterval(extractBetweenFrames, BETWEEN_FRAMES_CHECK_MS);
+
   let frameFailures = 0;
   const frame = (now: number): void => {
     try {
       const began = performance.now();
+      frameBegan = began;
+      extractedBetween = false;
       drawFrame(now);
       // The frame's time until the GPU has done what it submitted: the CPU's part alone (encoding, submit) is well
       // under a millisecond on a software GPU, which does the drawing after submit.
@@ -244,7 +293,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
         d.queue.onSubmittedWorkDone().then(
           () => {
             gpuPending--;
-            work.add(performance.now() - began);
+            measured(performance.now() - began);
           },
           () => {
             gpuPending--;
@@ -267,7 +316,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
     last = now;
     if (renderer) {
       if (streams) {
-        streams.textures.pump();
+        streams.textures.pump(placeBudgetMs);
         streams.geometry.pump();
         updateTerrainLook(renderer);
       }
@@ -289,7 +338,9 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       }
       const view = cameraView(camera, extractor?.selfPosition() ?? null);
       if (plan?.drawDistanceM) view.far = plan.drawDistanceM;
-      const stats = renderer.render(view, canvas.width, canvas.height);
+      // The full size picks LODs and the aspect: a lower render scale changes the pixels drawn, not the geometry.
+      const full = scaledCanvasSize(size, 1);
+      const stats = renderer.render(view, full.width, full.height);
       timer.tick(now);
       if (now - lastCamera > 100) {
         lastCamera = now;
@@ -300,13 +351,17 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       if (now - lastStats > 1000) {
         lastStats = now;
         const t = timer.summary();
+        const workP50 = work.p50();
+        placeBudgetMs = Math.min(PLACE_MAX_MS, PLACE_SHARE * workP50);
         host.post({
           type: 'stats',
           stats: {
             fps: t.fps,
             frameMsP50: t.p50,
             frameMsP95: t.p95,
-            workMsP50: work.p50(),
+            workMsP50: workP50,
+            renderScale: resolution.scale,
+            renderScaleMode: resolution.mode,
             instances: stats.instances,
             visible: stats.visible,
             drawCalls: stats.drawCalls,
@@ -380,6 +435,10 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           pool?.resize(plan.decodeWorkers);
           break;
         }
+        case 'render-scale':
+          resolution = setRenderScaleMode(resolution, command.mode);
+          applySize();
+          break;
         case 'lose-device':
           device?.destroy();
           break;

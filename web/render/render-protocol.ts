@@ -48,6 +48,8 @@ export type RenderCommand =
   | { type: 'prepare-assets' }
   /** The live optimisation plan's part for the renderer (web/render/render-plan.ts; parsed on arrival). */
   | { type: 'plan'; plan: unknown }
+  /** Dynamic resolution: 'auto' lowers the drawn resolution while frames are far over budget; 'full' holds it at 1. */
+  | { type: 'render-scale'; mode: 'auto' | 'full' }
   /** Test hook: destroys the GPU device to exercise device-loss recovery. */
   | { type: 'lose-device' };
 
@@ -58,6 +60,10 @@ export interface RenderStats {
   frameMsP95: number;
   /** The median of the render worker's time per frame from its start until the GPU finished its work (not the interval). */
   workMsP50: number;
+  /** The share of each side of the canvas drawn (dynamic resolution, web/render/render-scale.ts): 1 is full. */
+  renderScale: number;
+  /** Whether the scale follows frame times ('auto') or is held at full. */
+  renderScaleMode: 'auto' | 'full';
   instances: number;
   visible: number;
   drawCalls: number;

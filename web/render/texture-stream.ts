@@ -30,8 +30,12 @@ export function dimensionFor(distance: number): number {
 export const FIRST_PASS_DIMENSION = 128;
 /** Added to a refinement's priority, so the decoder pool takes every first decode (and sculpt map) before it. */
 const REFINE_PRIORITY_OFFSET = 1e6;
-/** Most decoded textures turned into layers per pump (each is ~3 ms of resampling). */
-const UPLOADS_PER_PUMP = 4;
+/**
+ * Decoded textures turned into layers per pump whatever the time (each is ~3 ms of resampling); past these, a pump
+ * goes on while it is within the time the render loop gives it (a share of its frame time: on a slow GPU, whose frames
+ * take hundreds of ms, every texture decoded meanwhile is placed in the next frame, not four a frame).
+ */
+export const UPLOADS_PER_PUMP = 4;
 /** Most loads running at once. */
 const MAX_LOADING = 16;
 
@@ -112,10 +116,15 @@ export class TextureStream {
     this.generation += 1;
   }
 
-  /** Starts queued loads (nearest first) and turns decoded images into layers. Call once per frame. */
-  pump(): void {
+  /**
+   * Starts queued loads (nearest first) and turns decoded images into layers: UPLOADS_PER_PUMP, then more while the
+   * pump has used less than `budgetMs` (measured with `now`). Call once per frame.
+   */
+  pump(budgetMs = 0, now: () => number = () => performance.now()): void {
     this.startLoads();
-    for (let n = 0; n < UPLOADS_PER_PUMP && this.decoded.length > 0; n++) {
+    const began = now();
+    for (let n = 0; this.decoded.length > 0; n++) {
+      if (n >= UPLOADS_PER_PUMP && now() - began >= budgetMs) break;
       const next = this.decoded.shift();
       if (next) this.place(next.uuid, next.image, next.size, next.refine);
     }

@@ -152,6 +152,14 @@ export class WorldExtractor {
     return ok ? change : 'none';
   }
 
+  /**
+   * Whether the next extraction would rebuild (the world's structure or a stream's version moved since the last): a
+   * hint, read without the sequence lock.
+   */
+  rebuildPending(): boolean {
+    return this.sync.structure() !== this.structure || this.versions() !== this.streamVersions;
+  }
+
   /** World position of your avatar, for the follow camera (null when you have none yet). */
   selfPosition(): Vec3 | null {
     const index = this.sync.self();

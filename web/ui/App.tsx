@@ -89,7 +89,14 @@ export function App(props: { canvas: HTMLCanvasElement }) {
     const timer = setTimeout(() => setNotice(''), 4000);
     onCleanup(() => clearTimeout(timer));
   });
-  const [renderPerf, setRenderPerf] = createSignal({ fps: 0, frameMsP50: 0, frameMsP95: 0, renderWorkMsP50: 0 });
+  const [renderPerf, setRenderPerf] = createSignal({
+    fps: 0,
+    frameMsP50: 0,
+    frameMsP95: 0,
+    renderWorkMsP50: 0,
+    renderScale: 1,
+    renderScaleMode: 'auto' as 'auto' | 'full',
+  });
   const [forecast, setForecast] = createSignal<LoadForecast | null>(null);
   // The AI worker (load forecast), the anomaly scores source and the language tier, behind the tier cascade.
   const [optimPlan, setOptimPlan] = createSignal<OptimPlan | null>(null);
@@ -293,6 +300,8 @@ export function App(props: { canvas: HTMLCanvasElement }) {
           frameMsP50: event.stats.frameMsP50,
           frameMsP95: event.stats.frameMsP95,
           renderWorkMsP50: event.stats.workMsP50,
+          renderScale: event.stats.renderScale,
+          renderScaleMode: event.stats.renderScaleMode,
         });
         {
           // The bandit scores the detail variant in force by the frames it gave.
@@ -658,6 +667,10 @@ export function App(props: { canvas: HTMLCanvasElement }) {
         optimPlan={optimPlan()}
         plugins={pluginList()}
         onSaveTrace={() => world?.send({ type: 'trace' })}
+        onRenderScaleMode={(mode) => {
+          renderHandle?.send({ type: 'render-scale', mode });
+          setRenderPerf((p) => ({ ...p, renderScaleMode: mode, ...(mode === 'full' ? { renderScale: 1 } : {}) }));
+        }}
       />
       <Show when={buildOpen() && buildAvailable()}>
         <BuildPanel

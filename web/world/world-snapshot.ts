@@ -66,6 +66,9 @@ export interface PerfView {
   worldFrameMsP50: number;
   /** The render worker's time per frame until the GPU finished it (p50, ms; not the interval: render_frame_ms), once it has said. */
   renderWorkMsP50?: number;
+  /** Dynamic resolution: the share of each canvas side the renderer draws (1: full), and whether it follows frame times. */
+  renderScale?: number;
+  renderScaleMode?: 'auto' | 'full';
   systems: SystemView[];
   plan: PlanView | null;
 }

@@ -103,6 +103,8 @@ export function PerfOverlay(props: {
   optimPlan?: OptimPlan | null;
   plugins?: PluginInfo[];
   onSaveTrace?: () => void;
+  /** Dynamic resolution on ('auto') or held at full resolution. */
+  onRenderScaleMode?: (mode: 'auto' | 'full') => void;
 }) {
   const p = () => props.perf;
   return (
@@ -117,6 +119,26 @@ export function PerfOverlay(props: {
         title="The render worker's time per frame until the GPU finished it (render_frame_ms, p50)"
       >
         render {p().renderWorkMsP50 ? `${(p().renderWorkMsP50 ?? 0).toFixed(1)} ms` : '–'}
+      </span>
+      <span
+        data-testid="perf-render-scale"
+        data-scale={p().renderScale ?? 1}
+        title="Dynamic resolution: while frames take far longer than 50 ms the canvas is drawn at a lower resolution and stretched; it comes back as frames get cheaper"
+      >
+        resolution {Math.round((p().renderScale ?? 1) * 100)} %{p().renderScaleMode === 'full' ? ' (held full)' : ''}
+        <Show when={props.onRenderScaleMode}>
+          {(set) => (
+            <label class="sc-perf-scale">
+              <input
+                type="checkbox"
+                data-testid="perf-render-scale-auto"
+                checked={p().renderScaleMode !== 'full'}
+                onChange={(e) => set()(e.currentTarget.checked ? 'auto' : 'full')}
+              />{' '}
+              auto
+            </label>
+          )}
+        </Show>
       </span>
       <span>{p().entities} entities</span>
       <span>

@@ -1,7 +1,13 @@
 /** Texture layers on the CPU side and the texture stream's loading, placing, failing and eviction. */
 import { describe, expect, it } from 'vitest';
 import { LAYER_MIPS, LAYER_SIZE, layerMips, type RgbaImage, type TextureLayers } from '../../../../web/render/texture-layers';
-import { dimensionFor, FIRST_PASS_DIMENSION, STREAM_MAX_DIMENSION, TextureStream } from '../../../../web/render/texture-stream';
+import {
+  dimensionFor,
+  FIRST_PASS_DIMENSION,
+  STREAM_MAX_DIMENSION,
+  TextureStream,
+  UPLOADS_PER_PUMP,
+} from '../../../../web/render/texture-stream';
 
 function image(width: number, height: number, rgba: [number, number, number, number]): RgbaImage {
   const data = new Uint8Array(width * height * 4);
@@ -217,5 +223,42 @@ describe('texture stream', () => {
     stream.pump();
     await flush();
     expect(sizes).toEqual([FIRST_PASS_DIMENSION]);
+  });
+});
+
+describe('texture stream placing within a time budget', () => {
+  /** A stream with `n` textures decoded and waiting to be placed. */
+  async function decodedStream(n: number) {
+    const { layers, uploads } = fakeLayers(64);
+    const { stream } = recordingStream(layers);
+    stream.beginPass();
+    for (let i = 0; i < n; i++) stream.layerOf(`t${i}`, i);
+    stream.startLoads();
+    await flush();
+    return { stream, uploads };
+  }
+
+  it('places the first few decoded textures per pump when given no time', async () => {
+    const { stream, uploads } = await decodedStream(10);
+    stream.pump(0);
+    expect(uploads).toHaveLength(UPLOADS_PER_PUMP);
+  });
+
+  it('places every decoded texture in one pump while within the time it is given (a slow GPU frame)', async () => {
+    const { stream, uploads } = await decodedStream(10);
+    let clock = 0;
+    stream.pump(40, () => clock++);
+    expect(uploads).toHaveLength(10);
+  });
+
+  it('stops placing past the first few once its time is spent, and places the rest on later pumps', async () => {
+    const { stream, uploads } = await decodedStream(10);
+    let clock = 0;
+    // Every placement reads the clock once and costs 3 ms of it.
+    stream.pump(8, () => (clock += 3));
+    expect(uploads.length).toBeGreaterThanOrEqual(UPLOADS_PER_PUMP);
+    expect(uploads.length).toBeLessThan(10);
+    stream.pump(1000);
+    expect(uploads).toHaveLength(10);
   });
 });
