@@ -6,7 +6,6 @@
 import type { TrustedPlugin } from '../../shared/protocol';
 import { trustedPluginsPlugin } from '../../web/plugin-runtime/trusted-runner';
 import { createWorldTrustedRuntime } from '../../web/plugins/trusted';
-import { Commands } from '../../web/world/keys';
 import { createWorldApp, type WorldApp } from '../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../web/world/world-protocol';
 
@@ -49,10 +48,10 @@ export function createTrustedWorld(
     },
   });
   const runtime = createWorldTrustedRuntime({
-    // The world worker's door: the command schema, then the Commands event (as runWorldHost does).
+    // The world worker's door: the command schema, then the world's command intake (as runWorldHost does).
     send: (command) => {
       watch.onCommand?.(command);
-      world.app.send(Commands, WorldCommand.parse(command));
+      world.command(WorldCommand.parse(command));
     },
     list,
   });

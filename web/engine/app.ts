@@ -58,6 +58,11 @@ class Events<T> {
 
   constructor(private readonly capacity: number) {}
 
+  /** How many more events this frame holds. */
+  room(): number {
+    return this.capacity - this.current.length;
+  }
+
   send(value: T): boolean {
     if (this.current.length >= this.capacity) {
       this.dropped++;
@@ -220,6 +225,11 @@ export class App {
   /** Sends an event; returns false (and counts it) when the stream is full this frame. */
   send<T>(key: EventKey<T>, value: T): boolean {
     return this.stream(key).send(value);
+  }
+
+  /** How many more events stream `key` takes this frame (a sender with a queue of its own sends only that many). */
+  eventRoom<T>(key: EventKey<T>): number {
+    return this.stream(key).room();
   }
 
   /** A new reader of an event stream (it sees events sent from now on and those of the current and last frame). */

@@ -69,6 +69,18 @@ export interface TrustedRunnerOptions {
   readonly trace?: TraceRecorder;
 }
 
+/** Settles the plugin's request `r.id` with the host's answer (an answer to nothing pending is ignored). */
+function settle(
+  p: Running,
+  r: { id: number; ok: boolean; value?: unknown; code?: string | undefined; message?: string | undefined },
+): void {
+  const waiting = p.pending.get(r.id);
+  if (!waiting) return;
+  p.pending.delete(r.id);
+  if (r.ok) waiting.resolve(r.value);
+  else waiting.reject(Object.assign(new Error(r.message ?? 'refused'), { code: r.code }));
+}
+
 const toText = (value: unknown): string => {
   try {
     return String(value && typeof value === 'object' && 'message' in value ? (value as Error).message : value).slice(0, 1000);
@@ -231,14 +243,12 @@ export class TrustedRunner {
       case 'ui-action':
         void this.runAll(p, p.actionHandlers, m.id);
         return;
-      case 'reply': {
-        const r = p.pending.get(m.id);
-        if (!r) return;
-        p.pending.delete(m.id);
-        if (m.ok) r.resolve(m.value);
-        else r.reject(Object.assign(new Error(m.message ?? 'refused'), { code: m.code }));
+      case 'reply':
+        settle(p, m);
         return;
-      }
+      case 'replies':
+        for (const r of m.items) settle(p, r);
+        return;
       case 'token':
         p.token = m.token;
         return;

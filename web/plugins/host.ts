@@ -44,6 +44,7 @@ import {
 import { indexedDbStorage, type PluginStorage } from './storage';
 import { findTrusted, type PluginChannel, type TrustedRuntime } from './trusted';
 import {
+  MAX_REPLIES,
   MAX_WORLD_OPS,
   type TrustedHostMessage,
   TrustedReport,
@@ -1125,21 +1126,20 @@ export class PluginHost {
     id: number,
     result: { ok: true; value?: unknown } | { ok: false; code: string; message: string },
   ): void {
-    // A sandbox gets the answers of one host turn as one message (a burst of world requests is answered in a burst).
-    if (p.trusted) {
-      this.post(p, { t: 'reply', id, ...result });
-      return;
-    }
+    // A plugin gets the answers of one host turn as one message (a burst of requests is answered in a burst): for a
+    // trusted plugin that is one world command per MAX_REPLIES answers, not one each.
     if (p.replies.length === 0) queueMicrotask(() => this.flushReplies(p));
     p.replies.push({ id, ...result });
   }
 
   private flushReplies(p: Loaded): void {
-    if (p.replies.length === 0) return;
-    const items = p.replies;
+    const all = p.replies;
     p.replies = [];
-    const one = items.length === 1 ? items[0] : undefined;
-    this.post(p, one ? { t: 'reply', ...one } : { t: 'replies', items });
+    for (let at = 0; at < all.length; at += MAX_REPLIES) {
+      const items = all.slice(at, at + MAX_REPLIES);
+      const one = items.length === 1 ? items[0] : undefined;
+      this.post(p, one ? { t: 'reply', ...one } : { t: 'replies', items });
+    }
   }
 
   private receive(p: Loaded, data: unknown): void {

@@ -89,6 +89,18 @@ export const WorldReplies = z
 export type WorldReplies = z.infer<typeof WorldReplies>;
 
 /** Host → runner: one message for one trusted plugin (HostMessage, with `integrity` on load and `world`, `unload`). */
+/** One answer to a plugin's request. */
+const replyFields = {
+  id,
+  ok: z.boolean(),
+  value: z.unknown().optional(),
+  code: z.string().max(64).optional(),
+  message: z.string().max(2048).optional(),
+};
+
+/** Answers one `replies` message carries at most. */
+export const MAX_REPLIES = 1024;
+
 export const TrustedHostMessage = z.discriminatedUnion('t', [
   z
     .object({
@@ -122,16 +134,9 @@ export const TrustedHostMessage = z.discriminatedUnion('t', [
     .strict(),
   z.object({ t: z.literal('chat'), line }).strict(),
   z.object({ t: z.literal('ui-action'), id: z.string().max(32) }).strict(),
-  z
-    .object({
-      t: z.literal('reply'),
-      id,
-      ok: z.boolean(),
-      value: z.unknown().optional(),
-      code: z.string().max(64).optional(),
-      message: z.string().max(2048).optional(),
-    })
-    .strict(),
+  z.object({ t: z.literal('reply'), ...replyFields }).strict(),
+  /** The answers of one host turn, in order (MAX_REPLIES a message: a burst of requests is answered in a few). */
+  z.object({ t: z.literal('replies'), items: z.array(z.object(replyFields).strict()).min(1).max(MAX_REPLIES) }).strict(),
   z.object({ t: z.literal('token'), token: z.string().max(4096) }).strict(),
   z.object({ t: z.literal('error'), code: z.string().max(64), message: z.string().max(2048) }).strict(),
   /** The read-only world copy (world:read), refreshed by the host's frame. */

@@ -43,7 +43,7 @@ import { renderExtractPlugin } from './plugins/render-extract';
 import { soundPlugin } from './plugins/sound';
 import { terrainPlugin } from './plugins/terrain';
 import { worldMapPlugin } from './plugins/world-map';
-import type { WorldEvent } from './world-protocol';
+import type { WorldCommand, WorldEvent } from './world-protocol';
 import type { PlanView } from './world-snapshot';
 
 /** The most entities the viewer's world holds (growable buffers start small). */
@@ -152,9 +152,20 @@ export interface WorldApp {
   readonly sync: SharedArrayBuffer;
   readonly renderList: SharedArrayBuffer;
   readonly syncWriter: SyncWriter;
+  /**
+   * Hands the page's command (parsed at the door) to the world: into this frame's Commands, or, when a burst filled
+   * them, kept in order for the next frames (MAX_COMMAND_BACKLOG at most; past that it is refused with
+   * `world_commands_overflow`). A burst of answers to a trusted plugin's requests is never silently lost.
+   */
+  command(command: WorldCommand): void;
+  /** Commands kept for later frames (a burst over a frame's Commands capacity). */
+  backlog(): number;
   /** Runs one frame: the writes are bracketed by the sync header's sequence lock. */
   frame(dt: number): void;
 }
+
+/** Commands kept past one frame's Commands capacity, at most (about 64 frames' worth). */
+export const MAX_COMMAND_BACKLOG = 65_536;
 
 /**
  * Builds the world App. The allocation plan (seed 12.1) sets the entity capacity from the memory budget; the
@@ -207,12 +218,41 @@ export function createWorldApp(options: WorldAppOptions): WorldApp {
   );
   if (options.rapier) app.addPlugin(physicsPlugin(options.rapier));
   for (const p of options.plugins ?? []) app.addPlugin(p);
+  // Commands that did not fit a frame, oldest first; `head` is the next to go (a queue without shifting).
+  let backlog: WorldCommand[] = [];
+  let head = 0;
+  let refused = 0;
   return {
     app,
     sync,
     renderList,
     syncWriter,
+    command(command) {
+      if (head === backlog.length && app.eventRoom(Commands) > 0) {
+        app.send(Commands, command);
+        return;
+      }
+      if (backlog.length - head >= MAX_COMMAND_BACKLOG) {
+        if (refused++ === 0)
+          post({
+            type: 'error',
+            code: 'world_commands_overflow',
+            message: `world: over ${MAX_COMMAND_BACKLOG} commands waiting for the world's frames; the newest are refused`,
+          });
+        return;
+      }
+      backlog.push(command);
+    },
+    backlog: () => backlog.length - head,
     frame(dt) {
+      // What waited goes first, in order, as far as this frame's Commands hold.
+      for (let room = app.eventRoom(Commands); head < backlog.length && room > 0; room--)
+        app.send(Commands, backlog[head++] as WorldCommand);
+      if (head === backlog.length) {
+        backlog = [];
+        head = 0;
+        refused = 0;
+      }
       syncWriter.begin();
       try {
         app.update(dt);

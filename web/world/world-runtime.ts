@@ -6,7 +6,7 @@
  * terrain to its own render loop instead.
  */
 import type { Plugin } from '../engine';
-import { Commands, Materials } from './keys';
+import { Materials } from './keys';
 import { MetricsKey } from './plugins/metrics';
 import { createWorldApp } from './world-app';
 import { movementKey, WorldCommand, type WorldEvent } from './world-protocol';
@@ -52,7 +52,7 @@ export function runWorldHost(
     }
     if (parsed.data.type === 'trace')
       post({ type: 'trace', trace: world.app.exportTrace('world worker'), metrics: world.app.resource(MetricsKey).toJsonl() });
-    else world.app.send(Commands, parsed.data);
+    else world.command(parsed.data);
     if (parsed.data.type === 'input') {
       // Turning alone waits for the next frame; a changed step or stop goes out now (the input plugin sends it to
       // the room, the p2p plugin to your peers) rather than up to a frame later.

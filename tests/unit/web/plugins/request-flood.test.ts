@@ -14,8 +14,8 @@ import { type Served, serve } from '../../../support/plugin-fixtures';
 import { createTrustedWorld, type TrustedWorld } from '../../../support/trusted-world';
 
 /**
- * Chat lines the flooder sends in one (host clock) second of its flood, in rounds of 100 (the world worker's command
- * stream, which carries the answers back, keeps 4,096 a frame): 200 units of traffic, over the floor of 120.
+ * Chat lines the flooder sends in one (host clock) second of its flood, in rounds of 100 (one burst would do too:
+ * request-burst.test.ts): 200 units of traffic, over the floor of 120.
  */
 const FLOOD = 1000;
 
