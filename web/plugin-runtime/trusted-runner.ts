@@ -62,7 +62,7 @@ interface Running {
 }
 
 export interface TrustedRunnerOptions {
-  /** Imports checked code (default: import() of a blob URL). */
+  /** Imports checked code (default: import() of a data: URL). */
   readonly importModule?: (code: string) => Promise<Record<string, unknown>>;
   readonly now?: () => number;
   /** Each plugin's update becomes a span here (`plugin <name> update`, category `plugin`): the engine's trace. */
@@ -97,13 +97,15 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-async function importBlob(code: string): Promise<Record<string, unknown>> {
-  const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
-  try {
-    return (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
-  } finally {
-    URL.revokeObjectURL(url);
-  }
+/**
+ * Imports checked code from a data: URL: in Chromium a quarter of a blob import's time (no trip to the browser's blob
+ * registry), as the sandbox does (public/plugin-sandbox.js).
+ */
+async function importData(code: string): Promise<Record<string, unknown>> {
+  return (await import(/* @vite-ignore */ `data:text/javascript;charset=utf-8,${encodeURIComponent(code)}`)) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** The trusted plugins of one world (the engine plugin below runs it). */
@@ -122,7 +124,7 @@ export class TrustedRunner {
   ) {
     this.trace = options.trace ?? null;
     this.now = options.now ?? this.trace?.now ?? (() => performance.now());
-    this.importModule = options.importModule ?? importBlob;
+    this.importModule = options.importModule ?? importData;
   }
 
   /** A new world tick: query answers cached so far are stale (called before the tick's commands run). */
