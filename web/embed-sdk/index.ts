@@ -3,12 +3,11 @@
  * returns a typed handle whose methods are the embed message API. No dependencies.
  */
 
-import { checkSelectEvent } from './events';
+import { type Checked, checkEvent, isEmbedEvent } from './events';
 import {
   type CameraShot,
   EMBED_PROTOCOL_VERSION,
   EmbedCode,
-  type EmbedEventMessage,
   type EmbedEvents,
   type EmbedMethod,
   type EmbedMethods,
@@ -19,7 +18,7 @@ import {
   type WireError,
 } from './protocol';
 
-export { type Checked, checkSelectEvent, SELECT_LIMITS } from './events';
+export { type Checked, checkEvent, checkSelectEvent, EVENT_LIMITS, isEmbedEvent, SELECT_LIMITS } from './events';
 export * from './protocol';
 
 /** A failed call: `code` is one of EmbedCode (docs/errors.md), `message` says what to do. */
@@ -45,8 +44,8 @@ export interface MountOptions {
   /** The iframe's accessible title. */
   title?: string;
   /**
-   * Told of an event from the frame that failed its check (a malformed `select`: code -21, the message names the
-   * field); that event reaches no listener. Default: console.warn.
+   * Told of an event from the frame that failed its check (malformed data or an unknown event: code -21, the message
+   * names the event and the field); that event reaches no listener. Default: console.warn.
    */
   onEventError?: (error: EmbedApiError) => void;
 }
@@ -156,24 +155,23 @@ export function mountViewer(element: HTMLElement, options: MountOptions): Promis
       return;
     const msg = e.data;
     if (typeof msg.event === 'string') {
-      const event = msg as unknown as EmbedEventMessage;
-      if (event.event === 'ready') {
-        if (onReady) onReady(event.data as EmbedEvents['ready']);
+      const name = msg.event;
+      // Every event's data is checked before anything acts on it: a malformed one goes to onEventError (-21).
+      const checked: Checked<unknown> = isEmbedEvent(name)
+        ? checkEvent(name, msg.data)
+        : { ok: false, message: `embed-sdk: event ${JSON.stringify(name.slice(0, 64))} is not one this SDK knows` };
+      if (!checked.ok) {
+        const error = new EmbedApiError(EmbedCode.MalformedMessage, checked.message);
+        if (options.onEventError) options.onEventError(error);
+        else console.warn(error.message);
+        return;
+      }
+      if (name === 'ready') {
+        if (onReady) onReady(checked.value as EmbedEvents['ready']);
         // A second `ready` means the frame reloaded: its world is new, calls in flight are lost.
         else rejectAll(EmbedCode.EngineUnavailable, 'embed-sdk: the viewer reloaded; its world was reset, call init again');
       }
-      let data: unknown = event.data;
-      if (event.event === 'select') {
-        const checked = checkSelectEvent(data);
-        if (!checked.ok) {
-          const error = new EmbedApiError(EmbedCode.MalformedMessage, checked.message);
-          if (options.onEventError) options.onEventError(error);
-          else console.warn(error.message);
-          return;
-        }
-        data = checked.value;
-      }
-      for (const l of listeners.get(event.event) ?? []) l(data);
+      for (const l of listeners.get(name) ?? []) l(checked.value);
       return;
     }
     const response = msg as unknown as EmbedResponseMessage;

@@ -3,6 +3,8 @@
  * the allowlist, parses it with the schemas, forwards only parsed requests to the engine (the live world), and
  * answers the host at its own origin (never '*').
  */
+
+import { EVENT_LIMITS } from '../embed-sdk/events';
 import {
   EMBED_PROTOCOL_VERSION,
   EmbedCode,
@@ -156,6 +158,13 @@ function liveCall(
 }
 
 /** Creates the bridge. Messages arrive through `receive` (the entry wires `window.onmessage`). */
+/** An event's reason cut to what the SDK's check takes (EVENT_LIMITS.message), so a long one still arrives. */
+function clipReason<T extends { reason?: string }>(data: T): T {
+  return data.reason !== undefined && data.reason.length > EVENT_LIMITS.message
+    ? { ...data, reason: data.reason.slice(0, EVENT_LIMITS.message) }
+    : data;
+}
+
 export function createHostBridge(options: HostBridgeOptions): HostBridge {
   const allowed = new Set<string>([options.selfOrigin, ...options.allow]);
   const pending = new Map<number, Pending>();
@@ -352,11 +361,11 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
   return {
     receive,
     world: (data) => {
-      const message: EmbedEventMessage<'world'> = { v: EMBED_PROTOCOL_VERSION, event: 'world', data };
+      const message: EmbedEventMessage<'world'> = { v: EMBED_PROTOCOL_VERSION, event: 'world', data: clipReason(data) };
       if (options.parent) for (const origin of allowed) reply(options.parent, origin, message);
     },
     plugin: (data) => {
-      const message: EmbedEventMessage<'plugin'> = { v: EMBED_PROTOCOL_VERSION, event: 'plugin', data };
+      const message: EmbedEventMessage<'plugin'> = { v: EMBED_PROTOCOL_VERSION, event: 'plugin', data: clipReason(data) };
       if (options.parent) for (const origin of allowed) reply(options.parent, origin, message);
     },
     select: (data) => {

@@ -6,9 +6,13 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  checkEvent,
   checkSelectEvent,
   type EmbedApiError,
   EmbedCode,
+  type EmbedEvents,
+  EVENT_LIMITS,
+  isEmbedEvent,
   mountViewer,
   SELECT_LIMITS,
   type SelectedObject,
@@ -105,6 +109,76 @@ describe('the select event check', () => {
   });
 });
 
+/** Each other event as the viewer sends it (typed: a change to EmbedEvents that these miss stops compiling). */
+const samples: { [E in Exclude<keyof EmbedEvents, 'select'>]: EmbedEvents[E][] } = {
+  ready: [{ version: 1, crossOriginIsolated: true, engine: 'shared-memory', place: '#/os/127.0.0.1:9100/StormTest/128/128/25' }],
+  world: [
+    { state: 'connecting', place: '#/fv/plaza' },
+    { state: 'reconnecting', place: '#/fv/plaza', reason: 'the room closed (1006)' },
+    { state: 'idle', place: null },
+  ],
+  plugin: [
+    { name: 'chat-log', state: 'running', reason: '' },
+    { name: 'ping-a', state: 'failed', reason: 'loop cut: ping-a -> ping-b -> ping-a', code: 'plugin_loop_cut' },
+  ],
+  aiEnhanceComplete: [
+    { id: 7, ok: true, bytes: new Uint8Array([1, 2, 3]) },
+    { id: 'enhance-1', ok: false, error: { code: -20, message: 'aiEnhance is not available here' } },
+  ],
+};
+
+describe('the other events’ checks', () => {
+  it('accept each event as the viewer sends it, as a copy with the same fields', () => {
+    for (const [event, list] of Object.entries(samples)) {
+      expect(isEmbedEvent(event)).toBe(true);
+      for (const data of list) expect(checkEvent(event as keyof EmbedEvents, data), event).toEqual({ ok: true, value: data });
+    }
+    expect(isEmbedEvent('toString')).toBe(false);
+    expect(isEmbedEvent('worldz')).toBe(false);
+  });
+
+  it('refuse each malformed field with a message naming the event and the field', () => {
+    const [ready] = samples.ready;
+    const cases: [keyof EmbedEvents, unknown, string][] = [
+      ['ready', { ...ready, version: -1 }, 'data.version must be a whole number'],
+      ['ready', { ...ready, engine: 'gpu' }, "data.engine must be one of 'shared-memory', 'single-worker'"],
+      ['ready', { ...ready, crossOriginIsolated: 'yes' }, 'data.crossOriginIsolated must be true or false'],
+      ['ready', { ...ready, place: 'p'.repeat(EVENT_LIMITS.place + 1) }, 'data.place is over 2048 characters'],
+      ['world', { state: 'failed', place: null, reason: 'r'.repeat(EVENT_LIMITS.message + 1) }, 'data.reason is over 4096'],
+      ['ready', { ...ready, html: '<b>' }, 'data.html is not a field of it'],
+      ['world', { state: 'in-world' }, 'data.place is missing'],
+      ['world', { state: 'flying', place: null }, 'data.state must be one of'],
+      ['world', { state: 'failed', place: null, reason: 42 }, 'data.reason must be a string'],
+      ['plugin', { name: '', state: 'running', reason: '' }, 'data.name must have at least 1 character'],
+      ['plugin', { name: 'a', state: 'running', reason: '', code: 'c'.repeat(65) }, 'data.code is over 64 characters'],
+      ['plugin', { name: 'a', state: 'exploded', reason: '' }, 'data.state must be one of'],
+      ['aiEnhanceComplete', { id: 1, ok: true, bytes: [1, 2] }, 'data.bytes must be a Uint8Array'],
+      ['aiEnhanceComplete', { id: Number.NaN, ok: true }, 'data.id must be a finite number'],
+      ['aiEnhanceComplete', { id: 1, ok: false, error: { code: 1.5, message: '' } }, 'data.error.code must be a whole number'],
+      ['aiEnhanceComplete', { id: 1, ok: false, error: { code: -1 } }, 'data.error.message must be a string'],
+    ];
+    for (const [event, data, message] of cases) {
+      const r = checkEvent(event, data);
+      if (r.ok) throw new Error(`${event}: accepted ${JSON.stringify(data)}`);
+      expect(r.message.startsWith(`embed-sdk: ${event} event refused: `), r.message).toBe(true);
+      expect(r.message).toContain(message);
+    }
+    const huge = { id: 1, ok: true, bytes: new Uint8Array(EVENT_LIMITS.bytes + 1) };
+    expect(checkEvent('aiEnhanceComplete', huge)).toMatchObject({ ok: false, message: expect.stringContaining('is over') });
+  });
+
+  it('never throw on any data for any event, and refuse what is not an object (property)', () => {
+    const events = [...Object.keys(samples), 'select'] as (keyof EmbedEvents)[];
+    fc.assert(
+      fc.property(fc.constantFrom(...events), fc.anything(), (event, v) => {
+        const r = checkEvent(event, v);
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) expect(r.ok).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('mountViewer and the select event', () => {
   afterEach(() => vi.unstubAllGlobals());
 
@@ -144,6 +218,30 @@ describe('mountViewer and the select event', () => {
     expect(heard).toEqual([{ object: picked }, { object: null }]);
     expect(errors.map((e) => [e.code, e.message])).toEqual([
       [EmbedCode.MalformedMessage, 'embed-sdk: select event refused: data.object.position must be 3 numbers'],
+    ]);
+    viewer.destroy();
+  });
+
+  it('checks the other events the same way, and tells onEventError of an event it does not know', async () => {
+    const { element, post } = page();
+    const errors: string[] = [];
+    const viewer = await mountViewer(element as unknown as HTMLElement, {
+      viewer: 'https://viewer.example',
+      onEventError: (e) => void errors.push(e.message),
+    });
+    const heard: unknown[] = [];
+    viewer.on('world', (d) => void heard.push(d));
+    viewer.on('plugin', (d) => void heard.push(d));
+    for (const data of samples.world) post({ v: 1, event: 'world', data });
+    post({ v: 1, event: 'world', data: { state: 'in-world', place: ['#/fv/plaza'] } });
+    post({ v: 1, event: 'plugin', data: samples.plugin[1] });
+    post({ v: 1, event: 'plugin', data: { ...samples.plugin[1], extra: true } });
+    post({ v: 1, event: 'surprise', data: {} });
+    expect(heard).toEqual([...samples.world, samples.plugin[1]]);
+    expect(errors).toEqual([
+      'embed-sdk: world event refused: data.place must be a string',
+      'embed-sdk: plugin event refused: data.extra is not a field of it',
+      'embed-sdk: event "surprise" is not one this SDK knows',
     ]);
     viewer.destroy();
   });

@@ -9,6 +9,7 @@ import {
 } from '../../../../web/embed/bridge';
 import type { EngineMessage, EngineRequest } from '../../../../web/embed/engine-protocol';
 import { EmbedCode, EmbedError } from '../../../../web/embed/errors';
+import { checkEvent, EVENT_LIMITS } from '../../../../web/embed-sdk/events';
 import { createWorld, defineComponent } from '../../../../web/engine';
 
 /** A small world's components: a pose and a colour. */
@@ -288,6 +289,12 @@ describe('the host-message bridge', () => {
         },
       },
     });
+    // A reason longer than the SDK's check takes is cut to it, so the event still reaches the host page's listeners.
+    parent.got.length = 0;
+    bridge.plugin({ name: 'wordy', state: 'refused', reason: 'why '.repeat(5000), code: 'plugin_bad_manifest' });
+    const sent = parent.got[0]?.message as { event: 'plugin'; data: unknown };
+    expect(checkEvent(sent.event, sent.data)).toMatchObject({ ok: true, value: { reason: expect.any(String) } });
+    expect((sent.data as { reason: string }).reason).toHaveLength(EVENT_LIMITS.message);
   });
 
   it('without a plugin host the engine answers the plugin methods with NotAvailableYet', async () => {
