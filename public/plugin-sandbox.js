@@ -27,6 +27,8 @@
   // a postMessage per publish costs far more than the publish.
   const MAX_BATCH = 256;
   let port = null;
+  /** A module imported ahead of its `load` ({code, module}: the host's `preload`). */
+  let early = null;
   let outbox = [];
   const flush = () => {
     if (outbox.length === 0) return;
@@ -225,7 +227,9 @@
     ctx = makeCtx(m.name, m.permissions, String(m.api));
     const began = now();
     try {
-      plugin = await import(moduleUrl(String(m.code)));
+      // The module the host asked for ahead (its code verified and run here before) when it is this very code.
+      const code = String(m.code);
+      plugin = await (early && early.code === code ? early.module : import(moduleUrl(code)));
     } catch (err) {
       send({ t: 'load-failed', message: toText(err) });
       return;
@@ -275,6 +279,14 @@
     switch (m.t) {
       case 'load':
         if (!plugin) void load(m);
+        return;
+      case 'preload':
+        // The host's guess while it reads the manifest: the code this plugin ran before. Imported now, with no ctx
+        // (init waits for `load`, which names the code again; other code means the guess is not used).
+        if (!ctx && !early && typeof m.code === 'string') {
+          early = { code: m.code, module: import(moduleUrl(m.code)) };
+          early.module.catch(() => undefined);
+        }
         return;
       case 'call':
         void call(m);

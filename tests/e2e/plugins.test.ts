@@ -320,29 +320,39 @@ describe('a plugin loaded again', () => {
   beforeAll(() => openPage());
   afterAll(() => page.close());
   const kept = () => page.evaluate(() => (window.pluginPage as PluginPage).host.lastLoadMs.kept);
+  const early = () => page.evaluate(() => (window.pluginPage as PluginPage).host.lastLoadMs.early);
   const requests = (name: string) => fixtureServer.seen.filter((r) => r.startsWith(`GET /${name}/`));
 
   it('takes its entry from the cache by integrity, fetching only the manifest; a changed entry is fetched anew', async () => {
-    const url = fixture('again', "export function init(ctx) { ctx.log.info('one'); }", { permissions: [] });
+    // Its top level counts how often it ran in its sandbox's global: each load must run in a fresh sandbox.
+    const one =
+      "globalThis.seen = (globalThis.seen ?? 0) + 1; export function init(ctx) { ctx.log.info('one ' + globalThis.seen); }";
+    const url = fixture('again', one, { permissions: [] });
     await mustLoad(url);
     expect(await kept()).toBe(0);
+    expect(await early()).toBe(0);
     expect(requests('again').sort()).toEqual(['GET /again/index.js', 'GET /again/storm-plugin.json']);
+    await until('its log', async () => (await info('again'))?.last_log === 'info: one 1');
     expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('again'))).toBe(true);
 
+    // Loaded again from where it ran: its sandbox imported the kept code while the manifest was read, once.
     fixtureServer.seen.length = 0;
     await mustLoad(url);
     expect(await kept()).toBe(1);
+    expect(await early()).toBe(1);
     expect(requests('again')).toEqual(['GET /again/storm-plugin.json']);
-    await until('its log', async () => (await info('again'))?.last_log === 'info: one');
+    await until('its log', async () => (await info('again'))?.last_log === 'info: one 1');
     expect(await page.evaluate(() => (window.pluginPage as PluginPage).host.unload('again'))).toBe(true);
 
-    // A new version: a new integrity in the manifest, so the kept entry is not it.
+    // A new version: a new integrity in the manifest, so the kept entry is not it; the sandbox that imported the old
+    // code ahead is dropped, and the new one runs in a sandbox the old code never touched.
     fixtureServer.seen.length = 0;
-    fixture('again', "export function init(ctx) { ctx.log.info('two'); }", { permissions: [] });
+    fixture('again', "export function init(ctx) { ctx.log.info('two ' + (globalThis.seen ?? 'clean')); }", { permissions: [] });
     await mustLoad(url);
     expect(await kept()).toBe(0);
+    expect(await early()).toBe(0);
     expect(requests('again').sort()).toEqual(['GET /again/index.js', 'GET /again/storm-plugin.json']);
-    await until('its log', async () => (await info('again'))?.last_log === 'info: two');
+    await until('its log', async () => (await info('again'))?.last_log === 'info: two clean');
   });
 
   it('a later page of the same origin takes the entry from Cache Storage', async () => {

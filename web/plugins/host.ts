@@ -31,7 +31,7 @@ import {
 import { compareProfiles, type PluginProfile, type ProfileComparison, ProfileStore, profileOf } from './profile';
 import { resolveOrder } from './resolve';
 import { assessRisk, type RiskAssessment } from './risk';
-import { SandboxPool } from './sandbox-pool';
+import { type Sandbox, SandboxPool } from './sandbox-pool';
 import {
   type CameraShot,
   type HostMessage,
@@ -225,6 +225,21 @@ const RING = 64;
 type ReplyItem = Extract<HostMessage, { t: 'replies' }>['items'][number];
 
 /** A loaded plugin (host side). */
+/**
+ * A sandbox taken ahead for a plugin loaded again from a URL it ran from before: while the manifest is read, the
+ * code it ran (kept by integrity, checked again) is imported there with no ctx. Used only when the manifest still
+ * names that integrity; otherwise the sandbox is terminated unused.
+ */
+interface Early {
+  readonly integrity: string;
+  readonly box: Sandbox;
+  readonly channel: MessageChannel;
+  dropped: boolean;
+}
+
+/** Manifest URLs remembered with the plugin that last ran from each (for Early), at most. */
+const MAX_RAN = 256;
+
 class Loaded {
   state: PluginState = 'loading';
   reason = '';
@@ -330,6 +345,8 @@ export class PluginHost {
   private lastTick = 0;
   private readonly pool: SandboxPool;
   private readonly entries: EntryCache;
+  /** Manifest URL → the sandboxed plugin that last started running from it, and its entry's integrity. */
+  private readonly ran = new Map<string, { name: string; integrity: string }>();
   private closed = false;
   private readonly trace: TraceRecorder;
   private storageBackend: PluginStorage | null = null;
@@ -339,7 +356,8 @@ export class PluginHost {
    * bytes in), and the root entry's `integrity` digest and `risk` scan; `sandbox`, from taking a sandbox to its
    * module imported (`module` is the sandbox's own import of it; `startWait` the part spent waiting for the worker
    * to start); `init`; `total`. `warm` is 1 when a started sandbox was waiting; `kept` is 1 when the entry came
-   * from the entry cache (its integrity verified here before) instead of the network.
+   * from the entry cache (its integrity verified here before) instead of the network; `early` is 1 when the
+   * sandbox had imported that code while the manifest was read (a plugin loaded again from where it ran before).
    */
   lastLoadMs = {
     fetch: 0,
@@ -354,6 +372,7 @@ export class PluginHost {
     total: 0,
     warm: 0,
     kept: 0,
+    early: 0,
   };
 
   constructor(
@@ -383,8 +402,11 @@ export class PluginHost {
     let risk = 0;
     let reasons: string[] = [];
     const began = this.now();
+    let early: Early | null = null;
     try {
       const base = new URL(manifestUrl, globalThis.location?.href);
+      // Loaded again from where it ran before: its sandbox imports that code while the manifest is read.
+      if (!options.trusted) early = this.importEarly(base.href);
       // The usual entry (./index.js) is fetched beside the manifest, as a preload: it is used only when the
       // manifest names it, and checked against its integrity like any entry.
       // Not when this manifest's entry was verified here before and is kept (a second fetch at once slows the
@@ -487,13 +509,16 @@ export class PluginHost {
       }
       const fetched = this.now();
       for (const p of prepared) {
-        await this.start(p.manifest, p.code, p.risk, p.token, p.trusted);
+        const mine = p.manifest.name === name && early?.integrity === p.manifest.integrity ? early : undefined;
+        if (mine) early = null;
+        await this.start(p.manifest, p.code, p.risk, p.token, p.trusted, mine);
         const started = this.plugins.get(p.manifest.name);
         const url = found.get(p.manifest.name)?.url;
         if (started && url) started.source = { url, consent: options.consent === true, trusted: p.trusted };
       }
       this.lastLoadMs = { ...this.lastLoadMs, fetch: fetched - began, manifest: manifestAt - began, total: this.now() - began };
       const started = this.plugins.get(name);
+      if (started?.state === 'running' && !started.trusted) this.remember(base.href, name, root.integrity);
       if (started?.state !== 'running') {
         return {
           ok: false,
@@ -509,7 +534,43 @@ export class PluginHost {
       const { code, message } = describeError(err);
       if (name && !this.isAlive(name)) this.emit({ name, state: 'refused', reason: message, code });
       return { ok: false, name, risk, reasons, code, message };
+    } finally {
+      // A guess not used (another version, a refusal, a failure): its sandbox goes, unused by anyone.
+      if (early) this.dropEarly(early);
     }
+  }
+
+  /** Takes the started spare for a plugin that ran from `url` before and imports its kept code there (see Early). */
+  private importEarly(url: string): Early | null {
+    const last = this.ran.get(url);
+    const spare = this.pool.waiting;
+    if (!last || !spare?.started || spare.failed || this.entries.expected(url) !== last.integrity) return null;
+    const box = this.pool.take(last.name);
+    const channel = new MessageChannel();
+    box.worker.postMessage({ t: 'port' }, [channel.port2]);
+    const early: Early = { integrity: last.integrity, box, channel, dropped: false };
+    void (async () => {
+      const bytes = await this.entries.get(last.integrity);
+      if (!bytes || early.dropped) return;
+      await checkIntegrity(bytes, last.integrity, `${last.name} kept entry`);
+      if (early.dropped) return;
+      const preload: HostMessage = { t: 'preload', code: new TextDecoder().decode(bytes) };
+      channel.port1.postMessage(preload);
+    })().catch(() => undefined);
+    return early;
+  }
+
+  private dropEarly(early: Early): void {
+    early.dropped = true;
+    early.channel.port1.close();
+    early.box.worker.terminate();
+    this.pool.loaded();
+  }
+
+  private remember(url: string, name: string, integrity: string): void {
+    this.ran.delete(url);
+    this.ran.set(url, { name, integrity });
+    if (this.ran.size > MAX_RAN) this.ran.delete(this.ran.keys().next().value as string);
   }
 
   /** Stops a plugin: its shutdown (within the call budget), then its Worker. False when no such plugin. */
@@ -542,6 +603,8 @@ export class PluginHost {
     for (const p of changed) {
       const source = p.source as NonNullable<Loaded['source']>;
       await this.unload(p.manifest.name);
+      // A file changed: the code that ran is likely not the code to run, so no sandbox imports it ahead.
+      this.ran.delete(source.url);
       results.push(await this.load(source.url, { consent: source.consent, trusted: source.trusted }));
     }
     return results;
@@ -798,17 +861,18 @@ export class PluginHost {
     risk: RiskAssessment,
     token: string,
     trusted = false,
+    early?: Early,
   ): Promise<void> {
     if (trusted) return this.startTrusted(manifest, code, risk, token);
     const name = manifest.name;
     const spawned = this.now();
-    const box = this.pool.take(name);
+    const box = early?.box ?? this.pool.take(name);
     const { worker, instance } = box;
-    this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0, startWait: 0 };
+    this.lastLoadMs = { ...this.lastLoadMs, warm: box.started ? 1 : 0, startWait: 0, early: early ? 1 : 0 };
     const p = new Loaded(manifest, instance, risk, code);
     p.secondStart = this.now();
     this.plugins.set(name, p);
-    const channel = new MessageChannel();
+    const channel = early?.channel ?? new MessageChannel();
     p.worker = worker;
     p.port = channel.port1;
     // The worker's own global channel is not the sandbox's: anything posted there (but the sandbox's one `ready`)
@@ -827,7 +891,7 @@ export class PluginHost {
         this.fail(p, PluginCode.Failed, `${name}: ${e.message || 'the sandbox failed to start'}`);
     };
     channel.port1.onmessage = (e) => this.receive(p, e.data);
-    worker.postMessage({ t: 'port' }, [channel.port2]);
+    if (!early) worker.postMessage({ t: 'port' }, [channel.port2]);
     try {
       await this.sendLoad(p, code, token, spawned);
     } finally {

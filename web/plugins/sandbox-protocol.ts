@@ -182,6 +182,11 @@ export type HostMessage =
       ack: boolean;
       init?: { id: number; world: unknown };
     }
+  /**
+   * The host's guess while it reads a manifest: code this plugin ran before from the same URL (verified again by its
+   * integrity), imported at once with no ctx; used only if the `load` that follows names the same code.
+   */
+  | { t: 'preload'; code: string }
   | { t: 'call'; id: number; fn: 'init' | 'update' | 'shutdown'; dt: number; world: unknown }
   /** Bus deliveries of one host turn, in order (`seq` is what a publish names as its `cause`). */
   | { t: 'events'; items: { seq: number; event: string; payload: unknown; from: string }[] }
