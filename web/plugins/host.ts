@@ -543,8 +543,8 @@ export class PluginHost {
   /** Takes the started spare for a plugin that ran from `url` before and imports its kept code there (see Early). */
   private importEarly(url: string): Early | null {
     const last = this.ran.get(url);
-    const spare = this.pool.waiting;
-    if (!last || !spare?.started || spare.failed || this.entries.expected(url) !== last.integrity) return null;
+    // The spare even while it starts (the preload waits on its port), or one started now: the load takes one anyway.
+    if (!last || this.entries.expected(url) !== last.integrity) return null;
     const box = this.pool.take(last.name);
     const channel = new MessageChannel();
     box.worker.postMessage({ t: 'port' }, [channel.port2]);
