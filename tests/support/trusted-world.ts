@@ -5,9 +5,11 @@
  */
 import type { TrustedPlugin } from '../../shared/protocol';
 import { trustedPluginsPlugin } from '../../web/plugin-runtime/trusted-runner';
+import { createPluginHost, type PluginHost, type PluginHostOptions } from '../../web/plugins/host';
 import { createWorldTrustedRuntime } from '../../web/plugins/trusted';
 import { createWorldApp, type WorldApp } from '../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../web/world/world-protocol';
+import { type Served, serve, trustedEntry } from './plugin-fixtures';
 
 const importData = (code: string) =>
   import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as Promise<
@@ -58,4 +60,33 @@ export function createTrustedWorld(
   deliver = (event) => runtime.deliver(event);
   const timer = setInterval(() => world.frame(1 / 60), 4);
   return { world, runtime, stop: () => clearInterval(timer) };
+}
+
+/** A plugin host on a trusted world whose operator list names every fixture served (by `serve`). */
+export interface TrustedHost {
+  readonly files: Awaited<ReturnType<typeof serve>>;
+  readonly trusted: TrustedWorld;
+  readonly host: PluginHost;
+  /** Stops the world's stepping, closes the host and the fixture server. */
+  close(): void;
+}
+
+/** Serves `fixtures`, lists each as trusted (its manifest URL and integrity), and starts a host on that world. */
+export async function createTrustedHost(
+  fixtures: ReadonlyMap<string, Served>,
+  options: Omit<PluginHostOptions, 'trusted' | 'prewarm'> = {},
+): Promise<TrustedHost> {
+  const files = await serve(new Map(fixtures));
+  const trusted = createTrustedWorld(async () => [...fixtures].map(([name, served]) => trustedEntry(files.url, name, served)));
+  const host = await createPluginHost({ ...options, prewarm: false, trusted: trusted.runtime });
+  return {
+    files,
+    trusted,
+    host,
+    close: () => {
+      trusted.stop();
+      host.close();
+      files.close();
+    },
+  };
 }

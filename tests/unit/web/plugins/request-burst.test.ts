@@ -4,11 +4,10 @@
  * once is left hanging. Through the real trusted runner in a world App (Node).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPluginHost, type PluginHost } from '../../../../web/plugins/host';
-import { sriOf } from '../../../../web/plugins/integrity';
+import type { PluginHost } from '../../../../web/plugins/host';
 import { Commands } from '../../../../web/world/keys';
-import { type Served, serve } from '../../../support/plugin-fixtures';
-import { createTrustedWorld, type TrustedWorld } from '../../../support/trusted-world';
+import type { Served } from '../../../support/plugin-fixtures';
+import { createTrustedHost, type TrustedHost } from '../../../support/trusted-world';
 
 const BURST = 5000;
 
@@ -31,30 +30,18 @@ const fixtures = new Map<string, Served>([
 ]);
 
 describe('a trusted plugin’s burst of requests', () => {
-  let files: Awaited<ReturnType<typeof serve>>;
-  let trusted: TrustedWorld | undefined;
+  let world: TrustedHost;
   let host: PluginHost;
   const sent: string[] = [];
 
   beforeAll(async () => {
-    files = await serve(fixtures);
-    const listed = await Promise.all(
-      [...fixtures].map(async ([n, served]) => ({
-        url: `${files.url}/${n}/storm-plugin.json`,
-        integrity: await sriOf(new TextEncoder().encode(served.code)),
-      })),
-    );
-    trusted = createTrustedWorld(async () => listed);
-    host = await createPluginHost({ prewarm: false, trusted: trusted.runtime, sendChat: (text) => void sent.push(text) });
+    world = await createTrustedHost(fixtures, { sendChat: (text) => void sent.push(text) });
+    host = world.host;
   });
-  afterAll(() => {
-    trusted?.stop();
-    host?.close();
-    files?.close();
-  });
+  afterAll(() => world?.close());
 
   it('settles every one of 5,000 requests made at once, and the world drops no command', async () => {
-    const r = await host.load(`${files.url}/chat-burst/storm-plugin.json`, { trusted: true });
+    const r = await host.load(`${world.files.url}/chat-burst/storm-plugin.json`, { trusted: true });
     expect(r).toMatchObject({ ok: true });
     host.chatLine({ from: 'Visitor', text: 'burst', at: Date.now() });
     await expect
@@ -69,6 +56,6 @@ describe('a trusted plugin’s burst of requests', () => {
     expect(Object.values(tally).reduce((a: number, b) => a + Number(b), 0)).toBe(BURST);
     // What was answered ok went out; anything refused was refused with a code (the anomaly throttle), never lost.
     expect(sent).toHaveLength(tally.ok ?? 0);
-    expect(trusted?.world.app.droppedEvents(Commands)).toBe(0);
+    expect(world.trusted.world.app.droppedEvents(Commands)).toBe(0);
   });
 });

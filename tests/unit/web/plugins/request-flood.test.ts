@@ -7,11 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalyScore } from '../../../../shared/anomaly/detector';
 import { PLUGIN_REQUEST_WEIGHT } from '../../../../web/plugins/bus';
-import { createPluginHost, type PluginHost } from '../../../../web/plugins/host';
-import { sriOf } from '../../../../web/plugins/integrity';
+import type { PluginHost } from '../../../../web/plugins/host';
 import { Commands } from '../../../../web/world/keys';
-import { type Served, serve } from '../../../support/plugin-fixtures';
-import { createTrustedWorld, type TrustedWorld } from '../../../support/trusted-world';
+import type { Served } from '../../../support/plugin-fixtures';
+import { createTrustedHost, type TrustedHost } from '../../../support/trusted-world';
 
 /**
  * Chat lines the flooder sends in one (host clock) second of its flood, in rounds of 100 (one burst would do too:
@@ -51,37 +50,22 @@ export function init(ctx) {
 ]);
 
 describe('a plugin flooding the host with requests (never publishing)', () => {
-  let files: Awaited<ReturnType<typeof serve>>;
-  let trusted: TrustedWorld | undefined;
+  let world: TrustedHost;
   let host: PluginHost;
   let now = 1_000_000;
   const sent: { text: string; plugin: string }[] = [];
   const anomalies: AnomalyScore[] = [];
 
   beforeAll(async () => {
-    files = await serve(fixtures);
-    const listed = await Promise.all(
-      [...fixtures].map(async ([n, served]) => ({
-        url: `${files.url}/${n}/storm-plugin.json`,
-        integrity: await sriOf(new TextEncoder().encode(served.code)),
-      })),
-    );
-    trusted = createTrustedWorld(async () => listed);
-    const { runtime } = trusted;
-    host = await createPluginHost({
-      prewarm: false,
-      trusted: runtime,
+    world = await createTrustedHost(fixtures, {
       // The host's clock (and so its bus's one-second buckets) moves only when the test says a second has passed.
       now: () => now,
       sendChat: (text, plugin) => void sent.push({ text, plugin }),
       onAnomaly: (s) => void anomalies.push(s),
     });
+    host = world.host;
   });
-  afterAll(() => {
-    trusted?.stop();
-    host?.close();
-    files?.close();
-  });
+  afterAll(() => world?.close());
 
   const info = (name: string) => host.list().find((p) => p.name === name);
   /**
@@ -99,7 +83,7 @@ describe('a plugin flooding the host with requests (never publishing)', () => {
 
   it('scores the flood over the alarm under the plugin’s name, says why and refuses its requests; the calm one is untouched', async () => {
     for (const name of fixtures.keys()) {
-      const r = await host.load(`${files.url}/${name}/storm-plugin.json`, { trusted: true });
+      const r = await host.load(`${world.files.url}/${name}/storm-plugin.json`, { trusted: true });
       expect(r, name).toMatchObject({ ok: true });
     }
     const requests = { 'chat-flooder': 0, 'chat-echo': 0 };
@@ -114,7 +98,7 @@ describe('a plugin flooding the host with requests (never publishing)', () => {
     // Neither ever published: only its requests make its traffic.
     expect(host.list().map((p) => p.events_out)).toEqual([0, 0]);
 
-    expect(trusted?.world.app.droppedEvents(Commands)).toBe(0);
+    expect(world.trusted.world.app.droppedEvents(Commands)).toBe(0);
     // Two seconds of flood: FLOOD chat lines each (the flooder's own line goes unanswered on "flood").
     await step('flood', FLOOD, tally({ round: 1, ok: FLOOD }));
     await step('flood', FLOOD, tally({ round: 2, ok: FLOOD }));
