@@ -89,7 +89,6 @@ describe('the anomaly detector', () => {
       expect(figures.buckets_normal).toBeGreaterThan(300);
       expect(figures.false_positive_rate).toBeLessThan(0.02);
       expect(figures.floods).toBeGreaterThanOrEqual(4);
-      // The plugin replay misses one of 10: photo-mode never publishes, and its second flood is not flagged.
       expect(figures.floods_caught).toBeGreaterThanOrEqual(Math.ceil(0.9 * figures.floods));
       expect(figures.precision).toBeGreaterThan(0.9);
       expect(figures.recall).toBeGreaterThan(0.6);
