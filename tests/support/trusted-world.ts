@@ -1,6 +1,6 @@
 /**
  * The real trusted-plugin path in Node, for plugin tests: a world App running the trusted runner
- * (web/plugin-runtime/trusted-runner.ts, modules imported from data: URLs), the page's trusted runtime wired to it
+ * (web/plugin-runtime/trusted-runner.ts, importing modules as it does in the world worker), the page's trusted runtime wired to it
  * through the world worker's command schema and events (as runWorldHost does), and the world stepping every 4 ms.
  */
 import type { TrustedPlugin } from '../../shared/protocol';
@@ -10,11 +10,6 @@ import { createWorldTrustedRuntime } from '../../web/plugins/trusted';
 import { createWorldApp, type WorldApp } from '../../web/world/world-app';
 import { WorldCommand, type WorldEvent } from '../../web/world/world-protocol';
 import { type Served, serve, trustedEntry } from './plugin-fixtures';
-
-const importData = (code: string) =>
-  import(/* @vite-ignore */ `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`) as Promise<
-    Record<string, unknown>
-  >;
 
 export interface TrustedWorld {
   readonly world: WorldApp;
@@ -39,7 +34,8 @@ export function createTrustedWorld(
     now: () => performance.now(),
     hardwareConcurrency: 2,
     workers: 1,
-    plugins: [trustedPluginsPlugin({ importModule: importData })],
+    // The runner's own import (a data: URL), as in the world worker.
+    plugins: [trustedPluginsPlugin()],
     post: (event: WorldEvent) => {
       if (event.type !== 'trusted-plugin') return;
       watch.onEvent?.(event);

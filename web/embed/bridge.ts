@@ -3,7 +3,6 @@
  * the allowlist, parses it with the schemas, forwards only parsed requests to the engine (the live world), and
  * answers the host at its own origin (never '*').
  */
-
 import { EVENT_LIMITS } from '../embed-sdk/events';
 import {
   EMBED_PROTOCOL_VERSION,
@@ -157,7 +156,6 @@ function liveCall(
   return null;
 }
 
-/** Creates the bridge. Messages arrive through `receive` (the entry wires `window.onmessage`). */
 /** An event's reason cut to what the SDK's check takes (EVENT_LIMITS.message), so a long one still arrives. */
 function clipReason<T extends { reason?: string }>(data: T): T {
   return data.reason !== undefined && data.reason.length > EVENT_LIMITS.message
@@ -165,6 +163,7 @@ function clipReason<T extends { reason?: string }>(data: T): T {
     : data;
 }
 
+/** Creates the bridge. Messages arrive through `receive` (the entry wires `window.onmessage`). */
 export function createHostBridge(options: HostBridgeOptions): HostBridge {
   const allowed = new Set<string>([options.selfOrigin, ...options.allow]);
   const pending = new Map<number, Pending>();

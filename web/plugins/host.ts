@@ -224,7 +224,6 @@ const RING = 64;
 
 type ReplyItem = Extract<HostMessage, { t: 'replies' }>['items'][number];
 
-/** A loaded plugin (host side). */
 /**
  * A sandbox taken ahead for a plugin loaded again from a URL it ran from before: while the manifest is read, the
  * code it ran (kept by integrity, checked again) is imported there with no ctx. Used only when the manifest still
@@ -240,6 +239,7 @@ interface Early {
 /** Manifest URLs remembered with the plugin that last ran from each (for Early), at most. */
 const MAX_RAN = 256;
 
+/** A loaded plugin (host side). */
 class Loaded {
   state: PluginState = 'loading';
   reason = '';
@@ -540,7 +540,7 @@ export class PluginHost {
     }
   }
 
-  /** Takes the started spare for a plugin that ran from `url` before and imports its kept code there (see Early). */
+  /** Takes a sandbox (the spare) for a plugin that ran from `url` before and imports its kept code there (see Early). */
   private importEarly(url: string): Early | null {
     const last = this.ran.get(url);
     // The spare even while it starts (the preload waits on its port), or one started now: the load takes one anyway.

@@ -88,7 +88,6 @@ export const WorldReplies = z
   .strict();
 export type WorldReplies = z.infer<typeof WorldReplies>;
 
-/** Host → runner: one message for one trusted plugin (HostMessage, with `integrity` on load and `world`, `unload`). */
 /** One answer to a plugin's request. */
 const replyFields = {
   id,
@@ -101,6 +100,7 @@ const replyFields = {
 /** Answers one `replies` message carries at most. */
 export const MAX_REPLIES = 1024;
 
+/** Host → runner: one message for one trusted plugin (HostMessage, with `integrity` on load and `world`, `unload`). */
 export const TrustedHostMessage = z.discriminatedUnion('t', [
   z
     .object({
