@@ -53,40 +53,47 @@ fn corners(v: vec4f, at: vec2f) -> f32 {
   return mix(west, east, t.x);
 }
 
-fn layerColor(k: i32, uv: vec2f, fallback: vec3f) -> vec3f {
+// What a texture slot shows where it has no texture (sand, grass, rock, snow).
+const FALLBACKS = array<vec3f, 4>(
+  vec3f(0.76, 0.70, 0.50),
+  vec3f(0.22, 0.55, 0.18),
+  vec3f(0.45, 0.42, 0.40),
+  vec3f(0.92, 0.93, 0.95),
+);
+
+// Slot k's colour at `uv` (k may differ between pixels: explicit gradients, taken in uniform control flow).
+fn layerColor(k: i32, uv: vec2f, dx: vec2f, dy: vec2f) -> vec3f {
   let layer = terrain.layers[k];
   if (layer < 0) {
-    return fallback;
+    var fallbacks = FALLBACKS;
+    return fallbacks[k];
   }
-  // The layer comes from a uniform: this is uniform control flow.
-  return textureSample(textures, textureSampler, uv, layer).rgb;
+  return textureSampleGrad(textures, textureSampler, uv, layer, dx, dy).rgb;
 }
 
 @fragment
 fn fs(in: TerrainOut) -> @location(0) vec4f {
   let n = normalize(in.normal);
   let h = in.world.z - frame.water.x;
-  let sand = vec3f(0.76, 0.70, 0.50);
-  let grass = vec3f(0.22, 0.55, 0.18);
-  let rock = vec3f(0.45, 0.42, 0.40);
-  var own = mix(sand, grass, smoothstep(0.5, 2.0, h));
-  own = mix(own, rock, smoothstep(0.55, 0.8, 1.0 - n.z));
+  var own = mix(FALLBACKS[0], FALLBACKS[1], smoothstep(0.5, 2.0, h));
+  own = mix(own, FALLBACKS[2], smoothstep(0.55, 0.8, 1.0 - n.z));
 
   var base = own;
+  let uv = in.world.xy / max(terrain.region.z, 0.01);
+  let dx = dpdx(uv);
+  let dy = dpdy(uv);
   if (terrain.region.w > 0.5) {
     // SL's composition: (height + noise - start) * 4 / range, clamped to 0..3, between two neighbouring textures.
-    let uv = in.world.xy / max(terrain.region.z, 0.01);
-    let c0 = layerColor(0, uv, sand);
-    let c1 = layerColor(1, uv, grass);
-    let c2 = layerColor(2, uv, rock);
-    let c3 = layerColor(3, uv, vec3f(0.92, 0.93, 0.95));
     let start = corners(terrain.startHeights, in.world.xy);
     let range = max(corners(terrain.heightRanges, in.world.xy), 0.01);
     let twiddle = noise2(in.world.xy * 0.08) * 2.0 + noise2(in.world.xy * 0.5) * 0.5;
     let level = clamp((in.world.z + twiddle - start) * 4.0 / range, 0.0, 3.0);
-    let lo = mix(c0, c1, clamp(level, 0.0, 1.0));
-    let mid = mix(lo, c2, clamp(level - 1.0, 0.0, 1.0));
-    base = mix(mid, c3, clamp(level - 2.0, 0.0, 1.0));
+    // A pixel blends two neighbouring textures at most: level 0..1 slots 0 and 1, 1..2 slots 1 and 2, 2..3 slots 2
+    // and 3. Only those two are read (a software GPU pays for every filtered read).
+    let k = min(i32(floor(level)), 2);
+    let a = layerColor(k, uv, dx, dy);
+    let b = layerColor(k + 1, uv, dx, dy);
+    base = mix(a, b, clamp(level - f32(k), 0.0, 1.0));
   }
 
   if (frame.water.y > 0.5 && h < 0.0) {

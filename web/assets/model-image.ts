@@ -94,7 +94,8 @@ export async function decodeModelImage(bytes: Uint8Array, maxDimension?: number)
   }
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d');
+    // Read back at once: a CPU canvas, which needs no round trip to a (possibly busy) GPU process.
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new TextureError('texture_decoder_failed', 'model image: no 2D context', 'internal');
     ctx.drawImage(bitmap, 0, 0);
     const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;

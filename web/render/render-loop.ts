@@ -72,8 +72,6 @@ export interface RenderLoop {
 
 const IDLE_INTENT: CameraIntent = { move: [0, 0, 0], yaw: 0, pitch: 0, run: false };
 
-/** Frames at most whose GPU completion is awaited at once (for the render frame time). */
-const MAX_GPU_PENDING = 4;
 /**
  * Share of the median frame time a frame may spend placing decoded textures beyond the first few (texture-stream.ts),
  * and its ceiling: on a slow GPU a frame is hundreds of ms, and a texture placed waits no frame more.
@@ -168,8 +166,6 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   // The render worker's time per frame, from its start until the GPU finished it (what the plan's render detail
   // changes), beside the time between frames.
   const work = new WorkTimer();
-  /** Frames whose GPU work is being waited on (a few at most: a stalled queue does not pile up promises). */
-  let gpuPending = 0;
   /** What a frame may spend placing decoded textures past the first few (PLACE_SHARE of the median frame, once a second). */
   let placeBudgetMs = 0;
   // The LOD budget moves the detail thresholds with measured frame time toward 16.6 ms.
@@ -230,6 +226,11 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       if (mine !== generation) return;
       renderer = null;
       device = null;
+      // A frame waiting on the lost device's work goes on (drawing nothing until the new device is up).
+      if (awaited === gpu.device) {
+        awaited = null;
+        host.requestFrame(frame);
+      }
       host.post({ type: 'device-lost', reason: info.message || info.reason || 'unknown' });
       // One place recovers: acquire a new device on the same canvas and rebuild every GPU resource.
       start().catch((err: unknown) => host.post({ type: 'error', message: String(err) }));
@@ -279,26 +280,39 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
   setInterval(extractBetweenFrames, BETWEEN_FRAMES_CHECK_MS);
 
   let frameFailures = 0;
+  /** The device whose GPU work the loop waits on before its next frame (null: not waiting). */
+  let awaited: GPUDevice | null = null;
+  /**
+   * One frame in flight: the next frame is asked for once the GPU has done this one. A frame queued behind others
+   * would draw what was known when it was encoded; on a software GPU each queued frame holds a newly placed texture
+   * (and the camera) back by a whole frame, hundreds of ms. Encoding takes well under a millisecond, so the GPU idles
+   * for no longer than that between frames.
+   */
   const frame = (now: number): void => {
     try {
       const began = performance.now();
       frameBegan = began;
       extractedBetween = false;
       drawFrame(now);
-      // The frame's time until the GPU has done what it submitted: the CPU's part alone (encoding, submit) is well
-      // under a millisecond on a software GPU, which does the drawing after submit.
       const d = device;
-      if (renderer && d && gpuPending < MAX_GPU_PENDING) {
-        gpuPending++;
+      if (renderer && d) {
+        awaited = d;
         d.queue.onSubmittedWorkDone().then(
           () => {
-            gpuPending--;
+            // The frame's time until the GPU has done what it submitted: the CPU's part alone (encoding, submit) is
+            // well under a millisecond on a software GPU, which does the drawing after submit.
+            if (awaited !== d) return;
+            awaited = null;
             measured(performance.now() - began);
+            host.requestFrame(frame);
           },
           () => {
-            gpuPending--;
+            if (awaited !== d) return;
+            awaited = null;
+            host.requestFrame(frame);
           },
         );
+        return;
       }
     } catch (err) {
       // A frame that throws is reported (the first few times) and the loop goes on: the next frame may succeed.
@@ -308,6 +322,7 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
           message: `render: a frame failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
         });
     }
+    awaited = null;
     host.requestFrame(frame);
   };
 

@@ -232,7 +232,8 @@ export function createWorldRenderer(
     layout: device.createPipelineLayout({ bindGroupLayouts: [frameLayout] }),
     vertex: { module: skyModule, entryPoint: 'vs' },
     fragment: { module: skyModule, entryPoint: 'fs', targets: [{ format }] },
-    depthStencil: { format: DEPTH_FORMAT, depthWriteEnabled: false, depthCompare: 'always' },
+    // Drawn after the opaque geometry, at the far plane: only the pixels nothing covers are shaded.
+    depthStencil: { format: DEPTH_FORMAT, depthWriteEnabled: false, depthCompare: 'less-equal' },
   });
   const terrainPipeline = device.createRenderPipeline({
     label: 'terrain',
@@ -579,10 +580,35 @@ export function createWorldRenderer(
         ],
         depthStencilAttachment: { view: depth.createView(), depthClearValue: 1, depthLoadOp: 'clear', depthStoreOp: 'store' },
       });
-      pass.setBindGroup(0, frameGroup);
-      pass.setPipeline(skyPipeline);
-      pass.draw(3);
-      drawCalls += 1;
+      // Front to back as far as it goes: the opaque prims, then the terrain (its pixels behind them are rejected by
+      // depth before shading), then the sky where nothing was drawn, then the see-through faces over all of it.
+      const prims =
+        layout && (cull || gpuCull) && primGroup && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex
+          ? layout
+          : null;
+      if (prims && primGroup && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex) {
+        pass.setVertexBuffer(0, meshPositions);
+        pass.setVertexBuffer(1, meshNormals);
+        pass.setVertexBuffer(2, meshFaces);
+        pass.setVertexBuffer(3, meshUvs);
+        pass.setIndexBuffer(meshIndex, 'uint32');
+        // Opaque pixels first, by the cull pass's draw slots.
+        pass.setPipeline(opaquePipeline);
+        for (let s = 0; s < prims.slotCount; s++) {
+          pass.setBindGroup(0, primGroup, [(prims.slotBase[s] ?? 0) * 4]);
+          if (gpuCull) {
+            // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
+            pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
+          } else if (cull) {
+            const a = cull.drawArgs;
+            const o = s * DRAW_ARGS_WORDS;
+            const instances = a[o + 1] ?? 0;
+            if (instances === 0) continue;
+            pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
+          }
+          drawCalls += 1;
+        }
+      }
       if (terrainGrid && terrainPositions && terrainNormals && terrainIndex) {
         pass.setPipeline(terrainPipeline);
         pass.setBindGroup(0, terrainGroup);
@@ -603,31 +629,20 @@ export function createWorldRenderer(
           drawCalls += 1;
         }
       }
-      if (layout && (cull || gpuCull) && primGroup && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex) {
-        pass.setVertexBuffer(0, meshPositions);
-        pass.setVertexBuffer(1, meshNormals);
-        pass.setVertexBuffer(2, meshFaces);
-        pass.setVertexBuffer(3, meshUvs);
-        pass.setIndexBuffer(meshIndex, 'uint32');
-        // Opaque pixels first, by the cull pass's draw slots.
-        pass.setPipeline(opaquePipeline);
-        for (let s = 0; s < layout.slotCount; s++) {
-          pass.setBindGroup(0, primGroup, [(layout.slotBase[s] ?? 0) * 4]);
-          if (gpuCull) {
-            // Empty slots cost an indirect draw of zero instances; the CPU never learns which are empty.
-            pass.drawIndexedIndirect(gpuCull.buffers.draws, s * DRAW_ARGS_WORDS * 4);
-          } else if (cull) {
-            const a = cull.drawArgs;
-            const o = s * DRAW_ARGS_WORDS;
-            const instances = a[o + 1] ?? 0;
-            if (instances === 0) continue;
-            pass.drawIndexed(a[o] ?? 0, instances, a[o + 2] ?? 0, a[o + 3] ?? 0, 0);
-          }
-          drawCalls += 1;
-        }
+      pass.setBindGroup(0, frameGroup);
+      pass.setPipeline(skyPipeline);
+      pass.draw(3);
+      drawCalls += 1;
+      if (prims) {
         // Then the see-through faces of the few see-through instances, farthest first, blended over the rest.
         const blended = blendGroup ? sortSeeThrough(camera.eye) : 0;
-        if (blendGroup && blended > 0 && batch) {
+        if (blendGroup && blended > 0 && batch && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex) {
+          // The terrain bound its own buffers in between.
+          pass.setVertexBuffer(0, meshPositions);
+          pass.setVertexBuffer(1, meshNormals);
+          pass.setVertexBuffer(2, meshFaces);
+          pass.setVertexBuffer(3, meshUvs);
+          pass.setIndexBuffer(meshIndex, 'uint32');
           pass.setPipeline(blendPipeline);
           pass.setBindGroup(0, blendGroup, [0]);
           for (let k = 0; k < blended; k++) {

@@ -23,7 +23,9 @@ export function Minimap(props: {
 }) {
   let canvas: HTMLCanvasElement | undefined;
   createEffect(() => {
-    const ctx = canvas?.getContext('2d');
+    // A CPU canvas: a GPU-backed one makes every redraw wait for the GPU process, which a software GPU keeps busy
+    // with the 3D view for hundreds of ms at a time, and the page's main thread (input, UI, the session) waits with it.
+    const ctx = canvas?.getContext('2d', { willReadFrequently: true });
     if (!ctx) return;
     const SIZE = props.pixels ?? 140;
     const regions = props.regions ?? [];

@@ -37,7 +37,7 @@ function TileImage(props: { tiles: MapTiles | null; uuid: string }) {
       if (!live || !img || !canvas) return;
       canvas.width = img.width;
       canvas.height = img.height;
-      canvas.getContext('2d')?.putImageData(img, 0, 0);
+      canvas.getContext('2d', { willReadFrequently: true })?.putImageData(img, 0, 0); // a CPU canvas (Minimap.tsx)
       setShown(true);
     });
   });
