@@ -1,5 +1,6 @@
 /** Acquires a WebGPU adapter and device for an OffscreenCanvas, with the optional features the renderer uses. */
 import type { AdapterSummary } from './render-protocol';
+import { MAX_TEXTURE_LAYERS } from './texture-layers';
 
 /** Result of trying to get a GPU: either a usable context or a plain reason why not. */
 export type GpuAcquisition =
@@ -18,7 +19,11 @@ export async function acquireGpu(gpu: GPU | undefined, canvas: OffscreenCanvas):
   if (!adapter) return { ok: false, reason: 'No WebGPU adapter is available on this device.' };
   // Optional features: GPU-driven indirect draws need firstInstance; timestamps time the cull pass.
   const requiredFeatures = (['indirect-first-instance', 'timestamp-query'] as const).filter((f) => adapter.features.has(f));
-  const device = await adapter.requestDevice({ requiredFeatures });
+  // Texture layers: every texture drawn is a layer of one array texture (texture-layers.ts). WebGPU's default limit
+  // is 256 layers, and a region names more textures than that; the adapter's own limit (2048 on most GPUs and on
+  // SwiftShader) is asked for, up to what the memory budget can use.
+  const requiredLimits = { maxTextureArrayLayers: Math.min(adapter.limits.maxTextureArrayLayers, MAX_TEXTURE_LAYERS) };
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   const context = canvas.getContext('webgpu');
   if (!context) return { ok: false, reason: 'The canvas could not create a WebGPU context.' };
   const format = gpu.getPreferredCanvasFormat();

@@ -32,6 +32,7 @@ function assetStats(s: AssetStreams): AssetStats {
   return {
     texturesResident: t.resident,
     texturesLoading: t.loading + t.queued,
+    texturesWaiting: t.waiting,
     texturesFailed: t.failed,
     textureLayers: t.layers,
     gpuTextureBytes: t.gpuBytes,

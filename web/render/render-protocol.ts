@@ -88,6 +88,8 @@ export interface RenderStats {
 export interface AssetStats {
   texturesResident: number;
   texturesLoading: number;
+  /** Drawn but without a layer: the texture budget is full of textures drawn nearer. */
+  texturesWaiting: number;
   texturesFailed: number;
   textureLayers: number;
   gpuTextureBytes: number;

@@ -10,6 +10,8 @@ export const LAYER_SIZE = 256;
 export const LAYER_MIPS = Math.log2(LAYER_SIZE) + 1;
 /** Bytes one layer takes with its mips (RGBA8). */
 export const LAYER_BYTES = Math.round((LAYER_SIZE * LAYER_SIZE * 4 * 4) / 3);
+/** The most layers the renderer asks a device for (2048 × LAYER_BYTES is 683 MiB, past any texture budget). */
+export const MAX_TEXTURE_LAYERS = 2048;
 /** Default GPU texture budget (bytes) for prim and terrain textures. */
 export const DEFAULT_TEXTURE_BUDGET = 192 * 1024 * 1024;
 
@@ -85,12 +87,19 @@ export class TextureLayers {
   private readonly free: number[] = [];
   private used = 0;
 
+  /** The most layers one array texture may have on this device (WebGPU's default limit is 256). */
+  private readonly deviceLayers: number;
+  private maxLayers: number;
+
   constructor(
     private readonly device: GPUDevice,
-    private maxLayers = Math.max(1, Math.floor(DEFAULT_TEXTURE_BUDGET / LAYER_BYTES)),
+    maxLayers = Math.max(1, Math.floor(DEFAULT_TEXTURE_BUDGET / LAYER_BYTES)),
     initialLayers = 8,
   ) {
-    this.capacity = Math.min(maxLayers, Math.max(1, initialLayers));
+    const limit = device.limits?.maxTextureArrayLayers;
+    this.deviceLayers = typeof limit === 'number' && limit >= 2 ? limit : 256;
+    this.maxLayers = Math.min(this.deviceLayers, maxLayers);
+    this.capacity = Math.min(this.maxLayers, Math.max(1, initialLayers));
     this.texture = this.create(this.capacity);
     // Layer 0 stays white: untextured faces sample it (and multiply by 1).
     const white = new Uint8Array(LAYER_SIZE * LAYER_SIZE * 4).fill(255);
@@ -114,13 +123,13 @@ export class TextureLayers {
   }
 
   /**
-   * A new memory budget (the live optimisation plan's texture memory), at least two layers: the array stops
-   * growing past it, and layers past it are no longer handed out, so the caller evicts to stay within it. An
-   * array already larger keeps its GPU allocation until it is made again (device loss).
+   * A new memory budget (the live optimisation plan's texture memory), at least two layers and at most the device's
+   * array limit: the array stops growing past it, and layers past it are no longer handed out, so the caller evicts
+   * to stay within it. An array already larger keeps its GPU allocation until it is made again (device loss).
    */
   setBudget(bytes: number): void {
     if (!Number.isFinite(bytes)) return;
-    this.maxLayers = Math.max(2, Math.floor(bytes / LAYER_BYTES));
+    this.maxLayers = Math.min(this.deviceLayers, Math.max(2, Math.floor(bytes / LAYER_BYTES)));
   }
 
   /** A free layer, growing the array when allowed; null when the budget is reached (the caller evicts). */

@@ -49,6 +49,11 @@ interface Entry {
   size: number;
   /** A larger decode of a resident texture: wanted, running, or none. */
   refine: 'none' | 'queued' | 'loading';
+  /**
+   * Queued after its decode found no layer (every layer held by a texture drawn nearer): it is not decoded again
+   * until a layer could be its (see `couldPlace`), so a full array does not decode the same textures over and over.
+   */
+  refused: boolean;
   error?: string;
 }
 
@@ -56,6 +61,8 @@ export interface TextureStreamStats {
   resident: number;
   loading: number;
   queued: number;
+  /** Queued but refused a layer: every layer holds a texture drawn nearer (the budget is full). */
+  waiting: number;
   failed: number;
   evicted: number;
   layers: number;
@@ -95,7 +102,16 @@ export class TextureStream {
   layerOf(uuid: string, priority: number): { layer: number; alpha: boolean } | null {
     let e = this.entries.get(uuid);
     if (!e) {
-      e = { state: 'queued', layer: -1, alpha: false, priority, wanted: this.generation, size: 0, refine: 'none' };
+      e = {
+        state: 'queued',
+        layer: -1,
+        alpha: false,
+        priority,
+        wanted: this.generation,
+        size: 0,
+        refine: 'none',
+        refused: false,
+      };
       this.entries.set(uuid, e);
     }
     if (e.wanted !== this.generation) e.priority = priority;
@@ -136,9 +152,14 @@ export class TextureStream {
    */
   startLoads(): void {
     if (this.loading < MAX_LOADING) {
+      const room = this.room();
       // New textures first (nearest first), then refinements of resident ones.
       const queued = [...this.entries]
-        .filter(([, e]) => e.state === 'queued' || (e.state === 'resident' && e.refine === 'queued'))
+        .filter(
+          ([, e]) =>
+            (e.state === 'queued' && (!e.refused || couldPlace(room, e.priority))) ||
+            (e.state === 'resident' && e.refine === 'queued'),
+        )
         .sort(
           (a, b) => (a[1].state === 'queued' ? 0 : 1e9) + a[1].priority - ((b[1].state === 'queued' ? 0 : 1e9) + b[1].priority),
         );
@@ -150,14 +171,25 @@ export class TextureStream {
     let resident = 0;
     let loading = 0;
     let queued = 0;
+    let waiting = 0;
     let failed = 0;
     for (const e of this.entries.values()) {
       if (e.state === 'resident') resident++;
       else if (e.state === 'loading') loading++;
+      else if (e.state === 'queued' && e.refused) waiting++;
       else if (e.state === 'queued') queued++;
       else failed++;
     }
-    return { resident, loading, queued, failed, evicted: this.evicted, layers: this.layers.inUse, gpuBytes: this.layers.bytes };
+    return {
+      resident,
+      loading,
+      queued,
+      waiting,
+      failed,
+      evicted: this.evicted,
+      layers: this.layers.inUse,
+      gpuBytes: this.layers.bytes,
+    };
   }
 
   private start(uuid: string, e: Entry): void {
@@ -217,27 +249,48 @@ export class TextureStream {
       return;
     }
     let layer = this.layers.allocate();
-    if (layer === null) layer = this.evictOne();
+    if (layer === null) layer = this.evictOne(e.priority);
     if (layer === null) {
-      // Everything resident is drawn now: try again after the next pass.
+      // Every layer holds a texture drawn nearer: this one waits, undecoded, until one could be its.
       e.state = 'queued';
+      e.refused = true;
       return;
     }
     this.layers.upload(layer, mips.mips);
     e.state = 'resident';
+    e.refused = false;
     e.size = decodedSize(image, size);
     e.layer = layer;
     e.alpha = mips.alpha;
     this.version += 1;
   }
 
-  /** Frees the layer of the resident texture wanted least recently (not by the last pass); its layer, or null. */
-  private evictOne(): number | null {
+  /**
+   * Frees a resident texture's layer for a texture at `priority` (its distance): the one wanted least recently, if
+   * the last pass did not draw it; else the farthest drawn, if it is farther than `priority` (a nearer texture takes
+   * the layer of a farther one; the farther one waits as refused). Its layer, or null.
+   */
+  private evictOne(priority: number): number | null {
     let victim: [string, Entry] | null = null;
+    let farthest: [string, Entry] | null = null;
     for (const pair of this.entries) {
       const e = pair[1];
-      if (e.state !== 'resident' || e.wanted >= this.generation) continue;
-      if (!victim || e.wanted < victim[1].wanted) victim = pair;
+      if (e.state !== 'resident') continue;
+      if (e.wanted < this.generation) {
+        if (!victim || e.wanted < victim[1].wanted) victim = pair;
+      } else if (!farthest || e.priority > farthest[1].priority) farthest = pair;
+    }
+    if (!victim && farthest && farthest[1].priority > priority) {
+      // Drawn, so asked for again by the next pass: it is queued as refused, not forgotten.
+      const e = farthest[1];
+      e.state = 'queued';
+      e.refused = true;
+      e.refine = 'none';
+      this.evicted += 1;
+      this.version += 1;
+      const layer = e.layer;
+      e.layer = -1;
+      return layer;
     }
     if (!victim) return null;
     const [uuid, e] = victim;
@@ -246,6 +299,29 @@ export class TextureStream {
     this.version += 1;
     return e.layer;
   }
+
+  /** Whether a texture could get a layer now: a free one, one not drawn by the last pass, or the farthest drawn. */
+  private room(): Room {
+    if (this.layers.inUse < this.layers.budgetLayers) return { free: true, farthest: 0 };
+    let farthest = Number.NEGATIVE_INFINITY;
+    for (const e of this.entries.values()) {
+      if (e.state !== 'resident') continue;
+      if (e.wanted < this.generation) return { free: true, farthest: 0 };
+      farthest = Math.max(farthest, e.priority);
+    }
+    return { free: false, farthest };
+  }
+}
+
+/** What `TextureStream.room` found: a layer to be had, or the priority (distance) of the farthest texture drawn. */
+interface Room {
+  free: boolean;
+  farthest: number;
+}
+
+/** Whether a refused texture at `priority` would get a layer now (so decoding it again is worth it). */
+function couldPlace(room: Room, priority: number): boolean {
+  return room.free || priority < room.farthest;
 }
 
 /** The size a decode stands for: an image smaller than asked is the texture's full resolution (nothing to refine). */

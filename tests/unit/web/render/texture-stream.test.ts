@@ -26,6 +26,7 @@ function fakeLayers(max: number) {
       return used - free.length;
     },
     bytes: 0,
+    budgetLayers: max,
     allocate: () => free.pop() ?? (used < max ? used++ : null),
     release: (l: number) => free.push(l),
     upload: (layer: number) => uploads.push(layer),
@@ -143,6 +144,66 @@ describe('texture stream', () => {
     stream.pump();
     expect(stream.layerOf('b', 0)).not.toBeNull();
     expect(stream.stats().evicted).toBe(1);
+  });
+
+  it('with every layer drawn, a nearer texture takes the layer of the farthest one, and a refused one is not decoded again until it could be placed', async () => {
+    // Two layers for textures (layer 0 is the white one).
+    const { layers } = fakeLayers(3);
+    const loads: string[] = [];
+    const stream = new TextureStream(layers, async (uuid) => {
+      loads.push(uuid);
+      return image(4, 4, [9, 9, 9, 255]);
+    });
+    const pass = async (asks: [string, number][]) => {
+      stream.beginPass();
+      for (const [uuid, distance] of asks) stream.layerOf(uuid, distance);
+      stream.pump();
+      await flush();
+      stream.pump();
+    };
+    await pass([
+      ['a', 10],
+      ['b', 50],
+    ]);
+    expect(stream.stats()).toMatchObject({ resident: 2, waiting: 0 });
+    // c is drawn nearer than b while both a and b are still drawn: c takes b's layer, b waits.
+    await pass([
+      ['a', 10],
+      ['b', 50],
+      ['c', 20],
+    ]);
+    expect(stream.layerOf('c', 20)).not.toBeNull();
+    expect(stream.layerOf('b', 50)).toBeNull();
+    expect(stream.stats()).toMatchObject({ resident: 2, waiting: 1 });
+    // d, farther than both, is decoded once, refused, and then left alone pass after pass, like b.
+    for (let i = 0; i < 5; i++)
+      await pass([
+        ['a', 10],
+        ['b', 50],
+        ['c', 20],
+        ['d', 90],
+      ]);
+    expect(loads.filter((u) => u === 'd')).toHaveLength(1);
+    expect(loads.filter((u) => u === 'b')).toHaveLength(1);
+    expect(stream.stats()).toMatchObject({ resident: 2, waiting: 2 });
+    // You walk towards b: it is now nearer than c, is decoded again and takes c's layer.
+    await pass([
+      ['a', 10],
+      ['b', 5],
+      ['c', 20],
+      ['d', 90],
+    ]);
+    expect(stream.layerOf('b', 5)).not.toBeNull();
+    expect(stream.layerOf('c', 20)).toBeNull();
+    expect(loads.filter((u) => u === 'b')).toHaveLength(2);
+    // Once a is no longer drawn, the nearest waiting texture gets its layer.
+    await pass([
+      ['b', 5],
+      ['c', 20],
+      ['d', 90],
+    ]);
+    expect(stream.layerOf('c', 20)).not.toBeNull();
+    expect(stream.stats()).toMatchObject({ resident: 2, waiting: 1 });
   });
 
   it('decodes a far texture small, and again at full size into the same layer once you come close', async () => {
