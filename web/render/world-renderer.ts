@@ -24,6 +24,7 @@ import {
   TERRAIN_LOD_COUNT,
   type TerrainPatchGrid,
 } from './mesh/terrain-mesh';
+import { MeshBuffers, uploadable } from './mesh-buffers';
 import { FACE_FLOATS, FRAME_BYTES, INSTANCE_FLOATS, TERRAIN_PARAMS_BYTES, withStructs } from './schemas';
 import { TextureLayers } from './texture-layers';
 
@@ -96,12 +97,6 @@ const DEPTH_FORMAT: GPUTextureFormat = 'depth24plus';
 function normalize3(v: Vec3): Vec3 {
   const l = Math.hypot(v[0], v[1], v[2]) || 1;
   return [v[0] / l, v[1] / l, v[2] / l];
-}
-
-/** A view WebGPU can upload from: the view itself when backed by an ArrayBuffer, else a copy (SharedArrayBuffer). */
-function uploadable<T extends Float32Array | Uint32Array | Uint16Array>(view: T): ArrayBufferView<ArrayBuffer> {
-  if (view.buffer instanceof ArrayBuffer) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
 }
 
 /** Grows a buffer to at least `bytes` (power-of-two steps), destroying the old one. */
@@ -287,11 +282,7 @@ export function createWorldRenderer(
   const blendPipeline = primPipeline(true);
 
   let depth: GPUTexture | null = null;
-  let meshPositions: GPUBuffer | null = null;
-  let meshNormals: GPUBuffer | null = null;
-  let meshFaces: GPUBuffer | null = null;
-  let meshUvs: GPUBuffer | null = null;
-  let meshIndex: GPUBuffer | null = null;
+  const meshBuffers = new MeshBuffers(device);
   let meshLods: MeshLodRange[][] = [];
   let terrainPositions: GPUBuffer | null = null;
   let terrainNormals: GPUBuffer | null = null;
@@ -441,25 +432,9 @@ export function createWorldRenderer(
       writeTerrainLook(look);
     },
     setMeshes(meshes) {
-      const packed = packMeshes(meshes);
-      meshLods = packed.ranges;
-      const vertexUsage = GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST;
-      meshPositions = ensureBuffer(device, meshPositions, packed.positions.byteLength, vertexUsage, 'mesh-positions');
-      meshNormals = ensureBuffer(device, meshNormals, packed.normals.byteLength, vertexUsage, 'mesh-normals');
-      meshFaces = ensureBuffer(device, meshFaces, packed.faces.length * 4, vertexUsage, 'mesh-faces');
-      meshUvs = ensureBuffer(device, meshUvs, packed.uvs.byteLength, vertexUsage, 'mesh-uvs');
-      meshIndex = ensureBuffer(
-        device,
-        meshIndex,
-        packed.indices.byteLength,
-        GPUBufferUsage.INDEX | GPUBufferUsage.COPY_DST,
-        'mesh-indices',
-      );
-      device.queue.writeBuffer(meshPositions, 0, uploadable(packed.positions));
-      device.queue.writeBuffer(meshNormals, 0, uploadable(packed.normals));
-      device.queue.writeBuffer(meshFaces, 0, Uint32Array.from(packed.faces));
-      device.queue.writeBuffer(meshUvs, 0, uploadable(packed.uvs));
-      device.queue.writeBuffer(meshIndex, 0, uploadable(packed.indices));
+      // Only the meshes past those sent last time, when the list only grew (mesh-buffers.ts).
+      meshBuffers.set(meshes);
+      meshLods = meshBuffers.ranges;
       rebuildLayout();
     },
     setTerrain(field) {
@@ -582,16 +557,19 @@ export function createWorldRenderer(
       });
       // Front to back as far as it goes: the opaque prims, then the terrain (its pixels behind them are rejected by
       // depth before shading), then the sky where nothing was drawn, then the see-through faces over all of it.
-      const prims =
-        layout && (cull || gpuCull) && primGroup && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex
-          ? layout
-          : null;
-      if (prims && primGroup && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex) {
-        pass.setVertexBuffer(0, meshPositions);
-        pass.setVertexBuffer(1, meshNormals);
-        pass.setVertexBuffer(2, meshFaces);
-        pass.setVertexBuffer(3, meshUvs);
-        pass.setIndexBuffer(meshIndex, 'uint32');
+      const prims = layout && (cull || gpuCull) && primGroup ? layout : null;
+      /** Binds the mesh buffers (the terrain binds its own in between the opaque and the see-through prims). */
+      const bindMeshes = (): boolean => {
+        const { positions, normals, faces, uvs, indices } = meshBuffers;
+        if (!positions || !normals || !faces || !uvs || !indices) return false;
+        pass.setVertexBuffer(0, positions);
+        pass.setVertexBuffer(1, normals);
+        pass.setVertexBuffer(2, faces);
+        pass.setVertexBuffer(3, uvs);
+        pass.setIndexBuffer(indices, 'uint32');
+        return true;
+      };
+      if (prims && primGroup && bindMeshes()) {
         // Opaque pixels first, by the cull pass's draw slots.
         pass.setPipeline(opaquePipeline);
         for (let s = 0; s < prims.slotCount; s++) {
@@ -636,13 +614,7 @@ export function createWorldRenderer(
       if (prims) {
         // Then the see-through faces of the few see-through instances, farthest first, blended over the rest.
         const blended = blendGroup ? sortSeeThrough(camera.eye) : 0;
-        if (blendGroup && blended > 0 && batch && meshPositions && meshNormals && meshFaces && meshUvs && meshIndex) {
-          // The terrain bound its own buffers in between.
-          pass.setVertexBuffer(0, meshPositions);
-          pass.setVertexBuffer(1, meshNormals);
-          pass.setVertexBuffer(2, meshFaces);
-          pass.setVertexBuffer(3, meshUvs);
-          pass.setIndexBuffer(meshIndex, 'uint32');
+        if (blendGroup && blended > 0 && batch && bindMeshes()) {
           pass.setPipeline(blendPipeline);
           pass.setBindGroup(0, blendGroup, [0]);
           for (let k = 0; k < blended; k++) {
@@ -667,11 +639,6 @@ export function createWorldRenderer(
     destroy() {
       for (const b of [
         frameBuffer,
-        meshPositions,
-        meshNormals,
-        meshFaces,
-        meshUvs,
-        meshIndex,
         terrainParams,
         terrainPositions,
         terrainNormals,
@@ -683,6 +650,7 @@ export function createWorldRenderer(
       ])
         b?.destroy();
       depth?.destroy();
+      meshBuffers.destroy();
       textures.destroy();
     },
   };
