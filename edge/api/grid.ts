@@ -6,6 +6,7 @@ import {
   type GridLoginAnswer,
   GridLoginRequest,
   MAX_GRID_LOGIN_BODY_BYTES,
+  RETRY_AFTER_MS_HEADER,
 } from '../../shared/protocol';
 import { parsePermissions } from '../auth/permissions';
 import { issueToken, signingSecret } from '../auth/tokens';
@@ -158,8 +159,21 @@ async function serveAsset(env: Env, session: string, kind: AssetKindName, id: st
     return assetAnswer(kind, bytes, ASSET_CACHE_CONTROL.browser, true);
   }
   const source = await env.GRID_SESSION.getByName(session).assetSource(kind, id);
-  if (!source.ok)
-    return Response.json({ error: { code: source.code, message: source.message } } satisfies ApiError, { status: source.status });
+  if (!source.ok) {
+    // A rate-limited session is told when to ask again: Retry-After in whole seconds (the standard's unit), and the
+    // milliseconds themselves (a token comes every 25 ms: a second would leave the viewer idle).
+    const headers: Record<string, string> =
+      source.retryAfterMs === undefined
+        ? {}
+        : {
+            'retry-after': String(Math.max(1, Math.ceil(source.retryAfterMs / 1000))),
+            [RETRY_AFTER_MS_HEADER]: String(Math.max(0, Math.ceil(source.retryAfterMs))),
+          };
+    return Response.json({ error: { code: source.code, message: source.message } } satisfies ApiError, {
+      status: source.status,
+      headers,
+    });
+  }
   // The capability came from the grid: it must be on the allowlist like every grid URL.
   const url = checkGridUrl(source.url, GridAllowlist.parse(env.GRID_ALLOW), `the ${kind} asset capability`);
   const bytes = await fetchAsset((input, init) => fetch(input, init), url.toString(), kind, id);

@@ -70,8 +70,12 @@ export function assetId(text: string): string | null {
   return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(text) ? text.toLowerCase() : null;
 }
 
-/** Asset requests a session may make that reach the grid: a burst, then this many per second. */
-export const ASSET_RATE = { burst: 40, perSecond: 10 } as const;
+/**
+ * Asset requests a session may make that reach the grid (cache misses): a burst, then this many per second. A first
+ * visit to a region naming a few hundred textures, sculpt maps and meshes loads them in seconds, and one session
+ * stays near what a native viewer asks for (the SL viewer keeps ~30 texture fetches running at once).
+ */
+export const ASSET_RATE = { burst: 120, perSecond: 40 } as const;
 
 /** A per-session token bucket for asset fetches. */
 export class AssetBucket {
@@ -84,11 +88,21 @@ export class AssetBucket {
 
   /** Takes one token; false when the session is over its rate. */
   take(now: number): boolean {
-    this.tokens = Math.min(ASSET_RATE.burst, this.tokens + ((now - this.at) / 1000) * ASSET_RATE.perSecond);
-    this.at = now;
+    this.refill(now);
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Milliseconds until a token is there (0 when one is now): what a refused request is told to wait. */
+  waitMs(now: number): number {
+    this.refill(now);
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / ASSET_RATE.perSecond);
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(ASSET_RATE.burst, this.tokens + (Math.max(0, now - this.at) / 1000) * ASSET_RATE.perSecond);
+    this.at = Math.max(this.at, now);
   }
 }
 

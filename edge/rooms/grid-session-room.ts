@@ -88,7 +88,9 @@ export type GridStartResult =
   | { ok: false; code: GridErrorCode; message: string; status: number };
 
 /** `assetSource`'s answer: the capability URL of one asset (kept on the edge), or why not. */
-export type AssetSourceResult = { ok: true; url: string } | { ok: false; code: GridErrorCode; message: string; status: number };
+export type AssetSourceResult =
+  | { ok: true; url: string }
+  | { ok: false; code: GridErrorCode; message: string; status: number; retryAfterMs?: number };
 
 const Attachment = z.object({ session: z.string().max(64), actor: z.string().max(64), perm: z.number().int() });
 type Attachment = z.infer<typeof Attachment>;
@@ -229,6 +231,7 @@ export class GridSession extends DurableObject<Env> {
         code: 'grid_rate_limited',
         message: 'grid: this session asks for assets faster than the edge allows; try again in a moment',
         status: 429,
+        retryAfterMs: this.assetBucket.waitMs(now),
       };
     const cap = assetCapability(kind, client.assetCaps);
     if (!cap)

@@ -14,6 +14,12 @@ export const MAX_GRID_LOGIN_BODY_BYTES = 8 * 1024;
 /** A GridSession name: "g-" and 24 hex digits (it is also its token's world). */
 export const GRID_SESSION_PATTERN = /^g-[0-9a-f]{24}$/;
 
+/**
+ * GET /api/grid/<session>/asset/…'s rate-limit answer (429) carries, beside Retry-After (whole seconds), the wait in
+ * milliseconds in this header: a session's tokens come every few tens of ms.
+ */
+export const RETRY_AFTER_MS_HEADER = 'x-storm-retry-after-ms';
+
 /** A world name: 1–32 of a-z, 0-9 and -. */
 export const WorldName = z.string().regex(WORLD_NAME_PATTERN, 'a world name is 1–32 of a-z, 0-9 and -');
 /** A signed access token (`v1.<claims>.<signature>`). */

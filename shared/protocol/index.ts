@@ -60,6 +60,7 @@ export {
   MIN_TOKEN_TTL_S,
   ModelUploadAnswer,
   PermissionBits,
+  RETRY_AFTER_MS_HEADER,
   SessionAnswer,
   SessionRequest,
   TOKEN_TTL_S,

@@ -5,6 +5,8 @@
  * bad answers.
  */
 import { describe, expect, inject, it } from 'vitest';
+import { ASSET_RATE } from '../../edge/grid/assets';
+import { RETRY_AFTER_MS_HEADER } from '../../shared/protocol';
 import { FAKE_MESHES, FAKE_TEXTURES, OLD_CAPS_FIRST_NAME } from '../support/fake-assets';
 import { FAKE_SOUNDS } from '../support/fake-sounds';
 import { call, post, tokenWith } from './support';
@@ -98,17 +100,31 @@ describe('GET /api/grid/<session>/asset/sound/<uuid>', () => {
     expect(await code(await asset(l, FAKE_SOUNDS.html))).toEqual([502, 'grid_asset_bad_type']);
   });
 
-  it('limits how fast one session fetches from the grid (429 with its code)', async () => {
+  it('limits how fast one session fetches from the grid: 429 with its code and when to ask again', async () => {
     const l = await login();
     await (await soundOnceReady(l, FAKE_SOUNDS.missing)).body?.cancel();
-    const statuses: number[] = [];
-    for (let i = 0; i < 60; i++) {
-      const res = await asset(l, FAKE_SOUNDS.missing);
-      statuses.push(res.status);
-      await res.body?.cancel();
+    // More than the burst at once.
+    const answers = await Promise.all(
+      Array.from({ length: ASSET_RATE.burst + 80 }, async () => {
+        const res = await asset(l, FAKE_SOUNDS.missing);
+        const out = {
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          ms: res.headers.get(RETRY_AFTER_MS_HEADER),
+        };
+        await res.body?.cancel();
+        return out;
+      }),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.status === 404).length).toBeGreaterThanOrEqual(ASSET_RATE.burst - 1);
+    for (const a of limited) {
+      expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+      // A token comes every 1000 / perSecond ms.
+      expect(Number(a.ms)).toBeGreaterThan(0);
+      expect(Number(a.ms)).toBeLessThanOrEqual(Math.ceil(1000 / ASSET_RATE.perSecond));
     }
-    expect(statuses).toContain(429);
-    expect(statuses.filter((s) => s === 404).length).toBeGreaterThan(20);
   });
 });
 

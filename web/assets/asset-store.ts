@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MemoryStore } from '../../shared/bytes/memory-store';
 import { readAtMost } from '../../shared/bytes/read-limited';
+import { RETRY_AFTER_MS_HEADER } from '../../shared/protocol';
 import { AssetStoreError, describeThrown } from './errors';
 
 /**
@@ -62,6 +63,38 @@ export interface AssetStoreOptions {
   /** How long one fetch may take (default 30 s). */
   readonly timeoutMs?: number;
   readonly now?: () => number;
+  /** Waits `ms` (default a timer): the pacing after the edge's rate limit. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The edge's rate limit (429, grid_rate_limited): fetches are spaced by the wait it names (its header in ms, else
+ * Retry-After) until PACING_MS pass without another 429, and a limited fetch is tried again in its turn, for at most
+ * MAX_RATE_WAIT_MS in all. A region naming more assets than a session's burst then loads them all, at the edge's pace,
+ * instead of failing the ones past the burst.
+ */
+const PACING_MS = 5_000;
+const MAX_RATE_WAIT_MS = 60_000;
+/** Bounds on the spacing a 429 asks for (ms). */
+const MIN_SPACING_MS = 5;
+const MAX_SPACING_MS = 5_000;
+
+/** A 429 from the edge: when to ask again. */
+class RateLimited extends Error {
+  constructor(
+    readonly waitMs: number,
+    readonly error: AssetStoreError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** The wait a 429 names: the edge's milliseconds header, else Retry-After in seconds, else a second. */
+function retryWaitMs(res: Response): number {
+  const ms = Number(res.headers.get(RETRY_AFTER_MS_HEADER) ?? Number.NaN);
+  const seconds = Number(res.headers.get('retry-after') ?? Number.NaN);
+  const wait = Number.isFinite(ms) ? ms : Number.isFinite(seconds) ? seconds * 1000 : 1000;
+  return Math.min(MAX_SPACING_MS, Math.max(MIN_SPACING_MS, wait));
 }
 
 export interface AssetStoreStats {
@@ -114,6 +147,16 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
   const failureTtlMs = options.failureTtlMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const now = options.now ?? (() => Date.now());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  /** The edge's pacing: spaced fetches until `limitedUntil` (PACING_MS after the last 429), `spacing` ms apart. */
+  const pace = { limitedUntil: 0, spacing: 0, nextSlot: 0 };
+  async function paced(): Promise<void> {
+    const t = now();
+    if (t >= pace.limitedUntil) return;
+    const slot = Math.max(t, pace.nextSlot);
+    pace.nextSlot = slot + pace.spacing;
+    if (slot > t) await sleep(slot - t);
+  }
   const memory = new MemoryStore(options.memoryBytes ?? 64 * 1024 * 1024);
   const cacheReady: Promise<AssetCache | null> = Promise.resolve(
     options.cache === undefined ? openCacheStorage() : options.cache,
@@ -156,6 +199,7 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
   async function download(kind: AssetKind, id: string): Promise<Uint8Array> {
     const what = `${kind} ${id}`;
     let res: Response;
+    await paced();
     try {
       const headers: Record<string, string> = {};
       const t = token();
@@ -166,6 +210,16 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
         'asset_unavailable',
         `${what} could not be fetched (${describeThrown(err)}); it is tried again later`,
       );
+    }
+    if (res.status === 429) {
+      const wait = retryWaitMs(res);
+      const t = now();
+      // The wait named is until the edge's next token, at most its interval: the longest seen while limited is the
+      // spacing (the shorter ones are tokens already partly refilled).
+      pace.spacing = t < pace.limitedUntil ? Math.max(pace.spacing, wait) : wait;
+      pace.nextSlot = Math.max(pace.nextSlot, t + wait);
+      pace.limitedUntil = t + PACING_MS;
+      throw new RateLimited(wait, await refusal(res, kind, id));
     }
     if (res.status !== 200) throw await refusal(res, kind, id);
     const limit = ASSET_LIMITS[kind];
@@ -180,6 +234,19 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
     return bytes;
   }
 
+  /** A download tried again, in the edge's pace, while it is rate-limited (at most MAX_RATE_WAIT_MS in all). */
+  async function downloadInTurn(kind: AssetKind, id: string): Promise<Uint8Array> {
+    const began = now();
+    for (;;) {
+      try {
+        return await download(kind, id);
+      } catch (err) {
+        if (!(err instanceof RateLimited)) throw err;
+        if (now() - began + err.waitMs > MAX_RATE_WAIT_MS) throw err.error;
+      }
+    }
+  }
+
   async function load(kind: AssetKind, id: string, key: string): Promise<Uint8Array> {
     try {
       const cache = await cacheReady;
@@ -190,7 +257,7 @@ export function createAssetStore(options: AssetStoreOptions): AssetStore {
         return cached;
       }
       counts.misses++;
-      const bytes = await download(kind, id);
+      const bytes = await downloadInTurn(kind, id);
       counts.bytesFromNetwork += bytes.byteLength;
       await keep(cache, kind, id, bytes);
       return bytes;

@@ -50,6 +50,19 @@ export class AssetStoreError extends StormError {
   }
 }
 
+/**
+ * Transient asset failures (the network or the edge: `asset_unavailable`, whose message promises a later try) are
+ * tried again by the texture and geometry streams: RETRY_DELAY_MS after the failure (past the store's 30 s memory of
+ * it), at most TRANSIENT_RETRIES times. Anything else (missing, refused, too large, corrupt) stays failed.
+ */
+export const TRANSIENT_RETRIES = 3;
+export const RETRY_DELAY_MS = 31_000;
+
+/** Whether a load failed for a reason that may pass (see TRANSIENT_RETRIES). */
+export function isTransient(err: unknown): boolean {
+  return err instanceof AssetStoreError && err.code === 'asset_unavailable';
+}
+
 /** A short, single-line description of something thrown (never a stack). */
 export function describeThrown(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -2,11 +2,12 @@
  * Sculpt and mesh geometry loading, for every part of the viewer that needs it (the renderer draws the LODs, the
  * physics plugin collides with a collision mesh): what is asked for is loaded nearest first, a few at a time, built
  * by the caller's `build`, and kept; a failed or empty asset is logged once and stays failed (its prim keeps its
- * base shape). `version` is bumped whenever one becomes ready. A pass (`beginPass`) limits what is started to what
+ * base shape), unless the failure may pass (the network or the edge: tried again later, errors.ts isTransient). `version` is bumped whenever one becomes ready. A pass (`beginPass`) limits what is started to what
  * that pass asked for; a loader whose owner never begins one starts everything asked.
  */
 import type { SculptMap } from '../../shared/geometry/sculpt';
 import { SCULPT_TYPES } from '../../shared/protocol';
+import { isTransient, RETRY_DELAY_MS, TRANSIENT_RETRIES } from './errors';
 
 /** Where the loader gets assets (priority: lower first, the distance from you). */
 export interface GeometrySources {
@@ -36,6 +37,8 @@ export interface GeometryLoaderOptions {
   fallback: string;
   /** Where failures are reported (default console.warn). */
   log?: (message: string) => void;
+  /** The clock transient failures wait on (default performance.now). */
+  now?: () => number;
 }
 
 export interface GeometryLoaderStats {
@@ -68,6 +71,9 @@ interface Entry<T> {
   priority: number;
   /** The pass that last asked for it. */
   pass: number;
+  /** Transient failures so far, and when it may be tried again (isTransient). */
+  retries: number;
+  retryAt: number;
 }
 
 /** Whether a SculptType byte names a mesh (rather than a sculpt map). */
@@ -80,6 +86,7 @@ export function createGeometryLoader<T>(
 ): GeometryLoader<T> {
   const maxLoading = Math.max(1, options.maxLoading);
   const log = options.log ?? ((m: string) => console.warn(m));
+  const now = options.now ?? (() => performance.now());
   const entries = new Map<string, Entry<T>>();
   let version = 0;
   let pass = 0;
@@ -110,6 +117,13 @@ export function createGeometryLoader<T>(
       (err: unknown) => {
         if (closed) return;
         loading--;
+        if (isTransient(err) && e.retries < TRANSIENT_RETRIES) {
+          // The network or the edge: asked for again later (until then the prim keeps its base shape).
+          e.retries++;
+          e.retryAt = now() + RETRY_DELAY_MS;
+          e.state = 'queued';
+          return;
+        }
         e.state = 'failed';
         log(
           `${options.prefix}: ${what} ${e.uuid} could not be used (${err instanceof Error ? err.message : String(err)}); ${options.fallback}`,
@@ -130,7 +144,7 @@ export function createGeometryLoader<T>(
       const key = isMeshType(type) ? `mesh:${uuid}` : `${uuid}:${type}`;
       let e = entries.get(key);
       if (!e) {
-        e = { uuid, type, state: 'queued', result: null, priority, pass };
+        e = { uuid, type, state: 'queued', result: null, priority, pass, retries: 0, retryAt: 0 };
         entries.set(key, e);
       } else if (e.state === 'queued') {
         e.priority = e.pass === pass ? Math.min(e.priority, priority) : priority;
@@ -141,7 +155,8 @@ export function createGeometryLoader<T>(
     pump() {
       if (closed || loading >= maxLoading) return;
       const wanted: Entry<T>[] = [];
-      for (const e of entries.values()) if (e.state === 'queued' && e.pass === pass) wanted.push(e);
+      const t = now();
+      for (const e of entries.values()) if (e.state === 'queued' && e.pass === pass && e.retryAt <= t) wanted.push(e);
       wanted.sort((a, b) => a.priority - b.priority);
       for (const e of wanted.slice(0, maxLoading - loading)) start(e);
     },

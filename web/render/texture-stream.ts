@@ -3,8 +3,10 @@
  * The extractor asks `layerOf(uuid, priority)` for every textured face it draws; the first ask starts the load
  * (asset store → decoder pool, nearest first), and once the image is decoded `pump()` resamples it into a layer
  * and bumps `version`, so the face records are rebuilt. Past the memory budget the texture wanted least recently
- * gives its layer up. A texture that cannot be loaded is remembered as failed: its faces keep their colour.
+ * gives its layer up. A texture that cannot be loaded is remembered as failed: its faces keep their colour (one that
+ * failed for a reason that may pass, the network or the edge, is tried again later: errors.ts isTransient).
  */
+import { isTransient, RETRY_DELAY_MS, TRANSIENT_RETRIES } from '../assets/errors';
 import { layerMips, type RgbaImage, type TextureLayers } from './texture-layers';
 
 /** Loads and decodes one texture (at most `maxDimension` a side); rejects with a clear error. */
@@ -54,6 +56,9 @@ interface Entry {
    * until a layer could be its (see `couldPlace`), so a full array does not decode the same textures over and over.
    */
   refused: boolean;
+  /** Transient load failures so far, and when it may be tried again (isTransient). */
+  retries: number;
+  retryAt: number;
   error?: string;
 }
 
@@ -85,6 +90,8 @@ export class TextureStream {
     private readonly log: (message: string) => void = (m) => console.warn(m),
     /** The side of a texture's first decode (see FIRST_PASS_DIMENSION); Infinity decodes at once what the distance needs. */
     private readonly firstDimension: number = FIRST_PASS_DIMENSION,
+    /** The clock transient failures wait on. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Uses new layers (after device loss): everything is loaded again as it is asked for. */
@@ -111,6 +118,8 @@ export class TextureStream {
         size: 0,
         refine: 'none',
         refused: false,
+        retries: 0,
+        retryAt: 0,
       };
       this.entries.set(uuid, e);
     }
@@ -153,11 +162,12 @@ export class TextureStream {
   startLoads(): void {
     if (this.loading < MAX_LOADING) {
       const room = this.room();
+      const t = this.now();
       // New textures first (nearest first), then refinements of resident ones.
       const queued = [...this.entries]
         .filter(
           ([, e]) =>
-            (e.state === 'queued' && (!e.refused || couldPlace(room, e.priority))) ||
+            (e.state === 'queued' && e.retryAt <= t && (!e.refused || couldPlace(room, e.priority))) ||
             (e.state === 'resident' && e.refine === 'queued'),
         )
         .sort(
@@ -213,6 +223,13 @@ export class TextureStream {
         if (refine) {
           // The smaller decode stays; it is not asked for again at this size (e.size holds it).
           e.refine = 'none';
+          return;
+        }
+        if (isTransient(err) && e.retries < TRANSIENT_RETRIES) {
+          // The network or the edge: asked for again later (its faces keep their colour until then).
+          e.retries += 1;
+          e.retryAt = this.now() + RETRY_DELAY_MS;
+          e.state = 'queued';
           return;
         }
         e.state = 'failed';

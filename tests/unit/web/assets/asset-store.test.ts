@@ -1,5 +1,6 @@
 /** The asset store (web/assets/asset-store.ts) with an in-memory Cache API and a fake edge. */
 import { describe, expect, it } from 'vitest';
+import { RETRY_AFTER_MS_HEADER } from '../../../../shared/protocol';
 import { type AssetCache, assetCacheUrl, createAssetStore } from '../../../../web/assets/asset-store';
 import { AssetStoreError } from '../../../../web/assets/errors';
 
@@ -170,7 +171,7 @@ describe('the asset store', () => {
       'asset_unavailable',
       `asset store: texture ${TEX} could not be fetched (fetch failed); it is tried again later`,
     ]);
-    const busy = fakeEdge(() => new Response('slow down', { status: 429 }));
+    const busy = fakeEdge(() => new Response('not yet', { status: 503 }));
     expect(
       (await storeError(createAssetStore({ base: BASE, token: 't', fetch: busy.fetch, cache: null }).get('sound', SOUND))).code,
     ).toBe('asset_unavailable');
@@ -223,5 +224,65 @@ describe('the asset store', () => {
     const edge = fakeEdge(() => new Response(bytesOf(10)));
     const store = createAssetStore({ base: BASE, token: 't', fetch: edge.fetch, cache });
     expect(await store.get('texture', TEX)).toEqual(bytesOf(10));
+  });
+
+  it("paces itself by the edge's rate limit: every asset past the burst arrives, with few refusals along the way", async () => {
+    // The edge's bucket, small and fast: a burst of 3, then a token every 20 ms; a refusal says when the next comes.
+    let tokens = 3;
+    let at = Date.now();
+    let refused = 0;
+    const edge = fakeEdge((url) => {
+      const now = Date.now();
+      tokens = Math.min(3, tokens + (now - at) / 20);
+      at = now;
+      if (tokens < 1) {
+        refused++;
+        const wait = Math.ceil((1 - tokens) * 20);
+        return Response.json(
+          { error: { code: 'grid_rate_limited', message: 'slow down' } },
+          { status: 429, headers: { 'retry-after': '1', [RETRY_AFTER_MS_HEADER]: String(wait) } },
+        );
+      }
+      tokens -= 1;
+      return new Response(bytesOf(16, Number(url.slice(-2)) & 0xff));
+    });
+    const store = createAssetStore({ base: BASE, token: 't', fetch: edge.fetch, cache: null });
+    const ids = Array.from({ length: 30 }, (_, i) => `${TEX.slice(0, -2)}${String(i).padStart(2, '0')}`);
+    const got = await Promise.all(ids.map((id) => store.get('texture', id)));
+    expect(got.map((b) => b[0])).toEqual(ids.map((id) => Number(id.slice(-2)) & 0xff));
+    expect(store.stats().failures).toBe(0);
+    // 27 past the burst are refused in the first wave (all 30 ask at once); once paced a fetch is rarely refused
+    // again: fewer than two refusals per asset past the burst (each waiting on its own would be refused ~n²/2 times).
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(54);
+  });
+
+  it('fails a rate-limited asset with a clear error once it has waited its minute out, and takes Retry-After in seconds', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    const edge = fakeEdge(() =>
+      Response.json(
+        { error: { code: 'grid_rate_limited', message: 'slow down' } },
+        { status: 429, headers: { 'retry-after': '2' } },
+      ),
+    );
+    const store = createAssetStore({
+      base: BASE,
+      token: 't',
+      fetch: edge.fetch,
+      cache: null,
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    const err = await storeError(store.get('texture', TEX));
+    expect(err.code).toBe('asset_unavailable');
+    expect(err.message).toMatch(/HTTP 429: grid_rate_limited/);
+    expect(waits.every((w) => w === 2000)).toBe(true);
+    // Tried for about a minute, two seconds apart.
+    expect(edge.calls.length).toBeGreaterThanOrEqual(25);
+    expect(edge.calls.length).toBeLessThanOrEqual(31);
   });
 });

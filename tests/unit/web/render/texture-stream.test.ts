@@ -1,5 +1,6 @@
 /** Texture layers on the CPU side and the texture stream's loading, placing, failing and eviction. */
 import { describe, expect, it } from 'vitest';
+import { AssetStoreError, RETRY_DELAY_MS, TRANSIENT_RETRIES } from '../../../../web/assets/errors';
 import { LAYER_MIPS, LAYER_SIZE, layerMips, type RgbaImage, type TextureLayers } from '../../../../web/render/texture-layers';
 import {
   dimensionFor,
@@ -125,6 +126,55 @@ describe('texture stream', () => {
     expect(stream.failure('bad')).toMatch(/texture_corrupt/);
     expect(logs[0]).toMatch(/keep their colour/);
     expect(stream.stats().failed).toBe(1);
+  });
+
+  it('asks again, after a pause, for a texture the network or the edge failed; a few failures in a row and it stays failed', async () => {
+    const { layers } = fakeLayers(8);
+    const clock = { t: 0 };
+    let fails = 1;
+    const calls: string[] = [];
+    const logs: string[] = [];
+    const stream = new TextureStream(
+      layers,
+      async (uuid) => {
+        calls.push(uuid);
+        if (uuid === 'flaky' && fails-- > 0)
+          throw new AssetStoreError(
+            'asset_unavailable',
+            'texture flaky could not be fetched (fetch failed); it is tried again later',
+          );
+        if (uuid === 'down')
+          throw new AssetStoreError('asset_unavailable', 'texture down answered HTTP 502; it is tried again later');
+        return image(4, 4, [1, 1, 1, 255]);
+      },
+      (m) => logs.push(m),
+      FIRST_PASS_DIMENSION,
+      () => clock.t,
+    );
+    const round = async () => {
+      stream.beginPass();
+      stream.layerOf('flaky', 1);
+      stream.layerOf('down', 2);
+      stream.pump();
+      await flush();
+      stream.pump();
+    };
+    await round();
+    expect(stream.stats()).toMatchObject({ resident: 0, queued: 2, failed: 0 });
+    // Not again before the pause is over; then flaky comes through.
+    clock.t += RETRY_DELAY_MS - 1;
+    await round();
+    expect(calls).toEqual(['flaky', 'down']);
+    clock.t += 1;
+    await round();
+    expect(stream.layerOf('flaky', 1)).not.toBeNull();
+    for (let i = 0; i < TRANSIENT_RETRIES + 2; i++) {
+      clock.t += RETRY_DELAY_MS;
+      await round();
+    }
+    expect(calls.filter((u) => u === 'down')).toHaveLength(1 + TRANSIENT_RETRIES);
+    expect(stream.failure('down')).toMatch(/HTTP 502/);
+    expect(logs).toHaveLength(1);
   });
 
   it('over budget, gives up the layer of a texture the last pass did not draw', async () => {
