@@ -209,6 +209,7 @@ writeReport({
     load_small_over_bare_worker_p50: browserRun.load_small_over_peer_p50 ?? 0,
     load_small_warm_over_bare_worker_p50: browserRun.load_small_warm_over_peer_p50 ?? 0,
     load_small_kept_over_bare_worker_p50: browserRun.load_small_kept_over_peer_p50 ?? 0,
+    load_small_kept_over_manifest_fetch_alone_p50: browserRun.load_small_kept_over_manifest_fetch_alone_p50 ?? 0,
   },
   ms,
   extra: { deliveries_checked: got > 0 },

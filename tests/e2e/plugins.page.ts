@@ -162,6 +162,8 @@ export async function benchmark(base: string, samples: number) {
   for (const mode of ['back_to_back', 'warm', 'kept'] as const) {
     const loads: number[] = [];
     const peer: number[] = [];
+    /** `kept`: the one fetch such a load cannot skip, alone (its manifest, read whole, with the host's options). */
+    const fetchFloor: number[] = [];
     const parts: Record<string, number[]> = {};
     for (let i = 0; i < loadSamples; i++) {
       if (mode !== 'back_to_back') await host.warm();
@@ -174,6 +176,13 @@ export async function benchmark(base: string, samples: number) {
       await host.unload(name);
       // The peer, alternating with the host's loads: the same module in a bare worker, no checks (below).
       peer.push(await bareWorkerLoad(base, mode !== 'back_to_back'));
+      if (mode === 'kept') {
+        const f = performance.now();
+        await (
+          await fetch(`${base}/${name}/storm-plugin.json`, { credentials: 'omit', redirect: 'error', cache: 'no-store' })
+        ).arrayBuffer();
+        fetchFloor.push(performance.now() - f);
+      }
     }
     const key = mode === 'kept' ? 'load_small_kept' : mode === 'warm' ? 'load_small_warm' : 'load_small';
     out[`${key}_p50_ms`] = median(loads);
@@ -188,6 +197,11 @@ export async function benchmark(base: string, samples: number) {
       );
     out[`${key}_sandbox_was_started_share`] = (parts.warm ?? []).reduce((a, b) => a + b, 0) / loadSamples;
     out[`${key}_entry_kept_share`] = (parts.kept ?? []).reduce((a, b) => a + b, 0) / loadSamples;
+    out[`${key}_early_import_share`] = (parts.early ?? []).reduce((a, b) => a + b, 0) / loadSamples;
+    if (fetchFloor.length > 0) {
+      out[`${key}_manifest_fetch_alone_p50_ms`] = median(fetchFloor);
+      out[`${key}_over_manifest_fetch_alone_p50`] = median(loads) / median(fetchFloor);
+    }
   }
   // The host's per-frame cost (its own thread): no plugins, then 10 idle ones (each with an empty update).
   const frameCost = async (): Promise<{ p50: number; mad: number }> => {

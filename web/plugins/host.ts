@@ -829,7 +829,10 @@ export class PluginHost {
   private async fetchBytes(url: string, limit: number, what: string, signal?: AbortSignal): Promise<Uint8Array> {
     let res: Response;
     try {
-      res = await this.fetcher(url, { credentials: 'omit', redirect: 'error', ...(signal ? { signal } : {}) });
+      // Past the HTTP cache: a manifest is always read fresh (a cached one could name an entry no longer served, and
+      // hot reload needs the new one), and an entry is kept by its integrity in the entry cache (entry-cache.ts).
+      // Skipping the cache's lookup and write is also the quickest way to the network.
+      res = await this.fetcher(url, { credentials: 'omit', redirect: 'error', cache: 'no-store', ...(signal ? { signal } : {}) });
     } catch (err) {
       throw pluginError(PluginCode.FetchFailed, `${what} could not be fetched from ${url}: ${describeError(err).message}`);
     }
