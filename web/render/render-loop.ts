@@ -74,6 +74,11 @@ export interface RenderLoop {
 const IDLE_INTENT: CameraIntent = { move: [0, 0, 0], yaw: 0, pitch: 0, run: false };
 
 /**
+ * The longest the loop waits for the GPU to finish a frame before it goes on to the next (a queue that never
+ * answers must not stop the loop; a software GPU's slowest frames take a second or two).
+ */
+const GPU_WAIT_MAX_MS = 5000;
+/**
  * Share of the median frame time a frame may spend placing decoded textures beyond the first few (texture-stream.ts),
  * and its ceiling: on a slow GPU a frame is hundreds of ms, and a texture placed waits no frame more.
  */
@@ -298,20 +303,20 @@ export function createRenderLoop(init: Extract<RenderCommand, { type: 'init' }>,
       const d = device;
       if (renderer && d) {
         awaited = d;
+        /** The next frame, once: after the GPU's answer, or after GPU_WAIT_MAX_MS without one (a stalled queue). */
+        const next = (done: boolean): void => {
+          clearTimeout(stall);
+          if (awaited !== d) return;
+          awaited = null;
+          // The frame's time until the GPU has done what it submitted: the CPU's part alone (encoding, submit) is
+          // well under a millisecond on a software GPU, which does the drawing after submit.
+          if (done) measured(performance.now() - began);
+          host.requestFrame(frame);
+        };
+        const stall = setTimeout(() => next(false), GPU_WAIT_MAX_MS);
         d.queue.onSubmittedWorkDone().then(
-          () => {
-            // The frame's time until the GPU has done what it submitted: the CPU's part alone (encoding, submit) is
-            // well under a millisecond on a software GPU, which does the drawing after submit.
-            if (awaited !== d) return;
-            awaited = null;
-            measured(performance.now() - began);
-            host.requestFrame(frame);
-          },
-          () => {
-            if (awaited !== d) return;
-            awaited = null;
-            host.requestFrame(frame);
-          },
+          () => next(true),
+          () => next(false),
         );
         return;
       }
