@@ -59,8 +59,19 @@ export const TRANSIENT_RETRIES = 3;
 export const RETRY_DELAY_MS = 31_000;
 
 /** Whether a load failed for a reason that may pass (see TRANSIENT_RETRIES). */
-export function isTransient(err: unknown): boolean {
+function isTransient(err: unknown): boolean {
   return err instanceof AssetStoreError && err.code === 'asset_unavailable';
+}
+
+/**
+ * After a load of `entry` failed with `err` at `now`: when the failure may pass and tries are left, counts the try and
+ * sets when it may be asked for again (RETRY_DELAY_MS on) and answers true; else false (it stays failed).
+ */
+export function retryLater(entry: { retries: number; retryAt: number }, err: unknown, now: number): boolean {
+  if (!isTransient(err) || entry.retries >= TRANSIENT_RETRIES) return false;
+  entry.retries += 1;
+  entry.retryAt = now + RETRY_DELAY_MS;
+  return true;
 }
 
 /** A short, single-line description of something thrown (never a stack). */

@@ -2,12 +2,13 @@
  * Sculpt and mesh geometry loading, for every part of the viewer that needs it (the renderer draws the LODs, the
  * physics plugin collides with a collision mesh): what is asked for is loaded nearest first, a few at a time, built
  * by the caller's `build`, and kept; a failed or empty asset is logged once and stays failed (its prim keeps its
- * base shape), unless the failure may pass (the network or the edge: tried again later, errors.ts isTransient). `version` is bumped whenever one becomes ready. A pass (`beginPass`) limits what is started to what
- * that pass asked for; a loader whose owner never begins one starts everything asked.
+ * base shape), unless the failure may pass (the network or the edge: tried again later, errors.ts retryLater).
+ * `version` is bumped whenever one becomes ready. A pass (`beginPass`) limits what is started to what that pass
+ * asked for; a loader whose owner never begins one starts everything asked.
  */
 import type { SculptMap } from '../../shared/geometry/sculpt';
 import { SCULPT_TYPES } from '../../shared/protocol';
-import { isTransient, RETRY_DELAY_MS, TRANSIENT_RETRIES } from './errors';
+import { retryLater } from './errors';
 
 /** Where the loader gets assets (priority: lower first, the distance from you). */
 export interface GeometrySources {
@@ -71,7 +72,7 @@ interface Entry<T> {
   priority: number;
   /** The pass that last asked for it. */
   pass: number;
-  /** Transient failures so far, and when it may be tried again (isTransient). */
+  /** Transient failures so far, and when it may be tried again (retryLater). */
   retries: number;
   retryAt: number;
 }
@@ -117,10 +118,8 @@ export function createGeometryLoader<T>(
       (err: unknown) => {
         if (closed) return;
         loading--;
-        if (isTransient(err) && e.retries < TRANSIENT_RETRIES) {
+        if (retryLater(e, err, now())) {
           // The network or the edge: asked for again later (until then the prim keeps its base shape).
-          e.retries++;
-          e.retryAt = now() + RETRY_DELAY_MS;
           e.state = 'queued';
           return;
         }

@@ -14,8 +14,10 @@ type StreamName = 'positions' | 'normals' | 'faces' | 'uvs' | 'indices';
 const STREAMS: readonly StreamName[] = ['positions', 'normals', 'faces', 'uvs', 'indices'];
 /** Bytes per element of each. */
 const BYTES_PER: Record<StreamName, number> = { positions: 12, normals: 12, faces: 4, uvs: 8, indices: 4 };
-/** Smallest buffer made (bytes). */
-const MIN_BYTES = 256;
+/** The size of a GPU buffer made to hold `bytes`: a power of two, at least 256 (so growing one is rare). */
+export function bufferSize(bytes: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(256, bytes)));
+}
 
 /** A typed array's bytes as an ArrayBuffer-backed view (writeBuffer takes no SharedArrayBuffer). */
 export function uploadable(view: Float32Array | Uint32Array | Uint16Array): ArrayBufferView<ArrayBuffer> {
@@ -26,8 +28,6 @@ export function uploadable(view: Float32Array | Uint32Array | Uint16Array): Arra
 export class MeshBuffers {
   /** Where each mesh's LODs lie: ranges[mesh][lod]. */
   ranges: MeshLodRange[][] = [];
-  /** Bumped when a buffer was replaced (a grown one): what is bound to the old ones must be bound again. */
-  version = 0;
   private readonly buffers: Record<StreamName, GPUBuffer | null> = {
     positions: null,
     normals: null,
@@ -83,12 +83,11 @@ export class MeshBuffers {
     const firstIndex = this.indexCount;
     const vertices = baseVertex + fresh.faces.length;
     const indices = firstIndex + fresh.indices.length;
-    const q = this.device.queue;
-    q.writeBuffer(this.reserve('positions', vertices, baseVertex), baseVertex * 12, uploadable(fresh.positions));
-    q.writeBuffer(this.reserve('normals', vertices, baseVertex), baseVertex * 12, uploadable(fresh.normals));
-    q.writeBuffer(this.reserve('faces', vertices, baseVertex), baseVertex * 4, uploadable(Uint32Array.from(fresh.faces)));
-    q.writeBuffer(this.reserve('uvs', vertices, baseVertex), baseVertex * 8, uploadable(fresh.uvs));
-    q.writeBuffer(this.reserve('indices', indices, firstIndex), firstIndex * 4, uploadable(fresh.indices));
+    this.append('positions', baseVertex, vertices, fresh.positions);
+    this.append('normals', baseVertex, vertices, fresh.normals);
+    this.append('faces', baseVertex, vertices, Uint32Array.from(fresh.faces));
+    this.append('uvs', baseVertex, vertices, fresh.uvs);
+    this.append('indices', firstIndex, indices, fresh.indices);
     for (const row of fresh.ranges)
       this.ranges.push(
         row.map((r) => ({
@@ -114,24 +113,27 @@ export class MeshBuffers {
     this.indexCount = 0;
   }
 
-  /** The buffer `name`, made to hold `count` elements with its first `keep` kept (copied on the GPU when it grows). */
-  private reserve(name: StreamName, count: number, keep: number): GPUBuffer {
+  /**
+   * Writes `data` into buffer `name` after its first `at` elements, the buffer made to hold `count` in all first
+   * (a larger one, with those `at` elements copied on the GPU, when it is too small).
+   */
+  private append(name: StreamName, at: number, count: number, data: Float32Array | Uint32Array | Uint16Array): void {
     const bytesPer = BYTES_PER[name];
-    const need = Math.max(MIN_BYTES, count * bytesPer);
-    const current = this.buffers[name];
-    if (current && current.size >= need) return current;
-    const usage =
-      (name === 'indices' ? GPUBufferUsage.INDEX : GPUBufferUsage.VERTEX) | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-    const next = this.device.createBuffer({ label: `mesh-${name}`, size: 2 ** Math.ceil(Math.log2(need)), usage });
-    if (current && keep > 0) {
-      const encoder = this.device.createCommandEncoder({ label: `mesh-${name}-grow` });
-      encoder.copyBufferToBuffer(current, 0, next, 0, keep * bytesPer);
-      this.device.queue.submit([encoder.finish()]);
+    let buffer = this.buffers[name];
+    if (!buffer || buffer.size < count * bytesPer) {
+      const usage =
+        (name === 'indices' ? GPUBufferUsage.INDEX : GPUBufferUsage.VERTEX) | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+      const next = this.device.createBuffer({ label: `mesh-${name}`, size: bufferSize(count * bytesPer), usage });
+      if (buffer && at > 0) {
+        const encoder = this.device.createCommandEncoder({ label: `mesh-${name}-grow` });
+        encoder.copyBufferToBuffer(buffer, 0, next, 0, at * bytesPer);
+        this.device.queue.submit([encoder.finish()]);
+      }
+      // Destroyed once the work already submitted with it (the copy, earlier frames) is done.
+      buffer?.destroy();
+      this.buffers[name] = next;
+      buffer = next;
     }
-    // Destroyed once the work already submitted with it (the copy, earlier frames) is done.
-    current?.destroy();
-    this.buffers[name] = next;
-    this.version += 1;
-    return next;
+    this.device.queue.writeBuffer(buffer, at * bytesPer, uploadable(data));
   }
 }

@@ -4,9 +4,9 @@
  * (asset store → decoder pool, nearest first), and once the image is decoded `pump()` resamples it into a layer
  * and bumps `version`, so the face records are rebuilt. Past the memory budget the texture wanted least recently
  * gives its layer up. A texture that cannot be loaded is remembered as failed: its faces keep their colour (one that
- * failed for a reason that may pass, the network or the edge, is tried again later: errors.ts isTransient).
+ * failed for a reason that may pass, the network or the edge, is tried again later: errors.ts retryLater).
  */
-import { isTransient, RETRY_DELAY_MS, TRANSIENT_RETRIES } from '../assets/errors';
+import { retryLater } from '../assets/errors';
 import { layerMips, type RgbaImage, type TextureLayers } from './texture-layers';
 
 /** Loads and decodes one texture (at most `maxDimension` a side); rejects with a clear error. */
@@ -56,7 +56,7 @@ interface Entry {
    * until a layer could be its (see `couldPlace`), so a full array does not decode the same textures over and over.
    */
   refused: boolean;
-  /** Transient load failures so far, and when it may be tried again (isTransient). */
+  /** Transient load failures so far, and when it may be tried again (retryLater). */
   retries: number;
   retryAt: number;
   error?: string;
@@ -225,10 +225,8 @@ export class TextureStream {
           e.refine = 'none';
           return;
         }
-        if (isTransient(err) && e.retries < TRANSIENT_RETRIES) {
+        if (retryLater(e, err, this.now())) {
           // The network or the edge: asked for again later (its faces keep their colour until then).
-          e.retries += 1;
-          e.retryAt = this.now() + RETRY_DELAY_MS;
           e.state = 'queued';
           return;
         }

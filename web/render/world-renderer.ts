@@ -24,7 +24,7 @@ import {
   TERRAIN_LOD_COUNT,
   type TerrainPatchGrid,
 } from './mesh/terrain-mesh';
-import { MeshBuffers, uploadable } from './mesh-buffers';
+import { bufferSize, MeshBuffers, uploadable } from './mesh-buffers';
 import { FACE_FLOATS, FRAME_BYTES, INSTANCE_FLOATS, TERRAIN_PARAMS_BYTES, withStructs } from './schemas';
 import { TextureLayers } from './texture-layers';
 
@@ -107,10 +107,9 @@ function ensureBuffer(
   usage: GPUBufferUsageFlags,
   label: string,
 ): GPUBuffer {
-  const need = Math.max(256, bytes);
-  if (current && current.size >= need) return current;
+  if (current && current.size >= Math.max(256, bytes)) return current;
   current?.destroy();
-  return device.createBuffer({ label, size: 2 ** Math.ceil(Math.log2(need)), usage });
+  return device.createBuffer({ label, size: bufferSize(bytes), usage });
 }
 
 /** The renderer bound to one device and canvas. Every GPU object it makes is released by destroy(). */
